@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Install every build and test dependency of hso on Debian 12 and reserve
+# hugepages for DPDK. Idempotent: prints nothing when everything is present
+# (except one line when hugepages cannot be reserved).
+#
+# Environment: HSO_HUGEPAGES (number of 2 MB pages to reserve, default 512),
+#              HSO_SKIP_HUGEPAGES=1 to leave hugepages alone.
+set -euo pipefail
+
+PACKAGES=(
+	gcc g++ meson ninja-build pkg-config python3
+	libssl-dev openssl
+	libipsec-mb-dev
+	libdpdk-dev
+	libbenchmark-dev
+	gnutls-bin libgnutls28-dev
+	iproute2 procps
+)
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=(sudo)
+	else
+		echo "setup: not root and no sudo: cannot install packages" >&2
+		exit 1
+	fi
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! "${SUDO[@]}" apt-get update -qq >/tmp/hso-setup-apt.log 2>&1 ||
+	   ! "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+		>>/tmp/hso-setup-apt.log 2>&1; then
+		echo "setup: apt-get failed, see /tmp/hso-setup-apt.log" >&2
+		tail -20 /tmp/hso-setup-apt.log >&2
+		exit 1
+	fi
+fi
+
+# Hugepages: 2 MB pages for DPDK. Not fatal: DPDK then runs with --no-huge.
+if [ "${HSO_SKIP_HUGEPAGES:-0}" != 1 ]; then
+	want=${HSO_HUGEPAGES:-512}
+	nr=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+	why=""
+	if [ ! -e "$nr" ]; then
+		why="kernel has no 2 MB hugepages"
+	else
+		have=$(cat "$nr")
+		if [ "$have" -lt "$want" ]; then
+			echo "$want" | "${SUDO[@]}" tee "$nr" >/dev/null 2>&1 || true
+			have=$(cat "$nr")
+		fi
+		if [ "$have" -lt "$want" ]; then
+			why="only $have of $want pages could be reserved"
+		elif ! grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts; then
+			"${SUDO[@]}" mkdir -p /dev/hugepages 2>/dev/null || true
+			"${SUDO[@]}" mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages \
+				2>/dev/null || why="cannot mount hugetlbfs on /dev/hugepages"
+		fi
+	fi
+	if [ -n "$why" ]; then
+		echo "setup: no hugepages ($why): DPDK tests will run with --no-huge"
+	fi
+fi
