@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* TLS record framing and handshake reassembly; contract in record.h. */
+#include "record.h"
+
+#include <string.h>
+
+#include "hs_err.h"
+
+int
+hs_record_parse(const uint8_t *buf, size_t len, size_t max_len,
+		struct hs_record *rec)
+{
+	size_t flen;
+
+	if (len < HS_RECORD_HEADER_LEN) {
+		/* Reject a bad type as soon as its byte is there. */
+		if (len >= 1 && (buf[0] < HS_CT_CHANGE_CIPHER_SPEC ||
+				 buf[0] > HS_CT_APPLICATION_DATA))
+			return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+		return 0;
+	}
+	/*
+	 * RFC 8446 5: "If a TLS implementation receives an unexpected record
+	 * type, it MUST terminate the connection with an unexpected_message
+	 * alert."
+	 */
+	if (buf[0] < HS_CT_CHANGE_CIPHER_SPEC || buf[0] > HS_CT_APPLICATION_DATA)
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	if (buf[1] != 3)
+		return HS_ERR_ALERT(HS_ALERT_PROTOCOL_VERSION);
+	flen = (size_t)buf[3] << 8 | buf[4];
+	/*
+	 * RFC 8446 5.1/5.2: a record longer than allowed "MUST terminate the
+	 * connection with a record_overflow alert".
+	 */
+	if (flen > max_len)
+		return HS_ERR_ALERT(HS_ALERT_RECORD_OVERFLOW);
+	if (len - HS_RECORD_HEADER_LEN < flen)
+		return 0;
+	rec->type = buf[0];
+	rec->version = (uint16_t)(buf[1] << 8 | buf[2]);
+	rec->len = (uint16_t)flen;
+	rec->frag = buf + HS_RECORD_HEADER_LEN;
+	return (int)(HS_RECORD_HEADER_LEN + flen);
+}
+
+void
+hs_record_header_write(struct hs_writer *w, uint8_t type, uint16_t version,
+		       size_t len)
+{
+	hs_write_u8(w, type);
+	hs_write_u16(w, version);
+	if (len > 0xffff)
+		w->err = true;
+	else
+		hs_write_u16(w, (uint16_t)len);
+}
+
+void
+hs_msg_asm_init(struct hs_msg_asm *a, uint8_t *buf, size_t cap)
+{
+	a->buf = buf;
+	a->cap = cap;
+	a->have = 0;
+	a->returned_buf = false;
+}
+
+static uint32_t
+body_len(const uint8_t *hdr)
+{
+	return (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+}
+
+static void
+msg_fill(struct hs_msg *msg, const uint8_t *raw)
+{
+	msg->type = raw[0];
+	msg->len = body_len(raw);
+	msg->raw = raw;
+	msg->body = raw + HS_MSG_HEADER_LEN;
+}
+
+int
+hs_msg_next(struct hs_msg_asm *a, struct hs_reader *rec, struct hs_msg *msg)
+{
+	size_t left, need, take;
+	const uint8_t *p;
+
+	if (a->returned_buf) {
+		a->have = 0;
+		a->returned_buf = false;
+	}
+	left = hs_reader_left(rec);
+	if (rec->err)
+		return HS_ERR_INTERNAL;
+
+	/* Fast path: a whole message at the start of the record, nothing gathered. */
+	if (a->have == 0 && left >= HS_MSG_HEADER_LEN) {
+		p = rec->p + rec->off;
+		need = HS_MSG_HEADER_LEN + (size_t)body_len(p);
+		if (need > a->cap)
+			return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+		if (left >= need) {
+			hs_read_bytes(rec, need);
+			msg_fill(msg, p);
+			return 1;
+		}
+	}
+	if (left == 0)
+		return 0;
+
+	/* Gather: first the header, then the body it announces. */
+	if (a->have < HS_MSG_HEADER_LEN) {
+		take = HS_MSG_HEADER_LEN - a->have;
+		if (take > left)
+			take = left;
+		if (a->cap < HS_MSG_HEADER_LEN)
+			return HS_ERR_INTERNAL;
+		memcpy(a->buf + a->have, hs_read_bytes(rec, take), take);
+		a->have += take;
+		left -= take;
+		if (a->have < HS_MSG_HEADER_LEN)
+			return 0;
+	}
+	need = HS_MSG_HEADER_LEN + (size_t)body_len(a->buf);
+	if (need > a->cap)
+		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+	take = need - a->have;
+	if (take > left)
+		take = left;
+	if (take > 0)
+		memcpy(a->buf + a->have, hs_read_bytes(rec, take), take);
+	a->have += take;
+	if (a->have < need)
+		return 0;
+	msg_fill(msg, a->buf);
+	a->returned_buf = true;
+	return 1;
+}
