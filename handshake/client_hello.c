@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ClientHello decoding; contract in client_hello.h. */
+#include "client_hello.h"
+
+#include <string.h>
+
+#include "codec.h"
+#include "hs_err.h"
+
+#define DECODE_ERROR HS_ERR_ALERT(HS_ALERT_DECODE_ERROR)
+#define ILLEGAL_PARAMETER HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER)
+/** The most key shares a ClientHello may offer (real clients send 1 to 3). */
+#define HS_CH_MAX_KEY_SHARES 16
+
+static struct hs_view
+view_of(const struct hs_reader *r)
+{
+	return (struct hs_view){ .p = r->p, .len = (uint16_t)r->len };
+}
+
+/* A vector of u16 values: <min..max> bytes, even length. */
+static int
+parse_u16_list(struct hs_reader *ext, unsigned width, size_t min, size_t max,
+	       struct hs_view *out)
+{
+	struct hs_reader l;
+
+	if (hs_reader_block(ext, width, min, max, &l) != 0 || (l.len & 1) != 0)
+		return DECODE_ERROR;
+	*out = view_of(&l);
+	return 0;
+}
+
+/* RFC 6066 3: ServerNameList server_name_list<1..2^16-1>. */
+static int
+parse_sni(struct hs_reader *ext, struct hs_client_hello *ch)
+{
+	struct hs_reader list, name;
+	bool have_host = false;
+
+	if (hs_reader_block(ext, 2, 1, 0xffff, &list) != 0)
+		return DECODE_ERROR;
+	while (hs_reader_left(&list) > 0) {
+		uint8_t type = hs_read_u8(&list);
+
+		if (hs_reader_block(&list, 2, 1, 0xffff, &name) != 0)
+			return DECODE_ERROR;
+		if (type != 0)
+			continue;       /* unknown NameType: not ours to judge */
+		/*
+		 * RFC 6066 3: "The ServerNameList MUST NOT contain more than
+		 * one name of the same name_type."
+		 */
+		if (have_host)
+			return ILLEGAL_PARAMETER;
+		have_host = true;
+		if (name.len > HS_SNI_MAX || memchr(name.p, 0, name.len) != NULL)
+			return ILLEGAL_PARAMETER;
+		ch->sni = view_of(&name);
+	}
+	ch->has_sni = have_host;
+	return 0;
+}
+
+/* RFC 7301 3.1: ProtocolName protocol_name_list<2..2^16-1>, names <1..2^8-1>. */
+static int
+parse_alpn(struct hs_reader *ext, struct hs_client_hello *ch)
+{
+	struct hs_reader list, name;
+
+	if (hs_reader_block(ext, 2, 2, 0xffff, &list) != 0)
+		return DECODE_ERROR;
+	ch->alpn = view_of(&list);
+	while (hs_reader_left(&list) > 0)
+		if (hs_reader_block(&list, 1, 1, 255, &name) != 0)
+			return DECODE_ERROR;
+	return 0;
+}
+
+/* RFC 8446 4.2.8: KeyShareEntry client_shares<0..2^16-1>. */
+static int
+parse_key_share(struct hs_reader *ext, struct hs_client_hello *ch)
+{
+	struct hs_reader list, key;
+	uint16_t seen[HS_CH_MAX_KEY_SHARES];
+	unsigned n = 0;
+
+	if (hs_reader_block(ext, 2, 0, 0xffff, &list) != 0)
+		return DECODE_ERROR;
+	ch->key_shares = view_of(&list);
+	while (hs_reader_left(&list) > 0) {
+		uint16_t group = hs_read_u16(&list);
+
+		if (hs_reader_block(&list, 2, 1, 0xffff, &key) != 0)
+			return DECODE_ERROR;
+		if (n == HS_CH_MAX_KEY_SHARES)
+			return ILLEGAL_PARAMETER;
+		/*
+		 * RFC 8446 4.2.8: "Clients MUST NOT offer multiple
+		 * KeyShareEntry values for the same group."
+		 */
+		for (unsigned i = 0; i < n; i++)
+			if (seen[i] == group)
+				return ILLEGAL_PARAMETER;
+		seen[n++] = group;
+	}
+	return 0;
+}
+
+/* RFC 8446 4.2.11: OfferedPsks; binders_off is relative to @p body. */
+static int
+parse_psk(struct hs_reader *ext, const uint8_t *body, struct hs_client_hello *ch)
+{
+	struct hs_reader ids, binders, v;
+	unsigned n_ids = 0, n_binders = 0;
+
+	if (hs_reader_block(ext, 2, 7, 0xffff, &ids) != 0)
+		return DECODE_ERROR;
+	while (hs_reader_left(&ids) > 0) {
+		if (hs_reader_block(&ids, 2, 1, 0xffff, &v) != 0)
+			return DECODE_ERROR;
+		hs_read_u32(&ids);      /* obfuscated_ticket_age */
+		if (ids.err)
+			return DECODE_ERROR;
+		n_ids++;
+	}
+	ch->psk_binders_off = (size_t)(ext->p + ext->off - body);
+	if (hs_reader_block(ext, 2, 33, 0xffff, &binders) != 0)
+		return DECODE_ERROR;
+	while (hs_reader_left(&binders) > 0) {
+		if (hs_reader_block(&binders, 1, 32, 255, &v) != 0)
+			return DECODE_ERROR;
+		n_binders++;
+	}
+	/*
+	 * RFC 8446 4.2.11: there must be one binder per identity; a server
+	 * that finds otherwise aborts with illegal_parameter.
+	 */
+	if (n_ids != n_binders)
+		return ILLEGAL_PARAMETER;
+	ch->psk_identities = view_of(&ids);
+	ch->psk_binders = view_of(&binders);
+	return 0;
+}
+
+/* Decode one extension body into @p ch; @p ext must be consumed exactly. */
+static int
+parse_extension(uint16_t type, struct hs_reader *ext, const uint8_t *body,
+		struct hs_client_hello *ch)
+{
+	struct hs_reader v;
+	int rc = 0;
+
+	switch (type) {
+	case HS_EXT_SERVER_NAME:
+		rc = parse_sni(ext, ch);
+		break;
+	case HS_EXT_SUPPORTED_GROUPS:
+		ch->has_groups = true;
+		rc = parse_u16_list(ext, 2, 2, 0xffff, &ch->groups);
+		break;
+	case HS_EXT_SIGNATURE_ALGORITHMS:
+		ch->has_sigalgs = true;
+		rc = parse_u16_list(ext, 2, 2, 0xfffe, &ch->sigalgs);
+		break;
+	case HS_EXT_SIGNATURE_ALGORITHMS_CERT:
+		ch->has_sigalgs_cert = true;
+		rc = parse_u16_list(ext, 2, 2, 0xfffe, &ch->sigalgs_cert);
+		break;
+	case HS_EXT_ALPN:
+		ch->has_alpn = true;
+		rc = parse_alpn(ext, ch);
+		break;
+	case HS_EXT_SUPPORTED_VERSIONS:
+		ch->has_versions = true;
+		rc = parse_u16_list(ext, 1, 2, 254, &ch->versions);
+		break;
+	case HS_EXT_KEY_SHARE:
+		ch->has_key_share = true;
+		rc = parse_key_share(ext, ch);
+		break;
+	case HS_EXT_PSK_KEY_EXCHANGE_MODES:
+		ch->has_psk_modes = true;
+		if (hs_reader_block(ext, 1, 1, 255, &v) != 0)
+			return DECODE_ERROR;
+		ch->psk_modes = view_of(&v);
+		break;
+	case HS_EXT_PRE_SHARED_KEY:
+		ch->has_psk = true;
+		rc = parse_psk(ext, body, ch);
+		break;
+	case HS_EXT_EXTENDED_MASTER_SECRET:
+		/* RFC 7627 5.1: "The extension_data field of this extension is empty." */
+		ch->has_ems = true;
+		break;
+	case HS_EXT_SESSION_TICKET:
+		ch->has_ticket = true;
+		ch->ticket = (struct hs_view){ .p = ext->p, .len = (uint16_t)ext->len };
+		hs_read_bytes(ext, ext->len);
+		break;
+	case HS_EXT_RENEGOTIATION_INFO:
+		ch->has_reneg_info = true;
+		if (hs_reader_block(ext, 1, 0, 255, &v) != 0)
+			return DECODE_ERROR;
+		ch->reneg_info = view_of(&v);
+		break;
+	case HS_EXT_COOKIE:
+		ch->has_cookie = true;
+		if (hs_reader_block(ext, 2, 1, 0xffff, &v) != 0)
+			return DECODE_ERROR;
+		ch->cookie = view_of(&v);
+		break;
+	case HS_EXT_EARLY_DATA:
+		ch->has_early_data = true;      /* empty in a ClientHello */
+		break;
+	case HS_EXT_EC_POINT_FORMATS:
+		ch->has_ec_point_formats = true;
+		if (hs_reader_block(ext, 1, 1, 255, &v) != 0)
+			return DECODE_ERROR;
+		ch->uncompressed_points = memchr(v.p, 0, v.len) != NULL;
+		break;
+	case HS_EXT_RECORD_SIZE_LIMIT:
+		ch->has_record_size_limit = true;
+		ch->record_size_limit = hs_read_u16(ext);
+		/*
+		 * RFC 8449 4: a value below 64 "MUST" be treated "as a fatal
+		 * error and generate an illegal_parameter alert".
+		 */
+		if (!ext->err && ch->record_size_limit < 64)
+			return ILLEGAL_PARAMETER;
+		break;
+	default:
+		/* Not acted on: skipped whole, form unchecked (RFC 8446 4.2). */
+		hs_read_bytes(ext, ext->len);
+		break;
+	}
+	if (rc != 0)
+		return rc;
+	return hs_reader_done(ext) ? 0 : DECODE_ERROR;
+}
+
+int
+hs_client_hello_parse(const uint8_t *body, size_t len, struct hs_client_hello *ch)
+{
+	struct hs_reader r, v, exts, ext;
+	int rc;
+
+	memset(ch, 0, offsetof(struct hs_client_hello, ext_types));
+	hs_reader_init(&r, body, len);
+	ch->legacy_version = hs_read_u16(&r);
+	ch->random = hs_read_bytes(&r, 32);
+	if (hs_reader_block(&r, 1, 0, 32, &v) != 0)
+		return DECODE_ERROR;
+	ch->session_id = view_of(&v);
+	/* CipherSuite cipher_suites<2..2^16-2>; */
+	if (hs_reader_block(&r, 2, 2, 0xfffe, &v) != 0 || (v.len & 1) != 0)
+		return DECODE_ERROR;
+	ch->cipher_suites = view_of(&v);
+	/* opaque legacy_compression_methods<1..2^8-1>; */
+	if (hs_reader_block(&r, 1, 1, 255, &v) != 0)
+		return DECODE_ERROR;
+	ch->compression_count = (uint8_t)v.len;
+	ch->null_compression = memchr(v.p, 0, v.len) != NULL;
+	if (hs_reader_left(&r) == 0)
+		return r.err ? DECODE_ERROR : 0;   /* TLS 1.2 without extensions */
+
+	ch->has_extensions = true;
+	if (hs_reader_block(&r, 2, 0, 0xffff, &exts) != 0 || !hs_reader_done(&r))
+		return DECODE_ERROR;
+	while (hs_reader_left(&exts) > 0) {
+		uint16_t type = hs_read_u16(&exts);
+
+		if (hs_reader_block(&exts, 2, 0, 0xffff, &ext) != 0)
+			return DECODE_ERROR;
+		if (ch->ext_count == HS_CH_MAX_EXTENSIONS)
+			return DECODE_ERROR;
+		/*
+		 * RFC 8446 4.2: "There MUST NOT be more than one extension of
+		 * the same type in a given extension block."
+		 */
+		for (unsigned i = 0; i < ch->ext_count; i++)
+			if (ch->ext_types[i] == type)
+				return ILLEGAL_PARAMETER;
+		ch->ext_types[ch->ext_count++] = type;
+		/*
+		 * RFC 8446 4.2.11: "The "pre_shared_key" extension MUST be the
+		 * last extension in the ClientHello ... Servers MUST check that
+		 * it is the last extension and otherwise fail the handshake
+		 * with an "illegal_parameter" alert."
+		 */
+		if (ch->has_psk)
+			return ILLEGAL_PARAMETER;
+		rc = parse_extension(type, &ext, body, ch);
+		if (rc != 0)
+			return rc;
+	}
+	return hs_reader_done(&exts) ? 0 : DECODE_ERROR;
+}
+
+bool
+hs_view_has_u16(struct hs_view v, uint16_t x)
+{
+	for (size_t i = 0; i + 1 < v.len; i += 2)
+		if ((uint16_t)(v.p[i] << 8 | v.p[i + 1]) == x)
+			return true;
+	return false;
+}
+
+int
+hs_key_share_next(struct hs_view shares, size_t *off, uint16_t *group,
+		  struct hs_view *key)
+{
+	size_t klen;
+
+	/* Entries were checked at parse time; still never read past the end. */
+	if (*off + 4 > shares.len)
+		return 0;
+	*group = (uint16_t)(shares.p[*off] << 8 | shares.p[*off + 1]);
+	klen = (size_t)shares.p[*off + 2] << 8 | shares.p[*off + 3];
+	if (*off + 4 + klen > shares.len)
+		return 0;
+	key->p = shares.p + *off + 4;
+	key->len = (uint16_t)klen;
+	*off += 4 + klen;
+	return 1;
+}
+
+bool
+hs_alpn_has(struct hs_view alpn, const uint8_t *proto, size_t len)
+{
+	size_t off = 0;
+
+	while (off < alpn.len) {
+		size_t n = alpn.p[off];
+
+		if (off + 1 + n > alpn.len)
+			return false;
+		if (n == len && memcmp(alpn.p + off + 1, proto, len) == 0)
+			return true;
+		off += 1 + n;
+	}
+	return false;
+}

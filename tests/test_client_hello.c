@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * handshake/client_hello: ClientHellos from real clients (OpenSSL libssl and
+ * GnuTLS, through memory transports) decode to what those clients were told
+ * to send; hand-built ones check every rule with its alert; every truncation
+ * and many random mutations of a real one fail cleanly.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <gnutls/gnutls.h>
+#include <openssl/ssl.h>
+
+#include "check.h"
+#include "client_hello.h"
+#include "codec.h"
+#include "hs_err.h"
+#include "record.h"
+
+#define DECODE_ERROR HS_ERR_ALERT(HS_ALERT_DECODE_ERROR)
+#define ILLEGAL_PARAMETER HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER)
+
+static uint8_t wire[16384 * 2];
+static size_t wire_len;
+
+/* Pull the first handshake message out of the records in wire[]. */
+static size_t
+extract_client_hello(uint8_t *out, size_t cap)
+{
+	static uint8_t gather[65536];
+	struct hs_msg_asm a;
+	struct hs_record rec;
+	struct hs_reader rr;
+	struct hs_msg m;
+	size_t off = 0;
+	int n;
+
+	hs_msg_asm_init(&a, gather, sizeof(gather));
+	while ((n = hs_record_parse(wire + off, wire_len - off,
+				    HS_RECORD_PLAINTEXT_MAX, &rec)) > 0) {
+		off += (size_t)n;
+		if (rec.type != HS_CT_HANDSHAKE)
+			continue;
+		hs_reader_init(&rr, rec.frag, rec.len);
+		if (hs_msg_next(&a, &rr, &m) == 1 && m.type == 1 &&
+		    m.len + HS_MSG_HEADER_LEN <= cap) {
+			memcpy(out, m.raw, m.len + HS_MSG_HEADER_LEN);
+			return m.len + HS_MSG_HEADER_LEN;
+		}
+	}
+	return 0;
+}
+
+static size_t
+openssl_client_hello(int max_version, uint8_t *out, size_t cap)
+{
+	static const unsigned char alpn[] = "\x02h2\x08http/1.1";
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = SSL_new(ctx);
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	int n;
+
+	SSL_CTX_set_max_proto_version(ctx, max_version);
+	SSL_set_max_proto_version(ssl, max_version);
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_tlsext_host_name(ssl, "www.example.com");
+	SSL_set_alpn_protos(ssl, alpn, sizeof(alpn) - 1);
+	SSL_set_connect_state(ssl);
+	CHECK_EQ(SSL_do_handshake(ssl), -1);
+	n = BIO_read(wb, wire, sizeof(wire));
+	wire_len = n > 0 ? (size_t)n : 0;
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	return extract_client_hello(out, cap);
+}
+
+static ssize_t
+gnutls_push(gnutls_transport_ptr_t p, const void *buf, size_t len)
+{
+	(void)p;
+	if (len > sizeof(wire) - wire_len)
+		len = sizeof(wire) - wire_len;
+	memcpy(wire + wire_len, buf, len);
+	wire_len += len;
+	return (ssize_t)len;
+}
+
+static ssize_t
+gnutls_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	gnutls_transport_set_errno((gnutls_session_t)p, EAGAIN);
+	return -1;
+}
+
+static size_t
+gnutls_client_hello(const char *priority, uint8_t *out, size_t cap)
+{
+	gnutls_session_t s;
+	gnutls_certificate_credentials_t cred;
+	gnutls_datum_t protos[2] = {
+		{ (unsigned char *)"h2", 2 },
+		{ (unsigned char *)"http/1.1", 8 },
+	};
+	int rc;
+
+	wire_len = 0;
+	gnutls_certificate_allocate_credentials(&cred);
+	gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+	CHECK_EQ(gnutls_priority_set_direct(s, priority, NULL), 0);
+	gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
+	gnutls_server_name_set(s, GNUTLS_NAME_DNS, "gnutls.example", 14);
+	gnutls_alpn_set_protocols(s, protos, 2, 0);
+	gnutls_transport_set_ptr(s, s);
+	gnutls_transport_set_push_function(s, gnutls_push);
+	gnutls_transport_set_pull_function(s, gnutls_pull);
+	rc = gnutls_handshake(s);
+	CHECK_EQ(rc, GNUTLS_E_AGAIN);
+	gnutls_deinit(s);
+	gnutls_certificate_free_credentials(cred);
+	return extract_client_hello(out, cap);
+}
+
+static bool
+sni_is(const struct hs_client_hello *ch, const char *name)
+{
+	return ch->has_sni && ch->sni.len == strlen(name) &&
+	       memcmp(ch->sni.p, name, ch->sni.len) == 0;
+}
+
+static void
+check_tls13_hello(const struct hs_client_hello *ch, const char *sni)
+{
+	size_t off = 0;
+	uint16_t group;
+	struct hs_view key;
+	bool x25519 = false;
+
+	CHECK_EQ(ch->legacy_version, 0x0303);
+	CHECK(ch->null_compression);
+	CHECK(sni_is(ch, sni));
+	CHECK(ch->has_versions && hs_view_has_u16(ch->versions, 0x0304));
+	CHECK(hs_view_has_u16(ch->versions, 0x0303));
+	CHECK(hs_view_has_u16(ch->cipher_suites, 0x1301));
+	CHECK(ch->has_groups && hs_view_has_u16(ch->groups, 0x001d));
+	CHECK(ch->has_sigalgs && hs_view_has_u16(ch->sigalgs, 0x0804));
+	CHECK(hs_view_has_u16(ch->sigalgs, 0x0403));
+	CHECK(ch->has_alpn && hs_alpn_has(ch->alpn, (const uint8_t *)"h2", 2));
+	CHECK(hs_alpn_has(ch->alpn, (const uint8_t *)"http/1.1", 8));
+	CHECK(!hs_alpn_has(ch->alpn, (const uint8_t *)"http/1", 6));
+	CHECK(ch->has_key_share);
+	while (hs_key_share_next(ch->key_shares, &off, &group, &key)) {
+		if (group == 0x001d) {
+			x25519 = true;
+			CHECK_EQ(key.len, 32);
+		}
+	}
+	CHECK(x25519);
+	CHECK(ch->has_psk_modes);
+	CHECK(!ch->has_psk);
+}
+
+static void
+test_real_clients(void)
+{
+	static uint8_t m[65536];
+	struct hs_client_hello ch;
+	size_t n;
+
+	/* OpenSSL, TLS 1.3 capable. */
+	n = openssl_client_hello(TLS1_3_VERSION, m, sizeof(m));
+	CHECK(n > 4);
+	CHECK_EQ(hs_client_hello_parse(m + 4, n - 4, &ch), 0);
+	check_tls13_hello(&ch, "www.example.com");
+	CHECK_EQ(ch.session_id.len, 32);        /* middlebox compatibility mode */
+	CHECK(ch.has_ems);
+	CHECK(ch.has_ticket && ch.ticket.len == 0);
+
+	/* OpenSSL, TLS 1.2 only: no supported_versions, no key_share. */
+	n = openssl_client_hello(TLS1_2_VERSION, m, sizeof(m));
+	CHECK(n > 4);
+	CHECK_EQ(hs_client_hello_parse(m + 4, n - 4, &ch), 0);
+	CHECK(sni_is(&ch, "www.example.com"));
+	CHECK(!ch.has_versions && !ch.has_key_share);
+	CHECK(hs_view_has_u16(ch.cipher_suites, 0xc02f));  /* ECDHE-RSA-AES128-GCM */
+	CHECK(ch.has_ems && ch.has_ec_point_formats && ch.uncompressed_points);
+	CHECK(ch.has_reneg_info || hs_view_has_u16(ch.cipher_suites, 0x00ff));
+
+	/* GnuTLS, default priorities (TLS 1.3 and 1.2). */
+	n = gnutls_client_hello("NORMAL", m, sizeof(m));
+	CHECK(n > 4);
+	CHECK_EQ(hs_client_hello_parse(m + 4, n - 4, &ch), 0);
+	check_tls13_hello(&ch, "gnutls.example");
+
+	/* GnuTLS, TLS 1.2 only. */
+	n = gnutls_client_hello("NORMAL:-VERS-ALL:+VERS-TLS1.2", m, sizeof(m));
+	CHECK(n > 4);
+	CHECK_EQ(hs_client_hello_parse(m + 4, n - 4, &ch), 0);
+	CHECK(sni_is(&ch, "gnutls.example"));
+	CHECK_EQ(ch.legacy_version, 0x0303);
+	CHECK(!ch.has_key_share);
+
+	/* Every truncation of a real ClientHello is a decode_error. */
+	n = openssl_client_hello(TLS1_3_VERSION, m, sizeof(m));
+	for (size_t cut = 0; cut < n - 4; cut++) {
+		int rc = hs_client_hello_parse(m + 4, cut, &ch);
+
+		/* Cutting exactly before the extensions block is a valid TLS 1.2 form. */
+		if (cut == 2 + 32 + 1 + 32 + 2 + (size_t)ch.cipher_suites.len + 2)
+			continue;
+		CHECK_MSG(rc == DECODE_ERROR, "cut at %zu: %d", cut, rc);
+	}
+	/* One trailing byte after the extensions block is a decode_error. */
+	m[n] = 0;
+	CHECK_EQ(hs_client_hello_parse(m + 4, n - 4 + 1, &ch), DECODE_ERROR);
+
+	/* Random mutations never read out of bounds (ASan watches) and fail cleanly. */
+	{
+		static uint8_t mut[65536];
+		unsigned seed = 12345;
+		int ok = 0, alerts = 0, other = 0;
+
+		srand(seed);
+		for (int i = 0; i < 20000; i++) {
+			int rc;
+
+			memcpy(mut, m + 4, n - 4);
+			for (int k = 0; k < 1 + rand() % 4; k++)
+				mut[(size_t)rand() % (n - 4)] = (uint8_t)rand();
+			rc = hs_client_hello_parse(mut, n - 4, &ch);
+			if (rc == 0)
+				ok++;
+			else if (rc == DECODE_ERROR || rc == ILLEGAL_PARAMETER)
+				alerts++;
+			else
+				other++;
+		}
+		printf("mutations (seed %u): %d parsed, %d refused\n", seed, ok, alerts);
+		CHECK_EQ(other, 0);
+		CHECK(alerts > 0);
+	}
+}
+
+/* Build a ClientHello body with the given raw extensions block contents. */
+static size_t
+build_hello(uint8_t *out, size_t cap, const uint8_t *exts, size_t exts_len)
+{
+	struct hs_writer w;
+	struct hs_block_mark m;
+	static const uint8_t random[32] = { 1 };
+
+	hs_writer_init(&w, out, cap);
+	hs_write_u16(&w, 0x0303);
+	hs_write_bytes(&w, random, 32);
+	hs_write_u8(&w, 0);                     /* session id */
+	hs_write_u16(&w, 2);
+	hs_write_u16(&w, 0x1301);
+	hs_write_u8(&w, 1);
+	hs_write_u8(&w, 0);
+	m = hs_writer_block_begin(&w, 2);
+	hs_write_bytes(&w, exts, exts_len);
+	hs_writer_block_end(&w, m, 0xffff);
+	return w.err ? 0 : w.off;
+}
+
+static int
+parse_exts(const uint8_t *exts, size_t len, struct hs_client_hello *ch)
+{
+	static uint8_t b[70000];
+	size_t n = build_hello(b, sizeof(b), exts, len);
+
+	return hs_client_hello_parse(b, n, ch);
+}
+
+#define EXT(...) ((const uint8_t[]){ __VA_ARGS__ }), sizeof((const uint8_t[]){ __VA_ARGS__ })
+
+static void
+test_rules(void)
+{
+	struct hs_client_hello ch;
+
+	/* Minimal TLS 1.2 hello without extensions. */
+	{
+		uint8_t b[128];
+		size_t n = build_hello(b, sizeof(b), NULL, 0);
+
+		CHECK_EQ(hs_client_hello_parse(b, n - 2, &ch), 0);
+		CHECK(!ch.has_extensions);
+		CHECK_EQ(hs_client_hello_parse(b, n, &ch), 0);   /* empty block */
+		CHECK(ch.has_extensions && ch.ext_count == 0);
+	}
+	/* Duplicate extension, known and unknown. */
+	CHECK_EQ(parse_exts(EXT(0, 23, 0, 0, 0, 23, 0, 0), &ch), ILLEGAL_PARAMETER);
+	CHECK_EQ(parse_exts(EXT(0x7a, 0x7a, 0, 0, 0x7a, 0x7a, 0, 1, 0), &ch), ILLEGAL_PARAMETER);
+	/* EMS with a body. */
+	CHECK_EQ(parse_exts(EXT(0, 23, 0, 1, 0), &ch), DECODE_ERROR);
+	/* supported_versions: odd length, empty, good. */
+	CHECK_EQ(parse_exts(EXT(0, 43, 0, 4, 3, 3, 4, 3), &ch), DECODE_ERROR);
+	CHECK_EQ(parse_exts(EXT(0, 43, 0, 1, 0), &ch), DECODE_ERROR);
+	CHECK_EQ(parse_exts(EXT(0, 43, 0, 5, 4, 3, 4, 3, 3), &ch), 0);
+	CHECK(hs_view_has_u16(ch.versions, 0x0304));
+	/* Extension data longer than its vector says (trailing bytes). */
+	CHECK_EQ(parse_exts(EXT(0, 43, 0, 6, 4, 3, 4, 3, 3, 9), &ch), DECODE_ERROR);
+	/* SNI: two host_names; NUL inside; empty name; good; unknown type skipped. */
+	CHECK_EQ(parse_exts(EXT(0, 0, 0, 12, 0, 10, 0, 0, 3, 'a', '.', 'b', 0, 0, 1, 'c'), &ch),
+		 ILLEGAL_PARAMETER);
+	CHECK_EQ(parse_exts(EXT(0, 0, 0, 8, 0, 6, 0, 0, 3, 'a', 0, 'b'), &ch), ILLEGAL_PARAMETER);
+	CHECK_EQ(parse_exts(EXT(0, 0, 0, 5, 0, 3, 0, 0, 0), &ch), DECODE_ERROR);
+	CHECK_EQ(parse_exts(EXT(0, 0, 0, 12, 0, 10, 9, 0, 1, 'z', 0, 0, 3, 'a', '.', 'b'), &ch), 0);
+	CHECK(sni_is(&ch, "a.b"));
+	/* ALPN: empty protocol name; overlong inner length. */
+	CHECK_EQ(parse_exts(EXT(0, 16, 0, 5, 0, 3, 2, 'h', '2', 0), &ch), DECODE_ERROR);
+	CHECK_EQ(parse_exts(EXT(0, 16, 0, 5, 0, 3, 3, 'h', '2'), &ch), DECODE_ERROR);
+	/* key_share: same group twice; empty key; good with two groups. */
+	CHECK_EQ(parse_exts(EXT(0, 51, 0, 12, 0, 10, 0, 0x1d, 0, 1, 9, 0, 0x1d, 0, 1, 9), &ch),
+		 ILLEGAL_PARAMETER);
+	CHECK_EQ(parse_exts(EXT(0, 51, 0, 6, 0, 4, 0, 0x1d, 0, 0), &ch), DECODE_ERROR);
+	CHECK_EQ(parse_exts(EXT(0, 51, 0, 12, 0, 10, 0, 0x1d, 0, 1, 9, 0, 0x17, 0, 1, 8), &ch), 0);
+	{
+		size_t off = 0;
+		uint16_t g;
+		struct hs_view k;
+		int n = 0;
+
+		while (hs_key_share_next(ch.key_shares, &off, &g, &k))
+			n++;
+		CHECK_EQ(n, 2);
+		CHECK(g == 0x17 && k.len == 1 && k.p[0] == 8);
+	}
+	/* record_size_limit below 64. */
+	CHECK_EQ(parse_exts(EXT(0, 28, 0, 2, 0, 63), &ch), ILLEGAL_PARAMETER);
+	CHECK_EQ(parse_exts(EXT(0, 28, 0, 2, 0, 64), &ch), 0);
+
+	/* pre_shared_key: last (ok), not last, binder count mismatch, short binder. */
+	{
+		uint8_t psk[] = {
+			0, 41, 0, 47,
+			0, 10, 0, 4, 't', 'i', 'c', 'k', 0, 0, 0, 7,     /* identities */
+			0, 33, 32,                                      /* binders */
+			1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+			1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		};
+		uint8_t exts[128];
+		static uint8_t body[256];
+		size_t n;
+
+		memcpy(exts, (const uint8_t[]){ 0, 45, 0, 2, 1, 1 }, 6);
+		memcpy(exts + 6, psk, sizeof(psk));
+		n = build_hello(body, sizeof(body), exts, 6 + sizeof(psk));
+		CHECK_EQ(hs_client_hello_parse(body, n, &ch), 0);
+		CHECK(ch.has_psk && ch.psk_binders.len == 33);
+		/* The binders vector starts 35 bytes before the end of the body. */
+		CHECK_EQ(ch.psk_binders_off, n - 35);
+		CHECK_EQ(body[ch.psk_binders_off + 1], 33);
+
+		memcpy(exts, psk, sizeof(psk));
+		memcpy(exts + sizeof(psk), (const uint8_t[]){ 0, 45, 0, 2, 1, 1 }, 6);
+		CHECK_EQ(parse_exts(exts, sizeof(psk) + 6, &ch), ILLEGAL_PARAMETER);
+
+		psk[3] = 47 + 33;  /* two binders for one identity */
+		psk[17] = 66;
+		memcpy(exts, psk, sizeof(psk));
+		exts[sizeof(psk)] = 32;
+		memset(exts + sizeof(psk) + 1, 2, 32);
+		CHECK_EQ(parse_exts(exts, sizeof(psk) + 33, &ch), ILLEGAL_PARAMETER);
+
+		psk[3] = 46;       /* binder of 31 bytes */
+		psk[17] = 32;
+		psk[18] = 31;
+		CHECK_EQ(parse_exts(psk, sizeof(psk) - 1, &ch), DECODE_ERROR);
+	}
+	/* Session id longer than 32; odd cipher suite list; no compression method. */
+	{
+		uint8_t b[128];
+		size_t n = build_hello(b, sizeof(b), NULL, 0);
+
+		b[34] = 33;
+		CHECK_EQ(hs_client_hello_parse(b, n, &ch), DECODE_ERROR);
+		n = build_hello(b, sizeof(b), NULL, 0);
+		b[36] = 3;
+		CHECK_EQ(hs_client_hello_parse(b, n, &ch), DECODE_ERROR);
+		n = build_hello(b, sizeof(b), NULL, 0);
+		b[39] = 0;
+		CHECK_EQ(hs_client_hello_parse(b, n, &ch), DECODE_ERROR);
+	}
+	/* More extensions than the cap. */
+	{
+		static uint8_t exts[4 * (HS_CH_MAX_EXTENSIONS + 1)];
+
+		for (int i = 0; i <= HS_CH_MAX_EXTENSIONS; i++) {
+			exts[4 * i] = 0x0a;
+			exts[4 * i + 1] = (uint8_t)i;
+		}
+		CHECK_EQ(parse_exts(exts, sizeof(exts) - 4, &ch), 0);
+		CHECK_EQ(parse_exts(exts, sizeof(exts), &ch), DECODE_ERROR);
+	}
+}
+
+int
+main(void)
+{
+	test_real_clients();
+	test_rules();
+	return check_result("client_hello");
+}
