@@ -5,121 +5,36 @@
  * to send; hand-built ones check every rule with its alert; every truncation
  * and many random mutations of a real one fail cleanly.
  */
-#include <errno.h>
 #include <stdlib.h>
 
-#include <gnutls/gnutls.h>
 #include <openssl/ssl.h>
 
 #include "check.h"
 #include "client_hello.h"
 #include "codec.h"
 #include "hs_err.h"
+#include "real_hello.h"
 #include "record.h"
 
 #define DECODE_ERROR HS_ERR_ALERT(HS_ALERT_DECODE_ERROR)
 #define ILLEGAL_PARAMETER HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER)
 
-static uint8_t wire[16384 * 2];
-static size_t wire_len;
-
-/* Pull the first handshake message out of the records in wire[]. */
-static size_t
-extract_client_hello(uint8_t *out, size_t cap)
-{
-	static uint8_t gather[65536];
-	struct hs_msg_asm a;
-	struct hs_record rec;
-	struct hs_reader rr;
-	struct hs_msg m;
-	size_t off = 0;
-	int n;
-
-	hs_msg_asm_init(&a, gather, sizeof(gather));
-	while ((n = hs_record_parse(wire + off, wire_len - off,
-				    HS_RECORD_PLAINTEXT_MAX, &rec)) > 0) {
-		off += (size_t)n;
-		if (rec.type != HS_CT_HANDSHAKE)
-			continue;
-		hs_reader_init(&rr, rec.frag, rec.len);
-		if (hs_msg_next(&a, &rr, &m) == 1 && m.type == 1 &&
-		    m.len + HS_MSG_HEADER_LEN <= cap) {
-			memcpy(out, m.raw, m.len + HS_MSG_HEADER_LEN);
-			return m.len + HS_MSG_HEADER_LEN;
-		}
-	}
-	return 0;
-}
-
 static size_t
 openssl_client_hello(int max_version, uint8_t *out, size_t cap)
 {
 	static const unsigned char alpn[] = "\x02h2\x08http/1.1";
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	SSL *ssl = SSL_new(ctx);
-	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
-	int n;
+	struct real_hello_ossl o = {
+		.max_version = max_version, .sni = "www.example.com",
+		.alpn = alpn, .alpn_len = sizeof(alpn) - 1,
+	};
 
-	SSL_CTX_set_max_proto_version(ctx, max_version);
-	SSL_set_max_proto_version(ssl, max_version);
-	SSL_set_bio(ssl, rb, wb);
-	SSL_set_tlsext_host_name(ssl, "www.example.com");
-	SSL_set_alpn_protos(ssl, alpn, sizeof(alpn) - 1);
-	SSL_set_connect_state(ssl);
-	CHECK_EQ(SSL_do_handshake(ssl), -1);
-	n = BIO_read(wb, wire, sizeof(wire));
-	wire_len = n > 0 ? (size_t)n : 0;
-	SSL_free(ssl);
-	SSL_CTX_free(ctx);
-	return extract_client_hello(out, cap);
-}
-
-static ssize_t
-gnutls_push(gnutls_transport_ptr_t p, const void *buf, size_t len)
-{
-	(void)p;
-	if (len > sizeof(wire) - wire_len)
-		len = sizeof(wire) - wire_len;
-	memcpy(wire + wire_len, buf, len);
-	wire_len += len;
-	return (ssize_t)len;
-}
-
-static ssize_t
-gnutls_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
-{
-	(void)buf;
-	(void)len;
-	gnutls_transport_set_errno((gnutls_session_t)p, EAGAIN);
-	return -1;
+	return real_hello_openssl(&o, out, cap);
 }
 
 static size_t
 gnutls_client_hello(const char *priority, uint8_t *out, size_t cap)
 {
-	gnutls_session_t s;
-	gnutls_certificate_credentials_t cred;
-	gnutls_datum_t protos[2] = {
-		{ (unsigned char *)"h2", 2 },
-		{ (unsigned char *)"http/1.1", 8 },
-	};
-	int rc;
-
-	wire_len = 0;
-	gnutls_certificate_allocate_credentials(&cred);
-	gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
-	CHECK_EQ(gnutls_priority_set_direct(s, priority, NULL), 0);
-	gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
-	gnutls_server_name_set(s, GNUTLS_NAME_DNS, "gnutls.example", 14);
-	gnutls_alpn_set_protocols(s, protos, 2, 0);
-	gnutls_transport_set_ptr(s, s);
-	gnutls_transport_set_push_function(s, gnutls_push);
-	gnutls_transport_set_pull_function(s, gnutls_pull);
-	rc = gnutls_handshake(s);
-	CHECK_EQ(rc, GNUTLS_E_AGAIN);
-	gnutls_deinit(s);
-	gnutls_certificate_free_credentials(cred);
-	return extract_client_hello(out, cap);
+	return real_hello_gnutls(priority, "gnutls.example", out, cap);
 }
 
 static bool

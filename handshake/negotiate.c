@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Server-side negotiation; contract in negotiate.h. */
+#include "negotiate.h"
+
+#include <string.h>
+
+#include "hs_err.h"
+
+static const struct hs_suite_info suites[] = {
+	{ HS_TLS_AES_128_GCM_SHA256, HS_TLS13, HS_KX_TLS13, 0, 16, "TLS_AES_128_GCM_SHA256" },
+	{ HS_TLS_AES_256_GCM_SHA384, HS_TLS13, HS_KX_TLS13, 1, 32, "TLS_AES_256_GCM_SHA384" },
+	{ HS_TLS_CHACHA20_POLY1305_SHA256, HS_TLS13, HS_KX_TLS13, 0, 32,
+	  "TLS_CHACHA20_POLY1305_SHA256" },
+	{ HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, HS_TLS12, HS_KX_ECDHE_ECDSA, 0, 16,
+	  "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
+	{ HS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, HS_TLS12, HS_KX_ECDHE_ECDSA, 1, 32,
+	  "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" },
+	{ HS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, HS_TLS12, HS_KX_ECDHE_ECDSA, 0, 32,
+	  "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" },
+	{ HS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, HS_TLS12, HS_KX_ECDHE_RSA, 0, 16,
+	  "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
+	{ HS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, HS_TLS12, HS_KX_ECDHE_RSA, 1, 32,
+	  "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
+	{ HS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, HS_TLS12, HS_KX_ECDHE_RSA, 0, 32,
+	  "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
+	{ HS_TLS_RSA_WITH_AES_128_GCM_SHA256, HS_TLS12, HS_KX_RSA, 0, 16,
+	  "TLS_RSA_WITH_AES_128_GCM_SHA256" },
+	{ HS_TLS_RSA_WITH_AES_256_GCM_SHA384, HS_TLS12, HS_KX_RSA, 1, 32,
+	  "TLS_RSA_WITH_AES_256_GCM_SHA384" },
+};
+
+const struct hs_suite_info *
+hs_suite_find(uint16_t id)
+{
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (suites[i].id == id)
+			return &suites[i];
+	return NULL;
+}
+
+void
+hs_nego_policy_default(struct hs_nego_policy *p)
+{
+	static const uint16_t s[] = {
+		HS_TLS_AES_128_GCM_SHA256, HS_TLS_AES_256_GCM_SHA384,
+		HS_TLS_CHACHA20_POLY1305_SHA256,
+		HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		HS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		HS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		HS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		HS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		HS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		HS_TLS_RSA_WITH_AES_128_GCM_SHA256,
+		HS_TLS_RSA_WITH_AES_256_GCM_SHA384,
+	};
+	static const uint16_t g[] = { HS_GROUP_X25519, HS_GROUP_SECP256R1 };
+	static const uint16_t a[] = {
+		HS_SIG_ECDSA_SECP256R1_SHA256, HS_SIG_ECDSA_SECP384R1_SHA384,
+		HS_SIG_RSA_PSS_RSAE_SHA256, HS_SIG_RSA_PSS_RSAE_SHA384,
+		HS_SIG_RSA_PKCS1_SHA256, HS_SIG_RSA_PKCS1_SHA384,
+	};
+
+	memset(p, 0, sizeof(*p));
+	p->tls12 = true;
+	p->tls13 = true;
+	memcpy(p->suites, s, sizeof(s));
+	p->n_suites = sizeof(s) / sizeof(s[0]);
+	memcpy(p->groups, g, sizeof(g));
+	p->n_groups = sizeof(g) / sizeof(g[0]);
+	memcpy(p->sigalgs, a, sizeof(a));
+	p->n_sigalgs = sizeof(a) / sizeof(a[0]);
+}
+
+/* The highest version the client offers (for RFC 7507's comparison). */
+static uint16_t
+client_max_version(const struct hs_client_hello *ch)
+{
+	uint16_t best = 0;
+
+	if (!ch->has_versions)
+		return ch->legacy_version;
+	for (size_t i = 0; i + 1 < ch->versions.len; i += 2) {
+		uint16_t v = (uint16_t)(ch->versions.p[i] << 8 | ch->versions.p[i + 1]);
+
+		/* Only real TLS versions count; GREASE values are 0x?a?a. */
+		if (v >= 0x0300 && v <= HS_TLS13 && v > best)
+			best = v;
+	}
+	return best;
+}
+
+int
+hs_nego_version(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+		uint16_t *version)
+{
+	uint16_t ours_max = p->tls13 ? HS_TLS13 : HS_TLS12;
+	uint16_t v = 0;
+
+	/*
+	 * RFC 7507 3: with TLS_FALLBACK_SCSV and our highest version above the
+	 * client's, the server "MUST respond with a fatal inappropriate_fallback
+	 * alert".
+	 */
+	if (hs_view_has_u16(ch->cipher_suites, HS_TLS_FALLBACK_SCSV) &&
+	    client_max_version(ch) < ours_max)
+		return HS_ERR_ALERT(HS_ALERT_INAPPROPRIATE_FALLBACK);
+	if (ch->has_versions) {
+		/*
+		 * RFC 8446 4.2.1: when the extension is present, servers "MUST
+		 * use only the "supported_versions" extension to determine
+		 * client preferences".
+		 */
+		if (p->tls13 && hs_view_has_u16(ch->versions, HS_TLS13))
+			v = HS_TLS13;
+		else if (p->tls12 && hs_view_has_u16(ch->versions, HS_TLS12))
+			v = HS_TLS12;
+	} else if (p->tls12 && ch->legacy_version >= HS_TLS12) {
+		/* Without the extension, "MUST negotiate TLS 1.2 or prior". */
+		v = HS_TLS12;
+	}
+	if (v == 0)
+		return HS_ERR_ALERT(HS_ALERT_PROTOCOL_VERSION);
+	*version = v;
+	return 0;
+}
+
+int
+hs_nego_group(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+	      uint16_t version, uint16_t *group, bool *hrr, struct hs_view *key)
+{
+	*hrr = false;
+	if (version == HS_TLS12) {
+		/* RFC 8422 5.1.2: uncompressed points are the only format left. */
+		if (ch->has_ec_point_formats && !ch->uncompressed_points)
+			return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
+		for (unsigned i = 0; i < p->n_groups; i++) {
+			if (!ch->has_groups || hs_view_has_u16(ch->groups, p->groups[i])) {
+				*group = p->groups[i];
+				return 0;
+			}
+		}
+		return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
+	}
+	/*
+	 * RFC 8446 9.2: a ClientHello for (EC)DHE "MUST" contain both
+	 * supported_groups and key_share; otherwise missing_extension.
+	 */
+	if (!ch->has_groups || !ch->has_key_share)
+		return HS_ERR_ALERT(HS_ALERT_MISSING_EXTENSION);
+	{
+		size_t off = 0;
+		uint16_t g;
+		struct hs_view k;
+
+		/*
+		 * RFC 8446 4.2.8: each KeyShareEntry "MUST correspond to a
+		 * group offered in the "supported_groups" extension"; servers
+		 * MAY check and abort with illegal_parameter. We do.
+		 */
+		while (hs_key_share_next(ch->key_shares, &off, &g, &k))
+			if (!hs_view_has_u16(ch->groups, g))
+				return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+	}
+	for (unsigned i = 0; i < p->n_groups; i++) {
+		size_t off = 0;
+		uint16_t g;
+		struct hs_view k;
+
+		while (hs_key_share_next(ch->key_shares, &off, &g, &k)) {
+			if (g == p->groups[i]) {
+				*group = g;
+				*key = k;
+				return 0;
+			}
+		}
+	}
+	for (unsigned i = 0; i < p->n_groups; i++) {
+		if (hs_view_has_u16(ch->groups, p->groups[i])) {
+			*group = p->groups[i];
+			*hrr = true;
+			return 0;
+		}
+	}
+	return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
+}
+
+/* Can a key of @p cert_type sign with @p scheme in @p version? */
+static bool
+scheme_fits(uint16_t scheme, enum hs_cert_type cert_type, uint16_t version)
+{
+	switch (scheme) {
+	case HS_SIG_RSA_PSS_RSAE_SHA256:
+	case HS_SIG_RSA_PSS_RSAE_SHA384:
+		return cert_type == HS_CERT_RSA;
+	case HS_SIG_RSA_PKCS1_SHA256:
+	case HS_SIG_RSA_PKCS1_SHA384:
+		/*
+		 * RFC 8446 4.2.3: RSASSA-PKCS1-v1_5 "refer solely to
+		 * signatures which appear in certificates ... and are not
+		 * defined for use in signed TLS handshake messages".
+		 */
+		return cert_type == HS_CERT_RSA && version == HS_TLS12;
+	case HS_SIG_ECDSA_SECP256R1_SHA256:
+		return cert_type == HS_CERT_ECDSA_P256;
+	case HS_SIG_ECDSA_SECP384R1_SHA384:
+		return cert_type == HS_CERT_ECDSA_P384;
+	default:
+		return false;
+	}
+}
+
+int
+hs_nego_sigalg(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+	       uint16_t version, enum hs_cert_type cert_type, uint16_t *scheme)
+{
+	if (!ch->has_sigalgs)
+		return version == HS_TLS13 ? HS_ERR_ALERT(HS_ALERT_MISSING_EXTENSION)
+					   : HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
+	for (unsigned i = 0; i < p->n_sigalgs; i++) {
+		if (scheme_fits(p->sigalgs[i], cert_type, version) &&
+		    hs_view_has_u16(ch->sigalgs, p->sigalgs[i])) {
+			*scheme = p->sigalgs[i];
+			return 0;
+		}
+	}
+	return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
+}
+
+/* An ECDSA certificate type this client can be served, or 0. */
+static enum hs_cert_type
+ecdsa_type(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+	   uint16_t version, unsigned cert_types)
+{
+	static const enum hs_cert_type order[] = { HS_CERT_ECDSA_P256, HS_CERT_ECDSA_P384 };
+	uint16_t s;
+
+	for (unsigned i = 0; i < 2; i++)
+		if ((cert_types & order[i]) && hs_nego_sigalg(ch, p, version, order[i], &s) == 0)
+			return order[i];
+	return 0;
+}
+
+int
+hs_nego_suite(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+	      uint16_t version, unsigned cert_types, uint16_t *suite)
+{
+	uint16_t g, s;
+	bool hrr;
+	struct hs_view k;
+	bool ecdhe_ok = version == HS_TLS12 &&
+			hs_nego_group(ch, p, version, &g, &hrr, &k) == 0;
+	bool rsa_sig = (cert_types & HS_CERT_RSA) &&
+		       hs_nego_sigalg(ch, p, version, HS_CERT_RSA, &s) == 0;
+	bool ecdsa_sig = ecdsa_type(ch, p, version, cert_types) != 0;
+
+	for (unsigned i = 0; i < p->n_suites; i++) {
+		const struct hs_suite_info *info = hs_suite_find(p->suites[i]);
+		bool ok;
+
+		if (info == NULL || info->version != version ||
+		    !hs_view_has_u16(ch->cipher_suites, info->id))
+			continue;
+		switch (info->kx) {
+		case HS_KX_TLS13:
+			ok = rsa_sig || ecdsa_sig;
+			break;
+		case HS_KX_ECDHE_RSA:
+			ok = ecdhe_ok && rsa_sig;
+			break;
+		case HS_KX_ECDHE_ECDSA:
+			ok = ecdhe_ok && ecdsa_sig;
+			break;
+		case HS_KX_RSA:
+			ok = (cert_types & HS_CERT_RSA) != 0;
+			break;
+		default:
+			ok = false;
+		}
+		if (ok) {
+			*suite = info->id;
+			return 0;
+		}
+	}
+	return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
+}
+
+int
+hs_nego_alpn(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+	     struct hs_view *proto)
+{
+	size_t off = 0;
+
+	proto->p = NULL;
+	proto->len = 0;
+	if (!ch->has_alpn || p->alpn_len == 0)
+		return 0;
+	while (off < p->alpn_len) {
+		size_t n = p->alpn[off];
+
+		if (off + 1 + n > p->alpn_len)
+			break;
+		if (hs_alpn_has(ch->alpn, p->alpn + off + 1, n)) {
+			proto->p = p->alpn + off + 1;
+			proto->len = (uint16_t)n;
+			return 0;
+		}
+		off += 1 + n;
+	}
+	/*
+	 * RFC 7301 3.2: when no protocol is common, the server "MUST respond
+	 * with a fatal "no_application_protocol" alert" — hso does so only
+	 * when configured strict, as nginx and HAProxy continue without ALPN.
+	 */
+	return p->alpn_strict ? HS_ERR_ALERT(HS_ALERT_NO_APPLICATION_PROTOCOL) : 0;
+}
+
+static char
+lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool
+eq_nocase(const char *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] == '\0' || lower(a[i]) != lower((char)b[i]))
+			return false;
+	return a[n] == '\0';
+}
+
+bool
+hs_sni_match(const char *pattern, const uint8_t *host, size_t host_len)
+{
+	const uint8_t *dot;
+
+	if (host_len > 0 && host[host_len - 1] == '.')
+		host_len--;
+	if (host_len == 0 || pattern[0] == '\0')
+		return false;
+	if (pattern[0] != '*')
+		return strchr(pattern, '*') == NULL && eq_nocase(pattern, host, host_len);
+	/* Only a whole left-most label: "*." followed by at least one more dot. */
+	if (pattern[1] != '.' || strchr(pattern + 2, '*') != NULL ||
+	    strchr(pattern + 2, '.') == NULL)
+		return false;
+	dot = memchr(host, '.', host_len);
+	if (dot == NULL || dot == host)
+		return false;
+	return eq_nocase(pattern + 2, dot + 1, host_len - (size_t)(dot + 1 - host));
+}

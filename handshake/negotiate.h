@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HSO_HANDSHAKE_NEGOTIATE_H
+#define HSO_HANDSHAKE_NEGOTIATE_H
+
+/**
+ * @file
+ * What the server picks from a decoded ClientHello: version, cipher suite,
+ * key-exchange group (or a HelloRetryRequest), signature scheme, ALPN
+ * protocol, and which certificate names match the SNI.
+ *
+ * Pure functions of (ClientHello, policy, available certificate types):
+ * no I/O, no crypto, no state. Server preference wins everywhere, as nginx
+ * and HAProxy do with ssl_prefer_server_ciphers. Each returns 0 or the
+ * HS_ERR_ALERT() the RFCs ask for when nothing acceptable is offered.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client_hello.h"
+
+#define HS_TLS12 0x0303
+#define HS_TLS13 0x0304
+
+/* Cipher suites (IANA). */
+#define HS_TLS_AES_128_GCM_SHA256                       0x1301
+#define HS_TLS_AES_256_GCM_SHA384                       0x1302
+#define HS_TLS_CHACHA20_POLY1305_SHA256                 0x1303
+#define HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256      0xc02b
+#define HS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384      0xc02c
+#define HS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256        0xc02f
+#define HS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384        0xc030
+#define HS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256  0xcca8
+#define HS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 0xcca9
+#define HS_TLS_RSA_WITH_AES_128_GCM_SHA256              0x009c
+#define HS_TLS_RSA_WITH_AES_256_GCM_SHA384              0x009d
+/** RFC 5746: signals secure renegotiation support in TLS 1.2. */
+#define HS_TLS_EMPTY_RENEGOTIATION_INFO_SCSV            0x00ff
+/** RFC 7507. */
+#define HS_TLS_FALLBACK_SCSV                            0x5600
+
+/* Named groups. */
+#define HS_GROUP_SECP256R1 0x0017
+#define HS_GROUP_SECP384R1 0x0018
+#define HS_GROUP_X25519    0x001d
+
+/* Signature schemes. */
+#define HS_SIG_RSA_PKCS1_SHA256       0x0401
+#define HS_SIG_RSA_PKCS1_SHA384       0x0501
+#define HS_SIG_ECDSA_SECP256R1_SHA256 0x0403
+#define HS_SIG_ECDSA_SECP384R1_SHA384 0x0503
+#define HS_SIG_RSA_PSS_RSAE_SHA256    0x0804
+#define HS_SIG_RSA_PSS_RSAE_SHA384    0x0805
+
+/** Key types a certificate can have; a SNI name may have one of each. */
+enum hs_cert_type {
+	HS_CERT_RSA = 1 << 0,
+	HS_CERT_ECDSA_P256 = 1 << 1,
+	HS_CERT_ECDSA_P384 = 1 << 2,
+};
+
+/** Key exchange and authentication of a suite. */
+enum hs_kx { HS_KX_TLS13, HS_KX_ECDHE_RSA, HS_KX_ECDHE_ECDSA, HS_KX_RSA };
+
+struct hs_suite_info {
+	uint16_t id;
+	uint16_t version;       /**< HS_TLS12 or HS_TLS13 */
+	enum hs_kx kx;
+	uint8_t hash;           /**< 0: SHA-256, 1: SHA-384 (PRF / HKDF hash) */
+	uint8_t key_len;        /**< AEAD key bytes */
+	const char *name;       /**< IANA name */
+};
+
+/** The suites hso implements; NULL for any other id. */
+const struct hs_suite_info *hs_suite_find(uint16_t id);
+
+#define HS_POLICY_MAX_SUITES 16
+#define HS_POLICY_MAX_GROUPS 4
+#define HS_POLICY_MAX_SIGALGS 8
+#define HS_POLICY_ALPN_MAX 256
+
+/** The negotiation part of the server policy, in server preference order. */
+struct hs_nego_policy {
+	bool tls12;
+	bool tls13;
+	uint16_t suites[HS_POLICY_MAX_SUITES];
+	uint8_t n_suites;
+	uint16_t groups[HS_POLICY_MAX_GROUPS];
+	uint8_t n_groups;
+	uint16_t sigalgs[HS_POLICY_MAX_SIGALGS];
+	uint8_t n_sigalgs;
+	/** Protocols in ALPN wire form (u8-length-prefixed names), may be empty. */
+	uint8_t alpn[HS_POLICY_ALPN_MAX];
+	uint16_t alpn_len;
+	/** Refuse clients that offer ALPN with none of ours (RFC 7301 3.2). */
+	bool alpn_strict;
+};
+
+/** A policy with every version, suite, group and scheme hso implements. */
+void hs_nego_policy_default(struct hs_nego_policy *p);
+
+/**
+ * Pick the protocol version (RFC 8446 4.2.1, RFC 5246 E.1, RFC 7507).
+ * @return 0 with *version set; HS_ERR_ALERT(protocol_version) when no common
+ *         version; HS_ERR_ALERT(inappropriate_fallback) when the client sent
+ *         TLS_FALLBACK_SCSV below our highest version.
+ */
+int hs_nego_version(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+		    uint16_t *version);
+
+/**
+ * Pick the cipher suite for @p version, in server order, among those the
+ * client offers and the certificates (@p cert_types, enum hs_cert_type bits)
+ * can serve; TLS 1.2 ECDHE needs a common group too.
+ * @return 0 with *suite set, or HS_ERR_ALERT(handshake_failure).
+ */
+int hs_nego_suite(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+		  uint16_t version, unsigned cert_types, uint16_t *suite);
+
+/**
+ * Pick the key-exchange group. For TLS 1.3, the first group of ours that the
+ * client sent a key share for; when it sent none we accept, *hrr is set and
+ * *group is the first of ours the client supports (send HelloRetryRequest).
+ * For TLS 1.2 ECDHE, the first of ours in the client's supported_groups (any
+ * of ours when the extension is absent, RFC 8422 4).
+ * @param key  set to the client's key share (TLS 1.3, when !*hrr)
+ * @return 0; HS_ERR_ALERT(handshake_failure) when no group is common;
+ *         HS_ERR_ALERT(missing_extension) for TLS 1.3 without
+ *         supported_groups or key_share (RFC 8446 9.2).
+ */
+int hs_nego_group(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+		  uint16_t version, uint16_t *group, bool *hrr, struct hs_view *key);
+
+/**
+ * Pick the signature scheme for a certificate of @p cert_type (one bit):
+ * ours in order, offered by the client, usable with that key and version
+ * (TLS 1.3: no PKCS#1 v1.5, ECDSA curve bound to the hash, RFC 8446 4.2.3).
+ * @return 0 with *scheme set; HS_ERR_ALERT(missing_extension) for TLS 1.3
+ *         without signature_algorithms; HS_ERR_ALERT(handshake_failure) when
+ *         nothing fits (also TLS 1.2 without the extension: its default is
+ *         SHA-1, RFC 5246 7.4.1.4.1, which hso does not sign with).
+ */
+int hs_nego_sigalg(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+		   uint16_t version, enum hs_cert_type cert_type, uint16_t *scheme);
+
+/**
+ * Pick the ALPN protocol: ours in order, offered by the client.
+ * @return 0 with *proto pointing into the policy (len 0: none negotiated);
+ *         HS_ERR_ALERT(no_application_protocol) when the client offered ALPN,
+ *         none matches and the policy is strict (RFC 7301 3.2).
+ */
+int hs_nego_alpn(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+		 struct hs_view *proto);
+
+/**
+ * Does certificate name @p pattern match SNI @p host? Case-insensitive; one
+ * trailing dot on @p host ignored; a pattern "*.example.com" matches exactly
+ * one whole left-most label ("a.example.com", not "example.com" nor
+ * "a.b.example.com"), RFC 6125 6.4.3; no partial-label wildcards.
+ */
+bool hs_sni_match(const char *pattern, const uint8_t *host, size_t host_len);
+
+#endif

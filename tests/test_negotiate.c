@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * handshake/negotiate: what the server picks for ClientHellos written by
+ * OpenSSL and GnuTLS clients configured to offer specific things.
+ */
+#include <openssl/ssl.h>
+
+#include "check.h"
+#include "client_hello.h"
+#include "hs_err.h"
+#include "negotiate.h"
+#include "real_hello.h"
+
+#define FAIL(a) HS_ERR_ALERT(HS_ALERT_##a)
+
+static uint8_t msg[65536];
+static struct hs_client_hello ch;
+
+static int
+hello(const struct real_hello_ossl *o)
+{
+	size_t n = real_hello_openssl(o, msg, sizeof(msg));
+
+	if (n < 4)
+		return -1;
+	return hs_client_hello_parse(msg + 4, n - 4, &ch);
+}
+
+static void
+test_versions(void)
+{
+	struct hs_nego_policy p;
+	uint16_t v = 0;
+
+	hs_nego_policy_default(&p);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
+	CHECK_EQ(v, HS_TLS13);
+	p.tls13 = false;
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
+	CHECK_EQ(v, HS_TLS12);
+
+	hs_nego_policy_default(&p);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION }), 0);
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
+	CHECK_EQ(v, HS_TLS12);
+	p.tls12 = false;
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), FAIL(PROTOCOL_VERSION));
+
+	/* TLS 1.3-only client against a TLS 1.2-only server. */
+	hs_nego_policy_default(&p);
+	p.tls13 = false;
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .min_version = TLS1_3_VERSION }), 0);
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), FAIL(PROTOCOL_VERSION));
+
+	/* A TLS 1.1 client. */
+	hs_nego_policy_default(&p);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_1_VERSION,
+						  .min_version = TLS1_VERSION,
+						  .ciphers12 = "DEFAULT:@SECLEVEL=0" }), 0);
+	CHECK_EQ(ch.legacy_version, 0x0302);
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), FAIL(PROTOCOL_VERSION));
+
+	/* RFC 7507: a fallback to 1.2 is refused when we speak 1.3 ... */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .fallback_scsv = 1 }), 0);
+	CHECK(hs_view_has_u16(ch.cipher_suites, HS_TLS_FALLBACK_SCSV));
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), FAIL(INAPPROPRIATE_FALLBACK));
+	/* ... and fine when 1.2 is our highest. */
+	p.tls13 = false;
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
+	CHECK_EQ(v, HS_TLS12);
+}
+
+static void
+test_suites(void)
+{
+	struct hs_nego_policy p;
+	uint16_t s = 0;
+	const unsigned all = HS_CERT_RSA | HS_CERT_ECDSA_P256;
+
+	hs_nego_policy_default(&p);
+	/* TLS 1.3: server order wins over the client's. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){
+		.ciphers13 = "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384" }), 0);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS13, all, &s), 0);
+	CHECK_EQ(s, HS_TLS_AES_256_GCM_SHA384);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS13, HS_CERT_RSA, &s), 0);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS13, 0, &s), FAIL(HANDSHAKE_FAILURE));
+	p.suites[0] = HS_TLS_CHACHA20_POLY1305_SHA256;
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS13, all, &s), 0);
+	CHECK_EQ(s, HS_TLS_CHACHA20_POLY1305_SHA256);
+
+	/* TLS 1.2: ECDSA suites need an ECDSA certificate, RSA ones an RSA one. */
+	hs_nego_policy_default(&p);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION }), 0);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, all, &s), 0);
+	CHECK_EQ(s, HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, HS_CERT_RSA, &s), 0);
+	CHECK_EQ(s, HS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, HS_CERT_ECDSA_P384, &s), 0);
+	CHECK_EQ(s, HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+
+	/* The classic RSA key exchange when that is all the client offers. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .ciphers12 = "AES128-GCM-SHA256" }), 0);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, all, &s), 0);
+	CHECK_EQ(s, HS_TLS_RSA_WITH_AES_128_GCM_SHA256);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, HS_CERT_ECDSA_P256, &s),
+		 FAIL(HANDSHAKE_FAILURE));
+
+	/* No common ECDHE group: falls to RSA key exchange, or fails. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .groups = "P-384" }), 0);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, all, &s), 0);
+	CHECK_EQ(s, HS_TLS_RSA_WITH_AES_128_GCM_SHA256);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .groups = "P-384",
+						  .ciphers12 = "ECDHE-RSA-AES128-GCM-SHA256" }), 0);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, all, &s), FAIL(HANDSHAKE_FAILURE));
+
+	/* CBC-only client: nothing we implement. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .ciphers12 = "AES128-SHA:ECDHE-RSA-AES256-SHA" }), 0);
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, all, &s), FAIL(HANDSHAKE_FAILURE));
+
+	CHECK(hs_suite_find(0x1302) != NULL && hs_suite_find(0x1302)->hash == 1);
+	CHECK(hs_suite_find(0x002f) == NULL);
+}
+
+static void
+test_groups(void)
+{
+	struct hs_nego_policy p;
+	uint16_t g = 0;
+	bool hrr = true;
+	struct hs_view key = { 0 };
+
+	hs_nego_policy_default(&p);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .groups = "X25519:P-256" }), 0);
+	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key), 0);
+	CHECK(g == HS_GROUP_X25519 && !hrr && key.len == 32);
+
+	/* The client's only share is P-256: take it, though X25519 is ours first. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .groups = "P-256:X25519" }), 0);
+	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key), 0);
+	CHECK(g == HS_GROUP_SECP256R1 && !hrr && key.len == 65 && key.p[0] == 4);
+
+	/* Share for a group we do not take, a supported one we do: HRR. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .groups = "P-384:P-256" }), 0);
+	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key), 0);
+	CHECK(g == HS_GROUP_SECP256R1 && hrr);
+
+	/* Nothing in common. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .groups = "P-384:P-521" }), 0);
+	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key), FAIL(HANDSHAKE_FAILURE));
+
+	/* TLS 1.2: first of ours the client lists. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .groups = "P-256:X25519" }), 0);
+	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS12, &g, &hrr, &key), 0);
+	CHECK(g == HS_GROUP_X25519 && !hrr);
+
+	/* Missing extensions for a TLS 1.3 (EC)DHE handshake. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
+	ch.has_key_share = false;
+	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key), FAIL(MISSING_EXTENSION));
+	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
+	ch.has_groups = false;
+	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key), FAIL(MISSING_EXTENSION));
+
+	/* A key share for a group not in supported_groups. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .groups = "X25519:P-256" }), 0);
+	{
+		static const uint8_t only_p256[] = { 0x00, 0x17 };
+
+		ch.groups = (struct hs_view){ only_p256, 2 };
+		CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key),
+			 FAIL(ILLEGAL_PARAMETER));
+	}
+}
+
+static void
+test_sigalgs(void)
+{
+	struct hs_nego_policy p;
+	uint16_t s = 0;
+
+	hs_nego_policy_default(&p);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS13, HS_CERT_RSA, &s), 0);
+	CHECK_EQ(s, HS_SIG_RSA_PSS_RSAE_SHA256);
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS13, HS_CERT_ECDSA_P256, &s), 0);
+	CHECK_EQ(s, HS_SIG_ECDSA_SECP256R1_SHA256);
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS13, HS_CERT_ECDSA_P384, &s), 0);
+	CHECK_EQ(s, HS_SIG_ECDSA_SECP384R1_SHA384);
+
+	/* PKCS#1 v1.5 only: fine for TLS 1.2, never for TLS 1.3. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .sigalgs = "RSA+SHA256" }), 0);
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS12, HS_CERT_RSA, &s), 0);
+	CHECK_EQ(s, HS_SIG_RSA_PKCS1_SHA256);
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS13, HS_CERT_RSA, &s), FAIL(HANDSHAKE_FAILURE));
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS12, HS_CERT_ECDSA_P256, &s),
+		 FAIL(HANDSHAKE_FAILURE));
+
+	/* ECDSA hash bound to the curve. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .sigalgs = "ECDSA+SHA384:RSA-PSS+SHA256" }), 0);
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS13, HS_CERT_ECDSA_P256, &s),
+		 FAIL(HANDSHAKE_FAILURE));
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS13, HS_CERT_ECDSA_P384, &s), 0);
+
+	/* Missing signature_algorithms. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
+	ch.has_sigalgs = false;
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS13, HS_CERT_RSA, &s), FAIL(MISSING_EXTENSION));
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS12, HS_CERT_RSA, &s), FAIL(HANDSHAKE_FAILURE));
+}
+
+static void
+test_alpn(void)
+{
+	static const unsigned char h2_h1[] = "\x02h2\x08http/1.1";
+	struct hs_nego_policy p;
+	struct hs_view proto;
+
+	hs_nego_policy_default(&p);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .alpn = h2_h1, .alpn_len = 12 }), 0);
+	/* No ALPN configured: none negotiated. */
+	CHECK_EQ(hs_nego_alpn(&ch, &p, &proto), 0);
+	CHECK_EQ(proto.len, 0);
+	/* Server order: http/1.1 before h2. */
+	memcpy(p.alpn, "\x08http/1.1\x02h2", 12);
+	p.alpn_len = 12;
+	CHECK_EQ(hs_nego_alpn(&ch, &p, &proto), 0);
+	CHECK(proto.len == 8 && memcmp(proto.p, "http/1.1", 8) == 0);
+	/* No overlap: continue without, or refuse when strict. */
+	memcpy(p.alpn, "\x03xyz", 4);
+	p.alpn_len = 4;
+	CHECK_EQ(hs_nego_alpn(&ch, &p, &proto), 0);
+	CHECK_EQ(proto.len, 0);
+	p.alpn_strict = true;
+	CHECK_EQ(hs_nego_alpn(&ch, &p, &proto), FAIL(NO_APPLICATION_PROTOCOL));
+	/* Client without ALPN: nothing to refuse. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
+	CHECK_EQ(hs_nego_alpn(&ch, &p, &proto), 0);
+	CHECK_EQ(proto.len, 0);
+}
+
+#define M(pat, host) hs_sni_match((pat), (const uint8_t *)(host), strlen(host))
+
+static void
+test_sni_match(void)
+{
+	CHECK(M("www.example.com", "www.example.com"));
+	CHECK(M("www.example.com", "WWW.Example.COM"));
+	CHECK(M("www.example.com", "www.example.com."));
+	CHECK(!M("www.example.com", "www.example.com.."));
+	CHECK(!M("www.example.com", "www.example.co"));
+	CHECK(!M("www.example.com", "xwww.example.com"));
+	CHECK(M("*.example.com", "a.example.com"));
+	CHECK(M("*.example.com", "A-b.EXAMPLE.com"));
+	CHECK(!M("*.example.com", "example.com"));
+	CHECK(!M("*.example.com", ".example.com"));
+	CHECK(!M("*.example.com", "a.b.example.com"));
+	CHECK(!M("*.example.com", "aexample.com"));
+	CHECK(!M("*.com", "example.com"));           /* no single-label wildcard base */
+	CHECK(!M("w*.example.com", "www.example.com"));
+	CHECK(!M("*.*.example.com", "a.b.example.com"));
+	CHECK(!M("", "a"));
+	CHECK(!M("a", ""));
+	CHECK(!M("a", "."));
+}
+
+int
+main(void)
+{
+	test_versions();
+	test_suites();
+	test_groups();
+	test_sigalgs();
+	test_alpn();
+	test_sni_match();
+	return check_result("negotiate");
+}
