@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ClientKeyExchange (RFC 5246 7.4.7, RFC 8422 5.7). */
+#include "codec.h"
+#include "hs_err.h"
+#include "messages.h"
+
+int
+hs_client_key_exchange_parse(const uint8_t *body, size_t len, bool rsa,
+			     struct hs_view *out)
+{
+	struct hs_reader r, v;
+
+	hs_reader_init(&r, body, len);
+	/*
+	 * RSA: opaque EncryptedPreMasterSecret<0..2^16-1> (the SSLv3 form
+	 * without the length is not accepted). ECDHE: ECPoint <1..2^8-1>.
+	 */
+	if (rsa ? hs_reader_block(&r, 2, 0, 0xffff, &v) != 0
+		: hs_reader_block(&r, 1, 1, 255, &v) != 0)
+		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+	if (!hs_reader_done(&r))
+		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+	out->p = v.p;
+	out->len = (uint16_t)v.len;
+	return 0;
+}
