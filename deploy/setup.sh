@@ -16,6 +16,7 @@ PACKAGES=(
 	libdpdk-dev
 	libbenchmark-dev
 	gnutls-bin libgnutls28-dev
+	clang libclang-rt-14-dev
 	iproute2 procps
 )
 
