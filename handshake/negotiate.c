@@ -209,6 +209,21 @@ scheme_fits(uint16_t scheme, enum hs_cert_type cert_type, uint16_t version)
 	}
 }
 
+bool
+hs_nego_cert_curve_ok(const struct hs_client_hello *ch, uint16_t version,
+		      enum hs_cert_type cert_type)
+{
+	/*
+	 * TLS 1.2: a client that sends supported_groups only accepts ECDSA
+	 * certificates on curves it lists (RFC 8422 5.1, as OpenSSL enforces).
+	 * TLS 1.3 binds the curve to the signature scheme instead.
+	 */
+	if (version != HS_TLS12 || !ch->has_groups || cert_type == HS_CERT_RSA)
+		return true;
+	return hs_view_has_u16(ch->groups, cert_type == HS_CERT_ECDSA_P256
+					   ? HS_GROUP_SECP256R1 : HS_GROUP_SECP384R1);
+}
+
 int
 hs_nego_sigalg(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 	       uint16_t version, enum hs_cert_type cert_type, uint16_t *scheme)
@@ -235,7 +250,8 @@ ecdsa_type(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 	uint16_t s;
 
 	for (unsigned i = 0; i < 2; i++)
-		if ((cert_types & order[i]) && hs_nego_sigalg(ch, p, version, order[i], &s) == 0)
+		if ((cert_types & order[i]) && hs_nego_cert_curve_ok(ch, version, order[i]) &&
+		    hs_nego_sigalg(ch, p, version, order[i], &s) == 0)
 			return order[i];
 	return 0;
 }

@@ -144,6 +144,10 @@ int hs_nego_group(const struct hs_client_hello *ch, const struct hs_nego_policy 
 int hs_nego_sigalg(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 		   uint16_t version, enum hs_cert_type cert_type, uint16_t *scheme);
 
+/** May a certificate of @p cert_type serve this client (TLS 1.2 curve rule)? */
+bool hs_nego_cert_curve_ok(const struct hs_client_hello *ch, uint16_t version,
+			   enum hs_cert_type cert_type);
+
 /**
  * Pick the ALPN protocol: ours in order, offered by the client.
  * @return 0 with *proto pointing into the policy (len 0: none negotiated);

@@ -124,6 +124,21 @@ test_suites(void)
 						  .ciphers12 = "AES128-SHA:ECDHE-RSA-AES256-SHA" }), 0);
 	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, all, &s), FAIL(HANDSHAKE_FAILURE));
 
+	/* TLS 1.2: an ECDSA certificate on a curve the client does not list is unusable. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .groups = "X25519",
+						  .ciphers12 = "ECDHE-ECDSA-AES128-GCM-SHA256" }), 0);
+	CHECK(!hs_nego_cert_curve_ok(&ch, HS_TLS12, HS_CERT_ECDSA_P256));
+	CHECK(hs_nego_cert_curve_ok(&ch, HS_TLS12, HS_CERT_RSA));
+	CHECK(hs_nego_cert_curve_ok(&ch, HS_TLS13, HS_CERT_ECDSA_P256));
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, HS_CERT_ECDSA_P256, &s), FAIL(HANDSHAKE_FAILURE));
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .groups = "X25519:P-256",
+						  .ciphers12 = "ECDHE-ECDSA-AES128-GCM-SHA256" }), 0);
+	CHECK(hs_nego_cert_curve_ok(&ch, HS_TLS12, HS_CERT_ECDSA_P256));
+	CHECK(!hs_nego_cert_curve_ok(&ch, HS_TLS12, HS_CERT_ECDSA_P384));
+	CHECK_EQ(hs_nego_suite(&ch, &p, HS_TLS12, HS_CERT_ECDSA_P256, &s), 0);
+
 	CHECK(hs_suite_find(0x1302) != NULL && hs_suite_find(0x1302)->hash == 1);
 	CHECK(hs_suite_find(0x002f) == NULL);
 }

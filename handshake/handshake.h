@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HSO_HANDSHAKE_H
+#define HSO_HANDSHAKE_H
+
+/**
+ * @file
+ * The TLS server engine: TLS 1.3 (RFC 8446) and TLS 1.2 (RFC 5246 with
+ * RFC 7627 extended master secret and RFC 5746 renegotiation_info) state
+ * machines with batched crypto. No sockets, no DPDK, no allocation per
+ * handshake.
+ *
+ * Objects and ownership:
+ *
+ *  - struct hs_config: the policy (versions, suites, groups, signature
+ *    schemes, ALPN, certificates with their SNI names, limits). Built once,
+ *    then shared read-only by every worker. Certificates it points to
+ *    (struct hso_cert) must outlive it.
+ *  - struct hs_worker: one per worker thread. Owns the crypto contexts
+ *    (ipsec-mb managers, OpenSSL contexts, the multi-buffer KDF batch), the
+ *    queue of connections waiting for crypto, and the pool of pre-generated
+ *    ECDHE key pairs. Not thread-safe; nothing in it is shared.
+ *  - struct hs_conn: one per connection, in memory the caller provides (a
+ *    pool), with one caller-provided buffer (HS_CONN_BUF_SIZE bytes) that
+ *    the engine splits into its input, reassembly, staging and output areas.
+ *
+ * Driving a connection (the caller does all I/O, BearSSL style):
+ *
+ *      buf = hs_conn_recv_buf(c, &room);   copy up to room received bytes
+ *      hs_conn_recv_ack(c, n);             the engine parses what it can
+ *      buf = hs_conn_send_buf(c, &len);    len bytes to transmit
+ *      hs_conn_send_ack(c, n);             n of them were transmitted
+ *
+ * A handshake step that needs expensive crypto (an RSA decryption or
+ * signature, an ECDHE derivation, a key-schedule stage) does not run it: it
+ * queues a job in its worker and the connection waits (hs_conn_waiting()).
+ * Once per burst the caller runs hs_worker_run(): the asymmetric jobs run
+ * one after another, then every queued key-derivation request of every
+ * connection runs as one multi-buffer batch (crypto_kdf.h), then each
+ * connection resumes, possibly queueing its next stage; the worker repeats
+ * until no connection waits, so a flight that needs three stages costs three
+ * batch runs per burst, however many connections share them.
+ *
+ * After the handshake, hs_conn_app_read() and hs_conn_app_write() move
+ * application data through the record layer; hs_conn_close() sends
+ * close_notify.
+ *
+ * Errors follow hs_err.h: a failure is sticky (hs_conn_error()); the engine
+ * has already queued the fatal alert in the output when it sets one.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "hs_err.h"
+#include "messages.h"
+#include "negotiate.h"
+#include "record.h"
+
+/** Certificates a config holds. */
+#define HS_CONFIG_MAX_CERTS 16
+/** Largest handshake message accepted from a client (policy default). */
+#define HS_MAX_MSG_DEFAULT 16384u
+/** Largest peer key-exchange payload kept: an RSA-4096 premaster ciphertext. */
+#define HS_PEER_KX_MAX 512
+/** Largest ServerKeyExchange signed data: randoms + params for a 65-byte share. */
+#define HS_TBS_MAX (64 + HS_ECDH_PARAMS_LEN(65) + HS_CV_CONTENT_LEN(48))
+
+/*
+ * The connection buffer: input (one whole record as TLS 1.2 allows it),
+ * reassembly (the largest handshake message accepted), staging for an
+ * outgoing flight, and output (the flight as records: a header, up to 8
+ * bytes of explicit nonce, a type byte and a tag per 2^14 bytes).
+ */
+#define HS_CONN_IN_SIZE (HS_RECORD_HEADER_LEN + HS_RECORD_CIPHERTEXT_MAX_12)
+#define HS_CONN_GATHER_SIZE (HS_MSG_HEADER_LEN + HS_MAX_MSG_DEFAULT)
+#define HS_CONN_STAGE_SIZE 32768u
+#define HS_CONN_RECORD_OVERHEAD (HS_RECORD_HEADER_LEN + 8 + 1 + 16)
+#define HS_CONN_OUT_SIZE \
+	(HS_CONN_STAGE_SIZE + 4 * HS_CONN_RECORD_OVERHEAD + 2 * (HS_RECORD_HEADER_LEN + 18))
+/** Bytes of the buffer hs_conn_init() takes. */
+#define HS_CONN_BUF_SIZE \
+	(HS_CONN_IN_SIZE + HS_CONN_GATHER_SIZE + HS_CONN_STAGE_SIZE + HS_CONN_OUT_SIZE)
+
+struct hs_cert_slot {
+	const struct hso_cert *cert;
+	enum hs_cert_type type;
+	bool is_default;          /**< served when no name matches the SNI */
+};
+
+/** Server policy, shared read-only by workers once built. */
+struct hs_config {
+	struct hs_nego_policy nego;
+	struct hs_cert_slot certs[HS_CONFIG_MAX_CERTS];
+	unsigned n_certs;
+	/** Refuse a client whose SNI matches no certificate (else: default). */
+	bool sni_strict;
+	/** Pads of the TLS 1.3 "derived" secret without PSK, per hash. */
+	struct hso_hmac_key derived_nopsk[HSO_KDF_HASH_NUM];
+	/** Hash of the empty string per hash, the context of "derived". */
+	uint8_t empty_hash[HSO_KDF_HASH_NUM][HSO_HASH_MAX_LEN];
+};
+
+/**
+ * Fill @p cfg with the default policy (hs_nego_policy_default()) and no
+ * certificate.
+ * @return 0; -EIO if the constant key-schedule values cannot be computed.
+ */
+int hs_config_init(struct hs_config *cfg);
+
+/**
+ * Add a certificate (RSA, ECDSA P-256 or P-384) to @p cfg.
+ * @param is_default  serve it when the client's SNI matches no certificate
+ *                    (when no certificate is marked, the first one is)
+ * @return 0; -ENOSPC when the config is full; -ENOTSUP for a key type the
+ *         engine cannot serve.
+ */
+int hs_config_add_cert(struct hs_config *cfg, const struct hso_cert *cert,
+		       bool is_default);
+
+/** Wipe the config's secrets-derived values. Certificates are not freed. */
+void hs_config_wipe(struct hs_config *cfg);
+
+struct hs_conn;
+
+/** Counters of one worker. */
+struct hs_worker_stats {
+	uint64_t runs;              /**< hs_worker_run() calls that did work */
+	uint64_t rounds;            /**< asym + KDF rounds across runs */
+	uint64_t asym_jobs;
+	uint64_t kdf_runs;          /**< multi-buffer batch runs */
+	uint64_t kdf_requests;
+	uint64_t pool_hits;         /**< ECDHE keys taken pre-generated */
+	uint64_t pool_misses;       /**< generated on the critical path */
+	uint64_t handshakes_completed;
+	uint64_t handshakes_failed;
+};
+
+#define HS_POOL_MAX 64
+
+/** Per-worker engine state. Fields are private; read stats through the struct. */
+struct hs_worker {
+	const struct hs_config *cfg;
+	struct hso_imb_set imb;
+	struct hso_asym_ctx *asym;
+	struct hso_kdf_batch *kdf;
+	unsigned max_conns;
+	struct hs_conn **asym_q;    /**< waiting for an asymmetric job */
+	unsigned n_asym;
+	struct hs_conn **kdf_q;     /**< waiting for the KDF batch */
+	unsigned n_kdf;
+	struct hs_conn **run_q;     /**< scratch: the round being resumed */
+	struct hso_ecdhe_key pool[2][HS_POOL_MAX];  /**< [0] X25519, [1] P-256 */
+	unsigned pool_n[2];
+	unsigned pool_target;
+	struct hs_worker_stats stats;
+};
+
+/**
+ * Create a worker for up to @p max_conns connections waiting at once.
+ * @return the worker, or NULL with errno EINVAL, ENOMEM, or ENOTSUP (no
+ *         ipsec-mb manager runs on this CPU) or EIO (OpenSSL lacks an
+ *         algorithm).
+ */
+struct hs_worker *hs_worker_create(const struct hs_config *cfg, unsigned max_conns);
+
+/** Free @p w and its pooled keys. Its connections must be gone. */
+void hs_worker_free(struct hs_worker *w);
+
+/**
+ * Run every queued crypto job, in rounds, resuming the connections that
+ * waited, until none waits.
+ * @return the number of rounds run (0 when there was nothing to do).
+ */
+int hs_worker_run(struct hs_worker *w);
+
+/**
+ * Pre-generate up to @p budget ECDHE key pairs (X25519 and P-256 in
+ * turn) while the pool is below its target, e.g. in idle polls.
+ * @return key pairs generated.
+ */
+unsigned hs_worker_pool_refill(struct hs_worker *w, unsigned budget);
+
+/** Connection status, as the caller sees it. */
+enum hs_status {
+	HS_STATUS_HANDSHAKING = 0,
+	HS_STATUS_ESTABLISHED,
+	HS_STATUS_CLOSED,       /**< close_notify exchanged or sent */
+	HS_STATUS_FAILED,       /**< hs_conn_error() says why */
+};
+
+/** Per-connection secrets and handshake state; private. */
+struct hs_secrets {
+	uint8_t shared[HSO_ECDHE_SECRET_MAX];   /* (EC)DHE output */
+	uint8_t pms[HSO_TLS12_PREMASTER_LEN];   /* TLS 1.2 premaster */
+	uint8_t th[HSO_HASH_MAX_LEN];           /* a transcript hash input */
+	uint8_t th2[HSO_HASH_MAX_LEN];
+	uint8_t hs[HSO_HASH_MAX_LEN];           /* TLS 1.3 handshake secret */
+	uint8_t derived2[HSO_HASH_MAX_LEN];
+	uint8_t master[HSO_HASH_MAX_LEN];       /* 1.3 master / 1.2 master (48) */
+	uint8_t c_hs[HSO_HASH_MAX_LEN], s_hs[HSO_HASH_MAX_LEN];
+	uint8_t c_ap[HSO_HASH_MAX_LEN], s_ap[HSO_HASH_MAX_LEN];
+	uint8_t c_fin_key[HSO_HASH_MAX_LEN], s_fin_key[HSO_HASH_MAX_LEN];
+	uint8_t c_key[HSO_AEAD_KEY_MAX], s_key[HSO_AEAD_KEY_MAX];
+	uint8_t c_iv[HSO_AEAD_NONCE_LEN], s_iv[HSO_AEAD_NONCE_LEN];
+	uint8_t c_key2[HSO_AEAD_KEY_MAX], s_key2[HSO_AEAD_KEY_MAX];
+	uint8_t c_iv2[HSO_AEAD_NONCE_LEN], s_iv2[HSO_AEAD_NONCE_LEN];
+	uint8_t key_block[2 * HSO_AEAD_KEY_MAX + 2 * HSO_AEAD_NONCE_LEN];
+	uint8_t seed[64];                       /* TLS 1.2 PRF seeds */
+	uint8_t seed2[64];
+	uint8_t cf_expected[HSO_HASH_MAX_LEN];  /* client Finished we expect */
+	uint8_t sf[HSO_HASH_MAX_LEN];           /* our Finished */
+};
+
+/** One connection. Members are private to the engine. */
+struct hs_conn {
+	struct hs_worker *w;
+	const struct hs_config *cfg;
+	uint8_t state;
+	uint8_t job;                /* asymmetric job queued, or 0 */
+	bool waiting;               /* queued in the worker */
+	int err;                    /* sticky error (hs_err.h) */
+	enum hs_status status;
+
+	/* negotiated */
+	uint16_t version;
+	uint16_t client_version;    /* ClientHello.legacy_version */
+	uint16_t suite;
+	uint16_t group;
+	uint16_t sigalg;
+	const struct hs_suite_info *si;
+	const struct hso_cert *cert;
+	bool ems;
+	bool reneg_info;
+	bool hrr_sent;
+	bool sni_ack;
+	uint8_t alpn_len;
+	uint8_t alpn[255];
+	uint8_t sni_len;
+	char sni[HS_SNI_MAX + 1];
+	uint8_t session_id_len;
+	uint8_t session_id[32];
+	uint8_t client_random[32];
+	uint8_t server_random[32];
+	bool ccs_seen;
+
+	/* buffers (carved from the caller's) */
+	uint8_t *in;
+	size_t in_len;
+	size_t rec_len;             /* bytes of in[] the current record takes */
+	bool rec_active;            /* in[] holds a record being consumed */
+	uint8_t rec_type;
+	struct hs_reader rec;       /* what is left of its plaintext */
+	struct hs_msg_asm asm_;
+	uint8_t *stage;
+	size_t stage_len;
+	uint8_t *out;
+	size_t out_len;
+	size_t app_off;             /* application data consumed in rec */
+
+	/* record protection */
+	struct hso_record_prot rd, wr;
+	bool rd_on, wr_on;
+
+	struct hso_hash th;         /* transcript */
+	/* TLS 1.3 application traffic secrets, kept for KeyUpdate. */
+	uint8_t c_ap[HSO_HASH_MAX_LEN], s_ap[HSO_HASH_MAX_LEN];
+	bool compat_ccs;            /* client asked for middlebox compatibility */
+	uint32_t early_skip;        /* early data bytes still allowed to skip */
+	struct hso_ecdhe_key eph;
+	uint16_t peer_kx_len;
+	uint8_t peer_kx[HS_PEER_KX_MAX];
+	uint16_t tbs_len;
+	uint8_t tbs[HS_TBS_MAX];
+	uint16_t sig_len;
+	uint8_t sig[HSO_SIG_MAX];
+	struct hs_secrets s;
+};
+
+/**
+ * Start a server connection.
+ * @param buf  HS_CONN_BUF_SIZE bytes, owned by the caller, untouched by
+ *             anyone else until the connection is reset
+ * @return 0; -EINVAL for NULL arguments or a buffer that is too small.
+ */
+int hs_conn_init(struct hs_conn *c, struct hs_worker *w, uint8_t *buf, size_t len);
+
+/** Wipe the connection's secrets and buffers; @p c may then be reused. */
+void hs_conn_reset(struct hs_conn *c);
+
+/** Where to put received bytes, and how many fit (*room, may be 0). */
+uint8_t *hs_conn_recv_buf(struct hs_conn *c, size_t *room);
+
+/**
+ * @p n bytes were written at hs_conn_recv_buf(). The engine consumes what it
+ * can now (it may queue crypto and wait).
+ * @return 0 (also while waiting for more bytes or for crypto), or the sticky
+ *         error.
+ */
+int hs_conn_recv_ack(struct hs_conn *c, size_t n);
+
+/** Bytes ready to send (*len, may be 0). */
+const uint8_t *hs_conn_send_buf(const struct hs_conn *c, size_t *len);
+
+/** @p n of the bytes from hs_conn_send_buf() were sent. */
+void hs_conn_send_ack(struct hs_conn *c, size_t n);
+
+/** True while the connection waits for its worker's crypto. */
+static inline bool
+hs_conn_waiting(const struct hs_conn *c)
+{
+	return c->waiting;
+}
+
+static inline enum hs_status
+hs_conn_status(const struct hs_conn *c)
+{
+	return c->status;
+}
+
+/** The sticky error (0 when none). */
+static inline int
+hs_conn_error(const struct hs_conn *c)
+{
+	return c->err;
+}
+
+/**
+ * Copy up to @p cap bytes of received application data to @p dst.
+ * @return bytes copied (0: none available now), or the sticky error.
+ */
+int hs_conn_app_read(struct hs_conn *c, uint8_t *dst, size_t cap);
+
+/**
+ * Seal up to @p len bytes of application data into the output.
+ * @return bytes accepted (less than @p len when the output is full: send,
+ *         then write the rest); -ENOTCONN before the handshake completes;
+ *         or the sticky error.
+ */
+int hs_conn_app_write(struct hs_conn *c, const uint8_t *src, size_t len);
+
+/** Send close_notify (RFC 8446 6.1); the connection becomes CLOSED. */
+int hs_conn_close(struct hs_conn *c);
+
+/** What a completed handshake negotiated, for the dataplane and logs. */
+struct hs_session_info {
+	uint16_t version;
+	uint16_t suite;
+	const char *suite_name;
+	uint16_t group;             /**< 0 for TLS 1.2 RSA key exchange */
+	uint16_t sigalg;            /**< 0 when nothing was signed */
+	bool ems;
+	const char *sni;            /**< "" when none */
+	const uint8_t *alpn;
+	size_t alpn_len;
+	const struct hso_cert *cert;
+};
+
+/** Fill @p info; valid once the connection is ESTABLISHED. */
+void hs_conn_session_info(const struct hs_conn *c, struct hs_session_info *info);
+
+/**
+ * Send a TLS 1.3 KeyUpdate (RFC 8446 4.6.3) and move to the next write
+ * secret; with @p request_peer, ask the peer to update too.
+ * @return 0; -ENOTCONN unless an established TLS 1.3 connection; the
+ *         sticky error.
+ */
+int hs_conn_key_update(struct hs_conn *c, bool request_peer);
+
+#endif

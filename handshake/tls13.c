@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TLS 1.3 server (RFC 8446), full 1-RTT handshake with HelloRetryRequest.
+ *
+ *   ClientHello ─► [HRR ─► ClientHello]            negotiate, pick cert
+ *     job ECDHE ─► ServerHello (+CCS)               ST13_ECDHE_JOB
+ *     KDF: handshake secret ─► traffic secrets ─► keys, finished keys,
+ *          master secret;  job: CertificateVerify signature
+ *               ─► EE, Certificate, CertificateVerify  ST13_HS_KEYS_JOB
+ *     KDF: server Finished MAC ─► Finished, flight out ST13_SF_JOB
+ *     KDF: application secrets, keys; expected client Finished
+ *                                                   ST13_AP_KEYS_JOB
+ *   client Finished ─► established                   ST13_CLIENT_FINISHED
+ *
+ * Every KDF stage of every connection of a burst runs in one batch.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "engine_priv.h"
+
+/* Most early data skipped after rejecting 0-RTT (RFC 8446 4.2.10). */
+#define HS13_EARLY_SKIP_MAX 65536u
+
+static int
+label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
+      const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len, int dep)
+{
+	return hs_kdf(c, hso_kdf_expand_label(c->w->kdf, hs_kdf_hash(c), NULL,
+					      secret, hs_hash_len(c), lbl, strlen(lbl),
+					      ctx, ctx_len, out, out_len, dep));
+}
+
+/* Enqueue the handshake-secret stage; transcript hash CH..SH is in s.th. */
+static int
+queue_handshake_keys(struct hs_conn *c)
+{
+	struct hs_secrets *s = &c->s;
+	size_t hl = hs_hash_len(c), kl = c->si->key_len;
+	/* The batch reads inputs when it runs: nothing here may point at the stack. */
+	const uint8_t *empty = c->cfg->empty_hash[c->si->hash];
+	int hs, chs, shs, der;
+
+	/* Handshake Secret = HKDF-Extract(Derive-Secret(early, "derived", ""), (EC)DHE). */
+	hs = hs_kdf(c, hso_kdf_extract(c->w->kdf, hs_kdf_hash(c),
+				       &c->cfg->derived_nopsk[hs_kdf_hash(c)], NULL, 0,
+				       s->shared, sizeof(s->shared), s->hs, HSO_KDF_NO_DEP));
+	if (hs < 0)
+		return hs;
+	chs = label(c, s->hs, "c hs traffic", s->th, hl, s->c_hs, hl, hs);
+	shs = label(c, s->hs, "s hs traffic", s->th, hl, s->s_hs, hl, hs);
+	der = label(c, s->hs, "derived", empty, hl, s->derived2, hl, hs);
+	if (chs < 0 || shs < 0 || der < 0)
+		return HS_ERR_INTERNAL;
+	/* Master Secret = HKDF-Extract(Derive-Secret(hs, "derived", ""), 0). */
+	memset(s->th2, 0, sizeof(s->th2));
+	if (hs_kdf(c, hso_kdf_extract(c->w->kdf, hs_kdf_hash(c), NULL, s->derived2, hl,
+				      s->th2, hl, s->master, der)) < 0 ||
+	    label(c, s->s_hs, "key", NULL, 0, s->s_key, kl, shs) < 0 ||
+	    label(c, s->s_hs, "iv", NULL, 0, s->s_iv, HSO_AEAD_NONCE_LEN, shs) < 0 ||
+	    label(c, s->s_hs, "finished", NULL, 0, s->s_fin_key, hl, shs) < 0 ||
+	    label(c, s->c_hs, "key", NULL, 0, s->c_key, kl, chs) < 0 ||
+	    label(c, s->c_hs, "iv", NULL, 0, s->c_iv, HSO_AEAD_NONCE_LEN, chs) < 0 ||
+	    label(c, s->c_hs, "finished", NULL, 0, s->c_fin_key, hl, chs) < 0)
+		return HS_ERR_INTERNAL;
+	return 0;
+}
+
+/* Replace ClientHello1 in the transcript with message_hash (RFC 8446 4.4.1). */
+static void
+transcript_hrr_restart(struct hs_conn *c, const struct hs_msg *ch1)
+{
+	uint8_t hdr[4] = { HS_MT_MESSAGE_HASH, 0, 0, 0 };
+	uint8_t d[HSO_HASH_MAX_LEN];
+	enum hso_hash_alg alg = (enum hso_hash_alg)c->si->hash;
+	int n = hso_hash_digest(alg, ch1->raw, HS_MSG_HEADER_LEN + ch1->len, d);
+
+	hdr[3] = (uint8_t)n;
+	hso_hash_init(&c->th, alg);
+	hso_hash_update(&c->th, hdr, sizeof(hdr));
+	hso_hash_update(&c->th, d, (size_t)n);
+}
+
+static int
+send_ccs_once(struct hs_conn *c)
+{
+	static const uint8_t one = 1;
+
+	/*
+	 * RFC 8446 D.4: in middlebox compatibility mode (the client sent a
+	 * legacy_session_id) the server sends one dummy change_cipher_spec
+	 * right after its first handshake message, ServerHello or HRR.
+	 */
+	if (!c->compat_ccs)
+		return 0;
+	c->compat_ccs = false;
+	return hs_write_record(c, HS_CT_CHANGE_CIPHER_SPEC, &one, 1) == 0 ? 0 : HS_ERR_INTERNAL;
+}
+
+static int
+client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct hs_msg *m)
+{
+	const struct hs_nego_policy *p = &c->cfg->nego;
+	const struct hs_cert_slot *cand[HS_CONFIG_MAX_CERTS];
+	unsigned n_cand, types;
+	uint16_t suite, group;
+	bool hrr;
+	struct hs_view key, alpn;
+	bool second = c->hrr_sent;
+	int rc;
+
+	/*
+	 * RFC 8446 4.1.2: legacy_compression_methods "MUST contain exactly
+	 * one byte, set to zero"; otherwise illegal_parameter.
+	 */
+	if (ch->compression_count != 1 || !ch->null_compression)
+		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+	rc = hs_select_certs(c, ch, cand, &n_cand, &types);
+	if (rc != 0)
+		return rc;
+	rc = hs_nego_suite(ch, p, HS_TLS13, types, &suite);
+	if (rc != 0)
+		return rc;
+	/* RFC 8446 4.1.4: after HRR the same suite must be chosen again. */
+	if (second && suite != c->suite)
+		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+	c->suite = suite;
+	c->si = hs_suite_find(suite);
+	rc = hs_pick_cert(c, ch, cand, n_cand, HS_KX_TLS13);
+	if (rc != 0)
+		return rc;
+	rc = hs_nego_group(ch, p, HS_TLS13, &group, &hrr, &key);
+	if (rc != 0)
+		return rc;
+	if (second && (hrr || group != c->group))
+		/* The retried hello must carry a share for the group we named. */
+		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+	rc = hs_nego_alpn(ch, p, &alpn);
+	if (rc != 0)
+		return rc;
+	c->group = group;
+	c->alpn_len = (uint8_t)alpn.len;
+	memcpy(c->alpn, alpn.p != NULL ? alpn.p : c->alpn, alpn.len);
+	/* 0-RTT is not accepted: skip what the client sends under early keys. */
+	c->early_skip = ch->has_early_data ? HS13_EARLY_SKIP_MAX : 0;
+
+	if (!second) {
+		memcpy(c->client_random, ch->random, 32);
+		c->session_id_len = (uint8_t)ch->session_id.len;
+		memcpy(c->session_id, ch->session_id.p, ch->session_id.len);
+		c->compat_ccs = ch->session_id.len > 0;
+		hso_hash_init(&c->th, (enum hso_hash_alg)c->si->hash);
+	} else if (ch->session_id.len != c->session_id_len ||
+		   memcmp(ch->session_id.p, c->session_id, c->session_id_len) != 0 ||
+		   memcmp(ch->random, c->client_random, 32) != 0) {
+		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+	}
+
+	if (hrr) {
+		struct hs_writer w;
+
+		transcript_hrr_restart(c, m);
+		hs_stage_msg_begin(c, &w);
+		rc = hs_hello_retry_request_write(&w, (struct hs_view){ c->session_id,
+						  c->session_id_len }, suite, group,
+						  (struct hs_view){ NULL, 0 });
+		if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
+			return HS_ERR_INTERNAL;
+		c->hrr_sent = true;
+		c->state = ST13_CLIENT_HELLO2;
+		return send_ccs_once(c);
+	}
+	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	if (key.len > sizeof(c->peer_kx))
+		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+	memcpy(c->peer_kx, key.p, key.len);
+	c->peer_kx_len = key.len;
+	hs_take_pool_key(c, group);
+	c->job = JOB_ECDHE;
+	c->state = ST13_ECDHE_JOB;
+	hs_wait(c);
+	return 0;
+}
+
+int
+hs13_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
+		  const struct hs_msg *m)
+{
+	return client_hello(c, ch, m);
+}
+
+/* After ECDHE: ServerHello out, EE + Certificate staged, keys and signature queued. */
+static int
+after_ecdhe(struct hs_conn *c)
+{
+	struct hs_writer w;
+	int rc;
+
+	if (hs_random(c->server_random, 32) != 0)
+		return HS_ERR_INTERNAL;
+	hs_stage_msg_begin(c, &w);
+	rc = hs_server_hello_write(&w, &(struct hs_server_hello){
+		.version = HS_TLS13, .random = c->server_random,
+		.session_id = { c->session_id, c->session_id_len },
+		.suite = c->suite, .group = c->group,
+		.key_share = { c->eph.pub, c->eph.pub_len } });
+	if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
+		return HS_ERR_INTERNAL;
+	if (send_ccs_once(c) != 0)
+		return HS_ERR_INTERNAL;
+	hso_ecdhe_key_clear(&c->eph);   /* one use: forward secrecy */
+	hso_hash_peek(&c->th, c->s.th);
+	rc = queue_handshake_keys(c);
+	if (rc != 0)
+		return rc;
+
+	/* EncryptedExtensions and Certificate do not depend on the keys. */
+	hs_stage_msg_begin(c, &w);
+	if (hs_encrypted_extensions_write(&w, (struct hs_view){ c->alpn, c->alpn_len },
+					  c->sni_ack) != 0 ||
+	    hs_stage_msg_end(c, &w, 0) != 0)
+		return HS_ERR_INTERNAL;
+	{
+		const uint8_t *ders[HSO_CERT_CHAIN_MAX];
+		size_t lens[HSO_CERT_CHAIN_MAX];
+		struct hs_cert_chain chain = { ders, lens, c->cert->chain_len };
+
+		for (unsigned i = 0; i < c->cert->chain_len; i++) {
+			ders[i] = c->cert->chain[i].der;
+			lens[i] = c->cert->chain[i].len;
+		}
+		hs_stage_msg_begin(c, &w);
+		if (hs_certificate13_write(&w, &chain) != 0 || hs_stage_msg_end(c, &w, 0) != 0)
+			return HS_ERR_INTERNAL;
+	}
+	/* CertificateVerify signs the transcript through Certificate. */
+	{
+		uint8_t h[HSO_HASH_MAX_LEN];
+		int hl = hso_hash_peek(&c->th, h);
+
+		c->tbs_len = (uint16_t)hs_certificate_verify_content(c->tbs, h, (size_t)hl);
+	}
+	c->job = JOB_SIGN;
+	c->state = ST13_HS_KEYS_JOB;
+	hs_wait(c);
+	return 0;
+}
+
+static int
+prot_init(struct hs_conn *c, struct hso_record_prot *rp, const uint8_t *key,
+	  const uint8_t *iv)
+{
+	return hso_record_prot_init(rp, &c->w->imb, HSO_TLS13, hs_aead_alg(c), key,
+				    c->si->key_len, iv, HSO_AEAD_NONCE_LEN) == 0
+		       ? 0 : HS_ERR_INTERNAL;
+}
+
+/* Handshake keys and signature ready: CertificateVerify, then our Finished MAC. */
+static int
+after_hs_keys(struct hs_conn *c)
+{
+	struct hs_writer w;
+	size_t hl = hs_hash_len(c);
+
+	if (prot_init(c, &c->wr, c->s.s_key, c->s.s_iv) != 0)
+		return HS_ERR_INTERNAL;
+	c->wr_on = true;
+	hs_stage_msg_begin(c, &w);
+	if (hs_certificate_verify_write(&w, c->sigalg, c->sig, c->sig_len) != 0 ||
+	    hs_stage_msg_end(c, &w, 0) != 0)
+		return HS_ERR_INTERNAL;
+	hso_hash_peek(&c->th, c->s.th2);
+	/* RFC 8446 4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(..CV)). */
+	if (hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, c->s.s_fin_key, hl,
+				   c->s.th2, hl, c->s.sf, HSO_KDF_NO_DEP)) < 0)
+		return HS_ERR_INTERNAL;
+	c->state = ST13_SF_JOB;
+	return 0;
+}
+
+/* Our Finished ready: send the flight, derive the application secrets. */
+static int
+after_sf(struct hs_conn *c)
+{
+	struct hs_writer w;
+	struct hs_secrets *s = &c->s;
+	size_t hl = hs_hash_len(c), kl = c->si->key_len;
+	int cap, sap;
+
+	hs_stage_msg_begin(c, &w);
+	if (hs_finished_write(&w, s->sf, hl) != 0 || hs_stage_msg_end(c, &w, 0) != 0 ||
+	    hs_flush_stage(c) != 0)
+		return HS_ERR_INTERNAL;
+	hso_hash_peek(&c->th, s->th);
+	cap = label(c, s->master, "c ap traffic", s->th, hl, c->c_ap, hl, HSO_KDF_NO_DEP);
+	sap = label(c, s->master, "s ap traffic", s->th, hl, c->s_ap, hl, HSO_KDF_NO_DEP);
+	if (cap < 0 || sap < 0 ||
+	    label(c, c->s_ap, "key", NULL, 0, s->s_key2, kl, sap) < 0 ||
+	    label(c, c->s_ap, "iv", NULL, 0, s->s_iv2, HSO_AEAD_NONCE_LEN, sap) < 0 ||
+	    label(c, c->c_ap, "key", NULL, 0, s->c_key2, kl, cap) < 0 ||
+	    label(c, c->c_ap, "iv", NULL, 0, s->c_iv2, HSO_AEAD_NONCE_LEN, cap) < 0 ||
+	    hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, s->c_fin_key, hl,
+				   s->th, hl, s->cf_expected, HSO_KDF_NO_DEP)) < 0)
+		return HS_ERR_INTERNAL;
+	c->state = ST13_AP_KEYS_JOB;
+	return 0;
+}
+
+static int
+after_ap_keys(struct hs_conn *c)
+{
+	/* The client's next records are under its handshake keys: key change. */
+	if (!hs_at_key_change_boundary(c))
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	if (prot_init(c, &c->rd, c->s.c_key, c->s.c_iv) != 0 ||
+	    prot_init(c, &c->wr, c->s.s_key2, c->s.s_iv2) != 0)
+		return HS_ERR_INTERNAL;
+	c->rd_on = true;
+	c->state = ST13_CLIENT_FINISHED;
+	return 0;
+}
+
+int
+hs13_resume(struct hs_conn *c)
+{
+	switch (c->state) {
+	case ST13_ECDHE_JOB:
+		return after_ecdhe(c);
+	case ST13_HS_KEYS_JOB:
+		return after_hs_keys(c);
+	case ST13_SF_JOB:
+		return after_sf(c);
+	case ST13_AP_KEYS_JOB:
+		return after_ap_keys(c);
+	default:
+		return HS_ERR_INTERNAL;
+	}
+}
+
+static int
+client_finished(struct hs_conn *c, const struct hs_msg *m)
+{
+	size_t hl = hs_hash_len(c);
+	uint8_t k[HSO_AEAD_KEY_MAX], iv[HSO_AEAD_NONCE_LEN];
+
+	if (m->type != HS_MT_FINISHED)
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	if (m->len != hl)
+		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+	/* RFC 8446 4.4.4: a wrong verify_data "MUST" end with decrypt_error. */
+	if (CRYPTO_memcmp(m->body, c->s.cf_expected, hl) != 0)
+		return HS_ERR_ALERT(HS_ALERT_DECRYPT_ERROR);
+	if (!hs_at_key_change_boundary(c))
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	memcpy(k, c->s.c_key2, sizeof(k));
+	memcpy(iv, c->s.c_iv2, sizeof(iv));
+	if (prot_init(c, &c->rd, k, iv) != 0)
+		return HS_ERR_INTERNAL;
+	OPENSSL_cleanse(k, sizeof(k));
+	c->early_skip = 0;
+	hs_established(c);
+	return 0;
+}
+
+/* Next traffic secret and its key/IV (RFC 8446 7.2), then re-key @p rp. */
+static int
+next_traffic_key(struct hs_conn *c, uint8_t *secret, struct hso_record_prot *rp)
+{
+	struct hso_hmac_key k;
+	uint8_t key[HSO_AEAD_KEY_MAX], iv[HSO_AEAD_NONCE_LEN];
+	size_t hl = hs_hash_len(c);
+	int rc;
+
+	hso_hmac_key_init(&k, hs_kdf_hash(c), secret, hl);
+	rc = hso_kdf_expand_label_lean(&k, "traffic upd", 11, NULL, 0, secret, hl);
+	hso_hmac_key_wipe(&k);
+	hso_hmac_key_init(&k, hs_kdf_hash(c), secret, hl);
+	rc |= hso_kdf_expand_label_lean(&k, "key", 3, NULL, 0, key, c->si->key_len);
+	rc |= hso_kdf_expand_label_lean(&k, "iv", 2, NULL, 0, iv, sizeof(iv));
+	hso_hmac_key_wipe(&k);
+	if (rc == 0)
+		rc = prot_init(c, rp, key, iv);
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(iv, sizeof(iv));
+	return rc == 0 ? 0 : HS_ERR_INTERNAL;
+}
+
+int
+hs_conn_key_update(struct hs_conn *c, bool request_peer)
+{
+	uint8_t msg[5] = { HS_MT_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0 };
+	int rc;
+
+	if (c->status == HS_STATUS_FAILED)
+		return c->err;
+	if (c->status != HS_STATUS_ESTABLISHED || c->version != HS_TLS13)
+		return -ENOTCONN;
+	if (hs_write_record(c, HS_CT_HANDSHAKE, msg, sizeof(msg)) != 0)
+		return hs_fail(c, HS_ERR_INTERNAL);
+	rc = next_traffic_key(c, c->s_ap, &c->wr);
+	return rc == 0 ? 0 : hs_fail(c, rc);
+}
+
+static int
+key_update(struct hs_conn *c, const struct hs_msg *m)
+{
+	int rc;
+
+	/* enum { update_not_requested(0), update_requested(1) } KeyUpdateRequest; */
+	if (m->len != 1)
+		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+	if (m->body[0] > 1)
+		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+	if (!hs_at_key_change_boundary(c))
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	rc = next_traffic_key(c, c->c_ap, &c->rd);
+	if (rc != 0)
+		return rc;
+	/*
+	 * RFC 8446 4.6.3: on update_requested the receiver "MUST send a
+	 * KeyUpdate of its own with request_update set to
+	 * "update_not_requested"" before further application data.
+	 */
+	if (m->body[0] == 1)
+		return hs_conn_key_update(c, false);
+	return 0;
+}
+
+int
+hs13_handshake_msg(struct hs_conn *c, const struct hs_msg *m)
+{
+	struct hs_client_hello ch;
+	int rc;
+
+	switch (c->state) {
+	case ST13_CLIENT_HELLO2:
+		if (m->type != HS_MT_CLIENT_HELLO)
+			return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+		rc = hs_client_hello_parse(m->body, m->len, &ch);
+		if (rc != 0)
+			return rc;
+		{
+			uint16_t v;
+
+			rc = hs_nego_version(&ch, &c->cfg->nego, &v);
+			if (rc != 0)
+				return rc;
+			if (v != HS_TLS13)
+				return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+		}
+		/* RFC 8446 4.1.2: no early data after a HelloRetryRequest. */
+		if (ch.has_early_data)
+			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+		return client_hello(c, &ch, m);
+	case ST13_CLIENT_FINISHED:
+		return client_finished(c, m);
+	case ST_ESTABLISHED:
+		if (m->type == HS_MT_KEY_UPDATE)
+			return key_update(c, m);
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	default:
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	}
+}
