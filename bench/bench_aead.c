@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include "bench.h"
+#include "bench_env.h"
 #include "crypto.h"
 
 static void
@@ -107,7 +108,7 @@ fixture_init(struct fixture *f, enum hso_aead_alg alg, size_t len)
 	    f->enc == NULL || f->dec == NULL)
 		return -1;
 	fill(f->in, len);
-	if (hso_imb_set_init(&f->set, NULL) != 0 ||
+	if (hso_imb_set_init(&f->set, hso_bench_imb_override()) != 0 ||
 	    hso_aead_key_init(&f->k, &f->set, alg, f->key,
 			      hso_aead_key_len(alg)) != 0)
 		return -1;
@@ -236,7 +237,7 @@ bm_tls13_seal(struct hso_bench *b)
 
 	fill(key, sizeof(key));
 	fill(iv, sizeof(iv));
-	if (rec == NULL || hso_imb_set_init(&set, NULL) != 0) {
+	if (rec == NULL || hso_imb_set_init(&set, hso_bench_imb_override()) != 0) {
 		hso_bench_fail(b, "setup failed");
 		free(rec);
 		return;

@@ -40,6 +40,7 @@
 #include <openssl/params.h>
 
 #include "bench.h"
+#include "bench_env.h"
 #include "crypto.h"
 #include "kdf_priv.h"   /* hso_sha_compress: the floor of the schedule */
 
@@ -143,7 +144,7 @@ hmac_by_arch(struct hso_bench *bm, enum hso_kdf_hash h)
 	struct hso_imb_set probe;
 	IMB_ARCH a = (IMB_ARCH)hso_bench_arg(bm);
 
-	if (hso_imb_set_init(&probe, NULL) != 0) {
+	if (hso_imb_set_init(&probe, hso_bench_imb_override()) != 0) {
 		hso_bench_fail(bm, "hso_imb_set_init failed");
 		return;
 	}
@@ -211,7 +212,7 @@ bm_expand_label_batched(struct hso_bench *bm)
 	struct kdf_env e;
 	uint8_t secret[64][32], th[32], out[64][32];
 
-	if (n < 1 || n > 64 || env_init(bm, &e, NULL) != 0)
+	if (n < 1 || n > 64 || env_init(bm, &e, hso_bench_imb_override()) != 0)
 		return;
 	fill_random(&secret[0][0], sizeof(secret));
 	fill_random(th, sizeof(th));
@@ -253,7 +254,7 @@ bm_prf_batched(struct hso_bench *bm)
 	struct kdf_env e;
 	uint8_t secret[64][48], seed[64], out[64][40];
 
-	if (n < 1 || n > 64 || env_init(bm, &e, NULL) != 0)
+	if (n < 1 || n > 64 || env_init(bm, &e, hso_bench_imb_override()) != 0)
 		return;
 	fill_random(&secret[0][0], sizeof(secret));
 	fill_random(seed, sizeof(seed));
@@ -624,7 +625,7 @@ bm_tls13(struct hso_bench *bm)
 	struct ossl o;
 	int bad = 0;
 
-	if (env_init(bm, &e, NULL) != 0)
+	if (env_init(bm, &e, hso_bench_imb_override()) != 0)
 		return;
 	if (ossl_init(&o) != 0) {
 		hso_bench_fail(bm, "OpenSSL KDF fetch failed");
@@ -767,7 +768,7 @@ bm_tls12(struct hso_bench *bm)
 	struct ossl o;
 	int bad = 0;
 
-	if (env_init(bm, &e, NULL) != 0)
+	if (env_init(bm, &e, hso_bench_imb_override()) != 0)
 		return;
 	if (ossl_init(&o) != 0) {
 		hso_bench_fail(bm, "OpenSSL KDF fetch failed");

@@ -34,7 +34,7 @@ enum hso_imb_alg {
 struct hso_imb_set {
 	IMB_MGR *mgr[IMB_ARCH_NUM];      /**< NULL where the CPU lacks the ISA */
 	IMB_ARCH chosen[HSO_IMB_ALG_NUM];/**< arch used per algorithm */
-	uint8_t timed[HSO_IMB_ALG_NUM];  /**< 1 when chosen by self-timing */
+	uint8_t timed[HSO_IMB_ALG_NUM];  /**< 1 self-timed, 2 configured, 0 by features */
 };
 
 /** Choices forced by configuration; IMB_ARCH_NONE means "pick". */
@@ -72,6 +72,21 @@ IMB_ARCH hso_imb_arch_parse(const char *name);
 
 /** "hmac-sha256", "hmac-sha384", "aes-gcm", "chacha20-poly1305". */
 const char *hso_imb_alg_name(enum hso_imb_alg alg);
+
+/**
+ * Parse a configuration string of comma-separated ALG=ARCH pairs, e.g.
+ * "hmac-sha256=sse,hmac-sha384=avx512" or "all=avx2". ALG is a name of
+ * hso_imb_alg_name() or "all"; ARCH one of hso_imb_arch_name() ("sse",
+ * "avx", "avx2", "avx512") or "auto" (pick). Unnamed algorithms are picked.
+ *
+ * @param ovr     filled; every entry IMB_ARCH_NONE first
+ * @param spec    the string (NULL or "" picks everything)
+ * @param err     on failure, what is wrong (may be NULL)
+ * @return 0; -EINVAL for an unknown algorithm or architecture or a
+ *         malformed pair.
+ */
+int hso_imb_override_parse(struct hso_imb_override *ovr, const char *spec,
+			   char *err, size_t errlen);
 
 /** One line per algorithm: name, arch chosen and why. */
 void hso_imb_set_log(const struct hso_imb_set *set, FILE *out);

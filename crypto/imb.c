@@ -4,6 +4,7 @@
  * architecture. See crypto_imb.h for why one manager is not enough.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -43,6 +44,57 @@ hso_imb_arch_parse(const char *name)
 		if (name != NULL && strcasecmp(name, arch_names[a]) == 0)
 			return (IMB_ARCH)a;
 	return IMB_ARCH_NONE;
+}
+
+int
+hso_imb_override_parse(struct hso_imb_override *ovr, const char *spec,
+		       char *err, size_t errlen)
+{
+	const char *p = spec;
+
+	for (int a = 0; a < HSO_IMB_ALG_NUM; a++)
+		ovr->arch[a] = IMB_ARCH_NONE;
+	while (p != NULL && *p != '\0') {
+		const char *end = strchr(p, ','), *eq = strchr(p, '=');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+		char alg[32], arch[32];
+		IMB_ARCH want;
+		int hit = 0;
+
+		if (eq == NULL || eq > p + len || (size_t)(eq - p) >= sizeof(alg) ||
+		    (size_t)(p + len - eq - 1) >= sizeof(arch)) {
+			if (err != NULL)
+				snprintf(err, errlen, "ipsec-mb override '%.*s': expected ALG=ARCH",
+					 (int)len, p);
+			return -EINVAL;
+		}
+		memcpy(alg, p, (size_t)(eq - p));
+		alg[eq - p] = '\0';
+		memcpy(arch, eq + 1, (size_t)(p + len - eq - 1));
+		arch[p + len - eq - 1] = '\0';
+		want = strcasecmp(arch, "auto") == 0 ? IMB_ARCH_NONE : hso_imb_arch_parse(arch);
+		if (want == IMB_ARCH_NONE && strcasecmp(arch, "auto") != 0) {
+			if (err != NULL)
+				snprintf(err, errlen, "ipsec-mb override: unknown architecture '%s' "
+					 "(sse, avx, avx2, avx512 or auto)", arch);
+			return -EINVAL;
+		}
+		for (int a = 0; a < HSO_IMB_ALG_NUM; a++) {
+			if (strcasecmp(alg, "all") == 0 || strcasecmp(alg, alg_names[a]) == 0) {
+				ovr->arch[a] = want;
+				hit = 1;
+			}
+		}
+		if (!hit) {
+			if (err != NULL)
+				snprintf(err, errlen, "ipsec-mb override: unknown algorithm '%s' "
+					 "(hmac-sha256, hmac-sha384, aes-gcm, chacha20-poly1305 or all)",
+					 alg);
+			return -EINVAL;
+		}
+		p = end != NULL ? end + 1 : p + len;
+	}
+	return 0;
 }
 
 const char *
@@ -126,6 +178,7 @@ hso_imb_set_init(struct hso_imb_set *set, const struct hso_imb_override *ovr)
 				return -ENOTSUP;
 			}
 			set->chosen[alg] = want;
+			set->timed[alg] = 2;    /* configured */
 			continue;
 		}
 		set->chosen[alg] = hso_imb_pick(set, (enum hso_imb_alg)alg,
@@ -141,6 +194,7 @@ hso_imb_set_log(const struct hso_imb_set *set, FILE *out)
 		fprintf(out, "hso: ipsec-mb %s: %s (%s)\n",
 			hso_imb_alg_name((enum hso_imb_alg)alg),
 			hso_imb_arch_name(set->chosen[alg]),
+			set->timed[alg] == 2 ? "configured" :
 			set->timed[alg] ? "self-timed" : "by CPU features");
 }
 

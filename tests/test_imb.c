@@ -56,7 +56,7 @@ test_override(void)
 	ovr.arch[HSO_IMB_ALG_HMAC_SHA384] = IMB_ARCH_SSE;
 	CHECK_EQ(hso_imb_set_init(&set, &ovr), 0);
 	CHECK_EQ(set.chosen[HSO_IMB_ALG_HMAC_SHA384], IMB_ARCH_SSE);
-	CHECK_EQ(set.timed[HSO_IMB_ALG_HMAC_SHA384], 0);
+	CHECK_EQ(set.timed[HSO_IMB_ALG_HMAC_SHA384], 2);   /* configured */
 	CHECK_EQ(set.timed[HSO_IMB_ALG_HMAC_SHA256], 1);
 	CHECK(hso_imb_mgr(&set, HSO_IMB_ALG_HMAC_SHA384) == set.mgr[IMB_ARCH_SSE]);
 	hso_imb_set_free(&set);
@@ -148,6 +148,30 @@ test_names(void)
 	CHECK(strcmp(hso_imb_alg_name(HSO_IMB_ALG_HMAC_SHA384), "hmac-sha384") == 0);
 }
 
+static void
+test_override_parse(void)
+{
+	struct hso_imb_override o;
+	char err[256] = "";
+
+	CHECK_EQ(hso_imb_override_parse(&o, "hmac-sha256=sse,hmac-sha384=avx2", err, sizeof(err)), 0);
+	CHECK_EQ(o.arch[HSO_IMB_ALG_HMAC_SHA256], IMB_ARCH_SSE);
+	CHECK_EQ(o.arch[HSO_IMB_ALG_HMAC_SHA384], IMB_ARCH_AVX2);
+	CHECK_EQ(o.arch[HSO_IMB_ALG_AES_GCM], IMB_ARCH_NONE);
+	CHECK_EQ(hso_imb_override_parse(&o, "all=avx,aes-gcm=auto", err, sizeof(err)), 0);
+	CHECK_EQ(o.arch[HSO_IMB_ALG_CHACHA20_POLY1305], IMB_ARCH_AVX);
+	CHECK_EQ(o.arch[HSO_IMB_ALG_AES_GCM], IMB_ARCH_NONE);
+	CHECK_EQ(hso_imb_override_parse(&o, "", err, sizeof(err)), 0);
+	CHECK_EQ(hso_imb_override_parse(&o, NULL, err, sizeof(err)), 0);
+	CHECK_EQ(hso_imb_override_parse(&o, "hmac-md5=sse", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "hmac-md5") != NULL);
+	CHECK_EQ(hso_imb_override_parse(&o, "aes-gcm=avx1024", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "avx1024") != NULL);
+	CHECK_EQ(hso_imb_override_parse(&o, "aes-gcm", err, sizeof(err)), -EINVAL);
+	CHECK_EQ(hso_imb_override_parse(&o, "aes-gcm=sse,", err, sizeof(err)), 0);
+	CHECK_EQ(hso_imb_override_parse(&o, "=sse", err, sizeof(err)), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -156,5 +180,6 @@ main(void)
 	test_pick_stable();
 	test_log();
 	test_names();
+	test_override_parse();
 	return check_result("imb");
 }
