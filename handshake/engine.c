@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -23,11 +24,24 @@
 /* Configuration                                                      */
 /* ------------------------------------------------------------------ */
 
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 int
 hs_config_init(struct hs_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	hs_nego_policy_default(&cfg->nego);
+	cfg->ticket_lifetime = HS_TICKET_LIFETIME_DEFAULT;
+	cfg->psk_ke = true;
+	cfg->session_cache_size = HS_SESSION_CACHE_DEFAULT;
+	cfg->now_ms = wall_ms;
 	for (int h = 0; h < HSO_KDF_HASH_NUM; h++)
 		if (hso_kdf_tls13_nopsk((enum hso_kdf_hash)h, NULL, NULL,
 					&cfg->derived_nopsk[h]) != 0 ||

@@ -17,6 +17,8 @@ enum hs_state {
 	ST13_SF_JOB,                /* server Finished MAC */
 	ST13_AP_KEYS_JOB,           /* application keys + expected client Finished */
 	ST13_CLIENT_FINISHED,       /* expect client Finished */
+	ST13_BINDER_JOB,            /* PSK binder check */
+	ST13_RES_JOB,               /* resumption secret for the ticket */
 	ST12_SKE_JOB,               /* ServerKeyExchange signature */
 	ST12_CKE,                   /* expect ClientKeyExchange */
 	ST12_PMS_JOB,               /* RSA decrypt or ECDHE derive */

@@ -58,6 +58,11 @@
 #include "negotiate.h"
 #include "record.h"
 
+/** Default ticket lifetime in seconds (nginx's ssl_session_timeout is 300 s). */
+#define HS_TICKET_LIFETIME_DEFAULT 7200u
+/** Default TLS 1.2 session-id cache entries per worker. */
+#define HS_SESSION_CACHE_DEFAULT 1024u
+
 /** Certificates a config holds. */
 #define HS_CONFIG_MAX_CERTS 16
 /** Largest handshake message accepted from a client (policy default). */
@@ -96,6 +101,21 @@ struct hs_config {
 	unsigned n_certs;
 	/** Refuse a client whose SNI matches no certificate (else: default). */
 	bool sni_strict;
+
+	/*
+	 * Resumption. Tickets (TLS 1.3 PSK, TLS 1.2 RFC 5077) are sealed with
+	 * @c stek, which every worker reads (crypto_stek.h: rotate on a copy
+	 * and publish it); NULL disables tickets.
+	 */
+	const struct hso_stek_set *stek;
+	/** Ticket lifetime in seconds (RFC 8446 4.6.1: at most 604800). */
+	uint32_t ticket_lifetime;
+	/** Accept psk_ke (resumption without ECDHE, no forward secrecy). */
+	bool psk_ke;
+	/** TLS 1.2 session-id cache entries per worker; 0 disables the cache. */
+	unsigned session_cache_size;
+	/** Wall clock in milliseconds (tests replace it). */
+	uint64_t (*now_ms)(void);
 	/** Pads of the TLS 1.3 "derived" secret without PSK, per hash. */
 	struct hso_hmac_key derived_nopsk[HSO_KDF_HASH_NUM];
 	/** Hash of the empty string per hash, the context of "derived". */
@@ -103,8 +123,10 @@ struct hs_config {
 };
 
 /**
- * Fill @p cfg with the default policy (hs_nego_policy_default()) and no
- * certificate.
+ * Fill @p cfg with the default policy (hs_nego_policy_default()), no
+ * certificate, no ticket keys (set cfg->stek to enable tickets), a ticket
+ * lifetime of HS_TICKET_LIFETIME_DEFAULT, psk_ke allowed, a session cache
+ * of HS_SESSION_CACHE_DEFAULT entries and the system's wall clock.
  * @return 0; -EIO if the constant key-schedule values cannot be computed.
  */
 int hs_config_init(struct hs_config *cfg);
@@ -133,6 +155,10 @@ struct hs_worker_stats {
 	uint64_t kdf_requests;
 	uint64_t pool_hits;         /**< ECDHE keys taken pre-generated */
 	uint64_t pool_misses;       /**< generated on the critical path */
+	uint64_t tickets_issued;
+	uint64_t resumed;           /**< handshakes that resumed a session */
+	uint64_t tickets_rejected;  /**< unknown key, expired, or mismatched */
+	uint64_t cache_evictions;
 	uint64_t handshakes_completed;
 	uint64_t handshakes_failed;
 };
@@ -210,6 +236,15 @@ struct hs_secrets {
 	uint8_t seed[64];                       /* TLS 1.2 PRF seeds */
 	uint8_t seed2[64];
 	uint8_t cf_expected[HSO_HASH_MAX_LEN];  /* client Finished we expect */
+	uint8_t psk[HSO_HASH_MAX_LEN];          /* TLS 1.3 resumption PSK */
+	uint8_t early[HSO_HASH_MAX_LEN];        /* early secret from the PSK */
+	uint8_t early_derived[HSO_HASH_MAX_LEN];
+	uint8_t binder_key[HSO_HASH_MAX_LEN];
+	uint8_t binder_fin[HSO_HASH_MAX_LEN];
+	uint8_t binder_expected[HSO_HASH_MAX_LEN];
+	uint8_t binder_recv[HSO_HASH_MAX_LEN];
+	uint8_t res_master[HSO_HASH_MAX_LEN];
+	uint8_t ticket_psk[HSO_HASH_MAX_LEN];   /* PSK of the ticket we issue */
 	uint8_t sf[HSO_HASH_MAX_LEN];           /* our Finished */
 };
 
@@ -234,6 +269,7 @@ struct hs_conn {
 	bool ems;
 	bool reneg_info;
 	bool hrr_sent;
+	bool client_sent_ticket_ext; /* TLS 1.2: session_ticket offered */
 	bool sni_ack;
 	uint8_t alpn_len;
 	uint8_t alpn[255];
@@ -244,6 +280,11 @@ struct hs_conn {
 	uint8_t client_random[32];
 	uint8_t server_random[32];
 	bool ccs_seen;
+	bool resumed;               /* this handshake resumed a session */
+	bool psk_dhe;               /* TLS 1.3 PSK with ECDHE (psk_dhe_ke) */
+	bool ticket_wanted;         /* issue a ticket on completion */
+	uint16_t psk_identity;
+	uint8_t sni_raw_len;        /* the client's SNI as sent, for tickets */
 
 	/* buffers (carved from the caller's) */
 	uint8_t *in;

@@ -20,9 +20,20 @@
 #include <openssl/crypto.h>
 
 #include "engine_priv.h"
+#include "ticket.h"
 
 /* Most early data skipped after rejecting 0-RTT (RFC 8446 4.2.10). */
 #define HS13_EARLY_SKIP_MAX 65536u
+/* Slack for the client's view of a ticket's age (network delay, clocks). */
+#define HS13_TICKET_AGE_SLACK_MS 10000u
+
+/* PSK key exchange modes (RFC 8446 4.2.9). */
+#define PSK_KE 0
+#define PSK_DHE_KE 1
+
+/* IKM of the handshake secret without (EC)DHE, and the ticket nonce. */
+static const uint8_t zeros[HSO_HASH_MAX_LEN];
+static const uint8_t ticket_nonce[1] = { 0 };
 
 static int
 label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
@@ -44,9 +55,16 @@ queue_handshake_keys(struct hs_conn *c)
 	int hs, chs, shs, der;
 
 	/* Handshake Secret = HKDF-Extract(Derive-Secret(early, "derived", ""), (EC)DHE). */
-	hs = hs_kdf(c, hso_kdf_extract(c->w->kdf, hs_kdf_hash(c),
-				       &c->cfg->derived_nopsk[hs_kdf_hash(c)], NULL, 0,
-				       s->shared, sizeof(s->shared), s->hs, HSO_KDF_NO_DEP));
+	if (c->resumed)
+		/* Derive-Secret(Early Secret from the PSK, "derived", ""), from the binder run. */
+		hs = hso_kdf_extract(c->w->kdf, hs_kdf_hash(c), NULL, s->early_derived, hl,
+				     c->psk_dhe ? s->shared : zeros,
+				     c->psk_dhe ? sizeof(s->shared) : hl, s->hs, HSO_KDF_NO_DEP);
+	else
+		hs = hso_kdf_extract(c->w->kdf, hs_kdf_hash(c),
+				     &c->cfg->derived_nopsk[hs_kdf_hash(c)], NULL, 0,
+				     s->shared, sizeof(s->shared), s->hs, HSO_KDF_NO_DEP);
+	hs = hs_kdf(c, hs);
 	if (hs < 0)
 		return hs;
 	chs = label(c, s->hs, "c hs traffic", s->th, hl, s->c_hs, hl, hs);
@@ -99,6 +117,94 @@ send_ccs_once(struct hs_conn *c)
 	return hs_write_record(c, HS_CT_CHANGE_CIPHER_SPEC, &one, 1) == 0 ? 0 : HS_ERR_INTERNAL;
 }
 
+static bool
+has_mode(const struct hs_client_hello *ch, uint8_t mode)
+{
+	return ch->has_psk_modes && memchr(ch->psk_modes.p, mode, ch->psk_modes.len) != NULL;
+}
+
+/*
+ * Find the first offered identity that is one of our tickets, still valid,
+ * for TLS 1.3 with this suite's hash and this SNI (RFC 8446 4.2.11: the
+ * server "MUST ensure that it selects a compatible PSK"). On success the
+ * PSK and the identity's binder are in the connection.
+ * @return 1 when one is usable, 0 when none is (full handshake).
+ */
+static int
+find_ticket(struct hs_conn *c, const struct hs_client_hello *ch)
+{
+	struct hs_reader ids, bs, id, b;
+	uint64_t now = c->cfg->now_ms();
+	size_t hl = hs_hash_len(c);
+
+	hs_reader_init(&ids, ch->psk_identities.p, ch->psk_identities.len);
+	hs_reader_init(&bs, ch->psk_binders.p, ch->psk_binders.len);
+	for (uint16_t i = 0; hs_reader_left(&ids) > 0; i++) {
+		struct hs_ticket t;
+		uint32_t obf_age;
+
+		hs_reader_block(&ids, 2, 1, 0xffff, &id);
+		obf_age = hs_read_u32(&ids);
+		hs_reader_block(&bs, 1, 32, 255, &b);
+		if (ids.err || bs.err)
+			return 0;       /* checked at parse time; never here */
+		if (hs_ticket_open(c->cfg, id.p, id.len, now, &t) != 0) {
+			c->w->stats.tickets_rejected++;
+			continue;
+		}
+		/* The client's view of the age: obfuscated_ticket_age - age_add. */
+		if (t.version != HS_TLS13 || t.secret_len != hl || b.len != hl ||
+		    hs_suite_find(t.suite) == NULL ||
+		    hs_suite_find(t.suite)->hash != c->si->hash ||
+		    t.sni_len != c->sni_raw_len || memcmp(t.sni, c->sni, t.sni_len) != 0 ||
+		    (uint32_t)(obf_age - t.age_add) >
+			    (uint64_t)t.lifetime * 1000u + HS13_TICKET_AGE_SLACK_MS) {
+			c->w->stats.tickets_rejected++;
+			hs_ticket_wipe(&t);
+			continue;
+		}
+		memcpy(c->s.psk, t.secret, hl);
+		memcpy(c->s.binder_recv, b.p, hl);
+		c->psk_identity = i;
+		hs_ticket_wipe(&t);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Queue the binder check: early secret from the PSK, binder key, its
+ * finished key, the binder over the truncated ClientHello (RFC 8446
+ * 4.2.11.2), and Derive-Secret(early, "derived", "") for later.
+ */
+static int
+queue_binder(struct hs_conn *c, const struct hs_client_hello *ch, const struct hs_msg *m)
+{
+	struct hs_secrets *s = &c->s;
+	size_t hl = hs_hash_len(c);
+	const uint8_t *empty = c->cfg->empty_hash[c->si->hash];
+	struct hso_hash bt = c->th;     /* "" or message_hash + HRR so far */
+	int e, bk, bf;
+
+	/* The transcript for the binder stops before the binders list. */
+	hso_hash_update(&bt, m->raw, HS_MSG_HEADER_LEN + ch->psk_binders_off);
+	hso_hash_peek(&bt, s->th2);
+	hso_hash_wipe(&bt);
+	e = hs_kdf(c, hso_kdf_extract(c->w->kdf, hs_kdf_hash(c), NULL, NULL, 0, s->psk, hl,
+				      s->early, HSO_KDF_NO_DEP));
+	if (e < 0)
+		return HS_ERR_INTERNAL;
+	bk = label(c, s->early, "res binder", empty, hl, s->binder_key, hl, e);
+	bf = bk < 0 ? bk : label(c, s->binder_key, "finished", NULL, 0, s->binder_fin, hl, bk);
+	if (bf < 0 ||
+	    hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, s->binder_fin, hl,
+				   s->th2, hl, s->binder_expected, bf)) < 0 ||
+	    label(c, s->early, "derived", empty, hl, s->early_derived, hl, e) < 0)
+		return HS_ERR_INTERNAL;
+	c->state = ST13_BINDER_JOB;
+	return 0;
+}
+
 static int
 client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct hs_msg *m)
 {
@@ -128,13 +234,41 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	c->suite = suite;
 	c->si = hs_suite_find(suite);
-	rc = hs_pick_cert(c, ch, cand, n_cand, HS_KX_TLS13);
-	if (rc != 0)
-		return rc;
+	c->sni_raw_len = ch->has_sni ? (uint8_t)ch->sni.len : 0;
+	if (!ch->has_sni)
+		c->sni[0] = '\0';
+	/*
+	 * RFC 8446 4.2.9: a client offering pre_shared_key without
+	 * psk_key_exchange_modes: the server "MUST abort the handshake".
+	 */
+	if (ch->has_psk && !ch->has_psk_modes)
+		return HS_ERR_ALERT(HS_ALERT_MISSING_EXTENSION);
+	c->ticket_wanted = c->cfg->stek != NULL &&
+			   (has_mode(ch, PSK_DHE_KE) || (c->cfg->psk_ke && has_mode(ch, PSK_KE)));
 	rc = hs_nego_group(ch, p, HS_TLS13, &group, &hrr, &key);
-	if (rc != 0)
-		return rc;
-	if (second && (hrr || group != c->group))
+	c->resumed = false;
+	if (ch->has_psk && c->cfg->stek != NULL && find_ticket(c, ch)) {
+		bool dhe = has_mode(ch, PSK_DHE_KE) && rc == 0 && !hrr;
+		bool ke = c->cfg->psk_ke && has_mode(ch, PSK_KE);
+
+		if (dhe || (ke && !(has_mode(ch, PSK_DHE_KE) && rc == 0))) {
+			c->resumed = true;
+			c->psk_dhe = dhe;
+		}
+		/* Otherwise: a retry for a share (HRR) or a full handshake. */
+	}
+	if (!c->resumed) {
+		if (rc != 0)
+			return rc;
+		rc = hs_pick_cert(c, ch, cand, n_cand, HS_KX_TLS13);
+		if (rc != 0)
+			return rc;
+	} else {
+		hrr = false;
+		if (!c->psk_dhe)
+			group = 0;
+	}
+	if (second && !c->resumed && (hrr || group != c->group))
 		/* The retried hello must carry a share for the group we named. */
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	rc = hs_nego_alpn(ch, p, &alpn);
@@ -172,6 +306,20 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 		c->state = ST13_CLIENT_HELLO2;
 		return send_ccs_once(c);
 	}
+	if (c->resumed) {
+		rc = queue_binder(c, ch, m);
+		if (rc != 0)
+			return rc;
+		hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+		if (!c->psk_dhe)
+			return 0;
+		if (key.len > sizeof(c->peer_kx))
+			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+		memcpy(c->peer_kx, key.p, key.len);
+		c->peer_kx_len = key.len;
+		hs_take_pool_key(c, group);
+		return 0;
+	}
 	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	if (key.len > sizeof(c->peer_kx))
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
@@ -205,7 +353,9 @@ after_ecdhe(struct hs_conn *c)
 		.version = HS_TLS13, .random = c->server_random,
 		.session_id = { c->session_id, c->session_id_len },
 		.suite = c->suite, .group = c->group,
-		.key_share = { c->eph.pub, c->eph.pub_len } });
+		.key_share = { c->eph.pub, c->eph.pub_len },
+		.psk = c->resumed, .psk_identity = c->psk_identity,
+		.key_share_omitted = c->resumed && !c->psk_dhe });
 	if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
 	if (send_ccs_once(c) != 0)
@@ -222,6 +372,11 @@ after_ecdhe(struct hs_conn *c)
 					  c->sni_ack) != 0 ||
 	    hs_stage_msg_end(c, &w, 0) != 0)
 		return HS_ERR_INTERNAL;
+	if (c->resumed) {
+		/* RFC 8446 2.2: with a PSK there is no Certificate nor CertificateVerify. */
+		c->state = ST13_HS_KEYS_JOB;
+		return 0;
+	}
 	{
 		const uint8_t *ders[HSO_CERT_CHAIN_MAX];
 		size_t lens[HSO_CERT_CHAIN_MAX];
@@ -268,8 +423,9 @@ after_hs_keys(struct hs_conn *c)
 		return HS_ERR_INTERNAL;
 	c->wr_on = true;
 	hs_stage_msg_begin(c, &w);
-	if (hs_certificate_verify_write(&w, c->sigalg, c->sig, c->sig_len) != 0 ||
-	    hs_stage_msg_end(c, &w, 0) != 0)
+	if (!c->resumed &&
+	    (hs_certificate_verify_write(&w, c->sigalg, c->sig, c->sig_len) != 0 ||
+	     hs_stage_msg_end(c, &w, 0) != 0))
 		return HS_ERR_INTERNAL;
 	hso_hash_peek(&c->th, c->s.th2);
 	/* RFC 8446 4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(..CV)). */
@@ -319,6 +475,83 @@ after_ap_keys(struct hs_conn *c)
 		return HS_ERR_INTERNAL;
 	c->rd_on = true;
 	c->state = ST13_CLIENT_FINISHED;
+	if (c->ticket_wanted) {
+		/*
+		 * resumption_master_secret covers the transcript through the
+		 * client Finished (RFC 8446 7.1). We know what that Finished must
+		 * be, so derive it now, in this burst's batch, not after it.
+		 */
+		struct hso_hash t = c->th;
+		size_t hl = hs_hash_len(c);
+		uint8_t hdr[4] = { HS_MT_FINISHED, 0, 0, (uint8_t)hl };
+		int res;
+
+		hso_hash_update(&t, hdr, sizeof(hdr));
+		hso_hash_update(&t, c->s.cf_expected, hl);
+		hso_hash_peek(&t, c->s.th2);
+		hso_hash_wipe(&t);
+		res = label(c, c->s.master, "res master", c->s.th2, hl, c->s.res_master, hl,
+			    HSO_KDF_NO_DEP);
+		if (res < 0 || label(c, c->s.res_master, "resumption", ticket_nonce,
+				     sizeof(ticket_nonce), c->s.ticket_psk, hl, res) < 0)
+			return HS_ERR_INTERNAL;
+		c->state = ST13_RES_JOB;
+	}
+	return 0;
+}
+
+/* Binder computed: check it, then go on as a full handshake would. */
+static int
+after_binder(struct hs_conn *c)
+{
+	/*
+	 * RFC 8446 4.2.11.2: the server "MUST validate" the binder; a wrong
+	 * one is decrypt_error (6.2).
+	 */
+	if (CRYPTO_memcmp(c->s.binder_expected, c->s.binder_recv, hs_hash_len(c)) != 0)
+		return HS_ERR_ALERT(HS_ALERT_DECRYPT_ERROR);
+	c->w->stats.resumed++;
+	if (c->psk_dhe) {
+		c->job = JOB_ECDHE;
+		c->state = ST13_ECDHE_JOB;
+		hs_wait(c);
+		return 0;
+	}
+	return after_ecdhe(c);
+}
+
+/* Send one NewSessionTicket under the application keys (RFC 8446 4.6.1). */
+static int
+send_ticket(struct hs_conn *c)
+{
+	struct hs_ticket t;
+	uint8_t sealed[HS_TICKET_MAX], msg[HS_TICKET_MAX + 32];
+	struct hs_writer w;
+	int n;
+
+	memset(&t, 0, sizeof(t));
+	t.version = HS_TLS13;
+	t.suite = c->suite;
+	t.issued_ms = c->cfg->now_ms();
+	t.lifetime = c->cfg->ticket_lifetime;
+	if (hs_random((uint8_t *)&t.age_add, sizeof(t.age_add)) != 0)
+		return HS_ERR_INTERNAL;
+	t.secret_len = (uint8_t)hs_hash_len(c);
+	memcpy(t.secret, c->s.ticket_psk, t.secret_len);
+	t.sni_len = c->sni_raw_len;
+	memcpy(t.sni, c->sni, t.sni_len);
+	t.alpn_len = c->alpn_len;
+	memcpy(t.alpn, c->alpn, c->alpn_len);
+	n = hs_ticket_seal(c->cfg, &t, sealed, sizeof(sealed));
+	hs_writer_init(&w, msg, sizeof(msg));
+	if (n > 0)
+		n = hs_new_session_ticket13_write(&w, t.lifetime, t.age_add,
+						  (struct hs_view){ ticket_nonce, sizeof(ticket_nonce) },
+						  (struct hs_view){ sealed, (uint16_t)n });
+	hs_ticket_wipe(&t);
+	if (n < 0 || hs_write_record(c, HS_CT_HANDSHAKE, msg, w.off) != 0)
+		return HS_ERR_INTERNAL;
+	c->w->stats.tickets_issued++;
 	return 0;
 }
 
@@ -334,6 +567,11 @@ hs13_resume(struct hs_conn *c)
 		return after_sf(c);
 	case ST13_AP_KEYS_JOB:
 		return after_ap_keys(c);
+	case ST13_BINDER_JOB:
+		return after_binder(c);
+	case ST13_RES_JOB:
+		c->state = ST13_CLIENT_FINISHED;
+		return 0;
 	default:
 		return HS_ERR_INTERNAL;
 	}
@@ -360,6 +598,8 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 		return HS_ERR_INTERNAL;
 	OPENSSL_cleanse(k, sizeof(k));
 	c->early_skip = 0;
+	if (c->ticket_wanted && send_ticket(c) != 0)
+		return HS_ERR_INTERNAL;
 	hs_established(c);
 	return 0;
 }

@@ -18,6 +18,13 @@
 #include "test_asym_keys.h"
 
 static struct hs_config cfg;
+static uint64_t test_now_ms = 1700000000000ull;
+
+static uint64_t
+test_clock(void)
+{
+	return test_now_ms;
+}
 static struct hs_worker *worker;
 static struct hso_cert *rsa_cert, *p256_cert, *p384_cert, *alt_cert;
 
@@ -42,6 +49,8 @@ struct client_opts {
 	const char *sni;
 	const char *alpn;       /* wire form */
 	int no_ems;
+	SSL_SESSION *session;   /* resume this */
+	uint64_t options;       /* SSL_OP_* */
 };
 
 static void
@@ -49,6 +58,18 @@ keylog(const SSL *ssl, const char *line)
 {
 	(void)ssl;
 	fprintf(stderr, "keylog: %s\n", line);
+}
+
+static void
+msgcb(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
+      void *arg)
+{
+	(void)version;
+	(void)ssl;
+	(void)arg;
+	if (content_type == 22 || content_type == 21)
+		fprintf(stderr, "msg %s type %d hs %d len %zu\n", write_p ? "sent" : "recv",
+			content_type, len ? ((const uint8_t *)buf)[0] : -1, len);
 }
 
 static int
@@ -66,10 +87,14 @@ pair_start(struct pair *p, const struct client_opts *o)
 	    (o->groups && !SSL_CTX_set1_groups_list(p->ctx, o->groups)) ||
 	    (o->sigalgs && !SSL_CTX_set1_sigalgs_list(p->ctx, o->sigalgs)))
 		return -1;
-	if (getenv("HSO_TEST_TRACE"))
+	if (getenv("HSO_TEST_TRACE")) {
 		SSL_CTX_set_keylog_callback(p->ctx, keylog);
+		SSL_CTX_set_msg_callback(p->ctx, msgcb);
+	}
 	if (o->no_ems)
 		SSL_CTX_set_options(p->ctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
+	if (o->options)
+		SSL_CTX_set_options(p->ctx, o->options);
 	p->ssl = SSL_new(p->ctx);
 	p->rb = BIO_new(BIO_s_mem());
 	p->wb = BIO_new(BIO_s_mem());
@@ -78,6 +103,8 @@ pair_start(struct pair *p, const struct client_opts *o)
 		SSL_set_tlsext_host_name(p->ssl, o->sni);
 	if (o->alpn)
 		SSL_set_alpn_protos(p->ssl, (const unsigned char *)o->alpn, strlen(o->alpn));
+	if (o->session)
+		SSL_set_session(p->ssl, o->session);
 	SSL_set_connect_state(p->ssl);
 	p->buf = malloc(HS_CONN_BUF_SIZE);
 	return hs_conn_init(&p->conn, worker, p->buf, HS_CONN_BUF_SIZE);
@@ -477,6 +504,176 @@ test_rsa_implicit_rejection(void)
 	}
 }
 
+/* Handshake, let the client read the ticket, return its session. */
+static SSL_SESSION *
+full_handshake_session(const struct client_opts *o, int *issued)
+{
+	struct pair p;
+	SSL_SESSION *sess = NULL;
+	uint64_t before = worker->stats.tickets_issued;
+	uint8_t b[1];
+
+	pair_start(&p, o);
+	if (pair_handshake(&p)) {
+		/* TLS 1.3 tickets arrive after the handshake: read to take them. */
+		{
+			int r = SSL_read(p.ssl, b, 1);
+
+			if (getenv("HSO_TEST_TRACE"))
+				fprintf(stderr, "ticket read: %d err %d %s out_len %zu\n", r,
+					SSL_get_error(p.ssl, r), ERR_error_string(ERR_get_error(), NULL),
+					p.conn.out_len);
+		}
+		sess = SSL_get1_session(p.ssl);
+		CHECK(pair_exchange(&p, 100));
+		/* Freed without close_notify, OpenSSL marks the session unresumable. */
+		SSL_shutdown(p.ssl);
+	}
+	*issued = (int)(worker->stats.tickets_issued - before);
+	pair_free(&p);
+	return sess;
+}
+
+/* Resume @p sess; returns 1 resumed, 0 full handshake, -1 failed. */
+static int
+resume(struct client_opts o, SSL_SESSION *sess, struct pair *p, int keep)
+{
+	int ok, reused;
+	/*
+	 * A copy per attempt: OpenSSL marks a session unresumable when an SSL
+	 * that used it fails, which would turn later cases into full
+	 * handshakes that pass for the wrong reason.
+	 */
+	SSL_SESSION *copy = SSL_SESSION_dup(sess);
+
+	o.session = copy;
+	pair_start(p, &o);
+	SSL_SESSION_free(copy);
+	CHECK(SSL_SESSION_is_resumable(SSL_get_session(p->ssl)));
+	ok = pair_handshake(p);
+	reused = ok ? SSL_session_reused(p->ssl) : -1;
+	if (ok) {
+		CHECK(pair_exchange(p, 1000));
+		/* Both sides agree on whether it resumed. */
+		CHECK_EQ(p->conn.resumed, reused);
+	}
+	if (!keep)
+		pair_free(p);
+	return reused;
+}
+
+static struct hso_stek_set *
+new_stek(void)
+{
+	struct hso_stek_config sc;
+
+	hso_stek_config_default(&sc);
+	return hso_stek_set_create(&sc, test_now_ms / 1000);
+}
+
+static void
+tamper_binder(uint8_t *buf, size_t n, void *arg)
+{
+	int *done = arg;
+
+	/*
+	 * The ClientHello is the first record; its binder is its last bytes.
+	 * Only a hello that carries a PSK (long: identity + binder) counts.
+	 */
+	if (!*done && n > 300 && buf[0] == 22 && buf[5] == 1) {
+		size_t rec = 5 + ((size_t)buf[3] << 8 | buf[4]);
+
+		buf[rec - 1] ^= 1;
+		*done = 1;
+	}
+}
+
+static void
+test_resumption13(void)
+{
+	struct hso_stek_set *stek = new_stek(), *other = new_stek();
+	struct client_opts o = { .version = TLS1_3_VERSION, .sni = "rsa.test" };
+	SSL_SESSION *sess;
+	struct pair p;
+	int issued, rc;
+
+	cfg.stek = stek;
+	sess = full_handshake_session(&o, &issued);
+	CHECK_EQ(issued, 1);
+	CHECK(sess != NULL && SSL_SESSION_is_resumable(sess));
+	if (sess == NULL)
+		goto out;
+
+	/* psk_dhe_ke: resumed, with a fresh ECDHE; the engine issues a new ticket. */
+	issued = (int)worker->stats.tickets_issued;
+	CHECK_EQ(resume(o, sess, &p, 1), 1);
+	CHECK(p.conn.psk_dhe);
+	CHECK_EQ(worker->stats.tickets_issued - (uint64_t)issued, 1);
+	pair_free(&p);
+
+	/* psk_ke: no group in common, the client allows PSK without (EC)DHE. */
+	{
+		struct client_opts ke = o;
+
+		ke.groups = "P-384";
+		ke.options = SSL_OP_ALLOW_NO_DHE_KEX;
+		CHECK_EQ(resume(ke, sess, &p, 1), 1);
+		CHECK(!p.conn.psk_dhe);
+		pair_free(&p);
+		/* ... refused when the policy wants forward secrecy: no handshake at all. */
+		cfg.psk_ke = false;
+		CHECK_EQ(resume(ke, sess, &p, 0), -1);
+		cfg.psk_ke = true;
+	}
+
+	/* A broken binder: decrypt_error (RFC 8446 4.2.11.2, 6.2). */
+	{
+		int done = 0;
+		struct client_opts t = o;
+
+		t.session = SSL_SESSION_dup(sess);
+		pair_start(&p, &t);
+		SSL_SESSION_free(t.session);
+		p.tamper = tamper_binder;
+		p.tamper_arg = &done;
+		CHECK(!pair_handshake(&p));
+		CHECK(done);
+		CHECK_EQ(hs_conn_error(&p.conn), HS_ERR_ALERT(HS_ALERT_DECRYPT_ERROR));
+		pair_free(&p);
+		ERR_clear_error();
+	}
+
+	/* Another SNI: the ticket is not for this name, full handshake. */
+	{
+		struct client_opts alt = o;
+
+		alt.sni = "alt.example";
+		CHECK_EQ(resume(alt, sess, &p, 0), 0);
+	}
+
+	/* Keys rotated away: unknown ticket, full handshake. */
+	cfg.stek = other;
+	CHECK_EQ(resume(o, sess, &p, 0), 0);
+	cfg.stek = stek;
+
+	/* Expired: past the lifetime, full handshake. */
+	test_now_ms += (uint64_t)cfg.ticket_lifetime * 1000u + 1000u;
+	rc = resume(o, sess, &p, 0);
+	CHECK_EQ(rc, 0);
+	test_now_ms -= (uint64_t)cfg.ticket_lifetime * 1000u + 1000u;
+
+	/* Tickets off: none issued. */
+	cfg.stek = NULL;
+	SSL_SESSION_free(sess);
+	sess = full_handshake_session(&o, &issued);
+	CHECK_EQ(issued, 0);
+out:
+	SSL_SESSION_free(sess);
+	cfg.stek = NULL;
+	hso_stek_set_free(stek);
+	hso_stek_set_free(other);
+}
+
 static void
 test_batching(void)
 {
@@ -559,6 +756,7 @@ main(void)
 	if (!rsa_cert || !p256_cert || !p384_cert || !alt_cert)
 		return 1;
 	CHECK_EQ(hs_config_init(&cfg), 0);
+	cfg.now_ms = test_clock;
 	memcpy(cfg.nego.alpn, "\x08http/1.1\x02h2", 12);
 	cfg.nego.alpn_len = 12;
 	CHECK_EQ(hs_config_add_cert(&cfg, rsa_cert, true), 0);
@@ -574,6 +772,7 @@ main(void)
 	test_hrr_sni_alpn();
 	test_key_update_and_close();
 	test_rsa_implicit_rejection();
+	test_resumption13();
 	test_batching();
 
 	printf("worker: %llu completed, %llu failed, %llu asym jobs, %llu KDF runs, "
