@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "engine_priv.h"
+#include "session_cache.h"
 
 /* Most asym + KDF rounds one hs_worker_run() takes (a flight needs <= 4). */
 #define HS_WORKER_MAX_ROUNDS 8
@@ -190,6 +191,14 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 	w->asym = hso_asym_ctx_create(0);
 	w->kdf = hso_kdf_batch_create(&w->imb, max_conns * HS_KDF_PER_CONN > 65536 ?
 				      65536 : max_conns * HS_KDF_PER_CONN);
+	if (cfg->session_cache_size > 0 &&
+	    (w->cache = hs_session_cache_create(cfg->session_cache_size)) == NULL) {
+		int e = errno;
+
+		hs_worker_free(w);
+		errno = e;
+		return NULL;
+	}
 	w->asym_q = calloc(max_conns, sizeof(*w->asym_q));
 	w->run_q = calloc(max_conns, sizeof(*w->run_q));
 	if (w->asym == NULL || w->kdf == NULL || w->asym_q == NULL || w->run_q == NULL) {
@@ -210,6 +219,7 @@ hs_worker_free(struct hs_worker *w)
 	for (int g = 0; g < 2; g++)
 		for (unsigned i = 0; i < w->pool_n[g]; i++)
 			hso_ecdhe_key_clear(&w->pool[g][i]);
+	hs_session_cache_free(w->cache);
 	hso_kdf_batch_free(w->kdf);
 	hso_asym_ctx_free(w->asym);
 	hso_imb_set_free(&w->imb);

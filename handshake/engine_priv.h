@@ -26,6 +26,8 @@ enum hs_state {
 	ST12_CCS,                   /* expect ChangeCipherSpec */
 	ST12_CLIENT_FINISHED,       /* expect client Finished */
 	ST12_SF_JOB,                /* server Finished */
+	ST12_RESUME_JOB,            /* abbreviated: key block + server Finished */
+	ST12_RESUME_CF_JOB,         /* abbreviated: expected client Finished */
 	ST_ESTABLISHED,
 	ST_CLOSED,
 	ST_FAILED,

@@ -145,6 +145,7 @@ int hs_config_add_cert(struct hs_config *cfg, const struct hso_cert *cert,
 void hs_config_wipe(struct hs_config *cfg);
 
 struct hs_conn;
+struct hs_session_cache;
 
 /** Counters of one worker. */
 struct hs_worker_stats {
@@ -180,6 +181,7 @@ struct hs_worker {
 	struct hso_ecdhe_key pool[2][HS_POOL_MAX];  /**< [0] X25519, [1] P-256 */
 	unsigned pool_n[2];
 	unsigned pool_target;
+	struct hs_session_cache *cache;  /**< TLS 1.2 session ids, or NULL */
 	struct hs_worker_stats stats;
 };
 

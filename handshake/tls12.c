@@ -21,6 +21,8 @@
 #include <openssl/crypto.h>
 
 #include "engine_priv.h"
+#include "session_cache.h"
+#include "ticket.h"
 
 #define VERIFY_DATA_LEN 12
 
@@ -62,6 +64,105 @@ stage_done_and_flush(struct hs_conn *c)
 	return 0;
 }
 
+static bool
+sni_equal(const struct hs_client_hello *ch, const struct hs_ticket *t)
+{
+	size_t n = ch->has_sni ? ch->sni.len : 0;
+
+	return n == t->sni_len && memcmp(ch->sni.p, t->sni, n) == 0;
+}
+
+/*
+ * Find a session to resume: the ticket (RFC 5077 3.4) first, then the
+ * session id in this worker's cache. Fills c->s.master and the session's
+ * parameters. @return 1 to resume, 0 for a full handshake, or an alert.
+ */
+static int
+find_session(struct hs_conn *c, const struct hs_client_hello *ch)
+{
+	const struct hs_config *cfg = c->cfg;
+	struct hs_ticket t;
+	uint64_t now = cfg->now_ms();
+	bool found = false;
+	int rc = 0;
+
+	if (ch->has_ticket && ch->ticket.len > 0 && cfg->stek != NULL) {
+		found = hs_ticket_open(cfg, ch->ticket.p, ch->ticket.len, now, &t) == 0;
+		if (!found)
+			c->w->stats.tickets_rejected++;
+	}
+	if (!found && ch->session_id.len == 32 && c->w->cache != NULL)
+		found = hs_session_cache_get(c->w->cache, ch->session_id.p, now, &t);
+	if (!found)
+		return 0;
+	/*
+	 * RFC 7627 5.3: an original session with EMS and a new ClientHello
+	 * without it: "the server MUST abort the abbreviated handshake"; one
+	 * without EMS and a ClientHello with it: "MUST NOT perform the
+	 * abbreviated handshake" (a full one follows).
+	 */
+	if (t.ems && !ch->has_ems)
+		rc = HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
+	else if (t.version != HS_TLS12 || t.secret_len != 48 || (!t.ems && ch->has_ems) ||
+		 hs_suite_find(t.suite) == NULL || hs_suite_find(t.suite)->version != HS_TLS12 ||
+		 !hs_view_has_u16(ch->cipher_suites, t.suite) || !sni_equal(ch, &t))
+		rc = 0;
+	else
+		rc = 1;
+	if (rc == 1) {
+		c->suite = t.suite;
+		c->si = hs_suite_find(t.suite);
+		c->ems = t.ems;
+		memcpy(c->s.master, t.secret, 48);
+		c->sni_raw_len = t.sni_len;
+		memcpy(c->sni, t.sni, t.sni_len);
+		c->sni[t.sni_len] = '\0';
+	} else if (rc == 0) {
+		c->w->stats.tickets_rejected++;
+	}
+	hs_ticket_wipe(&t);
+	return rc;
+}
+
+/* Abbreviated handshake: ServerHello now; CCS and Finished after the batch. */
+static int
+resume_session(struct hs_conn *c, const struct hs_client_hello *ch, const struct hs_msg *m)
+{
+	struct hs_writer w;
+	struct hs_secrets *s = &c->s;
+	enum hso_kdf_hash h = hs_kdf_hash(c);
+	size_t kb = 2 * (c->si->key_len + iv_len(c));
+	int rc;
+
+	c->resumed = true;
+	c->w->stats.resumed++;
+	/* RFC 5077 3.4 / RFC 5246 7.4.1.3: echo the client's session id. */
+	c->session_id_len = (uint8_t)ch->session_id.len;
+	memcpy(c->session_id, ch->session_id.p, ch->session_id.len);
+	hso_hash_init(&c->th, (enum hso_hash_alg)c->si->hash);
+	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hs_stage_msg_begin(c, &w);
+	rc = hs_server_hello_write(&w, &(struct hs_server_hello){
+		.version = HS_TLS12, .random = c->server_random,
+		.session_id = { c->session_id, c->session_id_len }, .suite = c->suite,
+		.reneg_info = c->reneg_info, .ems = c->ems,
+		.alpn = { c->alpn, c->alpn_len } });
+	if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
+		return HS_ERR_INTERNAL;
+	hso_hash_peek(&c->th, s->th);
+	memcpy(s->seed, c->server_random, 32);
+	memcpy(s->seed + 32, c->client_random, 32);
+	/* In the abbreviated handshake the server's Finished comes first. */
+	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, h, NULL, s->master, 48, "key expansion", 13,
+				  s->seed, 64, s->key_block, kb, HSO_KDF_NO_DEP)) < 0 ||
+	    hs_kdf(c, hso_kdf_prf(c->w->kdf, h, NULL, s->master, 48, "server finished", 15,
+				  s->th, hs_hash_len(c), s->sf, VERIFY_DATA_LEN,
+				  HSO_KDF_NO_DEP)) < 0)
+		return HS_ERR_INTERNAL;
+	c->state = ST12_RESUME_JOB;
+	return 0;
+}
+
 int
 hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 		  const struct hs_msg *m)
@@ -85,6 +186,23 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 		return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
 	c->reneg_info = ch->has_reneg_info ||
 			hs_view_has_u16(ch->cipher_suites, HS_TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+	memcpy(c->client_random, ch->random, 32);
+	if (hs_random(c->server_random, 32) != 0)
+		return HS_ERR_INTERNAL;
+	/* RFC 8446 4.1.3: a TLS 1.3 server negotiating 1.2 marks its random. */
+	if (p->tls13)
+		memcpy(c->server_random + 24, hs_downgrade_tls12, 8);
+	rc = hs_nego_alpn(ch, p, &alpn);
+	if (rc != 0)
+		return rc;
+	c->alpn_len = (uint8_t)alpn.len;
+	memcpy(c->alpn, alpn.p != NULL ? alpn.p : c->alpn, alpn.len);
+	rc = find_session(c, ch);
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
+		return resume_session(c, ch, m);
+
 	rc = hs_select_certs(c, ch, cand, &n_cand, &types);
 	if (rc != 0)
 		return rc;
@@ -98,28 +216,28 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 	ecdhe = c->si->kx != HS_KX_RSA;
 	if (ecdhe && (rc = hs_nego_group(ch, p, HS_TLS12, &c->group, &hrr, &none)) != 0)
 		return rc;
-	rc = hs_nego_alpn(ch, p, &alpn);
-	if (rc != 0)
-		return rc;
-	c->alpn_len = (uint8_t)alpn.len;
-	memcpy(c->alpn, alpn.p != NULL ? alpn.p : c->alpn, alpn.len);
 	c->ems = ch->has_ems;
-	memcpy(c->client_random, ch->random, 32);
-	/* No session cache yet: an empty session_id says "not resumable". */
+	c->sni_raw_len = ch->has_sni ? (uint8_t)ch->sni.len : 0;
+	/*
+	 * Resumable by ticket when the client asked for one (RFC 5077 3.2: an
+	 * empty session id then), else by session id in this worker's cache;
+	 * with neither, an empty session_id says "not resumable".
+	 */
+	c->ticket_wanted = ch->has_ticket && c->cfg->stek != NULL;
 	c->session_id_len = 0;
-	if (hs_random(c->server_random, 32) != 0)
-		return HS_ERR_INTERNAL;
-	/* RFC 8446 4.1.3: a TLS 1.3 server negotiating 1.2 marks its random. */
-	if (p->tls13)
-		memcpy(c->server_random + 24, hs_downgrade_tls12, 8);
+	if (!c->ticket_wanted && c->w->cache != NULL) {
+		if (hs_random(c->session_id, 32) != 0)
+			return HS_ERR_INTERNAL;
+		c->session_id_len = 32;
+	}
 
 	hso_hash_init(&c->th, (enum hso_hash_alg)c->si->hash);
 	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	hs_stage_msg_begin(c, &w);
 	rc = hs_server_hello_write(&w, &(struct hs_server_hello){
 		.version = HS_TLS12, .random = c->server_random,
-		.session_id = { NULL, 0 }, .suite = c->suite,
-		.reneg_info = c->reneg_info, .ems = c->ems,
+		.session_id = { c->session_id, c->session_id_len }, .suite = c->suite,
+		.reneg_info = c->reneg_info, .ems = c->ems, .ticket = c->ticket_wanted,
 		.ec_point_formats = ecdhe && ch->has_ec_point_formats,
 		.alpn = { c->alpn, c->alpn_len } });
 	if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || stage_chain(c) != 0)
@@ -182,6 +300,24 @@ prot_init(struct hs_conn *c, struct hso_record_prot *rp, bool client)
 		       ? 0 : HS_ERR_INTERNAL;
 }
 
+/* The session as a ticket or cache entry holds it. */
+static void
+session_of(const struct hs_conn *c, struct hs_ticket *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->version = HS_TLS12;
+	t->suite = c->suite;
+	t->issued_ms = c->cfg->now_ms();
+	t->lifetime = c->cfg->ticket_lifetime;
+	t->ems = c->ems;
+	t->secret_len = 48;
+	memcpy(t->secret, c->s.master, 48);
+	t->sni_len = c->sni_raw_len;
+	memcpy(t->sni, c->sni, c->sni_raw_len);
+	t->alpn_len = c->alpn_len;
+	memcpy(t->alpn, c->alpn, c->alpn_len);
+}
+
 static int
 after_server_finished(struct hs_conn *c)
 {
@@ -196,7 +332,39 @@ after_server_finished(struct hs_conn *c)
 	if (hs_finished_write(&w, c->s.sf, VERIFY_DATA_LEN) != 0 ||
 	    hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
+	if (c->session_id_len == 32 && c->w->cache != NULL) {
+		struct hs_ticket t;
+
+		session_of(c, &t);
+		c->w->stats.cache_evictions +=
+			(unsigned)hs_session_cache_put(c->w->cache, c->session_id, &t);
+		hs_ticket_wipe(&t);
+	}
 	hs_established(c);
+	return 0;
+}
+
+/* Abbreviated: our CCS and Finished out, then the client Finished we expect. */
+static int
+after_resume_keys(struct hs_conn *c)
+{
+	static const uint8_t one = 1;
+	struct hs_writer w;
+
+	if (hs_write_record(c, HS_CT_CHANGE_CIPHER_SPEC, &one, 1) != 0 ||
+	    prot_init(c, &c->wr, false) != 0)
+		return HS_ERR_INTERNAL;
+	c->wr_on = true;
+	hs_stage_msg_begin(c, &w);
+	if (hs_finished_write(&w, c->s.sf, VERIFY_DATA_LEN) != 0 ||
+	    hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
+		return HS_ERR_INTERNAL;
+	hso_hash_peek(&c->th, c->s.th2);
+	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->s.master, 48,
+				  "client finished", 15, c->s.th2, hs_hash_len(c),
+				  c->s.cf_expected, VERIFY_DATA_LEN, HSO_KDF_NO_DEP)) < 0)
+		return HS_ERR_INTERNAL;
+	c->state = ST12_RESUME_CF_JOB;
 	return 0;
 }
 
@@ -223,6 +391,13 @@ hs12_resume(struct hs_conn *c)
 		return 0;
 	case ST12_SF_JOB:
 		return after_server_finished(c);
+	case ST12_RESUME_JOB:
+		return after_resume_keys(c);
+	case ST12_RESUME_CF_JOB:
+		if (prot_init(c, &c->rd, true) != 0)
+			return HS_ERR_INTERNAL;
+		c->state = ST12_CCS;
+		return 0;
 	default:
 		return HS_ERR_INTERNAL;
 	}
@@ -265,6 +440,28 @@ client_key_exchange(struct hs_conn *c, const struct hs_msg *m)
 }
 
 static int
+send_ticket(struct hs_conn *c)
+{
+	struct hs_ticket t;
+	uint8_t sealed[HS_TICKET_MAX];
+	struct hs_writer w;
+	int n;
+
+	session_of(c, &t);
+	n = hs_ticket_seal(c->cfg, &t, sealed, sizeof(sealed));
+	hs_ticket_wipe(&t);
+	if (n <= 0)
+		return HS_ERR_INTERNAL;
+	hs_stage_msg_begin(c, &w);
+	if (hs_new_session_ticket12_write(&w, c->cfg->ticket_lifetime,
+					  (struct hs_view){ sealed, (uint16_t)n }) != 0 ||
+	    hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
+		return HS_ERR_INTERNAL;
+	c->w->stats.tickets_issued++;
+	return 0;
+}
+
+static int
 client_finished(struct hs_conn *c, const struct hs_msg *m)
 {
 	if (m->type != HS_MT_FINISHED)
@@ -278,7 +475,18 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 	 */
 	if (CRYPTO_memcmp(m->body, c->s.cf_expected, VERIFY_DATA_LEN) != 0)
 		return HS_ERR_ALERT(HS_ALERT_DECRYPT_ERROR);
+	if (c->resumed) {
+		hs_established(c);
+		return 0;
+	}
 	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	/* RFC 5077 3.3: NewSessionTicket goes before our ChangeCipherSpec. */
+	if (c->ticket_wanted) {
+		int rc = send_ticket(c);
+
+		if (rc != 0)
+			return rc;
+	}
 	hso_hash_peek(&c->th, c->s.th2);
 	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->s.master, 48,
 				  "server finished", 15, c->s.th2, hs_hash_len(c),

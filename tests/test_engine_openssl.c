@@ -675,6 +675,100 @@ out:
 }
 
 static void
+test_resumption12(void)
+{
+	struct hso_stek_set *stek = new_stek();
+	struct client_opts o = { .version = TLS1_2_VERSION, .sni = "rsa.test",
+				 .ciphers12 = "ECDHE-RSA-AES128-GCM-SHA256" };
+	SSL_SESSION *sess;
+	struct pair p;
+	int issued;
+
+	/* By ticket (RFC 5077): issued on the full handshake, then resumed. */
+	cfg.stek = stek;
+	sess = full_handshake_session(&o, &issued);
+	CHECK_EQ(issued, 1);
+	CHECK(sess != NULL);
+	if (sess != NULL) {
+		CHECK_EQ(resume(o, sess, &p, 0), 1);
+		/* The same session with RSA key exchange offered: still the old suite. */
+		{
+			struct client_opts both = o;
+
+			both.ciphers12 = "AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256";
+			CHECK_EQ(resume(both, sess, &p, 1), 1);
+			CHECK_EQ(p.conn.suite, 0xc02f);
+			pair_free(&p);
+		}
+		/* The suite is no longer offered: full handshake. */
+		{
+			struct client_opts other = o;
+
+			other.ciphers12 = "ECDHE-RSA-AES256-GCM-SHA384";
+			CHECK_EQ(resume(other, sess, &p, 0), 0);
+		}
+		/* RFC 7627 5.3: EMS session, ClientHello without EMS: abort. */
+		{
+			struct client_opts noems = o;
+
+			noems.no_ems = 1;
+			CHECK_EQ(resume(noems, sess, &p, 1), -1);
+			CHECK_EQ(hs_conn_error(&p.conn), HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE));
+			pair_free(&p);
+			ERR_clear_error();
+		}
+		SSL_SESSION_free(sess);
+	}
+	/* A session without EMS and a ClientHello with it: full handshake. */
+	{
+		struct client_opts noems = o;
+
+		noems.no_ems = 1;
+		sess = full_handshake_session(&noems, &issued);
+		CHECK(sess != NULL);
+		if (sess != NULL) {
+			CHECK_EQ(resume(noems, sess, &p, 0), 1);
+			CHECK_EQ(resume(o, sess, &p, 0), 0);
+			SSL_SESSION_free(sess);
+		}
+	}
+
+	/* By session id: tickets off on the client, the worker's cache serves. */
+	cfg.stek = NULL;
+	{
+		struct client_opts nt = o;
+
+		nt.options = SSL_OP_NO_TICKET;
+		sess = full_handshake_session(&nt, &issued);
+		CHECK_EQ(issued, 0);
+		CHECK(sess != NULL);
+		if (sess != NULL) {
+			unsigned len;
+
+			SSL_SESSION_get_id(sess, &len);
+			CHECK_EQ(len, 32);
+			CHECK_EQ(resume(nt, sess, &p, 0), 1);
+			/* The RSA key exchange's sessions resume the same way. */
+			SSL_SESSION_free(sess);
+		}
+		nt.ciphers12 = "AES128-GCM-SHA256";
+		sess = full_handshake_session(&nt, &issued);
+		if (sess != NULL) {
+			CHECK_EQ(resume(nt, sess, &p, 0), 1);
+			/* Evicted: fill the cache with newer sessions. */
+			for (unsigned i = 0; i < cfg.session_cache_size; i++) {
+				SSL_SESSION *x = full_handshake_session(&nt, &issued);
+
+				SSL_SESSION_free(x);
+			}
+			CHECK_EQ(resume(nt, sess, &p, 0), 0);
+			SSL_SESSION_free(sess);
+		}
+	}
+	hso_stek_set_free(stek);
+}
+
+static void
 test_batching(void)
 {
 	enum { N = 64 };
@@ -757,6 +851,7 @@ main(void)
 		return 1;
 	CHECK_EQ(hs_config_init(&cfg), 0);
 	cfg.now_ms = test_clock;
+	cfg.session_cache_size = 16;    /* small, so eviction is quick to reach */
 	memcpy(cfg.nego.alpn, "\x08http/1.1\x02h2", 12);
 	cfg.nego.alpn_len = 12;
 	CHECK_EQ(hs_config_add_cert(&cfg, rsa_cert, true), 0);
@@ -773,6 +868,7 @@ main(void)
 	test_key_update_and_close();
 	test_rsa_implicit_rejection();
 	test_resumption13();
+	test_resumption12();
 	test_batching();
 
 	printf("worker: %llu completed, %llu failed, %llu asym jobs, %llu KDF runs, "
