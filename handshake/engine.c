@@ -43,6 +43,7 @@ hs_config_init(struct hs_config *cfg)
 	cfg->psk_ke = true;
 	cfg->session_cache_size = HS_SESSION_CACHE_DEFAULT;
 	cfg->now_ms = wall_ms;
+	cfg->max_handshake_msg = HS_MAX_MSG_DEFAULT;
 	for (int h = 0; h < HSO_KDF_HASH_NUM; h++)
 		if (hso_kdf_tls13_nopsk((enum hso_kdf_hash)h, NULL, NULL,
 					&cfg->derived_nopsk[h]) != 0 ||
@@ -551,6 +552,9 @@ hs_fail(struct hs_conn *c, int err)
 	c->status = HS_STATUS_FAILED;
 	c->state = ST_FAILED;
 	wipe_secrets(c);
+	OPENSSL_cleanse(c->c_ap, sizeof(c->c_ap));
+	OPENSSL_cleanse(c->s_ap, sizeof(c->s_ap));
+	OPENSSL_cleanse(c->kb_export, sizeof(c->kb_export));
 	c->w->stats.handshakes_failed++;
 	return err;
 }
@@ -558,6 +562,8 @@ hs_fail(struct hs_conn *c, int err)
 void
 hs_established(struct hs_conn *c)
 {
+	if (c->cfg->export_keys && c->version == HS_TLS12)
+		memcpy(c->kb_export, c->s.key_block, sizeof(c->kb_export));
 	c->state = ST_ESTABLISHED;
 	c->status = HS_STATUS_ESTABLISHED;
 	c->w->stats.handshakes_completed++;
@@ -578,7 +584,10 @@ hs_conn_init(struct hs_conn *c, struct hs_worker *w, uint8_t *buf, size_t len)
 	c->w = w;
 	c->cfg = w->cfg;
 	c->in = buf;
-	hs_msg_asm_init(&c->asm_, buf + HS_CONN_IN_SIZE, HS_CONN_GATHER_SIZE);
+	/* The gather buffer's capacity is the policy's message-size limit. */
+	hs_msg_asm_init(&c->asm_, buf + HS_CONN_IN_SIZE,
+			HS_MSG_HEADER_LEN + (w->cfg->max_handshake_msg < HS_MAX_MSG_DEFAULT
+					     ? w->cfg->max_handshake_msg : HS_MAX_MSG_DEFAULT));
 	c->stage = buf + HS_CONN_IN_SIZE + HS_CONN_GATHER_SIZE;
 	c->out = c->stage + HS_CONN_STAGE_SIZE;
 	c->state = ST_CLIENT_HELLO;
@@ -938,6 +947,57 @@ hs_conn_close(struct hs_conn *c)
 		return hs_fail(c, HS_ERR_INTERNAL);
 	c->status = HS_STATUS_CLOSED;
 	c->state = ST_CLOSED;
+	return 0;
+}
+
+int
+hs_conn_export_keys(const struct hs_conn *c, struct hs_traffic_keys *k)
+{
+	size_t kl, il;
+
+	if (!c->cfg->export_keys)
+		return -EPERM;
+	if (c->status != HS_STATUS_ESTABLISHED)
+		return -ENOTCONN;
+	memset(k, 0, sizeof(*k));
+	kl = c->si->key_len;
+	k->version = c->version;
+	k->suite = c->suite;
+	k->alg = hs_aead_alg(c);
+	k->key_len = (uint8_t)kl;
+	k->c_seq = hso_record_prot_seq(&c->rd);
+	k->s_seq = hso_record_prot_seq(&c->wr);
+	if (c->version == HS_TLS13) {
+		struct hso_hmac_key hk;
+		size_t hl = hs_hash_len(c);
+		int rc = 0;
+
+		k->iv_len = HSO_AEAD_NONCE_LEN;
+		k->secret_len = (uint8_t)hl;
+		memcpy(k->c_secret, c->c_ap, hl);
+		memcpy(k->s_secret, c->s_ap, hl);
+		/* RFC 8446 7.3: [sender]_write_key / _iv from the traffic secret. */
+		hso_hmac_key_init(&hk, hs_kdf_hash(c), c->c_ap, hl);
+		rc |= hso_kdf_expand_label_lean(&hk, "key", 3, NULL, 0, k->c_key, kl);
+		rc |= hso_kdf_expand_label_lean(&hk, "iv", 2, NULL, 0, k->c_iv, HSO_AEAD_NONCE_LEN);
+		hso_hmac_key_init(&hk, hs_kdf_hash(c), c->s_ap, hl);
+		rc |= hso_kdf_expand_label_lean(&hk, "key", 3, NULL, 0, k->s_key, kl);
+		rc |= hso_kdf_expand_label_lean(&hk, "iv", 2, NULL, 0, k->s_iv, HSO_AEAD_NONCE_LEN);
+		hso_hmac_key_wipe(&hk);
+		if (rc != 0) {
+			OPENSSL_cleanse(k, sizeof(*k));
+			return -EIO;
+		}
+	} else {
+		/* key_block = client key, server key, client IV, server IV. */
+		il = k->alg == HSO_AEAD_CHACHA20_POLY1305 ? 12 : 4;
+		k->iv_len = (uint8_t)il;
+		memcpy(k->c_key, c->kb_export, kl);
+		memcpy(k->s_key, c->kb_export + kl, kl);
+		memcpy(k->c_iv, c->kb_export + 2 * kl, il);
+		memcpy(k->s_iv, c->kb_export + 2 * kl + il, il);
+	}
+	c->w->stats.keys_exported++;
 	return 0;
 }
 

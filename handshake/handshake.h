@@ -116,6 +116,17 @@ struct hs_config {
 	unsigned session_cache_size;
 	/** Wall clock in milliseconds (tests replace it). */
 	uint64_t (*now_ms)(void);
+	/**
+	 * Largest handshake message accepted from a client, at most
+	 * HS_MAX_MSG_DEFAULT; larger ones fail with decode_error.
+	 */
+	uint32_t max_handshake_msg;
+	/**
+	 * Let hs_conn_export_keys() hand the traffic keys to the caller (for
+	 * an application running the record layer itself: kTLS, a NIC).
+	 * Off by default: whoever holds them can read and forge the session.
+	 */
+	bool export_keys;
 	/** Pads of the TLS 1.3 "derived" secret without PSK, per hash. */
 	struct hso_hmac_key derived_nopsk[HSO_KDF_HASH_NUM];
 	/** Hash of the empty string per hash, the context of "derived". */
@@ -160,6 +171,7 @@ struct hs_worker_stats {
 	uint64_t resumed;           /**< handshakes that resumed a session */
 	uint64_t tickets_rejected;  /**< unknown key, expired, or mismatched */
 	uint64_t cache_evictions;
+	uint64_t keys_exported;
 	uint64_t handshakes_completed;
 	uint64_t handshakes_failed;
 };
@@ -307,6 +319,8 @@ struct hs_conn {
 	bool rd_on, wr_on;
 
 	struct hso_hash th;         /* transcript */
+	/* TLS 1.2 key block, kept only when cfg->export_keys. */
+	uint8_t kb_export[2 * HSO_AEAD_KEY_MAX + 2 * HSO_AEAD_NONCE_LEN];
 	/* TLS 1.3 application traffic secrets, kept for KeyUpdate. */
 	uint8_t c_ap[HSO_HASH_MAX_LEN], s_ap[HSO_HASH_MAX_LEN];
 	bool compat_ccs;            /* client asked for middlebox compatibility */
@@ -402,6 +416,30 @@ struct hs_session_info {
 
 /** Fill @p info; valid once the connection is ESTABLISHED. */
 void hs_conn_session_info(const struct hs_conn *c, struct hs_session_info *info);
+
+/** Traffic keys of an established connection (hs_conn_export_keys()). */
+struct hs_traffic_keys {
+	uint16_t version;
+	uint16_t suite;
+	enum hso_aead_alg alg;
+	uint8_t key_len;
+	uint8_t iv_len;             /**< 12; TLS 1.2 AES-GCM: the 4-byte salt */
+	uint8_t secret_len;         /**< TLS 1.3 traffic secrets; 0 for TLS 1.2 */
+	uint8_t c_secret[HSO_HASH_MAX_LEN], s_secret[HSO_HASH_MAX_LEN];
+	uint8_t c_key[HSO_AEAD_KEY_MAX], s_key[HSO_AEAD_KEY_MAX];
+	uint8_t c_iv[HSO_AEAD_NONCE_LEN], s_iv[HSO_AEAD_NONCE_LEN];
+	uint64_t c_seq;             /**< next client record sequence number */
+	uint64_t s_seq;             /**< next server record sequence number */
+};
+
+/**
+ * Copy the current traffic keys, secrets and sequence numbers, so that the
+ * application can run the record layer itself. Private keys never leave.
+ * Wipe @p k (OPENSSL_cleanse) when done with it.
+ * @return 0; -EPERM unless cfg->export_keys; -ENOTCONN unless established;
+ *         -EIO when the TLS 1.3 key derivation fails.
+ */
+int hs_conn_export_keys(const struct hs_conn *c, struct hs_traffic_keys *k);
 
 /**
  * Send a TLS 1.3 KeyUpdate (RFC 8446 4.6.3) and move to the next write

@@ -769,6 +769,78 @@ test_resumption12(void)
 }
 
 static void
+test_export_keys(void)
+{
+	for (int v = 0; v < 3; v++) {
+		struct client_opts o = {
+			.version = v == 0 ? TLS1_3_VERSION : TLS1_2_VERSION,
+			.ciphers13 = "TLS_AES_256_GCM_SHA384",
+			.ciphers12 = v == 1 ? "ECDHE-RSA-AES128-GCM-SHA256"
+					    : "ECDHE-RSA-CHACHA20-POLY1305",
+		};
+		struct pair p;
+		struct hs_traffic_keys k;
+		struct hso_record_prot wr, rd;
+		struct hso_imb_set imb;
+		uint8_t rec[256], pt[64];
+		int n;
+
+		cfg.export_keys = false;
+		pair_start(&p, &o);
+		CHECK(pair_handshake(&p));
+		CHECK_EQ(hs_conn_export_keys(&p.conn, &k), -EPERM);
+		pair_free(&p);
+
+		cfg.export_keys = true;
+		pair_start(&p, &o);
+		CHECK_EQ(hs_conn_export_keys(&p.conn, &k), -ENOTCONN);
+		CHECK(pair_handshake(&p));
+		CHECK(pair_exchange(&p, 300));          /* sequence numbers move */
+		CHECK_EQ(hs_conn_export_keys(&p.conn, &k), 0);
+		/* TLS 1.2's Finished is record 0 of the epoch; TLS 1.3's is not. */
+		CHECK_EQ(k.c_seq, v == 0 ? 1 : 2);
+		CHECK_EQ(k.s_seq, v == 0 ? 1 : 2);
+		hso_imb_set_init(&imb, NULL);
+		/* Seal with the exported server keys; the real client must read it. */
+		CHECK_EQ(hso_record_prot_init(&wr, &imb, v == 0 ? HSO_TLS13 : HSO_TLS12, k.alg,
+					      k.s_key, k.key_len, k.s_iv, k.iv_len), 0);
+		hso_record_prot_set_seq(&wr, k.s_seq);
+		n = v == 0 ? hso_tls13_record_seal(&wr, 23, (const uint8_t *)"exported", 8, 0,
+						   rec, sizeof(rec))
+			   : hso_tls12_record_seal(&wr, 23, 0x0303, (const uint8_t *)"exported", 8,
+						   rec, sizeof(rec));
+		CHECK(n > 0);
+		BIO_write(p.rb, rec, n);
+		CHECK_EQ(SSL_read(p.ssl, pt, sizeof(pt)), 8);
+		CHECK(memcmp(pt, "exported", 8) == 0);
+		/* And open what the client sends with the exported client keys. */
+		CHECK_EQ(hso_record_prot_init(&rd, &imb, v == 0 ? HSO_TLS13 : HSO_TLS12, k.alg,
+					      k.c_key, k.key_len, k.c_iv, k.iv_len), 0);
+		hso_record_prot_set_seq(&rd, k.c_seq);
+		CHECK_EQ(SSL_write(p.ssl, "to the app", 10), 10);
+		n = BIO_read(p.wb, rec, sizeof(rec));
+		CHECK(n > 0);
+		if (v == 0) {
+			uint8_t type = 0;
+
+			CHECK_EQ(hso_tls13_record_open(&rd, rec, (size_t)n, rec + 5, &type), 10);
+			CHECK(type == 23 && memcmp(rec + 5, "to the app", 10) == 0);
+		} else {
+			size_t off = hso_record_prot_payload_offset(&rd);
+
+			CHECK_EQ(hso_tls12_record_open(&rd, rec, (size_t)n, rec + off), 10);
+			CHECK(memcmp(rec + off, "to the app", 10) == 0);
+		}
+		hso_record_prot_wipe(&wr);
+		hso_record_prot_wipe(&rd);
+		hso_imb_set_free(&imb);
+		OPENSSL_cleanse(&k, sizeof(k));
+		pair_free(&p);
+	}
+	cfg.export_keys = false;
+}
+
+static void
 test_batching(void)
 {
 	enum { N = 64 };
@@ -869,6 +941,7 @@ main(void)
 	test_rsa_implicit_rejection();
 	test_resumption13();
 	test_resumption12();
+	test_export_keys();
 	test_batching();
 
 	printf("worker: %llu completed, %llu failed, %llu asym jobs, %llu KDF runs, "
