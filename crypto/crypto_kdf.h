@@ -263,6 +263,17 @@ int hso_kdf_batch_enqueue(struct hso_kdf_batch *b, const struct hso_kdf_req *req
  */
 int hso_kdf_batch_run(struct hso_kdf_batch *b);
 
+/**
+ * Cancel every queued request that reads or writes memory inside
+ * [@p mem, @p mem + @p len), and every request depending on a cancelled
+ * one: they are wiped and will neither read nor write anything. For a
+ * caller dropping a connection whose requests are queued (its memory may be
+ * reused before the batch runs).
+ *
+ * @return the number of requests cancelled; -EINVAL for NULL arguments.
+ */
+int hso_kdf_batch_cancel(struct hso_kdf_batch *b, const void *mem, size_t len);
+
 /** Drop every queued request without running, wiping what it holds. */
 void hso_kdf_batch_reset(struct hso_kdf_batch *b);
 

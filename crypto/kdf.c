@@ -22,6 +22,7 @@
  * (an empty HMAC message or an empty PRF label + seed) run on the lean path.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,7 @@ enum slot_state {
 	SLOT_WAIT = 0,   /* dep not complete yet */
 	SLOT_RUN,        /* started: pads and buffers ready */
 	SLOT_DONE,
+	SLOT_CANCELLED,  /* hso_kdf_batch_cancel(): never started, never read */
 };
 
 /* Jobs a slot emitted in the current round. */
@@ -435,7 +437,8 @@ hso_kdf_batch_enqueue(struct hso_kdf_batch *b, const struct hso_kdf_req *req)
 static int
 shares_key(const struct kdf_slot *p, const struct hso_kdf_req *r)
 {
-	return p->state != SLOT_WAIT && p->req.key_pads == NULL &&
+	return (p->state == SLOT_RUN || p->state == SLOT_DONE) && p->pads != NULL &&
+	       p->req.key_pads == NULL &&
 	       p->req.key == r->key && p->req.key_len == r->key_len &&
 	       p->req.hash == r->hash;
 }
@@ -611,6 +614,46 @@ slot_advance(struct kdf_slot *s)
 	s->counter++;
 }
 
+/* True when [p, p + n) overlaps [lo, lo + len). */
+static bool
+overlaps(const void *p, size_t n, const uint8_t *lo, size_t len)
+{
+	const uint8_t *a = p;
+
+	return a != NULL && a < lo + len && lo < a + (n ? n : 1);
+}
+
+int
+hso_kdf_batch_cancel(struct hso_kdf_batch *b, const void *mem, size_t len)
+{
+	const uint8_t *lo = mem;
+	int n = 0;
+
+	if (b == NULL || mem == NULL)
+		return -EINVAL;
+	for (unsigned i = 0; i < b->n; i++) {
+		struct kdf_slot *s = &b->slot[i];
+		const struct hso_kdf_req *r = &s->req;
+		bool hit;
+
+		if (s->state == SLOT_CANCELLED)
+			continue;
+		hit = overlaps(r->out, r->out_len ? r->out_len : HSO_KDF_MAX_HASH_LEN, lo, len) ||
+		      overlaps(r->key, r->key_len, lo, len) ||
+		      overlaps(r->key_pads, sizeof(*r->key_pads), lo, len) ||
+		      overlaps(r->label, r->label_len, lo, len) ||
+		      overlaps(r->msg, r->msg_len, lo, len) ||
+		      (r->dep >= 0 && b->slot[r->dep].state == SLOT_CANCELLED);
+		if (!hit)
+			continue;
+		/* Never read or written again: its buffers may be gone. */
+		OPENSSL_cleanse(s, sizeof(*s));
+		s->state = SLOT_CANCELLED;
+		n++;
+	}
+	return n;
+}
+
 int
 hso_kdf_batch_run(struct hso_kdf_batch *b)
 {
@@ -620,10 +663,12 @@ hso_kdf_batch_run(struct hso_kdf_batch *b)
 
 	if (b == NULL)
 		return -EINVAL;
-	total = b->n;
+	total = 0;
+	n_active = 0;
 	for (unsigned i = 0; i < b->n; i++)
-		b->active[i] = i;
-	n_active = b->n;
+		if (b->slot[i].state != SLOT_CANCELLED)
+			b->active[n_active++] = i;
+	total = n_active;
 	rd.jobs = b->jobs;
 	rd.cap2 = 2 * b->cap;
 	while (n_active != 0) {

@@ -606,6 +606,12 @@ hs_conn_reset(struct hs_conn *c)
 				break;
 			}
 		}
+		/*
+		 * Its key-schedule requests point into this connection: cancel
+		 * them, or the next batch run would write into (and read from)
+		 * memory the caller may already have reused.
+		 */
+		hso_kdf_batch_cancel(w->kdf, c, sizeof(*c));
 	}
 	wipe_secrets(c);
 	hso_record_prot_wipe(&c->rd);

@@ -840,6 +840,77 @@ test_export_keys(void)
 	cfg.export_keys = false;
 }
 
+/*
+ * A connection dropped while it waits for the worker (the dataplane resets
+ * connections on RST at any time): its memory may be reused at once, and
+ * the worker's next run must not touch it; the others still complete.
+ * Resuming clients make the engine queue the PSK binder's key schedule as
+ * soon as their ClientHello arrives, so the reset really finds requests of
+ * the dropped connections in the KDF batch.
+ */
+static void
+test_reset_while_waiting(void)
+{
+	enum { M = 8 };
+	static struct pair p[M];
+	struct hso_stek_set *stek = new_stek();
+	struct client_opts o = { .version = TLS1_3_VERSION };
+	SSL_SESSION *sess;
+	uint64_t queued = 0;
+	int done = 0, issued;
+
+	cfg.stek = stek;
+	sess = full_handshake_session(&o, &issued);
+	CHECK(sess != NULL);
+	if (sess == NULL)
+		goto out;
+	for (int i = 0; i < M; i++) {
+		uint8_t tmp[4096];
+		size_t room;
+		int n;
+
+		o.session = SSL_SESSION_dup(sess);
+		pair_start(&p[i], &o);
+		SSL_SESSION_free(o.session);
+		SSL_do_handshake(p[i].ssl);
+		n = BIO_read(p[i].wb, tmp, sizeof(tmp));
+		memcpy(hs_conn_recv_buf(&p[i].conn, &room), tmp, (size_t)n);
+		hs_conn_recv_ack(&p[i].conn, (size_t)n);
+		CHECK(hs_conn_waiting(&p[i].conn));
+	}
+	queued = hso_kdf_batch_count(worker->kdf);
+	CHECK_EQ(queued, M * 5);        /* binder chain + "derived" per connection */
+	for (int i = 0; i < M / 2; i++) {
+		hs_conn_reset(&p[i].conn);
+		memset(&p[i].conn, 0x5a, sizeof(p[i].conn));
+		memset(p[i].buf, 0x5a, HS_CONN_BUF_SIZE);
+	}
+	hs_worker_run(worker);
+	for (int i = 0; i < M / 2; i++) {
+		const uint8_t *b = (const uint8_t *)&p[i].conn;
+		int bad = 0;
+
+		for (size_t k = 0; k < sizeof(p[i].conn); k++)
+			bad |= b[k] != 0x5a;
+		for (size_t k = 0; k < HS_CONN_BUF_SIZE; k++)
+			bad |= p[i].buf[k] != 0x5a;
+		CHECK_MSG(!bad, "dropped connection %d was written to", i);
+		free(p[i].buf);
+		SSL_free(p[i].ssl);
+		SSL_CTX_free(p[i].ctx);
+	}
+	for (int i = M / 2; i < M; i++) {
+		to_client(&p[i]);
+		done += pair_handshake(&p[i]) && p[i].conn.resumed;
+		pair_free(&p[i]);
+	}
+	CHECK_EQ(done, M / 2);
+	SSL_SESSION_free(sess);
+out:
+	cfg.stek = NULL;
+	hso_stek_set_free(stek);
+}
+
 static void
 test_batching(void)
 {
@@ -942,6 +1013,7 @@ main(void)
 	test_resumption13();
 	test_resumption12();
 	test_export_keys();
+	test_reset_while_waiting();
 	test_batching();
 
 	printf("worker: %llu completed, %llu failed, %llu asym jobs, %llu KDF runs, "

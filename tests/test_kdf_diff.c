@@ -471,6 +471,79 @@ test_negative(const struct hso_imb_set *imb)
 	hso_kdf_batch_free(NULL);
 }
 
+/*
+ * Cancelling one "connection's" requests (by the memory they use) leaves
+ * them untouched, takes their dependents along, and leaves every other
+ * request correct.
+ */
+static void
+test_cancel(struct hso_kdf_batch *b)
+{
+	/* Two connections' memory: key, message, and two chained outputs each. */
+	struct conn { uint8_t key[32], msg[40], out1[32], out2[32]; } c[2];
+	uint8_t want1[32], want2[32];
+	int r[2][2];
+
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < sizeof(c[k].key); i++)
+			c[k].key[i] = (uint8_t)rng();
+		for (size_t i = 0; i < sizeof(c[k].msg); i++)
+			c[k].msg[i] = (uint8_t)rng();
+		memset(c[k].out1, 0xa5, 32);
+		memset(c[k].out2, 0xa5, 32);
+	}
+	for (int k = 0; k < 2; k++) {
+		r[k][0] = hso_kdf_hmac(b, HSO_KDF_SHA256, NULL, c[k].key, 32, c[k].msg, 40,
+				       c[k].out1, HSO_KDF_NO_DEP);
+		r[k][1] = hso_kdf_hmac(b, HSO_KDF_SHA256, NULL, c[k].out1, 32, c[k].msg, 40,
+				       c[k].out2, r[k][0]);
+	}
+	CHECK(r[0][0] >= 0 && r[1][1] >= 0);
+	/* Connection 0 goes away: both of its requests are cancelled. */
+	CHECK_EQ(hso_kdf_batch_cancel(b, &c[0], sizeof(c[0])), 2);
+	CHECK_EQ(hso_kdf_batch_cancel(b, &c[0], sizeof(c[0])), 0);
+	CHECK_EQ(hso_kdf_batch_cancel(NULL, &c[0], 1), -EINVAL);
+	/* Its memory is reused before the run. */
+	memset(&c[0], 0x5a, sizeof(c[0]));
+	CHECK_EQ(hso_kdf_batch_run(b), 2);
+	for (size_t i = 0; i < sizeof(c[0]); i++)
+		if (((uint8_t *)&c[0])[i] != 0x5a) {
+			CHECK_MSG(0, "cancelled request wrote byte %zu", i);
+			break;
+		}
+	ref_hmac(HSO_KDF_SHA256, c[1].key, 32, c[1].msg, 40, want1);
+	ref_hmac(HSO_KDF_SHA256, want1, 32, c[1].msg, 40, want2);
+	CHECK_MEM(c[1].out1, want1, 32);
+	CHECK_MEM(c[1].out2, want2, 32);
+
+	/* A dependent outside the range goes with its cancelled dep. */
+	memset(c[1].out2, 0xa5, 32);
+	r[0][0] = hso_kdf_hmac(b, HSO_KDF_SHA256, NULL, c[0].key, 32, c[0].msg, 40,
+			       c[0].out1, HSO_KDF_NO_DEP);
+	r[1][1] = hso_kdf_hmac(b, HSO_KDF_SHA256, NULL, c[1].key, 32, c[1].msg, 40,
+			       c[1].out2, r[0][0]);
+	CHECK_EQ(hso_kdf_batch_cancel(b, &c[0], sizeof(c[0])), 2);
+	CHECK_EQ(hso_kdf_batch_run(b), 0);
+	CHECK(c[1].out2[0] == 0xa5 && c[1].out2[31] == 0xa5);
+
+	/*
+	 * Requests with the same (empty) key share pads with the request
+	 * before them; a cancelled one must not lend its wiped pads.
+	 */
+	hso_kdf_extract(b, HSO_KDF_SHA256, NULL, NULL, 0, c[0].msg, 32, c[0].out1,
+			HSO_KDF_NO_DEP);
+	hso_kdf_extract(b, HSO_KDF_SHA256, NULL, NULL, 0, c[1].msg, 32, c[1].out1,
+			HSO_KDF_NO_DEP);
+	CHECK_EQ(hso_kdf_batch_cancel(b, &c[0], sizeof(c[0])), 1);
+	CHECK_EQ(hso_kdf_batch_run(b), 1);
+	{
+		static const uint8_t zeros[32];
+
+		ref_hmac(HSO_KDF_SHA256, zeros, 32, c[1].msg, 32, want1);
+		CHECK_MEM(c[1].out1, want1, 32);
+	}
+}
+
 int
 main(void)
 {
@@ -503,6 +576,7 @@ main(void)
 				run_random(b, n, pass);
 		}
 		hso_sha_ni_enable(1);
+		test_cancel(b);
 	}
 	test_negative(&imb);
 	hso_kdf_batch_free(b);
