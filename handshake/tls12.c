@@ -318,8 +318,9 @@ session_of(const struct hs_conn *c, struct hs_ticket *t)
 	memcpy(t->alpn, c->alpn, c->alpn_len);
 }
 
+/* Our ChangeCipherSpec, the server write keys, and our Finished. */
 static int
-after_server_finished(struct hs_conn *c)
+send_ccs_finished(struct hs_conn *c)
 {
 	static const uint8_t one = 1;
 	struct hs_writer w;
@@ -331,6 +332,14 @@ after_server_finished(struct hs_conn *c)
 	hs_stage_msg_begin(c, &w);
 	if (hs_finished_write(&w, c->s.sf, VERIFY_DATA_LEN) != 0 ||
 	    hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
+		return HS_ERR_INTERNAL;
+	return 0;
+}
+
+static int
+after_server_finished(struct hs_conn *c)
+{
+	if (send_ccs_finished(c) != 0)
 		return HS_ERR_INTERNAL;
 	if (c->session_id_len == 32 && c->w->cache != NULL) {
 		struct hs_ticket t;
@@ -348,16 +357,7 @@ after_server_finished(struct hs_conn *c)
 static int
 after_resume_keys(struct hs_conn *c)
 {
-	static const uint8_t one = 1;
-	struct hs_writer w;
-
-	if (hs_write_record(c, HS_CT_CHANGE_CIPHER_SPEC, &one, 1) != 0 ||
-	    prot_init(c, &c->wr, false) != 0)
-		return HS_ERR_INTERNAL;
-	c->wr_on = true;
-	hs_stage_msg_begin(c, &w);
-	if (hs_finished_write(&w, c->s.sf, VERIFY_DATA_LEN) != 0 ||
-	    hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
+	if (send_ccs_finished(c) != 0)
 		return HS_ERR_INTERNAL;
 	hso_hash_peek(&c->th, c->s.th2);
 	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->s.master, 48,

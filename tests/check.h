@@ -9,6 +9,7 @@
  * Exit code 77 (CHECK_SKIP) tells meson the test was skipped.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,32 @@ check_unhex(const char *hex, unsigned char *out, size_t cap)
 		hex += 2;
 	}
 	return n;
+}
+
+/* xorshift64: reproducible test data from a seed (never for secrets). */
+static inline uint64_t
+check_rnd(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+static inline void
+check_fill(uint64_t *state, uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(check_rnd(state) >> 29);
+}
+
+static inline int
+check_all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0)
+			return 0;
+	return 1;
 }
 
 static inline int

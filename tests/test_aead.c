@@ -19,31 +19,13 @@
 #define BIG (HSO_TLS12_CIPHERTEXT_MAX + 64)
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+/* Reproducible test data: tests/check.h. */
+#define rnd() check_rnd(&rng)
+#define fill(p, n) check_fill(&rng, (p), (n))
+#define all_zero(p, n) check_all_zero((p), (n))
 
-static uint64_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
-static void
-fill(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(rnd() >> 29);
-}
 
-static int
-all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != 0)
-			return 0;
-	return 1;
-}
 
 /* ---- OpenSSL reference ------------------------------------------------- */
 

@@ -15,15 +15,9 @@
 #include "crypto.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
+/* Reproducible test data: tests/check.h. */
+#define rnd() check_rnd(&rng)
 
-static uint64_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static const EVP_MD *
 evp_md(enum hso_hash_alg alg)

@@ -19,31 +19,13 @@
 static char dir[] = "/tmp/hso_stek_XXXXXX";
 
 static uint64_t rng = 0x94d049bb133111ebULL;
+/* Reproducible test data: tests/check.h. */
+#define rnd() check_rnd(&rng)
+#define fill(p, n) check_fill(&rng, (p), (n))
+#define all_zero(p, n) check_all_zero((p), (n))
 
-static uint64_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
-static void
-fill(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(rnd() >> 23);
-}
 
-static int
-all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != 0)
-			return 0;
-	return 1;
-}
 
 /* The wipe hook: every region handed to it must be zeros already. */
 static int hook_calls, hook_dirty;
