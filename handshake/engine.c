@@ -1020,5 +1020,6 @@ hs_conn_session_info(const struct hs_conn *c, struct hs_session_info *info)
 	info->sni = c->sni;
 	info->alpn = c->alpn;
 	info->alpn_len = c->alpn_len;
-	info->cert = c->cert;
+	info->cert = c->resumed ? NULL : c->cert;
+	info->resumed = c->resumed;
 }

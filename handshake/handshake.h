@@ -411,7 +411,9 @@ struct hs_session_info {
 	const char *sni;            /**< "" when none */
 	const uint8_t *alpn;
 	size_t alpn_len;
+	/** The certificate served; NULL when the session was resumed. */
 	const struct hso_cert *cert;
+	bool resumed;
 };
 
 /** Fill @p info; valid once the connection is ESTABLISHED. */
