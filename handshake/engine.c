@@ -474,6 +474,8 @@ hs_write_record(struct hs_conn *c, uint8_t type, const uint8_t *data, size_t len
 		if (w.err)
 			return -ENOBUFS;
 		c->out_len += w.off;
+		if (c->out_len > c->out_hw)
+			c->out_hw = c->out_len;
 		return 0;
 	}
 	if (c->version == HS_TLS13)
@@ -483,6 +485,8 @@ hs_write_record(struct hs_conn *c, uint8_t type, const uint8_t *data, size_t len
 	if (n < 0)
 		return n;
 	c->out_len += (size_t)n;
+	if (c->out_len > c->out_hw)
+		c->out_hw = c->out_len;
 	return 0;
 }
 
@@ -498,10 +502,15 @@ hs_stage_msg_begin(struct hs_conn *c, struct hs_writer *w)
 int
 hs_stage_msg_end(struct hs_conn *c, struct hs_writer *w, size_t start)
 {
+	/* What the writer put down counts for the wipe, even if it then failed. */
+	if (c->stage_len + w->off > c->stage_hw)
+		c->stage_hw = c->stage_len + w->off;
 	if (w->err)
 		return HS_ERR_INTERNAL;
 	hso_hash_update(&c->th, w->p + start, w->off - start);
 	c->stage_len += w->off;
+	if (c->stage_len > c->stage_hw)
+		c->stage_hw = c->stage_len;
 	return 0;
 }
 
@@ -617,8 +626,13 @@ hs_conn_reset(struct hs_conn *c)
 	hso_record_prot_wipe(&c->rd);
 	hso_record_prot_wipe(&c->wr);
 	hso_hash_wipe(&c->th);
-	if (c->in != NULL)
-		OPENSSL_cleanse(c->in, HS_CONN_BUF_SIZE);
+	/* Plaintext and handshake messages: wipe what was ever written. */
+	if (c->in != NULL) {
+		OPENSSL_cleanse(c->in, c->in_hw);
+		OPENSSL_cleanse(c->asm_.buf, c->asm_.hw);
+		OPENSSL_cleanse(c->stage, c->stage_hw);
+		OPENSSL_cleanse(c->out, c->out_hw);
+	}
 	OPENSSL_cleanse(c, sizeof(*c));
 }
 
@@ -891,6 +905,8 @@ hs_conn_recv_ack(struct hs_conn *c, size_t n)
 	if (n > HS_CONN_IN_SIZE - c->in_len)
 		return hs_fail(c, HS_ERR_INTERNAL);
 	c->in_len += n;
+	if (c->in_len > c->in_hw)
+		c->in_hw = c->in_len;
 	return hs_process(c);
 }
 

@@ -312,6 +312,8 @@ struct hs_conn {
 	size_t stage_len;
 	uint8_t *out;
 	size_t out_len;
+	/* Most bytes ever held, per area: hs_conn_reset() wipes just these. */
+	size_t in_hw, stage_hw, out_hw;
 	size_t app_off;             /* application data consumed in rec */
 
 	/* record protection */

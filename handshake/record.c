@@ -62,6 +62,7 @@ hs_msg_asm_init(struct hs_msg_asm *a, uint8_t *buf, size_t cap)
 	a->buf = buf;
 	a->cap = cap;
 	a->have = 0;
+	a->hw = 0;
 	a->returned_buf = false;
 }
 
@@ -118,6 +119,8 @@ hs_msg_next(struct hs_msg_asm *a, struct hs_reader *rec, struct hs_msg *msg)
 			return HS_ERR_INTERNAL;
 		memcpy(a->buf + a->have, hs_read_bytes(rec, take), take);
 		a->have += take;
+		if (a->have > a->hw)
+			a->hw = a->have;
 		left -= take;
 		if (a->have < HS_MSG_HEADER_LEN)
 			return 0;
@@ -131,6 +134,8 @@ hs_msg_next(struct hs_msg_asm *a, struct hs_reader *rec, struct hs_msg *msg)
 	if (take > 0)
 		memcpy(a->buf + a->have, hs_read_bytes(rec, take), take);
 	a->have += take;
+	if (a->have > a->hw)
+		a->hw = a->have;
 	if (a->have < need)
 		return 0;
 	msg_fill(msg, a->buf);

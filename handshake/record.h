@@ -73,6 +73,7 @@ struct hs_msg_asm {
 	uint8_t *buf;           /**< gathers messages that span records */
 	size_t cap;             /**< header + largest body accepted */
 	size_t have;            /**< bytes gathered in buf */
+	size_t hw;              /**< most bytes ever gathered (what to wipe) */
 	bool returned_buf;      /**< last message returned lives in buf */
 };
 

@@ -106,7 +106,8 @@ pair_start(struct pair *p, const struct client_opts *o)
 	if (o->session)
 		SSL_set_session(p->ssl, o->session);
 	SSL_set_connect_state(p->ssl);
-	p->buf = malloc(HS_CONN_BUF_SIZE);
+	/* Zeroed, so the all-zero check after reset speaks of what we wrote. */
+	p->buf = calloc(1, HS_CONN_BUF_SIZE);
 	return hs_conn_init(&p->conn, worker, p->buf, HS_CONN_BUF_SIZE);
 }
 
@@ -114,6 +115,9 @@ static void
 pair_free(struct pair *p)
 {
 	hs_conn_reset(&p->conn);
+	/* Nothing of the connection's plaintext or handshake survives a reset. */
+	CHECK(check_all_zero(p->buf, HS_CONN_BUF_SIZE));
+	CHECK(check_all_zero((const uint8_t *)&p->conn, sizeof(p->conn)));
 	free(p->buf);
 	SSL_free(p->ssl);
 	SSL_CTX_free(p->ctx);
