@@ -920,13 +920,33 @@ test_batching(void)
 {
 	enum { N = 64 };
 	static struct pair p[N];
+	static struct client_opts opts[N];
+	static struct hs_session_info info[N];
+	static const char *const groups[] = { "X25519", "P-256", "P-384:X25519", NULL };
+	static const char *const c12[] = { "AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+					   "ECDHE-ECDSA-CHACHA20-POLY1305", NULL };
+	static const char *const c13[] = { "TLS_AES_256_GCM_SHA384",
+					   "TLS_CHACHA20_POLY1305_SHA256", NULL };
 	struct hs_worker_stats before = worker->stats;
 	int done = 0;
 
-	for (int i = 0; i < N; i++)
-		pair_start(&p[i], &(struct client_opts){
+	/* A mix of versions, suites, groups (some needing HRR) and certificates. */
+	for (int i = 0; i < N; i++) {
+		opts[i] = (struct client_opts){
 			.version = i % 2 ? TLS1_2_VERSION : TLS1_3_VERSION,
-			.ciphers12 = i % 4 == 1 ? "AES128-GCM-SHA256" : NULL });
+			.groups = groups[(i / 2) % 4],
+			.ciphers12 = c12[(i / 2) % 4],
+			.ciphers13 = c13[(i / 2) % 3],
+			.sni = i % 3 ? "rsa.test" : "ec.test",
+		};
+		/* TLS 1.2 RSA suites need the RSA name, ECDSA ones the EC name. */
+		if (i % 2 && opts[i].ciphers12 != NULL)
+			opts[i].sni = strstr(opts[i].ciphers12, "ECDSA") ? "ec.test" : "rsa.test";
+		if (opts[i].ciphers12 != NULL && strstr(opts[i].ciphers12, "ECDSA") &&
+		    opts[i].groups != NULL && strcmp(opts[i].groups, "X25519") == 0)
+			opts[i].groups = "X25519:P-256";  /* the ECDSA cert's curve */
+		pair_start(&p[i], &opts[i]);
+	}
 	/* Round-robin: every client's flight lands before the worker runs. */
 	for (int round = 0; round < 10; round++) {
 		for (int i = 0; i < N; i++) {
@@ -949,6 +969,7 @@ test_batching(void)
 	for (int i = 0; i < N; i++) {
 		done += SSL_is_init_finished(p[i].ssl) &&
 			hs_conn_status(&p[i].conn) == HS_STATUS_ESTABLISHED;
+		hs_conn_session_info(&p[i].conn, &info[i]);
 		CHECK(pair_exchange(&p[i], 100));
 		pair_free(&p[i]);
 	}
@@ -961,6 +982,22 @@ test_batching(void)
 		       N, (unsigned long long)reqs, (unsigned long long)runs);
 		/* Far fewer batch runs than requests: the stages were shared. */
 		CHECK(runs * 20 < reqs);
+	}
+	/* Each batched handshake negotiated what the same client gets alone. */
+	for (int i = 0; i < N; i++) {
+		struct pair one;
+		struct hs_session_info si;
+
+		pair_start(&one, &opts[i]);
+		CHECK_MSG(pair_handshake(&one), "client %d alone", i);
+		hs_conn_session_info(&one.conn, &si);
+		CHECK_MSG(si.version == info[i].version && si.suite == info[i].suite &&
+			  si.group == info[i].group && si.sigalg == info[i].sigalg &&
+			  si.cert == info[i].cert,
+			  "client %d: batched %x/%x/%x/%x, alone %x/%x/%x/%x", i,
+			  info[i].version, info[i].suite, info[i].group, info[i].sigalg,
+			  si.version, si.suite, si.group, si.sigalg);
+		pair_free(&one);
 	}
 }
 
