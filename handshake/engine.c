@@ -775,6 +775,13 @@ open_record(struct hs_conn *c, const struct hs_record *r)
 			return HS_ERR_INTERNAL;
 	}
 	c->rec_type = type;
+	/*
+	 * RFC 8446 4.2.10: "Once a record is deprotected successfully, it is
+	 * treated as the start of the client's second flight": no more
+	 * skipping of undecryptable early data.
+	 */
+	c->rd_opened = true;
+	c->early_skip = 0;
 	return 0;
 }
 
@@ -816,9 +823,21 @@ next_record(struct hs_conn *c)
 		record_done(c);
 		return hs12_change_cipher_spec(c);
 	}
-	/* Protected TLS 1.3 records all say application_data outside. */
-	if (c->rd_on && c->version == HS_TLS13 && r.type != HS_CT_APPLICATION_DATA)
+	/*
+	 * Protected TLS 1.3 records all say application_data outside. One
+	 * exception: until the client's first protected record, it may not
+	 * have our handshake keys (it rejected our ServerHello) and alerts in
+	 * plaintext, as OpenSSL lets it; take that as its alert.
+	 */
+	if (c->rd_on && c->version == HS_TLS13 && r.type != HS_CT_APPLICATION_DATA) {
+		if (r.type == HS_CT_ALERT && r.len == 2 && !c->rd_opened &&
+		    c->state == ST13_CLIENT_FINISHED && hs_msg_asm_idle(&c->asm_)) {
+			rc = handle_alert(c, r.frag, r.len);
+			record_done(c);
+			return rc;
+		}
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	}
 	/*
 	 * 0-RTT refused (RFC 8446 4.2.10): skip records under the early keys
 	 * (they fail to decrypt under the handshake keys, or come before the

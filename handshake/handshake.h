@@ -319,6 +319,7 @@ struct hs_conn {
 	/* record protection */
 	struct hso_record_prot rd, wr;
 	bool rd_on, wr_on;
+	bool rd_opened;             /* a protected record was opened this epoch */
 
 	struct hso_hash th;         /* transcript */
 	/* TLS 1.2 key block, kept only when cfg->export_keys. */

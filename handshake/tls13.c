@@ -306,6 +306,13 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 		c->state = ST13_CLIENT_HELLO2;
 		return send_ccs_once(c);
 	}
+	/*
+	 * The client's next records are under its handshake keys: this
+	 * ClientHello must end its record (RFC 8446 5.1). Checked now, before
+	 * anything is sent, so the alert goes out in plaintext as it must.
+	 */
+	if (!hs_at_key_change_boundary(c))
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	if (c->resumed) {
 		rc = queue_binder(c, ch, m);
 		if (rc != 0)
@@ -467,9 +474,6 @@ after_sf(struct hs_conn *c)
 static int
 after_ap_keys(struct hs_conn *c)
 {
-	/* The client's next records are under its handshake keys: key change. */
-	if (!hs_at_key_change_boundary(c))
-		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	if (prot_init(c, &c->rd, c->s.c_key, c->s.c_iv) != 0 ||
 	    prot_init(c, &c->wr, c->s.s_key2, c->s.s_iv2) != 0)
 		return HS_ERR_INTERNAL;
