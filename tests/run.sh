@@ -6,7 +6,8 @@
 # any failure (a build failure counts as a failed test).
 #
 #   build/       the main tree (-Dwerror=true), all suites
-#   build-asan/  -Db_sanitize=address,undefined, the 'crypto' and 'handshake' suites
+#   build-asan/  -Db_sanitize=address,undefined, the 'crypto', 'handshake' and
+#                'dataplane' suites
 #
 # Environment: HSO_TEST_ASAN=0 skips the sanitizer tree (local iteration only;
 # CI always runs it).
@@ -64,7 +65,7 @@ if [ "${HSO_TEST_ASAN:-1}" != 0 ]; then
 	# b_lundef=false: meson's default -Wl,--no-undefined fights the sanitizer runtime.
 	run_tree asan build-asan \
 		"-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled" \
-		--suite crypto --suite handshake
+		--suite crypto --suite handshake --suite dataplane
 fi
 
 python3 - "$failed_builds" "${results[@]}" <<'PY'

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HSO_DATAPLANE_CONFIG_H
+#define HSO_DATAPLANE_CONFIG_H
+
+/**
+ * @file
+ * hsod's configuration: an INI file (DPDK rte_cfgfile) plus command-line
+ * flags, parsed into one plain struct hsod_config.
+ *
+ * Contract:
+ *
+ *  - hsod_config_parse() takes what follows EAL's "--" on hsod's command
+ *    line. It reads the file named by --config first, then applies the flags
+ *    in order, so a flag overrides the file's value for the same key. The
+ *    exceptions add rather than replace: --cert/--key pairs add to the file's
+ *    [cert NAME] sections, and the first --listen replaces the file's list
+ *    while later ones add to it. A flag given twice keeps the last value.
+ *  - Nothing is half-applied silently: an unknown section, key or flag, a key
+ *    given twice in a section, a section given twice, a line that is neither
+ *    "[section]" nor "key = value", a number that is not entirely decimal
+ *    digits or is out of range, and every inconsistency between settings are
+ *    errors. The error is one line in the caller's buffer that names where
+ *    the value came from and what is wrong with it:
+ *
+ *        FILE: [section] key: what is wrong (got 'value')
+ *        --flag: what is wrong (got 'value')
+ *
+ *    (HAProxy's parsers fill a char **err the same way). hsod prints it and
+ *    exits non-zero before touching a port.
+ *  - Files are only named here, never opened (apart from the config file
+ *    itself): certificates, keys and the ticket key file are loaded by the
+ *    daemon (hso_cert_load(), hso_stek_set_load()), which reports their
+ *    errors with the path it got from here. That keeps this module free of
+ *    secrets and lets SIGHUP reload them without re-parsing.
+ *  - struct hsod_config has fixed-size arrays only; it owns no memory and
+ *    may be copied. rte_cfgfile needs no EAL, so parsing may (and should)
+ *    happen before rte_eal_init() has touched anything.
+ *
+ * File syntax: "[section]" lines, "key = value" lines, '#' starts a comment
+ * anywhere (write "\#" for a literal '#'). Values are at most 255 bytes,
+ * lists are comma-separated with optional spaces; an empty value is an
+ * empty list where a list may be empty (alpn), and an empty item between
+ * commas is an error. Booleans are yes/no, true/false, on/off or 1/0.
+ * hsod_config_usage() prints every section, key, flag and default.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "crypto_imb.h"
+#include "handshake.h"
+
+/** Certificates (each a [cert NAME] section or a --cert/--key pair). */
+#define HSOD_MAX_CERTS HS_CONFIG_MAX_CERTS
+/** Listening TCP ports. */
+#define HSOD_MAX_LISTEN 16
+/** Longest path (and other string value) + 1: rte_cfgfile's value size. */
+#define HSOD_PATH_MAX 256
+/** Longest [cert NAME] name + 1. */
+#define HSOD_CERT_NAME_MAX 48
+/** Largest HTTP body of the built-in responder + 1 (flags may exceed 255). */
+#define HSOD_HTTP_BODY_MAX 1024
+/** A size for the @c err buffers below that fits every message. */
+#define HSOD_ERR_LEN 2048
+
+/* Defaults (hsod_config_defaults()). */
+#define HSOD_MBUFS_DEFAULT 16384u
+#define HSOD_TICKET_LIFETIME_DEFAULT 7200u
+#define HSOD_TICKET_ROTATION_DEFAULT 3600u
+#define HSOD_MAX_CONNS_DEFAULT 65536u
+#define HSOD_MAX_HALF_OPEN_DEFAULT 4096u
+#define HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000u
+#define HSOD_IDLE_TIMEOUT_MS_DEFAULT 60000u
+#define HSOD_HTTP_STATUS_DEFAULT 200u
+#define HSOD_HTTP_BODY_DEFAULT "hello from hso\n"
+
+/** The application sessions are handed to ([app] type, --app). */
+enum hsod_app {
+	HSOD_APP_HTTP = 0,      /**< built-in HTTP/1.1 responder */
+	HSOD_APP_ECHO,          /**< built-in: plaintext sent back */
+	HSOD_APP_EXTERNAL,      /**< a separate process attaches to the rings */
+};
+
+/** One certificate: paths only, loaded by the daemon. */
+struct hsod_cert_conf {
+	/** The NAME of [cert NAME], or "--cert N" for the Nth flag pair. */
+	char name[HSOD_CERT_NAME_MAX];
+	char cert[HSOD_PATH_MAX];   /**< PEM chain, leaf first */
+	char key[HSOD_PATH_MAX];    /**< PEM private key */
+	/** Served when the SNI matches no certificate (default: the first). */
+	bool is_default;
+};
+
+/** Everything hsod is told; see hsod_config_usage() for the keys. */
+struct hsod_config {
+	/** --help was given: print hsod_config_usage() and exit 0. */
+	bool help;
+	/** The --config file, "" when none. */
+	char config_file[HSOD_PATH_MAX];
+
+	/* [net] */
+	uint32_t addr;              /**< our IPv4 address, host order; 0: unset */
+	uint8_t prefix_len;         /**< of addr's subnet, 1..32 */
+	uint32_t gateway;           /**< host order; 0: none (on-link only) */
+	uint16_t listen[HSOD_MAX_LISTEN];
+	unsigned n_listen;
+	uint32_t mbufs;             /**< mbufs per port's pool */
+
+	/* [tls]: lists in server preference order, as code points */
+	bool tls12, tls13;
+	/** As configured, for every version; the policy keeps the enabled ones. */
+	uint16_t suites[HS_POLICY_MAX_SUITES];
+	unsigned n_suites;
+	uint16_t groups[HS_POLICY_MAX_GROUPS];
+	unsigned n_groups;
+	uint16_t sigalgs[HS_POLICY_MAX_SIGALGS];
+	unsigned n_sigalgs;
+	uint8_t alpn[HS_POLICY_ALPN_MAX];   /**< wire form: u8 length + name */
+	uint16_t alpn_len;
+	bool sni_strict;
+	bool export_keys;
+	uint32_t max_handshake_msg;
+	uint32_t session_cache;     /**< TLS 1.2 session-id entries per worker */
+
+	/* [cert NAME] sections, then --cert/--key pairs */
+	struct hsod_cert_conf certs[HSOD_MAX_CERTS];
+	unsigned n_certs;
+
+	/* [tickets] */
+	char ticket_key_file[HSOD_PATH_MAX];    /**< "": keys generated at start */
+	uint32_t ticket_lifetime;   /**< seconds a ticket is valid */
+	uint32_t ticket_rotation;   /**< seconds a generated key seals */
+	bool psk_ke;                /**< TLS 1.3 resumption without ECDHE */
+
+	/* [limits] */
+	uint32_t max_conns;
+	uint32_t max_half_open;
+	uint32_t handshake_timeout_ms;
+	uint32_t idle_timeout_ms;
+
+	/* [app] */
+	enum hsod_app app;
+	uint32_t http_status;
+	/** Escapes (\n \r \t \\) already decoded; NUL-terminated too. */
+	char http_body[HSOD_HTTP_BODY_MAX];
+	size_t http_body_len;
+
+	/* [crypto] */
+	char imb_arch[HSOD_PATH_MAX];   /**< as written, "" for auto */
+	struct hso_imb_override imb;    /**< imb_arch parsed */
+};
+
+/**
+ * Fill @p cfg with the defaults: TLS 1.2 and 1.3 with hso's suites, groups
+ * and signature schemes in hs_nego_policy_default()'s order, no ALPN, no
+ * address, port or certificate, and the HSOD_*_DEFAULT values above.
+ */
+void hsod_config_defaults(struct hsod_config *cfg);
+
+/**
+ * Parse hsod's arguments (what follows EAL's "--") into @p cfg: defaults,
+ * then the --config file, then the flags, then the checks that need all of
+ * them (an address, a listen port and a certificate are required; the
+ * gateway is inside the address's subnet; every enabled TLS version keeps at
+ * least one cipher suite; max_half_open <= max_conns).
+ *
+ * With --help anywhere, nothing else is parsed: @p cfg holds the defaults
+ * with cfg->help set, and the call returns 0.
+ *
+ * @param cfg     filled (also on failure, partially: do not use it then)
+ * @param argc    number of arguments in @p argv
+ * @param argv    the arguments; argv[0] is the first flag, not a program
+ *                name; not modified
+ * @param err     on failure, one line naming the file, section and key or
+ *                the flag, what is wrong and the value; may be NULL
+ * @param errlen  size of @p err (HSOD_ERR_LEN fits every message)
+ * @return 0; -EINVAL for any error in the file or the flags, including a
+ *         config file that cannot be read (the message gives the reason).
+ */
+int hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
+		      char *err, size_t errlen);
+
+/**
+ * Print the --help text to @p out: the command line, every flag, and every
+ * config-file section and key with its meaning, range and default.
+ */
+void hsod_config_usage(FILE *out);
+
+/**
+ * Turn the TLS part of @p cfg into an engine policy: hs_config_init(), then
+ * versions, the cipher suites of the enabled versions (order kept), groups,
+ * signature schemes, ALPN, sni_strict, export_keys, ticket lifetime, psk_ke,
+ * session cache size and max_handshake_msg. Certificates and ticket keys are
+ * left out: the daemon loads them and adds them (hs_config_add_cert(),
+ * hs->stek).
+ *
+ * @param cfg     a configuration hsod_config_parse() accepted
+ * @param hs      filled
+ * @param err     on failure, what is wrong (may be NULL)
+ * @param errlen  size of @p err
+ * @return 0; -EINVAL when an enabled version has no suite, no version is
+ *         enabled, a list is empty or longer than the engine takes, or a
+ *         code point is one hso does not implement; -EIO when
+ *         hs_config_init() cannot compute its key-schedule constants.
+ */
+int hsod_config_tls_policy(const struct hsod_config *cfg, struct hs_config *hs,
+			   char *err, size_t errlen);
+
+/** "http", "echo" or "external". */
+const char *hsod_app_name(enum hsod_app app);
+
+#endif

@@ -1,0 +1,1013 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hsod's configuration (dataplane/config.c): defaults, a full file, flags
+ * over the file, and every error naming its file, section, key and value
+ * (or its flag). rte_cfgfile needs no EAL, so this runs anywhere.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+
+static char dir[] = "/tmp/hso_test_config_XXXXXX";
+static char err[HSOD_ERR_LEN];
+
+/* Write @p text to DIR/@p name; returns the path (static, one per name slot). */
+static const char *
+file_write(const char *name, const char *text)
+{
+	static char paths[8][PATH_MAX];
+	static unsigned next;
+	char *path = paths[next++ % 8];
+	FILE *f;
+
+	snprintf(path, PATH_MAX, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		exit(2);
+	}
+	return path;
+}
+
+/* hsod_config_parse() over the NULL-terminated arguments. */
+static int
+parse(struct hsod_config *c, ...)
+{
+	char *argv[64];
+	int argc = 0;
+	va_list ap;
+
+	va_start(ap, c);
+	for (char *a = va_arg(ap, char *); a != NULL; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	err[0] = '\0';
+	return hsod_config_parse(c, argc, argv, err, sizeof(err));
+}
+
+/* The parse failed with -EINVAL and its message holds every string given. */
+static void
+check_err_has(int line, int ret, const char *const *subs)
+{
+	if (getenv("HSO_TEST_SHOW_ERRORS") != NULL)
+		printf("%d: %s\n", line, err);
+	check_count++;
+	if (ret != -EINVAL) {
+		check_failures++;
+		fprintf(stderr, "test_config.c:%d: expected -EINVAL, got %d (err '%s')\n",
+			line, ret, err);
+		return;
+	}
+	for (; *subs != NULL; subs++) {
+		check_count++;
+		if (strstr(err, *subs) == NULL) {
+			check_failures++;
+			fprintf(stderr, "test_config.c:%d: error lacks '%s': %s\n", line,
+				*subs, err);
+		}
+	}
+}
+
+#define ERR_HAS(ret_, ...) \
+	check_err_has(__LINE__, (ret_), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Minimal flags that make a valid config, for cases about one thing. */
+#define MIN_FLAGS "--addr", "198.18.0.2/24", "--listen", "443", "--cert", "c.pem", \
+	"--key", "k.pem"
+
+static const char *
+cfgfile(const char *body)
+{
+	return file_write("hsod.ini", body);
+}
+
+/* A file with [net] and one cert, plus @p extra. */
+static const char *
+cfgfile_with(const char *extra)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf),
+		 "[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
+		 "[cert main]\ncert = c.pem\nkey = k.pem\n%s", extra);
+	return cfgfile(buf);
+}
+
+static void
+test_defaults(void)
+{
+	struct hsod_config c;
+	struct hs_nego_policy p;
+
+	hsod_config_defaults(&c);
+	hs_nego_policy_default(&p);
+	CHECK(c.tls12 && c.tls13);
+	CHECK_EQ(c.n_suites, p.n_suites);
+	CHECK_MEM(c.suites, p.suites, p.n_suites * sizeof(p.suites[0]));
+	CHECK_EQ(c.n_groups, p.n_groups);
+	CHECK_EQ(c.n_sigalgs, p.n_sigalgs);
+	CHECK_EQ(c.alpn_len, 0);
+	CHECK_EQ(c.ticket_lifetime, 7200);
+	CHECK_EQ(c.ticket_rotation, 3600);
+	CHECK_EQ(c.max_conns, 65536);
+	CHECK_EQ(c.max_half_open, 4096);
+	CHECK_EQ(c.mbufs, 16384);
+	CHECK_EQ(c.handshake_timeout_ms, 10000);
+	CHECK_EQ(c.idle_timeout_ms, 60000);
+	CHECK_EQ(c.app, HSOD_APP_HTTP);
+	CHECK_EQ(c.http_status, 200);
+	CHECK(strcmp(c.http_body, "hello from hso\n") == 0);
+	CHECK_EQ(c.http_body_len, 15);
+	CHECK(!c.sni_strict && !c.export_keys && c.psk_ke);
+	CHECK_EQ(c.session_cache, HS_SESSION_CACHE_DEFAULT);
+	CHECK_EQ(c.max_handshake_msg, HS_MAX_MSG_DEFAULT);
+	CHECK_EQ(c.n_certs, 0);
+	CHECK_EQ(c.n_listen, 0);
+	CHECK_EQ(c.addr, 0);
+	CHECK_EQ(c.gateway, 0);
+	CHECK(c.ticket_key_file[0] == '\0' && c.config_file[0] == '\0');
+	for (int a = 0; a < HSO_IMB_ALG_NUM; a++)
+		CHECK_EQ(c.imb.arch[a], IMB_ARCH_NONE);
+
+	/* The one-liner, no file. */
+	CHECK_EQ(parse(&c, "--addr", "198.18.0.2/24", "--gateway", "198.18.0.1",
+		       "--listen", "443", "--cert", "cert.pem", "--key", "key.pem",
+		       "--app", "http", NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK_EQ(c.addr, 0xc6120002u);
+	CHECK_EQ(c.prefix_len, 24);
+	CHECK_EQ(c.gateway, 0xc6120001u);
+	CHECK_EQ(c.n_listen, 1);
+	CHECK_EQ(c.listen[0], 443);
+	CHECK_EQ(c.n_certs, 1);
+	CHECK(strcmp(c.certs[0].cert, "cert.pem") == 0);
+	CHECK(strcmp(c.certs[0].key, "key.pem") == 0);
+	CHECK(!c.certs[0].is_default);
+	CHECK(!c.help);
+	/* Unchanged by the flags. */
+	CHECK_EQ(c.n_suites, p.n_suites);
+	CHECK_EQ(c.max_conns, 65536);
+
+	/* "--flag=value" works as "--flag value". */
+	CHECK_EQ(parse(&c, "--addr=10.1.2.3/8", "--listen=80,443", "--cert=a",
+		       "--key=b", NULL), 0);
+	CHECK_EQ(c.addr, 0x0a010203u);
+	CHECK_EQ(c.prefix_len, 8);
+	CHECK_EQ(c.n_listen, 2);
+}
+
+static const char full_file[] =
+	"# hsod test configuration\n"
+	"[net]\n"
+	"addr = 198.18.0.2/24   # our address\n"
+	"gateway = 198.18.0.1\n"
+	"listen = 443, 8443\n"
+	"mbufs = 32768\n"
+	"\n"
+	"[tls]\n"
+	"versions = 1.3, 1.2\n"
+	"ciphers = TLS_CHACHA20_POLY1305_SHA256,TLS_AES_128_GCM_SHA256,"
+	"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+	"groups = secp256r1, x25519\n"
+	"sigalgs = rsa_pss_rsae_sha256, ecdsa_secp256r1_sha256\n"
+	"alpn = h2, http/1.1\n"
+	"sni_strict = yes\n"
+	"export_keys = true\n"
+	"max_handshake_msg = 8192\n"
+	"session_cache = 0\n"
+	"\n"
+	"[cert rsa]\n"
+	"cert = /etc/hso/rsa.pem\n"
+	"key = /etc/hso/rsa.key\n"
+	"[cert ecdsa]\n"
+	"cert = /etc/hso/ec.pem\n"
+	"key = /etc/hso/ec.key\n"
+	"default = yes\n"
+	"\n"
+	"[tickets]\n"
+	"key_file = /etc/hso/ticket.key\n"
+	"lifetime = 3600\n"
+	"rotation = 600\n"
+	"psk_ke = no\n"
+	"[limits]\n"
+	"max_conns = 1000\n"
+	"max_half_open = 100\n"
+	"handshake_timeout_ms = 5000\n"
+	"idle_timeout_ms = 30000\n"
+	"[app]\n"
+	"type = echo\n"
+	"http_status = 503\n"
+	"http_body = busy \\#1\\n\\ttry later\\\\\n"
+	"[crypto]\n"
+	"imb_arch = hmac-sha256=sse, aes-gcm=avx2\n";
+
+static void
+test_full_file(void)
+{
+	struct hsod_config c;
+	const char *path = cfgfile(full_file);
+	static const uint8_t alpn[] = "\x02h2\x08http/1.1";
+
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK(strcmp(c.config_file, path) == 0);
+	CHECK_EQ(c.addr, 0xc6120002u);
+	CHECK_EQ(c.prefix_len, 24);
+	CHECK_EQ(c.gateway, 0xc6120001u);
+	CHECK_EQ(c.n_listen, 2);
+	CHECK_EQ(c.listen[0], 443);
+	CHECK_EQ(c.listen[1], 8443);
+	CHECK_EQ(c.mbufs, 32768);
+	CHECK(c.tls12 && c.tls13);
+	CHECK_EQ(c.n_suites, 4);
+	CHECK_EQ(c.suites[0], HS_TLS_CHACHA20_POLY1305_SHA256);
+	CHECK_EQ(c.suites[1], HS_TLS_AES_128_GCM_SHA256);
+	CHECK_EQ(c.suites[2], HS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384);
+	CHECK_EQ(c.suites[3], HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+	CHECK_EQ(c.n_groups, 2);
+	CHECK_EQ(c.groups[0], HS_GROUP_SECP256R1);
+	CHECK_EQ(c.groups[1], HS_GROUP_X25519);
+	CHECK_EQ(c.n_sigalgs, 2);
+	CHECK_EQ(c.sigalgs[0], HS_SIG_RSA_PSS_RSAE_SHA256);
+	CHECK_EQ(c.sigalgs[1], HS_SIG_ECDSA_SECP256R1_SHA256);
+	CHECK_EQ(c.alpn_len, sizeof(alpn) - 1);
+	CHECK_MEM(c.alpn, alpn, sizeof(alpn) - 1);
+	CHECK(c.sni_strict);
+	CHECK(c.export_keys);
+	CHECK_EQ(c.max_handshake_msg, 8192);
+	CHECK_EQ(c.session_cache, 0);
+	CHECK_EQ(c.n_certs, 2);
+	CHECK(strcmp(c.certs[0].name, "rsa") == 0);
+	CHECK(strcmp(c.certs[0].cert, "/etc/hso/rsa.pem") == 0);
+	CHECK(strcmp(c.certs[0].key, "/etc/hso/rsa.key") == 0);
+	CHECK(!c.certs[0].is_default);
+	CHECK(strcmp(c.certs[1].name, "ecdsa") == 0);
+	CHECK(strcmp(c.certs[1].cert, "/etc/hso/ec.pem") == 0);
+	CHECK(c.certs[1].is_default);
+	CHECK(strcmp(c.ticket_key_file, "/etc/hso/ticket.key") == 0);
+	CHECK_EQ(c.ticket_lifetime, 3600);
+	CHECK_EQ(c.ticket_rotation, 600);
+	CHECK(!c.psk_ke);
+	CHECK_EQ(c.max_conns, 1000);
+	CHECK_EQ(c.max_half_open, 100);
+	CHECK_EQ(c.handshake_timeout_ms, 5000);
+	CHECK_EQ(c.idle_timeout_ms, 30000);
+	CHECK_EQ(c.app, HSOD_APP_ECHO);
+	CHECK_EQ(c.http_status, 503);
+	CHECK_MSG(strcmp(c.http_body, "busy #1\n\ttry later\\") == 0, "body '%s'",
+		  c.http_body);
+	CHECK_EQ(c.http_body_len, strlen("busy #1\n\ttry later\\"));
+	CHECK(strcmp(c.imb_arch, "hmac-sha256=sse,aes-gcm=avx2") == 0);
+	CHECK_EQ(c.imb.arch[HSO_IMB_ALG_HMAC_SHA256], IMB_ARCH_SSE);
+	CHECK_EQ(c.imb.arch[HSO_IMB_ALG_AES_GCM], IMB_ARCH_AVX2);
+	CHECK_EQ(c.imb.arch[HSO_IMB_ALG_HMAC_SHA384], IMB_ARCH_NONE);
+}
+
+static void
+test_flags_override(void)
+{
+	struct hsod_config c;
+	const char *path = cfgfile(full_file);
+
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--listen", "9443",
+		       "--addr", "10.0.0.5/16", "--gateway", "10.0.255.254",
+		       "--tls-versions", "1.3", "--ciphers", "TLS_AES_256_GCM_SHA384",
+		       "--groups", "x25519", "--sigalgs", "ecdsa_secp384r1_sha384",
+		       "--alpn", "http/1.1", "--sni-strict=no", "--export-keys=off",
+		       "--session-cache", "4096", "--ticket-key-file", "/tmp/t.key",
+		       "--ticket-lifetime", "60", "--ticket-rotation", "30",
+		       "--max-conns", "50", "--max-half-open", "50", "--mbufs", "2048",
+		       "--handshake-timeout", "250", "--idle-timeout", "1000",
+		       "--app", "external", "--http-status", "404",
+		       "--http-body", "gone\\r\\n", "--imb-arch", "all=avx512", NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK_EQ(c.n_listen, 1);
+	CHECK_EQ(c.listen[0], 9443);
+	CHECK_EQ(c.addr, 0x0a000005u);
+	CHECK_EQ(c.prefix_len, 16);
+	CHECK_EQ(c.gateway, 0x0a00fffeu);
+	CHECK(!c.tls12 && c.tls13);
+	CHECK_EQ(c.n_suites, 1);
+	CHECK_EQ(c.suites[0], HS_TLS_AES_256_GCM_SHA384);
+	CHECK_EQ(c.n_groups, 1);
+	CHECK_EQ(c.groups[0], HS_GROUP_X25519);
+	CHECK_EQ(c.n_sigalgs, 1);
+	CHECK_EQ(c.sigalgs[0], HS_SIG_ECDSA_SECP384R1_SHA384);
+	CHECK_EQ(c.alpn_len, 9);
+	CHECK(!c.sni_strict && !c.export_keys);
+	CHECK_EQ(c.session_cache, 4096);
+	CHECK(strcmp(c.ticket_key_file, "/tmp/t.key") == 0);
+	CHECK_EQ(c.ticket_lifetime, 60);
+	CHECK_EQ(c.ticket_rotation, 30);
+	CHECK_EQ(c.max_conns, 50);
+	CHECK_EQ(c.max_half_open, 50);
+	CHECK_EQ(c.mbufs, 2048);
+	CHECK_EQ(c.handshake_timeout_ms, 250);
+	CHECK_EQ(c.idle_timeout_ms, 1000);
+	CHECK_EQ(c.app, HSOD_APP_EXTERNAL);
+	CHECK_EQ(c.http_status, 404);
+	CHECK(strcmp(c.http_body, "gone\r\n") == 0);
+	for (int a = 0; a < HSO_IMB_ALG_NUM; a++)
+		CHECK_EQ(c.imb.arch[a], IMB_ARCH_AVX512);
+	/* Not overridden: still the file's. */
+	CHECK_EQ(c.max_handshake_msg, 8192);
+	CHECK(!c.psk_ke);
+	CHECK_EQ(c.n_certs, 2);
+
+	/* A boolean flag alone turns it on; --config may come last. */
+	path = cfgfile_with("[tls]\nsni_strict = no\n");
+	CHECK_EQ(parse(&c, "--sni-strict", "--export-keys", "--config", (char *)path, NULL), 0);
+	CHECK(c.sni_strict && c.export_keys);
+
+	/* The first --listen replaces the file's list, later ones add. */
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 80, 443\n"
+		       "[cert a]\ncert = c\nkey = k\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK_EQ(c.n_listen, 2);
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--listen", "8080",
+		       "--listen", "8443,9443", NULL), 0);
+	CHECK_EQ(c.n_listen, 3);
+	CHECK_EQ(c.listen[0], 8080);
+	CHECK_EQ(c.listen[1], 8443);
+	CHECK_EQ(c.listen[2], 9443);
+	ERR_HAS(parse(&c, "--config", (char *)path, "--listen", "8080",
+		      "--listen", "8080", NULL), "--listen", "8080", "twice");
+
+	/* A flag given twice: the last wins. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--http-status", "201", "--http-status", "202", NULL), 0);
+	CHECK_EQ(c.http_status, 202);
+}
+
+static void
+test_certs(void)
+{
+	struct hsod_config c;
+	const char *path = cfgfile_with("");
+
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--cert", "a.pem", "--key", "a.key",
+		       "--cert", "b.pem", "--key", "b.key", NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK_EQ(c.n_certs, 3);
+	CHECK(strcmp(c.certs[0].name, "main") == 0);
+	CHECK(strcmp(c.certs[1].cert, "a.pem") == 0);
+	CHECK(strcmp(c.certs[1].key, "a.key") == 0);
+	CHECK(strcmp(c.certs[1].name, "--cert 1") == 0);
+	CHECK(strcmp(c.certs[2].cert, "b.pem") == 0);
+	CHECK(strcmp(c.certs[2].key, "b.key") == 0);
+	CHECK(strcmp(c.certs[2].name, "--cert 2") == 0);
+
+	/* Pairs only, in order. */
+	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", "--cert", "a.pem",
+		      NULL), "--cert", "no --key", "a.pem");
+	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", "--key", "a.key",
+		      NULL), "--key", "no --cert", "a.key");
+	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", "--cert", "a.pem",
+		      "--cert", "b.pem", "--key", "b.key", NULL), "--cert", "no --key", "a.pem");
+	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", "--key", "a.key",
+		      "--cert", "a.pem", NULL), "--key", "no --cert", "a.key");
+	/* A forgotten value is not a file named "--key". */
+	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", "--cert",
+		      "--key", "k", NULL), "--cert", "missing value");
+
+	/* At most HSOD_MAX_CERTS. */
+	{
+		char *argv[4 + 4 * (HSOD_MAX_CERTS + 1)];
+		int argc = 0;
+
+		argv[argc++] = "--addr";
+		argv[argc++] = "198.18.0.2/24";
+		argv[argc++] = "--listen";
+		argv[argc++] = "443";
+		for (int i = 0; i <= HSOD_MAX_CERTS; i++) {
+			argv[argc++] = "--cert";
+			argv[argc++] = "c.pem";
+			argv[argc++] = "--key";
+			argv[argc++] = "k.pem";
+		}
+		CHECK_EQ(hsod_config_parse(&c, argc - 4, argv, err, sizeof(err)), 0);
+		CHECK_EQ(c.n_certs, HSOD_MAX_CERTS);
+		ERR_HAS(hsod_config_parse(&c, argc, argv, err, sizeof(err)), "--cert",
+			"more than 16");
+	}
+
+	/* File sections. */
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n[cert web]\ncert = w.pem\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert web]", "key",
+		"missing", "w.pem");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n[cert web]\nkey = w.key\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert web]", "cert",
+		"missing");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
+		       "[cert a]\ncert = a\nkey = a\ndefault = yes\n"
+		       "[cert b]\ncert = b\nkey = b\ndefault = yes\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert b]", "default",
+		"[cert a]", "'yes'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
+		       "[cert a]\ncert = a\nkey = a\ndefault = maybe\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert a]", "default",
+		"boolean", "'maybe'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
+		       "[cert a]\ncert = a\nkey = a\nchain = x.pem\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert a]", "chain",
+		"unknown key", "'x.pem'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
+		       "[cert]\ncert = a\nkey = a\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert]", "needs a name");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
+		       "[cert a]\ncert = a\nkey = a\n[cert a]\ncert = b\nkey = b\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert a]", "duplicate section");
+
+	/* No certificate at all. */
+	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", NULL), "--cert",
+		"no certificate");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert NAME]",
+		"no certificate");
+}
+
+static void
+test_numbers(void)
+{
+	static const char *const bad[] = {
+		"12x", "-1", "+5", "0x10", "", "99999999999999999999999", "1 000", "0",
+		"16777217",
+	};
+	struct hsod_config c;
+	char body[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *path;
+
+		snprintf(body, sizeof(body), "[limits]\nmax_conns = %s\n", bad[i]);
+		path = cfgfile_with(body);
+		snprintf(body, sizeof(body), "(got '%s')", bad[i]);
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[limits]",
+			"max_conns", body);
+		ERR_HAS(parse(&c, MIN_FLAGS, "--max-conns", (char *)bad[i], NULL),
+			"--max-conns", body);
+	}
+	/* The ends of a range are accepted. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-conns", "16777216", "--http-status", "599",
+		       NULL), 0);
+	CHECK_EQ(c.max_conns, 16777216);
+	ERR_HAS(parse(&c, MIN_FLAGS, "--http-status", "600", NULL), "--http-status",
+		"100..599", "'600'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--http-status", "99", NULL), "--http-status", "'99'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--ticket-lifetime", "604801", NULL),
+		"--ticket-lifetime", "'604801'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "1023", NULL), "--mbufs", "'1023'");
+	ERR_HAS(parse(&c, "--config", (char *)cfgfile_with("[tls]\nmax_handshake_msg = 16385\n"),
+		      NULL), "[tls]", "max_handshake_msg", "'16385'");
+	/* Cross-key: max_half_open <= max_conns. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-conns", "10", "--max-half-open", "11", NULL),
+		"--max-half-open", "max_conns", "'11'");
+	{
+		const char *path = cfgfile_with("[limits]\nmax_conns = 10\nmax_half_open = 11\n");
+
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[limits]",
+			"max_half_open", "'11'");
+	}
+	/* Bad booleans and enums. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--sni-strict=maybe", NULL), "--sni-strict", "'maybe'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--app", "proxy", NULL), "--app", "'proxy'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--imb-arch", "all=avx9", NULL), "--imb-arch",
+		"'all=avx9'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--http-body", "a\\qb", NULL), "--http-body",
+		"escape", "'a\\qb'");
+	{
+		const char *path = cfgfile_with("[app]\ntype = ftp\n");
+
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[app]", "type",
+			"'ftp'");
+		path = cfgfile_with("[crypto]\nimb_arch = sha1=sse\n");
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[crypto]",
+			"imb_arch", "'sha1=sse'");
+	}
+}
+
+static void
+test_net(void)
+{
+	static const struct {
+		const char *addr;
+		const char *why;
+	} bad_addr[] = {
+		{ "198.18.0.300/24", "IPv4" },
+		{ "198.18.0.2", "prefix length" },
+		{ "198.18.0.2/33", "prefix length" },
+		{ "198.18.0.2/0", "prefix length" },
+		{ "198.18.0.2/", "prefix length" },
+		{ "198.18.0.2/24x", "prefix length" },
+		{ "198.18.0.0/24", "network" },
+		{ "198.18.0.255/24", "broadcast" },
+		{ "224.0.0.1/24", "unicast" },
+		{ "127.0.0.1/8", "unicast" },
+		{ "198.18.0/24", "IPv4" },
+		{ "hso.example/24", "IPv4" },
+	};
+	struct hsod_config c;
+	char body[256], got[128];
+
+	for (size_t i = 0; i < sizeof(bad_addr) / sizeof(bad_addr[0]); i++) {
+		const char *path;
+
+		snprintf(body, sizeof(body), "[net]\naddr = %s\nlisten = 443\n"
+			 "[cert a]\ncert = c\nkey = k\n", bad_addr[i].addr);
+		path = cfgfile(body);
+		snprintf(got, sizeof(got), "(got '%s')", bad_addr[i].addr);
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "addr",
+			bad_addr[i].why, got);
+		ERR_HAS(parse(&c, "--addr", (char *)bad_addr[i].addr, "--listen", "443",
+			      "--cert", "c", "--key", "k", NULL), "--addr", got);
+	}
+	/* /31 and /32 have no network or broadcast address (RFC 3021). */
+	CHECK_EQ(parse(&c, "--addr", "10.0.0.0/31", "--listen", "1", "--cert", "c",
+		       "--key", "k", NULL), 0);
+	CHECK_EQ(parse(&c, "--addr", "10.0.0.7/32", "--listen", "1", "--cert", "c",
+		       "--key", "k", NULL), 0);
+
+	/* No address. */
+	ERR_HAS(parse(&c, "--listen", "443", "--cert", "c", "--key", "k", NULL), "--addr",
+		"missing");
+	{
+		const char *path = cfgfile("[net]\nlisten = 443\n[cert a]\ncert = c\nkey = k\n");
+
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "addr",
+			"missing");
+	}
+
+	/* Ports. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--listen", "0", NULL), "--listen", "'0'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--listen", "65536", NULL), "--listen", "'65536'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--listen", "http", NULL), "--listen", "'http'");
+	{
+		const char *path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443, 0\n"
+					   "[cert a]\ncert = c\nkey = k\n");
+
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "listen",
+			"'443, 0'");
+		path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 65536\n"
+			       "[cert a]\ncert = c\nkey = k\n");
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "listen",
+			"'65536'");
+		/* No listen port. */
+		path = cfgfile("[net]\naddr = 198.18.0.2/24\n[cert a]\ncert = c\nkey = k\n");
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "listen",
+			"missing");
+	}
+	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--cert", "c", "--key", "k", NULL),
+		"--listen", "missing");
+
+	/* Gateway. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--gateway", "198.18.1.1", NULL), "--gateway",
+		"subnet", "198.18.0.2/24", "'198.18.1.1'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--gateway", "198.18.0.2", NULL), "--gateway",
+		"own address", "'198.18.0.2'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--gateway", "198.18.0.256", NULL), "--gateway",
+		"'198.18.0.256'");
+	{
+		const char *path = cfgfile("[net]\naddr = 198.18.0.2/24\ngateway = 10.0.0.1\n"
+					   "listen = 443\n[cert a]\ncert = c\nkey = k\n");
+
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "gateway",
+			"subnet", "'10.0.0.1'");
+		/* The flag moves the subnet so the file's gateway is outside it. */
+		path = cfgfile("[net]\naddr = 10.0.0.2/24\ngateway = 10.0.0.1\n"
+			       "listen = 443\n[cert a]\ncert = c\nkey = k\n");
+		CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+		ERR_HAS(parse(&c, "--config", (char *)path, "--addr", "10.0.1.2/24", NULL),
+			path, "[net]", "gateway", "10.0.1.2/24", "'10.0.0.1'");
+	}
+}
+
+static void
+test_file_structure(void)
+{
+	struct hsod_config c;
+	const char *path;
+
+	/* Unknown section and key. */
+	path = cfgfile_with("[netwrok]\nmtu = 1500\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[netwrok]",
+		"unknown section");
+	path = cfgfile_with("[limits]\nmax_con = 10\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[limits]", "max_con",
+		"unknown key", "max_conns", "'10'");
+	/* A key from another section is unknown here. */
+	path = cfgfile_with("[tls]\nmax_conns = 10\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[tls]", "max_conns",
+		"unknown key");
+
+	/* Duplicate key and section. */
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\nlisten = 8443\n"
+		       "[cert a]\ncert = c\nkey = k\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "listen",
+		"duplicate key", "'8443'", "'443'");
+	path = cfgfile_with("[limits]\nmax_conns = 10\n[limits]\nidle_timeout_ms = 5\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[limits]",
+		"duplicate section");
+
+	/* Lines rte_cfgfile would skip or cut are errors with a line number. */
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten 443\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, ":3:", "listen 443");
+	path = cfgfile("listen = 443\n[net]\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, ":1:", "listen",
+		"before any [section]");
+	path = cfgfile("[net] # ok\n[tls] extra\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, ":2:", "[tls] extra");
+	path = cfgfile("[net\naddr = 1.2.3.4/8\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, ":1:", "[net");
+	path = cfgfile("[net]\n = 443\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, ":2:", "empty key");
+	{
+		char big[600];
+
+		memset(big, 'a', sizeof(big));
+		memcpy(big, "[app]\nhttp_body = ", 18);
+		big[18 + 256] = '\n';
+		big[18 + 257] = '\0';
+		path = cfgfile(big);
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, ":2:", "[app]",
+			"http_body", "longer than 255");
+		big[18 + 255] = '\n';
+		big[18 + 256] = '\0';
+		path = cfgfile_with(big);
+		CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+		CHECK_EQ(c.http_body_len, 255);
+		memset(big, 'a', sizeof(big));
+		memcpy(big, "[app]\nhttp_body = ", 18);
+		big[sizeof(big) - 2] = '\n';
+		big[sizeof(big) - 1] = '\0';
+		path = cfgfile(big);
+		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, ":2:",
+			"line longer");
+	}
+	/* Comments and blank lines are fine; an unterminated last line too. */
+	/* ';' is not a comment here: a line of text is an error, not skipped. */
+	path = cfgfile("# top\n\n   ; a note\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, ":3:");
+	path = cfgfile("# top\n\n[net]   # net\n  addr=198.18.0.2/24\nlisten=443#x\n"
+		       "[cert a]\ncert = c\nkey = k");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK_EQ(c.listen[0], 443);
+	CHECK(strcmp(c.certs[0].key, "k") == 0);
+
+	/* The file itself. */
+	{
+		char missing[PATH_MAX];
+
+		snprintf(missing, sizeof(missing), "%s/nope.ini", dir);
+		ERR_HAS(parse(&c, "--config", missing, NULL), missing, "No such file");
+	}
+	ERR_HAS(parse(&c, "--config", (char *)path, "--config", (char *)path, NULL),
+		"--config", "twice");
+	ERR_HAS(parse(&c, "--config", NULL), "--config", "missing value");
+
+	/* Flags: unknown, positional, missing value. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--lisen", "80", NULL), "--lisen", "unknown option");
+	ERR_HAS(parse(&c, MIN_FLAGS, "443", NULL), "'443'", "unexpected argument");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-conns", NULL), "--max-conns", "missing value");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "--listen", "80", NULL), "--mbufs",
+		"missing value");
+	/* File-only keys are not flags. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-handshake-msg", "1000", NULL),
+		"--max-handshake-msg", "unknown option");
+
+	/* --help wins over anything else, even errors. */
+	CHECK_EQ(parse(&c, "--lisen", "--help", NULL), 0);
+	CHECK(c.help);
+	CHECK_EQ(parse(&c, "-h", NULL), 0);
+	CHECK(c.help);
+	/* ... unless it is a value: an HTTP body may say "--help". */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--http-body=--help", NULL), 0);
+	CHECK(!c.help);
+	CHECK(strcmp(c.http_body, "--help") == 0);
+}
+
+static void
+test_lists(void)
+{
+	struct hsod_config c;
+	const char *path;
+
+	/* Spaces around items are ignored, case of names too. */
+	path = cfgfile_with("[tls]\nciphers =  tls_aes_256_gcm_sha384 ,TLS_AES_128_GCM_SHA256 ,\t"
+			    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256  \n"
+			    "groups =X25519\nversions = TLSv1.2 , 1.3\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK_EQ(c.n_suites, 3);
+	CHECK_EQ(c.suites[0], HS_TLS_AES_256_GCM_SHA384);
+	CHECK_EQ(c.suites[1], HS_TLS_AES_128_GCM_SHA256);
+	CHECK_EQ(c.suites[2], HS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+	CHECK_EQ(c.n_groups, 1);
+
+	/* Empty items are errors (a typo must not pass); an empty alpn is none. */
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 80,,443\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "listen",
+		"empty item", "'80,,443'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 80, 443,\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "listen",
+		"empty item", "'80, 443,'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten =\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "listen",
+		"no port", "''");
+	path = cfgfile_with("[tls]\nalpn = h2,,http/1.1\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[tls]", "alpn",
+		"empty item", "'h2,,http/1.1'");
+	path = cfgfile_with("[tls]\nalpn =\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK_EQ(c.alpn_len, 0);
+	path = cfgfile_with("[tls]\nciphers = TLS_AES_128_GCM_SHA256, ,"
+			    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[tls]", "ciphers",
+		"empty item");
+	path = cfgfile_with("[tls]\nversions =\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[tls]", "versions",
+		"no version", "''");
+
+	/* ALPN names are 1..255 bytes and the list fits the policy. */
+	{
+		char name[300];
+
+		memset(name, 'p', 256);
+		name[256] = '\0';
+		ERR_HAS(parse(&c, MIN_FLAGS, "--alpn", name, NULL), "--alpn", "255 bytes");
+		name[255] = '\0';
+		CHECK_EQ(parse(&c, MIN_FLAGS, "--alpn", name, NULL), 0);
+		CHECK_EQ(c.alpn_len, 256);
+		CHECK_EQ(c.alpn[0], 255);
+		memcpy(name + 255, ",h2", 4);
+		ERR_HAS(parse(&c, MIN_FLAGS, "--alpn", name, NULL), "--alpn", "256 bytes");
+	}
+	ERR_HAS(parse(&c, MIN_FLAGS, "--alpn", "h2,h2", NULL), "--alpn", "twice");
+
+	/* Names: unknown, known but not implemented, duplicates. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--ciphers", "TLS_AES_128_GCM_SHA256,FOO", NULL),
+		"--ciphers", "unknown cipher suite 'FOO'", "'TLS_AES_128_GCM_SHA256,FOO'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256", NULL),
+		"--ciphers", "IANA");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--ciphers", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", NULL),
+		"--ciphers", "not implemented", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--ciphers",
+		      "TLS_AES_128_GCM_SHA256,tls_aes_128_gcm_sha256", NULL),
+		"--ciphers", "twice");
+	path = cfgfile_with("[tls]\nciphers = TLS_AES_128_CCM_SHA256\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[tls]", "ciphers",
+		"not implemented", "'TLS_AES_128_CCM_SHA256'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--groups", "secp384r1", NULL), "--groups",
+		"not implemented", "'secp384r1'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--groups", "x25519,curve9", NULL), "--groups",
+		"unknown group 'curve9'");
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--groups", "prime256v1", NULL), 0);
+	CHECK_EQ(c.groups[0], HS_GROUP_SECP256R1);
+	path = cfgfile_with("[tls]\nsigalgs = rsa_pss_rsae_sha256, ed25519\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[tls]", "sigalgs",
+		"not implemented", "'rsa_pss_rsae_sha256, ed25519'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--sigalgs", "rsa_pss_sha256", NULL), "--sigalgs",
+		"unknown signature scheme");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--tls-versions", "1.1,1.2", NULL), "--tls-versions",
+		"only TLS 1.2 and 1.3", "'1.1,1.2'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--tls-versions", "1.4", NULL), "--tls-versions",
+		"unknown version");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--tls-versions", "1.3,1.3", NULL), "--tls-versions",
+		"twice");
+}
+
+/* Every suite the engine implements is reachable by its IANA name. */
+static void
+test_suite_names(void)
+{
+	struct hs_nego_policy p;
+	struct hsod_config c;
+
+	hs_nego_policy_default(&p);
+	for (unsigned i = 0; i < p.n_suites; i++) {
+		const struct hs_suite_info *si = hs_suite_find(p.suites[i]);
+		char *ver = si->version == HS_TLS12 ? "1.2" : "1.3";
+
+		CHECK_EQ(parse(&c, MIN_FLAGS, "--tls-versions", ver, "--ciphers",
+			       (char *)si->name, NULL), 0);
+		CHECK_MSG(c.n_suites == 1 && c.suites[0] == si->id, "%s", si->name);
+		/* With only the other version, nothing is left. */
+		ERR_HAS(parse(&c, MIN_FLAGS, "--tls-versions",
+			      si->version == HS_TLS12 ? "1.3" : "1.2", "--ciphers",
+			      (char *)si->name, NULL), "--ciphers", si->name,
+			si->version == HS_TLS12 ? "no TLS 1.3" : "no TLS 1.2");
+	}
+}
+
+static void
+test_versions_filter(void)
+{
+	struct hsod_config c;
+	const char *path;
+
+	/* TLS 1.3 only with only TLS 1.2 suites: the file's ciphers is blamed. */
+	path = cfgfile_with("[tls]\nversions = 1.3\n"
+			    "ciphers = TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[tls]", "ciphers",
+		"no TLS 1.3 cipher suite", "'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'");
+	/* Both versions but only 1.3 suites: 1.2 would refuse every client. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--ciphers", "TLS_AES_128_GCM_SHA256", NULL),
+		"--ciphers", "no TLS 1.2 cipher suite", "'TLS_AES_128_GCM_SHA256'");
+	/* The file's ciphers, the flag's versions: blame the ciphers' origin. */
+	path = cfgfile_with("[tls]\nciphers = TLS_AES_128_GCM_SHA256\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, "--tls-versions", "1.2", NULL), path,
+		"[tls]", "ciphers", "no TLS 1.2", "'TLS_AES_128_GCM_SHA256'");
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--tls-versions", "1.3", NULL), 0);
+	/* Versions only: the default list is filtered, nothing to complain of. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--tls-versions", "1.2", NULL), 0);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--tls-versions", "1.3", NULL), 0);
+}
+
+static void
+test_tls_policy(void)
+{
+	struct hsod_config c;
+	struct hs_config hs;
+	struct hs_nego_policy def;
+	const char *path = cfgfile(full_file);
+	static const uint8_t alpn[] = "\x02h2\x08http/1.1";
+
+	hs_nego_policy_default(&def);
+
+	/* Defaults give the engine's default policy. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, NULL), 0);
+	CHECK_EQ(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), 0);
+	CHECK(hs.nego.tls12 && hs.nego.tls13);
+	CHECK_EQ(hs.nego.n_suites, def.n_suites);
+	CHECK_MEM(hs.nego.suites, def.suites, def.n_suites * sizeof(def.suites[0]));
+	CHECK_EQ(hs.nego.n_groups, def.n_groups);
+	CHECK_MEM(hs.nego.groups, def.groups, def.n_groups * sizeof(def.groups[0]));
+	CHECK_EQ(hs.nego.n_sigalgs, def.n_sigalgs);
+	CHECK_MEM(hs.nego.sigalgs, def.sigalgs, def.n_sigalgs * sizeof(def.sigalgs[0]));
+	CHECK_EQ(hs.nego.alpn_len, 0);
+	CHECK_EQ(hs.ticket_lifetime, 7200);
+	CHECK(hs.psk_ke);
+	CHECK(!hs.sni_strict && !hs.export_keys);
+	CHECK_EQ(hs.session_cache_size, HS_SESSION_CACHE_DEFAULT);
+	CHECK_EQ(hs.max_handshake_msg, HS_MAX_MSG_DEFAULT);
+	CHECK_EQ(hs.n_certs, 0);
+	CHECK(hs.stek == NULL);
+	CHECK(hs.now_ms != NULL);
+	hs_config_wipe(&hs);
+
+	/* The full file: server order kept across versions. */
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK_EQ(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), 0);
+	CHECK_EQ(hs.nego.n_suites, 4);
+	CHECK_EQ(hs.nego.suites[0], HS_TLS_CHACHA20_POLY1305_SHA256);
+	CHECK_EQ(hs.nego.suites[1], HS_TLS_AES_128_GCM_SHA256);
+	CHECK_EQ(hs.nego.suites[2], HS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384);
+	CHECK_EQ(hs.nego.suites[3], HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+	CHECK_EQ(hs.nego.n_groups, 2);
+	CHECK_EQ(hs.nego.groups[0], HS_GROUP_SECP256R1);
+	CHECK_EQ(hs.nego.n_sigalgs, 2);
+	CHECK_EQ(hs.nego.sigalgs[0], HS_SIG_RSA_PSS_RSAE_SHA256);
+	CHECK_EQ(hs.nego.alpn_len, sizeof(alpn) - 1);
+	CHECK_MEM(hs.nego.alpn, alpn, sizeof(alpn) - 1);
+	CHECK(hs.sni_strict && hs.export_keys && !hs.psk_ke);
+	CHECK_EQ(hs.ticket_lifetime, 3600);
+	CHECK_EQ(hs.session_cache_size, 0);
+	CHECK_EQ(hs.max_handshake_msg, 8192);
+	hs_config_wipe(&hs);
+
+	/* TLS 1.2 only drops the 1.3 suites, keeping the rest in order. */
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--tls-versions", "1.2", NULL), 0);
+	CHECK_EQ(c.n_suites, 4);        /* the config keeps what was written */
+	CHECK_EQ(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), 0);
+	CHECK(hs.nego.tls12 && !hs.nego.tls13);
+	CHECK_EQ(hs.nego.n_suites, 2);
+	CHECK_EQ(hs.nego.suites[0], HS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384);
+	CHECK_EQ(hs.nego.suites[1], HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+	hs_config_wipe(&hs);
+
+	/* The same with the default list. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--tls-versions", "1.2", NULL), 0);
+	CHECK_EQ(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), 0);
+	CHECK_EQ(hs.nego.n_suites, def.n_suites - 3);
+	for (unsigned i = 0, j = 0; i < def.n_suites; i++) {
+		if (hs_suite_find(def.suites[i])->version != HS_TLS12)
+			continue;
+		CHECK_EQ(hs.nego.suites[j], def.suites[i]);
+		j++;
+	}
+	hs_config_wipe(&hs);
+
+	/* TLS 1.3 only keeps the 1.3 suites. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--tls-versions", "1.3", NULL), 0);
+	CHECK_EQ(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), 0);
+	CHECK(!hs.nego.tls12 && hs.nego.tls13);
+	CHECK_EQ(hs.nego.n_suites, 3);
+	for (unsigned i = 0; i < hs.nego.n_suites; i++)
+		CHECK_EQ(hs_suite_find(hs.nego.suites[i])->version, HS_TLS13);
+	hs_config_wipe(&hs);
+
+	/* A hand-made config is checked too. */
+	hsod_config_defaults(&c);
+	c.tls12 = false;
+	c.n_suites = 1;
+	c.suites[0] = HS_TLS_RSA_WITH_AES_128_GCM_SHA256;
+	ERR_HAS(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), "[tls] ciphers",
+		"no TLS 1.3");
+	hsod_config_defaults(&c);
+	c.tls12 = c.tls13 = false;
+	ERR_HAS(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), "no TLS version");
+	hsod_config_defaults(&c);
+	c.n_groups = 0;
+	ERR_HAS(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), "[tls] groups");
+}
+
+static void
+test_usage(void)
+{
+	static const char *const want[] = {
+		/* flags */
+		"--config FILE", "--addr A.B.C.D/LEN", "--gateway A.B.C.D", "--listen PORT",
+		"--cert FILE", "--key FILE", "--app http|echo|external", "--tls-versions",
+		"--ciphers", "--groups", "--sigalgs", "--alpn", "--ticket-key-file",
+		"--ticket-lifetime", "--ticket-rotation", "--session-cache", "--max-conns",
+		"--max-half-open", "--mbufs", "--handshake-timeout", "--idle-timeout",
+		"--http-status", "--http-body", "--imb-arch", "--export-keys",
+		"--sni-strict", "--help",
+		/* sections and keys */
+		"[net]", "addr =", "gateway =", "listen =", "mbufs =",
+		"[tls]", "versions =", "ciphers =", "groups =", "sigalgs =", "alpn =",
+		"sni_strict =", "export_keys =", "max_handshake_msg =", "session_cache =",
+		"[cert NAME]", "cert =", "key =", "default =",
+		"[tickets]", "key_file =", "lifetime =", "rotation =", "psk_ke =",
+		"[limits]", "max_conns =", "max_half_open =", "handshake_timeout_ms =",
+		"idle_timeout_ms =", "[app]", "type =", "http_status =", "http_body =",
+		"[crypto]", "imb_arch =",
+		/* defaults */
+		"[1.2,1.3]", "[7200]", "[3600]", "[65536]", "[4096]", "[16384]",
+		"[10000]", "[60000]", "[http]", "[200]", "[hello from hso\\n]",
+		"[TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,", "[x25519,secp256r1]",
+		"[ecdsa_secp256r1_sha256,",
+	};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	hsod_config_usage(f);
+	fclose(f);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK_MSG(strstr(text, want[i]) != NULL, "--help lacks '%s'", want[i]);
+	/* Every suite name is spelled out in the default. */
+	{
+		struct hs_nego_policy p;
+
+		hs_nego_policy_default(&p);
+		for (unsigned i = 0; i < p.n_suites; i++)
+			CHECK_MSG(strstr(text, hs_suite_find(p.suites[i])->name) != NULL,
+				  "--help lacks %s", hs_suite_find(p.suites[i])->name);
+	}
+	if (getenv("HSO_TEST_SHOW_USAGE") != NULL)
+		fputs(text, stdout);
+	free(text);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_defaults();
+	test_full_file();
+	test_flags_override();
+	test_certs();
+	test_numbers();
+	test_net();
+	test_file_structure();
+	test_lists();
+	test_suite_names();
+	test_versions_filter();
+	test_tls_policy();
+	test_usage();
+
+	/* Remove what file_write() made. */
+	{
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/hsod.ini", dir);
+		unlink(path);
+		rmdir(dir);
+	}
+	return check_result("config");
+}
