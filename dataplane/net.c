@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Ethernet, ARP, IPv4 and ICMP echo for one worker; contract in net.h. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "net.h"
+
+static const char *const drop_names[HSOD_DROP_NUM] = {
+	[HSOD_DROP_RUNT] = "runt",
+	[HSOD_DROP_MULTISEG] = "multiseg",
+	[HSOD_DROP_ETHERTYPE] = "ethertype",
+	[HSOD_DROP_ARP_BAD] = "arp_bad",
+	[HSOD_DROP_ARP_NOT_US] = "arp_not_us",
+	[HSOD_DROP_IP_VERSION] = "ip_version",
+	[HSOD_DROP_IP_HDR] = "ip_hdr",
+	[HSOD_DROP_IP_CSUM] = "ip_csum",
+	[HSOD_DROP_IP_FRAGMENT] = "ip_fragment",
+	[HSOD_DROP_IP_OPTIONS] = "ip_options",
+	[HSOD_DROP_IP_NOT_US] = "ip_not_us",
+	[HSOD_DROP_IP_PROTO] = "ip_proto",
+	[HSOD_DROP_ICMP_BAD] = "icmp_bad",
+	[HSOD_DROP_ICMP_TYPE] = "icmp_type",
+	[HSOD_DROP_TCP_HDR] = "tcp_hdr",
+};
+
+const char *
+hsod_drop_name(enum hsod_drop d)
+{
+	return (unsigned)d < HSOD_DROP_NUM ? drop_names[d] : "invalid";
+}
+
+int
+hsod_net_init(struct hsod_net *n, uint32_t addr, unsigned prefix, uint32_t gateway,
+	      const struct rte_ether_addr *mac)
+{
+	uint32_t mask;
+
+	if (prefix > 32 || addr == 0)
+		return -EINVAL;
+	mask = prefix == 0 ? 0 : ~0u << (32 - prefix);
+	if (gateway != 0 && ((gateway ^ addr) & mask) != 0)
+		return -EINVAL;
+	memset(n, 0, sizeof(*n));
+	n->addr = addr;
+	n->mask = mask;
+	n->gateway = gateway;
+	rte_ether_addr_copy(mac, &n->mac);
+	return 0;
+}
+
+static struct hsod_arp_entry *
+arp_slot(struct hsod_net *n, uint32_t ip)
+{
+	/* Low bits of a host address on one subnet spread well enough. */
+	return &n->arp[(ip ^ (ip >> 8)) % HSOD_ARP_SIZE];
+}
+
+static void
+arp_learn(struct hsod_net *n, uint32_t ip, const struct rte_ether_addr *mac, uint64_t now)
+{
+	struct hsod_arp_entry *e;
+
+	/* Only neighbours on our subnet, and never a broadcast or zero MAC. */
+	if (((ip ^ n->addr) & n->mask) != 0 || ip == n->addr ||
+	    !rte_is_unicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
+		return;
+	e = arp_slot(n, ip);
+	e->ip = ip;
+	rte_ether_addr_copy(mac, &e->mac);
+	e->updated_us = now;
+}
+
+bool
+hsod_net_lookup(const struct hsod_net *n, uint32_t ip, uint64_t now_us,
+		struct rte_ether_addr *mac)
+{
+	const struct hsod_arp_entry *e;
+
+	if (((ip ^ n->addr) & n->mask) != 0)
+		ip = n->gateway;        /* off-link: the gateway's address */
+	if (ip == 0)
+		return false;
+	e = &n->arp[(ip ^ (ip >> 8)) % HSOD_ARP_SIZE];
+	if (e->ip != ip || now_us - e->updated_us > HSOD_ARP_TTL_US)
+		return false;
+	rte_ether_addr_copy(&e->mac, mac);
+	return true;
+}
+
+static enum hsod_verdict
+drop(struct hsod_net *n, enum hsod_drop why)
+{
+	n->stats.drops[why]++;
+	return HSOD_NET_DROP;
+}
+
+static enum hsod_verdict
+arp_input(struct hsod_net *n, struct rte_mbuf *m, struct rte_ether_hdr *eth, uint64_t now)
+{
+	struct rte_arp_hdr *a;
+	uint32_t sip, tip;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*a))
+		return drop(n, HSOD_DROP_RUNT);
+	a = (struct rte_arp_hdr *)(eth + 1);
+	if (a->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	    a->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    a->arp_hlen != RTE_ETHER_ADDR_LEN || a->arp_plen != 4)
+		return drop(n, HSOD_DROP_ARP_BAD);
+	n->stats.rx_arp++;
+	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
+	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
+	/*
+	 * RFC 826: update a known sender's entry; add it when the packet is
+	 * for us. Replies to our requests are for us too.
+	 */
+	if (tip == n->addr || arp_slot(n, sip)->ip == sip)
+		arp_learn(n, sip, &a->arp_data.arp_sha, now);
+	if (a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY))
+		return HSOD_NET_CONSUMED;
+	if (a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
+		return drop(n, HSOD_DROP_ARP_BAD);
+	if (tip != n->addr)
+		return drop(n, HSOD_DROP_ARP_NOT_US);
+	/* Answer in place: the asker becomes the target. */
+	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	rte_ether_addr_copy(&a->arp_data.arp_sha, &a->arp_data.arp_tha);
+	a->arp_data.arp_tip = a->arp_data.arp_sip;
+	rte_ether_addr_copy(&n->mac, &a->arp_data.arp_sha);
+	a->arp_data.arp_sip = rte_cpu_to_be_32(n->addr);
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&n->mac, &eth->src_addr);
+	n->stats.tx_arp++;
+	return HSOD_NET_REPLY;
+}
+
+static enum hsod_verdict
+icmp_input(struct hsod_net *n, struct rte_mbuf *m, struct rte_ether_hdr *eth,
+	   struct rte_ipv4_hdr *ip, size_t ihl, size_t tot)
+{
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
+	size_t len = tot - ihl;
+	uint32_t s;
+
+	(void)m;
+	n->stats.rx_icmp++;
+	if (len < sizeof(*icmp) || rte_raw_cksum(icmp, len) != 0xffff)
+		return drop(n, HSOD_DROP_ICMP_BAD);
+	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
+		return drop(n, HSOD_DROP_ICMP_TYPE);
+	/* Echo reply (RFC 792): same identifier, sequence and data. */
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	icmp->icmp_cksum = 0;
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, len);
+	s = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = s;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&n->mac, &eth->src_addr);
+	n->stats.tx_icmp++;
+	return HSOD_NET_REPLY;
+}
+
+enum hsod_verdict
+hsod_net_input(struct hsod_net *n, struct rte_mbuf *m, uint64_t now_us)
+{
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	size_t ihl, tot, avail;
+	uint16_t frag;
+
+	if (m->nb_segs != 1)
+		return drop(n, HSOD_DROP_MULTISEG);
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth))
+		return drop(n, HSOD_DROP_RUNT);
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+		return arp_input(n, m, eth, now_us);
+	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return drop(n, HSOD_DROP_ETHERTYPE);
+
+	avail = rte_pktmbuf_data_len(m) - sizeof(*eth);
+	if (avail < sizeof(*ip))
+		return drop(n, HSOD_DROP_RUNT);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	if ((ip->version_ihl >> 4) != 4)
+		return drop(n, HSOD_DROP_IP_VERSION);
+	ihl = (size_t)(ip->version_ihl & 0xf) * 4;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	/* RFC 1122 3.2.1.1-2: a datagram whose lengths do not add up is discarded. */
+	if (ihl < sizeof(*ip) || tot < ihl || tot > avail)
+		return drop(n, HSOD_DROP_IP_HDR);
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+	     rte_raw_cksum(ip, ihl) != 0xffff))
+		return drop(n, HSOD_DROP_IP_CSUM);
+	if (rte_be_to_cpu_32(ip->dst_addr) != n->addr)
+		return drop(n, HSOD_DROP_IP_NOT_US);
+	frag = rte_be_to_cpu_16(ip->fragment_offset);
+	if ((frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
+		return drop(n, HSOD_DROP_IP_FRAGMENT);
+	if (ihl != sizeof(*ip))
+		return drop(n, HSOD_DROP_IP_OPTIONS);
+	/* Ethernet padding past the datagram is not payload. */
+	if (tot < avail)
+		rte_pktmbuf_trim(m, (uint16_t)(avail - tot));
+	switch (ip->next_proto_id) {
+	case IPPROTO_ICMP:
+		return icmp_input(n, m, eth, ip, ihl, tot);
+	case IPPROTO_TCP:
+		m->l2_len = sizeof(*eth);
+		m->l3_len = (uint16_t)ihl;
+		n->stats.rx_tcp++;
+		return HSOD_NET_TCP;
+	default:
+		return drop(n, HSOD_DROP_IP_PROTO);
+	}
+}
+
+static struct rte_mbuf *
+arp_build(struct hsod_net *n, struct rte_mempool *mp, uint16_t op, uint32_t tip)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *a;
+
+	if (m == NULL)
+		return NULL;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*a));
+	if (eth == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	a = (struct rte_arp_hdr *)(eth + 1);
+	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+	rte_ether_addr_copy(&n->mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = RTE_ETHER_ADDR_LEN;
+	a->arp_plen = 4;
+	a->arp_opcode = rte_cpu_to_be_16(op);
+	rte_ether_addr_copy(&n->mac, &a->arp_data.arp_sha);
+	a->arp_data.arp_sip = rte_cpu_to_be_32(n->addr);
+	memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
+	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+	n->stats.tx_arp++;
+	return m;
+}
+
+struct rte_mbuf *
+hsod_net_garp(struct hsod_net *n, struct rte_mempool *mp)
+{
+	/* RFC 5227 2.3: an ARP request with sender and target both our address. */
+	return arp_build(n, mp, RTE_ARP_OP_REQUEST, n->addr);
+}
+
+struct rte_mbuf *
+hsod_net_arp_request(struct hsod_net *n, struct rte_mempool *mp, uint32_t ip)
+{
+	return arp_build(n, mp, RTE_ARP_OP_REQUEST, ip);
+}
+
+bool
+hsod_net_tcp_reset(struct hsod_net *n, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *t;
+	size_t tot = rte_be_to_cpu_16(ip->total_length), thl;
+	uint32_t seq, ack, seg_len;
+	uint16_t port;
+	uint8_t flags;
+
+	if (tot < sizeof(*ip) + sizeof(*t)) {
+		drop(n, HSOD_DROP_TCP_HDR);
+		return false;
+	}
+	t = (struct rte_tcp_hdr *)(ip + 1);
+	thl = (size_t)(t->data_off >> 4) * 4;
+	if (thl < sizeof(*t) || thl > tot - sizeof(*ip)) {
+		drop(n, HSOD_DROP_TCP_HDR);
+		return false;
+	}
+	flags = t->tcp_flags;
+	/* "An incoming segment containing a RST is discarded." */
+	if (flags & RTE_TCP_RST_FLAG)
+		return false;
+	seg_len = (uint32_t)(tot - sizeof(*ip) - thl) + !!(flags & RTE_TCP_SYN_FLAG) +
+		  !!(flags & RTE_TCP_FIN_FLAG);
+	if (flags & RTE_TCP_ACK_FLAG) {
+		seq = rte_be_to_cpu_32(t->recv_ack);
+		ack = 0;
+		flags = RTE_TCP_RST_FLAG;
+	} else {
+		seq = 0;
+		ack = rte_be_to_cpu_32(t->sent_seq) + seg_len;
+		flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+	}
+	port = t->src_port;
+	t->src_port = t->dst_port;
+	t->dst_port = port;
+	t->sent_seq = rte_cpu_to_be_32(seq);
+	t->recv_ack = rte_cpu_to_be_32(ack);
+	t->data_off = (uint8_t)(sizeof(*t) / 4) << 4;
+	t->tcp_flags = flags;
+	t->rx_win = 0;
+	t->tcp_urp = 0;
+	/* The reset carries no options and no data. */
+	rte_pktmbuf_trim(m, (uint16_t)(tot - sizeof(*ip) - sizeof(*t)));
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*t));
+	{
+		uint32_t a = ip->src_addr;
+
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+	}
+	ip->time_to_live = 64;
+	ip->fragment_offset = 0;
+	ip->packet_id = 0;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	t->cksum = 0;
+	t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&n->mac, &eth->src_addr);
+	m->ol_flags = 0;
+	n->stats.tx_rst++;
+	return true;
+}
