@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HSO_DATAPLANE_TCP_PRIV_H
+#define HSO_DATAPLANE_TCP_PRIV_H
+
+/*
+ * Internals of the TCP core: the connection object, the table and the timer
+ * wheel. Tests include this to look at sequence variables.
+ */
+
+#include "tcp.h"
+
+/* Serial number arithmetic (RFC 1982) on 32-bit sequence numbers. */
+static inline bool
+tcp_seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline bool
+tcp_seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+static inline uint32_t
+tcp_seq_max(uint32_t a, uint32_t b)
+{
+	return tcp_seq_lt(a, b) ? b : a;
+}
+
+/* One timer: intrusive, doubly linked in a wheel slot. */
+struct tcp_timer {
+	struct tcp_timer *next;
+	struct tcp_timer **pprev;   /* NULL when not armed */
+	uint64_t expire_us;
+};
+
+/*
+ * Hashed timer wheel: slot = (expire / tick) mod slots. A slot holds every
+ * timer whose expiry falls on it in any revolution; a timer not yet due
+ * when its slot comes round stays there. Insert and cancel are O(1).
+ */
+struct tcp_wheel {
+	struct tcp_timer **slots;
+	uint32_t mask;
+	uint32_t tick_us;
+	uint64_t cur;               /* last tick processed */
+};
+
+int tcp_wheel_init(struct tcp_wheel *w, uint32_t slots, uint32_t tick_us, uint64_t now_us);
+void tcp_wheel_fini(struct tcp_wheel *w);
+void tcp_wheel_insert(struct tcp_wheel *w, struct tcp_timer *tm, uint64_t expire_us);
+void tcp_wheel_cancel(struct tcp_timer *tm);
+static inline bool
+tcp_timer_armed(const struct tcp_timer *tm)
+{
+	return tm->pprev != NULL;
+}
+/* Fire every timer due at @now_us through @fn; returns how many fired. */
+unsigned tcp_wheel_run(struct tcp_wheel *w, uint64_t now_us,
+		       void (*fn)(struct tcp_timer *tm, void *arg), void *arg);
+
+struct tcp_range {
+	uint32_t start, end;        /* [start, end) in sequence space */
+};
+
+#define TCP_CF_ACK_NOW   0x0001u    /* send an ACK at the next output */
+#define TCP_CF_QUICKACK  0x0002u    /* ACK the next data at once */
+#define TCP_CF_FIN_QUEUED 0x0004u   /* app closed: FIN after the data */
+#define TCP_CF_FIN_RCVD  0x0008u    /* peer's FIN consumed (rcv_nxt past it) */
+#define TCP_CF_OOO_FIN   0x0010u    /* peer's FIN seen ahead of a gap */
+#define TCP_CF_ACCEPTED  0x0020u    /* the app was told (TCP_EV_ACCEPT) */
+#define TCP_CF_CLOSED_EV 0x0040u    /* TCP_EV_CLOSED was queued */
+#define TCP_CF_WSCALE    0x0080u    /* window scaling on (both sent it) */
+#define TCP_CF_RTT       0x0100u    /* timing rtt_seq */
+#define TCP_CF_PERSIST   0x0200u    /* zero-window probing */
+#define TCP_CF_COOKIE    0x0400u    /* created from a SYN cookie */
+#define TCP_CF_RESET     0x0800u    /* reset or timed out */
+
+struct tcp_conn {
+	struct tcp_tuple tuple;
+	uint8_t state;              /* enum tcp_state */
+	uint8_t snd_wscale;         /* peer's shift for its windows */
+	uint8_t rcv_wscale;         /* our shift */
+	uint8_t n_ooo;
+	uint16_t flags;             /* TCP_CF_* */
+	uint16_t mss;               /* effective send MSS */
+	uint32_t idx;
+	uint32_t gen;
+	void *user;
+
+	/* send sequence space (RFC 9293 3.3.1) */
+	uint32_t iss;
+	uint32_t snd_una;
+	uint32_t snd_nxt;
+	uint32_t snd_max;           /* highest sequence sent + 1 */
+	uint32_t snd_wnd;           /* scaled */
+	uint32_t max_snd_wnd;
+	uint32_t snd_wl1, snd_wl2;
+	uint32_t cwnd, ssthresh;
+	uint8_t dupacks;
+	uint8_t retries;            /* RTO expiries / probes without progress */
+	uint8_t syn_retx;           /* SYN-ACK retransmissions */
+
+	/* receive sequence space */
+	uint32_t irs;
+	uint32_t rcv_nxt;
+	uint32_t rcv_adv;           /* right edge advertised (never moves left) */
+	uint32_t rcv_unacked;       /* bytes received since our last ACK */
+
+	/* RFC 6298 */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t rtt_seq;
+	uint64_t rtt_start_us;
+
+	/* deadlines (0: none); the timer holds their minimum or earlier */
+	uint64_t rto_at;            /* RTO or persist */
+	uint64_t dack_at;
+	uint64_t life_at;           /* handshake / idle / FIN_WAIT_2 / TIME_WAIT */
+	uint64_t last_rx_us;
+	uint64_t synack_us;
+	struct tcp_timer timer;
+
+	/* rings: rx_rd is the ring offset of sequence rx_rd_seq */
+	uint8_t *rx_buf;
+	uint32_t rx_rd;
+	uint32_t rx_rd_seq;
+	uint8_t *tx_buf;
+	uint32_t tx_pos;            /* ring offset of tx_seq */
+	uint32_t tx_seq;            /* sequence of the first unacked data byte */
+	uint32_t tx_len;            /* bytes queued from tx_seq */
+	struct tcp_range ooo[TCP_OOO_MAX];
+	uint32_t ooo_fin_seq;
+
+	uint32_t hnext;             /* free list */
+	uint32_t hhome;             /* home bucket in the tuple hash */
+	uint32_t ev_idx;            /* 1 + pending event index, or 0 */
+	struct tcp_conn *tw_next, **tw_pprev;   /* TIME_WAIT FIFO */
+};
+
+struct tcp_tbl {
+	struct tcp_config cfg;
+	uint64_t now_us;
+	uint8_t isn_key[16];
+	uint8_t cookie_key[16];
+	uint8_t hash_key[16];
+	uint32_t rx_cap, tx_cap;    /* powers of 2 */
+	uint8_t rcv_wscale;
+	uint16_t listen[TCP_LISTEN_MAX];
+	unsigned n_listen;
+
+	struct tcp_conn *conns;
+	uint8_t *bufs;
+	uint32_t free_head;         /* 1 + index, 0: none */
+	uint32_t n_conns;
+	uint32_t n_half_open;
+	uint32_t n_time_wait;
+	struct tcp_conn *tw_head, **tw_tail;
+
+	uint32_t *hash;             /* 1 + index, 0: empty */
+	uint32_t hash_mask;
+
+	struct tcp_wheel wheel;
+
+	struct tcp_seg_out *out;
+	uint32_t n_out;
+
+	struct tcp_event *ev;
+	uint32_t ev_cap, ev_head, ev_n;
+
+	uint64_t chack_epoch;       /* second of the challenge ACK budget */
+	uint32_t chack_count;
+
+	struct tcp_stats stats;
+};
+
+/* SYN cookies (tcp_cookie.c). */
+uint32_t tcp_cookie_make(const struct tcp_tbl *t, const struct tcp_tuple *tu,
+			 uint32_t peer_isn, uint16_t peer_mss, uint64_t now_us);
+/* Returns the MSS the cookie encodes, or 0 when it is not valid. */
+uint16_t tcp_cookie_check(const struct tcp_tbl *t, const struct tcp_tuple *tu,
+			  uint32_t peer_isn, uint32_t cookie, uint64_t now_us);
+/* RFC 6528 ISN. */
+uint32_t tcp_isn(const struct tcp_tbl *t, const struct tcp_tuple *tu, uint64_t now_us);
+uint64_t tcp_tuple_hash(const uint8_t key[16], const struct tcp_tuple *tu,
+			const uint32_t *extra, unsigned n_extra);
+
+#endif

@@ -1,0 +1,1149 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP core with crafted segments, no kernel: handshake and options, ISNs,
+ * data both ways, delayed/quick ACKs, retransmission with backoff and Karn,
+ * fast retransmit, out-of-order and duplicates, zero windows and probes,
+ * RST/FIN in every state, challenge ACKs, SYN cookies, wrap-around,
+ * TIME_WAIT reuse, limits, timeouts, SipHash-2-4 vectors.
+ */
+
+#include <errno.h>
+
+#include "check.h"
+#include "tcp_priv.h"
+
+#define T0 1000000000ull        /* tests start at t = 1000 s */
+#define MS 1000ull
+#define LADDR 0xc6120002u       /* 198.18.0.2 */
+#define RADDR 0xc6120001u       /* 198.18.0.1 */
+
+static uint64_t now;
+
+struct peer {
+	uint16_t port;
+	uint32_t irs;           /* the peer's ISN */
+	uint32_t seq;           /* next sequence the peer sends */
+	uint32_t ack;           /* what the peer acknowledges (our side) */
+	uint16_t wnd;
+	struct tcp_conn *c;
+};
+
+static struct tcp_config
+cfg_small(void)
+{
+	struct tcp_config cfg;
+
+	tcp_config_init(&cfg);
+	cfg.max_conns = 8;
+	cfg.max_half_open = 4;
+	cfg.max_time_wait = 8;
+	cfg.rx_buf_size = 65536;
+	cfg.tx_buf_size = 65536;
+	cfg.mss = 1000;
+	cfg.fixed_secret = true;
+	for (unsigned i = 0; i < sizeof(cfg.secret); i++)
+		cfg.secret[i] = (uint8_t)(0x40 + i);
+	return cfg;
+}
+
+static struct tcp_tbl *
+tbl_new(const struct tcp_config *cfg)
+{
+	struct tcp_tbl *t = tcp_tbl_create(cfg);
+
+	if (t == NULL) {
+		perror("tcp_tbl_create");
+		exit(1);
+	}
+	CHECK_EQ(tcp_tbl_listen(t, 443), 0);
+	CHECK_EQ(tcp_tbl_listen(t, 443), -EEXIST);
+	return t;
+}
+
+static struct tcp_tuple
+tuple(uint16_t rport)
+{
+	return (struct tcp_tuple){ .laddr = LADDR, .raddr = RADDR, .lport = 443, .rport = rport };
+}
+
+static int
+send_seg(struct tcp_tbl *t, uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags,
+	 uint16_t wnd, const void *data, uint32_t len, const uint8_t *opts, uint8_t opt_len)
+{
+	struct tcp_seg s = {
+		.tuple = tuple(rport), .seq = seq, .ack = ack, .flags = flags,
+		.window = wnd, .opts = opts, .opt_len = opt_len,
+		.payload = data, .len = len,
+	};
+
+	return tcp_tbl_input(t, &s, now);
+}
+
+/* The peer sends @len bytes of @data (or just an ACK) with its state. */
+static int
+peer_send(struct tcp_tbl *t, struct peer *p, uint8_t flags, const void *data, uint32_t len)
+{
+	int rc = send_seg(t, p->port, p->seq, p->ack, (uint8_t)(flags | TCP_FLAG_ACK), p->wnd,
+			  data, len, NULL, 0);
+
+	p->seq += len + !!(flags & TCP_FLAG_FIN);
+	return rc;
+}
+
+static struct tcp_conn *
+lookup(struct tcp_tbl *t, uint16_t rport)
+{
+	struct tcp_tuple tu = tuple(rport);
+
+	return tcp_tbl_lookup(t, &tu);
+}
+
+static unsigned
+nout(const struct tcp_tbl *t)
+{
+	unsigned n;
+
+	tcp_tbl_output(t, &n);
+	return n;
+}
+
+static const struct tcp_seg_out *
+out(const struct tcp_tbl *t, unsigned i)
+{
+	unsigned n;
+	const struct tcp_seg_out *o = tcp_tbl_output(t, &n);
+
+	return i < n ? &o[i] : NULL;
+}
+
+static void
+seg_data(const struct tcp_seg_out *o, uint8_t *dst)
+{
+	memcpy(dst, o->data[0], o->data_len[0]);
+	if (o->data_len[1])
+		memcpy(dst + o->data_len[0], o->data[1], o->data_len[1]);
+}
+
+static const uint8_t syn_opts[] = { 2, 4, 0x05, 0x78, 1, 3, 3, 7 };    /* MSS 1400, WS 7 */
+
+/* 3-way handshake from @port with peer ISN @irs; leaves the output empty. */
+static void
+handshake(struct tcp_tbl *t, struct peer *p, uint16_t port, uint32_t irs)
+{
+	const struct tcp_seg_out *o;
+
+	memset(p, 0, sizeof(*p));
+	p->port = port;
+	p->irs = irs;
+	p->wnd = 1000;          /* x 2^7 = 128000 */
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(send_seg(t, port, irs, 0, TCP_FLAG_SYN, 65535, NULL, 0, syn_opts,
+			  sizeof(syn_opts)), 0);
+	o = out(t, 0);
+	CHECK(o != NULL && o->flags == (TCP_FLAG_SYN | TCP_FLAG_ACK));
+	if (o == NULL)
+		exit(1);
+	p->seq = irs + 1;
+	p->ack = o->seq + 1;
+	tcp_tbl_output_clear(t);
+	now += 10 * MS;
+	CHECK_EQ(peer_send(t, p, 0, NULL, 0), 0);
+	CHECK_EQ(nout(t), 0);
+	p->c = lookup(t, port);
+	CHECK(p->c != NULL && p->c->state == TCP_ESTABLISHED);
+}
+
+static void
+drain_events(struct tcp_tbl *t)
+{
+	struct tcp_event ev[32];
+
+	while (tcp_tbl_event_burst(t, ev, 32) > 0)
+		;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_siphash(void)
+{
+	uint8_t key[16], msg[64];
+
+	for (unsigned i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (unsigned i = 0; i < 64; i++)
+		msg[i] = (uint8_t)i;
+	/* The paper's appendix A: key 00..0f, message 00..0e. */
+	CHECK(tcp_siphash24(key, msg, 15) == 0xa129ca6149be45e5ull);
+	/* The reference implementation's vectors (message 00..len-1). */
+	CHECK(tcp_siphash24(key, msg, 0) == 0x726fdb47dd0e0e31ull);
+	CHECK(tcp_siphash24(key, msg, 1) == 0x74f839c593dc67fdull);
+	CHECK(tcp_siphash24(key, msg, 8) == 0x93f5f5799a932462ull);
+	/* Every length 0..63 differs from its neighbours (tail handling). */
+	for (unsigned i = 1; i < 64; i++)
+		CHECK(tcp_siphash24(key, msg, i) != tcp_siphash24(key, msg, i - 1));
+}
+
+static void
+test_handshake(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t = tbl_new(&cfg);
+	const struct tcp_seg_out *o;
+	struct tcp_tuple tu = tuple(40000);
+	struct tcp_event ev[4];
+	struct tcp_conn *c;
+	uint32_t iss;
+
+	now = T0;
+	CHECK_EQ(send_seg(t, 40000, 1000, 0, TCP_FLAG_SYN, 65535, NULL, 0, syn_opts,
+			  sizeof(syn_opts)), 0);
+	CHECK_EQ(nout(t), 1);
+	o = out(t, 0);
+	CHECK_EQ(o->flags, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	CHECK_EQ(o->ack, 1001);
+	CHECK_EQ(o->window, 65535);     /* a SYN's window is never scaled */
+	CHECK_EQ(o->opt_len, 8);
+	/* MSS 1000, NOP, window scale 1 (a 64 KiB ring needs one shift). */
+	CHECK_MEM(o->opts, ((uint8_t[]){ 2, 4, 0x03, 0xe8, 1, 3, 3, 1 }), 8);
+	iss = o->seq;
+	/* RFC 6528: M (4 µs clock) + SipHash of the 4-tuple. */
+	CHECK_EQ(iss, (uint32_t)(T0 / 4) + (uint32_t)tcp_tuple_hash(cfg.secret, &tu, NULL, 0));
+	CHECK(tcp_isn(t, &tu, T0 + 400) == iss + 100);
+	tu.rport++;
+	CHECK(tcp_isn(t, &tu, T0) != iss);
+	c = lookup(t, 40000);
+	CHECK(c != NULL && c->state == TCP_SYN_RCVD);
+	CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_SYN_RCVD], 1);
+	CHECK_EQ(tcp_tbl_event_burst(t, ev, 4), 0);  /* not yet the app's */
+	tcp_tbl_output_clear(t);
+
+	/* A retransmitted SYN gets the same SYN-ACK. */
+	CHECK_EQ(send_seg(t, 40000, 1000, 0, TCP_FLAG_SYN, 65535, NULL, 0, syn_opts,
+			  sizeof(syn_opts)), 0);
+	CHECK(nout(t) == 1 && out(t, 0)->seq == iss && out(t, 0)->flags == (TCP_FLAG_SYN | TCP_FLAG_ACK));
+	tcp_tbl_output_clear(t);
+
+	/* A bad ACK in SYN_RCVD: <SEQ=SEG.ACK><CTL=RST>, still half-open. */
+	CHECK_EQ(send_seg(t, 40000, 1001, iss + 5, TCP_FLAG_ACK, 100, NULL, 0, NULL, 0),
+		 TCP_DROP_BAD_ACK + 1);
+	CHECK(nout(t) == 1 && out(t, 0)->flags == TCP_FLAG_RST && out(t, 0)->seq == iss + 5);
+	CHECK_EQ(c->state, TCP_SYN_RCVD);
+	tcp_tbl_output_clear(t);
+
+	now += 20 * MS;
+	CHECK_EQ(send_seg(t, 40000, 1001, iss + 1, TCP_FLAG_ACK, 1000, NULL, 0, NULL, 0), 0);
+	CHECK_EQ(c->state, TCP_ESTABLISHED);
+	CHECK_EQ(c->snd_wscale, 7);
+	CHECK_EQ(c->snd_wnd, 128000);
+	CHECK_EQ(c->mss, 1000);
+	/* The SYN-ACK's RTT (20 ms) is the first sample; RTO floors at 200 ms. */
+	CHECK_EQ(c->srtt_us, 20000);
+	CHECK_EQ(c->rto_us, 200000);
+	CHECK_EQ(tcp_tbl_event_burst(t, ev, 4), 1);
+	CHECK(ev[0].events == TCP_EV_ACCEPT && tcp_tbl_conn_get(t, ev[0].handle) == c);
+	CHECK_EQ(tcp_tbl_stats(t)->accepted, 1);
+	CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_SYN_RCVD], 0);
+	CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_ESTABLISHED], 1);
+
+	/* No listener: RST,ACK with ACK = SEQ + 1. */
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(send_seg(t, 40001, 7, 0, TCP_FLAG_SYN, 100, NULL, 0, NULL, 0), 0);
+	{
+		struct tcp_seg s = { .tuple = tuple(40001), .seq = 7, .flags = TCP_FLAG_SYN };
+
+		s.tuple.lport = 80;
+		CHECK_EQ(tcp_tbl_input(t, &s, now), TCP_DROP_NO_LISTENER + 1);
+		o = out(t, 1);
+		CHECK(o != NULL && o->flags == (TCP_FLAG_RST | TCP_FLAG_ACK) && o->ack == 8 && o->seq == 0);
+	}
+	/* A SYN without options: MSS 536, no window scale in the SYN-ACK. */
+	o = out(t, 0);
+	CHECK(o->opt_len == 4);
+	c = lookup(t, 40001);
+	CHECK(c != NULL && c->mss == TCP_MSS_DEFAULT && !(c->flags & TCP_CF_WSCALE));
+	/* Malformed options are counted and ignored. */
+	CHECK_EQ(send_seg(t, 40002, 7, 0, TCP_FLAG_SYN, 100, NULL, 0,
+			  (const uint8_t[]){ 2, 0, 1, 1 }, 4), 0);
+	CHECK_EQ(tcp_tbl_stats(t)->drops[TCP_DROP_BAD_OPTIONS], 1);
+	tcp_tbl_free(t);
+}
+
+static void
+test_data(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t = tbl_new(&cfg);
+	struct peer p;
+	uint8_t buf[8192], got[8192];
+	uint64_t rnd = 7;
+	struct tcp_event ev[4];
+	const struct tcp_seg_out *o;
+
+	now = T0;
+	handshake(t, &p, 40000, 5000);
+	drain_events(t);
+	check_fill(&rnd, buf, sizeof(buf));
+
+	/* One small segment: the ACK is delayed (40 ms). */
+	CHECK_EQ(peer_send(t, &p, TCP_FLAG_PSH, buf, 500), 0);
+	CHECK_EQ(nout(t), 0);
+	CHECK_EQ(tcp_conn_readable(p.c), 500);
+	CHECK(tcp_tbl_event_burst(t, ev, 4) == 1 && ev[0].events == TCP_EV_READABLE);
+	CHECK_EQ(tcp_conn_read(t, p.c, got, sizeof(got)), 500);
+	CHECK_MEM(got, buf, 500);
+	now += 39 * MS;
+	tcp_tbl_tick(t, now);
+	CHECK_EQ(nout(t), 0);
+	now += 2 * MS;
+	tcp_tbl_tick(t, now);
+	CHECK(nout(t) == 1 && out(t, 0)->flags == TCP_FLAG_ACK && out(t, 0)->ack == p.seq);
+	CHECK_EQ(tcp_tbl_stats(t)->delayed_acks, 1);
+	tcp_tbl_output_clear(t);
+
+	/* Every second full-sized segment is ACKed at once. */
+	CHECK_EQ(peer_send(t, &p, 0, buf + 500, 1000), 0);
+	CHECK_EQ(nout(t), 0);
+	CHECK_EQ(peer_send(t, &p, 0, buf + 1500, 1000), 0);
+	CHECK(nout(t) == 1 && out(t, 0)->ack == p.seq);
+	CHECK_EQ(out(t, 0)->window, (65536 - 2000) >> 1);
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(tcp_conn_read(t, p.c, got, sizeof(got)), 2000);
+	CHECK_MEM(got, buf + 500, 2000);
+
+	/* Quick ACK: what is pending goes now, and the next data is ACKed at once. */
+	CHECK_EQ(peer_send(t, &p, 0, buf, 10), 0);
+	CHECK_EQ(nout(t), 0);
+	tcp_conn_quickack(t, p.c);
+	CHECK(nout(t) == 1 && out(t, 0)->ack == p.seq);
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(peer_send(t, &p, 0, buf, 10), 0);
+	CHECK(nout(t) == 1 && out(t, 0)->ack == p.seq);
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(tcp_conn_read(t, p.c, got, sizeof(got)), 20);
+
+	/* Server to peer: 2500 bytes in MSS-sized segments, ACK piggybacked. */
+	CHECK_EQ(tcp_conn_write(t, p.c, buf, 2500), 2500);
+	CHECK_EQ(nout(t), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		o = out(t, i);
+		CHECK_EQ(o->seq, p.ack + 1000 * i);
+		CHECK_EQ(o->len, i < 2 ? 1000 : 500);
+		CHECK(o->flags & TCP_FLAG_ACK);
+		CHECK_EQ(o->ack, p.seq);
+		seg_data(o, got + 1000 * i);
+	}
+	CHECK_MEM(got, buf, 2500);
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(tcp_conn_writable(t, p.c), 65536 - 2500);
+	now += 30 * MS;
+	p.ack += 2500;
+	CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+	CHECK_EQ(p.c->snd_una, p.ack);
+	CHECK_EQ(p.c->rto_at, 0);       /* nothing outstanding: timer off */
+	CHECK_EQ(tcp_conn_writable(t, p.c), 65536);
+	CHECK(tcp_tbl_event_burst(t, ev, 4) == 1 && (ev[0].events & TCP_EV_WRITABLE));
+	/* The send ring is bounded. */
+	CHECK_EQ(tcp_conn_write(t, p.c, buf, 8192), 8192);
+	tcp_tbl_output_clear(t);
+	tcp_tbl_free(t);
+}
+
+static void
+test_retransmit(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t = tbl_new(&cfg);
+	struct peer p;
+	uint8_t buf[4000], got[4000];
+	uint64_t rnd = 9;
+	uint64_t sent_at;
+	uint32_t srtt;
+	struct peer p2;
+
+	now = T0;
+	handshake(t, &p, 40000, 77);
+	check_fill(&rnd, buf, sizeof(buf));
+	CHECK_EQ(p.c->rto_us, 200000);
+
+	CHECK_EQ(tcp_conn_write(t, p.c, buf, 1000), 1000);
+	CHECK_EQ(nout(t), 1);
+	tcp_tbl_output_clear(t);
+	sent_at = now;
+	/* RTO 200 ms, then 400, 800, 1600: the same bytes each time. */
+	for (unsigned k = 0; k < 4; k++) {
+		uint64_t rto = 200 * MS << k;
+
+		now = sent_at + rto - 2 * MS;
+		tcp_tbl_tick(t, now);
+		CHECK_EQ(nout(t), 0);
+		now = sent_at + rto + 1 * MS;
+		tcp_tbl_tick(t, now);
+		CHECK_EQ(nout(t), 1);
+		if (nout(t) == 1) {
+			CHECK_EQ(out(t, 0)->seq, p.ack);
+			CHECK_EQ(out(t, 0)->len, 1000);
+			seg_data(out(t, 0), got);
+			CHECK_MEM(got, buf, 1000);
+		}
+		CHECK_EQ(p.c->rto_us, 400000u << k);
+		tcp_tbl_output_clear(t);
+		sent_at = now;
+	}
+	CHECK_EQ(tcp_tbl_stats(t)->rto_expired, 4);
+	CHECK_EQ(p.c->cwnd, 1000);
+	/* Karn: the ACK of a retransmitted segment gives no RTT sample. */
+	srtt = p.c->srtt_us;
+	now += 5 * MS;
+	p.ack += 1000;
+	CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+	CHECK_EQ(p.c->srtt_us, srtt);
+	CHECK_EQ(p.c->rto_us, 3200000);     /* the backed-off RTO is kept */
+	CHECK_EQ(p.c->retries, 0);
+	/* A fresh segment is timed: 50 ms. */
+	CHECK_EQ(tcp_conn_write(t, p.c, buf, 100), 100);
+	tcp_tbl_output_clear(t);
+	now += 50 * MS;
+	p.ack += 100;
+	CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+	/* SRTT = 7/8 * 10 ms + 1/8 * 50 ms = 15 ms; RTTVAR = 3/4 * 5 + 1/4 * 40 = 13.75 ms. */
+	CHECK_EQ(p.c->srtt_us, 15000);
+	CHECK_EQ(p.c->rttvar_us, 13750);
+	CHECK_EQ(p.c->rto_us, 200000);
+
+	/* Fast retransmit on the third duplicate ACK (a fresh connection: IW10). */
+	{
+		struct peer p0 = p;
+
+		handshake(t, &p, 40001, 99);
+		p2 = p0;
+	}
+	CHECK_EQ(tcp_conn_write(t, p.c, buf, 4000), 4000);
+	CHECK_EQ(nout(t), 4);
+	tcp_tbl_output_clear(t);
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+		CHECK_EQ(nout(t), 0);
+	}
+	CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+	CHECK_EQ(nout(t), 1);
+	if (nout(t) == 1) {
+		CHECK_EQ(out(t, 0)->seq, p.ack);
+		CHECK_EQ(out(t, 0)->len, 1000);
+		seg_data(out(t, 0), got);
+		CHECK_MEM(got, buf, 1000);
+	}
+	CHECK_EQ(tcp_tbl_stats(t)->fast_retransmits, 1);
+	CHECK_EQ(p.c->ssthresh, 2000);
+	tcp_tbl_output_clear(t);
+	p.ack += 4000;
+	CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+	CHECK_EQ(p.c->cwnd, 2000);          /* recovery over: cwnd = ssthresh */
+
+	/* Retries exhausted: RST and a CLOSED|RESET event. */
+	tcp_conn_abort(t, p.c);
+	p = p2;
+	drain_events(t);
+	CHECK_EQ(tcp_conn_write(t, p.c, buf, 10), 10);
+	tcp_tbl_output_clear(t);
+	for (unsigned k = 0; k < 20 && lookup(t, 40000) != NULL; k++) {
+		now += 61 * 1000 * MS;
+		tcp_tbl_tick(t, now);
+		tcp_tbl_output_clear(t);
+	}
+	CHECK(lookup(t, 40000) == NULL);
+	CHECK_EQ(tcp_tbl_stats(t)->timeouts, 1);
+	{
+		struct tcp_event ev[4];
+
+		CHECK(tcp_tbl_event_burst(t, ev, 4) == 1 &&
+		      ev[0].events == (TCP_EV_CLOSED | TCP_EV_RESET));
+		CHECK(tcp_tbl_conn_get(t, ev[0].handle) == NULL);
+	}
+	tcp_tbl_free(t);
+}
+
+static void
+test_ooo(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t = tbl_new(&cfg);
+	struct peer p;
+	uint8_t buf[12000], got[12000];
+	uint64_t rnd = 11;
+	uint32_t base;
+
+	now = T0;
+	handshake(t, &p, 40000, 0xfffff000u);
+	check_fill(&rnd, buf, sizeof(buf));
+	base = p.seq;
+
+	/* B before A: B is held, a duplicate ACK goes out at once. */
+	CHECK_EQ(send_seg(t, p.port, base + 1000, p.ack, TCP_FLAG_ACK, p.wnd, buf + 1000, 1000, NULL, 0), 0);
+	CHECK(nout(t) == 1 && out(t, 0)->ack == base);
+	CHECK_EQ(tcp_conn_readable(p.c), 0);
+	CHECK_EQ(p.c->n_ooo, 1);
+	tcp_tbl_output_clear(t);
+	/* A fills the gap: ACK at once, A||B readable. */
+	CHECK_EQ(send_seg(t, p.port, base, p.ack, TCP_FLAG_ACK, p.wnd, buf, 1000, NULL, 0), 0);
+	CHECK(nout(t) == 1 && out(t, 0)->ack == base + 2000);
+	CHECK_EQ(p.c->n_ooo, 0);
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(tcp_conn_read(t, p.c, got, sizeof(got)), 2000);
+	CHECK_MEM(got, buf, 2000);
+
+	/* A duplicate of A: ACKed and dropped. */
+	CHECK_EQ(send_seg(t, p.port, base, p.ack, TCP_FLAG_ACK, p.wnd, buf, 1000, NULL, 0),
+		 TCP_DROP_DUPLICATE + 1);
+	CHECK(nout(t) == 1 && out(t, 0)->ack == base + 2000);
+	tcp_tbl_output_clear(t);
+	/* Partly old: only the new part is taken. */
+	CHECK_EQ(send_seg(t, p.port, base + 1500, p.ack, TCP_FLAG_ACK, p.wnd, buf + 1500, 1000, NULL, 0), 0);
+	CHECK_EQ(tcp_conn_read(t, p.c, got, sizeof(got)), 500);
+	CHECK_MEM(got, buf + 2000, 500);
+	tcp_tbl_output_clear(t);
+	base += 2500;
+
+	/* Overlapping and out of order ranges merge; the 5th separate range is dropped. */
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_EQ(send_seg(t, p.port, base + 1000 + 2000 * i, p.ack, TCP_FLAG_ACK, p.wnd,
+				  buf + 1000 + 2000 * i, 500, NULL, 0), 0);
+	CHECK_EQ(p.c->n_ooo, 4);
+	CHECK_EQ(send_seg(t, p.port, base + 9000, p.ack, TCP_FLAG_ACK, p.wnd, buf + 9000, 500, NULL, 0),
+		 TCP_DROP_OOO_FULL + 1);
+	/* Fill range ends so pairs merge: [1000,1500)+[1500,3000)+[3000,3500) */
+	CHECK_EQ(send_seg(t, p.port, base + 1400, p.ack, TCP_FLAG_ACK, p.wnd, buf + 1400, 1700, NULL, 0), 0);
+	CHECK_EQ(p.c->n_ooo, 3);
+	tcp_tbl_output_clear(t);
+	/* Every remaining gap, in reverse order. */
+	CHECK_EQ(send_seg(t, p.port, base + 5500, p.ack, TCP_FLAG_ACK, p.wnd, buf + 5500, 2000, NULL, 0), 0);
+	CHECK_EQ(send_seg(t, p.port, base + 3500, p.ack, TCP_FLAG_ACK, p.wnd, buf + 3500, 1500, NULL, 0), 0);
+	CHECK_EQ(p.c->n_ooo, 1);
+	CHECK_EQ(tcp_conn_readable(p.c), 0);
+	CHECK_EQ(send_seg(t, p.port, base, p.ack, TCP_FLAG_ACK | TCP_FLAG_FIN, p.wnd, buf, 1000, NULL, 0), 0);
+	/* The FIN rode on the gap-filler at base+1000? No: it ends at base+1000,
+	 * which is not the end of the stream, so it is a FIN in the middle:
+	 * ignored because data follows. */
+	CHECK_EQ(tcp_conn_readable(p.c), 7500);
+	CHECK_EQ(tcp_conn_read(t, p.c, got, sizeof(got)), 7500);
+	CHECK_MEM(got, buf, 7500);
+	tcp_tbl_output_clear(t);
+	base += 7500;
+
+	/* A FIN ahead of a gap waits for the gap. */
+	CHECK_EQ(send_seg(t, p.port, base + 100, p.ack, TCP_FLAG_ACK | TCP_FLAG_FIN, p.wnd, buf + 100, 100, NULL, 0), 0);
+	CHECK_EQ(p.c->state, TCP_ESTABLISHED);
+	CHECK_EQ(send_seg(t, p.port, base, p.ack, TCP_FLAG_ACK, p.wnd, buf, 100, NULL, 0), 0);
+	CHECK_EQ(p.c->state, TCP_CLOSE_WAIT);
+	CHECK_EQ(p.c->rcv_nxt, base + 201);
+	CHECK_EQ(tcp_conn_read(t, p.c, got, sizeof(got)), 200);
+	CHECK_MEM(got, buf, 200);
+	/* Beyond the window: trimmed at the advertised edge. */
+	tcp_tbl_free(t);
+}
+
+static void
+test_zero_window(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t;
+	struct peer p;
+	uint8_t buf[4096], got[4096];
+	uint64_t rnd = 13;
+	uint64_t start;
+
+	cfg.rx_buf_size = 4096;
+	t = tbl_new(&cfg);
+	now = T0;
+	check_fill(&rnd, buf, sizeof(buf));
+	handshake(t, &p, 40000, 1);
+	CHECK_EQ(p.c->rcv_wscale, 0);
+
+	/* Our window closes as the ring fills ... */
+	for (unsigned i = 0; i < 4; i++) {
+		CHECK_EQ(peer_send(t, &p, 0, buf + 1024 * i, 1024), 0);
+		tcp_tbl_output_clear(t);
+	}
+	CHECK_EQ(tcp_conn_readable(p.c), 4096);
+	tcp_conn_quickack(t, p.c);
+	now += 50 * MS;
+	tcp_tbl_tick(t, now);
+	tcp_tbl_output_clear(t);
+	/* ... a probe byte is not taken, the ACK says window 0 ... */
+	CHECK_EQ(send_seg(t, p.port, p.seq, p.ack, TCP_FLAG_ACK, p.wnd, "x", 1, NULL, 0),
+		 TCP_DROP_OUT_OF_WINDOW + 1);
+	CHECK(nout(t) == 1 && out(t, 0)->window == 0 && out(t, 0)->ack == p.seq);
+	tcp_tbl_output_clear(t);
+	/* ... and reopens with a window update when the app reads. */
+	CHECK_EQ(tcp_conn_read(t, p.c, got, 900), 900);
+	CHECK_EQ(nout(t), 0);                           /* < 1 MSS: not yet */
+	CHECK_EQ(tcp_conn_read(t, p.c, got + 900, 1000), 1000);
+	CHECK(nout(t) == 1 && out(t, 0)->window == 1900);
+	CHECK_EQ(tcp_tbl_stats(t)->window_updates, 1);
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(tcp_conn_read(t, p.c, got + 1900, 4096), 2196);
+	CHECK_MEM(got, buf, 4096);
+	CHECK(nout(t) == 1 && out(t, 0)->window == 4096);
+	tcp_tbl_output_clear(t);
+
+	/* The peer's zero window: nothing is sent, probes back off. */
+	p.wnd = 0;
+	CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+	CHECK_EQ(p.c->snd_wnd, 0);
+	CHECK_EQ(tcp_conn_write(t, p.c, buf, 3000), 3000);
+	CHECK_EQ(nout(t), 0);
+	start = now;
+	now = start + 199 * MS;
+	tcp_tbl_tick(t, now);
+	CHECK_EQ(nout(t), 0);
+	now = start + 201 * MS;
+	tcp_tbl_tick(t, now);
+	CHECK(nout(t) == 1 && out(t, 0)->len == 1 && out(t, 0)->seq == p.ack);
+	CHECK_EQ(tcp_tbl_stats(t)->probes, 1);
+	tcp_tbl_output_clear(t);
+	/* The peer ACKs the probe without taking it, many times: no reset. */
+	for (unsigned k = 0; k < 12; k++) {
+		CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+		CHECK_EQ(nout(t), 0);
+		now += 61 * 1000 * MS;
+		tcp_tbl_tick(t, now);
+		CHECK(nout(t) == 1 && out(t, 0)->len == 1 && out(t, 0)->seq == p.ack);
+		tcp_tbl_output_clear(t);
+	}
+	CHECK_EQ(p.c->rto_us, 60000000);    /* capped at the maximum */
+	CHECK(lookup(t, 40000) == p.c);
+	CHECK_EQ(tcp_tbl_stats(t)->fast_retransmits, 0);
+	/* The window opens: the rest goes out. */
+	p.wnd = 4096;
+	CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+	CHECK_EQ(nout(t), 3);
+	CHECK_EQ(out(t, 0)->seq, p.ack);
+	{
+		uint32_t total = 0;
+
+		for (unsigned i = 0; i < nout(t); i++) {
+			seg_data(out(t, i), got + total);
+			total += out(t, i)->len;
+		}
+		CHECK_EQ(total, 3000);
+		CHECK_MEM(got, buf, 3000);
+	}
+	tcp_tbl_free(t);
+}
+
+/* --------------------------------------------------- RST/FIN per state */
+
+struct state_ctx {
+	struct tcp_tbl *t;
+	struct peer p;
+};
+
+/* Bring a new connection from port @port to @s. */
+static void
+reach_state(struct state_ctx *x, uint16_t port, enum tcp_state s)
+{
+	struct tcp_tbl *t = x->t;
+	struct peer *p = &x->p;
+
+	tcp_tbl_output_clear(t);
+	if (s == TCP_SYN_RCVD) {
+		memset(p, 0, sizeof(*p));
+		p->port = port;
+		p->seq = 1001;
+		p->wnd = 1000;
+		CHECK_EQ(send_seg(t, port, 1000, 0, TCP_FLAG_SYN, 65535, NULL, 0, syn_opts,
+				  sizeof(syn_opts)), 0);
+		p->ack = out(t, 0)->seq + 1;
+		p->c = lookup(t, port);
+		tcp_tbl_output_clear(t);
+		return;
+	}
+	handshake(t, p, port, 1000);
+	switch (s) {
+	case TCP_CLOSE_WAIT:
+	case TCP_LAST_ACK:
+		peer_send(t, p, TCP_FLAG_FIN, NULL, 0);
+		if (s == TCP_LAST_ACK)
+			CHECK_EQ(tcp_conn_close(t, p->c), 0);
+		break;
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+	case TCP_CLOSING:
+	case TCP_TIME_WAIT:
+		CHECK_EQ(tcp_conn_close(t, p->c), 0);
+		CHECK(nout(t) == 1 && (out(t, 0)->flags & TCP_FLAG_FIN));
+		if (s == TCP_FIN_WAIT_2 || s == TCP_TIME_WAIT) {
+			p->ack++;
+			peer_send(t, p, 0, NULL, 0);
+		}
+		if (s == TCP_CLOSING || s == TCP_TIME_WAIT)
+			peer_send(t, p, TCP_FLAG_FIN, NULL, 0);
+		break;
+	default:
+		break;
+	}
+	tcp_tbl_output_clear(t);
+	CHECK_MSG(p->c->state == s, "state %s, wanted %s", tcp_state_name(p->c->state),
+		  tcp_state_name(s));
+}
+
+static void
+test_states(void)
+{
+	static const struct {
+		enum tcp_state s;
+		enum tcp_state after_fin;   /* after the peer's (next or repeated) FIN */
+		bool fin_new;               /* the peer has not sent FIN yet */
+	} cases[] = {
+		{ TCP_SYN_RCVD, TCP_CLOSE_WAIT, true },
+		{ TCP_ESTABLISHED, TCP_CLOSE_WAIT, true },
+		{ TCP_CLOSE_WAIT, TCP_CLOSE_WAIT, false },
+		{ TCP_LAST_ACK, TCP_LAST_ACK, false },
+		{ TCP_FIN_WAIT_1, TCP_CLOSING, true },
+		{ TCP_FIN_WAIT_2, TCP_TIME_WAIT, true },
+		{ TCP_CLOSING, TCP_CLOSING, false },
+		{ TCP_TIME_WAIT, TCP_TIME_WAIT, false },
+	};
+	struct tcp_config cfg = cfg_small();
+	struct state_ctx x;
+	uint16_t port = 41000;
+
+	cfg.max_conns = 64;
+	cfg.max_half_open = 64;
+	cfg.max_time_wait = 64;
+	x.t = tbl_new(&cfg);
+	now = T0;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum tcp_state s = cases[i].s;
+		struct tcp_tbl *t = x.t;
+		struct peer *p = &x.p;
+		uint64_t chacks;
+		uint32_t rcv_nxt;
+
+		/* (a) RST at exactly RCV.NXT: the connection is gone. */
+		reach_state(&x, port++, s);
+		CHECK_EQ(send_seg(t, p->port, p->seq, 0, TCP_FLAG_RST, 0, NULL, 0, NULL, 0), 0);
+		CHECK_MSG(lookup(t, p->port) == NULL, "exact RST in %s", tcp_state_name(s));
+		CHECK_EQ(nout(t), 0);
+
+		/* (b) RST in the window but not exact: challenge ACK (RFC 5961 3.2). */
+		reach_state(&x, port++, s);
+		chacks = tcp_tbl_stats(t)->challenge_acks;
+		rcv_nxt = p->c->rcv_nxt;
+		CHECK_EQ(send_seg(t, p->port, p->seq + 100, 0, TCP_FLAG_RST, 0, NULL, 0, NULL, 0),
+			 TCP_DROP_RST_CHALLENGED + 1);
+		CHECK_MSG(p->c->state == s, "challenged RST in %s", tcp_state_name(s));
+		CHECK_MSG(nout(t) == 1 && out(t, 0)->flags == TCP_FLAG_ACK && out(t, 0)->ack == rcv_nxt,
+			  "challenge ACK in %s", tcp_state_name(s));
+		CHECK_EQ(tcp_tbl_stats(t)->challenge_acks, chacks + 1);
+		tcp_tbl_output_clear(t);
+		/* ... then the exact one from the real peer works. */
+		CHECK_EQ(send_seg(t, p->port, rcv_nxt, 0, TCP_FLAG_RST, 0, NULL, 0, NULL, 0), 0);
+		CHECK(lookup(t, p->port) == NULL);
+
+		/* (c) RST outside the window: silently dropped. */
+		reach_state(&x, port++, s);
+		CHECK_EQ(send_seg(t, p->port, p->seq + 0x40000000u, 0, TCP_FLAG_RST, 0, NULL, 0, NULL, 0),
+			 TCP_DROP_RST_INVALID + 1);
+		CHECK(p->c->state == s && nout(t) == 0);
+		/* SYN on the connection: challenge ACK, never a reset (RFC 5961 4.2). */
+		if (s != TCP_SYN_RCVD && s != TCP_TIME_WAIT) {
+			CHECK_EQ(send_seg(t, p->port, p->c->rcv_nxt + 10, 0, TCP_FLAG_SYN, 100, NULL, 0, NULL, 0),
+				 TCP_DROP_SYN_CHALLENGED + 1);
+			CHECK_MSG(p->c->state == s && nout(t) == 1 && out(t, 0)->flags == TCP_FLAG_ACK,
+				  "SYN in %s", tcp_state_name(s));
+			tcp_tbl_output_clear(t);
+		}
+
+		/* (d) FIN: the next state, ACKed at once. */
+		reach_state(&x, port++, s);
+		if (!cases[i].fin_new)
+			p->seq--;       /* the peer repeats its FIN */
+		CHECK_EQ(peer_send(t, p, TCP_FLAG_FIN, NULL, 0), cases[i].fin_new ? 0 : TCP_DROP_DUPLICATE + 1);
+		CHECK_MSG(p->c->state == cases[i].after_fin, "FIN in %s gives %s", tcp_state_name(s),
+			  tcp_state_name(p->c->state));
+		CHECK_MSG(nout(t) == 1 && (out(t, 0)->flags & TCP_FLAG_ACK) && out(t, 0)->ack == p->seq,
+			  "FIN in %s is ACKed", tcp_state_name(s));
+		tcp_tbl_output_clear(t);
+	}
+	drain_events(x.t);
+
+	/* Passive close: CLOSE_WAIT -> LAST_ACK -> gone, with CLOSED (not RESET). */
+	{
+		struct tcp_tbl *t = x.t;
+		struct peer *p = &x.p;
+		struct tcp_event ev[4];
+		uint64_t h;
+
+		reach_state(&x, port++, TCP_CLOSE_WAIT);
+		h = tcp_conn_handle(p->c);
+		CHECK_EQ(tcp_conn_write(t, p->c, (const uint8_t *)"bye", 3), 3);
+		CHECK_EQ(tcp_conn_close(t, p->c), 0);
+		CHECK_EQ(tcp_conn_close(t, p->c), -ENOTCONN);
+		CHECK_EQ(tcp_conn_write(t, p->c, (const uint8_t *)"x", 1), -EPIPE);
+		CHECK(nout(t) == 2 && out(t, 0)->flags == (TCP_FLAG_ACK | TCP_FLAG_PSH) &&
+		      out(t, 0)->len == 3 && out(t, 1)->flags == (TCP_FLAG_ACK | TCP_FLAG_FIN) &&
+		      out(t, 1)->seq == p->ack + 3);
+		tcp_tbl_output_clear(t);
+		drain_events(t);
+		p->ack += 4;
+		peer_send(t, p, 0, NULL, 0);
+		CHECK(lookup(t, p->port) == NULL);
+		CHECK(tcp_tbl_event_burst(t, ev, 4) == 1 && ev[0].handle == h &&
+		      (ev[0].events & (TCP_EV_CLOSED | TCP_EV_RESET)) == TCP_EV_CLOSED);
+
+		/* Active close, lost FIN: retransmitted by the RTO. */
+		reach_state(&x, port++, TCP_FIN_WAIT_1);
+		now += 201 * MS;
+		tcp_tbl_tick(t, now);
+		{
+			/* Earlier connections of this table retransmit too. */
+			const struct tcp_seg_out *f = NULL;
+
+			for (unsigned k = 0; k < nout(t); k++)
+				if (out(t, k)->tuple.rport == p->port)
+					f = out(t, k);
+			CHECK(f != NULL && f->flags == (TCP_FLAG_ACK | TCP_FLAG_FIN) && f->seq == p->ack);
+		}
+		tcp_tbl_output_clear(t);
+
+		/* TIME_WAIT and FIN_WAIT_2 end by themselves. */
+		reach_state(&x, port++, TCP_TIME_WAIT);
+		reach_state(&x, port++, TCP_FIN_WAIT_2);
+		now += cfg.fin_wait2_us + 10 * MS;
+		tcp_tbl_tick(t, now);
+		CHECK(lookup(t, port - 1) == NULL);
+		CHECK(lookup(t, port - 2) == NULL);
+		CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_TIME_WAIT], 0);
+		CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_FIN_WAIT_2], 0);
+
+		/* An ACK for no connection: <SEQ=SEG.ACK><CTL=RST> (cookie check fails). */
+		tcp_tbl_output_clear(t);
+		CHECK_EQ(send_seg(t, 9, 5, 12345, TCP_FLAG_ACK, 100, NULL, 0, NULL, 0),
+			 TCP_DROP_COOKIE_FAILED + 1);
+		CHECK(nout(t) == 1 && out(t, 0)->flags == TCP_FLAG_RST && out(t, 0)->seq == 12345);
+		/* A RST for no connection: nothing. */
+		tcp_tbl_output_clear(t);
+		CHECK_EQ(send_seg(t, 9, 5, 0, TCP_FLAG_RST, 0, NULL, 0, NULL, 0), TCP_DROP_RST_INVALID + 1);
+		CHECK_EQ(nout(t), 0);
+		/* Abort: RST <SEQ=SND.NXT>, CLOSED|RESET. */
+		reach_state(&x, port++, TCP_ESTABLISHED);
+		drain_events(t);
+		tcp_conn_abort(t, p->c);
+		CHECK(nout(t) == 1 && out(t, 0)->flags == TCP_FLAG_RST && out(t, 0)->seq == p->ack);
+		CHECK(tcp_tbl_event_burst(t, ev, 4) == 1 && ev[0].events == (TCP_EV_CLOSED | TCP_EV_RESET));
+	}
+	tcp_tbl_free(x.t);
+}
+
+static void
+test_challenge_limit(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t;
+	struct peer p;
+
+	cfg.challenge_ack_limit = 3;
+	t = tbl_new(&cfg);
+	now = T0;
+	handshake(t, &p, 40000, 1);
+	for (unsigned i = 0; i < 5; i++)
+		send_seg(t, p.port, p.seq + 1 + i, 0, TCP_FLAG_RST, 0, NULL, 0, NULL, 0);
+	CHECK_EQ(nout(t), 3);
+	CHECK_EQ(tcp_tbl_stats(t)->drops[TCP_DROP_CHALLENGE_LIMIT], 2);
+	CHECK_EQ(p.c->state, TCP_ESTABLISHED);
+	tcp_tbl_free(t);
+}
+
+static void
+test_cookies(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t;
+	const struct tcp_seg_out *o;
+	struct tcp_conn *c;
+	struct tcp_event ev[8];
+	uint32_t cookie;
+
+	cfg.mss = 1460;
+	t = tbl_new(&cfg);
+	now = T0;
+	for (uint16_t i = 0; i < 4; i++)
+		CHECK_EQ(send_seg(t, 50000 + i, 100, 0, TCP_FLAG_SYN, 1000, NULL, 0, syn_opts,
+				  sizeof(syn_opts)), 0);
+	CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_SYN_RCVD], 4);
+	tcp_tbl_output_clear(t);
+
+	/* The half-open limit is reached: a stateless SYN-ACK. */
+	CHECK_EQ(send_seg(t, 50100, 7777, 0, TCP_FLAG_SYN, 1000, NULL, 0, syn_opts, sizeof(syn_opts)), 0);
+	CHECK_EQ(nout(t), 1);
+	o = out(t, 0);
+	CHECK_EQ(o->flags, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	CHECK_EQ(o->ack, 7778);
+	CHECK_EQ(o->opt_len, 4);        /* MSS only: no window scale */
+	cookie = o->seq;
+	CHECK(lookup(t, 50100) == NULL);
+	CHECK_EQ(tcp_tbl_stats(t)->cookies_sent, 1);
+	CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_SYN_RCVD], 4);
+	tcp_tbl_output_clear(t);
+
+	/* Forged: a wrong cookie, a wrong client ISN, another port. */
+	CHECK_EQ(send_seg(t, 50100, 7778, cookie + 2, TCP_FLAG_ACK, 1000, NULL, 0, NULL, 0),
+		 TCP_DROP_COOKIE_FAILED + 1);
+	CHECK(nout(t) == 1 && out(t, 0)->flags == TCP_FLAG_RST && out(t, 0)->seq == cookie + 2);
+	CHECK_EQ(send_seg(t, 50100, 7779, cookie + 1, TCP_FLAG_ACK, 1000, NULL, 0, NULL, 0),
+		 TCP_DROP_COOKIE_FAILED + 1);
+	CHECK_EQ(send_seg(t, 50101, 7778, cookie + 1, TCP_FLAG_ACK, 1000, NULL, 0, NULL, 0),
+		 TCP_DROP_COOKIE_FAILED + 1);
+	CHECK_EQ(tcp_tbl_stats(t)->cookies_failed, 3);
+	CHECK(lookup(t, 50100) == NULL);
+	tcp_tbl_output_clear(t);
+	drain_events(t);
+
+	/* The right ACK, with data, one period later: the connection exists. */
+	now += 1ull << 26;
+	CHECK_EQ(send_seg(t, 50100, 7778, cookie + 1, TCP_FLAG_ACK, 1000, "hello", 5, NULL, 0), 0);
+	c = lookup(t, 50100);
+	CHECK(c != NULL && c->state == TCP_ESTABLISHED);
+	if (c != NULL) {
+		uint8_t got[8];
+
+		CHECK_EQ(c->mss, 1400);
+		CHECK_EQ(c->snd_wnd, 1000);     /* unscaled */
+		CHECK_EQ(c->snd_nxt, cookie + 1);
+		CHECK_EQ(tcp_conn_read(t, c, got, sizeof(got)), 5);
+		CHECK_MEM(got, "hello", 5);
+		CHECK(tcp_tbl_event_burst(t, ev, 8) == 1 &&
+		      ev[0].events == (TCP_EV_ACCEPT | TCP_EV_READABLE));
+	}
+	CHECK_EQ(tcp_tbl_stats(t)->cookies_validated, 1);
+	tcp_tbl_output_clear(t);
+	/* Too old: three cookie periods after it was made. */
+	{
+		uint64_t saved = now;
+
+		now += 2ull << 26;
+		CHECK_EQ(send_seg(t, 50102, 7778, cookie + 1, TCP_FLAG_ACK, 1000, NULL, 0, NULL, 0),
+			 TCP_DROP_COOKIE_FAILED + 1);
+		(void)saved;
+		tcp_tbl_output_clear(t);
+	}
+	tcp_tbl_free(t);
+}
+
+static void
+test_syn_timeout(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t = tbl_new(&cfg);
+
+	now = T0;
+	for (uint16_t i = 0; i < 4; i++)
+		CHECK_EQ(send_seg(t, 50000 + i, 100, 0, TCP_FLAG_SYN, 1000, NULL, 0, syn_opts,
+				  sizeof(syn_opts)), 0);
+	tcp_tbl_output_clear(t);
+
+	/* Half-open connections time out (after SYN-ACK retries with backoff). */
+	{
+		unsigned synacks = 0;
+
+		for (unsigned k = 0; k < 200; k++) {
+			now += 100 * MS;
+			tcp_tbl_tick(t, now);
+			synacks += nout(t);
+			tcp_tbl_output_clear(t);
+		}
+		CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_SYN_RCVD], 0);
+		/* 1 s, 2 s, 4 s backoff: three retransmissions fit in 10 s. */
+		CHECK_EQ(synacks, 4 * 3);
+	}
+	/* The limit is free again: a stateful SYN. */
+	CHECK_EQ(send_seg(t, 50200, 1, 0, TCP_FLAG_SYN, 1000, NULL, 0, NULL, 0), 0);
+	CHECK(lookup(t, 50200) != NULL);
+	CHECK_EQ(tcp_tbl_stats(t)->cookies_sent, 0);
+	CHECK_EQ(tcp_tbl_stats(t)->timeouts, 4);
+	tcp_tbl_free(t);
+}
+
+static void
+test_wrap(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t = tbl_new(&cfg);
+	struct tcp_tuple tu = tuple(40000);
+	uint32_t h = (uint32_t)tcp_tuple_hash(cfg.secret, &tu, NULL, 0);
+	struct peer p;
+	uint8_t buf[6000], got[6000];
+	uint64_t rnd = 17;
+	unsigned n;
+
+	check_fill(&rnd, buf, sizeof(buf));
+	/* Pick the clock so that our ISN is 2^32 - 1500. */
+	now = (uint64_t)(uint32_t)(0xfffffa24u - h) * 4;
+	handshake(t, &p, 40000, 0xfffffc00u);       /* the peer's ISN near 2^32 too */
+	CHECK_EQ(p.c->iss, 0xfffffa24u);
+	CHECK_EQ(tcp_conn_write(t, p.c, buf, 6000), 6000);
+	n = nout(t);
+	CHECK_EQ(n, 6);
+	for (unsigned i = 0; i < n; i++)
+		seg_data(out(t, i), got + 1000 * i);
+	CHECK_MEM(got, buf, 6000);
+	CHECK_EQ(p.c->snd_nxt, 0xfffffa25u + 6000);
+	tcp_tbl_output_clear(t);
+	/* ACKs across the wrap. */
+	p.ack += 2000;
+	peer_send(t, &p, 0, NULL, 0);
+	CHECK_EQ(p.c->tx_len, 4000);
+	p.ack += 4000;
+	peer_send(t, &p, 0, NULL, 0);
+	CHECK_EQ(p.c->tx_len, 0);
+	CHECK_EQ(p.c->snd_una, 0xfffffa25u + 6000);
+
+	/* Receive across the wrap, out of order. */
+	CHECK_EQ(send_seg(t, p.port, p.seq + 1000, p.ack, TCP_FLAG_ACK, p.wnd, buf + 1000, 2000, NULL, 0), 0);
+	CHECK_EQ(send_seg(t, p.port, p.seq, p.ack, TCP_FLAG_ACK, p.wnd, buf, 1000, NULL, 0), 0);
+	CHECK_EQ(tcp_conn_read(t, p.c, got, sizeof(got)), 3000);
+	CHECK_MEM(got, buf, 3000);
+	CHECK_EQ(p.c->rcv_nxt, 0xfffffc01u + 3000);
+	/* An old segment from before the wrap is a duplicate. */
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(send_seg(t, p.port, 0xfffffc01u, p.ack, TCP_FLAG_ACK, p.wnd, buf, 100, NULL, 0),
+		 TCP_DROP_DUPLICATE + 1);
+	CHECK(nout(t) == 1 && out(t, 0)->ack == 0xfffffc01u + 3000);
+	tcp_tbl_free(t);
+}
+
+static void
+test_limits(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t;
+	struct state_ctx x;
+	struct tcp_conn *c;
+
+	cfg.max_conns = 4;
+	cfg.max_time_wait = 4;
+	t = tbl_new(&cfg);
+	x.t = t;
+	now = T0;
+	/* Four connections in TIME_WAIT fill the table ... */
+	for (uint16_t i = 0; i < 4; i++)
+		reach_state(&x, 42000 + i, TCP_TIME_WAIT);
+	CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_TIME_WAIT], 4);
+	/* ... a new SYN takes the oldest one. */
+	CHECK_EQ(send_seg(t, 42100, 1, 0, TCP_FLAG_SYN, 1000, NULL, 0, NULL, 0), 0);
+	CHECK(lookup(t, 42100) != NULL);
+	CHECK(lookup(t, 42000) == NULL);
+	CHECK(lookup(t, 42001) != NULL);
+	CHECK_EQ(tcp_tbl_stats(t)->time_wait_reused, 1);
+	CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_TIME_WAIT], 3);
+
+	/* A SYN above RCV.NXT on a TIME_WAIT 4-tuple reopens it. */
+	c = lookup(t, 42001);
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(send_seg(t, 42001, c->rcv_nxt + 100000, 0, TCP_FLAG_SYN, 1000, NULL, 0, NULL, 0), 0);
+	c = lookup(t, 42001);
+	CHECK(c != NULL && c->state == TCP_SYN_RCVD);
+	CHECK(nout(t) == 1 && out(t, 0)->flags == (TCP_FLAG_SYN | TCP_FLAG_ACK));
+	tcp_tbl_output_clear(t);
+
+	/* All live: a new SYN is refused with RST (fail closed). */
+	tcp_tbl_free(t);
+	t = tbl_new(&cfg);
+	x.t = t;
+	for (uint16_t i = 0; i < 4; i++)
+		reach_state(&x, 43000 + i, TCP_ESTABLISHED);
+	CHECK_EQ(send_seg(t, 43100, 1, 0, TCP_FLAG_SYN, 1000, NULL, 0, NULL, 0), TCP_DROP_TABLE_FULL + 1);
+	CHECK(nout(t) == 1 && out(t, 0)->flags == (TCP_FLAG_RST | TCP_FLAG_ACK) && out(t, 0)->ack == 2);
+	CHECK(lookup(t, 43100) == NULL);
+	tcp_tbl_free(t);
+
+	/* The TIME_WAIT cap: past it the oldest goes. */
+	cfg.max_conns = 8;
+	cfg.max_time_wait = 2;
+	t = tbl_new(&cfg);
+	x.t = t;
+	for (uint16_t i = 0; i < 3; i++)
+		reach_state(&x, 44000 + i, TCP_TIME_WAIT);
+	CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_TIME_WAIT], 2);
+	CHECK(lookup(t, 44000) == NULL);
+	tcp_tbl_free(t);
+
+	/* Idle timeout: RST and CLOSED|RESET. */
+	cfg.idle_timeout_us = 5 * 1000 * MS;
+	t = tbl_new(&cfg);
+	x.t = t;
+	reach_state(&x, 45000, TCP_ESTABLISHED);
+	drain_events(t);
+	now += 4 * 1000 * MS;
+	tcp_tbl_tick(t, now);
+	peer_send(t, &x.p, 0, "a", 1);          /* activity pushes it back */
+	now += 4 * 1000 * MS;
+	tcp_tbl_tick(t, now);
+	CHECK(lookup(t, 45000) != NULL);
+	tcp_tbl_output_clear(t);
+	now += 2 * 1000 * MS;
+	tcp_tbl_tick(t, now);
+	CHECK(lookup(t, 45000) == NULL);
+	CHECK(nout(t) == 1 && out(t, 0)->flags == TCP_FLAG_RST);
+	CHECK_EQ(tcp_tbl_stats(t)->timeouts, 1);
+	tcp_tbl_free(t);
+
+	/* Bad configurations. */
+	cfg.max_conns = 0;
+	errno = 0;
+	CHECK(tcp_tbl_create(&cfg) == NULL && errno == EINVAL);
+}
+
+static void
+wheel_count(struct tcp_timer *tm, void *arg)
+{
+	(void)tm;
+	(*(unsigned *)arg)++;
+}
+
+static void
+test_wheel(void)
+{
+	struct tcp_wheel w;
+	struct tcp_timer tm[3];
+	unsigned fired = 0;
+
+	memset(tm, 0, sizeof(tm));
+	CHECK_EQ(tcp_wheel_init(&w, 16, 1000, 0), 0);
+	tcp_wheel_insert(&w, &tm[0], 5000);
+	tcp_wheel_insert(&w, &tm[1], 5000 + 16 * 1000);     /* same slot, next revolution */
+	tcp_wheel_insert(&w, &tm[2], 7000);
+	tcp_wheel_cancel(&tm[2]);
+	CHECK(!tcp_timer_armed(&tm[2]));
+	CHECK_EQ(tcp_wheel_run(&w, 4999, wheel_count, &fired), 0);
+	CHECK_EQ(tcp_wheel_run(&w, 5000, wheel_count, &fired), 1);
+	CHECK(!tcp_timer_armed(&tm[0]) && tcp_timer_armed(&tm[1]));
+	CHECK_EQ(tcp_wheel_run(&w, 20000, wheel_count, &fired), 0);
+	/* A long sleep: one sweep finds it. */
+	CHECK_EQ(tcp_wheel_run(&w, 1000000, wheel_count, &fired), 1);
+	CHECK_EQ(fired, 2);
+	/* Inserting in the past fires at the next tick. */
+	tcp_wheel_insert(&w, &tm[2], 10);
+	CHECK_EQ(tcp_wheel_run(&w, 1001000, wheel_count, &fired), 1);
+	tcp_wheel_fini(&w);
+}
+
+int
+main(void)
+{
+	test_siphash();
+	test_wheel();
+	test_handshake();
+	test_data();
+	test_retransmit();
+	test_ooo();
+	test_zero_window();
+	test_states();
+	test_challenge_limit();
+	test_cookies();
+	test_syn_timeout();
+	test_wrap();
+	test_limits();
+	return check_result("test_tcp");
+}
