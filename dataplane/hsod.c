@@ -6,9 +6,10 @@
  * (one RX/TX queue pair per worker lcore, RSS across them), the workers'
  * poll loops, telemetry, and one line "hsod: ready" on stdout.
  *
- * What a worker does today: ARP, IPv4 validation and ICMP echo (net.c);
- * TCP segments are answered as a closed port answers them (RST) until the
- * TCP core and the TLS engine are wired in (issue: dataplane and hsod).
+ * Each worker (worker.c) runs ARP/IPv4/ICMP, the TCP core, the TLS engine
+ * and its application rings; the application (the built-in HTTP responder
+ * for now) talks to workers only through those rings, on the main lcore
+ * when there are several, in the worker's loop when there is one.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,27 +33,19 @@
 
 #include "config.h"
 #include "handshake.h"
+#include "app.h"
 #include "net.h"
+#include "worker.h"
 
-#define BURST 32
 #define RX_DESC 1024
 #define TX_DESC 1024
-#define MAX_WORKERS RTE_MAX_LCORE
-
-/* Per-worker state: one cache line apart, nothing shared on the fast path. */
-struct worker {
-	unsigned lcore;
-	uint16_t port, queue;
-	struct hsod_net net;
-	uint64_t rx_packets, tx_packets, tx_dropped;
-	uint64_t busy_cycles, idle_cycles;
-} __rte_cache_aligned;
 
 static atomic_bool force_quit;
-static struct worker workers[MAX_WORKERS];
+static struct hsod_worker *workers[RTE_MAX_LCORE];
 static unsigned n_workers;
 static struct rte_mempool *pool;
 static struct hsod_config conf;
+static struct hsod_app_http *app;
 
 static void
 on_signal(int sig)
@@ -70,83 +63,71 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Transmit what fits; free the rest (counted: a full TX ring is a drop). */
-static void
-send_burst(struct worker *w, struct rte_mbuf **tx, uint16_t n)
-{
-	uint16_t sent = n ? rte_eth_tx_burst(w->port, w->queue, tx, n) : 0;
-
-	w->tx_packets += sent;
-	if (unlikely(sent < n)) {
-		w->tx_dropped += n - sent;
-		rte_pktmbuf_free_bulk(tx + sent, n - sent);
-	}
-}
-
 static int
 worker_main(void *arg)
 {
-	struct worker *w = arg;
-	struct rte_mbuf *rx[BURST], *tx[BURST];
+	struct hsod_worker *w = arg;
+	bool with_app = rte_lcore_count() == 1;
 
 	while (!atomic_load_explicit(&force_quit, memory_order_relaxed)) {
-		uint64_t t0 = rte_rdtsc();
-		uint16_t n = rte_eth_rx_burst(w->port, w->queue, rx, BURST), ntx = 0;
-		uint64_t now = now_us();
-
-		if (n == 0) {
-			w->idle_cycles += rte_rdtsc() - t0;
-			continue;
-		}
-		w->rx_packets += n;
-		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = rx[i];
-
-			switch (hsod_net_input(&w->net, m, now)) {
-			case HSOD_NET_REPLY:
-				tx[ntx++] = m;
-				break;
-			case HSOD_NET_TCP:
-				/* No TCP yet: every port is closed (RFC 9293 3.10.7.1). */
-				if (hsod_net_tcp_reset(&w->net, m))
-					tx[ntx++] = m;
-				else
-					rte_pktmbuf_free(m);
-				break;
-			default:
-				rte_pktmbuf_free(m);
-				break;
-			}
-		}
-		send_burst(w, tx, ntx);
-		w->busy_cycles += rte_rdtsc() - t0;
+		hsod_worker_poll(w, now_us());
+		if (with_app)
+			hsod_app_http_poll(app);
 	}
 	return 0;
 }
 
-/* /hso/stats: totals, then the same per worker. */
+/* The counters of workers [from, to): summed into @p d. */
 static void
-stats_fill(struct rte_tel_data *d, const struct worker *ws, unsigned n)
+stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 {
-	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0;
-	uint64_t by_reason[HSOD_DROP_NUM] = { 0 };
+	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0, csum = 0;
+	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0;
+	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0;
+	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
 
-	for (unsigned i = 0; i < n; i++) {
-		rx += ws[i].rx_packets;
-		tx += ws[i].tx_packets;
-		busy += ws[i].busy_cycles;
-		idle += ws[i].idle_cycles;
-		rst += ws[i].net.stats.tx_rst;
-		drops += ws[i].tx_dropped;
+	for (unsigned i = from; i < to; i++) {
+		const struct hsod_worker_stats *ws = hsod_worker_stats(workers[i]);
+		const struct hsod_net_stats *ns = hsod_worker_net_stats(workers[i]);
+		const struct tcp_stats *ts = hsod_worker_tcp_stats(workers[i]);
+		const struct hs_worker_stats *hs = hsod_worker_tls_stats(workers[i]);
+
+		rx += ws->rx_packets;
+		tx += ws->tx_packets;
+		busy += ws->busy_cycles;
+		idle += ws->idle_cycles;
+		csum += ws->tcp_csum_bad;
+		refused += ws->conns_refused;
+		drops += ws->tx_dropped + ws->tcp_csum_bad + ws->no_arp;
+		rst += ts->resets_sent;
 		for (int r = 0; r < HSOD_DROP_NUM; r++) {
-			by_reason[r] += ws[i].net.stats.drops[r];
-			drops += ws[i].net.stats.drops[r];
+			by_reason[r] += ns->drops[r];
+			drops += ns->drops[r];
 		}
+		for (int r = 0; r < TCP_DROP_NUM; r++)
+			tcp_drops[r] += ts->drops[r];
+		for (int st = TCP_SYN_RCVD; st < TCP_STATE_NUM; st++)
+			active += ts->conns[st];
+		hs_ok += hs->handshakes_completed;
+		hs_fail += hs->handshakes_failed;
+		hs_res += hs->resumed;
+		kdf_runs += hs->kdf_runs;
+		kdf_reqs += hs->kdf_requests;
+		asym += hs->asym_jobs;
 	}
 	rte_tel_data_add_dict_u64(d, "rx_packets", rx);
 	rte_tel_data_add_dict_u64(d, "tx_packets", tx);
 	rte_tel_data_add_dict_u64(d, "drops", drops);
+	rte_tel_data_add_dict_u64(d, "tcp_active", active);
 	rte_tel_data_add_dict_u64(d, "tcp_resets_sent", rst);
+	rte_tel_data_add_dict_u64(d, "tcp_csum_bad", csum);
+	rte_tel_data_add_dict_u64(d, "conns_refused", refused);
+	rte_tel_data_add_dict_u64(d, "handshakes_completed", hs_ok);
+	rte_tel_data_add_dict_u64(d, "handshakes_failed", hs_fail);
+	rte_tel_data_add_dict_u64(d, "handshakes_resumed", hs_res);
+	rte_tel_data_add_dict_u64(d, "crypto_asym_jobs", asym);
+	rte_tel_data_add_dict_u64(d, "crypto_kdf_runs", kdf_runs);
+	rte_tel_data_add_dict_u64(d, "crypto_kdf_requests", kdf_reqs);
 	rte_tel_data_add_dict_u64(d, "busy_cycles", busy);
 	rte_tel_data_add_dict_u64(d, "idle_cycles", idle);
 	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
@@ -156,12 +137,18 @@ stats_fill(struct rte_tel_data *d, const struct worker *ws, unsigned n)
 		snprintf(name, sizeof(name), "drop_%s", hsod_drop_name((enum hsod_drop)r));
 		rte_tel_data_add_dict_u64(d, name, by_reason[r]);
 	}
+	for (int r = 0; r < TCP_DROP_NUM; r++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "tcp_drop_%s", tcp_drop_name((enum tcp_drop)r));
+		rte_tel_data_add_dict_u64(d, name, tcp_drops[r]);
+	}
 }
 
 /* Per-worker values of one counter, as an array indexed like "workers". */
 static int
 add_worker_array(struct rte_tel_data *d, const char *name,
-		 uint64_t (*get)(const struct worker *))
+		 uint64_t (*get)(const struct hsod_worker *))
 {
 	struct rte_tel_data *a = rte_tel_data_alloc();
 
@@ -169,24 +156,19 @@ add_worker_array(struct rte_tel_data *d, const char *name,
 		return -ENOMEM;
 	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
 	for (unsigned i = 0; i < n_workers; i++)
-		rte_tel_data_add_array_u64(a, get(&workers[i]));
+		rte_tel_data_add_array_u64(a, get(workers[i]));
 	return rte_tel_data_add_dict_container(d, name, a, 0);
 }
 
-static uint64_t w_lcore(const struct worker *w) { return w->lcore; }
-static uint64_t w_rx(const struct worker *w) { return w->rx_packets; }
-static uint64_t w_tx(const struct worker *w) { return w->tx_packets; }
-static uint64_t w_busy(const struct worker *w) { return w->busy_cycles; }
-static uint64_t w_idle(const struct worker *w) { return w->idle_cycles; }
-
+static uint64_t w_lcore(const struct hsod_worker *w) { return hsod_worker_lcore(w); }
+static uint64_t w_rx(const struct hsod_worker *w) { return hsod_worker_stats(w)->rx_packets; }
+static uint64_t w_tx(const struct hsod_worker *w) { return hsod_worker_stats(w)->tx_packets; }
+static uint64_t w_busy(const struct hsod_worker *w) { return hsod_worker_stats(w)->busy_cycles; }
+static uint64_t w_idle(const struct hsod_worker *w) { return hsod_worker_stats(w)->idle_cycles; }
 static uint64_t
-w_drops(const struct worker *w)
+w_hs(const struct hsod_worker *w)
 {
-	uint64_t n = w->tx_dropped;
-
-	for (int r = 0; r < HSOD_DROP_NUM; r++)
-		n += w->net.stats.drops[r];
-	return n;
+	return hsod_worker_tls_stats(w)->handshakes_completed;
 }
 
 /*
@@ -200,11 +182,11 @@ telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	stats_fill(d, workers, n_workers);
+	stats_fill(d, 0, n_workers);
 	if (add_worker_array(d, "workers", w_lcore) != 0 ||
 	    add_worker_array(d, "workers_rx_packets", w_rx) != 0 ||
 	    add_worker_array(d, "workers_tx_packets", w_tx) != 0 ||
-	    add_worker_array(d, "workers_drops", w_drops) != 0 ||
+	    add_worker_array(d, "workers_handshakes_completed", w_hs) != 0 ||
 	    add_worker_array(d, "workers_busy_cycles", w_busy) != 0 ||
 	    add_worker_array(d, "workers_idle_cycles", w_idle) != 0)
 		return -ENOMEM;
@@ -224,8 +206,8 @@ telemetry_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (*end != '\0' || i >= n_workers)
 		return -EINVAL;
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "lcore", workers[i].lcore);
-	stats_fill(d, &workers[i], 1);
+	rte_tel_data_add_dict_u64(d, "lcore", hsod_worker_lcore(workers[i]));
+	stats_fill(d, (unsigned)i, (unsigned)i + 1);
 	return 0;
 }
 
@@ -384,30 +366,40 @@ main(int argc, char **argv)
 	rte_eth_macaddr_get(port, &mac);
 	{
 		unsigned i = 0;
+		struct rte_ring *ev[RTE_MAX_LCORE], *cmd[RTE_MAX_LCORE];
 
 		RTE_LCORE_FOREACH(lcore) {
-			struct worker *w = &workers[i];
+			struct hsod_worker_conf wc = {
+				.port = port, .queue = (uint16_t)i, .lcore = lcore, .index = i,
+				.mp = pool, .hs = &hs, .cfg = &conf, .mac = mac,
+			};
 
 			if (n_workers > 1 && lcore == rte_get_main_lcore())
 				continue;
-			w->lcore = lcore;
-			w->port = port;
-			w->queue = (uint16_t)i;
-			if (hsod_net_init(&w->net, conf.addr, conf.prefix_len, conf.gateway,
-					  &mac) != 0) {
-				fprintf(stderr, "hsod: bad address configuration\n");
-				goto out_port;
+			workers[i] = hsod_worker_create(&wc);
+			if (workers[i] == NULL) {
+				fprintf(stderr, "hsod: worker %u: %s\n", i, strerror(errno));
+				goto out_workers;
 			}
+			ev[i] = hsod_worker_ev_ring(workers[i]);
+			cmd[i] = hsod_worker_cmd_ring(workers[i]);
 			i++;
+		}
+		if (conf.app != HSOD_APP_HTTP) {
+			fprintf(stderr, "hsod: --app %s is not available yet (issue: application "
+				"handoff); use --app http\n", hsod_app_name(conf.app));
+			goto out_workers;
+		}
+		app = hsod_app_http_create(ev, cmd, n_workers,
+					   hsod_worker_conn_slots(workers[0]), pool,
+					   conf.http_status, conf.http_body, conf.http_body_len);
+		if (app == NULL) {
+			fprintf(stderr, "hsod: application: %s\n", strerror(errno));
+			goto out_workers;
 		}
 	}
 	/* Gratuitous ARP: neighbours learn (or relearn) us now (RFC 5227 2.3). */
-	{
-		struct rte_mbuf *g = hsod_net_garp(&workers[0].net, pool);
-
-		if (g != NULL)
-			send_burst(&workers[0], &g, 1);
-	}
+	hsod_worker_announce(workers[0]);
 	if (rte_telemetry_register_cmd("/hso/stats", telemetry_stats,
 				       "hsod counters: totals, and per worker as arrays") != 0 ||
 	    rte_telemetry_register_cmd("/hso/worker", telemetry_worker,
@@ -419,15 +411,20 @@ main(int argc, char **argv)
 	/* Workers on every lcore; with one lcore the main lcore is the worker. */
 	if (rte_lcore_count() > 1) {
 		for (unsigned i = 0; i < n_workers; i++)
-			rte_eal_remote_launch(worker_main, &workers[i], workers[i].lcore);
+			rte_eal_remote_launch(worker_main, workers[i], hsod_worker_lcore(workers[i]));
+		/* The main lcore: the application, and control work. */
 		while (!atomic_load(&force_quit))
-			usleep(100000);      /* control work: none yet, so sleep */
+			if (hsod_app_http_poll(app) == 0)
+				usleep(50);
 		rte_eal_mp_wait_lcore();
 	} else {
-		worker_main(&workers[0]);
+		worker_main(workers[0]);
 	}
 	status = EXIT_SUCCESS;
-out_port:
+out_workers:
+	hsod_app_http_free(app);
+	for (unsigned i = 0; i < n_workers; i++)
+		hsod_worker_free(workers[i]);
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 out_eal:

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HSO_DATAPLANE_WORKER_H
+#define HSO_DATAPLANE_WORKER_H
+
+/**
+ * @file
+ * One poll-mode worker: its RX/TX queue pair, layers 2-3 (net.h), its TCP
+ * table (tcp.h), its TLS engine worker (handshake.h), its connections and
+ * its application rings (app.h). hsod_worker_poll() is one run-to-completion
+ * iteration: receive a burst, feed TCP, hand payload to TLS, run the crypto
+ * batch once, move plaintext to and from the application, seal, service the
+ * timers, transmit. Everything here belongs to one lcore: no locks, no
+ * allocation after hsod_worker_create().
+ */
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "config.h"
+#include "handshake.h"
+#include "net.h"
+#include "tcp.h"
+
+struct hsod_worker_conf {
+	uint16_t port, queue;
+	unsigned lcore;
+	unsigned index;                 /**< worker number, names its rings */
+	struct rte_mempool *mp;
+	const struct hs_config *hs;     /**< TLS policy, shared read-only */
+	const struct hsod_config *cfg;
+	struct rte_ether_addr mac;
+};
+
+/** Counters, read by telemetry from another lcore (plain loads: approximate). */
+struct hsod_worker_stats {
+	uint64_t rx_packets, tx_packets, tx_dropped;
+	uint64_t busy_cycles, idle_cycles;
+	uint64_t tcp_csum_bad;
+	uint64_t no_arp;                /**< segments dropped waiting for ARP */
+	uint64_t conns_refused;         /**< accepted by TCP, no TLS slot free */
+	uint64_t app_backlog_aborts;    /**< application sent more than we hold */
+	uint64_t app_events, app_commands;
+};
+
+struct hsod_worker;
+
+/**
+ * Create a worker: TCP table, TLS worker, connection slots and buffers,
+ * rings "hso_ev_N" / "hso_cmd_N" (N = conf->index).
+ * @return the worker, or NULL with errno.
+ */
+struct hsod_worker *hsod_worker_create(const struct hsod_worker_conf *conf);
+
+void hsod_worker_free(struct hsod_worker *w);
+
+/** One iteration of the worker's loop at time @p now_us (monotonic). */
+void hsod_worker_poll(struct hsod_worker *w, uint64_t now_us);
+
+/** Send a gratuitous ARP (at start). */
+void hsod_worker_announce(struct hsod_worker *w);
+
+struct rte_ring *hsod_worker_ev_ring(const struct hsod_worker *w);
+struct rte_ring *hsod_worker_cmd_ring(const struct hsod_worker *w);
+unsigned hsod_worker_conn_slots(const struct hsod_worker *w);
+unsigned hsod_worker_lcore(const struct hsod_worker *w);
+
+const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w);
+const struct hsod_net_stats *hsod_worker_net_stats(const struct hsod_worker *w);
+const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w);
+const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w);
+
+#endif
