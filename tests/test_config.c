@@ -118,8 +118,8 @@ test_defaults(void)
 	CHECK_EQ(c.alpn_len, 0);
 	CHECK_EQ(c.ticket_lifetime, 7200);
 	CHECK_EQ(c.ticket_rotation, 3600);
-	CHECK_EQ(c.max_conns, 65536);
-	CHECK_EQ(c.max_half_open, 4096);
+	CHECK_EQ(c.max_conns, HSOD_MAX_CONNS_DEFAULT);
+	CHECK_EQ(c.max_half_open, HSOD_MAX_HALF_OPEN_DEFAULT);
 	CHECK_EQ(c.mbufs, 16384);
 	CHECK_EQ(c.handshake_timeout_ms, 10000);
 	CHECK_EQ(c.idle_timeout_ms, 60000);
@@ -155,7 +155,7 @@ test_defaults(void)
 	CHECK(!c.help);
 	/* Unchanged by the flags. */
 	CHECK_EQ(c.n_suites, p.n_suites);
-	CHECK_EQ(c.max_conns, 65536);
+	CHECK_EQ(c.max_conns, HSOD_MAX_CONNS_DEFAULT);
 
 	/* "--flag=value" works as "--flag value". */
 	CHECK_EQ(parse(&c, "--addr=10.1.2.3/8", "--listen=80,443", "--cert=a",
@@ -951,7 +951,7 @@ test_usage(void)
 		"idle_timeout_ms =", "[app]", "type =", "http_status =", "http_body =",
 		"[crypto]", "imb_arch =",
 		/* defaults */
-		"[1.2,1.3]", "[7200]", "[3600]", "[65536]", "[4096]", "[16384]",
+		"[1.2,1.3]", "[7200]", "[3600]", "[8192]", "[1024]", "[16384]",
 		"[10000]", "[60000]", "[http]", "[200]", "[hello from hso\\n]",
 		"[TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,", "[x25519,secp256r1]",
 		"[ecdsa_secp256r1_sha256,",

@@ -6,7 +6,7 @@
 # traffic leaves the namespace). Checks, with the kernel as the peer:
 #   - a bad configuration is refused before EAL starts (non-zero, message)
 #   - "hsod: ready" appears; ARP and ICMP echo are answered (ping)
-#   - a TCP connect is refused with a RST (no TCP service wired in yet)
+#   - a TCP connect to a port hsod does not listen on is refused (RST)
 #   - /hso/stats over DPDK telemetry (dpdk-telemetry.py) counts all of it
 #   - SIGTERM stops hsod cleanly
 # Exit 77 (skip, reason printed) without root, network namespaces or TUN.
@@ -14,88 +14,46 @@
 # usage: tests/netns/hsod_basic.sh HSOD
 set -uo pipefail
 hsod=$1
-ns=hso-basic-$$
-prefix=hsobasic$$
-work=$(mktemp -d /tmp/hso-netns-XXXXXX)
-pid=
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+work=$NETNS_WORK
 
 fail() {
 	echo "FAIL: $*"
-	[ -f "$work/hsod.log" ] && sed 's/^/  hsod: /' "$work/hsod.log" | tail -20
+	[ -n "$HSOD_LOG" ] && [ -f "$HSOD_LOG" ] && sed 's/^/  hsod: /' "$HSOD_LOG" | tail -20
 	exit 1
 }
 
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null
-		sleep 1
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "skip: needs root for network namespaces and TAP"
-	exit 77
-fi
-if ! ip netns add "$ns" 2>/dev/null; then
-	echo "skip: cannot create a network namespace here"
-	exit 77
-fi
-if [ ! -c /dev/net/tun ]; then
-	echo "skip: no /dev/net/tun"
-	exit 77
-fi
-ip netns exec "$ns" ip link set lo up
-
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj /CN=hso.test -addext subjectAltName=DNS:hso.test \
-	-keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null || fail "openssl req"
+netns_require "hso-basic-$$"
+make_cert "$work" hso.test ec || fail "openssl req"
 
 # 1. Bad configuration: refused before EAL, naming the flag.
 if "$hsod" -l 0 --no-pci -- --addr 198.18.0.300/24 --listen 443 \
-	--cert "$work/cert.pem" --key "$work/key.pem" >"$work/bad.log" 2>&1; then
+	--cert "$work/hso.test.pem" --key "$work/hso.test.key" >"$work/bad.log" 2>&1; then
 	fail "hsod accepted --addr 198.18.0.300/24"
 fi
 grep -q -- "--addr" "$work/bad.log" || fail "bad --addr message does not name the flag: $(cat "$work/bad.log")"
 grep -q "EAL" "$work/bad.log" && fail "EAL started before the config was checked"
-"$hsod" --help | grep -q -- "--listen" || fail "--help does not document --listen"
+"$hsod" --help >"$work/help.txt" 2>&1 || fail "hsod --help failed"
+grep -q -- "--listen" "$work/help.txt" || fail "--help does not document --listen"
 
-# 2. Start hsod inside the namespace; hugepages when reserved, else --no-huge.
-mem=(--in-memory)
-if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)" -lt 64 ]; then
-	echo "note: no free hugepages, running EAL with --no-huge"
-	mem=(--no-huge -m 256)
-fi
-ip netns exec "$ns" "$hsod" -l 0 --no-pci "${mem[@]}" --file-prefix "$prefix" \
-	--vdev=net_tap0,iface=hso0 -- --addr 198.18.0.2/24 --gateway 198.18.0.1 \
-	--listen 443 --cert "$work/cert.pem" --key "$work/key.pem" \
-	>"$work/hsod.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-	grep -q "^hsod: ready$" "$work/hsod.log" && break
-	kill -0 "$pid" 2>/dev/null || fail "hsod exited before ready"
-	sleep 0.2
-done
-grep -q "^hsod: ready$" "$work/hsod.log" || fail "no 'hsod: ready' within 20 s"
-
-ip netns exec "$ns" ip addr add 198.18.0.1/24 dev hso0
-ip netns exec "$ns" ip link set hso0 up
+# 2. Start hsod inside the namespace.
+hsod_start "$hsod" "hsobasic$$" --addr 198.18.0.2/24 --gateway 198.18.0.1 \
+	--listen 443 --cert "$work/hso.test.pem" --key "$work/hso.test.key" ||
+	fail "hsod did not become ready"
 
 # 3. ARP + ICMP echo.
-ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 198.18.0.2 >"$work/ping.log" 2>&1 ||
+in_ns ping -c 3 -i 0.2 -W 2 198.18.0.2 >"$work/ping.log" 2>&1 ||
 	fail "ping 198.18.0.2: $(cat "$work/ping.log")"
-ip netns exec "$ns" ip neigh show 198.18.0.2 | grep -q lladdr || fail "no ARP entry for hsod"
+in_ns ip neigh show 198.18.0.2 | grep -q lladdr || fail "no ARP entry for hsod"
 
-# 4. TCP: refused by a RST, quickly (not a timeout).
-ip netns exec "$ns" python3 - <<'PY' || fail "TCP connect was not refused"
+# 4. TCP to a port nobody listens on: refused by a RST, quickly (not a timeout).
+in_ns python3 - <<'PY' || fail "TCP connect was not refused"
 import socket, sys
 s = socket.socket()
 s.settimeout(3)
 try:
-    s.connect(("198.18.0.2", 443))
+    s.connect(("198.18.0.2", 8443))
 except ConnectionRefusedError:
     sys.exit(0)
 except Exception as e:
@@ -104,12 +62,10 @@ sys.exit(1)
 PY
 
 # 5. Telemetry: /hso/stats is JSON with the counters.
-stats=$(echo /hso/stats | ip netns exec "$ns" dpdk-telemetry.py -f "$prefix" 2>/dev/null)
+stats=$(hso_stats)
 echo "$stats" | python3 -c '
 import json, sys
-text = sys.stdin.read()
-start = text.find("{\"/hso/stats\"")
-d = json.loads(text[start:text.index("\n", start)] if "\n" in text[start:] else text[start:])["/hso/stats"]
+d = json.load(sys.stdin)
 need = ["rx_packets", "tx_packets", "drops", "busy_cycles", "idle_cycles", "tsc_hz", "workers"]
 missing = [k for k in need if k not in d]
 assert not missing, missing
@@ -119,18 +75,12 @@ assert len(d["workers"]) == 1 and d["workers_rx_packets"][0] == d["rx_packets"],
 print("telemetry:", {k: d[k] for k in ("rx_packets", "tx_packets", "drops", "tcp_resets_sent")})
 ' || fail "telemetry /hso/stats: $stats"
 
-w=$(echo /hso/worker,0 | ip netns exec "$ns" dpdk-telemetry.py -f "$prefix" 2>/dev/null)
+w=$(hso_stats /hso/worker,0)
 echo "$w" | grep -q '"lcore": 0' || fail "telemetry /hso/worker,0: $w"
 
 # 6. SIGTERM: a clean exit, promptly.
-kill -TERM "$pid"
-for _ in $(seq 1 50); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$pid" 2>/dev/null && fail "hsod still running 5 s after SIGTERM"
-wait "$pid"
+hsod_stop 5
 rc=$?
-pid=
+[ "$rc" -eq 124 ] && fail "hsod still running 5 s after SIGTERM"
 [ "$rc" -eq 0 ] || fail "hsod exit status $rc after SIGTERM"
 echo "hsod_basic: ok"

@@ -15,10 +15,9 @@
 # usage: tests/netns/hsod_tls.sh HSOD
 set -uo pipefail
 hsod=$1
-ns=hso-tls-$$
-prefix=hsotls$$
-work=$(mktemp -d /tmp/hso-tls-XXXXXX)
-pid=
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+work=$NETNS_WORK
 failures=0
 
 note() { echo "$*"; }
@@ -28,59 +27,18 @@ fail() {
 }
 fatal() {
 	echo "FAIL: $*"
-	[ -f "$work/hsod.log" ] && sed 's/^/  hsod: /' "$work/hsod.log" | tail -20
+	[ -n "$HSOD_LOG" ] && [ -f "$HSOD_LOG" ] && sed 's/^/  hsod: /' "$HSOD_LOG" | tail -20
 	exit 1
 }
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null
-		sleep 2
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-E() { ip netns exec "$ns" "$@"; }
+E() { in_ns "$@"; }
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "skip: needs root for network namespaces and TAP"
-	exit 77
-fi
-if ! ip netns add "$ns" 2>/dev/null; then
-	echo "skip: cannot create a network namespace here"
-	exit 77
-fi
-[ -c /dev/net/tun ] || { echo "skip: no /dev/net/tun"; exit 77; }
-E ip link set lo up
-
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj /CN=ec.test -addext subjectAltName=DNS:ec.test \
-	-keyout "$work/ec.key" -out "$work/ec.pem" 2>/dev/null || fatal "openssl req ec"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
-	-subj /CN=rsa.test -addext subjectAltName=DNS:rsa.test \
-	-keyout "$work/rsa.key" -out "$work/rsa.pem" 2>/dev/null || fatal "openssl req rsa"
-
-mem=(--in-memory)
-if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)" -lt 64 ]; then
-	note "note: no free hugepages, running EAL with --no-huge"
-	mem=(--no-huge -m 512)
-fi
-# Not through E(): $! must be hsod's own PID (ip netns exec execs it).
-ip netns exec "$ns" "$hsod" -l 0 --no-pci "${mem[@]}" --file-prefix "$prefix" \
-	--vdev=net_tap0,iface=hso0 -- --addr 198.18.0.2/24 --listen 443 \
-	--cert "$work/ec.pem" --key "$work/ec.key" \
-	--cert "$work/rsa.pem" --key "$work/rsa.key" \
-	--max-conns 1024 --max-half-open 256 >"$work/hsod.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-	grep -q "^hsod: ready$" "$work/hsod.log" && break
-	kill -0 "$pid" 2>/dev/null || fatal "hsod exited before ready"
-	sleep 0.2
-done
-grep -q "^hsod: ready$" "$work/hsod.log" || fatal "no 'hsod: ready'"
-E ip addr add 198.18.0.1/24 dev hso0
-E ip link set hso0 up
+netns_require "hso-tls-$$"
+make_cert "$work" ec.test ec || fatal "openssl req ec"
+make_cert "$work" rsa.test rsa || fatal "openssl req rsa"
+hsod_start "$hsod" "hsotls$$" --addr 198.18.0.2/24 --listen 443 \
+	--cert "$work/ec.test.pem" --key "$work/ec.test.key" \
+	--cert "$work/rsa.test.pem" --key "$work/rsa.test.key" \
+	--max-conns 1024 --max-half-open 256 || fatal "hsod did not become ready"
 E ping -c 1 -W 2 198.18.0.2 >/dev/null || fatal "hsod does not answer ping"
 
 url=https://198.18.0.2/
@@ -211,12 +169,10 @@ else
 fi
 
 # Telemetry agrees.
-stats=$(echo /hso/stats | E dpdk-telemetry.py -f "$prefix" 2>/dev/null)
+stats=$(hso_stats)
 echo "$stats" | python3 -c '
 import json, sys
-t = sys.stdin.read()
-i = t.find("{\"/hso/stats\"")
-d = json.loads(t[i:t.index("\n", i)])["/hso/stats"]
+d = json.load(sys.stdin)
 assert d["handshakes_completed"] >= 250, d
 print("telemetry: handshakes_completed=%d failed=%d resumed=%d kdf_runs=%d kdf_requests=%d busy/idle=%d/%d" % (
     d["handshakes_completed"], d["handshakes_failed"], d["handshakes_resumed"],
@@ -232,21 +188,15 @@ time.sleep(30)
 ' &
 holder=$!
 sleep 2
-kill -TERM "$pid"
-for _ in $(seq 1 100); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$pid" 2>/dev/null && fail "hsod still running 10 s after SIGTERM"
-wait "$pid"
+hsod_stop 10
 rc=$?
-pid=
 kill "$holder" 2>/dev/null
+[ "$rc" -eq 124 ] && fail "hsod still running 10 s after SIGTERM"
 [ "$rc" -eq 0 ] || fail "hsod exit status $rc after SIGTERM"
 
 if [ "$failures" -ne 0 ]; then
 	echo "hsod_tls: $failures failures"
-	sed 's/^/  hsod: /' "$work/hsod.log" | tail -10
+	sed 's/^/  hsod: /' "$HSOD_LOG" | tail -10
 	exit 1
 fi
 echo "hsod_tls: ok"

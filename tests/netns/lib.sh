@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Shared by the namespace tests and deploy/demo.sh: a network namespace of
+# our own with hsod on a DPDK net_tap port inside it. The kernel side is
+# 198.18.0.1/24, hsod is 198.18.0.2 (the benchmarking range, RFC 2544);
+# nothing leaves the namespace. Source it, then:
+#
+#   netns_require NAME     root, namespaces and TUN, or exit 77 saying why
+#   make_cert DIR NAME ec|rsa
+#   hsod_start HSOD PREFIX [hsod args after --]   waits for "hsod: ready"
+#   hsod_stop [SECONDS]    SIGTERM; returns hsod's status (124: still running)
+#   hso_stats [COMMAND]    a telemetry command's JSON value on stdout
+#   in_ns CMD...           run CMD in the namespace
+#
+# It sets NS, HSOD_PID, HSOD_LOG, HSOD_PREFIX and cleans up on exit.
+
+NS=
+HSOD_PID=
+HSOD_LOG=
+HSOD_PREFIX=
+NETNS_WORK=$(mktemp -d /tmp/hso-netns-XXXXXX)
+
+in_ns() { ip netns exec "$NS" "$@"; }
+
+netns_cleanup() {
+	if [ -n "$HSOD_PID" ] && kill -0 "$HSOD_PID" 2>/dev/null; then
+		kill -TERM "$HSOD_PID" 2>/dev/null
+		sleep 2
+		kill -KILL "$HSOD_PID" 2>/dev/null
+	fi
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	rm -rf "$NETNS_WORK"
+}
+trap netns_cleanup EXIT
+
+netns_require() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "skip: needs root for network namespaces and TAP"
+		exit 77
+	fi
+	ip netns del "$1" 2>/dev/null
+	if ! ip netns add "$1" 2>/dev/null; then
+		echo "skip: cannot create a network namespace here"
+		exit 77
+	fi
+	NS=$1
+	if [ ! -c /dev/net/tun ]; then
+		echo "skip: no /dev/net/tun"
+		exit 77
+	fi
+	in_ns ip link set lo up
+}
+
+make_cert() {
+	local dir=$1 name=$2 kind=$3 alg
+	if [ "$kind" = rsa ]; then
+		alg=(-newkey rsa:2048)
+	else
+		alg=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+	fi
+	openssl req -x509 "${alg[@]}" -nodes -days 2 -subj "/CN=$name" \
+		-addext "subjectAltName=DNS:$name" \
+		-keyout "$dir/$name.key" -out "$dir/$name.pem" 2>/dev/null
+}
+
+# hsod_start HSOD PREFIX ARGS...: one lcore, hugepages when free, else --no-huge.
+hsod_start() {
+	local bin=$1 mem
+	HSOD_PREFIX=$2
+	shift 2
+	HSOD_LOG=$NETNS_WORK/hsod.log
+	mem=(--in-memory)
+	if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)" -lt 64 ]; then
+		echo "note: no free hugepages, running EAL with --no-huge"
+		mem=(--no-huge -m 512)
+	fi
+	# Not through in_ns(): $! must be hsod's own PID (ip netns exec execs it).
+	ip netns exec "$NS" "$bin" -l 0 --no-pci "${mem[@]}" --file-prefix "$HSOD_PREFIX" \
+		--vdev=net_tap0,iface=hso0 -- "$@" >"$HSOD_LOG" 2>&1 &
+	HSOD_PID=$!
+	for _ in $(seq 1 100); do
+		grep -q "^hsod: ready$" "$HSOD_LOG" && break
+		kill -0 "$HSOD_PID" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	grep -q "^hsod: ready$" "$HSOD_LOG" || return 1
+	in_ns ip addr add 198.18.0.1/24 dev hso0
+	in_ns ip link set hso0 up
+}
+
+hsod_stop() {
+	local secs=${1:-10} rc
+	kill -TERM "$HSOD_PID"
+	for _ in $(seq 1 $((secs * 10))); do
+		kill -0 "$HSOD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$HSOD_PID" 2>/dev/null && return 124
+	wait "$HSOD_PID"
+	rc=$?
+	HSOD_PID=
+	return $rc
+}
+
+hso_stats() {
+	local cmd=${1:-/hso/stats}
+	echo "$cmd" | in_ns dpdk-telemetry.py -f "$HSOD_PREFIX" 2>/dev/null | python3 -c '
+import json, sys
+cmd = sys.argv[1]
+t = sys.stdin.read()
+i = t.find("{\"" + cmd.split(",")[0])
+print(json.dumps(json.loads(t[i:t.index("\n", i)])[cmd.split(",")[0]]))
+' "$cmd"
+}
