@@ -350,18 +350,24 @@ conn_step(struct hsod_worker *w, struct dp_conn *c)
 		}
 		/* Plaintext to the application while its ring has room. */
 		for (;;) {
-			struct rte_mbuf *m = rte_pktmbuf_alloc(w->conf.mp);
+			struct rte_mbuf *m;
 			struct hsod_msg *h;
 			int n;
 
+			/*
+			 * Room first, then read: plaintext taken from the engine
+			 * must always have a place to go. A full ring leaves it in
+			 * the engine, whose input then fills and TCP's window closes.
+			 */
+			if (rte_ring_free_count(w->ev) == 0)
+				return true;
+			m = rte_pktmbuf_alloc(w->conf.mp);
 			if (m == NULL)
 				return true;
 			h = (struct hsod_msg *)rte_pktmbuf_append(m, sizeof(*h));
 			n = hs_conn_app_read(&c->hs, (uint8_t *)(h + 1), HSOD_MSG_MAX(m));
-			if (n <= 0 || rte_ring_free_count(w->ev) == 0) {
+			if (n <= 0) {
 				rte_pktmbuf_free(m);
-				if (n > 0)
-					return true;    /* cannot happen: read after room check */
 				break;
 			}
 			rte_pktmbuf_append(m, (uint16_t)n);
