@@ -374,7 +374,7 @@ main(int argc, char **argv)
 				.mp = pool, .hs = &hs, .cfg = &conf, .mac = mac,
 			};
 
-			if (n_workers > 1 && lcore == rte_get_main_lcore())
+			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())
 				continue;
 			workers[i] = hsod_worker_create(&wc);
 			if (workers[i] == NULL) {

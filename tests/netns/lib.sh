@@ -63,7 +63,8 @@ make_cert() {
 		-keyout "$dir/$name.key" -out "$dir/$name.pem" 2>/dev/null
 }
 
-# hsod_start HSOD PREFIX ARGS...: one lcore, hugepages when free, else --no-huge.
+# hsod_start HSOD PREFIX ARGS...: lcores $HSOD_LCORES (default 0: one lcore that
+# is the worker), hugepages when free, else --no-huge.
 hsod_start() {
 	local bin=$1 mem
 	HSOD_PREFIX=$2
@@ -75,7 +76,8 @@ hsod_start() {
 		mem=(--no-huge -m 512)
 	fi
 	# Not through in_ns(): $! must be hsod's own PID (ip netns exec execs it).
-	ip netns exec "$NS" "$bin" -l 0 --no-pci "${mem[@]}" --file-prefix "$HSOD_PREFIX" \
+	ip netns exec "$NS" "$bin" -l "${HSOD_LCORES:-0}" --no-pci "${mem[@]}" \
+		--file-prefix "$HSOD_PREFIX" \
 		--vdev=net_tap0,iface=hso0 -- "$@" >"$HSOD_LOG" 2>&1 &
 	HSOD_PID=$!
 	for _ in $(seq 1 100); do
