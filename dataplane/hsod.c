@@ -83,8 +83,10 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 {
 	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0, csum = 0;
 	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0;
-	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0;
+	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
 	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
+	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
+	uint64_t by_state[TCP_STATE_NUM] = { 0 };
 
 	for (unsigned i = from; i < to; i++) {
 		const struct hsod_worker_stats *ws = hsod_worker_stats(workers[i]);
@@ -106,8 +108,18 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		}
 		for (int r = 0; r < TCP_DROP_NUM; r++)
 			tcp_drops[r] += ts->drops[r];
-		for (int st = TCP_SYN_RCVD; st < TCP_STATE_NUM; st++)
+		for (int st = TCP_SYN_RCVD; st < TCP_STATE_NUM; st++) {
 			active += ts->conns[st];
+			by_state[st] += ts->conns[st];
+		}
+		v12 += hs->completed_tls12;
+		v13 += hs->completed_tls13;
+		for (int k = 0; k < HS_SUITES_NUM; k++)
+			by_suite[k] += hs->completed_by_suite[k];
+		for (int k = 0; k < 256; k++) {
+			sent[k] += hs->failed_sent_alert[k];
+			peer[k] += hs->failed_peer_alert[k];
+		}
 		hs_ok += hs->handshakes_completed;
 		hs_fail += hs->handshakes_failed;
 		hs_res += hs->resumed;
@@ -142,6 +154,34 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 
 		snprintf(name, sizeof(name), "tcp_drop_%s", tcp_drop_name((enum tcp_drop)r));
 		rte_tel_data_add_dict_u64(d, name, tcp_drops[r]);
+	}
+	for (int st = TCP_SYN_RCVD; st < TCP_STATE_NUM; st++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "tcp_state_%s", tcp_state_name((enum tcp_state)st));
+		rte_tel_data_add_dict_u64(d, name, by_state[st]);
+	}
+	rte_tel_data_add_dict_u64(d, "handshakes_tls12", v12);
+	rte_tel_data_add_dict_u64(d, "handshakes_tls13", v13);
+	for (int k = 0; k < HS_SUITES_NUM; k++) {
+		char name[80];
+
+		snprintf(name, sizeof(name), "handshakes_%s", hs_suite_at((unsigned)k)->name);
+		rte_tel_data_add_dict_u64(d, name, by_suite[k]);
+	}
+	/* Failures by alert: only the ones that happened, to keep the dict short. */
+	for (int k = 0; k < 256; k++) {
+		char name[80];
+
+		if (sent[k] != 0) {
+			snprintf(name, sizeof(name), "failed_sent_%s",
+				 k == 255 ? "internal" : hs_alert_name(k));
+			rte_tel_data_add_dict_u64(d, name, sent[k]);
+		}
+		if (peer[k] != 0) {
+			snprintf(name, sizeof(name), "failed_peer_%s", hs_alert_name(k));
+			rte_tel_data_add_dict_u64(d, name, peer[k]);
+		}
 	}
 }
 

@@ -557,6 +557,14 @@ hs_fail(struct hs_conn *c, int err)
 
 		hs_write_record(c, HS_CT_ALERT, alert, sizeof(alert));
 	}
+	/* Count handshakes that failed, not established connections that end badly. */
+	if (c->state != ST_ESTABLISHED) {
+		c->w->stats.handshakes_failed++;
+		if (hs_err_class(err) == HS_ERR_CLASS_PEER_ALERT)
+			c->w->stats.failed_peer_alert[desc & 0xff]++;
+		else
+			c->w->stats.failed_sent_alert[desc >= 0 ? desc & 0xff : 255]++;
+	}
 	c->err = err;
 	c->status = HS_STATUS_FAILED;
 	c->state = ST_FAILED;
@@ -564,7 +572,6 @@ hs_fail(struct hs_conn *c, int err)
 	OPENSSL_cleanse(c->c_ap, sizeof(c->c_ap));
 	OPENSSL_cleanse(c->s_ap, sizeof(c->s_ap));
 	OPENSSL_cleanse(c->kb_export, sizeof(c->kb_export));
-	c->w->stats.handshakes_failed++;
 	return err;
 }
 
@@ -576,6 +583,12 @@ hs_established(struct hs_conn *c)
 	c->state = ST_ESTABLISHED;
 	c->status = HS_STATUS_ESTABLISHED;
 	c->w->stats.handshakes_completed++;
+	if (c->version == HS_TLS13)
+		c->w->stats.completed_tls13++;
+	else
+		c->w->stats.completed_tls12++;
+	if (hs_suite_index(c->suite) >= 0)
+		c->w->stats.completed_by_suite[hs_suite_index(c->suite)]++;
 	/* Only the traffic keys (inside rd/wr) are needed from here on. */
 	wipe_secrets(c);
 }

@@ -174,6 +174,13 @@ struct hs_worker_stats {
 	uint64_t keys_exported;
 	uint64_t handshakes_completed;
 	uint64_t handshakes_failed;
+	uint64_t completed_tls12, completed_tls13;
+	/** Completions per suite, indexed by hs_suite_index(). */
+	uint64_t completed_by_suite[HS_SUITES_NUM];
+	/** Failures per alert we sent (by description; 255: internal, no alert). */
+	uint64_t failed_sent_alert[256];
+	/** Failures per alert the peer sent. */
+	uint64_t failed_peer_alert[256];
 };
 
 #define HS_POOL_MAX 64

@@ -81,4 +81,7 @@ hs_err_alert(int e)
 	return -1;
 }
 
+/** "decode_error", ...; "alert_N" for descriptions without a name here. */
+const char *hs_alert_name(int desc);
+
 #endif

@@ -29,6 +29,23 @@ static const struct hs_suite_info suites[] = {
 	  "TLS_RSA_WITH_AES_256_GCM_SHA384" },
 };
 
+_Static_assert(sizeof(suites) / sizeof(suites[0]) == HS_SUITES_NUM, "HS_SUITES_NUM");
+
+int
+hs_suite_index(uint16_t id)
+{
+	for (int i = 0; i < HS_SUITES_NUM; i++)
+		if (suites[i].id == id)
+			return i;
+	return -1;
+}
+
+const struct hs_suite_info *
+hs_suite_at(unsigned i)
+{
+	return i < HS_SUITES_NUM ? &suites[i] : NULL;
+}
+
 const struct hs_suite_info *
 hs_suite_find(uint16_t id)
 {

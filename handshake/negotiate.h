@@ -75,6 +75,15 @@ struct hs_suite_info {
 /** The suites hso implements; NULL for any other id. */
 const struct hs_suite_info *hs_suite_find(uint16_t id);
 
+/** Number of suites hso implements. */
+#define HS_SUITES_NUM 11
+
+/** Position of @p id in hso's suite table (0..HS_SUITES_NUM-1), or -1. */
+int hs_suite_index(uint16_t id);
+
+/** The suite at position @p i, or NULL. */
+const struct hs_suite_info *hs_suite_at(unsigned i);
+
 #define HS_POLICY_MAX_SUITES 16
 #define HS_POLICY_MAX_GROUPS 4
 #define HS_POLICY_MAX_SIGALGS 8

@@ -2,6 +2,7 @@
 /* TLS record framing and handshake reassembly; contract in record.h. */
 #include "record.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "hs_err.h"
@@ -141,4 +142,47 @@ hs_msg_next(struct hs_msg_asm *a, struct hs_reader *rec, struct hs_msg *msg)
 	msg_fill(msg, a->buf);
 	a->returned_buf = true;
 	return 1;
+}
+
+const char *
+hs_alert_name(int desc)
+{
+	static char unknown[4][16];
+	static unsigned next;
+
+	switch (desc) {
+	case HS_ALERT_CLOSE_NOTIFY: return "close_notify";
+	case HS_ALERT_UNEXPECTED_MESSAGE: return "unexpected_message";
+	case HS_ALERT_BAD_RECORD_MAC: return "bad_record_mac";
+	case HS_ALERT_RECORD_OVERFLOW: return "record_overflow";
+	case HS_ALERT_HANDSHAKE_FAILURE: return "handshake_failure";
+	case HS_ALERT_BAD_CERTIFICATE: return "bad_certificate";
+	case HS_ALERT_UNSUPPORTED_CERTIFICATE: return "unsupported_certificate";
+	case HS_ALERT_CERTIFICATE_REVOKED: return "certificate_revoked";
+	case HS_ALERT_CERTIFICATE_EXPIRED: return "certificate_expired";
+	case HS_ALERT_CERTIFICATE_UNKNOWN: return "certificate_unknown";
+	case HS_ALERT_ILLEGAL_PARAMETER: return "illegal_parameter";
+	case HS_ALERT_UNKNOWN_CA: return "unknown_ca";
+	case HS_ALERT_ACCESS_DENIED: return "access_denied";
+	case HS_ALERT_DECODE_ERROR: return "decode_error";
+	case HS_ALERT_DECRYPT_ERROR: return "decrypt_error";
+	case HS_ALERT_PROTOCOL_VERSION: return "protocol_version";
+	case HS_ALERT_INSUFFICIENT_SECURITY: return "insufficient_security";
+	case HS_ALERT_INTERNAL_ERROR: return "internal_error";
+	case HS_ALERT_INAPPROPRIATE_FALLBACK: return "inappropriate_fallback";
+	case HS_ALERT_USER_CANCELED: return "user_canceled";
+	case HS_ALERT_NO_RENEGOTIATION: return "no_renegotiation";
+	case HS_ALERT_MISSING_EXTENSION: return "missing_extension";
+	case HS_ALERT_UNSUPPORTED_EXTENSION: return "unsupported_extension";
+	case HS_ALERT_UNRECOGNIZED_NAME: return "unrecognized_name";
+	case HS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE: return "bad_certificate_status_response";
+	case HS_ALERT_UNKNOWN_PSK_IDENTITY: return "unknown_psk_identity";
+	case HS_ALERT_CERTIFICATE_REQUIRED: return "certificate_required";
+	case HS_ALERT_NO_APPLICATION_PROTOCOL: return "no_application_protocol";
+	default:
+		/* A few rotating buffers: callers use the name right away. */
+		next = (next + 1) % 4;
+		snprintf(unknown[next], sizeof(unknown[next]), "alert_%d", desc & 0xff);
+		return unknown[next];
+	}
 }

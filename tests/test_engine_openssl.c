@@ -1065,6 +1065,21 @@ main(void)
 	       (unsigned long long)worker->stats.kdf_runs,
 	       (unsigned long long)worker->stats.pool_hits,
 	       (unsigned long long)worker->stats.pool_misses);
+	/* The breakdowns add up, and the failures above landed under their alerts. */
+	{
+		const struct hs_worker_stats *st = &worker->stats;
+		uint64_t by_suite = 0;
+
+		for (int i = 0; i < HS_SUITES_NUM; i++)
+			by_suite += st->completed_by_suite[i];
+		CHECK_EQ(by_suite, st->handshakes_completed);
+		CHECK_EQ(st->completed_tls12 + st->completed_tls13, st->handshakes_completed);
+		CHECK(st->failed_sent_alert[HS_ALERT_BAD_RECORD_MAC] >= 2);   /* CKE tampering */
+		CHECK(st->failed_sent_alert[HS_ALERT_DECRYPT_ERROR] >= 1);    /* bad binder */
+		CHECK(st->failed_sent_alert[HS_ALERT_HANDSHAKE_FAILURE] >= 1);
+		CHECK(hs_suite_at(hs_suite_index(0x1302)) == hs_suite_find(0x1302));
+		CHECK(hs_suite_index(0x002f) == -1 && hs_suite_at(HS_SUITES_NUM) == NULL);
+	}
 	hs_worker_free(worker);
 	hs_config_wipe(&cfg);
 	hso_cert_free(rsa_cert);

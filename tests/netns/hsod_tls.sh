@@ -174,6 +174,10 @@ echo "$stats" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 assert d["handshakes_completed"] >= 250, d
+assert d["handshakes_tls12"] > 0 and d["handshakes_tls13"] > 0, d
+suites = sum(v for k, v in d.items() if k.startswith("handshakes_TLS_"))
+assert suites == d["handshakes_completed"], (suites, d)
+assert "tcp_state_ESTABLISHED" in d and "tcp_drop_no_listener" in d, d
 print("telemetry: handshakes_completed=%d failed=%d resumed=%d kdf_runs=%d kdf_requests=%d busy/idle=%d/%d" % (
     d["handshakes_completed"], d["handshakes_failed"], d["handshakes_resumed"],
     d["crypto_kdf_runs"], d["crypto_kdf_requests"], d["busy_cycles"], d["idle_cycles"]))
