@@ -1402,6 +1402,10 @@ hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
 	ret = flags_parse(cfg, &st, argc, argv, err, errlen);
 	if (ret != 0)
 		return ret;
+	/* A default half-open limit follows a smaller max_conns; a written one must fit. */
+	if (cfg->max_half_open > cfg->max_conns &&
+	    !st.origin[key_by_name("limits", "max_half_open") - keys])
+		cfg->max_half_open = cfg->max_conns;
 	return config_check(cfg, &st, err, errlen);
 }
 

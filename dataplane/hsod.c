@@ -40,7 +40,12 @@
 #define RX_DESC 1024
 #define TX_DESC 1024
 
-static atomic_bool force_quit;
+/*
+ * First SIGINT/SIGTERM: drain (stop accepting, let handshakes finish up to
+ * the handshake timeout, close the rest cleanly). A second one: quit now.
+ */
+static atomic_bool drain_requested, force_quit;
+static atomic_uint workers_done;
 static struct hsod_worker *workers[RTE_MAX_LCORE];
 static unsigned n_workers;
 static struct rte_mempool *pool;
@@ -51,7 +56,8 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	atomic_store(&force_quit, true);
+	if (atomic_exchange(&drain_requested, true))
+		atomic_store(&force_quit, true);
 }
 
 static uint64_t
@@ -69,11 +75,22 @@ worker_main(void *arg)
 	struct hsod_worker *w = arg;
 	bool with_app = rte_lcore_count() == 1;
 
+	bool draining = false;
+
 	while (!atomic_load_explicit(&force_quit, memory_order_relaxed)) {
-		hsod_worker_poll(w, now_us());
+		uint64_t now = now_us();
+
+		hsod_worker_poll(w, now);
 		if (with_app)
 			hsod_app_http_poll(app);
+		if (!draining && atomic_load_explicit(&drain_requested, memory_order_relaxed)) {
+			hsod_worker_drain(w, now, (uint64_t)conf.handshake_timeout_ms * 1000);
+			draining = true;
+		}
+		if (draining && hsod_worker_drained(w, now))
+			break;
 	}
+	atomic_fetch_add(&workers_done, 1);
 	return 0;
 }
 
@@ -452,8 +469,8 @@ main(int argc, char **argv)
 	if (rte_lcore_count() > 1) {
 		for (unsigned i = 0; i < n_workers; i++)
 			rte_eal_remote_launch(worker_main, workers[i], hsod_worker_lcore(workers[i]));
-		/* The main lcore: the application, and control work. */
-		while (!atomic_load(&force_quit))
+		/* The main lcore: the application, and control work, until workers stop. */
+		while (atomic_load(&workers_done) < n_workers)
 			if (hsod_app_http_poll(app) == 0)
 				usleep(50);
 		rte_eal_mp_wait_lcore();

@@ -210,6 +210,18 @@ tcp_tbl_listen(struct tcp_tbl *t, uint16_t port)
 	return 0;
 }
 
+int
+tcp_tbl_unlisten(struct tcp_tbl *t, uint16_t port)
+{
+	for (unsigned i = 0; i < t->n_listen; i++) {
+		if (t->listen[i] == port) {
+			t->listen[i] = t->listen[--t->n_listen];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static bool
 is_listening(const struct tcp_tbl *t, uint16_t port)
 {

@@ -211,6 +211,13 @@ void tcp_tbl_free(struct tcp_tbl *t);
 int tcp_tbl_listen(struct tcp_tbl *t, uint16_t port);
 
 /**
+ * Stop accepting connections to @p port: new SYNs (and SYN-cookie ACKs) get
+ * a RST; existing connections go on.
+ * @return 0; -ENOENT when not listening.
+ */
+int tcp_tbl_unlisten(struct tcp_tbl *t, uint16_t port);
+
+/**
  * Process one received segment at time @p now_us (monotonic µs). Segments
  * it answers with (SYN-ACK, ACK, RST, data) go to the output list.
  * @return 0 when the segment was taken; a positive enum tcp_drop + 1 when

@@ -59,6 +59,8 @@ struct hsod_worker {
 	struct rte_mbuf *tx[BURST];
 	uint16_t n_tx;
 	bool arp_asked;             /* one ARP request per iteration at most */
+	bool draining, closing_all;
+	uint64_t drain_deadline, flush_deadline;
 	struct hsod_worker_stats stats;
 };
 
@@ -635,6 +637,43 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 		w->stats.busy_cycles += rte_rdtsc() - t0;
 	else
 		w->stats.idle_cycles += rte_rdtsc() - t0;
+}
+
+void
+hsod_worker_drain(struct hsod_worker *w, uint64_t now, uint64_t grace_us)
+{
+	for (unsigned i = 0; i < w->conf.cfg->n_listen; i++)
+		tcp_tbl_unlisten(w->tcp, w->conf.cfg->listen[i]);
+	w->draining = true;
+	w->drain_deadline = now + grace_us;
+}
+
+bool
+hsod_worker_drained(struct hsod_worker *w, uint64_t now)
+{
+	if (!w->draining)
+		return false;
+	if (!w->closing_all) {
+		unsigned handshaking = tcp_tbl_stats(w->tcp)->conns[TCP_SYN_RCVD];
+
+		for (unsigned i = 0; i < w->n_conns; i++)
+			if (w->conns[i].id != 0 &&
+			    hs_conn_status(&w->conns[i].hs) == HS_STATUS_HANDSHAKING)
+				handshaking++;
+		if (handshaking > 0 && now < w->drain_deadline)
+			return false;
+		/* Every connection: close_notify, then FIN (conn_step does both). */
+		for (unsigned i = 0; i < w->n_conns; i++) {
+			if (w->conns[i].id != 0) {
+				w->conns[i].app_close = true;
+				mark_dirty(w, &w->conns[i]);
+			}
+		}
+		w->closing_all = true;
+		w->flush_deadline = now + HSOD_DRAIN_FLUSH_US;
+		return false;
+	}
+	return now >= w->flush_deadline || w->n_free == w->n_conns;
 }
 
 void

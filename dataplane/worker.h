@@ -59,6 +59,21 @@ void hsod_worker_free(struct hsod_worker *w);
 /** One iteration of the worker's loop at time @p now_us (monotonic). */
 void hsod_worker_poll(struct hsod_worker *w, uint64_t now_us);
 
+/**
+ * Start draining: stop accepting (every listening port is closed, so new
+ * SYNs get a RST); handshakes in progress go on for up to @p grace_us.
+ */
+void hsod_worker_drain(struct hsod_worker *w, uint64_t now_us, uint64_t grace_us);
+
+/**
+ * For a draining worker: once no handshake is in progress (or the grace
+ * ran out), every connection is closed (close_notify, then FIN) and given
+ * HSOD_DRAIN_FLUSH_US to go out. @return true when the worker may stop.
+ */
+bool hsod_worker_drained(struct hsod_worker *w, uint64_t now_us);
+
+#define HSOD_DRAIN_FLUSH_US 300000u
+
 /** Send a gratuitous ARP (at start). */
 void hsod_worker_announce(struct hsod_worker *w);
 

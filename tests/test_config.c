@@ -1009,5 +1009,19 @@ main(void)
 		unlink(path);
 		rmdir(dir);
 	}
+	/* A default half-open limit follows a smaller --max-conns; an explicit one must fit. */
+	{
+		struct hsod_config c;
+		char e[HSOD_ERR_LEN];
+		char *a1[] = { "--addr", "198.18.0.2/24", "--listen", "443", "--cert", "c.pem",
+			       "--key", "k.pem", "--max-conns", "256" };
+		char *a2[] = { "--addr", "198.18.0.2/24", "--listen", "443", "--cert", "c.pem",
+			       "--key", "k.pem", "--max-conns", "256", "--max-half-open", "512" };
+
+		CHECK_EQ(hsod_config_parse(&c, 10, a1, e, sizeof(e)), 0);
+		CHECK_EQ(c.max_half_open, 256);
+		CHECK_EQ(hsod_config_parse(&c, 12, a2, e, sizeof(e)), -EINVAL);
+		CHECK(strstr(e, "max") != NULL);
+	}
 	return check_result("config");
 }

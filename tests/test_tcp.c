@@ -1102,6 +1102,30 @@ wheel_count(struct tcp_timer *tm, void *arg)
 	(*(unsigned *)arg)++;
 }
 
+/* Unlisten: existing connections go on, new SYNs are refused with RST. */
+static void
+test_unlisten(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t = tbl_new(&cfg);
+
+	now = T0;
+	CHECK_EQ(send_seg(t, 41000, 1000, 0, TCP_FLAG_SYN, 65535, NULL, 0, NULL, 0), 0);
+	CHECK(lookup(t, 41000) != NULL);
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(tcp_tbl_unlisten(t, 443), 0);
+	CHECK_EQ(tcp_tbl_unlisten(t, 443), -ENOENT);
+	/* The half-open connection is still there; a new SYN gets a RST. */
+	CHECK(lookup(t, 41000) != NULL);
+	CHECK_EQ(send_seg(t, 41001, 5000, 0, TCP_FLAG_SYN, 65535, NULL, 0, NULL, 0),
+		 TCP_DROP_NO_LISTENER + 1);
+	CHECK(nout(t) == 1 && (out(t, 0)->flags & TCP_FLAG_RST));
+	CHECK(lookup(t, 41001) == NULL);
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(tcp_tbl_listen(t, 443), 0);
+	tcp_tbl_free(t);
+}
+
 static void
 test_wheel(void)
 {
@@ -1133,6 +1157,7 @@ int
 main(void)
 {
 	test_siphash();
+	test_unlisten();
 	test_wheel();
 	test_handshake();
 	test_data();

@@ -183,19 +183,26 @@ print("telemetry: handshakes_completed=%d failed=%d resumed=%d kdf_runs=%d kdf_r
     d["crypto_kdf_runs"], d["crypto_kdf_requests"], d["busy_cycles"], d["idle_cycles"]))
 ' || fail "telemetry: $stats"
 
-# SIGTERM with connections open: a prompt, clean exit.
+# SIGTERM with connections open: hsod drains (no new connections; the open
+# ones get close_notify and FIN), then exits 0.
 E python3 -c '
-import socket, ssl, time
+import socket, ssl, sys, time
 c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
 keep = [c.wrap_socket(socket.create_connection(("198.18.0.2", 443), timeout=5)) for _ in range(3)]
-time.sleep(30)
-' &
+open(sys.argv[1], "w").write("open\n")
+for s in keep:
+    s.settimeout(15)
+    if s.recv(100) != b"":
+        sys.exit("data instead of a clean close")
+print("3 open connections closed cleanly by the drain")
+' "$work/holder.ready" &
 holder=$!
-sleep 2
-hsod_stop 10
+for _ in $(seq 1 50); do [ -f "$work/holder.ready" ] && break; sleep 0.1; done
+[ -f "$work/holder.ready" ] || fail "could not open connections before SIGTERM"
+hsod_stop 15
 rc=$?
-kill "$holder" 2>/dev/null
-[ "$rc" -eq 124 ] && fail "hsod still running 10 s after SIGTERM"
+wait "$holder" || fail "open connections were not closed cleanly on SIGTERM"
+[ "$rc" -eq 124 ] && fail "hsod still running 15 s after SIGTERM"
 [ "$rc" -eq 0 ] || fail "hsod exit status $rc after SIGTERM"
 
 if [ "$failures" -ne 0 ]; then
