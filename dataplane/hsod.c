@@ -44,8 +44,27 @@
  * First SIGINT/SIGTERM: drain (stop accepting, let handshakes finish up to
  * the handshake timeout, close the rest cleanly). A second one: quit now.
  */
-static atomic_bool drain_requested, force_quit;
+static atomic_bool drain_requested, force_quit, reload_requested;
 static atomic_uint workers_done;
+
+/*
+ * TLS configuration generations. SIGHUP builds a new one (certificates and
+ * ticket keys loaded again); each worker adopts it for new connections at
+ * the top of an iteration, keeps the old one for the connections that began
+ * with it, and reports it released when none is left. A generation is freed
+ * once every worker released it: no connection is dropped by a reload.
+ */
+struct tls_gen {
+	struct hs_config hs;            /* first: a worker's config is its gen */
+	struct hso_cert *certs[HSOD_MAX_CERTS];
+	struct hso_stek_set *stek;      /* owned when loaded from the key file */
+	atomic_uint released;
+	struct tls_gen *next;           /* on the retired list */
+};
+static struct tls_gen *tls_cur, *tls_retired;
+static _Atomic(struct tls_gen *) tls_next[RTE_MAX_LCORE];
+/* Keys generated at start (no key file): one set, shared by every generation. */
+static struct hso_stek_set *stek_generated;
 static struct hsod_worker *workers[RTE_MAX_LCORE];
 static unsigned n_workers;
 static struct rte_mempool *pool;
@@ -60,6 +79,13 @@ on_signal(int sig)
 		atomic_store(&force_quit, true);
 }
 
+static void
+on_sighup(int sig)
+{
+	(void)sig;
+	atomic_store(&reload_requested, true);
+}
+
 static uint64_t
 now_us(void)
 {
@@ -69,20 +95,41 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static void control(void);
+
 static int
 worker_main(void *arg)
 {
-	struct hsod_worker *w = arg;
-	bool with_app = rte_lcore_count() == 1;
-
+	unsigned idx = (unsigned)(uintptr_t)arg;
+	struct hsod_worker *w = workers[idx];
+	bool alone = rte_lcore_count() == 1;
 	bool draining = false;
+	unsigned iter = 0;
 
 	while (!atomic_load_explicit(&force_quit, memory_order_relaxed)) {
 		uint64_t now = now_us();
+		struct tls_gen *next = atomic_exchange_explicit(&tls_next[idx], NULL,
+								memory_order_acquire);
 
+		if (next != NULL && hsod_worker_use_tls(w, &next->hs) != 0) {
+			/* Too many old generations still in use: adopt it later. */
+			struct tls_gen *expected = NULL;
+
+			if (!atomic_compare_exchange_strong(&tls_next[idx], &expected, next))
+				atomic_fetch_add(&next->released, 1);
+		}
 		hsod_worker_poll(w, now);
-		if (with_app)
+		if (alone) {
 			hsod_app_http_poll(app);
+			if ((iter & 1023) == 0)
+				control();
+		}
+		if ((++iter & 1023) == 0) {
+			const struct hs_config *old;
+
+			while ((old = hsod_worker_released(w)) != NULL)
+				atomic_fetch_add(&((struct tls_gen *)(uintptr_t)old)->released, 1);
+		}
 		if (!draining && atomic_load_explicit(&drain_requested, memory_order_relaxed)) {
 			hsod_worker_drain(w, now, (uint64_t)conf.handshake_timeout_ms * 1000);
 			draining = true;
@@ -326,47 +373,131 @@ split_args(int argc, char **argv, int *eal_argc, int *app_argc, char ***app_argv
 	*app_argv = argv + i + 1;
 }
 
-/* Load certificates and ticket keys into @p hs: errors name the file. */
-static int
-load_secrets(struct hs_config *hs, struct hso_cert **certs, struct hso_stek_set **stek)
+static void
+tls_gen_free(struct tls_gen *g)
 {
+	if (g == NULL)
+		return;
+	for (unsigned i = 0; i < HSOD_MAX_CERTS; i++)
+		hso_cert_free(g->certs[i]);
+	if (g->stek != stek_generated)
+		hso_stek_set_free(g->stek);
+	hs_config_wipe(&g->hs);
+	free(g);
+}
+
+/*
+ * Build a TLS generation from the configuration's paths: policy, then the
+ * certificates and the ticket keys, each error naming the file.
+ */
+static struct tls_gen *
+tls_gen_build(void)
+{
+	struct tls_gen *g = calloc(1, sizeof(*g));
 	char err[HSOD_ERR_LEN];
 	struct hso_stek_config sc;
 
+	if (g == NULL) {
+		fprintf(stderr, "hsod: out of memory\n");
+		return NULL;
+	}
+	if (hsod_config_tls_policy(&conf, &g->hs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hsod: %s\n", err);
+		goto fail;
+	}
 	for (unsigned i = 0; i < conf.n_certs; i++) {
-		certs[i] = hso_cert_load(conf.certs[i].cert, conf.certs[i].key, err, sizeof(err));
-		if (certs[i] == NULL) {
+		g->certs[i] = hso_cert_load(conf.certs[i].cert, conf.certs[i].key, err,
+					    sizeof(err));
+		if (g->certs[i] == NULL) {
 			fprintf(stderr, "hsod: certificate '%s': %s\n", conf.certs[i].name, err);
-			return -1;
+			goto fail;
 		}
-		if (hs_config_add_cert(hs, certs[i], conf.certs[i].is_default) != 0) {
+		if (hs_config_add_cert(&g->hs, g->certs[i], conf.certs[i].is_default) != 0) {
 			fprintf(stderr, "hsod: certificate '%s': cannot be served\n",
 				conf.certs[i].name);
-			return -1;
+			goto fail;
 		}
 	}
 	hso_stek_config_default(&sc);
 	sc.lifetime = conf.ticket_rotation;
-	if (conf.ticket_key_file[0] != '\0')
-		*stek = hso_stek_set_load(conf.ticket_key_file, &sc, (uint64_t)time(NULL), err,
-					  sizeof(err));
-	else
-		*stek = hso_stek_set_create(&sc, (uint64_t)time(NULL));
-	if (*stek == NULL) {
-		fprintf(stderr, "hsod: ticket keys: %s\n",
-			conf.ticket_key_file[0] != '\0' ? err : strerror(errno));
-		return -1;
+	if (conf.ticket_key_file[0] != '\0') {
+		g->stek = hso_stek_set_load(conf.ticket_key_file, &sc, (uint64_t)time(NULL), err,
+					    sizeof(err));
+		if (g->stek == NULL) {
+			fprintf(stderr, "hsod: ticket keys: %s\n", err);
+			goto fail;
+		}
+	} else {
+		if (stek_generated == NULL)
+			stek_generated = hso_stek_set_create(&sc, (uint64_t)time(NULL));
+		if (stek_generated == NULL) {
+			fprintf(stderr, "hsod: ticket keys: %s\n", strerror(errno));
+			goto fail;
+		}
+		g->stek = stek_generated;
 	}
-	hs->stek = *stek;
-	return 0;
+	g->hs.stek = g->stek;
+	return g;
+fail:
+	tls_gen_free(g);
+	return NULL;
+}
+
+/* SIGHUP: a new generation for every worker, or the old one kept on error. */
+static void
+tls_reload(void)
+{
+	struct tls_gen *g = tls_gen_build();
+
+	if (g == NULL) {
+		fprintf(stderr, "hsod: reload failed: still serving the previous certificates "
+			"and ticket keys\n");
+		return;
+	}
+	for (unsigned i = 0; i < n_workers; i++) {
+		struct tls_gen *pending = atomic_exchange(&tls_next[i], g);
+
+		/* A generation this worker never adopted: it is released for it. */
+		if (pending != NULL)
+			atomic_fetch_add(&pending->released, 1);
+	}
+	tls_cur->next = tls_retired;
+	tls_retired = tls_cur;
+	tls_cur = g;
+	printf("hsod: reloaded %u certificate(s) and the ticket keys\n", conf.n_certs);
+	fflush(stdout);
+}
+
+/* Free the retired generations every worker is done with. */
+static void
+tls_collect(void)
+{
+	struct tls_gen **pp = &tls_retired;
+
+	while (*pp != NULL) {
+		struct tls_gen *g = *pp;
+
+		if (atomic_load(&g->released) >= n_workers) {
+			*pp = g->next;
+			tls_gen_free(g);
+		} else {
+			pp = &g->next;
+		}
+	}
+}
+
+/* Control work: on the main lcore, or in the worker loop with one lcore. */
+static void
+control(void)
+{
+	if (atomic_exchange(&reload_requested, false))
+		tls_reload();
+	tls_collect();
 }
 
 int
 main(int argc, char **argv)
 {
-	static struct hs_config hs;
-	struct hso_cert *certs[HSOD_MAX_CERTS] = { NULL };
-	struct hso_stek_set *stek = NULL;
 	struct rte_ether_addr mac;
 	char err[HSOD_ERR_LEN];
 	int eal_argc, app_argc, rc, status = EXIT_FAILURE;
@@ -383,11 +514,9 @@ main(int argc, char **argv)
 		hsod_config_usage(stdout);
 		return EXIT_SUCCESS;
 	}
-	if (hsod_config_tls_policy(&conf, &hs, err, sizeof(err)) != 0) {
-		fprintf(stderr, "hsod: %s\n", err);
-		return EXIT_FAILURE;
-	}
-	if (load_secrets(&hs, certs, &stek) != 0)
+	/* Generation 0: policy, certificates, ticket keys, all before EAL. */
+	tls_cur = tls_gen_build();
+	if (tls_cur == NULL)
 		goto out_secrets;
 
 	rc = rte_eal_init(eal_argc, argv);
@@ -399,6 +528,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_sighup);
 	if (rte_eth_dev_count_avail() == 0) {
 		fprintf(stderr, "hsod: no port: give one with -a PCI or --vdev "
 			"(e.g. --vdev=net_tap0,iface=hso0)\n");
@@ -428,7 +558,7 @@ main(int argc, char **argv)
 		RTE_LCORE_FOREACH(lcore) {
 			struct hsod_worker_conf wc = {
 				.port = port, .queue = (uint16_t)i, .lcore = lcore, .index = i,
-				.mp = pool, .hs = &hs, .cfg = &conf, .mac = mac,
+				.mp = pool, .hs = &tls_cur->hs, .cfg = &conf, .mac = mac,
 			};
 
 			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())
@@ -468,14 +598,17 @@ main(int argc, char **argv)
 	/* Workers on every lcore; with one lcore the main lcore is the worker. */
 	if (rte_lcore_count() > 1) {
 		for (unsigned i = 0; i < n_workers; i++)
-			rte_eal_remote_launch(worker_main, workers[i], hsod_worker_lcore(workers[i]));
+			rte_eal_remote_launch(worker_main, (void *)(uintptr_t)i,
+					      hsod_worker_lcore(workers[i]));
 		/* The main lcore: the application, and control work, until workers stop. */
-		while (atomic_load(&workers_done) < n_workers)
+		while (atomic_load(&workers_done) < n_workers) {
+			control();
 			if (hsod_app_http_poll(app) == 0)
 				usleep(50);
+		}
 		rte_eal_mp_wait_lcore();
 	} else {
-		worker_main(workers[0]);
+		worker_main((void *)(uintptr_t)0);
 	}
 	status = EXIT_SUCCESS;
 out_workers:
@@ -487,9 +620,13 @@ out_workers:
 out_eal:
 	rte_eal_cleanup();
 out_secrets:
-	for (unsigned i = 0; i < HSOD_MAX_CERTS; i++)
-		hso_cert_free(certs[i]);
-	hso_stek_set_free(stek);
-	hs_config_wipe(&hs);
+	while (tls_retired != NULL) {
+		struct tls_gen *g = tls_retired;
+
+		tls_retired = g->next;
+		tls_gen_free(g);
+	}
+	tls_gen_free(tls_cur);
+	hso_stek_set_free(stek_generated);
 	return status;
 }

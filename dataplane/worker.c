@@ -24,6 +24,8 @@
 #define BURST 32
 #define SLOT_BITS 20
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
+/* TLS configs (reloads) a worker keeps for connections that began with them. */
+#define RETIRED_MAX 8
 /* Application sends a connection may have waiting for output room. */
 #define PEND_MAX 16
 
@@ -60,6 +62,9 @@ struct hsod_worker {
 	uint16_t n_tx;
 	bool arp_asked;             /* one ARP request per iteration at most */
 	bool draining, closing_all;
+	const struct hs_config *tls_cur;
+	const struct hs_config *retired[RETIRED_MAX];
+	unsigned n_retired;
 	uint64_t drain_deadline, flush_deadline;
 	struct hsod_worker_stats stats;
 };
@@ -153,6 +158,7 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	tc.idle_timeout_us = (uint64_t)cfg->idle_timeout_ms * 1000;
 	w->tcp = tcp_tbl_create(&tc);
 	w->tls = hs_worker_create(conf->hs, cfg->max_conns);
+	w->tls_cur = conf->hs;
 	/* TLS slots: one per TCP connection slot, buffers touched only when used. */
 	w->n_conns = cfg->max_conns;
 	w->conns = calloc(w->n_conns, sizeof(*w->conns));
@@ -637,6 +643,34 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 		w->stats.busy_cycles += rte_rdtsc() - t0;
 	else
 		w->stats.idle_cycles += rte_rdtsc() - t0;
+}
+
+int
+hsod_worker_use_tls(struct hsod_worker *w, const struct hs_config *hs)
+{
+	if (w->n_retired == RETIRED_MAX)
+		return -ENOSPC;
+	w->retired[w->n_retired++] = w->tls_cur;
+	w->tls_cur = hs;
+	hs_worker_set_config(w->tls, hs);
+	return 0;
+}
+
+const struct hs_config *
+hsod_worker_released(struct hsod_worker *w)
+{
+	for (unsigned r = 0; r < w->n_retired; r++) {
+		const struct hs_config *old = w->retired[r];
+		bool used = false;
+
+		for (unsigned i = 0; i < w->n_conns && !used; i++)
+			used = w->conns[i].id != 0 && hs_conn_config(&w->conns[i].hs) == old;
+		if (!used) {
+			w->retired[r] = w->retired[--w->n_retired];
+			return old;
+		}
+	}
+	return NULL;
 }
 
 void

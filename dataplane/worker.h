@@ -74,6 +74,20 @@ bool hsod_worker_drained(struct hsod_worker *w, uint64_t now_us);
 
 #define HSOD_DRAIN_FLUSH_US 300000u
 
+/**
+ * Serve new connections with TLS config @p hs (a reload); the previous
+ * config is retired: connections that began with it keep it.
+ * @return 0; -ENOSPC when too many configs are still retired (the reload
+ *         waits: call again later).
+ */
+int hsod_worker_use_tls(struct hsod_worker *w, const struct hs_config *hs);
+
+/**
+ * A retired config that no connection of this worker uses any more (taken
+ * off the worker's list), or NULL.
+ */
+const struct hs_config *hsod_worker_released(struct hsod_worker *w);
+
 /** Send a gratuitous ARP (at start). */
 void hsod_worker_announce(struct hsod_worker *w);
 

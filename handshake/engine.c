@@ -213,6 +213,12 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 }
 
 void
+hs_worker_set_config(struct hs_worker *w, const struct hs_config *cfg)
+{
+	w->cfg = cfg;
+}
+
+void
 hs_worker_free(struct hs_worker *w)
 {
 	if (w == NULL)

@@ -212,6 +212,14 @@ struct hs_worker {
  */
 struct hs_worker *hs_worker_create(const struct hs_config *cfg, unsigned max_conns);
 
+/**
+ * Serve connections started from now on with @p cfg (a reload: new
+ * certificates or ticket keys). Connections already started keep the
+ * config they began with (hs_conn_config()); the caller keeps the old one
+ * alive until none uses it.
+ */
+void hs_worker_set_config(struct hs_worker *w, const struct hs_config *cfg);
+
 /** Free @p w and its pooled keys. Its connections must be gone. */
 void hs_worker_free(struct hs_worker *w);
 
@@ -372,6 +380,13 @@ const uint8_t *hs_conn_send_buf(const struct hs_conn *c, size_t *len);
 
 /** @p n of the bytes from hs_conn_send_buf() were sent. */
 void hs_conn_send_ack(struct hs_conn *c, size_t n);
+
+/** The config this connection was started with. */
+static inline const struct hs_config *
+hs_conn_config(const struct hs_conn *c)
+{
+	return c->cfg;
+}
 
 /** True while the connection waits for its worker's crypto. */
 static inline bool
