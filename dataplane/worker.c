@@ -392,8 +392,15 @@ conn_step(struct hsod_worker *w, struct dp_conn *c)
 	st = hs_conn_status(&c->hs);
 	/* Close our side once the application or the peer is done. */
 	if (!c->tcp_closing) {
+		/*
+		 * The peer's FIN ends its data, not ours to drop: close only once
+		 * everything before it reached the engine and was processed (a
+		 * client's Finished often arrives with its FIN).
+		 */
+		bool peer_done = c->peer_fin && tcp_conn_readable(tc) == 0 &&
+				 !hs_conn_waiting(&c->hs);
 		bool done = st == HS_STATUS_FAILED || st == HS_STATUS_CLOSED ||
-			    (c->app_close && c->pend_n == 0) || c->peer_fin;
+			    (c->app_close && c->pend_n == 0) || peer_done;
 
 		if (done) {
 			size_t left;
@@ -423,6 +430,8 @@ conn_release(struct hsod_worker *w, struct dp_conn *c)
 
 	if (c->open_sent)
 		post(w, c->id, HSOD_EV_CLOSED, NULL, 0);
+	if (hs_conn_status(&c->hs) == HS_STATUS_HANDSHAKING)
+		w->stats.handshakes_abandoned++;
 	while (c->pend_n > 0) {
 		rte_pktmbuf_free(c->pend[c->pend_head]);
 		c->pend_head = (uint8_t)((c->pend_head + 1) % PEND_MAX);
@@ -477,6 +486,9 @@ handle_events(struct hsod_worker *w)
 			}
 			if (ev[i].events & TCP_EV_PEER_FIN)
 				c->peer_fin = true;
+			/* Into the engine now: a RST later in the burst would discard it. */
+			if (ev[i].events & TCP_EV_READABLE)
+				pump_in(w, c);
 			mark_dirty(w, c);
 		}
 	}
@@ -609,6 +621,13 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 			break;
 		case HSOD_NET_TCP:
 			tcp_in(w, m, now);
+			/*
+			 * Events right away: a segment's payload must reach the
+			 * engine before a RST later in the same burst aborts the
+			 * connection and discards it (a client's Finished, then
+			 * its RST, often come together).
+			 */
+			handle_events(w);
 			break;
 		default:
 			rte_pktmbuf_free(m);

@@ -43,6 +43,7 @@ struct hsod_worker_stats {
 	uint64_t conns_refused;         /**< accepted by TCP, no TLS slot free */
 	uint64_t app_backlog_aborts;    /**< application sent more than we hold */
 	uint64_t app_events, app_commands;
+	uint64_t handshakes_abandoned;  /**< TCP closed while TLS was handshaking */
 };
 
 struct hsod_worker;
