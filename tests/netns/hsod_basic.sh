@@ -18,11 +18,6 @@ hsod=$1
 . "$(dirname "$0")/lib.sh"
 work=$NETNS_WORK
 
-fail() {
-	echo "FAIL: $*"
-	[ -n "$HSOD_LOG" ] && [ -f "$HSOD_LOG" ] && sed 's/^/  hsod: /' "$HSOD_LOG" | tail -20
-	exit 1
-}
 
 netns_require "hso-basic-$$"
 make_cert "$work" hso.test ec || fail "openssl req"

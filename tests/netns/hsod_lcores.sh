@@ -15,11 +15,6 @@ hsod=$1
 . "$(dirname "$0")/lib.sh"
 work=$NETNS_WORK
 
-fail() {
-	echo "FAIL: $*"
-	[ -n "$HSOD_LOG" ] && [ -f "$HSOD_LOG" ] && sed 's/^/  hsod: /' "$HSOD_LOG" | tail -20
-	exit 1
-}
 
 if [ "$(nproc)" -lt 2 ]; then
 	echo "skip: needs two CPUs for two lcores"

@@ -15,11 +15,6 @@ hsod=$1
 . "$(dirname "$0")/lib.sh"
 work=$NETNS_WORK
 
-fail() {
-	echo "FAIL: $*"
-	[ -n "$HSOD_LOG" ] && [ -f "$HSOD_LOG" ] && sed 's/^/  hsod: /' "$HSOD_LOG" | tail -20
-	exit 1
-}
 served_cn() {
 	echo | in_ns timeout 10 openssl s_client -connect 198.18.0.2:443 2>/dev/null |
 		sed -n 's/^subject=CN = //p'

@@ -11,6 +11,7 @@
 #   hsod_stop [SECONDS]    SIGTERM; returns hsod's status (124: still running)
 #   hso_stats [COMMAND]    a telemetry command's JSON value on stdout
 #   in_ns CMD...           run CMD in the namespace
+#   fail MESSAGE           print it and the end of hsod's log, exit 1
 #
 # It sets NS, HSOD_PID, HSOD_LOG, HSOD_PREFIX and cleans up on exit.
 
@@ -21,6 +22,13 @@ HSOD_PREFIX=
 NETNS_WORK=$(mktemp -d /tmp/hso-netns-XXXXXX)
 
 in_ns() { ip netns exec "$NS" "$@"; }
+
+# Report a failure with the end of hsod's log, and stop.
+fail() {
+	echo "FAIL: $*"
+	[ -n "$HSOD_LOG" ] && [ -f "$HSOD_LOG" ] && sed 's/^/  hsod: /' "$HSOD_LOG" | tail -20
+	exit 1
+}
 
 netns_cleanup() {
 	if [ -n "$HSOD_PID" ] && kill -0 "$HSOD_PID" 2>/dev/null; then
