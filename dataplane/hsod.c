@@ -147,7 +147,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 {
 	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0, csum = 0;
 	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0, abandoned = 0;
-	uint64_t rst_rcvd = 0;
+	uint64_t rst_rcvd = 0, timed_out = 0;
 	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
 	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
 	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
@@ -166,6 +166,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		csum += ws->tcp_csum_bad;
 		refused += ws->conns_refused;
 		abandoned += ws->handshakes_abandoned;
+		timed_out += ws->handshakes_timed_out;
 		rst_rcvd += ts->resets_rcvd;
 		drops += ws->tx_dropped + ws->tcp_csum_bad + ws->no_arp;
 		rst += ts->resets_sent;
@@ -205,6 +206,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "handshakes_failed", hs_fail);
 	rte_tel_data_add_dict_u64(d, "handshakes_resumed", hs_res);
 	rte_tel_data_add_dict_u64(d, "handshakes_abandoned", abandoned);
+	rte_tel_data_add_dict_u64(d, "handshakes_timed_out", timed_out);
 	rte_tel_data_add_dict_u64(d, "tcp_resets_rcvd", rst_rcvd);
 	rte_tel_data_add_dict_u64(d, "crypto_asym_jobs", asym);
 	rte_tel_data_add_dict_u64(d, "crypto_kdf_runs", kdf_runs);

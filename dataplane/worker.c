@@ -32,11 +32,13 @@
 struct dp_conn {
 	uint32_t id;                /* slot | generation << 20; 0 when free */
 	uint64_t tcp;               /* TCP handle */
+	uint64_t accepted_us;       /* when TCP handed it over: the TLS deadline runs */
 	bool open_sent;             /* HSOD_EV_OPEN delivered */
 	bool dirty;                 /* on the worker's dirty list */
 	bool app_close;             /* the application asked to close */
 	bool tcp_closing;           /* our FIN is queued */
 	bool peer_fin;
+	bool timed_out;             /* reset by the handshake deadline */
 	uint8_t pend_head, pend_n;
 	uint16_t pend_off;          /* bytes of pend[pend_head] already written */
 	struct rte_mbuf *pend[PEND_MAX];
@@ -62,6 +64,8 @@ struct hsod_worker {
 	uint16_t n_tx;
 	bool arp_asked;             /* one ARP request per iteration at most */
 	bool draining, closing_all;
+	uint64_t next_sweep_us;     /* next handshake-deadline sweep */
+	uint64_t now_us;            /* this iteration's time */
 	const struct hs_config *tls_cur;
 	const struct hs_config *retired[RETIRED_MAX];
 	unsigned n_retired;
@@ -430,7 +434,7 @@ conn_release(struct hsod_worker *w, struct dp_conn *c)
 
 	if (c->open_sent)
 		post(w, c->id, HSOD_EV_CLOSED, NULL, 0);
-	if (hs_conn_status(&c->hs) == HS_STATUS_HANDSHAKING)
+	if (hs_conn_status(&c->hs) == HS_STATUS_HANDSHAKING && !c->timed_out)
 		w->stats.handshakes_abandoned++;
 	while (c->pend_n > 0) {
 		rte_pktmbuf_free(c->pend[c->pend_head]);
@@ -439,7 +443,7 @@ conn_release(struct hsod_worker *w, struct dp_conn *c)
 	}
 	hs_conn_reset(&c->hs);
 	c->id = 0;
-	c->open_sent = c->app_close = c->tcp_closing = c->peer_fin = false;
+	c->open_sent = c->app_close = c->tcp_closing = c->peer_fin = c->timed_out = false;
 	c->pend_head = 0;
 	c->pend_off = 0;
 	w->free_slots[w->n_free++] = slot;
@@ -474,6 +478,7 @@ handle_events(struct hsod_worker *w)
 					w->gen[slot] = 1;
 				c->id = slot | (uint32_t)w->gen[slot] << SLOT_BITS;
 				c->tcp = ev[i].handle;
+				c->accepted_us = w->now_us;
 				hs_conn_init(&c->hs, w->tls, c->buf, HS_CONN_BUF_SIZE);
 				tcp_conn_set_user(tc, c);
 			}
@@ -611,6 +616,7 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	bool busy = n > 0 || w->n_dirty > 0 || rte_ring_count(w->cmd) > 0;
 
 	w->arp_asked = false;
+	w->now_us = now;
 	w->stats.rx_packets += n;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = rx[i];
@@ -651,8 +657,32 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 		}
 	}
 	w->n_dirty = keep;
+	/*
+	 * TLS handshake deadline: a client that stalls mid-handshake (half a
+	 * ClientHello, then nothing) must not hold a slot until the idle
+	 * timeout. Swept every 100 ms; late connections are reset, counted.
+	 */
+	if (now >= w->next_sweep_us) {
+		uint64_t limit = (uint64_t)w->conf.cfg->handshake_timeout_ms * 1000;
+
+		w->next_sweep_us = now + 100000;
+		for (unsigned i = 0; limit > 0 && i < w->n_conns; i++) {
+			struct dp_conn *c = &w->conns[i];
+			struct tcp_conn *tc;
+
+			if (c->id == 0 || hs_conn_status(&c->hs) != HS_STATUS_HANDSHAKING ||
+			    now - c->accepted_us < limit)
+				continue;
+			tc = tcp_tbl_conn_get(w->tcp, c->tcp);
+			if (tc != NULL) {
+				w->stats.handshakes_timed_out++;
+				c->timed_out = true;
+				tcp_conn_abort(w->tcp, tc);
+			}
+		}
+	}
 	tcp_tbl_tick(w->tcp, now);
-	handle_events(w);       /* closes from timers */
+	handle_events(w);       /* closes from timers and aborts */
 	emit(w, now);
 	tx_flush(w);
 	/* Idle: pre-generate ECDHE keys off the critical path. */

@@ -44,6 +44,7 @@ struct hsod_worker_stats {
 	uint64_t app_backlog_aborts;    /**< application sent more than we hold */
 	uint64_t app_events, app_commands;
 	uint64_t handshakes_abandoned;  /**< TCP closed while TLS was handshaking */
+	uint64_t handshakes_timed_out;  /**< reset: TLS not done within the timeout */
 };
 
 struct hsod_worker;

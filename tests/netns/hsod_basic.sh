@@ -34,7 +34,8 @@ grep -q -- "--listen" "$work/help.txt" || fail "--help does not document --liste
 
 # 2. Start hsod inside the namespace.
 hsod_start "$hsod" "hsobasic$$" --addr 198.18.0.2/24 --gateway 198.18.0.1 \
-	--listen 443 --cert "$work/hso.test.pem" --key "$work/hso.test.key" ||
+	--listen 443 --cert "$work/hso.test.pem" --key "$work/hso.test.key" \
+	--handshake-timeout 1000 ||
 	fail "hsod did not become ready"
 
 # 3. ARP + ICMP echo.
@@ -56,6 +57,21 @@ except Exception as e:
 sys.exit(1)
 PY
 
+# 4b. A client that stalls mid-handshake is reset after the handshake timeout (1 s).
+in_ns python3 - <<'PY' || fail "a stalled handshake was not cut off"
+import socket, sys, time
+s = socket.create_connection(("198.18.0.2", 443), timeout=5)
+s.sendall(bytes([22, 3, 1, 0, 200]) + b"\x01\x00")   # half a ClientHello, then nothing
+t = time.time()
+try:
+    r = s.recv(100)
+except ConnectionResetError:
+    r = b""
+took = time.time() - t
+print("stalled handshake cut off after %.1f s" % took)
+sys.exit(0 if r == b"" and 0.8 < took < 3.5 else 1)
+PY
+
 # 5. Telemetry: /hso/stats is JSON with the counters.
 stats=$(hso_stats)
 echo "$stats" | python3 -c '
@@ -66,6 +82,7 @@ missing = [k for k in need if k not in d]
 assert not missing, missing
 assert d["rx_packets"] >= 4 and d["tx_packets"] >= 4, d
 assert d["tcp_resets_sent"] >= 1, d
+assert d["handshakes_timed_out"] == 1 and d["handshakes_abandoned"] == 0, d
 assert len(d["workers"]) == 1 and d["workers_rx_packets"][0] == d["rx_packets"], d
 print("telemetry:", {k: d[k] for k in ("rx_packets", "tx_packets", "drops", "tcp_resets_sent")})
 ' || fail "telemetry /hso/stats: $stats"
