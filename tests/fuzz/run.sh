@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Build the handshake fuzz target with clang's libFuzzer (+ASan/UBSan) and run
-# it for a bounded time from a seed corpus of real ClientHellos. Exit 77
+# Build the fuzz targets (handshake decoders, TCP core) with libFuzzer (+ASan/UBSan), run
+# each for a bounded time (the handshake one from real ClientHellos). Exit 77
 # (skipped, with the reason printed) where clang or its fuzzer runtime is
 # missing; deploy/setup.sh installs both.
 #
@@ -41,7 +41,17 @@ clang "${flags[@]}" "$src/tests/fuzz/make_seeds.c" "$src/tests/real_hello.c" \
 	$(pkg-config --cflags --libs libssl libcrypto gnutls) -o "$work/make_seeds"
 "$work/make_seeds" "$work/corpus"
 
-# Bounded: -max_total_time seconds, one process, no leaks of state between runs.
+clang "${flags[@]}" -I"$src/dataplane" -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all "$src/tests/fuzz/fuzz_tcp.c" "$src/dataplane/tcp.c" \
+	"$src/dataplane/tcp_hash.c" "$src/dataplane/tcp_timer.c" -o "$work/fuzz_tcp"
+
+# Bounded: -max_total_time seconds each, one process; a finding fails the test.
 "$work/fuzz_handshake" -max_total_time="$secs" -seed=1 -print_final_stats=1 \
-	-max_len=20000 "$work/corpus" 2>&1 | tail -25
+	-max_len=20000 "$work/corpus" >"$work/hs.log" 2>&1 || { tail -40 "$work/hs.log"; exit 1; }
+tail -6 "$work/hs.log"
 echo "fuzz_handshake: ran ${secs}s without a finding"
+mkdir -p "$work/corpus_tcp"
+"$work/fuzz_tcp" -max_total_time="$secs" -seed=1 -print_final_stats=1 -max_len=4096 \
+	"$work/corpus_tcp" >"$work/tcp.log" 2>&1 || { tail -40 "$work/tcp.log"; exit 1; }
+tail -6 "$work/tcp.log"
+echo "fuzz_tcp: ran ${secs}s without a finding"
