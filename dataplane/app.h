@@ -74,6 +74,14 @@ struct hsod_app_http *hsod_app_http_create(struct rte_ring *const *ev,
 					   struct rte_mempool *mp, unsigned status,
 					   const char *body, size_t body_len);
 
+/** Counters of the HTTP responder (read from the control lcore: approximate). */
+struct hsod_app_http_stats {
+	uint64_t requests, responses, bad_requests, closes;
+	uint64_t ring_full;     /**< commands that did not fit: connection given up */
+};
+
+const struct hsod_app_http_stats *hsod_app_http_stats(const struct hsod_app_http *app);
+
 /** Handle the events waiting on every worker's ring; returns events handled. */
 unsigned hsod_app_http_poll(struct hsod_app_http *app);
 

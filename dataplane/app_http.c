@@ -32,7 +32,7 @@ struct hsod_app_http {
 	char *body;
 	size_t body_len;
 	struct http_conn *conns;        /* n_workers * per_worker */
-	uint64_t requests, responses, bad_requests, closes, ring_full;
+	struct hsod_app_http_stats st;
 };
 
 static const char *
@@ -81,6 +81,12 @@ hsod_app_http_create(struct rte_ring *const *ev, struct rte_ring *const *cmd,
 	return a;
 }
 
+const struct hsod_app_http_stats *
+hsod_app_http_stats(const struct hsod_app_http *a)
+{
+	return &a->st;
+}
+
 void
 hsod_app_http_free(struct hsod_app_http *a)
 {
@@ -116,7 +122,7 @@ send_cmd(struct hsod_app_http *a, unsigned w, uint32_t id, uint16_t type,
 		 */
 		if (rte_ring_sp_enqueue(a->cmd[w], m) != 0) {
 			rte_pktmbuf_free(m);
-			a->ring_full++;
+			a->st.ring_full++;
 			return -ENOBUFS;
 		}
 		data += n;
@@ -167,7 +173,7 @@ serve(struct hsod_app_http *a, unsigned w, struct http_conn *c)
 					"HTTP/1.1 431 Request Header Fields Too Large\r\n"
 					"Content-Length: 0\r\nConnection: close\r\n\r\n";
 
-				a->bad_requests++;
+				a->st.bad_requests++;
 				send_cmd(a, w, c->id, HSOD_CMD_SEND, too_big, sizeof(too_big) - 1);
 				send_cmd(a, w, c->id, HSOD_CMD_CLOSE, NULL, 0);
 				c->have = 0;
@@ -175,7 +181,7 @@ serve(struct hsod_app_http *a, unsigned w, struct http_conn *c)
 			return;
 		}
 		used = (size_t)(end - c->req);
-		a->requests++;
+		a->st.requests++;
 		{
 			const char *eol = memchr(c->req, '\r', used);
 			size_t line = eol != NULL ? (size_t)(eol - c->req) : used;
@@ -196,11 +202,11 @@ serve(struct hsod_app_http *a, unsigned w, struct http_conn *c)
 			c->have = 0;
 			return;
 		}
-		a->responses++;
+		a->st.responses++;
 		memmove(c->req, end, c->have - used);
 		c->have = (uint16_t)(c->have - used);
 		if (close) {
-			a->closes++;
+			a->st.closes++;
 			send_cmd(a, w, c->id, HSOD_CMD_CLOSE, NULL, 0);
 			c->have = 0;
 			return;

@@ -147,7 +147,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 {
 	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0, csum = 0;
 	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0, abandoned = 0;
-	uint64_t rst_rcvd = 0, timed_out = 0;
+	uint64_t rst_rcvd = 0, timed_out = 0, backlog = 0, no_arp = 0;
 	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
 	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
 	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
@@ -167,6 +167,8 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		refused += ws->conns_refused;
 		abandoned += ws->handshakes_abandoned;
 		timed_out += ws->handshakes_timed_out;
+		backlog += ws->app_backlog_aborts;
+		no_arp += ws->no_arp;
 		rst_rcvd += ts->resets_rcvd;
 		drops += ws->tx_dropped + ws->tcp_csum_bad + ws->no_arp;
 		rst += ts->resets_sent;
@@ -202,6 +204,8 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "tcp_resets_sent", rst);
 	rte_tel_data_add_dict_u64(d, "tcp_csum_bad", csum);
 	rte_tel_data_add_dict_u64(d, "conns_refused", refused);
+	rte_tel_data_add_dict_u64(d, "app_backlog_aborts", backlog);
+	rte_tel_data_add_dict_u64(d, "tx_no_arp", no_arp);
 	rte_tel_data_add_dict_u64(d, "handshakes_completed", hs_ok);
 	rte_tel_data_add_dict_u64(d, "handshakes_failed", hs_fail);
 	rte_tel_data_add_dict_u64(d, "handshakes_resumed", hs_res);
@@ -301,6 +305,23 @@ telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	    add_worker_array(d, "workers_busy_cycles", w_busy) != 0 ||
 	    add_worker_array(d, "workers_idle_cycles", w_idle) != 0)
 		return -ENOMEM;
+	return 0;
+}
+
+/* /hso/app: the built-in HTTP responder's counters. */
+static int
+telemetry_app(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct hsod_app_http_stats *st = hsod_app_http_stats(app);
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "requests", st->requests);
+	rte_tel_data_add_dict_u64(d, "responses", st->responses);
+	rte_tel_data_add_dict_u64(d, "bad_requests", st->bad_requests);
+	rte_tel_data_add_dict_u64(d, "closes", st->closes);
+	rte_tel_data_add_dict_u64(d, "ring_full", st->ring_full);
 	return 0;
 }
 
@@ -597,7 +618,9 @@ main(int argc, char **argv)
 	if (rte_telemetry_register_cmd("/hso/stats", telemetry_stats,
 				       "hsod counters: totals, and per worker as arrays") != 0 ||
 	    rte_telemetry_register_cmd("/hso/worker", telemetry_worker,
-				       "One worker's counters. Parameter: worker index") != 0)
+				       "One worker's counters. Parameter: worker index") != 0 ||
+	    rte_telemetry_register_cmd("/hso/app", telemetry_app,
+				       "The HTTP responder's counters") != 0)
 		fprintf(stderr, "hsod: telemetry commands not registered\n");
 
 	printf("hsod: ready\n");

@@ -66,7 +66,6 @@ struct hsod_worker {
 	bool draining, closing_all;
 	uint64_t next_sweep_us;     /* next handshake-deadline sweep */
 	uint64_t now_us;            /* this iteration's time */
-	const struct hs_config *tls_cur;
 	const struct hs_config *retired[RETIRED_MAX];
 	unsigned n_retired;
 	uint64_t drain_deadline, flush_deadline;
@@ -162,7 +161,6 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	tc.idle_timeout_us = (uint64_t)cfg->idle_timeout_ms * 1000;
 	w->tcp = tcp_tbl_create(&tc);
 	w->tls = hs_worker_create(conf->hs, cfg->max_conns);
-	w->tls_cur = conf->hs;
 	/* TLS slots: one per TCP connection slot, buffers touched only when used. */
 	w->n_conns = cfg->max_conns;
 	w->conns = calloc(w->n_conns, sizeof(*w->conns));
@@ -699,8 +697,7 @@ hsod_worker_use_tls(struct hsod_worker *w, const struct hs_config *hs)
 {
 	if (w->n_retired == RETIRED_MAX)
 		return -ENOSPC;
-	w->retired[w->n_retired++] = w->tls_cur;
-	w->tls_cur = hs;
+	w->retired[w->n_retired++] = w->tls->cfg;
 	hs_worker_set_config(w->tls, hs);
 	return 0;
 }

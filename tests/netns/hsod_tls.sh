@@ -178,10 +178,19 @@ assert d["handshakes_tls12"] > 0 and d["handshakes_tls13"] > 0, d
 suites = sum(v for k, v in d.items() if k.startswith("handshakes_TLS_"))
 assert suites == d["handshakes_completed"], (suites, d)
 assert "tcp_state_ESTABLISHED" in d and "tcp_drop_no_listener" in d, d
+assert d["app_backlog_aborts"] == 0, d
 print("telemetry: handshakes_completed=%d failed=%d resumed=%d kdf_runs=%d kdf_requests=%d busy/idle=%d/%d" % (
     d["handshakes_completed"], d["handshakes_failed"], d["handshakes_resumed"],
     d["crypto_kdf_runs"], d["crypto_kdf_requests"], d["busy_cycles"], d["idle_cycles"]))
 ' || fail "telemetry: $stats"
+
+app=$(hso_stats /hso/app)
+echo "$app" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+assert a["responses"] >= 250 and a["responses"] == a["requests"] and a["ring_full"] == 0, a
+print("app: %d requests, %d responses, %d closes" % (a["requests"], a["responses"], a["closes"]))
+' || fail "telemetry /hso/app: $app"
 
 # SIGTERM with connections open: hsod drains (no new connections; the open
 # ones get close_notify and FIN), then exits 0.
