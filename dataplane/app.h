@@ -4,87 +4,97 @@
 
 /**
  * @file
- * How applications talk to workers: per worker, a pair of single-producer
- * single-consumer rte_rings of mbufs. Events go worker -> app ("hso_ev_N"),
- * commands app -> worker ("hso_cmd_N"). Every mbuf starts with a struct
- * hsod_msg, then msg.len bytes. No application logic runs in the worker's
- * TCP or TLS code: the built-in HTTP responder (app_http.c) uses only this.
+ * hso's own applications, written on the public API (hso_app.h) only: the
+ * HTTP/1.1 responder and echo, built into hsod (`--app http|echo`), echo
+ * also as the separate process hso-echo.
  *
- *   HSOD_EV_OPEN     a TLS session is established; payload struct hsod_open
- *   HSOD_EV_DATA     plaintext from the client
- *   HSOD_EV_CLOSED   the connection is gone (peer closed, reset or failed)
- *   HSOD_CMD_SEND    plaintext to the client
- *   HSOD_CMD_CLOSE   send close_notify, then FIN, once queued data is out
- *
- * Backpressure: when a worker cannot enqueue an event it leaves the
- * plaintext in the TLS engine, which stops taking TCP bytes, so the TCP
- * receive window closes; nothing is dropped. The handoff issue extends this
- * to other processes, zero-copy payloads and key export.
+ * struct app_loop is their common event loop: it hands each event to the
+ * application's handler in order per connection; a handler that cannot
+ * take an event now (its send window is full, a rate limit) returns
+ * -EAGAIN and the event is held, unreleased, and offered again on the next
+ * round, before any later event of that connection. Held DATA stays
+ * charged to its connection's budget, so hsod stops reading that client:
+ * backpressure without loss. The held queue is bounded; when it is full
+ * the loop stops taking events and the rings push back too.
  */
 
 #include <stdint.h>
+#include <stdio.h>
 
-#include <rte_mbuf.h>
-#include <rte_ring.h>
+#include "hso_app.h"
 
-enum hsod_msg_type {
-	HSOD_EV_OPEN = 1,
-	HSOD_EV_DATA,
-	HSOD_EV_CLOSED,
-	HSOD_CMD_SEND = 16,
-	HSOD_CMD_CLOSE,
+/** @return 0 (release the event) or -EAGAIN (hold it, offer it again). */
+typedef int (*app_event_fn)(void *ctx, struct hso_event *ev);
+
+struct app_loop {
+	struct hso_app *app;
+	app_event_fn on_event;
+	void *ctx;
+	unsigned n_conns;               /**< workers * slots */
+	uint16_t *held_n;               /**< held events per connection index */
+	uint8_t *blocked;               /**< per connection index, this round */
+	struct hso_event *held;         /**< FIFO */
+	unsigned held_cap, held_head, held_cnt;
+	uint64_t held_total;            /**< events that had to wait */
 };
 
-struct hsod_msg {
-	uint32_t conn;          /**< worker-local id: slot | generation << 20 */
-	uint16_t type;          /**< enum hsod_msg_type */
-	uint16_t len;           /**< payload bytes after this header */
-};
+/** @return 0; -ENOMEM. */
+int app_loop_init(struct app_loop *l, struct hso_app *app, app_event_fn fn, void *ctx);
 
-/** HSOD_EV_OPEN payload: what the handshake negotiated. */
-struct hsod_open {
-	uint32_t raddr;         /**< client IPv4, host order */
-	uint16_t rport, lport;
-	uint16_t version, suite;
-	uint8_t resumed;
-	uint8_t alpn_len;
-	uint8_t sni_len;
-	char alpn[255];
-	char sni[255];
-};
+/**
+ * One round: held events first, then up to a burst of new ones.
+ * @return events handled (released); -ESHUTDOWN when hsod dropped us.
+ */
+int app_loop_poll(struct app_loop *l);
 
-/** Payload room of one message mbuf. */
-#define HSOD_MSG_MAX(m) ((uint16_t)(rte_pktmbuf_tailroom(m) - sizeof(struct hsod_msg)))
+/** Release every held event (before detaching) and free the loop. */
+void app_loop_fini(struct app_loop *l);
 
-/** Ring size per direction and worker. */
-#define HSOD_RING_SIZE 4096
+/* ---- The HTTP/1.1 responder ---------------------------------------- */
 
-/** The built-in HTTP/1.1 responder. */
 struct hsod_app_http;
 
 /**
- * @param n_workers  ring pairs to serve (index = worker)
- * @param status     HTTP status code of every response
- * @param body       response body (copied)
+ * @param status  HTTP status code of every response
+ * @param body    response body (copied)
  * @return the app, or NULL with errno.
  */
-struct hsod_app_http *hsod_app_http_create(struct rte_ring *const *ev,
-					   struct rte_ring *const *cmd,
-					   unsigned n_workers, unsigned conns_per_worker,
-					   struct rte_mempool *mp, unsigned status,
+struct hsod_app_http *hsod_app_http_create(struct hso_app *app, unsigned status,
 					   const char *body, size_t body_len);
 
-/** Counters of the HTTP responder (read from the control lcore: approximate). */
 struct hsod_app_http_stats {
 	uint64_t requests, responses, bad_requests, closes;
-	uint64_t ring_full;     /**< commands that did not fit: connection given up */
+	uint64_t send_waits;    /**< responses that waited for send-window room */
 };
 
-const struct hsod_app_http_stats *hsod_app_http_stats(const struct hsod_app_http *app);
+const struct hsod_app_http_stats *hsod_app_http_stats(const struct hsod_app_http *h);
 
-/** Handle the events waiting on every worker's ring; returns events handled. */
-unsigned hsod_app_http_poll(struct hsod_app_http *app);
+/** @return events handled; -ESHUTDOWN. */
+int hsod_app_http_poll(struct hsod_app_http *h);
 
-void hsod_app_http_free(struct hsod_app_http *app);
+void hsod_app_http_free(struct hsod_app_http *h);
+
+/* ---- Echo ----------------------------------------------------------- */
+
+struct hso_echo;
+
+/**
+ * @param rate    bytes per second echoed at most (0: unlimited): a
+ *                deliberately slow application
+ * @param keylog  when not NULL, NSS key-log lines for each TLS 1.3
+ *                session with keys (CLIENT_/SERVER_TRAFFIC_SECRET_0)
+ */
+struct hso_echo *hso_echo_create(struct hso_app *app, uint64_t rate, FILE *keylog);
+
+struct hso_echo_stats {
+	uint64_t sessions, bytes, closes, send_waits, rate_waits, keys_logged;
+};
+
+const struct hso_echo_stats *hso_echo_stats(const struct hso_echo *e);
+
+/** @return events handled; -ESHUTDOWN. */
+int hso_echo_poll(struct hso_echo *e);
+
+void hso_echo_free(struct hso_echo *e);
 
 #endif

@@ -3,7 +3,8 @@
  * The built-in HTTP/1.1 responder: every request gets the configured status
  * and body. Keep-alive by default (HTTP/1.1), "Connection: close" honoured
  * (RFC 9112 9.6), HTTP/1.0 closes unless it asks for keep-alive. It knows
- * the workers only through their rings (app.h).
+ * the workers only through the application API (hso_app.h), as any other
+ * application would.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,23 +16,27 @@
 
 /* The longest request head taken; longer ones get 431 and a close. */
 #define REQ_MAX 8192
+/* Largest response: head + body (config caps the body at 1 KiB). */
+#define RESP_MAX 2048
 
 struct http_conn {
-	uint32_t id;            /* 0: free */
+	uint64_t conn;          /* 0: free */
 	uint16_t have;
+	uint8_t stuck;          /* complete requests wait for send-window room */
+	uint8_t closing;        /* close sent */
 	char req[REQ_MAX];
 };
 
 struct hsod_app_http {
-	struct rte_ring *const *ev;
-	struct rte_ring *const *cmd;
-	unsigned n_workers;
-	unsigned per_worker;
-	struct rte_mempool *mp;
+	struct app_loop loop;
+	struct hso_app *app;
 	char head_fmt[128];
 	char *body;
 	size_t body_len;
-	struct http_conn *conns;        /* n_workers * per_worker */
+	struct http_conn *conns;        /* by hso_app_conn_index() */
+	unsigned n_conns;
+	unsigned *stuck;                /* connection indexes to serve again */
+	unsigned n_stuck;
 	struct hsod_app_http_stats st;
 };
 
@@ -54,24 +59,28 @@ reason(unsigned status)
 	}
 }
 
+static int on_event(void *ctx, struct hso_event *ev);
+
 struct hsod_app_http *
-hsod_app_http_create(struct rte_ring *const *ev, struct rte_ring *const *cmd,
-		     unsigned n_workers, unsigned conns_per_worker, struct rte_mempool *mp,
-		     unsigned status, const char *body, size_t body_len)
+hsod_app_http_create(struct hso_app *app, unsigned status, const char *body, size_t body_len)
 {
 	struct hsod_app_http *a = calloc(1, sizeof(*a));
 
 	if (a == NULL)
 		return NULL;
-	a->ev = ev;
-	a->cmd = cmd;
-	a->n_workers = n_workers;
-	a->per_worker = conns_per_worker;
-	a->mp = mp;
+	if (body_len > RESP_MAX - 256) {
+		free(a);
+		errno = EINVAL;
+		return NULL;
+	}
+	a->app = app;
+	a->n_conns = hso_app_workers(app) * hso_app_conn_slots(app);
 	snprintf(a->head_fmt, sizeof(a->head_fmt), "HTTP/1.1 %u %s\r\n", status, reason(status));
 	a->body = malloc(body_len + 1);
-	a->conns = calloc((size_t)n_workers * conns_per_worker, sizeof(*a->conns));
-	if (a->body == NULL || a->conns == NULL) {
+	a->conns = calloc(a->n_conns, sizeof(*a->conns));
+	a->stuck = calloc(a->n_conns, sizeof(*a->stuck));
+	if (a->body == NULL || a->conns == NULL || a->stuck == NULL ||
+	    app_loop_init(&a->loop, app, on_event, a) != 0) {
 		hsod_app_http_free(a);
 		errno = ENOMEM;
 		return NULL;
@@ -92,43 +101,12 @@ hsod_app_http_free(struct hsod_app_http *a)
 {
 	if (a == NULL)
 		return;
+	if (a->loop.held != NULL)
+		app_loop_fini(&a->loop);
 	free(a->body);
 	free(a->conns);
+	free(a->stuck);
 	free(a);
-}
-
-/* Send @p len bytes to connection @p id of worker @p w, in as many mbufs as needed. */
-static int
-send_cmd(struct hsod_app_http *a, unsigned w, uint32_t id, uint16_t type,
-	 const char *data, size_t len)
-{
-	do {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(a->mp);
-		struct hsod_msg *h;
-		size_t n;
-
-		if (m == NULL)
-			return -ENOMEM;
-		n = len < HSOD_MSG_MAX(m) ? len : HSOD_MSG_MAX(m);
-		h = (struct hsod_msg *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*h) + n));
-		h->conn = id;
-		h->type = type;
-		h->len = (uint16_t)n;
-		memcpy(h + 1, data, n);
-		/*
-		 * Never wait: with one lcore the worker runs in this thread.
-		 * A full command ring drops the message; the caller gives the
-		 * connection up (the worker's idle timeout then closes it).
-		 */
-		if (rte_ring_sp_enqueue(a->cmd[w], m) != 0) {
-			rte_pktmbuf_free(m);
-			a->st.ring_full++;
-			return -ENOBUFS;
-		}
-		data += n;
-		len -= n;
-	} while (len > 0);
-	return 0;
 }
 
 /* Is header @p name present with a value containing @p token (case-insensitive)? */
@@ -151,15 +129,18 @@ header_has(const char *head, size_t len, const char *name, const char *token)
 	return 0;
 }
 
-/* Answer every complete request head buffered for @p c. */
-static void
-serve(struct hsod_app_http *a, unsigned w, struct http_conn *c)
+/*
+ * Answer every complete request head buffered for @p c.
+ * @return 0; -EAGAIN when the send window is full (the rest waits).
+ */
+static int
+serve(struct hsod_app_http *a, struct http_conn *c)
 {
-	for (;;) {
+	while (!c->closing) {
 		char *end = NULL;
-		char head[256];
-		size_t used, hl;
-		int close;
+		char resp[RESP_MAX];
+		size_t used, rl;
+		int close, rc;
 
 		for (size_t i = 3; i < c->have; i++)
 			if (memcmp(c->req + i - 3, "\r\n\r\n", 4) == 0) {
@@ -173,15 +154,15 @@ serve(struct hsod_app_http *a, unsigned w, struct http_conn *c)
 					"HTTP/1.1 431 Request Header Fields Too Large\r\n"
 					"Content-Length: 0\r\nConnection: close\r\n\r\n";
 
+				if (hso_app_send(a->app, c->conn, too_big, sizeof(too_big) - 1) == -EAGAIN)
+					return -EAGAIN;
 				a->st.bad_requests++;
-				send_cmd(a, w, c->id, HSOD_CMD_SEND, too_big, sizeof(too_big) - 1);
-				send_cmd(a, w, c->id, HSOD_CMD_CLOSE, NULL, 0);
 				c->have = 0;
+				goto close;
 			}
-			return;
+			return 0;
 		}
 		used = (size_t)(end - c->req);
-		a->st.requests++;
 		{
 			const char *eol = memchr(c->req, '\r', used);
 			size_t line = eol != NULL ? (size_t)(eol - c->req) : used;
@@ -191,78 +172,112 @@ serve(struct hsod_app_http *a, unsigned w, struct http_conn *c)
 			close = header_has(c->req, used, "Connection", "close") ||
 				(http10 && !header_has(c->req, used, "Connection", "keep-alive"));
 		}
-		hl = (size_t)snprintf(head, sizeof(head),
+		rl = (size_t)snprintf(resp, sizeof(resp),
 				      "%sContent-Type: text/plain\r\nContent-Length: %zu\r\n"
 				      "Connection: %s\r\n\r\n",
 				      a->head_fmt, a->body_len, close ? "close" : "keep-alive");
-		if (send_cmd(a, w, c->id, HSOD_CMD_SEND, head, hl) != 0 ||
-		    (a->body_len > 0 && strncmp(c->req, "HEAD ", 5) != 0 &&
-		     send_cmd(a, w, c->id, HSOD_CMD_SEND, a->body, a->body_len) != 0)) {
-			c->id = 0;      /* given up: see send_cmd() */
-			c->have = 0;
-			return;
+		if (strncmp(c->req, "HEAD ", 5) != 0) {
+			memcpy(resp + rl, a->body, a->body_len);
+			rl += a->body_len;
 		}
-		a->st.responses++;
+		/* Head and body in one send: all of it, or try again later. */
+		rc = hso_app_send(a->app, c->conn, resp, rl);
+		if (rc == -EAGAIN) {
+			a->st.send_waits++;
+			return -EAGAIN;
+		}
+		a->st.requests++;
+		if (rc == 0)
+			a->st.responses++;
 		memmove(c->req, end, c->have - used);
 		c->have = (uint16_t)(c->have - used);
-		if (close) {
-			a->st.closes++;
-			send_cmd(a, w, c->id, HSOD_CMD_CLOSE, NULL, 0);
-			c->have = 0;
-			return;
+		if (close || rc != 0)
+			goto close;
+	}
+	return 0;
+close:
+	if (hso_app_close(a->app, c->conn) == -EAGAIN)
+		return -EAGAIN;
+	a->st.closes++;
+	c->closing = 1;
+	c->have = 0;
+	return 0;
+}
+
+static int
+on_event(void *ctx, struct hso_event *ev)
+{
+	struct hsod_app_http *a = ctx;
+	struct http_conn *c = &a->conns[hso_app_conn_index(a->app, ev->conn)];
+
+	switch (ev->type) {
+	case HSO_EV_OPEN:
+		/* c->stuck may still be set by the slot's previous connection:
+		 * its list entry clears it next round (one entry per index). */
+		c->conn = ev->conn;
+		c->have = 0;
+		c->closing = 0;
+		return 0;
+	case HSO_EV_DATA:
+		if (c->conn != ev->conn || c->closing)
+			return 0;       /* not ours, or after our close: ignored */
+		if (c->stuck || serve(a, c) == -EAGAIN)
+			return -EAGAIN; /* earlier requests first */
+		{
+			size_t take = ev->len;
+
+			if (take > (size_t)REQ_MAX - c->have)
+				take = (size_t)REQ_MAX - c->have;
+			memcpy(c->req + c->have, ev->data, take);
+			c->have = (uint16_t)(c->have + take);
 		}
+		if (serve(a, c) == -EAGAIN && !c->stuck) {
+			/* Taken, but not all answered: served again next round. */
+			c->stuck = 1;
+			a->stuck[a->n_stuck++] = hso_app_conn_index(a->app, ev->conn);
+		}
+		return 0;
+	case HSO_EV_PEER_CLOSED:
+		/* The client is done sending: answer what is complete, then close. */
+		if (c->conn != ev->conn || c->closing)
+			return 0;
+		if (c->stuck || serve(a, c) == -EAGAIN)
+			return -EAGAIN;
+		if (!c->closing) {
+			if (hso_app_close(a->app, c->conn) == -EAGAIN)
+				return -EAGAIN;
+			c->closing = 1;
+		}
+		return 0;
+	case HSO_EV_CLOSED:
+		if (c->conn == ev->conn) {
+			c->conn = 0;
+			c->have = 0;
+			c->closing = 0;
+			/* A stuck entry for it is dropped by the next round. */
+		}
+		return 0;
+	default:
+		return 0;
 	}
 }
 
-unsigned
+int
 hsod_app_http_poll(struct hsod_app_http *a)
 {
-	unsigned handled = 0;
+	unsigned keep = 0;
 
-	for (unsigned w = 0; w < a->n_workers; w++) {
-		struct rte_mbuf *ms[32];
-		unsigned n = rte_ring_sc_dequeue_burst(a->ev[w], (void **)ms, 32, NULL);
+	for (unsigned i = 0; i < a->n_stuck; i++) {
+		struct http_conn *c = &a->conns[a->stuck[i]];
 
-		for (unsigned i = 0; i < n; i++) {
-			const struct hsod_msg *h = rte_pktmbuf_mtod(ms[i], const struct hsod_msg *);
-			unsigned slot = h->conn & 0xfffff;
-			struct http_conn *c;
-
-			handled++;
-			if (slot >= a->per_worker) {
-				rte_pktmbuf_free(ms[i]);
-				continue;
-			}
-			c = &a->conns[(size_t)w * a->per_worker + slot];
-			switch (h->type) {
-			case HSOD_EV_OPEN:
-				c->id = h->conn;
-				c->have = 0;
-				break;
-			case HSOD_EV_DATA:
-				if (c->id != h->conn)
-					break;  /* a connection we never saw open */
-				{
-					size_t take = h->len;
-
-					if (take > (size_t)REQ_MAX - c->have)
-						take = (size_t)REQ_MAX - c->have;
-					memcpy(c->req + c->have, h + 1, take);
-					c->have = (uint16_t)(c->have + take);
-				}
-				serve(a, w, c);
-				break;
-			case HSOD_EV_CLOSED:
-				if (c->id == h->conn) {
-					c->id = 0;
-					c->have = 0;
-				}
-				break;
-			default:
-				break;
-			}
-			rte_pktmbuf_free(ms[i]);
+		if (c->conn == 0 || !c->stuck)
+			continue;
+		if (serve(a, c) == -EAGAIN) {
+			a->stuck[keep++] = a->stuck[i];
+			continue;
 		}
+		c->stuck = 0;
 	}
-	return handled;
+	a->n_stuck = keep;
+	return app_loop_poll(&a->loop);
 }

@@ -112,6 +112,10 @@ static const struct key_def keys[] = {
 	{ "app", "type", "app", "http|echo|external", KT_APP, 0, 0, 0,
 	  "what gets the sessions: built-in HTTP/1.1 responder, built-in echo, "
 	  "or a separate process on the rings" },
+	{ "app", "conn_budget", "app-conn-budget", "BYTES", KT_U32, F(app_conn_budget),
+	  4096, 1u << 30, "plaintext a connection may have delivered to the application "
+	  "and not yet released, 4096..1073741824; past it hsod stops reading the "
+	  "connection and its TCP window closes" },
 	{ "app", "http_status", "http-status", "CODE", KT_U32, F(http_status),
 	  100, 599, "status of the HTTP responder, 100..599" },
 	{ "app", "http_body", "http-body", "TEXT", KT_BODY, 0, 0, 0,
@@ -844,6 +848,7 @@ hsod_config_defaults(struct hsod_config *cfg)
 	cfg->idle_timeout_ms = HSOD_IDLE_TIMEOUT_MS_DEFAULT;
 	cfg->app = HSOD_APP_HTTP;
 	cfg->http_status = HSOD_HTTP_STATUS_DEFAULT;
+	cfg->app_conn_budget = HSOD_APP_CONN_BUDGET_DEFAULT;
 	cfg->http_body_len = strlen(HSOD_HTTP_BODY_DEFAULT);
 	memcpy(cfg->http_body, HSOD_HTTP_BODY_DEFAULT, cfg->http_body_len + 1);
 	for (int a = 0; a < HSO_IMB_ALG_NUM; a++)

@@ -74,6 +74,7 @@
 #define HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000u
 #define HSOD_IDLE_TIMEOUT_MS_DEFAULT 60000u
 #define HSOD_HTTP_STATUS_DEFAULT 200u
+#define HSOD_APP_CONN_BUDGET_DEFAULT (256u * 1024)
 #define HSOD_HTTP_BODY_DEFAULT "hello from hso\n"
 
 /** The application sessions are handed to ([app] type, --app). */
@@ -142,6 +143,7 @@ struct hsod_config {
 
 	/* [app] */
 	enum hsod_app app;
+	uint32_t app_conn_budget;
 	uint32_t http_status;
 	/** Escapes (\n \r \t \\) already decoded; NUL-terminated too. */
 	char http_body[HSOD_HTTP_BODY_MAX];

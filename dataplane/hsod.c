@@ -7,9 +7,11 @@
  * poll loops, telemetry, and one line "hsod: ready" on stdout.
  *
  * Each worker (worker.c) runs ARP/IPv4/ICMP, the TCP core, the TLS engine
- * and its application rings; the application (the built-in HTTP responder
- * for now) talks to workers only through those rings, on the main lcore
- * when there are several, in the worker's loop when there is one.
+ * and its application rings. Applications talk to workers only through the
+ * application API (hso_app.h) over those rings: a built-in one (HTTP
+ * responder, echo) on the main lcore when there are several, in the
+ * worker's loop when there is one; or, with --app external, DPDK secondary
+ * processes that attach and detach while hsod runs (apps.c watches them).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -34,6 +36,8 @@
 #include "config.h"
 #include "handshake.h"
 #include "app.h"
+#include "apps.h"
+#include "hso_app.h"
 #include "net.h"
 #include "worker.h"
 
@@ -69,7 +73,21 @@ static struct hsod_worker *workers[RTE_MAX_LCORE];
 static unsigned n_workers;
 static struct rte_mempool *pool;
 static struct hsod_config conf;
-static struct hsod_app_http *app;
+static struct hsod_apps *apps;             /* the shared memory and slots */
+static struct hso_app *builtin;             /* --app http|echo */
+static struct hsod_app_http *http;
+static struct hso_echo *echo;
+
+/* The built-in application's turn: events handled. */
+static int
+builtin_poll(void)
+{
+	if (http != NULL)
+		return hsod_app_http_poll(http);
+	if (echo != NULL)
+		return hso_echo_poll(echo);
+	return 0;
+}
 
 static void
 on_signal(int sig)
@@ -120,8 +138,8 @@ worker_main(void *arg)
 		}
 		hsod_worker_poll(w, now);
 		if (alone) {
-			hsod_app_http_poll(app);
-			if ((iter & 1023) == 0)
+			builtin_poll();
+			if ((iter & 255) == 0)
 				control();
 		}
 		if ((++iter & 1023) == 0) {
@@ -148,6 +166,9 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0, csum = 0;
 	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0, abandoned = 0;
 	uint64_t rst_rcvd = 0, timed_out = 0, backlog = 0, no_arp = 0;
+	uint64_t no_app = 0, budget_stalls = 0, ring_stalls = 0, gone_closes = 0;
+	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0, late = 0, lost = 0;
+	uint64_t zero_win = 0, win_upd = 0;
 	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
 	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
 	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
@@ -169,6 +190,18 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		timed_out += ws->handshakes_timed_out;
 		backlog += ws->app_backlog_aborts;
 		no_arp += ws->no_arp;
+		no_app += ws->conns_no_app;
+		budget_stalls += ws->app_budget_stalls;
+		ring_stalls += ws->app_ring_stalls;
+		gone_closes += ws->app_gone_closes;
+		app_dropped += ws->app_bytes_dropped;
+		app_ev += ws->app_events;
+		app_cmd += ws->app_commands;
+		app_stale += ws->app_commands_stale;
+		late += ws->app_closed_late;
+		lost += ws->app_closed_lost;
+		zero_win += ts->zero_window_sent;
+		win_upd += ts->window_updates;
 		rst_rcvd += ts->resets_rcvd;
 		drops += ws->tx_dropped + ws->tcp_csum_bad + ws->no_arp;
 		rst += ts->resets_sent;
@@ -205,6 +238,18 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "tcp_csum_bad", csum);
 	rte_tel_data_add_dict_u64(d, "conns_refused", refused);
 	rte_tel_data_add_dict_u64(d, "app_backlog_aborts", backlog);
+	rte_tel_data_add_dict_u64(d, "conns_no_app", no_app);
+	rte_tel_data_add_dict_u64(d, "app_events", app_ev);
+	rte_tel_data_add_dict_u64(d, "app_commands", app_cmd);
+	rte_tel_data_add_dict_u64(d, "app_commands_stale", app_stale);
+	rte_tel_data_add_dict_u64(d, "app_budget_stalls", budget_stalls);
+	rte_tel_data_add_dict_u64(d, "app_ring_stalls", ring_stalls);
+	rte_tel_data_add_dict_u64(d, "app_gone_closes", gone_closes);
+	rte_tel_data_add_dict_u64(d, "app_bytes_dropped", app_dropped);
+	rte_tel_data_add_dict_u64(d, "app_closed_late", late);
+	rte_tel_data_add_dict_u64(d, "app_closed_lost", lost);
+	rte_tel_data_add_dict_u64(d, "tcp_zero_window", zero_win);
+	rte_tel_data_add_dict_u64(d, "window_updates", win_upd);
 	rte_tel_data_add_dict_u64(d, "tx_no_arp", no_arp);
 	rte_tel_data_add_dict_u64(d, "handshakes_completed", hs_ok);
 	rte_tel_data_add_dict_u64(d, "handshakes_failed", hs_fail);
@@ -298,6 +343,17 @@ telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)params;
 	rte_tel_data_start_dict(d);
 	stats_fill(d, 0, n_workers);
+	{
+		const struct hsod_apps_stats *as = hsod_apps_stats(apps);
+
+		rte_tel_data_add_dict_u64(d, "apps_attached", hsod_apps_active(apps));
+		rte_tel_data_add_dict_u64(d, "apps_attach_total", as->attached);
+		rte_tel_data_add_dict_u64(d, "apps_rejected", as->rejected);
+		rte_tel_data_add_dict_u64(d, "apps_detached", as->detached);
+		rte_tel_data_add_dict_u64(d, "apps_crashed", as->crashed);
+		rte_tel_data_add_dict_u64(d, "mbufs_free", rte_mempool_avail_count(pool));
+		rte_tel_data_add_dict_u64(d, "mbufs_total", pool->size);
+	}
 	if (add_worker_array(d, "workers", w_lcore) != 0 ||
 	    add_worker_array(d, "workers_rx_packets", w_rx) != 0 ||
 	    add_worker_array(d, "workers_tx_packets", w_tx) != 0 ||
@@ -308,20 +364,85 @@ telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-/* /hso/app: the built-in HTTP responder's counters. */
+/* /hso/app: the built-in application's counters (none with --app external). */
 static int
 telemetry_app(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct hsod_app_http_stats *st = hsod_app_http_stats(app);
-
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "requests", st->requests);
-	rte_tel_data_add_dict_u64(d, "responses", st->responses);
-	rte_tel_data_add_dict_u64(d, "bad_requests", st->bad_requests);
-	rte_tel_data_add_dict_u64(d, "closes", st->closes);
-	rte_tel_data_add_dict_u64(d, "ring_full", st->ring_full);
+	rte_tel_data_add_dict_string(d, "type", hsod_app_name(conf.app));
+	if (http != NULL) {
+		const struct hsod_app_http_stats *st = hsod_app_http_stats(http);
+
+		rte_tel_data_add_dict_u64(d, "requests", st->requests);
+		rte_tel_data_add_dict_u64(d, "responses", st->responses);
+		rte_tel_data_add_dict_u64(d, "bad_requests", st->bad_requests);
+		rte_tel_data_add_dict_u64(d, "closes", st->closes);
+		rte_tel_data_add_dict_u64(d, "send_waits", st->send_waits);
+	} else if (echo != NULL) {
+		const struct hso_echo_stats *st = hso_echo_stats(echo);
+
+		rte_tel_data_add_dict_u64(d, "sessions", st->sessions);
+		rte_tel_data_add_dict_u64(d, "bytes", st->bytes);
+		rte_tel_data_add_dict_u64(d, "closes", st->closes);
+		rte_tel_data_add_dict_u64(d, "send_waits", st->send_waits);
+	}
+	return 0;
+}
+
+/*
+ * /hso/apps: the application slots, as parallel arrays (slot index): state,
+ * pid, sessions handed to it (all workers) and its polls (a heartbeat).
+ */
+static int
+telemetry_apps(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const state[] = { "free", "claimed", "request", "active",
+					     "closing", "rejected" };
+	struct hso_shm *shm = hsod_apps_shm(apps);
+	struct rte_tel_data *names = rte_tel_data_alloc(), *states = rte_tel_data_alloc();
+	struct rte_tel_data *pids = rte_tel_data_alloc(), *sess = rte_tel_data_alloc();
+	struct rte_tel_data *polls = rte_tel_data_alloc();
+
+	(void)cmd;
+	(void)params;
+	if (names == NULL || states == NULL || pids == NULL || sess == NULL || polls == NULL) {
+		rte_tel_data_free(names);
+		rte_tel_data_free(states);
+		rte_tel_data_free(pids);
+		rte_tel_data_free(sess);
+		rte_tel_data_free(polls);
+		return -ENOMEM;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+	rte_tel_data_start_array(states, RTE_TEL_STRING_VAL);
+	rte_tel_data_start_array(pids, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(sess, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(polls, RTE_TEL_U64_VAL);
+	for (unsigned i = 0; i < HSO_APP_MAX; i++) {
+		const struct hso_shm_app *s = &shm->apps[i];
+		uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+		char name[sizeof(s->name)];
+		uint64_t n = 0;
+
+		memcpy(name, s->name, sizeof(name));
+		name[sizeof(name) - 1] = '\0';
+		for (unsigned w = 0; w < n_workers; w++)
+			n += hsod_worker_app_sessions(workers[w], i);
+		rte_tel_data_add_array_string(names, st == HSO_SLOT_FREE ? "" : name);
+		rte_tel_data_add_array_string(states, st < RTE_DIM(state) ? state[st] : "?");
+		rte_tel_data_add_array_u64(pids, st == HSO_SLOT_FREE ? 0 : (uint64_t)s->pid);
+		rte_tel_data_add_array_u64(sess, n);
+		rte_tel_data_add_array_u64(polls, s->polls);
+	}
+	rte_tel_data_add_dict_u64(d, "attached", hsod_apps_active(apps));
+	rte_tel_data_add_dict_container(d, "name", names, 0);
+	rte_tel_data_add_dict_container(d, "state", states, 0);
+	rte_tel_data_add_dict_container(d, "pid", pids, 0);
+	rte_tel_data_add_dict_container(d, "sessions", sess, 0);
+	rte_tel_data_add_dict_container(d, "polls", polls, 0);
 	return 0;
 }
 
@@ -521,6 +642,7 @@ control(void)
 	if (atomic_exchange(&reload_requested, false))
 		tls_reload();
 	tls_collect();
+	hsod_apps_control(apps);
 }
 
 int
@@ -579,14 +701,21 @@ main(int argc, char **argv)
 		goto out_eal;
 	}
 	rte_eth_macaddr_get(port, &mac);
+	/* Application slots and rings, before the workers that use them. */
+	apps = hsod_apps_create(n_workers, conf.max_conns, pool, conf.export_keys);
+	if (apps == NULL) {
+		fprintf(stderr, "hsod: application rings: %s%s\n", strerror(errno),
+			errno == EEXIST ? " (another hsod with this --file-prefix?)" : "");
+		goto out_port;
+	}
 	{
 		unsigned i = 0;
-		struct rte_ring *ev[RTE_MAX_LCORE], *cmd[RTE_MAX_LCORE];
 
 		RTE_LCORE_FOREACH(lcore) {
 			struct hsod_worker_conf wc = {
 				.port = port, .queue = (uint16_t)i, .lcore = lcore, .index = i,
 				.mp = pool, .hs = &tls_cur->hs, .cfg = &conf, .mac = mac,
+				.shm = hsod_apps_shm(apps),
 			};
 
 			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())
@@ -596,20 +725,20 @@ main(int argc, char **argv)
 				fprintf(stderr, "hsod: worker %u: %s\n", i, strerror(errno));
 				goto out_workers;
 			}
-			ev[i] = hsod_worker_ev_ring(workers[i]);
-			cmd[i] = hsod_worker_cmd_ring(workers[i]);
 			i++;
 		}
-		if (conf.app != HSOD_APP_HTTP) {
-			fprintf(stderr, "hsod: --app %s is not available yet (issue: application "
-				"handoff); use --app http\n", hsod_app_name(conf.app));
-			goto out_workers;
-		}
-		app = hsod_app_http_create(ev, cmd, n_workers,
-					   hsod_worker_conn_slots(workers[0]), pool,
-					   conf.http_status, conf.http_body, conf.http_body_len);
-		if (app == NULL) {
-			fprintf(stderr, "hsod: application: %s\n", strerror(errno));
+	}
+	/* The built-in application attaches like any other, in this process. */
+	if (conf.app != HSOD_APP_EXTERNAL) {
+		builtin = hso_app_attach_inproc(hsod_app_name(conf.app), 0);
+		if (builtin != NULL && conf.app == HSOD_APP_HTTP)
+			http = hsod_app_http_create(builtin, conf.http_status, conf.http_body,
+						    conf.http_body_len);
+		else if (builtin != NULL)
+			echo = hso_echo_create(builtin, 0, NULL);
+		if (http == NULL && echo == NULL) {
+			fprintf(stderr, "hsod: application %s: %s\n", hsod_app_name(conf.app),
+				strerror(errno));
 			goto out_workers;
 		}
 	}
@@ -620,7 +749,9 @@ main(int argc, char **argv)
 	    rte_telemetry_register_cmd("/hso/worker", telemetry_worker,
 				       "One worker's counters. Parameter: worker index") != 0 ||
 	    rte_telemetry_register_cmd("/hso/app", telemetry_app,
-				       "The HTTP responder's counters") != 0)
+				       "The built-in application's counters") != 0 ||
+	    rte_telemetry_register_cmd("/hso/apps", telemetry_apps,
+				       "Application slots: name, state, pid, sessions, polls") != 0)
 		fprintf(stderr, "hsod: telemetry commands not registered\n");
 
 	printf("hsod: ready\n");
@@ -633,7 +764,7 @@ main(int argc, char **argv)
 		/* The main lcore: the application, and control work, until workers stop. */
 		while (atomic_load(&workers_done) < n_workers) {
 			control();
-			if (hsod_app_http_poll(app) == 0)
+			if (builtin_poll() <= 0)
 				usleep(50);
 		}
 		rte_eal_mp_wait_lcore();
@@ -642,9 +773,16 @@ main(int argc, char **argv)
 	}
 	status = EXIT_SUCCESS;
 out_workers:
-	hsod_app_http_free(app);
+	/* Attached applications see -ESHUTDOWN from now on. */
+	if (apps != NULL)
+		hsod_apps_stop(apps);
+	hsod_app_http_free(http);
+	hso_echo_free(echo);
+	hso_app_detach(builtin);
 	for (unsigned i = 0; i < n_workers; i++)
 		hsod_worker_free(workers[i]);
+	hsod_apps_free(apps);
+out_port:
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 out_eal:

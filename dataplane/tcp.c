@@ -578,6 +578,8 @@ out_conn(struct tcp_tbl *t, struct tcp_conn *c, uint8_t flags, uint32_t seq, uin
 		c->rcv_unacked = 0;
 	}
 	s->window = rcv_window(t, c, false);
+	if (s->window == 0 && !(flags & TCP_FLAG_RST))
+		t->stats.zero_window_sent++;
 	if (n > 0) {
 		uint32_t mask = t->tx_cap - 1;
 		uint32_t pos = (c->tx_pos + (seq - c->tx_seq)) & mask;

@@ -151,6 +151,7 @@ struct tcp_stats {
 	uint64_t probes;            /**< zero-window probes */
 	uint64_t delayed_acks;      /**< ACKs sent by the delayed-ACK timer */
 	uint64_t window_updates;
+	uint64_t zero_window_sent;  /**< segments that advertised a zero window */
 	uint64_t cookies_sent;
 	uint64_t cookies_validated;
 	uint64_t cookies_failed;

@@ -18,29 +18,39 @@
 
 #include <openssl/crypto.h>
 
-#include "app.h"
+#include "app_shm.h"
 #include "worker.h"
 
 #define BURST 32
-#define SLOT_BITS 20
-#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+#define SLOT_BITS HSO_SHM_SLOT_BITS
+#define SLOT_MASK HSO_SHM_SLOT_MASK
 /* TLS configs (reloads) a worker keeps for connections that began with them. */
 #define RETIRED_MAX 8
-/* Application sends a connection may have waiting for output room. */
-#define PEND_MAX 16
+/* Application sends a connection may have waiting for output room: the
+ * library keeps an application within HSO_APP_SEND_WINDOW. */
+#define PEND_MAX HSO_APP_SEND_WINDOW
 
 struct dp_conn {
 	uint32_t id;                /* slot | generation << 20; 0 when free */
 	uint64_t tcp;               /* TCP handle */
 	uint64_t accepted_us;       /* when TCP handed it over: the TLS deadline runs */
-	bool open_sent;             /* HSOD_EV_OPEN delivered */
+	bool open_sent;             /* HSO_EV_OPEN delivered */
 	bool dirty;                 /* on the worker's dirty list */
+	bool stalled;               /* on the stalled list: waiting for the app */
 	bool app_close;             /* the application asked to close */
+	bool app_shut;              /* ... to shut down writing */
+	bool shut_done;             /* close_notify and FIN sent for app_shut */
+	bool app_gone;              /* no application (any more): nothing to post */
+	bool peer_closed_sent;      /* HSO_EV_PEER_CLOSED delivered */
 	bool tcp_closing;           /* our FIN is queued */
 	bool peer_fin;
 	bool timed_out;             /* reset by the handshake deadline */
+	bool aborted;               /* given up by hsod (limits, drain, app gone) */
+	int8_t app;                 /* application slot; -1 until the session opens */
 	uint8_t pend_head, pend_n;
 	uint16_t pend_off;          /* bytes of pend[pend_head] already written */
+	uint32_t rx_delivered;      /* DATA bytes posted to the application */
+	uint32_t tx_done;           /* SEND mbufs written into TLS */
 	struct rte_mbuf *pend[PEND_MAX];
 	struct hs_conn hs;
 	uint8_t *buf;               /* HS_CONN_BUF_SIZE */
@@ -51,7 +61,20 @@ struct hsod_worker {
 	struct hsod_net net;
 	struct tcp_tbl *tcp;
 	struct hs_worker *tls;
-	struct rte_ring *ev, *cmd;
+	struct hso_shm *shm;
+	struct {
+		struct rte_ring *ev, *cmd;
+		bool active;            /* this worker serves it */
+		bool keys;              /* it asked for key export */
+		uint64_t sessions;
+	} apps[HSO_APP_MAX];
+	unsigned n_active, next_app;
+	uint32_t budget;            /* DATA bytes a connection may have unreleased */
+	struct { struct dp_conn *c; uint32_t id; } *stalled;
+	unsigned n_stalled;
+	struct late_closed { uint8_t app; uint16_t reason; uint32_t id; } *late;
+	unsigned late_head, n_late;
+	uint8_t scratch[16384];  /* plaintext nobody takes */
 	unsigned n_conns;
 	struct dp_conn *conns;
 	uint8_t *bufs;
@@ -115,27 +138,67 @@ tx_one(struct hsod_worker *w, struct rte_mbuf *m)
 		tx_flush(w);
 }
 
-/* Post an event to the application; false when its ring or the pool is full. */
-static bool
-post(struct hsod_worker *w, uint32_t id, uint16_t type, const void *data, uint16_t len)
+/*
+ * A message mbuf for connection @p c's application with @p len payload
+ * bytes after the header (filled by the caller), or NULL when the ring or
+ * the pool has no room.
+ */
+static struct rte_mbuf *
+msg_new(struct hsod_worker *w, struct dp_conn *c, uint16_t type, uint32_t len,
+	struct hso_shm_msg **hp)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->conf.mp);
-	struct hsod_msg *h;
+	struct rte_mbuf *m;
+	struct hso_shm_msg *h;
 
+	if (rte_ring_free_count(w->apps[c->app].ev) == 0)
+		return NULL;
+	m = rte_pktmbuf_alloc(w->conf.mp);
 	if (m == NULL)
-		return false;
-	h = (struct hsod_msg *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*h) + len));
-	if (h == NULL || rte_ring_sp_enqueue(w->ev, m) != 0) {
+		return NULL;
+	h = (struct hso_shm_msg *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*h) + len));
+	if (h == NULL) {
 		rte_pktmbuf_free(m);
-		return false;
+		return NULL;
 	}
-	h->conn = id;
+	memset(h, 0, sizeof(*h));
+	h->conn = c->id;
 	h->type = type;
 	h->len = len;
-	if (len > 0)
-		memcpy(h + 1, data, len);
+	*hp = h;
+	return m;
+}
+
+static void
+msg_post(struct hsod_worker *w, struct dp_conn *c, struct rte_mbuf *m)
+{
+	/* Room was checked by msg_new(); the ring has one producer: us. */
+	rte_ring_sp_enqueue(w->apps[c->app].ev, m);
 	w->stats.app_events++;
+}
+
+/* An event without payload; false when there is no room (try again). */
+static bool
+post_ctl(struct hsod_worker *w, struct dp_conn *c, uint16_t type, uint16_t reason)
+{
+	struct hso_shm_msg *h;
+	struct rte_mbuf *m;
+
+	if (c->app < 0 || c->app_gone)
+		return true;    /* nobody to tell */
+	m = msg_new(w, c, type, 0, &h);
+	if (m == NULL)
+		return false;
+	h->reason = reason;
+	msg_post(w, c, m);
 	return true;
+}
+
+/* Free a ring message, wiping what it carried (plaintext, keys). */
+static void
+msg_wipe_free(struct rte_mbuf *m)
+{
+	OPENSSL_cleanse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m));
+	rte_pktmbuf_free(m);
 }
 
 struct hsod_worker *
@@ -154,6 +217,19 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 		errno = EINVAL;
 		return NULL;
 	}
+	w->shm = conf->shm;
+	w->budget = cfg->app_conn_budget;
+	for (unsigned a = 0; a < HSO_APP_MAX; a++) {
+		snprintf(name, sizeof(name), HSO_SHM_EV_FMT, a, conf->index);
+		w->apps[a].ev = rte_ring_lookup(name);
+		snprintf(name, sizeof(name), HSO_SHM_CMD_FMT, a, conf->index);
+		w->apps[a].cmd = rte_ring_lookup(name);
+		if (w->apps[a].ev == NULL || w->apps[a].cmd == NULL) {
+			free(w);
+			errno = ENOENT;
+			return NULL;
+		}
+	}
 	tcp_config_init(&tc);
 	tc.max_conns = cfg->max_conns;
 	tc.max_half_open = cfg->max_half_open;
@@ -168,15 +244,12 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	w->free_slots = calloc(w->n_conns, sizeof(*w->free_slots));
 	w->gen = calloc(w->n_conns, sizeof(*w->gen));
 	w->dirty = calloc(w->n_conns, sizeof(*w->dirty));
-	snprintf(name, sizeof(name), "hso_ev_%u", conf->index);
-	w->ev = rte_ring_create(name, HSOD_RING_SIZE, rte_socket_id(),
-				RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "hso_cmd_%u", conf->index);
-	w->cmd = rte_ring_create(name, HSOD_RING_SIZE, rte_socket_id(),
-				 RING_F_SP_ENQ | RING_F_SC_DEQ);
+	/* Stale entries (released connections) wait for the next scan: 2x. */
+	w->stalled = calloc(2 * (size_t)w->n_conns, sizeof(*w->stalled));
+	w->late = calloc(w->n_conns, sizeof(*w->late));
 	if (w->tcp == NULL || w->tls == NULL || w->conns == NULL || w->bufs == NULL ||
-	    w->free_slots == NULL || w->gen == NULL || w->dirty == NULL || w->ev == NULL ||
-	    w->cmd == NULL) {
+	    w->free_slots == NULL || w->gen == NULL || w->dirty == NULL || w->stalled == NULL ||
+	    w->late == NULL) {
 		int e = errno ? errno : ENOMEM;
 
 		hsod_worker_free(w);
@@ -203,13 +276,13 @@ hsod_worker_free(struct hsod_worker *w)
 		if (c->id != 0)
 			hs_conn_reset(&c->hs);
 		for (unsigned k = 0; k < c->pend_n; k++)
-			rte_pktmbuf_free(c->pend[(c->pend_head + k) % PEND_MAX]);
+			msg_wipe_free(c->pend[(c->pend_head + k) % PEND_MAX]);
 	}
 	hs_worker_free(w->tls);
 	tcp_tbl_free(w->tcp);
-	rte_ring_free(w->ev);
-	rte_ring_free(w->cmd);
 	free(w->conns);
+	free(w->stalled);
+	free(w->late);
 	free(w->bufs);
 	free(w->free_slots);
 	free(w->gen);
@@ -299,110 +372,277 @@ flush_out(struct hsod_worker *w, struct dp_conn *c, struct tcp_conn *tc)
 		hs_conn_send_ack(&c->hs, (size_t)n);
 }
 
+/* One SEND mbuf is done: tell the application's send window. */
+static void
+tx_done(struct hsod_worker *w, struct dp_conn *c)
+{
+	c->tx_done++;
+	__atomic_store_n(&hso_shm_conn(w->shm, w->conf.index, c->id)->tx_done,
+			 hso_shm_tag(c->id, c->tx_done), __ATOMIC_RELEASE);
+}
+
+static void
+pend_drop_all(struct hsod_worker *w, struct dp_conn *c)
+{
+	while (c->pend_n > 0) {
+		msg_wipe_free(c->pend[c->pend_head]);
+		c->pend_head = (uint8_t)((c->pend_head + 1) % PEND_MAX);
+		c->pend_n--;
+		if (c->id != 0)
+			tx_done(w, c);
+	}
+	c->pend_off = 0;
+}
+
 /* Application data waiting for room in the TLS output. */
 static void
 write_pending(struct hsod_worker *w, struct dp_conn *c, struct tcp_conn *tc)
 {
 	while (c->pend_n > 0 && hs_conn_status(&c->hs) == HS_STATUS_ESTABLISHED) {
 		struct rte_mbuf *m = c->pend[c->pend_head];
-		const struct hsod_msg *h = rte_pktmbuf_mtod(m, const struct hsod_msg *);
+		const struct hso_shm_msg *h = rte_pktmbuf_mtod(m, const struct hso_shm_msg *);
 		int n = hs_conn_app_write(&c->hs, (const uint8_t *)(h + 1) + c->pend_off,
 					  h->len - c->pend_off);
 
+		if (n == -EPIPE) {
+			/* Written after the application shut the write side down. */
+			pend_drop_all(w, c);
+			return;
+		}
 		if (n < 0)
 			break;
 		c->pend_off = (uint16_t)(c->pend_off + n);
 		flush_out(w, c, tc);
 		if (c->pend_off < h->len)
 			break;          /* output full: again when TCP drains */
-		rte_pktmbuf_free(m);
+		msg_wipe_free(m);
 		c->pend_head = (uint8_t)((c->pend_head + 1) % PEND_MAX);
 		c->pend_n--;
 		c->pend_off = 0;
+		tx_done(w, c);
 	}
 }
 
-/* Everything a connection can do now; true when it needs another look. */
+static uint8_t
+aead_id(enum hso_aead_alg alg)
+{
+	switch (alg) {
+	case HSO_AEAD_AES128_GCM: return 1;
+	case HSO_AEAD_AES256_GCM: return 2;
+	case HSO_AEAD_CHACHA20_POLY1305: return 3;
+	default: return 0;
+	}
+}
+
+/* Pick an application for a new session (round robin); false when none. */
 static bool
+pick_app(struct hsod_worker *w, struct dp_conn *c)
+{
+	for (unsigned k = 0; k < HSO_APP_MAX; k++) {
+		unsigned a = (w->next_app + k) % HSO_APP_MAX;
+
+		if (w->apps[a].active) {
+			c->app = (int8_t)a;
+			w->next_app = (a + 1) % HSO_APP_MAX;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* HSO_EV_OPEN for @p c; false when there is no room yet. */
+static bool
+post_open(struct hsod_worker *w, struct dp_conn *c, struct tcp_conn *tc)
+{
+	const struct tcp_tuple *tp = tcp_conn_tuple(tc);
+	struct hs_session_info si;
+	struct hso_shm_msg *h;
+	struct hso_session *o;
+	struct rte_mbuf *m = msg_new(w, c, HSO_EV_OPEN, sizeof(*o), &h);
+	size_t sl;
+
+	if (m == NULL)
+		return false;
+	o = (struct hso_session *)(h + 1);
+	memset(o, 0, sizeof(*o));
+	hs_conn_session_info(&c->hs, &si);
+	o->client_addr = tp->raddr;
+	o->server_addr = tp->laddr;
+	o->client_port = tp->rport;
+	o->server_port = tp->lport;
+	o->version = si.version;
+	o->suite = si.suite;
+	o->resumed = si.resumed;
+	sl = strnlen(si.sni, sizeof(o->sni) - 1);
+	memcpy(o->sni, si.sni, sl);
+	o->sni_len = (uint8_t)sl;
+	sl = si.alpn_len < sizeof(o->alpn) - 1 ? si.alpn_len : sizeof(o->alpn) - 1;
+	memcpy(o->alpn, si.alpn, sl);
+	o->alpn_len = (uint8_t)sl;
+	if (w->apps[c->app].keys) {
+		struct hs_traffic_keys k;
+
+		if (hs_conn_export_keys(&c->hs, &k) == 0) {
+			o->has_keys = 1;
+			o->keys.key_len = k.key_len;
+			o->keys.iv_len = k.iv_len;
+			o->keys.secret_len = k.secret_len;
+			o->keys.aead = aead_id(k.alg);
+			memcpy(o->keys.client_secret, k.c_secret, sizeof(o->keys.client_secret));
+			memcpy(o->keys.server_secret, k.s_secret, sizeof(o->keys.server_secret));
+			memcpy(o->keys.client_key, k.c_key, sizeof(o->keys.client_key));
+			memcpy(o->keys.server_key, k.s_key, sizeof(o->keys.server_key));
+			memcpy(o->keys.client_iv, k.c_iv, sizeof(o->keys.client_iv));
+			memcpy(o->keys.server_iv, k.s_iv, sizeof(o->keys.server_iv));
+			memcpy(o->keys.client_random, k.client_random, sizeof(o->keys.client_random));
+			o->keys.client_seq = k.c_seq;
+			o->keys.server_seq = k.s_seq;
+			OPENSSL_cleanse(&k, sizeof(k));
+		}
+	}
+	msg_post(w, c, m);
+	w->apps[c->app].sessions++;
+	return true;
+}
+
+/* DATA bytes posted and not yet released by the application. */
+static uint32_t
+rx_unreleased(struct hsod_worker *w, const struct dp_conn *c)
+{
+	uint64_t word = __atomic_load_n(&hso_shm_conn(w->shm, w->conf.index, c->id)->rx_done,
+					__ATOMIC_ACQUIRE);
+
+	return c->rx_delivered - hso_shm_count(word, c->id);
+}
+
+enum step { STEP_DONE, STEP_AGAIN, STEP_STALLED };
+
+/*
+ * Plaintext from the engine to the application while its ring, the pool
+ * and the connection's budget have room. Room first, then read: plaintext
+ * taken from the engine must always have a place to go. Without room it
+ * stays in the engine, whose input then fills and TCP's window closes.
+ * @return STEP_DONE when the engine has nothing more now.
+ */
+static enum step
+deliver(struct hsod_worker *w, struct dp_conn *c)
+{
+	for (;;) {
+		struct hso_shm_msg *h;
+		struct rte_mbuf *m;
+		uint32_t left, cap;
+		int n;
+
+		if (c->app_gone) {
+			/* Nobody takes it: read and drop, so the stream ends. */
+			n = hs_conn_app_read(&c->hs, w->scratch, sizeof(w->scratch));
+			if (n <= 0)
+				return STEP_DONE;
+			w->stats.app_bytes_dropped += (uint64_t)n;
+			pump_in(w, c);
+			continue;
+		}
+		left = rx_unreleased(w, c);
+		if (left >= w->budget) {
+			if (hs_conn_app_pending(&c->hs) == 0)
+				return STEP_DONE;
+			w->stats.app_budget_stalls++;
+			return STEP_STALLED;
+		}
+		if (hs_conn_app_pending(&c->hs) == 0)
+			return STEP_DONE;
+		m = msg_new(w, c, HSO_EV_DATA, 0, &h);
+		if (m == NULL) {
+			w->stats.app_ring_stalls++;
+			return STEP_STALLED;
+		}
+		cap = HSO_SHM_PAYLOAD(m);
+		if (cap > w->budget - left)
+			cap = w->budget - left;     /* >= 1: left < budget */
+		n = hs_conn_app_read(&c->hs, (uint8_t *)(h + 1), cap);
+		if (n <= 0) {
+			rte_pktmbuf_free(m);
+			return STEP_DONE;
+		}
+		rte_pktmbuf_append(m, (uint16_t)n);
+		h->len = (uint32_t)n;
+		c->rx_delivered += (uint32_t)n + HSO_APP_EVENT_COST;
+		msg_post(w, c, m);
+		pump_in(w, c);  /* the engine has room again */
+	}
+}
+
+/* Everything a connection can do now. */
+static enum step
 conn_step(struct hsod_worker *w, struct dp_conn *c)
 {
 	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
+	enum step ds = STEP_DONE;
 	enum hs_status st;
 
 	if (tc == NULL)
-		return false;
+		return STEP_DONE;
 	pump_in(w, c);
 	flush_out(w, c, tc);
 	st = hs_conn_status(&c->hs);
-	if (st == HS_STATUS_ESTABLISHED) {
-		if (!c->open_sent) {
-			struct hsod_open o;
-			struct hs_session_info si;
-			const struct tcp_tuple *tp = tcp_conn_tuple(tc);
-
-			memset(&o, 0, sizeof(o));
-			hs_conn_session_info(&c->hs, &si);
-			o.raddr = tp->raddr;
-			o.rport = tp->rport;
-			o.lport = tp->lport;
-			o.version = si.version;
-			o.suite = si.suite;
-			o.resumed = si.resumed;
-			o.alpn_len = (uint8_t)si.alpn_len;
-			memcpy(o.alpn, si.alpn, si.alpn_len);
-			o.sni_len = (uint8_t)strlen(si.sni);
-			memcpy(o.sni, si.sni, o.sni_len);
-			if (!post(w, c->id, HSOD_EV_OPEN, &o, sizeof(o)))
-				return true;    /* ring full: try again next round */
-			c->open_sent = true;
-			/* The handshake's last flight is in: ACK it now. */
-			tcp_conn_quickack(w->tcp, tc);
+	if (st == HS_STATUS_ESTABLISHED && !c->open_sent) {
+		if (c->app < 0 && !c->app_gone && !pick_app(w, c)) {
+			/* Nobody to hand it to: close it cleanly, counted. */
+			w->stats.conns_no_app++;
+			c->app_gone = true;
+			c->app_close = true;
+			c->aborted = true;
 		}
-		/* Plaintext to the application while its ring has room. */
-		for (;;) {
-			struct rte_mbuf *m;
-			struct hsod_msg *h;
-			int n;
-
-			/*
-			 * Room first, then read: plaintext taken from the engine
-			 * must always have a place to go. A full ring leaves it in
-			 * the engine, whose input then fills and TCP's window closes.
-			 */
-			if (rte_ring_free_count(w->ev) == 0)
-				return true;
-			m = rte_pktmbuf_alloc(w->conf.mp);
-			if (m == NULL)
-				return true;
-			h = (struct hsod_msg *)rte_pktmbuf_append(m, sizeof(*h));
-			n = hs_conn_app_read(&c->hs, (uint8_t *)(h + 1), HSOD_MSG_MAX(m));
-			if (n <= 0) {
-				rte_pktmbuf_free(m);
-				break;
-			}
-			rte_pktmbuf_append(m, (uint16_t)n);
-			h->conn = c->id;
-			h->type = HSOD_EV_DATA;
-			h->len = (uint16_t)n;
-			rte_ring_sp_enqueue(w->ev, m);
-			w->stats.app_events++;
-			pump_in(w, c);  /* the engine has room again */
-		}
+		if (!c->app_gone && !post_open(w, c, tc))
+			return STEP_STALLED;    /* ring or pool full */
+		c->open_sent = true;
+		/* The handshake's last flight is in: ACK it now. */
+		tcp_conn_quickack(w->tcp, tc);
+	}
+	if (c->open_sent && (st == HS_STATUS_ESTABLISHED || st == HS_STATUS_CLOSED)) {
+		ds = deliver(w, c);
 		write_pending(w, c, tc);
 	}
 	flush_out(w, c, tc);
 	st = hs_conn_status(&c->hs);
-	/* Close our side once the application or the peer is done. */
-	if (!c->tcp_closing) {
-		/*
-		 * The peer's FIN ends its data, not ours to drop: close only once
-		 * everything before it reached the engine and was processed (a
-		 * client's Finished often arrives with its FIN).
-		 */
+	/*
+	 * The client has ended its data: its close_notify came (the engine is
+	 * CLOSED by the peer), or its FIN after everything before it reached
+	 * the engine and the application (a client's Finished often arrives
+	 * with its FIN).
+	 */
+	if (!c->peer_closed_sent && c->open_sent && ds == STEP_DONE &&
+	    ((st == HS_STATUS_CLOSED && !c->app_close) ||
+	     (c->peer_fin && tcp_conn_readable(tc) == 0 && !hs_conn_waiting(&c->hs)))) {
+		if (!post_ctl(w, c, HSO_EV_PEER_CLOSED, 0))
+			return STEP_STALLED;
+		c->peer_closed_sent = true;
+	}
+	/* Shut down writing once what the application queued is out. */
+	if (c->app_shut && !c->shut_done && c->pend_n == 0 && !c->tcp_closing &&
+	    st == HS_STATUS_ESTABLISHED) {
+		size_t left;
+
+		hs_conn_shutdown(&c->hs);
+		flush_out(w, c, tc);
+		hs_conn_send_buf(&c->hs, &left);
+		if (left == 0) {
+			tcp_conn_close(w->tcp, tc);     /* FIN; we keep reading */
+			c->shut_done = true;
+		}
+	}
+	/* Close our side once the application, the peer or TLS is done. */
+	if (!c->tcp_closing && !c->shut_done) {
 		bool peer_done = c->peer_fin && tcp_conn_readable(tc) == 0 &&
 				 !hs_conn_waiting(&c->hs);
+		/*
+		 * A peer's FIN before any session: nobody else will close it.
+		 * After the session opened the application decides (it got
+		 * HSO_EV_PEER_CLOSED), unless there is no application.
+		 */
 		bool done = st == HS_STATUS_FAILED || st == HS_STATUS_CLOSED ||
-			    (c->app_close && c->pend_n == 0) || peer_done;
+			    (c->app_close && c->pend_n == 0) ||
+			    (peer_done && (!c->open_sent || c->app_gone));
 
 		if (done) {
 			size_t left;
@@ -416,32 +656,69 @@ conn_step(struct hsod_worker *w, struct dp_conn *c)
 				c->tcp_closing = true;
 			}
 		}
+	} else if (c->shut_done && !c->tcp_closing &&
+		   (st != HS_STATUS_ESTABLISHED || c->app_close)) {
+		/* Both directions done after a shutdown. */
+		c->tcp_closing = true;
 	}
+	if (ds == STEP_STALLED)
+		return STEP_STALLED;
 	{
 		size_t left;
 
 		hs_conn_send_buf(&c->hs, &left);
-		return left > 0 || c->pend_n > 0 || hs_conn_waiting(&c->hs);
+		return left > 0 || c->pend_n > 0 || hs_conn_waiting(&c->hs) ? STEP_AGAIN
+									      : STEP_DONE;
 	}
 }
 
 static void
-conn_release(struct hsod_worker *w, struct dp_conn *c)
+conn_release(struct hsod_worker *w, struct dp_conn *c, bool reset)
 {
 	uint32_t slot = c->id & SLOT_MASK;
 
-	if (c->open_sent)
-		post(w, c->id, HSOD_EV_CLOSED, NULL, 0);
+	if (c->open_sent) {
+		uint16_t why;
+
+		if (c->aborted)
+			why = HSO_CLOSE_ABORTED;
+		else if (hs_conn_status(&c->hs) == HS_STATUS_FAILED)
+			why = HSO_CLOSE_TLS_ERROR;
+		else if (c->timed_out)
+			why = HSO_CLOSE_TIMEOUT;
+		else if (reset)
+			why = HSO_CLOSE_RESET;
+		else
+			why = HSO_CLOSE_DONE;
+		/*
+		 * The last event of a connection must not be lost, or the
+		 * application would wait for it forever: with its ring full it
+		 * waits on the worker's late list (bounded: counted if full).
+		 */
+		if (c->app >= 0 && !c->app_gone && !post_ctl(w, c, HSO_EV_CLOSED, why)) {
+			if (w->n_late < w->n_conns) {
+				struct late_closed *l =
+					&w->late[(w->late_head + w->n_late) % w->n_conns];
+
+				l->app = (uint8_t)c->app;
+				l->reason = why;
+				l->id = c->id;
+				w->n_late++;
+				w->stats.app_closed_late++;
+			} else {
+				w->stats.app_closed_lost++;
+			}
+		}
+	}
 	if (hs_conn_status(&c->hs) == HS_STATUS_HANDSHAKING && !c->timed_out)
 		w->stats.handshakes_abandoned++;
-	while (c->pend_n > 0) {
-		rte_pktmbuf_free(c->pend[c->pend_head]);
-		c->pend_head = (uint8_t)((c->pend_head + 1) % PEND_MAX);
-		c->pend_n--;
-	}
+	pend_drop_all(w, c);
 	hs_conn_reset(&c->hs);
 	c->id = 0;
 	c->open_sent = c->app_close = c->tcp_closing = c->peer_fin = c->timed_out = false;
+	c->app_shut = c->shut_done = c->app_gone = c->peer_closed_sent = c->aborted = false;
+	c->stalled = false;
+	c->app = -1;
 	c->pend_head = 0;
 	c->pend_off = 0;
 	w->free_slots[w->n_free++] = slot;
@@ -459,6 +736,7 @@ handle_events(struct hsod_worker *w)
 
 			if (ev[i].events & TCP_EV_ACCEPT) {
 				struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, ev[i].handle);
+				struct hso_shm_conn *sc;
 				uint32_t slot;
 
 				if (tc == NULL)
@@ -466,6 +744,12 @@ handle_events(struct hsod_worker *w)
 				if (w->n_free == 0) {
 					/* Fail closed: no TLS slot, no connection. */
 					w->stats.conns_refused++;
+					tcp_conn_abort(w->tcp, tc);
+					continue;
+				}
+				if (w->n_active == 0) {
+					/* No application attached: refuse it now, cheaply. */
+					w->stats.conns_no_app++;
 					tcp_conn_abort(w->tcp, tc);
 					continue;
 				}
@@ -477,6 +761,13 @@ handle_events(struct hsod_worker *w)
 				c->id = slot | (uint32_t)w->gen[slot] << SLOT_BITS;
 				c->tcp = ev[i].handle;
 				c->accepted_us = w->now_us;
+				c->app = -1;
+				c->rx_delivered = 0;
+				c->tx_done = 0;
+				/* Flow-control words now carry this connection's tag. */
+				sc = hso_shm_conn(w->shm, w->conf.index, c->id);
+				__atomic_store_n(&sc->rx_done, hso_shm_tag(c->id, 0), __ATOMIC_RELEASE);
+				__atomic_store_n(&sc->tx_done, hso_shm_tag(c->id, 0), __ATOMIC_RELEASE);
 				hs_conn_init(&c->hs, w->tls, c->buf, HS_CONN_BUF_SIZE);
 				tcp_conn_set_user(tc, c);
 			}
@@ -484,7 +775,7 @@ handle_events(struct hsod_worker *w)
 				continue;
 			if (ev[i].events & TCP_EV_CLOSED) {
 				if (c->id != 0)
-					conn_release(w, c);
+					conn_release(w, c, (ev[i].events & TCP_EV_RESET) != 0);
 				continue;
 			}
 			if (ev[i].events & TCP_EV_PEER_FIN)
@@ -497,41 +788,170 @@ handle_events(struct hsod_worker *w)
 	}
 }
 
+/* Give a connection up (misbehaving application, limits): RST, counted by caller. */
+static void
+conn_abort(struct hsod_worker *w, struct dp_conn *c)
+{
+	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
+
+	c->aborted = true;
+	if (tc != NULL)
+		tcp_conn_abort(w->tcp, tc);
+}
+
 static void
 handle_commands(struct hsod_worker *w)
 {
-	struct rte_mbuf *ms[BURST];
-	unsigned n = rte_ring_sc_dequeue_burst(w->cmd, (void **)ms, BURST, NULL);
+	for (unsigned a = 0; a < HSO_APP_MAX; a++) {
+		struct rte_mbuf *ms[BURST];
+		unsigned n;
 
-	for (unsigned i = 0; i < n; i++) {
-		const struct hsod_msg *h = rte_pktmbuf_mtod(ms[i], const struct hsod_msg *);
-		struct dp_conn *c = conn_of(w, h->conn);
-
-		w->stats.app_commands++;
-		if (c == NULL) {
-			rte_pktmbuf_free(ms[i]);        /* the connection is gone */
+		if (!w->apps[a].active)
 			continue;
-		}
-		if (h->type == HSOD_CMD_CLOSE) {
-			c->app_close = true;
-			rte_pktmbuf_free(ms[i]);
-		} else if (h->type == HSOD_CMD_SEND && c->pend_n < PEND_MAX) {
-			c->pend[(c->pend_head + c->pend_n) % PEND_MAX] = ms[i];
-			c->pend_n++;
-		} else {
-			/* More queued than a connection holds: fail closed, counted. */
-			w->stats.app_backlog_aborts++;
-			rte_pktmbuf_free(ms[i]);
-			{
-				struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
+		n = rte_ring_sc_dequeue_burst(w->apps[a].cmd, (void **)ms, BURST, NULL);
+		for (unsigned i = 0; i < n; i++) {
+			const struct hso_shm_msg *h = rte_pktmbuf_mtod(ms[i], const struct hso_shm_msg *);
+			struct dp_conn *c = conn_of(w, h->conn);
 
-				if (tc != NULL)
-					tcp_conn_abort(w->tcp, tc);
+			w->stats.app_commands++;
+			if (c == NULL || c->app != (int8_t)a || c->app_gone ||
+			    rte_pktmbuf_data_len(ms[i]) < sizeof(*h) + h->len) {
+				/* Gone, or not this application's: dropped. */
+				w->stats.app_commands_stale++;
+				msg_wipe_free(ms[i]);
+				continue;
 			}
+			switch (h->type) {
+			case HSO_CMD_CLOSE:
+				c->app_close = true;
+				rte_pktmbuf_free(ms[i]);
+				break;
+			case HSO_CMD_SHUTDOWN:
+				c->app_shut = true;
+				rte_pktmbuf_free(ms[i]);
+				break;
+			case HSO_CMD_SEND:
+				if (c->pend_n < PEND_MAX && !c->app_close && !c->app_shut) {
+					c->pend[(c->pend_head + c->pend_n) % PEND_MAX] = ms[i];
+					c->pend_n++;
+					break;
+				}
+				/* More than the send window, or after a close: fail closed. */
+				w->stats.app_backlog_aborts++;
+				msg_wipe_free(ms[i]);
+				conn_abort(w, c);
+				continue;
+			default:
+				w->stats.app_commands_stale++;
+				rte_pktmbuf_free(ms[i]);
+				continue;
+			}
+			mark_dirty(w, c);
+		}
+	}
+}
+
+/*
+ * Follow the application slots: start serving an application hsod's
+ * control accepted; for one that detached or died, close its connections
+ * (close_notify, FIN), drain its rings and acknowledge.
+ */
+static void
+apps_sync(struct hsod_worker *w)
+{
+	uint64_t bit = 1ull << w->conf.index;
+
+	for (unsigned a = 0; a < HSO_APP_MAX; a++) {
+		struct hso_shm_app *s = &w->shm->apps[a];
+		uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+		struct rte_mbuf *m;
+
+		if (st == HSO_SLOT_ACTIVE && !w->apps[a].active) {
+			w->apps[a].active = true;
+			w->apps[a].keys = (s->flags & HSO_APP_KEYS) != 0;
+			w->n_active++;
+		} else if (st == HSO_SLOT_CLOSING &&
+			   !(__atomic_load_n(&s->acks, __ATOMIC_ACQUIRE) & bit)) {
+			if (w->apps[a].active) {
+				w->apps[a].active = false;
+				w->n_active--;
+			}
+			for (unsigned i = 0; i < w->n_conns; i++) {
+				struct dp_conn *c = &w->conns[i];
+
+				if (c->id == 0 || c->app != (int8_t)a || c->app_gone)
+					continue;
+				c->app_gone = true;
+				c->app_close = true;
+				c->aborted = true;
+				pend_drop_all(w, c);
+				w->stats.app_gone_closes++;
+				mark_dirty(w, c);
+			}
+			for (unsigned k = 0; k < w->n_late; k++) {
+				struct late_closed *l = &w->late[(w->late_head + k) % w->n_conns];
+
+				if (l->app == a)
+					l->app = 0xff;  /* nobody to tell any more */
+			}
+			while (rte_ring_sc_dequeue(w->apps[a].cmd, (void **)&m) == 0)
+				msg_wipe_free(m);
+			/* We are the ring's only producer and the consumer is gone. */
+			while (rte_ring_sc_dequeue(w->apps[a].ev, (void **)&m) == 0)
+				msg_wipe_free(m);
+			__atomic_fetch_or(&s->acks, bit, __ATOMIC_ACQ_REL);
+		}
+	}
+}
+
+/* CLOSED events that found the ring full, in order, as room appears. */
+static void
+late_flush(struct hsod_worker *w)
+{
+	while (w->n_late > 0) {
+		struct late_closed *l = &w->late[w->late_head];
+		struct rte_ring *r = l->app < HSO_APP_MAX ? w->apps[l->app].ev : NULL;
+
+		if (l->app < HSO_APP_MAX && w->apps[l->app].active) {
+			struct rte_mbuf *m;
+			struct hso_shm_msg *h;
+
+			if (rte_ring_free_count(r) == 0 || (m = rte_pktmbuf_alloc(w->conf.mp)) == NULL)
+				return;
+			h = (struct hso_shm_msg *)rte_pktmbuf_append(m, sizeof(*h));
+			memset(h, 0, sizeof(*h));
+			h->conn = l->id;
+			h->type = HSO_EV_CLOSED;
+			h->reason = l->reason;
+			rte_ring_sp_enqueue(r, m);
+			w->stats.app_events++;
+		}
+		w->late_head = (w->late_head + 1) % w->n_conns;
+		w->n_late--;
+	}
+}
+
+/* Stalled connections whose application made room go back to work. */
+static void
+stalled_scan(struct hsod_worker *w)
+{
+	unsigned keep = 0;
+
+	for (unsigned i = 0; i < w->n_stalled; i++) {
+		struct dp_conn *c = w->stalled[i].c;
+
+		if (c->id != w->stalled[i].id || !c->stalled)
+			continue;       /* released since */
+		if (c->app_gone || c->app < 0 ||
+		    (rte_ring_free_count(w->apps[c->app].ev) > 0 &&
+		     rx_unreleased(w, c) < w->budget)) {
+			c->stalled = false;
+			mark_dirty(w, c);
 			continue;
 		}
-		mark_dirty(w, c);
+		w->stalled[keep++] = w->stalled[i];
 	}
+	w->n_stalled = keep;
 }
 
 /* Turn the TCP table's output into packets. */
@@ -611,8 +1031,11 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	struct rte_mbuf *rx[BURST];
 	uint16_t n = rte_eth_rx_burst(w->conf.port, w->conf.queue, rx, BURST);
 	unsigned keep = 0;
-	bool busy = n > 0 || w->n_dirty > 0 || rte_ring_count(w->cmd) > 0;
+	bool busy = n > 0 || w->n_dirty > 0;
 
+	for (unsigned a = 0; a < HSO_APP_MAX && !busy; a++)
+		busy = w->apps[a].active && rte_ring_count(w->apps[a].cmd) > 0;
+	apps_sync(w);
 	w->arp_asked = false;
 	w->now_us = now;
 	w->stats.rx_packets += n;
@@ -640,6 +1063,8 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	}
 	handle_events(w);
 	handle_commands(w);
+	late_flush(w);
+	stalled_scan(w);
 	/* Feed every touched connection, then run the crypto batch once. */
 	for (unsigned i = 0; i < w->n_dirty; i++)
 		if (w->dirty[i]->id != 0)
@@ -649,9 +1074,24 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 		struct dp_conn *c = w->dirty[i];
 
 		c->dirty = false;
-		if (c->id != 0 && conn_step(w, c)) {
+		if (c->id == 0)
+			continue;
+		switch (conn_step(w, c)) {
+		case STEP_AGAIN:
 			c->dirty = true;
 			w->dirty[keep++] = c;
+			break;
+		case STEP_STALLED:
+			/* Waiting for the application: looked at by stalled_scan(). */
+			if (!c->stalled) {
+				c->stalled = true;
+				w->stalled[w->n_stalled].c = c;
+				w->stalled[w->n_stalled].id = c->id;
+				w->n_stalled++;
+			}
+			break;
+		default:
+			break;
 		}
 	}
 	w->n_dirty = keep;
@@ -746,6 +1186,7 @@ hsod_worker_drained(struct hsod_worker *w, uint64_t now)
 		for (unsigned i = 0; i < w->n_conns; i++) {
 			if (w->conns[i].id != 0) {
 				w->conns[i].app_close = true;
+				w->conns[i].aborted = true;
 				mark_dirty(w, &w->conns[i]);
 			}
 		}
@@ -767,9 +1208,8 @@ hsod_worker_announce(struct hsod_worker *w)
 	}
 }
 
-struct rte_ring *hsod_worker_ev_ring(const struct hsod_worker *w) { return w->ev; }
-struct rte_ring *hsod_worker_cmd_ring(const struct hsod_worker *w) { return w->cmd; }
 unsigned hsod_worker_conn_slots(const struct hsod_worker *w) { return w->n_conns; }
+uint64_t hsod_worker_app_sessions(const struct hsod_worker *w, unsigned app) { return w->apps[app].sessions; }
 unsigned hsod_worker_lcore(const struct hsod_worker *w) { return w->conf.lcore; }
 const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w) { return &w->stats; }
 const struct hsod_net_stats *hsod_worker_net_stats(const struct hsod_worker *w) { return &w->net.stats; }

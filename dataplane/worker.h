@@ -19,6 +19,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "app_shm.h"
 #include "config.h"
 #include "handshake.h"
 #include "net.h"
@@ -32,6 +33,7 @@ struct hsod_worker_conf {
 	const struct hs_config *hs;     /**< TLS policy, shared read-only */
 	const struct hsod_config *cfg;
 	struct rte_ether_addr mac;
+	struct hso_shm *shm;            /**< application slots and rings (apps.h) */
 };
 
 /** Counters, read by telemetry from another lcore (plain loads: approximate). */
@@ -43,6 +45,14 @@ struct hsod_worker_stats {
 	uint64_t conns_refused;         /**< accepted by TCP, no TLS slot free */
 	uint64_t app_backlog_aborts;    /**< application sent more than we hold */
 	uint64_t app_events, app_commands;
+	uint64_t app_commands_stale;    /**< for a connection gone or not the app's */
+	uint64_t conns_no_app;          /**< refused or closed: no application attached */
+	uint64_t app_budget_stalls;     /**< delivery paused: connection budget spent */
+	uint64_t app_ring_stalls;       /**< delivery paused: event ring or pool full */
+	uint64_t app_gone_closes;       /**< connections closed: their application left */
+	uint64_t app_bytes_dropped;     /**< plaintext for an application that left */
+	uint64_t app_closed_late;       /**< CLOSED events that waited for ring room */
+	uint64_t app_closed_lost;       /**< ... and that found even that list full */
 	uint64_t handshakes_abandoned;  /**< TCP closed while TLS was handshaking */
 	uint64_t handshakes_timed_out;  /**< reset: TLS not done within the timeout */
 };
@@ -50,8 +60,8 @@ struct hsod_worker_stats {
 struct hsod_worker;
 
 /**
- * Create a worker: TCP table, TLS worker, connection slots and buffers,
- * rings "hso_ev_N" / "hso_cmd_N" (N = conf->index).
+ * Create a worker: TCP table, TLS worker, connection slots and buffers;
+ * it finds its application rings (app_shm.h) by conf->index.
  * @return the worker, or NULL with errno.
  */
 struct hsod_worker *hsod_worker_create(const struct hsod_worker_conf *conf);
@@ -93,9 +103,9 @@ const struct hs_config *hsod_worker_released(struct hsod_worker *w);
 /** Send a gratuitous ARP (at start). */
 void hsod_worker_announce(struct hsod_worker *w);
 
-struct rte_ring *hsod_worker_ev_ring(const struct hsod_worker *w);
-struct rte_ring *hsod_worker_cmd_ring(const struct hsod_worker *w);
 unsigned hsod_worker_conn_slots(const struct hsod_worker *w);
+/** Sessions this worker handed to application slot @p app so far. */
+uint64_t hsod_worker_app_sessions(const struct hsod_worker *w, unsigned app);
 unsigned hsod_worker_lcore(const struct hsod_worker *w);
 
 const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w);

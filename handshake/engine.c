@@ -708,8 +708,8 @@ handle_alert(struct hs_conn *c, const uint8_t *a, size_t len)
 	if (len != 2)
 		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
 	if (a[1] == HS_ALERT_CLOSE_NOTIFY) {
-		/* Answer with our own close_notify (RFC 8446 6.1). */
-		if (c->status == HS_STATUS_ESTABLISHED)
+		/* Answer with our own close_notify (RFC 8446 6.1), unless sent. */
+		if (c->status == HS_STATUS_ESTABLISHED && !c->wr_shut)
 			hs_conn_close(c);
 		c->status = HS_STATUS_CLOSED;
 		c->state = ST_CLOSED;
@@ -973,6 +973,15 @@ hs_conn_app_read(struct hs_conn *c, uint8_t *dst, size_t cap)
 	return (int)n;
 }
 
+size_t
+hs_conn_app_pending(const struct hs_conn *c)
+{
+	if (c->status == HS_STATUS_FAILED || !c->rec_active ||
+	    c->rec_type != HS_CT_APPLICATION_DATA)
+		return 0;
+	return c->rec.len - c->app_off;
+}
+
 int
 hs_conn_app_write(struct hs_conn *c, const uint8_t *src, size_t len)
 {
@@ -982,6 +991,8 @@ hs_conn_app_write(struct hs_conn *c, const uint8_t *src, size_t len)
 		return c->err;
 	if (c->status != HS_STATUS_ESTABLISHED)
 		return -ENOTCONN;
+	if (c->wr_shut)
+		return -EPIPE;
 	while (done < len) {
 		size_t n = len - done;
 
@@ -1003,10 +1014,28 @@ hs_conn_close(struct hs_conn *c)
 
 	if (c->status == HS_STATUS_FAILED)
 		return c->err;
-	if (c->state != ST_CLOSED && hs_write_record(c, HS_CT_ALERT, close_notify, 2) != 0)
+	if (c->state != ST_CLOSED && !c->wr_shut &&
+	    hs_write_record(c, HS_CT_ALERT, close_notify, 2) != 0)
 		return hs_fail(c, HS_ERR_INTERNAL);
 	c->status = HS_STATUS_CLOSED;
 	c->state = ST_CLOSED;
+	return 0;
+}
+
+int
+hs_conn_shutdown(struct hs_conn *c)
+{
+	static const uint8_t close_notify[2] = { 1, HS_ALERT_CLOSE_NOTIFY };
+
+	if (c->status == HS_STATUS_FAILED)
+		return c->err;
+	if (c->status != HS_STATUS_ESTABLISHED)
+		return -ENOTCONN;
+	if (c->wr_shut)
+		return 0;
+	if (hs_write_record(c, HS_CT_ALERT, close_notify, 2) != 0)
+		return hs_fail(c, HS_ERR_INTERNAL);
+	c->wr_shut = true;
 	return 0;
 }
 
@@ -1025,6 +1054,7 @@ hs_conn_export_keys(const struct hs_conn *c, struct hs_traffic_keys *k)
 	k->suite = c->suite;
 	k->alg = hs_aead_alg(c);
 	k->key_len = (uint8_t)kl;
+	memcpy(k->client_random, c->client_random, sizeof(k->client_random));
 	k->c_seq = hso_record_prot_seq(&c->rd);
 	k->s_seq = hso_record_prot_seq(&c->wr);
 	if (c->version == HS_TLS13) {

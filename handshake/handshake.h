@@ -342,6 +342,7 @@ struct hs_conn {
 	/* TLS 1.3 application traffic secrets, kept for KeyUpdate. */
 	uint8_t c_ap[HSO_HASH_MAX_LEN], s_ap[HSO_HASH_MAX_LEN];
 	bool compat_ccs;            /* client asked for middlebox compatibility */
+	bool wr_shut;               /* our close_notify is sent; still reading */
 	uint32_t early_skip;        /* early data bytes still allowed to skip */
 	struct hso_ecdhe_key eph;
 	uint16_t peer_kx_len;
@@ -414,6 +415,9 @@ hs_conn_error(const struct hs_conn *c)
  */
 int hs_conn_app_read(struct hs_conn *c, uint8_t *dst, size_t cap);
 
+/** Plaintext bytes hs_conn_app_read() would return now (this record's). */
+size_t hs_conn_app_pending(const struct hs_conn *c);
+
 /**
  * Seal up to @p len bytes of application data into the output.
  * @return bytes accepted (less than @p len when the output is full: send,
@@ -424,6 +428,15 @@ int hs_conn_app_write(struct hs_conn *c, const uint8_t *src, size_t len);
 
 /** Send close_notify (RFC 8446 6.1); the connection becomes CLOSED. */
 int hs_conn_close(struct hs_conn *c);
+
+/**
+ * Close the write side only: send close_notify and stay ESTABLISHED for
+ * reading (RFC 8446 6.1 lets each side close its write side on its own);
+ * hs_conn_app_write() then fails with -EPIPE, and the peer's close_notify
+ * makes the connection CLOSED without a second close_notify.
+ * @return 0; -ENOTCONN unless established; the sticky error.
+ */
+int hs_conn_shutdown(struct hs_conn *c);
 
 /** What a completed handshake negotiated, for the dataplane and logs. */
 struct hs_session_info {
@@ -455,6 +468,7 @@ struct hs_traffic_keys {
 	uint8_t c_secret[HSO_HASH_MAX_LEN], s_secret[HSO_HASH_MAX_LEN];
 	uint8_t c_key[HSO_AEAD_KEY_MAX], s_key[HSO_AEAD_KEY_MAX];
 	uint8_t c_iv[HSO_AEAD_NONCE_LEN], s_iv[HSO_AEAD_NONCE_LEN];
+	uint8_t client_random[32];  /**< the key log's label (NSS SSLKEYLOGFILE) */
 	uint64_t c_seq;             /**< next client record sequence number */
 	uint64_t s_seq;             /**< next server record sequence number */
 };

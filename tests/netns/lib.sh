@@ -13,12 +13,14 @@
 #   in_ns CMD...           run CMD in the namespace
 #   fail MESSAGE           print it and the end of hsod's log, exit 1
 #
-# It sets NS, HSOD_PID, HSOD_LOG, HSOD_PREFIX and cleans up on exit.
+# It sets NS, HSOD_PID, HSOD_LOG, HSOD_PREFIX and cleans up on exit (hsod, and
+# every PID a test adds to NETNS_PIDS).
 
 NS=
 HSOD_PID=
 HSOD_LOG=
 HSOD_PREFIX=
+NETNS_PIDS=             # other processes a test started: killed on exit
 NETNS_WORK=$(mktemp -d /tmp/hso-netns-XXXXXX)
 
 in_ns() { ip netns exec "$NS" "$@"; }
@@ -36,7 +38,10 @@ netns_cleanup() {
 		sleep 2
 		kill -KILL "$HSOD_PID" 2>/dev/null
 	fi
+	for p in $NETNS_PIDS; do kill -KILL "$p" 2>/dev/null; done
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	# Hugepage files of a shared-memory hsod that did not remove them.
+	[ -n "$HSOD_PREFIX" ] && rm -f /dev/hugepages/"$HSOD_PREFIX"map_* 2>/dev/null
 	rm -rf "$NETNS_WORK"
 }
 trap netns_cleanup EXIT
@@ -71,15 +76,39 @@ make_cert() {
 		-keyout "$dir/$name.key" -out "$dir/$name.pem" 2>/dev/null
 }
 
+# Free 2 MB hugepages.
+free_hugepages() {
+	cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0
+}
+
+# hugepages_require N: reserve N more 2 MB hugepages if fewer are free (a
+# secondary process needs hsod on hugepages), or skip the test.
+hugepages_require() {
+	local want=$1 total
+	if [ "$(free_hugepages)" -lt "$want" ]; then
+		total=$(cat /proc/sys/vm/nr_hugepages)
+		echo $((total + want)) >/proc/sys/vm/nr_hugepages 2>/dev/null
+	fi
+	if [ "$(free_hugepages)" -lt "$want" ]; then
+		echo "skip: needs $want free 2 MB hugepages (have $(free_hugepages))"
+		exit 77
+	fi
+	mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null
+}
+
 # hsod_start HSOD PREFIX ARGS...: lcores $HSOD_LCORES (default 0: one lcore that
-# is the worker), hugepages when free, else --no-huge.
+# is the worker), hugepages when free, else --no-huge. With HSOD_SHARED=1
+# hsod keeps its memory in hugepage files under PREFIX, so DPDK secondary
+# processes (applications) can attach (call hugepages_require first).
 hsod_start() {
 	local bin=$1 mem
 	HSOD_PREFIX=$2
 	shift 2
 	HSOD_LOG=$NETNS_WORK/hsod.log
 	mem=(--in-memory)
-	if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)" -lt 64 ]; then
+	if [ "${HSOD_SHARED:-0}" = 1 ]; then
+		mem=()
+	elif [ "$(free_hugepages)" -lt 64 ]; then
 		echo "note: no free hugepages, running EAL with --no-huge"
 		mem=(--no-huge -m 512)
 	fi

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HSO_DATAPLANE_APP_SHM_H
+#define HSO_DATAPLANE_APP_SHM_H
+
+/**
+ * @file
+ * The shared memory between hsod and its applications (private: the
+ * public side is hso_app.h). hsod creates, before its workers start:
+ *
+ *  - memzone HSO_SHM_NAME: struct hso_shm, the application slots and, per
+ *    worker and connection slot, struct hso_shm_conn (flow-control words);
+ *  - per application slot A and worker W two SPSC rte_rings of mbufs:
+ *    "hso_e<A>_<W>" events worker -> app, "hso_c<A>_<W>" commands back.
+ *
+ * Every ring mbuf holds one struct hso_shm_msg, then msg.len bytes: a
+ * struct hso_session (HSO_EV_OPEN), plaintext (HSO_EV_DATA, HSO_CMD_SEND)
+ * or nothing.
+ *
+ * Slot life: FREE -(app CAS)-> CLAIMED -(app)-> REQUEST -(hsod control)->
+ * ACTIVE or REJECTED; ACTIVE -(app detach, or hsod finds the process
+ * gone)-> CLOSING; every worker closes the app's connections, drains both
+ * rings and sets its bit in @c acks; then hsod control -> FREE.
+ *
+ * Flow-control words, per connection slot, each written by one side only
+ * and tagged with the connection id (slot | generation << 20) in the top
+ * 32 bits so a word left by a previous connection reads as zero:
+ *  - rx_done: bytes of DATA the app released (app writes, by CAS, only
+ *    while the tag is the connection's: the worker re-tags at accept);
+ *  - tx_sent: SEND mbufs the app queued (app writes);
+ *  - tx_done: SEND mbufs the worker finished (worker writes; re-tagged at
+ *    accept).
+ * Counts wrap at 2^32; differences are taken modulo 2^32.
+ */
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "hso_app.h"
+
+#define HSO_SHM_NAME "hso_apps"
+#define HSO_SHM_MAGIC 0x48534f41u       /* "HSOA" */
+
+/** Connection id layout shared with the worker. */
+#define HSO_SHM_SLOT_BITS 20
+#define HSO_SHM_SLOT_MASK ((1u << HSO_SHM_SLOT_BITS) - 1)
+
+/** Events (hso_event_type) and commands in hso_shm_msg.type. */
+enum hso_shm_cmd {
+	HSO_CMD_SEND = 16,
+	HSO_CMD_CLOSE,
+	HSO_CMD_SHUTDOWN,
+};
+
+struct hso_shm_msg {
+	uint32_t conn;          /**< worker-local connection id */
+	uint16_t type;          /**< enum hso_event_type or enum hso_shm_cmd */
+	uint16_t reason;        /**< enum hso_close_reason */
+	uint32_t len;           /**< payload bytes after this header */
+	uint32_t rsvd;
+};
+
+/** Payload room of a ring mbuf (the pool's data room, headroom kept). */
+#define HSO_SHM_PAYLOAD(m) ((uint32_t)(rte_pktmbuf_tailroom(m) - sizeof(struct hso_shm_msg)))
+
+/** Payload of one SEND mbuf from the library (fits every pool hsod makes). */
+#define HSO_SHM_SEND_CHUNK 1920u
+
+enum hso_shm_state {
+	HSO_SLOT_FREE = 0,
+	HSO_SLOT_CLAIMED,
+	HSO_SLOT_REQUEST,
+	HSO_SLOT_ACTIVE,
+	HSO_SLOT_CLOSING,
+	HSO_SLOT_REJECTED,
+};
+
+struct hso_shm_app {
+	uint32_t state;         /**< enum hso_shm_state (atomic) */
+	uint32_t flags;         /**< hso_app_flags asked for */
+	int32_t pid;            /**< the attached process */
+	int32_t error;          /**< REJECTED: the errno attach returns */
+	uint32_t gen;           /**< attaches of this slot so far */
+	uint32_t inproc;        /**< hsod's own (built-in) application */
+	uint64_t acks;          /**< CLOSING: workers done (bit per worker) */
+	uint64_t polls;         /**< hso_app_poll() calls: a heartbeat */
+	char name[32];
+} __attribute__((aligned(64)));
+
+struct hso_shm_conn {
+	uint64_t rx_done;
+	uint64_t tx_sent;
+	uint64_t tx_done;
+	uint64_t rsvd;
+};
+
+struct hso_shm {
+	uint32_t magic;
+	uint32_t abi;
+	uint32_t n_workers;
+	uint32_t conns_per_worker;      /**< connection slots per worker */
+	uint32_t allow_keys;            /**< hsod --export-keys */
+	uint32_t stopping;              /**< hsod is going away */
+	int32_t hsod_pid;
+	uint32_t rsvd;
+	char pool[32];                  /**< mbuf pool name */
+	struct hso_shm_app apps[HSO_APP_MAX];
+	struct hso_shm_conn conns[];    /**< [worker * conns_per_worker + slot] */
+};
+
+static inline uint64_t
+hso_shm_tag(uint32_t id, uint32_t count)
+{
+	return (uint64_t)id << 32 | count;
+}
+
+/** The count in @p word if it is tagged @p id, else 0. */
+static inline uint32_t
+hso_shm_count(uint64_t word, uint32_t id)
+{
+	return (uint32_t)(word >> 32) == id ? (uint32_t)word : 0;
+}
+
+static inline struct hso_shm_conn *
+hso_shm_conn(struct hso_shm *shm, unsigned worker, uint32_t id)
+{
+	return &shm->conns[(size_t)worker * shm->conns_per_worker + (id & HSO_SHM_SLOT_MASK)];
+}
+
+/** Ring names. */
+#define HSO_SHM_EV_FMT "hso_e%u_%u"
+#define HSO_SHM_CMD_FMT "hso_c%u_%u"
+
+/** Ring size per direction, application and worker. */
+#define HSO_SHM_RING_SIZE 4096
+
+/**
+ * Mbuf alloc/free without the per-lcore mempool cache: an application's
+ * lcore id may be a worker's in hsod (`hsod -l 0-1`, `hso-proxy -l 1`),
+ * and two processes must never share a cache.
+ */
+static inline struct rte_mbuf *
+hso_shm_mbuf_alloc(struct rte_mempool *mp)
+{
+	void *obj;
+	struct rte_mbuf *m;
+
+	if (rte_mempool_generic_get(mp, &obj, 1, NULL) != 0)
+		return NULL;
+	m = obj;
+	rte_pktmbuf_reset(m);
+	return m;
+}
+
+static inline void
+hso_shm_mbuf_free(struct rte_mbuf *m)
+{
+	m = rte_pktmbuf_prefree_seg(m);
+	if (m != NULL) {
+		void *obj = m;
+
+		rte_mempool_generic_put(m->pool, &obj, 1, NULL);
+	}
+}
+
+/* For hsod's built-in applications (hso_app.c): attach without waiting for
+ * the control loop, which runs in the same thread. */
+struct hso_app *hso_app_attach_inproc(const char *name, unsigned flags);
+
+#endif

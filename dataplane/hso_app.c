@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The application library: hso_app.h on top of the shared memory that
+ * app_shm.h describes. It runs in the application's thread (a DPDK
+ * secondary process, or hsod itself for the built-in applications).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_memzone.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "app_shm.h"
+
+/* Commands a worker's queue holds before hso_app_send() says -EAGAIN. */
+#define CMDQ_SIZE 512u
+#define POLL_BURST 32u
+#define ATTACH_WAIT_MS 5000
+
+struct cmdq {
+	unsigned head, n;
+	struct rte_mbuf *m[CMDQ_SIZE];
+};
+
+struct hso_app {
+	struct hso_shm *shm;
+	struct hso_shm_app *slot;
+	unsigned index;
+	unsigned n_workers;
+	unsigned next_worker;
+	bool inproc;
+	bool gone;
+	uint64_t checked_tsc;       /* last look at hsod's process */
+	struct rte_mempool *mp;
+	struct rte_ring **ev, **cmd;
+	struct cmdq *q;
+	struct hso_app_stats st;
+};
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static uint32_t
+slot_state(const struct hso_shm_app *s)
+{
+	return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+}
+
+static void
+slot_set(struct hso_shm_app *s, uint32_t st)
+{
+	__atomic_store_n(&s->state, st, __ATOMIC_RELEASE);
+}
+
+static void
+app_free(struct hso_app *a)
+{
+	if (a == NULL)
+		return;
+	for (unsigned w = 0; a->q != NULL && w < a->n_workers; w++)
+		for (unsigned k = 0; k < a->q[w].n; k++)
+			hso_shm_mbuf_free(a->q[w].m[(a->q[w].head + k) % CMDQ_SIZE]);
+	free(a->ev);
+	free(a->cmd);
+	free(a->q);
+	free(a);
+}
+
+/* Find hsod's memzone and claim a free slot. */
+static struct hso_app *
+attach_claim(const char *name, unsigned flags, bool inproc)
+{
+	const struct rte_memzone *mz = rte_memzone_lookup(HSO_SHM_NAME);
+	struct hso_shm *shm;
+	struct hso_app *a;
+
+	if (mz == NULL) {
+		errno = ENOENT;
+		return NULL;
+	}
+	shm = mz->addr;
+	if (shm->magic != HSO_SHM_MAGIC || shm->abi != HSO_APP_ABI) {
+		errno = EPROTO;
+		return NULL;
+	}
+	if ((flags & ~(unsigned)HSO_APP_KEYS) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((flags & HSO_APP_KEYS) && !shm->allow_keys) {
+		errno = EPERM;
+		return NULL;
+	}
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return NULL;
+	a->shm = shm;
+	a->inproc = inproc;
+	a->n_workers = shm->n_workers;
+	a->ev = calloc(a->n_workers, sizeof(*a->ev));
+	a->cmd = calloc(a->n_workers, sizeof(*a->cmd));
+	a->q = calloc(a->n_workers, sizeof(*a->q));
+	a->mp = rte_mempool_lookup(shm->pool);
+	if (a->ev == NULL || a->cmd == NULL || a->q == NULL || a->mp == NULL) {
+		app_free(a);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (unsigned i = 0; i < HSO_APP_MAX; i++) {
+		uint32_t want = HSO_SLOT_FREE;
+
+		if (__atomic_compare_exchange_n(&shm->apps[i].state, &want, HSO_SLOT_CLAIMED,
+						false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			a->index = i;
+			a->slot = &shm->apps[i];
+			break;
+		}
+	}
+	if (a->slot == NULL) {
+		app_free(a);
+		errno = EBUSY;
+		return NULL;
+	}
+	for (unsigned w = 0; w < a->n_workers; w++) {
+		char rn[RTE_RING_NAMESIZE];
+
+		snprintf(rn, sizeof(rn), HSO_SHM_EV_FMT, a->index, w);
+		a->ev[w] = rte_ring_lookup(rn);
+		snprintf(rn, sizeof(rn), HSO_SHM_CMD_FMT, a->index, w);
+		a->cmd[w] = rte_ring_lookup(rn);
+		if (a->ev[w] == NULL || a->cmd[w] == NULL) {
+			slot_set(a->slot, HSO_SLOT_FREE);
+			app_free(a);
+			errno = EPROTO;
+			return NULL;
+		}
+	}
+	a->slot->flags = flags;
+	a->slot->pid = getpid();
+	a->slot->error = 0;
+	a->slot->inproc = inproc;
+	a->slot->polls = 0;
+	a->slot->acks = 0;
+	snprintf(a->slot->name, sizeof(a->slot->name), "%s", name != NULL ? name : "app");
+	a->slot->gen++;
+	return a;
+}
+
+struct hso_app *
+hso_app_attach(const char *name, unsigned flags)
+{
+	struct hso_app *a = attach_claim(name, flags, false);
+
+	if (a == NULL)
+		return NULL;
+	slot_set(a->slot, HSO_SLOT_REQUEST);
+	/* hsod's control loop answers within a few milliseconds. */
+	for (unsigned t = 0; t < ATTACH_WAIT_MS; t++) {
+		uint32_t st = slot_state(a->slot);
+
+		if (st == HSO_SLOT_ACTIVE)
+			return a;
+		if (st == HSO_SLOT_REJECTED) {
+			int e = a->slot->error;
+
+			slot_set(a->slot, HSO_SLOT_FREE);
+			app_free(a);
+			errno = e != 0 ? e : EPERM;
+			return NULL;
+		}
+		sleep_ms(1);
+	}
+	/* hsod never answered: give the slot back only if it still is ours. */
+	{
+		uint32_t want = HSO_SLOT_REQUEST;
+
+		__atomic_compare_exchange_n(&a->slot->state, &want, HSO_SLOT_FREE, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
+	app_free(a);
+	errno = ETIMEDOUT;
+	return NULL;
+}
+
+struct hso_app *
+hso_app_attach_inproc(const char *name, unsigned flags)
+{
+	struct hso_app *a = attach_claim(name, flags, true);
+
+	if (a != NULL)
+		slot_set(a->slot, HSO_SLOT_ACTIVE);
+	return a;
+}
+
+unsigned
+hso_app_workers(const struct hso_app *a)
+{
+	return a->n_workers;
+}
+
+unsigned
+hso_app_conn_slots(const struct hso_app *a)
+{
+	return a->shm->conns_per_worker;
+}
+
+unsigned
+hso_app_conn_index(const struct hso_app *a, uint64_t conn)
+{
+	return hso_app_conn_worker(conn) * a->shm->conns_per_worker +
+	       ((uint32_t)conn & HSO_SHM_SLOT_MASK);
+}
+
+const struct hso_app_stats *
+hso_app_stats(const struct hso_app *a)
+{
+	return &a->st;
+}
+
+/* Is hsod still there? Checked about once a second from hso_app_poll(). */
+static bool
+hsod_alive(struct hso_app *a)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (a->gone)
+		return false;
+	if (__atomic_load_n(&a->shm->stopping, __ATOMIC_ACQUIRE) ||
+	    slot_state(a->slot) != HSO_SLOT_ACTIVE) {
+		a->gone = true;
+		return false;
+	}
+	if (!a->inproc && now - a->checked_tsc > rte_get_tsc_hz()) {
+		a->checked_tsc = now;
+		if (kill(a->shm->hsod_pid, 0) != 0 && errno == ESRCH) {
+			a->gone = true;
+			return false;
+		}
+	}
+	return true;
+}
+
+int
+hso_app_flush(struct hso_app *a)
+{
+	int left = 0;
+
+	if (a->gone)
+		return -ESHUTDOWN;
+	for (unsigned w = 0; w < a->n_workers; w++) {
+		struct cmdq *q = &a->q[w];
+
+		while (q->n > 0) {
+			/* Contiguous run from head (the queue wraps). */
+			unsigned run = q->n < CMDQ_SIZE - q->head ? q->n : CMDQ_SIZE - q->head;
+			unsigned done = rte_ring_sp_enqueue_burst(a->cmd[w], (void **)&q->m[q->head],
+								  run, NULL);
+
+			q->head = (q->head + done) % CMDQ_SIZE;
+			q->n -= done;
+			if (done < run)
+				break;
+		}
+		left += (int)q->n;
+	}
+	return left;
+}
+
+int
+hso_app_poll(struct hso_app *a, struct hso_event *ev, unsigned max)
+{
+	unsigned got = 0;
+
+	if (!hsod_alive(a))
+		return -ESHUTDOWN;
+	__atomic_store_n(&a->slot->polls, a->slot->polls + 1, __ATOMIC_RELAXED);
+	hso_app_flush(a);
+	for (unsigned k = 0; k < a->n_workers && got < max; k++) {
+		unsigned w = (a->next_worker + k) % a->n_workers;
+		struct rte_mbuf *ms[POLL_BURST];
+		unsigned want = max - got < POLL_BURST ? max - got : POLL_BURST;
+		unsigned n = rte_ring_sc_dequeue_burst(a->ev[w], (void **)ms, want, NULL);
+
+		for (unsigned i = 0; i < n; i++) {
+			const struct hso_shm_msg *h = rte_pktmbuf_mtod(ms[i], const struct hso_shm_msg *);
+			struct hso_event *e = &ev[got++];
+
+			memset(e, 0, sizeof(*e));
+			e->conn = (uint64_t)w << 32 | h->conn;
+			e->type = h->type;
+			e->reason = h->reason;
+			e->priv = ms[i];
+			switch (h->type) {
+			case HSO_EV_OPEN:
+				e->session = (const struct hso_session *)(h + 1);
+				a->st.opens++;
+				break;
+			case HSO_EV_DATA:
+				e->data = (const uint8_t *)(h + 1);
+				e->len = h->len;
+				a->st.data_bytes += h->len;
+				break;
+			case HSO_EV_CLOSED:
+				a->st.closes++;
+				break;
+			default:
+				break;
+			}
+		}
+		a->st.events += n;
+	}
+	a->next_worker = (a->next_worker + 1) % a->n_workers;
+	return (int)got;
+}
+
+void
+hso_app_release(struct hso_app *a, struct hso_event *ev)
+{
+	struct rte_mbuf *m = ev->priv;
+
+	if (m == NULL)
+		return;
+	if (ev->type == HSO_EV_DATA && ev->len > 0) {
+		unsigned w = hso_app_conn_worker(ev->conn);
+		uint32_t id = (uint32_t)ev->conn;
+		struct hso_shm_conn *sc = hso_shm_conn(a->shm, w, id);
+		uint64_t cur = __atomic_load_n(&sc->rx_done, __ATOMIC_ACQUIRE);
+
+		/*
+		 * Only while the word is this connection's: the worker re-tags
+		 * it when the slot is reused, and a late release of an old
+		 * connection must not touch the new one's count.
+		 */
+		while ((uint32_t)(cur >> 32) == id &&
+		       !__atomic_compare_exchange_n(&sc->rx_done, &cur,
+						    hso_shm_tag(id, (uint32_t)cur + ev->len +
+								HSO_APP_EVENT_COST), false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			;
+	} else if (ev->type == HSO_EV_OPEN && ev->session != NULL && ev->session->has_keys) {
+		struct hso_session *s = (struct hso_session *)(uintptr_t)ev->session;
+
+		/* Secrets leave no trace in the pool (not optimised away: volatile). */
+		volatile uint8_t *p = (volatile uint8_t *)&s->keys;
+
+		for (size_t i = 0; i < sizeof(s->keys); i++)
+			p[i] = 0;
+	}
+	hso_shm_mbuf_free(m);
+	ev->priv = NULL;
+}
+
+/* Room for @p n more commands to worker @p w? */
+static bool
+q_room(const struct hso_app *a, unsigned w, unsigned n)
+{
+	return a->q[w].n + n <= CMDQ_SIZE;
+}
+
+static void
+q_push(struct hso_app *a, unsigned w, struct rte_mbuf *m)
+{
+	struct cmdq *q = &a->q[w];
+
+	q->m[(q->head + q->n) % CMDQ_SIZE] = m;
+	q->n++;
+}
+
+static struct rte_mbuf *
+cmd_mbuf(struct hso_app *a, uint32_t id, uint16_t type, const void *data, uint32_t len)
+{
+	struct rte_mbuf *m = hso_shm_mbuf_alloc(a->mp);
+	struct hso_shm_msg *h;
+
+	if (m == NULL)
+		return NULL;
+	h = (struct hso_shm_msg *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*h) + len));
+	if (h == NULL) {
+		hso_shm_mbuf_free(m);
+		return NULL;
+	}
+	memset(h, 0, sizeof(*h));
+	h->conn = id;
+	h->type = type;
+	h->len = len;
+	if (len > 0)
+		memcpy(h + 1, data, len);
+	return m;
+}
+
+static int
+check_conn(const struct hso_app *a, uint64_t conn)
+{
+	if (a->gone)
+		return -ESHUTDOWN;
+	if (hso_app_conn_worker(conn) >= a->n_workers || (uint32_t)conn == 0 ||
+	    ((uint32_t)conn & HSO_SHM_SLOT_MASK) >= a->shm->conns_per_worker)
+		return -EINVAL;
+	return 0;
+}
+
+int
+hso_app_send(struct hso_app *a, uint64_t conn, const void *data, size_t len)
+{
+	unsigned w = hso_app_conn_worker(conn);
+	uint32_t id = (uint32_t)conn;
+	struct hso_shm_conn *sc;
+	uint32_t sent, done, n;
+	struct rte_mbuf *ms[HSO_APP_SEND_WINDOW];
+	int rc = check_conn(a, conn);
+
+	if (rc != 0)
+		return rc;
+	if (len == 0)
+		return 0;
+	if (len > HSO_APP_SEND_MAX)
+		return -EMSGSIZE;
+	n = (uint32_t)((len + HSO_SHM_SEND_CHUNK - 1) / HSO_SHM_SEND_CHUNK);
+	sc = hso_shm_conn(a->shm, w, id);
+	sent = hso_shm_count(__atomic_load_n(&sc->tx_sent, __ATOMIC_RELAXED), id);
+	done = hso_shm_count(__atomic_load_n(&sc->tx_done, __ATOMIC_ACQUIRE), id);
+	if (sent - done + n > HSO_APP_SEND_WINDOW || !q_room(a, w, n)) {
+		hso_app_flush(a);
+		if (sent - done + n > HSO_APP_SEND_WINDOW || !q_room(a, w, n)) {
+			a->st.send_eagain++;
+			return -EAGAIN;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		size_t off = (size_t)i * HSO_SHM_SEND_CHUNK;
+		uint32_t part = (uint32_t)(len - off < HSO_SHM_SEND_CHUNK ? len - off
+									  : HSO_SHM_SEND_CHUNK);
+
+		ms[i] = cmd_mbuf(a, id, HSO_CMD_SEND, (const uint8_t *)data + off, part);
+		if (ms[i] == NULL) {
+			while (i > 0)
+				hso_shm_mbuf_free(ms[--i]);
+			return -ENOMEM;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		q_push(a, w, ms[i]);
+	__atomic_store_n(&sc->tx_sent, hso_shm_tag(id, sent + n), __ATOMIC_RELEASE);
+	a->st.sends++;
+	a->st.send_bytes += len;
+	if (a->q[w].n >= POLL_BURST)
+		hso_app_flush(a);
+	return 0;
+}
+
+static int
+send_ctl(struct hso_app *a, uint64_t conn, uint16_t type)
+{
+	unsigned w = hso_app_conn_worker(conn);
+	struct rte_mbuf *m;
+	int rc = check_conn(a, conn);
+
+	if (rc != 0)
+		return rc;
+	if (!q_room(a, w, 1)) {
+		hso_app_flush(a);
+		if (!q_room(a, w, 1))
+			return -EAGAIN;
+	}
+	m = cmd_mbuf(a, (uint32_t)conn, type, NULL, 0);
+	if (m == NULL)
+		return -ENOMEM;
+	q_push(a, w, m);
+	return 0;
+}
+
+int
+hso_app_close(struct hso_app *a, uint64_t conn)
+{
+	return send_ctl(a, conn, HSO_CMD_CLOSE);
+}
+
+int
+hso_app_shutdown(struct hso_app *a, uint64_t conn)
+{
+	return send_ctl(a, conn, HSO_CMD_SHUTDOWN);
+}
+
+int
+hso_app_detach(struct hso_app *a)
+{
+	int rc = 0;
+
+	if (a == NULL)
+		return 0;
+	if (!a->gone) {
+		/* Last commands (closes) out first, for up to 100 ms. */
+		for (unsigned t = 0; t < 100 && hso_app_flush(a) > 0; t++)
+			sleep_ms(1);
+	}
+	if (slot_state(a->slot) == HSO_SLOT_ACTIVE)
+		slot_set(a->slot, HSO_SLOT_CLOSING);
+	/*
+	 * hsod's workers close our connections and drain the rings; wait for
+	 * the slot to be free so a restart finds it clean. hsod's own apps do
+	 * not wait: its control loop is this thread.
+	 */
+	if (!a->inproc) {
+		unsigned t;
+
+		for (t = 0; t < ATTACH_WAIT_MS; t++) {
+			uint32_t st = slot_state(a->slot);
+
+			if (st != HSO_SLOT_CLOSING || a->slot->pid != getpid())
+				break;
+			if (kill(a->shm->hsod_pid, 0) != 0 && errno == ESRCH)
+				break;
+			sleep_ms(1);
+		}
+		if (t == ATTACH_WAIT_MS)
+			rc = -ETIMEDOUT;
+	}
+	app_free(a);
+	return rc;
+}
