@@ -63,6 +63,9 @@ static const struct key_def keys[] = {
 	  "TCP ports that accept TLS, 1..65535 (required; the flag may repeat)" },
 	{ "net", "mbufs", "mbufs", "N", KT_U32, F(mbufs), 1024, 1u << 26,
 	  "mbufs in each port's pool, 1024..67108864" },
+	{ "net", "tx_offload", "tx-offload", NULL, KT_BOOL, F(tx_offload), 0, 0,
+	  "let the port compute IPv4 and TCP checksums when it offers to; no (or "
+	  "--no-tx-offload): always computed in software" },
 	{ "tls", "versions", "tls-versions", "LIST", KT_VERSIONS, 0, 0, 0,
 	  "protocol versions: 1.2, 1.3" },
 	{ "tls", "ciphers", "ciphers", "LIST", KT_SUITES, 0, 0, 0,
@@ -829,6 +832,7 @@ hsod_config_defaults(struct hsod_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	hs_nego_policy_default(&p);
 	cfg->mbufs = HSOD_MBUFS_DEFAULT;
+	cfg->tx_offload = true;
 	cfg->tls12 = p.tls12;
 	cfg->tls13 = p.tls13;
 	memcpy(cfg->suites, p.suites, p.n_suites * sizeof(p.suites[0]));
@@ -1230,6 +1234,17 @@ flags_parse(struct hsod_config *c, struct pstate *st, int argc, char **argv,
 			continue;
 		}
 		k = key_by_flag(name, len);
+		if (k == NULL && len > 3 && strncmp(name, "no-", 3) == 0) {
+			/* --no-FLAG: a boolean turned off. */
+			k = key_by_flag(name + 3, len - 3);
+			if (k != NULL && k->type != KT_BOOL)
+				k = NULL;
+			if (k != NULL && val != NULL)
+				return errf(err, errlen, "--%.*s: takes no value (or give "
+					    "--%s=no) (got '%s')", (int)len, name, k->flag, val);
+			if (k != NULL)
+				val = "no";
+		}
 		if (k == NULL)
 			return errf(err, errlen, "--%.*s: unknown option (see --help)",
 				    (int)len, name);
@@ -1475,7 +1490,7 @@ hsod_config_usage(FILE *out)
 		"       --gateway 198.18.0.1 --listen 443 --cert cert.pem --key key.pem\n"
 		"\n"
 		"Options (each sets the config-file key shown; flags override the file;\n"
-		"--flag=VALUE works too; a boolean flag alone means yes):\n"
+		"--flag=VALUE works too; a boolean flag alone means yes, --no-FLAG no):\n"
 		"  %-34s %s\n"
 		"  %-34s %s\n"
 		"  %-34s %s\n",

@@ -108,6 +108,8 @@ struct hsod_config {
 	uint16_t listen[HSOD_MAX_LISTEN];
 	unsigned n_listen;
 	uint32_t mbufs;             /**< mbufs per port's pool */
+	/** Let the port compute IPv4/TCP checksums when it offers to ([net] tx_offload). */
+	bool tx_offload;
 
 	/* [tls]: lists in server preference order, as code points */
 	bool tls12, tls13;

@@ -464,11 +464,34 @@ telemetry_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-static int
-port_setup(uint16_t port, uint16_t nq)
+/* "ipv4_cksum,tcp_cksum" or "none": the checksum offloads among @p offloads. */
+static const char *
+csum_offloads_str(uint64_t offloads, bool tx, char *buf, size_t len)
 {
+	uint64_t ip = tx ? RTE_ETH_TX_OFFLOAD_IPV4_CKSUM : RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	uint64_t tcp = tx ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+
+	snprintf(buf, len, "%s%s%s", (offloads & ip) ? "ipv4_cksum" : "",
+		 (offloads & ip) && (offloads & tcp) ? "," : "",
+		 (offloads & tcp) ? "tcp_cksum" : "");
+	if (buf[0] == '\0')
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+/*
+ * Configure and start @p port with @p nq queue pairs. Checksum offloads are
+ * requested where the port offers them; TX ones only both together (IPv4
+ * and TCP: a segment is summed entirely by the port or entirely by us) and
+ * only with conf.tx_offload. *tx_offloads gets the TX offloads in use.
+ */
+static int
+port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
+{
+	const uint64_t tx_csum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf pc;
+	char rx_s[32], tx_s[32], rx_c[32], tx_c[32];
 	int rc;
 
 	memset(&pc, 0, sizeof(pc));
@@ -489,6 +512,17 @@ port_setup(uint16_t port, uint16_t nq)
 	/* Checksum offloads where the port offers them; software otherwise. */
 	pc.rxmode.offloads = info.rx_offload_capa &
 			     (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+	if (conf.tx_offload && (info.tx_offload_capa & tx_csum) == tx_csum)
+		pc.txmode.offloads = tx_csum;
+	*tx_offloads = pc.txmode.offloads;
+	printf("hsod: port %u (%s): checksum offloads offered rx %s tx %s; used rx %s "
+	       "tx %s%s\n", port, info.driver_name,
+	       csum_offloads_str(info.rx_offload_capa, false, rx_c, sizeof(rx_c)),
+	       csum_offloads_str(info.tx_offload_capa, true, tx_c, sizeof(tx_c)),
+	       csum_offloads_str(pc.rxmode.offloads, false, rx_s, sizeof(rx_s)),
+	       csum_offloads_str(pc.txmode.offloads, true, tx_s, sizeof(tx_s)),
+	       conf.tx_offload ? "" : " (tx_offload = no)");
+	fflush(stdout);
 	rc = rte_eth_dev_configure(port, nq, nq, &pc);
 	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
 		rc = rte_eth_rx_queue_setup(port, q, RX_DESC, rte_eth_dev_socket_id(port), NULL,
@@ -653,6 +687,7 @@ main(int argc, char **argv)
 	int eal_argc, app_argc, rc, status = EXIT_FAILURE;
 	char **app_argv;
 	uint16_t port = 0;
+	uint64_t tx_offloads = 0;
 	unsigned lcore;
 
 	split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
@@ -695,7 +730,7 @@ main(int argc, char **argv)
 			rte_strerror(rte_errno));
 		goto out_eal;
 	}
-	rc = port_setup(port, (uint16_t)n_workers);
+	rc = port_setup(port, (uint16_t)n_workers, &tx_offloads);
 	if (rc != 0) {
 		fprintf(stderr, "hsod: port %u: %s\n", port, rte_strerror(-rc));
 		goto out_eal;
@@ -715,7 +750,7 @@ main(int argc, char **argv)
 			struct hsod_worker_conf wc = {
 				.port = port, .queue = (uint16_t)i, .lcore = lcore, .index = i,
 				.mp = pool, .hs = &tls_cur->hs, .cfg = &conf, .mac = mac,
-				.shm = hsod_apps_shm(apps),
+				.shm = hsod_apps_shm(apps), .tx_offloads = tx_offloads,
 			};
 
 			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())

@@ -960,6 +960,8 @@ emit(struct hsod_worker *w, uint64_t now)
 {
 	unsigned n;
 	const struct tcp_seg_out *o = tcp_tbl_output(w->tcp, &n);
+	const uint64_t csum_need = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	const bool csum_off = (w->conf.tx_offloads & csum_need) == csum_need;
 
 	for (unsigned i = 0; i < n; i++, o++) {
 		struct rte_ether_addr dst;
@@ -1003,7 +1005,6 @@ emit(struct hsod_worker *w, uint64_t now)
 		ip->next_proto_id = IPPROTO_TCP;
 		ip->src_addr = rte_cpu_to_be_32(o->tuple.laddr);
 		ip->dst_addr = rte_cpu_to_be_32(o->tuple.raddr);
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		t = (struct rte_tcp_hdr *)(ip + 1);
 		t->src_port = rte_cpu_to_be_16(o->tuple.lport);
 		t->dst_port = rte_cpu_to_be_16(o->tuple.rport);
@@ -1017,8 +1018,19 @@ emit(struct hsod_worker *w, uint64_t now)
 		p += hl;
 		memcpy(p, o->data[0], o->data_len[0]);
 		memcpy(p + o->data_len[0], o->data[1], o->data_len[1]);
-		t->cksum = 0;
-		t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+		if (csum_off) {
+			/* The port sums; TCP's field holds the pseudo-header sum. */
+			m->l2_len = sizeof(*eth);
+			m->l3_len = sizeof(*ip);
+			m->l4_len = sizeof(*t) + o->opt_len;
+			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+				       RTE_MBUF_F_TX_TCP_CKSUM;
+			t->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		} else {
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			t->cksum = 0;
+			t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+		}
 		tx_one(w, m);
 	}
 	tcp_tbl_output_clear(w->tcp);

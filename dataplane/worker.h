@@ -34,6 +34,12 @@ struct hsod_worker_conf {
 	const struct hsod_config *cfg;
 	struct rte_ether_addr mac;
 	struct hso_shm *shm;            /**< application slots and rings (apps.h) */
+	/**
+	 * TX offloads the port was configured with (RTE_ETH_TX_OFFLOAD_*): with
+	 * IPV4_CKSUM and TCP_CKSUM both set the port computes the checksums of
+	 * the segments sent, else they are computed in software.
+	 */
+	uint64_t tx_offloads;
 };
 
 /** Counters, read by telemetry from another lcore (plain loads: approximate). */
