@@ -162,8 +162,10 @@ struct hso_app;
 struct hso_app *hso_app_attach(const char *name, unsigned flags);
 
 /**
- * Detach: hsod closes this application's connections (close_notify, FIN)
- * and frees the slot. Held events are released first. Frees @p app.
+ * Detach: queued commands go out (for up to 100 ms), then hsod closes this
+ * application's connections (close_notify, FIN) and frees the slot. Release
+ * the events you hold first: the library does not track them, and mbufs
+ * not released are lost to hsod's pool. Frees @p app.
  * @return 0; -ETIMEDOUT when hsod did not confirm within 5 s (it will
  *         still clean up: it watches the process).
  */
