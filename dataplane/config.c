@@ -1468,6 +1468,9 @@ hsod_config_tls_policy(const struct hsod_config *cfg, struct hs_config *hs,
 	p->alpn_len = cfg->alpn_len;
 	hs->sni_strict = cfg->sni_strict;
 	hs->export_keys = cfg->export_keys;
+	/* A client's TLS 1.3 close_notify reaches the application as
+	 * HSO_EV_PEER_CLOSED; the application still answers, then closes. */
+	hs->half_close = true;
 	hs->ticket_lifetime = cfg->ticket_lifetime;
 	hs->psk_ke = cfg->psk_ke;
 	hs->session_cache_size = cfg->session_cache;

@@ -93,7 +93,13 @@ enum hso_app_flags {
 enum hso_event_type {
 	HSO_EV_OPEN = 1,        /**< a session: ev->session */
 	HSO_EV_DATA,            /**< plaintext: ev->data, ev->len */
-	HSO_EV_PEER_CLOSED,     /**< the client ended its data (close_notify or FIN) */
+	/**
+	 * The client ended its data (TLS 1.3 close_notify, or FIN): answer
+	 * what is left, then hso_app_close(). After a TLS 1.2 close_notify
+	 * hsod has already answered and closed (RFC 5246 7.2.1 discards
+	 * pending writes): sends are dropped, HSO_EV_CLOSED follows.
+	 */
+	HSO_EV_PEER_CLOSED,
 	HSO_EV_CLOSED,          /**< the connection is gone: ev->reason; last event */
 };
 

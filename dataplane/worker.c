@@ -606,13 +606,13 @@ conn_step(struct hsod_worker *w, struct dp_conn *c)
 	flush_out(w, c, tc);
 	st = hs_conn_status(&c->hs);
 	/*
-	 * The client has ended its data: its close_notify came (the engine is
-	 * CLOSED by the peer), or its FIN after everything before it reached
-	 * the engine and the application (a client's Finished often arrives
-	 * with its FIN).
+	 * The client has ended its data: its close_notify came (TLS 1.3: the
+	 * engine keeps our side open; TLS 1.2: it answered and is CLOSED), or
+	 * its FIN after everything before it reached the engine and the
+	 * application (a client's Finished often arrives with its FIN).
 	 */
 	if (!c->peer_closed_sent && c->open_sent && ds == STEP_DONE &&
-	    ((st == HS_STATUS_CLOSED && !c->app_close) ||
+	    (hs_conn_peer_closed(&c->hs) || (st == HS_STATUS_CLOSED && !c->app_close) ||
 	     (c->peer_fin && tcp_conn_readable(tc) == 0 && !hs_conn_waiting(&c->hs)))) {
 		if (!post_ctl(w, c, HSO_EV_PEER_CLOSED, 0))
 			return STEP_STALLED;
@@ -633,8 +633,8 @@ conn_step(struct hsod_worker *w, struct dp_conn *c)
 	}
 	/* Close our side once the application, the peer or TLS is done. */
 	if (!c->tcp_closing && !c->shut_done) {
-		bool peer_done = c->peer_fin && tcp_conn_readable(tc) == 0 &&
-				 !hs_conn_waiting(&c->hs);
+		bool peer_done = (c->peer_fin && tcp_conn_readable(tc) == 0 &&
+				  !hs_conn_waiting(&c->hs)) || hs_conn_peer_closed(&c->hs);
 		/*
 		 * A peer's FIN before any session: nobody else will close it.
 		 * After the session opened the application decides (it got

@@ -708,7 +708,17 @@ handle_alert(struct hs_conn *c, const uint8_t *a, size_t len)
 	if (len != 2)
 		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
 	if (a[1] == HS_ALERT_CLOSE_NOTIFY) {
-		/* Answer with our own close_notify (RFC 8446 6.1), unless sent. */
+		/*
+		 * TLS 1.3 with half-close: only the peer's write side is closed
+		 * (RFC 8446 6.1); ours stays open until hs_conn_close(). TLS 1.2
+		 * must answer and close at once (RFC 5246 7.2.1).
+		 */
+		if (c->status == HS_STATUS_ESTABLISHED && c->version == HS_TLS13 &&
+		    c->cfg->half_close && !c->wr_shut) {
+			c->rd_closed = true;
+			return 0;
+		}
+		/* Answer with our own close_notify, unless sent already. */
 		if (c->status == HS_STATUS_ESTABLISHED && !c->wr_shut)
 			hs_conn_close(c);
 		c->status = HS_STATUS_CLOSED;
@@ -901,7 +911,7 @@ hs_process(struct hs_conn *c)
 	int rc;
 
 	while (!c->waiting && c->status != HS_STATUS_FAILED &&
-	       c->status != HS_STATUS_CLOSED) {
+	       c->status != HS_STATUS_CLOSED && !c->rd_closed) {
 		if (!c->rec_active) {
 			rc = next_record(c);
 			if (rc == 1)
@@ -942,6 +952,9 @@ hs_conn_recv_ack(struct hs_conn *c, size_t n)
 		return c->err;
 	if (n > HS_CONN_IN_SIZE - c->in_len)
 		return hs_fail(c, HS_ERR_INTERNAL);
+	/* RFC 8446 6.1: data after a closure alert MUST be ignored. */
+	if (c->rd_closed || c->status == HS_STATUS_CLOSED)
+		return 0;
 	c->in_len += n;
 	if (c->in_len > c->in_hw)
 		c->in_hw = c->in_len;
@@ -1036,7 +1049,18 @@ hs_conn_shutdown(struct hs_conn *c)
 	if (hs_write_record(c, HS_CT_ALERT, close_notify, 2) != 0)
 		return hs_fail(c, HS_ERR_INTERNAL);
 	c->wr_shut = true;
+	if (c->rd_closed) {
+		/* Both sides closed now. */
+		c->status = HS_STATUS_CLOSED;
+		c->state = ST_CLOSED;
+	}
 	return 0;
+}
+
+bool
+hs_conn_peer_closed(const struct hs_conn *c)
+{
+	return c->rd_closed;
 }
 
 int

@@ -127,6 +127,13 @@ struct hs_config {
 	 * Off by default: whoever holds them can read and forge the session.
 	 */
 	bool export_keys;
+	/**
+	 * TLS 1.3: a client's close_notify closes only its direction (RFC 8446
+	 * 6.1): the connection stays ESTABLISHED for writing, hs_conn_peer_closed()
+	 * says so, and hs_conn_close() sends ours. Off: the engine answers with
+	 * its close_notify at once (as TLS 1.2 always does, RFC 5246 7.2.1).
+	 */
+	bool half_close;
 	/** Pads of the TLS 1.3 "derived" secret without PSK, per hash. */
 	struct hso_hmac_key derived_nopsk[HSO_KDF_HASH_NUM];
 	/** Hash of the empty string per hash, the context of "derived". */
@@ -343,6 +350,7 @@ struct hs_conn {
 	uint8_t c_ap[HSO_HASH_MAX_LEN], s_ap[HSO_HASH_MAX_LEN];
 	bool compat_ccs;            /* client asked for middlebox compatibility */
 	bool wr_shut;               /* our close_notify is sent; still reading */
+	bool rd_closed;             /* the peer's close_notify came; still writing */
 	uint32_t early_skip;        /* early data bytes still allowed to skip */
 	struct hso_ecdhe_key eph;
 	uint16_t peer_kx_len;
@@ -437,6 +445,12 @@ int hs_conn_close(struct hs_conn *c);
  * @return 0; -ENOTCONN unless established; the sticky error.
  */
 int hs_conn_shutdown(struct hs_conn *c);
+
+/**
+ * The peer's close_notify came and the connection stays open for writing
+ * (TLS 1.3 with cfg->half_close): no more data will arrive.
+ */
+bool hs_conn_peer_closed(const struct hs_conn *c);
 
 /** What a completed handshake negotiated, for the dataplane and logs. */
 struct hs_session_info {

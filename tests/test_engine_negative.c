@@ -436,6 +436,7 @@ struct sc {
 	int alerts;                     /* alert records received */
 	uint8_t alert[2];               /* the first one */
 	int after_alert;                /* records received after it */
+	int app_records;                /* application data records received */
 	int bad_records;                /* did not open: our bug or the engine's */
 };
 
@@ -724,6 +725,8 @@ sc_pump(struct sc *s)
 				memcpy(s->alert, content, 2);
 			continue;
 		}
+		if (type == HS_CT_APPLICATION_DATA)
+			s->app_records++;
 		if (type != HS_CT_HANDSHAKE)
 			continue;
 		if (s->hlen + (size_t)len > sizeof(s->hbuf))
@@ -1854,6 +1857,84 @@ test_tls13(void)
 }
 
 /*
+ * TLS 1.3 half-close (cfg.half_close, as hsod runs): the client's
+ * close_notify closes only its direction (RFC 8446 6.1). Data before it is
+ * read, data after it ignored; the engine still writes, and sends exactly
+ * one close_notify on hs_conn_close(). TLS 1.2 answers and closes at once
+ * whatever the setting (RFC 5246 7.2.1).
+ */
+static void
+test_half_close(void)
+{
+	static const uint8_t cn[2] = { 1, HS_ALERT_CLOSE_NOTIFY };
+	uint8_t got[64];
+	struct sc *s;
+
+	cfg.half_close = true;
+	s = sc_new(HS_TLS13);
+	CHECK(sc_handshake(s));
+	sc_queue(s, HS_CT_APPLICATION_DATA, "before", 6);
+	sc_queue(s, HS_CT_ALERT, cn, 2);
+	sc_queue(s, HS_CT_APPLICATION_DATA, "after close", 11);
+	sc_flush(s);
+	sc_pump(s);
+	CHECK_EQ(hs_conn_app_read(&s->t.c, got, sizeof(got)), 6);
+	CHECK(memcmp(got, "before", 6) == 0);
+	CHECK_EQ(hs_conn_app_read(&s->t.c, got, sizeof(got)), 0);
+	CHECK(hs_conn_peer_closed(&s->t.c));
+	CHECK_EQ(hs_conn_status(&s->t.c), HS_STATUS_ESTABLISHED);
+	tc_drain(&s->t);
+	sc_pump(s);
+	CHECK_EQ(s->alerts, 0);         /* no close_notify of ours yet */
+	/* Still writing after the client's close_notify. */
+	CHECK_EQ(hs_conn_app_write(&s->t.c, (const uint8_t *)"reply", 5), 5);
+	/* More input: ignored, nothing delivered, no error. */
+	sc_queue(s, HS_CT_APPLICATION_DATA, "later", 5);
+	sc_flush(s);
+	CHECK_EQ(hs_conn_app_read(&s->t.c, got, sizeof(got)), 0);
+	CHECK_EQ(hs_conn_error(&s->t.c), 0);
+	CHECK_EQ(hs_conn_close(&s->t.c), 0);
+	CHECK_EQ(hs_conn_status(&s->t.c), HS_STATUS_CLOSED);
+	tc_drain(&s->t);
+	sc_pump(s);
+	CHECK_MSG(s->app_records == 1 && s->alerts == 1 && s->alert[1] == HS_ALERT_CLOSE_NOTIFY &&
+		  s->after_alert == 0 && s->bad_records == 0,
+		  "half-close: %d app records, %d alerts, %d after", s->app_records, s->alerts,
+		  s->after_alert);
+	sc_free(s);
+
+	/* Our shutdown first, then the client's close_notify: CLOSED, one alert each. */
+	s = sc_new(HS_TLS13);
+	CHECK(sc_handshake(s));
+	CHECK_EQ(hs_conn_shutdown(&s->t.c), 0);
+	CHECK_EQ(hs_conn_app_write(&s->t.c, (const uint8_t *)"x", 1), -EPIPE);
+	sc_queue(s, HS_CT_APPLICATION_DATA, "still", 5);
+	sc_queue(s, HS_CT_ALERT, cn, 2);
+	sc_flush(s);
+	CHECK_EQ(hs_conn_app_read(&s->t.c, got, sizeof(got)), 5);
+	CHECK_EQ(hs_conn_app_read(&s->t.c, got, sizeof(got)), 0);
+	CHECK_EQ(hs_conn_status(&s->t.c), HS_STATUS_CLOSED);
+	tc_drain(&s->t);
+	sc_pump(s);
+	CHECK_MSG(s->alerts == 1 && s->after_alert == 0, "shutdown: %d alerts", s->alerts);
+	sc_free(s);
+
+	/* TLS 1.2: answered and closed at once. */
+	s = sc_new(HS_TLS12);
+	CHECK(sc_handshake(s));
+	sc_queue(s, HS_CT_ALERT, cn, 2);
+	sc_flush(s);
+	sc_pump(s);
+	CHECK_EQ(hs_conn_status(&s->t.c), HS_STATUS_CLOSED);
+	CHECK(!hs_conn_peer_closed(&s->t.c));
+	tc_drain(&s->t);
+	sc_pump(s);
+	CHECK_EQ(s->alerts, 1);
+	sc_free(s);
+	cfg.half_close = false;
+}
+
+/*
  * Records after close: RFC 8446 6.1 "Any data received after a closure
  * alert has been received MUST be ignored." The client's close_notify,
  * then a valid application data record: the engine answers with its own
@@ -2269,6 +2350,7 @@ main(void)
 	test_hrr();
 	test_tls13();
 	test_after_close();
+	test_half_close();
 	test_peer_alerts();
 	test_early_data();
 	test_tls12();
