@@ -41,7 +41,10 @@ netns_cleanup() {
 	for p in $NETNS_PIDS; do kill -KILL "$p" 2>/dev/null; done
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
 	# Hugepage files of a shared-memory hsod that did not remove them.
-	[ -n "$HSOD_PREFIX" ] && rm -f /dev/hugepages/"$HSOD_PREFIX"map_* 2>/dev/null
+	if [ -n "$HSOD_PREFIX" ]; then
+		rm -f /dev/hugepages/"$HSOD_PREFIX"map_* 2>/dev/null
+		rm -rf "/var/run/dpdk/$HSOD_PREFIX" 2>/dev/null
+	fi
 	rm -rf "$NETNS_WORK"
 }
 trap netns_cleanup EXIT
@@ -105,6 +108,7 @@ hsod_start() {
 	HSOD_PREFIX=$2
 	shift 2
 	HSOD_LOG=$NETNS_WORK/hsod.log
+	: >"$HSOD_LOG"
 	mem=(--in-memory)
 	if [ "${HSOD_SHARED:-0}" = 1 ]; then
 		mem=()

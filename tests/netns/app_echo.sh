@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Echo applications behind hsod, checked byte for byte by Python's ssl
+# client (tests/netns/app_echo.py) in a network namespace of our own:
+#  (a) in process: hsod --app echo; 20 connections x 256 KiB, TLS 1.3 and
+#      TLS 1.2, random-sized writes, echoed exactly; gnutls-cli's close_notify
+#      after its data (TLS 1.3 half-close) still gets all of it back.
+#  (b) a DPDK secondary process: hsod --app external --export-keys on
+#      hugepages. With no application attached a connection is refused fast
+#      and counted (conns_no_app). hso-echo --keylog attaches; 100
+#      connections each send and receive 1 MB in random-sized writes; the
+#      TLS 1.3 traffic secrets hso-echo was handed equal the client's own
+#      key log; telemetry agrees (apps_attached, handshakes, mbufs back in
+#      the pool). SIGTERM to hso-echo detaches it (apps_detached), after
+#      which connections are refused again.
+# Exit 77 (skip, reason printed) without root, namespaces, TUN or hugepages.
+#
+# usage: tests/netns/app_echo.sh HSOD [HSO_ECHO]
+set -uo pipefail
+hsod=$1
+hso_echo=${2:-$(dirname "$1")/hso-echo}
+here=$(dirname "$0")
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+work=$NETNS_WORK
+client=(python3 "$here/app_echo.py" --host 198.18.0.2 --port 443)
+ECHO_PID=
+ECHO_LOG=
+
+# stats_check PYTHON_EXPR [COMMAND]: the expression over d (the telemetry
+# command's JSON value, /hso/stats by default) must hold; prints d on failure.
+stats_check() {
+	local expr=$1 cmd=${2:-/hso/stats} out
+	out=$(hso_stats "$cmd")
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[2])
+sys.exit(0 if eval(sys.argv[1]) else 1)
+' "$expr" "$out" 2>/dev/null && return 0
+	echo "  $cmd: $out" | cut -c1-1500
+	return 1
+}
+
+# wait_stats PYTHON_EXPR SECONDS: until the expression over /hso/stats holds.
+wait_stats() {
+	local end=$((SECONDS + $2))
+	while [ $SECONDS -lt $end ]; do
+		stats_check "$1" >/dev/null && return 0
+		sleep 0.2
+	done
+	stats_check "$1"
+}
+
+# echo_start LOG ARGS...: hso-echo as a secondary of hsod on lcore 1; waits
+# for "hso-echo: attached".
+echo_start() {
+	ECHO_LOG=$1
+	shift
+	ip netns exec "$NS" "$hso_echo" -l 1 --proc-type=secondary --file-prefix "$HSOD_PREFIX" \
+		--no-pci --log-level=lib.eal:warning -- "$@" >"$ECHO_LOG" 2>&1 &
+	ECHO_PID=$!
+	NETNS_PIDS="$NETNS_PIDS $ECHO_PID"
+	for _ in $(seq 1 100); do
+		grep -q "^hso-echo: attached" "$ECHO_LOG" && return 0
+		kill -0 "$ECHO_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "  hso-echo log:"
+	sed 's/^/  hso-echo: /' "$ECHO_LOG" | tail -20
+	return 1
+}
+
+# echo_stop: SIGTERM, exit status 0 within 10 s; prints its JSON stats line.
+echo_stop() {
+	local rc
+	kill -TERM "$ECHO_PID"
+	for _ in $(seq 1 100); do
+		kill -0 "$ECHO_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$ECHO_PID" 2>/dev/null && return 124
+	wait "$ECHO_PID"
+	rc=$?
+	ECHO_PID=
+	return $rc
+}
+
+[ -x "$hso_echo" ] || { echo "FAIL: no hso-echo at $hso_echo"; exit 1; }
+netns_require "hso-appecho-$$"
+make_cert "$work" ec.test ec || fail "openssl req"
+tls=(--ca "$work/ec.test.pem" --sni ec.test)
+
+# --- (a) in process: --app echo ---------------------------------------------
+hsod_start "$hsod" "hsoaeI$$" --addr 198.18.0.2/24 --listen 443 \
+	--cert "$work/ec.test.pem" --key "$work/ec.test.key" --max-conns 1024 \
+	--app echo || fail "hsod --app echo did not become ready"
+for v in 1.3 1.2; do
+	out=$(in_ns "${client[@]}" "${tls[@]}" --tls $v --conns 20 --bytes 262144 --deadline 60) ||
+		fail "--app echo, TLS $v: $out"
+	echo "in-process echo, TLS $v, 20 x 256 KiB: $out"
+done
+# TLS 1.3 half-close: gnutls-cli sends close_notify at the end of its input
+# and keeps reading; everything must still come back (RFC 8446 6.1).
+head -c 75000 /dev/urandom | base64 >"$work/hc.in"
+in_ns timeout 20 gnutls-cli --insecure -p 443 198.18.0.2 \
+	--priority "NORMAL:-VERS-ALL:+VERS-TLS1.3" <"$work/hc.in" >"$work/hc.out" 2>/dev/null
+got=$(grep -a -x -F -f "$work/hc.in" "$work/hc.out" | wc -c)
+[ "$got" -eq "$(wc -c <"$work/hc.in")" ] ||
+	fail "TLS 1.3 close_notify after the data: $got of $(wc -c <"$work/hc.in") bytes echoed"
+echo "gnutls-cli, close_notify after 101 KB: all of it echoed"
+stats_check 'd["handshakes_completed"] >= 41 and d["handshakes_tls12"] >= 20 and d["handshakes_tls13"] >= 21' ||
+	fail "--app echo: handshake counters"
+hsod_stop 15
+rc=$?
+[ "$rc" -eq 0 ] || fail "hsod --app echo: exit status $rc after SIGTERM"
+
+# --- (b) a secondary process: --app external + hso-echo -----------------------
+hugepages_require 128
+HSOD_SHARED=1 hsod_start "$hsod" "hsoaeX$$" --addr 198.18.0.2/24 --listen 443 \
+	--cert "$work/ec.test.pem" --key "$work/ec.test.key" --max-conns 1024 \
+	--app external --export-keys || fail "hsod --app external did not become ready"
+
+# Nobody attached: refused (RST), fast, and counted.
+out=$(in_ns "${client[@]}" "${tls[@]}" --expect-refused --deadline 5) ||
+	fail "no application attached, yet: $out"
+python3 -c 'import json, sys; sys.exit(0 if json.loads(sys.argv[1])["elapsed_s"] < 2 else 1)' "$out" ||
+	fail "no application attached: refused, but slowly: $out"
+echo "no application: $out"
+wait_stats 'd["conns_no_app"] >= 1 and d["apps_attached"] == 0' 3 || fail "conns_no_app not counted"
+
+echo_start "$work/echo.log" --name echo-test --keylog "$work/echo.keylog" ||
+	fail "hso-echo did not attach"
+grep -m1 "^hso-echo: attached" "$ECHO_LOG"
+wait_stats 'd["apps_attached"] == 1 and d["apps_attach_total"] == 1' 3 || fail "apps_attached after attach"
+stats_check "'echo-test' in json.dumps(d) and '$ECHO_PID' in json.dumps(d)" /hso/apps ||
+	fail "/hso/apps does not list echo-test (pid $ECHO_PID)"
+apps=$(hso_stats /hso/apps)
+echo "/hso/apps: $apps"
+sleep 0.5
+base=$(hso_stats)
+free0=$(echo "$base" | python3 -c 'import json, sys; print(json.load(sys.stdin)["mbufs_free"])')
+total=$(echo "$base" | python3 -c 'import json, sys; print(json.load(sys.stdin)["mbufs_total"])')
+hs0=$(echo "$base" | python3 -c 'import json, sys; print(json.load(sys.stdin)["handshakes_completed"])')
+
+out=$(in_ns "${client[@]}" "${tls[@]}" --tls 1.3 --conns 100 --bytes 1000000 --deadline 90 \
+	--keylog "$work/client.keylog") || fail "hso-echo, 100 x 1 MB: $out"
+echo "hso-echo, 100 connections x 1 MB, TLS 1.3: $out"
+wait_stats "d['apps_attached'] == 1 and d['handshakes_completed'] >= $hs0 + 100" 3 ||
+	fail "telemetry after 100 connections"
+[ "$free0" -ge $((total / 2)) ] || fail "an idle hsod holds $((total - free0)) of its $total mbufs"
+# Every mbuf comes back once the connections are closed.
+wait_stats "d['mbufs_free'] >= $free0 - 64 and d['mbufs_free'] <= d['mbufs_total']" 5 ||
+	fail "mbufs not returned to the pool: $free0 free of $total before the run"
+after=$(hso_stats)
+echo "$after" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("telemetry: apps_attached=%d handshakes_completed=%d conns_no_app=%d mbufs_free=%d/%d (before the run: %s) app_budget_stalls=%d tcp_zero_window=%d window_updates=%d" % (
+    d["apps_attached"], d["handshakes_completed"], d["conns_no_app"], d["mbufs_free"],
+    d["mbufs_total"], sys.argv[1], d["app_budget_stalls"], d["tcp_zero_window"], d["window_updates"]))
+app = {k: v for k, v in d.items() if k.startswith("app_")}
+print("telemetry:", " ".join("%s=%d" % kv for kv in sorted(app.items())))
+# A well-behaved application: nothing dropped, aborted or lost.
+bad = {k: app.get(k, 0) for k in ("app_backlog_aborts", "app_bytes_dropped", "app_gone_closes",
+                                  "app_closed_lost")}
+if any(bad.values()):
+    print("unexpected:", bad)
+    sys.exit(1)
+' "$free0" || fail "telemetry: $after"
+
+# SIGTERM: hso-echo detaches and says what it did.
+echo_stop
+rc=$?
+[ "$rc" -eq 0 ] || fail "hso-echo exit status $rc after SIGTERM ($(tail -3 "$ECHO_LOG"))"
+line=$(grep '^{' "$ECHO_LOG" | tail -1)
+echo "hso-echo stats: $line"
+[ -n "$line" ] || fail "hso-echo printed no JSON stats line at SIGTERM: '$(tail -3 "$ECHO_LOG")'"
+python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+sys.exit(0 if s["sessions"] == 100 and s["closes"] == 100 and s["bytes"] == 100 * 1000000
+         and s["keys_logged"] == 100 else 1)
+' "$line" || fail "hso-echo's counters do not match the run (100 sessions, 100 MB, 100 keys)"
+
+# The key logs: TLS 1.3 traffic secrets equal for the same client_random.
+python3 - "$work/client.keylog" "$work/echo.keylog" <<'PY' || fail "key logs differ"
+import sys
+def load(path):
+    out = {}
+    for line in open(path):
+        f = line.split()
+        if len(f) == 3 and f[0] in ("CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"):
+            out.setdefault(f[1].lower(), {})[f[0]] = f[2].lower()
+    return out
+client, app = load(sys.argv[1]), load(sys.argv[2])
+bad = 0
+for cr, secrets in client.items():
+    if app.get(cr) != secrets:
+        bad += 1
+        if bad <= 3:
+            print("client_random %s: client %s, hso-echo %s" % (cr, secrets, app.get(cr)))
+extra = set(app) - set(client)
+print("key logs: %d sessions in the client's, %d in hso-echo's, %d differ or missing, %d unknown to the client" % (
+    len(client), len(app), bad, len(extra)))
+sys.exit(1 if bad or len(client) < 100 or extra else 0)
+PY
+
+wait_stats 'd["apps_attached"] == 0 and d["apps_detached"] == 1 and d["apps_crashed"] == 0' 3 ||
+	fail "after SIGTERM to hso-echo"
+out=$(in_ns "${client[@]}" "${tls[@]}" --expect-refused --deadline 5) ||
+	fail "hso-echo detached, yet: $out"
+echo "after detach: $out"
+wait_stats 'd["conns_no_app"] >= 2' 3 || fail "conns_no_app not counted after the detach"
+kill -0 "$HSOD_PID" 2>/dev/null || fail "hsod died"
+hsod_stop 15
+rc=$?
+[ "$rc" -eq 0 ] || fail "hsod --app external: exit status $rc after SIGTERM"
+echo "app_echo: ok"
