@@ -596,6 +596,7 @@ case_close(struct run *r)
 			if (hso_shm_count(sc->rx_done, r->pc[i].id) != r->pc[i].rx_delivered)
 				fail(r, "rx_done is not what was delivered", i, 0, 0);
 		}
+		hso_app_flush(r->app);  /* the library returns released mbufs in bulk */
 		if (rte_mempool_avail_count(r->mp) != opt_mbufs)
 			fail(r, "mbufs missing from the pool", 0, 0, rte_mempool_avail_count(r->mp));
 	}

@@ -140,6 +140,7 @@ hsod_apps_control(struct hsod_apps *a)
 			if (process_gone(a, i)) {
 				/* Asked and died before we looked: nothing to close. */
 				close_pidfd(a, i);
+				s->pid = 0;
 				__atomic_store_n(&s->state, HSO_SLOT_FREE, __ATOMIC_RELEASE);
 				break;
 			}
@@ -175,8 +176,10 @@ hsod_apps_control(struct hsod_apps *a)
 			break;
 		case HSO_SLOT_CLAIMED:
 			/* Claimed, then killed before asking: free it again. */
-			if (s->pid != 0 && kill(s->pid, 0) != 0 && errno == ESRCH)
+			if (s->pid != 0 && kill(s->pid, 0) != 0 && errno == ESRCH) {
+				s->pid = 0;
 				__atomic_store_n(&s->state, HSO_SLOT_FREE, __ATOMIC_RELEASE);
+			}
 			break;
 		default:
 			break;

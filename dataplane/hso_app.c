@@ -22,6 +22,9 @@
 
 /* Commands a worker's queue holds before hso_app_send() says -EAGAIN. */
 #define CMDQ_SIZE 512u
+/* Released mbufs go back to the pool in bulk (no per-lcore cache: see
+ * hso_shm_mbuf_alloc()). */
+#define FREEQ_SIZE 64u
 #define POLL_BURST 32u
 #define ATTACH_WAIT_MS 5000
 
@@ -42,8 +45,34 @@ struct hso_app {
 	struct rte_mempool *mp;
 	struct rte_ring **ev, **cmd;
 	struct cmdq *q;
+	unsigned n_free;
+	void *freeq[FREEQ_SIZE];
 	struct hso_app_stats st;
 };
+
+static void
+freeq_flush(struct hso_app *a)
+{
+	if (a->n_free > 0)
+		rte_mempool_generic_put(a->mp, a->freeq, a->n_free, NULL);
+	a->n_free = 0;
+}
+
+/* An mbuf back to the pool, batched. */
+static void
+mbuf_put(struct hso_app *a, struct rte_mbuf *m)
+{
+	m = rte_pktmbuf_prefree_seg(m);
+	if (m == NULL)
+		return;
+	if (m->pool != a->mp) {
+		hso_shm_mbuf_free(m);
+		return;
+	}
+	a->freeq[a->n_free++] = m;
+	if (a->n_free == FREEQ_SIZE)
+		freeq_flush(a);
+}
 
 static void
 sleep_ms(unsigned ms)
@@ -65,11 +94,20 @@ slot_set(struct hso_shm_app *s, uint32_t st)
 	__atomic_store_n(&s->state, st, __ATOMIC_RELEASE);
 }
 
+/* Give a slot back: FREE, with no process named (hsod reads pid). */
+static void
+slot_release(struct hso_shm_app *s)
+{
+	__atomic_store_n(&s->pid, 0, __ATOMIC_RELEASE);
+	slot_set(s, HSO_SLOT_FREE);
+}
+
 static void
 app_free(struct hso_app *a)
 {
 	if (a == NULL)
 		return;
+	freeq_flush(a);
 	for (unsigned w = 0; a->q != NULL && w < a->n_workers; w++)
 		for (unsigned k = 0; k < a->q[w].n; k++)
 			hso_shm_mbuf_free(a->q[w].m[(a->q[w].head + k) % CMDQ_SIZE]);
@@ -126,6 +164,8 @@ attach_claim(const char *name, unsigned flags, bool inproc)
 						false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			a->index = i;
 			a->slot = &shm->apps[i];
+			/* At once: hsod frees a CLAIMED slot whose process is gone. */
+			__atomic_store_n(&a->slot->pid, getpid(), __ATOMIC_RELEASE);
 			break;
 		}
 	}
@@ -142,14 +182,13 @@ attach_claim(const char *name, unsigned flags, bool inproc)
 		snprintf(rn, sizeof(rn), HSO_SHM_CMD_FMT, a->index, w);
 		a->cmd[w] = rte_ring_lookup(rn);
 		if (a->ev[w] == NULL || a->cmd[w] == NULL) {
-			slot_set(a->slot, HSO_SLOT_FREE);
+			slot_release(a->slot);
 			app_free(a);
 			errno = EPROTO;
 			return NULL;
 		}
 	}
 	a->slot->flags = flags;
-	a->slot->pid = getpid();
 	a->slot->error = 0;
 	a->slot->inproc = inproc;
 	a->slot->polls = 0;
@@ -176,7 +215,7 @@ hso_app_attach(const char *name, unsigned flags)
 		if (st == HSO_SLOT_REJECTED) {
 			int e = a->slot->error;
 
-			slot_set(a->slot, HSO_SLOT_FREE);
+			slot_release(a->slot);
 			app_free(a);
 			errno = e != 0 ? e : EPERM;
 			return NULL;
@@ -187,8 +226,10 @@ hso_app_attach(const char *name, unsigned flags)
 	{
 		uint32_t want = HSO_SLOT_REQUEST;
 
-		__atomic_compare_exchange_n(&a->slot->state, &want, HSO_SLOT_FREE, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		a->slot->pid = 0;
+		if (!__atomic_compare_exchange_n(&a->slot->state, &want, HSO_SLOT_FREE, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			a->slot->pid = getpid();        /* answered just now: hsod cleans up */
 	}
 	app_free(a);
 	errno = ETIMEDOUT;
@@ -258,6 +299,7 @@ hso_app_flush(struct hso_app *a)
 {
 	int left = 0;
 
+	freeq_flush(a);
 	if (a->gone)
 		return -ESHUTDOWN;
 	for (unsigned w = 0; w < a->n_workers; w++) {
@@ -287,6 +329,7 @@ hso_app_poll(struct hso_app *a, struct hso_event *ev, unsigned max)
 	if (!hsod_alive(a))
 		return -ESHUTDOWN;
 	__atomic_store_n(&a->slot->polls, a->slot->polls + 1, __ATOMIC_RELAXED);
+	freeq_flush(a);
 	hso_app_flush(a);
 	for (unsigned k = 0; k < a->n_workers && got < max; k++) {
 		unsigned w = (a->next_worker + k) % a->n_workers;
@@ -359,7 +402,7 @@ hso_app_release(struct hso_app *a, struct hso_event *ev)
 		for (size_t i = 0; i < sizeof(s->keys); i++)
 			p[i] = 0;
 	}
-	hso_shm_mbuf_free(m);
+	mbuf_put(a, m);
 	ev->priv = NULL;
 }
 
@@ -401,6 +444,18 @@ cmd_mbuf(struct hso_app *a, uint32_t id, uint16_t type, const void *data, uint32
 	return m;
 }
 
+/*
+ * Is @p id still the connection in its slot? hsod tags tx_done with the id
+ * at accept: another tag means the connection is gone and the slot serves
+ * a newer one, whose send window a stale send must not touch.
+ */
+static int
+conn_current(struct hso_shm_conn *sc, uint32_t id)
+{
+	return (uint32_t)(__atomic_load_n(&sc->tx_done, __ATOMIC_ACQUIRE) >> 32) == id ? 0
+											  : -ENOTCONN;
+}
+
 static int
 check_conn(const struct hso_app *a, uint64_t conn)
 {
@@ -430,6 +485,9 @@ hso_app_send(struct hso_app *a, uint64_t conn, const void *data, size_t len)
 		return -EMSGSIZE;
 	n = (uint32_t)((len + HSO_SHM_SEND_CHUNK - 1) / HSO_SHM_SEND_CHUNK);
 	sc = hso_shm_conn(a->shm, w, id);
+	rc = conn_current(sc, id);
+	if (rc != 0)
+		return rc;
 	sent = hso_shm_count(__atomic_load_n(&sc->tx_sent, __ATOMIC_RELAXED), id);
 	done = hso_shm_count(__atomic_load_n(&sc->tx_done, __ATOMIC_ACQUIRE), id);
 	if (sent - done + n > HSO_APP_SEND_WINDOW || !q_room(a, w, n)) {
@@ -468,6 +526,8 @@ send_ctl(struct hso_app *a, uint64_t conn, uint16_t type)
 	struct rte_mbuf *m;
 	int rc = check_conn(a, conn);
 
+	if (rc == 0)
+		rc = conn_current(hso_shm_conn(a->shm, w, (uint32_t)conn), (uint32_t)conn);
 	if (rc != 0)
 		return rc;
 	if (!q_room(a, w, 1)) {
@@ -519,7 +579,8 @@ hso_app_detach(struct hso_app *a)
 		for (t = 0; t < ATTACH_WAIT_MS; t++) {
 			uint32_t st = slot_state(a->slot);
 
-			if (st != HSO_SLOT_CLOSING || a->slot->pid != getpid())
+			if (st != HSO_SLOT_CLOSING || a->slot->pid != getpid() ||
+			    __atomic_load_n(&a->shm->stopping, __ATOMIC_ACQUIRE))
 				break;
 			if (kill(a->shm->hsod_pid, 0) != 0 && errno == ESRCH)
 				break;

@@ -214,14 +214,16 @@ void hso_app_release(struct hso_app *app, struct hso_event *ev);
  * Queue @p len bytes of plaintext for the client (copied into mbufs).
  * @return 0 (all queued); -EAGAIN nothing queued: the connection's send
  *         window or the command queue is full, retry after hso_app_poll();
- *         -EMSGSIZE len > HSO_APP_SEND_MAX; -EINVAL bad handle; -ENOMEM no
- *         mbuf.
+ *         -EMSGSIZE len > HSO_APP_SEND_MAX; -EINVAL bad handle; -ENOTCONN
+ *         the connection is gone (its HSO_EV_CLOSED is on its way);
+ *         -ENOMEM no mbuf.
  */
 int hso_app_send(struct hso_app *app, uint64_t conn, const void *data, size_t len);
 
 /**
  * Close after everything queued is sent: close_notify, then FIN. An
- * HSO_EV_CLOSED follows. @return 0; -EAGAIN (queue full); -EINVAL.
+ * HSO_EV_CLOSED follows. @return 0; -EAGAIN (queue full); -EINVAL;
+ * -ENOTCONN.
  */
 int hso_app_close(struct hso_app *app, uint64_t conn);
 

@@ -322,11 +322,15 @@ test_control(void)
 	CHECK_EQ(hsod_apps_stats(apps)->attached, 1);
 
 	/* Claimed, then killed before asking. */
+	CHECK_EQ(shm->apps[i].pid, 0);  /* freed slots name no process */
+	shm->apps[i].pid = dead;
 	__atomic_store_n(&shm->apps[i].state, HSO_SLOT_CLAIMED, __ATOMIC_RELEASE);
 	hsod_apps_control(apps);
 	CHECK_EQ(state(i), HSO_SLOT_FREE);
 
 	/* Attached, then killed: CLOSING, then FREE once every worker acked. */
+	CHECK_EQ(shm->apps[i].pid, 0);
+	shm->apps[i].pid = dead;
 	shm->apps[i].acks = 0;
 	__atomic_store_n(&shm->apps[i].state, HSO_SLOT_ACTIVE, __ATOMIC_RELEASE);
 	hsod_apps_control(apps);
@@ -668,6 +672,26 @@ test_send(struct hso_app *a, unsigned slot)
 	CHECK_EQ(hso_app_flush(a), 0);
 	CHECK_EQ(commands(cmd0, z, HSO_CMD_CLOSE, NULL, 0), 1);
 	CHECK_EQ(rte_ring_count(cmd1), 0);
+
+	/*
+	 * The slot of x now serves a newer connection: x's handle is stale.
+	 * Its sends and closes are refused and leave the new connection's
+	 * send window alone.
+	 */
+	{
+		uint32_t x2 = conn_id(x & HSO_SHM_SLOT_MASK, (x >> HSO_SHM_SLOT_BITS) + 1);
+		uint64_t cx2 = conn_handle(1, x2);
+
+		accept_conn(1, x2);
+		CHECK_EQ(hso_app_send(a, cx, msg, 10), -ENOTCONN);
+		CHECK_EQ(hso_app_close(a, cx), -ENOTCONN);
+		CHECK_EQ(hso_app_shutdown(a, cx), -ENOTCONN);
+		for (unsigned i = 0; i < HSO_APP_SEND_WINDOW; i++)
+			CHECK_EQ(hso_app_send(a, cx2, msg, 1), 0);
+		CHECK_EQ(hso_app_send(a, cx2, msg, 1), -EAGAIN);
+		CHECK_EQ(hso_app_flush(a), 0);
+		CHECK_EQ(commands(cmd1, x2, HSO_CMD_SEND, msg, 1), HSO_APP_SEND_WINDOW);
+	}
 }
 
 /* A worker that does not read its command ring: the queue fills, -EAGAIN. */
@@ -679,6 +703,7 @@ test_command_queue(struct hso_app *a, unsigned slot)
 	unsigned ok = 0, ring_cap = rte_ring_get_capacity(cmd1);
 	int rc;
 
+	accept_conn(1, conn_id(14, 1));
 	while ((rc = hso_app_close(a, cx)) == 0 && ok < 2 * HSO_SHM_RING_SIZE)
 		ok++;
 	CHECK_EQ(rc, -EAGAIN);
