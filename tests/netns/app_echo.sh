@@ -212,6 +212,41 @@ out=$(in_ns "${client[@]}" "${tls[@]}" --expect-refused --deadline 5) ||
 	fail "hso-echo detached, yet: $out"
 echo "after detach: $out"
 wait_stats 'd["conns_no_app"] >= 2' 3 || fail "conns_no_app not counted after the detach"
+
+# The example application (examples/hso_hello.c) attaches in the freed slot
+# and answers a real client: a greeting naming the SNI, then upper case.
+hello=$(dirname "$hso_echo")/hso-hello
+if [ -x "$hello" ]; then
+	ip netns exec "$NS" "$hello" -l 1 --proc-type=secondary --file-prefix "$HSOD_PREFIX" \
+		--no-pci --log-level=lib.eal:warning >"$work/hello.log" 2>&1 &
+	hello_pid=$!
+	NETNS_PIDS="$NETNS_PIDS $hello_pid"
+	for _ in $(seq 1 100); do
+		grep -q "^hso-hello: attached" "$work/hello.log" && break
+		sleep 0.1
+	done
+	grep -q "^hso-hello: attached" "$work/hello.log" || fail "hso-hello did not attach: $(cat "$work/hello.log")"
+	out=$(in_ns python3 - <<'PY'
+import socket, ssl
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+s = c.wrap_socket(socket.create_connection(("198.18.0.2", 443), timeout=5), server_hostname="ec.test")
+got = b""
+while not got.endswith(b"\n"):
+    got += s.recv(100)
+s.sendall(b"shout this\n")
+up = b""
+while len(up) < 11:
+    up += s.recv(100)
+print(repr(got), repr(up))
+assert got == b"hello ec.test, TLS 1.3\n" and up == b"SHOUT THIS\n", (got, up)
+PY
+) || fail "hso-hello: $out"
+	echo "hso-hello (the example): $out"
+	kill -TERM "$hello_pid"
+	wait "$hello_pid" || fail "hso-hello: exit status $? after SIGTERM"
+else
+	echo "note: $hello not built; the example is not run"
+fi
 kill -0 "$HSOD_PID" 2>/dev/null || fail "hsod died"
 hsod_stop 15
 rc=$?
