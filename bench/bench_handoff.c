@@ -8,7 +8,8 @@
  *                does (deliver(), msg_new(), msg_post()): budget check on
  *                the connection's rx_done word, ring room, rte_pktmbuf_alloc,
  *                header, one memcpy of the plaintext (the copy out of the TLS
- *                engine), rte_ring_sp_enqueue of that one mbuf. The consumer
+ *                engine); staged and enqueued in bursts (rte_ring_sp_enqueue_burst
+ *                per up to 32 events, as the worker does per poll). The consumer
  *                is the library: hso_app_poll(), read the data in place,
  *                hso_app_release() (the budget CAS, the mbuf back to the pool).
  *  - copy_ring:  a single-producer single-consumer byte ring in shared memory
@@ -35,7 +36,7 @@
  * One JSON object on stdout, a table on stderr.
  *
  *   hso-bench-handoff [--seconds S] [--conns N] [--sizes 64,512,...]
- *                     [--ring-bytes B] [--mbufs N] [-- EAL options]
+ *                     [--ring-bytes B] [--mbufs N] [--pool-ops NAME] [-- EAL options]
  *
  * Default EAL options: --no-huge -m 512 --no-shconf --no-pci -l 0-1
  * --file-prefix hsobench<pid> (--no-huge implies legacy memory, which EAL
@@ -122,6 +123,8 @@ struct run {
 	uint64_t br_tail;               /* copy_ring: last tail seen */
 	uint32_t sock_hdr[BURST][2];
 	struct iovec iov[2 * BURST];
+	struct rte_mbuf *stage[BURST];  /* hso: events for one burst enqueue */
+	unsigned n_stage;
 	uint64_t prod_events, prod_bytes;
 	uint64_t stall_budget, stall_ring, stall_pool;
 	/* consumer */
@@ -161,6 +164,8 @@ static uint32_t opt_sizes[SIZES_MAX] = { 64, 512, 1400, 16384 };
 static unsigned opt_n_sizes = 4;
 static uint64_t opt_ring_bytes = 1u << 20;
 static unsigned opt_mbufs = HSOD_MBUFS_DEFAULT;
+/* Mempool driver: hsod's (HSOD_POOL_OPS, a LIFO stack), or ring_mp_mc (FIFO). */
+static const char *opt_pool_ops = HSOD_POOL_OPS;
 
 static void
 src_fill(void)
@@ -241,8 +246,8 @@ emit_hso(struct run *r, struct prod_conn *c, uint32_t len)
 		r->stall_budget++;
 		return false;
 	}
-	/* msg_new() */
-	if (rte_ring_free_count(r->ev) == 0) {
+	/* msg_new(): room for what is staged and this one */
+	if (rte_ring_free_count(r->ev) <= r->n_stage) {
 		r->stall_ring++;
 		return false;
 	}
@@ -265,8 +270,8 @@ emit_hso(struct run *r, struct prod_conn *c, uint32_t len)
 	rte_pktmbuf_append(m, (uint16_t)cap);
 	h->len = cap;
 	c->rx_delivered += cap + HSO_APP_EVENT_COST;
-	/* msg_post() */
-	rte_ring_sp_enqueue(r->ev, m);
+	/* msg_post(): staged; prod_step() enqueues the burst */
+	r->stage[r->n_stage++] = m;
 	c->off += cap;
 	c->rem -= cap;
 	r->prod_bytes += cap;
@@ -387,6 +392,11 @@ prod_step(struct run *r, enum mode mode, unsigned max)
 		}
 		if (!ok || c->rem == 0)
 			r->next = ci + 1 == r->n_conns ? 0 : ci + 1;
+	}
+	if (mode == MODE_HSO && r->n_stage > 0) {
+		/* stage_flush(): the room was checked per event */
+		rte_ring_sp_enqueue_burst(r->ev, (void **)r->stage, r->n_stage, NULL);
+		r->n_stage = 0;
 	}
 	if (mode == MODE_SOCKET && k > 0 && !write_all(r->fd[1], r->iov, (int)(2 * k))) {
 		fail(r, "writev failed", 0, 0, 0);
@@ -752,7 +762,8 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: hso-bench-handoff [--seconds S] [--conns N] [--sizes 64,512,1400,16384]\n"
-		"                         [--ring-bytes B] [--mbufs N] [-- EAL options]\n");
+		"                         [--ring-bytes B] [--mbufs N] [--pool-ops lf_stack|ring_mp_mc]\n"
+		"                         [-- EAL options]\n");
 	return 2;
 }
 
@@ -816,6 +827,8 @@ parse_args(int argc, char **argv)
 			if (*end != '\0' || v < 1024 || v > (1ul << 20))
 				return -1;
 			opt_mbufs = (unsigned)v;
+		} else if (strcmp(a, "--pool-ops") == 0) {
+			opt_pool_ops = argv[++i];
 		} else {
 			return -1;
 		}
@@ -837,9 +850,10 @@ print_json(const struct result *res, unsigned n_res, uint32_t ev_max)
 
 	printf("{\n  \"bench\": \"handoff\",\n  \"seconds\": %g,\n  \"conns\": %u,\n"
 	       "  \"event_payload_max\": %u,\n  \"conn_budget\": %u,\n"
-	       "  \"copy_ring_bytes\": %llu,\n  \"mbufs\": %u,\n  \"tsc_hz\": %llu,\n"
-	       "  \"cases\": [\n",
+	       "  \"copy_ring_bytes\": %llu,\n  \"mbufs\": %u,\n  \"pool_ops\": \"%s\",\n"
+	       "  \"tsc_hz\": %llu,\n  \"cases\": [\n",
 	       opt_seconds, opt_conns, ev_max, BUDGET, (unsigned long long)opt_ring_bytes, opt_mbufs,
+	       opt_pool_ops,
 	       (unsigned long long)rte_get_tsc_hz());
 	for (unsigned i = 0; i < n_res; i++) {
 		const struct result *x = &res[i];
@@ -929,8 +943,12 @@ main(int argc, char **argv)
 	r.own = malloc(SOCK_CHUNK);
 	ps = calloc(COST_SAMPLES, sizeof(*ps));
 	cs = calloc(COST_SAMPLES, sizeof(*cs));
-	mp = rte_pktmbuf_pool_create("bench_mbufs", opt_mbufs, POOL_CACHE, 0,
-				     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	mp = rte_pktmbuf_pool_create_by_ops("bench_mbufs", opt_mbufs, POOL_CACHE, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(),
+					    opt_pool_ops);
+	if (mp == NULL)
+		fprintf(stderr, "hso-bench-handoff: mempool (%s): %s\n", opt_pool_ops,
+			rte_strerror(rte_errno));
 	if (mp != NULL)
 		apps = hsod_apps_create(1, opt_conns, mp, false);
 	r.br = rte_zmalloc("bench_copy_ring", sizeof(*r.br) + opt_ring_bytes, RTE_CACHE_LINE_SIZE);

@@ -31,6 +31,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_telemetry.h>
 
 #include "config.h"
@@ -168,6 +169,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	uint64_t rst_rcvd = 0, timed_out = 0, backlog = 0, no_arp = 0;
 	uint64_t no_app = 0, budget_stalls = 0, ring_stalls = 0, gone_closes = 0;
 	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0, late = 0, lost = 0;
+	uint64_t app_bursts = 0;
 	uint64_t zero_win = 0, win_upd = 0;
 	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
 	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
@@ -196,6 +198,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		gone_closes += ws->app_gone_closes;
 		app_dropped += ws->app_bytes_dropped;
 		app_ev += ws->app_events;
+		app_bursts += ws->app_event_bursts;
 		app_cmd += ws->app_commands;
 		app_stale += ws->app_commands_stale;
 		late += ws->app_closed_late;
@@ -240,6 +243,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "app_backlog_aborts", backlog);
 	rte_tel_data_add_dict_u64(d, "conns_no_app", no_app);
 	rte_tel_data_add_dict_u64(d, "app_events", app_ev);
+	rte_tel_data_add_dict_u64(d, "app_event_bursts", app_bursts);
 	rte_tel_data_add_dict_u64(d, "app_commands", app_cmd);
 	rte_tel_data_add_dict_u64(d, "app_commands_stale", app_stale);
 	rte_tel_data_add_dict_u64(d, "app_budget_stalls", budget_stalls);
@@ -723,8 +727,16 @@ main(int argc, char **argv)
 		break;
 	/* One lcore: it is the worker. More: the main lcore only does control. */
 	n_workers = rte_lcore_count() > 1 ? rte_lcore_count() - 1 : 1;
-	pool = rte_pktmbuf_pool_create("hsod_mbufs", conf.mbufs, 256, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(port));
+	pool = rte_pktmbuf_pool_create_by_ops("hsod_mbufs", conf.mbufs, 256, 0,
+					      RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(port),
+					      HSOD_POOL_OPS);
+	if (pool == NULL && rte_errno == EINVAL) {
+		/* The stack mempool driver is not there: FIFO ring, said so. */
+		printf("hsod: mempool driver %s unavailable, using %s\n", HSOD_POOL_OPS,
+		       rte_mbuf_best_mempool_ops());
+		pool = rte_pktmbuf_pool_create("hsod_mbufs", conf.mbufs, 256, 0,
+					       RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(port));
+	}
 	if (pool == NULL) {
 		fprintf(stderr, "hsod: cannot allocate %u mbufs: %s\n", conf.mbufs,
 			rte_strerror(rte_errno));

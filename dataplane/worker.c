@@ -67,6 +67,8 @@ struct hsod_worker {
 		bool active;            /* this worker serves it */
 		bool keys;              /* it asked for key export */
 		uint64_t sessions;
+		unsigned n_stage;       /* events waiting for one burst enqueue */
+		struct rte_mbuf *stage[BURST];
 	} apps[HSO_APP_MAX];
 	unsigned n_active, next_app;
 	uint32_t budget;            /* DATA bytes a connection may have unreleased */
@@ -150,7 +152,8 @@ msg_new(struct hsod_worker *w, struct dp_conn *c, uint16_t type, uint32_t len,
 	struct rte_mbuf *m;
 	struct hso_shm_msg *h;
 
-	if (rte_ring_free_count(w->apps[c->app].ev) == 0)
+	/* Room in the ring for what is staged and this one. */
+	if (rte_ring_free_count(w->apps[c->app].ev) <= w->apps[c->app].n_stage)
 		return NULL;
 	m = rte_pktmbuf_alloc(w->conf.mp);
 	if (m == NULL)
@@ -168,12 +171,33 @@ msg_new(struct hsod_worker *w, struct dp_conn *c, uint16_t type, uint32_t len,
 	return m;
 }
 
+/* Events go to the ring in bursts: at BURST, and at the end of each poll. */
+static void
+stage_flush(struct hsod_worker *w, unsigned a)
+{
+	unsigned n = w->apps[a].n_stage;
+
+	if (n == 0)
+		return;
+	/* Room was checked by msg_new(); the ring has one producer: us. */
+	rte_ring_sp_enqueue_burst(w->apps[a].ev, (void **)w->apps[a].stage, n, NULL);
+	w->apps[a].n_stage = 0;
+	w->stats.app_events += n;
+	w->stats.app_event_bursts++;
+}
+
+static void
+stage_push(struct hsod_worker *w, unsigned a, struct rte_mbuf *m)
+{
+	w->apps[a].stage[w->apps[a].n_stage++] = m;
+	if (w->apps[a].n_stage == BURST)
+		stage_flush(w, a);
+}
+
 static void
 msg_post(struct hsod_worker *w, struct dp_conn *c, struct rte_mbuf *m)
 {
-	/* Room was checked by msg_new(); the ring has one producer: us. */
-	rte_ring_sp_enqueue(w->apps[c->app].ev, m);
-	w->stats.app_events++;
+	stage_push(w, (unsigned)c->app, m);
 }
 
 /* An event without payload; false when there is no room (try again). */
@@ -894,6 +918,9 @@ apps_sync(struct hsod_worker *w)
 				if (l->app == a)
 					l->app = 0xff;  /* nobody to tell any more */
 			}
+			for (unsigned k = 0; k < w->apps[a].n_stage; k++)
+				msg_wipe_free(w->apps[a].stage[k]);
+			w->apps[a].n_stage = 0;
 			while (rte_ring_sc_dequeue(w->apps[a].cmd, (void **)&m) == 0)
 				msg_wipe_free(m);
 			/* We are the ring's only producer and the consumer is gone. */
@@ -916,15 +943,15 @@ late_flush(struct hsod_worker *w)
 			struct rte_mbuf *m;
 			struct hso_shm_msg *h;
 
-			if (rte_ring_free_count(r) == 0 || (m = rte_pktmbuf_alloc(w->conf.mp)) == NULL)
+			if (rte_ring_free_count(r) <= w->apps[l->app].n_stage ||
+			    (m = rte_pktmbuf_alloc(w->conf.mp)) == NULL)
 				return;
 			h = (struct hso_shm_msg *)rte_pktmbuf_append(m, sizeof(*h));
 			memset(h, 0, sizeof(*h));
 			h->conn = l->id;
 			h->type = HSO_EV_CLOSED;
 			h->reason = l->reason;
-			rte_ring_sp_enqueue(r, m);
-			w->stats.app_events++;
+			stage_push(w, l->app, m);
 		}
 		w->late_head = (w->late_head + 1) % w->n_conns;
 		w->n_late--;
@@ -1133,6 +1160,8 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	}
 	tcp_tbl_tick(w->tcp, now);
 	handle_events(w);       /* closes from timers and aborts */
+	for (unsigned a = 0; a < HSO_APP_MAX; a++)
+		stage_flush(w, a);
 	emit(w, now);
 	tx_flush(w);
 	/* Idle: pre-generate ECDHE keys off the critical path. */

@@ -51,6 +51,7 @@ struct hsod_worker_stats {
 	uint64_t conns_refused;         /**< accepted by TCP, no TLS slot free */
 	uint64_t app_backlog_aborts;    /**< application sent more than we hold */
 	uint64_t app_events, app_commands;
+	uint64_t app_event_bursts;      /**< ring enqueues (events / bursts: the batch) */
 	uint64_t app_commands_stale;    /**< for a connection gone or not the app's */
 	uint64_t conns_no_app;          /**< refused or closed: no application attached */
 	uint64_t app_budget_stalls;     /**< delivery paused: connection budget spent */
