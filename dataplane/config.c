@@ -28,8 +28,8 @@ enum key_type {
 	KT_U32,         /* decimal, [min, max] */
 	KT_BOOL,
 	KT_PATH,        /* a string < HSOD_PATH_MAX, "" allowed */
-	KT_ADDR,        /* A.B.C.D/LEN */
-	KT_IPV4,        /* A.B.C.D */
+	KT_ADDR,        /* A.B.C.D/LEN, a port's (per port) */
+	KT_IPV4,        /* A.B.C.D, a port's gateway (per port) */
 	KT_PORTS,
 	KT_VERSIONS,
 	KT_SUITES,
@@ -53,16 +53,20 @@ struct key_def {
 };
 
 #define F(m) offsetof(struct hsod_config, m)
+/* How [port N] sections are named in the table and in --help. */
+#define PORT_SECTION "port N"
 
 static const struct key_def keys[] = {
 	{ "net", "addr", "addr", "A.B.C.D/LEN", KT_ADDR, 0, 0, 0,
-	  "our IPv4 address and its subnet's prefix length (required)" },
+	  "port 0's IPv4 address and its subnet's prefix length (required; or "
+	  "[port 0] addr)" },
 	{ "net", "gateway", "gateway", "A.B.C.D", KT_IPV4, 0, 0, 0,
-	  "next hop for peers outside the subnet; must be inside it" },
+	  "port 0's next hop for peers outside its subnet; must be inside it (or "
+	  "[port 0] gateway)" },
 	{ "net", "listen", "listen", "PORT[,PORT...]", KT_PORTS, 0, 0, 0,
 	  "TCP ports that accept TLS, 1..65535 (required; the flag may repeat)" },
 	{ "net", "mbufs", "mbufs", "N", KT_U32, F(mbufs), 1024, 1u << 26,
-	  "mbufs in each port's pool, 1024..67108864" },
+	  "mbufs per port (one pool of mbufs x ports), 1024..67108864" },
 	{ "net", "tx_offload", "tx-offload", NULL, KT_BOOL, F(tx_offload), 0, 0,
 	  "let the port compute IPv4 and TCP checksums when it offers to; no (or "
 	  "--no-tx-offload): always computed in software" },
@@ -127,23 +131,51 @@ static const struct key_def keys[] = {
 	  "force ipsec-mb managers: ALG=ARCH pairs, ALG one of hmac-sha256, "
 	  "hmac-sha384, aes-gcm, chacha20-poly1305, all; ARCH one of sse, avx, "
 	  "avx2, avx512, auto; empty: chosen at start-up" },
+	/* [port N]: the flags are [net]'s with an "N:" prefix. */
+	{ PORT_SECTION, "addr", NULL, "A.B.C.D/LEN", KT_ADDR, 0, 0, 0,
+	  "port N's IPv4 address and prefix length (required for every port; "
+	  "--addr N:A.B.C.D/LEN); the subnets of two ports must not overlap" },
+	{ PORT_SECTION, "gateway", NULL, "A.B.C.D", KT_IPV4, 0, 0, 0,
+	  "port N's next hop for peers outside its subnet; must be inside it "
+	  "(--gateway N:A.B.C.D)" },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const char *const sections[] = {
-	"net", "tls", "tickets", "limits", "app", "crypto",
+	"net", PORT_SECTION, "tls", "tickets", "limits", "app", "crypto",
 };
 
-/* Where each setting came from, for the checks that need several. */
-enum origin { ORIGIN_DEFAULT = 0, ORIGIN_FILE, ORIGIN_FLAG };
+/*
+ * Where each setting came from, for the checks that need several. A port's
+ * address or gateway from the file came from [net] (ORIGIN_FILE, port 0)
+ * or from its [port N] section (ORIGIN_FILE_PORT).
+ */
+enum origin { ORIGIN_DEFAULT = 0, ORIGIN_FILE, ORIGIN_FLAG, ORIGIN_FILE_PORT };
+
+/* The per-port keys: a port's address and its gateway. */
+enum { PK_ADDR = 0, PK_GATEWAY, PK_NUM };
 
 struct pstate {
 	const char *file;           /* the config file, or NULL */
-	uint8_t origin[N_KEYS];
+	uint8_t origin[N_KEYS];     /* per-port keys: port_origin */
+	uint8_t port_origin[HSOD_MAX_PORTS][PK_NUM];
+	bool port_named[HSOD_MAX_PORTS];    /* by a section or a flag */
 	bool listen_flag_seen;      /* the first --listen replaces the file's */
 	unsigned n_flag_certs;
 };
+
+static bool
+key_per_port(const struct key_def *k)
+{
+	return k->type == KT_ADDR || k->type == KT_IPV4;
+}
+
+static unsigned
+port_key(const struct key_def *k)
+{
+	return k->type == KT_ADDR ? PK_ADDR : PK_GATEWAY;
+}
 
 static int
 errf(char *err, size_t errlen, const char *fmt, ...)
@@ -367,7 +399,7 @@ prefix_mask(unsigned len)
 }
 
 static int
-parse_addr(const char *s, struct hsod_config *c, char *why, size_t wl)
+parse_addr(const char *s, struct hsod_port_conf *pc, char *why, size_t wl)
 {
 	const char *slash = strchr(s, '/');
 	char ip[INET_ADDRSTRLEN];
@@ -388,8 +420,8 @@ parse_addr(const char *s, struct hsod_config *c, char *why, size_t wl)
 	if (len <= 30 && ((a & ~m) == 0 || (a & ~m) == ~m))
 		return errf(why, wl, "is the %s address of its subnet, not a host",
 			    (a & ~m) == 0 ? "network" : "broadcast");
-	c->addr = a;
-	c->prefix_len = (uint8_t)len;
+	pc->addr = a;
+	pc->prefix_len = (uint8_t)len;
 	return 0;
 }
 
@@ -633,9 +665,12 @@ parse_imb(const char *s, struct hsod_config *c, char *why, size_t wl)
 	return 0;
 }
 
-/* Set key @p k from @p val; on failure @p why says what is wrong. */
+/*
+ * Set key @p k (of port @p port when it is a per-port key) from @p val; on
+ * failure @p why says what is wrong.
+ */
 static int
-key_set(const struct key_def *k, struct hsod_config *c, const char *val,
+key_set(const struct key_def *k, struct hsod_config *c, unsigned port, const char *val,
 	bool append, char *why, size_t wl)
 {
 	struct hs_nego_policy def;
@@ -649,9 +684,9 @@ key_set(const struct key_def *k, struct hsod_config *c, const char *val,
 	case KT_PATH:
 		return parse_path(val, (char *)field, why, wl);
 	case KT_ADDR:
-		return parse_addr(val, c, why, wl);
+		return parse_addr(val, &c->ports[port], why, wl);
 	case KT_IPV4:
-		return parse_ipv4(val, &c->gateway, why, wl);
+		return parse_ipv4(val, &c->ports[port].gateway, why, wl);
 	case KT_PORTS:
 		return parse_ports(val, c, append, why, wl);
 	case KT_VERSIONS:
@@ -688,10 +723,12 @@ key_set(const struct key_def *k, struct hsod_config *c, const char *val,
 	return errf(why, wl, "internal: unknown key type");
 }
 
-/* Print key @p k's value in @p c the way the file would take it. */
+/* Print key @p k's value in @p c (of @p port) the way the file would take it. */
 static void
-key_render(const struct key_def *k, const struct hsod_config *c, char *buf, size_t len)
+key_render(const struct key_def *k, const struct hsod_config *c, unsigned port, char *buf,
+	   size_t len)
 {
+	const struct hsod_port_conf *pc = &c->ports[port];
 	const uint8_t *field = (const uint8_t *)c + k->off;
 	size_t o = 0;
 	struct in_addr in;
@@ -712,13 +749,13 @@ key_render(const struct key_def *k, const struct hsod_config *c, char *buf, size
 		break;
 	case KT_ADDR:
 	case KT_IPV4:
-		if ((k->type == KT_ADDR ? c->addr : c->gateway) == 0)
+		if ((k->type == KT_ADDR ? pc->addr : pc->gateway) == 0)
 			break;
-		in.s_addr = htonl(k->type == KT_ADDR ? c->addr : c->gateway);
+		in.s_addr = htonl(k->type == KT_ADDR ? pc->addr : pc->gateway);
 		inet_ntop(AF_INET, &in, ip, sizeof(ip));
 		PUT("%s", ip);
 		if (k->type == KT_ADDR)
-			PUT("/%u", c->prefix_len);
+			PUT("/%u", pc->prefix_len);
 		break;
 	case KT_PORTS:
 		for (unsigned i = 0; i < c->n_listen; i++)
@@ -794,18 +831,35 @@ key_by_flag(const char *flag, size_t len)
 	return NULL;
 }
 
-/* "FILE: [net] gateway" or "--gateway": where key @p k's value came from. */
+/*
+ * "FILE: [net] gateway", "FILE: [port 1] gateway", "--gateway" or
+ * "--gateway (port 1)": where key @p k's value (of @p port) came from.
+ */
 static void
-key_where(const struct pstate *st, const struct key_def *k, char *buf, size_t len)
+key_where(const struct pstate *st, const struct key_def *k, unsigned port, char *buf,
+	  size_t len)
 {
 	enum origin o = (enum origin)st->origin[k - keys];
+	char sec[32];
 
-	if (o == ORIGIN_FLAG || (o == ORIGIN_DEFAULT && st->file == NULL && k->flag != NULL))
-		snprintf(buf, len, "--%s", k->flag);
-	else if (st->file != NULL)
-		snprintf(buf, len, "%s: [%s] %s", st->file, k->section, k->name);
-	else
-		snprintf(buf, len, "[%s] %s", k->section, k->name);
+	snprintf(sec, sizeof(sec), "%s", k->section);
+	if (key_per_port(k)) {
+		o = (enum origin)st->port_origin[port][port_key(k)];
+		/* The [net] entry has the flag; the [port N] one the section. */
+		k = key_by_name("net", k->name);
+		if (o == ORIGIN_FILE_PORT || (o == ORIGIN_DEFAULT && port > 0))
+			snprintf(sec, sizeof(sec), "port %u", port);
+	}
+	if (o == ORIGIN_FLAG || (o == ORIGIN_DEFAULT && st->file == NULL && k->flag != NULL)) {
+		if (key_per_port(k) && port > 0)
+			snprintf(buf, len, "--%s (port %u)", k->flag, port);
+		else
+			snprintf(buf, len, "--%s", k->flag);
+	} else if (st->file != NULL) {
+		snprintf(buf, len, "%s: [%s] %s", st->file, sec, k->name);
+	} else {
+		snprintf(buf, len, "[%s] %s", sec, k->name);
+	}
 }
 
 /* ---- defaults ------------------------------------------------------- */
@@ -1035,9 +1089,13 @@ section_keys(const char *sec, char *buf, size_t len)
 					      keys[i].name);
 }
 
+/*
+ * The keys of section @p sec as written; @p tsec is its name in the table
+ * (PORT_SECTION for "port 1"), @p port the port of a per-port key.
+ */
 static int
-file_section(struct hsod_config *c, struct pstate *st, const char *sec,
-	     const struct rte_cfgfile_entry *e, int n, char *err, size_t errlen)
+file_section(struct hsod_config *c, struct pstate *st, const char *sec, const char *tsec,
+	     unsigned port, const struct rte_cfgfile_entry *e, int n, char *err, size_t errlen)
 {
 	char why[WHY_LEN];
 
@@ -1050,19 +1108,59 @@ file_section(struct hsod_config *c, struct pstate *st, const char *sec,
 				return errf(err, errlen, "%s: [%s] %s: duplicate key, "
 					    "first set to '%s' (got '%s')", st->file, sec,
 					    e[i].name, e[j].value, e[i].value);
-		k = key_by_name(sec, e[i].name);
+		k = key_by_name(tsec, e[i].name);
 		if (k == NULL) {
-			section_keys(sec, why, sizeof(why));
+			section_keys(tsec, why, sizeof(why));
 			return errf(err, errlen, "%s: [%s] %s: unknown key; [%s] takes %s "
-				    "(got '%s')", st->file, sec, e[i].name, sec, why,
+				    "(got '%s')", st->file, sec, e[i].name, tsec, why,
 				    e[i].value);
 		}
-		if (key_set(k, c, e[i].value, false, why, sizeof(why)) != 0)
+		if (key_per_port(k)) {
+			uint8_t *o = &st->port_origin[port][port_key(k)];
+
+			/* [net] addr and [port 0] addr are one setting: once. */
+			if (*o != ORIGIN_DEFAULT) {
+				char first[32] = "net";
+
+				if (*o == ORIGIN_FILE_PORT)
+					snprintf(first, sizeof(first), "port %u", port);
+				return errf(err, errlen, "%s: [%s] %s: port %u's %s is set "
+					    "in [%s] already: give it once (got '%s')",
+					    st->file, sec, e[i].name, port, e[i].name, first,
+					    e[i].value);
+			}
+			*o = strcmp(tsec, PORT_SECTION) == 0 ? ORIGIN_FILE_PORT : ORIGIN_FILE;
+		}
+		if (key_set(k, c, port, e[i].value, false, why, sizeof(why)) != 0)
 			return errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file,
 				    sec, e[i].name, why, e[i].value);
-		st->origin[k - keys] = ORIGIN_FILE;
+		if (!key_per_port(k))
+			st->origin[k - keys] = ORIGIN_FILE;
 	}
 	return 0;
+}
+
+/*
+ * "[port N]": N is a port number below HSOD_MAX_PORTS.
+ * @return 1 and *port when @p sec names a port section, 0 when it is not
+ * one, -EINVAL (message in @p err) for a bad N.
+ */
+static int
+port_section(const struct pstate *st, const char *sec, unsigned *port, char *err,
+	     size_t errlen)
+{
+	char num[CFG_NAME_LEN], why[WHY_LEN];
+	uint32_t v;
+
+	if (strncmp(sec, "port", 4) != 0 || (sec[4] != '\0' && !isspace((unsigned char)sec[4])))
+		return 0;
+	snprintf(num, sizeof(num), "%s", sec + 4);
+	if (parse_u32(trim(num), 0, HSOD_MAX_PORTS - 1, &v, why, sizeof(why)) != 0)
+		return errf(err, errlen, "%s: [%s]: a port section is [port N], N the port's "
+			    "number in the order DPDK finds the ports, 0..%d", st->file, sec,
+			    HSOD_MAX_PORTS - 1);
+	*port = v;
+	return 1;
 }
 
 static int
@@ -1071,6 +1169,7 @@ file_parse(struct hsod_config *c, struct pstate *st, char *err, size_t errlen)
 	struct rte_cfgfile_parameters params = { .comment_character = CFG_COMMENT };
 	struct rte_cfgfile_entry *e = NULL;
 	struct rte_cfgfile *cf;
+	unsigned port = 0;
 	int ret, n_sec;
 
 	ret = file_prescan(st->file, err, errlen);
@@ -1104,12 +1203,18 @@ file_parse(struct hsod_config *c, struct pstate *st, char *err, size_t errlen)
 
 			snprintf(name, sizeof(name), "%s", sec + 4);
 			ret = cert_section(c, st, sec, trim(name), e, n, err, errlen);
-		} else if (section_known(sec)) {
-			ret = file_section(c, st, sec, e, n, err, errlen);
+		} else if ((ret = port_section(st, sec, &port, err, errlen)) != 0) {
+			if (ret > 0) {
+				st->port_named[port] = true;
+				ret = file_section(c, st, sec, PORT_SECTION, port, e, n, err,
+						   errlen);
+			}
+		} else if (section_known(sec) && strcmp(sec, PORT_SECTION) != 0) {
+			ret = file_section(c, st, sec, sec, 0, e, n, err, errlen);
 		} else {
 			ret = errf(err, errlen, "%s: [%s]: unknown section; hsod takes [net], "
-				   "[tls], [cert NAME], [tickets], [limits], [app], [crypto]",
-				   st->file, sec);
+				   "[port N], [tls], [cert NAME], [tickets], [limits], [app], "
+				   "[crypto]", st->file, sec);
 		}
 	}
 	free(e);
@@ -1192,6 +1297,34 @@ flag_cert_add(struct hsod_config *c, struct pstate *st, const char *cert,
 	return 0;
 }
 
+/*
+ * A per-port flag's value: "N:VALUE" is port N's, a plain VALUE port 0's.
+ * @return 0 with *port and *rest; -EINVAL with @p why for a bad N.
+ */
+static int
+port_prefix(const char *val, unsigned *port, const char **rest, char *why, size_t wl)
+{
+	const char *colon = strchr(val, ':');
+	char num[16];
+	uint32_t v;
+
+	*port = 0;
+	*rest = val;
+	if (colon == NULL)
+		return 0;
+	if ((size_t)(colon - val) >= sizeof(num))
+		return errf(why, wl, "'N:' before the address is a port number 0..%d",
+			    HSOD_MAX_PORTS - 1);
+	memcpy(num, val, (size_t)(colon - val));
+	num[colon - val] = '\0';
+	if (parse_u32(num, 0, HSOD_MAX_PORTS - 1, &v, why, wl) != 0)
+		return errf(why, wl, "port '%s' before ':' is not a port number 0..%d",
+			    num, HSOD_MAX_PORTS - 1);
+	*port = v;
+	*rest = colon + 1;
+	return 0;
+}
+
 static int
 flags_parse(struct hsod_config *c, struct pstate *st, int argc, char **argv,
 	    char *err, size_t errlen)
@@ -1250,7 +1383,18 @@ flags_parse(struct hsod_config *c, struct pstate *st, int argc, char **argv,
 				    (int)len, name);
 		if (val == NULL)
 			val = "yes";    /* a boolean flag alone turns it on */
-		r = key_set(k, c, val, k->type == KT_PORTS && st->listen_flag_seen,
+		if (key_per_port(k)) {
+			const char *v;
+			unsigned port;
+
+			if (port_prefix(val, &port, &v, why, sizeof(why)) != 0 ||
+			    key_set(k, c, port, v, false, why, sizeof(why)) != 0)
+				return errf(err, errlen, "--%s: %s (got '%s')", k->flag, why, val);
+			st->port_origin[port][port_key(k)] = ORIGIN_FLAG;
+			st->port_named[port] = true;
+			continue;
+		}
+		r = key_set(k, c, 0, val, k->type == KT_PORTS && st->listen_flag_seen,
 			    why, sizeof(why));
 		if (r != 0)
 			return errf(err, errlen, "--%s: %s (got '%s')", k->flag, why, val);
@@ -1306,13 +1450,13 @@ suites_filter(const struct hsod_config *c, uint16_t *out, unsigned *n_out,
 
 static int
 fail_at(const struct pstate *st, const struct hsod_config *c, const char *section,
-	const char *name, const char *why, char *err, size_t errlen)
+	const char *name, unsigned port, const char *why, char *err, size_t errlen)
 {
 	const struct key_def *k = key_by_name(section, name);
 	char where[HSOD_PATH_MAX + 64], val[WHY_LEN];
 
-	key_where(st, k, where, sizeof(where));
-	key_render(k, c, val, sizeof(val));
+	key_where(st, k, port, where, sizeof(where));
+	key_render(k, c, port, val, sizeof(val));
 	return errf(err, errlen, "%s: %s (got '%s')", where, why, val);
 }
 
@@ -1329,6 +1473,79 @@ fail_missing(const struct pstate *st, const char *section, const char *name,
 		    "--config file)", flag, what, flag, example, section, name);
 }
 
+/* "A.B.C.D/LEN" of port @p p. */
+static const char *
+port_addr_str(const struct hsod_config *c, unsigned p, char *buf, size_t len)
+{
+	struct in_addr in = { .s_addr = htonl(c->ports[p].addr) };
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &in, ip, sizeof(ip));
+	snprintf(buf, len, "%s/%u", ip, c->ports[p].prefix_len);
+	return buf;
+}
+
+/*
+ * Port @p p of ports 0..c->n_ports-1: it has an address, its subnet
+ * overlaps no lower port's (a segment's address must say which port it
+ * leaves by), and its gateway is on-link.
+ */
+static int
+port_check(const struct hsod_config *c, const struct pstate *st, unsigned p,
+	   char *err, size_t errlen)
+{
+	const struct hsod_port_conf *pc = &c->ports[p];
+	char why[WHY_LEN], mine[32], other[32], src[HSOD_PATH_MAX + 64];
+
+	if (pc->addr == 0) {
+		/* Port 0 was checked first, with the message of one port. */
+		if (st->file != NULL)
+			return errf(err, errlen, "%s: [port %u] addr: missing: port %u needs "
+				    "its IPv4 address (ports 0..%u are configured) (set it "
+				    "there, or --addr %u:198.18.%u.2/24)", st->file, p, p,
+				    c->n_ports - 1, p, p);
+		return errf(err, errlen, "--addr: missing: port %u needs its IPv4 address "
+			    "(ports 0..%u are configured), e.g. --addr %u:198.18.%u.2/24 (or "
+			    "[port %u] addr in a --config file)", p, c->n_ports - 1, p, p, p);
+	}
+	port_addr_str(c, p, mine, sizeof(mine));
+	for (unsigned q = 0; q < p; q++) {
+		const struct hsod_port_conf *qc = &c->ports[q];
+		unsigned len = pc->prefix_len < qc->prefix_len ? pc->prefix_len : qc->prefix_len;
+		uint32_t m = prefix_mask(len);
+		struct pstate brief;
+
+		if ((pc->addr & m) != (qc->addr & m))
+			continue;
+		/* Port q's origin without the file's name: it is in the message already. */
+		brief = *st;
+		brief.file = NULL;
+		key_where(&brief, key_by_name("net", "addr"), q, src, sizeof(src));
+		snprintf(why, sizeof(why), "subnet %s overlaps port %u's %s (%s): each port "
+			 "needs a subnet of its own", mine, q,
+			 port_addr_str(c, q, other, sizeof(other)), src);
+		return fail_at(st, c, "net", "addr", p, why, err, errlen);
+	}
+	if (pc->gateway != 0) {
+		uint32_t m = prefix_mask(pc->prefix_len);
+
+		if ((pc->gateway & m) != (pc->addr & m)) {
+			if (p == 0)
+				snprintf(why, sizeof(why), "outside our subnet %s (addr): the "
+					 "gateway must be on-link", mine);
+			else
+				snprintf(why, sizeof(why), "outside port %u's subnet %s (its "
+					 "addr): the gateway must be on-link", p, mine);
+			return fail_at(st, c, "net", "gateway", p, why, err, errlen);
+		}
+		if (pc->gateway == pc->addr)
+			return fail_at(st, c, "net", "gateway", p, p == 0 ?
+				       "is our own address (addr)" :
+				       "is the port's own address (addr)", err, errlen);
+	}
+	return 0;
+}
+
 static int
 config_check(const struct hsod_config *c, const struct pstate *st,
 	     char *err, size_t errlen)
@@ -1337,7 +1554,7 @@ config_check(const struct hsod_config *c, const struct pstate *st,
 	unsigned n;
 	char why[WHY_LEN];
 
-	if (c->addr == 0)
+	if (c->ports[0].addr == 0)
 		return fail_missing(st, "net", "addr", "addr", "hsod needs its IPv4 address",
 				    "198.18.0.2/24", err, errlen);
 	if (c->n_listen == 0)
@@ -1351,30 +1568,21 @@ config_check(const struct hsod_config *c, const struct pstate *st,
 		return errf(err, errlen, "--cert: missing: no certificate, give --cert "
 			    "FILE --key FILE (or [cert NAME] sections in a --config file)");
 	}
-	if (c->gateway != 0) {
-		uint32_t m = prefix_mask(c->prefix_len);
-		struct in_addr in = { .s_addr = htonl(c->addr) };
-		char ip[INET_ADDRSTRLEN];
+	for (unsigned p = 0; p < c->n_ports; p++) {
+		int r = port_check(c, st, p, err, errlen);
 
-		inet_ntop(AF_INET, &in, ip, sizeof(ip));
-		if ((c->gateway & m) != (c->addr & m)) {
-			snprintf(why, sizeof(why), "outside our subnet %s/%u (addr): the "
-				 "gateway must be on-link", ip, c->prefix_len);
-			return fail_at(st, c, "net", "gateway", why, err, errlen);
-		}
-		if (c->gateway == c->addr)
-			return fail_at(st, c, "net", "gateway", "is our own address (addr)",
-				       err, errlen);
+		if (r != 0)
+			return r;
 	}
 	/* Blame the list when it was written, else the versions that were. */
 	if (suites_filter(c, suites, &n, why, sizeof(why)) != 0)
 		return fail_at(st, c, "tls",
 			       st->origin[key_by_name("tls", "ciphers") - keys] ||
 			       !st->origin[key_by_name("tls", "versions") - keys] ?
-			       "ciphers" : "versions", why, err, errlen);
+			       "ciphers" : "versions", 0, why, err, errlen);
 	if (c->max_half_open > c->max_conns) {
 		snprintf(why, sizeof(why), "more than max_conns (%u)", c->max_conns);
-		return fail_at(st, c, "limits", "max_half_open", why, err, errlen);
+		return fail_at(st, c, "limits", "max_half_open", 0, why, err, errlen);
 	}
 	return 0;
 }
@@ -1426,6 +1634,11 @@ hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
 	if (cfg->max_half_open > cfg->max_conns &&
 	    !st.origin[key_by_name("limits", "max_half_open") - keys])
 		cfg->max_half_open = cfg->max_conns;
+	/* Ports 0 up to the highest one named or given an address. */
+	cfg->n_ports = 1;
+	for (unsigned p = 1; p < HSOD_MAX_PORTS; p++)
+		if (st.port_named[p] || cfg->ports[p].addr != 0)
+			cfg->n_ports = p + 1;
 	return config_check(cfg, &st, err, errlen);
 }
 
@@ -1491,6 +1704,9 @@ hsod_config_usage(FILE *out)
 		"Usage: hsod [EAL options] -- [options]\n"
 		"  e.g. hsod -l 0-1 --vdev=net_tap0,iface=hso0 -- --addr 198.18.0.2/24 \\\n"
 		"       --gateway 198.18.0.1 --listen 443 --cert cert.pem --key key.pem\n"
+		"  two ports (N: is the port; one address each, as many as DPDK finds):\n"
+		"       hsod -l 0-1 --vdev=net_tap0,iface=hso0 --vdev=net_tap1,iface=hso1 -- \\\n"
+		"       --addr 198.18.0.2/24 --addr 1:198.18.1.2/24 --gateway 1:198.18.1.1 ...\n"
 		"\n"
 		"Options (each sets the config-file key shown; flags override the file;\n"
 		"--flag=VALUE works too; a boolean flag alone means yes, --no-FLAG no):\n"
@@ -1506,9 +1722,13 @@ hsod_config_usage(FILE *out)
 
 		if (k->flag == NULL)
 			continue;
-		snprintf(left, sizeof(left), "--%s%s%s", k->flag, k->metavar ? " " : "",
-			 k->metavar ? k->metavar : "");
-		fprintf(out, "  %-34s [%s] %s\n", left, k->section, k->name);
+		snprintf(left, sizeof(left), "--%s%s%s%s", k->flag, k->metavar ? " " : "",
+			 key_per_port(k) ? "[N:]" : "", k->metavar ? k->metavar : "");
+		if (key_per_port(k))
+			fprintf(out, "  %-34s [%s] %s; with N: [port N] %s\n", left, k->section,
+				k->name, k->name);
+		else
+			fprintf(out, "  %-34s [%s] %s\n", left, k->section, k->name);
 	}
 	fprintf(out,
 		"\n"
@@ -1519,12 +1739,20 @@ hsod_config_usage(FILE *out)
 		"are errors. Sections, keys (flag), meaning and [default]:\n");
 	for (size_t s = 0; s < DIM(sections); s++) {
 		fprintf(out, "\n  [%s]\n", sections[s]);
+		if (strcmp(sections[s], PORT_SECTION) == 0)
+			fprintf(out,
+				"    one section per DPDK port hsod serves, N = 0..%d in the "
+				"order DPDK finds\n"
+				"    them (-a / --vdev order); as many ports configured as DPDK "
+				"finds. Port 0\n"
+				"    may be [net] addr and gateway instead (not both).\n",
+				HSOD_MAX_PORTS - 1);
 		for (size_t i = 0; i < N_KEYS; i++) {
 			const struct key_def *k = &keys[i];
 
 			if (strcmp(k->section, sections[s]) != 0)
 				continue;
-			key_render(k, &d, val, sizeof(val));
+			key_render(k, &d, 0, val, sizeof(val));
 			snprintf(left, sizeof(left), "%s = %s", k->name,
 				 k->metavar ? k->metavar : "yes|no");
 			fprintf(out, "    %s%s%s%s\n        %s [%s]\n", left,

@@ -15,6 +15,11 @@
  *    exceptions add rather than replace: --cert/--key pairs add to the file's
  *    [cert NAME] sections, and the first --listen replaces the file's list
  *    while later ones add to it. A flag given twice keeps the last value.
+ *  - Ports: port 0's address and gateway are [net] addr and gateway (or a
+ *    [port 0] section: one or the other), port N's are a [port N] section;
+ *    on the command line --addr and --gateway set port 0's, and with a
+ *    "N:" prefix port N's (--addr 1:198.18.1.2/24). A flag overrides the
+ *    file for the same port and key.
  *  - Nothing is half-applied silently: an unknown section, key or flag, a key
  *    given twice in a section, a section given twice, a line that is neither
  *    "[section]" nor "key = value", a number that is not entirely decimal
@@ -56,6 +61,8 @@
 #define HSOD_MAX_CERTS HS_CONFIG_MAX_CERTS
 /** Listening TCP ports. */
 #define HSOD_MAX_LISTEN 16
+/** DPDK ports hsod serves, each with its own address ([port N] sections). */
+#define HSOD_MAX_PORTS 8
 /** Longest path (and other string value) + 1: rte_cfgfile's value size. */
 #define HSOD_PATH_MAX 256
 /** Longest [cert NAME] name + 1. */
@@ -102,6 +109,16 @@ struct hsod_cert_conf {
 	bool is_default;
 };
 
+/**
+ * One port's layer 3. Port N is the Nth port DPDK finds (in -a / --vdev
+ * order: its DPDK port id when ids are contiguous, as they are at start).
+ */
+struct hsod_port_conf {
+	uint32_t addr;              /**< IPv4 address, host order; 0: unset */
+	uint8_t prefix_len;         /**< of addr's subnet, 1..32 */
+	uint32_t gateway;           /**< host order; 0: none (on-link only) */
+};
+
 /** Everything hsod is told; see hsod_config_usage() for the keys. */
 struct hsod_config {
 	/** --help was given: print hsod_config_usage() and exit 0. */
@@ -109,13 +126,17 @@ struct hsod_config {
 	/** The --config file, "" when none. */
 	char config_file[HSOD_PATH_MAX];
 
+	/*
+	 * [net] addr and gateway (port 0), [port N] sections, --addr [N:]...:
+	 * ports 0..n_ports-1 each have an address, their subnets are disjoint.
+	 */
+	struct hsod_port_conf ports[HSOD_MAX_PORTS];
+	unsigned n_ports;
+
 	/* [net] */
-	uint32_t addr;              /**< our IPv4 address, host order; 0: unset */
-	uint8_t prefix_len;         /**< of addr's subnet, 1..32 */
-	uint32_t gateway;           /**< host order; 0: none (on-link only) */
 	uint16_t listen[HSOD_MAX_LISTEN];
 	unsigned n_listen;
-	uint32_t mbufs;             /**< mbufs per port's pool */
+	uint32_t mbufs;             /**< mbufs per port (one pool of mbufs x ports) */
 	/** Let the port compute IPv4/TCP checksums when it offers to ([net] tx_offload). */
 	bool tx_offload;
 
@@ -174,9 +195,11 @@ void hsod_config_defaults(struct hsod_config *cfg);
 /**
  * Parse hsod's arguments (what follows EAL's "--") into @p cfg: defaults,
  * then the --config file, then the flags, then the checks that need all of
- * them (an address, a listen port and a certificate are required; the
- * gateway is inside the address's subnet; every enabled TLS version keeps at
- * least one cipher suite; max_half_open <= max_conns).
+ * them (an address for every port up to the highest one named, a listen
+ * port and a certificate are required; each port's gateway is inside its
+ * subnet and no two ports' subnets overlap; every enabled TLS version keeps
+ * at least one cipher suite; max_half_open <= max_conns). Whether the number
+ * of ports matches the ones DPDK finds is for the daemon to check, after EAL.
  *
  * With --help anywhere, nothing else is parsed: @p cfg holds the defaults
  * with cfg->help set, and the call returns 0.

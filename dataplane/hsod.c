@@ -2,9 +2,10 @@
 /*
  * hsod: the daemon. Order matters for operators: the configuration, the
  * certificates and the ticket keys are all checked before EAL starts, so a
- * bad config exits non-zero without touching any port. Then EAL, the port
- * (one RX/TX queue pair per worker lcore, RSS across them), the workers'
- * poll loops, telemetry, and one line "hsod: ready" on stdout.
+ * bad config exits non-zero without touching any port. Then EAL, the ports
+ * (as many as configured, each with its own address; one RX/TX queue pair
+ * per worker lcore on each, RSS across them), the workers' poll loops,
+ * telemetry, and one line "hsod: ready" on stdout.
  *
  * Each worker (worker.c) runs ARP/IPv4/ICMP, the TCP core, the TLS engine
  * and its application rings. Applications talk to workers only through the
@@ -13,6 +14,7 @@
  * worker's loop when there is one; or, with --app external, DPDK secondary
  * processes that attach and detach while hsod runs (apps.c watches them).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -72,6 +74,9 @@ static _Atomic(struct tls_gen *) tls_next[RTE_MAX_LCORE];
 static struct hso_stek_set *stek_generated;
 static struct hsod_worker *workers[RTE_MAX_LCORE];
 static unsigned n_workers;
+/* Port i of the configuration is DPDK port port_ids[i]. */
+static uint16_t port_ids[HSOD_MAX_PORTS];
+static unsigned n_ports;
 static struct rte_mempool *pool;
 static struct hsod_config conf;
 static struct hsod_apps *apps;             /* the shared memory and slots */
@@ -178,7 +183,6 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 
 	for (unsigned i = from; i < to; i++) {
 		const struct hsod_worker_stats *ws = hsod_worker_stats(workers[i]);
-		const struct hsod_net_stats *ns = hsod_worker_net_stats(workers[i]);
 		const struct tcp_stats *ts = hsod_worker_tcp_stats(workers[i]);
 		const struct hs_worker_stats *hs = hsod_worker_tls_stats(workers[i]);
 
@@ -208,9 +212,13 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		rst_rcvd += ts->resets_rcvd;
 		drops += ws->tx_dropped + ws->tcp_csum_bad + ws->no_arp;
 		rst += ts->resets_sent;
-		for (int r = 0; r < HSOD_DROP_NUM; r++) {
-			by_reason[r] += ns->drops[r];
-			drops += ns->drops[r];
+		for (unsigned p = 0; p < hsod_worker_ports(workers[i]); p++) {
+			const struct hsod_net_stats *ns = hsod_worker_net_stats(workers[i], p);
+
+			for (int r = 0; r < HSOD_DROP_NUM; r++) {
+				by_reason[r] += ns->drops[r];
+				drops += ns->drops[r];
+			}
 		}
 		for (int r = 0; r < TCP_DROP_NUM; r++)
 			tcp_drops[r] += ts->drops[r];
@@ -324,6 +332,42 @@ add_worker_array(struct rte_tel_data *d, const char *name,
 	return rte_tel_data_add_dict_container(d, name, a, 0);
 }
 
+/*
+ * Per-port packet counters of workers [from, to), as arrays indexed by port
+ * (like "ports"), and the ports' DPDK ids as "ports".
+ */
+static int
+add_port_arrays(struct rte_tel_data *d, unsigned from, unsigned to)
+{
+	struct rte_tel_data *ids = rte_tel_data_alloc(), *rx = rte_tel_data_alloc();
+	struct rte_tel_data *tx = rte_tel_data_alloc();
+
+	if (ids == NULL || rx == NULL || tx == NULL) {
+		rte_tel_data_free(ids);
+		rte_tel_data_free(rx);
+		rte_tel_data_free(tx);
+		return -ENOMEM;
+	}
+	rte_tel_data_start_array(ids, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(rx, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(tx, RTE_TEL_U64_VAL);
+	for (unsigned p = 0; p < n_ports; p++) {
+		uint64_t r = 0, t = 0;
+
+		for (unsigned i = from; i < to; i++) {
+			r += hsod_worker_stats(workers[i])->port_rx_packets[p];
+			t += hsod_worker_stats(workers[i])->port_tx_packets[p];
+		}
+		rte_tel_data_add_array_u64(ids, port_ids[p]);
+		rte_tel_data_add_array_u64(rx, r);
+		rte_tel_data_add_array_u64(tx, t);
+	}
+	rte_tel_data_add_dict_container(d, "ports", ids, 0);
+	rte_tel_data_add_dict_container(d, "ports_rx_packets", rx, 0);
+	rte_tel_data_add_dict_container(d, "ports_tx_packets", tx, 0);
+	return 0;
+}
+
 static uint64_t w_lcore(const struct hsod_worker *w) { return hsod_worker_lcore(w); }
 static uint64_t w_rx(const struct hsod_worker *w) { return hsod_worker_stats(w)->rx_packets; }
 static uint64_t w_tx(const struct hsod_worker *w) { return hsod_worker_stats(w)->tx_packets; }
@@ -336,9 +380,9 @@ w_hs(const struct hsod_worker *w)
 }
 
 /*
- * /hso/stats: totals, and per worker as arrays indexed like "workers" (DPDK
- * 22.11 telemetry cannot nest a dict in a dict); /hso/worker,N has one
- * worker's counters in full.
+ * /hso/stats: totals, per worker as arrays indexed like "workers" and per
+ * port as arrays indexed like "ports" (DPDK 22.11 telemetry cannot nest a
+ * dict in a dict); /hso/worker,N has one worker's counters in full.
  */
 static int
 telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -358,7 +402,8 @@ telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "mbufs_free", rte_mempool_avail_count(pool));
 		rte_tel_data_add_dict_u64(d, "mbufs_total", pool->size);
 	}
-	if (add_worker_array(d, "workers", w_lcore) != 0 ||
+	if (add_port_arrays(d, 0, n_workers) != 0 ||
+	    add_worker_array(d, "workers", w_lcore) != 0 ||
 	    add_worker_array(d, "workers_rx_packets", w_rx) != 0 ||
 	    add_worker_array(d, "workers_tx_packets", w_tx) != 0 ||
 	    add_worker_array(d, "workers_handshakes_completed", w_hs) != 0 ||
@@ -465,7 +510,7 @@ telemetry_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "lcore", hsod_worker_lcore(workers[i]));
 	stats_fill(d, (unsigned)i, (unsigned)i + 1);
-	return 0;
+	return add_port_arrays(d, (unsigned)i, (unsigned)i + 1);
 }
 
 /* "ipv4_cksum,tcp_cksum" or "none": the checksum offloads among @p offloads. */
@@ -683,16 +728,71 @@ control(void)
 	hsod_apps_control(apps);
 }
 
+/*
+ * The ports DPDK found, in its order, into port_ids[]: exactly as many as
+ * the configuration gives addresses to, or an error naming both numbers.
+ */
+static int
+ports_find(void)
+{
+	unsigned found = rte_eth_dev_count_avail();
+	char names[256] = "";
+	size_t o = 0;
+	uint16_t id;
+
+	RTE_ETH_FOREACH_DEV(id) {
+		char name[RTE_ETH_NAME_MAX_LEN];
+
+		if (rte_eth_dev_get_name_by_port(id, name) != 0)
+			snprintf(name, sizeof(name), "port %u", id);
+		if (o < sizeof(names))
+			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s",
+					      o ? ", " : "", name);
+		if (n_ports < HSOD_MAX_PORTS)
+			port_ids[n_ports] = id;
+		n_ports++;
+	}
+	if (found == 0) {
+		fprintf(stderr, "hsod: no port: give one with -a PCI or --vdev "
+			"(e.g. --vdev=net_tap0,iface=hso0)\n");
+		return -ENODEV;
+	}
+	if (n_ports != conf.n_ports) {
+		fprintf(stderr, "hsod: DPDK found %u port%s (%s) but %u %s configured: ",
+			n_ports, n_ports == 1 ? "" : "s", names, conf.n_ports,
+			conf.n_ports == 1 ? "is" : "are");
+		if (n_ports > conf.n_ports)
+			fprintf(stderr, "give every port its address (--addr N:A.B.C.D/LEN "
+				"or a [port N] section, N = 0..%u in the order above), or "
+				"leave the extra ports out of -a/--vdev\n", n_ports - 1);
+		else
+			fprintf(stderr, "give DPDK one -a/--vdev per configured port, or "
+				"configure %s%u only\n", n_ports == 1 ? "port " : "ports 0..",
+				n_ports - 1);
+		n_ports = 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Stop and close ports [0, n). */
+static void
+ports_close(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		rte_eth_dev_stop(port_ids[i]);
+		rte_eth_dev_close(port_ids[i]);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	struct rte_ether_addr mac;
 	char err[HSOD_ERR_LEN];
 	int eal_argc, app_argc, rc, status = EXIT_FAILURE;
 	char **app_argv;
-	uint16_t port = 0;
-	uint64_t tx_offloads = 0;
-	unsigned lcore;
+	struct hsod_worker_port wports[HSOD_MAX_PORTS];
+	unsigned lcore, n_started = 0;
 
 	split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
 	if (hsod_config_parse(&conf, app_argc, app_argv, err, sizeof(err)) != 0) {
@@ -718,36 +818,49 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_sighup);
-	if (rte_eth_dev_count_avail() == 0) {
-		fprintf(stderr, "hsod: no port: give one with -a PCI or --vdev "
-			"(e.g. --vdev=net_tap0,iface=hso0)\n");
+	if (ports_find() != 0)
 		goto out_eal;
-	}
-	RTE_ETH_FOREACH_DEV(port)
-		break;
 	/* One lcore: it is the worker. More: the main lcore only does control. */
 	n_workers = rte_lcore_count() > 1 ? rte_lcore_count() - 1 : 1;
-	pool = rte_pktmbuf_pool_create_by_ops("hsod_mbufs", conf.mbufs, 256, 0,
-					      RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(port),
-					      HSOD_POOL_OPS);
+	/* One pool for every port: [net] mbufs per port. */
+	pool = rte_pktmbuf_pool_create_by_ops("hsod_mbufs", conf.mbufs * n_ports, 256, 0,
+					      RTE_MBUF_DEFAULT_BUF_SIZE,
+					      rte_eth_dev_socket_id(port_ids[0]), HSOD_POOL_OPS);
 	if (pool == NULL && rte_errno == EINVAL) {
 		/* The stack mempool driver is not there: FIFO ring, said so. */
 		printf("hsod: mempool driver %s unavailable, using %s\n", HSOD_POOL_OPS,
 		       rte_mbuf_best_mempool_ops());
-		pool = rte_pktmbuf_pool_create("hsod_mbufs", conf.mbufs, 256, 0,
-					       RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(port));
+		pool = rte_pktmbuf_pool_create("hsod_mbufs", conf.mbufs * n_ports, 256, 0,
+					       RTE_MBUF_DEFAULT_BUF_SIZE,
+					       rte_eth_dev_socket_id(port_ids[0]));
 	}
 	if (pool == NULL) {
-		fprintf(stderr, "hsod: cannot allocate %u mbufs: %s\n", conf.mbufs,
+		fprintf(stderr, "hsod: cannot allocate %u mbufs: %s\n", conf.mbufs * n_ports,
 			rte_strerror(rte_errno));
 		goto out_eal;
 	}
-	rc = port_setup(port, (uint16_t)n_workers, &tx_offloads);
-	if (rc != 0) {
-		fprintf(stderr, "hsod: port %u: %s\n", port, rte_strerror(-rc));
-		goto out_eal;
+	memset(wports, 0, sizeof(wports));
+	for (unsigned p = 0; p < n_ports; p++) {
+		const struct hsod_port_conf *pc = &conf.ports[p];
+		struct in_addr a = { .s_addr = htonl(pc->addr) };
+		struct in_addr g = { .s_addr = htonl(pc->gateway) };
+		char as[INET_ADDRSTRLEN], gs[INET_ADDRSTRLEN], ms[RTE_ETHER_ADDR_FMT_SIZE];
+
+		wports[p].id = port_ids[p];
+		rc = port_setup(port_ids[p], (uint16_t)n_workers, &wports[p].tx_offloads);
+		if (rc != 0) {
+			fprintf(stderr, "hsod: port %u: %s\n", port_ids[p], rte_strerror(-rc));
+			goto out_port;
+		}
+		n_started++;
+		rte_eth_macaddr_get(port_ids[p], &wports[p].mac);
+		rte_ether_format_addr(ms, sizeof(ms), &wports[p].mac);
+		inet_ntop(AF_INET, &a, as, sizeof(as));
+		inet_ntop(AF_INET, &g, gs, sizeof(gs));
+		printf("hsod: port %u: %s/%u, gateway %s, MAC %s\n", port_ids[p], as,
+		       pc->prefix_len, pc->gateway != 0 ? gs : "none", ms);
 	}
-	rte_eth_macaddr_get(port, &mac);
+	fflush(stdout);
 	/* Application slots and rings, before the workers that use them. */
 	apps = hsod_apps_create(n_workers, conf.max_conns, pool, conf.export_keys);
 	if (apps == NULL) {
@@ -760,13 +873,14 @@ main(int argc, char **argv)
 
 		RTE_LCORE_FOREACH(lcore) {
 			struct hsod_worker_conf wc = {
-				.port = port, .queue = (uint16_t)i, .lcore = lcore, .index = i,
-				.mp = pool, .hs = &tls_cur->hs, .cfg = &conf, .mac = mac,
-				.shm = hsod_apps_shm(apps), .tx_offloads = tx_offloads,
+				.queue = (uint16_t)i, .lcore = lcore, .index = i,
+				.mp = pool, .hs = &tls_cur->hs, .cfg = &conf,
+				.shm = hsod_apps_shm(apps), .n_ports = n_ports,
 			};
 
 			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())
 				continue;
+			memcpy(wc.ports, wports, sizeof(wc.ports));
 			workers[i] = hsod_worker_create(&wc);
 			if (workers[i] == NULL) {
 				fprintf(stderr, "hsod: worker %u: %s\n", i, strerror(errno));
@@ -789,10 +903,10 @@ main(int argc, char **argv)
 			goto out_workers;
 		}
 	}
-	/* Gratuitous ARP: neighbours learn (or relearn) us now (RFC 5227 2.3). */
+	/* Gratuitous ARP on every port: neighbours learn (or relearn) us now (RFC 5227 2.3). */
 	hsod_worker_announce(workers[0]);
 	if (rte_telemetry_register_cmd("/hso/stats", telemetry_stats,
-				       "hsod counters: totals, and per worker as arrays") != 0 ||
+				       "hsod counters: totals, per worker and per port as arrays") != 0 ||
 	    rte_telemetry_register_cmd("/hso/worker", telemetry_worker,
 				       "One worker's counters. Parameter: worker index") != 0 ||
 	    rte_telemetry_register_cmd("/hso/app", telemetry_app,
@@ -830,8 +944,7 @@ out_workers:
 		hsod_worker_free(workers[i]);
 	hsod_apps_free(apps);
 out_port:
-	rte_eth_dev_stop(port);
-	rte_eth_dev_close(port);
+	ports_close(n_started);
 out_eal:
 	rte_eal_cleanup();
 out_secrets:

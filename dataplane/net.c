@@ -76,14 +76,20 @@ arp_learn(struct hsod_net *n, uint32_t ip, const struct rte_ether_addr *mac, uin
 	e->updated_us = now;
 }
 
+uint32_t
+hsod_net_next_hop(const struct hsod_net *n, uint32_t ip)
+{
+	/* Off-link: the gateway's address. */
+	return ((ip ^ n->addr) & n->mask) != 0 ? n->gateway : ip;
+}
+
 bool
 hsod_net_lookup(const struct hsod_net *n, uint32_t ip, uint64_t now_us,
 		struct rte_ether_addr *mac)
 {
 	const struct hsod_arp_entry *e;
 
-	if (((ip ^ n->addr) & n->mask) != 0)
-		ip = n->gateway;        /* off-link: the gateway's address */
+	ip = hsod_net_next_hop(n, ip);
 	if (ip == 0)
 		return false;
 	e = &n->arp[(ip ^ (ip >> 8)) % HSOD_ARP_SIZE];

@@ -6,8 +6,9 @@
  * @file
  * Layers 2-3 of a worker: Ethernet, ARP (answer for our address, learn and
  * cache peers, gratuitous ARP), IPv4 (validation; fragments and options
- * counted and dropped) and ICMP echo. One struct hsod_net per worker: no
- * locks, no allocation, mbufs rewritten in place for replies.
+ * counted and dropped) and ICMP echo. One struct hsod_net per worker and
+ * port (the port's address, MAC, ARP cache and gateway): no locks, no
+ * allocation, mbufs rewritten in place for replies.
  *
  * hsod_net_input() looks at one received frame and says what to do with
  * it: transmit it (it was turned into an ARP or ICMP reply), hand it to TCP
@@ -22,7 +23,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-/** Peers remembered per worker (direct-mapped by address). */
+/** Peers remembered per worker and port (direct-mapped by address). */
 #define HSOD_ARP_SIZE 256
 /** How long a learned address is trusted, in microseconds. */
 #define HSOD_ARP_TTL_US (300ull * 1000 * 1000)
@@ -65,7 +66,7 @@ struct hsod_net_stats {
 	uint64_t drops[HSOD_DROP_NUM];
 };
 
-/** One worker's layer 2-3 state. Fields private but for stats. */
+/** One worker's layer 2-3 state on one port. Fields private but for stats and addr. */
 struct hsod_net {
 	uint32_t addr;             /* host order */
 	uint32_t mask;
@@ -93,6 +94,9 @@ enum hsod_verdict hsod_net_input(struct hsod_net *n, struct rte_mbuf *m, uint64_
  */
 bool hsod_net_lookup(const struct hsod_net *n, uint32_t ip, uint64_t now_us,
 		     struct rte_ether_addr *mac);
+
+/** The next hop for @p ip (host order): @p ip on-link, else the gateway (0: none). */
+uint32_t hsod_net_next_hop(const struct hsod_net *n, uint32_t ip);
 
 /** Build a gratuitous ARP announcing our address (RFC 5227 2.3). NULL if no mbuf. */
 struct rte_mbuf *hsod_net_garp(struct hsod_net *n, struct rte_mempool *mp);

@@ -56,9 +56,20 @@ struct dp_conn {
 	uint8_t *buf;               /* HS_CONN_BUF_SIZE */
 };
 
+/* One port: layers 2-3 and the TX buffer of this worker's queue on it. */
+struct wport {
+	uint16_t id;                /* DPDK port id */
+	uint16_t n_tx;
+	bool csum_off;              /* the port sums IPv4 and TCP on TX */
+	bool arp_asked;             /* one ARP request per iteration at most */
+	struct rte_mbuf *tx[BURST];
+	struct hsod_net net;
+};
+
 struct hsod_worker {
 	struct hsod_worker_conf conf;
-	struct hsod_net net;
+	struct wport ports[HSOD_MAX_PORTS];
+	unsigned n_ports;
 	struct tcp_tbl *tcp;
 	struct hs_worker *tls;
 	struct hso_shm *shm;
@@ -85,9 +96,6 @@ struct hsod_worker {
 	uint16_t *gen;
 	struct dp_conn **dirty;
 	unsigned n_dirty;
-	struct rte_mbuf *tx[BURST];
-	uint16_t n_tx;
-	bool arp_asked;             /* one ARP request per iteration at most */
 	bool draining, closing_all;
 	uint64_t next_sweep_us;     /* next handshake-deadline sweep */
 	uint64_t now_us;            /* this iteration's time */
@@ -117,27 +125,41 @@ mark_dirty(struct hsod_worker *w, struct dp_conn *c)
 }
 
 static void
-tx_flush(struct hsod_worker *w)
+tx_flush(struct hsod_worker *w, struct wport *p)
 {
 	uint16_t sent;
 
-	if (w->n_tx == 0)
+	if (p->n_tx == 0)
 		return;
-	sent = rte_eth_tx_burst(w->conf.port, w->conf.queue, w->tx, w->n_tx);
+	sent = rte_eth_tx_burst(p->id, w->conf.queue, p->tx, p->n_tx);
 	w->stats.tx_packets += sent;
-	if (sent < w->n_tx) {
-		w->stats.tx_dropped += w->n_tx - sent;
-		rte_pktmbuf_free_bulk(w->tx + sent, w->n_tx - sent);
+	w->stats.port_tx_packets[p - w->ports] += sent;
+	if (sent < p->n_tx) {
+		w->stats.tx_dropped += p->n_tx - sent;
+		rte_pktmbuf_free_bulk(p->tx + sent, p->n_tx - sent);
 	}
-	w->n_tx = 0;
+	p->n_tx = 0;
 }
 
 static void
-tx_one(struct hsod_worker *w, struct rte_mbuf *m)
+tx_one(struct hsod_worker *w, struct wport *p, struct rte_mbuf *m)
 {
-	w->tx[w->n_tx++] = m;
-	if (w->n_tx == BURST)
-		tx_flush(w);
+	p->tx[p->n_tx++] = m;
+	if (p->n_tx == BURST)
+		tx_flush(w, p);
+}
+
+/*
+ * The port a segment from local address @p laddr leaves by: the one with
+ * that address (subnets do not overlap: one at most). NULL for none.
+ */
+static struct wport *
+port_of(struct hsod_worker *w, uint32_t laddr)
+{
+	for (unsigned i = 0; i < w->n_ports; i++)
+		if (w->ports[i].net.addr == laddr)
+			return &w->ports[i];
+	return NULL;
 }
 
 /*
@@ -236,10 +258,25 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	if (w == NULL)
 		return NULL;
 	w->conf = *conf;
-	if (hsod_net_init(&w->net, cfg->addr, cfg->prefix_len, cfg->gateway, &conf->mac) != 0) {
+	if (conf->n_ports == 0 || conf->n_ports > cfg->n_ports) {
 		free(w);
 		errno = EINVAL;
 		return NULL;
+	}
+	w->n_ports = conf->n_ports;
+	for (unsigned i = 0; i < w->n_ports; i++) {
+		const uint64_t csum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+		const struct hsod_port_conf *pc = &cfg->ports[i];
+		struct wport *p = &w->ports[i];
+
+		p->id = conf->ports[i].id;
+		p->csum_off = (conf->ports[i].tx_offloads & csum) == csum;
+		if (hsod_net_init(&p->net, pc->addr, pc->prefix_len, pc->gateway,
+				  &conf->ports[i].mac) != 0) {
+			free(w);
+			errno = EINVAL;
+			return NULL;
+		}
 	}
 	w->shm = conf->shm;
 	w->budget = cfg->app_conn_budget;
@@ -987,8 +1024,7 @@ emit(struct hsod_worker *w, uint64_t now)
 {
 	unsigned n;
 	const struct tcp_seg_out *o = tcp_tbl_output(w->tcp, &n);
-	const uint64_t csum_need = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
-	const bool csum_off = (w->conf.tx_offloads & csum_need) == csum_need;
+	struct wport *port = &w->ports[0];
 
 	for (unsigned i = 0; i < n; i++, o++) {
 		struct rte_ether_addr dst;
@@ -999,16 +1035,28 @@ emit(struct hsod_worker *w, uint64_t now)
 		size_t hl = sizeof(*eth) + sizeof(*ip) + sizeof(*t) + o->opt_len;
 		uint8_t *p;
 
-		if (!hsod_net_lookup(&w->net, o->tuple.raddr, now, &dst)) {
-			/* Unknown neighbour: ask, and let TCP retransmit. */
+		/* The local address says the port (and so its MAC and neighbours). */
+		if (port->net.addr != o->tuple.laddr) {
+			port = port_of(w, o->tuple.laddr);
+			if (port == NULL) {
+				/* Not ours: TCP only answers what came to us. */
+				w->stats.tx_dropped++;
+				port = &w->ports[0];
+				continue;
+			}
+		}
+		if (!hsod_net_lookup(&port->net, o->tuple.raddr, now, &dst)) {
+			/* Unknown neighbour (or gateway): ask, and let TCP retransmit. */
+			uint32_t hop = hsod_net_next_hop(&port->net, o->tuple.raddr);
+
 			w->stats.no_arp++;
-			if (!w->arp_asked) {
-				struct rte_mbuf *q = hsod_net_arp_request(&w->net, w->conf.mp,
-									  o->tuple.raddr);
+			if (!port->arp_asked && hop != 0) {
+				struct rte_mbuf *q = hsod_net_arp_request(&port->net, w->conf.mp,
+									  hop);
 
 				if (q != NULL)
-					tx_one(w, q);
-				w->arp_asked = true;
+					tx_one(w, port, q);
+				port->arp_asked = true;
 			}
 			continue;
 		}
@@ -1021,7 +1069,7 @@ emit(struct hsod_worker *w, uint64_t now)
 		}
 		eth = (struct rte_ether_hdr *)p;
 		rte_ether_addr_copy(&dst, &eth->dst_addr);
-		rte_ether_addr_copy(&w->conf.mac, &eth->src_addr);
+		rte_ether_addr_copy(&port->net.mac, &eth->src_addr);
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 		ip = (struct rte_ipv4_hdr *)(eth + 1);
 		memset(ip, 0, sizeof(*ip));
@@ -1045,7 +1093,7 @@ emit(struct hsod_worker *w, uint64_t now)
 		p += hl;
 		memcpy(p, o->data[0], o->data_len[0]);
 		memcpy(p + o->data_len[0], o->data[1], o->data_len[1]);
-		if (csum_off) {
+		if (port->csum_off) {
 			/* The port sums; TCP's field holds the pseudo-header sum. */
 			m->l2_len = sizeof(*eth);
 			m->l3_len = sizeof(*ip);
@@ -1058,7 +1106,7 @@ emit(struct hsod_worker *w, uint64_t now)
 			t->cksum = 0;
 			t->cksum = rte_ipv4_udptcp_cksum(ip, t);
 		}
-		tx_one(w, m);
+		tx_one(w, port, m);
 	}
 	tcp_tbl_output_clear(w->tcp);
 }
@@ -1068,36 +1116,45 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 {
 	uint64_t t0 = rte_rdtsc();
 	struct rte_mbuf *rx[BURST];
-	uint16_t n = rte_eth_rx_burst(w->conf.port, w->conf.queue, rx, BURST);
 	unsigned keep = 0;
-	bool busy = n > 0 || w->n_dirty > 0;
+	bool busy = w->n_dirty > 0;
 
 	for (unsigned a = 0; a < HSO_APP_MAX && !busy; a++)
 		busy = w->apps[a].active && rte_ring_count(w->apps[a].cmd) > 0;
 	apps_sync(w);
-	w->arp_asked = false;
 	w->now_us = now;
-	w->stats.rx_packets += n;
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = rx[i];
+	/* A burst from every port; ARP and ICMP are answered on the port they came by. */
+	for (unsigned p = 0; p < w->n_ports; p++) {
+		struct wport *port = &w->ports[p];
+		uint16_t n = rte_eth_rx_burst(port->id, w->conf.queue, rx, BURST);
 
-		switch (hsod_net_input(&w->net, m, now)) {
-		case HSOD_NET_REPLY:
-			tx_one(w, m);
-			break;
-		case HSOD_NET_TCP:
-			tcp_in(w, m, now);
-			/*
-			 * Events right away: a segment's payload must reach the
-			 * engine before a RST later in the same burst aborts the
-			 * connection and discards it (a client's Finished, then
-			 * its RST, often come together).
-			 */
-			handle_events(w);
-			break;
-		default:
-			rte_pktmbuf_free(m);
-			break;
+		port->arp_asked = false;
+		if (n == 0)
+			continue;
+		busy = true;
+		w->stats.rx_packets += n;
+		w->stats.port_rx_packets[p] += n;
+		for (uint16_t i = 0; i < n; i++) {
+			struct rte_mbuf *m = rx[i];
+
+			switch (hsod_net_input(&port->net, m, now)) {
+			case HSOD_NET_REPLY:
+				tx_one(w, port, m);
+				break;
+			case HSOD_NET_TCP:
+				tcp_in(w, m, now);
+				/*
+				 * Events right away: a segment's payload must reach
+				 * the engine before a RST later in the same burst
+				 * aborts the connection and discards it (a client's
+				 * Finished, then its RST, often come together).
+				 */
+				handle_events(w);
+				break;
+			default:
+				rte_pktmbuf_free(m);
+				break;
+			}
 		}
 	}
 	handle_events(w);
@@ -1163,7 +1220,8 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	for (unsigned a = 0; a < HSO_APP_MAX; a++)
 		stage_flush(w, a);
 	emit(w, now);
-	tx_flush(w);
+	for (unsigned p = 0; p < w->n_ports; p++)
+		tx_flush(w, &w->ports[p]);
 	/* Idle: pre-generate ECDHE keys off the critical path. */
 	if (!busy)
 		hs_worker_pool_refill(w->tls, 1);
@@ -1241,11 +1299,13 @@ hsod_worker_drained(struct hsod_worker *w, uint64_t now)
 void
 hsod_worker_announce(struct hsod_worker *w)
 {
-	struct rte_mbuf *g = hsod_net_garp(&w->net, w->conf.mp);
+	for (unsigned p = 0; p < w->n_ports; p++) {
+		struct rte_mbuf *g = hsod_net_garp(&w->ports[p].net, w->conf.mp);
 
-	if (g != NULL) {
-		tx_one(w, g);
-		tx_flush(w);
+		if (g != NULL) {
+			tx_one(w, &w->ports[p], g);
+			tx_flush(w, &w->ports[p]);
+		}
 	}
 }
 
@@ -1253,6 +1313,12 @@ unsigned hsod_worker_conn_slots(const struct hsod_worker *w) { return w->n_conns
 uint64_t hsod_worker_app_sessions(const struct hsod_worker *w, unsigned app) { return w->apps[app].sessions; }
 unsigned hsod_worker_lcore(const struct hsod_worker *w) { return w->conf.lcore; }
 const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w) { return &w->stats; }
-const struct hsod_net_stats *hsod_worker_net_stats(const struct hsod_worker *w) { return &w->net.stats; }
+unsigned hsod_worker_ports(const struct hsod_worker *w) { return w->n_ports; }
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w) { return tcp_tbl_stats(w->tcp); }
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w) { return &w->tls->stats; }
+
+const struct hsod_net_stats *
+hsod_worker_net_stats(const struct hsod_worker *w, unsigned port)
+{
+	return &w->ports[port].net.stats;
+}

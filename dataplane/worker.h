@@ -4,13 +4,17 @@
 
 /**
  * @file
- * One poll-mode worker: its RX/TX queue pair, layers 2-3 (net.h), its TCP
- * table (tcp.h), its TLS engine worker (handshake.h), its connections and
- * its application rings (app.h). hsod_worker_poll() is one run-to-completion
- * iteration: receive a burst, feed TCP, hand payload to TLS, run the crypto
- * batch once, move plaintext to and from the application, seal, service the
- * timers, transmit. Everything here belongs to one lcore: no locks, no
- * allocation after hsod_worker_create().
+ * One poll-mode worker: per port, its RX/TX queue pair (queue index = the
+ * worker's index on every port), layers 2-3 (net.h: address, MAC, ARP
+ * cache, gateway) and TX buffer; one TCP table (tcp.h) for all ports (a
+ * connection's tuple carries the local address), its TLS engine worker
+ * (handshake.h), its connections and its application rings (app.h).
+ * hsod_worker_poll() is one run-to-completion iteration: receive a burst
+ * from every port, feed TCP, hand payload to TLS, run the crypto batch
+ * once, move plaintext to and from the application, seal, service the
+ * timers, transmit, each segment by the port its local address belongs to.
+ * Everything here belongs to one lcore: no locks, no allocation after
+ * hsod_worker_create().
  */
 
 #include <stdint.h>
@@ -25,15 +29,10 @@
 #include "net.h"
 #include "tcp.h"
 
-struct hsod_worker_conf {
-	uint16_t port, queue;
-	unsigned lcore;
-	unsigned index;                 /**< worker number, names its rings */
-	struct rte_mempool *mp;
-	const struct hs_config *hs;     /**< TLS policy, shared read-only */
-	const struct hsod_config *cfg;
+/** One port as a worker sees it; its address is cfg->ports[] at the same index. */
+struct hsod_worker_port {
+	uint16_t id;                    /**< DPDK port id */
 	struct rte_ether_addr mac;
-	struct hso_shm *shm;            /**< application slots and rings (apps.h) */
 	/**
 	 * TX offloads the port was configured with (RTE_ETH_TX_OFFLOAD_*): with
 	 * IPV4_CKSUM and TCP_CKSUM both set the port computes the checksums of
@@ -42,9 +41,23 @@ struct hsod_worker_conf {
 	uint64_t tx_offloads;
 };
 
+struct hsod_worker_conf {
+	uint16_t queue;                 /**< the worker's queue pair on every port */
+	unsigned lcore;
+	unsigned index;                 /**< worker number, names its rings */
+	struct rte_mempool *mp;
+	const struct hs_config *hs;     /**< TLS policy, shared read-only */
+	const struct hsod_config *cfg;  /**< port i's address: cfg->ports[i] */
+	struct hso_shm *shm;            /**< application slots and rings (apps.h) */
+	unsigned n_ports;               /**< 1..cfg->n_ports */
+	struct hsod_worker_port ports[HSOD_MAX_PORTS];
+};
+
 /** Counters, read by telemetry from another lcore (plain loads: approximate). */
 struct hsod_worker_stats {
 	uint64_t rx_packets, tx_packets, tx_dropped;
+	/** The same per port (index as in hsod_worker_conf.ports). */
+	uint64_t port_rx_packets[HSOD_MAX_PORTS], port_tx_packets[HSOD_MAX_PORTS];
 	uint64_t busy_cycles, idle_cycles;
 	uint64_t tcp_csum_bad;
 	uint64_t no_arp;                /**< segments dropped waiting for ARP */
@@ -107,7 +120,7 @@ int hsod_worker_use_tls(struct hsod_worker *w, const struct hs_config *hs);
  */
 const struct hs_config *hsod_worker_released(struct hsod_worker *w);
 
-/** Send a gratuitous ARP (at start). */
+/** Send a gratuitous ARP on every port (at start). */
 void hsod_worker_announce(struct hsod_worker *w);
 
 unsigned hsod_worker_conn_slots(const struct hsod_worker *w);
@@ -116,7 +129,10 @@ uint64_t hsod_worker_app_sessions(const struct hsod_worker *w, unsigned app);
 unsigned hsod_worker_lcore(const struct hsod_worker *w);
 
 const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w);
-const struct hsod_net_stats *hsod_worker_net_stats(const struct hsod_worker *w);
+unsigned hsod_worker_ports(const struct hsod_worker *w);
+/** Layers 2-3 counters of port @p port (< hsod_worker_ports()). */
+const struct hsod_net_stats *hsod_worker_net_stats(const struct hsod_worker *w,
+						   unsigned port);
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w);
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w);
 

@@ -132,8 +132,8 @@ test_defaults(void)
 	CHECK_EQ(c.max_handshake_msg, HS_MAX_MSG_DEFAULT);
 	CHECK_EQ(c.n_certs, 0);
 	CHECK_EQ(c.n_listen, 0);
-	CHECK_EQ(c.addr, 0);
-	CHECK_EQ(c.gateway, 0);
+	CHECK_EQ(c.ports[0].addr, 0);
+	CHECK_EQ(c.ports[0].gateway, 0);
 	CHECK(c.ticket_key_file[0] == '\0' && c.config_file[0] == '\0');
 	for (int a = 0; a < HSO_IMB_ALG_NUM; a++)
 		CHECK_EQ(c.imb.arch[a], IMB_ARCH_NONE);
@@ -143,9 +143,10 @@ test_defaults(void)
 		       "--listen", "443", "--cert", "cert.pem", "--key", "key.pem",
 		       "--app", "http", NULL), 0);
 	CHECK_MSG(err[0] == '\0', "%s", err);
-	CHECK_EQ(c.addr, 0xc6120002u);
-	CHECK_EQ(c.prefix_len, 24);
-	CHECK_EQ(c.gateway, 0xc6120001u);
+	CHECK_EQ(c.ports[0].addr, 0xc6120002u);
+	CHECK_EQ(c.ports[0].prefix_len, 24);
+	CHECK_EQ(c.ports[0].gateway, 0xc6120001u);
+	CHECK_EQ(c.n_ports, 1);
 	CHECK_EQ(c.n_listen, 1);
 	CHECK_EQ(c.listen[0], 443);
 	CHECK_EQ(c.n_certs, 1);
@@ -160,8 +161,8 @@ test_defaults(void)
 	/* "--flag=value" works as "--flag value". */
 	CHECK_EQ(parse(&c, "--addr=10.1.2.3/8", "--listen=80,443", "--cert=a",
 		       "--key=b", NULL), 0);
-	CHECK_EQ(c.addr, 0x0a010203u);
-	CHECK_EQ(c.prefix_len, 8);
+	CHECK_EQ(c.ports[0].addr, 0x0a010203u);
+	CHECK_EQ(c.ports[0].prefix_len, 8);
 	CHECK_EQ(c.n_listen, 2);
 }
 
@@ -220,9 +221,9 @@ test_full_file(void)
 	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
 	CHECK_MSG(err[0] == '\0', "%s", err);
 	CHECK(strcmp(c.config_file, path) == 0);
-	CHECK_EQ(c.addr, 0xc6120002u);
-	CHECK_EQ(c.prefix_len, 24);
-	CHECK_EQ(c.gateway, 0xc6120001u);
+	CHECK_EQ(c.ports[0].addr, 0xc6120002u);
+	CHECK_EQ(c.ports[0].prefix_len, 24);
+	CHECK_EQ(c.ports[0].gateway, 0xc6120001u);
 	CHECK_EQ(c.n_listen, 2);
 	CHECK_EQ(c.listen[0], 443);
 	CHECK_EQ(c.listen[1], 8443);
@@ -292,9 +293,9 @@ test_flags_override(void)
 	CHECK_MSG(err[0] == '\0', "%s", err);
 	CHECK_EQ(c.n_listen, 1);
 	CHECK_EQ(c.listen[0], 9443);
-	CHECK_EQ(c.addr, 0x0a000005u);
-	CHECK_EQ(c.prefix_len, 16);
-	CHECK_EQ(c.gateway, 0x0a00fffeu);
+	CHECK_EQ(c.ports[0].addr, 0x0a000005u);
+	CHECK_EQ(c.ports[0].prefix_len, 16);
+	CHECK_EQ(c.ports[0].gateway, 0x0a00fffeu);
 	CHECK(!c.tls12 && c.tls13);
 	CHECK_EQ(c.n_suites, 1);
 	CHECK_EQ(c.suites[0], HS_TLS_AES_256_GCM_SHA384);
@@ -587,6 +588,152 @@ test_net(void)
 		ERR_HAS(parse(&c, "--config", (char *)path, "--addr", "10.0.1.2/24", NULL),
 			path, "[net]", "gateway", "10.0.1.2/24", "'10.0.0.1'");
 	}
+}
+
+/* Several ports: [port N] sections, --addr N:..., and the checks across them. */
+static void
+test_ports(void)
+{
+	struct hsod_config c;
+	const char *path;
+
+	/* Flags: port 0 plain, port N with "N:". */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--gateway", "198.18.0.1", "--addr", "1:198.18.1.2/24",
+		       "--gateway", "1:198.18.1.254", "--addr=2:10.9.0.1/30", NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK_EQ(c.n_ports, 3);
+	CHECK_EQ(c.ports[0].addr, 0xc6120002u);
+	CHECK_EQ(c.ports[0].gateway, 0xc6120001u);
+	CHECK_EQ(c.ports[1].addr, 0xc6120102u);
+	CHECK_EQ(c.ports[1].prefix_len, 24);
+	CHECK_EQ(c.ports[1].gateway, 0xc61201feu);
+	CHECK_EQ(c.ports[2].addr, 0x0a090001u);
+	CHECK_EQ(c.ports[2].prefix_len, 30);
+	CHECK_EQ(c.ports[2].gateway, 0);
+	/* "0:" is port 0; the same port twice: the last wins. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--addr", "0:198.18.5.2/24", "--addr", "1:198.18.1.2/24",
+		       "--addr", "1:198.18.3.2/24", NULL), 0);
+	CHECK_EQ(c.n_ports, 2);
+	CHECK_EQ(c.ports[0].addr, 0xc6120502u);
+	CHECK_EQ(c.ports[1].addr, 0xc6120302u);
+	/* Every port there is. */
+	{
+		char *argv[8 + 2 * HSOD_MAX_PORTS] = { MIN_FLAGS };
+		char vals[HSOD_MAX_PORTS][32];
+		int argc = 8;
+
+		for (int p = 1; p < HSOD_MAX_PORTS; p++) {
+			snprintf(vals[p], sizeof(vals[p]), "%d:198.18.%d.2/24", p, p);
+			argv[argc++] = "--addr";
+			argv[argc++] = vals[p];
+		}
+		CHECK_EQ(hsod_config_parse(&c, argc, argv, err, sizeof(err)), 0);
+		CHECK_EQ(c.n_ports, HSOD_MAX_PORTS);
+		CHECK_EQ(c.ports[HSOD_MAX_PORTS - 1].addr, 0xc6120002u | (HSOD_MAX_PORTS - 1) << 8);
+	}
+
+	/* Bad port numbers. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr", "8:198.18.8.2/24", NULL), "--addr", "0..7",
+		"'8:198.18.8.2/24'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--gateway", "x:198.18.0.1", NULL), "--gateway",
+		"port 'x'", "'x:198.18.0.1'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr", ":198.18.1.2/24", NULL), "--addr",
+		"':198.18.1.2/24'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr", "1:198.18.1.300/24", NULL), "--addr", "IPv4",
+		"'1:198.18.1.300/24'");
+
+	/* A port named without an address, or a gap. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--gateway", "1:198.18.1.1", NULL), "--addr", "port 1",
+		"missing", "--addr 1:");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr", "2:198.18.2.2/24", NULL), "--addr", "port 1",
+		"missing", "ports 0..2");
+	/* Port 0 is needed even when others are given. */
+	ERR_HAS(parse(&c, "--addr", "1:198.18.1.2/24", "--listen", "443", "--cert", "c",
+		      "--key", "k", NULL), "--addr", "missing", "IPv4 address");
+
+	/* Overlapping subnets, either way round, whatever the prefixes. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr", "1:198.18.0.3/24", NULL), "--addr (port 1)",
+		"overlaps port 0's 198.18.0.2/24 (--addr)", "'198.18.0.3/24'");
+	ERR_HAS(parse(&c, "--addr", "198.18.1.2/24", "--addr", "1:198.18.0.2/16", "--listen",
+		      "443", "--cert", "c", "--key", "k", NULL), "--addr (port 1)",
+		"198.18.0.2/16 overlaps port 0's 198.18.1.2/24", "each port needs a subnet");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr", "1:198.18.1.2/24", "--addr", "2:198.18.1.9/30",
+		      NULL), "--addr (port 2)", "overlaps port 1's 198.18.1.2/24 (--addr (port 1))");
+	/* Adjacent subnets do not overlap. */
+	CHECK_EQ(parse(&c, "--addr", "198.18.0.1/31", "--addr", "1:198.18.0.2/31", "--listen",
+		       "443", "--cert", "c", "--key", "k", NULL), 0);
+
+	/* Each gateway inside its own port's subnet. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr", "1:198.18.1.2/24", "--gateway", "1:198.18.0.1",
+		      NULL), "--gateway (port 1)", "outside port 1's subnet 198.18.1.2/24",
+		"'198.18.0.1'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr", "1:198.18.1.2/24", "--gateway", "1:198.18.1.2",
+		      NULL), "--gateway (port 1)", "own address", "'198.18.1.2'");
+
+	/* The file: [net] is port 0, [port N] the others. */
+	path = cfgfile_with("[port 1]\naddr = 198.18.1.2/24\ngateway = 198.18.1.1\n"
+			    "[port 2]\naddr = 198.18.2.2/24\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK_EQ(c.n_ports, 3);
+	CHECK_EQ(c.ports[0].addr, 0xc6120002u);
+	CHECK_EQ(c.ports[1].addr, 0xc6120102u);
+	CHECK_EQ(c.ports[1].gateway, 0xc6120101u);
+	CHECK_EQ(c.ports[2].addr, 0xc6120202u);
+	/* A flag overrides the file's value for its port only. */
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--addr", "2:198.18.7.2/24", NULL), 0);
+	CHECK_EQ(c.ports[2].addr, 0xc6120702u);
+	CHECK_EQ(c.ports[1].addr, 0xc6120102u);
+	CHECK_EQ(c.ports[0].addr, 0xc6120002u);
+	/* ... and the file's values are checked against the flag's. */
+	ERR_HAS(parse(&c, "--config", (char *)path, "--addr", "2:198.18.1.7/24", NULL),
+		"--addr (port 2)", "overlaps port 1's 198.18.1.2/24", "[port 1] addr",
+		"'198.18.1.7/24'");
+	/* [port 0] instead of [net] addr. */
+	path = cfgfile("[net]\nlisten = 443\n[port 0]\naddr = 198.18.0.2/24\n"
+		       "[port 1]\naddr = 198.18.1.2/24\n[cert a]\ncert = c\nkey = k\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK_EQ(c.n_ports, 2);
+	CHECK_EQ(c.ports[0].addr, 0xc6120002u);
+	/* ... but not both. */
+	path = cfgfile_with("[port 0]\naddr = 198.18.0.2/24\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 0] addr",
+		"port 0's addr is set in [net] already", "'198.18.0.2/24'");
+	path = cfgfile_with("[port 1]\naddr = 198.18.1.2/24\n[port 01]\naddr = 198.18.2.2/24\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 01] addr",
+		"port 1's addr is set in [port 1] already");
+	path = cfgfile_with("[port 1]\naddr = 198.18.1.2/24\n[port 1]\ngateway = 198.18.1.1\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 1]", "duplicate section");
+	/* File errors name the section and key. */
+	path = cfgfile_with("[port 1]\naddr = 198.18.0.9/16\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 1] addr",
+		"overlaps port 0's 198.18.0.2/24 ([net] addr)", "'198.18.0.9/16'");
+	path = cfgfile_with("[port 1]\naddr = 198.18.1.2/24\ngateway = 198.18.2.1\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 1] gateway",
+		"outside port 1's subnet", "'198.18.2.1'");
+	path = cfgfile_with("[port 1]\ngateway = 198.18.1.1\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 1] addr", "missing",
+		"port 1");
+	path = cfgfile_with("[port 1]\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 1] addr", "missing");
+	path = cfgfile_with("[port 2]\naddr = 198.18.2.2/24\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 1] addr", "missing",
+		"ports 0..2");
+	path = cfgfile_with("[port 1]\naddr = 198.18.1.2/24\nmac = 02:00:00:00:00:01\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 1]", "mac",
+		"unknown key", "addr, gateway");
+	path = cfgfile_with("[port 1]\naddr = 198.18.1.2\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 1] addr",
+		"prefix length", "'198.18.1.2'");
+	path = cfgfile_with("[port 8]\naddr = 198.18.8.2/24\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port 8]", "0..7");
+	path = cfgfile_with("[port]\naddr = 198.18.8.2/24\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port]", "[port N]");
+	path = cfgfile_with("[port N]\naddr = 198.18.8.2/24\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[port N]", "0..7");
+	path = cfgfile_with("[ports 1]\naddr = 198.18.8.2/24\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[ports 1]",
+		"unknown section", "[port N]");
 }
 
 static void
@@ -934,7 +1081,8 @@ test_usage(void)
 {
 	static const char *const want[] = {
 		/* flags */
-		"--config FILE", "--addr A.B.C.D/LEN", "--gateway A.B.C.D", "--listen PORT",
+		"--config FILE", "--addr [N:]A.B.C.D/LEN", "--gateway [N:]A.B.C.D",
+		"[net] addr; with N: [port N] addr", "--listen PORT",
 		"--cert FILE", "--key FILE", "--app http|echo|external", "--tls-versions",
 		"--ciphers", "--groups", "--sigalgs", "--alpn", "--ticket-key-file",
 		"--ticket-lifetime", "--ticket-rotation", "--session-cache", "--max-conns",
@@ -942,7 +1090,7 @@ test_usage(void)
 		"--http-status", "--http-body", "--imb-arch", "--export-keys",
 		"--sni-strict", "--help",
 		/* sections and keys */
-		"[net]", "addr =", "gateway =", "listen =", "mbufs =",
+		"[net]", "addr =", "gateway =", "listen =", "mbufs =", "[port N]",
 		"[tls]", "versions =", "ciphers =", "groups =", "sigalgs =", "alpn =",
 		"sni_strict =", "export_keys =", "max_handshake_msg =", "session_cache =",
 		"[cert NAME]", "cert =", "key =", "default =",
@@ -994,6 +1142,7 @@ main(void)
 	test_certs();
 	test_numbers();
 	test_net();
+	test_ports();
 	test_file_structure();
 	test_lists();
 	test_suite_names();
