@@ -15,12 +15,9 @@
 
 #include <rte_cfgfile.h>
 
+#include "cfg_util.h"
 #include "config.h"
 
-/* '#' rather than DPDK's default ';': what shell-style configs use. */
-#define CFG_COMMENT '#'
-/* rte_cfgfile's line buffer; longer lines are errors there too. */
-#define CFG_LINE_MAX (CFG_NAME_LEN + CFG_VALUE_LEN + 4)
 /* Where a message may quote a value: enough for any value we accept. */
 #define WHY_LEN 512
 
@@ -177,19 +174,6 @@ port_key(const struct key_def *k)
 	return k->type == KT_ADDR ? PK_ADDR : PK_GATEWAY;
 }
 
-static int
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 /* ---- lists ---------------------------------------------------------- */
 
 struct list_iter {
@@ -338,56 +322,17 @@ code_name(const struct name_code *t, size_t n, uint16_t code)
 /* ---- values --------------------------------------------------------- */
 
 static int
-parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out,
-	  char *why, size_t wl)
-{
-	unsigned long v;
-	char *end;
-
-	/* strtoul takes blanks, '+' and '-' (wrapping): only digits here. */
-	if (!isdigit((unsigned char)s[0]))
-		return errf(why, wl, "not a decimal number");
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0')
-		return errf(why, wl, "not a decimal number");
-	if (errno == ERANGE || v < min || v > max)
-		return errf(why, wl, "out of range %u..%u", min, max);
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-parse_bool(const char *s, bool *out, char *why, size_t wl)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < DIM(yes); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return errf(why, wl, "not a boolean (yes/no, true/false, on/off, 1/0)");
-}
-
-static int
 parse_ipv4(const char *s, uint32_t *out, char *why, size_t wl)
 {
 	struct in_addr in;
 	uint32_t a;
 
 	if (inet_pton(AF_INET, s, &in) != 1)
-		return errf(why, wl, "not an IPv4 address A.B.C.D");
+		return cfg_errf(why, wl, "not an IPv4 address A.B.C.D");
 	a = ntohl(in.s_addr);
 	/* 0/8 "this network", 127/8 loopback, 224/4 multicast, 240/4 reserved. */
 	if ((a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 14)
-		return errf(why, wl, "not a unicast host address");
+		return cfg_errf(why, wl, "not a unicast host address");
 	*out = a;
 	return 0;
 }
@@ -406,19 +351,19 @@ parse_addr(const char *s, struct hsod_port_conf *pc, char *why, size_t wl)
 	uint32_t a, len, m;
 
 	if (slash == NULL)
-		return errf(why, wl, "needs a prefix length, e.g. 198.18.0.2/24");
+		return cfg_errf(why, wl, "needs a prefix length, e.g. 198.18.0.2/24");
 	if ((size_t)(slash - s) >= sizeof(ip))
-		return errf(why, wl, "not an IPv4 address A.B.C.D/LEN");
+		return cfg_errf(why, wl, "not an IPv4 address A.B.C.D/LEN");
 	memcpy(ip, s, (size_t)(slash - s));
 	ip[slash - s] = '\0';
 	if (parse_ipv4(ip, &a, why, wl) != 0)
 		return -EINVAL;
-	if (parse_u32(slash + 1, 1, 32, &len, why, wl) != 0)
-		return errf(why, wl, "bad prefix length (1..32)");
+	if (cfg_parse_u32(slash + 1, 1, 32, &len, why, wl) != 0)
+		return cfg_errf(why, wl, "bad prefix length (1..32)");
 	m = prefix_mask(len);
 	/* RFC 3021: /31 and /32 have no network or broadcast address. */
 	if (len <= 30 && ((a & ~m) == 0 || (a & ~m) == ~m))
-		return errf(why, wl, "is the %s address of its subnet, not a host",
+		return cfg_errf(why, wl, "is the %s address of its subnet, not a host",
 			    (a & ~m) == 0 ? "network" : "broadcast");
 	pc->addr = a;
 	pc->prefix_len = (uint8_t)len;
@@ -440,23 +385,23 @@ parse_ports(const char *s, struct hsod_config *c, bool append, char *why, size_t
 		uint32_t v;
 
 		if (len == 0)
-			return errf(why, wl, "empty item in the list");
+			return cfg_errf(why, wl, "empty item in the list");
 		if (len >= sizeof(buf))
-			return errf(why, wl, "port '%.*s': not a number 1..65535",
+			return cfg_errf(why, wl, "port '%.*s': not a number 1..65535",
 				    (int)len, item);
 		memcpy(buf, item, len);
 		buf[len] = '\0';
-		if (parse_u32(buf, 1, 65535, &v, inner, sizeof(inner)) != 0)
-			return errf(why, wl, "port '%s': %s", buf, inner);
+		if (cfg_parse_u32(buf, 1, 65535, &v, inner, sizeof(inner)) != 0)
+			return cfg_errf(why, wl, "port '%s': %s", buf, inner);
 		for (unsigned i = 0; i < n; i++)
 			if (ports[i] == v)
-				return errf(why, wl, "port %u listed twice", v);
+				return cfg_errf(why, wl, "port %u listed twice", v);
 		if (n == HSOD_MAX_LISTEN)
-			return errf(why, wl, "more than %d ports", HSOD_MAX_LISTEN);
+			return cfg_errf(why, wl, "more than %d ports", HSOD_MAX_LISTEN);
 		ports[n++] = (uint16_t)v;
 	}
 	if (n == 0)
-		return errf(why, wl, "no port given");
+		return cfg_errf(why, wl, "no port given");
 	memcpy(c->listen, ports, sizeof(ports));
 	c->n_listen = n;
 	return 0;
@@ -474,24 +419,24 @@ parse_versions(const char *s, struct hsod_config *c, char *why, size_t wl)
 		bool *v;
 
 		if (len == 0)
-			return errf(why, wl, "empty item in the list");
+			return cfg_errf(why, wl, "empty item in the list");
 		if (item_is(item, len, "1.2") || item_is(item, len, "TLSv1.2"))
 			v = &v12;
 		else if (item_is(item, len, "1.3") || item_is(item, len, "TLSv1.3"))
 			v = &v13;
 		else if (item_is(item, len, "1.0") || item_is(item, len, "1.1") ||
 			 item_is(item, len, "TLSv1") || item_is(item, len, "TLSv1.1"))
-			return errf(why, wl, "'%.*s': hso supports only TLS 1.2 and 1.3",
+			return cfg_errf(why, wl, "'%.*s': hso supports only TLS 1.2 and 1.3",
 				    (int)len, item);
 		else
-			return errf(why, wl, "unknown version '%.*s' (1.2 or 1.3)",
+			return cfg_errf(why, wl, "unknown version '%.*s' (1.2 or 1.3)",
 				    (int)len, item);
 		if (*v)
-			return errf(why, wl, "'%.*s' listed twice", (int)len, item);
+			return cfg_errf(why, wl, "'%.*s' listed twice", (int)len, item);
 		*v = true;
 	}
 	if (!v12 && !v13)
-		return errf(why, wl, "no version given (1.2, 1.3)");
+		return cfg_errf(why, wl, "no version given (1.2, 1.3)");
 	c->tls12 = v12;
 	c->tls13 = v13;
 	return 0;
@@ -510,26 +455,26 @@ parse_suites(const char *s, struct hsod_config *c, char *why, size_t wl)
 		const struct hs_suite_info *si;
 
 		if (len == 0)
-			return errf(why, wl, "empty item in the list");
+			return cfg_errf(why, wl, "empty item in the list");
 		si = suite_by_name(item, len);
 		if (si == NULL) {
 			for (size_t i = 0; i < DIM(suites_unsupported); i++)
 				if (item_is(item, len, suites_unsupported[i]))
-					return errf(why, wl, "cipher suite '%.*s' is not "
+					return cfg_errf(why, wl, "cipher suite '%.*s' is not "
 						    "implemented by hso (see hsod --help)",
 						    (int)len, item);
-			return errf(why, wl, "unknown cipher suite '%.*s' (IANA names "
+			return cfg_errf(why, wl, "unknown cipher suite '%.*s' (IANA names "
 				    "such as TLS_AES_128_GCM_SHA256)", (int)len, item);
 		}
 		if (code_in(out, n, si->id))
-			return errf(why, wl, "'%s' listed twice", si->name);
+			return cfg_errf(why, wl, "'%s' listed twice", si->name);
 		/* Cannot overflow: hso implements fewer suites than this. */
 		if (n == HS_POLICY_MAX_SUITES)
-			return errf(why, wl, "more than %d suites", HS_POLICY_MAX_SUITES);
+			return cfg_errf(why, wl, "more than %d suites", HS_POLICY_MAX_SUITES);
 		out[n++] = si->id;
 	}
 	if (n == 0)
-		return errf(why, wl, "no cipher suite given");
+		return cfg_errf(why, wl, "no cipher suite given");
 	memcpy(c->suites, out, n * sizeof(out[0]));
 	c->n_suites = n;
 	return 0;
@@ -551,23 +496,23 @@ parse_codes(const char *s, const struct name_code *t, size_t nt,
 		const struct name_code *hit = NULL;
 
 		if (len == 0)
-			return errf(why, wl, "empty item in the list");
+			return cfg_errf(why, wl, "empty item in the list");
 		for (size_t i = 0; i < nt && hit == NULL; i++)
 			if (item_is(item, len, t[i].name))
 				hit = &t[i];
 		if (hit == NULL)
-			return errf(why, wl, "unknown %s '%.*s'", what, (int)len, item);
+			return cfg_errf(why, wl, "unknown %s '%.*s'", what, (int)len, item);
 		if (!code_in(supported, n_supported, hit->code))
-			return errf(why, wl, "%s '%.*s' is not implemented by hso",
+			return cfg_errf(why, wl, "%s '%.*s' is not implemented by hso",
 				    what, (int)len, item);
 		if (code_in(out, n, hit->code))
-			return errf(why, wl, "'%.*s' listed twice", (int)len, item);
+			return cfg_errf(why, wl, "'%.*s' listed twice", (int)len, item);
 		if (n == max || n == DIM(out))
-			return errf(why, wl, "more than %u %ss", max, what);
+			return cfg_errf(why, wl, "more than %u %ss", max, what);
 		out[n++] = hit->code;
 	}
 	if (n == 0)
-		return errf(why, wl, "no %s given", what);
+		return cfg_errf(why, wl, "no %s given", what);
 	memcpy(dst, out, n * sizeof(out[0]));
 	*n_dst = n;
 	return 0;
@@ -585,14 +530,14 @@ parse_alpn(const char *s, struct hsod_config *c, char *why, size_t wl)
 	LIST_FOREACH(it, s, item, len) {
 		/* RFC 7301 3.1: "opaque ProtocolName<1..2^8-1>". */
 		if (len == 0)
-			return errf(why, wl, "empty item in the list (names are 1..255 bytes)");
+			return cfg_errf(why, wl, "empty item in the list (names are 1..255 bytes)");
 		if (len > 255)
-			return errf(why, wl, "protocol '%.20s...' longer than 255 bytes", item);
+			return cfg_errf(why, wl, "protocol '%.20s...' longer than 255 bytes", item);
 		for (size_t o = 0; o < off; o += 1u + wire[o])
 			if (wire[o] == len && memcmp(wire + o + 1, item, len) == 0)
-				return errf(why, wl, "'%.*s' listed twice", (int)len, item);
+				return cfg_errf(why, wl, "'%.*s' listed twice", (int)len, item);
 		if (off + 1 + len > sizeof(wire))
-			return errf(why, wl, "the list takes more than %d bytes on the wire",
+			return cfg_errf(why, wl, "the list takes more than %d bytes on the wire",
 				    HS_POLICY_ALPN_MAX);
 		wire[off] = (uint8_t)len;
 		memcpy(wire + off + 1, item, len);
@@ -619,12 +564,12 @@ parse_body(const char *s, struct hsod_config *c, char *why, size_t wl)
 			case 't': ch = '\t'; break;
 			case '\\': ch = '\\'; break;
 			default:
-				return errf(why, wl, "unknown escape '\\%c' (\\n \\r \\t \\\\)",
+				return cfg_errf(why, wl, "unknown escape '\\%c' (\\n \\r \\t \\\\)",
 					    *s != '\0' ? *s : ' ');
 			}
 		}
 		if (n == sizeof(out) - 1)
-			return errf(why, wl, "longer than %d bytes", HSOD_HTTP_BODY_MAX - 1);
+			return cfg_errf(why, wl, "longer than %d bytes", HSOD_HTTP_BODY_MAX - 1);
 		out[n++] = ch;
 	}
 	out[n] = '\0';
@@ -639,7 +584,7 @@ parse_path(const char *s, char *dst, char *why, size_t wl)
 	size_t n = strlen(s);
 
 	if (n >= HSOD_PATH_MAX)
-		return errf(why, wl, "longer than %d bytes", HSOD_PATH_MAX - 1);
+		return cfg_errf(why, wl, "longer than %d bytes", HSOD_PATH_MAX - 1);
 	memcpy(dst, s, n + 1);
 	return 0;
 }
@@ -655,7 +600,7 @@ parse_imb(const char *s, struct hsod_config *c, char *why, size_t wl)
 		if (*s == ' ' || *s == '\t')
 			continue;
 		if (n == sizeof(spec) - 1)
-			return errf(why, wl, "longer than %d bytes", HSOD_PATH_MAX - 1);
+			return cfg_errf(why, wl, "longer than %d bytes", HSOD_PATH_MAX - 1);
 		spec[n++] = *s;
 	}
 	spec[n] = '\0';
@@ -678,9 +623,9 @@ key_set(const struct key_def *k, struct hsod_config *c, unsigned port, const cha
 
 	switch (k->type) {
 	case KT_U32:
-		return parse_u32(val, k->min, k->max, (uint32_t *)(void *)field, why, wl);
+		return cfg_parse_u32(val, k->min, k->max, (uint32_t *)(void *)field, why, wl);
 	case KT_BOOL:
-		return parse_bool(val, (bool *)(void *)field, why, wl);
+		return cfg_parse_bool(val, (bool *)(void *)field, why, wl);
 	case KT_PATH:
 		return parse_path(val, (char *)field, why, wl);
 	case KT_ADDR:
@@ -713,14 +658,14 @@ key_set(const struct key_def *k, struct hsod_config *c, unsigned port, const cha
 		else if (strcasecmp(val, "external") == 0)
 			c->app = HSOD_APP_EXTERNAL;
 		else
-			return errf(why, wl, "unknown application (http, echo or external)");
+			return cfg_errf(why, wl, "unknown application (http, echo or external)");
 		return 0;
 	case KT_BODY:
 		return parse_body(val, c, why, wl);
 	case KT_IMB:
 		return parse_imb(val, c, why, wl);
 	}
-	return errf(why, wl, "internal: unknown key type");
+	return cfg_errf(why, wl, "internal: unknown key type");
 }
 
 /* Print key @p k's value in @p c (of @p port) the way the file would take it. */
@@ -915,106 +860,6 @@ hsod_config_defaults(struct hsod_config *cfg)
 
 /* ---- the file ------------------------------------------------------- */
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-/*
- * rte_cfgfile skips lines that are neither "[section]" nor "key = value",
- * ignores text after ']', fails without saying where, and cuts names and
- * values that are too long. Read the file once ourselves, the same way it
- * does (comment at the first unescaped '#'), so that each of those is an
- * error naming the line.
- */
-static int
-file_prescan(const char *path, char *err, size_t errlen)
-{
-	char line[CFG_LINE_MAX];
-	char section[CFG_LINE_MAX] = "";
-	unsigned lineno = 0;
-	int ret = 0;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (f == NULL)
-		return errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-	while (ret == 0 && fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
-		char *s, *c, *eq;
-
-		lineno++;
-		/* Same test as rte_cfgfile, which refuses such a line even last. */
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			ret = errf(err, errlen, "%s:%u: line longer than %d bytes",
-				   path, lineno, CFG_LINE_MAX - 2);
-			break;
-		}
-		c = memchr(line, CFG_COMMENT, len);
-		if (c != NULL && (c == line || c[-1] != '\\'))
-			*c = '\0';
-		s = trim(line);
-		if (*s == '\0')
-			continue;
-		if (*s == '[') {
-			char *end = strchr(s, ']');
-
-			if (end == NULL || end[1] != '\0') {
-				ret = errf(err, errlen, "%s:%u: a section line is '[name]' "
-					   "alone (got '%s')", path, lineno, s);
-				break;
-			}
-			*end = '\0';
-			s = trim(s + 1);
-			if (*s == '\0' || strlen(s) >= CFG_NAME_LEN)
-				ret = errf(err, errlen, "%s:%u: section name empty or longer "
-					   "than %d bytes (got '[%s]')", path, lineno,
-					   CFG_NAME_LEN - 1, s);
-			snprintf(section, sizeof(section), "%s", s);
-			continue;
-		}
-		eq = strchr(s, '=');
-		if (eq == NULL) {
-			ret = errf(err, errlen, "%s:%u: neither '[section]' nor 'key = value' "
-				   "(got '%s')", path, lineno, s);
-			break;
-		}
-		*eq = '\0';
-		{
-			char *key = trim(s), *val = trim(eq + 1);
-			size_t vlen = strlen(val);
-
-			/* rte_cfgfile turns "\#" into "#": count that byte once. */
-			for (char *p = strstr(val, "\\#"); p != NULL; p = strstr(p + 2, "\\#"))
-				vlen--;
-			if (section[0] == '\0')
-				ret = errf(err, errlen, "%s:%u: %s: key before any [section]",
-					   path, lineno, key);
-			else if (*key == '\0')
-				ret = errf(err, errlen, "%s:%u: [%s]: empty key name (got '= %s')",
-					   path, lineno, section, val);
-			else if (strlen(key) >= CFG_NAME_LEN)
-				ret = errf(err, errlen, "%s:%u: [%s] %s: key name longer than "
-					   "%d bytes", path, lineno, section, key, CFG_NAME_LEN - 1);
-			else if (vlen >= CFG_VALUE_LEN)
-				ret = errf(err, errlen, "%s:%u: [%s] %s: value longer than %d "
-					   "bytes", path, lineno, section, key, CFG_VALUE_LEN - 1);
-		}
-	}
-	if (ret == 0 && ferror(f))
-		ret = errf(err, errlen, "%s: read error: %s", path, strerror(errno));
-	fclose(f);
-	return ret;
-}
-
 static int
 cert_section(struct hsod_config *c, struct pstate *st, const char *sec,
 	     const char *name, const struct rte_cfgfile_entry *e, int n,
@@ -1025,13 +870,13 @@ cert_section(struct hsod_config *c, struct pstate *st, const char *sec,
 
 	memset(&cc, 0, sizeof(cc));
 	if (*name == '\0')
-		return errf(err, errlen, "%s: [%s]: a certificate section needs a name: "
+		return cfg_errf(err, errlen, "%s: [%s]: a certificate section needs a name: "
 			    "[cert NAME]", st->file, sec);
 	if (strlen(name) >= sizeof(cc.name))
-		return errf(err, errlen, "%s: [%s]: name longer than %d bytes",
+		return cfg_errf(err, errlen, "%s: [%s]: name longer than %d bytes",
 			    st->file, sec, HSOD_CERT_NAME_MAX - 1);
 	if (c->n_certs == HSOD_MAX_CERTS)
-		return errf(err, errlen, "%s: [%s]: more than %d certificates",
+		return cfg_errf(err, errlen, "%s: [%s]: more than %d certificates",
 			    st->file, sec, HSOD_MAX_CERTS);
 	snprintf(cc.name, sizeof(cc.name), "%s", name);
 	for (int i = 0; i < n; i++) {
@@ -1043,25 +888,25 @@ cert_section(struct hsod_config *c, struct pstate *st, const char *sec,
 		else if (strcmp(k, "key") == 0)
 			r = parse_path(v, cc.key, why, sizeof(why));
 		else if (strcmp(k, "default") == 0)
-			r = parse_bool(v, &cc.is_default, why, sizeof(why));
+			r = cfg_parse_bool(v, &cc.is_default, why, sizeof(why));
 		else
-			r = errf(why, sizeof(why), "unknown key; [cert NAME] takes cert, "
+			r = cfg_errf(why, sizeof(why), "unknown key; [cert NAME] takes cert, "
 				 "key, default");
 		if (r == 0 && (strcmp(k, "cert") == 0 || strcmp(k, "key") == 0) && *v == '\0')
-			r = errf(why, sizeof(why), "empty path");
+			r = cfg_errf(why, sizeof(why), "empty path");
 		if (r != 0)
-			return errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file, sec,
+			return cfg_errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file, sec,
 				    k, why, v);
 	}
 	if (cc.cert[0] == '\0')
-		return errf(err, errlen, "%s: [%s] cert: missing: the section needs "
+		return cfg_errf(err, errlen, "%s: [%s] cert: missing: the section needs "
 			    "cert = FILE (key = '%s')", st->file, sec, cc.key);
 	if (cc.key[0] == '\0')
-		return errf(err, errlen, "%s: [%s] key: missing: cert = '%s' needs its "
+		return cfg_errf(err, errlen, "%s: [%s] key: missing: cert = '%s' needs its "
 			    "private key, key = FILE", st->file, sec, cc.cert);
 	for (unsigned i = 0; cc.is_default && i < c->n_certs; i++)
 		if (c->certs[i].is_default)
-			return errf(err, errlen, "%s: [%s] default: [cert %s] is the "
+			return cfg_errf(err, errlen, "%s: [%s] default: [cert %s] is the "
 				    "default already (got 'yes')", st->file, sec,
 				    c->certs[i].name);
 	c->certs[c->n_certs++] = cc;
@@ -1105,13 +950,13 @@ file_section(struct hsod_config *c, struct pstate *st, const char *sec, const ch
 		/* rte_cfgfile keeps both; a second value would silently win. */
 		for (int j = 0; j < i; j++)
 			if (strcmp(e[j].name, e[i].name) == 0)
-				return errf(err, errlen, "%s: [%s] %s: duplicate key, "
+				return cfg_errf(err, errlen, "%s: [%s] %s: duplicate key, "
 					    "first set to '%s' (got '%s')", st->file, sec,
 					    e[i].name, e[j].value, e[i].value);
 		k = key_by_name(tsec, e[i].name);
 		if (k == NULL) {
 			section_keys(tsec, why, sizeof(why));
-			return errf(err, errlen, "%s: [%s] %s: unknown key; [%s] takes %s "
+			return cfg_errf(err, errlen, "%s: [%s] %s: unknown key; [%s] takes %s "
 				    "(got '%s')", st->file, sec, e[i].name, tsec, why,
 				    e[i].value);
 		}
@@ -1124,7 +969,7 @@ file_section(struct hsod_config *c, struct pstate *st, const char *sec, const ch
 
 				if (*o == ORIGIN_FILE_PORT)
 					snprintf(first, sizeof(first), "port %u", port);
-				return errf(err, errlen, "%s: [%s] %s: port %u's %s is set "
+				return cfg_errf(err, errlen, "%s: [%s] %s: port %u's %s is set "
 					    "in [%s] already: give it once (got '%s')",
 					    st->file, sec, e[i].name, port, e[i].name, first,
 					    e[i].value);
@@ -1132,7 +977,7 @@ file_section(struct hsod_config *c, struct pstate *st, const char *sec, const ch
 			*o = strcmp(tsec, PORT_SECTION) == 0 ? ORIGIN_FILE_PORT : ORIGIN_FILE;
 		}
 		if (key_set(k, c, port, e[i].value, false, why, sizeof(why)) != 0)
-			return errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file,
+			return cfg_errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file,
 				    sec, e[i].name, why, e[i].value);
 		if (!key_per_port(k))
 			st->origin[k - keys] = ORIGIN_FILE;
@@ -1155,8 +1000,8 @@ port_section(const struct pstate *st, const char *sec, unsigned *port, char *err
 	if (strncmp(sec, "port", 4) != 0 || (sec[4] != '\0' && !isspace((unsigned char)sec[4])))
 		return 0;
 	snprintf(num, sizeof(num), "%s", sec + 4);
-	if (parse_u32(trim(num), 0, HSOD_MAX_PORTS - 1, &v, why, sizeof(why)) != 0)
-		return errf(err, errlen, "%s: [%s]: a port section is [port N], N the port's "
+	if (cfg_parse_u32(cfg_trim(num), 0, HSOD_MAX_PORTS - 1, &v, why, sizeof(why)) != 0)
+		return cfg_errf(err, errlen, "%s: [%s]: a port section is [port N], N the port's "
 			    "number in the order DPDK finds the ports, 0..%d", st->file, sec,
 			    HSOD_MAX_PORTS - 1);
 	*port = v;
@@ -1172,12 +1017,12 @@ file_parse(struct hsod_config *c, struct pstate *st, char *err, size_t errlen)
 	unsigned port = 0;
 	int ret, n_sec;
 
-	ret = file_prescan(st->file, err, errlen);
+	ret = cfg_file_prescan(st->file, err, errlen);
 	if (ret != 0)
 		return ret;
 	cf = rte_cfgfile_load_with_params(st->file, CFG_FLAG_EMPTY_VALUES, &params);
 	if (cf == NULL)
-		return errf(err, errlen, "%s: rte_cfgfile cannot load it", st->file);
+		return cfg_errf(err, errlen, "%s: rte_cfgfile cannot load it", st->file);
 	n_sec = rte_cfgfile_num_sections(cf, NULL, 0);
 	for (int s = 0; ret == 0 && s < n_sec; s++) {
 		char sec[CFG_NAME_LEN], other[CFG_NAME_LEN];
@@ -1186,7 +1031,7 @@ file_parse(struct hsod_config *c, struct pstate *st, char *err, size_t errlen)
 		for (int t = 0; t < s; t++) {
 			rte_cfgfile_section_num_entries_by_index(cf, other, t);
 			if (strcmp(sec, other) == 0)
-				ret = errf(err, errlen, "%s: [%s]: duplicate section",
+				ret = cfg_errf(err, errlen, "%s: [%s]: duplicate section",
 					   st->file, sec);
 		}
 		if (ret != 0 || n < 0)
@@ -1194,7 +1039,7 @@ file_parse(struct hsod_config *c, struct pstate *st, char *err, size_t errlen)
 		free(e);
 		e = calloc((size_t)n + 1, sizeof(*e));
 		if (e == NULL) {
-			ret = errf(err, errlen, "%s: out of memory", st->file);
+			ret = cfg_errf(err, errlen, "%s: out of memory", st->file);
 			break;
 		}
 		n = rte_cfgfile_section_entries_by_index(cf, s, sec, e, n);
@@ -1202,7 +1047,7 @@ file_parse(struct hsod_config *c, struct pstate *st, char *err, size_t errlen)
 			char name[CFG_NAME_LEN];
 
 			snprintf(name, sizeof(name), "%s", sec + 4);
-			ret = cert_section(c, st, sec, trim(name), e, n, err, errlen);
+			ret = cert_section(c, st, sec, cfg_trim(name), e, n, err, errlen);
 		} else if ((ret = port_section(st, sec, &port, err, errlen)) != 0) {
 			if (ret > 0) {
 				st->port_named[port] = true;
@@ -1212,7 +1057,7 @@ file_parse(struct hsod_config *c, struct pstate *st, char *err, size_t errlen)
 		} else if (section_known(sec) && strcmp(sec, PORT_SECTION) != 0) {
 			ret = file_section(c, st, sec, sec, 0, e, n, err, errlen);
 		} else {
-			ret = errf(err, errlen, "%s: [%s]: unknown section; hsod takes [net], "
+			ret = cfg_errf(err, errlen, "%s: [%s]: unknown section; hsod takes [net], "
 				   "[port N], [tls], [cert NAME], [tickets], [limits], [app], "
 				   "[crypto]", st->file, sec);
 		}
@@ -1224,20 +1069,14 @@ file_parse(struct hsod_config *c, struct pstate *st, char *err, size_t errlen)
 
 /* ---- flags ---------------------------------------------------------- */
 
-static bool
-flag_is(const char *name, size_t len, const char *flag)
-{
-	return strlen(flag) == len && strncmp(name, flag, len) == 0;
-}
-
 /* Does flag @p name take a value (so the next argument is not a flag)? */
 static bool
 flag_takes_value(const char *name, size_t len)
 {
 	const struct key_def *k;
 
-	if (flag_is(name, len, "config") || flag_is(name, len, "cert") ||
-	    flag_is(name, len, "key"))
+	if (cfg_flag_is(name, len, "config") || cfg_flag_is(name, len, "cert") ||
+	    cfg_flag_is(name, len, "key"))
 		return true;
 	k = key_by_flag(name, len);
 	return k != NULL && k->metavar != NULL;
@@ -1249,33 +1088,6 @@ flag_takes_value(const char *name, size_t len)
  * @return 0; 1 for a non-flag argument; -EINVAL for a missing value.
  */
 static int
-flag_next(int argc, char **argv, int *i, const char **name, size_t *len,
-	  const char **val)
-{
-	const char *a = argv[*i], *eq;
-
-	if (strcmp(a, "-h") == 0) {
-		*name = "help";
-		*len = 4;
-		*val = NULL;
-		return 0;
-	}
-	if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
-		return 1;
-	*name = a + 2;
-	eq = strchr(*name, '=');
-	*len = eq != NULL ? (size_t)(eq - *name) : strlen(*name);
-	*val = eq != NULL ? eq + 1 : NULL;
-	if (*val != NULL || !flag_takes_value(*name, *len))
-		return 0;
-	/* "--cert --key k.pem" is a forgotten value, not a file named "--key". */
-	if (*i + 1 >= argc || strncmp(argv[*i + 1], "--", 2) == 0)
-		return -EINVAL;
-	*val = argv[++*i];
-	return 0;
-}
-
-static int
 flag_cert_add(struct hsod_config *c, struct pstate *st, const char *cert,
 	      const char *key, char *err, size_t errlen)
 {
@@ -1283,13 +1095,13 @@ flag_cert_add(struct hsod_config *c, struct pstate *st, const char *cert,
 	char why[WHY_LEN];
 
 	if (c->n_certs == HSOD_MAX_CERTS)
-		return errf(err, errlen, "--cert: more than %d certificates (with the "
+		return cfg_errf(err, errlen, "--cert: more than %d certificates (with the "
 			    "config file's) (got '%s')", HSOD_MAX_CERTS, cert);
 	if (*cert == '\0' || parse_path(cert, c->certs[c->n_certs].cert, why, sizeof(why)))
-		return errf(err, errlen, "--cert: %s (got '%s')",
+		return cfg_errf(err, errlen, "--cert: %s (got '%s')",
 			    *cert == '\0' ? "empty path" : why, cert);
 	if (*key == '\0' || parse_path(key, c->certs[c->n_certs].key, why, sizeof(why)))
-		return errf(err, errlen, "--key: %s (got '%s')",
+		return cfg_errf(err, errlen, "--key: %s (got '%s')",
 			    *key == '\0' ? "empty path" : why, key);
 	cc = &c->certs[c->n_certs++];
 	snprintf(cc->name, sizeof(cc->name), "--cert %u", ++st->n_flag_certs);
@@ -1313,12 +1125,12 @@ port_prefix(const char *val, unsigned *port, const char **rest, char *why, size_
 	if (colon == NULL)
 		return 0;
 	if ((size_t)(colon - val) >= sizeof(num))
-		return errf(why, wl, "'N:' before the address is a port number 0..%d",
+		return cfg_errf(why, wl, "'N:' before the address is a port number 0..%d",
 			    HSOD_MAX_PORTS - 1);
 	memcpy(num, val, (size_t)(colon - val));
 	num[colon - val] = '\0';
-	if (parse_u32(num, 0, HSOD_MAX_PORTS - 1, &v, why, wl) != 0)
-		return errf(why, wl, "port '%s' before ':' is not a port number 0..%d",
+	if (cfg_parse_u32(num, 0, HSOD_MAX_PORTS - 1, &v, why, wl) != 0)
+		return cfg_errf(why, wl, "port '%s' before ':' is not a port number 0..%d",
 			    num, HSOD_MAX_PORTS - 1);
 	*port = v;
 	*rest = colon + 1;
@@ -1336,29 +1148,29 @@ flags_parse(struct hsod_config *c, struct pstate *st, int argc, char **argv,
 		const struct key_def *k;
 		const char *name, *val;
 		size_t len;
-		int r = flag_next(argc, argv, &i, &name, &len, &val);
+		int r = cfg_flag_next(argc, argv, &i, &name, &len, &val, flag_takes_value);
 
 		if (r == 1)
-			return errf(err, errlen, "'%s': unexpected argument (hsod's options "
+			return cfg_errf(err, errlen, "'%s': unexpected argument (hsod's options "
 				    "start with --; see --help)", argv[i]);
 		if (r < 0) {
 			k = key_by_flag(name, len);
-			return errf(err, errlen, "--%.*s: missing value (expects %s)",
+			return cfg_errf(err, errlen, "--%.*s: missing value (expects %s)",
 				    (int)len, name, k != NULL ? k->metavar : "FILE");
 		}
-		if (flag_is(name, len, "config"))
+		if (cfg_flag_is(name, len, "config"))
 			continue;       /* read before the other flags */
-		if (flag_is(name, len, "cert")) {
+		if (cfg_flag_is(name, len, "cert")) {
 			if (pending_cert != NULL)
-				return errf(err, errlen, "--cert: '%s' has no --key: each "
+				return cfg_errf(err, errlen, "--cert: '%s' has no --key: each "
 					    "--cert FILE needs a --key FILE after it (got "
 					    "'%s')", pending_cert, pending_cert);
 			pending_cert = val;
 			continue;
 		}
-		if (flag_is(name, len, "key")) {
+		if (cfg_flag_is(name, len, "key")) {
 			if (pending_cert == NULL)
-				return errf(err, errlen, "--key: no --cert before it: give "
+				return cfg_errf(err, errlen, "--key: no --cert before it: give "
 					    "--cert FILE --key FILE (got '%s')", val);
 			r = flag_cert_add(c, st, pending_cert, val, err, errlen);
 			if (r != 0)
@@ -1373,13 +1185,13 @@ flags_parse(struct hsod_config *c, struct pstate *st, int argc, char **argv,
 			if (k != NULL && k->type != KT_BOOL)
 				k = NULL;
 			if (k != NULL && val != NULL)
-				return errf(err, errlen, "--%.*s: takes no value (or give "
+				return cfg_errf(err, errlen, "--%.*s: takes no value (or give "
 					    "--%s=no) (got '%s')", (int)len, name, k->flag, val);
 			if (k != NULL)
 				val = "no";
 		}
 		if (k == NULL)
-			return errf(err, errlen, "--%.*s: unknown option (see --help)",
+			return cfg_errf(err, errlen, "--%.*s: unknown option (see --help)",
 				    (int)len, name);
 		if (val == NULL)
 			val = "yes";    /* a boolean flag alone turns it on */
@@ -1389,7 +1201,7 @@ flags_parse(struct hsod_config *c, struct pstate *st, int argc, char **argv,
 
 			if (port_prefix(val, &port, &v, why, sizeof(why)) != 0 ||
 			    key_set(k, c, port, v, false, why, sizeof(why)) != 0)
-				return errf(err, errlen, "--%s: %s (got '%s')", k->flag, why, val);
+				return cfg_errf(err, errlen, "--%s: %s (got '%s')", k->flag, why, val);
 			st->port_origin[port][port_key(k)] = ORIGIN_FLAG;
 			st->port_named[port] = true;
 			continue;
@@ -1397,13 +1209,13 @@ flags_parse(struct hsod_config *c, struct pstate *st, int argc, char **argv,
 		r = key_set(k, c, 0, val, k->type == KT_PORTS && st->listen_flag_seen,
 			    why, sizeof(why));
 		if (r != 0)
-			return errf(err, errlen, "--%s: %s (got '%s')", k->flag, why, val);
+			return cfg_errf(err, errlen, "--%s: %s (got '%s')", k->flag, why, val);
 		if (k->type == KT_PORTS)
 			st->listen_flag_seen = true;
 		st->origin[k - keys] = ORIGIN_FLAG;
 	}
 	if (pending_cert != NULL)
-		return errf(err, errlen, "--cert: '%s' has no --key: each --cert FILE "
+		return cfg_errf(err, errlen, "--cert: '%s' has no --key: each --cert FILE "
 			    "needs a --key FILE after it (got '%s')", pending_cert,
 			    pending_cert);
 	return 0;
@@ -1423,26 +1235,26 @@ suites_filter(const struct hsod_config *c, uint16_t *out, unsigned *n_out,
 	unsigned n = 0, n12 = 0, n13 = 0;
 
 	if (!c->tls12 && !c->tls13)
-		return errf(why, wl, "no TLS version is enabled");
+		return cfg_errf(why, wl, "no TLS version is enabled");
 	for (unsigned i = 0; i < c->n_suites; i++) {
 		const struct hs_suite_info *si = hs_suite_find(c->suites[i]);
 
 		if (si == NULL)
-			return errf(why, wl, "suite 0x%04x is not implemented by hso",
+			return cfg_errf(why, wl, "suite 0x%04x is not implemented by hso",
 				    c->suites[i]);
 		if (si->version == HS_TLS12 ? !c->tls12 : !c->tls13)
 			continue;
 		if (n == HS_POLICY_MAX_SUITES)
-			return errf(why, wl, "more than %d suites", HS_POLICY_MAX_SUITES);
+			return cfg_errf(why, wl, "more than %d suites", HS_POLICY_MAX_SUITES);
 		out[n++] = si->id;
 		n12 += si->version == HS_TLS12;
 		n13 += si->version == HS_TLS13;
 	}
 	if (c->tls12 && n12 == 0)
-		return errf(why, wl, "TLS 1.2 is enabled but no TLS 1.2 cipher suite is "
+		return cfg_errf(why, wl, "TLS 1.2 is enabled but no TLS 1.2 cipher suite is "
 			    "listed (add one, or set versions to 1.3)");
 	if (c->tls13 && n13 == 0)
-		return errf(why, wl, "TLS 1.3 is enabled but no TLS 1.3 cipher suite is "
+		return cfg_errf(why, wl, "TLS 1.3 is enabled but no TLS 1.3 cipher suite is "
 			    "listed (add one, or set versions to 1.2)");
 	*n_out = n;
 	return 0;
@@ -1457,7 +1269,7 @@ fail_at(const struct pstate *st, const struct hsod_config *c, const char *sectio
 
 	key_where(st, k, port, where, sizeof(where));
 	key_render(k, c, port, val, sizeof(val));
-	return errf(err, errlen, "%s: %s (got '%s')", where, why, val);
+	return cfg_errf(err, errlen, "%s: %s (got '%s')", where, why, val);
 }
 
 /* A required setting is missing: say both ways to give it. */
@@ -1467,9 +1279,9 @@ fail_missing(const struct pstate *st, const char *section, const char *name,
 	     char *err, size_t errlen)
 {
 	if (st->file != NULL)
-		return errf(err, errlen, "%s: [%s] %s: missing: %s (set it here, or "
+		return cfg_errf(err, errlen, "%s: [%s] %s: missing: %s (set it here, or "
 			    "--%s %s)", st->file, section, name, what, flag, example);
-	return errf(err, errlen, "--%s: missing: %s, e.g. --%s %s (or [%s] %s in a "
+	return cfg_errf(err, errlen, "--%s: missing: %s, e.g. --%s %s (or [%s] %s in a "
 		    "--config file)", flag, what, flag, example, section, name);
 }
 
@@ -1500,11 +1312,11 @@ port_check(const struct hsod_config *c, const struct pstate *st, unsigned p,
 	if (pc->addr == 0) {
 		/* Port 0 was checked first, with the message of one port. */
 		if (st->file != NULL)
-			return errf(err, errlen, "%s: [port %u] addr: missing: port %u needs "
+			return cfg_errf(err, errlen, "%s: [port %u] addr: missing: port %u needs "
 				    "its IPv4 address (ports 0..%u are configured) (set it "
 				    "there, or --addr %u:198.18.%u.2/24)", st->file, p, p,
 				    c->n_ports - 1, p, p);
-		return errf(err, errlen, "--addr: missing: port %u needs its IPv4 address "
+		return cfg_errf(err, errlen, "--addr: missing: port %u needs its IPv4 address "
 			    "(ports 0..%u are configured), e.g. --addr %u:198.18.%u.2/24 (or "
 			    "[port %u] addr in a --config file)", p, c->n_ports - 1, p, p, p);
 	}
@@ -1562,10 +1374,10 @@ config_check(const struct hsod_config *c, const struct pstate *st,
 				    "443", err, errlen);
 	if (c->n_certs == 0) {
 		if (st->file != NULL)
-			return errf(err, errlen, "%s: [cert NAME] cert: missing: no "
+			return cfg_errf(err, errlen, "%s: [cert NAME] cert: missing: no "
 				    "certificate (add a [cert NAME] section with cert and "
 				    "key, or --cert FILE --key FILE)", st->file);
-		return errf(err, errlen, "--cert: missing: no certificate, give --cert "
+		return cfg_errf(err, errlen, "--cert: missing: no certificate, give --cert "
 			    "FILE --key FILE (or [cert NAME] sections in a --config file)");
 	}
 	for (unsigned p = 0; p < c->n_ports; p++) {
@@ -1604,19 +1416,19 @@ hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
 		const char *name, *val;
 		size_t len;
 
-		if (flag_next(argc, argv, &i, &name, &len, &val) != 0)
+		if (cfg_flag_next(argc, argv, &i, &name, &len, &val, flag_takes_value) != 0)
 			continue;       /* reported by flags_parse() */
-		if (flag_is(name, len, "help")) {
+		if (cfg_flag_is(name, len, "help")) {
 			cfg->help = true;
 			return 0;
 		}
-		if (!flag_is(name, len, "config"))
+		if (!cfg_flag_is(name, len, "config"))
 			continue;
 		if (file != NULL)
-			return errf(err, errlen, "--config: given twice, hsod reads one "
+			return cfg_errf(err, errlen, "--config: given twice, hsod reads one "
 				    "file (got '%s' after '%s')", val, file);
 		if (*val == '\0' || strlen(val) >= sizeof(cfg->config_file))
-			return errf(err, errlen, "--config: %s (got '%s')", *val == '\0' ?
+			return cfg_errf(err, errlen, "--config: %s (got '%s')", *val == '\0' ?
 				    "empty path" : "path too long", val);
 		file = val;
 	}
@@ -1654,20 +1466,20 @@ hsod_config_tls_policy(const struct hsod_config *cfg, struct hs_config *hs,
 	char why[WHY_LEN];
 
 	if (hs_config_init(hs) != 0) {
-		errf(err, errlen, "hs_config_init: cannot compute the TLS 1.3 "
+		cfg_errf(err, errlen, "hs_config_init: cannot compute the TLS 1.3 "
 		     "key-schedule constants");
 		return -EIO;
 	}
 	if (suites_filter(cfg, suites, &n, why, sizeof(why)) != 0)
-		return errf(err, errlen, "[tls] ciphers: %s", why);
+		return cfg_errf(err, errlen, "[tls] ciphers: %s", why);
 	if (cfg->n_groups == 0 || cfg->n_groups > HS_POLICY_MAX_GROUPS)
-		return errf(err, errlen, "[tls] groups: %u groups (1..%d)", cfg->n_groups,
+		return cfg_errf(err, errlen, "[tls] groups: %u groups (1..%d)", cfg->n_groups,
 			    HS_POLICY_MAX_GROUPS);
 	if (cfg->n_sigalgs == 0 || cfg->n_sigalgs > HS_POLICY_MAX_SIGALGS)
-		return errf(err, errlen, "[tls] sigalgs: %u schemes (1..%d)",
+		return cfg_errf(err, errlen, "[tls] sigalgs: %u schemes (1..%d)",
 			    cfg->n_sigalgs, HS_POLICY_MAX_SIGALGS);
 	if (cfg->alpn_len > sizeof(p->alpn))
-		return errf(err, errlen, "[tls] alpn: %u bytes (at most %zu)",
+		return cfg_errf(err, errlen, "[tls] alpn: %u bytes (at most %zu)",
 			    cfg->alpn_len, sizeof(p->alpn));
 	p->tls12 = cfg->tls12;
 	p->tls13 = cfg->tls13;

@@ -18,13 +18,10 @@
 
 #include <rte_cfgfile.h>
 
+#include "cfg_util.h"
 #include "hso_app.h"
 #include "proxy_config.h"
 
-/* '#' rather than DPDK's default ';', as hsod's files. */
-#define CFG_COMMENT '#'
-/* rte_cfgfile's line buffer; longer lines are errors there too. */
-#define CFG_LINE_MAX (CFG_NAME_LEN + CFG_VALUE_LEN + 4)
 #define WHY_LEN 512
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -115,19 +112,6 @@ struct pstate {
 	bool from_flag[N_KEYS];
 };
 
-static int
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 void
 proxy_config_defaults(struct proxy_config *c)
 {
@@ -154,44 +138,6 @@ proxy_config_defaults(struct proxy_config *c)
 
 /* ---- values --------------------------------------------------------- */
 
-static int
-parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out, char *why, size_t wl)
-{
-	unsigned long v;
-	char *end;
-
-	/* strtoul takes blanks, '+' and '-' (wrapping): only digits here. */
-	if (!isdigit((unsigned char)s[0]))
-		return errf(why, wl, "not a decimal number");
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0')
-		return errf(why, wl, "not a decimal number");
-	if (errno == ERANGE || v < min || v > max)
-		return errf(why, wl, "out of range %u..%u", min, max);
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-parse_bool(const char *s, bool *out, char *why, size_t wl)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < DIM(yes); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return errf(why, wl, "not a boolean: yes/no, true/false, on/off, 1/0");
-}
-
 /* A name: printable, no blanks, commas or quotes (it goes into JSON and logs). */
 static int
 parse_name(const char *s, char *out, size_t cap, char *why, size_t wl)
@@ -199,12 +145,12 @@ parse_name(const char *s, char *out, size_t cap, char *why, size_t wl)
 	size_t n = strlen(s);
 
 	if (n == 0 || n >= cap)
-		return errf(why, wl, "a name is 1..%zu bytes", cap - 1);
+		return cfg_errf(why, wl, "a name is 1..%zu bytes", cap - 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
 		if (!isgraph(ch) || ch == ',' || ch == '"' || ch == '\\')
-			return errf(why, wl, "a name is printable, without blanks, ',', "
+			return cfg_errf(why, wl, "a name is printable, without blanks, ',', "
 				    "'\"' or '\\'");
 	}
 	memcpy(out, s, n + 1);
@@ -225,7 +171,7 @@ proxy_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 		const char *end = strchr(s, ']');
 
 		if (end == NULL || end[1] != ':')
-			return errf(why, wl, "an IPv6 address is written [ADDR]:PORT");
+			return cfg_errf(why, wl, "an IPv6 address is written [ADDR]:PORT");
 		hlen = (size_t)(end - s - 1);
 		s++;
 		port_s = end + 2;
@@ -233,22 +179,22 @@ proxy_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 		const char *colon = strrchr(s, ':');
 
 		if (colon == NULL)
-			return errf(why, wl, "no port: write A.B.C.D:PORT or [IPv6]:PORT");
+			return cfg_errf(why, wl, "no port: write A.B.C.D:PORT or [IPv6]:PORT");
 		hlen = (size_t)(colon - s);
 		port_s = colon + 1;
 	}
 	if (hlen == 0 || hlen >= sizeof(host))
-		return errf(why, wl, "no address or too long an address before the port");
+		return cfg_errf(why, wl, "no address or too long an address before the port");
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
-	if (parse_u32(port_s, 1, 65535, &port, why, wl) != 0)
-		return errf(why, wl, "port '%s' is not a number in 1..65535", port_s);
+	if (cfg_parse_u32(port_s, 1, 65535, &port, why, wl) != 0)
+		return cfg_errf(why, wl, "port '%s' is not a number in 1..65535", port_s);
 	memset(ss, 0, sizeof(*ss));
 	if (v6) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
 
 		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
-			return errf(why, wl, "'%s' is not an IPv6 address", host);
+			return cfg_errf(why, wl, "'%s' is not an IPv6 address", host);
 		a->sin6_family = AF_INET6;
 		a->sin6_port = htons((uint16_t)port);
 		*len = sizeof(*a);
@@ -257,11 +203,11 @@ proxy_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 
 		/* inet_pton(AF_INET) takes only the dotted quad: no "1", no "0x7f.1". */
 		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			return errf(why, wl, "'%s' is not an IPv4 address A.B.C.D (names "
+			return cfg_errf(why, wl, "'%s' is not an IPv4 address A.B.C.D (names "
 				    "are not resolved)", host);
 		if (a->sin_addr.s_addr == htonl(INADDR_ANY) ||
 		    a->sin_addr.s_addr == htonl(INADDR_BROADCAST))
-			return errf(why, wl, "'%s' cannot be connected to", host);
+			return cfg_errf(why, wl, "'%s' cannot be connected to", host);
 		a->sin_family = AF_INET;
 		a->sin_port = htons((uint16_t)port);
 		*len = sizeof(*a);
@@ -295,9 +241,9 @@ key_set(const struct key_def *k, struct proxy_config *c, const char *v,
 
 	switch (k->type) {
 	case KT_U32:
-		return parse_u32(v, k->min, k->max, (uint32_t *)(base + k->off), why, wl);
+		return cfg_parse_u32(v, k->min, k->max, (uint32_t *)(base + k->off), why, wl);
 	case KT_BOOL:
-		return parse_bool(v, (bool *)(base + k->off), why, wl);
+		return cfg_parse_bool(v, (bool *)(base + k->off), why, wl);
 	case KT_NAME:
 		return parse_name(v, base + k->off, PROXY_APP_NAME_MAX, why, wl);
 	case KT_BALANCE:
@@ -306,10 +252,10 @@ key_set(const struct key_def *k, struct proxy_config *c, const char *v,
 		else if (strcasecmp(v, "leastconn") == 0)
 			c->balance = POOL_LEASTCONN;
 		else
-			return errf(why, wl, "roundrobin or leastconn");
+			return cfg_errf(why, wl, "roundrobin or leastconn");
 		return 0;
 	}
-	return errf(why, wl, "internal: key type %d", (int)k->type);
+	return cfg_errf(why, wl, "internal: key type %d", (int)k->type);
 }
 
 static void
@@ -342,10 +288,10 @@ backend_add(struct proxy_config *c, const struct proxy_backend_conf *b,
 {
 	for (unsigned i = 0; i < c->n_backends; i++)
 		if (strcmp(c->backends[i].name, b->name) == 0)
-			return errf(why, wl, "a backend named '%s' exists already (%s)",
+			return cfg_errf(why, wl, "a backend named '%s' exists already (%s)",
 				    b->name, c->backends[i].addr_str);
 	if (c->n_backends == POOL_MAX_BACKENDS)
-		return errf(why, wl, "more than %d backends", POOL_MAX_BACKENDS);
+		return cfg_errf(why, wl, "more than %d backends", POOL_MAX_BACKENDS);
 	c->backends[c->n_backends++] = *b;
 	return 0;
 }
@@ -359,7 +305,7 @@ addr_set(struct proxy_backend_conf *b, const char *s, char *why, size_t wl)
 	if (proxy_addr_parse(s, &b->addr, &b->addr_len, why, wl) != 0)
 		return -EINVAL;
 	if (n >= sizeof(b->addr_str))
-		return errf(why, wl, "longer than %zu bytes", sizeof(b->addr_str) - 1);
+		return cfg_errf(why, wl, "longer than %zu bytes", sizeof(b->addr_str) - 1);
 	memcpy(b->addr_str, s, n + 1);
 	return 0;
 }
@@ -380,12 +326,12 @@ backend_flag(struct proxy_config *c, const char *spec, char *why, size_t wl)
 	bool named = false;
 
 	if (strlen(spec) >= sizeof(buf))
-		return errf(why, wl, "longer than %zu bytes", sizeof(buf) - 1);
+		return cfg_errf(why, wl, "longer than %zu bytes", sizeof(buf) - 1);
 	snprintf(buf, sizeof(buf), "%s", spec);
 	backend_conf_init(&b);
 	item = strtok_r(buf, ",", &save);
 	if (item == NULL || spec[0] == ',')
-		return errf(why, wl, "expects ADDR:PORT[,weight=N][,maxconn=N][,name=NAME]");
+		return cfg_errf(why, wl, "expects ADDR:PORT[,weight=N][,maxconn=N][,name=NAME]");
 	if (addr_set(&b, item, why, wl) != 0)
 		return -EINVAL;
 	while ((item = strtok_r(NULL, ",", &save)) != NULL) {
@@ -393,21 +339,21 @@ backend_flag(struct proxy_config *c, const char *spec, char *why, size_t wl)
 		char *eq = strchr(item, '=');
 
 		if (eq == NULL)
-			return errf(why, wl, "'%s': expected weight=N, maxconn=N or "
+			return cfg_errf(why, wl, "'%s': expected weight=N, maxconn=N or "
 				    "name=NAME", item);
 		*eq = '\0';
 		if (strcmp(item, "weight") == 0) {
-			if (parse_u32(eq + 1, 0, POOL_WEIGHT_MAX, &b.weight, sub, sizeof(sub)))
-				return errf(why, wl, "weight: %s", sub);
+			if (cfg_parse_u32(eq + 1, 0, POOL_WEIGHT_MAX, &b.weight, sub, sizeof(sub)))
+				return cfg_errf(why, wl, "weight: %s", sub);
 		} else if (strcmp(item, "maxconn") == 0) {
-			if (parse_u32(eq + 1, 0, POOL_MAXCONN_MAX, &b.maxconn, sub, sizeof(sub)))
-				return errf(why, wl, "maxconn: %s", sub);
+			if (cfg_parse_u32(eq + 1, 0, POOL_MAXCONN_MAX, &b.maxconn, sub, sizeof(sub)))
+				return cfg_errf(why, wl, "maxconn: %s", sub);
 		} else if (strcmp(item, "name") == 0) {
 			if (parse_name(eq + 1, b.name, sizeof(b.name), sub, sizeof(sub)))
-				return errf(why, wl, "name: %s", sub);
+				return cfg_errf(why, wl, "name: %s", sub);
 			named = true;
 		} else {
-			return errf(why, wl, "'%s': unknown; expected weight=N, maxconn=N "
+			return cfg_errf(why, wl, "'%s': unknown; expected weight=N, maxconn=N "
 				    "or name=NAME", item);
 		}
 	}
@@ -418,96 +364,6 @@ backend_flag(struct proxy_config *c, const char *spec, char *why, size_t wl)
 
 /* ---- the file ------------------------------------------------------- */
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-/*
- * rte_cfgfile skips lines that are neither "[section]" nor "key = value",
- * and cuts names and values that are too long. Read the file once
- * ourselves, the same way, so that each of those is an error naming the line.
- */
-static int
-file_prescan(const char *path, char *err, size_t errlen)
-{
-	char line[CFG_LINE_MAX];
-	bool in_section = false;
-	unsigned lineno = 0;
-	int ret = 0;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (f == NULL)
-		return errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-	while (ret == 0 && fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
-		char *s, *c, *eq;
-
-		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			ret = errf(err, errlen, "%s:%u: line longer than %d bytes",
-				   path, lineno, CFG_LINE_MAX - 2);
-			break;
-		}
-		c = memchr(line, CFG_COMMENT, len);
-		if (c != NULL && (c == line || c[-1] != '\\'))
-			*c = '\0';
-		s = trim(line);
-		if (*s == '\0')
-			continue;
-		if (*s == '[') {
-			char *end = strchr(s, ']');
-
-			if (end == NULL || end[1] != '\0') {
-				ret = errf(err, errlen, "%s:%u: a section line is '[name]' "
-					   "alone (got '%s')", path, lineno, s);
-				break;
-			}
-			*end = '\0';
-			s = trim(s + 1);
-			if (*s == '\0' || strlen(s) >= CFG_NAME_LEN)
-				ret = errf(err, errlen, "%s:%u: section name empty or longer "
-					   "than %d bytes (got '[%s]')", path, lineno,
-					   CFG_NAME_LEN - 1, s);
-			in_section = true;
-			continue;
-		}
-		eq = strchr(s, '=');
-		if (eq == NULL) {
-			ret = errf(err, errlen, "%s:%u: neither '[section]' nor 'key = value' "
-				   "(got '%s')", path, lineno, s);
-			break;
-		}
-		*eq = '\0';
-		{
-			char *key = trim(s), *val = trim(eq + 1);
-
-			if (!in_section)
-				ret = errf(err, errlen, "%s:%u: %s: key before any [section]",
-					   path, lineno, key);
-			else if (*key == '\0' || strlen(key) >= CFG_NAME_LEN)
-				ret = errf(err, errlen, "%s:%u: key name empty or longer than "
-					   "%d bytes", path, lineno, CFG_NAME_LEN - 1);
-			else if (strlen(val) >= CFG_VALUE_LEN)
-				ret = errf(err, errlen, "%s:%u: %s: value longer than %d bytes",
-					   path, lineno, key, CFG_VALUE_LEN - 1);
-		}
-	}
-	if (ret == 0 && ferror(f))
-		ret = errf(err, errlen, "%s: read error: %s", path, strerror(errno));
-	fclose(f);
-	return ret;
-}
-
 static int
 dup_key(const struct pstate *st, const char *sec, const struct rte_cfgfile_entry *e,
 	int i, char *err, size_t errlen)
@@ -515,7 +371,7 @@ dup_key(const struct pstate *st, const char *sec, const struct rte_cfgfile_entry
 	/* rte_cfgfile keeps both; a second value would silently win. */
 	for (int j = 0; j < i; j++)
 		if (strcmp(e[j].name, e[i].name) == 0)
-			return errf(err, errlen, "%s: [%s] %s: duplicate key, first set to "
+			return cfg_errf(err, errlen, "%s: [%s] %s: duplicate key, first set to "
 				    "'%s' (got '%s')", st->file, sec, e[i].name, e[j].value,
 				    e[i].value);
 	return 0;
@@ -532,7 +388,7 @@ backend_section(struct proxy_config *c, const struct pstate *st, const char *sec
 
 	backend_conf_init(&b);
 	if (parse_name(name, b.name, sizeof(b.name), why, sizeof(why)) != 0)
-		return errf(err, errlen, "%s: [%s]: a backend section is [backend NAME]; "
+		return cfg_errf(err, errlen, "%s: [%s]: a backend section is [backend NAME]; "
 			    "NAME: %s", st->file, sec, why);
 	for (int i = 0; i < n; i++) {
 		const char *k = e[i].name, *v = e[i].value;
@@ -544,22 +400,22 @@ backend_section(struct proxy_config *c, const struct pstate *st, const char *sec
 			r = addr_set(&b, v, why, sizeof(why));
 			have_addr = r == 0;
 		} else if (strcmp(k, "weight") == 0) {
-			r = parse_u32(v, 0, POOL_WEIGHT_MAX, &b.weight, why, sizeof(why));
+			r = cfg_parse_u32(v, 0, POOL_WEIGHT_MAX, &b.weight, why, sizeof(why));
 		} else if (strcmp(k, "maxconn") == 0) {
-			r = parse_u32(v, 0, POOL_MAXCONN_MAX, &b.maxconn, why, sizeof(why));
+			r = cfg_parse_u32(v, 0, POOL_MAXCONN_MAX, &b.maxconn, why, sizeof(why));
 		} else {
-			r = errf(why, sizeof(why), "unknown key; [backend NAME] takes "
+			r = cfg_errf(why, sizeof(why), "unknown key; [backend NAME] takes "
 				 "address, weight, maxconn");
 		}
 		if (r != 0)
-			return errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file, sec,
+			return cfg_errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file, sec,
 				    k, why, v);
 	}
 	if (!have_addr)
-		return errf(err, errlen, "%s: [%s] address: missing: the section needs "
+		return cfg_errf(err, errlen, "%s: [%s] address: missing: the section needs "
 			    "address = A.B.C.D:PORT", st->file, sec);
 	if (backend_add(c, &b, why, sizeof(why)) != 0)
-		return errf(err, errlen, "%s: [%s]: %s", st->file, sec, why);
+		return cfg_errf(err, errlen, "%s: [%s]: %s", st->file, sec, why);
 	return 0;
 }
 
@@ -581,12 +437,12 @@ proxy_section(struct proxy_config *c, const struct pstate *st, const char *sec,
 			for (size_t j = 0; j < N_KEYS && o < sizeof(why); j++)
 				o += (size_t)snprintf(why + o, sizeof(why) - o, "%s%s",
 						      j ? ", " : "", keys[j].name);
-			return errf(err, errlen, "%s: [%s] %s: unknown key; [proxy] takes "
+			return cfg_errf(err, errlen, "%s: [%s] %s: unknown key; [proxy] takes "
 				    "%s (got '%s')", st->file, sec, e[i].name, why,
 				    e[i].value);
 		}
 		if (key_set(k, c, e[i].value, why, sizeof(why)) != 0)
-			return errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file,
+			return cfg_errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file,
 				    sec, e[i].name, why, e[i].value);
 	}
 	return 0;
@@ -600,12 +456,12 @@ file_parse(struct proxy_config *c, const struct pstate *st, char *err, size_t er
 	struct rte_cfgfile *cf;
 	int ret, n_sec;
 
-	ret = file_prescan(st->file, err, errlen);
+	ret = cfg_file_prescan(st->file, err, errlen);
 	if (ret != 0)
 		return ret;
 	cf = rte_cfgfile_load_with_params(st->file, CFG_FLAG_EMPTY_VALUES, &params);
 	if (cf == NULL)
-		return errf(err, errlen, "%s: rte_cfgfile cannot load it", st->file);
+		return cfg_errf(err, errlen, "%s: rte_cfgfile cannot load it", st->file);
 	n_sec = rte_cfgfile_num_sections(cf, NULL, 0);
 	for (int s = 0; ret == 0 && s < n_sec; s++) {
 		char sec[CFG_NAME_LEN], other[CFG_NAME_LEN];
@@ -614,20 +470,20 @@ file_parse(struct proxy_config *c, const struct pstate *st, char *err, size_t er
 		for (int t = 0; t < s; t++) {
 			rte_cfgfile_section_num_entries_by_index(cf, other, t);
 			if (strcmp(sec, other) == 0)
-				ret = errf(err, errlen, "%s: [%s]: duplicate section",
+				ret = cfg_errf(err, errlen, "%s: [%s]: duplicate section",
 					   st->file, sec);
 		}
 		if (ret != 0)
 			break;
 		if (n < 0) {
-			ret = errf(err, errlen, "%s: [%s]: rte_cfgfile cannot read it",
+			ret = cfg_errf(err, errlen, "%s: [%s]: rte_cfgfile cannot read it",
 				   st->file, sec);
 			break;
 		}
 		free(e);
 		e = calloc((size_t)n + 1, sizeof(*e));
 		if (e == NULL) {
-			ret = errf(err, errlen, "%s: out of memory", st->file);
+			ret = cfg_errf(err, errlen, "%s: out of memory", st->file);
 			break;
 		}
 		n = rte_cfgfile_section_entries_by_index(cf, s, sec, e, n);
@@ -636,11 +492,11 @@ file_parse(struct proxy_config *c, const struct pstate *st, char *err, size_t er
 			char name[CFG_NAME_LEN];
 
 			snprintf(name, sizeof(name), "%s", sec + 7);
-			ret = backend_section(c, st, sec, trim(name), e, n, err, errlen);
+			ret = backend_section(c, st, sec, cfg_trim(name), e, n, err, errlen);
 		} else if (strcmp(sec, "proxy") == 0) {
 			ret = proxy_section(c, st, sec, e, n, err, errlen);
 		} else {
-			ret = errf(err, errlen, "%s: [%s]: unknown section; hso-proxy takes "
+			ret = cfg_errf(err, errlen, "%s: [%s]: unknown section; hso-proxy takes "
 				   "[proxy] and [backend NAME]", st->file, sec);
 		}
 	}
@@ -652,17 +508,11 @@ file_parse(struct proxy_config *c, const struct pstate *st, char *err, size_t er
 /* ---- flags ---------------------------------------------------------- */
 
 static bool
-flag_is(const char *name, size_t len, const char *flag)
-{
-	return strlen(flag) == len && strncmp(name, flag, len) == 0;
-}
-
-static bool
 flag_takes_value(const char *name, size_t len)
 {
 	const struct key_def *k;
 
-	if (flag_is(name, len, "config") || flag_is(name, len, "backend"))
+	if (cfg_flag_is(name, len, "config") || cfg_flag_is(name, len, "backend"))
 		return true;
 	k = key_by_flag(name, len);
 	return k != NULL && k->metavar != NULL;
@@ -674,32 +524,6 @@ flag_takes_value(const char *name, size_t len)
  * @return 0; 1 for a non-flag argument; -EINVAL for a missing value.
  */
 static int
-flag_next(int argc, char **argv, int *i, const char **name, size_t *len,
-	  const char **val)
-{
-	const char *a = argv[*i], *eq;
-
-	if (strcmp(a, "-h") == 0) {
-		*name = "help";
-		*len = 4;
-		*val = NULL;
-		return 0;
-	}
-	if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
-		return 1;
-	*name = a + 2;
-	eq = strchr(*name, '=');
-	*len = eq != NULL ? (size_t)(eq - *name) : strlen(*name);
-	*val = eq != NULL ? eq + 1 : NULL;
-	if (*val != NULL || !flag_takes_value(*name, *len))
-		return 0;
-	if (*i + 1 >= argc || strncmp(argv[*i + 1], "--", 2) == 0)
-		return -EINVAL;
-	*val = argv[++*i];
-	return 0;
-}
-
-static int
 flags_parse(struct proxy_config *c, int argc, char **argv, char *err, size_t errlen)
 {
 	char why[WHY_LEN];
@@ -708,32 +532,32 @@ flags_parse(struct proxy_config *c, int argc, char **argv, char *err, size_t err
 		const struct key_def *k;
 		const char *name, *val;
 		size_t len;
-		int r = flag_next(argc, argv, &i, &name, &len, &val);
+		int r = cfg_flag_next(argc, argv, &i, &name, &len, &val, flag_takes_value);
 
 		if (r == 1)
-			return errf(err, errlen, "'%s': unexpected argument (hso-proxy's "
+			return cfg_errf(err, errlen, "'%s': unexpected argument (hso-proxy's "
 				    "options start with --; see --help)", argv[i]);
 		if (r < 0) {
 			k = key_by_flag(name, len);
-			return errf(err, errlen, "--%.*s: missing value (expects %s)",
+			return cfg_errf(err, errlen, "--%.*s: missing value (expects %s)",
 				    (int)len, name, k != NULL ? k->metavar :
-				    flag_is(name, len, "backend") ? "ADDR:PORT[,...]" : "FILE");
+				    cfg_flag_is(name, len, "backend") ? "ADDR:PORT[,...]" : "FILE");
 		}
-		if (flag_is(name, len, "config") || flag_is(name, len, "help"))
+		if (cfg_flag_is(name, len, "config") || cfg_flag_is(name, len, "help"))
 			continue;       /* handled before */
-		if (flag_is(name, len, "backend")) {
+		if (cfg_flag_is(name, len, "backend")) {
 			if (backend_flag(c, val, why, sizeof(why)) != 0)
-				return errf(err, errlen, "--backend: %s (got '%s')", why, val);
+				return cfg_errf(err, errlen, "--backend: %s (got '%s')", why, val);
 			continue;
 		}
 		k = key_by_flag(name, len);
 		if (k == NULL)
-			return errf(err, errlen, "--%.*s: unknown option (see --help)",
+			return cfg_errf(err, errlen, "--%.*s: unknown option (see --help)",
 				    (int)len, name);
 		if (val == NULL)
 			val = "yes";    /* a boolean flag alone turns it on */
 		if (key_set(k, c, val, why, sizeof(why)) != 0)
-			return errf(err, errlen, "--%s: %s (got '%s')", k->flag, why, val);
+			return cfg_errf(err, errlen, "--%s: %s (got '%s')", k->flag, why, val);
 	}
 	return 0;
 }
@@ -754,19 +578,19 @@ proxy_config_parse(struct proxy_config *c, int argc, char **argv, char *err, siz
 		const char *name, *val;
 		size_t len;
 
-		if (flag_next(argc, argv, &i, &name, &len, &val) != 0)
+		if (cfg_flag_next(argc, argv, &i, &name, &len, &val, flag_takes_value) != 0)
 			continue;       /* reported by flags_parse() */
-		if (flag_is(name, len, "help")) {
+		if (cfg_flag_is(name, len, "help")) {
 			c->help = true;
 			return 0;
 		}
-		if (!flag_is(name, len, "config"))
+		if (!cfg_flag_is(name, len, "config"))
 			continue;
 		if (file != NULL)
-			return errf(err, errlen, "--config: given twice, hso-proxy reads one "
+			return cfg_errf(err, errlen, "--config: given twice, hso-proxy reads one "
 				    "file (got '%s' after '%s')", val, file);
 		if (*val == '\0' || strlen(val) >= sizeof(c->config_file))
-			return errf(err, errlen, "--config: %s (got '%s')", *val == '\0' ?
+			return cfg_errf(err, errlen, "--config: %s (got '%s')", *val == '\0' ?
 				    "empty path" : "path too long", val);
 		file = val;
 	}
@@ -781,7 +605,7 @@ proxy_config_parse(struct proxy_config *c, int argc, char **argv, char *err, siz
 	if (ret != 0)
 		return ret;
 	if (c->n_backends == 0)
-		return errf(err, errlen, "no backend: give --backend A.B.C.D:PORT (or "
+		return cfg_errf(err, errlen, "no backend: give --backend A.B.C.D:PORT (or "
 			    "[backend NAME] sections with address = A.B.C.D:PORT in a "
 			    "--config file)");
 	return 0;

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HSO_DATAPLANE_CFG_UTIL_H
+#define HSO_DATAPLANE_CFG_UTIL_H
+
+/**
+ * @file
+ * What hsod's and hso-proxy's configuration readers share: value parsers,
+ * the INI pre-scan that makes every rte_cfgfile quirk an error naming the
+ * line, and the command-line flag splitter. Errors follow one style: the
+ * message in @c why / @c err, -EINVAL returned.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_cfgfile.h>
+
+/* '#' rather than DPDK's default ';': what shell-style configs use. */
+#define CFG_COMMENT '#'
+/* rte_cfgfile's line buffer; longer lines are errors there too. */
+#define CFG_LINE_MAX (CFG_NAME_LEN + CFG_VALUE_LEN + 4)
+
+/** printf into @p err (when not NULL); @return -EINVAL. */
+int cfg_errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/** A decimal in [min, max], digits only. @return 0 or -EINVAL (why says). */
+int cfg_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out,
+		  char *why, size_t wl);
+
+/** yes/no, true/false, on/off, 1/0 (any case). */
+int cfg_parse_bool(const char *s, bool *out, char *why, size_t wl);
+
+/** @p s without leading and trailing blanks (trailing ones cut in place). */
+char *cfg_trim(char *s);
+
+/**
+ * Read an INI file the way rte_cfgfile will and refuse, naming the line,
+ * what it would skip, cut or fail on without saying where.
+ */
+int cfg_file_prescan(const char *path, char *err, size_t errlen);
+
+/** Is the flag name (@p len bytes at @p name, no "--") @p flag? */
+bool cfg_flag_is(const char *name, size_t len, const char *flag);
+
+/**
+ * The flag at argv[*i]: "--name", "--name=value" or "--name value" (when
+ * @p takes_value says so; "-h" is "help").
+ * @return 0 with name/len/val set (val NULL for none); 1 when argv[*i] is
+ *         not a flag; -EINVAL when its value is missing.
+ */
+int cfg_flag_next(int argc, char **argv, int *i, const char **name, size_t *len,
+		  const char **val, bool (*takes_value)(const char *name, size_t len));
+
+#endif
