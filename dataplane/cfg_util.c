@@ -199,3 +199,33 @@ cfg_flag_next(int argc, char **argv, int *i, const char **name, size_t *len,
 	*val = argv[++*i];
 	return 0;
 }
+
+int
+cfg_find_help_config(int argc, char **argv, bool (*takes_value)(const char *, size_t),
+		     const char *prog, size_t cap, bool *help, const char **file,
+		     char *err, size_t errlen)
+{
+	*help = false;
+	*file = NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *name, *val;
+		size_t len;
+
+		if (cfg_flag_next(argc, argv, &i, &name, &len, &val, takes_value) != 0)
+			continue;       /* reported by the second pass */
+		if (cfg_flag_is(name, len, "help")) {
+			*help = true;
+			return 0;
+		}
+		if (!cfg_flag_is(name, len, "config"))
+			continue;
+		if (*file != NULL)
+			return cfg_errf(err, errlen, "--config: given twice, %s reads one "
+					"file (got '%s' after '%s')", prog, val, *file);
+		if (*val == '\0' || strlen(val) >= cap)
+			return cfg_errf(err, errlen, "--config: %s (got '%s')", *val == '\0' ?
+					"empty path" : "path too long", val);
+		*file = val;
+	}
+	return 0;
+}

@@ -53,4 +53,15 @@ bool cfg_flag_is(const char *name, size_t len, const char *flag);
 int cfg_flag_next(int argc, char **argv, int *i, const char **name, size_t *len,
 		  const char **val, bool (*takes_value)(const char *name, size_t len));
 
+/**
+ * The first pass over the flags: --help wins wherever it is, and the one
+ * --config FILE is found so that it can be read before the other flags.
+ * @param prog  the program's name, for the message
+ * @return 0 with *help set, or *file the path (NULL for none, else shorter
+ *         than @p cap); -EINVAL (--config twice, empty or too long).
+ */
+int cfg_find_help_config(int argc, char **argv, bool (*takes_value)(const char *, size_t),
+			 const char *prog, size_t cap, bool *help, const char **file,
+			 char *err, size_t errlen);
+
 #endif

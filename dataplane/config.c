@@ -1412,26 +1412,10 @@ hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	/* --help wins, and --config is read first, wherever they are. */
-	for (int i = 0; i < argc; i++) {
-		const char *name, *val;
-		size_t len;
-
-		if (cfg_flag_next(argc, argv, &i, &name, &len, &val, flag_takes_value) != 0)
-			continue;       /* reported by flags_parse() */
-		if (cfg_flag_is(name, len, "help")) {
-			cfg->help = true;
-			return 0;
-		}
-		if (!cfg_flag_is(name, len, "config"))
-			continue;
-		if (file != NULL)
-			return cfg_errf(err, errlen, "--config: given twice, hsod reads one "
-				    "file (got '%s' after '%s')", val, file);
-		if (*val == '\0' || strlen(val) >= sizeof(cfg->config_file))
-			return cfg_errf(err, errlen, "--config: %s (got '%s')", *val == '\0' ?
-				    "empty path" : "path too long", val);
-		file = val;
-	}
+	ret = cfg_find_help_config(argc, argv, flag_takes_value, "hsod", sizeof(cfg->config_file),
+				   &cfg->help, &file, err, errlen);
+	if (ret != 0 || cfg->help)
+		return ret;
 	if (file != NULL) {
 		snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", file);
 		st.file = cfg->config_file;

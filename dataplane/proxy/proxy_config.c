@@ -574,26 +574,10 @@ proxy_config_parse(struct proxy_config *c, int argc, char **argv, char *err, siz
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	/* --help wins, and --config is read first, wherever they are. */
-	for (int i = 0; i < argc; i++) {
-		const char *name, *val;
-		size_t len;
-
-		if (cfg_flag_next(argc, argv, &i, &name, &len, &val, flag_takes_value) != 0)
-			continue;       /* reported by flags_parse() */
-		if (cfg_flag_is(name, len, "help")) {
-			c->help = true;
-			return 0;
-		}
-		if (!cfg_flag_is(name, len, "config"))
-			continue;
-		if (file != NULL)
-			return cfg_errf(err, errlen, "--config: given twice, hso-proxy reads one "
-				    "file (got '%s' after '%s')", val, file);
-		if (*val == '\0' || strlen(val) >= sizeof(c->config_file))
-			return cfg_errf(err, errlen, "--config: %s (got '%s')", *val == '\0' ?
-				    "empty path" : "path too long", val);
-		file = val;
-	}
+	ret = cfg_find_help_config(argc, argv, flag_takes_value, "hso-proxy", sizeof(c->config_file),
+				   &c->help, &file, err, errlen);
+	if (ret != 0 || c->help)
+		return ret;
 	if (file != NULL) {
 		snprintf(c->config_file, sizeof(c->config_file), "%s", file);
 		st.file = c->config_file;
