@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # hsod with two lcores: the main lcore runs the application and control
-# work, lcore 1 is the worker. The HTTP responder and the worker then talk
+# work, lcore 1 is the worker; then with three (two workers, RSS). The HTTP responder and the worker then talk
 # through the rings across threads. TLS 1.2 and 1.3 requests must all be
 # answered, telemetry must show the one worker on lcore 1, SIGTERM must stop
 # both. Exit 77 (skip, reason printed) without root, namespaces, TUN, or a
@@ -43,4 +43,46 @@ assert d["handshakes_completed"] >= 20, d
 hsod_stop 10
 rc=$?
 [ "$rc" -eq 0 ] || fail "hsod exit status $rc after SIGTERM"
-echo "hsod_lcores: ok (20/20 over the rings across lcores)"
+echo "one worker: 20/20 over the rings across lcores"
+
+# Two workers (lcores 1 and 2; lcore 2 shares CPU 0 with the main lcore on
+# a 2-CPU machine): one queue pair each, RSS on the TCP 4-tuple. Every
+# connection must complete on whichever worker RSS gives it, and both
+# workers must get some.
+HSOD_LCORE_MAP=0@0,1@1,2@0 hsod_start "$hsod" "hsolc2$$" --addr 198.18.0.2/24 --listen 443 \
+	--cert "$work/hso.test.pem" --key "$work/hso.test.key" --max-conns 1024 ||
+	fail "hsod with two workers did not become ready"
+out=$(in_ns python3 - <<'PY'
+import socket, ssl
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+ok = 0
+for i in range(200):
+    if i % 2:
+        c.maximum_version = ssl.TLSVersion.TLSv1_2
+    else:
+        c.maximum_version = ssl.TLSVersion.TLSv1_3
+    with c.wrap_socket(socket.create_connection(("198.18.0.2", 443), timeout=10)) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        got = b""
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+        ok += got.startswith(b"HTTP/1.1 200")
+print(ok)
+PY
+) || fail "two workers: client failed: $out"
+[ "$out" = 200 ] || fail "two workers: $out of 200 requests answered"
+hso_stats | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["workers"] == [1, 2], d["workers"]
+per = d["workers_handshakes_completed"]
+assert sum(per) >= 200 and min(per) > 0, per
+print("two workers: 200/200, handshakes per worker %s (RSS)" % per)
+' || fail "two workers: telemetry $(hso_stats)"
+hsod_stop 10
+rc=$?
+[ "$rc" -eq 0 ] || fail "hsod (two workers) exit status $rc after SIGTERM"
+echo "hsod_lcores: ok"

@@ -100,7 +100,8 @@ hugepages_require() {
 }
 
 # hsod_start HSOD PREFIX ARGS...: lcores $HSOD_LCORES (default 0: one lcore that
-# is the worker), hugepages when free, else --no-huge. With HSOD_SHARED=1
+# is the worker) or the EAL lcore map $HSOD_LCORE_MAP, hugepages when free,
+# else --no-huge. With HSOD_SHARED=1
 # hsod keeps its memory in hugepage files under PREFIX, so DPDK secondary
 # processes (applications) can attach (call hugepages_require first).
 hsod_start() {
@@ -117,7 +118,10 @@ hsod_start() {
 		mem=(--no-huge -m 512)
 	fi
 	# Not through in_ns(): $! must be hsod's own PID (ip netns exec execs it).
-	ip netns exec "$NS" "$bin" -l "${HSOD_LCORES:-0}" --no-pci "${mem[@]}" \
+	local lc=(-l "${HSOD_LCORES:-0}")
+	# HSOD_LCORE_MAP: EAL --lcores, e.g. 0@0,1@1,2@0 (two workers on a 2-CPU box)
+	[ -n "${HSOD_LCORE_MAP:-}" ] && lc=(--lcores "$HSOD_LCORE_MAP")
+	ip netns exec "$NS" "$bin" "${lc[@]}" --no-pci "${mem[@]}" \
 		--file-prefix "$HSOD_PREFIX" \
 		--vdev=net_tap0,iface=hso0 -- "$@" >"$HSOD_LOG" 2>&1 &
 	HSOD_PID=$!
