@@ -442,7 +442,8 @@ telemetry_app(const char *cmd, const char *params, struct rte_tel_data *d)
 
 /*
  * /hso/apps: the application slots, as parallel arrays (slot index): state,
- * pid, sessions handed to it (all workers) and its polls (a heartbeat).
+ * pid, sessions handed to it (all workers, ever), of those still open, and
+ * its polls (a heartbeat).
  */
 static int
 telemetry_apps(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -452,11 +453,13 @@ telemetry_apps(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct hso_shm *shm = hsod_apps_shm(apps);
 	struct rte_tel_data *names = rte_tel_data_alloc(), *states = rte_tel_data_alloc();
 	struct rte_tel_data *pids = rte_tel_data_alloc(), *sess = rte_tel_data_alloc();
-	struct rte_tel_data *polls = rte_tel_data_alloc();
+	struct rte_tel_data *polls = rte_tel_data_alloc(), *open = rte_tel_data_alloc();
 
 	(void)cmd;
 	(void)params;
-	if (names == NULL || states == NULL || pids == NULL || sess == NULL || polls == NULL) {
+	if (names == NULL || states == NULL || pids == NULL || sess == NULL || polls == NULL ||
+	    open == NULL) {
+		rte_tel_data_free(open);
 		rte_tel_data_free(names);
 		rte_tel_data_free(states);
 		rte_tel_data_free(pids);
@@ -470,21 +473,25 @@ telemetry_apps(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_array(pids, RTE_TEL_U64_VAL);
 	rte_tel_data_start_array(sess, RTE_TEL_U64_VAL);
 	rte_tel_data_start_array(polls, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(open, RTE_TEL_U64_VAL);
 	for (unsigned i = 0; i < HSO_APP_MAX; i++) {
 		const struct hso_shm_app *s = &shm->apps[i];
 		uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 		char name[sizeof(s->name)];
-		uint64_t n = 0;
+		uint64_t n = 0, o = 0;
 
 		memcpy(name, s->name, sizeof(name));
 		name[sizeof(name) - 1] = '\0';
 		for (unsigned w = 0; w < n_workers; w++)
 			n += hsod_worker_app_sessions(workers[w], i);
+		for (unsigned w = 0; w < n_workers; w++)
+			o += hsod_worker_app_open(workers[w], i);
 		rte_tel_data_add_array_string(names, st == HSO_SLOT_FREE ? "" : name);
 		rte_tel_data_add_array_string(states, st < RTE_DIM(state) ? state[st] : "?");
 		rte_tel_data_add_array_u64(pids, st == HSO_SLOT_FREE ? 0 : (uint64_t)s->pid);
 		rte_tel_data_add_array_u64(sess, n);
 		rte_tel_data_add_array_u64(polls, s->polls);
+		rte_tel_data_add_array_u64(open, o);
 	}
 	rte_tel_data_add_dict_u64(d, "attached", hsod_apps_active(apps));
 	rte_tel_data_add_dict_container(d, "name", names, 0);
@@ -492,6 +499,7 @@ telemetry_apps(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_container(d, "pid", pids, 0);
 	rte_tel_data_add_dict_container(d, "sessions", sess, 0);
 	rte_tel_data_add_dict_container(d, "polls", polls, 0);
+	rte_tel_data_add_dict_container(d, "open", open, 0);
 	return 0;
 }
 

@@ -77,7 +77,8 @@ struct hsod_worker {
 		struct rte_ring *ev, *cmd;
 		bool active;            /* this worker serves it */
 		bool keys;              /* it asked for key export */
-		uint64_t sessions;
+		uint64_t sessions;      /* handed to it, ever */
+		uint32_t open;          /* of those, connections still here */
 		unsigned n_stage;       /* events waiting for one burst enqueue */
 		struct rte_mbuf *stage[BURST];
 	} apps[HSO_APP_MAX];
@@ -563,6 +564,7 @@ post_open(struct hsod_worker *w, struct dp_conn *c, struct tcp_conn *tc)
 	}
 	msg_post(w, c, m);
 	w->apps[c->app].sessions++;
+	w->apps[c->app].open++;
 	return true;
 }
 
@@ -738,6 +740,8 @@ conn_release(struct hsod_worker *w, struct dp_conn *c, bool reset)
 {
 	uint32_t slot = c->id & SLOT_MASK;
 
+	if (c->open_sent && c->app >= 0 && !c->app_gone)
+		w->apps[c->app].open--;
 	if (c->open_sent) {
 		uint16_t why;
 
@@ -929,6 +933,8 @@ apps_sync(struct hsod_worker *w)
 
 		if (st == HSO_SLOT_ACTIVE && !w->apps[a].active) {
 			w->apps[a].active = true;
+			w->apps[a].sessions = 0;        /* counted per attached app */
+			w->apps[a].open = 0;
 			w->apps[a].keys = (s->flags & HSO_APP_KEYS) != 0;
 			w->n_active++;
 		} else if (st == HSO_SLOT_CLOSING &&
@@ -946,6 +952,8 @@ apps_sync(struct hsod_worker *w)
 				c->app_close = true;
 				c->aborted = true;
 				pend_drop_all(w, c);
+				if (c->open_sent)
+					w->apps[a].open--;
 				w->stats.app_gone_closes++;
 				mark_dirty(w, c);
 			}
@@ -1311,6 +1319,7 @@ hsod_worker_announce(struct hsod_worker *w)
 
 unsigned hsod_worker_conn_slots(const struct hsod_worker *w) { return w->n_conns; }
 uint64_t hsod_worker_app_sessions(const struct hsod_worker *w, unsigned app) { return w->apps[app].sessions; }
+unsigned hsod_worker_app_open(const struct hsod_worker *w, unsigned app) { return w->apps[app].open; }
 unsigned hsod_worker_lcore(const struct hsod_worker *w) { return w->conf.lcore; }
 const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w) { return &w->stats; }
 unsigned hsod_worker_ports(const struct hsod_worker *w) { return w->n_ports; }

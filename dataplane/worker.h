@@ -126,6 +126,8 @@ void hsod_worker_announce(struct hsod_worker *w);
 unsigned hsod_worker_conn_slots(const struct hsod_worker *w);
 /** Sessions this worker handed to application slot @p app so far. */
 uint64_t hsod_worker_app_sessions(const struct hsod_worker *w, unsigned app);
+/** Of those, connections open now. */
+unsigned hsod_worker_app_open(const struct hsod_worker *w, unsigned app);
 unsigned hsod_worker_lcore(const struct hsod_worker *w);
 
 const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w);

@@ -47,7 +47,14 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 grep -q '^held$' "$work/hold.out" || fail "could not hold 10 connections: $(cat "$work/hold.out")"
-echo "/hso/apps with 10 connections held: $(hso_stats /hso/apps)"
+apps=$(hso_stats /hso/apps)
+echo "/hso/apps with 10 connections held: $apps"
+echo "$apps" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+i = a["state"].index("active")
+assert a["open"][i] == 10 and a["sessions"][i] >= 10, a
+' || fail "/hso/apps does not show the 10 open sessions: $apps"
 
 victim=$ECHO_PID
 t_kill=$(date +%s.%N)
