@@ -222,14 +222,24 @@ hso_app_attach(const char *name, unsigned flags)
 		}
 		sleep_ms(1);
 	}
-	/* hsod never answered: give the slot back only if it still is ours. */
+	/* hsod never answered: give the slot back, if it still is a request. */
 	{
 		uint32_t want = HSO_SLOT_REQUEST;
 
 		a->slot->pid = 0;
 		if (!__atomic_compare_exchange_n(&a->slot->state, &want, HSO_SLOT_FREE, false,
-						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			a->slot->pid = getpid();        /* answered just now: hsod cleans up */
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			/* Answered just now: take the answer. */
+			a->slot->pid = getpid();
+			int e = a->slot->error != 0 ? a->slot->error : EPERM;
+
+			if (want == HSO_SLOT_ACTIVE)
+				return a;
+			slot_release(a->slot);
+			app_free(a);
+			errno = e;
+			return NULL;
+		}
 	}
 	app_free(a);
 	errno = ETIMEDOUT;
