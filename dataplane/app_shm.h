@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "hso_app.h"
 
@@ -102,7 +103,7 @@ struct hso_shm {
 	uint32_t allow_keys;            /**< hsod --export-keys */
 	uint32_t stopping;              /**< hsod is going away */
 	int32_t hsod_pid;
-	uint32_t rsvd;
+	int32_t owner_off;              /**< mbuf dynfield: HSO_SHM_OWNER_FIELD */
 	char pool[32];                  /**< mbuf pool name */
 	struct hso_shm_app apps[HSO_APP_MAX];
 	struct hso_shm_conn conns[];    /**< [worker * conns_per_worker + slot] */
@@ -125,6 +126,28 @@ static inline struct hso_shm_conn *
 hso_shm_conn(struct hso_shm *shm, unsigned worker, uint32_t id)
 {
 	return &shm->conns[(size_t)worker * shm->conns_per_worker + (id & HSO_SHM_SLOT_MASK)];
+}
+
+/**
+ * Ownership of ring mbufs, so hsod can take back what a dead application
+ * held: a 32-bit mbuf dynamic field holds hso_shm_owner_tag() of the
+ * application whose custody the mbuf is in (an event posted to it, a
+ * command it allocated), 0 otherwise. Whoever puts such an mbuf back in
+ * the pool clears the tag first; after an application's slot is closed,
+ * every mbuf still tagged with it is one it took to the grave.
+ */
+#define HSO_SHM_OWNER_FIELD "hso_app_owner"
+
+static inline uint32_t
+hso_shm_owner_tag(unsigned slot, uint32_t gen)
+{
+	return (gen << 3) | (slot + 1);     /* never 0; HSO_APP_MAX <= 7 */
+}
+
+static inline uint32_t *
+hso_shm_owner(struct rte_mbuf *m, int off)
+{
+	return RTE_MBUF_DYNFIELD(m, off, uint32_t *);
 }
 
 /** Ring names. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <rte_errno.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_memzone.h>
 #include <rte_ring.h>
 
@@ -20,12 +21,46 @@
 
 struct hsod_apps {
 	const struct rte_memzone *mz;
+	struct rte_mempool *mp;
 	struct hso_shm *shm;
 	unsigned n_workers;
 	struct rte_ring **rings;        /* [app][worker][2] */
 	int pidfd[HSO_APP_MAX];         /* -1: none (in-process, or no pidfd) */
 	struct hsod_apps_stats st;
 };
+
+static void
+owner_clear(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
+{
+	(void)mp;
+	(void)idx;
+	*hso_shm_owner(obj, *(const int *)arg) = 0;
+}
+
+struct reclaim {
+	int off;
+	uint32_t tag;
+	uint64_t n;
+};
+
+/* An mbuf still tagged with a closed application: it died holding it. */
+static void
+reclaim_one(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
+{
+	struct reclaim *r = arg;
+	struct rte_mbuf *m = obj;
+	uint32_t *tag = hso_shm_owner(m, r->off);
+
+	(void)mp;
+	(void)idx;
+	if (*tag != r->tag)
+		return;
+	*tag = 0;
+	/* What it carried (plaintext, keys) does not stay in the pool. */
+	memset(rte_pktmbuf_mtod(m, void *), 0, rte_pktmbuf_data_len(m));
+	rte_pktmbuf_free(m);
+	r->n++;
+}
 
 struct hsod_apps *
 hsod_apps_create(unsigned n_workers, unsigned conns_per_worker, struct rte_mempool *mp,
@@ -56,6 +91,25 @@ hsod_apps_create(unsigned n_workers, unsigned conns_per_worker, struct rte_mempo
 	}
 	a->shm = a->mz->addr;
 	memset(a->shm, 0, sz);
+	a->mp = mp;
+	{
+		static const struct rte_mbuf_dynfield owner = {
+			.name = HSO_SHM_OWNER_FIELD,
+			.size = sizeof(uint32_t),
+			.align = __alignof__(uint32_t),
+		};
+
+		a->shm->owner_off = rte_mbuf_dynfield_register(&owner);
+		if (a->shm->owner_off < 0) {
+			int e = rte_errno;
+
+			hsod_apps_free(a);
+			errno = e;
+			return NULL;
+		}
+		/* Nothing is in an application's hands yet. */
+		rte_mempool_obj_iter(mp, owner_clear, &a->shm->owner_off);
+	}
 	a->shm->abi = HSO_APP_ABI;
 	a->shm->n_workers = n_workers;
 	a->shm->conns_per_worker = conns_per_worker;
@@ -169,6 +223,20 @@ hsod_apps_control(struct hsod_apps *a)
 					fflush(stdout);
 				}
 				close_pidfd(a, i);
+				/*
+				 * Every worker drained the rings and the process is
+				 * gone or detached: what is still tagged with it, it
+				 * held (events not released, commands not sent).
+				 */
+				{
+					struct reclaim r = {
+						.off = a->shm->owner_off,
+						.tag = hso_shm_owner_tag(i, s->gen),
+					};
+
+					rte_mempool_obj_iter(a->mp, reclaim_one, &r);
+					a->st.mbufs_reclaimed += r.n;
+				}
 				s->error = 0;
 				s->pid = 0;
 				__atomic_store_n(&s->state, HSO_SLOT_FREE, __ATOMIC_RELEASE);
@@ -219,8 +287,11 @@ hsod_apps_free(struct hsod_apps *a)
 	for (size_t k = 0; a->rings != NULL && k < (size_t)HSO_APP_MAX * a->n_workers * 2; k++) {
 		struct rte_mbuf *m;
 
-		while (a->rings[k] != NULL && rte_ring_dequeue(a->rings[k], (void **)&m) == 0)
+		while (a->rings[k] != NULL && rte_ring_dequeue(a->rings[k], (void **)&m) == 0) {
+			memset(rte_pktmbuf_mtod(m, void *), 0, rte_pktmbuf_data_len(m));
+			*hso_shm_owner(m, a->shm->owner_off) = 0;
 			rte_pktmbuf_free(m);
+		}
 		rte_ring_free(a->rings[k]);
 	}
 	rte_memzone_free(a->mz);

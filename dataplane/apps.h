@@ -9,6 +9,8 @@
  * accepts attach requests and watches attached processes (a pidfd each: a
  * process that exits or is killed is noticed at the next control round,
  * and its slot goes to CLOSING so the workers close its connections).
+ * When a slot is freed, every mbuf still tagged with that application (it
+ * died holding it, or detached without releasing it) goes back to the pool.
  * Control-lcore only.
  */
 
@@ -24,6 +26,7 @@ struct hsod_apps_stats {
 	uint64_t rejected;
 	uint64_t detached;      /**< orderly detaches finished */
 	uint64_t crashed;       /**< processes found gone while attached */
+	uint64_t mbufs_reclaimed; /**< mbufs a closed application still held, taken back */
 };
 
 struct hsod_apps;

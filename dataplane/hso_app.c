@@ -45,14 +45,25 @@ struct hso_app {
 	struct rte_mempool *mp;
 	struct rte_ring **ev, **cmd;
 	struct cmdq *q;
+	uint32_t owner;             /* hso_shm_owner_tag() of this attach */
 	unsigned n_free;
 	void *freeq[FREEQ_SIZE];
 	struct hso_app_stats st;
 };
 
+/* Into the pool: untagged first (the tag says "in an application's hands"). */
+static void
+mbuf_untag_free(struct hso_app *a, struct rte_mbuf *m)
+{
+	*hso_shm_owner(m, a->shm->owner_off) = 0;
+	hso_shm_mbuf_free(m);
+}
+
 static void
 freeq_flush(struct hso_app *a)
 {
+	for (unsigned i = 0; i < a->n_free; i++)
+		*hso_shm_owner(a->freeq[i], a->shm->owner_off) = 0;
 	if (a->n_free > 0)
 		rte_mempool_generic_put(a->mp, a->freeq, a->n_free, NULL);
 	a->n_free = 0;
@@ -66,7 +77,7 @@ mbuf_put(struct hso_app *a, struct rte_mbuf *m)
 	if (m == NULL)
 		return;
 	if (m->pool != a->mp) {
-		hso_shm_mbuf_free(m);
+		mbuf_untag_free(a, m);
 		return;
 	}
 	a->freeq[a->n_free++] = m;
@@ -108,9 +119,11 @@ app_free(struct hso_app *a)
 	if (a == NULL)
 		return;
 	freeq_flush(a);
-	for (unsigned w = 0; a->q != NULL && w < a->n_workers; w++)
+	for (unsigned w = 0; a->q != NULL && w < a->n_workers; w++) {
 		for (unsigned k = 0; k < a->q[w].n; k++)
-			hso_shm_mbuf_free(a->q[w].m[(a->q[w].head + k) % CMDQ_SIZE]);
+			mbuf_untag_free(a, a->q[w].m[(a->q[w].head + k) % CMDQ_SIZE]);
+		a->q[w].n = 0;
+	}
 	free(a->ev);
 	free(a->cmd);
 	free(a->q);
@@ -195,6 +208,7 @@ attach_claim(const char *name, unsigned flags, bool inproc)
 	a->slot->acks = 0;
 	snprintf(a->slot->name, sizeof(a->slot->name), "%s", name != NULL ? name : "app");
 	a->slot->gen++;
+	a->owner = hso_shm_owner_tag(a->index, a->slot->gen);
 	return a;
 }
 
@@ -445,6 +459,7 @@ cmd_mbuf(struct hso_app *a, uint32_t id, uint16_t type, const void *data, uint32
 		hso_shm_mbuf_free(m);
 		return NULL;
 	}
+	*hso_shm_owner(m, a->shm->owner_off) = a->owner;
 	memset(h, 0, sizeof(*h));
 	h->conn = id;
 	h->type = type;
@@ -515,7 +530,7 @@ hso_app_send(struct hso_app *a, uint64_t conn, const void *data, size_t len)
 		ms[i] = cmd_mbuf(a, id, HSO_CMD_SEND, (const uint8_t *)data + off, part);
 		if (ms[i] == NULL) {
 			while (i > 0)
-				hso_shm_mbuf_free(ms[--i]);
+				mbuf_untag_free(a, ms[--i]);
 			return -ENOMEM;
 		}
 	}
@@ -576,6 +591,17 @@ hso_app_detach(struct hso_app *a)
 		for (unsigned t = 0; t < 100 && hso_app_flush(a) > 0; t++)
 			sleep_ms(1);
 	}
+	/*
+	 * Our own mbufs back before hsod closes the slot: once it is closed,
+	 * hsod takes back every mbuf still tagged with us (events not
+	 * released included), and must not find these.
+	 */
+	for (unsigned w = 0; w < a->n_workers; w++) {
+		for (unsigned k = 0; k < a->q[w].n; k++)
+			mbuf_untag_free(a, a->q[w].m[(a->q[w].head + k) % CMDQ_SIZE]);
+		a->q[w].n = 0;
+	}
+	freeq_flush(a);
 	if (slot_state(a->slot) == HSO_SLOT_ACTIVE)
 		slot_set(a->slot, HSO_SLOT_CLOSING);
 	/*

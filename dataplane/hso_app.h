@@ -49,8 +49,9 @@
  * Liveness: hsod watches every attached process; when one exits or is
  * killed, hsod closes that application's connections (close_notify, FIN),
  * frees its slot and keeps serving the others. A restarted application
- * attaches again. Mbufs a killed application was holding are not returned
- * to the pool (hsod counts the pool's free mbufs in /hso/stats).
+ * attaches again. Mbufs a killed application was holding (events not yet
+ * released, commands not yet sent) are taken back when its slot is freed:
+ * each carries its holder's tag (apps_mbufs_reclaimed in /hso/stats).
  *
  * Key export (HSO_APP_KEYS): the session event then also carries the
  * traffic secrets, keys, IVs and next record sequence numbers, so the
@@ -170,8 +171,9 @@ struct hso_app *hso_app_attach(const char *name, unsigned flags);
 /**
  * Detach: queued commands go out (for up to 100 ms), then hsod closes this
  * application's connections (close_notify, FIN) and frees the slot. Release
- * the events you hold first: the library does not track them, and mbufs
- * not released are lost to hsod's pool. Frees @p app.
+ * the events you hold first: the library does not track them; hsod takes
+ * their mbufs back when the slot is freed, after which touching them is a
+ * use after free. Frees @p app.
  * @return 0; -ETIMEDOUT when hsod did not confirm within 5 s (it will
  *         still clean up: it watches the process).
  */

@@ -399,6 +399,7 @@ telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "apps_rejected", as->rejected);
 		rte_tel_data_add_dict_u64(d, "apps_detached", as->detached);
 		rte_tel_data_add_dict_u64(d, "apps_crashed", as->crashed);
+		rte_tel_data_add_dict_u64(d, "apps_mbufs_reclaimed", as->mbufs_reclaimed);
 		rte_tel_data_add_dict_u64(d, "mbufs_free", rte_mempool_avail_count(pool));
 		rte_tel_data_add_dict_u64(d, "mbufs_total", pool->size);
 	}

@@ -79,6 +79,7 @@ struct hsod_worker {
 		bool keys;              /* it asked for key export */
 		uint64_t sessions;      /* handed to it, ever */
 		uint32_t open;          /* of those, connections still here */
+		uint32_t owner;         /* its mbuf tag (hso_shm_owner_tag()) */
 		unsigned n_stage;       /* events waiting for one burst enqueue */
 		struct rte_mbuf *stage[BURST];
 	} apps[HSO_APP_MAX];
@@ -190,6 +191,7 @@ msg_new(struct hsod_worker *w, struct dp_conn *c, uint16_t type, uint32_t len,
 	h->conn = c->id;
 	h->type = type;
 	h->len = len;
+	*hso_shm_owner(m, w->shm->owner_off) = w->apps[c->app].owner;
 	*hp = h;
 	return m;
 }
@@ -240,12 +242,20 @@ post_ctl(struct hsod_worker *w, struct dp_conn *c, uint16_t type, uint16_t reaso
 	return true;
 }
 
-/* Free a ring message, wiping what it carried (plaintext, keys). */
+/* Free a ring message: out of any application's custody (app_shm.h). */
 static void
-msg_wipe_free(struct rte_mbuf *m)
+msg_free(struct hsod_worker *w, struct rte_mbuf *m)
+{
+	*hso_shm_owner(m, w->shm->owner_off) = 0;
+	rte_pktmbuf_free(m);
+}
+
+/* ... wiping what it carried (plaintext, keys). */
+static void
+msg_wipe_free(struct hsod_worker *w, struct rte_mbuf *m)
 {
 	OPENSSL_cleanse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m));
-	rte_pktmbuf_free(m);
+	msg_free(w, m);
 }
 
 struct hsod_worker *
@@ -338,7 +348,7 @@ hsod_worker_free(struct hsod_worker *w)
 		if (c->id != 0)
 			hs_conn_reset(&c->hs);
 		for (unsigned k = 0; k < c->pend_n; k++)
-			msg_wipe_free(c->pend[(c->pend_head + k) % PEND_MAX]);
+			msg_wipe_free(w, c->pend[(c->pend_head + k) % PEND_MAX]);
 	}
 	hs_worker_free(w->tls);
 	tcp_tbl_free(w->tcp);
@@ -447,7 +457,7 @@ static void
 pend_drop_all(struct hsod_worker *w, struct dp_conn *c)
 {
 	while (c->pend_n > 0) {
-		msg_wipe_free(c->pend[c->pend_head]);
+		msg_wipe_free(w, c->pend[c->pend_head]);
 		c->pend_head = (uint8_t)((c->pend_head + 1) % PEND_MAX);
 		c->pend_n--;
 		if (c->id != 0)
@@ -477,7 +487,7 @@ write_pending(struct hsod_worker *w, struct dp_conn *c, struct tcp_conn *tc)
 		flush_out(w, c, tc);
 		if (c->pend_off < h->len)
 			break;          /* output full: again when TCP drains */
-		msg_wipe_free(m);
+		msg_wipe_free(w, m);
 		c->pend_head = (uint8_t)((c->pend_head + 1) % PEND_MAX);
 		c->pend_n--;
 		c->pend_off = 0;
@@ -624,7 +634,7 @@ deliver(struct hsod_worker *w, struct dp_conn *c)
 			cap = w->budget - left;     /* >= 1: left < budget */
 		n = hs_conn_app_read(&c->hs, (uint8_t *)(h + 1), cap);
 		if (n <= 0) {
-			rte_pktmbuf_free(m);
+			msg_free(w, m);
 			return STEP_DONE;
 		}
 		rte_pktmbuf_append(m, (uint16_t)n);
@@ -883,17 +893,17 @@ handle_commands(struct hsod_worker *w)
 			    rte_pktmbuf_data_len(ms[i]) < sizeof(*h) + h->len) {
 				/* Gone, or not this application's: dropped. */
 				w->stats.app_commands_stale++;
-				msg_wipe_free(ms[i]);
+				msg_wipe_free(w, ms[i]);
 				continue;
 			}
 			switch (h->type) {
 			case HSO_CMD_CLOSE:
 				c->app_close = true;
-				rte_pktmbuf_free(ms[i]);
+				msg_free(w, ms[i]);
 				break;
 			case HSO_CMD_SHUTDOWN:
 				c->app_shut = true;
-				rte_pktmbuf_free(ms[i]);
+				msg_free(w, ms[i]);
 				break;
 			case HSO_CMD_SEND:
 				if (c->pend_n < PEND_MAX && !c->app_close && !c->app_shut) {
@@ -903,12 +913,12 @@ handle_commands(struct hsod_worker *w)
 				}
 				/* More than the send window, or after a close: fail closed. */
 				w->stats.app_backlog_aborts++;
-				msg_wipe_free(ms[i]);
+				msg_wipe_free(w, ms[i]);
 				conn_abort(w, c);
 				continue;
 			default:
 				w->stats.app_commands_stale++;
-				rte_pktmbuf_free(ms[i]);
+				msg_free(w, ms[i]);
 				continue;
 			}
 			mark_dirty(w, c);
@@ -933,6 +943,7 @@ apps_sync(struct hsod_worker *w)
 
 		if (st == HSO_SLOT_ACTIVE && !w->apps[a].active) {
 			w->apps[a].active = true;
+			w->apps[a].owner = hso_shm_owner_tag(a, s->gen);
 			w->apps[a].sessions = 0;        /* counted per attached app */
 			w->apps[a].open = 0;
 			w->apps[a].keys = (s->flags & HSO_APP_KEYS) != 0;
@@ -964,13 +975,13 @@ apps_sync(struct hsod_worker *w)
 					l->app = 0xff;  /* nobody to tell any more */
 			}
 			for (unsigned k = 0; k < w->apps[a].n_stage; k++)
-				msg_wipe_free(w->apps[a].stage[k]);
+				msg_wipe_free(w, w->apps[a].stage[k]);
 			w->apps[a].n_stage = 0;
 			while (rte_ring_sc_dequeue(w->apps[a].cmd, (void **)&m) == 0)
-				msg_wipe_free(m);
+				msg_wipe_free(w, m);
 			/* We are the ring's only producer and the consumer is gone. */
 			while (rte_ring_sc_dequeue(w->apps[a].ev, (void **)&m) == 0)
-				msg_wipe_free(m);
+				msg_wipe_free(w, m);
 			__atomic_fetch_or(&s->acks, bit, __ATOMIC_ACQ_REL);
 		}
 	}
@@ -993,6 +1004,7 @@ late_flush(struct hsod_worker *w)
 				return;
 			h = (struct hso_shm_msg *)rte_pktmbuf_append(m, sizeof(*h));
 			memset(h, 0, sizeof(*h));
+			*hso_shm_owner(m, w->shm->owner_off) = w->apps[l->app].owner;
 			h->conn = l->id;
 			h->type = HSO_EV_CLOSED;
 			h->reason = l->reason;

@@ -341,9 +341,38 @@ test_control(void)
 	shm->apps[i].acks = 1;
 	hsod_apps_control(apps);
 	CHECK_EQ(state(i), HSO_SLOT_CLOSING);
-	shm->apps[i].acks = ALL_ACKS;
-	hsod_apps_control(apps);
-	CHECK_EQ(state(i), HSO_SLOT_FREE);
+	/*
+	 * It died holding three mbufs (tagged as its own) and next to one of
+	 * another attach of the same slot: the three come back when the slot
+	 * is freed, wiped; the other one is left alone.
+	 */
+	{
+		struct rte_mbuf *held[3], *other = rte_pktmbuf_alloc(mp);
+		unsigned before, reclaimed0 = (unsigned)hsod_apps_stats(apps)->mbufs_reclaimed;
+
+		CHECK(other != NULL);
+		*hso_shm_owner(other, shm->owner_off) = hso_shm_owner_tag(i, shm->apps[i].gen + 1);
+		for (unsigned k = 0; k < 3; k++) {
+			held[k] = rte_pktmbuf_alloc(mp);
+			CHECK(held[k] != NULL);
+			memcpy(rte_pktmbuf_append(held[k], 6), "secret", 6);
+			*hso_shm_owner(held[k], shm->owner_off) = hso_shm_owner_tag(i, shm->apps[i].gen);
+		}
+		before = rte_mempool_avail_count(mp);
+		shm->apps[i].acks = ALL_ACKS;
+		hsod_apps_control(apps);
+		CHECK_EQ(state(i), HSO_SLOT_FREE);
+		CHECK_EQ(hsod_apps_stats(apps)->mbufs_reclaimed - reclaimed0, 3);
+		CHECK_EQ(rte_mempool_avail_count(mp), before + 3);
+		for (unsigned k = 0; k < 3; k++) {
+			CHECK_EQ(*hso_shm_owner(held[k], shm->owner_off), 0);
+			CHECK(memcmp(rte_pktmbuf_mtod(held[k], void *), "secret", 6) != 0);
+		}
+		CHECK_EQ(*hso_shm_owner(other, shm->owner_off),
+			 hso_shm_owner_tag(i, shm->apps[i].gen + 1));
+		*hso_shm_owner(other, shm->owner_off) = 0;
+		rte_pktmbuf_free(other);
+	}
 	CHECK_EQ(shm->apps[i].pid, 0);
 	CHECK_EQ(hsod_apps_stats(apps)->detached, 0);
 	shm->apps[i].acks = 0;
