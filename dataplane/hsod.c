@@ -129,6 +129,7 @@ worker_main(void *arg)
 	bool alone = rte_lcore_count() == 1;
 	bool draining = false;
 	unsigned iter = 0;
+	uint64_t next_control = 0;
 
 	while (!atomic_load_explicit(&force_quit, memory_order_relaxed)) {
 		uint64_t now = now_us();
@@ -145,8 +146,12 @@ worker_main(void *arg)
 		hsod_worker_poll(w, now);
 		if (alone) {
 			builtin_poll();
-			if ((iter & 255) == 0)
+			/* Control work (reload, attach requests, liveness: a
+			 * syscall per attached app) once a millisecond. */
+			if (now >= next_control) {
+				next_control = now + 1000;
 				control();
+			}
 		}
 		if ((++iter & 1023) == 0) {
 			const struct hs_config *old;

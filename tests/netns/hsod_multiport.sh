@@ -34,34 +34,12 @@ body="hello from port N"
 certs=(--listen 443 --cert "$work/hso.test.pem" --key "$work/hso.test.key"
 	--http-body "$body")
 
-# EAL memory: hugepages when free, else --no-huge (like lib.sh's hsod_start).
-eal_mem() {
-	if [ "$(free_hugepages)" -lt 64 ]; then
-		echo --no-huge -m 512
-	else
-		echo --in-memory
-	fi
-}
-
-# mp_start PREFIX ARGS...: hsod on two TAP ports (lcores $HSOD_LCORES,
-# default 0), waits for "hsod: ready", then gives the kernel sides their
-# addresses. Sets HSOD_PID, HSOD_LOG, HSOD_PREFIX (lib.sh cleans up).
+# mp_start PREFIX ARGS...: hsod on two TAP ports (lib.sh's hsod_launch),
+# then the kernel sides get their addresses.
 mp_start() {
-	HSOD_PREFIX=$1
+	local prefix=$1
 	shift
-	HSOD_LOG=$work/$HSOD_PREFIX.log
-	: >"$HSOD_LOG"
-	# shellcheck disable=SC2046
-	ip netns exec "$NS" "$hsod" -l "${HSOD_LCORES:-0}" --no-pci $(eal_mem) \
-		--file-prefix "$HSOD_PREFIX" --vdev=net_tap0,iface=hso0 \
-		--vdev=net_tap1,iface=hso1 -- "$@" >"$HSOD_LOG" 2>&1 &
-	HSOD_PID=$!
-	for _ in $(seq 1 100); do
-		grep -q "^hsod: ready$" "$HSOD_LOG" && break
-		kill -0 "$HSOD_PID" 2>/dev/null || return 1
-		sleep 0.2
-	done
-	grep -q "^hsod: ready$" "$HSOD_LOG" || return 1
+	hsod_launch "$hsod" "$prefix" "net_tap0,iface=hso0 net_tap1,iface=hso1" "$@" || return 1
 	in_ns ip addr add 198.18.0.1/24 dev hso0
 	in_ns ip addr add 198.18.1.1/24 dev hso1
 	in_ns ip link set hso0 up

@@ -82,27 +82,11 @@ done
 csum_base=$(csum_errors)
 echo "kernel: a bad TCP checksum is counted and dropped (premise of the checks)"
 
-# veth_start PREFIX VDEV [hsod args]: hsod on VDEV (its EAL --vdev), waiting
-# for "hsod: ready" like lib.sh's hsod_start. Sets HSOD_PID, HSOD_LOG.
+# veth_start PREFIX VDEV [hsod args]: hsod on VDEV (lib.sh's hsod_launch).
 veth_start() {
-	local prefix=$1 vdev=$2 mem
+	local prefix=$1 vdev=$2
 	shift 2
-	HSOD_PREFIX=$prefix
-	HSOD_LOG=$work/$prefix.log
-	mem=(--in-memory)
-	if [ "$(free_hugepages)" -lt 64 ]; then
-		echo "note: no free hugepages, running EAL with --no-huge"
-		mem=(--no-huge -m 512)
-	fi
-	ip netns exec "$NS" "$hsod" -l 0 --no-pci "${mem[@]}" --file-prefix "$prefix" \
-		--vdev="$vdev" -- "$@" >"$HSOD_LOG" 2>&1 &
-	HSOD_PID=$!
-	for _ in $(seq 1 100); do
-		grep -q "^hsod: ready$" "$HSOD_LOG" && break
-		kill -0 "$HSOD_PID" 2>/dev/null || return 1
-		sleep 0.2
-	done
-	grep -q "^hsod: ready$" "$HSOD_LOG"
+	hsod_launch "$hsod" "$prefix" "$vdev" "$@"
 }
 
 # offloads_check WHAT USED_TX: print the line hsod logged, check its TX part.

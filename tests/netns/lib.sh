@@ -99,16 +99,19 @@ hugepages_require() {
 	mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null
 }
 
-# hsod_start HSOD PREFIX ARGS...: lcores $HSOD_LCORES (default 0: one lcore that
-# is the worker) or the EAL lcore map $HSOD_LCORE_MAP, hugepages when free,
-# else --no-huge. With HSOD_SHARED=1
-# hsod keeps its memory in hugepage files under PREFIX, so DPDK secondary
-# processes (applications) can attach (call hugepages_require first).
-hsod_start() {
-	local bin=$1 mem
+# hsod_launch HSOD PREFIX "VDEV..." ARGS...: hsod in the namespace on the
+# DPDK virtual devices given (EAL --vdev each), lcores $HSOD_LCORES (default
+# 0: one lcore that is the worker) or the EAL lcore map $HSOD_LCORE_MAP,
+# hugepages when free, else --no-huge; waits for "hsod: ready". With
+# HSOD_SHARED=1 hsod keeps its memory in hugepage files under PREFIX, so
+# DPDK secondary processes (applications) can attach (call hugepages_require
+# first). Sets HSOD_PID, HSOD_LOG ($NETNS_WORK/PREFIX.log), HSOD_PREFIX.
+hsod_launch() {
+	local bin=$1 vdevs=() mem v
 	HSOD_PREFIX=$2
-	shift 2
-	HSOD_LOG=$NETNS_WORK/hsod.log
+	for v in $3; do vdevs+=("--vdev=$v"); done
+	shift 3
+	HSOD_LOG=$NETNS_WORK/$HSOD_PREFIX.log
 	: >"$HSOD_LOG"
 	mem=(--in-memory)
 	if [ "${HSOD_SHARED:-0}" = 1 ]; then
@@ -122,15 +125,22 @@ hsod_start() {
 	# HSOD_LCORE_MAP: EAL --lcores, e.g. 0@0,1@1,2@0 (two workers on a 2-CPU box)
 	[ -n "${HSOD_LCORE_MAP:-}" ] && lc=(--lcores "$HSOD_LCORE_MAP")
 	ip netns exec "$NS" "$bin" "${lc[@]}" --no-pci "${mem[@]}" \
-		--file-prefix "$HSOD_PREFIX" \
-		--vdev=net_tap0,iface=hso0 -- "$@" >"$HSOD_LOG" 2>&1 &
+		--file-prefix "$HSOD_PREFIX" "${vdevs[@]}" -- "$@" >"$HSOD_LOG" 2>&1 &
 	HSOD_PID=$!
 	for _ in $(seq 1 100); do
 		grep -q "^hsod: ready$" "$HSOD_LOG" && break
 		kill -0 "$HSOD_PID" 2>/dev/null || return 1
 		sleep 0.2
 	done
-	grep -q "^hsod: ready$" "$HSOD_LOG" || return 1
+	grep -q "^hsod: ready$" "$HSOD_LOG"
+}
+
+# hsod_start HSOD PREFIX ARGS...: hsod_launch on one TAP port (hso0), then
+# the kernel side of it: 198.18.0.1/24, up.
+hsod_start() {
+	local bin=$1 prefix=$2
+	shift 2
+	hsod_launch "$bin" "$prefix" net_tap0,iface=hso0 "$@" || return 1
 	in_ns ip addr add 198.18.0.1/24 dev hso0
 	in_ns ip link set hso0 up
 }
