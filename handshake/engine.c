@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "engine_priv.h"
+#include "hs_client.h"
 #include "session_cache.h"
 
 /* Most asym + KDF rounds one hs_worker_run() takes (a flight needs <= 4). */
