@@ -2,7 +2,12 @@
 #ifndef HSO_HANDSHAKE_ENGINE_PRIV_H
 #define HSO_HANDSHAKE_ENGINE_PRIV_H
 
-/* Internals shared by engine.c, tls13.c and tls12.c. */
+/*
+ * Internals shared by the engine's files: conn.c (life cycle), record_io.c
+ * (records, shared by client and server), batch.c (the worker's crypto
+ * rounds), config.c, and the state machines tls13.c / tls12.c (server),
+ * tls13_client.c / tls12_client.c (client).
+ */
 
 #include "client_hello.h"
 #include "handshake.h"
@@ -42,7 +47,73 @@ enum hs_job {
 	JOB_RSA,                    /* decrypt peer_kx -> s.pms */
 };
 
-/* engine.c */
+/*
+ * Per-version, per-role behaviour, chosen when the version is negotiated
+ * (struct hs_conn.ops): the record layer and the shared input loop call
+ * through it instead of testing the version. Before negotiation a
+ * connection has its role's "hello" ops (nothing protected yet).
+ */
+struct hs_proto_ops {
+	const char *name;
+	uint16_t version;           /* 0 before negotiation */
+	/* Largest protected fragment accepted (RFC 8446 5.2, RFC 5246 6.2.3). */
+	size_t ct_max;
+	/* Seal one record under c->wr into out[cap]: bytes written or -errno. */
+	int (*seal)(struct hs_conn *c, uint8_t type, const uint8_t *data, size_t len,
+		    uint8_t *out, size_t cap);
+	/*
+	 * Open the record at c->in[0..c->rec_len) in place under c->rd; point
+	 * c->rec at its content and set *type. 0 or -errno of the record layer.
+	 */
+	int (*open)(struct hs_conn *c, uint8_t *type);
+	/*
+	 * A protected record whose outer type is not application_data: 1 when
+	 * the version opens it anyway (TLS 1.2 types are all protected), 0 to
+	 * take it as a plaintext alert, or an error.
+	 */
+	int (*outer_type)(struct hs_conn *c, const struct hs_record *r);
+	/* A change_cipher_spec record holding the single byte 1. */
+	int (*change_cipher_spec)(struct hs_conn *c);
+	/* Server: the (first) ClientHello, once the version is chosen. */
+	int (*client_hello)(struct hs_conn *c, const struct hs_client_hello *ch,
+			    const struct hs_msg *m);
+	/* One whole handshake message. */
+	int (*handshake_msg)(struct hs_conn *c, const struct hs_msg *m);
+	/* The worker ran this connection's crypto: take the next step. */
+	int (*resume)(struct hs_conn *c);
+	/* The peer's close_notify may close its side only (RFC 8446 6.1). */
+	bool half_close;
+	/* Warning-level alerts do not end the connection (TLS 1.2 only). */
+	bool warning_alerts;
+	/* TLS 1.3 KeyUpdate (RFC 8446 4.6.3); NULL when the version has none. */
+	int (*key_update)(struct hs_conn *c, bool request_peer);
+	/* hs_conn_export_keys() for this version. */
+	int (*export_keys)(const struct hs_conn *c, struct hs_traffic_keys *k);
+	/* offsetof the hs_worker_stats counter of completions in this version. */
+	size_t completed_stat;
+};
+
+/* Server before negotiation (conn.c); versions (tls13.c, tls12.c). */
+extern const struct hs_proto_ops hs_server_hello_ops;
+extern const struct hs_proto_ops hs13_server_ops;
+extern const struct hs_proto_ops hs12_server_ops;
+
+/* Record protection per version (record_io.c), for the ops tables. */
+int hs13_seal(struct hs_conn *c, uint8_t type, const uint8_t *data, size_t len,
+	      uint8_t *out, size_t cap);
+int hs13_open(struct hs_conn *c, uint8_t *type);
+int hs12_seal(struct hs_conn *c, uint8_t type, const uint8_t *data, size_t len,
+	      uint8_t *out, size_t cap);
+int hs12_open(struct hs_conn *c, uint8_t *type);
+int hs13_export_keys(const struct hs_conn *c, struct hs_traffic_keys *k);
+int hs12_export_keys(const struct hs_conn *c, struct hs_traffic_keys *k);
+int hs_ccs_refuse(struct hs_conn *c);
+int hs_resume_none(struct hs_conn *c);
+
+/* conn.c, record_io.c, batch.c, config.c */
+int hs_conn_process(struct hs_conn *c);
+int hs_handle_alert(struct hs_conn *c, const uint8_t *a, size_t len);
+void hs_wipe_secrets(struct hs_conn *c);
 int hs_fail(struct hs_conn *c, int err);
 void hs_wait(struct hs_conn *c);
 int hs_stage_msg_begin(struct hs_conn *c, struct hs_writer *w);
@@ -65,14 +136,12 @@ int hs_random(uint8_t *out, size_t len);
 /* tls13.c */
 int hs13_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 		      const struct hs_msg *m);
-int hs13_resume(struct hs_conn *c);
-int hs13_handshake_msg(struct hs_conn *c, const struct hs_msg *m);
+int hs13_key_update_send(struct hs_conn *c, bool request_peer);
+int hs13_key_update_recv(struct hs_conn *c, const struct hs_msg *m, uint8_t *rd_secret);
 
 /* tls12.c */
+void hs12_established(struct hs_conn *c);
 int hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 		      const struct hs_msg *m);
-int hs12_resume(struct hs_conn *c);
-int hs12_handshake_msg(struct hs_conn *c, const struct hs_msg *m);
-int hs12_change_cipher_spec(struct hs_conn *c);
 
 #endif

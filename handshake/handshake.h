@@ -284,10 +284,17 @@ struct hs_secrets {
 	uint8_t sf[HSO_HASH_MAX_LEN];           /* our Finished */
 };
 
+struct hs_proto_ops;
+struct hs_client_config;
+
 /** One connection. Members are private to the engine. */
 struct hs_conn {
 	struct hs_worker *w;
 	const struct hs_config *cfg;
+	/* Per-version, per-role behaviour (engine_priv.h), set at negotiation. */
+	const struct hs_proto_ops *ops;
+	/* Client connections: their config (hs_client.h); NULL for a server's. */
+	const struct hs_client_config *ccfg;
 	uint8_t state;
 	uint8_t job;                /* asymmetric job queued, or 0 */
 	bool waiting;               /* queued in the worker */

@@ -16,6 +16,7 @@
  * Finished with decrypt_error, exactly like a client with a wrong Finished.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -336,6 +337,15 @@ send_ccs_finished(struct hs_conn *c)
 	return 0;
 }
 
+/* Keep the key block for hs_conn_export_keys() when allowed, then done. */
+void
+hs12_established(struct hs_conn *c)
+{
+	if (c->cfg->export_keys)
+		memcpy(c->kb_export, c->s.key_block, sizeof(c->kb_export));
+	hs_established(c);
+}
+
 static int
 after_server_finished(struct hs_conn *c)
 {
@@ -349,7 +359,7 @@ after_server_finished(struct hs_conn *c)
 			(unsigned)hs_session_cache_put(c->w->cache, c->session_id, &t);
 		hs_ticket_wipe(&t);
 	}
-	hs_established(c);
+	hs12_established(c);
 	return 0;
 }
 
@@ -368,8 +378,8 @@ after_resume_keys(struct hs_conn *c)
 	return 0;
 }
 
-int
-hs12_resume(struct hs_conn *c)
+static int
+resume(struct hs_conn *c)
 {
 	struct hs_writer w;
 
@@ -403,8 +413,8 @@ hs12_resume(struct hs_conn *c)
 	}
 }
 
-int
-hs12_change_cipher_spec(struct hs_conn *c)
+static int
+change_cipher_spec(struct hs_conn *c)
 {
 	/* RFC 5246 7.1: CCS comes after ClientKeyExchange and before Finished. */
 	if (c->state != ST12_CCS)
@@ -476,7 +486,7 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 	if (CRYPTO_memcmp(m->body, c->s.cf_expected, VERIFY_DATA_LEN) != 0)
 		return HS_ERR_ALERT(HS_ALERT_DECRYPT_ERROR);
 	if (c->resumed) {
-		hs_established(c);
+		hs12_established(c);
 		return 0;
 	}
 	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
@@ -496,9 +506,18 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 	return 0;
 }
 
-int
-hs12_handshake_msg(struct hs_conn *c, const struct hs_msg *m)
+static int
+handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 {
+	if (c->state == ST_ESTABLISHED && m->type == HS_MT_CLIENT_HELLO) {
+		/*
+		 * Renegotiation is refused (RFC 5746 4.4 allows a server to):
+		 * a warning no_renegotiation, as OpenSSL sends, and go on.
+		 */
+		static const uint8_t warn[2] = { 1, HS_ALERT_NO_RENEGOTIATION };
+
+		return hs_write_record(c, HS_CT_ALERT, warn, 2) == 0 ? 0 : HS_ERR_INTERNAL;
+	}
 	switch (c->state) {
 	case ST12_CKE:
 		return client_key_exchange(c, m);
@@ -508,3 +527,28 @@ hs12_handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	}
 }
+
+/* TLS 1.2 protects every content type: nothing is read in plaintext. */
+static int
+outer_type(struct hs_conn *c, const struct hs_record *r)
+{
+	(void)c;
+	(void)r;
+	return 1;
+}
+
+const struct hs_proto_ops hs12_server_ops = {
+	.name = "tls1.2-server",
+	.version = HS_TLS12,
+	.ct_max = HS_RECORD_CIPHERTEXT_MAX_12,
+	.seal = hs12_seal,
+	.open = hs12_open,
+	.outer_type = outer_type,
+	.change_cipher_spec = change_cipher_spec,
+	.client_hello = hs12_client_hello,
+	.handshake_msg = handshake_msg,
+	.resume = resume,
+	.warning_alerts = true,
+	.export_keys = hs12_export_keys,
+	.completed_stat = offsetof(struct hs_worker_stats, completed_tls12),
+};

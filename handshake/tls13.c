@@ -15,6 +15,7 @@
  * Every KDF stage of every connection of a burst runs in one batch.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -559,8 +560,8 @@ send_ticket(struct hs_conn *c)
 	return 0;
 }
 
-int
-hs13_resume(struct hs_conn *c)
+static int
+resume(struct hs_conn *c)
 {
 	switch (c->state) {
 	case ST13_ECDHE_JOB:
@@ -634,21 +635,30 @@ next_traffic_key(struct hs_conn *c, uint8_t *secret, struct hso_record_prot *rp)
 int
 hs_conn_key_update(struct hs_conn *c, bool request_peer)
 {
-	uint8_t msg[5] = { HS_MT_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0 };
-	int rc;
-
 	if (c->status == HS_STATUS_FAILED)
 		return c->err;
-	if (c->status != HS_STATUS_ESTABLISHED || c->version != HS_TLS13)
+	if (c->status != HS_STATUS_ESTABLISHED || c->ops->key_update == NULL)
 		return -ENOTCONN;
+	return c->ops->key_update(c, request_peer);
+}
+
+/* Send a KeyUpdate and move our write side to its next secret. */
+int
+hs13_key_update_send(struct hs_conn *c, bool request_peer)
+{
+	uint8_t msg[5] = { HS_MT_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0 };
+	uint8_t *secret = c->ccfg != NULL ? c->c_ap : c->s_ap;
+	int rc;
+
 	if (hs_write_record(c, HS_CT_HANDSHAKE, msg, sizeof(msg)) != 0)
 		return hs_fail(c, HS_ERR_INTERNAL);
-	rc = next_traffic_key(c, c->s_ap, &c->wr);
+	rc = next_traffic_key(c, secret, &c->wr);
 	return rc == 0 ? 0 : hs_fail(c, rc);
 }
 
-static int
-key_update(struct hs_conn *c, const struct hs_msg *m)
+/* A KeyUpdate from the peer: its write side (our read side) moves on. */
+int
+hs13_key_update_recv(struct hs_conn *c, const struct hs_msg *m, uint8_t *rd_secret)
 {
 	int rc;
 
@@ -659,7 +669,7 @@ key_update(struct hs_conn *c, const struct hs_msg *m)
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	if (!hs_at_key_change_boundary(c))
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
-	rc = next_traffic_key(c, c->c_ap, &c->rd);
+	rc = next_traffic_key(c, rd_secret, &c->rd);
 	if (rc != 0)
 		return rc;
 	/*
@@ -668,12 +678,12 @@ key_update(struct hs_conn *c, const struct hs_msg *m)
 	 * "update_not_requested"" before further application data.
 	 */
 	if (m->body[0] == 1)
-		return hs_conn_key_update(c, false);
+		return hs13_key_update_send(c, false);
 	return 0;
 }
 
-int
-hs13_handshake_msg(struct hs_conn *c, const struct hs_msg *m)
+static int
+handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 {
 	struct hs_client_hello ch;
 	int rc;
@@ -702,9 +712,55 @@ hs13_handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 		return client_finished(c, m);
 	case ST_ESTABLISHED:
 		if (m->type == HS_MT_KEY_UPDATE)
-			return key_update(c, m);
+			return hs13_key_update_recv(c, m, c->c_ap);
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	default:
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	}
 }
+
+/*
+ * RFC 8446 5: a change_cipher_spec record consisting of the single byte
+ * 0x01, received between the first ClientHello and the peer's Finished,
+ * "MUST simply" be dropped; any other is unexpected_message. Once only.
+ */
+static int
+change_cipher_spec(struct hs_conn *c)
+{
+	if (c->ccs_seen || c->state == ST_ESTABLISHED)
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	c->ccs_seen = true;
+	return 0;
+}
+
+/*
+ * Protected TLS 1.3 records all say application_data outside. One
+ * exception: until the client's first protected record, it may not have
+ * our handshake keys (it rejected our ServerHello) and alerts in
+ * plaintext, as OpenSSL lets it; take that as its alert.
+ */
+static int
+outer_type(struct hs_conn *c, const struct hs_record *r)
+{
+	if (r->type == HS_CT_ALERT && r->len == 2 && !c->rd_opened &&
+	    c->state == ST13_CLIENT_FINISHED && hs_msg_asm_idle(&c->asm_))
+		return 0;
+	return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+}
+
+const struct hs_proto_ops hs13_server_ops = {
+	.name = "tls1.3-server",
+	.version = HS_TLS13,
+	.ct_max = HS_RECORD_CIPHERTEXT_MAX_13,
+	.seal = hs13_seal,
+	.open = hs13_open,
+	.outer_type = outer_type,
+	.change_cipher_spec = change_cipher_spec,
+	.client_hello = hs13_client_hello,
+	.handshake_msg = handshake_msg,
+	.resume = resume,
+	.half_close = true,
+	.key_update = hs13_key_update_send,
+	.export_keys = hs13_export_keys,
+	.completed_stat = offsetof(struct hs_worker_stats, completed_tls13),
+};
