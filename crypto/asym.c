@@ -16,6 +16,7 @@
 #include <openssl/rsa.h>
 
 #include "crypto.h"
+#include "crypto_priv.h"
 
 #define ASYM_DEFAULT_KEYS 16
 
@@ -132,6 +133,18 @@ fail:
 	hso_asym_ctx_free(ctx);
 	errno = err;
 	return NULL;
+}
+
+const EVP_MD *
+hso_asym_md(struct hso_asym_ctx *ctx, int sha384)
+{
+	return sha384 ? ctx->sha384 : ctx->sha256;
+}
+
+EVP_MD_CTX *
+hso_asym_mdctx(struct hso_asym_ctx *ctx)
+{
+	return ctx->md;
 }
 
 void

@@ -14,4 +14,12 @@
 IMB_ARCH hso_imb_pick(const struct hso_imb_set *set, enum hso_imb_alg alg,
 		      uint8_t *timed);
 
+struct hso_asym_ctx;
+typedef struct evp_md_st EVP_MD;
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
+/* The worker context's fetched digest (SHA-384 when @p sha384) and digest ctx. */
+const EVP_MD *hso_asym_md(struct hso_asym_ctx *ctx, int sha384);
+EVP_MD_CTX *hso_asym_mdctx(struct hso_asym_ctx *ctx);
+
 #endif

@@ -85,8 +85,6 @@ enum hs_client_resume {
 	HS_RESUME_PSK_KE,       /**< TLS 1.3 PSK without ECDHE (psk_ke only) */
 };
 
-struct hso_ca_store;
-
 /** Client policy, shared read-only by workers once built. */
 struct hs_client_config {
 	/**
@@ -102,7 +100,7 @@ struct hs_client_config {
 	enum hs_client_mode mode;
 	/** Load mode: handshakes one worker's key pair serves (>= 1). */
 	uint32_t key_share_reuse;
-	/** Full mode: verify the chain against these CAs; NULL: signature only. */
+	/** Full mode: verify the chain against these CAs (hso_ca_store_load()); NULL: signature only. */
 	const struct hso_ca_store *ca;
 	enum hs_client_resume resume;
 	/** Offer extended_master_secret (RFC 7627); on by default. */
@@ -128,18 +126,6 @@ int hs_client_config_init(struct hs_client_config *cc);
  * @return 0; -EINVAL for a name longer than HS_SNI_MAX or with a NUL.
  */
 int hs_client_config_set_sni(struct hs_client_config *cc, const char *name);
-
-/**
- * Load PEM CA certificates from @p path (one file, several certificates)
- * into a store that any number of client configs and workers may share.
- * @param err  on failure, a message naming the file (may be NULL)
- * @return the store, or NULL with errno ENOENT/EACCES/... (unreadable),
- *         EBADMSG (no certificate in the file), ENOMEM.
- */
-struct hso_ca_store *hso_ca_store_load(const char *path, char *err, size_t errlen);
-
-/** Free @p store (NULL is fine); no config may point to it any more. */
-void hso_ca_store_free(struct hso_ca_store *store);
 
 /**
  * Create a worker for client connections (same object, batch and
