@@ -83,6 +83,13 @@ hs_worker_free(struct hs_worker *w)
 	for (int g = 0; g < 2; g++)
 		for (unsigned i = 0; i < w->pool_n[g]; i++)
 			hso_ecdhe_key_clear(&w->pool[g][i]);
+	if (w->cli != NULL) {
+		for (int g = 0; g < 2; g++)
+			for (unsigned i = 0; i < HS_CLI_KEY_SLOTS; i++)
+				hso_ecdhe_key_clear(&w->cli->keys[g][i].key);
+		OPENSSL_cleanse(w->cli, sizeof(*w->cli));
+		free(w->cli);
+	}
 	hs_session_cache_free(w->cache);
 	hso_kdf_batch_free(w->kdf);
 	hso_asym_ctx_free(w->asym);
@@ -225,7 +232,7 @@ run_job(struct hs_worker *w, struct hs_conn *c)
 			return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
 		return rc == 0 ? 0 : HS_ERR_INTERNAL;
 	default:
-		return HS_ERR_INTERNAL;
+		return c->ccfg != NULL ? hs_client_run_job(w, c) : HS_ERR_INTERNAL;
 	}
 }
 

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "engine_priv.h"
+#include "hs_client.h"
 
 
 enum hso_kdf_hash
@@ -42,6 +43,8 @@ hs_aead_alg(const struct hs_conn *c)
 void
 hs_wipe_secrets(struct hs_conn *c)
 {
+	if (c->ccfg != NULL)
+		hs_client_release(c);
 	OPENSSL_cleanse(&c->s, sizeof(c->s));
 	OPENSSL_cleanse(c->peer_kx, sizeof(c->peer_kx));
 	hso_ecdhe_key_clear(&c->eph);
@@ -109,6 +112,7 @@ hs_conn_init(struct hs_conn *c, struct hs_worker *w, uint8_t *buf, size_t len)
 					     ? w->cfg->max_handshake_msg : HS_MAX_MSG_DEFAULT));
 	c->stage = buf + HS_CONN_IN_SIZE + HS_CONN_GATHER_SIZE;
 	c->out = c->stage + HS_CONN_STAGE_SIZE;
+	c->stage_cap = HS_CONN_STAGE_SIZE;
 	c->state = ST_CLIENT_HELLO;
 	c->ops = &hs_server_hello_ops;
 	return 0;
@@ -132,6 +136,10 @@ hs_conn_reset(struct hs_conn *c)
 		 * memory the caller may already have reused.
 		 */
 		hso_kdf_batch_cancel(w->kdf, c, sizeof(*c));
+	}
+	if (c->ccfg != NULL) {
+		if (c->ticket_area != NULL)
+			OPENSSL_cleanse(c->ticket_area, HS_CLIENT_TICKET_MAX);
 	}
 	hs_wipe_secrets(c);
 	hso_record_prot_wipe(&c->rd);

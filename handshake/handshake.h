@@ -188,6 +188,17 @@ struct hs_worker_stats {
 	uint64_t failed_sent_alert[256];
 	/** Failures per alert the peer sent. */
 	uint64_t failed_peer_alert[256];
+	/* Client workers. */
+	uint64_t client_started;
+	uint64_t client_keys_generated; /**< key pairs made for ClientHellos */
+	uint64_t client_keys_reused;    /**< load mode: a worker key handed out again */
+	uint64_t client_pms_encrypted;  /**< RSA premaster encryptions */
+	uint64_t client_pms_reused;     /**< load mode: premaster + ciphertext reused */
+	uint64_t client_verified;       /**< server signatures verified (full mode) */
+	uint64_t client_chains_verified;
+	uint64_t client_hrr;            /**< HelloRetryRequests answered */
+	uint64_t client_sessions;       /**< resumable sessions received */
+	uint64_t client_offered;        /**< sessions offered in a ClientHello */
 };
 
 #define HS_POOL_MAX 64
@@ -208,6 +219,7 @@ struct hs_worker {
 	unsigned pool_n[2];
 	unsigned pool_target;
 	struct hs_session_cache *cache;  /**< TLS 1.2 session ids, or NULL */
+	struct hs_client_worker *cli;    /**< client state; NULL for a server worker */
 	struct hs_worker_stats stats;
 };
 
@@ -367,6 +379,38 @@ struct hs_conn {
 	uint16_t sig_len;
 	uint8_t sig[HSO_SIG_MAX];
 	struct hs_secrets s;
+
+	/* Client connections only (hs_client.h). */
+	struct hso_ecdhe_key eph2;  /* second TLS 1.3 key share */
+	int8_t key_slot[2];         /* load mode: worker key slot per share, -1: eph/eph2 */
+	int8_t pms_slot;            /* load mode: worker premaster slot, -1: none */
+	uint8_t n_shares;
+	uint8_t share_idx;          /* TLS 1.3: the share the server took */
+	uint16_t share_group[2];
+	bool ccs_sent;              /* our compatibility change_cipher_spec */
+	bool cert_requested;        /* answer with an empty Certificate */
+	bool psk_offered;           /* TLS 1.3 PSK / TLS 1.2 session offered */
+	bool ticket_expected;       /* TLS 1.2: NewSessionTicket announced */
+	bool have_session;          /* something resumable arrived */
+	uint8_t psk_modes;
+	uint8_t sess_secret_len;
+	uint16_t offer_suite;       /* suite of the session offered */
+	bool offer_ems;
+	uint16_t binders_at;        /* offset of the PSK binders in the staged hello */
+	uint16_t offer_ticket_len;  /* ticket offered (in ticket_area) */
+	uint16_t new_ticket_len;    /* ticket received (in ticket_area) */
+	uint32_t new_lifetime, new_age_add;
+	uint64_t new_received_ms;
+	uint8_t *ticket_area;       /* HS_CLIENT_TICKET_MAX bytes at the stage's end */
+	size_t stage_cap;           /* staging bytes for flights */
+	const uint8_t *pend_msg;    /* Certificate being checked by a job */
+	size_t pend_len;
+	int verify_rc;              /* result of the signature / chain job */
+	struct hso_peer_key peer;   /* full mode: the server's key */
+	struct hso_hash th_alt;     /* SHA-384 transcript until the suite is known */
+	uint8_t sess_secret[48];    /* TLS 1.2 master / TLS 1.3 ticket PSK */
+	uint8_t res_master[HSO_HASH_MAX_LEN];
+	uint8_t sf_recv[HSO_HASH_MAX_LEN];
 };
 
 /**

@@ -83,7 +83,7 @@ hs_write_record(struct hs_conn *c, uint8_t type, const uint8_t *data, size_t len
 int
 hs_stage_msg_begin(struct hs_conn *c, struct hs_writer *w)
 {
-	hs_writer_init(w, c->stage + c->stage_len, HS_CONN_STAGE_SIZE - c->stage_len);
+	hs_writer_init(w, c->stage + c->stage_len, c->stage_cap - c->stage_len);
 	return 0;
 }
 

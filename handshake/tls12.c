@@ -27,8 +27,8 @@
 
 #define VERIFY_DATA_LEN 12
 
-static size_t
-iv_len(const struct hs_conn *c)
+size_t
+hs12_iv_len(const struct hs_conn *c)
 {
 	/* RFC 5288 3: 4-byte salt for GCM; RFC 7905 2: 12-byte IV for ChaCha20. */
 	return hs_aead_alg(c) == HSO_AEAD_CHACHA20_POLY1305 ? 12 : 4;
@@ -132,7 +132,7 @@ resume_session(struct hs_conn *c, const struct hs_client_hello *ch, const struct
 	struct hs_writer w;
 	struct hs_secrets *s = &c->s;
 	enum hso_kdf_hash h = hs_kdf_hash(c);
-	size_t kb = 2 * (c->si->key_len + iv_len(c));
+	size_t kb = 2 * (c->si->key_len + hs12_iv_len(c));
 	int rc;
 
 	c->resumed = true;
@@ -253,15 +253,15 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 }
 
 /* Master secret, key block and the client Finished we expect, in one batch. */
-static int
-queue_keys(struct hs_conn *c)
+int
+hs12_queue_keys(struct hs_conn *c)
 {
 	struct hs_secrets *s = &c->s;
 	struct hso_kdf_batch *b = c->w->kdf;
 	enum hso_kdf_hash h = hs_kdf_hash(c);
 	const uint8_t *pms = c->si->kx == HS_KX_RSA ? s->pms : s->shared;
 	size_t pms_len = c->si->kx == HS_KX_RSA ? sizeof(s->pms) : sizeof(s->shared);
-	size_t kb = 2 * (c->si->key_len + iv_len(c));
+	size_t kb = 2 * (c->si->key_len + hs12_iv_len(c));
 	int ms;
 
 	if (c->ems)
@@ -284,14 +284,13 @@ queue_keys(struct hs_conn *c)
 				  s->th, hs_hash_len(c), s->cf_expected,
 				  VERIFY_DATA_LEN, ms)) < 0)
 		return HS_ERR_INTERNAL;
-	c->state = ST12_KEYS_JOB;
 	return 0;
 }
 
-static int
-prot_init(struct hs_conn *c, struct hso_record_prot *rp, bool client)
+int
+hs12_prot_init(struct hs_conn *c, struct hso_record_prot *rp, bool client)
 {
-	size_t kl = c->si->key_len, il = iv_len(c);
+	size_t kl = c->si->key_len, il = hs12_iv_len(c);
 	const uint8_t *kb = c->s.key_block;
 
 	/* key_block = client key, server key, client IV, server IV (RFC 5246 6.3). */
@@ -327,7 +326,7 @@ send_ccs_finished(struct hs_conn *c)
 	struct hs_writer w;
 
 	if (hs_write_record(c, HS_CT_CHANGE_CIPHER_SPEC, &one, 1) != 0 ||
-	    prot_init(c, &c->wr, false) != 0)
+	    hs12_prot_init(c, &c->wr, false) != 0)
 		return HS_ERR_INTERNAL;
 	c->wr_on = true;
 	hs_stage_msg_begin(c, &w);
@@ -393,9 +392,10 @@ resume(struct hs_conn *c)
 		return stage_done_and_flush(c);
 	case ST12_PMS_JOB:
 		hso_ecdhe_key_clear(&c->eph);
-		return queue_keys(c);
+		c->state = ST12_KEYS_JOB;
+		return hs12_queue_keys(c);
 	case ST12_KEYS_JOB:
-		if (prot_init(c, &c->rd, true) != 0)
+		if (hs12_prot_init(c, &c->rd, true) != 0)
 			return HS_ERR_INTERNAL;
 		c->state = ST12_CCS;
 		return 0;
@@ -404,7 +404,7 @@ resume(struct hs_conn *c)
 	case ST12_RESUME_JOB:
 		return after_resume_keys(c);
 	case ST12_RESUME_CF_JOB:
-		if (prot_init(c, &c->rd, true) != 0)
+		if (hs12_prot_init(c, &c->rd, true) != 0)
 			return HS_ERR_INTERNAL;
 		c->state = ST12_CCS;
 		return 0;

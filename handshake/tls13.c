@@ -36,8 +36,8 @@
 static const uint8_t zeros[HSO_HASH_MAX_LEN];
 static const uint8_t ticket_nonce[1] = { 0 };
 
-static int
-label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
+int
+hs13_label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
       const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len, int dep)
 {
 	return hs_kdf(c, hso_kdf_expand_label(c->w->kdf, hs_kdf_hash(c), NULL,
@@ -46,8 +46,8 @@ label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
 }
 
 /* Enqueue the handshake-secret stage; transcript hash CH..SH is in s.th. */
-static int
-queue_handshake_keys(struct hs_conn *c)
+int
+hs13_queue_handshake_keys(struct hs_conn *c)
 {
 	struct hs_secrets *s = &c->s;
 	size_t hl = hs_hash_len(c), kl = c->si->key_len;
@@ -68,21 +68,21 @@ queue_handshake_keys(struct hs_conn *c)
 	hs = hs_kdf(c, hs);
 	if (hs < 0)
 		return hs;
-	chs = label(c, s->hs, "c hs traffic", s->th, hl, s->c_hs, hl, hs);
-	shs = label(c, s->hs, "s hs traffic", s->th, hl, s->s_hs, hl, hs);
-	der = label(c, s->hs, "derived", empty, hl, s->derived2, hl, hs);
+	chs = hs13_label(c, s->hs, "c hs traffic", s->th, hl, s->c_hs, hl, hs);
+	shs = hs13_label(c, s->hs, "s hs traffic", s->th, hl, s->s_hs, hl, hs);
+	der = hs13_label(c, s->hs, "derived", empty, hl, s->derived2, hl, hs);
 	if (chs < 0 || shs < 0 || der < 0)
 		return HS_ERR_INTERNAL;
 	/* Master Secret = HKDF-Extract(Derive-Secret(hs, "derived", ""), 0). */
 	memset(s->th2, 0, sizeof(s->th2));
 	if (hs_kdf(c, hso_kdf_extract(c->w->kdf, hs_kdf_hash(c), NULL, s->derived2, hl,
 				      s->th2, hl, s->master, der)) < 0 ||
-	    label(c, s->s_hs, "key", NULL, 0, s->s_key, kl, shs) < 0 ||
-	    label(c, s->s_hs, "iv", NULL, 0, s->s_iv, HSO_AEAD_NONCE_LEN, shs) < 0 ||
-	    label(c, s->s_hs, "finished", NULL, 0, s->s_fin_key, hl, shs) < 0 ||
-	    label(c, s->c_hs, "key", NULL, 0, s->c_key, kl, chs) < 0 ||
-	    label(c, s->c_hs, "iv", NULL, 0, s->c_iv, HSO_AEAD_NONCE_LEN, chs) < 0 ||
-	    label(c, s->c_hs, "finished", NULL, 0, s->c_fin_key, hl, chs) < 0)
+	    hs13_label(c, s->s_hs, "key", NULL, 0, s->s_key, kl, shs) < 0 ||
+	    hs13_label(c, s->s_hs, "iv", NULL, 0, s->s_iv, HSO_AEAD_NONCE_LEN, shs) < 0 ||
+	    hs13_label(c, s->s_hs, "finished", NULL, 0, s->s_fin_key, hl, shs) < 0 ||
+	    hs13_label(c, s->c_hs, "key", NULL, 0, s->c_key, kl, chs) < 0 ||
+	    hs13_label(c, s->c_hs, "iv", NULL, 0, s->c_iv, HSO_AEAD_NONCE_LEN, chs) < 0 ||
+	    hs13_label(c, s->c_hs, "finished", NULL, 0, s->c_fin_key, hl, chs) < 0)
 		return HS_ERR_INTERNAL;
 	return 0;
 }
@@ -195,12 +195,12 @@ queue_binder(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 				      s->early, HSO_KDF_NO_DEP));
 	if (e < 0)
 		return HS_ERR_INTERNAL;
-	bk = label(c, s->early, "res binder", empty, hl, s->binder_key, hl, e);
-	bf = bk < 0 ? bk : label(c, s->binder_key, "finished", NULL, 0, s->binder_fin, hl, bk);
+	bk = hs13_label(c, s->early, "res binder", empty, hl, s->binder_key, hl, e);
+	bf = bk < 0 ? bk : hs13_label(c, s->binder_key, "finished", NULL, 0, s->binder_fin, hl, bk);
 	if (bf < 0 ||
 	    hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, s->binder_fin, hl,
 				   s->th2, hl, s->binder_expected, bf)) < 0 ||
-	    label(c, s->early, "derived", empty, hl, s->early_derived, hl, e) < 0)
+	    hs13_label(c, s->early, "derived", empty, hl, s->early_derived, hl, e) < 0)
 		return HS_ERR_INTERNAL;
 	c->state = ST13_BINDER_JOB;
 	return 0;
@@ -370,7 +370,7 @@ after_ecdhe(struct hs_conn *c)
 		return HS_ERR_INTERNAL;
 	hso_ecdhe_key_clear(&c->eph);   /* one use: forward secrecy */
 	hso_hash_peek(&c->th, c->s.th);
-	rc = queue_handshake_keys(c);
+	rc = hs13_queue_handshake_keys(c);
 	if (rc != 0)
 		return rc;
 
@@ -411,8 +411,8 @@ after_ecdhe(struct hs_conn *c)
 	return 0;
 }
 
-static int
-prot_init(struct hs_conn *c, struct hso_record_prot *rp, const uint8_t *key,
+int
+hs13_prot_init(struct hs_conn *c, struct hso_record_prot *rp, const uint8_t *key,
 	  const uint8_t *iv)
 {
 	return hso_record_prot_init(rp, &c->w->imb, HSO_TLS13, hs_aead_alg(c), key,
@@ -427,7 +427,7 @@ after_hs_keys(struct hs_conn *c)
 	struct hs_writer w;
 	size_t hl = hs_hash_len(c);
 
-	if (prot_init(c, &c->wr, c->s.s_key, c->s.s_iv) != 0)
+	if (hs13_prot_init(c, &c->wr, c->s.s_key, c->s.s_iv) != 0)
 		return HS_ERR_INTERNAL;
 	c->wr_on = true;
 	hs_stage_msg_begin(c, &w);
@@ -458,13 +458,13 @@ after_sf(struct hs_conn *c)
 	    hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
 	hso_hash_peek(&c->th, s->th);
-	cap = label(c, s->master, "c ap traffic", s->th, hl, c->c_ap, hl, HSO_KDF_NO_DEP);
-	sap = label(c, s->master, "s ap traffic", s->th, hl, c->s_ap, hl, HSO_KDF_NO_DEP);
+	cap = hs13_label(c, s->master, "c ap traffic", s->th, hl, c->c_ap, hl, HSO_KDF_NO_DEP);
+	sap = hs13_label(c, s->master, "s ap traffic", s->th, hl, c->s_ap, hl, HSO_KDF_NO_DEP);
 	if (cap < 0 || sap < 0 ||
-	    label(c, c->s_ap, "key", NULL, 0, s->s_key2, kl, sap) < 0 ||
-	    label(c, c->s_ap, "iv", NULL, 0, s->s_iv2, HSO_AEAD_NONCE_LEN, sap) < 0 ||
-	    label(c, c->c_ap, "key", NULL, 0, s->c_key2, kl, cap) < 0 ||
-	    label(c, c->c_ap, "iv", NULL, 0, s->c_iv2, HSO_AEAD_NONCE_LEN, cap) < 0 ||
+	    hs13_label(c, c->s_ap, "key", NULL, 0, s->s_key2, kl, sap) < 0 ||
+	    hs13_label(c, c->s_ap, "iv", NULL, 0, s->s_iv2, HSO_AEAD_NONCE_LEN, sap) < 0 ||
+	    hs13_label(c, c->c_ap, "key", NULL, 0, s->c_key2, kl, cap) < 0 ||
+	    hs13_label(c, c->c_ap, "iv", NULL, 0, s->c_iv2, HSO_AEAD_NONCE_LEN, cap) < 0 ||
 	    hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, s->c_fin_key, hl,
 				   s->th, hl, s->cf_expected, HSO_KDF_NO_DEP)) < 0)
 		return HS_ERR_INTERNAL;
@@ -475,8 +475,8 @@ after_sf(struct hs_conn *c)
 static int
 after_ap_keys(struct hs_conn *c)
 {
-	if (prot_init(c, &c->rd, c->s.c_key, c->s.c_iv) != 0 ||
-	    prot_init(c, &c->wr, c->s.s_key2, c->s.s_iv2) != 0)
+	if (hs13_prot_init(c, &c->rd, c->s.c_key, c->s.c_iv) != 0 ||
+	    hs13_prot_init(c, &c->wr, c->s.s_key2, c->s.s_iv2) != 0)
 		return HS_ERR_INTERNAL;
 	c->rd_on = true;
 	c->state = ST13_CLIENT_FINISHED;
@@ -495,9 +495,9 @@ after_ap_keys(struct hs_conn *c)
 		hso_hash_update(&t, c->s.cf_expected, hl);
 		hso_hash_peek(&t, c->s.th2);
 		hso_hash_wipe(&t);
-		res = label(c, c->s.master, "res master", c->s.th2, hl, c->s.res_master, hl,
+		res = hs13_label(c, c->s.master, "res master", c->s.th2, hl, c->s.res_master, hl,
 			    HSO_KDF_NO_DEP);
-		if (res < 0 || label(c, c->s.res_master, "resumption", ticket_nonce,
+		if (res < 0 || hs13_label(c, c->s.res_master, "resumption", ticket_nonce,
 				     sizeof(ticket_nonce), c->s.ticket_psk, hl, res) < 0)
 			return HS_ERR_INTERNAL;
 		c->state = ST13_RES_JOB;
@@ -599,7 +599,7 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	memcpy(k, c->s.c_key2, sizeof(k));
 	memcpy(iv, c->s.c_iv2, sizeof(iv));
-	if (prot_init(c, &c->rd, k, iv) != 0)
+	if (hs13_prot_init(c, &c->rd, k, iv) != 0)
 		return HS_ERR_INTERNAL;
 	OPENSSL_cleanse(k, sizeof(k));
 	c->early_skip = 0;
@@ -626,7 +626,7 @@ next_traffic_key(struct hs_conn *c, uint8_t *secret, struct hso_record_prot *rp)
 	rc |= hso_kdf_expand_label_lean(&k, "iv", 2, NULL, 0, iv, sizeof(iv));
 	hso_hmac_key_wipe(&k);
 	if (rc == 0)
-		rc = prot_init(c, rp, key, iv);
+		rc = hs13_prot_init(c, rp, key, iv);
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(iv, sizeof(iv));
 	return rc == 0 ? 0 : HS_ERR_INTERNAL;
@@ -724,8 +724,8 @@ handshake_msg(struct hs_conn *c, const struct hs_msg *m)
  * 0x01, received between the first ClientHello and the peer's Finished,
  * "MUST simply" be dropped; any other is unexpected_message. Once only.
  */
-static int
-change_cipher_spec(struct hs_conn *c)
+int
+hs13_change_cipher_spec(struct hs_conn *c)
 {
 	if (c->ccs_seen || c->state == ST_ESTABLISHED)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
@@ -755,7 +755,7 @@ const struct hs_proto_ops hs13_server_ops = {
 	.seal = hs13_seal,
 	.open = hs13_open,
 	.outer_type = outer_type,
-	.change_cipher_spec = change_cipher_spec,
+	.change_cipher_spec = hs13_change_cipher_spec,
 	.client_hello = hs13_client_hello,
 	.handshake_msg = handshake_msg,
 	.resume = resume,
