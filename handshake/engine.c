@@ -44,6 +44,7 @@ hs_config_init(struct hs_config *cfg)
 	cfg->session_cache_size = HS_SESSION_CACHE_DEFAULT;
 	cfg->now_ms = wall_ms;
 	cfg->max_handshake_msg = HS_MAX_MSG_DEFAULT;
+	cfg->large_msg_bufs = HS_LARGE_MSG_BUFS_DEFAULT;
 	for (int h = 0; h < HSO_KDF_HASH_NUM; h++)
 		if (hso_kdf_tls13_nopsk((enum hso_kdf_hash)h, NULL, NULL,
 					&cfg->derived_nopsk[h]) != 0 ||
@@ -173,7 +174,8 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 	struct hs_worker *w;
 	int rc;
 
-	if (cfg == NULL || max_conns == 0 || max_conns > 65536 / HS_KDF_PER_CONN * 16) {
+	if (cfg == NULL || max_conns == 0 || max_conns > 65536 / HS_KDF_PER_CONN * 16 ||
+	    cfg->max_handshake_msg > HS_MAX_MSG_LIMIT) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -194,6 +196,17 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 				      65536 : max_conns * HS_KDF_PER_CONN);
 	if (cfg->session_cache_size > 0 &&
 	    (w->cache = hs_session_cache_create(cfg->session_cache_size)) == NULL) {
+		int e = errno;
+
+		hs_worker_free(w);
+		errno = e;
+		return NULL;
+	}
+	/* Messages above the connection's own area borrow from this pool. */
+	if (cfg->max_handshake_msg > HS_MSG_INLINE_MAX &&
+	    (w->msg_pool = hs_buf_pool_create(cfg->large_msg_bufs,
+					      HS_MSG_HEADER_LEN + cfg->max_handshake_msg,
+					      &w->stats.msg_pool)) == NULL) {
 		int e = errno;
 
 		hs_worker_free(w);
@@ -227,6 +240,7 @@ hs_worker_free(struct hs_worker *w)
 		for (unsigned i = 0; i < w->pool_n[g]; i++)
 			hso_ecdhe_key_clear(&w->pool[g][i]);
 	hs_session_cache_free(w->cache);
+	hs_buf_pool_free(w->msg_pool);
 	hso_kdf_batch_free(w->kdf);
 	hso_asym_ctx_free(w->asym);
 	hso_imb_set_free(&w->imb);
@@ -364,8 +378,15 @@ run_job(struct hs_worker *w, struct hs_conn *c)
 		rc = hso_asym_rsa_premaster_decrypt(w->asym, c->cert, c->peer_kx,
 						    c->peer_kx_len, c->client_version,
 						    0, c->s.pms);
+		/*
+		 * Longer than the modulus or not below it: public facts, but
+		 * refusing them here would be one more way for a ciphertext to
+		 * fail. Go on with a random premaster like for any bad one, so
+		 * every malformed ClientKeyExchange ends alike, at the client's
+		 * Finished (bad_record_mac), as OpenSSL's server does.
+		 */
 		if (rc == -EBADMSG)
-			return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+			rc = hs_random(c->s.pms, sizeof(c->s.pms));
 		return rc == 0 ? 0 : HS_ERR_INTERNAL;
 	default:
 		return HS_ERR_INTERNAL;
@@ -566,6 +587,7 @@ hs_fail(struct hs_conn *c, int err)
 	/* Count handshakes that failed, not established connections that end badly. */
 	if (c->state != ST_ESTABLISHED) {
 		c->w->stats.handshakes_failed++;
+		c->w->stats.failed_in_state[c->state < HS_STATE_NUM ? c->state : ST_FAILED]++;
 		if (hs_err_class(err) == HS_ERR_CLASS_PEER_ALERT)
 			c->w->stats.failed_peer_alert[desc & 0xff]++;
 		else
@@ -574,6 +596,9 @@ hs_fail(struct hs_conn *c, int err)
 	c->err = err;
 	c->status = HS_STATUS_FAILED;
 	c->state = ST_FAILED;
+	/* A message half gathered goes, and its pool buffer with it. */
+	if (!c->asm_.returned_buf)
+		hs_msg_asm_release(&c->asm_);
 	wipe_secrets(c);
 	OPENSSL_cleanse(c->c_ap, sizeof(c->c_ap));
 	OPENSSL_cleanse(c->s_ap, sizeof(c->s_ap));
@@ -612,10 +637,16 @@ hs_conn_init(struct hs_conn *c, struct hs_worker *w, uint8_t *buf, size_t len)
 	c->w = w;
 	c->cfg = w->cfg;
 	c->in = buf;
-	/* The gather buffer's capacity is the policy's message-size limit. */
+	/*
+	 * The policy's message-size limit: up to HS_MSG_INLINE_MAX in the
+	 * connection's own area, beyond in a buffer borrowed from the worker.
+	 */
 	hs_msg_asm_init(&c->asm_, buf + HS_CONN_IN_SIZE,
-			HS_MSG_HEADER_LEN + (w->cfg->max_handshake_msg < HS_MAX_MSG_DEFAULT
-					     ? w->cfg->max_handshake_msg : HS_MAX_MSG_DEFAULT));
+			HS_MSG_HEADER_LEN + (w->cfg->max_handshake_msg < HS_MSG_INLINE_MAX
+					     ? w->cfg->max_handshake_msg : HS_MSG_INLINE_MAX));
+	if (w->msg_pool != NULL)
+		hs_msg_asm_set_pool(&c->asm_, w->msg_pool,
+				    HS_MSG_HEADER_LEN + (size_t)w->cfg->max_handshake_msg);
 	c->stage = buf + HS_CONN_IN_SIZE + HS_CONN_GATHER_SIZE;
 	c->out = c->stage + HS_CONN_STAGE_SIZE;
 	c->state = ST_CLIENT_HELLO;
@@ -648,7 +679,7 @@ hs_conn_reset(struct hs_conn *c)
 	/* Plaintext and handshake messages: wipe what was ever written. */
 	if (c->in != NULL) {
 		OPENSSL_cleanse(c->in, c->in_hw);
-		OPENSSL_cleanse(c->asm_.buf, c->asm_.hw);
+		hs_msg_asm_wipe(&c->asm_);
 		OPENSSL_cleanse(c->stage, c->stage_hw);
 		OPENSSL_cleanse(c->out, c->out_hw);
 	}
@@ -938,6 +969,8 @@ hs_process(struct hs_conn *c)
 				continue;
 			}
 			rc = handle_handshake_msg(c, &m);
+			/* Used up: a pool buffer it came in goes back now. */
+			hs_msg_asm_consumed(&c->asm_);
 			if (rc < 0)
 				return hs_fail(c, rc);
 		}
