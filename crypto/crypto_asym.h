@@ -36,13 +36,19 @@
  * every call in OpenSSL 3.0, so a bad ciphertext decrypted twice gives two
  * different premasters) with the same return value 0 as a good ciphertext.
  * The caller cannot tell, and must not try: it continues the handshake,
- * which fails at Finished. Only public facts fail early: a ciphertext whose
- * length is not the modulus size or whose value is not below the modulus.
+ * which fails at Finished. A ciphertext shorter than the modulus is the
+ * same integer with its leading zero bytes stripped (RFC 8017 4.2 I2OSP:
+ * some clients send it so); it is left-padded and decrypted like any other.
+ * Only public facts fail early: a ciphertext longer than the modulus or
+ * whose value is not below it.
  *
  * Signatures. Schemes are TLS SignatureScheme code points
  * (enum hso_sig_scheme). hso_cert_can_sign() says whether a cert can use a
- * scheme; ECDSA schemes are bound to their curve as in TLS 1.3 (0x0403 needs
- * P-256, 0x0503 P-384). RSA-PSS uses salt length = hash length and MGF1
+ * scheme in TLS 1.3, where ECDSA schemes are bound to their curve (0x0403
+ * needs P-256, 0x0503 P-384, 0x0603 P-521); hso_cert_can_sign12() says it
+ * for TLS 1.2, where an ECDSA code names only the hash and any curve signs
+ * with it (RFC 5246 7.4.1.4.1). The signing functions accept either: an
+ * ECDSA key signs the scheme's hash. RSA-PSS uses salt length = hash length and MGF1
  * with the same hash (RFC 8446 4.2.3). ECDSA signatures are DER
  * (Ecdsa-Sig-Value), as both TLS versions put them on the wire.
  *
@@ -69,14 +75,22 @@
 extern "C" {
 #endif
 
-/** TLS SignatureScheme code points (RFC 8446 4.2.3) that hso can produce. */
+/**
+ * TLS SignatureScheme code points (RFC 8446 4.2.3) that hso can produce.
+ * The ECDSA codes are also TLS 1.2 SignatureAndHashAlgorithm values
+ * {hash, ecdsa(3)} (RFC 5246 7.4.1.4.1), where they name the hash only.
+ */
 enum hso_sig_scheme {
 	HSO_SIG_RSA_PKCS1_SHA256 = 0x0401,	/**< TLS 1.2 only */
 	HSO_SIG_RSA_PKCS1_SHA384 = 0x0501,	/**< TLS 1.2 only */
+	HSO_SIG_RSA_PKCS1_SHA512 = 0x0601,	/**< TLS 1.2 only */
+	HSO_SIG_ECDSA_SHA224 = 0x0303,		/**< TLS 1.2 only: {sha224, ecdsa} */
 	HSO_SIG_ECDSA_P256_SHA256 = 0x0403,	/**< ecdsa_secp256r1_sha256 */
 	HSO_SIG_ECDSA_P384_SHA384 = 0x0503,	/**< ecdsa_secp384r1_sha384 */
+	HSO_SIG_ECDSA_P521_SHA512 = 0x0603,	/**< ecdsa_secp521r1_sha512 */
 	HSO_SIG_RSA_PSS_RSAE_SHA256 = 0x0804,
 	HSO_SIG_RSA_PSS_RSAE_SHA384 = 0x0805,
+	HSO_SIG_RSA_PSS_RSAE_SHA512 = 0x0806,
 };
 
 /** TLS NamedGroup code points (RFC 8446 4.2.7) for ECDHE. */
@@ -96,8 +110,8 @@ enum hso_key_type {
 #define HSO_RSA_MAX_BITS 4096
 /** The TLS 1.2 premaster secret: client_version (2) + random (46). */
 #define HSO_TLS12_PREMASTER_LEN 48
-/** SHA-384, the largest digest of the supported schemes. */
-#define HSO_SIG_DIGEST_MAX 48
+/** SHA-512, the largest digest of the supported schemes. */
+#define HSO_SIG_DIGEST_MAX 64
 /*
  * Largest signature: an RSA-4096 signature is 512 bytes; a DER ECDSA P-384
  * signature is at most 2 + 2 * (2 + 49) = 104 bytes.
@@ -180,6 +194,14 @@ void hso_cert_free(struct hso_cert *cert);
  */
 bool hso_cert_can_sign(const struct hso_cert *cert, uint16_t scheme);
 
+/**
+ * Whether @p cert can sign with @p scheme in TLS 1.2: as hso_cert_can_sign(),
+ * but an ECDSA key of any curve signs every ECDSA hash hso has (SHA-224,
+ * SHA-256, SHA-384, SHA-512: RFC 5246 7.4.1.4.1 pairs the hash with the
+ * algorithm, not with the curve).
+ */
+bool hso_cert_can_sign12(const struct hso_cert *cert, uint16_t scheme);
+
 /** "rsa", "ecdsa-p256", "ecdsa-p384", for logs. */
 const char *hso_key_type_name(enum hso_key_type type);
 
@@ -217,7 +239,8 @@ void hso_asym_ctx_forget(struct hso_asym_ctx *ctx, const struct hso_cert *cert);
  * @param ctx       The worker's context.
  * @param cert      An RSA cert.
  * @param in        The ciphertext, without its 2-byte length prefix.
- * @param inlen     Must equal the modulus size (cert->sig_max).
+ * @param inlen     At most the modulus size (cert->sig_max); shorter is
+ *                  left-padded with zero bytes.
  * @param client_version
  *   ClientHello.client_version, e.g. 0x0303; must not be 0.
  * @param negotiated_version
@@ -228,8 +251,9 @@ void hso_asym_ctx_forget(struct hso_asym_ctx *ctx, const struct hso_cert *cert);
  * @param premaster  Out: 48 bytes.
  * @return
  *   - 0: @p premaster holds the premaster, or random bytes (see above)
- *   - -EBADMSG: @p inlen is not the modulus size, or the ciphertext is not
- *     below the modulus (public facts: send decode_error / decrypt_error)
+ *   - -EBADMSG: @p inlen is longer than the modulus, or the ciphertext is
+ *     not below the modulus (public facts; a TLS server still goes on with
+ *     a random premaster, RFC 5246 7.4.7.1)
  *   - -EINVAL: not an RSA cert, or @p client_version is 0
  *   - -ENOMEM, -EIO: OpenSSL failure (internal_error)
  */
@@ -255,7 +279,8 @@ int hso_asym_rsa_premaster_decrypt(struct hso_asym_ctx *ctx,
  * @param siglen  Out: the signature's length.
  * @return
  *   - 0
- *   - -ENOTSUP: @p cert cannot use @p scheme (hso_cert_can_sign())
+ *   - -ENOTSUP: @p cert cannot use @p scheme (neither hso_cert_can_sign()
+ *     nor hso_cert_can_sign12())
  *   - -ENOSPC: @p sigcap is smaller than cert->sig_max
  *   - -ENOMEM, -EIO: OpenSSL failure
  */

@@ -30,7 +30,8 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 	struct hs_worker *w;
 	int rc;
 
-	if (cfg == NULL || max_conns == 0 || max_conns > 65536 / HS_KDF_PER_CONN * 16) {
+	if (cfg == NULL || max_conns == 0 || max_conns > 65536 / HS_KDF_PER_CONN * 16 ||
+	    cfg->max_handshake_msg > HS_MAX_MSG_LIMIT) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -51,6 +52,17 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 				      65536 : max_conns * HS_KDF_PER_CONN);
 	if (cfg->session_cache_size > 0 &&
 	    (w->cache = hs_session_cache_create(cfg->session_cache_size)) == NULL) {
+		int e = errno;
+
+		hs_worker_free(w);
+		errno = e;
+		return NULL;
+	}
+	/* Messages above the connection's own area borrow from this pool. */
+	if (cfg->max_handshake_msg > HS_MSG_INLINE_MAX &&
+	    (w->msg_pool = hs_buf_pool_create(cfg->large_msg_bufs,
+					      HS_MSG_HEADER_LEN + cfg->max_handshake_msg,
+					      &w->stats.msg_pool)) == NULL) {
 		int e = errno;
 
 		hs_worker_free(w);
@@ -91,6 +103,7 @@ hs_worker_free(struct hs_worker *w)
 		free(w->cli);
 	}
 	hs_session_cache_free(w->cache);
+	hs_buf_pool_free(w->msg_pool);
 	hso_kdf_batch_free(w->kdf);
 	hso_asym_ctx_free(w->asym);
 	hso_imb_set_free(&w->imb);
@@ -228,8 +241,15 @@ run_job(struct hs_worker *w, struct hs_conn *c)
 		rc = hso_asym_rsa_premaster_decrypt(w->asym, c->cert, c->peer_kx,
 						    c->peer_kx_len, c->client_version,
 						    0, c->s.pms);
+		/*
+		 * Longer than the modulus or not below it: public facts, but
+		 * refusing them here would be one more way for a ciphertext to
+		 * fail. Go on with a random premaster like for any bad one, so
+		 * every malformed ClientKeyExchange ends alike, at the client's
+		 * Finished (bad_record_mac), as OpenSSL's server does.
+		 */
 		if (rc == -EBADMSG)
-			return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+			rc = hs_random(c->s.pms, sizeof(c->s.pms));
 		return rc == 0 ? 0 : HS_ERR_INTERNAL;
 	default:
 		return c->ccfg != NULL ? hs_client_run_job(w, c) : HS_ERR_INTERNAL;

@@ -12,8 +12,42 @@
 
 #define DECODE_ERROR HS_ERR_ALERT(HS_ALERT_DECODE_ERROR)
 #define ILLEGAL_PARAMETER HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER)
-/** The most key shares a ClientHello may offer (real clients send 1 to 3). */
-#define HS_CH_MAX_KEY_SHARES 16
+
+/*
+ * A set of u16 codes, for the duplicate checks: the first few in a small
+ * array (real clients send 10 to 20 extensions, 1 to 3 key shares), then a
+ * map of all 2^16 codes, cleared only when a hello carries that many (RFC
+ * 8446 4.2 lets it carry thousands; each is looked at once).
+ */
+#define SEEN_SMALL 32
+struct u16_seen {
+	unsigned n;
+	uint16_t small[SEEN_SMALL];
+	uint64_t map[65536 / 64];
+};
+
+/* Add @p x to the set; false when it was there already. */
+static bool
+seen_add(struct u16_seen *s, uint16_t x)
+{
+	if (s->n < SEEN_SMALL) {
+		for (unsigned i = 0; i < s->n; i++)
+			if (s->small[i] == x)
+				return false;
+		s->small[s->n++] = x;
+		return true;
+	}
+	if (s->n == SEEN_SMALL) {
+		memset(s->map, 0, sizeof(s->map));
+		for (unsigned i = 0; i < SEEN_SMALL; i++)
+			s->map[s->small[i] >> 6] |= 1ull << (s->small[i] & 63);
+		s->n++;
+	}
+	if (s->map[x >> 6] & (1ull << (x & 63)))
+		return false;
+	s->map[x >> 6] |= 1ull << (x & 63);
+	return true;
+}
 
 static struct hs_view
 view_of(const struct hs_reader *r)
@@ -80,32 +114,33 @@ parse_alpn(struct hs_reader *ext, struct hs_client_hello *ch)
 	return 0;
 }
 
-/* RFC 8446 4.2.8: KeyShareEntry client_shares<0..2^16-1>. */
+/*
+ * RFC 8446 4.2.8: KeyShareEntry client_shares<0..2^16-1>. Only the framing
+ * is checked: a share of a group hso does not implement is skipped whatever
+ * its length or content; negotiation looks only for its own groups.
+ */
 static int
 parse_key_share(struct hs_reader *ext, struct hs_client_hello *ch)
 {
 	struct hs_reader list, key;
-	uint16_t seen[HS_CH_MAX_KEY_SHARES];
-	unsigned n = 0;
+	struct u16_seen seen;
 
+	seen.n = 0;
 	if (hs_reader_block(ext, 2, 0, 0xffff, &list) != 0)
 		return DECODE_ERROR;
 	ch->key_shares = view_of(&list);
 	while (hs_reader_left(&list) > 0) {
 		uint16_t group = hs_read_u16(&list);
 
+		/* opaque key_exchange<1..2^16-1>; */
 		if (hs_reader_block(&list, 2, 1, 0xffff, &key) != 0)
 			return DECODE_ERROR;
-		if (n == HS_CH_MAX_KEY_SHARES)
-			return ILLEGAL_PARAMETER;
 		/*
 		 * RFC 8446 4.2.8: "Clients MUST NOT offer multiple
 		 * KeyShareEntry values for the same group."
 		 */
-		for (unsigned i = 0; i < n; i++)
-			if (seen[i] == group)
-				return ILLEGAL_PARAMETER;
-		seen[n++] = group;
+		if (!seen_add(&seen, group))
+			return ILLEGAL_PARAMETER;
 	}
 	return 0;
 }
@@ -246,9 +281,11 @@ int
 hs_client_hello_parse(const uint8_t *body, size_t len, struct hs_client_hello *ch)
 {
 	struct hs_reader r, v, exts, ext;
+	struct u16_seen seen;
 	int rc;
 
-	memset(ch, 0, offsetof(struct hs_client_hello, ext_types));
+	memset(ch, 0, sizeof(*ch));
+	seen.n = 0;
 	hs_reader_init(&r, body, len);
 	ch->legacy_version = hs_read_u16(&r);
 	ch->random = hs_read_bytes(&r, 32);
@@ -275,16 +312,14 @@ hs_client_hello_parse(const uint8_t *body, size_t len, struct hs_client_hello *c
 
 		if (hs_reader_block(&exts, 2, 0, 0xffff, &ext) != 0)
 			return DECODE_ERROR;
-		if (ch->ext_count == HS_CH_MAX_EXTENSIONS)
-			return DECODE_ERROR;
 		/*
 		 * RFC 8446 4.2: "There MUST NOT be more than one extension of
-		 * the same type in a given extension block."
+		 * the same type in a given extension block." Any number of
+		 * distinct ones is fine, known or not.
 		 */
-		for (unsigned i = 0; i < ch->ext_count; i++)
-			if (ch->ext_types[i] == type)
-				return ILLEGAL_PARAMETER;
-		ch->ext_types[ch->ext_count++] = type;
+		if (!seen_add(&seen, type))
+			return ILLEGAL_PARAMETER;
+		ch->ext_count++;
 		/*
 		 * RFC 8446 4.2.11: "The "pre_shared_key" extension MUST be the
 		 * last extension in the ClientHello ... Servers MUST check that

@@ -35,6 +35,7 @@ hs_config_init(struct hs_config *cfg)
 	cfg->session_cache_size = HS_SESSION_CACHE_DEFAULT;
 	cfg->now_ms = wall_ms;
 	cfg->max_handshake_msg = HS_MAX_MSG_DEFAULT;
+	cfg->large_msg_bufs = HS_LARGE_MSG_BUFS_DEFAULT;
 	for (int h = 0; h < HSO_KDF_HASH_NUM; h++)
 		if (hso_kdf_tls13_nopsk((enum hso_kdf_hash)h, NULL, NULL,
 					&cfg->derived_nopsk[h]) != 0 ||

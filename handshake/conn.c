@@ -69,6 +69,7 @@ hs_fail(struct hs_conn *c, int err)
 	/* Count handshakes that failed, not established connections that end badly. */
 	if (c->state != ST_ESTABLISHED) {
 		c->w->stats.handshakes_failed++;
+		c->w->stats.failed_in_state[c->state < HS_STATE_NUM ? c->state : ST_FAILED]++;
 		if (hs_err_class(err) == HS_ERR_CLASS_PEER_ALERT)
 			c->w->stats.failed_peer_alert[desc & 0xff]++;
 		else
@@ -77,6 +78,9 @@ hs_fail(struct hs_conn *c, int err)
 	c->err = err;
 	c->status = HS_STATUS_FAILED;
 	c->state = ST_FAILED;
+	/* A message half gathered goes, and its pool buffer with it. */
+	if (!c->asm_.returned_buf)
+		hs_msg_asm_release(&c->asm_);
 	hs_wipe_secrets(c);
 	OPENSSL_cleanse(c->c_ap, sizeof(c->c_ap));
 	OPENSSL_cleanse(c->s_ap, sizeof(c->s_ap));
@@ -106,10 +110,16 @@ hs_conn_init(struct hs_conn *c, struct hs_worker *w, uint8_t *buf, size_t len)
 	c->w = w;
 	c->cfg = w->cfg;
 	c->in = buf;
-	/* The gather buffer's capacity is the policy's message-size limit. */
+	/*
+	 * The policy's message-size limit: up to HS_MSG_INLINE_MAX in the
+	 * connection's own area, beyond in a buffer borrowed from the worker.
+	 */
 	hs_msg_asm_init(&c->asm_, buf + HS_CONN_IN_SIZE,
-			HS_MSG_HEADER_LEN + (w->cfg->max_handshake_msg < HS_MAX_MSG_DEFAULT
-					     ? w->cfg->max_handshake_msg : HS_MAX_MSG_DEFAULT));
+			HS_MSG_HEADER_LEN + (w->cfg->max_handshake_msg < HS_MSG_INLINE_MAX
+					     ? w->cfg->max_handshake_msg : HS_MSG_INLINE_MAX));
+	if (w->msg_pool != NULL)
+		hs_msg_asm_set_pool(&c->asm_, w->msg_pool,
+				    HS_MSG_HEADER_LEN + (size_t)w->cfg->max_handshake_msg);
 	c->stage = buf + HS_CONN_IN_SIZE + HS_CONN_GATHER_SIZE;
 	c->out = c->stage + HS_CONN_STAGE_SIZE;
 	c->stage_cap = HS_CONN_STAGE_SIZE;
@@ -148,7 +158,7 @@ hs_conn_reset(struct hs_conn *c)
 	/* Plaintext and handshake messages: wipe what was ever written. */
 	if (c->in != NULL) {
 		OPENSSL_cleanse(c->in, c->in_hw);
-		OPENSSL_cleanse(c->asm_.buf, c->asm_.hw);
+		hs_msg_asm_wipe(&c->asm_);
 		OPENSSL_cleanse(c->stage, c->stage_hw);
 		OPENSSL_cleanse(c->out, c->out_hw);
 	}

@@ -52,6 +52,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bufpool.h"
 #include "crypto.h"
 #include "hs_err.h"
 #include "messages.h"
@@ -65,8 +66,19 @@
 
 /** Certificates a config holds. */
 #define HS_CONFIG_MAX_CERTS 16
-/** Largest handshake message accepted from a client (policy default). */
-#define HS_MAX_MSG_DEFAULT 16384u
+/** Largest handshake message gathered in the connection's own buffer. */
+#define HS_MSG_INLINE_MAX 16384u
+/**
+ * Largest handshake message accepted from a client by default: the largest
+ * ClientHello its vectors allow, 2 + 32 + 1 + 32 + 2 + 65534 + 1 + 255 + 2 +
+ * 65535 bytes (every list at its maximum), which OpenSSL accepts too. Those
+ * above HS_MSG_INLINE_MAX gather in a buffer borrowed from the worker's pool.
+ */
+#define HS_MAX_MSG_DEFAULT 131396u
+/** Ceiling of hs_config.max_handshake_msg: the 24-bit length field. */
+#define HS_MAX_MSG_LIMIT 0xffffffu
+/** Default number of those pool buffers per worker (large_msg_bufs). */
+#define HS_LARGE_MSG_BUFS_DEFAULT 16u
 /** Largest peer key-exchange payload kept: an RSA-4096 premaster ciphertext. */
 #define HS_PEER_KX_MAX 512
 /** Largest ServerKeyExchange signed data: randoms + params for a 65-byte share. */
@@ -74,12 +86,13 @@
 
 /*
  * The connection buffer: input (one whole record as TLS 1.2 allows it),
- * reassembly (the largest handshake message accepted), staging for an
+ * reassembly (HS_MSG_INLINE_MAX; larger messages borrow from the worker's
+ * pool, bufpool.h), staging for an
  * outgoing flight, and output (the flight as records: a header, up to 8
  * bytes of explicit nonce, a type byte and a tag per 2^14 bytes).
  */
 #define HS_CONN_IN_SIZE (HS_RECORD_HEADER_LEN + HS_RECORD_CIPHERTEXT_MAX_12)
-#define HS_CONN_GATHER_SIZE (HS_MSG_HEADER_LEN + HS_MAX_MSG_DEFAULT)
+#define HS_CONN_GATHER_SIZE (HS_MSG_HEADER_LEN + HS_MSG_INLINE_MAX)
 #define HS_CONN_STAGE_SIZE 32768u
 #define HS_CONN_RECORD_OVERHEAD (HS_RECORD_HEADER_LEN + 8 + 1 + 16)
 #define HS_CONN_OUT_SIZE \
@@ -117,10 +130,19 @@ struct hs_config {
 	/** Wall clock in milliseconds (tests replace it). */
 	uint64_t (*now_ms)(void);
 	/**
-	 * Largest handshake message accepted from a client, at most
-	 * HS_MAX_MSG_DEFAULT; larger ones fail with decode_error.
+	 * Largest handshake message accepted from a client (HS_MAX_MSG_DEFAULT
+	 * by default, at most HS_MAX_MSG_LIMIT); larger ones fail with
+	 * decode_error. Above HS_MSG_INLINE_MAX a message is gathered in one
+	 * of @c large_msg_bufs buffers of the worker's pool.
 	 */
 	uint32_t max_handshake_msg;
+	/**
+	 * Buffers per worker for messages above HS_MSG_INLINE_MAX, i.e. how
+	 * many connections may be gathering one at once; when all are out the
+	 * next such handshake fails with internal_error and is counted
+	 * (hs_worker_stats.msg_pool.exhausted). Read by hs_worker_create().
+	 */
+	unsigned large_msg_bufs;
 	/**
 	 * Let hs_conn_export_keys() hand the traffic keys to the caller (for
 	 * an application running the record layer itself: kTLS, a NIC).
@@ -164,6 +186,16 @@ void hs_config_wipe(struct hs_config *cfg);
 
 struct hs_conn;
 struct hs_session_cache;
+struct hs_buf_pool;
+
+/** Engine states a handshake can fail in (hs_state_name()). */
+#define HS_STATE_NUM 45
+
+/**
+ * Name of engine state @p state ("client_hello", "tls13_client_finished",
+ * ...), for counters and logs; "?" out of range.
+ */
+const char *hs_state_name(unsigned state);
 
 /** Counters of one worker. */
 struct hs_worker_stats {
@@ -188,6 +220,10 @@ struct hs_worker_stats {
 	uint64_t failed_sent_alert[256];
 	/** Failures per alert the peer sent. */
 	uint64_t failed_peer_alert[256];
+	/** Failures by the state the handshake was in (hs_state_name()). */
+	uint64_t failed_in_state[HS_STATE_NUM];
+	/** Buffers borrowed for handshake messages above HS_MSG_INLINE_MAX. */
+	struct hs_buf_pool_stats msg_pool;
 	/* Client workers. */
 	uint64_t client_started;
 	uint64_t client_keys_generated; /**< key pairs made for ClientHellos */
@@ -219,6 +255,8 @@ struct hs_worker {
 	unsigned pool_n[2];
 	unsigned pool_target;
 	struct hs_session_cache *cache;  /**< TLS 1.2 session ids, or NULL */
+	/** Buffers for messages above HS_MSG_INLINE_MAX, or NULL when none are. */
+	struct hs_buf_pool *msg_pool;
 	struct hs_client_worker *cli;    /**< client state; NULL for a server worker */
 	struct hs_worker_stats stats;
 };

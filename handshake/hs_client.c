@@ -398,11 +398,9 @@ hs_conn_init_client(struct hs_conn *c, struct hs_worker *w,
 	rc = hs_conn_init(c, w, buf, len);
 	if (rc != 0)
 		return rc;
+	/* The message-size limit and its pool are the worker's config's. */
 	c->cfg = &cc->base;
 	c->ccfg = cc;
-	hs_msg_asm_init(&c->asm_, buf + HS_CONN_IN_SIZE,
-			HS_MSG_HEADER_LEN + (cc->base.max_handshake_msg < HS_MAX_MSG_DEFAULT
-					     ? cc->base.max_handshake_msg : HS_MAX_MSG_DEFAULT));
 	/* The stage's tail keeps the ticket offered, then the one received. */
 	c->stage_cap = HS_CONN_STAGE_SIZE - HS_CLIENT_TICKET_MAX;
 	c->ticket_area = c->stage + c->stage_cap;

@@ -346,6 +346,8 @@ hs_conn_process(struct hs_conn *c)
 				continue;
 			}
 			rc = c->ops->handshake_msg(c, &m);
+			/* Used up: a pool buffer it came in goes back now. */
+			hs_msg_asm_consumed(&c->asm_);
 			if (rc < 0)
 				return hs_fail(c, rc);
 		}

@@ -12,8 +12,10 @@
  *     KDF: server Finished ─► ChangeCipherSpec, Finished     ST12_SF_JOB
  *
  * RSA key exchange: a premaster that fails to decrypt is replaced by random
- * bytes inside crypto/ (implicit rejection), so such a client fails at its
- * Finished with decrypt_error, exactly like a client with a wrong Finished.
+ * bytes (implicit rejection: crypto/ for bad padding or version, the engine
+ * for a ciphertext too long or not below the modulus; a short one is
+ * left-padded and decrypted), so such a client's Finished does not open
+ * under the keys we derive: bad_record_mac, whatever was wrong.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -436,8 +438,13 @@ client_key_exchange(struct hs_conn *c, const struct hs_msg *m)
 	rc = hs_client_key_exchange_parse(m->body, m->len, rsa, &kx);
 	if (rc != 0)
 		return rc;
+	/*
+	 * Longer than any modulus hso serves (ECDHE points are <= 255):
+	 * decrypted as the empty ciphertext instead, which fails the same
+	 * way, with a random premaster (RFC 5246 7.4.7.1).
+	 */
 	if (kx.len > sizeof(c->peer_kx))
-		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+		kx.len = 0;
 	memcpy(c->peer_kx, kx.p, kx.len);
 	c->peer_kx_len = kx.len;
 	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);

@@ -29,7 +29,6 @@ negotiate(const struct hs_client_hello *ch, uint8_t mode)
 
 	hs_nego_policy_default(&p);
 	p.tls13 = (mode & 8) == 0;
-	p.alpn_strict = (mode & 16) != 0;
 	memcpy(p.alpn, "\x02h2\x08http/1.1", 12);
 	p.alpn_len = 12;
 	if (hs_nego_version(ch, &p, &version) != 0)
