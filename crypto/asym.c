@@ -145,12 +145,6 @@ fail:
 	return NULL;
 }
 
-const EVP_MD *
-hso_asym_md(struct hso_asym_ctx *ctx, int sha384)
-{
-	return sha384 ? ctx->sha384 : ctx->sha256;
-}
-
 EVP_MD_CTX *
 hso_asym_mdctx(struct hso_asym_ctx *ctx)
 {

@@ -83,25 +83,45 @@ hso_peer_key_clear(struct hso_peer_key *k)
 	memset(k, 0, sizeof(*k));
 }
 
+/* The digest of @p scheme, and whether it is RSA-PSS / RSA at all; NULL: unknown. */
+static const char *
+scheme_md(uint16_t scheme, bool *rsa, bool *pss)
+{
+	*rsa = (scheme & 0xff) == 0x01 || (scheme >> 8) == 0x08;
+	*pss = (scheme >> 8) == 0x08;
+	switch (scheme) {
+	case HSO_SIG_ECDSA_SHA224:
+		return "SHA2-224";
+	case HSO_SIG_RSA_PKCS1_SHA256:
+	case HSO_SIG_ECDSA_P256_SHA256:
+	case HSO_SIG_RSA_PSS_RSAE_SHA256:
+		return "SHA2-256";
+	case HSO_SIG_RSA_PKCS1_SHA384:
+	case HSO_SIG_ECDSA_P384_SHA384:
+	case HSO_SIG_RSA_PSS_RSAE_SHA384:
+		return "SHA2-384";
+	case HSO_SIG_RSA_PKCS1_SHA512:
+	case HSO_SIG_ECDSA_P521_SHA512:
+	case HSO_SIG_RSA_PSS_RSAE_SHA512:
+		return "SHA2-512";
+	default:
+		return NULL;
+	}
+}
+
 bool
 hso_peer_key_can_verify(const struct hso_peer_key *k, uint16_t scheme)
 {
-	switch (scheme) {
-	case HSO_SIG_RSA_PKCS1_SHA256:
-	case HSO_SIG_RSA_PKCS1_SHA384:
-	case HSO_SIG_RSA_PSS_RSAE_SHA256:
-	case HSO_SIG_RSA_PSS_RSAE_SHA384:
-		return k->key_type == HSO_KEY_RSA;
+	bool rsa, pss;
+
+	if (scheme_md(scheme, &rsa, &pss) == NULL)
+		return false;
 	/*
 	 * TLS 1.2 names ECDSA by hash only (ecdsa_sha256 may come from a
 	 * P-384 key); TLS 1.3 binds the curve, which the handshake checks.
 	 */
-	case HSO_SIG_ECDSA_P256_SHA256:
-	case HSO_SIG_ECDSA_P384_SHA384:
-		return k->key_type == HSO_KEY_EC_P256 || k->key_type == HSO_KEY_EC_P384;
-	default:
-		return false;
-	}
+	return rsa ? k->key_type == HSO_KEY_RSA
+		   : k->key_type == HSO_KEY_EC_P256 || k->key_type == HSO_KEY_EC_P384;
 }
 
 int
@@ -111,9 +131,8 @@ hso_asym_verify(struct hso_asym_ctx *ctx, const struct hso_peer_key *k,
 {
 	EVP_MD_CTX *md = hso_asym_mdctx(ctx);
 	EVP_PKEY_CTX *pc = NULL;
-	int sha384 = scheme == HSO_SIG_RSA_PKCS1_SHA384 ||
-		     scheme == HSO_SIG_RSA_PSS_RSAE_SHA384 ||
-		     scheme == HSO_SIG_ECDSA_P384_SHA384;
+	bool rsa, pss;
+	const char *mdname = scheme_md(scheme, &rsa, &pss);
 	int ok;
 
 	if (k->pkey == NULL)
@@ -121,16 +140,15 @@ hso_asym_verify(struct hso_asym_ctx *ctx, const struct hso_peer_key *k,
 	if (!hso_peer_key_can_verify(k, scheme))
 		return -ENOTSUP;
 	EVP_MD_CTX_reset(md);
-	if (EVP_DigestVerifyInit_ex(md, &pc, EVP_MD_get0_name(hso_asym_md(ctx, sha384)),
-				    NULL, NULL, k->pkey, NULL) != 1)
+	if (EVP_DigestVerifyInit_ex(md, &pc, mdname, NULL, NULL, k->pkey, NULL) != 1)
 		goto io;
-	if (scheme == HSO_SIG_RSA_PSS_RSAE_SHA256 || scheme == HSO_SIG_RSA_PSS_RSAE_SHA384) {
+	if (pss) {
 		/* RFC 8446 4.2.3: salt length = digest length, MGF1 with the same hash. */
 		if (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_mgf1_md(pc, hso_asym_md(ctx, sha384)) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pc, mdname, NULL) != 1 ||
 		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) != 1)
 			goto io;
-	} else if (k->key_type == HSO_KEY_RSA) {
+	} else if (rsa) {
 		if (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1)
 			goto io;
 	}

@@ -18,8 +18,7 @@ struct hso_asym_ctx;
 typedef struct evp_md_st EVP_MD;
 typedef struct evp_md_ctx_st EVP_MD_CTX;
 
-/* The worker context's fetched digest (SHA-384 when @p sha384) and digest ctx. */
-const EVP_MD *hso_asym_md(struct hso_asym_ctx *ctx, int sha384);
+/* The worker context's digest ctx (reset before and after each use). */
 EVP_MD_CTX *hso_asym_mdctx(struct hso_asym_ctx *ctx);
 
 #endif

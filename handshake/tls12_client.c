@@ -219,8 +219,8 @@ server_key_exchange(struct hs_conn *c, const struct hs_msg *m)
 	rc = hs_server_key_exchange_parse(m->body, m->len, &ske);
 	if (rc != 0)
 		return rc;
-	ecdsa_scheme = ske.scheme == HS_SIG_ECDSA_SECP256R1_SHA256 ||
-		       ske.scheme == HS_SIG_ECDSA_SECP384R1_SHA384;
+	/* SignatureAndHashAlgorithm: the low byte is the signature (3: ecdsa). */
+	ecdsa_scheme = (ske.scheme & 0xff) == 0x03;
 	/*
 	 * RFC 8422 5.4: a curve the client did not offer, RFC 5246 7.4.1.4.1:
 	 * a signature algorithm not offered or not the suite's:

@@ -348,11 +348,13 @@ certificate_verify(struct hs_conn *c, const struct hs_msg *m)
 	 */
 	if (!hs_client_u16_in(p->sigalgs, p->n_sigalgs, scheme) ||
 	    scheme == HS_SIG_RSA_PKCS1_SHA256 || scheme == HS_SIG_RSA_PKCS1_SHA384 ||
+	    scheme == HS_SIG_RSA_PKCS1_SHA512 || scheme == HS_SIG_ECDSA_SHA224 ||
 	    sig.len > sizeof(c->sig))
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	if (c->ccfg->mode == HS_CLIENT_FULL &&
 	    ((scheme == HS_SIG_ECDSA_SECP256R1_SHA256 && c->peer.key_type != HSO_KEY_EC_P256) ||
-	     (scheme == HS_SIG_ECDSA_SECP384R1_SHA384 && c->peer.key_type != HSO_KEY_EC_P384)))
+	     (scheme == HS_SIG_ECDSA_SECP384R1_SHA384 && c->peer.key_type != HSO_KEY_EC_P384) ||
+	     scheme == HS_SIG_ECDSA_SECP521R1_SHA512))
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	c->sigalg = scheme;
 	if (c->ccfg->mode == HS_CLIENT_FULL) {

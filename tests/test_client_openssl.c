@@ -49,6 +49,7 @@ struct pair {
 
 struct srv_opts {
 	int version;            /* 0: both */
+	const char *sigalgs;    /* the server's signature schemes, or NULL */
 	const char *groups;
 	const struct srv_cert *cert;
 	const char *alpn;       /* protocol to select, or NULL */
@@ -87,6 +88,8 @@ server_ctx(const struct srv_opts *o)
 				     "AES256-GCM-SHA384");
 	if (o->groups)
 		SSL_CTX_set1_groups_list(ctx, o->groups);
+	if (o->sigalgs)
+		SSL_CTX_set1_sigalgs_list(ctx, o->sigalgs);
 	SSL_CTX_use_certificate(ctx, o->cert->x);
 	SSL_CTX_use_PrivateKey(ctx, o->cert->key);
 	if (o->cert->ca != NULL)
@@ -352,6 +355,47 @@ test_matrix(void)
 			one_case(TLS1_2_VERSION, kx12[i], HS_GROUP_X25519, &rsa, mode);
 	}
 	printf("matrix: %s\n", (unsigned)check_failures == before ? "ok" : "FAILED");
+}
+
+/* Every signature scheme the server side has, verified in full mode. */
+static void
+test_sigalgs(void)
+{
+	static const struct {
+		int version;
+		const char *ossl;
+		const struct srv_cert *cert;
+		uint16_t scheme;
+	} t[] = {
+		{ TLS1_3_VERSION, "RSA-PSS+SHA256", &rsa, 0x0804 },
+		{ TLS1_3_VERSION, "RSA-PSS+SHA384", &rsa, 0x0805 },
+		{ TLS1_3_VERSION, "RSA-PSS+SHA512", &rsa, 0x0806 },
+		{ TLS1_3_VERSION, "ECDSA+SHA256", &p256, 0x0403 },
+		{ TLS1_3_VERSION, "ECDSA+SHA384", &p384, 0x0503 },
+		{ TLS1_2_VERSION, "RSA+SHA256", &rsa, 0x0401 },
+		{ TLS1_2_VERSION, "RSA+SHA384", &rsa, 0x0501 },
+		{ TLS1_2_VERSION, "RSA+SHA512", &rsa, 0x0601 },
+		{ TLS1_2_VERSION, "RSA-PSS+SHA512", &rsa, 0x0806 },
+		{ TLS1_2_VERSION, "ECDSA+SHA224", &p256, 0x0303 },
+		{ TLS1_2_VERSION, "ECDSA+SHA512", &p256, 0x0603 },
+		{ TLS1_2_VERSION, "ECDSA+SHA256", &p384, 0x0403 },
+	};
+
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct srv_opts o = { .version = t[i].version, .cert = t[i].cert,
+				      .sigalgs = t[i].ossl };
+		struct hs_client_config cc;
+		struct hs_session_info si;
+		struct pair p;
+
+		client_cfg(&cc);
+		CHECK_EQ(pair_start(&p, &o, &cc, NULL, NULL), 0);
+		CHECK_MSG(pair_handshake(&p), "%s: %d", t[i].ossl, hs_conn_error(&p.conn));
+		hs_conn_session_info(&p.conn, &si);
+		CHECK_EQ(si.sigalg, t[i].scheme);
+		CHECK_EQ(p.w->stats.client_verified, 1);
+		pair_free(&p, true);
+	}
 }
 
 /* HRR: the server takes only the group the client offers second. */
@@ -667,6 +711,7 @@ main(void)
 	other_ca_path = tk_write(dir, "other.pem", &other_ca.x, 1, NULL);
 
 	test_matrix();
+	test_sigalgs();
 	test_hrr();
 	test_alpn_sni();
 	test_key_update_and_close();
