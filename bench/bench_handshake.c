@@ -67,6 +67,7 @@
 #include "../tests/test_asym_keys.h"
 #include "bench.h"
 #include "handshake.h"
+#include "hs_client.h"
 
 #define NCONN_MAX 256
 /* A full handshake takes 2 (TLS 1.3) or 3 (TLS 1.2) rounds; more is a hang. */
@@ -1088,6 +1089,222 @@ static void bm_hs_tls12_resumed(struct hso_bench *b) { run_vs_openssl(b, C_TLS12
 static void bm_hs_tls13_resumed(struct hso_bench *b) { run_vs_openssl(b, C_TLS13_RESUMED_PSK_DHE); }
 HSO_BENCH_ARGS(bm_hs_tls12_resumed, "handshake/tls12_resumed_ticket_vs_openssl", NCONN)
 HSO_BENCH_ARGS(bm_hs_tls13_resumed, "handshake/tls13_resumed_psk_dhe_vs_openssl", NCONN)
+
+/* ---- hso's client (load and full mode) against hso's server ---- */
+
+/* Client workers and connection memory for client_load_vs_server. */
+static struct {
+	struct hs_client_config cc[2];          /* [0] load, [1] full */
+	struct hs_worker *w[2];
+	bool ready;
+} cls[C_N];
+static struct hs_conn cconns[NCONN_MAX];
+static uint8_t *cconn_buf;
+
+static int
+cls_get(struct hso_bench *b, struct hstate *st, int ci)
+{
+	const struct hcase *hc = st->hc;
+
+	if (cls[ci].ready)
+		return 0;
+	if (cconn_buf == NULL) {
+		cconn_buf = malloc((size_t)NCONN_MAX * HS_CONN_BUF_SIZE);
+		if (cconn_buf == NULL) {
+			hso_bench_fail(b, "setup: client memory");
+			return -1;
+		}
+		memset(cconn_buf, 0, (size_t)NCONN_MAX * HS_CONN_BUF_SIZE);
+	}
+	for (int m = 0; m < 2; m++) {
+		struct hs_client_config *cc = &cls[ci].cc[m];
+
+		if (hs_client_config_init(cc) != 0) {
+			hso_bench_fail(b, "hs_client_config_init");
+			return -1;
+		}
+		cc->mode = m == 0 ? HS_CLIENT_LOAD : HS_CLIENT_FULL;
+		cc->resume = HS_RESUME_NONE;    /* full handshakes only, like the server's */
+		cc->base.nego = st->cfg.nego;   /* the case's version, suite, group, scheme */
+		cls[ci].w[m] = hs_worker_create_client(cc, NCONN_MAX);
+		if (cls[ci].w[m] == NULL) {
+			snprintf(errmsg, sizeof(errmsg), "hs_worker_create_client: %s",
+				 strerror(errno));
+			hso_bench_fail(b, errmsg);
+			return -1;
+		}
+	}
+	(void)hc;
+	cls[ci].ready = true;
+	return 0;
+}
+
+/* Client output -> server, or server output -> client; the two sides' clocks apart. */
+static int
+pass(struct hs_conn *from, struct hs_conn *to, uint64_t *from_ns, uint64_t *to_ns)
+{
+	uint64_t t0 = hso_bench_now_ns();
+	const uint8_t *o;
+	size_t len;
+	int rc = 0;
+
+	o = hs_conn_send_buf(from, &len);
+	if (len > sizeof(g.xfer))
+		len = sizeof(g.xfer);
+	memcpy(g.xfer, o, len);
+	hs_conn_send_ack(from, len);
+	*from_ns += hso_bench_now_ns() - t0;
+	if (len > 0) {
+		t0 = hso_bench_now_ns();
+		rc = hso_feed(to, g.xfer, len);
+		*to_ns += hso_bench_now_ns() - t0;
+	}
+	return rc;
+}
+
+/*
+ * @p n client connections against @p n server connections, every step of
+ * each side batched in its worker: the time in client calls and in server
+ * calls, apart. Setup and teardown are not timed.
+ */
+static const char *
+client_group(struct hstate *st, struct hs_worker *cw, const struct hs_client_config *cc,
+	     unsigned n, struct tally *tc, struct tally *ts)
+{
+	const struct hcase *hc = st->hc;
+	struct hs_session_info ci, si;
+	const char *msg = NULL;
+	uint64_t t0;
+	bool done = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (hs_conn_init(&g.conns[i], st->w, g.conn_buf + (size_t)i * HS_CONN_BUF_SIZE,
+				 HS_CONN_BUF_SIZE) != 0 ||
+		    hs_conn_init_client(&cconns[i], cw, cc,
+					cconn_buf + (size_t)i * HS_CONN_BUF_SIZE,
+					HS_CONN_BUF_SIZE) != 0)
+			msg = "hs_conn_init(_client) failed";
+	}
+	t0 = hso_bench_now_ns();
+	for (unsigned i = 0; i < n && msg == NULL; i++)
+		if (hs_conn_client_start(&cconns[i], NULL) != 0)
+			msg = fail_msg(hc, "client", (int)i, "start, hs_err", hs_conn_error(&cconns[i]));
+	hs_worker_run(cw);
+	tc->srv_ns += hso_bench_now_ns() - t0;
+	for (int round = 0; round < 2 * MAX_ROUNDS && msg == NULL && !done; round++) {
+		for (unsigned i = 0; i < n; i++)
+			if (pass(&cconns[i], &g.conns[i], &tc->srv_ns, &ts->srv_ns) != 0)
+				msg = fail_msg(hc, "server", (int)i, "input, hs_err",
+					       hs_conn_error(&g.conns[i]));
+		t0 = hso_bench_now_ns();
+		hs_worker_run(st->w);
+		ts->srv_ns += hso_bench_now_ns() - t0;
+		for (unsigned i = 0; i < n; i++)
+			if (pass(&g.conns[i], &cconns[i], &ts->srv_ns, &tc->srv_ns) != 0)
+				msg = fail_msg(hc, "client", (int)i, "input, hs_err",
+					       hs_conn_error(&cconns[i]));
+		t0 = hso_bench_now_ns();
+		hs_worker_run(cw);
+		tc->srv_ns += hso_bench_now_ns() - t0;
+		done = true;
+		for (unsigned i = 0; i < n; i++) {
+			size_t l1, l2;
+
+			hs_conn_send_buf(&cconns[i], &l1);
+			hs_conn_send_buf(&g.conns[i], &l2);
+			if (hs_conn_status(&cconns[i]) != HS_STATUS_ESTABLISHED ||
+			    hs_conn_status(&g.conns[i]) != HS_STATUS_ESTABLISHED || l1 || l2)
+				done = false;
+		}
+	}
+	for (unsigned i = 0; i < n && msg == NULL; i++) {
+		if (hs_conn_status(&cconns[i]) != HS_STATUS_ESTABLISHED ||
+		    hs_conn_status(&g.conns[i]) != HS_STATUS_ESTABLISHED) {
+			msg = fail_msg(hc, "client", (int)i, "did not complete, hs_err",
+				       hs_conn_error(&cconns[i]) ? hs_conn_error(&cconns[i])
+								 : hs_conn_error(&g.conns[i]));
+			break;
+		}
+		hs_conn_session_info(&cconns[i], &ci);
+		hs_conn_session_info(&g.conns[i], &si);
+		if (ci.suite != hc->suite || si.suite != hc->suite || ci.group != hc->group)
+			msg = fail_msg(hc, "client", (int)i, "negotiated something else", ci.suite);
+	}
+	if (msg == NULL) {
+		tc->hs += n;
+		ts->hs += n;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		hs_conn_reset(&cconns[i]);
+		hs_conn_reset(&g.conns[i]);
+	}
+	return msg;
+}
+
+static void
+run_client_vs_server(struct hso_bench *b, int ci)
+{
+	struct hstate *st = hstate_get(b, ci);
+	struct tally tc[2] = { { 0 } }, ts[2] = { { 0 } }, tc0[2], ts0[2];
+	struct samples *s_cl = &smp[0], *s_sv = &smp[1], *s_ratio = &smp[2];
+	struct samples *s_full = &smp[3], *s_rfull = &smp[4];
+	struct hs_worker_stats c0, c1;
+	unsigned n = arg_conns(b);
+	const char *msg = NULL;
+	int64_t it = 0;
+
+	if (st == NULL || cls_get(b, st, ci) < 0)
+		return;
+	for (int i = 0; i < 5; i++)
+		smp[i].n = 0;
+	hso_bench_label(b, st->hc->label);
+	/* Untimed first round: lazy fetches, per-cert copies, the first load key. */
+	msg = client_group(st, cls[ci].w[0], &cls[ci].cc[0], n, &tc0[0], &ts0[0]);
+	if (msg == NULL)
+		msg = client_group(st, cls[ci].w[1], &cls[ci].cc[1], n, &tc0[1], &ts0[1]);
+	c0 = cls[ci].w[0]->stats;
+	while (msg == NULL && hso_bench_keep_running(b)) {
+		bool full_first = it++ & 1;
+
+		for (int k = 0; k < 2 && msg == NULL; k++) {
+			int m = (k == 0) == full_first;
+
+			tc0[m] = tc[m];
+			ts0[m] = ts[m];
+			msg = client_group(st, cls[ci].w[m], &cls[ci].cc[m], n, &tc[m], &ts[m]);
+		}
+		if (msg != NULL)
+			break;
+		sample_add(s_cl, delta_us(&tc[0], &tc0[0]));
+		sample_add(s_sv, delta_us(&ts[0], &ts0[0]));
+		sample_add(s_ratio, delta_us(&tc[0], &tc0[0]) / delta_us(&ts[0], &ts0[0]));
+		sample_add(s_full, delta_us(&tc[1], &tc0[1]));
+		sample_add(s_rfull, delta_us(&tc[1], &tc0[1]) / delta_us(&ts[1], &ts0[1]));
+	}
+	if (msg != NULL) {
+		hso_bench_fail(b, msg);
+		return;
+	}
+	if (tc[0].hs == 0)
+		return;
+	c1 = cls[ci].w[0]->stats;
+	hso_bench_counter(b, "client_us", sample_median(s_cl), HSO_BENCH_VALUE);
+	hso_bench_counter(b, "server_us", sample_median(s_sv), HSO_BENCH_VALUE);
+	/* Client time over server time: <= 0.5 means one generator core loads one hsod core. */
+	hso_bench_counter(b, "ratio", sample_median(s_ratio), HSO_BENCH_VALUE);
+	hso_bench_counter(b, "client_full_us", sample_median(s_full), HSO_BENCH_VALUE);
+	hso_bench_counter(b, "ratio_full", sample_median(s_rfull), HSO_BENCH_VALUE);
+	hso_bench_counter(b, "client_asym_jobs_per_hs",
+			  (double)(c1.asym_jobs - c0.asym_jobs) / (double)(tc[0].hs), HSO_BENCH_VALUE);
+	hso_bench_counter(b, "client_keys_generated_per_hs",
+			  (double)(c1.client_keys_generated - c0.client_keys_generated) /
+			  (double)(tc[0].hs), HSO_BENCH_VALUE);
+}
+
+static void bm_cl_tls13(struct hso_bench *b) { run_client_vs_server(b, C_TLS13_ECDSA); }
+static void bm_cl_tls12_rsa(struct hso_bench *b) { run_client_vs_server(b, C_TLS12_RSA_KX); }
+HSO_BENCH_ARGS(bm_cl_tls13, "handshake/client_load_vs_server/tls13_x25519_ecdsa_p256", NCONN)
+HSO_BENCH_ARGS(bm_cl_tls12_rsa, "handshake/client_load_vs_server/tls12_rsa_kx", NCONN)
 
 /*
  * Nothing is freed at exit: OpenSSL's own atexit cleanup may run before a
