@@ -3,8 +3,9 @@
  * The client engine against GnuTLS's server library (push/pull callbacks
  * over memory): every version x suite x group x certificate in full and
  * load mode, HelloRetryRequest, ALPN, application data both ways,
- * KeyUpdate both ways, close_notify, resumption (TLS 1.3 PSK with ECDHE,
- * TLS 1.2 ticket and session id through GnuTLS's session database).
+ * KeyUpdate both ways, close_notify, resumption (TLS 1.3 PSK with and
+ * without ECDHE, TLS 1.2 ticket and session id through GnuTLS's session
+ * database).
  */
 #include <errno.h>
 
@@ -401,6 +402,8 @@ test_hrr_alpn_keyupdate_close(void)
 static void
 resume_case(int v, enum hs_client_resume kind, bool expect)
 {
+	/* GnuTLS issues tickets for psk_ke only with the PSK key exchange enabled. */
+	const char *pr = kind == HS_RESUME_PSK_KE ? "NORMAL:-VERS-ALL:+VERS-TLS1.3:+PSK" : prio(v);
 	struct hs_client_config cc;
 	struct hs_client_session s;
 	struct hs_session_info si;
@@ -411,7 +414,7 @@ resume_case(int v, enum hs_client_resume kind, bool expect)
 	client_cfg(&cc);
 	cc.resume = kind;
 	w = hs_worker_create_client(&cc, 64);
-	CHECK_EQ(pair_start(p, prio(v), &p256, &cc, w, NULL), 0);
+	CHECK_EQ(pair_start(p, pr, &p256, &cc, w, NULL), 0);
 	CHECK(pair_handshake(p));
 	/* TLS 1.3 tickets follow the handshake: let the server send them. */
 	gnutls_record_recv(p->s, b, sizeof(b));
@@ -420,11 +423,13 @@ resume_case(int v, enum hs_client_resume kind, bool expect)
 	pair_free(p);
 
 	test_now_ms += 1000;
-	CHECK_EQ(pair_start(p, prio(v), &p256, &cc, w, &s), 0);
+	CHECK_EQ(pair_start(p, pr, &p256, &cc, w, &s), 0);
 	CHECK_MSG(pair_handshake(p), "resume v %d kind %d: %d", v, kind, hs_conn_error(&p->conn));
 	hs_conn_session_info(&p->conn, &si);
 	CHECK_MSG(si.resumed == expect, "v %d kind %d resumed %d", v, kind, si.resumed);
 	CHECK_EQ(gnutls_session_is_resumed(p->s), expect);
+	if (v == 13 && expect)
+		CHECK_EQ(si.group, kind == HS_RESUME_PSK_KE ? 0 : HS_GROUP_X25519);
 	CHECK(pair_exchange(p, 3000));
 	pair_free(p);
 	free(p);
@@ -456,6 +461,7 @@ main(void)
 	test_matrix();
 	test_hrr_alpn_keyupdate_close();
 	resume_case(13, HS_RESUME_TICKET, true);
+	resume_case(13, HS_RESUME_PSK_KE, true);
 	resume_case(12, HS_RESUME_TICKET, true);
 	resume_case(12, HS_RESUME_SESSION_ID, true);
 
