@@ -453,6 +453,9 @@ offer_session(struct hs_conn *c, const struct hs_client_session *s)
 		return 0;
 	}
 	memcpy(c->s.master, s->secret, 48);
+	/* Kept if the server resumes without a new ticket (keep_session()). */
+	c->new_lifetime = s->lifetime;
+	c->new_received_ms = s->received_ms;
 	if (c->ccfg->resume == HS_RESUME_TICKET) {
 		memcpy(c->ticket_area, s->ticket, s->ticket_len);
 		c->offer_ticket_len = s->ticket_len;

@@ -341,18 +341,29 @@ send_ccs_finished(struct hs_conn *c)
 	return 0;
 }
 
+/* What resumes this session next time (hs_conn_client_session()). */
 static void
 keep_session(struct hs_conn *c)
 {
 	memcpy(c->sess_secret, c->s.master, 48);
 	c->sess_secret_len = 48;
-	if (c->new_ticket_len > 0 || c->session_id_len > 0) {
-		if (c->new_ticket_len == 0)
-			c->new_lifetime = c->cfg->ticket_lifetime;
+	if (c->new_ticket_len > 0) {
+		/* A new ticket (its lifetime set by new_session_ticket()). */
 		c->new_received_ms = c->cfg->now_ms();
-		c->have_session = true;
-		c->w->stats.client_sessions++;
+	} else if (c->resumed && c->offer_ticket_len > 0) {
+		/*
+		 * Resumed without a new ticket: the one offered, still in the
+		 * ticket area, stays valid for what was left of its lifetime.
+		 */
+		c->new_ticket_len = c->offer_ticket_len;
+	} else if (c->session_id_len > 0) {
+		c->new_lifetime = c->cfg->ticket_lifetime;
+		c->new_received_ms = c->cfg->now_ms();
+	} else {
+		return;
 	}
+	c->have_session = true;
+	c->w->stats.client_sessions++;
 }
 
 static int

@@ -527,6 +527,23 @@ resume_case(int version, enum hs_client_resume kind, uint64_t srv_options, bool 
 	CHECK(pair_exchange(&p, 5000));
 	if (version == TLS1_3_VERSION && expect)
 		CHECK_EQ(si.group, kind == HS_RESUME_PSK_KE ? 0 : HS_GROUP_X25519);
+	/* The resumed connection resumes again (1.2: the same ticket / id). */
+	if (expect) {
+		struct hs_client_session s2;
+
+		pair_settle(&p);
+		CHECK_EQ(hs_conn_client_session(&p.conn, &s2), 0);
+		CHECK_EQ(hs_conn_close(&p.conn), 0);
+		to_server(&p);
+		SSL_shutdown(p.ssl);
+		pair_free(&p, false);
+		test_now_ms += 1000;
+		CHECK_EQ(pair_start(&p, &o, &cc, w, &s2), 0);
+		CHECK(pair_handshake(&p));
+		hs_conn_session_info(&p.conn, &si);
+		CHECK_MSG(si.resumed, "v %x kind %d: second resumption", version, kind);
+		hs_client_session_wipe(&s2);
+	}
 	pair_free(&p, false);
 	hs_client_session_wipe(&s);
 	hs_worker_free(w);
