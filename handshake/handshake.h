@@ -235,6 +235,7 @@ struct hs_worker_stats {
 	uint64_t client_hrr;            /**< HelloRetryRequests answered */
 	uint64_t client_sessions;       /**< resumable sessions received */
 	uint64_t client_offered;        /**< sessions offered in a ClientHello */
+	uint64_t client_tickets_too_long; /**< over HS_CLIENT_TICKET_MAX: not kept */
 };
 
 #define HS_POOL_MAX 64

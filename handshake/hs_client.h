@@ -122,8 +122,8 @@ struct hs_client_config {
 int hs_client_config_init(struct hs_client_config *cc);
 
 /**
- * Set the server name sent and, with a CA store, checked.
- * @return 0; -EINVAL for a name longer than HS_SNI_MAX or with a NUL.
+ * Set the server name sent and, with a CA store, checked (NULL or "": none).
+ * @return 0; -EINVAL for a name longer than HS_SNI_MAX.
  */
 int hs_client_config_set_sni(struct hs_client_config *cc, const char *name);
 
@@ -156,7 +156,9 @@ struct hs_client_session {
 };
 
 /**
- * Start a client connection.
+ * Start a client connection. It takes its offer, mode and SNI from @p cc
+ * (which must outlive it); the handshake-message size limit and the pool
+ * for large messages are the worker's config's.
  * @param buf  HS_CONN_BUF_SIZE bytes, owned by the caller, untouched by
  *             anyone else until the connection is reset
  * @return 0; -EINVAL for NULL arguments, a buffer that is too small or a

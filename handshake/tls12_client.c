@@ -425,6 +425,8 @@ new_session_ticket(struct hs_conn *c, const struct hs_msg *m)
 		return rc;
 	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	c->ticket_expected = false;
+	if (t.ticket.len > HS_CLIENT_TICKET_MAX)
+		c->w->stats.client_tickets_too_long++;
 	if (t.ticket.len > 0 && t.ticket.len <= HS_CLIENT_TICKET_MAX) {
 		memcpy(c->ticket_area, t.ticket.p, t.ticket.len);
 		c->new_ticket_len = t.ticket.len;

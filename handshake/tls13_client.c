@@ -478,6 +478,8 @@ new_session_ticket(struct hs_conn *c, const struct hs_msg *m)
 	if (rc != 0)
 		return rc;
 	/* Keep the first usable one; a ticket over our limit is not resumable. */
+	if (t.ticket.len > HS_CLIENT_TICKET_MAX)
+		c->w->stats.client_tickets_too_long++;
 	if (c->have_session || c->psk_modes == 0 || t.ticket.len > HS_CLIENT_TICKET_MAX ||
 	    t.lifetime == 0)
 		return 0;
