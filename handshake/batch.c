@@ -261,6 +261,8 @@ resume(struct hs_conn *c)
 {
 	int rc;
 
+	/* The jobs ran: a message the connection waited with can go. */
+	hs_msg_asm_consumed(&c->asm_);
 	if (c->status == HS_STATUS_FAILED)
 		return;
 	rc = c->ops->resume(c);

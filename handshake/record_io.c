@@ -346,8 +346,13 @@ hs_conn_process(struct hs_conn *c)
 				continue;
 			}
 			rc = c->ops->handshake_msg(c, &m);
-			/* Used up: a pool buffer it came in goes back now. */
-			hs_msg_asm_consumed(&c->asm_);
+			/*
+			 * Used up: a pool buffer it came in goes back now; unless
+			 * the connection waits for a job that reads it (the client
+			 * decodes a Certificate there): then when it resumes.
+			 */
+			if (!c->waiting)
+				hs_msg_asm_consumed(&c->asm_);
 			if (rc < 0)
 				return hs_fail(c, rc);
 		}

@@ -698,6 +698,44 @@ test_load_reuse(void)
 	hs_worker_free(w);
 }
 
+/*
+ * A Certificate message over 16 KiB (a leaf with 800 names): gathered in a
+ * buffer borrowed from the worker's pool, and still there when the full
+ * mode's job decodes it after the handler returned.
+ */
+static void
+test_big_certificate(void)
+{
+	struct srv_cert big;
+	char *san = malloc(800 * 32);
+	size_t off = 0;
+
+	for (int i = 0; i < 800; i++)
+		off += (size_t)sprintf(san + off, "%sDNS:name%03d.a-long-domain.test",
+				       i ? "," : "", i);
+	big.key = tk_keygen("EC", "P-256", 0);
+	big.x = tk_cert(big.key, "big.test", san, NULL, NULL, 0);
+	big.ca = NULL;
+	free(san);
+	CHECK(i2d_X509(big.x, NULL) > 17000);
+	for (int v = 0; v < 2; v++) {
+		struct srv_opts o = { .version = v ? TLS1_2_VERSION : TLS1_3_VERSION,
+				      .cert = &big };
+		struct hs_client_config cc;
+		struct pair p;
+
+		client_cfg(&cc);
+		CHECK_EQ(pair_start(&p, &o, &cc, NULL, NULL), 0);
+		CHECK_MSG(pair_handshake(&p), "big certificate v %d: %d", v,
+			  hs_conn_error(&p.conn));
+		CHECK_EQ(p.w->stats.client_verified, 1);
+		CHECK_EQ(p.w->stats.msg_pool.in_use, 0);
+		pair_free(&p, true);
+	}
+	X509_free(big.x);
+	EVP_PKEY_free(big.key);
+}
+
 static void
 make_cert(struct srv_cert *c, const char *type, const char *curve, size_t bits,
 	  const char *cn, const char *san)
@@ -735,6 +773,7 @@ main(void)
 	test_resumption();
 	test_full_mode_rejects();
 	test_load_reuse();
+	test_big_certificate();
 
 	{
 		struct srv_cert *all[] = { &rsa, &p256, &p384, &ca, &other_ca, &ca_leaf };
