@@ -45,7 +45,9 @@
  *    @c key_share_reuse handshakes before generating the next; neither the
  *    signature nor the chain is verified; for TLS 1.2 RSA key exchange the
  *    premaster is encrypted once per server key (per worker) and the same
- *    premaster and ciphertext are sent again. Every message is still a
+ *    premaster and ciphertext are sent again (the one encryption, and the
+ *    key pair made every key_share_reuse handshakes, run where the need is
+ *    found: in hs_conn_client_start() or a job). Every message is still a
  *    valid TLS handshake: a server cannot tell the modes apart (the random
  *    values are fresh every time; the transcript, Finished and record
  *    protection are computed and checked as in full mode).
