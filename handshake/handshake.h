@@ -4,10 +4,11 @@
 
 /**
  * @file
- * The TLS server engine: TLS 1.3 (RFC 8446) and TLS 1.2 (RFC 5246 with
- * RFC 7627 extended master secret and RFC 5746 renegotiation_info) state
- * machines with batched crypto. No sockets, no DPDK, no allocation per
- * handshake.
+ * The TLS engine: TLS 1.3 (RFC 8446) and TLS 1.2 (RFC 5246 with RFC 7627
+ * extended master secret and RFC 5746 renegotiation_info) state machines
+ * with batched crypto. No sockets, no DPDK, no allocation per handshake.
+ * This header is the server's contract and what both roles share; the
+ * client's additions (config, start, sessions) are in hs_client.h.
  *
  * Objects and ownership:
  *
