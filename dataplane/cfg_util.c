@@ -545,6 +545,8 @@ flags_parse(struct cfg_parser *p, int argc, char **argv)
 		if (cfg_flag_is(name, len, "config") || cfg_flag_is(name, len, "help"))
 			continue;       /* handled before */
 		f = flag_find(t, name, len);
+		if (f != NULL && f->metavar == NULL && val != NULL)
+			return cfg_fail(p, "--%s: takes no value (got '%s')", f->flag, val);
 		if (f != NULL) {
 			r = f->handle(p, val);
 			if (r != 0)

@@ -98,6 +98,12 @@ static const struct cfg_key keys[] = {
 	{ "tickets", "rotation", "ticket-rotation", "SECONDS", CFG_U32, F(ticket_rotation),
 	  1, 604800, "how long a generated ticket key seals before the next one, "
 	  "1..604800 (not used with key_file)" },
+	{ "tickets", "watch", "ticket-key-watch", NULL, CFG_BOOL, F(ticket_watch), 0, 0,
+	  "reload when key_file changes (inotify on its directory: renames, "
+	  "in-place writes, Kubernetes Secret updates), as on SIGHUP" },
+	{ "tickets", "watch_delay_ms", NULL, "MS", CFG_U32, F(ticket_watch_delay_ms), 1,
+	  60000, "quiet time after the key file's last change before it is "
+	  "loaded, 1..60000 (one reload per burst of changes)" },
 	{ "tickets", "psk_ke", NULL, NULL, CFG_BOOL, F(psk_ke), 0, 0,
 	  "accept TLS 1.3 resumption without ECDHE (psk_ke: no forward secrecy)" },
 	{ "limits", "max_conns", "max-conns", "N", CFG_U32, F(max_conns), 1, 1u << 24,
@@ -727,6 +733,8 @@ hsod_config_defaults(struct hsod_config *cfg)
 	cfg->session_cache = HS_SESSION_CACHE_DEFAULT;
 	cfg->ticket_lifetime = HSOD_TICKET_LIFETIME_DEFAULT;
 	cfg->ticket_rotation = HSOD_TICKET_ROTATION_DEFAULT;
+	cfg->ticket_watch = true;
+	cfg->ticket_watch_delay_ms = HSOD_TICKET_WATCH_DELAY_MS_DEFAULT;
 	cfg->psk_ke = true;
 	cfg->max_conns = HSOD_MAX_CONNS_DEFAULT;
 	cfg->max_half_open = HSOD_MAX_HALF_OPEN_DEFAULT;
@@ -828,6 +836,15 @@ flag_key(struct cfg_parser *p, const char *val)
 	return 0;
 }
 
+/* --check: load and report, do not serve. */
+static int
+flag_check(struct cfg_parser *p, const char *val)
+{
+	(void)val;
+	((struct hsod_config *)p->obj)->check = true;
+	return 0;
+}
+
 static int
 flags_finish(struct cfg_parser *p)
 {
@@ -864,6 +881,9 @@ static const struct cfg_flag flags[] = {
 	  "[cert NAME] cert, key: a certificate chain (PEM, leaf first) and its key; "
 	  "repeat for more (added to the file's)", flag_cert },
 	{ "key", "FILE", "", "the private key of the --cert before it", flag_key },
+	{ "check", NULL, NULL, "check the configuration, load the certificates and "
+	  "the ticket key file, say what was loaded and exit (0: hsod would start); "
+	  "no EAL arguments needed", flag_check },
 };
 
 static const struct cfg_table table = {

@@ -305,6 +305,7 @@ test_flags(void)
 	ERR_HAS(parse(&t, "--count", "--verbose", NULL), "--count", "missing value");
 	ERR_HAS(parse(&t, "--secret", "1", NULL), "--secret", "unknown option");
 	ERR_HAS(parse(&t, "--bump", "--bump", "--bump", NULL), "--bump: at most twice");
+	ERR_HAS(parse(&t, "--bump=1", NULL), "--bump: takes no value (got '1')");
 	/* --help wins over errors; a value that reads "--help" is a value. */
 	CHECK_EQ(parse(&t, "--bogus", "-h", NULL), 0);
 	CHECK(ps.help);
