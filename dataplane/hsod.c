@@ -231,7 +231,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 			}
 			no_route += ns->tx_no_route;
 			drops += ns->tx_no_route + nbs->queue_drops;
-#define NEIGH_SUM(name, doc) nb.name += nbs->name;
+#define NEIGH_SUM(field, ...) nb.field += nbs->field;
 			HSOD_NEIGH_COUNTERS(NEIGH_SUM)
 #undef NEIGH_SUM
 		}
@@ -278,7 +278,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "tcp_zero_window", zero_win);
 	rte_tel_data_add_dict_u64(d, "window_updates", win_upd);
 	rte_tel_data_add_dict_u64(d, "tx_no_route", no_route);
-#define NEIGH_TEL(name, doc) rte_tel_data_add_dict_u64(d, "neigh_" #name, nb.name);
+#define NEIGH_TEL(field, name, ...) rte_tel_data_add_dict_u64(d, name, nb.field);
 	HSOD_NEIGH_COUNTERS(NEIGH_TEL)
 #undef NEIGH_TEL
 	rte_tel_data_add_dict_u64(d, "handshakes_completed", hs_ok);

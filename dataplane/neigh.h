@@ -120,29 +120,52 @@ struct hsod_neigh_ops {
 	void (*xmit)(void *ctx, struct rte_mbuf *m, const struct rte_ether_addr *mac);
 };
 
-/** Counters of a table: name, meaning (telemetry "neigh_<name>", README). */
-#define HSOD_NEIGH_COUNTERS(X) \
-	X(hits, "packets (or lookups) that found a usable address") \
-	X(misses, "packets (or lookups) that found none: resolution started or under way") \
-	X(queued, "packets held while their neighbour resolved") \
-	X(flushed, "held packets sent, in order, once their neighbour resolved") \
-	X(queue_drops, "held packets dropped: per-neighbour queue full (the oldest goes), " \
-	  "worker cap reached, resolution failed, entry evicted") \
-	X(resolved, "INCOMPLETE entries that got an address") \
-	X(failed, "entries removed unanswered: mcast_probes requests or ucast_probes probes") \
-	X(evictions, "entries removed, least recently used first, to make room") \
-	X(expired, "unused entries removed after stale_ms") \
-	X(refreshes, "confirmations by received traffic (a TCP segment from the neighbour's address)") \
-	X(reconfirmed, "answers to our unicast probes and other solicited answers for a known entry") \
-	X(requests, "broadcast requests sent (first tries and retransmissions)") \
-	X(rerequests, "unicast requests sent to re-confirm an entry in use before it lapses") \
-	X(solicit_failed, "requests that could not be sent (no mbuf)") \
-	X(updates, "cached addresses replaced (e.g. a gratuitous ARP)") \
-	X(created, "entries added") \
-	X(entries, "entries in the table now (a gauge)")
+/*
+ * Counters of a table, declared once, in the shape of hsod's other counter
+ * tables: X(field, telemetry name, counter|gauge, flags, help).
+ */
+#define HSOD_NEIGH_COUNTERS(X)                                                 \
+	X(hits, "neigh_hits", counter, none,                                   \
+	  "packets (or lookups) that found a usable neighbour address")        \
+	X(misses, "neigh_misses", counter, none,                               \
+	  "packets (or lookups) that found none: resolution started or under " \
+	  "way")                                                               \
+	X(queued, "neigh_queued", counter, none,                               \
+	  "packets held while their neighbour resolved")                       \
+	X(flushed, "neigh_flushed", counter, none,                             \
+	  "held packets sent, in order, once their neighbour resolved")        \
+	X(queue_drops, "neigh_queue_drops", counter, none,                     \
+	  "held packets dropped: per-neighbour queue full (the oldest goes), " \
+	  "worker cap reached, resolution failed, entry evicted")              \
+	X(resolved, "neigh_resolved", counter, none,                           \
+	  "INCOMPLETE neighbours that got an address")                         \
+	X(failed, "neigh_failed", counter, none,                               \
+	  "neighbours removed unanswered: mcast_probes requests or "           \
+	  "ucast_probes probes")                                               \
+	X(evictions, "neigh_evictions", counter, none,                         \
+	  "neighbours removed, least recently used first, to make room")       \
+	X(expired, "neigh_expired", counter, none,                             \
+	  "unused neighbours removed after stale_ms")                          \
+	X(refreshes, "neigh_refreshes", counter, none,                         \
+	  "confirmations by received traffic (a TCP segment from the "         \
+	  "neighbour's address)")                                              \
+	X(reconfirmed, "neigh_reconfirmed", counter, none,                     \
+	  "answers to our unicast probes (and other solicited answers) for a " \
+	  "known neighbour")                                                   \
+	X(requests, "neigh_requests", counter, none,                           \
+	  "broadcast requests sent (first tries and retransmissions)")         \
+	X(rerequests, "neigh_rerequests", counter, none,                       \
+	  "unicast requests sent to re-confirm a neighbour in use before it "  \
+	  "lapses")                                                            \
+	X(solicit_failed, "neigh_solicit_failed", counter, none,               \
+	  "requests that could not be sent (no mbuf)")                         \
+	X(updates, "neigh_updates", counter, none,                             \
+	  "cached addresses replaced (e.g. by a gratuitous ARP)")              \
+	X(created, "neigh_created", counter, none, "neighbours added")         \
+	X(entries, "neigh_entries", gauge, none, "neighbours in the table now")
 
 struct hsod_neigh_stats {
-#define HSOD_NEIGH_X_FIELD(name, doc) uint64_t name;
+#define HSOD_NEIGH_X_FIELD(field, ...) uint64_t field;
 	HSOD_NEIGH_COUNTERS(HSOD_NEIGH_X_FIELD)
 #undef HSOD_NEIGH_X_FIELD
 };
