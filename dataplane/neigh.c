@@ -366,6 +366,11 @@ timer_fire(struct tcp_timer *tm, void *arg)
 			set_stale(t, e, now);
 		return;
 	case HSOD_NEIGH_DELAY:
+		/*
+		 * Linux's check. hsod_neigh_confirm() moves a DELAY entry to
+		 * REACHABLE at once, so this holds only for a confirmation
+		 * stamped without that move.
+		 */
 		if (now < e->confirmed_us + t->delay_us) {
 			set_reachable(t, e, e->confirmed_us);
 			return;
