@@ -54,6 +54,17 @@ hsod_net_init(struct hsod_net *n, uint32_t addr, unsigned prefix, uint32_t gatew
 	return 0;
 }
 
+int
+hsod_net_add_range(struct hsod_net *n, uint32_t lo, uint32_t hi)
+{
+	if (lo == 0 || lo > hi || ((lo ^ n->addr) & n->mask) != 0 ||
+	    ((hi ^ n->addr) & n->mask) != 0 || hi == (n->addr | ~n->mask))
+		return -EINVAL;
+	n->extra_lo = lo;
+	n->extra_hi = hi;
+	return 0;
+}
+
 static struct hsod_arp_entry *
 arp_slot(struct hsod_net *n, uint32_t ip)
 {
@@ -67,7 +78,7 @@ arp_learn(struct hsod_net *n, uint32_t ip, const struct rte_ether_addr *mac, uin
 	struct hsod_arp_entry *e;
 
 	/* Only neighbours on our subnet, and never a broadcast or zero MAC. */
-	if (((ip ^ n->addr) & n->mask) != 0 || ip == n->addr ||
+	if (((ip ^ n->addr) & n->mask) != 0 || hsod_net_is_local(n, ip) ||
 	    !rte_is_unicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
 		return;
 	e = arp_slot(n, ip);
@@ -126,20 +137,20 @@ arp_input(struct hsod_net *n, struct rte_mbuf *m, struct rte_ether_hdr *eth, uin
 	 * RFC 826: update a known sender's entry; add it when the packet is
 	 * for us. Replies to our requests are for us too.
 	 */
-	if (tip == n->addr || arp_slot(n, sip)->ip == sip)
+	if (hsod_net_is_local(n, tip) || arp_slot(n, sip)->ip == sip)
 		arp_learn(n, sip, &a->arp_data.arp_sha, now);
 	if (a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY))
 		return HSOD_NET_CONSUMED;
 	if (a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
 		return drop(n, HSOD_DROP_ARP_BAD);
-	if (tip != n->addr)
+	if (!hsod_net_is_local(n, tip))
 		return drop(n, HSOD_DROP_ARP_NOT_US);
 	/* Answer in place: the asker becomes the target. */
 	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
 	rte_ether_addr_copy(&a->arp_data.arp_sha, &a->arp_data.arp_tha);
 	a->arp_data.arp_tip = a->arp_data.arp_sip;
 	rte_ether_addr_copy(&n->mac, &a->arp_data.arp_sha);
-	a->arp_data.arp_sip = rte_cpu_to_be_32(n->addr);
+	a->arp_data.arp_sip = rte_cpu_to_be_32(tip);
 	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
 	rte_ether_addr_copy(&n->mac, &eth->src_addr);
 	n->stats.tx_arp++;
@@ -209,7 +220,7 @@ hsod_net_input(struct hsod_net *n, struct rte_mbuf *m, uint64_t now_us)
 	    ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 	     rte_raw_cksum(ip, ihl) != 0xffff))
 		return drop(n, HSOD_DROP_IP_CSUM);
-	if (rte_be_to_cpu_32(ip->dst_addr) != n->addr)
+	if (!hsod_net_is_local(n, rte_be_to_cpu_32(ip->dst_addr)))
 		return drop(n, HSOD_DROP_IP_NOT_US);
 	frag = rte_be_to_cpu_16(ip->fragment_offset);
 	if ((frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
@@ -233,7 +244,7 @@ hsod_net_input(struct hsod_net *n, struct rte_mbuf *m, uint64_t now_us)
 }
 
 static struct rte_mbuf *
-arp_build(struct hsod_net *n, struct rte_mempool *mp, uint16_t op, uint32_t tip)
+arp_build(struct hsod_net *n, struct rte_mempool *mp, uint16_t op, uint32_t sip, uint32_t tip)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	struct rte_ether_hdr *eth;
@@ -256,7 +267,7 @@ arp_build(struct hsod_net *n, struct rte_mempool *mp, uint16_t op, uint32_t tip)
 	a->arp_plen = 4;
 	a->arp_opcode = rte_cpu_to_be_16(op);
 	rte_ether_addr_copy(&n->mac, &a->arp_data.arp_sha);
-	a->arp_data.arp_sip = rte_cpu_to_be_32(n->addr);
+	a->arp_data.arp_sip = rte_cpu_to_be_32(sip);
 	memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
 	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
 	n->stats.tx_arp++;
@@ -267,13 +278,21 @@ struct rte_mbuf *
 hsod_net_garp(struct hsod_net *n, struct rte_mempool *mp)
 {
 	/* RFC 5227 2.3: an ARP request with sender and target both our address. */
-	return arp_build(n, mp, RTE_ARP_OP_REQUEST, n->addr);
+	return arp_build(n, mp, RTE_ARP_OP_REQUEST, n->addr, n->addr);
 }
 
 struct rte_mbuf *
 hsod_net_arp_request(struct hsod_net *n, struct rte_mempool *mp, uint32_t ip)
 {
-	return arp_build(n, mp, RTE_ARP_OP_REQUEST, ip);
+	return arp_build(n, mp, RTE_ARP_OP_REQUEST, n->addr, ip);
+}
+
+struct rte_mbuf *
+hsod_net_arp_request_from(struct hsod_net *n, struct rte_mempool *mp, uint32_t from, uint32_t ip)
+{
+	if (!hsod_net_is_local(n, from))
+		return NULL;
+	return arp_build(n, mp, RTE_ARP_OP_REQUEST, from, ip);
 }
 
 bool

@@ -69,6 +69,7 @@ struct hsod_net_stats {
 /** One worker's layer 2-3 state on one port. Fields private but for stats and addr. */
 struct hsod_net {
 	uint32_t addr;             /* host order */
+	uint32_t extra_lo, extra_hi;   /* more local addresses (hso-gen's sources); 0: none */
 	uint32_t mask;
 	uint32_t gateway;          /* 0: none */
 	struct rte_ether_addr mac;
@@ -84,6 +85,22 @@ struct hsod_net {
  */
 int hsod_net_init(struct hsod_net *n, uint32_t addr, unsigned prefix, uint32_t gateway,
 		  const struct rte_ether_addr *mac);
+
+/**
+ * Also own the addresses [@p lo, @p hi] (host order, inclusive): ARP
+ * requests for them are answered, IPv4 to them is ours (a load generator's
+ * source addresses).
+ * @return 0; -EINVAL for lo > hi, a zero address, or a range reaching out
+ *         of the subnet or over the broadcast address.
+ */
+int hsod_net_add_range(struct hsod_net *n, uint32_t lo, uint32_t hi);
+
+/** Is @p ip (host order) one of our addresses? */
+static inline bool
+hsod_net_is_local(const struct hsod_net *n, uint32_t ip)
+{
+	return ip == n->addr || (n->extra_lo != 0 && ip >= n->extra_lo && ip <= n->extra_hi);
+}
 
 /** Classify (and for ARP/ICMP answer in place) one received frame. */
 enum hsod_verdict hsod_net_input(struct hsod_net *n, struct rte_mbuf *m, uint64_t now_us);
@@ -103,6 +120,14 @@ struct rte_mbuf *hsod_net_garp(struct hsod_net *n, struct rte_mempool *mp);
 
 /** Build an ARP request for @p ip (host order). NULL if no mbuf. */
 struct rte_mbuf *hsod_net_arp_request(struct hsod_net *n, struct rte_mempool *mp, uint32_t ip);
+
+/**
+ * The same, asking from local address @p from (hsod_net_is_local()): the
+ * target learns @p from's MAC on the way (RFC 826), before any segment
+ * from that address needs an answer.
+ */
+struct rte_mbuf *hsod_net_arp_request_from(struct hsod_net *n, struct rte_mempool *mp,
+					   uint32_t from, uint32_t ip);
 
 /**
  * Turn the TCP segment in @p m (as passed up by hsod_net_input()) into the

@@ -3,7 +3,9 @@
  * dataplane/net: crafted frames in real mbufs (EAL without hugepages):
  * ARP answered and learned, ICMP echo answered with valid checksums, every
  * malformed or unwanted IPv4 packet dropped with its own counter, TCP
- * segments passed up with their header lengths.
+ * segments passed up with their header lengths; a range of extra local
+ * addresses (hso-gen's sources); TCP segments built into frames and parsed
+ * back (tcp_pkt.h).
  */
 #include <rte_arp.h>
 #include <rte_eal.h>
@@ -15,6 +17,7 @@
 
 #include "check.h"
 #include "net.h"
+#include "tcp_pkt.h"
 
 #define OUR_IP RTE_IPV4(198, 18, 0, 2)
 #define PEER_IP RTE_IPV4(198, 18, 0, 1)
@@ -346,6 +349,103 @@ test_tcp_reset(struct hsod_net *n)
 	rte_pktmbuf_free(m);
 }
 
+/* hso-gen's sources: ARP answered and IPv4 taken for a range of addresses. */
+static void
+test_range(void)
+{
+	struct hsod_net n;
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *a;
+	struct rte_ipv4_hdr *ip;
+	struct rte_mbuf *m;
+
+	CHECK_EQ(hsod_net_init(&n, OUR_IP, 24, 0, &our_mac), 0);
+	CHECK_EQ(hsod_net_add_range(&n, RTE_IPV4(198, 18, 0, 20), RTE_IPV4(198, 18, 0, 10)), -EINVAL);
+	CHECK_EQ(hsod_net_add_range(&n, RTE_IPV4(198, 18, 0, 10), RTE_IPV4(198, 18, 1, 10)), -EINVAL);
+	CHECK_EQ(hsod_net_add_range(&n, RTE_IPV4(198, 18, 0, 10), RTE_IPV4(198, 18, 0, 255)), -EINVAL);
+	CHECK_EQ(hsod_net_add_range(&n, RTE_IPV4(198, 18, 0, 10), RTE_IPV4(198, 18, 0, 20)), 0);
+	CHECK(hsod_net_is_local(&n, OUR_IP) && hsod_net_is_local(&n, RTE_IPV4(198, 18, 0, 15)));
+	CHECK(!hsod_net_is_local(&n, RTE_IPV4(198, 18, 0, 21)));
+
+	/* Who has .15? We do: the reply says so, from .15. */
+	m = arp_frame(RTE_ARP_OP_REQUEST, PEER_IP, &peer_mac, RTE_IPV4(198, 18, 0, 15));
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_REPLY);
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	a = (struct rte_arp_hdr *)(eth + 1);
+	CHECK(a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY));
+	CHECK(a->arp_data.arp_sip == rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 15)));
+	CHECK(rte_is_same_ether_addr(&a->arp_data.arp_sha, &our_mac));
+	rte_pktmbuf_free(m);
+	m = arp_frame(RTE_ARP_OP_REQUEST, PEER_IP, &peer_mac, RTE_IPV4(198, 18, 0, 21));
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_DROP);
+	CHECK_EQ(n.stats.drops[HSOD_DROP_ARP_NOT_US], 1);
+	rte_pktmbuf_free(m);
+
+	/* IPv4 to a source address is ours; just past the range is not. */
+	m = ip_frame(IPPROTO_TCP, RTE_IPV4(198, 18, 0, 20), 20, 0, &ip);
+	((struct rte_tcp_hdr *)(ip + 1))->data_off = 5 << 4;
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_TCP);
+	rte_pktmbuf_free(m);
+	m = ip_frame(IPPROTO_TCP, RTE_IPV4(198, 18, 0, 21), 20, 0, &ip);
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_DROP);
+	CHECK_EQ(n.stats.drops[HSOD_DROP_IP_NOT_US], 1);
+	rte_pktmbuf_free(m);
+
+	/* Asking from a source address teaches the target that address. */
+	m = hsod_net_arp_request_from(&n, mp, RTE_IPV4(198, 18, 0, 12), PEER_IP);
+	CHECK(m != NULL);
+	if (m != NULL) {
+		a = (struct rte_arp_hdr *)(rte_pktmbuf_mtod(m, struct rte_ether_hdr *) + 1);
+		CHECK(a->arp_data.arp_sip == rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 12)));
+		CHECK(a->arp_data.arp_tip == rte_cpu_to_be_32(PEER_IP));
+		rte_pktmbuf_free(m);
+	}
+	CHECK(hsod_net_arp_request_from(&n, mp, RTE_IPV4(198, 18, 0, 99), PEER_IP) == NULL);
+}
+
+/* A segment with options and a payload in two pieces: built, then parsed back. */
+static void
+test_tcp_pkt(struct hsod_net *n)
+{
+	static const uint8_t part1[] = "hello, ", part2[] = "world";
+	struct tcp_seg_out o = {
+		.tuple = { .laddr = PEER_IP, .raddr = OUR_IP, .lport = 40001, .rport = 443 },
+		.seq = 0x01020304, .ack = 0xa0b0c0d0, .window = 4321,
+		.flags = TCP_FLAG_ACK | TCP_FLAG_PSH, .opt_len = 4, .opts = { 2, 4, 5, 0xb4 },
+		.data = { part1, part2 }, .data_len = { 7, 5 }, .len = 12,
+	};
+	struct tcp_seg seg;
+	struct rte_mbuf *m;
+
+	m = tcp_pkt_build(mp, &o, &peer_mac, &our_mac, false);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 14 + 20 + 24 + 12);
+	CHECK_EQ(hsod_net_input(n, m, 0), HSOD_NET_TCP);
+	CHECK_EQ(tcp_pkt_parse(m, &seg), 0);
+	/* Seen from the receiver: local and remote swap. */
+	CHECK(seg.tuple.laddr == OUR_IP && seg.tuple.raddr == PEER_IP &&
+	      seg.tuple.lport == 443 && seg.tuple.rport == 40001);
+	CHECK(seg.seq == o.seq && seg.ack == o.ack && seg.window == o.window &&
+	      seg.flags == o.flags);
+	CHECK(seg.opt_len == 4 && memcmp(seg.opts, o.opts, 4) == 0);
+	CHECK(seg.len == 12 && memcmp(seg.payload, "hello, world", 12) == 0);
+	/* One flipped payload bit: the checksum says so. */
+	((uint8_t *)seg.payload)[3] ^= 1;
+	CHECK_EQ(tcp_pkt_parse(m, &seg), -EILSEQ);
+	rte_pktmbuf_free(m);
+
+	/* Offloaded: flags and lengths for the port, the pseudo-header sum in place. */
+	m = tcp_pkt_build(mp, &o, &peer_mac, &our_mac, true);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK(m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+	CHECK(m->l2_len == 14 && m->l3_len == 20 && m->l4_len == 24);
+	rte_pktmbuf_free(m);
+}
+
 int
 main(void)
 {
@@ -370,6 +470,8 @@ main(void)
 	test_icmp(&n);
 	test_ipv4(&n);
 	test_tcp_reset(&n);
+	test_range();
+	test_tcp_pkt(&n);
 	for (int d = 0; d < HSOD_DROP_NUM; d++)
 		CHECK(strcmp(hsod_drop_name((enum hsod_drop)d), "invalid") != 0);
 	rte_mempool_free(mp);
