@@ -1,0 +1,893 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One hso-gen worker: the port's packets through net and TCP, a slot per
+ * connection in one explicit lifecycle state, the load model, deadlines
+ * and counters. Contract in gen_worker.h.
+ *
+ * A connection's life (enum gc_state, changed only by gc_set()):
+ *
+ *   FREE -> CONNECTING (SYN sent) -> HANDSHAKE (TCP up, TLS going)
+ *        -> [REQUEST] -> [HOLD] -> FREE (closed as --close says)
+ *
+ * and from any state but FREE to FREE on an error, counted by kind. A slot
+ * is free again as soon as its connection is closed or failed; what TCP
+ * still does for it (FIN_WAIT, TIME_WAIT, answering a late segment) lives
+ * in the TCP table alone, whose later events for the old handle are
+ * recognised as stale and ignored.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_thash.h>
+
+#include "gen_load.h"
+#include "gen_wire.h"
+#include "gen_worker.h"
+#include "tcp_pkt.h"
+
+
+/* Open-loop arrivals waiting for a slot, at most (per worker). */
+#define BACKLOG_MAX (1u << 16)
+/* How long the probe waits for ARP and for its connection. */
+#define PROBE_ARP_US (3 * US_PER_S)
+#define PROBE_CONNECT_US (3 * US_PER_S)
+#define PROBE_ARP_EVERY_US 250000u
+/* ARP refreshed well within its lifetime (net.h HSOD_ARP_TTL_US). */
+#define ARP_REFRESH_US (60 * US_PER_S)
+/* After the measured window, in-flight connections get this long at most. */
+#define DRAIN_MAX_US (2 * US_PER_S)
+/* An open-loop connection started this late is counted as late. */
+#define LATE_US 1000u
+
+#define GEN_ERR_NAME(name, doc) #name,
+static const char *const err_names[GEN_ERR_NUM] = { GEN_ERRORS(GEN_ERR_NAME) };
+#undef GEN_ERR_NAME
+#define GEN_ERR_DOC(name, doc) doc,
+static const char *const err_docs[GEN_ERR_NUM] = { GEN_ERRORS(GEN_ERR_DOC) };
+#undef GEN_ERR_DOC
+
+const char *
+gen_err_name(enum gen_err e)
+{
+	return (unsigned)e < GEN_ERR_NUM ? err_names[e] : "?";
+}
+
+const char *
+gen_err_doc(enum gen_err e)
+{
+	return (unsigned)e < GEN_ERR_NUM ? err_docs[e] : "?";
+}
+
+
+static const char *const gc_state_names[GC_STATE_NUM] = {
+	[GC_FREE] = "FREE",
+	[GC_CONNECTING] = "CONNECTING",
+	[GC_HANDSHAKE] = "HANDSHAKE",
+	[GC_REQUEST] = "REQUEST",
+	[GC_HOLD] = "HOLD",
+};
+
+struct gen_conn {
+	uint8_t state;              /* enum gc_state */
+	bool dirty;
+	uint32_t idx;
+	uint32_t gen;               /* bumped at each use: deadline entries match it */
+	uint64_t tcp;               /* TCP handle */
+	uint64_t start_ns;          /* intended start (open loop) or start */
+};
+
+/* A deadline: the connection in slot idx, use gen, must be done by at_us. */
+struct deadline {
+	uint32_t idx, gen;
+	uint64_t at_us;
+};
+
+enum phase {
+	PH_IDLE = 0,                /* probing, no load */
+	PH_WARMUP,
+	PH_RUN,                     /* counted */
+	PH_DRAIN,                   /* no new connections; in-flight ones finish */
+	PH_DONE,
+};
+
+enum probe {
+	PR_ARP = 0,
+	PR_CONNECT,
+	PR_WAIT,
+	PR_OK,
+	PR_FAILED,
+};
+
+struct gen_worker {
+	struct gen_worker_conf conf;
+	const struct gen_config *cfg;
+	struct gen_wire wire;
+	struct hsod_net net;
+	struct tcp_tbl *tcp;
+	uint64_t now_us, now_ns;
+	uint32_t next_hop;
+
+	struct gen_conn *conns;
+	unsigned n_slots;
+	uint32_t *free_slots;
+	unsigned n_free;
+	struct gen_conn **dirty;
+	unsigned n_dirty;
+	struct deadline *dl;        /* FIFO, n_slots + 1 entries */
+	unsigned dl_head, dl_n;
+
+	/* load */
+	enum phase phase;
+	bool stopping;              /* gen_worker_stop(): no more starts */
+	uint64_t warm_end_us, run_end_us, drain_end_us, run_start_us;
+	uint64_t window_end_us;
+	uint32_t concurrency;       /* this worker's share: in progress at once */
+	uint32_t hold;              /* ... of --hold */
+	uint64_t count;             /* ... of --count (0: none) */
+	struct gen_sched sched;
+	bool open_loop;
+	uint64_t *backlog;          /* intended starts (µs) waiting for a slot */
+	unsigned bl_head, bl_n;
+
+	/* probe */
+	enum probe probe;
+	uint64_t probe_until, probe_next_arp;
+	uint64_t probe_tcp;
+	bool probe_timed_out;       /* why it failed: no answer (else RST) */
+	bool probe_announced;
+	uint64_t next_arp_refresh;
+	bool arp_asked;             /* this iteration */
+
+	struct gen_stats stats, base;
+	struct gen_wire_stats base_packets;
+	struct tcp_stats base_tcp;
+	struct gen_hist hist;
+};
+
+/* ------------------------------------------------------------------ utils */
+
+static void
+count_err(struct gen_worker *w, enum gen_err e)
+{
+	/* Only the measured window counts; errors while warming or draining
+	 * are not the run's (the JSON says what the window was). */
+	if (w->phase == PH_RUN)
+		w->stats.errors[e]++;
+}
+
+static void
+mark_dirty(struct gen_worker *w, struct gen_conn *c)
+{
+	if (!c->dirty) {
+		c->dirty = true;
+		w->dirty[w->n_dirty++] = c;
+	}
+}
+
+/* The one place a connection changes state. */
+static void
+gc_set(struct gen_worker *w, struct gen_conn *c, enum gc_state s)
+{
+	if (c->state == GC_HOLD)
+		w->stats.held--;
+	if (s == GC_HOLD)
+		w->stats.held++;
+	if (c->state != GC_FREE && c->state != GC_HOLD && (s == GC_FREE || s == GC_HOLD))
+		w->stats.inflight--;
+	c->state = (uint8_t)s;
+	if (s == GC_FREE) {
+		c->tcp = 0;
+		w->free_slots[w->n_free++] = c->idx;
+	}
+}
+
+/* Give up a connection: reset what TCP holds, count why, free the slot. */
+static void
+gc_fail(struct gen_worker *w, struct gen_conn *c, enum gen_err why)
+{
+	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
+
+	if (tc != NULL)
+		tcp_conn_abort(w->tcp, tc);
+	count_err(w, why);
+	gc_set(w, c, GC_FREE);
+}
+
+/* Its work is done: close it as --close says, free the slot. */
+static void
+gc_close(struct gen_worker *w, struct gen_conn *c)
+{
+	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
+
+	if (tc != NULL) {
+		if (w->cfg->close == GEN_CLOSE_RST || tcp_conn_close(w->tcp, tc) != 0)
+			tcp_conn_abort(w->tcp, tc);
+	}
+	if (w->phase == PH_RUN)
+		w->stats.closed++;
+	gc_set(w, c, GC_FREE);
+}
+
+/* The connection reached its goal: counted, timed, then its next step. */
+static void
+gc_done(struct gen_worker *w, struct gen_conn *c)
+{
+	if (w->phase == PH_RUN) {
+		uint64_t lat = w->now_ns > c->start_ns ? w->now_ns - c->start_ns : 0;
+
+		w->stats.handshakes++;
+		gen_hist_record(&w->hist, lat);
+	}
+	if (w->cfg->hold > 0) {
+		gc_set(w, c, GC_HOLD);
+		return;
+	}
+	gc_close(w, c);
+}
+
+/* --------------------------------------------------------------- starting */
+
+static bool
+rss_accept(void *arg, const struct tcp_tuple *tu)
+{
+	const struct gen_worker *w = arg;
+	/* The server's answers: from (raddr, rport) to (laddr, lport). */
+	uint32_t in[3] = { tu->raddr, tu->laddr, (uint32_t)tu->rport << 16 | tu->lport };
+	uint32_t h = rte_softrss(in, 3, w->conf.rss_key);
+
+	return w->conf.reta[h % w->conf.reta_size] == w->conf.queue;
+}
+
+/* Begin a connection whose intended start was @p start_ns. */
+static int
+gc_start(struct gen_worker *w, uint64_t start_ns)
+{
+	struct gen_conn *c;
+	struct deadline *d;
+	int rc;
+
+	if (w->n_free == 0)
+		return -ENOSPC;
+	c = &w->conns[w->free_slots[--w->n_free]];
+	c->gen++;
+	c->start_ns = start_ns;
+	rc = tcp_tbl_connect(w->tcp, w->cfg->target, w->cfg->target_port, c, w->now_us, &c->tcp);
+	if (rc != 0) {
+		/* No 4-tuple free (or no TCP slot): the source space is too small
+		 * for the load (more --sources, a wider --ports, RST closes). */
+		w->free_slots[w->n_free++] = c->idx;
+		count_err(w, GEN_ERR_no_port);
+		return rc;
+	}
+	c->state = GC_CONNECTING;
+	w->stats.inflight++;
+	if (w->phase == PH_RUN)
+		w->stats.started++;
+	/* Deadlines are pushed in start order, all the same length: a FIFO. */
+	d = &w->dl[(w->dl_head + w->dl_n) % (w->n_slots + 1)];
+	d->idx = c->idx;
+	d->gen = c->gen;
+	d->at_us = w->now_us + (uint64_t)w->cfg->timeout_ms * 1000;
+	w->dl_n++;
+	return 0;
+}
+
+static bool
+may_start(const struct gen_worker *w)
+{
+	if ((w->phase != PH_WARMUP && w->phase != PH_RUN) || w->stopping)
+		return false;
+	/* --count: the measured handshakes, with those in progress. */
+	if (w->count > 0 && w->stats.handshakes + w->stats.inflight >= w->count)
+		return false;
+	return true;
+}
+
+/* New connections as the load model says. */
+static unsigned
+load_step(struct gen_worker *w)
+{
+	unsigned started = 0;
+
+	if (!may_start(w))
+		return 0;
+	if (w->cfg->hold > 0) {
+		while (w->stats.held + w->stats.inflight < w->hold &&
+		       w->stats.inflight < w->concurrency && may_start(w) &&
+		       gc_start(w, w->now_ns) == 0)
+			started++;
+		return started;
+	}
+	if (!w->open_loop) {
+		while (w->stats.inflight < w->concurrency && may_start(w) &&
+		       gc_start(w, w->now_ns) == 0)
+			started++;
+		return started;
+	}
+	{
+		uint64_t at;
+
+		while (gen_sched_due(&w->sched, w->now_us, &at)) {
+			if (w->bl_n == BACKLOG_MAX) {
+				count_err(w, GEN_ERR_overload);
+				continue;
+			}
+			w->backlog[(w->bl_head + w->bl_n) % BACKLOG_MAX] = at;
+			w->bl_n++;
+		}
+	}
+	while (w->bl_n > 0 && w->stats.inflight < w->cfg->max_inflight && may_start(w)) {
+		uint64_t at = w->backlog[w->bl_head];
+
+		if (gc_start(w, at * 1000) != 0)
+			break;
+		if (w->now_us - at > LATE_US && w->phase == PH_RUN)
+			w->stats.late_starts++;
+		w->bl_head = (w->bl_head + 1) % BACKLOG_MAX;
+		w->bl_n--;
+		started++;
+	}
+	return started;
+}
+
+/* Connections past their deadline (the FIFO's head first). */
+static unsigned
+deadlines(struct gen_worker *w)
+{
+	unsigned n = 0;
+
+	while (w->dl_n > 0) {
+		struct deadline *d = &w->dl[w->dl_head];
+		struct gen_conn *c = &w->conns[d->idx];
+
+		if (d->at_us > w->now_us)
+			break;
+		w->dl_head = (w->dl_head + 1) % (w->n_slots + 1);
+		w->dl_n--;
+		if (c->gen != d->gen || c->state == GC_FREE || c->state == GC_HOLD)
+			continue;       /* done in time (or reused since) */
+		if (w->phase == PH_RUN)
+			w->stats.timeouts_in[c->state]++;
+		gc_fail(w, c, c->state == GC_CONNECTING ? GEN_ERR_connect_timeout :
+			      GEN_ERR_timeout);
+		n++;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------- TCP events */
+
+static void
+probe_event(struct gen_worker *w, const struct tcp_event *ev)
+{
+	if (ev->handle != w->probe_tcp || w->probe != PR_WAIT)
+		return;
+	if (ev->events & TCP_EV_CONNECTED) {
+		struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, ev->handle);
+
+		if (tc != NULL)
+			tcp_conn_abort(w->tcp, tc);
+		w->probe = PR_OK;
+	} else if (ev->events & TCP_EV_CLOSED) {
+		w->probe = PR_FAILED;
+		w->probe_timed_out = (ev->events & TCP_EV_TIMEOUT) != 0;
+	}
+}
+
+static void
+handle_events(struct gen_worker *w)
+{
+	struct tcp_event ev[GEN_BURST];
+	unsigned n;
+
+	while ((n = tcp_tbl_event_burst(w->tcp, ev, GEN_BURST)) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			struct gen_conn *c = ev[i].user;
+
+			if (c == NULL) {
+				probe_event(w, &ev[i]);
+				continue;
+			}
+			if (c->state == GC_FREE || c->tcp != ev[i].handle)
+				continue;       /* a connection we are done with */
+			if (ev[i].events & TCP_EV_CLOSED) {
+				enum gen_err why;
+
+				if (c->state == GC_CONNECTING)
+					why = (ev[i].events & TCP_EV_TIMEOUT) ?
+					      GEN_ERR_connect_timeout : GEN_ERR_refused;
+				else if (c->state == GC_HOLD)
+					why = GEN_ERR_hold_lost;
+				else if (ev[i].events & TCP_EV_TIMEOUT)
+					why = GEN_ERR_timeout;
+				else if (ev[i].events & TCP_EV_RESET)
+					why = GEN_ERR_reset;
+				else
+					why = GEN_ERR_closed;
+				c->tcp = 0;     /* gone: nothing to abort */
+				gc_fail(w, c, why);
+				continue;
+			}
+			if (ev[i].events & TCP_EV_CONNECTED) {
+				if (w->phase == PH_RUN)
+					w->stats.connected++;
+				gc_set(w, c, GC_HANDSHAKE);
+			}
+			mark_dirty(w, c);
+		}
+	}
+}
+
+/* Everything connection @p c can do now. */
+static void
+gc_step(struct gen_worker *w, struct gen_conn *c)
+{
+	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
+
+	if (tc == NULL)
+		return;
+	switch (c->state) {
+	case GC_HANDSHAKE:
+		/* TCP only (--tls none): the three-way handshake is the goal. */
+		gc_done(w, c);
+		return;
+	case GC_HOLD:
+		/* Held idle: what the server sends is read and dropped; its
+		 * FIN means it let go of the connection. */
+		{
+			uint8_t sink[2048];
+
+			while (tcp_conn_read(w->tcp, tc, sink, sizeof(sink)) > 0)
+				;
+			if (tcp_conn_state(tc) == TCP_CLOSE_WAIT) {
+				gc_fail(w, c, GEN_ERR_hold_lost);
+				return;
+			}
+		}
+		return;
+	default:
+		return;
+	}
+}
+
+/* --------------------------------------------------------------- packets */
+
+static void
+tcp_in(struct gen_worker *w, struct rte_mbuf *m)
+{
+	struct tcp_seg seg;
+
+	if (tcp_pkt_parse(m, &seg) == 0)
+		tcp_tbl_input(w->tcp, &seg, w->now_us);
+	rte_pktmbuf_free(m);
+}
+
+static void
+arp_ask(struct gen_worker *w, uint32_t from)
+{
+	struct rte_mbuf *q;
+
+	if (w->next_hop == 0)
+		return;
+	q = hsod_net_arp_request_from(&w->net, w->conf.mp, from, w->next_hop);
+	if (q != NULL)
+		gen_wire_tx(&w->wire, q, w->now_us);
+}
+
+/* The TCP table's output as frames. */
+static void
+emit(struct gen_worker *w)
+{
+	unsigned n;
+	const struct tcp_seg_out *o = tcp_tbl_output(w->tcp, &n);
+	struct rte_ether_addr dst;
+	uint32_t last = 0;
+	bool known = false;
+
+	for (unsigned i = 0; i < n; i++, o++) {
+		struct rte_mbuf *m;
+
+		/* Almost every segment goes to the target: one lookup per run. */
+		if (o->tuple.raddr != last) {
+			last = o->tuple.raddr;
+			known = hsod_net_lookup(&w->net, last, w->now_us, &dst);
+		}
+		if (!known) {
+			/* Unknown next hop: ask (once per iteration), TCP retransmits. */
+			w->stats.no_arp++;
+			if (!w->arp_asked) {
+				arp_ask(w, w->cfg->addr);
+				w->arp_asked = true;
+			}
+			continue;
+		}
+		m = tcp_pkt_build(w->conf.mp, o, &w->conf.mac, &dst, w->conf.csum_off);
+		if (m == NULL) {
+			w->wire.stats.tx_dropped++;
+			continue;
+		}
+		gen_wire_tx(&w->wire, m, w->now_us);
+	}
+	tcp_tbl_output_clear(w->tcp);
+}
+
+/* Receive a burst: ARP and ICMP answered, TCP into the table. */
+static uint16_t
+receive(struct gen_worker *w)
+{
+	struct rte_mbuf *rx[GEN_BURST];
+	uint16_t n = gen_wire_rx(&w->wire, rx, GEN_BURST, w->now_us);
+
+	for (uint16_t i = 0; i < n; i++) {
+		switch (hsod_net_input(&w->net, rx[i], w->now_us)) {
+		case HSOD_NET_REPLY:
+			gen_wire_tx(&w->wire, rx[i], w->now_us);
+			break;
+		case HSOD_NET_TCP:
+			tcp_in(w, rx[i]);
+			/* Events now: a segment's payload must be taken before a
+			 * RST later in the same burst frees the connection. */
+			handle_events(w);
+			break;
+		default:
+			rte_pktmbuf_free(rx[i]);
+			break;
+		}
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------- loop */
+
+static void
+phase_step(struct gen_worker *w)
+{
+	switch (w->phase) {
+	case PH_WARMUP:
+		if (w->now_us < w->warm_end_us && !w->stopping)
+			break;
+		/* The measured window begins. What is counted only in it (started,
+		 * handshakes, errors, ...) is zero here; the cycle and packet
+		 * counters run all along: the base snapshot takes them out. */
+		w->phase = PH_RUN;
+		w->run_start_us = w->now_us;
+		w->base = w->stats;
+		w->base_packets = w->wire.stats;
+		w->base_tcp = *tcp_tbl_stats(w->tcp);
+		gen_hist_init(&w->hist);
+		/* fall through */
+	case PH_RUN:
+		if (w->cfg->hold > 0) {
+			if (w->now_us < w->run_end_us && !w->stopping)
+				break;
+		} else if (w->now_us < w->run_end_us && !w->stopping &&
+			   (w->count == 0 || w->stats.handshakes < w->count)) {
+			break;
+		}
+		w->window_end_us = w->now_us;
+		w->phase = PH_DRAIN;
+		w->drain_end_us = w->now_us + DRAIN_MAX_US;
+		if (w->drain_end_us > w->now_us + (uint64_t)w->cfg->timeout_ms * 1000)
+			w->drain_end_us = w->now_us + (uint64_t)w->cfg->timeout_ms * 1000;
+		/* fall through */
+	case PH_DRAIN:
+		/* Held connections end now, the way --close says. */
+		for (unsigned i = 0; w->stats.held > 0 && i < w->n_slots; i++)
+			if (w->conns[i].state == GC_HOLD)
+				gc_close(w, &w->conns[i]);
+		if (w->stats.inflight > 0 && w->now_us < w->drain_end_us)
+			break;
+		/* What is still going after the drain: reset, not counted. */
+		for (unsigned i = 0; w->stats.inflight > 0 && i < w->n_slots; i++) {
+			struct gen_conn *c = &w->conns[i];
+			struct tcp_conn *tc;
+
+			if (c->state == GC_FREE)
+				continue;
+			tc = tcp_tbl_conn_get(w->tcp, c->tcp);
+			fprintf(stderr, "DEBUG slot %u state %s tcp %s port %u\n", i,
+				gen_conn_state_name(c->state), tc ? tcp_state_name(tcp_conn_state(tc)) : "-",
+				tc ? tcp_conn_tuple(tc)->lport : 0);
+			gc_fail(w, c, GEN_ERR_timeout);
+		}
+		w->phase = PH_DONE;
+		break;
+	default:
+		break;
+	}
+}
+
+void
+gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
+{
+	uint64_t t0 = rte_rdtsc();
+	unsigned work;
+	uint16_t rx;
+
+	w->now_ns = now_ns;
+	w->now_us = now_ns / 1000;
+	w->arp_asked = false;
+	rx = receive(w);
+	handle_events(w);
+	work = w->n_dirty + rx;
+	for (unsigned i = 0; i < w->n_dirty; i++) {
+		struct gen_conn *c = w->dirty[i];
+
+		c->dirty = false;
+		if (c->state != GC_FREE)
+			gc_step(w, c);
+	}
+	w->n_dirty = 0;
+	phase_step(w);
+	work += load_step(w);
+	work += deadlines(w);
+	work += tcp_tbl_tick(w->tcp, w->now_us);
+	handle_events(w);
+	if (w->phase != PH_IDLE && w->now_us >= w->next_arp_refresh) {
+		arp_ask(w, w->cfg->addr);
+		w->next_arp_refresh = w->now_us + ARP_REFRESH_US;
+	}
+	emit(w);
+	gen_wire_flush(&w->wire, w->now_us);
+	if (work > 0)
+		w->stats.busy_cycles += rte_rdtsc() - t0;
+	else
+		w->stats.idle_cycles += rte_rdtsc() - t0;
+}
+
+int
+gen_worker_probe(struct gen_worker *w, uint64_t now_us, char *err, size_t errlen)
+{
+	char ip[16];
+
+	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", w->cfg->target >> 24, (w->cfg->target >> 16) & 255,
+		 (w->cfg->target >> 8) & 255, w->cfg->target & 255);
+	if (w->probe_until == 0)
+		w->probe_until = now_us + PROBE_ARP_US;
+	gen_worker_poll(w, now_us * 1000);
+	switch (w->probe) {
+	case PR_ARP: {
+		struct rte_ether_addr mac;
+
+		if (hsod_net_lookup(&w->net, w->next_hop, now_us, &mac)) {
+			if (w->conf.index != 0) {
+				w->probe = PR_OK;
+				return 1;
+			}
+			w->probe = PR_CONNECT;
+			return 0;
+		}
+		if (now_us >= w->probe_until) {
+			snprintf(err, errlen, "%s unreachable: no ARP answer for %s%s within %u s",
+				 ip, w->next_hop == w->cfg->target ? "it" : "the gateway",
+				 w->next_hop == w->cfg->target ? "" : " (--gateway)",
+				 (unsigned)(PROBE_ARP_US / US_PER_S));
+			w->probe = PR_FAILED;
+			return -1;
+		}
+		if (now_us >= w->probe_next_arp) {
+			/* First from every source (the target learns them all, RFC
+			 * 826), then from --addr until it answers. */
+			if (!w->probe_announced && w->conf.index == 0) {
+				for (uint32_t a = w->cfg->src_lo; a <= w->cfg->src_hi && a != 0; a++) {
+					arp_ask(w, a);
+					if ((a & 15) == 0)
+						gen_wire_flush(&w->wire, now_us);
+				}
+				w->probe_announced = true;
+			}
+			arp_ask(w, w->cfg->addr);
+			gen_wire_flush(&w->wire, now_us);
+			w->probe_next_arp = now_us + PROBE_ARP_EVERY_US;
+		}
+		return 0;
+	}
+	case PR_CONNECT: {
+		int rc = tcp_tbl_connect(w->tcp, w->cfg->target, w->cfg->target_port, NULL, now_us,
+					 &w->probe_tcp);
+
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot open a connection to %s:%u: %s", ip,
+				 w->cfg->target_port, strerror(-rc));
+			w->probe = PR_FAILED;
+			return -1;
+		}
+		w->probe = PR_WAIT;
+		w->probe_until = now_us + PROBE_CONNECT_US;
+		emit(w);
+		gen_wire_flush(&w->wire, now_us);
+		return 0;
+	}
+	case PR_WAIT:
+		if (now_us < w->probe_until)
+			return 0;
+		{
+			struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, w->probe_tcp);
+
+			if (tc != NULL)
+				tcp_conn_abort(w->tcp, tc);
+		}
+		snprintf(err, errlen, "%s:%u unreachable: no answer to a SYN within %u s", ip,
+			 w->cfg->target_port, (unsigned)(PROBE_CONNECT_US / US_PER_S));
+		w->probe = PR_FAILED;
+		return -1;
+	case PR_OK:
+		emit(w);
+		gen_wire_flush(&w->wire, now_us);
+		return 1;
+	case PR_FAILED:
+	default:
+		snprintf(err, errlen, "%s:%u %s", ip, w->cfg->target_port,
+			 w->probe_timed_out ? "unreachable: no answer to a SYN" :
+			 "refused the connection (RST): nothing listens there");
+		return -1;
+	}
+}
+
+void
+gen_worker_begin(struct gen_worker *w, uint64_t start_us)
+{
+	const struct gen_config *cfg = w->cfg;
+
+	w->warm_end_us = start_us + (uint64_t)(cfg->warmup_s * 1e6);
+	w->run_end_us = w->warm_end_us + (uint64_t)(cfg->duration_s * 1e6);
+	w->phase = PH_WARMUP;
+	w->next_arp_refresh = start_us + ARP_REFRESH_US;
+	if (w->open_loop) {
+		/* Each lcore's arrivals are an independent process at R / n:
+		 * together a process of rate R (Poisson: superposition). */
+		gen_sched_init(&w->sched, cfg->rate / w->conf.n_workers, cfg->arrival,
+			       cfg->seed * 0x9e3779b97f4a7c15ull + w->conf.index + 1, start_us);
+	}
+}
+
+void
+gen_worker_stop(struct gen_worker *w)
+{
+	w->stopping = true;
+}
+
+bool
+gen_worker_done(const struct gen_worker *w)
+{
+	return w->phase == PH_DONE;
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+static uint32_t
+share(uint64_t total, unsigned n, unsigned i)
+{
+	return (uint32_t)(total / n + (i < total % n ? 1 : 0));
+}
+
+struct gen_worker *
+gen_worker_create(const struct gen_worker_conf *conf)
+{
+	const struct gen_config *cfg = conf->cfg;
+	struct gen_worker *w = calloc(1, sizeof(*w));
+	struct tcp_config tc;
+	uint32_t *srcs = NULL;
+	unsigned n_src;
+	int rc;
+
+	if (w == NULL)
+		return NULL;
+	w->conf = *conf;
+	w->cfg = cfg;
+	gen_wire_init(&w->wire, conf->port, conf->queue);
+	gen_hist_init(&w->hist);
+	if (hsod_net_init(&w->net, cfg->addr, cfg->prefix_len, cfg->gateway, &conf->mac) != 0 ||
+	    (cfg->src_lo != cfg->addr || cfg->src_hi != cfg->addr ?
+	     hsod_net_add_range(&w->net, cfg->src_lo, cfg->src_hi) : 0) != 0) {
+		free(w);
+		errno = EINVAL;
+		return NULL;
+	}
+	w->next_hop = hsod_net_next_hop(&w->net, cfg->target);
+	w->open_loop = cfg->rate > 0;
+	w->concurrency = share(cfg->concurrency, conf->n_workers, conf->index);
+	w->hold = share(cfg->hold, conf->n_workers, conf->index);
+	w->count = cfg->count > 0 ? share(cfg->count, conf->n_workers, conf->index) : 0;
+	if (cfg->count > 0 && w->count == 0)
+		w->count = 1;
+	if (cfg->hold > 0)
+		w->n_slots = w->hold > 0 ? w->hold : 1;
+	else if (w->open_loop)
+		w->n_slots = cfg->max_inflight;
+	else
+		w->n_slots = w->concurrency > 0 ? w->concurrency : 1;
+
+	tcp_config_init(&tc);
+	/* In progress, closing (FIN_WAIT, LAST_ACK) and TIME_WAIT: a slot each. */
+	tc.max_time_wait = w->n_slots * 4 < 1024 ? 1024 : (w->n_slots * 4 > 65536 ? 65536 :
+							    w->n_slots * 4);
+	tc.max_conns = 2 * w->n_slots + tc.max_time_wait + 1;
+	tc.max_half_open = tc.max_conns;
+	tc.syn_cookies = false;     /* we listen on nothing */
+	tc.handshake_timeout_us = (uint64_t)cfg->timeout_ms * 1000;
+	tc.idle_timeout_us = 0;     /* held connections stay; deadlines are ours */
+	tc.out_max = 4096;
+	w->tcp = tcp_tbl_create(&tc);
+	n_src = cfg->src_hi - cfg->src_lo + 1;
+	srcs = calloc(n_src, sizeof(*srcs));
+	w->conns = calloc(w->n_slots, sizeof(*w->conns));
+	w->free_slots = calloc(w->n_slots, sizeof(*w->free_slots));
+	w->dirty = calloc(w->n_slots, sizeof(*w->dirty));
+	w->dl = calloc(w->n_slots + 1, sizeof(*w->dl));
+	w->backlog = w->open_loop ? calloc(BACKLOG_MAX, sizeof(*w->backlog)) : NULL;
+	if (w->tcp == NULL || srcs == NULL || w->conns == NULL || w->free_slots == NULL ||
+	    w->dirty == NULL || w->dl == NULL || (w->open_loop && w->backlog == NULL))
+		goto fail;
+	for (unsigned i = 0; i < n_src; i++)
+		srcs[i] = cfg->src_lo + i;
+	rc = tcp_tbl_set_sources(w->tcp, srcs, n_src, cfg->port_lo, cfg->port_hi);
+	free(srcs);
+	srcs = NULL;
+	if (rc != 0) {
+		errno = -rc;
+		goto fail;
+	}
+	if (conf->rss)
+		tcp_tbl_set_filter(w->tcp, rss_accept, w);
+	for (unsigned i = 0; i < w->n_slots; i++) {
+		w->conns[i].idx = i;
+		w->free_slots[w->n_free++] = w->n_slots - 1 - i;
+	}
+	return w;
+fail:
+	rc = errno != 0 ? errno : ENOMEM;
+	free(srcs);
+	gen_worker_free(w);
+	errno = rc;
+	return NULL;
+}
+
+void
+gen_worker_free(struct gen_worker *w)
+{
+	if (w == NULL)
+		return;
+	tcp_tbl_free(w->tcp);
+	free(w->conns);
+	free(w->free_slots);
+	free(w->dirty);
+	free(w->dl);
+	free(w->backlog);
+	free(w);
+}
+
+const struct gen_stats *gen_worker_stats(const struct gen_worker *w) { return &w->stats; }
+const struct gen_stats *gen_worker_base(const struct gen_worker *w) { return &w->base; }
+const struct gen_hist *gen_worker_hist(const struct gen_worker *w) { return &w->hist; }
+const struct tcp_stats *gen_worker_tcp_stats(const struct gen_worker *w) { return tcp_tbl_stats(w->tcp); }
+const struct tcp_stats *gen_worker_tcp_base(const struct gen_worker *w) { return &w->base_tcp; }
+const struct hsod_net_stats *gen_worker_net_stats(const struct gen_worker *w) { return &w->net.stats; }
+unsigned gen_worker_lcore(const struct gen_worker *w) { return w->conf.lcore; }
+
+void
+gen_worker_window(const struct gen_worker *w, uint64_t *start_us, uint64_t *end_us)
+{
+	*start_us = w->run_start_us;
+	*end_us = w->window_end_us;
+}
+
+void
+gen_worker_packets(const struct gen_worker *w, uint64_t *rx, uint64_t *tx, uint64_t *tx_dropped)
+{
+	/* Those of the measured window once it began. */
+	*rx = w->wire.stats.rx_packets - w->base_packets.rx_packets;
+	*tx = w->wire.stats.tx_packets - w->base_packets.tx_packets;
+	*tx_dropped = w->wire.stats.tx_dropped - w->base_packets.tx_dropped;
+}
+
+const char *
+gen_conn_state_name(unsigned s)
+{
+	return s < GC_STATE_NUM ? gc_state_names[s] : "?";
+}
