@@ -48,8 +48,7 @@ tcp_pkt_parse(struct rte_mbuf *m, struct tcp_seg *seg)
 }
 
 struct rte_mbuf *
-tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o,
-	      const struct rte_ether_addr *src, const struct rte_ether_addr *dst, bool csum_off)
+tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off)
 {
 	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;
@@ -69,8 +68,6 @@ tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o,
 		return NULL;
 	}
 	eth = (struct rte_ether_hdr *)p;
-	rte_ether_addr_copy(dst, &eth->dst_addr);
-	rte_ether_addr_copy(src, &eth->src_addr);
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	ip = (struct rte_ipv4_hdr *)(eth + 1);
 	memset(ip, 0, sizeof(*ip));

@@ -28,15 +28,16 @@
 int tcp_pkt_parse(struct rte_mbuf *m, struct tcp_seg *seg);
 
 /**
- * Build the frame of segment @p o from @p src to @p dst (MACs) in a new mbuf
- * from @p mp: IPv4 with DF and TTL 64, the TCP header, options and payload.
+ * Build the frame of segment @p o in a new mbuf from @p mp: the Ethernet
+ * header's type (its addresses are hsod_net_output()'s to fill once the
+ * next hop is known), IPv4 with DF and TTL 64, the TCP header, options and
+ * payload.
  * @param csum_off  the port computes IPv4 and TCP checksums (the TCP field
  *                  then holds the pseudo-header sum); else computed here
  * @return the mbuf, or NULL when the pool is empty or the segment does not
  *         fit one mbuf.
  */
 struct rte_mbuf *tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o,
-			       const struct rte_ether_addr *src,
-			       const struct rte_ether_addr *dst, bool csum_off);
+			       bool csum_off);
 
 #endif

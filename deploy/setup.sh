@@ -17,7 +17,8 @@ PACKAGES=(
 	libbenchmark-dev
 	gnutls-bin libgnutls28-dev
 	clang libclang-rt-14-dev
-	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light
+	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light bc
+	shfmt
 )
 
 SUDO=()

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * hso-gen's flags: a table of flags (name, value, help) that drives the
- * parser and --help alike, then the checks of their combinations. Contract
- * in gen_config.h.
+ * hso-gen's configuration: one key table (cfg_util.h) drives the flags, an
+ * optional --config file and --help; then the checks across keys, each
+ * message naming the flag (or the file's line) as the operator wrote it.
+ * Contract in gen_config.h.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,136 +16,128 @@
 #include "cfg_tls.h"
 #include "cfg_util.h"
 #include "gen_config.h"
+#include "gen_errors.h"
 
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
 
-enum flag_id {
-	F_TARGET, F_ADDR, F_GATEWAY, F_SOURCES, F_PORTS, F_NO_TX_OFFLOAD,
-	F_CONCURRENCY, F_RATE, F_ARRIVAL, F_DURATION, F_WARMUP, F_COUNT, F_HOLD,
-	F_MAX_INFLIGHT, F_TIMEOUT,
-	F_TLS, F_SUITES, F_GROUPS, F_SIGALGS, F_SNI, F_ALPN, F_RESUME, F_RESUME_KIND,
-	F_MODE, F_KEY_REUSE, F_CA, F_REQUEST, F_CLOSE,
-	F_JSON, F_QUIET, F_MBUFS, F_SEED, F_HELP,
+/* hso-gen's own value types, after cfg_util's CFG_U32, CFG_BOOL, CFG_STR. */
+enum key_type {
+	KT_TARGET = CFG_CUSTOM, /* A.B.C.D:PORT */
+	KT_ADDR,        /* A.B.C.D/LEN */
+	KT_IPV4,        /* A.B.C.D */
+	KT_RANGE,       /* A.B.C.D-A.B.C.D */
+	KT_PORTS,       /* LO-HI */
+	KT_DOUBLE,      /* a number in [min, max] as the key's help says */
+	KT_U64,
+	KT_ARRIVAL,
+	KT_TLS,
+	KT_SUITES,
+	KT_GROUPS,
+	KT_SIGALGS,
+	KT_SNI,
+	KT_ALPN,
+	KT_RESUME_KIND,
+	KT_MODE,
+	KT_REQUEST,
+	KT_CLOSE,
 };
 
-struct flag {
-	enum flag_id id;
-	const char *name;
-	const char *arg;            /* NULL: takes no value */
-	const char *help;
+#define F(m) offsetof(struct gen_config, m)
+#define PATH_LEN (GEN_PATH_MAX - 1)
+
+static const struct cfg_key keys[] = {
+	{ "net", "target", "target", "A.B.C.D:PORT", KT_TARGET, 0, 0, 0,
+	  "the server to load (required)" },
+	{ "net", "addr", "addr", "A.B.C.D/LEN", KT_ADDR, 0, 0, 0,
+	  "our address on the port and its subnet (required)" },
+	{ "net", "gateway", "gateway", "A.B.C.D", KT_IPV4, F(gateway), 0, 0,
+	  "next hop for a target off the subnet; inside it (none: the target must be on it)" },
+	{ "net", "sources", "sources", "A.B.C.D-A.B.C.D", KT_RANGE, 0, 0, 0,
+	  "source addresses connections are spread over, inside the subnet, ARP "
+	  "answered for each (none: addr alone)" },
+	{ "net", "ports", "ports", "LO-HI", KT_PORTS, 0, 0, 0,
+	  "ephemeral source ports; with the sources, 4-tuples are chosen as RFC 6056 "
+	  "3.3.3 says, never one the TCP table still holds" },
+	{ "net", "tx_offload", "tx-offload", NULL, CFG_BOOL, F(tx_offload), 0, 0,
+	  "let the port compute IPv4 and TCP checksums when it offers to; no (or "
+	  "--no-tx-offload): computed in software" },
+	{ "net", "mbufs", "mbufs", "N", CFG_U32, F(mbufs), 1023, 1u << 24,
+	  "packet buffers per worker lcore, 1023..16777216" },
+	{ "load", "concurrency", "concurrency", "N", CFG_U32, F(concurrency), 1, 1u << 22,
+	  "closed loop: connections in progress at once, a new one as soon as one is "
+	  "done, 1..4194304 (with hold: how many are opened at once)" },
+	{ "load", "rate", "rate", "R", KT_DOUBLE, F(rate), 0, 0,
+	  "open loop: connections started per second whatever happens, 0.001..1e8; "
+	  "latency counts from each one's intended start, so stalls are not hidden" },
+	{ "load", "arrival", "arrival", "poisson|uniform", KT_ARRIVAL, 0, 0, 0,
+	  "open loop gaps: exponential (independent clients) or exactly 1/R" },
+	{ "load", "duration", "duration", "S", KT_DOUBLE, F(duration_s), 0, 0,
+	  "seconds of measured load after the warm-up, 0.001..1e7" },
+	{ "load", "warmup", "warmup", "S", KT_DOUBLE, F(warmup_s), 0, 0,
+	  "seconds of load first, not counted, 0..1e7" },
+	{ "load", "count", "count", "N", KT_U64, F(count), 0, 0,
+	  "stop once N handshakes were measured (0: no limit)" },
+	{ "load", "hold", "hold", "N", CFG_U32, F(hold), 0, 1u << 24,
+	  "open N connections, complete their handshakes and keep them idle until "
+	  "the end (0: off), concurrency at a time (default 64)" },
+	{ "load", "max_inflight", "max-inflight", "N", CFG_U32, F(max_inflight), 1, 1u << 22,
+	  "open loop: connections in progress at most per lcore; past it arrivals "
+	  "wait (their wait is in their latency), 1..4194304" },
+	{ "load", "timeout_ms", "timeout", "MS", CFG_U32, F(timeout_ms), 10, 3600000,
+	  "a connection not done this long after its start is reset and counted, "
+	  "10..3600000" },
+	{ "load", "seed", "seed", "N", KT_U64, F(seed), 0, 0,
+	  "random seed for arrivals and resumption draws (0: from the clock)" },
+	{ "tls", "version", "tls", "1.2|1.3|none", KT_TLS, 0, 0, 0,
+	  "TLS version offered (required); none: TCP only, the three-way handshake "
+	  "is the goal" },
+	{ "tls", "suites", "suites", "LIST", KT_SUITES, 0, 0, 0,
+	  "cipher suites offered, IANA names, preferred first (none: every suite of "
+	  "the version hso implements)" },
+	{ "tls", "groups", "groups", "LIST", KT_GROUPS, 0, 0, 0,
+	  "key-exchange groups offered, preferred first (none: x25519, secp256r1, "
+	  "secp384r1)" },
+	{ "tls", "sigalgs", "sigalgs", "LIST", KT_SIGALGS, 0, 0, 0,
+	  "signature schemes offered (none: every one hso implements)" },
+	{ "tls", "sni", "sni", "NAME", KT_SNI, 0, 0, 0,
+	  "server_name sent (RFC 6066), also the host name checked with ca" },
+	{ "tls", "alpn", "alpn", "LIST", KT_ALPN, 0, 0, 0,
+	  "ALPN protocols offered, e.g. h2,http/1.1" },
+	{ "tls", "resume", "resume", "FRACTION", KT_DOUBLE, F(resume), 0, 0,
+	  "share of connections that offer a session from an earlier one of the same "
+	  "lcore, 0..1" },
+	{ "tls", "resume_kind", "resume-kind", "ticket|id|psk|psk_dhe", KT_RESUME_KIND, 0, 0, 0,
+	  "TLS 1.2: ticket (RFC 5077) or id (session id); TLS 1.3: psk_dhe (PSK with "
+	  "ECDHE) or psk (psk_ke) [ticket for 1.2, psk_dhe for 1.3]" },
+	{ "tls", "mode", "mode", "load|full", KT_MODE, 0, 0, 0,
+	  "load: key shares reused, the server's signature and chain not checked, "
+	  "the RSA premaster reused: the cheapest valid client, the server cannot "
+	  "tell; full: everything fresh and verified" },
+	{ "tls", "key_reuse", "key-reuse", "N", CFG_U32, F(key_reuse), 1, UINT32_MAX,
+	  "load mode: handshakes served by one client key share" },
+	{ "tls", "ca", "ca", "FILE", CFG_STR, F(ca), 1, PATH_LEN,
+	  "full mode: verify the server's chain against these PEM CAs, and sni as "
+	  "its host name" },
+	{ "conn", "request", "request", "LINE", KT_REQUEST, 0, 0, 0,
+	  "after the handshake send LINE, a Host header and a blank line (e.g. 'GET / "
+	  "HTTP/1.1') and read the whole HTTP/1.1 response before closing" },
+	{ "conn", "close", "close", "rst|fin|close_notify", KT_CLOSE, 0, 0, 0,
+	  "how a finished connection ends: RST (nothing left behind, no TIME_WAIT), "
+	  "FIN, or close_notify then FIN [fin with --tls none]" },
+	{ "output", "json", "json", "FILE", CFG_STR, F(json), 1, PATH_LEN,
+	  "also write the final JSON document to FILE" },
+	{ "output", "quiet", "quiet", NULL, CFG_BOOL, F(quiet), 0, 0,
+	  "no per-second lines on stderr" },
 };
 
-/* The order of --help. */
-static const struct flag flags[] = {
-	{ F_TARGET, "target", "A.B.C.D:PORT", "the server to load (required)" },
-	{ F_ADDR, "addr", "A.B.C.D/LEN", "our address on the port and its subnet (required)" },
-	{ F_GATEWAY, "gateway", "A.B.C.D",
-	  "next hop for a target off the subnet (default: none; then the target must be on it)" },
-	{ F_SOURCES, "sources", "A.B.C.D-A.B.C.D",
-	  "source addresses to spread connections over, in the subnet (default: --addr only); "
-	  "ARP is answered for each" },
-	{ F_PORTS, "ports", "LO-HI", "ephemeral source ports (default 1024-65535); with the "
-	  "sources, the 4-tuples chosen as RFC 6056 3.3.3" },
-	{ F_NO_TX_OFFLOAD, "no-tx-offload", NULL,
-	  "compute TX checksums in software even when the port offers to" },
-	{ F_CONCURRENCY, "concurrency", "N",
-	  "closed loop: keep N connections in progress, a new one as soon as one is done" },
-	{ F_RATE, "rate", "R", "open loop: start R connections per second whatever happens "
-	  "(latency counts from each one's intended start, so stalls are not hidden)" },
-	{ F_ARRIVAL, "arrival", "poisson|uniform",
-	  "open loop gaps: exponential (default) or exactly 1/R" },
-	{ F_DURATION, "duration", "S", "seconds of measured load after the warm-up (default 10)" },
-	{ F_WARMUP, "warmup", "S", "seconds of load first, not counted (default 0)" },
-	{ F_COUNT, "count", "N", "stop after N handshakes (default: no limit)" },
-	{ F_HOLD, "hold", "N", "open N connections, complete their handshakes and keep them "
-	  "idle until the end (--concurrency at a time; default 64)" },
-	{ F_MAX_INFLIGHT, "max-inflight", "N",
-	  "open loop: connections in progress at most per lcore (default 4096); past it "
-	  "arrivals wait, their wait counted in their latency" },
-	{ F_TIMEOUT, "timeout", "MS",
-	  "a connection not done this long after its start is reset, counted (default 10000)" },
-	{ F_TLS, "tls", "1.2|1.3|none", "TLS version to offer (required); none: TCP only "
-	  "(connect, then close)" },
-	{ F_SUITES, "suites", "LIST", "cipher suites offered, IANA names, preferred first "
-	  "(default: every suite of the version hso implements)" },
-	{ F_GROUPS, "groups", "LIST",
-	  "key-exchange groups offered, preferred first (default x25519,secp256r1)" },
-	{ F_SIGALGS, "sigalgs", "LIST", "signature schemes offered (default: all hso implements)" },
-	{ F_SNI, "sni", "NAME", "server_name sent (default: none); the name checked with --ca" },
-	{ F_ALPN, "alpn", "LIST", "ALPN protocols offered, e.g. h2,http/1.1 (default: none)" },
-	{ F_RESUME, "resume", "FRACTION", "share of connections that resume a session from an "
-	  "earlier one of the same lcore (0..1, default 0)" },
-	{ F_RESUME_KIND, "resume-kind", "ticket|id|psk|psk_dhe", "TLS 1.2: ticket (default) "
-	  "or session id; TLS 1.3: psk_dhe (default, PSK with ECDHE) or psk" },
-	{ F_MODE, "mode", "load|full", "load (default): key shares reused, server signature "
-	  "and chain not checked, RSA premaster reused, the cheapest valid client; full: all "
-	  "fresh and verified" },
-	{ F_KEY_REUSE, "key-reuse", "N", "load mode: handshakes per client key share (default 1000)" },
-	{ F_CA, "ca", "FILE", "full mode: verify the server's chain against these PEM CAs "
-	  "(and --sni as host name)" },
-	{ F_REQUEST, "request", "LINE", "after the handshake send LINE + Host header (e.g. "
-	  "'GET / HTTP/1.1') and wait for the whole HTTP response" },
-	{ F_CLOSE, "close", "rst|fin|close_notify",
-	  "how a connection ends: RST (no TIME_WAIT), FIN, or close_notify then FIN (default)" },
-	{ F_JSON, "json", "FILE", "also write the final JSON document to FILE" },
-	{ F_QUIET, "quiet", NULL, "no per-second lines on stderr" },
-	{ F_MBUFS, "mbufs", "N", "packet buffers per lcore (default 8191)" },
-	{ F_SEED, "seed", "N", "random seed (arrivals, resumption draws); default: from the clock" },
-	{ F_HELP, "help", NULL, "this text" },
+static const struct cfg_section sections[] = {
+	{ .name = "net", .help = "    The port: our addresses and the target.\n" },
+	{ .name = "load", .help = "    The load model: closed loop (concurrency), open loop "
+	  "(rate) or hold.\n" },
+	{ .name = "tls", .help = "    What the client offers and how hard it works.\n" },
+	{ .name = "conn", .help = "    What a connection does once its handshake is done.\n" },
+	{ .name = "output" },
 };
-
-static const struct flag *
-flag_find(const char *name, size_t len)
-{
-	for (size_t i = 0; i < DIM(flags); i++)
-		if (cfg_flag_is(name, len, flags[i].name))
-			return &flags[i];
-	return NULL;
-}
-
-static bool
-takes_value(const char *name, size_t len)
-{
-	const struct flag *f = flag_find(name, len);
-
-	return f != NULL && f->arg != NULL;
-}
-
-void
-gen_config_usage(FILE *f)
-{
-	fputs("usage: hso-gen [EAL options] -- --target A.B.C.D:PORT --addr A.B.C.D/LEN\n"
-	      "         (--concurrency N | --rate R) --tls 1.2|1.3|none [options]\n\n"
-	      "hso-gen is a TLS load generator on DPDK: hso's TCP and its TLS client engine\n"
-	      "on any DPDK port (net_memif facing hsod, net_af_packet / net_af_xdp / net_tap\n"
-	      "facing a kernel server, a PCI NIC), one worker per lcore with RSS. Every second\n"
-	      "a line on stderr; at the end one JSON document on stdout (handshakes, hs_per_s,\n"
-	      "errors by kind, latency_us, a mergeable histogram, resumed_ratio, negotiated,\n"
-	      "gen_busy_us_per_hs).\n\n"
-	      "Exit status: 0 the run completed (see \"errors\"); 1 bad configuration or start\n"
-	      "failure; 2 target unreachable (no ARP answer, connection refused or timed out\n"
-	      "before the load starts); 3 no handshake completed.\n\n"
-	      "Options:\n", f);
-	for (size_t i = 0; i < DIM(flags); i++) {
-		char head[64];
-
-		snprintf(head, sizeof(head), "--%s%s%s", flags[i].name, flags[i].arg ? " " : "",
-			 flags[i].arg ? flags[i].arg : "");
-		fprintf(f, "  %-30s %s\n", head, flags[i].help);
-	}
-	fputs("\nExample (memif facing hsod, hsod started with\n"
-	      "  --vdev=net_memif0,role=server,socket=/run/hso-memif.sock):\n"
-	      "  hso-gen -l 1 --file-prefix gen --vdev=net_memif0,role=client,"
-	      "socket=/run/hso-memif.sock -- \\\n"
-	      "      --target 198.18.0.2:443 --addr 198.18.0.1/24 --concurrency 64 "
-	      "--duration 10 --tls 1.3\n", f);
-}
-
-const char *
-gen_config_tls_name(const struct gen_config *c)
-{
-	return c->tls == 13 ? "1.3" : c->tls == 12 ? "1.2" : "none";
-}
 
 static int
 parse_double(const char *s, double min, double max, double *out, char *why, size_t wl)
@@ -250,50 +244,49 @@ parse_copy(const char *s, char *dst, size_t cap, char *why, size_t wl)
 	return 0;
 }
 
-static int
-flag_apply(struct gen_config *c, const struct flag *f, const char *val, char *why, size_t wl)
-{
-	uint32_t u;
 
-	switch (f->id) {
-	case F_TARGET:
+static void
+put_ipv4(char *buf, size_t len, uint32_t a)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+static int
+key_set(const struct cfg_key *k, void *base, const char *val, bool append, char *why, size_t wl)
+{
+	struct gen_config *c = base;
+
+	(void)append;
+	switch ((enum key_type)k->type) {
+	case KT_TARGET:
 		return parse_target(val, c, why, wl);
-	case F_ADDR:
+	case KT_ADDR:
 		return cfg_parse_ipv4_prefix(val, &c->addr, &c->prefix_len, why, wl);
-	case F_GATEWAY:
+	case KT_IPV4:
 		return cfg_parse_ipv4(val, &c->gateway, why, wl);
-	case F_SOURCES:
+	case KT_RANGE:
 		return parse_range_ipv4(val, &c->src_lo, &c->src_hi, why, wl);
-	case F_PORTS:
+	case KT_PORTS:
 		return parse_ports(val, &c->port_lo, &c->port_hi, why, wl);
-	case F_NO_TX_OFFLOAD:
-		c->tx_offload = false;
-		return 0;
-	case F_CONCURRENCY:
-		return cfg_parse_u32(val, 1, 1u << 22, &c->concurrency, why, wl);
-	case F_RATE:
-		return parse_double(val, 0.001, 1e8, &c->rate, why, wl);
-	case F_ARRIVAL:
+	case KT_DOUBLE:
+		if (k->off == F(rate))
+			return parse_double(val, 0.001, 1e8, &c->rate, why, wl);
+		if (k->off == F(duration_s))
+			return parse_double(val, 0.001, 1e7, &c->duration_s, why, wl);
+		if (k->off == F(warmup_s))
+			return parse_double(val, 0, 1e7, &c->warmup_s, why, wl);
+		return parse_double(val, 0, 1, &c->resume, why, wl);
+	case KT_U64:
+		return parse_u64(val, (uint64_t *)(void *)((char *)c + k->off), why, wl);
+	case KT_ARRIVAL:
 		if (strcasecmp(val, "poisson") == 0)
 			c->arrival = GEN_ARRIVAL_POISSON;
 		else if (strcasecmp(val, "uniform") == 0)
 			c->arrival = GEN_ARRIVAL_UNIFORM;
 		else
-			return cfg_errf(why, wl, "'%s': poisson or uniform", val);
+			return cfg_errf(why, wl, "poisson or uniform");
 		return 0;
-	case F_DURATION:
-		return parse_double(val, 0.001, 1e7, &c->duration_s, why, wl);
-	case F_WARMUP:
-		return parse_double(val, 0, 1e7, &c->warmup_s, why, wl);
-	case F_COUNT:
-		return parse_u64(val, &c->count, why, wl);
-	case F_HOLD:
-		return cfg_parse_u32(val, 1, 1u << 24, &c->hold, why, wl);
-	case F_MAX_INFLIGHT:
-		return cfg_parse_u32(val, 1, 1u << 22, &c->max_inflight, why, wl);
-	case F_TIMEOUT:
-		return cfg_parse_u32(val, 10, 3600000, &c->timeout_ms, why, wl);
-	case F_TLS:
+	case KT_TLS:
 		if (strcmp(val, "1.3") == 0 || strcasecmp(val, "TLSv1.3") == 0)
 			c->tls = 13;
 		else if (strcmp(val, "1.2") == 0 || strcasecmp(val, "TLSv1.2") == 0)
@@ -301,32 +294,29 @@ flag_apply(struct gen_config *c, const struct flag *f, const char *val, char *wh
 		else if (strcasecmp(val, "none") == 0)
 			c->tls = 0;
 		else
-			return cfg_errf(why, wl, "'%s': 1.2, 1.3 or none", val);
+			return cfg_errf(why, wl, "1.2, 1.3 or none");
 		return 0;
-	case F_SUITES:
+	case KT_SUITES:
 		return cfg_tls_parse_suites(val, c->suites, HS_POLICY_MAX_SUITES, &c->n_suites,
 					    why, wl);
-	case F_GROUPS:
+	case KT_GROUPS:
 		return cfg_tls_parse_groups(val, c->groups, HS_POLICY_MAX_GROUPS, &c->n_groups,
 					    why, wl);
-	case F_SIGALGS:
+	case KT_SIGALGS:
 		return cfg_tls_parse_sigalgs(val, c->sigalgs, HS_POLICY_MAX_SIGALGS,
 					     &c->n_sigalgs, why, wl);
-	case F_SNI:
-		/* RFC 6066 3: a host name, no trailing dot, ASCII. */
+	case KT_SNI:
+		/* RFC 6066 3: a DNS host name, ASCII, no trailing dot. */
 		for (const char *p = val; *p != '\0'; p++)
 			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 			      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
-				return cfg_errf(why, wl, "'%s': not a DNS host name", val);
+				return cfg_errf(why, wl, "not a DNS host name");
 		if (val[0] == '.' || (val[0] != '\0' && val[strlen(val) - 1] == '.'))
-			return cfg_errf(why, wl, "'%s': no leading or trailing dot (RFC 6066 3)",
-					val);
+			return cfg_errf(why, wl, "no leading or trailing dot (RFC 6066 3)");
 		return parse_copy(val, c->sni, sizeof(c->sni), why, wl);
-	case F_ALPN:
+	case KT_ALPN:
 		return cfg_tls_parse_alpn(val, c->alpn, sizeof(c->alpn), &c->alpn_len, why, wl);
-	case F_RESUME:
-		return parse_double(val, 0, 1, &c->resume, why, wl);
-	case F_RESUME_KIND:
+	case KT_RESUME_KIND:
 		if (strcasecmp(val, "ticket") == 0)
 			c->resume_kind = GEN_RESUME_TICKET;
 		else if (strcasecmp(val, "id") == 0)
@@ -336,28 +326,23 @@ flag_apply(struct gen_config *c, const struct flag *f, const char *val, char *wh
 		else if (strcasecmp(val, "psk_dhe") == 0)
 			c->resume_kind = GEN_RESUME_PSK_DHE;
 		else
-			return cfg_errf(why, wl, "'%s': ticket, id, psk or psk_dhe", val);
-		c->resume_kind_set = true;
+			return cfg_errf(why, wl, "ticket, id, psk or psk_dhe");
 		return 0;
-	case F_MODE:
+	case KT_MODE:
 		if (strcasecmp(val, "load") == 0)
 			c->full = false;
 		else if (strcasecmp(val, "full") == 0)
 			c->full = true;
 		else
-			return cfg_errf(why, wl, "'%s': load or full", val);
+			return cfg_errf(why, wl, "load or full");
 		return 0;
-	case F_KEY_REUSE:
-		return cfg_parse_u32(val, 1, UINT32_MAX, &c->key_reuse, why, wl);
-	case F_CA:
-		return parse_copy(val, c->ca, sizeof(c->ca), why, wl);
-	case F_REQUEST:
+	case KT_REQUEST:
 		for (const char *p = val; *p != '\0'; p++)
 			if (*p == '\r' || *p == '\n')
-				return cfg_errf(why, wl, "one line, without CR or LF (the Host "
+				return cfg_errf(why, wl, "one line without CR or LF (the Host "
 						"header and the blank line are added)");
 		return parse_copy(val, c->request, sizeof(c->request), why, wl);
-	case F_CLOSE:
+	case KT_CLOSE:
 		if (strcasecmp(val, "rst") == 0)
 			c->close = GEN_CLOSE_RST;
 		else if (strcasecmp(val, "fin") == 0)
@@ -365,26 +350,107 @@ flag_apply(struct gen_config *c, const struct flag *f, const char *val, char *wh
 		else if (strcasecmp(val, "close_notify") == 0)
 			c->close = GEN_CLOSE_CLOSE_NOTIFY;
 		else
-			return cfg_errf(why, wl, "'%s': rst, fin or close_notify", val);
-		return 0;
-	case F_JSON:
-		return parse_copy(val, c->json, sizeof(c->json), why, wl);
-	case F_QUIET:
-		c->quiet = true;
-		return 0;
-	case F_MBUFS:
-		if (cfg_parse_u32(val, 1023, 1u << 24, &u, why, wl) != 0)
-			return -EINVAL;
-		c->mbufs = u;
-		return 0;
-	case F_SEED:
-		return parse_u64(val, &c->seed, why, wl);
-	case F_HELP:
-		c->help = true;
+			return cfg_errf(why, wl, "rst, fin or close_notify");
 		return 0;
 	}
-	return cfg_errf(why, wl, "internal: flag without handler");
+	return cfg_errf(why, wl, "internal: key type %d", k->type);
 }
+
+static void
+key_render(const struct cfg_key *k, const void *base, char *buf, size_t len)
+{
+	const struct gen_config *c = base;
+	char a[16], b[16];
+
+	buf[0] = '\0';
+	switch ((enum key_type)k->type) {
+	case KT_TARGET:
+		if (c->target != 0) {
+			put_ipv4(a, sizeof(a), c->target);
+			snprintf(buf, len, "%s:%u", a, c->target_port);
+		}
+		break;
+	case KT_ADDR:
+		if (c->addr != 0) {
+			put_ipv4(a, sizeof(a), c->addr);
+			snprintf(buf, len, "%s/%u", a, c->prefix_len);
+		}
+		break;
+	case KT_IPV4:
+		if (c->gateway != 0)
+			put_ipv4(buf, len, c->gateway);
+		break;
+	case KT_RANGE:
+		if (c->src_lo != 0) {
+			put_ipv4(a, sizeof(a), c->src_lo);
+			put_ipv4(b, sizeof(b), c->src_hi);
+			snprintf(buf, len, "%s-%s", a, b);
+		}
+		break;
+	case KT_PORTS:
+		snprintf(buf, len, "%u-%u", c->port_lo, c->port_hi);
+		break;
+	case KT_DOUBLE:
+		snprintf(buf, len, "%g", *(const double *)(const void *)((const char *)c + k->off));
+		break;
+	case KT_U64:
+		snprintf(buf, len, "%" PRIu64,
+			 *(const uint64_t *)(const void *)((const char *)c + k->off));
+		break;
+	case KT_ARRIVAL:
+		snprintf(buf, len, "%s", c->arrival == GEN_ARRIVAL_POISSON ? "poisson" : "uniform");
+		break;
+	case KT_TLS:
+		if (c->tls != GEN_TLS_UNSET)
+			snprintf(buf, len, "%s", gen_config_tls_name(c));
+		break;
+	case KT_RESUME_KIND:
+	case KT_SUITES:
+	case KT_GROUPS:
+	case KT_SIGALGS:
+	case KT_SNI:
+	case KT_ALPN:
+	case KT_REQUEST:
+		break;      /* the help says what "none" means */
+	case KT_MODE:
+		snprintf(buf, len, "%s", c->full ? "full" : "load");
+		break;
+	case KT_CLOSE:
+		snprintf(buf, len, "%s", c->close == GEN_CLOSE_RST ? "rst" :
+			 c->close == GEN_CLOSE_FIN ? "fin" : "close_notify");
+		break;
+	}
+}
+
+static const struct cfg_table table = {
+	.prog = "hso-gen",
+	.usage =
+	"usage: hso-gen [EAL options] -- --target A.B.C.D:PORT --addr A.B.C.D/LEN\n"
+	"         (--concurrency N | --rate R | --hold N) --tls 1.2|1.3|none [options]\n\n"
+	"hso-gen is a TLS load generator on DPDK: hso's TCP and its TLS client engine\n"
+	"on any DPDK port (net_memif facing hsod, net_af_packet / net_af_xdp / net_tap\n"
+	"facing a kernel server, a PCI NIC), one worker per lcore (RSS steering on\n"
+	"ports that hash; net_memif's queues pair up). Before the load it ARPs for the\n"
+	"target (from every source address) and opens one connection to it. Every\n"
+	"second a line on stderr; at the end one JSON document on stdout: handshakes,\n"
+	"hs_per_s, errors (by kind, with total), latency_us (p50 p90 p99 p999 max),\n"
+	"histogram (log-linear buckets that runs and lcores merge by bounds),\n"
+	"resumed_ratio, negotiated, gen_busy_us_per_hs, tcp and packet counters.\n"
+	"Exit status: 0 the run completed (see \"errors\"); 1 bad configuration or\n"
+	"start failure; 2 the target is unreachable (link down, no ARP answer,\n"
+	"connection refused or unanswered before the load); 3 no handshake completed.\n",
+	.file_help =
+	"Example (memif facing hsod, which runs with\n"
+	"  --vdev=net_memif0,role=server,socket=/run/hso-memif.sock):\n"
+	"  hso-gen -l 1 --file-prefix gen --vdev=net_memif0,role=client,socket=/run/hso-memif.sock \\\n"
+	"      -- --target 198.18.0.2:443 --addr 198.18.0.1/24 --concurrency 64 --tls 1.3\n",
+	.sections = sections,
+	.n_sections = DIM(sections),
+	.keys = keys,
+	.n_keys = DIM(keys),
+	.set = key_set,
+	.render = key_render,
+};
 
 static void
 defaults(struct gen_config *c)
@@ -397,152 +463,160 @@ defaults(struct gen_config *c)
 	c->duration_s = 10;
 	c->max_inflight = 4096;
 	c->timeout_ms = 10000;
-	c->tls = 99;                /* not given */
+	c->tls = GEN_TLS_UNSET;
 	c->key_reuse = 1000;
 	c->close = GEN_CLOSE_CLOSE_NOTIFY;
 	c->mbufs = 8191;
+	c->concurrency = 64;
 }
 
-/* The combinations, once every flag is read. */
+static bool
+given(const struct cfg_parser *p, const char *section, const char *name)
+{
+	return cfg_origin(p, section, name, 0) != CFG_ORIGIN_DEFAULT;
+}
+
+/* The checks across keys, once all are read. */
 static int
-check(struct gen_config *c, bool given[], char *err, size_t errlen)
+check(struct cfg_parser *p, struct gen_config *c)
 {
 	uint32_t mask = cfg_prefix_mask(c->prefix_len);
 	uint32_t bcast = c->addr | ~mask;
-	uint64_t n_src;
+	bool conc = given(p, "load", "concurrency"), rate = given(p, "load", "rate");
+	bool hold = c->hold > 0;
 
-	if (!given[F_TARGET])
-		return cfg_errf(err, errlen, "--target A.B.C.D:PORT is required");
-	if (!given[F_ADDR])
-		return cfg_errf(err, errlen, "--addr A.B.C.D/LEN is required");
-	if (c->tls == 99)
-		return cfg_errf(err, errlen, "--tls 1.2|1.3|none is required");
-	if (given[F_CONCURRENCY] && given[F_RATE])
-		return cfg_errf(err, errlen, "--concurrency and --rate: one load model, not both");
-	if (!given[F_CONCURRENCY] && !given[F_RATE] && !given[F_HOLD])
-		return cfg_errf(err, errlen, "--concurrency N (closed loop) or --rate R (open "
-				"loop) is required");
-	if (given[F_HOLD] && given[F_RATE])
-		return cfg_errf(err, errlen, "--hold opens at --concurrency, not at a --rate");
-	if (given[F_ARRIVAL] && !given[F_RATE])
-		return cfg_errf(err, errlen, "--arrival applies to --rate (open loop) only");
-	if (given[F_MAX_INFLIGHT] && !given[F_RATE])
-		return cfg_errf(err, errlen, "--max-inflight applies to --rate (open loop) only");
-	if (given[F_HOLD] && !given[F_CONCURRENCY])
-		c->concurrency = c->hold < 64 ? c->hold : 64;
+	if (!given(p, "net", "target"))
+		return cfg_fail_missing(p, "net", "target", 0, "the server to load",
+					"198.18.0.2:443");
+	if (!given(p, "net", "addr"))
+		return cfg_fail_missing(p, "net", "addr", 0, "our address and subnet",
+					"198.18.0.1/24");
+	if (c->tls == GEN_TLS_UNSET)
+		return cfg_fail_missing(p, "tls", "version", 0, "the TLS version", "1.3");
+	if (conc && rate)
+		return cfg_fail_at(p, "load", "rate", 0, "one load model: concurrency "
+				   "(closed loop) or rate (open loop), not both");
+	if (!conc && !rate && !hold)
+		return cfg_fail_missing(p, "load", "concurrency", 0, "a load model: "
+					"concurrency N (closed loop), rate R (open loop) or hold N",
+					"64");
+	if (hold && rate)
+		return cfg_fail_at(p, "load", "hold", 0, "hold opens at concurrency, not at a rate");
+	if (given(p, "load", "arrival") && !rate)
+		return cfg_fail_at(p, "load", "arrival", 0, "applies to rate (open loop) only");
+	if (given(p, "load", "max_inflight") && !rate)
+		return cfg_fail_at(p, "load", "max_inflight", 0, "applies to rate (open loop) only");
+	if (hold && !conc && c->concurrency > c->hold)
+		c->concurrency = c->hold;
 	if (c->target == c->addr)
-		return cfg_errf(err, errlen, "--target: is our own --addr");
+		return cfg_fail_at(p, "net", "target", 0, "is our own addr");
 	if (c->gateway != 0) {
 		if (((c->gateway ^ c->addr) & mask) != 0)
-			return cfg_errf(err, errlen, "--gateway: not in --addr's subnet /%u",
-					c->prefix_len);
+			return cfg_fail_at(p, "net", "gateway", 0, "not inside addr's subnet");
 		if (c->gateway == c->addr)
-			return cfg_errf(err, errlen, "--gateway: is our own --addr");
+			return cfg_fail_at(p, "net", "gateway", 0, "is our own addr");
 	} else if (((c->target ^ c->addr) & mask) != 0) {
-		return cfg_errf(err, errlen, "--target: off --addr's subnet /%u and no "
-				"--gateway given", c->prefix_len);
+		return cfg_fail_at(p, "net", "target", 0, "outside addr's subnet, and no "
+				   "gateway given");
 	}
-	if (!given[F_SOURCES]) {
+	if (!given(p, "net", "sources")) {
 		c->src_lo = c->src_hi = c->addr;
 	} else {
 		if (((c->src_lo ^ c->addr) & mask) != 0 || ((c->src_hi ^ c->addr) & mask) != 0)
-			return cfg_errf(err, errlen, "--sources: not within --addr's subnet /%u",
-					c->prefix_len);
+			return cfg_fail_at(p, "net", "sources", 0, "not inside addr's subnet");
 		if (c->prefix_len <= 30 && (c->src_lo == (c->addr & mask) || c->src_hi == bcast))
-			return cfg_errf(err, errlen, "--sources: takes the subnet's network or "
-					"broadcast address");
+			return cfg_fail_at(p, "net", "sources", 0, "takes the subnet's network or "
+					   "broadcast address");
 		if (c->target >= c->src_lo && c->target <= c->src_hi)
-			return cfg_errf(err, errlen, "--sources: includes the --target address");
+			return cfg_fail_at(p, "net", "sources", 0, "includes the target's address");
 		if (c->gateway != 0 && c->gateway >= c->src_lo && c->gateway <= c->src_hi)
-			return cfg_errf(err, errlen, "--sources: includes the --gateway address");
+			return cfg_fail_at(p, "net", "sources", 0, "includes the gateway");
+		if ((uint64_t)c->src_hi - c->src_lo + 1 > 65536)
+			return cfg_fail_at(p, "net", "sources", 0, "more than 65536 addresses");
 	}
-	n_src = (uint64_t)c->src_hi - c->src_lo + 1;
-	if (n_src > 65536)
-		return cfg_errf(err, errlen, "--sources: %llu addresses, at most 65536",
-				(unsigned long long)n_src);
 	if (c->tls == 0) {
-		static const enum flag_id tls_only[] = {
-			F_SUITES, F_GROUPS, F_SIGALGS, F_SNI, F_ALPN, F_RESUME, F_RESUME_KIND,
-			F_MODE, F_KEY_REUSE, F_CA, F_REQUEST,
+		static const char *const tls_only[][2] = {
+			{ "tls", "suites" }, { "tls", "groups" }, { "tls", "sigalgs" },
+			{ "tls", "sni" }, { "tls", "alpn" }, { "tls", "resume" },
+			{ "tls", "resume_kind" }, { "tls", "mode" }, { "tls", "key_reuse" },
+			{ "tls", "ca" }, { "conn", "request" },
 		};
 
 		for (size_t i = 0; i < DIM(tls_only); i++)
-			for (size_t k = 0; k < DIM(flags); k++)
-				if (flags[k].id == tls_only[i] && given[tls_only[i]])
-					return cfg_errf(err, errlen, "--%s needs TLS (--tls none "
-							"is TCP only)", flags[k].name);
-		if (c->close == GEN_CLOSE_CLOSE_NOTIFY && !given[F_CLOSE])
+			if (given(p, tls_only[i][0], tls_only[i][1]))
+				return cfg_fail_at(p, tls_only[i][0], tls_only[i][1], 0,
+						   "needs TLS (tls none is TCP only)");
+		if (!given(p, "conn", "close"))
 			c->close = GEN_CLOSE_FIN;
 		if (c->close == GEN_CLOSE_CLOSE_NOTIFY)
-			return cfg_errf(err, errlen, "--close close_notify needs TLS; rst or fin");
+			return cfg_fail_at(p, "conn", "close", 0, "close_notify needs TLS; rst or fin");
 	}
 	for (unsigned i = 0; i < c->n_suites; i++) {
 		const struct hs_suite_info *si = hs_suite_find(c->suites[i]);
 
-		if (si != NULL && si->version != (c->tls == 13 ? HS_TLS13 : HS_TLS12))
-			return cfg_errf(err, errlen, "--suites: %s is not a TLS %s suite",
-					si->name, gen_config_tls_name(c));
+		if (si != NULL && si->version != (c->tls == 13 ? HS_TLS13 : HS_TLS12)) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "%s is not a TLS %s suite", si->name,
+				 gen_config_tls_name(c));
+			return cfg_fail_at(p, "tls", "suites", 0, why);
+		}
 	}
-	if (c->resume_kind_set) {
+	if (given(p, "tls", "resume_kind")) {
 		bool v13 = c->resume_kind == GEN_RESUME_PSK || c->resume_kind == GEN_RESUME_PSK_DHE;
 
 		if (v13 != (c->tls == 13))
-			return cfg_errf(err, errlen, "--resume-kind: %s is for TLS %s",
-					v13 ? "psk/psk_dhe" : "ticket/id", v13 ? "1.3" : "1.2");
-		if (!given[F_RESUME])
-			return cfg_errf(err, errlen, "--resume-kind without --resume FRACTION");
+			return cfg_fail_at(p, "tls", "resume_kind", 0, v13 ?
+					   "psk and psk_dhe are TLS 1.3's" :
+					   "ticket and id are TLS 1.2's");
+		if (!given(p, "tls", "resume"))
+			return cfg_fail_at(p, "tls", "resume_kind", 0, "without resume FRACTION");
 	} else {
 		c->resume_kind = c->tls == 13 ? GEN_RESUME_PSK_DHE : GEN_RESUME_TICKET;
 	}
-	if (given[F_CA] && !c->full)
-		return cfg_errf(err, errlen, "--ca verifies chains in --mode full only");
-	if (given[F_KEY_REUSE] && c->full)
-		return cfg_errf(err, errlen, "--key-reuse applies to --mode load only");
-	if (c->hold > 0 && c->request[0] != '\0')
-		return cfg_errf(err, errlen, "--hold keeps connections idle: no --request");
-	if (c->warmup_s > 0 && c->hold > 0)
-		return cfg_errf(err, errlen, "--warmup does not apply to --hold");
-	if (c->rate > 0 && c->rate < 1.0 / c->duration_s && c->count == 0)
-		return cfg_errf(err, errlen, "--rate %g starts no connection in --duration %g s",
-				c->rate, c->duration_s);
+	if (given(p, "tls", "ca") && !c->full)
+		return cfg_fail_at(p, "tls", "ca", 0, "chains are verified in mode full only");
+	if (given(p, "tls", "key_reuse") && c->full)
+		return cfg_fail_at(p, "tls", "key_reuse", 0, "applies to mode load only");
+	if (hold && c->request[0] != '\0')
+		return cfg_fail_at(p, "conn", "request", 0, "held connections stay idle: no "
+				   "request with hold");
+	if (hold && c->warmup_s > 0)
+		return cfg_fail_at(p, "load", "warmup", 0, "does not apply to hold");
+	if (rate && c->count == 0 && c->rate * c->duration_s < 1)
+		return cfg_fail_at(p, "load", "rate", 0, "starts no connection within duration");
 	return 0;
 }
 
 int
 gen_config_parse(struct gen_config *c, int argc, char **argv, char *err, size_t errlen)
 {
-	bool given[F_HELP + 1] = { false };
+	struct cfg_parser p;
+	int ret;
 
 	defaults(c);
-	/* --help wins wherever it is, whatever else is wrong. */
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			c->help = true;
-			return 0;
-		}
-	}
-	for (int i = 0; i < argc; i++) {
-		const char *name, *val;
-		const struct flag *f;
-		char why[GEN_ERR_LEN];
-		size_t len;
-		int rc = cfg_flag_next(argc, argv, &i, &name, &len, &val, takes_value);
+	ret = cfg_parse(&p, &table, c, NULL, argc, argv, c->config_file,
+			sizeof(c->config_file), err, errlen);
+	c->help = p.help;
+	if (ret != 0 || c->help)
+		return ret;
+	return check(&p, c);
+}
 
-		if (rc == 1)
-			return cfg_errf(err, errlen, "unexpected argument '%s' (flags start with "
-					"--; EAL options go before --)", argv[i]);
-		if (rc < 0)
-			return cfg_errf(err, errlen, "--%.*s: needs a value", (int)len, name);
-		f = flag_find(name, len);
-		if (f == NULL)
-			return cfg_errf(err, errlen, "--%.*s: unknown flag", (int)len, name);
-		if (f->arg == NULL && val != NULL)
-			return cfg_errf(err, errlen, "--%s: takes no value", f->name);
-		if (given[f->id])
-			return cfg_errf(err, errlen, "--%s: given twice", f->name);
-		given[f->id] = true;
-		if (flag_apply(c, f, val, why, sizeof(why)) != 0)
-			return cfg_errf(err, errlen, "--%s: %s", f->name, why);
-	}
-	return check(c, given, err, errlen);
+void
+gen_config_usage(FILE *f)
+{
+	struct gen_config d;
+
+	defaults(&d);
+	cfg_usage(&table, &d, f);
+	fputs("\nErrors, counted by kind in the measured window (the JSON's \"errors\"):\n", f);
+	for (int e = 0; e < GEN_ERR_NUM; e++)
+		fprintf(f, "  %-16s %s\n", gen_err_name((enum gen_err)e), gen_err_doc((enum gen_err)e));
+}
+
+const char *
+gen_config_tls_name(const struct gen_config *c)
+{
+	return c->tls == 13 ? "1.3" : c->tls == 12 ? "1.2" : c->tls == 0 ? "none" : "?";
 }

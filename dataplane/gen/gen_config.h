@@ -4,9 +4,10 @@
 
 /**
  * @file
- * hso-gen's configuration: the flags after EAL's "--", every one checked
- * (and their combinations) before EAL starts, errors naming the flag.
- * gen_config_usage() is the documentation of every flag.
+ * hso-gen's configuration: the flags after EAL's "--" (or the same keys
+ * in a --config INI file), every one checked, and their combinations,
+ * before EAL starts, errors naming the flag or the file's key.
+ * gen_config_usage() documents every flag and key.
  */
 
 #include <stdbool.h>
@@ -37,8 +38,12 @@ enum gen_resume_kind {
 	GEN_RESUME_PSK_DHE,         /**< TLS 1.3 PSK with (EC)DHE (psk_dhe_ke) */
 };
 
+/** gen_config.tls before a version is given. */
+#define GEN_TLS_UNSET 99
+
 struct gen_config {
 	bool help;
+	char config_file[GEN_PATH_MAX];     /**< --config FILE, "" for none */
 
 	/* network */
 	uint32_t target;            /**< host order */
@@ -74,7 +79,6 @@ struct gen_config {
 	uint16_t alpn_len;
 	double resume;              /**< fraction of connections that resume */
 	enum gen_resume_kind resume_kind;
-	bool resume_kind_set;
 	bool full;                  /**< --mode full (else load) */
 	uint32_t key_reuse;         /**< load mode: handshakes per key share */
 	char ca[GEN_PATH_MAX];

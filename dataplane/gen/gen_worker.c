@@ -36,9 +36,8 @@
 /* How long the probe waits for ARP and for its connection. */
 #define PROBE_ARP_US (3 * US_PER_S)
 #define PROBE_CONNECT_US (3 * US_PER_S)
-#define PROBE_ARP_EVERY_US 250000u
-/* ARP refreshed well within its lifetime (net.h HSOD_ARP_TTL_US). */
-#define ARP_REFRESH_US (60 * US_PER_S)
+/* Segments held per worker while ARP resolves the next hop. */
+#define NEIGH_HELD 4096
 /* After the measured window, in-flight connections get this long at most. */
 #define DRAIN_MAX_US (2 * US_PER_S)
 /* An open-loop connection started this late is counted as late. */
@@ -107,7 +106,8 @@ struct gen_worker {
 	struct gen_worker_conf conf;
 	const struct gen_config *cfg;
 	struct gen_wire wire;
-	struct hsod_net net;
+	struct hsod_net net;        /* must not move: its neighbour table points back */
+	struct hsod_neigh_pool *neigh_pool;
 	struct tcp_tbl *tcp;
 	uint64_t now_us, now_ns;
 	uint32_t next_hop;
@@ -136,12 +136,10 @@ struct gen_worker {
 
 	/* probe */
 	enum probe probe;
-	uint64_t probe_until, probe_next_arp;
+	uint64_t probe_until;
 	uint64_t probe_tcp;
 	bool probe_timed_out;       /* why it failed: no answer (else RST) */
 	bool probe_announced;
-	uint64_t next_arp_refresh;
-	bool arp_asked;             /* this iteration */
 
 	struct gen_stats stats, base;
 	struct gen_wire_stats base_packets;
@@ -467,6 +465,16 @@ tcp_in(struct gen_worker *w, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+/* net's transmit hook: ARP, held segments released, addressed frames. */
+static void
+net_tx(void *ctx, struct rte_mbuf *m)
+{
+	struct gen_worker *w = ctx;
+
+	gen_wire_tx(&w->wire, m, w->now_us);
+}
+
+/* An ARP request for the next hop asked from local address @p from. */
 static void
 arp_ask(struct gen_worker *w, uint32_t from)
 {
@@ -479,39 +487,21 @@ arp_ask(struct gen_worker *w, uint32_t from)
 		gen_wire_tx(&w->wire, q, w->now_us);
 }
 
-/* The TCP table's output as frames. */
+/* The TCP table's output as frames, addressed (or held for ARP) by net. */
 static void
 emit(struct gen_worker *w)
 {
 	unsigned n;
 	const struct tcp_seg_out *o = tcp_tbl_output(w->tcp, &n);
-	struct rte_ether_addr dst;
-	uint32_t last = 0;
-	bool known = false;
 
 	for (unsigned i = 0; i < n; i++, o++) {
-		struct rte_mbuf *m;
+		struct rte_mbuf *m = tcp_pkt_build(w->conf.mp, o, w->conf.csum_off);
 
-		/* Almost every segment goes to the target: one lookup per run. */
-		if (o->tuple.raddr != last) {
-			last = o->tuple.raddr;
-			known = hsod_net_lookup(&w->net, last, w->now_us, &dst);
-		}
-		if (!known) {
-			/* Unknown next hop: ask (once per iteration), TCP retransmits. */
-			w->stats.no_arp++;
-			if (!w->arp_asked) {
-				arp_ask(w, w->cfg->addr);
-				w->arp_asked = true;
-			}
-			continue;
-		}
-		m = tcp_pkt_build(w->conf.mp, o, &w->conf.mac, &dst, w->conf.csum_off);
 		if (m == NULL) {
 			w->wire.stats.tx_dropped++;
 			continue;
 		}
-		gen_wire_tx(&w->wire, m, w->now_us);
+		hsod_net_output(&w->net, m, o->tuple.raddr, w->now_us);
 	}
 	tcp_tbl_output_clear(w->tcp);
 }
@@ -585,14 +575,10 @@ phase_step(struct gen_worker *w)
 		/* What is still going after the drain: reset, not counted. */
 		for (unsigned i = 0; w->stats.inflight > 0 && i < w->n_slots; i++) {
 			struct gen_conn *c = &w->conns[i];
-			struct tcp_conn *tc;
 
 			if (c->state == GC_FREE)
 				continue;
-			tc = tcp_tbl_conn_get(w->tcp, c->tcp);
-			fprintf(stderr, "DEBUG slot %u state %s tcp %s port %u\n", i,
-				gen_conn_state_name(c->state), tc ? tcp_state_name(tcp_conn_state(tc)) : "-",
-				tc ? tcp_conn_tuple(tc)->lport : 0);
+			w->stats.abandoned++;
 			gc_fail(w, c, GEN_ERR_timeout);
 		}
 		w->phase = PH_DONE;
@@ -611,7 +597,6 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 
 	w->now_ns = now_ns;
 	w->now_us = now_ns / 1000;
-	w->arp_asked = false;
 	rx = receive(w);
 	handle_events(w);
 	work = w->n_dirty + rx;
@@ -628,11 +613,9 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 	work += deadlines(w);
 	work += tcp_tbl_tick(w->tcp, w->now_us);
 	handle_events(w);
-	if (w->phase != PH_IDLE && w->now_us >= w->next_arp_refresh) {
-		arp_ask(w, w->cfg->addr);
-		w->next_arp_refresh = w->now_us + ARP_REFRESH_US;
-	}
 	emit(w);
+	/* ARP retries, reachability probes (an entry in use never lapses). */
+	work += hsod_net_tick(&w->net, w->now_us);
 	gen_wire_flush(&w->wire, w->now_us);
 	if (work > 0)
 		w->stats.busy_cycles += rte_rdtsc() - t0;
@@ -670,20 +653,21 @@ gen_worker_probe(struct gen_worker *w, uint64_t now_us, char *err, size_t errlen
 			w->probe = PR_FAILED;
 			return -1;
 		}
-		if (now_us >= w->probe_next_arp) {
-			/* First from every source (the target learns them all, RFC
-			 * 826), then from --addr until it answers. */
-			if (!w->probe_announced && w->conf.index == 0) {
-				for (uint32_t a = w->cfg->src_lo; a <= w->cfg->src_hi && a != 0; a++) {
-					arp_ask(w, a);
-					if ((a & 15) == 0)
-						gen_wire_flush(&w->wire, now_us);
-				}
-				w->probe_announced = true;
+		/*
+		 * The lookup above asked (and net retries); once, also ask from
+		 * every other source address, so that the target learns each
+		 * (RFC 826) before its first SYN-ACK needs it.
+		 */
+		if (!w->probe_announced && w->conf.index == 0) {
+			for (uint32_t a = w->cfg->src_lo; a <= w->cfg->src_hi && a != 0; a++) {
+				if (a == w->cfg->addr)
+					continue;
+				arp_ask(w, a);
+				if ((a & 15) == 0)
+					gen_wire_flush(&w->wire, now_us);
 			}
-			arp_ask(w, w->cfg->addr);
 			gen_wire_flush(&w->wire, now_us);
-			w->probe_next_arp = now_us + PROBE_ARP_EVERY_US;
+			w->probe_announced = true;
 		}
 		return 0;
 	}
@@ -737,7 +721,6 @@ gen_worker_begin(struct gen_worker *w, uint64_t start_us)
 	w->warm_end_us = start_us + (uint64_t)(cfg->warmup_s * 1e6);
 	w->run_end_us = w->warm_end_us + (uint64_t)(cfg->duration_s * 1e6);
 	w->phase = PH_WARMUP;
-	w->next_arp_refresh = start_us + ARP_REFRESH_US;
 	if (w->open_loop) {
 		/* Each lcore's arrivals are an independent process at R / n:
 		 * together a process of rate R (Poisson: superposition). */
@@ -782,12 +765,38 @@ gen_worker_create(const struct gen_worker_conf *conf)
 	w->cfg = cfg;
 	gen_wire_init(&w->wire, conf->port, conf->queue);
 	gen_hist_init(&w->hist);
-	if (hsod_net_init(&w->net, cfg->addr, cfg->prefix_len, cfg->gateway, &conf->mac) != 0 ||
-	    (cfg->src_lo != cfg->addr || cfg->src_hi != cfg->addr ?
-	     hsod_net_add_range(&w->net, cfg->src_lo, cfg->src_hi) : 0) != 0) {
+	w->neigh_pool = hsod_neigh_pool_create(NEIGH_HELD);
+	if (w->neigh_pool == NULL) {
 		free(w);
-		errno = EINVAL;
 		return NULL;
+	}
+	{
+		struct hsod_net_conf nc;
+		char name[32];
+
+		hsod_net_conf_init(&nc);
+		nc.addr = cfg->addr;
+		nc.prefix_len = cfg->prefix_len;
+		nc.gateway = cfg->gateway;
+		if (cfg->src_lo != cfg->addr || cfg->src_hi != cfg->addr) {
+			nc.extra_lo = cfg->src_lo;
+			nc.extra_hi = cfg->src_hi;
+		}
+		rte_ether_addr_copy(&conf->mac, &nc.mac);
+		nc.mp = conf->mp;
+		nc.tx = net_tx;
+		nc.tx_ctx = w;
+		snprintf(name, sizeof(name), "gen_neigh_%u", conf->index);
+		nc.name = name;
+		nc.socket_id = (int)rte_lcore_to_socket_id(conf->lcore);
+		nc.pool = w->neigh_pool;
+		rc = hsod_net_init(&w->net, &nc);
+		if (rc != 0) {
+			hsod_neigh_pool_free(w->neigh_pool);
+			free(w);
+			errno = -rc;
+			return NULL;
+		}
 	}
 	w->next_hop = hsod_net_next_hop(&w->net, cfg->target);
 	w->open_loop = cfg->rate > 0;
@@ -853,6 +862,8 @@ gen_worker_free(struct gen_worker *w)
 {
 	if (w == NULL)
 		return;
+	hsod_net_fini(&w->net);
+	hsod_neigh_pool_free(w->neigh_pool);
 	tcp_tbl_free(w->tcp);
 	free(w->conns);
 	free(w->free_slots);

@@ -22,35 +22,10 @@
 #include <rte_mempool.h>
 
 #include "gen_config.h"
+#include "gen_errors.h"
 #include "gen_hist.h"
 #include "net.h"
 #include "tcp.h"
-
-/*
- * Errors by kind, once: the enum, the JSON keys and the documentation.
- * X(name, meaning)
- */
-#define GEN_ERRORS(X)                                                              \
-	X(refused, "the target answered our SYN with a RST")                       \
-	X(connect_timeout, "no SYN-ACK: SYN retries or --timeout ran out")         \
-	X(reset, "RST after the connection was up, before we were done")          \
-	X(closed, "the server closed (FIN) before we were done")                   \
-	X(tls_alert, "the server sent a fatal TLS alert")                          \
-	X(tls_error, "the handshake failed on our side (we sent the alert)")       \
-	X(timeout, "not done within --timeout of its start")                       \
-	X(http, "the response was not HTTP, or its status not 2xx/3xx")            \
-	X(no_port, "no free source address and port, or no TCP slot")              \
-	X(overload, "open loop: arrival dropped, --max-inflight busy and backlog full") \
-	X(hold_lost, "a held connection was closed by the server")
-
-#define GEN_ERR_ENUM(name, doc) GEN_ERR_##name,
-enum gen_err { GEN_ERRORS(GEN_ERR_ENUM) GEN_ERR_NUM };
-#undef GEN_ERR_ENUM
-
-/** JSON key of an error kind ("refused", ...). */
-const char *gen_err_name(enum gen_err e);
-/** What it means (for --help and the README). */
-const char *gen_err_doc(enum gen_err e);
 
 /** A connection's lifecycle in hso-gen (one state per connection). */
 enum gc_state {
@@ -76,9 +51,9 @@ struct gen_stats {
 	uint64_t responses;         /**< ... and the whole response read */
 	uint64_t closed;            /**< closed by us once done (--close) */
 	uint64_t late_starts;       /**< open loop: began > 1 ms after their intended start */
+	uint64_t abandoned;         /**< still in progress when the drain ended: reset */
 	uint64_t errors[GEN_ERR_NUM];
 	uint64_t timeouts_in[GC_STATE_NUM]; /**< deadline errors by the state they hit */
-	uint64_t no_arp;            /**< segments dropped: next hop's MAC unknown */
 	uint64_t busy_cycles, idle_cycles;
 	uint64_t inflight;          /**< now: connections begun and not done */
 	uint64_t held;              /**< now: --hold connections up and idle */

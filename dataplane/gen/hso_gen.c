@@ -96,11 +96,11 @@ totals_sum(struct totals *t, bool with_hist)
 		t->s.responses += s->responses;
 		t->s.closed += s->closed;
 		t->s.late_starts += s->late_starts;
+		t->s.abandoned += s->abandoned;
 		for (int e = 0; e < GEN_ERR_NUM; e++)
 			t->s.errors[e] += s->errors[e];
 		for (int k = 0; k < GC_STATE_NUM; k++)
 			t->s.timeouts_in[k] += s->timeouts_in[k];
-		t->s.no_arp += s->no_arp - b->no_arp;
 		t->s.busy_cycles += s->busy_cycles - b->busy_cycles;
 		t->s.idle_cycles += s->idle_cycles - b->idle_cycles;
 		t->s.inflight += s->inflight;
@@ -205,8 +205,9 @@ json_write(FILE *f, const struct totals *t)
 	fprintf(f, "  \"resumed_ratio\": %.4f,\n", t->s.handshakes ?
 		(double)t->s.resumed / (double)t->s.handshakes : 0.0);
 	fprintf(f, "  \"connections\": {\"started\": %" PRIu64 ", \"connected\": %" PRIu64
-		", \"closed\": %" PRIu64 ", \"late_starts\": %" PRIu64 "},\n", t->s.started,
-		t->s.connected, t->s.closed, t->s.late_starts);
+		", \"closed\": %" PRIu64 ", \"late_starts\": %" PRIu64 ", \"abandoned_at_end\": %"
+		PRIu64 "},\n", t->s.started, t->s.connected, t->s.closed, t->s.late_starts,
+		t->s.abandoned);
 	if (cfg.request[0] != '\0')
 		fprintf(f, "  \"requests\": %" PRIu64 ",\n  \"responses\": %" PRIu64 ",\n",
 			t->s.requests, t->s.responses);
@@ -251,7 +252,7 @@ json_write(FILE *f, const struct totals *t)
 				t->tcp.drops[d]);
 	fprintf(f, "},\n");
 	fprintf(f, "  \"packets\": {\"rx\": %" PRIu64 ", \"tx\": %" PRIu64 ", \"tx_dropped\": %" PRIu64
-		", \"no_arp\": %" PRIu64 "}\n}\n", t->rx, t->tx, t->tx_dropped, t->s.no_arp);
+		"}\n}\n", t->rx, t->tx, t->tx_dropped);
 }
 
 /* ----------------------------------------------------------------- ports */
