@@ -18,7 +18,7 @@
 #include "gen_load.h"
 #include "negotiate.h"
 
-#define GEN_ERR_LEN 256
+#define GEN_ERR_LEN 512
 #define GEN_PATH_MAX 256
 #define GEN_REQUEST_MAX 1024
 #define GEN_SNI_MAX 255

@@ -25,6 +25,7 @@
 #include <rte_ethdev.h>
 #include <rte_thash.h>
 
+#include "gen_http.h"
 #include "gen_load.h"
 #include "gen_wire.h"
 #include "gen_worker.h"
@@ -38,6 +39,12 @@
 #define PROBE_CONNECT_US (3 * US_PER_S)
 /* Segments held per worker while ARP resolves the next hop. */
 #define NEIGH_HELD 4096
+/* Sessions an lcore keeps for resumption (the oldest is replaced). */
+#define SESS_MAX 64
+/* Once that many are kept, one full handshake in SESS_REFRESH keeps its own. */
+#define SESS_REFRESH 16
+/* TLS 1.3: how long a finished connection waits for a ticket to keep. */
+#define TICKET_WAIT_US 1000000u
 /* After the measured window, in-flight connections get this long at most. */
 #define DRAIN_MAX_US (2 * US_PER_S)
 /* An open-loop connection started this late is counted as late. */
@@ -68,16 +75,22 @@ static const char *const gc_state_names[GC_STATE_NUM] = {
 	[GC_CONNECTING] = "CONNECTING",
 	[GC_HANDSHAKE] = "HANDSHAKE",
 	[GC_REQUEST] = "REQUEST",
+	[GC_TICKET] = "TICKET",
 	[GC_HOLD] = "HOLD",
 };
 
 struct gen_conn {
 	uint8_t state;              /* enum gc_state */
 	bool dirty;
+	bool peer_fin;              /* TCP: the server sent FIN */
+	bool keep_session;          /* store this connection's session once it has one */
 	uint32_t idx;
 	uint32_t gen;               /* bumped at each use: deadline entries match it */
 	uint64_t tcp;               /* TCP handle */
 	uint64_t start_ns;          /* intended start (open loop) or start */
+	uint8_t *buf;               /* the engine's, HS_CONN_BUF_SIZE */
+	struct gen_http http;       /* --request: the response so far */
+	struct hs_conn hs;
 };
 
 /* A deadline: the connection in slot idx, use gen, must be done by at_us. */
@@ -120,6 +133,18 @@ struct gen_worker {
 	unsigned n_dirty;
 	struct deadline *dl;        /* FIFO, n_slots + 1 entries */
 	unsigned dl_head, dl_n;
+	struct deadline *tk;        /* TLS 1.3 ticket waits: FIFO, n_slots + 1 */
+	unsigned tk_head, tk_n;
+
+	/* TLS */
+	const struct hs_client_config *cc;
+	struct hs_worker *tls;
+	uint8_t *bufs;
+	struct hs_client_session *sess;     /* SESS_MAX kept for resumption */
+	unsigned n_sess, sess_next, sess_pick;
+	uint64_t full_since_store;          /* full handshakes since one was kept */
+	uint64_t rng;
+	uint8_t sink[16384];                /* plaintext nobody wants */
 
 	/* load */
 	enum phase phase;
@@ -180,7 +205,43 @@ gc_set(struct gen_worker *w, struct gen_conn *c, enum gc_state s)
 	c->state = (uint8_t)s;
 	if (s == GC_FREE) {
 		c->tcp = 0;
+		if (w->tls != NULL)
+			hs_conn_reset(&c->hs);      /* secrets wiped */
 		w->free_slots[w->n_free++] = c->idx;
+	}
+}
+
+/* The engine's output into TCP's send ring (queued in SYN_SENT). */
+static void
+flush_out(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
+{
+	size_t len;
+	const uint8_t *out = hs_conn_send_buf(&c->hs, &len);
+	int n;
+
+	if (len == 0 || tc == NULL)
+		return;
+	n = tcp_conn_write(w->tcp, tc, out, len);
+	if (n > 0)
+		hs_conn_send_ack(&c->hs, (size_t)n);
+}
+
+/* TCP's in-order bytes into the engine, as far as its input has room. */
+static void
+pump_in(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
+{
+	while (tc != NULL && !hs_conn_waiting(&c->hs) &&
+	       hs_conn_status(&c->hs) <= HS_STATUS_ESTABLISHED) {
+		size_t room;
+		uint8_t *dst = hs_conn_recv_buf(&c->hs, &room);
+		int n;
+
+		if (room == 0)
+			break;
+		n = tcp_conn_read(w->tcp, tc, dst, room);
+		if (n <= 0)
+			break;
+		hs_conn_recv_ack(&c->hs, (size_t)n);
 	}
 }
 
@@ -203,6 +264,12 @@ gc_close(struct gen_worker *w, struct gen_conn *c)
 	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
 
 	if (tc != NULL) {
+		if (w->cfg->close == GEN_CLOSE_CLOSE_NOTIFY && w->tls != NULL &&
+		    hs_conn_status(&c->hs) == HS_STATUS_ESTABLISHED) {
+			/* RFC 8446 6.1: close_notify, then our FIN after it. */
+			hs_conn_close(&c->hs);
+			flush_out(w, c, tc);
+		}
 		if (w->cfg->close == GEN_CLOSE_RST || tcp_conn_close(w->tcp, tc) != 0)
 			tcp_conn_abort(w->tcp, tc);
 	}
@@ -211,21 +278,66 @@ gc_close(struct gen_worker *w, struct gen_conn *c)
 	gc_set(w, c, GC_FREE);
 }
 
-/* The connection reached its goal: counted, timed, then its next step. */
+/* Keep this connection's session for later ones (the oldest goes). */
 static void
-gc_done(struct gen_worker *w, struct gen_conn *c)
+session_keep(struct gen_worker *w, struct gen_conn *c)
 {
-	if (w->phase == PH_RUN) {
-		uint64_t lat = w->now_ns > c->start_ns ? w->now_ns - c->start_ns : 0;
+	struct hs_client_session *s = &w->sess[w->sess_next];
 
-		w->stats.handshakes++;
-		gen_hist_record(&w->hist, lat);
-	}
+	if (hs_conn_client_session(&c->hs, s) != 0)
+		return;
+	w->sess_next = (w->sess_next + 1) % SESS_MAX;
+	if (w->n_sess < SESS_MAX)
+		w->n_sess++;
+	w->full_since_store = 0;
+	c->keep_session = false;
+	w->stats.sessions_stored++;
+}
+
+/* Its work is done (handshake, response, ticket): hold it or close it. */
+static void
+gc_finish(struct gen_worker *w, struct gen_conn *c)
+{
+	if (c->keep_session)
+		session_keep(w, c);
 	if (w->cfg->hold > 0) {
 		gc_set(w, c, GC_HOLD);
 		return;
 	}
 	gc_close(w, c);
+}
+
+/* The handshake is done: counted and timed (the latency's end point). */
+static void
+gc_handshake_done(struct gen_worker *w, struct gen_conn *c)
+{
+	struct hs_session_info si;
+
+	if (w->tls != NULL) {
+		hs_conn_session_info(&c->hs, &si);
+		/* A session to keep: the store fills first, then is refreshed. */
+		if (w->cfg->resume > 0 && !si.resumed &&
+		    (w->n_sess < SESS_MAX || ++w->full_since_store >= SESS_REFRESH))
+			c->keep_session = true;
+	}
+	if (w->phase != PH_RUN)
+		return;
+	gen_hist_record(&w->hist, w->now_ns > c->start_ns ? w->now_ns - c->start_ns : 0);
+	w->stats.handshakes++;
+	if (w->tls == NULL)
+		return;
+	{
+		int s = hs_suite_index(si.suite);
+		unsigned g = si.group == HS_GROUP_X25519 ? 1 : si.group == HS_GROUP_SECP256R1 ? 2 :
+			     si.group == HS_GROUP_SECP384R1 ? 3 : 0;
+
+		w->stats.by_version[si.version == HS_TLS13]++;
+		if (s >= 0)
+			w->stats.by_suite[s]++;
+		w->stats.by_group[g]++;
+		if (si.resumed)
+			w->stats.resumed++;
+	}
 }
 
 /* --------------------------------------------------------------- starting */
@@ -263,9 +375,31 @@ gc_start(struct gen_worker *w, uint64_t start_ns)
 		return rc;
 	}
 	c->state = GC_CONNECTING;
+	c->peer_fin = false;
+	c->keep_session = false;
 	w->stats.inflight++;
 	if (w->phase == PH_RUN)
 		w->stats.started++;
+	if (w->tls != NULL) {
+		const struct hs_client_session *offer = NULL;
+
+		/* --resume: a draw per connection, a kept session round robin. */
+		if (w->cfg->resume > 0 && w->n_sess > 0 && gen_rand01(&w->rng) < w->cfg->resume) {
+			offer = &w->sess[w->sess_pick++ % w->n_sess];
+			if (w->phase == PH_RUN)
+				w->stats.resume_offered++;
+		}
+		/* The ClientHello (maybe after the batch makes a key share)
+		 * waits in TCP's send ring and leaves with the third segment. */
+		if (hs_conn_init_client(&c->hs, w->tls, w->cc, c->buf, HS_CONN_BUF_SIZE) != 0 ||
+		    hs_conn_client_start(&c->hs, offer) != 0) {
+			gc_fail(w, c, GEN_ERR_tls_error);
+			if (w->phase == PH_RUN)
+				w->stats.alerts_sent[255]++;
+			return -EIO;
+		}
+		mark_dirty(w, c);
+	}
 	/* Deadlines are pushed in start order, all the same length: a FIFO. */
 	d = &w->dl[(w->dl_head + w->dl_n) % (w->n_slots + 1)];
 	d->idx = c->idx;
@@ -349,6 +483,13 @@ deadlines(struct gen_worker *w)
 		w->dl_n--;
 		if (c->gen != d->gen || c->state == GC_FREE || c->state == GC_HOLD)
 			continue;       /* done in time (or reused since) */
+		if (c->state == GC_TICKET) {
+			/* Its work was done in time; the ticket did not come. */
+			w->stats.tickets_missing++;
+			c->keep_session = false;
+			gc_finish(w, c);
+			continue;
+		}
 		if (w->phase == PH_RUN)
 			w->stats.timeouts_in[c->state]++;
 		gc_fail(w, c, c->state == GC_CONNECTING ? GEN_ERR_connect_timeout :
@@ -416,9 +557,91 @@ handle_events(struct gen_worker *w)
 					w->stats.connected++;
 				gc_set(w, c, GC_HANDSHAKE);
 			}
+			if (ev[i].events & TCP_EV_PEER_FIN)
+				c->peer_fin = true;
+			/* Into the engine now: a RST later in the burst would
+			 * discard what TCP holds. */
+			if ((ev[i].events & TCP_EV_READABLE) && w->tls != NULL)
+				pump_in(w, c, tcp_tbl_conn_get(w->tcp, c->tcp));
 			mark_dirty(w, c);
 		}
 	}
+}
+
+/* The request of --request: the line, a Host header, the blank line. */
+static void
+request_send(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
+{
+	char req[GEN_REQUEST_MAX + GEN_SNI_MAX + 32];
+	int n;
+
+	if (w->cfg->sni[0] != '\0')
+		n = snprintf(req, sizeof(req), "%s\r\nHost: %s\r\n\r\n", w->cfg->request,
+			     w->cfg->sni);
+	else
+		n = snprintf(req, sizeof(req), "%s\r\nHost: %u.%u.%u.%u\r\n\r\n", w->cfg->request,
+			     w->cfg->target >> 24, (w->cfg->target >> 16) & 255,
+			     (w->cfg->target >> 8) & 255, w->cfg->target & 255);
+	/* Small enough for the engine's output in one go (HS_CONN_OUT_SIZE). */
+	hs_conn_app_write(&c->hs, (const uint8_t *)req, (size_t)n);
+	flush_out(w, c, tc);
+	gen_http_init(&c->http);
+	if (w->phase == PH_RUN)
+		w->stats.requests++;
+}
+
+/* The server ended its side: FIN with nothing left to read, or close_notify. */
+static bool
+peer_done(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
+{
+	return (c->peer_fin && tcp_conn_readable(tc) == 0 && !hs_conn_waiting(&c->hs)) ||
+	       hs_conn_peer_closed(&c->hs) ||
+	       (w->tls != NULL && hs_conn_status(&c->hs) == HS_STATUS_CLOSED);
+}
+
+/* After the handshake or the response: wait for a ticket, or finish. */
+static void
+gc_next(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
+{
+	struct hs_session_info si;
+
+	if (c->state == GC_HANDSHAKE && w->cfg->request[0] != '\0') {
+		request_send(w, c, tc);
+		gc_set(w, c, GC_REQUEST);
+		return;
+	}
+	hs_conn_session_info(&c->hs, &si);
+	/* TLS 1.3 tickets come after the handshake (RFC 8446 4.6.1). */
+	if (c->keep_session && si.version == HS_TLS13 &&
+	    hs_conn_client_session(&c->hs, &w->sess[w->sess_next]) != 0 && !peer_done(w, c, tc)) {
+		struct deadline *d = &w->tk[(w->tk_head + w->tk_n) % (w->n_slots + 1)];
+
+		d->idx = c->idx;
+		d->gen = c->gen;
+		d->at_us = w->now_us + TICKET_WAIT_US;
+		w->tk_n++;
+		gc_set(w, c, GC_TICKET);
+		return;
+	}
+	gc_finish(w, c);
+}
+
+/* Failed handshake: counted by who sent the alert (and which). */
+static void
+gc_tls_failed(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
+{
+	int e = hs_conn_error(&c->hs), a = hs_err_alert(e);
+	bool peer = hs_err_class(e) == HS_ERR_CLASS_PEER_ALERT;
+
+	/* Our fatal alert is in the engine's output: out before the RST. */
+	flush_out(w, c, tc);
+	if (w->phase == PH_RUN) {
+		if (peer)
+			w->stats.alerts_rcvd[a & 255]++;
+		else
+			w->stats.alerts_sent[a >= 0 ? a : 255]++;
+	}
+	gc_fail(w, c, peer ? GEN_ERR_tls_alert : GEN_ERR_tls_error);
 }
 
 /* Everything connection @p c can do now. */
@@ -428,29 +651,111 @@ gc_step(struct gen_worker *w, struct gen_conn *c)
 	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
 
 	if (tc == NULL)
-		return;
-	switch (c->state) {
-	case GC_HANDSHAKE:
+		return;         /* gone: its CLOSED event says why */
+	if (w->tls == NULL) {
 		/* TCP only (--tls none): the three-way handshake is the goal. */
-		gc_done(w, c);
+		if (c->state == GC_HANDSHAKE) {
+			gc_handshake_done(w, c);
+			gc_finish(w, c);
+		} else if (c->state == GC_HOLD) {
+			while (tcp_conn_read(w->tcp, tc, w->sink, sizeof(w->sink)) > 0)
+				;
+			if (c->peer_fin)
+				gc_fail(w, c, GEN_ERR_hold_lost);
+		}
+		return;
+	}
+	pump_in(w, c, tc);
+	flush_out(w, c, tc);
+	if (hs_conn_status(&c->hs) == HS_STATUS_FAILED) {
+		gc_tls_failed(w, c, tc);
+		return;
+	}
+	switch (c->state) {
+	case GC_CONNECTING:
+		return;         /* the ClientHello waits in TCP for ESTABLISHED */
+	case GC_HANDSHAKE:
+		if (hs_conn_status(&c->hs) == HS_STATUS_HANDSHAKING) {
+			if (peer_done(w, c, tc))
+				gc_fail(w, c, GEN_ERR_closed);
+			return;
+		}
+		gc_handshake_done(w, c);
+		gc_next(w, c, tc);
+		return;
+	case GC_REQUEST:
+		for (;;) {
+			int n = hs_conn_app_read(&c->hs, w->sink, sizeof(w->sink));
+
+			if (n <= 0)
+				break;
+			gen_http_feed(&c->http, w->sink, (size_t)n);
+			pump_in(w, c, tc);
+		}
+		if (!gen_http_done(&c->http) && !gen_http_bad(&c->http) && peer_done(w, c, tc))
+			gen_http_eof(&c->http);
+		if (gen_http_bad(&c->http) ||
+		    (gen_http_done(&c->http) && (c->http.status < 200 || c->http.status >= 400))) {
+			if (w->phase == PH_RUN && gen_http_done(&c->http))
+				w->stats.http_status[c->http.status / 100 < 6 ? c->http.status / 100 : 0]++;
+			gc_fail(w, c, GEN_ERR_http);
+			return;
+		}
+		if (!gen_http_done(&c->http))
+			return;
+		if (w->phase == PH_RUN) {
+			w->stats.responses++;
+			w->stats.http_status[c->http.status / 100]++;
+		}
+		gc_next(w, c, tc);
+		return;
+	case GC_TICKET:
+		/* Post-handshake messages are read by the engine as they come. */
+		while (hs_conn_app_read(&c->hs, w->sink, sizeof(w->sink)) > 0)
+			pump_in(w, c, tc);
+		if (hs_conn_client_session(&c->hs, &w->sess[w->sess_next]) == 0 ||
+		    peer_done(w, c, tc)) {
+			if (!c->keep_session || hs_conn_client_session(&c->hs,
+								    &w->sess[w->sess_next]) != 0)
+				w->stats.tickets_missing++;
+			gc_finish(w, c);
+		}
 		return;
 	case GC_HOLD:
-		/* Held idle: what the server sends is read and dropped; its
-		 * FIN means it let go of the connection. */
-		{
-			uint8_t sink[2048];
-
-			while (tcp_conn_read(w->tcp, tc, sink, sizeof(sink)) > 0)
-				;
-			if (tcp_conn_state(tc) == TCP_CLOSE_WAIT) {
-				gc_fail(w, c, GEN_ERR_hold_lost);
-				return;
-			}
-		}
+		/* Held idle: the server's data is read (tickets, KeyUpdate) and
+		 * dropped; if it ends the connection it is lost. */
+		while (hs_conn_app_read(&c->hs, w->sink, sizeof(w->sink)) > 0)
+			pump_in(w, c, tc);
+		if (peer_done(w, c, tc))
+			gc_fail(w, c, GEN_ERR_hold_lost);
 		return;
 	default:
 		return;
 	}
+}
+
+/* TLS 1.3 connections that waited long enough for a ticket: finished. */
+static unsigned
+ticket_waits(struct gen_worker *w)
+{
+	unsigned n = 0;
+
+	while (w->tk_n > 0) {
+		struct deadline *d = &w->tk[w->tk_head];
+		struct gen_conn *c = &w->conns[d->idx];
+
+		if (d->at_us > w->now_us)
+			break;
+		w->tk_head = (w->tk_head + 1) % (w->n_slots + 1);
+		w->tk_n--;
+		if (c->gen != d->gen || c->state != GC_TICKET)
+			continue;
+		w->stats.tickets_missing++;
+		c->keep_session = false;
+		gc_finish(w, c);
+		n++;
+	}
+	return n;
 }
 
 /* --------------------------------------------------------------- packets */
@@ -600,6 +905,14 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 	rx = receive(w);
 	handle_events(w);
 	work = w->n_dirty + rx;
+	/* Feed every touched connection, then run the crypto batch once. */
+	if (w->tls != NULL) {
+		for (unsigned i = 0; i < w->n_dirty; i++)
+			if (w->dirty[i]->state != GC_FREE)
+				pump_in(w, w->dirty[i],
+					tcp_tbl_conn_get(w->tcp, w->dirty[i]->tcp));
+		hs_worker_run(w->tls);
+	}
 	for (unsigned i = 0; i < w->n_dirty; i++) {
 		struct gen_conn *c = w->dirty[i];
 
@@ -610,12 +923,28 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 	w->n_dirty = 0;
 	phase_step(w);
 	work += load_step(w);
+	/* New connections' ClientHellos: key shares made in one batch now. */
+	if (w->tls != NULL && w->n_dirty > 0) {
+		hs_worker_run(w->tls);
+		for (unsigned i = 0; i < w->n_dirty; i++) {
+			struct gen_conn *c = w->dirty[i];
+
+			c->dirty = false;
+			if (c->state != GC_FREE)
+				gc_step(w, c);
+		}
+		w->n_dirty = 0;
+	}
 	work += deadlines(w);
+	work += ticket_waits(w);
 	work += tcp_tbl_tick(w->tcp, w->now_us);
 	handle_events(w);
 	emit(w);
 	/* ARP retries, reachability probes (an entry in use never lapses). */
 	work += hsod_net_tick(&w->net, w->now_us);
+	/* Idle: make ECDHE keys ahead (full mode); that work is busy time too. */
+	if (work == 0 && w->tls != NULL && w->phase != PH_IDLE)
+		work += hs_worker_pool_refill(w->tls, 1);
 	gen_wire_flush(&w->wire, w->now_us);
 	if (work > 0)
 		w->stats.busy_cycles += rte_rdtsc() - t0;
@@ -829,10 +1158,22 @@ gen_worker_create(const struct gen_worker_conf *conf)
 	w->free_slots = calloc(w->n_slots, sizeof(*w->free_slots));
 	w->dirty = calloc(w->n_slots, sizeof(*w->dirty));
 	w->dl = calloc(w->n_slots + 1, sizeof(*w->dl));
+	w->tk = calloc(w->n_slots + 1, sizeof(*w->tk));
 	w->backlog = w->open_loop ? calloc(BACKLOG_MAX, sizeof(*w->backlog)) : NULL;
 	if (w->tcp == NULL || srcs == NULL || w->conns == NULL || w->free_slots == NULL ||
-	    w->dirty == NULL || w->dl == NULL || (w->open_loop && w->backlog == NULL))
+	    w->dirty == NULL || w->dl == NULL || w->tk == NULL ||
+	    (w->open_loop && w->backlog == NULL))
 		goto fail;
+	if (conf->cc != NULL) {
+		/* The engine: a worker, and a buffer per slot (touched when used). */
+		w->cc = conf->cc;
+		w->tls = hs_worker_create_client(conf->cc, w->n_slots);
+		w->bufs = calloc(w->n_slots, HS_CONN_BUF_SIZE);
+		w->sess = calloc(SESS_MAX, sizeof(*w->sess));
+		if (w->tls == NULL || w->bufs == NULL || w->sess == NULL)
+			goto fail;
+	}
+	w->rng = cfg->seed * 0xd1342543de82ef95ull + conf->index + 1;
 	for (unsigned i = 0; i < n_src; i++)
 		srcs[i] = cfg->src_lo + i;
 	rc = tcp_tbl_set_sources(w->tcp, srcs, n_src, cfg->port_lo, cfg->port_hi);
@@ -846,6 +1187,8 @@ gen_worker_create(const struct gen_worker_conf *conf)
 		tcp_tbl_set_filter(w->tcp, rss_accept, w);
 	for (unsigned i = 0; i < w->n_slots; i++) {
 		w->conns[i].idx = i;
+		if (w->bufs != NULL)
+			w->conns[i].buf = w->bufs + (size_t)i * HS_CONN_BUF_SIZE;
 		w->free_slots[w->n_free++] = w->n_slots - 1 - i;
 	}
 	return w;
@@ -865,6 +1208,18 @@ gen_worker_free(struct gen_worker *w)
 	hsod_net_fini(&w->net);
 	hsod_neigh_pool_free(w->neigh_pool);
 	tcp_tbl_free(w->tcp);
+	if (w->tls != NULL) {
+		/* Secrets wiped: connections still open, kept sessions. */
+		for (unsigned i = 0; w->conns != NULL && i < w->n_slots; i++)
+			if (w->conns[i].state != GC_FREE)
+				hs_conn_reset(&w->conns[i].hs);
+		hs_worker_free(w->tls);
+	}
+	for (unsigned i = 0; w->sess != NULL && i < SESS_MAX; i++)
+		hs_client_session_wipe(&w->sess[i]);
+	free(w->sess);
+	free(w->bufs);
+	free(w->tk);
 	free(w->conns);
 	free(w->free_slots);
 	free(w->dirty);

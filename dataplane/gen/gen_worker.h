@@ -24,8 +24,12 @@
 #include "gen_config.h"
 #include "gen_errors.h"
 #include "gen_hist.h"
+#include "hs_client.h"
 #include "net.h"
 #include "tcp.h"
+
+/** Groups counted in the "negotiated" breakdown: none (TLS 1.2 RSA kx, psk_ke), then these. */
+#define GEN_GROUPS_NUM 4
 
 /** A connection's lifecycle in hso-gen (one state per connection). */
 enum gc_state {
@@ -33,6 +37,7 @@ enum gc_state {
 	GC_CONNECTING,              /**< SYN sent */
 	GC_HANDSHAKE,               /**< TCP up, TLS handshaking */
 	GC_REQUEST,                 /**< request sent, reading the response */
+	GC_TICKET,                  /**< TLS 1.3: reading until a session ticket comes */
 	GC_HOLD,                    /**< --hold: up and idle until the end */
 	GC_STATE_NUM,
 };
@@ -52,6 +57,14 @@ struct gen_stats {
 	uint64_t closed;            /**< closed by us once done (--close) */
 	uint64_t late_starts;       /**< open loop: began > 1 ms after their intended start */
 	uint64_t abandoned;         /**< still in progress when the drain ended: reset */
+	uint64_t sessions_stored;   /**< sessions kept for resumption */
+	uint64_t tickets_missing;   /**< TLS 1.3: no ticket came in time (not an error) */
+	uint64_t http_status[6];    /**< --request: responses by status class 1xx..5xx ([0]: other) */
+	uint64_t by_version[2];     /**< handshakes: [0] TLS 1.2, [1] TLS 1.3 */
+	uint64_t by_suite[HS_SUITES_NUM];  /**< handshakes by hs_suite_index() */
+	uint64_t by_group[GEN_GROUPS_NUM]; /**< none, x25519, secp256r1, secp384r1 */
+	uint64_t alerts_sent[256];  /**< tls_error failures by the alert we sent (255: none) */
+	uint64_t alerts_rcvd[256];  /**< tls_alert failures by the server's alert */
 	uint64_t errors[GEN_ERR_NUM];
 	uint64_t timeouts_in[GC_STATE_NUM]; /**< deadline errors by the state they hit */
 	uint64_t busy_cycles, idle_cycles;
@@ -62,6 +75,7 @@ struct gen_stats {
 /** What a worker runs on, given by hso_gen.c. */
 struct gen_worker_conf {
 	const struct gen_config *cfg;
+	const struct hs_client_config *cc;  /**< TLS offer, shared; NULL with --tls none */
 	unsigned index;             /**< 0..n_workers-1; 0 also probes the target */
 	unsigned n_workers;
 	unsigned lcore;

@@ -27,9 +27,12 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "cfg_tls.h"
+#include "crypto_asym.h"
 #include "gen_config.h"
 #include "gen_hist.h"
 #include "gen_worker.h"
+#include "hs_client.h"
 
 #define RX_DESC 1024
 #define TX_DESC 1024
@@ -44,6 +47,8 @@ static struct gen_worker *workers[RTE_MAX_LCORE];
 static unsigned n_workers;
 static uint16_t port_id;
 static struct rte_mempool *pool;
+static struct hs_client_config client_cfg;
+static struct hso_ca_store *ca_store;
 
 static void
 on_signal(int sig)
@@ -95,6 +100,20 @@ totals_sum(struct totals *t, bool with_hist)
 		t->s.requests += s->requests;
 		t->s.responses += s->responses;
 		t->s.closed += s->closed;
+		t->s.sessions_stored += s->sessions_stored;
+		t->s.tickets_missing += s->tickets_missing;
+		for (int k = 0; k < 6; k++)
+			t->s.http_status[k] += s->http_status[k];
+		for (int k = 0; k < 2; k++)
+			t->s.by_version[k] += s->by_version[k];
+		for (int k = 0; k < HS_SUITES_NUM; k++)
+			t->s.by_suite[k] += s->by_suite[k];
+		for (int k = 0; k < GEN_GROUPS_NUM; k++)
+			t->s.by_group[k] += s->by_group[k];
+		for (int k = 0; k < 256; k++) {
+			t->s.alerts_sent[k] += s->alerts_sent[k];
+			t->s.alerts_rcvd[k] += s->alerts_rcvd[k];
+		}
 		t->s.late_starts += s->late_starts;
 		t->s.abandoned += s->abandoned;
 		for (int e = 0; e < GEN_ERR_NUM; e++)
@@ -166,6 +185,86 @@ print_second(unsigned sec, struct totals *prev, struct gen_hist *scratch, double
 	*prev = now;
 }
 
+/* The alerts of failed handshakes, by name: {"sent": {...}, "received": {...}}. */
+static void
+json_alerts(FILE *f, const uint64_t *a)
+{
+	bool first = true;
+
+	fputc('{', f);
+	for (int k = 0; k < 256; k++) {
+		if (a[k] == 0)
+			continue;
+		fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ",
+			k == 255 ? "none" : hs_alert_name(k), a[k]);
+		first = false;
+	}
+	fputc('}', f);
+}
+
+/* What was negotiated: the most frequent of each, then every count. */
+static void
+json_negotiated(FILE *f, const struct totals *t)
+{
+	static const char *const groups[GEN_GROUPS_NUM] = {
+		"none", "x25519", "secp256r1", "secp384r1",
+	};
+	int sv = -1, ss = -1, sg = -1;
+	bool first;
+
+	if (cfg.tls == 0) {
+		fprintf(f, "  \"negotiated\": {\"version\": \"TCP\", \"suite\": null, "
+			"\"group\": null},\n");
+		return;
+	}
+	for (int k = 0; k < 2; k++)
+		if (t->s.by_version[k] > 0 && (sv < 0 || t->s.by_version[k] > t->s.by_version[sv]))
+			sv = k;
+	for (int k = 0; k < HS_SUITES_NUM; k++)
+		if (t->s.by_suite[k] > 0 && (ss < 0 || t->s.by_suite[k] > t->s.by_suite[ss]))
+			ss = k;
+	for (int k = 0; k < GEN_GROUPS_NUM; k++)
+		if (t->s.by_group[k] > 0 && (sg < 0 || t->s.by_group[k] > t->s.by_group[sg]))
+			sg = k;
+	fprintf(f, "  \"negotiated\": {");
+	if (sv < 0)
+		fprintf(f, "\"version\": null, ");
+	else
+		fprintf(f, "\"version\": \"%s\", ", sv ? "TLSv1.3" : "TLSv1.2");
+	if (ss < 0)
+		fprintf(f, "\"suite\": null, ");
+	else
+		fprintf(f, "\"suite\": \"%s\", ", hs_suite_at((unsigned)ss)->name);
+	if (sg < 0)
+		fprintf(f, "\"group\": null");
+	else
+		fprintf(f, "\"group\": \"%s\"", groups[sg]);
+	fprintf(f, ",\n    \"versions\": {\"TLSv1.2\": %" PRIu64 ", \"TLSv1.3\": %" PRIu64 "}",
+		t->s.by_version[0], t->s.by_version[1]);
+	fprintf(f, ", \"suites\": {");
+	first = true;
+	for (int k = 0; k < HS_SUITES_NUM; k++) {
+		if (t->s.by_suite[k] == 0)
+			continue;
+		fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", hs_suite_at((unsigned)k)->name,
+			t->s.by_suite[k]);
+		first = false;
+	}
+	fprintf(f, "}, \"groups\": {");
+	first = true;
+	for (int k = 0; k < GEN_GROUPS_NUM; k++) {
+		if (t->s.by_group[k] == 0)
+			continue;
+		fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", groups[k], t->s.by_group[k]);
+		first = false;
+	}
+	fprintf(f, "}},\n  \"tls_alerts\": {\"sent\": ");
+	json_alerts(f, t->s.alerts_sent);
+	fprintf(f, ", \"received\": ");
+	json_alerts(f, t->s.alerts_rcvd);
+	fprintf(f, "},\n");
+}
+
 static double
 us(uint64_t ns)
 {
@@ -232,8 +331,16 @@ json_write(FILE *f, const struct totals *t)
 		", \"buckets\": ", GEN_HIST_SUB_BITS, t->h.count);
 	gen_hist_json_buckets(&t->h, f);
 	fprintf(f, "},\n");
-	fprintf(f, "  \"negotiated\": {\"version\": \"%s\", \"suite\": null, \"group\": null},\n",
-		cfg.tls == 0 ? "none" : gen_config_tls_name(&cfg));
+	json_negotiated(f, t);
+	if (cfg.request[0] != '\0') {
+		fprintf(f, "  \"http_status\": {\"1xx\": %" PRIu64 ", \"2xx\": %" PRIu64 ", \"3xx\": %"
+			PRIu64 ", \"4xx\": %" PRIu64 ", \"5xx\": %" PRIu64 "},\n",
+			t->s.http_status[1], t->s.http_status[2], t->s.http_status[3],
+			t->s.http_status[4], t->s.http_status[5]);
+	}
+	if (cfg.resume > 0)
+		fprintf(f, "  \"sessions_stored\": %" PRIu64 ",\n  \"tickets_missing\": %" PRIu64
+			",\n", t->s.sessions_stored, t->s.tickets_missing);
 	fprintf(f, "  \"gen_busy_us_per_hs\": %.2f,\n", t->s.handshakes ?
 		(double)busy / tsc * 1e6 / (double)t->s.handshakes : 0.0);
 	fprintf(f, "  \"gen_busy_fraction\": %.4f,\n", busy + idle ?
@@ -253,6 +360,81 @@ json_write(FILE *f, const struct totals *t)
 	fprintf(f, "},\n");
 	fprintf(f, "  \"packets\": {\"rx\": %" PRIu64 ", \"tx\": %" PRIu64 ", \"tx_dropped\": %" PRIu64
 		"}\n}\n", t->rx, t->tx, t->tx_dropped);
+}
+
+/* ------------------------------------------------------------------- TLS */
+
+/*
+ * What the client offers, from the flags, before EAL: the version alone,
+ * suites (given, or the version's own), groups, schemes, SNI, ALPN, the
+ * mode and the resumption kind; the CA file loaded (an error names it).
+ */
+static int
+client_setup(char *err, size_t errlen)
+{
+	struct hs_nego_policy *p = &client_cfg.base.nego;
+	unsigned n = 0;
+
+	if (hs_client_config_init(&client_cfg) != 0) {
+		snprintf(err, errlen, "TLS client: key-schedule constants failed (OpenSSL?)");
+		return -EIO;
+	}
+	p->tls12 = cfg.tls == 12;
+	p->tls13 = cfg.tls == 13;
+	if (cfg.n_suites > 0) {
+		memcpy(p->suites, cfg.suites, cfg.n_suites * sizeof(cfg.suites[0]));
+		p->n_suites = (uint8_t)cfg.n_suites;
+	} else {
+		/* The default list, this version's suites only. */
+		for (unsigned i = 0; i < p->n_suites; i++) {
+			const struct hs_suite_info *si = hs_suite_find(p->suites[i]);
+
+			if (si != NULL && si->version == (cfg.tls == 13 ? HS_TLS13 : HS_TLS12))
+				p->suites[n++] = p->suites[i];
+		}
+		p->n_suites = (uint8_t)n;
+	}
+	if (cfg.n_groups > 0) {
+		memcpy(p->groups, cfg.groups, cfg.n_groups * sizeof(cfg.groups[0]));
+		p->n_groups = (uint8_t)cfg.n_groups;
+	}
+	if (cfg.n_sigalgs > 0) {
+		memcpy(p->sigalgs, cfg.sigalgs, cfg.n_sigalgs * sizeof(cfg.sigalgs[0]));
+		p->n_sigalgs = (uint8_t)cfg.n_sigalgs;
+	}
+	memcpy(p->alpn, cfg.alpn, cfg.alpn_len);
+	p->alpn_len = cfg.alpn_len;
+	if (cfg.sni[0] != '\0' && hs_client_config_set_sni(&client_cfg, cfg.sni) != 0) {
+		snprintf(err, errlen, "--sni: the engine refuses '%.200s'", cfg.sni);
+		return -EINVAL;
+	}
+	client_cfg.mode = cfg.full ? HS_CLIENT_FULL : HS_CLIENT_LOAD;
+	client_cfg.key_share_reuse = cfg.key_reuse;
+	switch (cfg.resume_kind) {
+	case GEN_RESUME_TICKET:
+	case GEN_RESUME_PSK_DHE:
+		client_cfg.resume = HS_RESUME_TICKET;
+		break;
+	case GEN_RESUME_ID:
+		client_cfg.resume = HS_RESUME_SESSION_ID;
+		break;
+	case GEN_RESUME_PSK:
+		client_cfg.resume = HS_RESUME_PSK_KE;
+		break;
+	}
+	if (cfg.resume == 0)
+		client_cfg.resume = HS_RESUME_NONE;
+	if (cfg.ca[0] != '\0') {
+		char why[GEN_ERR_LEN / 2];
+
+		ca_store = hso_ca_store_load(cfg.ca, why, sizeof(why));
+		if (ca_store == NULL) {
+			snprintf(err, errlen, "--ca: %s", why);
+			return -EINVAL;
+		}
+		client_cfg.ca = ca_store;
+	}
+	return 0;
 }
 
 /* ----------------------------------------------------------------- ports */
@@ -403,9 +585,8 @@ main(int argc, char **argv)
 		gen_config_usage(stdout);
 		return EXIT_SUCCESS;
 	}
-	if (cfg.tls != 0) {
-		fprintf(stderr, "hso-gen: --tls %s: the TLS client engine is not in this build yet; "
-			"--tls none measures TCP connections\n", gen_config_tls_name(&cfg));
+	if (cfg.tls != 0 && client_setup(err, sizeof(err)) != 0) {
+		fprintf(stderr, "hso-gen: %s\n", err);
 		return EXIT_FAILURE;
 	}
 	if (cfg.seed == 0)
@@ -439,6 +620,7 @@ main(int argc, char **argv)
 	}
 	memset(&wc, 0, sizeof(wc));
 	wc.cfg = &cfg;
+	wc.cc = cfg.tls != 0 ? &client_cfg : NULL;
 	wc.n_workers = n_workers;
 	wc.port = port_id;
 	wc.mp = pool;
@@ -538,5 +720,7 @@ out_port:
 	rte_eth_dev_close(port_id);
 out_eal:
 	rte_eal_cleanup();
+	hs_config_wipe(&client_cfg.base);
+	hso_ca_store_free(ca_store);
 	return status;
 }
