@@ -30,6 +30,8 @@
 #include "gen_wire.h"
 #include "gen_worker.h"
 #include "tcp_pkt.h"
+/* The TCP core's hashed timer wheel: O(1) arm and cancel, no DPDK. */
+#include "tcp_priv.h"
 
 
 /* Open-loop arrivals waiting for a slot, at most (per worker). */
@@ -80,23 +82,17 @@ static const char *const gc_state_names[GC_STATE_NUM] = {
 };
 
 struct gen_conn {
+	struct tcp_timer timer;     /* first: the wheel hands us this pointer */
 	uint8_t state;              /* enum gc_state */
 	bool dirty;
 	bool peer_fin;              /* TCP: the server sent FIN */
 	bool keep_session;          /* store this connection's session once it has one */
 	uint32_t idx;
-	uint32_t gen;               /* bumped at each use: deadline entries match it */
 	uint64_t tcp;               /* TCP handle */
 	uint64_t start_ns;          /* intended start (open loop) or start */
 	uint8_t *buf;               /* the engine's, HS_CONN_BUF_SIZE */
 	struct gen_http http;       /* --request: the response so far */
 	struct hs_conn hs;
-};
-
-/* A deadline: the connection in slot idx, use gen, must be done by at_us. */
-struct deadline {
-	uint32_t idx, gen;
-	uint64_t at_us;
 };
 
 enum phase {
@@ -131,10 +127,8 @@ struct gen_worker {
 	unsigned n_free;
 	struct gen_conn **dirty;
 	unsigned n_dirty;
-	struct deadline *dl;        /* FIFO, n_slots + 1 entries */
-	unsigned dl_head, dl_n;
-	struct deadline *tk;        /* TLS 1.3 ticket waits: FIFO, n_slots + 1 */
-	unsigned tk_head, tk_n;
+	/* Each connection's deadline (or ticket wait): one timer on the wheel. */
+	struct tcp_wheel wheel;
 
 	/* TLS */
 	const struct hs_client_config *cc;
@@ -203,6 +197,8 @@ gc_set(struct gen_worker *w, struct gen_conn *c, enum gc_state s)
 	if (c->state != GC_FREE && c->state != GC_HOLD && (s == GC_FREE || s == GC_HOLD))
 		w->stats.inflight--;
 	c->state = (uint8_t)s;
+	if (s == GC_FREE || s == GC_HOLD)
+		tcp_wheel_cancel(&c->timer);    /* held ones have no deadline */
 	if (s == GC_FREE) {
 		c->tcp = 0;
 		if (w->tls != NULL)
@@ -358,13 +354,11 @@ static int
 gc_start(struct gen_worker *w, uint64_t start_ns)
 {
 	struct gen_conn *c;
-	struct deadline *d;
 	int rc;
 
 	if (w->n_free == 0)
 		return -ENOSPC;
 	c = &w->conns[w->free_slots[--w->n_free]];
-	c->gen++;
 	c->start_ns = start_ns;
 	rc = tcp_tbl_connect(w->tcp, w->cfg->target, w->cfg->target_port, c, w->now_us, &c->tcp);
 	if (rc != 0) {
@@ -400,12 +394,7 @@ gc_start(struct gen_worker *w, uint64_t start_ns)
 		}
 		mark_dirty(w, c);
 	}
-	/* Deadlines are pushed in start order, all the same length: a FIFO. */
-	d = &w->dl[(w->dl_head + w->dl_n) % (w->n_slots + 1)];
-	d->idx = c->idx;
-	d->gen = c->gen;
-	d->at_us = w->now_us + (uint64_t)w->cfg->timeout_ms * 1000;
-	w->dl_n++;
+	tcp_wheel_insert(&w->wheel, &c->timer, w->now_us + (uint64_t)w->cfg->timeout_ms * 1000);
 	return 0;
 }
 
@@ -467,36 +456,32 @@ load_step(struct gen_worker *w)
 	return started;
 }
 
-/* Connections past their deadline (the FIFO's head first). */
-static unsigned
-deadlines(struct gen_worker *w)
+/*
+ * A connection's timer: its deadline (--timeout from its start) passed, or
+ * (TICKET) the wait for a TLS 1.3 ticket ended, which is not an error.
+ */
+static void
+timer_fire(struct tcp_timer *tm, void *arg)
 {
-	unsigned n = 0;
+	struct gen_worker *w = arg;
+	struct gen_conn *c = (struct gen_conn *)(void *)tm;
 
-	while (w->dl_n > 0) {
-		struct deadline *d = &w->dl[w->dl_head];
-		struct gen_conn *c = &w->conns[d->idx];
-
-		if (d->at_us > w->now_us)
-			break;
-		w->dl_head = (w->dl_head + 1) % (w->n_slots + 1);
-		w->dl_n--;
-		if (c->gen != d->gen || c->state == GC_FREE || c->state == GC_HOLD)
-			continue;       /* done in time (or reused since) */
-		if (c->state == GC_TICKET) {
-			/* Its work was done in time; the ticket did not come. */
-			w->stats.tickets_missing++;
-			c->keep_session = false;
-			gc_finish(w, c);
-			continue;
-		}
+	switch (c->state) {
+	case GC_FREE:
+	case GC_HOLD:
+		return;
+	case GC_TICKET:
+		w->stats.tickets_missing++;
+		c->keep_session = false;
+		gc_finish(w, c);
+		return;
+	default:
 		if (w->phase == PH_RUN)
 			w->stats.timeouts_in[c->state]++;
 		gc_fail(w, c, c->state == GC_CONNECTING ? GEN_ERR_connect_timeout :
 			      GEN_ERR_timeout);
-		n++;
+		return;
 	}
-	return n;
 }
 
 /* ------------------------------------------------------------- TCP events */
@@ -614,12 +599,7 @@ gc_next(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
 	/* TLS 1.3 tickets come after the handshake (RFC 8446 4.6.1). */
 	if (c->keep_session && si.version == HS_TLS13 &&
 	    hs_conn_client_session(&c->hs, &w->sess[w->sess_next]) != 0 && !peer_done(w, c, tc)) {
-		struct deadline *d = &w->tk[(w->tk_head + w->tk_n) % (w->n_slots + 1)];
-
-		d->idx = c->idx;
-		d->gen = c->gen;
-		d->at_us = w->now_us + TICKET_WAIT_US;
-		w->tk_n++;
+		tcp_wheel_insert(&w->wheel, &c->timer, w->now_us + TICKET_WAIT_US);
 		gc_set(w, c, GC_TICKET);
 		return;
 	}
@@ -732,30 +712,6 @@ gc_step(struct gen_worker *w, struct gen_conn *c)
 	default:
 		return;
 	}
-}
-
-/* TLS 1.3 connections that waited long enough for a ticket: finished. */
-static unsigned
-ticket_waits(struct gen_worker *w)
-{
-	unsigned n = 0;
-
-	while (w->tk_n > 0) {
-		struct deadline *d = &w->tk[w->tk_head];
-		struct gen_conn *c = &w->conns[d->idx];
-
-		if (d->at_us > w->now_us)
-			break;
-		w->tk_head = (w->tk_head + 1) % (w->n_slots + 1);
-		w->tk_n--;
-		if (c->gen != d->gen || c->state != GC_TICKET)
-			continue;
-		w->stats.tickets_missing++;
-		c->keep_session = false;
-		gc_finish(w, c);
-		n++;
-	}
-	return n;
 }
 
 /* --------------------------------------------------------------- packets */
@@ -935,8 +891,7 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 		}
 		w->n_dirty = 0;
 	}
-	work += deadlines(w);
-	work += ticket_waits(w);
+	work += tcp_wheel_run(&w->wheel, w->now_us, timer_fire, w);
 	work += tcp_tbl_tick(w->tcp, w->now_us);
 	handle_events(w);
 	emit(w);
@@ -1157,12 +1112,14 @@ gen_worker_create(const struct gen_worker_conf *conf)
 	w->conns = calloc(w->n_slots, sizeof(*w->conns));
 	w->free_slots = calloc(w->n_slots, sizeof(*w->free_slots));
 	w->dirty = calloc(w->n_slots, sizeof(*w->dirty));
-	w->dl = calloc(w->n_slots + 1, sizeof(*w->dl));
-	w->tk = calloc(w->n_slots + 1, sizeof(*w->tk));
+	rc = tcp_wheel_init(&w->wheel, 4096, 1000, 0);
+	if (rc != 0) {
+		errno = -rc;
+		goto fail;
+	}
 	w->backlog = w->open_loop ? calloc(BACKLOG_MAX, sizeof(*w->backlog)) : NULL;
 	if (w->tcp == NULL || srcs == NULL || w->conns == NULL || w->free_slots == NULL ||
-	    w->dirty == NULL || w->dl == NULL || w->tk == NULL ||
-	    (w->open_loop && w->backlog == NULL))
+	    w->dirty == NULL || (w->open_loop && w->backlog == NULL))
 		goto fail;
 	if (conf->cc != NULL) {
 		/* The engine: a worker, and a buffer per slot (touched when used). */
@@ -1219,11 +1176,10 @@ gen_worker_free(struct gen_worker *w)
 		hs_client_session_wipe(&w->sess[i]);
 	free(w->sess);
 	free(w->bufs);
-	free(w->tk);
+	tcp_wheel_fini(&w->wheel);
 	free(w->conns);
 	free(w->free_slots);
 	free(w->dirty);
-	free(w->dl);
 	free(w->backlog);
 	free(w);
 }
