@@ -655,13 +655,12 @@ gc_step(struct gen_worker *w, struct gen_conn *c)
 	case GC_CONNECTING:
 		return;         /* the ClientHello waits in TCP for ESTABLISHED */
 	case GC_HANDSHAKE:
-		if (hs_conn_status(&c->hs) == HS_STATUS_HANDSHAKING) {
-			if (peer_done(w, c, tc))
-				gc_fail(w, c, GEN_ERR_closed);
-			return;
+		if (hs_conn_status(&c->hs) == HS_STATUS_ESTABLISHED) {
+			gc_handshake_done(w, c);
+			gc_next(w, c, tc);
+		} else if (peer_done(w, c, tc)) {
+			gc_fail(w, c, GEN_ERR_closed);  /* FIN or close_notify first */
 		}
-		gc_handshake_done(w, c);
-		gc_next(w, c, tc);
 		return;
 	case GC_REQUEST:
 		for (;;) {
@@ -690,14 +689,15 @@ gc_step(struct gen_worker *w, struct gen_conn *c)
 		gc_next(w, c, tc);
 		return;
 	case GC_TICKET:
-		/* Post-handshake messages are read by the engine as they come. */
+		/* Post-handshake messages are read by the engine as they come;
+		 * a NewSessionTicket makes the session resumable. */
 		while (hs_conn_app_read(&c->hs, w->sink, sizeof(w->sink)) > 0)
 			pump_in(w, c, tc);
-		if (hs_conn_client_session(&c->hs, &w->sess[w->sess_next]) == 0 ||
-		    peer_done(w, c, tc)) {
-			if (!c->keep_session || hs_conn_client_session(&c->hs,
-								    &w->sess[w->sess_next]) != 0)
-				w->stats.tickets_missing++;
+		if (hs_conn_client_session(&c->hs, &w->sess[w->sess_next]) == 0) {
+			gc_finish(w, c);                /* keeps it */
+		} else if (peer_done(w, c, tc)) {
+			w->stats.tickets_missing++;     /* the server ended first */
+			c->keep_session = false;
 			gc_finish(w, c);
 		}
 		return;
