@@ -434,6 +434,8 @@ load_step(struct gen_worker *w)
 		uint64_t at;
 
 		while (gen_sched_due(&w->sched, w->now_us, &at)) {
+			if (w->phase == PH_RUN)
+				w->stats.arrivals++;
 			if (w->bl_n == BACKLOG_MAX) {
 				count_err(w, GEN_ERR_overload);
 				continue;
@@ -806,7 +808,8 @@ phase_step(struct gen_worker *w)
 		 * handshakes, errors, ...) is zero here; the cycle and packet
 		 * counters run all along: the base snapshot takes them out. */
 		w->phase = PH_RUN;
-		w->run_start_us = w->now_us;
+		/* The window is the schedule's, not the polls': [warm_end, run_end). */
+		w->run_start_us = w->now_us < w->warm_end_us ? w->now_us : w->warm_end_us;
 		w->base = w->stats;
 		w->base_packets = w->wire.stats;
 		w->base_tcp = *tcp_tbl_stats(w->tcp);
@@ -820,7 +823,15 @@ phase_step(struct gen_worker *w)
 			   (w->count == 0 || w->stats.handshakes < w->count)) {
 			break;
 		}
-		w->window_end_us = w->now_us;
+		w->window_end_us = w->now_us < w->run_end_us ? w->now_us : w->run_end_us;
+		/* Open loop: arrivals intended before the end are counted (not
+		 * started: the window is over). */
+		if (w->open_loop) {
+			uint64_t at;
+
+			while (gen_sched_due(&w->sched, w->window_end_us - 1, &at))
+				w->stats.arrivals++;
+		}
 		w->phase = PH_DRAIN;
 		w->drain_end_us = w->now_us + DRAIN_MAX_US;
 		if (w->drain_end_us > w->now_us + (uint64_t)w->cfg->timeout_ms * 1000)

@@ -55,6 +55,7 @@ struct gen_stats {
 	uint64_t requests;          /**< --request sent */
 	uint64_t responses;         /**< ... and the whole response read */
 	uint64_t closed;            /**< closed by us once done (--close) */
+	uint64_t arrivals;          /**< open loop: intended starts due in the window */
 	uint64_t late_starts;       /**< open loop: began > 1 ms after their intended start */
 	uint64_t abandoned;         /**< still in progress when the drain ended: reset */
 	uint64_t sessions_stored;   /**< sessions kept for resumption */

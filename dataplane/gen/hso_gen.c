@@ -115,6 +115,7 @@ totals_sum(struct totals *t, bool with_hist)
 			t->s.alerts_rcvd[k] += s->alerts_rcvd[k];
 		}
 		t->s.late_starts += s->late_starts;
+		t->s.arrivals += s->arrivals;
 		t->s.abandoned += s->abandoned;
 		for (int e = 0; e < GEN_ERR_NUM; e++)
 			t->s.errors[e] += s->errors[e];
@@ -288,8 +289,9 @@ json_write(FILE *f, const struct totals *t)
 		cfg.tls == 0 ? "tcp" : cfg.full ? "full" : "load");
 	fprintf(f, "  \"load\": \"%s\",\n", cfg.hold ? "hold" : cfg.rate > 0 ? "open" : "closed");
 	if (cfg.rate > 0)
-		fprintf(f, "  \"rate\": %g,\n  \"arrival\": \"%s\",\n", cfg.rate,
-			cfg.arrival == GEN_ARRIVAL_POISSON ? "poisson" : "uniform");
+		fprintf(f, "  \"rate\": %g,\n  \"arrival\": \"%s\",\n  \"arrivals\": %" PRIu64 ",\n",
+			cfg.rate, cfg.arrival == GEN_ARRIVAL_POISSON ? "poisson" : "uniform",
+			t->s.arrivals);
 	else
 		fprintf(f, "  \"concurrency\": %u,\n", cfg.concurrency);
 	if (cfg.hold > 0)
