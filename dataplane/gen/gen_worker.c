@@ -49,6 +49,13 @@
 #define TICKET_WAIT_US 1000000u
 /* After the measured window, in-flight connections get this long at most. */
 #define DRAIN_MAX_US (2 * US_PER_S)
+/*
+ * Then the worker keeps polling this long with nothing of its own going:
+ * the last segments (a Finished, a RST) reach the peer before the port
+ * closes (a memif ring goes with its link), and what the server still
+ * sends is answered (RST) rather than left to its retransmission timers.
+ */
+#define LINGER_US 250000u
 /* An open-loop connection started this late is counted as late. */
 #define LATE_US 1000u
 
@@ -100,6 +107,7 @@ enum phase {
 	PH_WARMUP,
 	PH_RUN,                     /* counted */
 	PH_DRAIN,                   /* no new connections; in-flight ones finish */
+	PH_LINGER,                  /* nothing of ours left: answer stragglers */
 	PH_DONE,
 };
 
@@ -853,7 +861,12 @@ phase_step(struct gen_worker *w)
 			w->stats.abandoned++;
 			gc_fail(w, c, GEN_ERR_timeout);
 		}
-		w->phase = PH_DONE;
+		w->phase = PH_LINGER;
+		w->drain_end_us = w->now_us + LINGER_US;
+		break;
+	case PH_LINGER:
+		if (w->now_us >= w->drain_end_us)
+			w->phase = PH_DONE;
 		break;
 	default:
 		break;

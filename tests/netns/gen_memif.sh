@@ -50,14 +50,18 @@ run() {
 		--target 198.18.0.2:443 --addr 198.18.0.1/24 --quiet "$@"
 }
 
-# expect NAME: exit 0, handshakes > 0, no error, hsod agrees (before/after stats).
+# expect NAME: exit 0, handshakes > 0, no error, hsod agrees (before/after
+# stats). hso-gen counts a handshake when its Finished leaves: at most the
+# connections in progress at the end (the concurrency) may not have reached
+# hsod when a starved hsod lost its memif ring with hso-gen's exit.
 expect_ok() {
 	local name=$1 rc=$2 before=$3 after=$4 min_res=${5:-0}
 	[ "$rc" -eq 0 ] || { cat "$OUT.err"; fail "$name: hso-gen exit $rc"; }
-	python3 - "$OUT" "$before" "$after" "$name" "$min_res" <<'PY' || fail "$name: see above"
+	python3 - "$OUT" "$before" "$after" "$name" "$min_res" "$CONC" <<'PY' || fail "$name: see above"
 import json, sys
 d = json.load(open(sys.argv[1]))
 b, a, name, min_res = json.loads(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+conc = int(sys.argv[6])
 hs, errs = d["handshakes"], d["errors"]["total"]
 srv = a["handshakes_completed"] - b["handshakes_completed"]
 srv_res = a["handshakes_resumed"] - b["handshakes_resumed"]
@@ -65,9 +69,9 @@ srv_fail = a["handshakes_failed"] - b["handshakes_failed"]
 print("%s: %d handshakes (%.0f/s), resumed %.2f, p50 %.0f us, p99 %.0f us, %s; hsod %d completed, "
       "%d resumed, %d failed" % (name, hs, d["hs_per_s"], d["resumed_ratio"], d["latency_us"]["p50"],
       d["latency_us"]["p99"], d["negotiated"], srv, srv_res, srv_fail))
-ok = hs > 0 and errs == 0 and srv >= hs and srv_fail == 0 and d["resumed_ratio"] >= min_res
+ok = hs > 0 and errs == 0 and srv >= hs - conc and srv_fail == 0 and d["resumed_ratio"] >= min_res
 if min_res > 0:
-    ok = ok and srv_res >= d["resumed"] > 0
+    ok = ok and srv_res >= d["resumed"] - conc and d["resumed"] > 0
 if not ok:
     print("FAIL %s: errors %s" % (name, d["errors"]))
 sys.exit(0 if ok else 1)
@@ -79,9 +83,10 @@ check() {
 	[ "$(json_get "$OUT" "$2")" = True ] || fail "$1: not $2 ($(head -c 600 "$OUT"))"
 }
 
-case_ok() { # NAME MIN_RESUMED_RATIO FLAGS...
+case_ok() { # NAME MIN_RESUMED_RATIO FLAGS... (with --concurrency N)
 	local name=$1 min=$2 before after rc
 	shift 2
+	CONC=$(echo "$@" | sed -n 's/.*--concurrency \([0-9]*\).*/\1/p')
 	before=$(hso_stats)
 	run "$name" --duration 1 --sni hso.test "$@"
 	rc=$?
