@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TCP server core: connection table, RFC 9293 segment arrival processing
- * (3.10.7) for passive opens, RFC 6298 retransmission, RFC 5681 fast
- * retransmit and congestion window, RFC 5961 blind-attack defences, RFC 7323
- * window scaling, RFC 4987 SYN cookies. See tcp.h for the contract.
+ * TCP core: connection table, RFC 9293 segment arrival processing (3.10.7)
+ * for passive and active opens, RFC 6056 ephemeral port selection, RFC 6298
+ * retransmission, RFC 5681 fast retransmit and congestion window, RFC 5961
+ * blind-attack defences, RFC 7323 window scaling, RFC 4987 SYN cookies. See
+ * tcp.h for the contract.
  */
 
 #include <errno.h>
@@ -47,6 +48,7 @@ static const char *const tcp_state_names[TCP_STATE_NUM] = {
 	[TCP_FIN_WAIT_2] = "FIN_WAIT_2",
 	[TCP_CLOSING] = "CLOSING",
 	[TCP_TIME_WAIT] = "TIME_WAIT",
+	[TCP_SYN_SENT] = "SYN_SENT",
 };
 
 const char *
@@ -86,6 +88,7 @@ tcp_config_init(struct tcp_config *cfg)
 	cfg->timer_slots = 4096;
 	cfg->out_max = 1024;
 	cfg->challenge_ack_limit = 1000;
+	cfg->connect_tries = 64;
 }
 
 static inline uint32_t
@@ -144,6 +147,14 @@ tcp_tbl_create(const struct tcp_config *cfg)
 	memcpy(t->isn_key, secret, 16);
 	memcpy(t->cookie_key, secret + 16, 16);
 	memcpy(t->hash_key, secret + 32, 16);
+	{
+		/* A key of its own for RFC 6056 offsets, derived (PRF) from hash_key. */
+		uint64_t k0 = tcp_siphash24(t->hash_key, "hso rfc6056 F k0", 16);
+		uint64_t k1 = tcp_siphash24(t->hash_key, "hso rfc6056 F k1", 16);
+
+		memcpy(t->eph_key, &k0, 8);
+		memcpy(t->eph_key + 8, &k1, 8);
+	}
 	memset(secret, 0, sizeof(secret));
 	memset(t->cfg.secret, 0, sizeof(t->cfg.secret));
 
@@ -194,6 +205,7 @@ tcp_tbl_free(struct tcp_tbl *t)
 	free(t->hash);
 	free(t->out);
 	free(t->ev);
+	free(t->src_addrs);
 	memset(t, 0, sizeof(*t));
 	free(t);
 }
@@ -412,6 +424,9 @@ set_state(struct tcp_tbl *t, struct tcp_conn *c, enum tcp_state s)
 		t->n_half_open++;
 		c->life_at = now + t->cfg.handshake_timeout_us;
 		break;
+	case TCP_SYN_SENT:
+		c->life_at = now + t->cfg.handshake_timeout_us;
+		break;
 	case TCP_FIN_WAIT_2:
 		c->life_at = now + t->cfg.fin_wait2_us;
 		break;
@@ -461,7 +476,8 @@ conn_free(struct tcp_tbl *t, struct tcp_conn *c, bool reset)
 	if (c->state == TCP_CLOSED)
 		return;
 	if (!(c->flags & TCP_CF_CLOSED_EV))
-		ev_push(t, c, TCP_EV_CLOSED | (reset ? TCP_EV_RESET : 0));
+		ev_push(t, c, TCP_EV_CLOSED | (reset ? TCP_EV_RESET : 0) |
+			      ((c->flags & TCP_CF_TIMEOUT) ? TCP_EV_TIMEOUT : 0));
 	set_state(t, c, TCP_CLOSED);
 	hash_remove(t, c);
 	tcp_wheel_cancel(&c->timer);
@@ -599,7 +615,15 @@ out_conn(struct tcp_tbl *t, struct tcp_conn *c, uint8_t flags, uint32_t seq, uin
 static void
 out_ack(struct tcp_tbl *t, struct tcp_conn *c)
 {
-	out_conn(t, c, TCP_FLAG_ACK, c->snd_nxt, 0);
+	/*
+	 * A pure ACK carries the next new sequence number (SND.MAX), not
+	 * SND.NXT: after an RTO SND.NXT goes back to SND.UNA, and an ACK
+	 * numbered there is below what the peer already received, so a peer
+	 * checking RFC 9293 3.10.7.4 strictly drops it and its acknowledgment
+	 * with it (two such peers retransmitting at once never hear each
+	 * other). BSD's tcp_output() does the same for the same reason.
+	 */
+	out_conn(t, c, TCP_FLAG_ACK, c->snd_max, 0);
 }
 
 static void
@@ -626,6 +650,33 @@ out_synack(struct tcp_tbl *t, struct tcp_conn *c)
 		s->opts[7] = c->rcv_wscale;
 		s->opt_len = 8;
 	}
+	c->synack_us = t->now_us;
+}
+
+/* Our SYN (active open), first or retransmitted. */
+static void
+out_syn(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	struct tcp_seg_out *s = out_new(t, &c->tuple);
+
+	if (s == NULL)
+		return;
+	s->seq = c->iss;
+	s->flags = TCP_FLAG_SYN;
+	/* RFC 7323 2.2: a SYN's window is never scaled. */
+	s->window = (uint16_t)min_u32(t->rx_cap, 65535);
+	/* RFC 9293 3.7.1: "TCP implementations SHOULD send an MSS Option in
+	 * every SYN segment"; RFC 7323 2.2: window scale offered in the SYN
+	 * (shift 0 still lets the peer scale its windows). */
+	s->opts[0] = 2;
+	s->opts[1] = 4;
+	s->opts[2] = (uint8_t)(t->cfg.mss >> 8);
+	s->opts[3] = (uint8_t)t->cfg.mss;
+	s->opts[4] = 1;
+	s->opts[5] = 3;
+	s->opts[6] = 3;
+	s->opts[7] = t->rcv_wscale;
+	s->opt_len = 8;
 	c->synack_us = t->now_us;
 }
 
@@ -783,7 +834,7 @@ conn_output(struct tcp_tbl *t, struct tcp_conn *c)
 	/* RFC 6298 5.1: "Every time a packet containing data is sent
 	 * (including a retransmission), if the timer is not running, start it
 	 * running so that it will expire after RTO seconds". */
-	if (c->state != TCP_SYN_RCVD && c->rto_at == 0 &&
+	if (c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT && c->rto_at == 0 &&
 	    (c->snd_max != c->snd_una ||
 	     (unsent_bytes(c) > 0 && (c->snd_wnd == 0 || blocked))))
 		c->rto_at = t->now_us + c->rto_us;
@@ -837,8 +888,11 @@ static void
 conn_timeout(struct tcp_tbl *t, struct tcp_conn *c)
 {
 	t->stats.timeouts++;
-	if (c->state != TCP_SYN_RCVD && c->state != TCP_TIME_WAIT)
+	if (c->state == TCP_SYN_SENT)
+		t->stats.connect_timeouts++;
+	else if (c->state != TCP_SYN_RCVD && c->state != TCP_TIME_WAIT)
 		out_rst_conn(t, c);
+	c->flags |= TCP_CF_TIMEOUT;
 	conn_free(t, c, true);
 }
 
@@ -848,15 +902,19 @@ conn_rto(struct tcp_tbl *t, struct tcp_conn *c)
 	uint32_t flight = c->snd_max - c->snd_una;
 	uint32_t ss;
 
-	if (c->state == TCP_SYN_RCVD) {
+	if (c->state == TCP_SYN_RCVD || c->state == TCP_SYN_SENT) {
 		if (c->syn_retx >= t->cfg.syn_retries) {
 			conn_timeout(t, c);
 			return;
 		}
 		c->syn_retx++;
 		t->stats.retransmits++;
+		/* RFC 6298 5.5 backoff; 5.7 applies once the handshake is done. */
 		rto_backoff(t, c);
-		out_synack(t, c);
+		if (c->state == TCP_SYN_SENT)
+			out_syn(t, c);
+		else
+			out_synack(t, c);
 		c->rto_at = t->now_us + c->rto_us;
 		timer_sync(t, c);
 		return;
@@ -1073,6 +1131,11 @@ static void
 conn_established(struct tcp_tbl *t, struct tcp_conn *c)
 {
 	set_state(t, c, TCP_ESTABLISHED);
+	if (c->flags & TCP_CF_ACTIVE) {
+		t->stats.connected++;
+		ev_push(t, c, TCP_EV_CONNECTED);
+		return;
+	}
 	t->stats.accepted++;
 	c->flags |= TCP_CF_ACCEPTED;
 	ev_push(t, c, TCP_EV_ACCEPT);
@@ -1511,6 +1574,126 @@ conn_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 	return ret;
 }
 
+/* RFC 9293 3.10.7.3: a segment for a connection in SYN-SENT. */
+static int
+syn_sent_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	uint8_t fl = seg->flags;
+	uint16_t peer_mss = TCP_MSS_DEFAULT;
+	int wscale = -1;
+	bool ack_ok = false;
+
+	/* "first, check the ACK bit" */
+	if (fl & TCP_FLAG_ACK) {
+		/* "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless
+		 * the RST bit is set, if so drop the segment and return)
+		 * <SEQ=SEG.ACK><CTL=RST> and discard the segment." */
+		if (tcp_seq_le(seg->ack, c->iss) || tcp_seq_lt(c->snd_nxt, seg->ack)) {
+			if (fl & TCP_FLAG_RST)
+				return drop(t, TCP_DROP_RST_INVALID);
+			out_rst_reply(t, seg);
+			return drop(t, TCP_DROP_BAD_ACK);
+		}
+		/* "If SND.UNA < SEG.ACK =< SND.NXT, then the ACK is acceptable"
+		 * (SND.UNA is ISS here). */
+		ack_ok = true;
+	}
+	/* "second, check the RST bit": "If the ACK was acceptable, then signal
+	 * to the user 'error: connection reset', drop the segment, enter CLOSED
+	 * state, delete TCB, and return. Otherwise (no ACK), drop the segment
+	 * and return." A blind reset must guess our ISN (RFC 5961 3: the ACK
+	 * has to acknowledge the SYN exactly, SND.NXT being ISS + 1). */
+	if (fl & TCP_FLAG_RST) {
+		if (!ack_ok)
+			return drop(t, TCP_DROP_RST_INVALID);
+		t->stats.resets_rcvd++;
+		t->stats.connect_refused++;
+		conn_free(t, c, true);
+		return 0;
+	}
+	/* "fifth, if neither of the SYN or RST bits is set, then drop the
+	 * segment and return." */
+	if (!(fl & TCP_FLAG_SYN))
+		return drop(t, TCP_DROP_BAD_FLAGS);
+	/* "fourth, check the SYN bit" */
+	if (parse_opts(seg->opts, seg->opt_len, &peer_mss, &wscale) < 0) {
+		drop(t, TCP_DROP_BAD_OPTIONS);
+		peer_mss = TCP_MSS_DEFAULT;
+		wscale = -1;
+	}
+	c->last_rx_us = t->now_us;
+	/* "RCV.NXT is set to SEG.SEQ+1, IRS is set to SEG.SEQ" */
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	c->rx_rd_seq = c->rcv_nxt;
+	/* What our SYN offered, unscaled. */
+	c->rcv_adv = c->rcv_nxt + min_u32(t->rx_cap, 65535);
+	/* RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS, our limit). */
+	c->mss = peer_mss < t->cfg.mss ? peer_mss : t->cfg.mss;
+	if (c->mss < 64)
+		c->mss = 64;
+	/* RFC 6928 initial window: min (10*MSS, max (2*MSS, 14600)). */
+	c->cwnd = min_u32(10u * c->mss, 2u * c->mss > 14600 ? 2u * c->mss : 14600);
+	if (wscale >= 0) {
+		/* RFC 7323 2.2: both sent the option: scaling is on, each way;
+		 * 2.3: a shift over 14 is taken as 14. */
+		c->snd_wscale = (uint8_t)(wscale > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : wscale);
+		c->rcv_wscale = t->rcv_wscale;
+		c->flags |= TCP_CF_WSCALE;
+	} else {
+		/* "If a Window Scale option is not received, ... both
+		 * Snd.Wind.Shift and Rcv.Wind.Shift" are zero. */
+		c->snd_wscale = 0;
+		c->rcv_wscale = 0;
+	}
+	/* RFC 7323 2.2: the window of a <SYN,ACK> is never scaled. */
+	c->snd_wnd = seg->window;
+	c->max_snd_wnd = seg->window;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = seg->ack;
+	if (!ack_ok) {
+		/* Simultaneous open: "Otherwise, enter SYN-RECEIVED, form a
+		 * SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send
+		 * it." Text is not queued: the peer sends it again. */
+		set_state(t, c, TCP_SYN_RCVD);
+		out_synack(t, c);
+		c->rto_at = t->now_us + c->rto_us;
+		timer_sync(t, c);
+		return 0;
+	}
+	/* "SND.UNA should be advanced to equal SEG.ACK"; "If SND.UNA > ISS
+	 * (our SYN has been ACKed), change the connection state to
+	 * ESTABLISHED". */
+	c->snd_una = seg->ack;
+	if (c->syn_retx == 0)
+		rtt_sample(t, c, t->now_us - c->synack_us);   /* Karn: never retransmitted */
+	else if (c->rto_us < TCP_RTO_AFTER_SYN_US)
+		c->rto_us = TCP_RTO_AFTER_SYN_US;           /* RFC 6298 5.7 */
+	c->rto_at = 0;
+	conn_established(t, c);
+	if (seg->len > 0 || (fl & TCP_FLAG_FIN)) {
+		/* "If there are other controls or text in the segment, then
+		 * continue processing at the sixth step": the same segment
+		 * without its SYN, from RCV.NXT, through the common path. */
+		struct tcp_seg rest = *seg;
+
+		rest.seq = seg->seq + 1;
+		rest.flags = (uint8_t)(fl & ~TCP_FLAG_SYN);
+		rest.opt_len = 0;
+		/* Its window is unscaled and the path below scales: pre-shift
+		 * it (rounding down never overstates the peer's window). */
+		rest.window = (uint16_t)(seg->window >> c->snd_wscale);
+		c->flags |= TCP_CF_ACK_NOW;
+		return conn_input(t, c, &rest);
+	}
+	/* "form an ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send
+	 * it. Data or controls that were queued for transmission MAY be
+	 * included": queued data carries the ACK. */
+	c->flags |= TCP_CF_ACK_NOW;
+	conn_output(t, c);
+	return 0;
+}
+
 int
 tcp_tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg, uint64_t now_us)
 {
@@ -1528,6 +1711,8 @@ tcp_tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg, uint64_t now_us)
 		    tcp_seq_lt(c->rcv_nxt, seg->seq)) {
 			t->stats.time_wait_reused++;
 			conn_free(t, c, false);
+		} else if (c->state == TCP_SYN_SENT) {
+			return syn_sent_input(t, c, seg);
 		} else {
 			return conn_input(t, c, seg);
 		}
@@ -1550,13 +1735,107 @@ tcp_tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg, uint64_t now_us)
 	return drop(t, TCP_DROP_BAD_FLAGS);
 }
 
+/* ---------------------------------------------------------- active opens */
+
+int
+tcp_tbl_set_sources(struct tcp_tbl *t, const uint32_t *addrs, unsigned n,
+		    uint16_t port_lo, uint16_t port_hi)
+{
+	uint32_t *copy;
+
+	if (addrs == NULL || n == 0 || n > 65536 || port_lo == 0 || port_lo > port_hi)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (addrs[i] == 0)
+			return -EINVAL;
+	copy = malloc(n * sizeof(*copy));
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, addrs, n * sizeof(*copy));
+	free(t->src_addrs);
+	t->src_addrs = copy;
+	t->n_src = n;
+	t->port_lo = port_lo;
+	t->n_ports = (uint32_t)port_hi - port_lo + 1;
+	t->eph_space = (uint64_t)n * t->n_ports;
+	return 0;
+}
+
+void
+tcp_tbl_set_filter(struct tcp_tbl *t, tcp_tuple_filter_t fn, void *arg)
+{
+	t->filter = fn;
+	t->filter_arg = arg;
+}
+
+int
+tcp_tbl_connect(struct tcp_tbl *t, uint32_t raddr, uint16_t rport, void *user,
+		uint64_t now_us, uint64_t *handle)
+{
+	struct tcp_tuple tu = { .raddr = raddr, .rport = rport };
+	struct tcp_conn *c = NULL;
+	uint64_t offset;
+	uint32_t tries;
+
+	if (t->n_src == 0)
+		return -EINVAL;
+	if (now_us > t->now_us)
+		t->now_us = now_us;
+	/*
+	 * RFC 6056 3.3.3, over (address, port) pairs: "port = min_ephemeral +
+	 * (next_ephemeral + offset) % num_ephemeral; next_ephemeral++; if
+	 * (check_suitable_port(port)) return port;". Consecutive indices take
+	 * consecutive addresses, so connections spread over the sources.
+	 */
+	offset = tcp_eph_offset(t, raddr, rport) % t->eph_space;
+	for (tries = 0; tries < t->cfg.connect_tries; tries++) {
+		uint64_t idx = (offset + t->eph_next++) % t->eph_space;
+
+		tu.laddr = t->src_addrs[idx % t->n_src];
+		tu.lport = (uint16_t)(t->port_lo + idx / t->n_src);
+		if (tcp_tbl_lookup(t, &tu) == NULL &&
+		    (t->filter == NULL || t->filter(t->filter_arg, &tu)))
+			break;
+		t->stats.port_collisions++;
+	}
+	if (tries == t->cfg.connect_tries) {
+		t->stats.ports_exhausted++;
+		return -EADDRNOTAVAIL;
+	}
+	c = conn_alloc(t);
+	if (c == NULL)
+		return -ENOBUFS;
+	c->tuple = tu;
+	/* RFC 9293 3.4.1 / RFC 6528: the ISN from the clock and the tuple. */
+	c->iss = tcp_isn(t, &tu, t->now_us);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->iss + 1;
+	c->snd_max = c->snd_nxt;
+	c->tx_seq = c->iss + 1;
+	c->mss = t->cfg.mss;
+	c->ssthresh = UINT32_MAX / 2;
+	c->rto_us = t->cfg.rto_init_us;
+	c->last_rx_us = t->now_us;
+	c->user = user;
+	/* The caller knows it from now on: its events (refused, timed out) flow. */
+	c->flags = TCP_CF_ACTIVE | TCP_CF_ACCEPTED;
+	hash_insert(t, c);
+	set_state(t, c, TCP_SYN_SENT);
+	t->stats.connects++;
+	out_syn(t, c);
+	c->rto_at = t->now_us + c->rto_us;
+	timer_sync(t, c);
+	*handle = tcp_conn_handle(c);
+	return 0;
+}
+
 /* ----------------------------------------------------------- application */
 
 static bool
 conn_usable(const struct tcp_conn *c)
 {
 	return c->state != TCP_CLOSED && c->state != TCP_SYN_RCVD &&
-	       !(c->flags & TCP_CF_CLOSED_EV);
+	       c->state != TCP_SYN_SENT && !(c->flags & TCP_CF_CLOSED_EV);
 }
 
 uint32_t
@@ -1568,8 +1847,9 @@ tcp_conn_readable(const struct tcp_conn *c)
 uint32_t
 tcp_conn_writable(const struct tcp_tbl *t, const struct tcp_conn *c)
 {
-	if (!conn_usable(c) || (c->flags & TCP_CF_FIN_QUEUED) ||
-	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT))
+	if ((c->flags & (TCP_CF_FIN_QUEUED | TCP_CF_CLOSED_EV)) ||
+	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
+	     c->state != TCP_SYN_SENT))
 		return 0;
 	return t->tx_cap - c->tx_len;
 }
@@ -1617,9 +1897,11 @@ tcp_conn_write(struct tcp_tbl *t, struct tcp_conn *c, const uint8_t *src, size_t
 
 	if (c->state == TCP_CLOSED || (c->flags & TCP_CF_CLOSED_EV))
 		return -ENOTCONN;
+	/* RFC 9293 3.10.2 SEND in SYN-SENT / SYN-RECEIVED: "Queue the data
+	 * for transmission after entering ESTABLISHED state". */
 	if ((c->flags & TCP_CF_FIN_QUEUED) ||
 	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
-	     c->state != TCP_SYN_RCVD))
+	     c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT))
 		return -EPIPE;
 	room = t->tx_cap - c->tx_len;
 	n = len < room ? (uint32_t)len : room;
@@ -1649,6 +1931,11 @@ tcp_conn_quickack(struct tcp_tbl *t, struct tcp_conn *c)
 int
 tcp_conn_close(struct tcp_tbl *t, struct tcp_conn *c)
 {
+	/* RFC 9293 3.10.4 CLOSE in SYN-SENT: "Delete the TCB". */
+	if (c->state == TCP_SYN_SENT && !(c->flags & TCP_CF_CLOSED_EV)) {
+		conn_free(t, c, false);
+		return 0;
+	}
 	if (!conn_usable(c) || (c->flags & TCP_CF_FIN_QUEUED))
 		return -ENOTCONN;
 	switch (c->state) {
@@ -1671,7 +1958,8 @@ tcp_conn_abort(struct tcp_tbl *t, struct tcp_conn *c)
 {
 	if (c->state == TCP_CLOSED)
 		return;
-	if (c->state != TCP_TIME_WAIT && c->state != TCP_SYN_RCVD)
+	/* RFC 9293 3.10.5: no reset from SYN-SENT ("delete the TCB"). */
+	if (c->state != TCP_TIME_WAIT && c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT)
 		out_rst_conn(t, c);
 	conn_free(t, c, true);
 }

@@ -4,10 +4,11 @@
 
 /**
  * @file
- * The TCP server core: RFC 9293 passive-open connections, per worker, with no
- * I/O, no DPDK and no allocation after tcp_tbl_create(). It is driven like
- * the TLS engine (handshake.h): the caller hands it parsed segments and the
- * time, and takes back segments to send and events for the application.
+ * The TCP core: RFC 9293 connections, passive opens (hsod) and active opens
+ * (hso-gen), per worker, with no I/O, no DPDK and no allocation after
+ * tcp_tbl_create() (and tcp_tbl_set_sources()). It is driven like the TLS
+ * engine (handshake.h): the caller hands it parsed segments and the time,
+ * and takes back segments to send and events for the application.
  *
  * Objects and ownership:
  *
@@ -15,13 +16,15 @@
  *    receive and send rings (sized by struct tcp_config), the 4-tuple hash,
  *    the timer wheel, the output list and the event list. Not thread-safe.
  *  - struct tcp_conn: a slot in the table. Valid from its TCP_EV_ACCEPT event
- *    until its TCP_EV_CLOSED event; the caller keeps a handle
- *    (tcp_conn_handle()) and may look it up again with tcp_tbl_conn_get(),
- *    which returns NULL once the slot was reused.
+ *    (passive) or its tcp_tbl_connect() (active) until its TCP_EV_CLOSED
+ *    event; the caller keeps a handle (tcp_conn_handle()) and may look it
+ *    up again with tcp_tbl_conn_get(), which returns NULL once the slot was
+ *    reused.
  *
  * Driving a table (all numbers in host byte order; the caller validated the
  * IPv4 and TCP headers and their checksums):
  *
+ *      tcp_tbl_connect(t, ip, port, u, now_us, &h);   an active open (SYN)
  *      tcp_tbl_input(t, &seg, now_us);      one received segment
  *      tcp_conn_read(t, c, dst, cap);       in-order payload for the app
  *      tcp_conn_write(t, c, src, len);      bytes to send
@@ -105,6 +108,7 @@ enum tcp_state {
 	TCP_FIN_WAIT_2,
 	TCP_CLOSING,
 	TCP_TIME_WAIT,
+	TCP_SYN_SENT,               /**< an active open waiting for SYN-ACK */
 	TCP_STATE_NUM,
 };
 
@@ -139,7 +143,7 @@ struct tcp_stats {
 	uint64_t rx_segs;
 	uint64_t tx_segs;
 	uint64_t syn_rcvd;          /**< SYNs that created a half-open connection */
-	uint64_t accepted;          /**< connections that reached ESTABLISHED */
+	uint64_t accepted;          /**< passive opens that reached ESTABLISHED */
 	uint64_t closed;            /**< connections freed */
 	uint64_t resets_rcvd;
 	uint64_t resets_sent;
@@ -156,6 +160,12 @@ struct tcp_stats {
 	uint64_t cookies_validated;
 	uint64_t cookies_failed;
 	uint64_t time_wait_reused;  /**< TIME_WAIT entries recycled early */
+	uint64_t connects;          /**< active opens started (SYN sent) */
+	uint64_t connected;         /**< active opens that reached ESTABLISHED */
+	uint64_t connect_refused;   /**< active opens answered by a RST */
+	uint64_t connect_timeouts;  /**< active opens given up (SYN retries, deadline) */
+	uint64_t ports_exhausted;   /**< connects failed: no free 4-tuple found */
+	uint64_t port_collisions;   /**< candidate 4-tuples skipped (in use, filtered) */
 	uint64_t events_lost;       /**< event list full (should not happen) */
 	uint64_t drops[TCP_DROP_NUM];
 	uint32_t conns[TCP_STATE_NUM];  /**< connections per state, now */
@@ -174,9 +184,9 @@ struct tcp_config {
 	uint32_t rto_min_us;        /**< RFC 6298 2.4 says 1 s; 200 ms as Linux */
 	uint32_t rto_max_us;        /**< RFC 6298 2.5: at least 60 s */
 	uint32_t max_retries;       /**< RTO expiries before the connection is reset */
-	uint32_t syn_retries;       /**< SYN-ACK retransmissions before giving up */
+	uint32_t syn_retries;       /**< SYN and SYN-ACK retransmissions before giving up */
 	uint32_t delack_us;         /**< delayed ACK (RFC 9293 3.8.6.3: < 0.5 s) */
-	uint64_t handshake_timeout_us;  /**< SYN_RCVD lifetime */
+	uint64_t handshake_timeout_us;  /**< SYN_RCVD and SYN_SENT lifetime */
 	uint64_t idle_timeout_us;   /**< no segment received for this long: reset (0: never) */
 	uint64_t fin_wait2_us;      /**< FIN_WAIT_2 lifetime */
 	uint64_t time_wait_us;      /**< TIME_WAIT lifetime (short: we are a server) */
@@ -184,6 +194,8 @@ struct tcp_config {
 	uint32_t timer_slots;       /**< timer wheel slots, rounded up to a power of 2 */
 	uint32_t out_max;           /**< segments the output list holds */
 	uint32_t challenge_ack_limit;   /**< challenge ACKs per second (RFC 5961 7) */
+	/** Candidate 4-tuples tcp_tbl_connect() tries before -EADDRNOTAVAIL. */
+	uint32_t connect_tries;
 	/** Use @c secret instead of getrandom() (tests only). */
 	bool fixed_secret;
 	uint8_t secret[48];
@@ -219,6 +231,49 @@ int tcp_tbl_listen(struct tcp_tbl *t, uint16_t port);
 int tcp_tbl_unlisten(struct tcp_tbl *t, uint16_t port);
 
 /**
+ * Which 4-tuples an active open may use: a filter the caller sets (for
+ * instance: only tuples whose RSS hash brings the peer's answers back to
+ * this worker's queue). @return true to accept @p tu.
+ */
+typedef bool (*tcp_tuple_filter_t)(void *arg, const struct tcp_tuple *tu);
+
+/**
+ * Set the local addresses and the ephemeral port range (inclusive) active
+ * opens choose from. The list is copied (allocated here, not on a hot path).
+ * @return 0; -EINVAL for no address, a zero address, port_lo 0 or
+ *         port_lo > port_hi, more than 65536 addresses; -ENOMEM.
+ */
+int tcp_tbl_set_sources(struct tcp_tbl *t, const uint32_t *addrs, unsigned n,
+			uint16_t port_lo, uint16_t port_hi);
+
+/** Accept only 4-tuples @p fn likes for active opens (NULL: any). */
+void tcp_tbl_set_filter(struct tcp_tbl *t, tcp_tuple_filter_t fn, void *arg);
+
+/**
+ * Active OPEN (RFC 9293 3.10.1) to @p raddr:@p rport: a source address and
+ * ephemeral port are chosen as RFC 6056 3.3.3 (Algorithm 3) chooses a port,
+ * over every (address, port) pair set by tcp_tbl_set_sources(): a keyed
+ * hash of the destination, plus a counter that advances on every attempt,
+ * so a pair is used again only after the whole space was walked. A pair
+ * the table holds in any state (TIME_WAIT included) or the filter refuses
+ * is skipped (port_collisions), up to cfg.connect_tries candidates.
+ *
+ * The SYN (MSS and window scale options, RFC 6528 ISN) goes to the output
+ * and is retransmitted with RFC 6298 backoff up to cfg.syn_retries times.
+ * The connection then yields TCP_EV_CONNECTED (ESTABLISHED: data queued
+ * with tcp_conn_write() meanwhile leaves with the handshake's ACK), or
+ * TCP_EV_CLOSED | TCP_EV_RESET when the peer refused it (RST), plus
+ * TCP_EV_TIMEOUT when retries or cfg.handshake_timeout_us ran out.
+ *
+ * @param user  set as with tcp_conn_set_user(), reported in events
+ * @return 0 with *handle; -EINVAL when no source was set; -EADDRNOTAVAIL
+ *         when no free 4-tuple was found (ports_exhausted); -ENOBUFS when
+ *         every slot holds a live connection.
+ */
+int tcp_tbl_connect(struct tcp_tbl *t, uint32_t raddr, uint16_t rport, void *user,
+		    uint64_t now_us, uint64_t *handle);
+
+/**
  * Process one received segment at time @p now_us (monotonic µs). Segments
  * it answers with (SYN-ACK, ACK, RST, data) go to the output list.
  * @return 0 when the segment was taken; a positive enum tcp_drop + 1 when
@@ -249,6 +304,8 @@ const struct tcp_stats *tcp_tbl_stats(const struct tcp_tbl *t);
 #define TCP_EV_PEER_FIN 0x08u   /**< the peer sent FIN: no more payload */
 #define TCP_EV_CLOSED   0x10u   /**< the connection is gone; handle is stale */
 #define TCP_EV_RESET    0x20u   /**< with CLOSED: reset or timed out, not closed */
+#define TCP_EV_CONNECTED 0x40u  /**< an active open reached ESTABLISHED */
+#define TCP_EV_TIMEOUT  0x80u   /**< with CLOSED|RESET: timed out (retries, deadlines) */
 
 struct tcp_event {
 	uint64_t handle;
@@ -276,7 +333,7 @@ void *tcp_conn_user(const struct tcp_conn *c);
 
 /** In-order bytes waiting for tcp_conn_read(). */
 uint32_t tcp_conn_readable(const struct tcp_conn *c);
-/** Bytes tcp_conn_write() would take now. */
+/** Bytes tcp_conn_write() would take now (SYN_SENT: queued until ESTABLISHED). */
 uint32_t tcp_conn_writable(const struct tcp_tbl *t, const struct tcp_conn *c);
 
 /**
@@ -288,7 +345,8 @@ uint32_t tcp_conn_writable(const struct tcp_tbl *t, const struct tcp_conn *c);
 int tcp_conn_read(struct tcp_tbl *t, struct tcp_conn *c, uint8_t *dst, size_t cap);
 
 /**
- * Queue up to @p len bytes to send, and send what the windows allow.
+ * Queue up to @p len bytes to send, and send what the windows allow (in
+ * SYN_SENT they wait for ESTABLISHED, RFC 9293 3.10.2).
  * @return bytes queued (fewer when the send ring is full; 0 when full);
  *         -EPIPE after tcp_conn_close() or the peer's reset; -ENOTCONN for a
  *         connection that is gone.
@@ -302,14 +360,16 @@ int tcp_conn_write(struct tcp_tbl *t, struct tcp_conn *c, const uint8_t *src, si
 void tcp_conn_quickack(struct tcp_tbl *t, struct tcp_conn *c);
 
 /**
- * Close our side: FIN after the queued bytes (RFC 9293 3.10.4).
+ * Close our side: FIN after the queued bytes (RFC 9293 3.10.4). In
+ * SYN_SENT the connection is deleted at once (no segment; TCP_EV_CLOSED).
  * @return 0; -ENOTCONN when already closing or gone.
  */
 int tcp_conn_close(struct tcp_tbl *t, struct tcp_conn *c);
 
 /**
- * Reset the connection (RFC 9293 3.10.5 ABORT): RST sent, slot freed, a
- * TCP_EV_CLOSED event follows.
+ * Reset the connection (RFC 9293 3.10.5 ABORT): RST sent (none in
+ * SYN_SENT, SYN_RCVD or TIME_WAIT), slot freed, a TCP_EV_CLOSED event
+ * follows. Also how a client closes without TIME_WAIT.
  */
 void tcp_conn_abort(struct tcp_tbl *t, struct tcp_conn *c);
 

@@ -69,13 +69,15 @@ struct tcp_range {
 #define TCP_CF_FIN_QUEUED 0x0004u   /* app closed: FIN after the data */
 #define TCP_CF_FIN_RCVD  0x0008u    /* peer's FIN consumed (rcv_nxt past it) */
 #define TCP_CF_OOO_FIN   0x0010u    /* peer's FIN seen ahead of a gap */
-#define TCP_CF_ACCEPTED  0x0020u    /* the app was told (TCP_EV_ACCEPT) */
+#define TCP_CF_ACCEPTED  0x0020u    /* the app knows it: TCP_EV_ACCEPT, or it connected */
 #define TCP_CF_CLOSED_EV 0x0040u    /* TCP_EV_CLOSED was queued */
 #define TCP_CF_WSCALE    0x0080u    /* window scaling on (both sent it) */
 #define TCP_CF_RTT       0x0100u    /* timing rtt_seq */
 #define TCP_CF_PERSIST   0x0200u    /* zero-window probing */
 #define TCP_CF_COOKIE    0x0400u    /* created from a SYN cookie */
 #define TCP_CF_RESET     0x0800u    /* reset or timed out */
+#define TCP_CF_ACTIVE    0x1000u    /* opened by tcp_tbl_connect() */
+#define TCP_CF_TIMEOUT   0x2000u    /* freed by a timer (TCP_EV_TIMEOUT) */
 
 struct tcp_conn {
 	struct tcp_tuple tuple;
@@ -100,7 +102,7 @@ struct tcp_conn {
 	uint32_t cwnd, ssthresh;
 	uint8_t dupacks;
 	uint8_t retries;            /* RTO expiries / probes without progress */
-	uint8_t syn_retx;           /* SYN-ACK retransmissions */
+	uint8_t syn_retx;           /* SYN or SYN-ACK retransmissions */
 
 	/* receive sequence space */
 	uint32_t irs;
@@ -118,7 +120,7 @@ struct tcp_conn {
 	uint64_t dack_at;
 	uint64_t life_at;           /* handshake / idle / FIN_WAIT_2 / TIME_WAIT */
 	uint64_t last_rx_us;
-	uint64_t synack_us;
+	uint64_t synack_us;         /* our SYN or SYN-ACK last went out */
 	struct tcp_timer timer;
 
 	/* rings: rx_rd is the ring offset of sequence rx_rd_seq */
@@ -144,6 +146,7 @@ struct tcp_tbl {
 	uint8_t isn_key[16];
 	uint8_t cookie_key[16];
 	uint8_t hash_key[16];
+	uint8_t eph_key[16];        /* RFC 6056 F(), derived from hash_key */
 	uint32_t rx_cap, tx_cap;    /* powers of 2 */
 	uint8_t rcv_wscale;
 	uint16_t listen[TCP_LISTEN_MAX];
@@ -168,6 +171,16 @@ struct tcp_tbl {
 	struct tcp_event *ev;
 	uint32_t ev_cap, ev_head, ev_n;
 
+	/* Active opens: sources (RFC 6056 3.3.3 over address x port pairs). */
+	uint32_t *src_addrs;
+	uint32_t n_src;
+	uint16_t port_lo;
+	uint32_t n_ports;           /* port_hi - port_lo + 1 */
+	uint64_t eph_space;         /* n_src * n_ports */
+	uint64_t eph_next;          /* RFC 6056 next_ephemeral */
+	tcp_tuple_filter_t filter;
+	void *filter_arg;
+
 	uint64_t chack_epoch;       /* second of the challenge ACK budget */
 	uint32_t chack_count;
 
@@ -180,6 +193,8 @@ uint32_t tcp_cookie_make(const struct tcp_tbl *t, const struct tcp_tuple *tu,
 /* Returns the MSS the cookie encodes, or 0 when it is not valid. */
 uint16_t tcp_cookie_check(const struct tcp_tbl *t, const struct tcp_tuple *tu,
 			  uint32_t peer_isn, uint32_t cookie, uint64_t now_us);
+/* RFC 6056 3.3.3 F(): the offset of a destination in the ephemeral space. */
+uint64_t tcp_eph_offset(const struct tcp_tbl *t, uint32_t raddr, uint16_t rport);
 /* RFC 6528 ISN. */
 uint32_t tcp_isn(const struct tcp_tbl *t, const struct tcp_tuple *tu, uint64_t now_us);
 uint64_t tcp_tuple_hash(const uint8_t key[16], const struct tcp_tuple *tu,

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "app_shm.h"
+#include "tcp_pkt.h"
 #include "worker.h"
 
 #define BURST 32
@@ -415,45 +416,13 @@ hsod_worker_free(struct hsod_worker *w)
 static void
 tcp_in(struct hsod_worker *w, struct rte_mbuf *m, uint64_t now)
 {
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
-	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
-	size_t tot = rte_be_to_cpu_16(ip->total_length), thl;
 	struct tcp_seg seg;
+	int rc = tcp_pkt_parse(m, &seg);
 
-	if (tot < m->l3_len + sizeof(*t))
-		goto drop;
-	thl = (size_t)(t->data_off >> 4) * 4;
-	if (thl < sizeof(*t) || thl > tot - m->l3_len)
-		goto drop;
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		goto bad_csum;
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
-		uint16_t got = t->cksum;
-
-		t->cksum = 0;
-		if (rte_ipv4_udptcp_cksum(ip, t) != got)
-			goto bad_csum;
-		t->cksum = got;
-	}
-	memset(&seg, 0, sizeof(seg));
-	seg.tuple.laddr = rte_be_to_cpu_32(ip->dst_addr);
-	seg.tuple.raddr = rte_be_to_cpu_32(ip->src_addr);
-	seg.tuple.lport = rte_be_to_cpu_16(t->dst_port);
-	seg.tuple.rport = rte_be_to_cpu_16(t->src_port);
-	seg.seq = rte_be_to_cpu_32(t->sent_seq);
-	seg.ack = rte_be_to_cpu_32(t->recv_ack);
-	seg.window = rte_be_to_cpu_16(t->rx_win);
-	seg.flags = t->tcp_flags & 0x3f;
-	seg.opt_len = (uint8_t)(thl - sizeof(*t));
-	seg.opts = (const uint8_t *)(t + 1);
-	seg.payload = (const uint8_t *)t + thl;
-	seg.len = (uint32_t)(tot - m->l3_len - thl);
-	tcp_tbl_input(w->tcp, &seg, now);
-	rte_pktmbuf_free(m);
-	return;
-bad_csum:
-	w->stats.tcp_csum_bad++;
-drop:
+	if (rc == 0)
+		tcp_tbl_input(w->tcp, &seg, now);
+	else if (rc == -EILSEQ)
+		w->stats.tcp_csum_bad++;
 	rte_pktmbuf_free(m);
 }
 
@@ -1097,11 +1066,6 @@ emit(struct hsod_worker *w, uint64_t now)
 
 	for (unsigned i = 0; i < n; i++, o++) {
 		struct rte_mbuf *m;
-		struct rte_ether_hdr *eth;
-		struct rte_ipv4_hdr *ip;
-		struct rte_tcp_hdr *t;
-		size_t hl = sizeof(*eth) + sizeof(*ip) + sizeof(*t) + o->opt_len;
-		uint8_t *p;
 
 		/* The local address says the port (and so its MAC and neighbours). */
 		if (port->net.addr != o->tuple.laddr) {
@@ -1113,50 +1077,10 @@ emit(struct hsod_worker *w, uint64_t now)
 				continue;
 			}
 		}
-		m = rte_pktmbuf_alloc(w->conf.mp);
-		if (m == NULL || (p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + o->len))) ==
-					 NULL) {
-			rte_pktmbuf_free(m);
+		m = tcp_pkt_build(w->conf.mp, o, port->csum_off);
+		if (m == NULL) {
 			w->stats.tx_dropped++;
 			continue;
-		}
-		/* Ethernet addresses: net's, once the next hop is known. */
-		eth = (struct rte_ether_hdr *)p;
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		ip = (struct rte_ipv4_hdr *)(eth + 1);
-		memset(ip, 0, sizeof(*ip));
-		ip->version_ihl = 0x45;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(hl - sizeof(*eth) + o->len));
-		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-		ip->time_to_live = 64;
-		ip->next_proto_id = IPPROTO_TCP;
-		ip->src_addr = rte_cpu_to_be_32(o->tuple.laddr);
-		ip->dst_addr = rte_cpu_to_be_32(o->tuple.raddr);
-		t = (struct rte_tcp_hdr *)(ip + 1);
-		t->src_port = rte_cpu_to_be_16(o->tuple.lport);
-		t->dst_port = rte_cpu_to_be_16(o->tuple.rport);
-		t->sent_seq = rte_cpu_to_be_32(o->seq);
-		t->recv_ack = rte_cpu_to_be_32(o->ack);
-		t->data_off = (uint8_t)(((sizeof(*t) + o->opt_len) / 4) << 4);
-		t->tcp_flags = o->flags;
-		t->rx_win = rte_cpu_to_be_16(o->window);
-		t->tcp_urp = 0;
-		memcpy(t + 1, o->opts, o->opt_len);
-		p += hl;
-		memcpy(p, o->data[0], o->data_len[0]);
-		memcpy(p + o->data_len[0], o->data[1], o->data_len[1]);
-		if (port->csum_off) {
-			/* The port sums; TCP's field holds the pseudo-header sum. */
-			m->l2_len = sizeof(*eth);
-			m->l3_len = sizeof(*ip);
-			m->l4_len = sizeof(*t) + o->opt_len;
-			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-				       RTE_MBUF_F_TX_TCP_CKSUM;
-			t->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
-		} else {
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
-			t->cksum = 0;
-			t->cksum = rte_ipv4_udptcp_cksum(ip, t);
 		}
 		/* Sent, or held (in order) until ARP answers: TCP need not retransmit. */
 		hsod_net_output(&port->net, m, o->tuple.raddr, now);

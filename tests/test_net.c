@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "net.h"
+#include "tcp_pkt.h"
 
 #define OUR_IP RTE_IPV4(198, 18, 0, 2)
 #define PEER_IP RTE_IPV4(198, 18, 0, 1)
@@ -1104,6 +1105,128 @@ test_neigh_ipv6(void)
 	hsod_neigh_pool_free(pool);
 }
 
+/* hso-gen's sources: ARP answered and IPv4 taken for a range of addresses. */
+static void
+test_range(void)
+{
+	struct hsod_neigh_params np;
+	struct hsod_net_conf c;
+	struct hsod_net n;
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *a;
+	struct rte_ipv4_hdr *ip;
+	struct rte_mbuf *m;
+
+	neigh_params(&np);
+	hsod_net_conf_init(&c);
+	c.addr = OUR_IP;
+	c.prefix_len = 24;
+	rte_ether_addr_copy(&our_mac, &c.mac);
+	c.mp = mp;
+	c.tx = tx_collect;
+	c.name = "test_net_range";
+	c.neigh = np;
+	/* Reversed, leaving the subnet, reaching its broadcast address. */
+	c.extra_lo = RTE_IPV4(198, 18, 0, 20);
+	c.extra_hi = RTE_IPV4(198, 18, 0, 10);
+	CHECK_EQ(hsod_net_init(&n, &c), -EINVAL);
+	c.extra_lo = RTE_IPV4(198, 18, 0, 10);
+	c.extra_hi = RTE_IPV4(198, 18, 1, 10);
+	CHECK_EQ(hsod_net_init(&n, &c), -EINVAL);
+	c.extra_hi = RTE_IPV4(198, 18, 0, 255);
+	CHECK_EQ(hsod_net_init(&n, &c), -EINVAL);
+	c.extra_hi = RTE_IPV4(198, 18, 0, 20);
+	CHECK_EQ(hsod_net_init(&n, &c), 0);
+	CHECK(hsod_net_is_local(&n, OUR_IP) && hsod_net_is_local(&n, RTE_IPV4(198, 18, 0, 15)));
+	CHECK(!hsod_net_is_local(&n, RTE_IPV4(198, 18, 0, 21)));
+
+	/* Who has .15? We do: the reply says so, from .15. */
+	m = arp_frame(RTE_ARP_OP_REQUEST, PEER_IP, &peer_mac, RTE_IPV4(198, 18, 0, 15));
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_REPLY);
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	a = (struct rte_arp_hdr *)(eth + 1);
+	CHECK(a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY));
+	CHECK(a->arp_data.arp_sip == rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 15)));
+	CHECK(rte_is_same_ether_addr(&a->arp_data.arp_sha, &our_mac));
+	rte_pktmbuf_free(m);
+	/* ... and learned the asker, as for a request to OUR_IP. */
+	{
+		struct rte_ether_addr mac;
+
+		CHECK(hsod_net_lookup(&n, PEER_IP, 0, &mac) && rte_is_same_ether_addr(&mac, &peer_mac));
+	}
+	m = arp_frame(RTE_ARP_OP_REQUEST, PEER_IP, &peer_mac, RTE_IPV4(198, 18, 0, 21));
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_DROP);
+	CHECK_EQ(n.stats.drops[HSOD_DROP_ARP_NOT_US], 1);
+	rte_pktmbuf_free(m);
+
+	/* IPv4 to a source address is ours; just past the range is not. */
+	m = ip_frame(IPPROTO_TCP, RTE_IPV4(198, 18, 0, 20), 20, 0, &ip);
+	((struct rte_tcp_hdr *)(ip + 1))->data_off = 5 << 4;
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_TCP);
+	rte_pktmbuf_free(m);
+	m = ip_frame(IPPROTO_TCP, RTE_IPV4(198, 18, 0, 21), 20, 0, &ip);
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_DROP);
+	CHECK_EQ(n.stats.drops[HSOD_DROP_IP_NOT_US], 1);
+	rte_pktmbuf_free(m);
+
+	/* Asking from a source address teaches the target that address. */
+	m = hsod_net_arp_request_from(&n, mp, RTE_IPV4(198, 18, 0, 12), PEER_IP);
+	CHECK(m != NULL);
+	if (m != NULL) {
+		a = (struct rte_arp_hdr *)(rte_pktmbuf_mtod(m, struct rte_ether_hdr *) + 1);
+		CHECK(a->arp_data.arp_sip == rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 12)));
+		CHECK(a->arp_data.arp_tip == rte_cpu_to_be_32(PEER_IP));
+		rte_pktmbuf_free(m);
+	}
+	CHECK(hsod_net_arp_request_from(&n, mp, RTE_IPV4(198, 18, 0, 99), PEER_IP) == NULL);
+	hsod_net_fini(&n);
+	sent_clear();
+}
+
+/* A segment with options and a payload in two pieces: built, then parsed back. */
+static void
+test_tcp_pkt(struct hsod_net *n)
+{
+	static const uint8_t part1[] = "hello, ", part2[] = "world";
+	struct tcp_seg_out o = {
+		.tuple = { .laddr = PEER_IP, .raddr = OUR_IP, .lport = 40001, .rport = 443 },
+		.seq = 0x01020304, .ack = 0xa0b0c0d0, .window = 4321,
+		.flags = TCP_FLAG_ACK | TCP_FLAG_PSH, .opt_len = 4, .opts = { 2, 4, 5, 0xb4 },
+		.data = { part1, part2 }, .data_len = { 7, 5 }, .len = 12,
+	};
+	struct tcp_seg seg;
+	struct rte_mbuf *m;
+
+	m = tcp_pkt_build(mp, &o, false);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 14 + 20 + 24 + 12);
+	CHECK_EQ(hsod_net_input(n, m, 0), HSOD_NET_TCP);
+	CHECK_EQ(tcp_pkt_parse(m, &seg), 0);
+	/* Seen from the receiver: local and remote swap. */
+	CHECK(seg.tuple.laddr == OUR_IP && seg.tuple.raddr == PEER_IP &&
+	      seg.tuple.lport == 443 && seg.tuple.rport == 40001);
+	CHECK(seg.seq == o.seq && seg.ack == o.ack && seg.window == o.window &&
+	      seg.flags == o.flags);
+	CHECK(seg.opt_len == 4 && memcmp(seg.opts, o.opts, 4) == 0);
+	CHECK(seg.len == 12 && memcmp(seg.payload, "hello, world", 12) == 0);
+	/* One flipped payload bit: the checksum says so. */
+	((uint8_t *)seg.payload)[3] ^= 1;
+	CHECK_EQ(tcp_pkt_parse(m, &seg), -EILSEQ);
+	rte_pktmbuf_free(m);
+
+	/* Offloaded: flags and lengths for the port, the pseudo-header sum in place. */
+	m = tcp_pkt_build(mp, &o, true);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK(m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+	CHECK(m->l2_len == 14 && m->l3_len == 20 && m->l4_len == 24);
+	rte_pktmbuf_free(m);
+}
+
 int
 main(void)
 {
@@ -1132,6 +1255,7 @@ main(void)
 	test_icmp(&n);
 	test_ipv4(&n);
 	test_tcp_reset(&n);
+	test_tcp_pkt(&n);
 	hsod_net_fini(&n);
 	sent_clear();
 	test_neigh_collide();
@@ -1145,6 +1269,7 @@ main(void)
 	test_neigh_age();
 	test_neigh_conf();
 	test_neigh_ipv6();
+	test_range();
 	/* Nothing held anywhere: every mbuf is back. */
 	CHECK_EQ(rte_mempool_avail_count(mp), 256);
 	for (int d = 0; d < HSOD_DROP_NUM; d++)

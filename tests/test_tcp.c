@@ -457,7 +457,7 @@ test_retransmit(void)
 		struct tcp_event ev[4];
 
 		CHECK(tcp_tbl_event_burst(t, ev, 4) == 1 &&
-		      ev[0].events == (TCP_EV_CLOSED | TCP_EV_RESET));
+		      ev[0].events == (TCP_EV_CLOSED | TCP_EV_RESET | TCP_EV_TIMEOUT));
 		CHECK(tcp_tbl_conn_get(t, ev[0].handle) == NULL);
 	}
 	tcp_tbl_free(t);

@@ -2,8 +2,9 @@
 /*
  * libFuzzer target for the TCP core: the input is a script of segments from
  * a few peers (any flags, sequence numbers, windows, options and payload),
- * clock jumps, application reads, writes, closes and aborts, against one
- * small table with SYN cookies on. ASan and UBSan watch; the target checks
+ * clock jumps, application reads, writes, closes, aborts and active opens
+ * (whose tuples the same segments reach), against one small table with SYN
+ * cookies on. ASan and UBSan watch; the target checks
  * the output list's promises (within its limit, lengths consistent).
  */
 #include <stdint.h>
@@ -33,6 +34,13 @@ init(void)
 	tbl = tcp_tbl_create(&cfg);
 	if (tbl == NULL || tcp_tbl_listen(tbl, 443) != 0)
 		abort();
+	/* Active opens from 198.18.0.2:443-444 to the peers' ports. */
+	{
+		const uint32_t src = 0xc6120002;
+
+		if (tcp_tbl_set_sources(tbl, &src, 1, 443, 444) != 0)
+			abort();
+	}
 }
 
 static void
@@ -106,8 +114,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				tcp_conn_write(tbl, c, buf, r[2] * 16u);
 			break;
 		default:
-			if ((c = tcp_tbl_lookup(tbl, &tu)) != NULL) {
-				if (r[2] & 1)
+			if (r[2] % 3 == 2) {
+				uint64_t h;
+
+				tcp_tbl_connect(tbl, tu.raddr, tu.rport, NULL, now, &h);
+			} else if ((c = tcp_tbl_lookup(tbl, &tu)) != NULL) {
+				if (r[2] % 3 == 1)
 					tcp_conn_abort(tbl, c);
 				else
 					tcp_conn_close(tbl, c);

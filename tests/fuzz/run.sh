@@ -57,3 +57,16 @@ mkdir -p "$work/corpus_tcp"
 	"$work/corpus_tcp" >"$work/tcp.log" 2>&1 || { tail -40 "$work/tcp.log"; exit 1; }
 tail -6 "$work/tcp.log"
 echo "fuzz_tcp: ran ${secs}s without a finding"
+
+# hso-gen's HTTP response reader (a server's answer to --request), half as long.
+clang "${flags[@]}" -I"$src/dataplane/gen" -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all "$src/tests/fuzz/fuzz_gen_http.c" "$src/dataplane/gen/gen_http.c" \
+	-o "$work/fuzz_gen_http"
+mkdir -p "$work/corpus_http"
+printf 'xxHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc' >"$work/corpus_http/cl"
+printf 'xxHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x\r\nabc\r\n0\r\nT: 1\r\n\r\n' \
+	>"$work/corpus_http/chunked"
+"$work/fuzz_gen_http" -max_total_time="$(( (secs + 1) / 2 ))" -seed=1 -print_final_stats=1 \
+	-max_len=4096 "$work/corpus_http" >"$work/http.log" 2>&1 || { tail -40 "$work/http.log"; exit 1; }
+tail -6 "$work/http.log"
+echo "fuzz_gen_http: ran $(( (secs + 1) / 2 ))s without a finding"
