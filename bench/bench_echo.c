@@ -94,6 +94,7 @@ static struct hso_app *app;
 static struct hso_echo *echo;
 
 static struct tcp_tbl *ctcp;            /* the clients' TCP */
+static struct tcp_pkt_pool cpool;
 static SSL_CTX *cctx;
 static uint64_t now_us;
 
@@ -274,6 +275,11 @@ clients_make(void)
 	tc.rx_buf_size = 1u << 18;
 	tc.tx_buf_size = 1u << 18;
 	tc.idle_timeout_us = 0;
+	cpool.mp = pool;
+	cpool.owner_off = -1;
+	tc.buf_ops.alloc = tcp_pkt_buf_alloc;
+	tc.buf_ops.release = tcp_pkt_buf_release;
+	tc.buf_ops.ctx = &cpool;
 	ctcp = tcp_tbl_create(&tc);
 	if (ctcp == NULL || tcp_tbl_set_sources(ctcp, &src, 1, 40000, 60000) != 0)
 		die("client TCP table");
@@ -383,9 +389,13 @@ from_server(void)
 			}
 			m->l2_len = sizeof(*e);
 			m->l3_len = sizeof(struct rte_ipv4_hdr);
-			if (tcp_pkt_parse(m, &seg) == 0)
-				tcp_tbl_input(ctcp, &seg, now_us);
-			rte_pktmbuf_free(m);
+			if (tcp_pkt_parse(m, &seg) != 0) {
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			tcp_tbl_input(ctcp, &seg, now_us);
+			if (seg.buf == NULL)
+				rte_pktmbuf_free(m);    /* else TCP holds it */
 		}
 	}
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "tcp_priv.h"
@@ -36,6 +37,7 @@ static const char *const tcp_drop_names[TCP_DROP_NUM] = {
 	[TCP_DROP_STATE] = "state",
 	[TCP_DROP_OUT_FULL] = "out_full",
 	[TCP_DROP_CHALLENGE_LIMIT] = "challenge_limit",
+	[TCP_DROP_NO_BUF] = "no_buf",
 };
 
 static const char *const tcp_state_names[TCP_STATE_NUM] = {
@@ -70,8 +72,9 @@ tcp_config_init(struct tcp_config *cfg)
 	cfg->max_conns = 1024;
 	cfg->max_half_open = 256;
 	cfg->max_time_wait = 256;
-	cfg->rx_buf_size = 16384;
-	cfg->tx_buf_size = 16384;
+	/* Windows cost nothing until data is in flight: they bound it. */
+	cfg->rx_buf_size = 65536;
+	cfg->tx_buf_size = 262144;
 	cfg->mss = 1460;
 	cfg->syn_cookies = true;
 	cfg->rto_init_us = 1000000;
@@ -116,19 +119,29 @@ drop(struct tcp_tbl *t, enum tcp_drop why)
 
 /* ---------------------------------------------------------------- table */
 
+/* Zeroed address space; memory comes as pages are first written. */
+static void *
+lazy_zalloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 struct tcp_tbl *
 tcp_tbl_create(const struct tcp_config *cfg)
 {
 	struct tcp_tbl *t;
 	uint8_t secret[48];
-	size_t per;
 	int rc;
 
 	if (cfg == NULL || cfg->max_conns == 0 || cfg->max_conns > (1u << 24) ||
 	    cfg->rx_buf_size < 2u * cfg->mss || cfg->tx_buf_size == 0 ||
 	    cfg->rx_buf_size > (1u << 30) || cfg->tx_buf_size > (1u << 30) ||
 	    cfg->mss < 64 || cfg->out_max == 0 || cfg->rto_min_us == 0 ||
-	    cfg->rto_max_us < cfg->rto_min_us || cfg->timer_tick_us == 0) {
+	    cfg->rto_max_us < cfg->rto_min_us || cfg->timer_tick_us == 0 ||
+	    cfg->buf_ops.alloc == NULL || cfg->buf_ops.release == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -158,34 +171,32 @@ tcp_tbl_create(const struct tcp_config *cfg)
 	memset(secret, 0, sizeof(secret));
 	memset(t->cfg.secret, 0, sizeof(t->cfg.secret));
 
-	t->rx_cap = pow2_ceil(cfg->rx_buf_size);
-	t->tx_cap = pow2_ceil(cfg->tx_buf_size);
-	/* RFC 7323 2.3: the smallest shift that lets the window cover the ring. */
+	t->rx_cap = cfg->rx_buf_size;
+	t->tx_cap = cfg->tx_buf_size;
+	if (t->cfg.rx_bufs_max == 0)
+		t->cfg.rx_bufs_max = 2 * ((cfg->rx_buf_size + cfg->mss - 1) / cfg->mss) + 8;
+	/* RFC 7323 2.3: the smallest shift that lets the window cover the buffer. */
 	while (t->rcv_wscale < TCP_WSCALE_MAX && (t->rx_cap >> t->rcv_wscale) > 65535)
 		t->rcv_wscale++;
-	per = (size_t)t->rx_cap + t->tx_cap;
-	t->conns = calloc(cfg->max_conns, sizeof(*t->conns));
-	t->bufs = malloc(per * cfg->max_conns);
+	/*
+	 * Slots: address space only, backed by memory as they are first used
+	 * (free list first, then the high-water mark): resident memory follows
+	 * the connections actually held, not max_conns.
+	 */
+	t->conns_len = (size_t)cfg->max_conns * sizeof(*t->conns);
+	t->conns = lazy_zalloc(t->conns_len);
+	if (t->conns == NULL)
+		goto nomem;
 	t->hash_mask = pow2_ceil(2 * cfg->max_conns) - 1;
-	t->hash = calloc((size_t)t->hash_mask + 1, sizeof(*t->hash));
+	/* Zero pages mapped, not written: touched as buckets fill (calloc may
+	 * write them all, e.g. with MALLOC_PERTURB_). */
+	t->hash = lazy_zalloc(((size_t)t->hash_mask + 1) * sizeof(*t->hash));
 	t->out = calloc(cfg->out_max, sizeof(*t->out));
-	t->ev_cap = 2 * cfg->max_conns + 64;
-	t->ev = calloc(t->ev_cap, sizeof(*t->ev));
-	if (t->conns == NULL || t->bufs == NULL || t->hash == NULL ||
-	    t->out == NULL || t->ev == NULL)
+	if (t->hash == NULL || t->out == NULL)
 		goto nomem;
 	rc = tcp_wheel_init(&t->wheel, cfg->timer_slots, cfg->timer_tick_us, 0);
 	if (rc < 0)
 		goto nomem;
-	for (uint32_t i = 0; i < cfg->max_conns; i++) {
-		struct tcp_conn *c = &t->conns[i];
-
-		c->idx = i;
-		c->rx_buf = t->bufs + per * i;
-		c->tx_buf = c->rx_buf + t->rx_cap;
-		c->hnext = i + 2 <= cfg->max_conns ? i + 2 : 0;
-	}
-	t->free_head = 1;
 	t->tw_tail = &t->tw_head;
 	return t;
 nomem:
@@ -194,17 +205,29 @@ nomem:
 	return NULL;
 }
 
+static void buf_put(struct tcp_tbl *t, struct tcp_buf *b);
+static void bufs_put(struct tcp_tbl *t, struct tcp_buf **head);
+
 void
 tcp_tbl_free(struct tcp_tbl *t)
 {
 	if (t == NULL)
 		return;
+	/* Every buffer still held goes back to its owner's pool. */
+	tcp_tbl_output_clear(t);
+	for (uint32_t i = 0; t->conns != NULL && i < t->hwm; i++) {
+		struct tcp_conn *c = &t->conns[i];
+
+		bufs_put(t, &c->rx_head);
+		bufs_put(t, &c->ooo_head);
+		bufs_put(t, &c->tx_head);
+	}
 	tcp_wheel_fini(&t->wheel);
-	free(t->conns);
-	free(t->bufs);
-	free(t->hash);
+	if (t->conns != NULL)
+		munmap(t->conns, t->conns_len);
+	if (t->hash != NULL)
+		munmap(t->hash, ((size_t)t->hash_mask + 1) * sizeof(*t->hash));
 	free(t->out);
-	free(t->ev);
 	free(t->src_addrs);
 	memset(t, 0, sizeof(*t));
 	free(t);
@@ -313,27 +336,26 @@ hash_remove(struct tcp_tbl *t, struct tcp_conn *c)
 
 /* ---------------------------------------------------------------- events */
 
+/*
+ * Connections with pending events form a FIFO through ev_next (no array
+ * sized by max_conns). A connection released or freed while on it stays
+ * linked (removal is lazy): its bits are cleared and the burst skips it.
+ */
 static void
 ev_push(struct tcp_tbl *t, struct tcp_conn *c, uint32_t bits)
 {
-	uint32_t pos;
-
-	if (!(c->flags & TCP_CF_ACCEPTED))
+	if (!(c->flags & TCP_CF_ACCEPTED) || (c->flags & TCP_CF_RELEASED))
 		return;
-	if (c->ev_idx != 0) {
-		t->ev[c->ev_idx - 1].events |= bits;
+	c->ev_bits |= (uint8_t)bits;
+	if (c->flags & TCP_CF_IN_EV)
 		return;
-	}
-	if (t->ev_n == t->ev_cap) {
-		t->stats.events_lost++;
-		return;
-	}
-	pos = (t->ev_head + t->ev_n) % t->ev_cap;
-	t->ev[pos].handle = tcp_conn_handle(c);
-	t->ev[pos].user = c->user;
-	t->ev[pos].events = bits;
-	t->ev_n++;
-	c->ev_idx = pos + 1;
+	c->flags |= TCP_CF_IN_EV;
+	c->ev_next = 0;
+	if (t->ev_tail != 0)
+		t->conns[t->ev_tail - 1].ev_next = c->idx + 1;
+	else
+		t->ev_head = c->idx + 1;
+	t->ev_tail = c->idx + 1;
 }
 
 unsigned
@@ -341,16 +363,21 @@ tcp_tbl_event_burst(struct tcp_tbl *t, struct tcp_event *ev, unsigned max)
 {
 	unsigned n = 0;
 
-	while (n < max && t->ev_n > 0) {
-		struct tcp_event *e = &t->ev[t->ev_head];
-		uint32_t idx = (uint32_t)e->handle;
-		struct tcp_conn *c = &t->conns[idx];
+	while (n < max && t->ev_head != 0) {
+		struct tcp_conn *c = &t->conns[t->ev_head - 1];
 
-		if (c->gen == (uint32_t)(e->handle >> 32) && c->ev_idx == t->ev_head + 1)
-			c->ev_idx = 0;
-		ev[n++] = *e;
-		t->ev_head = (t->ev_head + 1) % t->ev_cap;
-		t->ev_n--;
+		t->ev_head = c->ev_next;
+		if (t->ev_head == 0)
+			t->ev_tail = 0;
+		c->flags &= (uint16_t)~TCP_CF_IN_EV;
+		c->ev_next = 0;
+		if (c->ev_bits == 0 || (c->flags & TCP_CF_RELEASED))
+			continue;
+		ev[n].handle = tcp_conn_handle(c);
+		ev[n].user = c->user;
+		ev[n].events = c->ev_bits;
+		c->ev_bits = 0;
+		n++;
 	}
 	return n;
 }
@@ -363,19 +390,38 @@ tcp_conn_handle(const struct tcp_conn *c)
 	return ((uint64_t)c->gen << 32) | c->idx;
 }
 
+/* A slot in use: a live connection, or one over that its owner still holds. */
+static bool
+slot_used(const struct tcp_conn *c)
+{
+	return c->state != TCP_CLOSED || (c->flags & TCP_CF_CLOSED_EV);
+}
+
 struct tcp_conn *
 tcp_tbl_conn_get(struct tcp_tbl *t, uint64_t handle)
 {
 	uint32_t idx = (uint32_t)handle;
 	struct tcp_conn *c;
 
-	if (idx >= t->cfg.max_conns)
+	if (idx >= t->hwm)
 		return NULL;
 	c = &t->conns[idx];
-	if (c->gen != (uint32_t)(handle >> 32) || c->state == TCP_CLOSED ||
-	    (c->flags & TCP_CF_CLOSED_EV))
+	if (c->gen != (uint32_t)(handle >> 32) || !slot_used(c) ||
+	    !(c->flags & TCP_CF_ACCEPTED) || (c->flags & TCP_CF_RELEASED))
 		return NULL;
 	return c;
+}
+
+bool
+tcp_conn_over(const struct tcp_conn *c)
+{
+	return (c->flags & TCP_CF_CLOSED_EV) != 0;
+}
+
+uint32_t
+tcp_tbl_touched(const struct tcp_tbl *t)
+{
+	return t->hwm;
 }
 
 enum tcp_state
@@ -431,7 +477,7 @@ set_state(struct tcp_tbl *t, struct tcp_conn *c, enum tcp_state s)
 		c->life_at = now + t->cfg.fin_wait2_us;
 		break;
 	case TCP_TIME_WAIT:
-		/* The application is done with it: its handle goes stale now. */
+		/* The owner is done with it: it hears CLOSED now (and may release). */
 		ev_push(t, c, TCP_EV_CLOSED);
 		c->flags |= TCP_CF_CLOSED_EV;
 		c->life_at = now + t->cfg.time_wait_us;
@@ -470,53 +516,151 @@ tw_unlink(struct tcp_tbl *t, struct tcp_conn *c)
 	t->n_time_wait--;
 }
 
+/* ------------------------------------------------------------- buffers */
+
+/*
+ * A buffer goes back to its owner, unless an output segment still points
+ * into it: then at tcp_tbl_output_clear().
+ */
+static void
+buf_put(struct tcp_tbl *t, struct tcp_buf *b)
+{
+	t->stats.bufs_held--;
+	if (b->refs > 0) {
+		b->flags |= TCP_BF_DEFERRED;
+		b->next = t->deferred;
+		t->deferred = b;
+		return;
+	}
+	t->cfg.buf_ops.release(t->cfg.buf_ops.ctx, b);
+}
+
+static void
+bufs_put(struct tcp_tbl *t, struct tcp_buf **head)
+{
+	struct tcp_buf *b = *head;
+
+	*head = NULL;
+	while (b != NULL) {
+		struct tcp_buf *next = b->next;
+
+		buf_put(t, b);
+		b = next;
+	}
+}
+
+/* A buffer from the owner's pool for TCP's own copies, or NULL. */
+static struct tcp_buf *
+buf_get(struct tcp_tbl *t, uint32_t want)
+{
+	struct tcp_buf *b = t->cfg.buf_ops.alloc(t->cfg.buf_ops.ctx, want);
+
+	if (b == NULL)
+		return NULL;
+	b->next = NULL;
+	b->len = 0;
+	b->refs = 0;
+	b->flags = 0;
+	if (b->cap == 0) {
+		t->cfg.buf_ops.release(t->cfg.buf_ops.ctx, b);
+		return NULL;
+	}
+	t->stats.bufs_held++;
+	return b;
+}
+
+/* What the connection holds that nobody will read: out of order, and to send. */
+static void
+conn_drop_bufs(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	bufs_put(t, &c->ooo_head);
+	c->n_ooo = 0;
+	bufs_put(t, &c->tx_head);
+	c->tx_tail = NULL;
+	c->tx_cur = NULL;
+	c->tx_len = 0;
+}
+
+/* ----------------------------------------------------------- slot life */
+
+/* The slot back to the free list: nothing of the connection is left. */
+static void
+slot_free(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	bufs_put(t, &c->rx_head);
+	c->rx_tail = NULL;
+	c->n_rx = 0;
+	conn_drop_bufs(t, c);
+	tcp_wheel_cancel(&c->timer);
+	c->gen++;
+	/* Still on the event list (lazily removed): it stays linked. */
+	c->flags &= TCP_CF_IN_EV;
+	c->ev_bits = 0;
+	c->user = NULL;
+	c->hnext = t->free_head;
+	t->free_head = c->idx + 1;
+	t->n_conns--;
+}
+
+/*
+ * The connection ends (reset, timed out, closed, TIME_WAIT over): out of
+ * the hash and the timers, its output dropped. An owner that knew it
+ * hears CLOSED (unless it did at TIME_WAIT) and keeps the slot, with the
+ * data that came before the end, until tcp_conn_release(); otherwise the
+ * slot is free at once.
+ */
 static void
 conn_free(struct tcp_tbl *t, struct tcp_conn *c, bool reset)
 {
 	if (c->state == TCP_CLOSED)
 		return;
-	if (!(c->flags & TCP_CF_CLOSED_EV))
+	if (!(c->flags & TCP_CF_CLOSED_EV)) {
 		ev_push(t, c, TCP_EV_CLOSED | (reset ? TCP_EV_RESET : 0) |
 			      ((c->flags & TCP_CF_TIMEOUT) ? TCP_EV_TIMEOUT : 0));
+		c->flags |= TCP_CF_CLOSED_EV;
+	}
 	set_state(t, c, TCP_CLOSED);
 	hash_remove(t, c);
 	tcp_wheel_cancel(&c->timer);
-	c->ev_idx = 0;
-	c->gen++;
-	c->flags = 0;
-	c->user = NULL;
-	c->hnext = t->free_head;
-	t->free_head = c->idx + 1;
-	t->n_conns--;
+	conn_drop_bufs(t, c);
 	t->stats.closed++;
+	if (!(c->flags & TCP_CF_ACCEPTED) || (c->flags & TCP_CF_RELEASED))
+		slot_free(t, c);
 }
 
-/* A free slot, else the oldest TIME_WAIT connection, else NULL. */
+/* A free slot, else the oldest TIME_WAIT connection's, else NULL. */
 static struct tcp_conn *
 conn_alloc(struct tcp_tbl *t)
 {
 	struct tcp_conn *c;
-	uint32_t gen;
+	uint32_t gen, idx, ev_next;
+	uint16_t in_ev;
 
-	if (t->free_head == 0) {
+	if (t->free_head == 0 && t->hwm == t->cfg.max_conns) {
 		if (t->tw_head == NULL)
 			return NULL;
 		t->stats.time_wait_reused++;
 		conn_free(t, t->tw_head, false);
+		/* Its owner may still hold it (not released yet): no slot then. */
+		if (t->free_head == 0)
+			return NULL;
 	}
-	c = &t->conns[t->free_head - 1];
-	t->free_head = c->hnext;
+	if (t->free_head != 0) {
+		c = &t->conns[t->free_head - 1];
+		t->free_head = c->hnext;
+		idx = c->idx;
+	} else {
+		idx = t->hwm++;
+		c = &t->conns[idx];     /* first touch of this slot */
+	}
 	gen = c->gen;
-	{
-		uint8_t *rx = c->rx_buf, *tx = c->tx_buf;
-		uint32_t idx = c->idx;
-
-		memset(c, 0, sizeof(*c));
-		c->rx_buf = rx;
-		c->tx_buf = tx;
-		c->idx = idx;
-	}
+	in_ev = c->flags & TCP_CF_IN_EV;
+	ev_next = c->ev_next;
+	memset(c, 0, sizeof(*c));
+	c->idx = idx;
 	c->gen = gen;
+	c->flags = in_ev;
+	c->ev_next = ev_next;
 	t->n_conns++;
 	return c;
 }
@@ -533,7 +677,18 @@ tcp_tbl_output(const struct tcp_tbl *t, unsigned *n)
 void
 tcp_tbl_output_clear(struct tcp_tbl *t)
 {
+	/* The segments are built: their buffers may go once nothing else needs them. */
+	for (uint32_t i = 0; i < t->n_out; i++)
+		for (unsigned k = 0; k < t->out[i].n_pieces; k++)
+			t->out[i].piece[k].buf->refs--;
 	t->n_out = 0;
+	while (t->deferred != NULL) {
+		struct tcp_buf *b = t->deferred;
+
+		t->deferred = b->next;
+		b->flags &= (uint16_t)~TCP_BF_DEFERRED;
+		t->cfg.buf_ops.release(t->cfg.buf_ops.ctx, b);
+	}
 }
 
 static struct tcp_seg_out *
@@ -577,7 +732,12 @@ rcv_window(struct tcp_tbl *t, struct tcp_conn *c, bool syn)
 	return (uint16_t)w;
 }
 
-/* A segment of @c: @n bytes of the send ring from @seq. */
+/*
+ * A segment of @c: up to @n bytes of its send buffers from @seq, as pieces
+ * (at most TCP_SEG_PIECES: the segment may come out shorter, and then
+ * loses a FIN asked for, which belonged after the last byte). Callers take
+ * the length from the segment.
+ */
 static struct tcp_seg_out *
 out_conn(struct tcp_tbl *t, struct tcp_conn *c, uint8_t flags, uint32_t seq, uint32_t n)
 {
@@ -597,17 +757,30 @@ out_conn(struct tcp_tbl *t, struct tcp_conn *c, uint8_t flags, uint32_t seq, uin
 	if (s->window == 0 && !(flags & TCP_FLAG_RST))
 		t->stats.zero_window_sent++;
 	if (n > 0) {
-		uint32_t mask = t->tx_cap - 1;
-		uint32_t pos = (c->tx_pos + (seq - c->tx_seq)) & mask;
-		uint32_t first = min_u32(n, t->tx_cap - pos);
+		struct tcp_buf *b = c->tx_cur;
 
-		s->data[0] = c->tx_buf + pos;
-		s->data_len[0] = first;
-		if (first < n) {
-			s->data[1] = c->tx_buf;
-			s->data_len[1] = n - first;
+		/* The buffer holding @seq: from the hint when it is not past it. */
+		if (b == NULL || tcp_seq_lt(seq, b->seq))
+			b = c->tx_head;
+		while (b != NULL && tcp_seq_le(b->seq + b->len, seq))
+			b = b->next;
+		while (b != NULL && n > 0 && s->n_pieces < TCP_SEG_PIECES) {
+			uint32_t off = seq - b->seq;
+			uint32_t k = min_u32(n, b->len - off);
+			struct tcp_piece *pc = &s->piece[s->n_pieces++];
+
+			pc->buf = b;
+			pc->data = b->data + off;
+			pc->len = k;
+			b->refs++;
+			s->len += k;
+			seq += k;
+			n -= k;
+			c->tx_cur = b;
+			b = b->next;
 		}
-		s->len = n;
+		if (n > 0)
+			s->flags &= (uint8_t)~TCP_FLAG_FIN;
 	}
 	return s;
 }
@@ -816,6 +989,9 @@ conn_output(struct tcp_tbl *t, struct tcp_conn *c)
 				blocked = true;
 				break;
 			}
+			/* The pieces may have cut it short (and taken its FIN off). */
+			n = s->len;
+			fin = (s->flags & TCP_FLAG_FIN) != 0;
 			if (tcp_seq_lt(c->snd_nxt, c->snd_max)) {
 				t->stats.retransmits++;
 			} else if (!(c->flags & TCP_CF_RTT)) {
@@ -1203,64 +1379,181 @@ seq_acceptable(const struct tcp_conn *c, uint32_t seq, uint32_t seglen)
 		tcp_seq_lt(seq + seglen - 1, c->rcv_nxt + wnd));
 }
 
-static void
-rx_copy(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t n)
+/*
+ * A buffer for @n received bytes at @p: the segment's own (taken by
+ * reference, no copy), or a copy in one of ours when the caller gave none.
+ */
+static struct tcp_buf *
+rx_buf_for(struct tcp_tbl *t, const uint8_t *p, uint32_t n)
 {
-	uint32_t mask = t->rx_cap - 1;
-	uint32_t pos = (c->rx_rd + (seq - c->rx_rd_seq)) & mask;
-	uint32_t first = min_u32(n, t->rx_cap - pos);
+	struct tcp_buf *b = t->in_buf;
 
-	memcpy(c->rx_buf + pos, p, first);
-	memcpy(c->rx_buf, p + first, n - first);
+	if (b != NULL) {
+		t->in_buf = NULL;       /* taken: one range per segment */
+		b->next = NULL;
+		b->data = (uint8_t *)(uintptr_t)p;
+		b->len = n;
+		b->cap = 0;             /* a received packet: nothing gathered into it */
+		b->refs = 0;
+		b->flags = 0;
+		t->stats.bufs_held++;
+		return b;
+	}
+	b = buf_get(t, n);
+	if (b == NULL)
+		return NULL;
+	if (b->cap < n) {
+		buf_put(t, b);
+		return NULL;
+	}
+	memcpy(b->data, p, n);
+	b->len = n;
+	return b;
 }
 
-/* Add [s, e) to the out-of-order ranges; false when they are all in use. */
+/*
+ * In-order bytes [seq, seq + n) at the tail of what the owner reads. Past
+ * rx_bufs_max buffers (a peer sending tiny segments), or without a segment
+ * buffer, they are copied into the tail when it is one of ours with room,
+ * else into a new one: held bytes cannot pin a buffer each.
+ * @return false when there is nothing to keep them in.
+ */
 static bool
-ooo_add(struct tcp_conn *c, uint32_t s, uint32_t e)
+rx_append(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t n)
 {
-	struct tcp_range r[TCP_OOO_MAX + 1];
-	unsigned n = 0, i;
-	bool placed = false;
+	struct tcp_buf *tail = c->rx_tail, *b;
+	bool many = c->n_rx >= t->cfg.rx_bufs_max;
 
-	for (i = 0; i < c->n_ooo; i++) {
-		struct tcp_range x = c->ooo[i];
-
-		if (tcp_seq_le(x.start, e) && tcp_seq_le(s, x.end)) {
-			/* Overlapping or adjacent: absorb it. */
-			if (tcp_seq_lt(x.start, s))
-				s = x.start;
-			if (tcp_seq_lt(e, x.end))
-				e = x.end;
-			continue;
-		}
-		if (!placed && tcp_seq_lt(e, x.start)) {
-			r[n++] = (struct tcp_range){ s, e };
-			placed = true;
-		}
-		r[n++] = x;
+	if (tail != NULL && tail->cap >= tail->len + n && (many || t->in_buf == NULL)) {
+		memcpy(tail->data + tail->len, p, n);
+		tail->len += n;
+		if (many)
+			t->stats.rx_gathered++;
+		return true;
 	}
-	if (!placed)
-		r[n++] = (struct tcp_range){ s, e };
-	if (n > TCP_OOO_MAX)
+	if (many) {
+		t->stats.rx_gathered++;
+		b = buf_get(t, n);
+		if (b != NULL && b->cap < n) {
+			buf_put(t, b);
+			b = NULL;
+		}
+		if (b != NULL) {
+			memcpy(b->data, p, n);
+			b->len = n;
+		}
+	} else {
+		b = rx_buf_for(t, p, n);
+	}
+	if (b == NULL)
 		return false;
-	memcpy(c->ooo, r, n * sizeof(r[0]));
-	c->n_ooo = (uint8_t)n;
+	b->seq = seq;
+	if (tail != NULL)
+		tail->next = b;
+	else
+		c->rx_head = b;
+	c->rx_tail = b;
+	c->n_rx++;
 	return true;
 }
 
-/* Advance RCV.NXT over held ranges the in-order data now reaches. */
-static bool
-ooo_merge(struct tcp_conn *c)
+/*
+ * Hold out-of-order bytes [seq, seq + n), trimmed against what is held
+ * already (the list stays sorted, without overlaps).
+ * @return 0 (held, or all of it held already); -ENOSPC (TCP_OOO_MAX
+ *         buffers held); -ENOBUFS (nothing to keep them in).
+ */
+static int
+ooo_insert(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t n)
 {
-	bool merged = false;
+	struct tcp_buf **pp = &c->ooo_head, *b;
 
-	while (c->n_ooo > 0 && tcp_seq_le(c->ooo[0].start, c->rcv_nxt)) {
-		c->rcv_nxt = tcp_seq_max(c->rcv_nxt, c->ooo[0].end);
-		memmove(&c->ooo[0], &c->ooo[1], (c->n_ooo - 1) * sizeof(c->ooo[0]));
-		c->n_ooo--;
-		merged = true;
+	/* Past those that end before it. */
+	while (*pp != NULL && tcp_seq_le((*pp)->seq + (*pp)->len, seq))
+		pp = &(*pp)->next;
+	/* One that covers its start: keep only what comes after. */
+	if (*pp != NULL && tcp_seq_le((*pp)->seq, seq)) {
+		uint32_t cut = (*pp)->seq + (*pp)->len - seq;
+
+		if (cut >= n)
+			return 0;
+		p += cut;
+		seq += cut;
+		n -= cut;
+		pp = &(*pp)->next;
 	}
-	return merged;
+	/* One that starts inside it: keep only what comes before. */
+	if (*pp != NULL && tcp_seq_lt((*pp)->seq, seq + n))
+		n = (*pp)->seq - seq;
+	if (n == 0)
+		return 0;
+	if (c->n_ooo >= TCP_OOO_MAX)
+		return -ENOSPC;
+	b = rx_buf_for(t, p, n);
+	if (b == NULL)
+		return -ENOBUFS;
+	b->seq = seq;
+	b->next = *pp;
+	*pp = b;
+	c->n_ooo++;
+	return 0;
+}
+
+/* RCV.NXT moved: held out-of-order buffers it reaches join the in-order ones. */
+static void
+ooo_merge(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	while (c->ooo_head != NULL && tcp_seq_le(c->ooo_head->seq, c->rcv_nxt)) {
+		struct tcp_buf *b = c->ooo_head;
+		uint32_t end = b->seq + b->len, skip;
+
+		c->ooo_head = b->next;
+		c->n_ooo--;
+		b->next = NULL;
+		if (tcp_seq_le(end, c->rcv_nxt)) {
+			buf_put(t, b);
+			continue;
+		}
+		skip = c->rcv_nxt - b->seq;
+		b->data += skip;
+		b->len -= skip;
+		b->cap = b->cap > skip ? b->cap - skip : 0;
+		b->seq = c->rcv_nxt;
+		if (c->rx_tail != NULL)
+			c->rx_tail->next = b;
+		else
+			c->rx_head = b;
+		c->rx_tail = b;
+		c->n_rx++;
+		c->rcv_nxt = end;
+	}
+}
+
+/* The peer acknowledged @d more bytes: buffers wholly acknowledged go back. */
+static void
+tx_consume(struct tcp_tbl *t, struct tcp_conn *c, uint32_t d)
+{
+	c->tx_seq += d;
+	c->tx_len -= d;
+	while (d > 0 && c->tx_head != NULL) {
+		struct tcp_buf *b = c->tx_head;
+
+		if (d < b->len) {
+			/* Partly acknowledged: what is left stays where it is. */
+			b->data += d;
+			b->len -= d;
+			b->cap = b->cap > d ? b->cap - d : 0;
+			b->seq += d;
+			break;
+		}
+		d -= b->len;
+		c->tx_head = b->next;
+		if (c->tx_cur == b)
+			c->tx_cur = NULL;
+		buf_put(t, b);
+	}
+	if (c->tx_head == NULL)
+		c->tx_tail = NULL;
 }
 
 /* RFC 9293 3.10.7.4 "fifth, check the ACK field", for an acceptable ACK. */
@@ -1278,9 +1571,7 @@ ack_new_data(struct tcp_tbl *t, struct tcp_conn *c, uint32_t ack)
 	if (tcp_seq_lt(c->tx_seq, ack)) {
 		uint32_t d = min_u32(ack - c->tx_seq, c->tx_len);
 
-		c->tx_seq += d;
-		c->tx_pos = (c->tx_pos + d) & (t->tx_cap - 1);
-		c->tx_len -= d;
+		tx_consume(t, c, d);
 		if (d > 0)
 			ev_push(t, c, TCP_EV_WRITABLE);
 	}
@@ -1499,12 +1790,17 @@ conn_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 			fin = false;
 			break;
 		}
-		if (len > 0 && seq == c->rcv_nxt) {
+		if (len > 0 && seq == c->rcv_nxt && !rx_append(t, c, seq, data, len)) {
+			/* Nothing to keep it in: as if it was lost (the peer sends it again). */
+			ret = drop(t, TCP_DROP_NO_BUF);
+			c->flags |= TCP_CF_ACK_NOW;
+			len = 0;
+			fin = false;
+		} else if (len > 0 && seq == c->rcv_nxt) {
 			bool had_gap = c->n_ooo > 0;
 
-			rx_copy(t, c, seq, data, len);
 			c->rcv_nxt += len;
-			ooo_merge(c);
+			ooo_merge(t, c);
 			ev_push(t, c, TCP_EV_READABLE);
 			c->rcv_unacked += len;
 			/* RFC 9293 3.8.6.3: "an ACK SHOULD be generated for at
@@ -1528,11 +1824,13 @@ conn_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 			 * 5681 4.2: "A TCP receiver SHOULD send an immediate
 			 * duplicate ACK when an out-of-order segment arrives"). */
 			c->flags |= TCP_CF_ACK_NOW;
-			if (len > 0 && !ooo_add(c, seq, seq + len)) {
-				ret = drop(t, TCP_DROP_OOO_FULL);
-				fin = false;
-			} else if (len > 0) {
-				rx_copy(t, c, seq, data, len);
+			if (len > 0) {
+				int r = ooo_insert(t, c, seq, data, len);
+
+				if (r < 0) {
+					ret = drop(t, r == -ENOBUFS ? TCP_DROP_NO_BUF : TCP_DROP_OOO_FULL);
+					fin = false;
+				}
 			}
 			if (fin) {
 				c->flags |= TCP_CF_OOO_FIN;
@@ -1694,14 +1992,31 @@ syn_sent_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 	return 0;
 }
 
+static int tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg);
+
 int
 tcp_tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg, uint64_t now_us)
 {
-	struct tcp_conn *c;
+	int rc;
 
 	if (now_us > t->now_us)
 		t->now_us = now_us;
 	t->stats.rx_segs++;
+	/* The segment's buffer is TCP's now: held for the owner, or given back. */
+	t->in_buf = seg->buf;
+	rc = tbl_input(t, seg);
+	if (t->in_buf != NULL) {
+		t->cfg.buf_ops.release(t->cfg.buf_ops.ctx, t->in_buf);
+		t->in_buf = NULL;
+	}
+	return rc;
+}
+
+static int
+tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg)
+{
+	struct tcp_conn *c;
+
 	c = tcp_tbl_lookup(t, &seg->tuple);
 	if (c != NULL) {
 		/* RFC 9293 3.10.7.4 / RFC 6191: a new SYN above RCV.NXT may
@@ -1818,7 +2133,7 @@ tcp_tbl_connect(struct tcp_tbl *t, uint32_t raddr, uint16_t rport, void *user,
 	c->last_rx_us = t->now_us;
 	c->user = user;
 	/* The caller knows it from now on: its events (refused, timed out) flow. */
-	c->flags = TCP_CF_ACTIVE | TCP_CF_ACCEPTED;
+	c->flags |= TCP_CF_ACTIVE | TCP_CF_ACCEPTED;
 	hash_insert(t, c);
 	set_state(t, c, TCP_SYN_SENT);
 	t->stats.connects++;
@@ -1831,6 +2146,7 @@ tcp_tbl_connect(struct tcp_tbl *t, uint32_t raddr, uint16_t rport, void *user,
 
 /* ----------------------------------------------------------- application */
 
+/* Established at some point and not yet over: reads and writes make sense. */
 static bool
 conn_usable(const struct tcp_conn *c)
 {
@@ -1838,39 +2154,85 @@ conn_usable(const struct tcp_conn *c)
 	       c->state != TCP_SYN_SENT && !(c->flags & TCP_CF_CLOSED_EV);
 }
 
+/* It was established once (its receive side means something). */
+static bool
+conn_was_open(const struct tcp_conn *c)
+{
+	return c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT &&
+	       (c->state != TCP_CLOSED || (c->flags & TCP_CF_CLOSED_EV)) &&
+	       !(c->flags & TCP_CF_RELEASED);
+}
+
 uint32_t
 tcp_conn_readable(const struct tcp_conn *c)
 {
-	return conn_usable(c) ? rcv_data_end(c) - c->rx_rd_seq : 0;
+	return conn_was_open(c) ? rcv_data_end(c) - c->rx_rd_seq : 0;
 }
 
 uint32_t
 tcp_conn_writable(const struct tcp_tbl *t, const struct tcp_conn *c)
 {
-	if ((c->flags & (TCP_CF_FIN_QUEUED | TCP_CF_CLOSED_EV)) ||
+	if ((!conn_usable(c) && c->state != TCP_SYN_SENT) || (c->flags & TCP_CF_FIN_QUEUED) ||
 	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
 	     c->state != TCP_SYN_SENT))
 		return 0;
-	return t->tx_cap - c->tx_len;
+	return c->tx_len < t->tx_cap ? t->tx_cap - c->tx_len : 0;
+}
+
+unsigned
+tcp_conn_rx_peek(const struct tcp_conn *c, struct iovec *iov, unsigned max, uint32_t *bytes)
+{
+	uint32_t left = tcp_conn_readable(c), total = 0;
+	unsigned n = 0;
+
+	for (const struct tcp_buf *b = c->rx_head; b != NULL && n < max && left > 0; b = b->next) {
+		uint32_t k = min_u32(b->len, left);
+
+		iov[n].iov_base = b->data;
+		iov[n].iov_len = k;
+		n++;
+		total += k;
+		left -= k;
+	}
+	if (bytes != NULL)
+		*bytes = total;
+	return n;
 }
 
 int
-tcp_conn_read(struct tcp_tbl *t, struct tcp_conn *c, uint8_t *dst, size_t cap)
+tcp_conn_rx_release(struct tcp_tbl *t, struct tcp_conn *c, uint32_t n)
 {
-	uint32_t avail, n, pos, first, edge, grow;
+	uint32_t edge, grow;
 
-	if (!conn_usable(c))
-		return -ENOTCONN;
-	avail = rcv_data_end(c) - c->rx_rd_seq;
-	n = cap < avail ? (uint32_t)cap : avail;
-	if (n == 0)
-		return 0;
-	pos = c->rx_rd & (t->rx_cap - 1);
-	first = min_u32(n, t->rx_cap - pos);
-	memcpy(dst, c->rx_buf + pos, first);
-	memcpy(dst + first, c->rx_buf, n - first);
-	c->rx_rd += n;
+	if (n > tcp_conn_readable(c))
+		return -EINVAL;
 	c->rx_rd_seq += n;
+	while (n > 0) {
+		struct tcp_buf *b = c->rx_head;
+
+		if (n < b->len) {
+			b->data += n;
+			b->len -= n;
+			b->cap = b->cap > n ? b->cap - n : 0;
+			b->seq += n;
+			break;
+		}
+		n -= b->len;
+		c->rx_head = b->next;
+		if (c->rx_head == NULL)
+			c->rx_tail = NULL;
+		c->n_rx--;
+		buf_put(t, b);
+	}
+	/* An empty buffer of ours at the head (all read) goes too. */
+	if (c->rx_head != NULL && c->rx_head->len == 0 && c->rx_head == c->rx_tail &&
+	    tcp_seq_le(c->rcv_nxt, c->rx_rd_seq)) {
+		buf_put(t, c->rx_head);
+		c->rx_head = c->rx_tail = NULL;
+		c->n_rx = 0;
+	}
+	if (!conn_usable(c))
+		return 0;
 	/*
 	 * Receiver SWS avoidance (RFC 9293 3.8.6.2.2): the window reopens by
 	 * at least min(half the buffer, one MSS). An explicit update is sent
@@ -1887,33 +2249,119 @@ tcp_conn_read(struct tcp_tbl *t, struct tcp_conn *c, uint8_t *dst, size_t cap)
 		c->flags |= TCP_CF_ACK_NOW;
 		conn_output(t, c);
 	}
-	return (int)n;
+	return 0;
+}
+
+int
+tcp_conn_read(struct tcp_tbl *t, struct tcp_conn *c, uint8_t *dst, size_t cap)
+{
+	struct iovec iov[16];
+	uint32_t done = 0;
+
+	if (!conn_was_open(c))
+		return -ENOTCONN;
+	while (done < cap) {
+		uint32_t got;
+		unsigned n = tcp_conn_rx_peek(c, iov, 16, &got);
+
+		if (n == 0)
+			break;
+		got = 0;
+		for (unsigned i = 0; i < n && done + got < cap; i++) {
+			size_t k = iov[i].iov_len < cap - done - got ? iov[i].iov_len : cap - done - got;
+
+			memcpy(dst + done + got, iov[i].iov_base, k);
+			got += (uint32_t)k;
+		}
+		tcp_conn_rx_release(t, c, got);
+		done += got;
+	}
+	return (int)done;
+}
+
+/* Can @c take bytes to send? 0, or the error tcp_conn_send() returns. */
+static int
+send_check(const struct tcp_conn *c)
+{
+	if (c->state == TCP_CLOSED || (c->flags & (TCP_CF_CLOSED_EV | TCP_CF_RELEASED)))
+		return -ENOTCONN;
+	if ((c->flags & TCP_CF_FIN_QUEUED) ||
+	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
+	     c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT))
+		return -EPIPE;
+	return 0;
+}
+
+/* Append @b (its bytes follow what is queued). */
+static void
+tx_append(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *b)
+{
+	b->next = NULL;
+	b->seq = c->tx_seq + c->tx_len;
+	if (c->tx_tail != NULL)
+		c->tx_tail->next = b;
+	else
+		c->tx_head = b;
+	c->tx_tail = b;
+	c->tx_len += b->len;
+	t->stats.bufs_held++;
+}
+
+int
+tcp_conn_send(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *b)
+{
+	int rc = send_check(c);
+
+	if (rc != 0)
+		return rc;
+	if (b->len == 0)
+		return -EINVAL;
+	if (b->len > tcp_conn_writable(t, c) && c->state != TCP_SYN_RCVD)
+		return -ENOBUFS;
+	b->refs = 0;
+	b->flags = 0;
+	b->cap = 0;             /* another's bytes may follow it: nothing appended */
+	tx_append(t, c, b);
+	conn_output(t, c);
+	return 0;
 }
 
 int
 tcp_conn_write(struct tcp_tbl *t, struct tcp_conn *c, const uint8_t *src, size_t len)
 {
-	uint32_t room, n, pos, first;
+	uint32_t room, n, done = 0;
+	int rc = send_check(c);
 
-	if (c->state == TCP_CLOSED || (c->flags & TCP_CF_CLOSED_EV))
-		return -ENOTCONN;
-	/* RFC 9293 3.10.2 SEND in SYN-SENT / SYN-RECEIVED: "Queue the data
-	 * for transmission after entering ESTABLISHED state". */
-	if ((c->flags & TCP_CF_FIN_QUEUED) ||
-	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
-	     c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT))
-		return -EPIPE;
-	room = t->tx_cap - c->tx_len;
+	if (rc != 0)
+		return rc;
+	room = c->tx_len < t->tx_cap ? t->tx_cap - c->tx_len : 0;
 	n = len < room ? (uint32_t)len : room;
-	if (n > 0) {
-		pos = (c->tx_pos + c->tx_len) & (t->tx_cap - 1);
-		first = min_u32(n, t->tx_cap - pos);
-		memcpy(c->tx_buf + pos, src, first);
-		memcpy(c->tx_buf, src + first, n - first);
-		c->tx_len += n;
-		conn_output(t, c);
+	while (done < n) {
+		struct tcp_buf *tail = c->tx_tail, *b;
+		uint32_t k;
+
+		/* Small writes fill the last buffer of ours before taking another. */
+		if (tail != NULL && tail->cap > tail->len) {
+			k = min_u32(n - done, tail->cap - tail->len);
+			memcpy(tail->data + tail->len, src + done, k);
+			tail->len += k;
+			c->tx_len += k;
+			done += k;
+			continue;
+		}
+		b = buf_get(t, n - done);
+		if (b == NULL)
+			break;
+		t->stats.bufs_held--;   /* tx_append() counts it */
+		k = min_u32(n - done, b->cap);
+		memcpy(b->data, src + done, k);
+		b->len = k;
+		tx_append(t, c, b);
+		done += k;
 	}
-	return (int)n;
+	if (done > 0)
+		conn_output(t, c);
+	return (int)done;
 }
 
 void
@@ -1962,4 +2410,28 @@ tcp_conn_abort(struct tcp_tbl *t, struct tcp_conn *c)
 	if (c->state != TCP_TIME_WAIT && c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT)
 		out_rst_conn(t, c);
 	conn_free(t, c, true);
+}
+
+void
+tcp_conn_release(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	if (c->flags & TCP_CF_RELEASED)
+		return;
+	/* Not over yet: the owner gives up on it (RST). */
+	if (c->state != TCP_CLOSED && !(c->flags & TCP_CF_CLOSED_EV)) {
+		c->flags |= TCP_CF_RELEASED;
+		tcp_conn_abort(t, c);
+		return;         /* conn_free() freed the slot: no owner */
+	}
+	c->flags |= TCP_CF_RELEASED;
+	c->ev_bits = 0;
+	c->user = NULL;
+	bufs_put(t, &c->rx_head);
+	c->rx_tail = NULL;
+	c->n_rx = 0;
+	bufs_put(t, &c->ooo_head);
+	c->n_ooo = 0;
+	/* TIME_WAIT goes on without its owner; an ended one is free now. */
+	if (c->state == TCP_CLOSED)
+		slot_free(t, c);
 }

@@ -5,6 +5,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_tcp.h>
 
 #include "tcp_pkt.h"
@@ -44,30 +45,67 @@ tcp_pkt_parse(struct rte_mbuf *m, struct tcp_seg *seg)
 	seg->opts = (const uint8_t *)(t + 1);
 	seg->payload = (const uint8_t *)t + thl;
 	seg->len = (uint32_t)(tot - m->l3_len - thl);
+	/* The payload by reference: TCP keeps the mbuf while it holds bytes of it. */
+	seg->buf = m->nb_segs == 1 ? tcp_pkt_buf_of(m) : NULL;
 	return 0;
 }
 
-struct rte_mbuf *
-tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off)
+struct tcp_buf *
+tcp_pkt_buf_of(struct rte_mbuf *m)
 {
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
-	struct rte_tcp_hdr *t;
-	size_t hl = sizeof(*eth) + sizeof(*ip) + sizeof(*t) + o->opt_len;
-	struct rte_mbuf *m;
-	uint8_t *p;
+	struct tcp_pkt_buf *pb = m->buf_addr;
 
-	if (hl + o->len > UINT16_MAX)
+	if (rte_pktmbuf_headroom(m) < TCP_PKT_BUF_ROOM || !RTE_MBUF_DIRECT(m))
 		return NULL;
-	m = rte_pktmbuf_alloc(mp);
+	pb->m = m;
+	pb->b.next = NULL;
+	pb->b.data = rte_pktmbuf_mtod(m, uint8_t *);
+	pb->b.len = rte_pktmbuf_data_len(m);
+	pb->b.cap = 0;
+	pb->b.refs = 0;
+	pb->b.flags = 0;
+	return &pb->b;
+}
+
+struct tcp_buf *
+tcp_pkt_buf_alloc(void *pool, uint32_t len)
+{
+	struct tcp_pkt_pool *p = pool;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(p->mp);
+	struct tcp_buf *b;
+
+	(void)len;      /* one mbuf's room: TCP asks again for more */
 	if (m == NULL)
 		return NULL;
-	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + o->len));
-	if (p == NULL) {
+	b = tcp_pkt_buf_of(m);
+	if (b == NULL) {
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	eth = (struct rte_ether_hdr *)p;
+	b->len = 0;
+	b->cap = rte_pktmbuf_tailroom(m);
+	return b;
+}
+
+void
+tcp_pkt_buf_release(void *pool, struct tcp_buf *b)
+{
+	struct tcp_pkt_pool *p = pool;
+	struct rte_mbuf *m = tcp_pkt_buf_mbuf(b);
+
+	if (p->owner_off >= 0)
+		*RTE_MBUF_DYNFIELD(m, p->owner_off, uint32_t *) = 0;
+	rte_pktmbuf_free(m);
+}
+
+/* Ethernet type, IPv4 and TCP headers of @o at @p; returns the TCP header. */
+static struct rte_tcp_hdr *
+headers(uint8_t *p, const struct tcp_seg_out *o, size_t hl, struct rte_ipv4_hdr **ipp)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *t;
+
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	ip = (struct rte_ipv4_hdr *)(eth + 1);
 	memset(ip, 0, sizeof(*ip));
@@ -87,23 +125,105 @@ tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off
 	t->tcp_flags = o->flags;
 	t->rx_win = rte_cpu_to_be_16(o->window);
 	t->tcp_urp = 0;
+	t->cksum = 0;
 	memcpy(t + 1, o->opts, o->opt_len);
+	*ipp = ip;
+	return t;
+}
+
+/* Offloaded sums: the port computes them; TCP's field holds the pseudo-header sum. */
+static void
+csum_offload(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *t,
+	     const struct tcp_seg_out *o)
+{
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(*ip);
+	m->l4_len = sizeof(*t) + o->opt_len;
+	m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+	t->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+}
+
+struct rte_mbuf *
+tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *t;
+	size_t hl = sizeof(struct rte_ether_hdr) + sizeof(*ip) + sizeof(*t) + o->opt_len;
+	struct rte_mbuf *m;
+	uint8_t *p;
+
+	if (hl + o->len > UINT16_MAX)
+		return NULL;
+	m = rte_pktmbuf_alloc(mp);
+	if (m == NULL)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + o->len));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	t = headers(p, o, hl, &ip);
 	p += hl;
-	if (o->data_len[0] > 0)
-		memcpy(p, o->data[0], o->data_len[0]);
-	if (o->data_len[1] > 0)
-		memcpy(p + o->data_len[0], o->data[1], o->data_len[1]);
+	for (unsigned i = 0; i < o->n_pieces; i++) {
+		memcpy(p, o->piece[i].data, o->piece[i].len);
+		p += o->piece[i].len;
+	}
 	if (csum_off) {
-		/* The port sums; TCP's field holds the pseudo-header sum. */
-		m->l2_len = sizeof(*eth);
-		m->l3_len = sizeof(*ip);
-		m->l4_len = sizeof(*t) + o->opt_len;
-		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
-		t->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		csum_offload(m, ip, t, o);
 	} else {
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		t->cksum = 0;
 		t->cksum = rte_ipv4_udptcp_cksum(ip, t);
 	}
 	return m;
+}
+
+struct rte_mbuf *
+tcp_pkt_build_ref(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *t;
+	size_t hl = sizeof(struct rte_ether_hdr) + sizeof(*ip) + sizeof(*t) + o->opt_len;
+	struct rte_mbuf *h, *ms[TCP_SEG_PIECES];
+	uint8_t *p;
+
+	if (o->n_pieces == 0)
+		return tcp_pkt_build(mp, o, csum_off);
+	h = rte_pktmbuf_alloc(mp);
+	if (h == NULL)
+		return NULL;
+	if (rte_pktmbuf_alloc_bulk(mp, ms, o->n_pieces) != 0) {
+		rte_pktmbuf_free(h);
+		return NULL;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(h, (uint16_t)hl);
+	t = headers(p, o, hl, &ip);
+	for (unsigned i = 0; i < o->n_pieces; i++) {
+		const struct tcp_piece *pc = &o->piece[i];
+		struct rte_mbuf *d = tcp_pkt_buf_mbuf(pc->buf), *mi = ms[i];
+
+		/* A reference on the piece's mbuf, viewing just the piece. */
+		rte_pktmbuf_attach(mi, d);
+		mi->data_off = (uint16_t)(pc->data - (const uint8_t *)mi->buf_addr);
+		mi->data_len = (uint16_t)pc->len;
+		mi->pkt_len = pc->len;
+		/* Cannot fail: at most TCP_SEG_PIECES + 1 segments. */
+		rte_pktmbuf_chain(h, mi);
+	}
+	if (csum_off) {
+		csum_offload(h, ip, t, o);
+	} else {
+		uint16_t raw = 0;
+		uint32_t sum;
+		uint16_t l4 = (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(*ip));
+
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		/* RFC 9293 3.1: the one's complement sum over the pseudo-header,
+		 * the header and the payload, wherever its pieces lie. */
+		rte_raw_cksum_mbuf(h, l4, (uint32_t)(hl - l4 + o->len), &raw);
+		sum = (uint32_t)raw + rte_ipv4_phdr_cksum(ip, 0);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		t->cksum = (uint16_t)~sum;
+	}
+	return h;
 }

@@ -74,6 +74,7 @@ struct hsod_worker {
 	/* Packets waiting for ARP, all ports: [net] neigh_queue_total. */
 	struct hsod_neigh_pool *neigh_pool;
 	struct tcp_tbl *tcp;
+	struct tcp_pkt_pool tpool;      /* TCP's buffers: mbufs of conf->mp */
 	struct hs_worker *tls;
 	struct hso_shm *shm;
 	struct {
@@ -356,6 +357,11 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	tc.max_half_open = cfg->max_half_open;
 	tc.handshake_timeout_us = (uint64_t)cfg->handshake_timeout_ms * 1000;
 	tc.idle_timeout_us = (uint64_t)cfg->idle_timeout_ms * 1000;
+	w->tpool.mp = conf->mp;
+	w->tpool.owner_off = conf->shm->owner_off;
+	tc.buf_ops.alloc = tcp_pkt_buf_alloc;
+	tc.buf_ops.release = tcp_pkt_buf_release;
+	tc.buf_ops.ctx = &w->tpool;
 	w->tcp = tcp_tbl_create(&tc);
 	w->tls = hs_worker_create(conf->hs, cfg->max_conns);
 	/* TLS slots: one per TCP connection slot, buffers touched only when used. */
@@ -419,6 +425,10 @@ tcp_in(struct hsod_worker *w, struct rte_mbuf *m, uint64_t now)
 	struct tcp_seg seg;
 	int rc = tcp_pkt_parse(m, &seg);
 
+	if (rc == 0 && seg.buf != NULL) {
+		tcp_tbl_input(w->tcp, &seg, now);   /* TCP has the mbuf now */
+		return;
+	}
 	if (rc == 0)
 		tcp_tbl_input(w->tcp, &seg, now);
 	else if (rc == -EILSEQ)
@@ -864,13 +874,18 @@ handle_events(struct hsod_worker *w)
 				hs_conn_init(&c->hs, w->tls, c->buf, HS_CONN_BUF_SIZE);
 				tcp_conn_set_user(tc, c);
 			}
-			if (c == NULL)
-				continue;
 			if (ev[i].events & TCP_EV_CLOSED) {
-				if (c->id != 0)
+				struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, ev[i].handle);
+
+				if (c != NULL && c->id != 0)
 					conn_release(w, c, (ev[i].events & TCP_EV_RESET) != 0);
+				/* The connection is over: TCP may free the slot now. */
+				if (tc != NULL)
+					tcp_conn_release(w->tcp, tc);
 				continue;
 			}
+			if (c == NULL)
+				continue;
 			if (ev[i].events & TCP_EV_PEER_FIN)
 				c->peer_fin = true;
 			/* Into the engine now: a RST later in the burst would discard it. */

@@ -1188,15 +1188,28 @@ test_range(void)
 static void
 test_tcp_pkt(struct hsod_net *n)
 {
-	static const uint8_t part1[] = "hello, ", part2[] = "world";
+	struct tcp_pkt_pool tp = { .mp = mp, .owner_off = -1 };
+	struct tcp_buf *b1 = tcp_pkt_buf_alloc(&tp, 0), *b2 = tcp_pkt_buf_alloc(&tp, 0);
 	struct tcp_seg_out o = {
 		.tuple = { .laddr = PEER_IP, .raddr = OUR_IP, .lport = 40001, .rport = 443 },
 		.seq = 0x01020304, .ack = 0xa0b0c0d0, .window = 4321,
 		.flags = TCP_FLAG_ACK | TCP_FLAG_PSH, .opt_len = 4, .opts = { 2, 4, 5, 0xb4 },
-		.data = { part1, part2 }, .data_len = { 7, 5 }, .len = 12,
+		.len = 12, .n_pieces = 2,
 	};
 	struct tcp_seg seg;
-	struct rte_mbuf *m;
+	struct rte_mbuf *m, *d1, *d2;
+
+	CHECK(b1 != NULL && b2 != NULL && b1->cap >= 64);
+	if (b1 == NULL || b2 == NULL)
+		return;
+	d1 = tcp_pkt_buf_mbuf(b1);
+	d2 = tcp_pkt_buf_mbuf(b2);
+	/* The node sits in the headroom, before the data, in the mbuf it names. */
+	CHECK((uint8_t *)b1 == (uint8_t *)d1->buf_addr && b1->data == rte_pktmbuf_mtod(d1, uint8_t *));
+	memcpy(b1->data, "..hello, ", 9);
+	memcpy(b2->data, "world!", 6);
+	o.piece[0] = (struct tcp_piece){ b1, b1->data + 2, 7 };
+	o.piece[1] = (struct tcp_piece){ b2, b2->data, 5 };
 
 	m = tcp_pkt_build(mp, &o, false);
 	CHECK(m != NULL);
@@ -1212,6 +1225,8 @@ test_tcp_pkt(struct hsod_net *n)
 	      seg.flags == o.flags);
 	CHECK(seg.opt_len == 4 && memcmp(seg.opts, o.opts, 4) == 0);
 	CHECK(seg.len == 12 && memcmp(seg.payload, "hello, world", 12) == 0);
+	/* The received mbuf as TCP's buffer, over its data. */
+	CHECK(seg.buf != NULL && tcp_pkt_buf_mbuf(seg.buf) == m);
 	/* One flipped payload bit: the checksum says so. */
 	((uint8_t *)seg.payload)[3] ^= 1;
 	CHECK_EQ(tcp_pkt_parse(m, &seg), -EILSEQ);
@@ -1225,6 +1240,36 @@ test_tcp_pkt(struct hsod_net *n)
 	CHECK(m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
 	CHECK(m->l2_len == 14 && m->l3_len == 20 && m->l4_len == 24);
 	rte_pktmbuf_free(m);
+
+	/* By reference: a header mbuf and one indirect mbuf per piece, no copy. */
+	m = tcp_pkt_build_ref(mp, &o, false);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_EQ(m->nb_segs, 3);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 14 + 20 + 24 + 12);
+	CHECK(RTE_MBUF_CLONED(m->next) && rte_pktmbuf_mtod(m->next, uint8_t *) == b1->data + 2);
+	CHECK_EQ(rte_mbuf_refcnt_read(d1), 2);
+	CHECK_EQ(rte_mbuf_refcnt_read(d2), 2);
+	/* Its sum is right: flattened and parsed like a received frame. */
+	{
+		struct rte_mbuf *l = rte_pktmbuf_alloc(mp);
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(l, (uint16_t)m->pkt_len);
+
+		rte_pktmbuf_read(m, 0, m->pkt_len, p);
+		CHECK_EQ(hsod_net_input(n, l, 0), HSOD_NET_TCP);
+		CHECK_EQ(tcp_pkt_parse(l, &seg), 0);
+		CHECK(seg.len == 12 && memcmp(seg.payload, "hello, world", 12) == 0);
+		rte_pktmbuf_free(l);
+	}
+	/* Sent (freed by the port): the pieces' mbufs are TCP's alone again. */
+	rte_pktmbuf_free(m);
+	CHECK_EQ(rte_mbuf_refcnt_read(d1), 1);
+	m = tcp_pkt_build_ref(mp, &o, true);
+	CHECK(m != NULL && (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM) && m->nb_segs == 3);
+	rte_pktmbuf_free(m);
+	tcp_pkt_buf_release(&tp, b1);
+	tcp_pkt_buf_release(&tp, b2);
 }
 
 int

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "tcp_priv.h"
+#include "tcp_testbuf.h"
 
 #define T0 1000000000ull        /* tests start at t = 1000 s */
 #define MS 1000ull
@@ -22,6 +23,26 @@
 #define SADDR 0xc6120002u       /* 198.18.0.2: the server */
 
 static uint64_t now;
+
+/* The connection behind @h is over (its owner still holds it until released). */
+static bool
+over(struct tcp_tbl *t, uint64_t h)
+{
+	struct tcp_conn *c = tcp_tbl_conn_get(t, h);
+
+	return c != NULL && tcp_conn_over(c);
+}
+
+/* ... and the owner lets it go: the handle is stale from then on. */
+static bool
+over_release(struct tcp_tbl *t, uint64_t h)
+{
+	bool o = over(t, h);
+
+	if (o)
+		tcp_conn_release(t, tcp_tbl_conn_get(t, h));
+	return o && tcp_tbl_conn_get(t, h) == NULL;
+}
 
 static struct tcp_config
 cfg_small(void)
@@ -35,6 +56,7 @@ cfg_small(void)
 	cfg.tx_buf_size = 65536;
 	cfg.mss = 1000;
 	cfg.handshake_timeout_us = 60 * 1000 * MS;
+	cfg.buf_ops = testbuf_ops;
 	cfg.fixed_secret = true;
 	for (unsigned i = 0; i < sizeof(cfg.secret); i++)
 		cfg.secret[i] = (uint8_t)(0x20 + i);
@@ -210,8 +232,8 @@ test_connect_basic(void)
 	tcp_tbl_output_clear(t);
 	/* The exact one resets it. */
 	CHECK_EQ(from_server(t, c, 7001, 0, TCP_FLAG_RST, 0, NULL, 0, NULL, 0), 0);
-	CHECK(tcp_tbl_conn_get(t, h) == NULL);
 	CHECK(events(t, ev, 4) == 1 && ev[0].events == (TCP_EV_CLOSED | TCP_EV_RESET));
+	CHECK(over_release(t, h));
 	tcp_tbl_free(t);
 }
 
@@ -239,9 +261,7 @@ test_connect_early_data(void)
 	CHECK_EQ(o->seq, c->iss + 1);
 	CHECK_EQ(o->ack, 101);
 	CHECK_EQ(o->len, sizeof(hello));
-	memcpy(got, o->data[0], o->data_len[0]);
-	if (o->data_len[1] > 0)
-		memcpy(got + o->data_len[0], o->data[1], o->data_len[1]);
+	testbuf_seg_data(o, got);
 	CHECK_MEM(got, hello, sizeof(hello));
 	CHECK(c->rto_at != 0);                  /* data in flight: timer on */
 	tcp_tbl_output_clear(t);
@@ -314,7 +334,7 @@ test_connect_retransmit(void)
 			n_sent++;
 		}
 		tcp_tbl_output_clear(t);
-		if (tcp_tbl_conn_get(t, h) == NULL)
+		if (over(t, h))
 			break;
 	}
 	CHECK_EQ(n_sent, 4);
@@ -322,10 +342,10 @@ test_connect_retransmit(void)
 	CHECK_EQ(sent[1], 3000 * MS);
 	CHECK_EQ(sent[2], 7000 * MS);
 	CHECK_EQ(sent[3], 15000 * MS);
-	CHECK(tcp_tbl_conn_get(t, h) == NULL);
 	CHECK_EQ(now - start, 31000 * MS);
 	CHECK_EQ(events(t, ev, 4), 1);
 	CHECK_EQ(ev[0].events, TCP_EV_CLOSED | TCP_EV_RESET | TCP_EV_TIMEOUT);
+	CHECK(over_release(t, h));
 	CHECK_EQ(tcp_tbl_stats(t)->connect_timeouts, 1);
 	CHECK_EQ(tcp_tbl_stats(t)->retransmits, 4);
 	CHECK_EQ(tcp_tbl_stats(t)->resets_sent, 0);     /* nothing to reset (3.10.5) */
@@ -355,8 +375,8 @@ test_connect_retransmit(void)
 		tcp_tbl_tick(t, now);
 		tcp_tbl_output_clear(t);
 	}
-	CHECK(tcp_tbl_conn_get(t, h) == NULL);
-	CHECK(events(t, ev, 4) == 1 && (ev[0].events & TCP_EV_TIMEOUT));
+	CHECK(over_release(t, h));
+	CHECK(events(t, ev, 4) == 0);      /* released: its event went with it */
 	CHECK_EQ(tcp_tbl_stats(t)->retransmits, 1);     /* at 1 s; 3 s is too late */
 	tcp_tbl_free(t);
 }
@@ -400,8 +420,8 @@ test_syn_sent_checks(void)
 	/* RST with an acceptable ACK: refused, deleted, told. */
 	CHECK_EQ(from_server(t, c, 0, c->iss + 1, TCP_FLAG_RST | TCP_FLAG_ACK, 0, NULL, 0, NULL,
 			     0), 0);
-	CHECK(tcp_tbl_conn_get(t, h) == NULL);
 	CHECK(events(t, ev, 4) == 1 && ev[0].events == (TCP_EV_CLOSED | TCP_EV_RESET));
+	CHECK(over_release(t, h));
 	CHECK_EQ(tcp_tbl_stats(t)->connect_refused, 1);
 	CHECK_EQ(nout(t), 0);
 	/* The tuple is free again: a stray segment for it gets a RST (no listener). */
@@ -543,6 +563,7 @@ test_ephemeral(void)
 
 		tcp_conn_abort(t, cs[5]);
 		CHECK_EQ(nout(t), 0);
+		tcp_conn_release(t, cs[5]);
 		c = open_one(t, NULL);
 		CHECK(c->tuple.laddr == freed.laddr && c->tuple.lport == freed.lport);
 	}
@@ -588,8 +609,8 @@ test_connect_close(void)
 	h = tcp_conn_handle(c);
 	tcp_conn_abort(t, c);
 	CHECK(nout(t) == 1 && out(t, 0)->flags == TCP_FLAG_RST && out(t, 0)->seq == c->iss + 1);
-	CHECK(tcp_tbl_conn_get(t, h) == NULL);
 	CHECK(events(t, ev, 4) == 1 && ev[0].events == (TCP_EV_CLOSED | TCP_EV_RESET));
+	CHECK(over_release(t, h));
 	CHECK_EQ(tcp_tbl_stats(t)->conns[TCP_TIME_WAIT], 0);
 	tcp_tbl_output_clear(t);
 
@@ -598,8 +619,8 @@ test_connect_close(void)
 	h = tcp_conn_handle(c);
 	CHECK_EQ(tcp_conn_close(t, c), 0);
 	CHECK_EQ(nout(t), 0);
-	CHECK(tcp_tbl_conn_get(t, h) == NULL);
 	CHECK(events(t, ev, 4) == 1 && ev[0].events == TCP_EV_CLOSED);
+	CHECK(over_release(t, h));
 
 	/* Active close: FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT after the server's FIN. */
 	c = open_one(t, NULL);
@@ -663,10 +684,7 @@ wire_pass(struct wire *w, struct tcp_tbl *from, struct tcp_tbl *to)
 		s->flags = o[i].flags;
 		s->opt_len = o[i].opt_len;
 		s->opts = o[i].opts;
-		if (o[i].data_len[0] > 0)
-			memcpy(w->buf[k], o[i].data[0], o[i].data_len[0]);
-		if (o[i].data_len[1] > 0)
-			memcpy(w->buf[k] + o[i].data_len[0], o[i].data[1], o[i].data_len[1]);
+		testbuf_seg_data(&o[i], w->buf[k]);
 		s->payload = w->buf[k];
 		s->len = o[i].len;
 		k++;
@@ -814,5 +832,7 @@ main(void)
 	test_ephemeral();
 	test_connect_close();
 	test_wire();
+	/* Every buffer TCP was handed went back, once. */
+	CHECK_EQ(testbuf_live, 0);
 	return check_result("test_tcp_connect");
 }

@@ -126,6 +126,7 @@ struct gen_worker {
 	struct hsod_net net;        /* must not move: its neighbour table points back */
 	struct hsod_neigh_pool *neigh_pool;
 	struct tcp_tbl *tcp;
+	struct tcp_pkt_pool tpool;      /* TCP's buffers: mbufs of conf->mp */
 	uint64_t now_us, now_ns;
 	uint32_t next_hop;
 
@@ -517,12 +518,16 @@ static void
 handle_events(struct gen_worker *w)
 {
 	struct tcp_event ev[GEN_BURST];
-	unsigned n;
+	uint64_t closed[GEN_BURST];
+	unsigned n, n_closed = 0;
 
 	while ((n = tcp_tbl_event_burst(w->tcp, ev, GEN_BURST)) > 0) {
 		for (unsigned i = 0; i < n; i++) {
 			struct gen_conn *c = ev[i].user;
 
+			/* Over: whatever we do with it below, TCP may free it after. */
+			if (ev[i].events & TCP_EV_CLOSED)
+				closed[n_closed++] = ev[i].handle;
 			if (c == NULL) {
 				probe_event(w, &ev[i]);
 				continue;
@@ -560,6 +565,13 @@ handle_events(struct gen_worker *w)
 				pump_in(w, c, tcp_tbl_conn_get(w->tcp, c->tcp));
 			mark_dirty(w, c);
 		}
+		for (unsigned i = 0; i < n_closed; i++) {
+			struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, closed[i]);
+
+			if (tc != NULL)
+				tcp_conn_release(w->tcp, tc);
+		}
+		n_closed = 0;
 	}
 }
 
@@ -731,9 +743,13 @@ tcp_in(struct gen_worker *w, struct rte_mbuf *m)
 {
 	struct tcp_seg seg;
 
-	if (tcp_pkt_parse(m, &seg) == 0)
-		tcp_tbl_input(w->tcp, &seg, w->now_us);
-	rte_pktmbuf_free(m);
+	if (tcp_pkt_parse(m, &seg) != 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	tcp_tbl_input(w->tcp, &seg, w->now_us);
+	if (seg.buf == NULL)
+		rte_pktmbuf_free(m);    /* else TCP has it */
 }
 
 /* net's transmit hook: ARP, held segments released, addressed frames. */
@@ -1130,6 +1146,11 @@ gen_worker_create(const struct gen_worker_conf *conf)
 	tc.handshake_timeout_us = (uint64_t)cfg->timeout_ms * 1000;
 	tc.idle_timeout_us = 0;     /* held connections stay; deadlines are ours */
 	tc.out_max = 4096;
+	w->tpool.mp = conf->mp;
+	w->tpool.owner_off = -1;
+	tc.buf_ops.alloc = tcp_pkt_buf_alloc;
+	tc.buf_ops.release = tcp_pkt_buf_release;
+	tc.buf_ops.ctx = &w->tpool;
 	w->tcp = tcp_tbl_create(&tc);
 	n_src = cfg->src_hi - cfg->src_lo + 1;
 	srcs = calloc(n_src, sizeof(*srcs));
