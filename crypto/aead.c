@@ -401,6 +401,65 @@ hso_aead_open_sgl(const struct hso_aead_key *k, const uint8_t *nonce,
 	return (int)len;
 }
 
+void
+hso_aead_stream_begin(struct hso_aead_stream *s, const struct hso_aead_key *k, bool enc,
+		      const uint8_t nonce[HSO_AEAD_NONCE_LEN], const uint8_t *aad,
+		      size_t aad_len)
+{
+	s->k = k;
+	s->enc = enc;
+	aad = nz(aad);
+	if (k->alg == HSO_AEAD_CHACHA20_POLY1305)
+		k->cp_init(k->k.chacha, &s->ctx.cp, nonce, aad, aad_len);
+	else
+		k->gcm_init(&k->k.gcm, &s->ctx.gcm, nonce, aad, aad_len);
+}
+
+void
+hso_aead_stream_update(struct hso_aead_stream *s, uint8_t *out, const uint8_t *in, size_t len)
+{
+	const struct hso_aead_key *k = s->k;
+
+	if (len == 0)
+		return;
+	if (k->alg == HSO_AEAD_CHACHA20_POLY1305)
+		(s->enc ? k->cp_enc : k->cp_dec)(k->k.chacha, &s->ctx.cp, out, in, len);
+	else
+		(s->enc ? k->gcm_enc_upd : k->gcm_dec_upd)(&k->k.gcm, &s->ctx.gcm, out, in, len);
+}
+
+static void
+stream_tag(struct hso_aead_stream *s, uint8_t tag[HSO_AEAD_TAG_LEN])
+{
+	const struct hso_aead_key *k = s->k;
+
+	if (k->alg == HSO_AEAD_CHACHA20_POLY1305)
+		k->cp_final(&s->ctx.cp, tag, HSO_AEAD_TAG_LEN);
+	else
+		(s->enc ? k->gcm_enc_fin : k->gcm_dec_fin)(&k->k.gcm, &s->ctx.gcm, tag,
+							   HSO_AEAD_TAG_LEN);
+	/* The context holds keystream or GHASH state of this message. */
+	OPENSSL_cleanse(&s->ctx, sizeof(s->ctx));
+}
+
+void
+hso_aead_stream_seal_end(struct hso_aead_stream *s, uint8_t tag[HSO_AEAD_TAG_LEN])
+{
+	stream_tag(s, tag);
+}
+
+int
+hso_aead_stream_open_end(struct hso_aead_stream *s, const uint8_t tag[HSO_AEAD_TAG_LEN])
+{
+	uint8_t got[HSO_AEAD_TAG_LEN];
+	int rc;
+
+	stream_tag(s, got);
+	rc = CRYPTO_memcmp(got, tag, HSO_AEAD_TAG_LEN) == 0 ? 0 : -EBADMSG;
+	OPENSSL_cleanse(got, sizeof(got));
+	return rc;
+}
+
 /* ------------------------------------------------------------------------ */
 
 int

@@ -196,6 +196,40 @@ int hso_aead_open(const struct hso_aead_key *k, const uint8_t *nonce,
 		  size_t len, uint8_t *out);
 
 /**
+ * One message sealed or opened piece by piece: begin, any number of updates
+ * of any length (ipsec-mb keeps partial blocks and keystream between them),
+ * then finish. For a caller that walks its own segments (a TLS record whose
+ * header, body and tag lie across mbufs). A stack object; finishing wipes it.
+ */
+struct hso_aead_stream {
+	union {
+		alignas(64) struct gcm_context_data gcm;
+		struct chacha20_poly1305_context_data cp;
+	} ctx;
+	const struct hso_aead_key *k;
+	bool enc;
+};
+
+/** Start sealing (@p enc) or opening a message under @p k. Arguments are not checked. */
+void hso_aead_stream_begin(struct hso_aead_stream *s, const struct hso_aead_key *k,
+			   bool enc, const uint8_t nonce[HSO_AEAD_NONCE_LEN],
+			   const uint8_t *aad, size_t aad_len);
+
+/** Encrypt or decrypt @p len bytes from @p in to @p out (may be equal). */
+void hso_aead_stream_update(struct hso_aead_stream *s, uint8_t *out, const uint8_t *in,
+			    size_t len);
+
+/** Sealing: write the tag, wipe @p s. */
+void hso_aead_stream_seal_end(struct hso_aead_stream *s, uint8_t tag[HSO_AEAD_TAG_LEN]);
+
+/**
+ * Opening: compare the tag in constant time, wipe @p s.
+ * @return 0; -EBADMSG when it does not verify (the caller wipes what it
+ *         decrypted: RFC 5116 2.2).
+ */
+int hso_aead_stream_open_end(struct hso_aead_stream *s, const uint8_t tag[HSO_AEAD_TAG_LEN]);
+
+/**
  * Scatter-gather seal: the plaintext is the concatenation of @p in[0..n_in)
  * (a record spread over mbufs, several sends gathered into one record); the
  * ciphertext goes to @p out[0..n_out) in order, or with @p out NULL over each

@@ -121,6 +121,12 @@
 #define HS_MAX_HANDSHAKES_LIMIT 65536u
 /** Default hs_config.key_cache: expanded keys per worker (~1.1 KiB each). */
 #define HS_KEY_CACHE_DEFAULT 2048u
+/**
+ * Resident output of a connection without handshake context: room for a
+ * TLS 1.3 KeyUpdate (5 + 5 + 1 + 16 = 27) and a TLS 1.2 AES-GCM alert
+ * (5 + 8 + 2 + 16 = 31) queued by one call.
+ */
+#define HS_CTL_OUT_SIZE 64u
 /** Most bytes struct hs_conn takes (checked at build time): the engine's share of an idle connection. */
 #define HS_CONN_RESIDENT_MAX 1024u
 /** Largest peer key-exchange payload kept: an RSA-4096 premaster ciphertext. */
@@ -129,11 +135,11 @@
 #define HS_TBS_MAX (64 + HS_ECDH_PARAMS_LEN(65) + HS_CV_CONTENT_LEN(48))
 
 /*
- * The connection buffer: input (one whole record as TLS 1.2 allows it),
- * reassembly (HS_MSG_INLINE_MAX; larger messages borrow from the worker's
- * pool, bufpool.h), staging for an
- * outgoing flight, and output (the flight as records: a header, up to 8
- * bytes of explicit nonce, a type byte and a tag per 2^14 bytes).
+ * The handshake context's buffers: input (one whole record as TLS 1.2
+ * allows it), reassembly (HS_MSG_INLINE_MAX; larger messages borrow from
+ * the worker's pool, bufpool.h), staging for an outgoing flight, and output
+ * (the flight as records: a header, up to 8 bytes of explicit nonce, a type
+ * byte and a tag per 2^14 bytes).
  */
 #define HS_CONN_IN_SIZE (HS_RECORD_HEADER_LEN + HS_RECORD_CIPHERTEXT_MAX_12)
 #define HS_CONN_GATHER_SIZE (HS_MSG_HEADER_LEN + HS_MSG_INLINE_MAX)
@@ -141,9 +147,12 @@
 #define HS_CONN_RECORD_OVERHEAD (HS_RECORD_HEADER_LEN + 8 + 1 + 16)
 #define HS_CONN_OUT_SIZE \
 	(HS_CONN_STAGE_SIZE + 4 * HS_CONN_RECORD_OVERHEAD + 2 * (HS_RECORD_HEADER_LEN + 18))
-/** Bytes of the buffer hs_conn_init() takes. */
-#define HS_CONN_BUF_SIZE \
-	(HS_CONN_IN_SIZE + HS_CONN_GATHER_SIZE + HS_CONN_STAGE_SIZE + HS_CONN_OUT_SIZE)
+/**
+ * Formerly the size of the buffer hs_conn_init() took; connections take
+ * none now (their buffers are in the pooled handshake context). Kept so that
+ * callers written for it still build; any value is accepted.
+ */
+#define HS_CONN_BUF_SIZE 1u
 
 struct hs_cert_slot {
 	const struct hso_cert *cert;
@@ -313,7 +322,7 @@ struct hs_worker {
 	struct hso_imb_set imb;
 	struct hso_asym_ctx *asym;
 	struct hso_kdf_batch *kdf;
-	unsigned max_conns;
+	unsigned max_conns;         /**< handshake contexts, hence connections waiting at once */
 	struct hs_conn **asym_q;    /**< waiting for an asymmetric job */
 	unsigned n_asym;
 	struct hs_conn **kdf_q;     /**< waiting for the KDF batch */
@@ -325,13 +334,21 @@ struct hs_worker {
 	struct hs_session_cache *cache;  /**< TLS 1.2 session ids, or NULL */
 	/** Buffers for messages above HS_MSG_INLINE_MAX, or NULL when none are. */
 	struct hs_buf_pool *msg_pool;
+	/** Handshake contexts (struct hs_hctx), max_conns of them. */
+	struct hs_buf_pool *hctx_pool;
+	/** Expanded AEAD keys of the connections used last (record_keys.c). */
+	struct hs_key_cache *kc;
 	struct hs_client_worker *cli;    /**< client state; NULL for a server worker */
 	struct hs_worker_stats stats;
 };
 
 /**
- * Create a worker for up to @p max_conns connections waiting at once.
- * @return the worker, or NULL with errno EINVAL, ENOMEM, or ENOTSUP (no
+ * Create a worker. Its pool has cfg->max_handshakes handshake contexts
+ * (@p max_conns when that is 0), which bounds the connections handshaking
+ * (and waiting for crypto) at once; its key cache cfg->key_cache entries.
+ * Both are one allocation each, touched only as they are used.
+ * @return the worker, or NULL with errno EINVAL (more than
+ *         HS_MAX_HANDSHAKES_LIMIT contexts, none), ENOMEM, or ENOTSUP (no
  *         ipsec-mb manager runs on this CPU) or EIO (OpenSSL lacks an
  *         algorithm).
  */
@@ -370,42 +387,32 @@ enum hs_status {
 	HS_STATUS_FAILED,       /**< hs_conn_error() says why */
 };
 
-/** Per-connection secrets and handshake state; private. */
-struct hs_secrets {
-	uint8_t shared[HSO_ECDHE_SECRET_MAX];   /* (EC)DHE output */
-	uint8_t pms[HSO_TLS12_PREMASTER_LEN];   /* TLS 1.2 premaster */
-	uint8_t th[HSO_HASH_MAX_LEN];           /* a transcript hash input */
-	uint8_t th2[HSO_HASH_MAX_LEN];
-	uint8_t hs[HSO_HASH_MAX_LEN];           /* TLS 1.3 handshake secret */
-	uint8_t derived2[HSO_HASH_MAX_LEN];
-	uint8_t master[HSO_HASH_MAX_LEN];       /* 1.3 master / 1.2 master (48) */
-	uint8_t c_hs[HSO_HASH_MAX_LEN], s_hs[HSO_HASH_MAX_LEN];
-	uint8_t c_ap[HSO_HASH_MAX_LEN], s_ap[HSO_HASH_MAX_LEN];
-	uint8_t c_fin_key[HSO_HASH_MAX_LEN], s_fin_key[HSO_HASH_MAX_LEN];
-	uint8_t c_key[HSO_AEAD_KEY_MAX], s_key[HSO_AEAD_KEY_MAX];
-	uint8_t c_iv[HSO_AEAD_NONCE_LEN], s_iv[HSO_AEAD_NONCE_LEN];
-	uint8_t c_key2[HSO_AEAD_KEY_MAX], s_key2[HSO_AEAD_KEY_MAX];
-	uint8_t c_iv2[HSO_AEAD_NONCE_LEN], s_iv2[HSO_AEAD_NONCE_LEN];
-	uint8_t key_block[2 * HSO_AEAD_KEY_MAX + 2 * HSO_AEAD_NONCE_LEN];
-	uint8_t seed[64];                       /* TLS 1.2 PRF seeds */
-	uint8_t seed2[64];
-	uint8_t cf_expected[HSO_HASH_MAX_LEN];  /* client Finished we expect */
-	uint8_t psk[HSO_HASH_MAX_LEN];          /* TLS 1.3 resumption PSK */
-	uint8_t early[HSO_HASH_MAX_LEN];        /* early secret from the PSK */
-	uint8_t early_derived[HSO_HASH_MAX_LEN];
-	uint8_t binder_key[HSO_HASH_MAX_LEN];
-	uint8_t binder_fin[HSO_HASH_MAX_LEN];
-	uint8_t binder_expected[HSO_HASH_MAX_LEN];
-	uint8_t binder_recv[HSO_HASH_MAX_LEN];
-	uint8_t res_master[HSO_HASH_MAX_LEN];
-	uint8_t ticket_psk[HSO_HASH_MAX_LEN];   /* PSK of the ticket we issue */
-	uint8_t sf[HSO_HASH_MAX_LEN];           /* our Finished */
-};
-
 struct hs_proto_ops;
 struct hs_client_config;
+struct hs_hctx;
 
-/** One connection. Members are private to the engine. */
+/**
+ * One direction's record protection as a connection keeps it: raw key, IV
+ * and sequence number (68 bytes). The expanded key ipsec-mb works with is in
+ * the worker's key cache under @c kid. Private.
+ */
+struct hs_dir {
+	uint8_t key[HSO_AEAD_KEY_MAX];
+	uint8_t iv[HSO_AEAD_NONCE_LEN];  /* TLS 1.2 AES-GCM: the salt in iv[0..3] */
+	uint8_t alg;                     /* enum hso_aead_alg */
+	uint8_t ver;                     /* enum hso_tls_ver */
+	uint8_t key_len;
+	bool exhausted;                  /* 2^64 records done: no more */
+	uint32_t slot;                   /* key cache entry it was last in */
+	uint64_t seq;                    /* next record's sequence number */
+	uint64_t kid;                    /* key id in the cache; 0: no key */
+};
+
+/**
+ * One connection: what stays while it lives (the handshake's working state
+ * is in a struct hs_hctx from the worker's pool, @c hx, while it handshakes).
+ * Members are private to the engine.
+ */
 struct hs_conn {
 	struct hs_worker *w;
 	const struct hs_config *cfg;
@@ -413,110 +420,50 @@ struct hs_conn {
 	const struct hs_proto_ops *ops;
 	/* Client connections: their config (hs_client.h); NULL for a server's. */
 	const struct hs_client_config *ccfg;
-	uint8_t state;
-	uint8_t job;                /* asymmetric job queued, or 0 */
-	bool waiting;               /* queued in the worker */
+	/* The handshake context (engine_priv.h), or NULL. */
+	struct hs_hctx *hx;
+	const struct hs_suite_info *si;
+	const struct hso_cert *cert;
+	/* The ALPN protocol chosen (no length byte), in the config's list. */
+	const uint8_t *alpn;
+
+	/* record protection */
+	struct hs_dir rd, wr;
+	union {
+		/* TLS 1.3 application traffic secrets, kept for KeyUpdate. */
+		struct {
+			uint8_t c_ap[HSO_HASH_MAX_LEN], s_ap[HSO_HASH_MAX_LEN];
+		};
+		/* TLS 1.2 key block, kept only when cfg->export_keys. */
+		uint8_t kb_export[2 * HSO_AEAD_KEY_MAX + 2 * HSO_AEAD_NONCE_LEN];
+	};
+
 	int err;                    /* sticky error (hs_err.h) */
 	enum hs_status status;
-
-	/* negotiated */
 	uint16_t version;
-	uint16_t client_version;    /* ClientHello.legacy_version */
 	uint16_t suite;
 	uint16_t group;
 	uint16_t sigalg;
-	const struct hs_suite_info *si;
-	const struct hso_cert *cert;
-	bool ems;
-	bool reneg_info;
-	bool hrr_sent;
-	bool client_sent_ticket_ext; /* TLS 1.2: session_ticket offered */
-	bool sni_ack;
+	uint8_t state;
+	uint8_t job;                /* asymmetric job queued, or 0 */
+	bool waiting;               /* queued in the worker */
 	uint8_t alpn_len;
-	uint8_t alpn[255];
-	uint8_t sni_len;
-	char sni[HS_SNI_MAX + 1];
-	uint8_t session_id_len;
-	uint8_t session_id[32];
-	uint8_t client_random[32];
-	uint8_t server_random[32];
-	bool ccs_seen;
+	bool ems;
 	bool resumed;               /* this handshake resumed a session */
-	bool psk_dhe;               /* TLS 1.3 PSK with ECDHE (psk_dhe_ke) */
-	bool ticket_wanted;         /* issue a ticket on completion */
-	uint16_t psk_identity;
-	uint8_t sni_raw_len;        /* the client's SNI as sent, for tickets */
-
-	/* buffers (carved from the caller's) */
-	uint8_t *in;
-	size_t in_len;
-	size_t rec_len;             /* bytes of in[] the current record takes */
-	bool rec_active;            /* in[] holds a record being consumed */
-	uint8_t rec_type;
-	struct hs_reader rec;       /* what is left of its plaintext */
-	struct hs_msg_asm asm_;
-	uint8_t *stage;
-	size_t stage_len;
-	uint8_t *out;
-	size_t out_len;
-	/* Most bytes ever held, per area: hs_conn_reset() wipes just these. */
-	size_t in_hw, stage_hw, out_hw;
-	size_t app_off;             /* application data consumed in rec */
-
-	/* record protection */
-	struct hso_record_prot rd, wr;
 	bool rd_on, wr_on;
 	bool rd_opened;             /* a protected record was opened this epoch */
-
-	struct hso_hash th;         /* transcript */
-	/* TLS 1.2 key block, kept only when cfg->export_keys. */
-	uint8_t kb_export[2 * HSO_AEAD_KEY_MAX + 2 * HSO_AEAD_NONCE_LEN];
-	/* TLS 1.3 application traffic secrets, kept for KeyUpdate. */
-	uint8_t c_ap[HSO_HASH_MAX_LEN], s_ap[HSO_HASH_MAX_LEN];
-	bool compat_ccs;            /* client asked for middlebox compatibility */
 	bool wr_shut;               /* our close_notify is sent; still reading */
 	bool rd_closed;             /* the peer's close_notify came; still writing */
-	uint32_t early_skip;        /* early data bytes still allowed to skip */
-	struct hso_ecdhe_key eph;
-	uint16_t peer_kx_len;
-	uint8_t peer_kx[HS_PEER_KX_MAX];
-	uint16_t tbs_len;
-	uint8_t tbs[HS_TBS_MAX];
-	uint16_t sig_len;
-	uint8_t sig[HSO_SIG_MAX];
-	struct hs_secrets s;
 
-	/* Client connections only (hs_client.h). */
-	struct hso_ecdhe_key eph2;  /* second TLS 1.3 key share */
-	int8_t key_slot[2];         /* load mode: worker key slot per share, -1: eph/eph2 */
-	int8_t pms_slot;            /* load mode: worker premaster slot, -1: none */
-	uint8_t n_shares;
-	uint8_t share_idx;          /* TLS 1.3: the share the server took */
-	uint16_t share_group[2];
-	bool ccs_sent;              /* our compatibility change_cipher_spec */
-	bool cert_requested;        /* answer with an empty Certificate */
-	bool psk_offered;           /* TLS 1.3 PSK / TLS 1.2 session offered */
-	bool ticket_expected;       /* TLS 1.2: NewSessionTicket announced */
-	bool have_session;          /* something resumable arrived */
-	uint8_t psk_modes;
-	uint8_t sess_secret_len;
-	uint16_t offer_suite;       /* suite of the session offered */
-	bool offer_ems;
-	uint16_t binders_at;        /* offset of the PSK binders in the staged hello */
-	uint16_t offer_ticket_len;  /* ticket offered (in ticket_area) */
-	uint16_t new_ticket_len;    /* ticket received (in ticket_area) */
-	uint32_t new_lifetime, new_age_add;
-	uint64_t new_received_ms;
-	uint8_t *ticket_area;       /* HS_CLIENT_TICKET_MAX bytes at the stage's end */
-	size_t stage_cap;           /* staging bytes for flights */
-	const uint8_t *pend_msg;    /* Certificate being checked by a job */
-	size_t pend_len;
-	int verify_rc;              /* result of the signature / chain job */
-	struct hso_peer_key peer;   /* full mode: the server's key */
-	struct hso_hash th_alt;     /* SHA-384 transcript until the suite is known */
-	uint8_t sess_secret[48];    /* TLS 1.2 master / TLS 1.3 ticket PSK */
-	uint8_t res_master[HSO_HASH_MAX_LEN];
-	uint8_t sf_recv[HSO_HASH_MAX_LEN];
+	/* A post-handshake handshake message being read (record_io.c). */
+	uint8_t ph_mode;
+	uint8_t ph_have;            /* bytes of ph_buf / of the gathered message */
+	uint8_t ph_buf[HS_MSG_HEADER_LEN + 4];  /* header + a short body */
+	uint32_t ph_left;           /* body bytes still to come */
+
+	/* Output without handshake context: alerts, KeyUpdate, close_notify. */
+	uint16_t ctl_len;
+	uint8_t ctl[HS_CTL_OUT_SIZE];
 };
 
 /**
@@ -748,12 +695,6 @@ int hs_conn_hctx_release(struct hs_conn *c);
 #define HS_SEAL_TAILROOM_MAX 17u
 /** Largest record hs_conn_open_record() accepts (TLS 1.2: 2^14 + 2048 fragment). */
 #define HS_RECORD_MAX (HS_RECORD_HEADER_LEN + HS_RECORD_CIPHERTEXT_MAX_12)
-/**
- * Resident output of a connection without handshake context: room for a
- * TLS 1.3 KeyUpdate (5 + 5 + 1 + 16 = 27) and a TLS 1.2 AES-GCM alert
- * (5 + 8 + 2 + 16 = 31) queued by one call.
- */
-#define HS_CTL_OUT_SIZE 64u
 
 /**
  * Bytes before the plaintext of a record sealed in place (the header, and
