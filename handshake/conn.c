@@ -179,9 +179,15 @@ hs_conn_hctx_release(struct hs_conn *c)
 
 	if (hx == NULL)
 		return 0;
-	/* A ticket being gathered (TLS 1.3 client) needs it too. */
+	/*
+	 * Not while the worker may still run a job on it, nor with output to
+	 * take, nor with copy-path input to read or a ticket being gathered
+	 * (a TLS 1.3 client's); a failed or closed connection's input is
+	 * garbage or ignored.
+	 */
 	if (c->status == HS_STATUS_HANDSHAKING || c->waiting || hx->out_len > 0 ||
-	    hx->in_len > 0 || c->ph_mode == HS_PH_GATHER)
+	    c->ph_mode == HS_PH_GATHER ||
+	    (c->status == HS_STATUS_ESTABLISHED && hx->in_len > 0))
 		return -EBUSY;
 	hs_hctx_put(c);
 	return 0;

@@ -23,8 +23,8 @@
  *    expanded AEAD keys (both below). Not thread-safe; nothing in it is
  *    shared.
  *  - struct hs_conn: one per connection, in memory the caller provides:
- *    only what an established connection needs (HS_CONN_RESIDENT_MAX bytes
- *    at most: traffic keys, IVs and sequence numbers, TLS 1.3 application
+ *    only what an established connection needs (HS_CONN_RESIDENT_MAX, 512
+ *    bytes at most: traffic keys, IVs and sequence numbers, TLS 1.3 application
  *    secrets for KeyUpdate, version, suite, ALPN, status, a small output
  *    area for alerts and KeyUpdate).
  *
@@ -127,8 +127,13 @@
  * (5 + 8 + 2 + 16 = 31) queued by one call.
  */
 #define HS_CTL_OUT_SIZE 64u
-/** Most bytes struct hs_conn takes (checked at build time): the engine's share of an idle connection. */
-#define HS_CONN_RESIDENT_MAX 1024u
+/**
+ * Most bytes struct hs_conn takes (checked at build time): the engine's
+ * share of an idle connection (416 now), so that TCP state and the
+ * application's slot fit beside it in 2 KiB. Handshake-only state belongs
+ * in struct hs_hctx (engine_priv.h), not here.
+ */
+#define HS_CONN_RESIDENT_MAX 512u
 /** Largest peer key-exchange payload kept: an RSA-4096 premaster ciphertext. */
 #define HS_PEER_KX_MAX 512
 /** Largest ServerKeyExchange signed data: randoms + params for a 65-byte share. */
@@ -655,8 +660,9 @@ bool hs_conn_hctx_held(const struct hs_conn *c);
  * hs_conn_send_buf() after every call. A TLS 1.3 client keeps no
  * NewSessionTicket that comes after this (client_tickets_late).
  * @return 0 (also when none was held); -EBUSY while handshaking, while the
- *         output or the engine's input holds bytes, or while the connection
- *         waits for crypto.
+ *         output holds bytes (or, established, the engine's input), while a
+ *         NewSessionTicket is half read, or while the connection waits for
+ *         crypto (a failed one too: after the next hs_worker_run()).
  */
 int hs_conn_hctx_release(struct hs_conn *c);
 

@@ -359,6 +359,8 @@ rec_open(struct hs_conn *c, const struct iovec *rec, unsigned n, size_t rec_len,
 					q = cur_next(&to, m, &op);
 				else
 					op = sp;
+				if (q == 0)
+					break;  /* dst too short: checked before, never here */
 				hso_aead_stream_update(&st, op, sp, q);
 				sp += q;
 				m -= q;
