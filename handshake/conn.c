@@ -384,7 +384,7 @@ hs_conn_session_info(const struct hs_conn *c, struct hs_session_info *info)
 	info->sigalg = c->sigalg;
 	info->ems = c->ems;
 	info->sni = c->hx != NULL ? c->hx->sni : "";
-	info->alpn = c->alpn;
+	info->alpn = c->alpn != NULL ? c->alpn : (const uint8_t *)"";
 	info->alpn_len = c->alpn_len;
 	info->cert = c->resumed ? NULL : c->cert;
 	info->resumed = c->resumed;

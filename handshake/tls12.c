@@ -316,7 +316,8 @@ session_of(const struct hs_conn *c, struct hs_ticket *t)
 	t->sni_len = c->hx->sni_raw_len;
 	memcpy(t->sni, c->hx->sni, c->hx->sni_raw_len);
 	t->alpn_len = c->alpn_len;
-	memcpy(t->alpn, c->alpn, c->alpn_len);
+	if (c->alpn_len > 0)
+		memcpy(t->alpn, c->alpn, c->alpn_len);
 }
 
 /* Our ChangeCipherSpec, the server write keys, and our Finished. */

@@ -544,7 +544,8 @@ send_ticket(struct hs_conn *c)
 	t.sni_len = c->hx->sni_raw_len;
 	memcpy(t.sni, c->hx->sni, t.sni_len);
 	t.alpn_len = c->alpn_len;
-	memcpy(t.alpn, c->alpn, c->alpn_len);
+	if (c->alpn_len > 0)
+		memcpy(t.alpn, c->alpn, c->alpn_len);
 	n = hs_ticket_seal(c->cfg, &t, sealed, sizeof(sealed));
 	hs_writer_init(&w, msg, sizeof(msg));
 	if (n > 0)

@@ -918,6 +918,7 @@ load(const char *tag, EVP_PKEY *key, const char *san, char **cert_pem, char **ke
 	struct hso_cert *c;
 
 	*cert_pem = tk_pair(cert_dir, tag, key, san, key_pem);
+	EVP_PKEY_free(key);
 	c = hso_cert_load(*cert_pem, *key_pem, err, sizeof(err));
 	if (c == NULL)
 		fprintf(stderr, "load %s: %s\n", tag, err);
@@ -978,6 +979,12 @@ main(void)
 	       (unsigned long long)worker->stats.key_cache_hits,
 	       (unsigned long long)worker->stats.key_cache_misses);
 	hs_worker_free(worker);
+	hso_cert_free(rsa_cert);
+	hso_cert_free(p256_cert);
+	free(rsa_pem);
+	free(rsa_key_pem);
+	free(p256_pem);
+	free(p256_key_pem);
 	tk_rmdir(cert_dir);
 	return check_result("engine_zc");
 }
