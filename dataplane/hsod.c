@@ -188,6 +188,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
 	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
 	uint64_t in_state[HS_STATE_NUM] = { 0 }, big_msgs = 0, big_empty = 0, big_now = 0;
+	uint64_t hctx_now = 0, hctx_max = 0, hctx_empty = 0, kc_hits = 0, kc_misses = 0;
 	uint64_t by_state[TCP_STATE_NUM] = { 0 };
 	struct hsod_neigh_stats nb = { 0 };
 
@@ -255,6 +256,11 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		big_msgs += hs->msg_pool.borrowed;
 		big_empty += hs->msg_pool.exhausted;
 		big_now += hs->msg_pool.in_use;
+		hctx_now += hs->hctx.in_use;
+		hctx_max += hs->hctx.in_use_max;
+		hctx_empty += hs->hctx.exhausted;
+		kc_hits += hs->key_cache_hits;
+		kc_misses += hs->key_cache_misses;
 		hs_ok += hs->handshakes_completed;
 		hs_fail += hs->handshakes_failed;
 		hs_res += hs->resumed;
@@ -295,6 +301,11 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "handshake_large_msgs", big_msgs);
 	rte_tel_data_add_dict_u64(d, "handshake_large_msg_bufs_in_use", big_now);
 	rte_tel_data_add_dict_u64(d, "handshake_large_msg_pool_empty", big_empty);
+	rte_tel_data_add_dict_u64(d, "handshake_contexts_in_use", hctx_now);
+	rte_tel_data_add_dict_u64(d, "handshake_contexts_in_use_max", hctx_max);
+	rte_tel_data_add_dict_u64(d, "handshake_context_refusals", hctx_empty);
+	rte_tel_data_add_dict_u64(d, "record_key_cache_hits", kc_hits);
+	rte_tel_data_add_dict_u64(d, "record_key_cache_misses", kc_misses);
 	rte_tel_data_add_dict_u64(d, "tcp_resets_rcvd", rst_rcvd);
 	rte_tel_data_add_dict_u64(d, "crypto_asym_jobs", asym);
 	rte_tel_data_add_dict_u64(d, "crypto_kdf_runs", kdf_runs);
