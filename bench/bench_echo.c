@@ -117,6 +117,7 @@ static struct {
 	uint64_t bytes;
 } meas;
 static bool measuring, failed;
+static uint64_t bad_frames;     /* from hsod, not parsed (a checksum, a header) */
 static double cpu_share = 1.0;
 
 static void
@@ -251,6 +252,9 @@ server_make(void)
 	if (apps == NULL)
 		die("hsod_apps_create");
 	wc.shm = hsod_apps_shm(apps);
+	wc.fc = hsod_apps_fc(apps);
+	/* net_ring passes chains through: payload by reference, as on a NIC. */
+	wc.ports[0].tx_offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	wc.ports[0].id = port_id;
 	wc.ports[0].mac = port_mac;
 	worker = hsod_worker_create(&wc);
@@ -390,6 +394,7 @@ from_server(void)
 			m->l2_len = sizeof(*e);
 			m->l3_len = sizeof(struct rte_ipv4_hdr);
 			if (tcp_pkt_parse(m, &seg) != 0) {
+				bad_frames++;
 				rte_pktmbuf_free(m);
 				continue;
 			}
@@ -655,8 +660,43 @@ main(int argc, char **argv)
 		if (cpu_share > 1.0)
 			cpu_share = 1.0;
 	}
-	if (failed || meas.bytes == 0)
+	if (failed || meas.bytes == 0) {
+		const struct hsod_worker_stats *ws = hsod_worker_stats(worker);
+		const struct sess_stats *ss = hsod_worker_sess_stats(worker);
+		const struct hs_worker_stats *hs = hsod_worker_tls_stats(worker);
+
+		fprintf(stderr, "worker: rx %llu tx %llu app_events %llu commands %llu stale %llu "
+			"records %llu budget_stalls %llu ring_stalls %llu refused %llu\n",
+			(unsigned long long)ws->rx_packets, (unsigned long long)ws->tx_packets,
+			(unsigned long long)ws->app_events, (unsigned long long)ws->app_commands,
+			(unsigned long long)ws->app_commands_stale,
+			(unsigned long long)ws->app_records, (unsigned long long)ws->app_budget_stalls,
+			(unsigned long long)ws->app_ring_stalls,
+			(unsigned long long)ws->records_refused);
+		fprintf(stderr, "sessions: opened %llu handed %llu open %u closed %llu; tls ok %llu failed %llu\n",
+			(unsigned long long)ss->opened, (unsigned long long)ss->handed,
+			ss->states[SESS_OPEN], (unsigned long long)ss->closed,
+			(unsigned long long)hs->handshakes_completed,
+			(unsigned long long)hs->handshakes_failed);
+		fprintf(stderr, "clients: bad frames %llu, tcp rx %llu tx %llu retransmits %llu\n",
+			(unsigned long long)bad_frames,
+			(unsigned long long)tcp_tbl_stats(ctcp)->rx_segs,
+			(unsigned long long)tcp_tbl_stats(ctcp)->tx_segs,
+			(unsigned long long)tcp_tbl_stats(ctcp)->retransmits);
+		for (unsigned k = 0; k < TCP_DROP_NUM; k++)
+			if (tcp_tbl_stats(ctcp)->drops[k] != 0)
+				fprintf(stderr, "  client drop %s %llu\n", tcp_drop_name(k),
+					(unsigned long long)tcp_tbl_stats(ctcp)->drops[k]);
+		for (unsigned k = 0; k < TCP_DROP_NUM; k++)
+			if (hsod_worker_tcp_stats(worker)->drops[k] != 0)
+				fprintf(stderr, "  hsod drop %s %llu\n", tcp_drop_name(k),
+					(unsigned long long)hsod_worker_tcp_stats(worker)->drops[k]);
+		for (unsigned i = 0; i < opt.conns; i++)
+			fprintf(stderr, "client %u: sent %llu echoed %llu\n", i,
+				(unsigned long long)clients[i].sent,
+				(unsigned long long)clients[i].echoed);
 		die(failed ? "failed" : "nothing echoed");
+	}
 	{
 		double ws = (double)meas.worker * cpu_share / (double)hz;
 		double as = (double)meas.app * cpu_share / (double)hz;

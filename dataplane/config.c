@@ -134,7 +134,14 @@ static const struct cfg_key keys[] = {
 	{ "tickets", "psk_ke", NULL, NULL, CFG_BOOL, F(psk_ke), 0, 0,
 	  "accept TLS 1.3 resumption without ECDHE (psk_ke: no forward secrecy)" },
 	{ "limits", "max_conns", "max-conns", "N", CFG_U32, F(max_conns), 1, 1u << 24,
-	  "TCP connections at once, 1..16777216" },
+	  "TCP connections at once per worker, 1..16777216; their memory is "
+	  "reserved, not taken: an idle TLS connection costs about 1.5 KiB, "
+	  "touched when it comes" },
+	{ "limits", "max_handshakes", "max-handshakes", "N", CFG_U32, F(max_handshakes),
+	  1, HS_MAX_HANDSHAKES_LIMIT, "TLS handshakes in progress at once, per worker, "
+	  "1..65536 and at most max_conns: each holds a handshake context (about "
+	  "100 KiB, from a pool touched as used) until the session is handed "
+	  "over; a connection that finds none is reset (conns_refused)" },
 	{ "limits", "max_half_open", "max-half-open", "N", CFG_U32, F(max_half_open),
 	  1, 1u << 24, "connections in SYN-RECEIVED before SYN cookies, "
 	  "1..max_conns" },
@@ -772,6 +779,7 @@ hsod_config_defaults(struct hsod_config *cfg)
 	cfg->psk_ke = true;
 	cfg->max_conns = HSOD_MAX_CONNS_DEFAULT;
 	cfg->max_half_open = HSOD_MAX_HALF_OPEN_DEFAULT;
+	cfg->max_handshakes = HSOD_MAX_HANDSHAKES_DEFAULT;
 	cfg->handshake_timeout_ms = HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT;
 	cfg->idle_timeout_ms = HSOD_IDLE_TIMEOUT_MS_DEFAULT;
 	cfg->app = HSOD_APP_HTTP;
@@ -1094,6 +1102,10 @@ config_check(struct cfg_parser *ps, const struct hsod_config *c)
 		snprintf(why, sizeof(why), "more than max_conns (%u)", c->max_conns);
 		return cfg_fail_at(ps, "limits", "max_half_open", 0, why);
 	}
+	if (c->max_handshakes > c->max_conns) {
+		snprintf(why, sizeof(why), "more than max_conns (%u)", c->max_conns);
+		return cfg_fail_at(ps, "limits", "max_handshakes", 0, why);
+	}
 	/* The pool hs_worker_create() would allocate per worker. */
 	if (c->max_handshake_msg > HS_MSG_INLINE_MAX &&
 	    (uint64_t)c->large_msg_bufs * (c->max_handshake_msg + 4u) > HSOD_LARGE_MSG_POOL_MAX) {
@@ -1124,6 +1136,9 @@ hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
 	if (cfg->max_half_open > cfg->max_conns &&
 	    cfg_origin(&ps, "limits", "max_half_open", 0) == CFG_ORIGIN_DEFAULT)
 		cfg->max_half_open = cfg->max_conns;
+	if (cfg->max_handshakes > cfg->max_conns &&
+	    cfg_origin(&ps, "limits", "max_handshakes", 0) == CFG_ORIGIN_DEFAULT)
+		cfg->max_handshakes = cfg->max_conns;
 	/* Ports 0 up to the highest one named or given an address. */
 	cfg->n_ports = 1;
 	for (unsigned p = 1; p < HSOD_MAX_PORTS; p++)
@@ -1171,6 +1186,8 @@ hsod_config_tls_policy(const struct hsod_config *cfg, struct hs_config *hs,
 	p->alpn_len = cfg->alpn_len;
 	hs->sni_strict = cfg->sni_strict;
 	hs->export_keys = cfg->export_keys;
+	/* Handshake contexts per worker: the engine's pool is this big, not max_conns. */
+	hs->max_handshakes = cfg->max_handshakes;
 	/* A client's TLS 1.3 close_notify reaches the application as
 	 * HSO_EV_PEER_CLOSED; the application still answers, then closes. */
 	hs->half_close = true;

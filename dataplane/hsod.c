@@ -178,10 +178,10 @@ static void
 stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 {
 	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0, csum = 0;
-	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0, abandoned = 0;
-	uint64_t rst_rcvd = 0, timed_out = 0, backlog = 0, no_route = 0;
-	uint64_t no_app = 0, budget_stalls = 0, ring_stalls = 0, gone_closes = 0;
-	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0, late = 0, lost = 0;
+	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0;
+	uint64_t rst_rcvd = 0, backlog = 0, no_route = 0;
+	uint64_t no_app = 0, budget_stalls = 0, ring_stalls = 0;
+	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0;
 	uint64_t app_bursts = 0;
 	uint64_t zero_win = 0, win_upd = 0;
 	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
@@ -190,6 +190,9 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	uint64_t in_state[HS_STATE_NUM] = { 0 }, big_msgs = 0, big_empty = 0, big_now = 0;
 	uint64_t hctx_now = 0, hctx_max = 0, hctx_empty = 0, kc_hits = 0, kc_misses = 0;
 	uint64_t by_state[TCP_STATE_NUM] = { 0 };
+	uint64_t records = 0, coalesced = 0, sends_dropped = 0, rx_copied = 0, tx_copied = 0;
+	uint64_t touched = 0;
+	struct sess_stats ss = { 0 };
 	struct hsod_neigh_stats nb = { 0 };
 
 	for (unsigned i = from; i < to; i++) {
@@ -203,20 +206,32 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		idle += ws->idle_cycles;
 		csum += ws->tcp_csum_bad;
 		refused += ws->conns_refused;
-		abandoned += ws->handshakes_abandoned;
-		timed_out += ws->handshakes_timed_out;
+		{
+			const struct sess_stats *x = hsod_worker_sess_stats(workers[i]);
+
+#define SESS_SUM(field, ...) ss.field += x->field;
+			SESS_COUNTERS(SESS_SUM)
+#undef SESS_SUM
+			for (unsigned k = 0; k < SESS_REASON_NUM; k++)
+				ss.ended[k] += x->ended[k];
+			for (unsigned k = 0; k < SESS_STATE_NUM; k++)
+				ss.states[k] += x->states[k];
+		}
+		records += ws->app_records;
+		coalesced += ws->app_records_coalesced;
+		sends_dropped += ws->app_sends_dropped;
+		rx_copied += ws->rx_copied;
+		tx_copied += ws->tx_copied;
+		touched += hsod_worker_sessions_touched(workers[i]);
 		backlog += ws->app_backlog_aborts;
 		no_app += ws->conns_no_app;
 		budget_stalls += ws->app_budget_stalls;
 		ring_stalls += ws->app_ring_stalls;
-		gone_closes += ws->app_gone_closes;
 		app_dropped += ws->app_bytes_dropped;
 		app_ev += ws->app_events;
 		app_bursts += ws->app_event_bursts;
 		app_cmd += ws->app_commands;
 		app_stale += ws->app_commands_stale;
-		late += ws->app_closed_late;
-		lost += ws->app_closed_lost;
 		zero_win += ts->zero_window_sent;
 		win_upd += ts->window_updates;
 		rst_rcvd += ts->resets_rcvd;
@@ -283,10 +298,29 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "app_commands_stale", app_stale);
 	rte_tel_data_add_dict_u64(d, "app_budget_stalls", budget_stalls);
 	rte_tel_data_add_dict_u64(d, "app_ring_stalls", ring_stalls);
-	rte_tel_data_add_dict_u64(d, "app_gone_closes", gone_closes);
 	rte_tel_data_add_dict_u64(d, "app_bytes_dropped", app_dropped);
-	rte_tel_data_add_dict_u64(d, "app_closed_late", late);
-	rte_tel_data_add_dict_u64(d, "app_closed_lost", lost);
+	rte_tel_data_add_dict_u64(d, "app_records", records);
+	rte_tel_data_add_dict_u64(d, "app_records_coalesced", coalesced);
+	rte_tel_data_add_dict_u64(d, "app_sends_dropped", sends_dropped);
+	rte_tel_data_add_dict_u64(d, "rx_segments_copied", rx_copied);
+	rte_tel_data_add_dict_u64(d, "tx_segments_copied", tx_copied);
+	rte_tel_data_add_dict_u64(d, "sessions_touched", touched);
+	/* The session layer's table (session.h), names and all. */
+#define SESS_TEL(field, name, ...) rte_tel_data_add_dict_u64(d, name, ss.field);
+	SESS_COUNTERS(SESS_TEL)
+#undef SESS_TEL
+	for (unsigned k = 1; k < SESS_REASON_NUM; k++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "sess_ended_%s", sess_reason_name(k));
+		rte_tel_data_add_dict_u64(d, key, ss.ended[k]);
+	}
+	for (unsigned k = 1; k < SESS_STATE_NUM; k++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "sess_state_%s", sess_state_name(k));
+		rte_tel_data_add_dict_u64(d, key, ss.states[k]);
+	}
 	rte_tel_data_add_dict_u64(d, "tcp_zero_window", zero_win);
 	rte_tel_data_add_dict_u64(d, "window_updates", win_upd);
 	rte_tel_data_add_dict_u64(d, "tx_no_route", no_route);
@@ -296,8 +330,6 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "handshakes_completed", hs_ok);
 	rte_tel_data_add_dict_u64(d, "handshakes_failed", hs_fail);
 	rte_tel_data_add_dict_u64(d, "handshakes_resumed", hs_res);
-	rte_tel_data_add_dict_u64(d, "handshakes_abandoned", abandoned);
-	rte_tel_data_add_dict_u64(d, "handshakes_timed_out", timed_out);
 	rte_tel_data_add_dict_u64(d, "handshake_large_msgs", big_msgs);
 	rte_tel_data_add_dict_u64(d, "handshake_large_msg_bufs_in_use", big_now);
 	rte_tel_data_add_dict_u64(d, "handshake_large_msg_pool_empty", big_empty);
@@ -979,7 +1011,8 @@ main(int argc, char **argv)
 			struct hsod_worker_conf wc = {
 				.queue = (uint16_t)i, .lcore = lcore, .index = i,
 				.mp = pool, .hs = &tls_cur->hs, .cfg = &conf,
-				.shm = hsod_apps_shm(apps), .n_ports = n_ports,
+				.shm = hsod_apps_shm(apps), .fc = hsod_apps_fc(apps),
+				.n_ports = n_ports,
 			};
 
 			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())

@@ -891,6 +891,12 @@ sess_get(struct sess_tbl *t, uint64_t handle)
 }
 
 uint32_t
+sess_tbl_marked(const struct sess_tbl *t)
+{
+	return t->n_dirty;
+}
+
+uint32_t
 sess_tbl_live(const struct sess_tbl *t)
 {
 	return t->n_live;

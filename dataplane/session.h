@@ -351,6 +351,8 @@ sess_takes_sends(const struct sess *s)
 /** The caller's private area of @p s (sess_config.priv_size bytes). */
 void *sess_priv(struct sess *s);
 
+/** Sessions marked to run (sess_mark()), waiting for sess_tbl_run(). */
+uint32_t sess_tbl_marked(const struct sess_tbl *t);
 /** Live sessions (any state but FREE). */
 uint32_t sess_tbl_live(const struct sess_tbl *t);
 /** Sessions HANDSHAKING now. */

@@ -2308,22 +2308,41 @@ tx_append(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *b)
 }
 
 int
-tcp_conn_send(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *b)
+tcp_conn_send_bulk(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *const *b, unsigned n)
 {
+	uint64_t total = 0;
 	int rc = send_check(c);
 
 	if (rc != 0)
 		return rc;
-	if (b->len == 0)
-		return -EINVAL;
-	if (b->len > tcp_conn_writable(t, c) && c->state != TCP_SYN_RCVD)
+	for (unsigned i = 0; i < n; i++) {
+		if (b[i]->len == 0)
+			return -EINVAL;
+		total += b[i]->len;
+	}
+	if (total > tcp_conn_writable(t, c) && c->state != TCP_SYN_RCVD)
 		return -ENOBUFS;
-	b->refs = 0;
-	b->flags = 0;
-	b->cap = 0;             /* another's bytes may follow it: nothing appended */
-	tx_append(t, c, b);
-	conn_output(t, c);
+	for (unsigned i = 0; i < n; i++) {
+		b[i]->refs = 0;
+		b[i]->flags = 0;
+		b[i]->cap = 0;  /* another's bytes may follow it: nothing appended */
+		tx_append(t, c, b[i]);
+	}
+	if (n > 0)
+		conn_output(t, c);
 	return 0;
+}
+
+int
+tcp_conn_send(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *b)
+{
+	return tcp_conn_send_bulk(t, c, &b, 1);
+}
+
+bool
+tcp_conn_fin_rcvd(const struct tcp_conn *c)
+{
+	return (c->flags & TCP_CF_FIN_RCVD) != 0;
 }
 
 int

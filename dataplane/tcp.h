@@ -408,6 +408,9 @@ void *tcp_conn_user(const struct tcp_conn *c);
 /** TCP_EV_CLOSED was queued: the connection is over (data may be left to read). */
 bool tcp_conn_over(const struct tcp_conn *c);
 
+/** The peer's FIN came (in order): no byte follows what is readable. */
+bool tcp_conn_fin_rcvd(const struct tcp_conn *c);
+
 /** In-order bytes waiting to be read (also after the connection is over). */
 uint32_t tcp_conn_readable(const struct tcp_conn *c);
 /** Bytes tcp_conn_send()/tcp_conn_write() would take now (SYN_SENT: queued until ESTABLISHED). */
@@ -448,6 +451,15 @@ int tcp_conn_read(struct tcp_tbl *t, struct tcp_conn *c, uint8_t *dst, size_t ca
  *         that is over. On error @p b stays the caller's.
  */
 int tcp_conn_send(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *b);
+
+/**
+ * Queue @p n buffers to send, all or none, then send what the windows allow
+ * once (pieces of one TLS record go out in full segments, not one each).
+ * @return 0 (TCP owns them now); -ENOBUFS when they do not fit together;
+ *         otherwise as tcp_conn_send(). On error they stay the caller's.
+ */
+int tcp_conn_send_bulk(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *const *b,
+		       unsigned n);
 
 /**
  * Copy up to @p len bytes into buffers from tcp_buf_ops.alloc and queue them.

@@ -58,6 +58,7 @@ tcp_pkt_buf_of(struct rte_mbuf *m)
 	if (rte_pktmbuf_headroom(m) < TCP_PKT_BUF_ROOM || !RTE_MBUF_DIRECT(m))
 		return NULL;
 	pb->m = m;
+	pb->tag = 0;
 	pb->b.next = NULL;
 	pb->b.data = rte_pktmbuf_mtod(m, uint8_t *);
 	pb->b.len = rte_pktmbuf_data_len(m);
@@ -212,15 +213,25 @@ tcp_pkt_build_ref(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum
 	if (csum_off) {
 		csum_offload(h, ip, t, o);
 	} else {
-		uint16_t raw = 0;
-		uint32_t sum;
-		uint16_t l4 = (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(*ip));
+		/*
+		 * RFC 9293 3.1: the one's complement sum over the pseudo-header,
+		 * the header and the payload, wherever its pieces lie. Each
+		 * piece's 16-bit sum, byte-swapped when it starts at an odd
+		 * offset of the segment (RFC 1071 2(B)). Not rte_raw_cksum_mbuf():
+		 * DPDK 22.11 swaps its unreduced 32-bit sum, wrong for odd pieces.
+		 */
+		uint32_t sum = rte_raw_cksum(t, sizeof(*t) + o->opt_len), done = 0;
 
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		/* RFC 9293 3.1: the one's complement sum over the pseudo-header,
-		 * the header and the payload, wherever its pieces lie. */
-		rte_raw_cksum_mbuf(h, l4, (uint32_t)(hl - l4 + o->len), &raw);
-		sum = (uint32_t)raw + rte_ipv4_phdr_cksum(ip, 0);
+		for (unsigned i = 0; i < o->n_pieces; i++) {
+			uint32_t x = rte_raw_cksum(o->piece[i].data, o->piece[i].len);
+
+			if (done & 1)
+				x = ((x & 0xff) << 8) | (x >> 8);
+			sum += x;
+			done += o->piece[i].len;
+		}
+		sum += rte_ipv4_phdr_cksum(ip, 0);
 		sum = (sum & 0xffff) + (sum >> 16);
 		sum = (sum & 0xffff) + (sum >> 16);
 		t->cksum = (uint16_t)~sum;

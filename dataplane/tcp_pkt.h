@@ -29,6 +29,7 @@
 struct tcp_pkt_buf {
 	struct tcp_buf b;
 	struct rte_mbuf *m;
+	uint64_t tag;           /**< the owner's, e.g. whose send this is (0 by default) */
 };
 
 #define TCP_PKT_BUF_ROOM ((uint16_t)sizeof(struct tcp_pkt_buf))

@@ -1268,6 +1268,54 @@ test_tcp_pkt(struct hsod_net *n)
 	m = tcp_pkt_build_ref(mp, &o, true);
 	CHECK(m != NULL && (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM) && m->nb_segs == 3);
 	rte_pktmbuf_free(m);
+
+	/* Any split, odd offsets and lengths: by reference and copied, the same frame. */
+	{
+		uint64_t rnd = 99;
+		struct tcp_buf *bs[TCP_SEG_PIECES];
+
+		for (unsigned i = 0; i < TCP_SEG_PIECES; i++) {
+			bs[i] = tcp_pkt_buf_alloc(&tp, 0);
+			check_fill(&rnd, bs[i]->data, 1500);
+		}
+		for (unsigned round = 0; round < 200; round++) {
+			struct tcp_seg_out q = o;
+			struct rte_mbuf *a, *b;
+			uint8_t fa[2048], fb[2048];
+
+			q.n_pieces = (uint8_t)(1 + check_rnd(&rnd) % TCP_SEG_PIECES);
+			q.len = 0;
+			for (unsigned i = 0; i < q.n_pieces; i++) {
+				uint32_t off = (uint32_t)(check_rnd(&rnd) % 700);
+				uint32_t len = (uint32_t)(1 + check_rnd(&rnd) % (1400 / q.n_pieces));
+
+				q.piece[i] = (struct tcp_piece){ bs[i], bs[i]->data + off, len };
+				q.len += len;
+			}
+			a = tcp_pkt_build(mp, &q, false);
+			b = tcp_pkt_build_ref(mp, &q, false);
+			CHECK(a != NULL && b != NULL);
+			if (a == NULL || b == NULL)
+				break;
+			CHECK_EQ(a->pkt_len, b->pkt_len);
+			{
+				/* rte_pktmbuf_read() copies only when the bytes are not contiguous. */
+				const uint8_t *pa = rte_pktmbuf_read(a, 0, a->pkt_len, fa);
+				const uint8_t *pb = rte_pktmbuf_read(b, 0, b->pkt_len, fb);
+				unsigned at = 12;       /* MAC addresses: net's to fill */
+
+				while (at < a->pkt_len && pa[at] == pb[at])
+					at++;
+				CHECK_MSG(at == a->pkt_len, "round %u: %u pieces, %u bytes: "
+					  "differ at %u of %u (%02x %02x)", round, q.n_pieces,
+					  q.len, at, a->pkt_len, pa[at], pb[at]);
+			}
+			rte_pktmbuf_free(a);
+			rte_pktmbuf_free(b);
+		}
+		for (unsigned i = 0; i < TCP_SEG_PIECES; i++)
+			tcp_pkt_buf_release(&tp, bs[i]);
+	}
 	tcp_pkt_buf_release(&tp, b1);
 	tcp_pkt_buf_release(&tp, b2);
 }

@@ -97,7 +97,6 @@ struct gen_conn {
 	uint32_t idx;
 	uint64_t tcp;               /* TCP handle */
 	uint64_t start_ns;          /* intended start (open loop) or start */
-	uint8_t *buf;               /* the engine's, HS_CONN_BUF_SIZE */
 	struct gen_http http;       /* --request: the response so far */
 	struct hs_conn hs;
 };
@@ -142,12 +141,13 @@ struct gen_worker {
 	/* TLS */
 	const struct hs_client_config *cc;
 	struct hs_worker *tls;
-	uint8_t *bufs;
 	struct hs_client_session *sess;     /* SESS_MAX kept for resumption */
 	unsigned n_sess, sess_next, sess_pick;
 	uint64_t full_since_store;          /* full handshakes since one was kept */
 	uint64_t rng;
-	uint8_t sink[16384];                /* plaintext nobody wants */
+	/* A record's plaintext (the response, or what nobody wants): room
+	 * for the largest a record may open into (TLS 1.2: 2^14 + 2048). */
+	uint8_t sink[HS_RECORD_MAX];
 
 	/* load */
 	enum phase phase;
@@ -231,22 +231,57 @@ flush_out(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
 		hs_conn_send_ack(&c->hs, (size_t)n);
 }
 
-/* TCP's in-order bytes into the engine, as far as its input has room. */
+/* A copy of the first @p n bytes of @p iov[0..cnt) at @p dst. */
+static void
+iov_gather(const struct iovec *iov, unsigned cnt, uint8_t *dst, size_t n)
+{
+	for (unsigned i = 0; i < cnt && n > 0; i++) {
+		size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
+
+		memcpy(dst, iov[i].iov_base, k);
+		dst += k;
+		n -= k;
+	}
+}
+
+/*
+ * TCP's in-order bytes into the engine, one whole record at a time, opened
+ * straight from TCP's mbufs (the engine's own record path, so a held
+ * connection can give its handshake context back). Application data goes
+ * to the response being read (--request), or nowhere.
+ */
 static void
 pump_in(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
 {
 	while (tc != NULL && !hs_conn_waiting(&c->hs) &&
 	       hs_conn_status(&c->hs) <= HS_STATUS_ESTABLISHED) {
-		size_t room;
-		uint8_t *dst = hs_conn_recv_buf(&c->hs, &room);
-		int n;
+		struct iovec iov[128], rec[128];
+		struct iovec dst = { .iov_base = w->sink, .iov_len = sizeof(w->sink) };
+		uint8_t hdr[HS_RECORD_HEADER_LEN];
+		uint32_t avail, left;
+		unsigned n = tcp_conn_rx_peek(tc, iov, 128, &avail), k = 0;
+		int rl, r;
 
-		if (room == 0)
+		if (avail < HS_RECORD_HEADER_LEN)
 			break;
-		n = tcp_conn_read(w->tcp, tc, dst, room);
-		if (n <= 0)
+		iov_gather(iov, n, hdr, sizeof(hdr));
+		rl = hs_conn_record_size(&c->hs, hdr);
+		if (rl < 0 || avail < (uint32_t)rl)
 			break;
-		hs_conn_recv_ack(&c->hs, (size_t)n);
+		for (left = (uint32_t)rl; k < n && left > 0; k++) {
+			rec[k] = iov[k];
+			if (rec[k].iov_len > left)
+				rec[k].iov_len = left;
+			left -= (uint32_t)rec[k].iov_len;
+		}
+		r = hs_conn_open_record(&c->hs, rec, k, &dst, 1, NULL);
+		if (r < 0)
+			break;          /* waiting for the batch, or failed */
+		tcp_conn_rx_release(w->tcp, tc, (uint32_t)rl);
+		if (r > 0 && c->state == GC_REQUEST)
+			gen_http_feed(&c->http, w->sink, (size_t)r);
+		/* Answers (KeyUpdate, alerts) before anything else. */
+		flush_out(w, c, tc);
 	}
 }
 
@@ -307,6 +342,9 @@ gc_finish(struct gen_worker *w, struct gen_conn *c)
 		session_keep(w, c);
 	if (w->cfg->hold > 0) {
 		gc_set(w, c, GC_HOLD);
+		/* Held idle: only its resident state stays (the context goes back). */
+		if (w->tls != NULL && hs_conn_hctx_release(&c->hs) == -EBUSY)
+			mark_dirty(w, c);
 		return;
 	}
 	gc_close(w, c);
@@ -394,7 +432,7 @@ gc_start(struct gen_worker *w, uint64_t start_ns)
 		}
 		/* The ClientHello (maybe after the batch makes a key share)
 		 * waits in TCP's send ring and leaves with the third segment. */
-		if (hs_conn_init_client(&c->hs, w->tls, w->cc, c->buf, HS_CONN_BUF_SIZE) != 0 ||
+		if (hs_conn_init_client(&c->hs, w->tls, w->cc, NULL, 0) != 0 ||
 		    hs_conn_client_start(&c->hs, offer) != 0) {
 			gc_fail(w, c, GEN_ERR_tls_error);
 			if (w->phase == PH_RUN)
@@ -589,9 +627,18 @@ request_send(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
 		n = snprintf(req, sizeof(req), "%s\r\nHost: %u.%u.%u.%u\r\n\r\n", w->cfg->request,
 			     w->cfg->target >> 24, (w->cfg->target >> 16) & 255,
 			     (w->cfg->target >> 8) & 255, w->cfg->target & 255);
-	/* Small enough for the engine's output in one go (HS_CONN_OUT_SIZE). */
-	hs_conn_app_write(&c->hs, (const uint8_t *)req, (size_t)n);
-	flush_out(w, c, tc);
+	/* One record, sealed into one buffer, then to TCP (after the engine's own output). */
+	{
+		struct iovec d = { .iov_base = req, .iov_len = (size_t)n };
+		uint8_t rec[GEN_REQUEST_MAX + GEN_SNI_MAX + 32 + HS_SEAL_HEADROOM_MAX +
+			    HS_SEAL_TAILROOM_MAX];
+		int rl;
+
+		flush_out(w, c, tc);
+		rl = hs_conn_seal_record_copy(&c->hs, &d, 1, rec, sizeof(rec));
+		if (rl > 0)
+			tcp_conn_write(w->tcp, tc, rec, (size_t)rl);
+	}
 	gen_http_init(&c->http);
 	if (w->phase == PH_RUN)
 		w->stats.requests++;
@@ -685,14 +732,7 @@ gc_step(struct gen_worker *w, struct gen_conn *c)
 		}
 		return;
 	case GC_REQUEST:
-		for (;;) {
-			int n = hs_conn_app_read(&c->hs, w->sink, sizeof(w->sink));
-
-			if (n <= 0)
-				break;
-			gen_http_feed(&c->http, w->sink, (size_t)n);
-			pump_in(w, c, tc);
-		}
+		/* pump_in() fed the response as its records came. */
 		if (!gen_http_done(&c->http) && !gen_http_bad(&c->http) && peer_done(w, c, tc))
 			gen_http_eof(&c->http);
 		if (gen_http_bad(&c->http) ||
@@ -711,10 +751,8 @@ gc_step(struct gen_worker *w, struct gen_conn *c)
 		gc_next(w, c, tc);
 		return;
 	case GC_TICKET:
-		/* Post-handshake messages are read by the engine as they come;
-		 * a NewSessionTicket makes the session resumable. */
-		while (hs_conn_app_read(&c->hs, w->sink, sizeof(w->sink)) > 0)
-			pump_in(w, c, tc);
+		/* Post-handshake messages are read by the engine as they come
+		 * (pump_in()); a NewSessionTicket makes the session resumable. */
 		if (hs_conn_client_session(&c->hs, &w->sess[w->sess_next]) == 0) {
 			gc_finish(w, c);                /* keeps it */
 		} else if (peer_done(w, c, tc)) {
@@ -724,12 +762,14 @@ gc_step(struct gen_worker *w, struct gen_conn *c)
 		}
 		return;
 	case GC_HOLD:
-		/* Held idle: the server's data is read (tickets, KeyUpdate) and
-		 * dropped; if it ends the connection it is lost. */
-		while (hs_conn_app_read(&c->hs, w->sink, sizeof(w->sink)) > 0)
-			pump_in(w, c, tc);
-		if (peer_done(w, c, tc))
+		/* Held idle: the server's data was read (tickets, KeyUpdate) and
+		 * dropped by pump_in(); if it ends the connection it is lost. */
+		if (peer_done(w, c, tc)) {
 			gc_fail(w, c, GEN_ERR_hold_lost);
+			return;
+		}
+		if (hs_conn_hctx_held(&c->hs) && hs_conn_hctx_release(&c->hs) == -EBUSY)
+			mark_dirty(w, c);
 		return;
 	default:
 		return;
@@ -1167,12 +1207,19 @@ gen_worker_create(const struct gen_worker_conf *conf)
 	    w->dirty == NULL || (w->open_loop && w->backlog == NULL))
 		goto fail;
 	if (conf->cc != NULL) {
-		/* The engine: a worker, and a buffer per slot (touched when used). */
+		/*
+		 * The engine: a worker whose pool of handshake contexts covers the
+		 * connections in progress at once (held ones give theirs back).
+		 */
+		unsigned n_hctx = w->hold > 0 ? (w->concurrency > 0 ? w->concurrency : 64) :
+				  w->n_slots;
+
 		w->cc = conf->cc;
-		w->tls = hs_worker_create_client(conf->cc, w->n_slots);
-		w->bufs = calloc(w->n_slots, HS_CONN_BUF_SIZE);
+		if (n_hctx > HS_MAX_HANDSHAKES_LIMIT)
+			n_hctx = HS_MAX_HANDSHAKES_LIMIT;
+		w->tls = hs_worker_create_client(conf->cc, n_hctx);
 		w->sess = calloc(SESS_MAX, sizeof(*w->sess));
-		if (w->tls == NULL || w->bufs == NULL || w->sess == NULL)
+		if (w->tls == NULL || w->sess == NULL)
 			goto fail;
 	}
 	w->rng = cfg->seed * 0xd1342543de82ef95ull + conf->index + 1;
@@ -1189,8 +1236,6 @@ gen_worker_create(const struct gen_worker_conf *conf)
 		tcp_tbl_set_filter(w->tcp, rss_accept, w);
 	for (unsigned i = 0; i < w->n_slots; i++) {
 		w->conns[i].idx = i;
-		if (w->bufs != NULL)
-			w->conns[i].buf = w->bufs + (size_t)i * HS_CONN_BUF_SIZE;
 		w->free_slots[w->n_free++] = w->n_slots - 1 - i;
 	}
 	return w;
@@ -1220,7 +1265,6 @@ gen_worker_free(struct gen_worker *w)
 	for (unsigned i = 0; w->sess != NULL && i < SESS_MAX; i++)
 		hs_client_session_wipe(&w->sess[i]);
 	free(w->sess);
-	free(w->bufs);
 	tcp_wheel_fini(&w->wheel);
 	free(w->conns);
 	free(w->free_slots);
