@@ -819,6 +819,14 @@ test_config_checks(void)
 	CHECK_EQ(c.backends[2].check_status, 503);
 	unlink(f);
 
+	/* The shipped example is read by the real reader. */
+	CHECK_EQ(parse(&c, err, sizeof(err), "--config", HSO_SOURCE_ROOT "/deploy/proxy.ini.example",
+		       (char *)NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK(c.n_backends == 2 && c.backends[0].check_type == HEALTH_HTTP &&
+	      strcmp(c.backends[0].check_path, "/health") == 0 &&
+	      c.backends[1].check_type == HEALTH_TCP);
+
 	EXPECT_ERR("--check: tcp or http (got 'icmp')", "--backend", "1.2.3.4:80", "--check",
 		   "icmp");
 	EXPECT_ERR("--check-path: a path starts with '/' (got 'health')", "--backend",

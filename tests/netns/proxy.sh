@@ -17,7 +17,9 @@
 # fail, a run after that has no errors; B restarted is put back (rise);
 # all backends down: --http answers 502 at once, without --http the client
 # gets a clean close; SIGTERM: exit 0 and a JSON line of counters that
-# match. Everything started is stopped by its PID.
+# match; HTTP health checks: backends answering 503, garbage or too slowly
+# on the check path are taken out while their TCP connects succeed.
+# Everything started is stopped by its PID.
 # Exit 77 (skip, reason printed) without root, namespaces, TUN, hugepages,
 # nginx, curl or wrk.
 #
@@ -330,6 +332,78 @@ and p['backends'][1]['connect_ok'] == 4)(d['hso_proxy'])" "hso-proxy counters" |
 else
 	echo "skip (partial): no nftables in the namespace, connect-timeout case not run"
 fi
+
+# --- HTTP health checks next to TCP ones ----------------------------------------
+# One backend server (proxy_backend.py --mode health) under six names, each
+# checked differently: HTTP checks of /ok (200), /204 wanting 204, /503, a
+# non-HTTP answer, a 3 s answer (check timeout 500 ms), and a TCP check.
+# The 503, malformed and slow ones are taken out although their TCP
+# connects succeed (the TCP-checked one stays in); traffic goes only to
+# the healthy ones.
+in_ns python3 "$here/proxy_backend.py" --listen 198.18.0.1:8087 --mode health >"$work/health.log" 2>&1 &
+NETNS_PIDS="$NETNS_PIDS $!"
+for _ in $(seq 1 50); do
+	grep -q "^ready" "$work/health.log" && break
+	sleep 0.1
+done
+grep -q "^ready" "$work/health.log" || fail "health backend did not start: $(cat "$work/health.log")"
+cat >"$work/health.ini" <<EOF
+[proxy]
+name = proxy-health
+check = http
+check_path = /ok
+check_interval = 100
+check_timeout = 500
+fall = 2
+rise = 2
+http = yes
+
+[backend ok]
+address = 198.18.0.1:8087
+
+[backend nocontent]
+address = 198.18.0.1:8087
+check_path = /204
+check_status = 204
+
+[backend sick]
+address = 198.18.0.1:8087
+check_path = /503
+
+[backend junk]
+address = 198.18.0.1:8087
+check_path = /junk
+
+[backend slow]
+address = 198.18.0.1:8087
+check_path = /slow
+
+[backend tcp]
+address = 198.18.0.1:8087
+check = tcp
+EOF
+proxy_start "$work/proxy-health.log" --config "$work/health.ini" --stats-interval 1 ||
+	fail "hso-proxy (HTTP checks) did not attach"
+wait_proxy "(lambda b: b['ok']['up'] and b['nocontent']['up'] and b['tcp']['up'] \
+and not b['sick']['up'] and not b['junk']['up'] and not b['slow']['up'])({x['name']: x for x in d['backends']})" 8 ||
+	fail "HTTP checks: wrong backends in service"
+seen=$(for _ in $(seq 1 12); do in_ns curl -sk --max-time 10 https://198.18.0.2/x; done | sort | uniq -c)
+echo "$seen" | grep -q "12 hello from health backend" || fail "through the HTTP-checked pool: $seen"
+proxy_stop
+rc=$?
+[ "$rc" -eq 0 ] || fail "hso-proxy (HTTP checks): exit status $rc after SIGTERM"
+check_json "$PROXY_JSON" "(lambda b: b['sick']['last_check'] == 'status 503, want 200' \
+and b['junk']['last_check'] == 'malformed response' and b['slow']['last_check'] == 'timeout' \
+and b['ok']['last_check'] == 'ok' and b['nocontent']['last_check'] == 'ok' \
+and b['tcp']['check'] == 'tcp' and b['sick']['check'] == 'http' \
+and b['sick']['conns'] == 0 and b['junk']['conns'] == 0 and b['slow']['conns'] == 0 \
+and b['ok']['conns'] + b['nocontent']['conns'] + b['tcp']['conns'] == 12 \
+and b['sick']['went_down'] == 1 and b['sick']['checks_failed'] >= 2)({x['name']: x for x in d['hso_proxy']['backends']})" \
+	"hso-proxy counters" || fail "hso-proxy (HTTP checks) counters"
+counts=$(in_ns curl -s --max-time 5 http://198.18.0.1:8087/counts)
+check_json "$counts" "d.get('/503', 0) >= 2 and d.get('/204', 0) >= 2 and d.get('/ok', 0) >= 2" \
+	"health backend's request counts" || fail "the HTTP checks did not reach the backend"
+echo "HTTP checks: /503, a malformed answer and a 3 s answer taken out while TCP connects succeed (the TCP-checked entry stays); /ok and /204 (want 204) in; 12 of 12 requests to healthy backends"
 
 # --- leastconn under maxconn (a config file): connections wait for a slot -------
 cat >"$work/lc.ini" <<EOF
