@@ -180,9 +180,12 @@ ms=$((($(date +%s%N) - start) / 1000000))
 [ "$rc" -ne 28 ] && [ "$ms" -lt 3000 ] || fail "no application attached: curl took $ms ms (rc $rc)"
 echo "no application attached: curl fails in $ms ms (curl exit $rc)"
 
+# Backends are started with ip netns exec, not in_ns: $! must be the
+# server's own PID (ip execs it), or killing $! leaves it running, holding
+# the test lock's file descriptor for good.
 nginx_start A 8080 || fail "nginx A did not start"
 nginx_start B 8082 || fail "nginx B did not start"
-in_ns python3 "$here/proxy_backend.py" --listen 198.18.0.1:8081 >"$work/pybe.log" 2>&1 &
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen 198.18.0.1:8081 >"$work/pybe.log" 2>&1 &
 PYBE=$!
 NETNS_PIDS="$NETNS_PIDS $PYBE"
 for _ in $(seq 1 50); do
@@ -237,9 +240,9 @@ and d['hso_proxy']['active'] == 0 and d['hso_proxy']['backends'][0]['connect_ok'
 # that fills the proxy's socket: DATA events stay held, hsod's budget closes
 # the client's window. --stall: the client does not read, hso_app_send()
 # says -EAGAIN, the proxy stops reading the echo. Every byte verified.
-in_ns python3 "$here/proxy_backend.py" --listen 198.18.0.1:8083 --mode echo >"$work/echo1.log" 2>&1 &
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen 198.18.0.1:8083 --mode echo >"$work/echo1.log" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
-in_ns python3 "$here/proxy_backend.py" --listen 198.18.0.1:8084 --mode echo --slow-ms 5 \
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen 198.18.0.1:8084 --mode echo --slow-ms 5 \
 	--read-size 4096 --rcvbuf 4096 >"$work/echo2.log" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
 for _ in $(seq 1 50); do
@@ -280,7 +283,7 @@ and p['client_bytes'] == p['backend_bytes'] == 4 * 1000000)(d['hso_proxy'])" \
 echo "  slow echo: $(echo "$PROXY_JSON" | python3 -c 'import json,sys; p=json.load(sys.stdin)["hso_proxy"]; print("backend_write_blocked=%d held_peak=%d client_send_eagain=%d dropped_bytes=%d" % (p["backend_write_blocked"], p["held_peak"], p["client_send_eagain"], p["dropped_bytes"]))')"
 
 # --- a hung backend: --timeout, then 502 (counted) ------------------------------
-in_ns python3 "$here/proxy_backend.py" --listen 198.18.0.1:8085 --mode silent >"$work/silent.log" 2>&1 &
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen 198.18.0.1:8085 --mode silent >"$work/silent.log" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
 for _ in $(seq 1 50); do
 	grep -q "^ready" "$work/silent.log" && break
@@ -340,7 +343,7 @@ fi
 # The 503, malformed and slow ones are taken out although their TCP
 # connects succeed (the TCP-checked one stays in); traffic goes only to
 # the healthy ones.
-in_ns python3 "$here/proxy_backend.py" --listen 198.18.0.1:8087 --mode health >"$work/health.log" 2>&1 &
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen 198.18.0.1:8087 --mode health >"$work/health.log" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
 for _ in $(seq 1 50); do
 	grep -q "^ready" "$work/health.log" && break
