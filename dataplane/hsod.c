@@ -179,7 +179,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 {
 	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0, csum = 0;
 	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0, abandoned = 0;
-	uint64_t rst_rcvd = 0, timed_out = 0, backlog = 0, no_arp = 0;
+	uint64_t rst_rcvd = 0, timed_out = 0, backlog = 0, no_route = 0;
 	uint64_t no_app = 0, budget_stalls = 0, ring_stalls = 0, gone_closes = 0;
 	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0, late = 0, lost = 0;
 	uint64_t app_bursts = 0;
@@ -188,6 +188,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
 	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
 	uint64_t by_state[TCP_STATE_NUM] = { 0 };
+	struct hsod_neigh_stats nb = { 0 };
 
 	for (unsigned i = from; i < to; i++) {
 		const struct hsod_worker_stats *ws = hsod_worker_stats(workers[i]);
@@ -203,7 +204,6 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		abandoned += ws->handshakes_abandoned;
 		timed_out += ws->handshakes_timed_out;
 		backlog += ws->app_backlog_aborts;
-		no_arp += ws->no_arp;
 		no_app += ws->conns_no_app;
 		budget_stalls += ws->app_budget_stalls;
 		ring_stalls += ws->app_ring_stalls;
@@ -218,15 +218,22 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		zero_win += ts->zero_window_sent;
 		win_upd += ts->window_updates;
 		rst_rcvd += ts->resets_rcvd;
-		drops += ws->tx_dropped + ws->tcp_csum_bad + ws->no_arp;
+		drops += ws->tx_dropped + ws->tcp_csum_bad;
 		rst += ts->resets_sent;
 		for (unsigned p = 0; p < hsod_worker_ports(workers[i]); p++) {
 			const struct hsod_net_stats *ns = hsod_worker_net_stats(workers[i], p);
+
+			const struct hsod_neigh_stats *nbs = hsod_worker_neigh_stats(workers[i], p);
 
 			for (int r = 0; r < HSOD_DROP_NUM; r++) {
 				by_reason[r] += ns->drops[r];
 				drops += ns->drops[r];
 			}
+			no_route += ns->tx_no_route;
+			drops += ns->tx_no_route + nbs->queue_drops;
+#define NEIGH_SUM(field, ...) nb.field += nbs->field;
+			HSOD_NEIGH_COUNTERS(NEIGH_SUM)
+#undef NEIGH_SUM
 		}
 		for (int r = 0; r < TCP_DROP_NUM; r++)
 			tcp_drops[r] += ts->drops[r];
@@ -270,7 +277,10 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "app_closed_lost", lost);
 	rte_tel_data_add_dict_u64(d, "tcp_zero_window", zero_win);
 	rte_tel_data_add_dict_u64(d, "window_updates", win_upd);
-	rte_tel_data_add_dict_u64(d, "tx_no_arp", no_arp);
+	rte_tel_data_add_dict_u64(d, "tx_no_route", no_route);
+#define NEIGH_TEL(field, name, ...) rte_tel_data_add_dict_u64(d, name, nb.field);
+	HSOD_NEIGH_COUNTERS(NEIGH_TEL)
+#undef NEIGH_TEL
 	rte_tel_data_add_dict_u64(d, "handshakes_completed", hs_ok);
 	rte_tel_data_add_dict_u64(d, "handshakes_failed", hs_fail);
 	rte_tel_data_add_dict_u64(d, "handshakes_resumed", hs_res);
