@@ -36,6 +36,11 @@ struct app_loop {
 	struct hso_event *held;         /**< FIFO */
 	unsigned held_cap, held_head, held_cnt;
 	uint64_t held_total;            /**< events that had to wait */
+	/**
+	 * While on_event() runs: the event that comes next in this burst, or
+	 * NULL (e.g. to send with HSO_SEND_MORE when it is more of the same).
+	 */
+	const struct hso_event *next;
 };
 
 /** @return 0; -ENOMEM. */

@@ -651,6 +651,9 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
 			     (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
 	if (conf.tx_offload && (info.tx_offload_capa & tx_csum) == tx_csum)
 		pc.txmode.offloads = tx_csum;
+	/* Chains: segments sent by reference to the records in the applications' mbufs. */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		pc.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	*tx_offloads = pc.txmode.offloads;
 	printf("hsod: port %u (%s): checksum offloads offered rx %s tx %s; used rx %s "
 	       "tx %s%s\n", port, info.driver_name,
@@ -659,6 +662,9 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
 	       csum_offloads_str(pc.rxmode.offloads, false, rx_s, sizeof(rx_s)),
 	       csum_offloads_str(pc.txmode.offloads, true, tx_s, sizeof(tx_s)),
 	       conf.tx_offload ? "" : " (tx_offload = no)");
+	printf("hsod: port %u: payload sent %s\n", port,
+	       (pc.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) ?
+	       "by reference (multi-segment mbufs)" : "copied (the port takes no mbuf chains)");
 	fflush(stdout);
 	rc = rte_eth_dev_configure(port, nq, nq, &pc);
 	for (uint16_t q = 0; rc == 0 && q < nq; q++) {

@@ -290,12 +290,17 @@ hash_home(const struct tcp_tbl *t, const struct tcp_tuple *tu)
 struct tcp_conn *
 tcp_tbl_lookup(struct tcp_tbl *t, const struct tcp_tuple *tu)
 {
+	/* A burst of segments is mostly one flow's: the last one found first. */
+	if (t->last != NULL && tuple_eq(&t->last->tuple, tu))
+		return t->last;
 	/* Open addressing, linear probing; the table is at most half full. */
 	for (uint32_t i = hash_home(t, tu); t->hash[i] != 0; i = (i + 1) & t->hash_mask) {
 		struct tcp_conn *c = &t->conns[t->hash[i] - 1];
 
-		if (tuple_eq(&c->tuple, tu))
+		if (tuple_eq(&c->tuple, tu)) {
+			t->last = c;
 			return c;
+		}
 	}
 	return NULL;
 }
@@ -314,6 +319,8 @@ hash_insert(struct tcp_tbl *t, struct tcp_conn *c)
 static void
 hash_remove(struct tcp_tbl *t, struct tcp_conn *c)
 {
+	if (t->last == c)
+		t->last = NULL;
 	uint32_t m = t->hash_mask, i = c->hhome, j;
 
 	while (t->hash[i] != c->idx + 1) {

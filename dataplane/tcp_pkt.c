@@ -178,38 +178,56 @@ tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off
 	return m;
 }
 
+/*
+ * @p mi as an indirect mbuf over @p len bytes at @p data of direct mbuf @p d
+ * (what rte_pktmbuf_attach() does, less the header fields and dynamic
+ * fields it copies, which a payload segment does not need).
+ */
+static inline void
+attach_piece(struct rte_mbuf *mi, struct rte_mbuf *d, const uint8_t *data, uint32_t len)
+{
+	rte_mbuf_refcnt_update(d, 1);
+	mi->priv_size = d->priv_size;
+	mi->ol_flags = RTE_MBUF_F_INDIRECT;
+	mi->buf_addr = d->buf_addr;
+	rte_mbuf_iova_set(mi, rte_mbuf_iova_get(d));
+	mi->buf_len = d->buf_len;
+	mi->data_off = (uint16_t)(data - (const uint8_t *)d->buf_addr);
+	mi->data_len = (uint16_t)len;
+	mi->pkt_len = len;
+	mi->nb_segs = 1;
+	mi->next = NULL;
+}
+
 struct rte_mbuf *
 tcp_pkt_build_ref(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off)
 {
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *t;
 	size_t hl = sizeof(struct rte_ether_hdr) + sizeof(*ip) + sizeof(*t) + o->opt_len;
-	struct rte_mbuf *h, *ms[TCP_SEG_PIECES];
+	struct rte_mbuf *ms[TCP_SEG_PIECES + 1], *h, *prev;
 	uint8_t *p;
 
 	if (o->n_pieces == 0)
 		return tcp_pkt_build(mp, o, csum_off);
-	h = rte_pktmbuf_alloc(mp);
-	if (h == NULL)
+	/* The header's mbuf and one per piece, in one go. */
+	if (rte_pktmbuf_alloc_bulk(mp, ms, o->n_pieces + 1u) != 0)
 		return NULL;
-	if (rte_pktmbuf_alloc_bulk(mp, ms, o->n_pieces) != 0) {
-		rte_pktmbuf_free(h);
-		return NULL;
-	}
+	h = ms[0];
 	p = (uint8_t *)rte_pktmbuf_append(h, (uint16_t)hl);
 	t = headers(p, o, hl, &ip);
+	prev = h;
 	for (unsigned i = 0; i < o->n_pieces; i++) {
 		const struct tcp_piece *pc = &o->piece[i];
-		struct rte_mbuf *d = tcp_pkt_buf_mbuf(pc->buf), *mi = ms[i];
+		struct rte_mbuf *mi = ms[i + 1];
 
 		/* A reference on the piece's mbuf, viewing just the piece. */
-		rte_pktmbuf_attach(mi, d);
-		mi->data_off = (uint16_t)(pc->data - (const uint8_t *)mi->buf_addr);
-		mi->data_len = (uint16_t)pc->len;
-		mi->pkt_len = pc->len;
-		/* Cannot fail: at most TCP_SEG_PIECES + 1 segments. */
-		rte_pktmbuf_chain(h, mi);
+		attach_piece(mi, tcp_pkt_buf_mbuf(pc->buf), pc->data, pc->len);
+		prev->next = mi;
+		prev = mi;
+		h->pkt_len += pc->len;
 	}
+	h->nb_segs = (uint16_t)(o->n_pieces + 1);
 	if (csum_off) {
 		csum_offload(h, ip, t, o);
 	} else {

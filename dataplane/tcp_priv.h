@@ -165,6 +165,7 @@ struct tcp_tbl {
 
 	uint32_t *hash;             /* 1 + index, 0: empty */
 	uint32_t hash_mask;
+	struct tcp_conn *last;      /* the last connection looked up (in the hash) */
 
 	struct tcp_wheel wheel;
 
