@@ -70,6 +70,7 @@ struct hsod_app_http *hsod_app_http_create(struct hso_app *app, unsigned status,
 struct hsod_app_http_stats {
 	uint64_t requests, responses, bad_requests, closes;
 	uint64_t send_waits;    /**< responses that waited for send-window room */
+	uint64_t req_bufs_exhausted;    /**< requests refused (503): no request buffer free */
 };
 
 const struct hsod_app_http_stats *hsod_app_http_stats(const struct hsod_app_http *h);

@@ -508,6 +508,7 @@ telemetry_app(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "responses", st->responses);
 		rte_tel_data_add_dict_u64(d, "bad_requests", st->bad_requests);
 		rte_tel_data_add_dict_u64(d, "closes", st->closes);
+		rte_tel_data_add_dict_u64(d, "req_bufs_exhausted", st->req_bufs_exhausted);
 		rte_tel_data_add_dict_u64(d, "send_waits", st->send_waits);
 	} else if (echo != NULL) {
 		const struct hso_echo_stats *st = hso_echo_stats(echo);

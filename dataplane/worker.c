@@ -921,11 +921,12 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	tc.idle_timeout_us = (uint64_t)cfg->idle_timeout_ms * 1000;
 	/*
 	 * A TLS record is opened whole from what TCP holds: the window covers
-	 * the largest (TLS 1.2: 2^14 + 2048 + 5) with room to spare, and the
-	 * buffers one may span stay within REC_IOV_MAX.
+	 * the largest (TLS 1.2: 2^14 + 2048 + 5) with room for the next, and
+	 * the buffers one may span stay within REC_IOV_MAX. It is also what a
+	 * connection pins of the mbuf pool (about 23 frames at MSS 1460).
 	 */
-	tc.rx_buf_size = 65536;
-	tc.rx_bufs_max = 64;
+	tc.rx_buf_size = 32768;
+	tc.rx_bufs_max = 48;
 	w->tpool.mp = conf->mp;
 	w->tpool.owner_off = conf->shm->owner_off;
 	tc.buf_ops.alloc = buf_alloc;
