@@ -135,7 +135,7 @@ static const struct cfg_key keys[] = {
 	  "accept TLS 1.3 resumption without ECDHE (psk_ke: no forward secrecy)" },
 	{ "limits", "max_conns", "max-conns", "N", CFG_U32, F(max_conns), 1, 1u << 24,
 	  "TCP connections at once per worker, 1..16777216; their memory is "
-	  "reserved, not taken: an idle TLS connection costs about 1.5 KiB, "
+	  "reserved, not taken: an idle TLS connection costs under 1 KiB, "
 	  "touched when it comes" },
 	{ "limits", "max_handshakes", "max-handshakes", "N", CFG_U32, F(max_handshakes),
 	  1, HS_MAX_HANDSHAKES_LIMIT, "TLS handshakes in progress at once, per worker, "

@@ -305,6 +305,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "rx_segments_copied", rx_copied);
 	rte_tel_data_add_dict_u64(d, "tx_segments_copied", tx_copied);
 	rte_tel_data_add_dict_u64(d, "sessions_touched", touched);
+	rte_tel_data_add_dict_u64(d, "conn_resident_bytes", hsod_worker_conn_bytes(workers[from]));
 	/* The session layer's table (session.h), names and all. */
 #define SESS_TEL(field, name, ...) rte_tel_data_add_dict_u64(d, name, ss.field);
 	SESS_COUNTERS(SESS_TEL)

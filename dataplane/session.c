@@ -908,6 +908,12 @@ sess_tbl_handshaking(const struct sess_tbl *t)
 	return t->stats.states[SESS_HANDSHAKING];
 }
 
+size_t
+sess_tbl_slot_bytes(const struct sess_tbl *t)
+{
+	return t->stride;
+}
+
 uint32_t
 sess_tbl_touched(const struct sess_tbl *t)
 {

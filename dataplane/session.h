@@ -357,6 +357,8 @@ uint32_t sess_tbl_marked(const struct sess_tbl *t);
 uint32_t sess_tbl_live(const struct sess_tbl *t);
 /** Sessions HANDSHAKING now. */
 uint32_t sess_tbl_handshaking(const struct sess_tbl *t);
+/** Bytes a slot takes (the session and the caller's private area, cache-line aligned). */
+size_t sess_tbl_slot_bytes(const struct sess_tbl *t);
 /** Slots touched so far (the high-water mark): what memory is resident. */
 uint32_t sess_tbl_touched(const struct sess_tbl *t);
 const struct sess_stats *sess_tbl_stats(const struct sess_tbl *t);

@@ -425,6 +425,14 @@ tcp_conn_over(const struct tcp_conn *c)
 	return (c->flags & TCP_CF_CLOSED_EV) != 0;
 }
 
+size_t
+tcp_tbl_conn_bytes(const struct tcp_tbl *t)
+{
+	/* The hash has two buckets per slot (open addressing, half full at most). */
+	return sizeof(struct tcp_conn) +
+	       (((size_t)t->hash_mask + 1) / t->cfg.max_conns) * sizeof(*t->hash);
+}
+
 uint32_t
 tcp_tbl_touched(const struct tcp_tbl *t)
 {

@@ -496,6 +496,8 @@ void tcp_conn_abort(struct tcp_tbl *t, struct tcp_conn *c);
  */
 void tcp_conn_release(struct tcp_tbl *t, struct tcp_conn *c);
 
+/** Bytes one connection takes in the table (its slot and its hash buckets). */
+size_t tcp_tbl_conn_bytes(const struct tcp_tbl *t);
 /** Slots touched so far (their memory is resident; the rest is not). */
 uint32_t tcp_tbl_touched(const struct tcp_tbl *t);
 

@@ -1387,6 +1387,12 @@ const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w)
 const struct sess_stats *hsod_worker_sess_stats(const struct hsod_worker *w) { return sess_tbl_stats(w->sess); }
 uint32_t hsod_worker_sessions_touched(const struct hsod_worker *w) { return sess_tbl_touched(w->sess); }
 
+size_t
+hsod_worker_conn_bytes(const struct hsod_worker *w)
+{
+	return sess_tbl_slot_bytes(w->sess) + tcp_tbl_conn_bytes(w->tcp) + sizeof(struct hso_shm_conn);
+}
+
 const struct hsod_net_stats *
 hsod_worker_net_stats(const struct hsod_worker *w, unsigned port)
 {

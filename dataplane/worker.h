@@ -149,6 +149,13 @@ const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w);
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w);
 /** The session layer's counters (lifecycle, handshake deadlines, app gone ...). */
 const struct sess_stats *hsod_worker_sess_stats(const struct hsod_worker *w);
+/**
+ * Bytes an established idle connection keeps resident in the worker: its
+ * session slot (with the engine's state), its TCP slot and hash buckets,
+ * its flow-control words. Nothing else is held per idle connection (no
+ * handshake context, no buffer); what the application keeps is its own.
+ */
+size_t hsod_worker_conn_bytes(const struct hsod_worker *w);
 /** Session slots touched so far (resident; the rest of max_conns is not). */
 uint32_t hsod_worker_sessions_touched(const struct hsod_worker *w);
 

@@ -864,6 +864,10 @@ test_idle(void)
 	CHECK_EQ(hsod_worker_tls_stats(worker)->hctx.in_use, 0);
 	CHECK(hsod_worker_tls_stats(worker)->hctx.in_use_max <= 64);
 	CHECK_EQ(hsod_worker_sess_stats(worker)->states[SESS_OPEN], 300);
+	/* #11: an idle established connection costs the worker at most 2 KiB. */
+	CHECK_MSG(hsod_worker_conn_bytes(worker) <= 2048, "%zu bytes per idle connection",
+		  hsod_worker_conn_bytes(worker));
+	printf("idle connection: %zu bytes in the worker\n", hsod_worker_conn_bytes(worker));
 	world_down();
 }
 
