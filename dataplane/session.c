@@ -20,6 +20,7 @@
 #define SESS_F_DIRTY     0x10u  /* on the dirty list */
 #define SESS_F_STALLED   0x20u  /* waiting for the application */
 #define SESS_F_S_LINKED  0x40u  /* physically on the stalled list (removal is lazy) */
+#define SESS_F_PEER_DONE 0x80u  /* PEER_CLOSED is owed or was posted: once */
 
 #define EVB(e) (1u << (e))
 /* The "no application" list, after the applications' lists. */
@@ -320,8 +321,12 @@ end_ours(struct sess_tbl *t, struct sess *s, enum sess_state to, bool notify)
 static void
 peer_done(struct sess *s)
 {
-	if (app_listens(s) || (s->ev_due & EVB(SESS_EV_OPEN)))
+	if (s->flags & SESS_F_PEER_DONE)
+		return;
+	if (app_listens(s) || (s->ev_due & EVB(SESS_EV_OPEN))) {
 		s->ev_due |= EVB(SESS_EV_PEER_CLOSED);
+		s->flags |= SESS_F_PEER_DONE;
+	}
 }
 
 /* TCP is gone (or about to be, after an abort). */
@@ -628,6 +633,13 @@ static void
 apply(struct sess_tbl *t, struct sess *s, int mode, unsigned io)
 {
 	if (s->state == SESS_GONE) {
+		/*
+		 * Lingering: the peer's clean end (close_notify, FIN) found
+		 * after all its data is told as in OPEN, before CLOSED.
+		 */
+		if ((s->flags & SESS_F_LINGER) &&
+		    (io & (SESS_IO_TLS_CLOSED | SESS_IO_PEER_NOTIFY | SESS_IO_EOF)))
+			peer_done(s);
 		/* Lingering: done once nothing is left for the application
 		 * (not blocked on it, not waiting for the engine's crypto). */
 		if ((s->flags & SESS_F_LINGER) && !(io & (SESS_IO_BLOCKED | SESS_IO_WAITING))) {

@@ -632,6 +632,24 @@ test_directed(void)
 	CHECK_LOG("OPEN CLOSED(reset) REL ");
 	CHECK_EQ(st->lingered_out, 1);
 
+	/*
+	 * Shut down by the app, then the peer's data, close_notify and FIN
+	 * with TCP's CLOSED seen before the data: data, PEER_CLOSED, CLOSED.
+	 */
+	world_start(t, "shutdown_peer_ends");
+	step(ST_HS_DONE);
+	burst();
+	step(ST_APP_SHUTDOWN);
+	burst();
+	step(ST_DATA);
+	step(ST_NOTIFY13);
+	step(ST_FIN);
+	W.tcp_gone = true;
+	sess_input(W.t, W.s, SESS_IN_TCP_CLOSED);
+	burst();
+	CHECK_LOG("OPEN N F D PCLOSED CLOSED(done) REL ");
+	world_check();
+
 	/* The handshake deadline: RST, no application event. */
 	world_start(t, "hs_timeout");
 	burst();

@@ -871,6 +871,72 @@ test_idle(void)
 	world_down();
 }
 
+/* The application shuts its side down: close_notify and FIN, the client's data still comes. */
+static void
+test_shutdown(void)
+{
+	struct client *c;
+	struct app_conn *a;
+
+	world_up();
+	app_echo_mode = false;
+	c = client_new(true);
+	handshake_all();
+	a = aconn_for(c);
+	CHECK(a != NULL);
+	if (a == NULL) {
+		world_down();
+		return;
+	}
+	CHECK_EQ(hso_app_send(app, a->conn, "bye", 3), 0);
+	CHECK_EQ(hso_app_shutdown(app, a->conn), 0);
+	hso_app_flush(app);
+	rounds(100);
+	CHECK_EQ(c->echoed, 3);
+	CHECK(SSL_get_shutdown(c->ssl) & SSL_RECEIVED_SHUTDOWN);
+	CHECK(c->fin_in);
+	/* Half closed: what the client still sends reaches the application. */
+	client_send(c, 5000);
+	rounds(100);
+	CHECK_EQ(a->data, 5000);
+	/* Then the client ends too: PEER_CLOSED, then CLOSED once TCP is done. */
+	app_close_on_peer = false;
+	SSL_shutdown(c->ssl);
+	client_flush(c);
+	tcp_conn_close(ctcp, tcp_tbl_conn_get(ctcp, c->tcp));
+	rounds(200);
+	CHECK_MSG(strcmp(a->log, "ODPC1") == 0, "app saw %s", a->log);
+	world_down();
+}
+
+/* More handshakes at once than handshake contexts: the rest are reset (fail closed). */
+static void
+test_hctx_exhausted(void)
+{
+	unsigned up = 0, reset = 0;
+
+	world_up();
+	for (unsigned i = 0; i < 80; i++)
+		client_new(true);
+	/* The clients' hellos all arrive before any handshake can finish. */
+	for (unsigned k = 0; k < 3000; k++) {
+		if (k % 10 == 9)
+			now_us += 5000;
+		round_once();
+	}
+	for (unsigned i = 0; i < n_clients; i++) {
+		up += clients[i].tls_up;
+		reset += clients[i].reset;
+	}
+	CHECK_EQ(up + reset, 80);
+	CHECK(up >= 64);
+	CHECK_EQ(hsod_worker_stats(worker)->conns_refused, reset);
+	CHECK_EQ(hsod_worker_tls_stats(worker)->hctx.exhausted, reset);
+	CHECK(hsod_worker_tls_stats(worker)->hctx.in_use_max <= 64);
+	CHECK_EQ(n_aconns, up);
+	world_down();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -893,5 +959,7 @@ main(int argc, char **argv)
 	test_hs_deadline();
 	test_app_gone();
 	test_idle();
+	test_shutdown();
+	test_hctx_exhausted();
 	return check_result("test_worker");
 }
