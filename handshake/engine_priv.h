@@ -142,7 +142,8 @@ struct hs_kc_entry {
 };
 
 struct hs_key_cache {
-	struct hs_kc_entry *e;
+	struct hs_kc_entry *e;      /* n entries, a mapping of their own */
+	size_t map_len;
 	unsigned n;
 	unsigned hand;
 	uint64_t next_kid;

@@ -498,8 +498,9 @@ void hs_conn_reset(struct hs_conn *c);
 uint8_t *hs_conn_recv_buf(struct hs_conn *c, size_t *room);
 
 /**
- * @p n bytes were written at hs_conn_recv_buf(). The engine consumes what it
- * can now (it may queue crypto and wait).
+ * @p n bytes were written at hs_conn_recv_buf() (ack every byte written, also
+ * on a failed connection: they are wiped with the context). The engine
+ * consumes what it can now (it may queue crypto and wait).
  * @return 0 (also while waiting for more bytes or for crypto), or the sticky
  *         error.
  */

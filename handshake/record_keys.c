@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <openssl/crypto.h>
 
@@ -38,14 +39,15 @@ hs_key_cache_create(unsigned n)
 	kc = calloc(1, sizeof(*kc));
 	if (kc == NULL)
 		return NULL;
-	/* Aligned for the expanded GCM keys; pages touched only when used. */
-	kc->e = aligned_alloc(64, ((size_t)n * sizeof(kc->e[0]) + 63) & ~(size_t)63);
-	if (kc->e == NULL) {
+	/* Page-aligned, zero, touched only as entries are first used. */
+	kc->map_len = (size_t)n * sizeof(kc->e[0]);
+	kc->e = mmap(NULL, kc->map_len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (kc->e == MAP_FAILED) {
 		free(kc);
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(kc->e, 0, (size_t)n * sizeof(kc->e[0]));
 	kc->n = n;
 	return kc;
 }
@@ -55,8 +57,11 @@ hs_key_cache_free(struct hs_key_cache *kc)
 {
 	if (kc == NULL)
 		return;
-	OPENSSL_cleanse(kc->e, (size_t)kc->n * sizeof(kc->e[0]));
-	free(kc->e);
+	/* Entries in use hold expanded keys; untouched pages cost nothing to read. */
+	for (unsigned i = 0; i < kc->n; i++)
+		if (kc->e[i].kid != 0)
+			hso_aead_key_wipe(&kc->e[i].key);
+	munmap(kc->e, kc->map_len);
 	free(kc);
 }
 

@@ -676,6 +676,8 @@ test_tamper(void)
 	CHECK_EQ(hs_conn_open_record(&p.conn, &v, 1, NULL, 0, NULL),
 		 HS_ERR_ALERT(HS_ALERT_BAD_RECORD_MAC));
 	CHECK_EQ(hs_conn_status(&p.conn), HS_STATUS_FAILED);
+	CHECK_EQ(hs_conn_open_record(&p.conn, &v, 1, NULL, 0, NULL),
+		 HS_ERR_ALERT(HS_ALERT_BAD_RECORD_MAC));       /* sticky */
 	/* The plaintext decrypted in place is gone. */
 	CHECK(check_all_zero(rec + 5, (size_t)n - 5 - 16));
 	zdrain(&p);
@@ -683,6 +685,28 @@ test_tamper(void)
 	CHECK_MSG(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_SSLV3_ALERT_BAD_RECORD_MAC,
 		  "libssl did not read our bad_record_mac");
 	ERR_clear_error();
+	zfree(&p);
+}
+
+/*
+ * The write sequence number runs out (RFC 8446 5.3: rekey or close, never
+ * wrap): the record with 2^64 - 1 is the last; the next seal fails the
+ * connection with internal_error.
+ */
+static void
+test_seq_exhausted(void)
+{
+	struct zpair p;
+	uint8_t buf[64] = { 0 };
+	struct iovec v = { buf + 5, 10 };
+
+	CHECK_EQ(zstart(&p, worker, TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256"), 0);
+	CHECK(zhandshake(&p));
+	p.conn.wr.seq = UINT64_MAX;     /* white box: 2^64 - 1 records sealed */
+	CHECK_EQ(hs_conn_seal_record(&p.conn, &v, 1, buf, buf + 15), 5 + 10 + 17);
+	CHECK(p.conn.wr.exhausted);
+	CHECK_EQ(hs_conn_seal_record(&p.conn, &v, 1, buf, buf + 15), HS_ERR_INTERNAL);
+	CHECK_EQ(hs_conn_status(&p.conn), HS_STATUS_FAILED);
 	zfree(&p);
 }
 
@@ -963,6 +987,7 @@ main(void)
 	test_key_update_close13();
 	test_reneg_close12();
 	test_tamper();
+	test_seq_exhausted();
 	test_pool();
 	test_client(TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256");
 	test_client(TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256");
