@@ -44,13 +44,12 @@ netns_cleanup() {
 		kill -KILL "$HSOD_PID" 2>/dev/null
 	fi
 	for p in $NETNS_PIDS; do kill -KILL "$p" 2>/dev/null; done
-	# Whatever still runs in our namespace was started by this test: it must
-	# not outlive it (it would also keep the netns lock's file open).
+	# Whatever still runs in our namespace (a server whose wrapper was
+	# killed, not itself) would keep the test lock's descriptor open.
 	if [ -n "$NS" ]; then
 		for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		sleep 0.1
+		ip netns del "$NS" 2>/dev/null
 	fi
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
 	# Hugepage files of a shared-memory hsod that did not remove them.
 	for p in $HSOD_PREFIX $DPDK_PREFIXES; do
 		rm -f /dev/hugepages/"$p"map_* 2>/dev/null
