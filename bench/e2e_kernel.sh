@@ -86,7 +86,8 @@ http {
 	}
 }
 EOF
-in_ns taskset -c 0 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" \
+# Not through in_ns(): $! must be nginx's own PID (ip netns exec and taskset exec it).
+ip netns exec "$NS" taskset -c 0 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" \
 	-g "daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;" \
 	>"$work/nginx/out.log" 2>&1 &
 NGINX_PID=$!

@@ -78,15 +78,16 @@ http {
 	}
 }
 EOF
-in_ns nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" \
+# Not through in_ns(): $! must be the server's own PID (ip netns exec execs it).
+ip netns exec "$NS" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" \
 	-g "daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;" \
 	>"$work/nginx/out.log" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
-in_ns openssl s_server -quiet -accept 198.18.0.2:4433 -cert "$work/srv.pem" -key "$work/srv.key" \
-	-www >"$work/s_server.log" 2>&1 &
+ip netns exec "$NS" openssl s_server -quiet -accept 198.18.0.2:4433 -cert "$work/srv.pem" \
+	-key "$work/srv.key" -www >"$work/s_server.log" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
-in_ns gnutls-serv --http --port 4434 --x509certfile "$work/srv.pem" --x509keyfile "$work/srv.key" \
-	>"$work/gnutls.log" 2>&1 &
+ip netns exec "$NS" gnutls-serv --http --port 4434 --x509certfile "$work/srv.pem" \
+	--x509keyfile "$work/srv.key" >"$work/gnutls.log" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
 for _ in $(seq 1 50); do
 	in_ns curl -s --max-time 1 http://198.18.0.2:8080/ >/dev/null &&
