@@ -630,6 +630,8 @@ main(int argc, char **argv)
 	int n_eal = 10, dash = parse_args(argc, argv);
 	uint64_t hz, t_end, up_deadline;
 	unsigned up = 0;
+	struct hsod_worker_stats w_at0;
+	struct tcp_stats t_at0;
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=hsoecho%d", (int)getpid());
 	eal[n_eal++] = prefix;
@@ -661,6 +663,9 @@ main(int argc, char **argv)
 	t_end = rte_rdtsc() + (uint64_t)(opt.warmup * (double)hz);
 	while (rte_rdtsc() < t_end && !failed)
 		round_once();
+	/* The counters below are for the measured window only. */
+	w_at0 = *hsod_worker_stats(worker);
+	t_at0 = *hsod_worker_tcp_stats(worker);
 	{
 		struct timespec c0, c1;
 		uint64_t w0;
@@ -719,6 +724,7 @@ main(int argc, char **argv)
 		double ws = (double)meas.worker * cpu_share / (double)hz;
 		double as = (double)meas.app * cpu_share / (double)hz;
 		const struct hsod_worker_stats *wst = hsod_worker_stats(worker);
+		const struct tcp_stats *tst = hsod_worker_tcp_stats(worker);
 
 		printf("{\"bench\": \"echo\", \"tls\": \"%s\", \"suite\": \"AES-128-GCM\", "
 		       "\"offload\": %s, "
@@ -729,7 +735,8 @@ main(int argc, char **argv)
 		       "\"worker_cycles_per_byte\": %.3f, \"app_cycles_per_byte\": %.3f, "
 		       "\"gb_per_s_per_worker_core\": %.3f, \"gb_per_s_per_app_core\": %.3f, "
 		       "\"rx_packets\": %llu, \"tx_packets\": %llu, \"app_events\": %llu, "
-		       "\"records_sealed\": %llu, \"records_coalesced\": %llu}\n",
+		       "\"records_sealed\": %llu, \"records_coalesced\": %llu, "
+		       "\"tcp_window_updates\": %llu, \"tcp_delayed_acks\": %llu}\n",
 		       opt.tls == 13 ? "1.3" : "1.2", opt.offload ? "true" : "false", opt.conns, opt.msg, opt.inflight, opt.seconds,
 		       (unsigned long long)meas.bytes, (unsigned long long)meas.worker,
 		       (unsigned long long)meas.app, (unsigned long long)meas.client,
@@ -737,9 +744,13 @@ main(int argc, char **argv)
 		       (double)meas.worker * cpu_share / (double)meas.bytes,
 		       (double)meas.app * cpu_share / (double)meas.bytes,
 		       (double)meas.bytes / ws / 1e9, (double)meas.bytes / as / 1e9,
-		       (unsigned long long)wst->rx_packets, (unsigned long long)wst->tx_packets,
-		       (unsigned long long)wst->app_events, (unsigned long long)wst->app_records,
-		       (unsigned long long)wst->app_records_coalesced);
+		       (unsigned long long)(wst->rx_packets - w_at0.rx_packets),
+		       (unsigned long long)(wst->tx_packets - w_at0.tx_packets),
+		       (unsigned long long)(wst->app_events - w_at0.app_events),
+		       (unsigned long long)(wst->app_records - w_at0.app_records),
+		       (unsigned long long)(wst->app_records_coalesced - w_at0.app_records_coalesced),
+		       (unsigned long long)(tst->window_updates - t_at0.window_updates),
+		       (unsigned long long)(tst->delayed_acks - t_at0.delayed_acks));
 	}
 	return 0;
 }
