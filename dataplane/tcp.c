@@ -61,6 +61,18 @@ tcp_state_name(enum tcp_state s)
 	return (unsigned)s < TCP_STATE_NUM ? tcp_state_names[s] : "?";
 }
 
+const char *
+tcp_drop_elem(unsigned i)
+{
+	return i < TCP_DROP_NUM ? tcp_drop_names[i] : NULL;
+}
+
+const char *
+tcp_state_elem(unsigned i)
+{
+	return i < TCP_STATE_NUM && i != TCP_CLOSED ? tcp_state_names[i] : NULL;
+}
+
 void
 tcp_config_init(struct tcp_config *cfg)
 {

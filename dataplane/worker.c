@@ -30,6 +30,13 @@
  * library keeps an application within HSO_APP_SEND_WINDOW. */
 #define PEND_MAX HSO_APP_SEND_WINDOW
 
+/*
+ * A connection's handshake latency: from its first byte (the ClientHello's)
+ * to the handshake complete. 32 bits of µs: a handshake is bounded by the
+ * handshake timeout (at most 600 s), far below their 71-minute wrap.
+ */
+enum lat { LAT_NONE = 0, LAT_RUNNING, LAT_DONE };
+
 struct dp_conn {
 	uint32_t id;                /* slot | generation << 20; 0 when free */
 	uint64_t tcp;               /* TCP handle */
@@ -46,6 +53,8 @@ struct dp_conn {
 	bool peer_fin;
 	bool timed_out;             /* reset by the handshake deadline */
 	bool aborted;               /* given up by hsod (limits, drain, app gone) */
+	uint8_t lat;                /* enum lat: the latency measurement */
+	uint32_t hello_us;          /* first ClientHello byte (µs, mod 2^32) */
 	int8_t app;                 /* application slot; -1 until the session opens */
 	uint8_t pend_head, pend_n;
 	uint16_t pend_off;          /* bytes of pend[pend_head] already written */
@@ -104,8 +113,29 @@ struct hsod_worker {
 	const struct hs_config *retired[RETIRED_MAX];
 	unsigned n_retired;
 	uint64_t drain_deadline, flush_deadline;
+	uint64_t poll_tsc;          /* TSC when this iteration's now_us was taken */
+	uint64_t us_per_tsc;        /* µs per TSC cycle, 32.32 fixed point */
 	struct hsod_worker_stats stats;
+	struct hsod_latency latency;
+	struct hsod_lcore_clock clock;
 };
+
+/* Now in µs: the iteration's time, advanced by the TSC since it was taken. */
+static uint64_t
+now_precise(const struct hsod_worker *w)
+{
+	return w->now_us + (((rte_rdtsc() - w->poll_tsc) * w->us_per_tsc) >> 32);
+}
+
+/* The handshake is complete: its latency into the histogram, once. */
+static void
+lat_done(struct hsod_worker *w, struct dp_conn *c)
+{
+	if (c->lat != LAT_RUNNING || hs_conn_status(&c->hs) != HS_STATUS_ESTABLISHED)
+		return;
+	c->lat = LAT_DONE;
+	hsod_latency_add(&w->latency, (uint32_t)((uint32_t)now_precise(w) - c->hello_us));
+}
 
 static struct dp_conn *
 conn_of(struct hsod_worker *w, uint32_t id)
@@ -291,6 +321,7 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	}
 	w->shm = conf->shm;
 	w->budget = cfg->app_conn_budget;
+	w->us_per_tsc = (1000000ull << 32) / rte_get_tsc_hz();
 	for (unsigned a = 0; a < HSO_APP_MAX; a++) {
 		snprintf(name, sizeof(name), HSO_SHM_EV_FMT, a, conf->index);
 		w->apps[a].ev = rte_ring_lookup(name);
@@ -364,7 +395,7 @@ hsod_worker_free(struct hsod_worker *w)
 
 /* Parse the TCP segment passed up by net and give it to the table. */
 static void
-tcp_in(struct hsod_worker *w, struct rte_mbuf *m, uint64_t now)
+tcp_in(struct hsod_worker *w, struct wport *port, struct rte_mbuf *m, uint64_t now)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
 	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
@@ -372,10 +403,10 @@ tcp_in(struct hsod_worker *w, struct rte_mbuf *m, uint64_t now)
 	struct tcp_seg seg;
 
 	if (tot < m->l3_len + sizeof(*t))
-		goto drop;
+		goto bad_hdr;
 	thl = (size_t)(t->data_off >> 4) * 4;
 	if (thl < sizeof(*t) || thl > tot - m->l3_len)
-		goto drop;
+		goto bad_hdr;
 	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		goto bad_csum;
 	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
@@ -402,9 +433,13 @@ tcp_in(struct hsod_worker *w, struct rte_mbuf *m, uint64_t now)
 	tcp_tbl_input(w->tcp, &seg, now);
 	rte_pktmbuf_free(m);
 	return;
+bad_hdr:
+	/* RFC 9293 3.1: a data offset outside the segment is no header to trust. */
+	hsod_net_count_drop(&port->net, HSOD_DROP_TCP_HDR);
+	rte_pktmbuf_free(m);
+	return;
 bad_csum:
 	w->stats.tcp_csum_bad++;
-drop:
 	rte_pktmbuf_free(m);
 }
 
@@ -658,6 +693,7 @@ conn_step(struct hsod_worker *w, struct dp_conn *c)
 	pump_in(w, c);
 	flush_out(w, c, tc);
 	st = hs_conn_status(&c->hs);
+	lat_done(w, c);
 	if (st == HS_STATUS_ESTABLISHED && !c->open_sent) {
 		if (c->app < 0 && !c->app_gone && !pick_app(w, c)) {
 			/* Nobody to hand it to: close it cleanly, counted. */
@@ -787,6 +823,7 @@ conn_release(struct hsod_worker *w, struct dp_conn *c, bool reset)
 	}
 	if (hs_conn_status(&c->hs) == HS_STATUS_HANDSHAKING && !c->timed_out)
 		w->stats.handshakes_abandoned++;
+	lat_done(w, c);     /* completed in this very burst, then closed */
 	pend_drop_all(w, c);
 	hs_conn_reset(&c->hs);
 	c->id = 0;
@@ -836,6 +873,7 @@ handle_events(struct hsod_worker *w)
 				c->id = slot | (uint32_t)w->gen[slot] << SLOT_BITS;
 				c->tcp = ev[i].handle;
 				c->accepted_us = w->now_us;
+				c->lat = LAT_NONE;
 				c->app = -1;
 				c->rx_delivered = 0;
 				c->tx_done = 0;
@@ -855,6 +893,11 @@ handle_events(struct hsod_worker *w)
 			}
 			if (ev[i].events & TCP_EV_PEER_FIN)
 				c->peer_fin = true;
+			/* The connection's first byte: its ClientHello begins. */
+			if ((ev[i].events & TCP_EV_READABLE) && c->lat == LAT_NONE) {
+				c->lat = LAT_RUNNING;
+				c->hello_us = (uint32_t)now_precise(w);
+			}
 			/* Into the engine now: a RST later in the burst would discard it. */
 			if (ev[i].events & TCP_EV_READABLE)
 				pump_in(w, c);
@@ -976,12 +1019,17 @@ apps_sync(struct hsod_worker *w)
 			}
 			for (unsigned k = 0; k < w->apps[a].n_stage; k++)
 				msg_wipe_free(w, w->apps[a].stage[k]);
+			w->stats.app_msgs_discarded += w->apps[a].n_stage;
 			w->apps[a].n_stage = 0;
-			while (rte_ring_sc_dequeue(w->apps[a].cmd, (void **)&m) == 0)
+			while (rte_ring_sc_dequeue(w->apps[a].cmd, (void **)&m) == 0) {
 				msg_wipe_free(w, m);
+				w->stats.app_msgs_discarded++;
+			}
 			/* We are the ring's only producer and the consumer is gone. */
-			while (rte_ring_sc_dequeue(w->apps[a].ev, (void **)&m) == 0)
+			while (rte_ring_sc_dequeue(w->apps[a].ev, (void **)&m) == 0) {
 				msg_wipe_free(w, m);
+				w->stats.app_msgs_discarded++;
+			}
 			__atomic_fetch_or(&s->acks, bit, __ATOMIC_ACQ_REL);
 		}
 	}
@@ -1134,15 +1182,15 @@ emit(struct hsod_worker *w, uint64_t now)
 void
 hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 {
-	uint64_t t0 = rte_rdtsc();
 	struct rte_mbuf *rx[BURST];
 	unsigned keep = 0;
 	bool busy = w->n_dirty > 0;
 
+	w->poll_tsc = rte_rdtsc();
+	w->now_us = now;
 	for (unsigned a = 0; a < HSO_APP_MAX && !busy; a++)
 		busy = w->apps[a].active && rte_ring_count(w->apps[a].cmd) > 0;
 	apps_sync(w);
-	w->now_us = now;
 	/* A burst from every port; ARP and ICMP are answered on the port they came by. */
 	for (unsigned p = 0; p < w->n_ports; p++) {
 		struct wport *port = &w->ports[p];
@@ -1162,7 +1210,7 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 				tx_one(w, port, m);
 				break;
 			case HSOD_NET_TCP:
-				tcp_in(w, m, now);
+				tcp_in(w, port, m, now);
 				/*
 				 * Events right away: a segment's payload must reach
 				 * the engine before a RST later in the same burst
@@ -1242,13 +1290,17 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	emit(w, now);
 	for (unsigned p = 0; p < w->n_ports; p++)
 		tx_flush(w, &w->ports[p]);
-	/* Idle: pre-generate ECDHE keys off the critical path. */
-	if (!busy)
-		hs_worker_pool_refill(w->tls, 1);
-	if (busy)
-		w->stats.busy_cycles += rte_rdtsc() - t0;
-	else
-		w->stats.idle_cycles += rte_rdtsc() - t0;
+	if (busy) {
+		hsod_lcore_busy(&w->clock);
+		return;
+	}
+	hsod_lcore_idle(&w->clock);
+	/*
+	 * Idle: pre-generate ECDHE keys off the critical path. That is work
+	 * for the handshakes to come, charged as such (keygen_cycles).
+	 */
+	if (hs_worker_pool_refill(w->tls, 1) > 0)
+		hsod_lcore_busy_part(&w->clock, &w->clock.st.keygen_cycles);
 }
 
 int
@@ -1337,6 +1389,8 @@ const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w) {
 unsigned hsod_worker_ports(const struct hsod_worker *w) { return w->n_ports; }
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w) { return tcp_tbl_stats(w->tcp); }
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w) { return &w->tls->stats; }
+const struct hsod_latency *hsod_worker_latency(const struct hsod_worker *w) { return &w->latency; }
+struct hsod_lcore_clock *hsod_worker_clock(struct hsod_worker *w) { return &w->clock; }
 
 const struct hsod_net_stats *
 hsod_worker_net_stats(const struct hsod_worker *w, unsigned port)

@@ -167,6 +167,26 @@ hs_random(uint8_t *out, size_t len)
 /* Workers                                                            */
 /* ------------------------------------------------------------------ */
 
+const char *
+hs_stats_suite_name(unsigned i)
+{
+	const struct hs_suite_info *si = hs_suite_at(i);
+
+	return si != NULL ? si->name : NULL;
+}
+
+const char *
+hs_stats_sent_alert_name(unsigned i)
+{
+	return i == 255 ? "internal" : i < 256 ? hs_alert_name((int)i) : NULL;
+}
+
+const char *
+hs_stats_peer_alert_name(unsigned i)
+{
+	return i < 256 ? hs_alert_name((int)i) : NULL;
+}
+
 struct hs_worker *
 hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 {
@@ -259,6 +279,7 @@ hs_worker_pool_refill(struct hs_worker *w, unsigned budget)
 		w->pool_n[g]++;
 		made++;
 	}
+	w->stats.pool_generated += made;
 	return made;
 }
 

@@ -54,6 +54,7 @@
 
 #include "crypto.h"
 #include "hs_err.h"
+#include "hs_stats.h"
 #include "messages.h"
 #include "negotiate.h"
 #include "record.h"
@@ -165,29 +166,14 @@ void hs_config_wipe(struct hs_config *cfg);
 struct hs_conn;
 struct hs_session_cache;
 
-/** Counters of one worker. */
+/** Counters of one worker: declared in hs_stats.h. */
 struct hs_worker_stats {
-	uint64_t runs;              /**< hs_worker_run() calls that did work */
-	uint64_t rounds;            /**< asym + KDF rounds across runs */
-	uint64_t asym_jobs;
-	uint64_t kdf_runs;          /**< multi-buffer batch runs */
-	uint64_t kdf_requests;
-	uint64_t pool_hits;         /**< ECDHE keys taken pre-generated */
-	uint64_t pool_misses;       /**< generated on the critical path */
-	uint64_t tickets_issued;
-	uint64_t resumed;           /**< handshakes that resumed a session */
-	uint64_t tickets_rejected;  /**< unknown key, expired, or mismatched */
-	uint64_t cache_evictions;
-	uint64_t keys_exported;
-	uint64_t handshakes_completed;
-	uint64_t handshakes_failed;
-	uint64_t completed_tls12, completed_tls13;
-	/** Completions per suite, indexed by hs_suite_index(). */
-	uint64_t completed_by_suite[HS_SUITES_NUM];
-	/** Failures per alert we sent (by description; 255: internal, no alert). */
-	uint64_t failed_sent_alert[256];
-	/** Failures per alert the peer sent. */
-	uint64_t failed_peer_alert[256];
+#define HS_STATS_FIELD(field, ...) uint64_t field;
+	HS_WORKER_COUNTERS(HS_STATS_FIELD)
+#undef HS_STATS_FIELD
+#define HS_STATS_ARRAY(field, type, n, ...) type field[n];
+	HS_WORKER_COUNTER_ARRAYS(HS_STATS_ARRAY)
+#undef HS_STATS_ARRAY
 };
 
 #define HS_POOL_MAX 64

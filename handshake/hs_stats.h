@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HSO_HANDSHAKE_HS_STATS_H
+#define HSO_HANDSHAKE_HS_STATS_H
+
+/**
+ * @file
+ * The engine's counters, declared once: the lists below expand into
+ * struct hs_worker_stats (handshake.h) and, in hsod (dataplane/counters.c),
+ * into its telemetry, its Prometheus metrics and the counter table of the
+ * documentation (hsod --counters). No DPDK here.
+ *
+ *   X(field, name, kind, flags, help)
+ *   A(field, type, n, name, metric, label, elem, kind, flags, help)
+ *
+ * field   member of struct hs_worker_stats
+ * name    hsod's telemetry key (arrays: the prefix of each element's key)
+ * metric  arrays: the Prometheus metric (elements as a label); scalars are
+ *         exported as hso_<name> (+ _total for counters)
+ * kind    counter (only goes up) or gauge
+ * label   arrays: the Prometheus label naming the element
+ * elem    arrays: const char *elem(unsigned i), the element's name, NULL
+ *         for an index that is not exported
+ * flags   scalars: none, or workers (/hso/stats also has it per worker, as
+ *         the array workers_<name>); arrays: dense (every element), sparse
+ *         (only the non-zero ones)
+ *
+ * To add a counter: one line here, then count it where it happens
+ * (c->w->stats.<field>++). Everything else follows.
+ */
+
+#include <stdint.h>
+
+#define HS_WORKER_COUNTERS(X)                                                  \
+	X(runs, "crypto_runs", counter, none,                                  \
+	  "crypto batch runs that did work (hs_worker_run)")                   \
+	X(rounds, "crypto_rounds", counter, none,                              \
+	  "asymmetric + key-schedule rounds within those runs")                \
+	X(asym_jobs, "crypto_asym_jobs", counter, none,                        \
+	  "asymmetric jobs: RSA decryptions, signatures, ECDHE derivations")   \
+	X(kdf_runs, "crypto_kdf_runs", counter, none,                          \
+	  "multi-buffer key-schedule batches run")                             \
+	X(kdf_requests, "crypto_kdf_requests", counter, none,                  \
+	  "key-schedule requests in those batches")                            \
+	X(pool_generated, "ecdhe_pool_generated", counter, none,               \
+	  "ECDHE key pairs generated ahead of demand (idle polls)")            \
+	X(pool_hits, "ecdhe_pool_hits", counter, none,                         \
+	  "ECDHE key pairs a handshake took pre-generated")                    \
+	X(pool_misses, "ecdhe_pool_misses", counter, none,                     \
+	  "ECDHE key pairs generated on the critical path (pool empty)")       \
+	X(tickets_issued, "tickets_issued", counter, none,                     \
+	  "session tickets sent")                                              \
+	X(resumed, "handshakes_resumed", counter, none,                        \
+	  "handshakes that resumed a session (ticket or session id)")          \
+	X(tickets_rejected, "tickets_rejected", counter, none,                 \
+	  "tickets refused: unknown key, expired, or mismatched")              \
+	X(cache_evictions, "session_cache_evictions", counter, none,           \
+	  "TLS 1.2 session-id cache entries evicted for room")                 \
+	X(keys_exported, "keys_exported", counter, none,                       \
+	  "sessions whose traffic keys went to the application")               \
+	X(handshakes_completed, "handshakes_completed", counter, workers,      \
+	  "TLS handshakes completed")                                          \
+	X(handshakes_failed, "handshakes_failed", counter, none,               \
+	  "TLS handshakes failed (an alert sent or received)")                 \
+	X(completed_tls12, "handshakes_tls12", counter, none,                  \
+	  "TLS 1.2 handshakes completed")                                      \
+	X(completed_tls13, "handshakes_tls13", counter, none,                  \
+	  "TLS 1.3 handshakes completed")
+
+#define HS_WORKER_COUNTER_ARRAYS(A)                                            \
+	A(completed_by_suite, uint64_t, HS_SUITES_NUM, "handshakes_",          \
+	  "handshakes_by_suite", "suite", hs_stats_suite_name, counter, dense, \
+	  "handshakes completed per cipher suite (IANA name)")                 \
+	A(failed_sent_alert, uint64_t, 256, "failed_sent_",                    \
+	  "handshakes_failed_sent", "alert", hs_stats_sent_alert_name, counter, \
+	  sparse, "failures per alert hsod sent (internal: failed without one)") \
+	A(failed_peer_alert, uint64_t, 256, "failed_peer_",                    \
+	  "handshakes_failed_peer", "alert", hs_stats_peer_alert_name, counter, \
+	  sparse, "failures per alert the client sent")
+
+/** Name of cipher suite @p i of hso's table (hs_suite_at()), NULL past it. */
+const char *hs_stats_suite_name(unsigned i);
+/** Name of alert @p i hsod sent; 255 is "internal" (failed without an alert). */
+const char *hs_stats_sent_alert_name(unsigned i);
+/** Name of alert @p i a client sent ("alert_N" for an unknown code). */
+const char *hs_stats_peer_alert_name(unsigned i);
+
+#endif
