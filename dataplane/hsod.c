@@ -42,6 +42,7 @@
 #include "app.h"
 #include "apps.h"
 #include "hso_app.h"
+#include "keywatch.h"
 #include "metrics.h"
 #include "net.h"
 #include "worker.h"
@@ -74,6 +75,8 @@ static struct tls_gen *tls_cur, *tls_retired;
 static _Atomic(struct tls_gen *) tls_next[RTE_MAX_LCORE];
 /* Keys generated at start (no key file): one set, shared by every generation. */
 static struct hso_stek_set *stek_generated;
+/* The key file's directory, watched when [tickets] watch (control path). */
+static struct hsod_keywatch *keywatch;
 static struct hsod_worker *workers[RTE_MAX_LCORE];
 static unsigned n_workers;
 /* Port i of the configuration is DPDK port port_ids[i]. */
@@ -491,6 +494,29 @@ split_args(int argc, char **argv, int *eal_argc, int *app_argc, char ***app_argv
 	*app_argv = argv + i + 1;
 }
 
+/*
+ * Which ticket keys were loaded from the key file: their names (key ids;
+ * not secret: every ticket carries its key's name), the sealing one first.
+ * Never the key bytes.
+ */
+static void
+stek_log(const struct hso_stek_set *set)
+{
+	uint8_t name[HSO_STEK_NAME_LEN];
+	unsigned n = hso_stek_set_count(set);
+
+	printf("hsod: ticket keys from %s: %u key(s);", conf.ticket_key_file, n);
+	for (unsigned i = 0; i < n && hso_stek_set_name(set, i, name) == 0; i++) {
+		printf(" %s ", i == 0 ? "sealing" : i == 1 ? "opening" : "");
+		for (unsigned j = 0; j < sizeof(name); j++)
+			printf("%02x", name[j]);
+		if (i + 1 < n)
+			putchar(',');
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
 static void
 tls_gen_free(struct tls_gen *g)
 {
@@ -555,6 +581,8 @@ tls_gen_build(void)
 		g->stek = stek_generated;
 	}
 	g->hs.stek = g->stek;
+	if (conf.ticket_key_file[0] != '\0')
+		stek_log(g->stek);
 	return g;
 fail:
 	tls_gen_free(g);
@@ -608,7 +636,14 @@ tls_collect(void)
 static void
 control(uint64_t now)
 {
-	if (atomic_exchange(&reload_requested, false))
+	bool reload = atomic_exchange(&reload_requested, false);
+
+	/* The key file changed (and the directory has been quiet since). */
+	if (keywatch != NULL && hsod_keywatch_poll(keywatch, now / 1000) > 0) {
+		printf("hsod: %s changed: reloading\n", conf.ticket_key_file);
+		reload = true;
+	}
+	if (reload)
 		tls_reload();
 	tls_collect();
 	hsod_apps_control(apps);
@@ -699,6 +734,22 @@ main(int argc, char **argv)
 	tls_cur = tls_gen_build();
 	if (tls_cur == NULL)
 		goto out_secrets;
+	if (conf.check) {
+		printf("hsod: configuration ok: %u certificate(s), ticket keys %s\n",
+		       conf.n_certs, conf.ticket_key_file[0] ? "from the key file" :
+		       "generated at start");
+		status = EXIT_SUCCESS;
+		goto out_secrets;
+	}
+	if (conf.ticket_key_file[0] != '\0' && conf.ticket_watch) {
+		keywatch = hsod_keywatch_open(conf.ticket_key_file, conf.ticket_watch_delay_ms,
+					      err, sizeof(err));
+		if (keywatch == NULL) {
+			fprintf(stderr, "hsod: [tickets] watch: %s (set watch = no, or "
+				"--no-ticket-key-watch, to reload on SIGHUP only)\n", err);
+			goto out_secrets;
+		}
+	}
 
 	rc = rte_eal_init(eal_argc, argv);
 	if (rc < 0) {
@@ -870,5 +921,6 @@ out_secrets:
 	}
 	tls_gen_free(tls_cur);
 	hso_stek_set_free(stek_generated);
+	hsod_keywatch_close(keywatch);
 	return status;
 }

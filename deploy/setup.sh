@@ -17,8 +17,8 @@ PACKAGES=(
 	libbenchmark-dev
 	gnutls-bin libgnutls28-dev
 	clang libclang-rt-14-dev
-	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light
-	prometheus
+	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light bc
+	shfmt prometheus
 )
 
 SUDO=()

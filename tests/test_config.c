@@ -118,6 +118,8 @@ test_defaults(void)
 	CHECK_EQ(c.alpn_len, 0);
 	CHECK_EQ(c.ticket_lifetime, 7200);
 	CHECK_EQ(c.ticket_rotation, 3600);
+	CHECK(c.ticket_watch && !c.check);
+	CHECK_EQ(c.ticket_watch_delay_ms, 200);
 	CHECK_EQ(c.max_conns, HSOD_MAX_CONNS_DEFAULT);
 	CHECK_EQ(c.max_half_open, HSOD_MAX_HALF_OPEN_DEFAULT);
 	CHECK_EQ(c.mbufs, 16384);
@@ -342,6 +344,18 @@ test_flags_override(void)
 	CHECK_EQ(c.listen[2], 9443);
 	ERR_HAS(parse(&c, "--config", (char *)path, "--listen", "8080",
 		      "--listen", "8080", NULL), "--listen", "8080", "twice");
+
+	/* The key file's watch, and --check. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--no-ticket-key-watch", "--check", NULL), 0);
+	CHECK(!c.ticket_watch && c.check);
+	path = cfgfile_with("[tickets]\nwatch = no\nwatch_delay_ms = 1000\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--ticket-key-watch", NULL), 0);
+	CHECK(c.ticket_watch);
+	CHECK_EQ(c.ticket_watch_delay_ms, 1000);
+	path = cfgfile_with("[tickets]\nwatch_delay_ms = 0\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[tickets]", "watch_delay_ms",
+		"1..60000", "'0'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--check=yes", NULL), "--check");
 
 	/* A flag given twice: the last wins. */
 	CHECK_EQ(parse(&c, MIN_FLAGS, "--http-status", "201", "--http-status", "202", NULL), 0);
