@@ -45,6 +45,8 @@
 /** Connection id layout shared with the worker. */
 #define HSO_SHM_SLOT_BITS 20
 #define HSO_SHM_SLOT_MASK ((1u << HSO_SHM_SLOT_BITS) - 1)
+/** Workers the shared block serves: one bit each in a slot's @c acks. */
+#define HSO_SHM_MAX_WORKERS 64
 
 /** Events (hso_event_type) and commands in hso_shm_msg.type. */
 enum hso_shm_cmd {

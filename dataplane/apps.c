@@ -18,6 +18,7 @@
 #include <rte_ring.h>
 
 #include "apps.h"
+#include "resources.h"
 
 struct hsod_apps {
 	const struct rte_memzone *mz;
@@ -62,15 +63,30 @@ reclaim_one(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
 	r->n++;
 }
 
+/* The memzone: the header and every worker's connection words. */
+static size_t
+shm_size(unsigned n_workers, unsigned conns_per_worker)
+{
+	return sizeof(struct hso_shm) +
+	       (size_t)n_workers * conns_per_worker * sizeof(struct hso_shm_conn);
+}
+
+size_t
+hsod_apps_mem_size(unsigned n_workers, unsigned conns_per_worker)
+{
+	return shm_size(n_workers, conns_per_worker) +
+	       (size_t)HSO_APP_MAX * n_workers * 2 * (size_t)rte_ring_get_memsize(HSO_SHM_RING_SIZE);
+}
+
 struct hsod_apps *
 hsod_apps_create(unsigned n_workers, unsigned conns_per_worker, struct rte_mempool *mp,
 		 bool allow_keys)
 {
 	struct hsod_apps *a;
-	size_t sz = sizeof(struct hso_shm) +
-		    (size_t)n_workers * conns_per_worker * sizeof(struct hso_shm_conn);
+	size_t sz = shm_size(n_workers, conns_per_worker);
 
-	if (n_workers == 0 || n_workers > 64 || conns_per_worker > HSO_SHM_SLOT_MASK + 1) {
+	if (n_workers == 0 || n_workers > HSO_SHM_MAX_WORKERS ||
+	    conns_per_worker > HSO_SHM_SLOT_MASK + 1) {
 		errno = EINVAL;
 		return NULL;
 	}

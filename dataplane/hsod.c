@@ -35,6 +35,9 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 #include <rte_telemetry.h>
+#include <rte_version.h>
+
+#include <openssl/crypto.h>
 
 #include "config.h"
 #include "counters.h"
@@ -45,10 +48,9 @@
 #include "keywatch.h"
 #include "metrics.h"
 #include "net.h"
+#include "resources.h"
 #include "worker.h"
 
-#define RX_DESC 1024
-#define TX_DESC 1024
 
 /*
  * First SIGINT/SIGTERM: drain (stop accepting, let handshakes finish up to
@@ -463,10 +465,10 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
 	fflush(stdout);
 	rc = rte_eth_dev_configure(port, nq, nq, &pc);
 	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
-		rc = rte_eth_rx_queue_setup(port, q, RX_DESC, rte_eth_dev_socket_id(port), NULL,
+		rc = rte_eth_rx_queue_setup(port, q, HSOD_RX_DESC, rte_eth_dev_socket_id(port), NULL,
 					    pool);
 		if (rc == 0)
-			rc = rte_eth_tx_queue_setup(port, q, TX_DESC,
+			rc = rte_eth_tx_queue_setup(port, q, HSOD_TX_DESC,
 						    rte_eth_dev_socket_id(port), NULL);
 	}
 	if (rc == 0)
@@ -714,6 +716,7 @@ main(int argc, char **argv)
 	int eal_argc, app_argc, rc, status = EXIT_FAILURE;
 	char **app_argv;
 	struct hsod_worker_port wports[HSOD_MAX_PORTS];
+	struct hsod_resources res;
 	unsigned lcore, n_started = 0;
 
 	split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
@@ -722,7 +725,17 @@ main(int argc, char **argv)
 		hsod_ctr_doc(stdout);
 		return EXIT_SUCCESS;
 	}
-	if (hsod_config_parse(&conf, app_argc, app_argv, err, sizeof(err)) != 0) {
+	/*
+	 * What EAL will have (lcores, memory) and the system has: every limit a
+	 * later stage would refuse is checked against it with the rest of the
+	 * configuration, before EAL starts.
+	 */
+	if (hsod_resources_from_eal(eal_argc, argv, &res, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hsod: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	hsod_resources_probe(&res);
+	if (hsod_config_parse_res(&conf, app_argc, app_argv, &res, err, sizeof(err)) != 0) {
 		fprintf(stderr, "hsod: %s\nhsod: see hsod --help\n", err);
 		return EXIT_FAILURE;
 	}
@@ -740,6 +753,16 @@ main(int argc, char **argv)
 		       "generated at start");
 		status = EXIT_SUCCESS;
 		goto out_secrets;
+	}
+	/* The metrics socket is bound now: an address in use is said before EAL. */
+	if (conf.metrics[0] != '\0') {
+		metrics = hsod_metrics_create(conf.metrics, &view, view_refresh, NULL, err,
+					      sizeof(err));
+		if (metrics == NULL) {
+			fprintf(stderr, "hsod: [metrics] listen (--metrics): %s\n", err);
+			goto out_secrets;
+		}
+		hsod_metrics_set_build(HSO_VERSION, rte_version(), OpenSSL_version(OPENSSL_VERSION));
 	}
 	if (conf.ticket_key_file[0] != '\0' && conf.ticket_watch) {
 		keywatch = hsod_keywatch_open(conf.ticket_key_file, conf.ticket_watch_delay_ms,
@@ -766,14 +789,14 @@ main(int argc, char **argv)
 	/* One lcore: it is the worker. More: the main lcore only does control. */
 	n_workers = rte_lcore_count() > 1 ? rte_lcore_count() - 1 : 1;
 	/* One pool for every port: [net] mbufs per port. */
-	pool = rte_pktmbuf_pool_create_by_ops("hsod_mbufs", conf.mbufs * n_ports, 256, 0,
+	pool = rte_pktmbuf_pool_create_by_ops("hsod_mbufs", conf.mbufs * n_ports, HSOD_MBUF_CACHE, 0,
 					      RTE_MBUF_DEFAULT_BUF_SIZE,
 					      rte_eth_dev_socket_id(port_ids[0]), HSOD_POOL_OPS);
 	if (pool == NULL && rte_errno == EINVAL) {
 		/* The stack mempool driver is not there: FIFO ring, said so. */
 		printf("hsod: mempool driver %s unavailable, using %s\n", HSOD_POOL_OPS,
 		       rte_mbuf_best_mempool_ops());
-		pool = rte_pktmbuf_pool_create("hsod_mbufs", conf.mbufs * n_ports, 256, 0,
+		pool = rte_pktmbuf_pool_create("hsod_mbufs", conf.mbufs * n_ports, HSOD_MBUF_CACHE, 0,
 					       RTE_MBUF_DEFAULT_BUF_SIZE,
 					       rte_eth_dev_socket_id(port_ids[0]));
 	}
@@ -922,5 +945,6 @@ out_secrets:
 	tls_gen_free(tls_cur);
 	hso_stek_set_free(stek_generated);
 	hsod_keywatch_close(keywatch);
+	hsod_metrics_free(metrics);
 	return status;
 }

@@ -92,11 +92,11 @@ family(unsigned f)
 }
 
 /* One worker's samples of counter @p c (labels worker="@p wl", and more). */
-static unsigned
+static void
 worker_samples(struct out *o, const struct hsod_ctr *c, const char *name, const char *wl,
 	       const struct hsod_ctr_set *s)
 {
-	unsigned n = 0, ports = c->src == HSOD_SRC_NET ? s->n_ports : 1;
+	unsigned ports = c->src == HSOD_SRC_NET ? s->n_ports : 1;
 
 	for (unsigned p = 0; p < ports; p++) {
 		const void *b = hsod_ctr_worker_base(c, s, p);
@@ -107,7 +107,7 @@ worker_samples(struct out *o, const struct hsod_ctr *c, const char *name, const 
 		if (c->src == HSOD_SRC_NET)
 			snprintf(pl, sizeof(pl), ",port=\"%u\"", p);
 		if (c->flags & HSOD_CTR_F_PORTS) {
-			for (unsigned i = 0; i < s->n_ports && i < c->n; i++, n++)
+			for (unsigned i = 0; i < s->n_ports && i < c->n; i++)
 				out_printf(o, "%s{worker=\"%s\",port=\"%u\"} %" PRIu64 "\n", name,
 					   wl, i, hsod_ctr_get(c, b, i));
 			continue;
@@ -115,7 +115,6 @@ worker_samples(struct out *o, const struct hsod_ctr *c, const char *name, const 
 		if (c->n == 1) {
 			out_printf(o, "%s{worker=\"%s\"%s} %" PRIu64 "\n", name, wl, pl,
 				   hsod_ctr_get(c, b, 0));
-			n++;
 			continue;
 		}
 		for (unsigned i = 0; i < c->n; i++) {
@@ -127,13 +126,11 @@ worker_samples(struct out *o, const struct hsod_ctr *c, const char *name, const 
 			out_printf(o, "%s{worker=\"%s\"%s,%s=\"", name, wl, pl, c->label);
 			out_escaped(o, e, true);
 			out_printf(o, "\"} %" PRIu64 "\n", v);
-			n++;
 		}
 	}
-	return n;
 }
 
-static unsigned
+static void
 histogram_samples(struct out *o, const char *name, const char *wl, const struct hsod_latency *l)
 {
 	uint64_t cum = 0;
@@ -147,7 +144,6 @@ histogram_samples(struct out *o, const char *name, const char *wl, const struct 
 	out_printf(o, "%s_bucket{worker=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", name, wl, cum);
 	out_printf(o, "%s_sum{worker=\"%s\"} %.6f\n", name, wl, (double)l->sum_us / 1e6);
 	out_printf(o, "%s_count{worker=\"%s\"} %" PRIu64 "\n", name, wl, l->count);
-	return HSOD_LAT_BUCKETS + 3;
 }
 
 int
@@ -160,9 +156,12 @@ hsod_metrics_render(const struct hsod_ctr_view *v, unsigned f, char *buf, size_t
 		[HSOD_CTR_HISTOGRAM] = "histogram", [HSOD_CTR_INFO] = "gauge",
 	};
 	char name[128], wl[16];
-	unsigned n = 0;
 
 	if (c == NULL)
+		return 0;
+	/* A daemon-wide struct that is not there (another application): no family. */
+	if (c->src > HSOD_SRC_DERIVED && c->kind != HSOD_CTR_INFO &&
+	    hsod_ctr_global_base(c, v) == NULL)
 		return 0;
 	hsod_ctr_metric_name(c, name, sizeof(name));
 	out_printf(&o, "# HELP %s ", name);
@@ -176,27 +175,25 @@ hsod_metrics_render(const struct hsod_ctr_view *v, unsigned f, char *buf, size_t
 		out_printf(&o, "\",openssl=\"");
 		out_escaped(&o, build_openssl, true);
 		out_printf(&o, "\"} 1\n");
-		n++;
 	} else if (c->src <= HSOD_SRC_DERIVED) {
 		for (unsigned w = 0; w < v->n_workers; w++) {
 			snprintf(wl, sizeof(wl), "%u", w);
 			if (c->kind == HSOD_CTR_HISTOGRAM)
-				n += histogram_samples(&o, name, wl, v->workers[w].latency);
+				histogram_samples(&o, name, wl, v->workers[w].latency);
 			else
-				n += worker_samples(&o, c, name, wl, &v->workers[w]);
+				worker_samples(&o, c, name, wl, &v->workers[w]);
 		}
 		if (c->src == HSOD_SRC_LCORE && v->main_lcore != NULL) {
 			out_printf(&o, "%s{worker=\"main\"} %" PRIu64 "\n", name,
 				   hsod_ctr_get(c, v->main_lcore, 0));
-			n++;
 		}
-	} else if (hsod_ctr_global_base(c, v) != NULL) {
+	} else {
 		out_printf(&o, "%s %" PRIu64 "\n", name, hsod_ctr_get(c, hsod_ctr_global_base(c, v), 0));
-		n++;
 	}
 	if (o.over)
 		return -ENOSPC;
-	return n == 0 ? 0 : (int)o.len;
+	/* A family without samples now (no alert of that side yet) still says it exists. */
+	return (int)o.len;
 }
 
 /* ---- the server ----------------------------------------------------- */

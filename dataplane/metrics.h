@@ -82,8 +82,10 @@ unsigned hsod_metrics_families(void);
 /**
  * Render metric family @p f (HELP, TYPE and its samples) of view @p v into
  * @p buf.
- * @return bytes written; 0 when the family has no sample now (nothing
- *         written); -ENOSPC when it does not fit in @p cap.
+ * @return bytes written (a family without samples now, e.g. failures by
+ *         an alert none was sent of yet, is its HELP and TYPE lines); 0 for
+ *         a family of something hsod does not run (the other built-in
+ *         application): nothing written; -ENOSPC when it does not fit.
  */
 int hsod_metrics_render(const struct hsod_ctr_view *v, unsigned f, char *buf, size_t cap);
 

@@ -125,9 +125,42 @@ drop(struct tcp_tbl *t, enum tcp_drop why)
 
 /* ---------------------------------------------------------------- table */
 
+/* What tcp_tbl_create() sizes from a config; tcp_tbl_mem_size() counts it. */
+struct tcp_layout {
+	uint32_t rx_cap, tx_cap;    /* ring bytes per connection */
+	uint32_t hash_n;            /* tuple hash buckets */
+	uint32_t ev_cap;            /* event list entries */
+	uint32_t wheel_n;           /* timer wheel slots */
+};
+
+static void
+layout_of(const struct tcp_config *cfg, struct tcp_layout *l)
+{
+	l->rx_cap = pow2_ceil(cfg->rx_buf_size);
+	l->tx_cap = pow2_ceil(cfg->tx_buf_size);
+	l->hash_n = pow2_ceil(2 * cfg->max_conns);
+	l->ev_cap = 2 * cfg->max_conns + 64;
+	l->wheel_n = pow2_ceil(cfg->timer_slots);
+}
+
+size_t
+tcp_tbl_mem_size(const struct tcp_config *cfg)
+{
+	struct tcp_layout l;
+
+	layout_of(cfg, &l);
+	return sizeof(struct tcp_tbl) +
+	       (size_t)cfg->max_conns * (sizeof(struct tcp_conn) + l.rx_cap + l.tx_cap) +
+	       (size_t)l.hash_n * sizeof(((struct tcp_tbl *)0)->hash[0]) +
+	       (size_t)cfg->out_max * sizeof(struct tcp_seg_out) +
+	       (size_t)l.ev_cap * sizeof(((struct tcp_tbl *)0)->ev[0]) +
+	       (size_t)l.wheel_n * sizeof(struct tcp_timer *);
+}
+
 struct tcp_tbl *
 tcp_tbl_create(const struct tcp_config *cfg)
 {
+	struct tcp_layout l;
 	struct tcp_tbl *t;
 	uint8_t secret[48];
 	size_t per;
@@ -159,18 +192,19 @@ tcp_tbl_create(const struct tcp_config *cfg)
 	memset(secret, 0, sizeof(secret));
 	memset(t->cfg.secret, 0, sizeof(t->cfg.secret));
 
-	t->rx_cap = pow2_ceil(cfg->rx_buf_size);
-	t->tx_cap = pow2_ceil(cfg->tx_buf_size);
+	layout_of(cfg, &l);
+	t->rx_cap = l.rx_cap;
+	t->tx_cap = l.tx_cap;
 	/* RFC 7323 2.3: the smallest shift that lets the window cover the ring. */
 	while (t->rcv_wscale < TCP_WSCALE_MAX && (t->rx_cap >> t->rcv_wscale) > 65535)
 		t->rcv_wscale++;
 	per = (size_t)t->rx_cap + t->tx_cap;
 	t->conns = calloc(cfg->max_conns, sizeof(*t->conns));
 	t->bufs = malloc(per * cfg->max_conns);
-	t->hash_mask = pow2_ceil(2 * cfg->max_conns) - 1;
+	t->hash_mask = l.hash_n - 1;
 	t->hash = calloc((size_t)t->hash_mask + 1, sizeof(*t->hash));
 	t->out = calloc(cfg->out_max, sizeof(*t->out));
-	t->ev_cap = 2 * cfg->max_conns + 64;
+	t->ev_cap = l.ev_cap;
 	t->ev = calloc(t->ev_cap, sizeof(*t->ev));
 	if (t->conns == NULL || t->bufs == NULL || t->hash == NULL ||
 	    t->out == NULL || t->ev == NULL)

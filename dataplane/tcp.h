@@ -234,6 +234,13 @@ struct tcp_conn;
  */
 struct tcp_tbl *tcp_tbl_create(const struct tcp_config *cfg);
 
+/**
+ * Bytes tcp_tbl_create(@p cfg) allocates (connections, their rings, hash,
+ * output, events, timer wheel), from the real structure sizes: for checks
+ * before allocating.
+ */
+size_t tcp_tbl_mem_size(const struct tcp_config *cfg);
+
 /** Free @p t and everything it owns (connections are dropped silently). */
 void tcp_tbl_free(struct tcp_tbl *t);
 

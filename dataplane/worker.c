@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "app_shm.h"
+#include "resources.h"
 #include "worker.h"
 
 #define BURST 32
@@ -36,6 +37,8 @@
  * handshake timeout (at most 600 s), far below their 71-minute wrap.
  */
 enum lat { LAT_NONE = 0, LAT_RUNNING, LAT_DONE };
+_Static_assert((uint64_t)HSOD_HANDSHAKE_TIMEOUT_MS_MAX * 1000 < (1ull << 32),
+	       "a handshake's latency fits the 32-bit µs stamp");
 
 struct dp_conn {
 	uint32_t id;                /* slot | generation << 20; 0 when free */
@@ -288,6 +291,44 @@ msg_wipe_free(struct hsod_worker *w, struct rte_mbuf *m)
 	msg_free(w, m);
 }
 
+/* The TCP table of a worker under configuration @p cfg. */
+static void
+worker_tcp_config(const struct hsod_config *cfg, struct tcp_config *tc)
+{
+	tcp_config_init(tc);
+	tc->max_conns = cfg->max_conns;
+	tc->max_half_open = cfg->max_half_open;
+	tc->handshake_timeout_us = (uint64_t)cfg->handshake_timeout_ms * 1000;
+	tc->idle_timeout_us = (uint64_t)cfg->idle_timeout_ms * 1000;
+}
+
+void
+hsod_worker_mem(const struct hsod_config *cfg, struct hsod_worker_mem *m)
+{
+	struct tcp_config tc;
+	struct tcp_config one;
+	size_t n = cfg->max_conns;
+
+	worker_tcp_config(cfg, &tc);
+	one = tc;
+	one.max_conns = 1;
+	memset(m, 0, sizeof(*m));
+	/* What hsod_worker_create() allocates, by the same counts. */
+	m->tls_buf = HS_CONN_BUF_SIZE;
+	m->tcp = (tcp_tbl_mem_size(&tc) - tcp_tbl_mem_size(&one)) / (n > 1 ? n - 1 : 1);
+	m->slot = sizeof(struct dp_conn) - sizeof(struct hs_conn) +
+		  sizeof(*((struct hsod_worker *)0)->free_slots) +
+		  sizeof(*((struct hsod_worker *)0)->gen) +
+		  sizeof(*((struct hsod_worker *)0)->dirty) +
+		  2 * sizeof(*((struct hsod_worker *)0)->stalled) +
+		  sizeof(*((struct hsod_worker *)0)->late);
+	m->engine = sizeof(struct hs_conn) +
+		    (hs_worker_mem_size(cfg->max_conns, 0) - hs_worker_mem_size(0, 0)) / n;
+	m->total = sizeof(struct hsod_worker) + tcp_tbl_mem_size(&tc) +
+		   hs_worker_mem_size(cfg->max_conns, cfg->session_cache) +
+		   n * (m->tls_buf + m->slot + sizeof(struct hs_conn));
+}
+
 struct hsod_worker *
 hsod_worker_create(const struct hsod_worker_conf *conf)
 {
@@ -333,11 +374,7 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 			return NULL;
 		}
 	}
-	tcp_config_init(&tc);
-	tc.max_conns = cfg->max_conns;
-	tc.max_half_open = cfg->max_half_open;
-	tc.handshake_timeout_us = (uint64_t)cfg->handshake_timeout_ms * 1000;
-	tc.idle_timeout_us = (uint64_t)cfg->idle_timeout_ms * 1000;
+	worker_tcp_config(cfg, &tc);
 	w->tcp = tcp_tbl_create(&tc);
 	w->tls = hs_worker_create(conf->hs, cfg->max_conns);
 	/* TLS slots: one per TCP connection slot, buffers touched only when used. */
@@ -1268,6 +1305,7 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 		uint64_t limit = (uint64_t)w->conf.cfg->handshake_timeout_ms * 1000;
 
 		w->next_sweep_us = now + 100000;
+		busy = true;            /* a walk over every slot: work, not waiting */
 		for (unsigned i = 0; limit > 0 && i < w->n_conns; i++) {
 			struct dp_conn *c = &w->conns[i];
 			struct tcp_conn *tc;
@@ -1283,7 +1321,9 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 			}
 		}
 	}
-	tcp_tbl_tick(w->tcp, now);
+	/* Timers that fired (retransmissions, delayed ACKs, timeouts) are work too. */
+	if (tcp_tbl_tick(w->tcp, now) > 0)
+		busy = true;
 	handle_events(w);       /* closes from timers and aborts */
 	for (unsigned a = 0; a < HSO_APP_MAX; a++)
 		stage_flush(w, a);

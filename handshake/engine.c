@@ -20,6 +20,23 @@
 #define HS_WORKER_MAX_ROUNDS 8
 /* KDF requests a connection queues at most in one round. */
 #define HS_KDF_PER_CONN 12
+_Static_assert(HS_WORKER_MAX_CONNS == 65536 / HS_KDF_PER_CONN * 16,
+	       "HS_WORKER_MAX_CONNS follows the batch size and HS_KDF_PER_CONN");
+
+/* The key-schedule batch for @p max_conns: HS_KDF_PER_CONN each, 65536 at most. */
+static unsigned
+kdf_capacity(unsigned max_conns)
+{
+	return max_conns * HS_KDF_PER_CONN > 65536 ? 65536 : max_conns * HS_KDF_PER_CONN;
+}
+
+size_t
+hs_worker_mem_size(unsigned max_conns, unsigned session_cache)
+{
+	return sizeof(struct hs_worker) + 2 * (size_t)max_conns * sizeof(struct hs_conn *) +
+	       hso_kdf_batch_mem_size(kdf_capacity(max_conns)) +
+	       hs_session_cache_mem_size(session_cache);
+}
 
 /* ------------------------------------------------------------------ */
 /* Configuration                                                      */
@@ -193,7 +210,7 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 	struct hs_worker *w;
 	int rc;
 
-	if (cfg == NULL || max_conns == 0 || max_conns > 65536 / HS_KDF_PER_CONN * 16) {
+	if (cfg == NULL || max_conns == 0 || max_conns > HS_WORKER_MAX_CONNS) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -210,8 +227,7 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 		return NULL;
 	}
 	w->asym = hso_asym_ctx_create(0);
-	w->kdf = hso_kdf_batch_create(&w->imb, max_conns * HS_KDF_PER_CONN > 65536 ?
-				      65536 : max_conns * HS_KDF_PER_CONN);
+	w->kdf = hso_kdf_batch_create(&w->imb, kdf_capacity(max_conns));
 	if (cfg->session_cache_size > 0 &&
 	    (w->cache = hs_session_cache_create(cfg->session_cache_size)) == NULL) {
 		int e = errno;

@@ -63,6 +63,8 @@
 #define HS_TICKET_LIFETIME_DEFAULT 7200u
 /** Default TLS 1.2 session-id cache entries per worker. */
 #define HS_SESSION_CACHE_DEFAULT 1024u
+/** Most TLS 1.2 session-id cache entries per worker. */
+#define HS_SESSION_CACHE_MAX (1u << 20)
 
 /** Certificates a config holds. */
 #define HS_CONFIG_MAX_CERTS 16
@@ -198,12 +200,27 @@ struct hs_worker {
 };
 
 /**
+ * Largest @p max_conns hs_worker_create() takes: a worker's key-schedule
+ * batch holds 65536 requests and a waiting connection queues up to 12, so
+ * this many connections assume at most 1 in 16 of them waits at once.
+ */
+#define HS_WORKER_MAX_CONNS (65536u / 12u * 16u)
+
+/**
  * Create a worker for up to @p max_conns connections waiting at once.
- * @return the worker, or NULL with errno EINVAL, ENOMEM, or ENOTSUP (no
- *         ipsec-mb manager runs on this CPU) or EIO (OpenSSL lacks an
- *         algorithm).
+ * @return the worker, or NULL with errno EINVAL (@p max_conns 0 or above
+ *         HS_WORKER_MAX_CONNS), ENOMEM, or ENOTSUP (no ipsec-mb manager
+ *         runs on this CPU) or EIO (OpenSSL lacks an algorithm).
  */
 struct hs_worker *hs_worker_create(const struct hs_config *cfg, unsigned max_conns);
+
+/**
+ * Bytes hs_worker_create() allocates for @p max_conns connections and a
+ * TLS 1.2 session cache of @p session_cache entries (its queues, key-schedule
+ * batch and cache; not the crypto libraries' own), from the real structure
+ * sizes: for checks before allocating.
+ */
+size_t hs_worker_mem_size(unsigned max_conns, unsigned session_cache);
 
 /**
  * Serve connections started from now on with @p cfg (a reload: new

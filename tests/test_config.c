@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "resources.h"
 
 static char dir[] = "/tmp/hso_test_config_XXXXXX";
 static char err[HSOD_ERR_LEN];
@@ -454,7 +455,7 @@ test_numbers(void)
 {
 	static const char *const bad[] = {
 		"12x", "-1", "+5", "0x10", "", "99999999999999999999999", "1 000", "0",
-		"16777217",
+		"87377", "100000",
 	};
 	struct hsod_config c;
 	char body[256];
@@ -471,9 +472,13 @@ test_numbers(void)
 			"--max-conns", body);
 	}
 	/* The ends of a range are accepted. */
-	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-conns", "16777216", "--http-status", "599",
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-conns", "87376", "--http-status", "599",
 		       NULL), 0);
-	CHECK_EQ(c.max_conns, 16777216);
+	CHECK_EQ(c.max_conns, 87376);
+	/* Connections per worker: past what a worker's TLS engine takes, named. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-conns", "100000", NULL), "--max-conns",
+		"1..87376", "'100000'");
+	CHECK_EQ(HSOD_MAX_CONNS_MAX, HS_WORKER_MAX_CONNS);
 	ERR_HAS(parse(&c, MIN_FLAGS, "--http-status", "600", NULL), "--http-status",
 		"100..599", "'600'");
 	ERR_HAS(parse(&c, MIN_FLAGS, "--http-status", "99", NULL), "--http-status", "'99'");
@@ -1143,6 +1148,193 @@ test_usage(void)
 	free(text);
 }
 
+/* hsod_resources_from_eal() over EAL's arguments (NULL-terminated, program first). */
+static int
+eal(struct hsod_resources *r, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	va_start(ap, r);
+	for (char *a = va_arg(ap, char *); a != NULL; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	err[0] = '\0';
+	return hsod_resources_from_eal(argc, argv, r, err, sizeof(err));
+}
+
+static void
+test_eal_args(void)
+{
+	struct hsod_resources r;
+
+	CHECK_EQ(eal(&r, "hsod", NULL), 0);
+	CHECK_EQ(r.lcores, 0);                  /* none given: the probe counts CPUs */
+	CHECK_EQ(eal(&r, "hsod", "-l", "0", "--no-pci", NULL), 0);
+	CHECK_EQ(r.lcores, 1);
+	CHECK(strstr(r.lcores_from, "-l 0") != NULL);
+	CHECK_EQ(eal(&r, "hsod", "-l0-3,5", NULL), 0);
+	CHECK_EQ(r.lcores, 5);
+	CHECK_EQ(eal(&r, "hsod", "-l", "0-2,1", NULL), 0);
+	CHECK_EQ(r.lcores, 3);                  /* an id twice is one lcore */
+	CHECK_EQ(eal(&r, "hsod", "-c", "0x3", NULL), 0);
+	CHECK_EQ(r.lcores, 2);
+	CHECK_EQ(eal(&r, "hsod", "-c", "f0", NULL), 0);
+	CHECK_EQ(r.lcores, 4);
+	CHECK_EQ(eal(&r, "hsod", "--lcores", "0@0,1@1,2@0", NULL), 0);
+	CHECK_EQ(r.lcores, 3);
+	CHECK_EQ(eal(&r, "hsod", "--lcores=(0-3)@0,4@(1,2),5", NULL), 0);
+	CHECK_EQ(r.lcores, 6);
+	/* --lcores wins over -l, as in EAL. */
+	CHECK_EQ(eal(&r, "hsod", "-l", "0", "--lcores", "0-1", NULL), 0);
+	CHECK_EQ(r.lcores, 2);
+	CHECK_EQ(eal(&r, "hsod", "-l", "0", "--no-huge", "-m", "512", NULL), 0);
+	CHECK(r.no_huge);
+	CHECK_EQ(r.mem_limit, 512ull << 20);
+	CHECK_EQ(eal(&r, "hsod", "--socket-mem", "256,128", NULL), 0);
+	CHECK_EQ(r.mem_limit, 384ull << 20);
+	CHECK(!r.no_huge);
+	/* What EAL would refuse, refused here too, naming the option. */
+	ERR_HAS(eal(&r, "hsod", "-l", "0-x", NULL), "EAL -l", "'0-x'");
+	ERR_HAS(eal(&r, "hsod", "-l", "3-1", NULL), "EAL -l", "'3-1'");
+	ERR_HAS(eal(&r, "hsod", "-l", "", NULL), "EAL -l");
+	ERR_HAS(eal(&r, "hsod", "-c", "0xZ", NULL), "EAL -c", "'0xZ'");
+	ERR_HAS(eal(&r, "hsod", "-c", "0", NULL), "EAL -c");
+	ERR_HAS(eal(&r, "hsod", "--lcores", "(0-1@0", NULL), "EAL --lcores");
+	ERR_HAS(eal(&r, "hsod", "--lcores", "0,,1", NULL), "EAL --lcores");
+	ERR_HAS(eal(&r, "hsod", "-l", "0-5000", NULL), "EAL -l");
+	ERR_HAS(eal(&r, "hsod", "-m", "lots", NULL), "EAL -m", "'lots'");
+	ERR_HAS(eal(&r, "hsod", "--socket-mem", "1,x", NULL), "EAL --socket-mem");
+}
+
+/* hsod_config_parse_res() with resources @p r. */
+static int
+parse_res(struct hsod_config *c, const struct hsod_resources *r, ...)
+{
+	char *argv[64];
+	int argc = 0;
+	va_list ap;
+
+	va_start(ap, r);
+	for (char *a = va_arg(ap, char *); a != NULL; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	err[0] = '\0';
+	return hsod_config_parse_res(c, argc, argv, r, err, sizeof(err));
+}
+
+static void
+test_limits(void)
+{
+	struct hsod_resources r = { .lcores = 1, .huge_free = 1ull << 30,
+				    .mem_available = 16ull << 30 };
+	struct hsod_worker_mem wm, wm2;
+	struct hsod_config c;
+	const char *path;
+
+	snprintf(r.lcores_from, sizeof(r.lcores_from), "-l 0");
+	/* Defaults fit one lcore with 1 GiB of hugepages and 16 GiB of memory. */
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, NULL), 0);
+
+	/* Workers: EAL's lcores less the main one, 64 at most. */
+	r.lcores = 66;
+	snprintf(r.lcores_from, sizeof(r.lcores_from), "-l 0-65");
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "16777216", NULL), "EAL -l 0-65",
+		"65 workers", "at most 64");
+	r.lcores = 65;
+	r.huge_free = 1ull << 40;
+	r.mem_available = 1ull << 42;
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "16777216", "--max-conns", "64",
+			   NULL), 0);
+
+	/*
+	 * mbufs per port: every worker's RX and TX queue on every port, and the
+	 * lcores' caches (1.5 x 256): 3 lcores, 2 workers, 2 ports:
+	 * 2 x 2 x 2048 + 3 x 384 = 9344, 4672 per port.
+	 */
+	r.lcores = 3;
+	snprintf(r.lcores_from, sizeof(r.lcores_from), "--lcores 0@0,1@1,2@0");
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--addr", "1:198.18.1.2/24", "--mbufs", "4671",
+			  NULL), "--mbufs", "mbufs per port", "2 workers on 2 ports",
+		"--lcores 0@0,1@1,2@0", "at least 4672", "'4671'");
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--addr", "1:198.18.1.2/24", "--mbufs", "4672",
+			   NULL), 0);
+	path = cfgfile_with("mbufs = 2000\n");
+	(void)path;
+	path = file_write("mbufs.ini", "[net]\naddr = 198.18.0.2/24\nlisten = 443\nmbufs = 2000\n"
+			  "[cert a]\ncert = c.pem\nkey = k.pem\n");
+	ERR_HAS(parse_res(&c, &r, "--config", (char *)path, NULL), path, "[net] mbufs",
+		"at least 5248", "'2000'");
+
+	/* Memory: the workers' from the structures' sizes, within MemAvailable. */
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1000", NULL), 0);
+	hsod_worker_mem(&c, &wm);
+	CHECK(wm.tls_buf == HS_CONN_BUF_SIZE);
+	CHECK(wm.tcp >= 2 * 16384);             /* default 16 KiB rings each way */
+	CHECK(wm.engine > sizeof(struct hs_conn) && wm.slot > 0 && wm.slot < 4096);
+	CHECK(wm.total > 1000 * (wm.tls_buf + wm.tcp + wm.engine + wm.slot));
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000", NULL), 0);
+	hsod_worker_mem(&c, &wm2);
+	/* Linear in connections: twice the connections, twice the per-connection part. */
+	CHECK(wm2.total - wm.total >= 1000 * (wm.tls_buf + wm.tcp + wm.engine + wm.slot) / 2 * 2);
+	CHECK(wm2.total - wm.total < 1000 * (wm.tls_buf + wm.tcp + wm.engine + wm.slot + 64));
+	r.mem_available = 2 * wm2.total - 1;    /* two workers of 2000 do not fit */
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000", NULL), "--max-conns",
+		"connections per worker", "2 workers x 2000 connections", "MemAvailable",
+		"'2000'");
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1900", NULL), 0);
+	path = file_write("conns.ini", "[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
+			  "[limits]\nmax_conns = 2000\n[cert a]\ncert = c.pem\nkey = k.pem\n");
+	ERR_HAS(parse_res(&c, &r, "--config", (char *)path, NULL), path,
+		"[limits] max_conns", "'2000'");
+	r.mem_available = 0;                    /* unknown: not checked */
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000", NULL), 0);
+
+	/* DPDK memory: the pool and the application rings within EAL's. */
+	r.mem_available = 1ull << 42;
+	r.huge_free = hsod_mbuf_pool_mem_size(8192) + hsod_apps_mem_size(2, 8192);
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "8192", NULL), 0);
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "8300", NULL), "--mbufs",
+		"DPDK memory", "free hugepages", "'8300'");
+	r.huge_free = 0;
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, NULL), "no free hugepages", "--no-huge");
+	r.no_huge = true;                       /* 64 MB without -m */
+	CHECK(hsod_mbuf_pool_mem_size(16384) < (64u << 20));
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, NULL), 0);
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "65536", NULL), "--mbufs",
+		"--no-huge", "'65536'");
+	r.mem_limit = 512ull << 20;
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "65536", NULL), 0);
+}
+
+static void
+test_metrics_key(void)
+{
+	struct hsod_config c;
+	const char *path;
+
+	CHECK_EQ(parse(&c, MIN_FLAGS, NULL), 0);
+	CHECK(c.metrics[0] == '\0');           /* off by default */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--metrics", "127.0.0.1:9100", NULL), 0);
+	CHECK(strcmp(c.metrics, "127.0.0.1:9100") == 0);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--metrics=[::1]:9100", NULL), 0);
+	CHECK(strcmp(c.metrics, "[::1]:9100") == 0);
+	path = cfgfile_with("[metrics]\nlisten = 198.18.0.1:9100\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK(strcmp(c.metrics, "198.18.0.1:9100") == 0);
+	/* The flag overrides the file. */
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--metrics", "127.0.0.1:1", NULL), 0);
+	CHECK(strcmp(c.metrics, "127.0.0.1:1") == 0);
+	ERR_HAS(parse(&c, MIN_FLAGS, "--metrics", "localhost:9100", NULL), "--metrics",
+		"'localhost:9100'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--metrics", "127.0.0.1:0", NULL), "--metrics",
+		"'127.0.0.1:0'");
+	path = cfgfile_with("[metrics]\nlisten = 127.0.0.1\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[metrics] listen",
+		"'127.0.0.1'");
+}
+
 int
 main(void)
 {
@@ -1163,6 +1355,9 @@ main(void)
 	test_versions_filter();
 	test_tls_policy();
 	test_usage();
+	test_eal_args();
+	test_limits();
+	test_metrics_key();
 
 	/* Remove what file_write() made. */
 	{

@@ -279,7 +279,8 @@ test_exposition(void)
 	CHECK(has_line(t, "hso_handshakes_failed_sent_total{worker=\"1\",alert=\"internal\"} 1"));
 	/* Sparse: the alerts that never happened are not there. */
 	CHECK(strstr(t, "alert=\"decode_error\"") == NULL);
-	CHECK(strstr(t, "hso_handshakes_failed_peer_total") == NULL);
+	CHECK(strstr(t, "hso_handshakes_failed_peer_total{") == NULL);
+	CHECK(has_line(t, "# TYPE hso_handshakes_failed_peer_total counter"));
 	CHECK(has_line(t, "hso_apps_attach_total 2"));
 	CHECK(has_line(t, "hso_mbufs_free 1234"));
 	CHECK(has_line(t, "# TYPE hso_mbufs_capacity gauge"));
