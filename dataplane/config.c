@@ -20,6 +20,7 @@
 #include "config.h"
 #include "metrics.h"
 #include "resources.h"
+#include "neigh_defs.h"
 
 /* Where a message may quote a value: enough for any value we accept. */
 #define WHY_LEN 512
@@ -61,6 +62,24 @@ static const struct cfg_key keys[] = {
 	{ "net", "tx_offload", "tx-offload", NULL, CFG_BOOL, F(tx_offload), 0, 0,
 	  "let the port compute IPv4 and TCP checksums when it offers to; no (or "
 	  "--no-tx-offload): always computed in software" },
+	{ "net", "neigh_entries", "neigh-entries", "N", CFG_U32, F(neigh_entries),
+	  HSOD_NEIGH_ENTRIES_MIN, HSOD_NEIGH_ENTRIES_MAX,
+	  "neighbours (ARP entries) per worker and port, 8..4194304; when full, the "
+	  "least recently used one makes room" },
+	{ "net", "neigh_queue", "neigh-queue", "N", CFG_U32, F(neigh_queue), 1, 4096,
+	  "packets held per neighbour while ARP resolves it, 1..4096 and at most "
+	  "neigh_queue_total; "
+	  "past it the oldest is dropped" },
+	{ "net", "neigh_queue_total", "neigh-queue-total", "N", CFG_U32, F(neigh_queue_total),
+	  1, 1u << 20, "packets held for ARP per worker (all its ports), 1..mbufs/2" },
+	{ "net", "neigh_reachable_ms", "neigh-reachable", "MS", CFG_U32,
+	  F(neigh_reachable_ms), 1000, 3600000,
+	  "a neighbour is trusted this long after its last confirmation (a TCP "
+	  "segment from it, an ARP reply), drawn in [0.5, 1.5) x this; then one in "
+	  "use is asked again by unicast ARP while traffic goes on, 1000..3600000" },
+	{ "net", "neigh_stale_ms", "neigh-stale", "MS", CFG_U32, F(neigh_stale_ms),
+	  1000, 86400000, "an unused neighbour no longer confirmed is forgotten after "
+	  "this, 1000..86400000" },
 	{ "tls", "versions", "tls-versions", "LIST", KT_VERSIONS, 0, 0, 0,
 	  "protocol versions: 1.2, 1.3" },
 	{ "tls", "ciphers", "ciphers", "LIST", KT_SUITES, 0, 0, 0,
@@ -743,6 +762,11 @@ hsod_config_defaults(struct hsod_config *cfg)
 	hs_nego_policy_default(&p);
 	cfg->mbufs = HSOD_MBUFS_DEFAULT;
 	cfg->tx_offload = true;
+	cfg->neigh_entries = HSOD_NEIGH_ENTRIES_DEFAULT;
+	cfg->neigh_queue = HSOD_NEIGH_QUEUE_DEFAULT;
+	cfg->neigh_queue_total = HSOD_NEIGH_QUEUE_TOTAL_DEFAULT;
+	cfg->neigh_reachable_ms = HSOD_NEIGH_REACHABLE_MS_DEFAULT;
+	cfg->neigh_stale_ms = HSOD_NEIGH_STALE_MS_DEFAULT;
 	cfg->tls12 = p.tls12;
 	cfg->tls13 = p.tls13;
 	memcpy(cfg->suites, p.suites, p.n_suites * sizeof(p.suites[0]));
@@ -1088,7 +1112,8 @@ limits_check(struct cfg_parser *ps, const struct hsod_config *c, const struct hs
 	/* The workers' memory: TCP, TLS, slots; from the structures' sizes. */
 	hsod_worker_mem(c, &wm);
 	pool = hsod_mbuf_pool_mem_size(c->mbufs * c->n_ports);
-	rings = hsod_apps_mem_size(workers, c->max_conns);
+	/* The application rings, and the workers' neighbour tables (rte_hash). */
+	rings = hsod_apps_mem_size(workers, c->max_conns) + (uint64_t)workers * wm.dpdk;
 	dpdk = pool + rings;
 	heap = (uint64_t)workers * wm.total + (r->no_huge ? dpdk : 0);
 	if (r->mem_available != 0 && heap > r->mem_available) {
@@ -1116,8 +1141,8 @@ limits_check(struct cfg_parser *ps, const struct hsod_config *c, const struct hs
 					size_str(dpdk, a, sizeof(a)), c->mbufs, c->n_ports,
 					c->n_ports == 1 ? "" : "s", (dpdk >> 20) + 64);
 		snprintf(why, sizeof(why), "DPDK memory: the mbuf pool (%u x %u port%s: %s) and "
-			 "the application rings (%u worker%s x %u connections: %s) need %s, but "
-			 "EAL has %s (%s)", c->mbufs, c->n_ports, c->n_ports == 1 ? "" : "s",
+			 "the application rings and neighbour tables (%u worker%s, %u connections "
+			 "each: %s) need %s, but EAL has %s (%s)", c->mbufs, c->n_ports, c->n_ports == 1 ? "" : "s",
 			 size_str(pool, a, sizeof(a)), workers, workers == 1 ? "" : "s",
 			 c->max_conns, size_str(rings, b, sizeof(b)), size_str(dpdk, d, sizeof(d)),
 			 size_str(avail, e, sizeof(e)), src);
@@ -1159,6 +1184,17 @@ config_check(struct cfg_parser *ps, const struct hsod_config *c)
 				   cfg_origin(ps, "tls", "ciphers", 0) != CFG_ORIGIN_DEFAULT ||
 				   cfg_origin(ps, "tls", "versions", 0) == CFG_ORIGIN_DEFAULT ?
 				   "ciphers" : "versions", 0, why);
+	/* Held packets are mbufs of the pool: half of it at most, per worker. */
+	if (c->neigh_queue_total > c->mbufs / 2) {
+		snprintf(why, sizeof(why), "more than half of mbufs (%u): packets held "
+			 "for ARP would starve the pool", c->mbufs);
+		return cfg_fail_at(ps, "net", "neigh_queue_total", 0, why);
+	}
+	if (c->neigh_queue > c->neigh_queue_total) {
+		snprintf(why, sizeof(why), "more than neigh_queue_total (%u)",
+			 c->neigh_queue_total);
+		return cfg_fail_at(ps, "net", "neigh_queue", 0, why);
+	}
 	if (c->max_half_open > c->max_conns) {
 		snprintf(why, sizeof(why), "more than max_conns (%u)", c->max_conns);
 		return cfg_fail_at(ps, "limits", "max_half_open", 0, why);

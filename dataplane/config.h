@@ -158,6 +158,15 @@ struct hsod_config {
 	uint32_t mbufs;             /**< mbufs per port (one pool of mbufs x ports) */
 	/** Let the port compute IPv4/TCP checksums when it offers to ([net] tx_offload). */
 	bool tx_offload;
+	/*
+	 * Neighbours (ARP): table size per worker and port, packets held per
+	 * unresolved neighbour and per worker, reachable and stale times.
+	 */
+	uint32_t neigh_entries;
+	uint32_t neigh_queue;
+	uint32_t neigh_queue_total;
+	uint32_t neigh_reachable_ms;
+	uint32_t neigh_stale_ms;
 
 	/* [tls]: lists in server preference order, as code points */
 	bool tls12, tls13;

@@ -40,6 +40,7 @@
 #define X_WORKER(...) SCALAR(HSOD_SRC_WORKER, struct hsod_worker_stats, "", __VA_ARGS__)
 #define A_WORKER(...) ARRAY(HSOD_SRC_WORKER, struct hsod_worker_stats, "", __VA_ARGS__)
 #define X_NET(...) SCALAR(HSOD_SRC_NET, struct hsod_net_stats, "", __VA_ARGS__)
+#define X_NEIGH(...) SCALAR(HSOD_SRC_NEIGH, struct hsod_neigh_stats, "", __VA_ARGS__)
 #define A_NET(...) ARRAY(HSOD_SRC_NET, struct hsod_net_stats, "", __VA_ARGS__)
 #define X_TCP(...) SCALAR(HSOD_SRC_TCP, struct tcp_stats, "", __VA_ARGS__)
 #define A_TCP(...) ARRAY(HSOD_SRC_TCP, struct tcp_stats, "", __VA_ARGS__)
@@ -55,11 +56,13 @@
 static uint64_t
 derive_drops(const struct hsod_ctr_set *s)
 {
-	uint64_t n = s->worker->tx_dropped + s->worker->tcp_csum_bad + s->worker->no_arp;
+	uint64_t n = s->worker->tx_dropped + s->worker->tcp_csum_bad;
 
-	for (unsigned p = 0; p < s->n_ports; p++)
+	for (unsigned p = 0; p < s->n_ports; p++) {
 		for (unsigned r = 0; r < HSOD_DROP_NUM; r++)
 			n += s->net[p]->drops[r];
+		n += s->net[p]->tx_no_route + s->neigh[p]->queue_drops;
+	}
 	return n;
 }
 
@@ -80,9 +83,11 @@ const struct hsod_ctr hsod_ctrs[] = {
 	{ .name = "drops", .src = HSOD_SRC_DERIVED, .kind = HSOD_CTR_COUNTER, .n = 1,
 	  .derive = derive_drops,
 	  .help = "every packet dropped: the net_drops reasons, tcp_csum_bad, "
-		  "tx_dropped, tx_no_arp (telemetry only: sum them in PromQL)" },
+		  "tx_dropped, tx_no_route, neigh_queue_drops (telemetry only: sum "
+		  "them in PromQL)" },
 	HSOD_NET_COUNTERS(X_NET)
 	HSOD_NET_COUNTER_ARRAYS(A_NET)
+	HSOD_NEIGH_COUNTERS(X_NEIGH)
 	TCP_COUNTERS(X_TCP)
 	TCP_COUNTER_ARRAYS(A_TCP)
 	{ .name = "tcp_active", .src = HSOD_SRC_DERIVED, .kind = HSOD_CTR_GAUGE, .n = 1,
@@ -120,6 +125,7 @@ hsod_ctr_worker_base(const struct hsod_ctr *c, const struct hsod_ctr_set *s, uns
 	case HSOD_SRC_LCORE: return s->lcore;
 	case HSOD_SRC_WORKER: return s->worker;
 	case HSOD_SRC_NET: return port < s->n_ports ? s->net[port] : NULL;
+	case HSOD_SRC_NEIGH: return port < s->n_ports ? s->neigh[port] : NULL;
 	case HSOD_SRC_TCP: return s->tcp;
 	case HSOD_SRC_TLS: return s->tls;
 	case HSOD_SRC_LATENCY: return s->latency;
@@ -148,9 +154,9 @@ worker_value(const struct hsod_ctr *c, const struct hsod_ctr_set *s, unsigned i)
 
 	if (c->src == HSOD_SRC_DERIVED)
 		return c->derive(s);
-	if (c->src == HSOD_SRC_NET) {
+	if (c->src == HSOD_SRC_NET || c->src == HSOD_SRC_NEIGH) {
 		for (unsigned p = 0; p < s->n_ports; p++)
-			n += hsod_ctr_get(c, s->net[p], i);
+			n += hsod_ctr_get(c, hsod_ctr_worker_base(c, s, p), i);
 		return n;
 	}
 	if (c->flags & HSOD_CTR_F_PORTS)
@@ -429,7 +435,8 @@ hsod_ctr_doc(FILE *out)
 
 		if (per_worker(c))
 			o += (size_t)snprintf(labels + o, sizeof(labels) - o, "worker");
-		if (c->src == HSOD_SRC_NET || (c->flags & HSOD_CTR_F_PORTS))
+		if (c->src == HSOD_SRC_NET || c->src == HSOD_SRC_NEIGH ||
+		    (c->flags & HSOD_CTR_F_PORTS))
 			o += (size_t)snprintf(labels + o, sizeof(labels) - o, ", port");
 		if (c->n > 1 && c->label != NULL && !(c->flags & HSOD_CTR_F_PORTS))
 			o += (size_t)snprintf(labels + o, sizeof(labels) - o, "%s%s",

@@ -6,8 +6,9 @@
  * @file
  * Every counter and gauge hsod has, in one table (hsod_ctrs[]) expanded from
  * the X/A lists declared next to each counter struct (worker.h describes
- * the format): worker.h, lcore_stats.h, net.h, tcp.h, handshake/hs_stats.h,
- * apps.h, app.h, metrics.h and the global gauges below. The exports all
+ * the format): worker.h, lcore_stats.h, net.h, neigh.h, tcp.h,
+ * handshake/hs_stats.h, apps.h, app.h, metrics.h and the global gauges
+ * below. The exports all
  * walk that table and nothing else:
  *
  *  - telemetry: /hso/stats (totals over workers, some per worker and per
@@ -32,6 +33,7 @@
 #include "handshake.h"
 #include "lcore_stats.h"
 #include "metrics.h"
+#include "neigh.h"
 #include "net.h"
 #include "tcp.h"
 #include "worker.h"
@@ -72,6 +74,7 @@ enum hsod_ctr_src {
 	HSOD_SRC_LCORE = 0,     /* per lcore: each worker, and the main lcore */
 	HSOD_SRC_WORKER,        /* per worker */
 	HSOD_SRC_NET,           /* per worker and port */
+	HSOD_SRC_NEIGH,         /* per worker and port */
 	HSOD_SRC_TCP,           /* per worker */
 	HSOD_SRC_TLS,           /* per worker */
 	HSOD_SRC_LATENCY,       /* per worker */
@@ -117,6 +120,7 @@ struct hsod_ctr_set {
 	const struct hs_worker_stats *tls;
 	const struct hsod_latency *latency;
 	const struct hsod_net_stats *net[HSOD_MAX_PORTS];
+	const struct hsod_neigh_stats *neigh[HSOD_MAX_PORTS];
 	unsigned n_ports;
 	unsigned lcore_id;
 };
@@ -147,7 +151,8 @@ hsod_ctr_get(const struct hsod_ctr *c, const void *base, unsigned i)
 
 /**
  * The struct counter @p c of worker @p s lives in (port @p port for
- * HSOD_SRC_NET), or NULL when @p c is not a per-worker counter.
+ * HSOD_SRC_NET and HSOD_SRC_NEIGH), or NULL when @p c is not a per-worker
+ * counter.
  */
 const void *hsod_ctr_worker_base(const struct hsod_ctr *c, const struct hsod_ctr_set *s,
 				 unsigned port);

@@ -224,8 +224,10 @@ view_build(void)
 		s->tls = hsod_worker_tls_stats(workers[i]);
 		s->latency = hsod_worker_latency(workers[i]);
 		s->n_ports = hsod_worker_ports(workers[i]);
-		for (unsigned p = 0; p < s->n_ports; p++)
+		for (unsigned p = 0; p < s->n_ports; p++) {
 			s->net[p] = hsod_worker_net_stats(workers[i], p);
+			s->neigh[p] = hsod_worker_neigh_stats(workers[i], p);
+		}
 		s->lcore_id = hsod_worker_lcore(workers[i]);
 	}
 	view.workers = ctr_sets;

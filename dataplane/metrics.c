@@ -96,7 +96,8 @@ static void
 worker_samples(struct out *o, const struct hsod_ctr *c, const char *name, const char *wl,
 	       const struct hsod_ctr_set *s)
 {
-	unsigned ports = c->src == HSOD_SRC_NET ? s->n_ports : 1;
+	bool by_port = c->src == HSOD_SRC_NET || c->src == HSOD_SRC_NEIGH;
+	unsigned ports = by_port ? s->n_ports : 1;
 
 	for (unsigned p = 0; p < ports; p++) {
 		const void *b = hsod_ctr_worker_base(c, s, p);
@@ -104,7 +105,7 @@ worker_samples(struct out *o, const struct hsod_ctr *c, const char *name, const 
 
 		if (b == NULL)
 			continue;
-		if (c->src == HSOD_SRC_NET)
+		if (by_port)
 			snprintf(pl, sizeof(pl), ",port=\"%u\"", p);
 		if (c->flags & HSOD_CTR_F_PORTS) {
 			for (unsigned i = 0; i < s->n_ports && i < c->n; i++)

@@ -67,6 +67,7 @@ struct hsod_worker_mem {
 	size_t tcp;             /**< per connection: TCP state, rings, hash, events */
 	size_t engine;          /**< per connection: TLS state, queues, key-schedule batch (average) */
 	size_t slot;            /**< per connection: the worker's slot, less the TLS state */
+	size_t dpdk;            /**< DPDK memory: the ports' neighbour hash tables */
 };
 
 struct hsod_config;

@@ -5,8 +5,8 @@
 /**
  * @file
  * One poll-mode worker: per port, its RX/TX queue pair (queue index = the
- * worker's index on every port), layers 2-3 (net.h: address, MAC, ARP
- * cache, gateway) and TX buffer; one TCP table (tcp.h) for all ports (a
+ * worker's index on every port), layers 2-3 (net.h: address, MAC, gateway,
+ * neighbour table) and TX buffer; one TCP table (tcp.h) for all ports (a
  * connection's tuple carries the local address), its TLS engine worker
  * (handshake.h), its connections and its application rings (app.h).
  * hsod_worker_poll() is one run-to-completion iteration: receive a burst
@@ -93,9 +93,6 @@ struct hsod_worker_conf {
 	  "source address")                                                    \
 	X(tcp_csum_bad, "tcp_csum_bad", counter, none,                         \
 	  "TCP segments dropped for a bad checksum")                           \
-	X(no_arp, "tx_no_arp", counter, none,                                  \
-	  "segments not sent: the next hop's MAC is not known yet (ARP asked, " \
-	  "TCP retransmits)")                                                  \
 	X(conns_refused, "conns_refused", counter, none,                       \
 	  "connections reset: accepted by TCP with no TLS slot free")          \
 	X(conns_no_app, "conns_no_app", counter, none,                         \
@@ -246,6 +243,9 @@ unsigned hsod_worker_ports(const struct hsod_worker *w);
 /** Layers 2-3 counters of port @p port (< hsod_worker_ports()). */
 const struct hsod_net_stats *hsod_worker_net_stats(const struct hsod_worker *w,
 						   unsigned port);
+/** Neighbour (ARP) counters of port @p port (< hsod_worker_ports()). */
+const struct hsod_neigh_stats *hsod_worker_neigh_stats(const struct hsod_worker *w,
+						       unsigned port);
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w);
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w);
 const struct hsod_latency *hsod_worker_latency(const struct hsod_worker *w);

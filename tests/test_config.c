@@ -17,6 +17,7 @@
 #include "check.h"
 #include "config.h"
 #include "resources.h"
+#include "neigh_defs.h"
 
 static char dir[] = "/tmp/hso_test_config_XXXXXX";
 static char err[HSOD_ERR_LEN];
@@ -512,6 +513,54 @@ test_numbers(void)
 		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[crypto]",
 			"imb_arch", "'sha1=sse'");
 	}
+}
+
+/* [net] neigh_*: defaults, flags, the file, ranges and the checks across keys. */
+static void
+test_neigh_keys(void)
+{
+	struct hsod_config c;
+	const char *path;
+
+	hsod_config_defaults(&c);
+	CHECK_EQ(c.neigh_entries, HSOD_NEIGH_ENTRIES_DEFAULT);
+	CHECK_EQ(c.neigh_queue, HSOD_NEIGH_QUEUE_DEFAULT);
+	CHECK_EQ(c.neigh_queue_total, HSOD_NEIGH_QUEUE_TOTAL_DEFAULT);
+	CHECK_EQ(c.neigh_reachable_ms, HSOD_NEIGH_REACHABLE_MS_DEFAULT);
+	CHECK_EQ(c.neigh_stale_ms, HSOD_NEIGH_STALE_MS_DEFAULT);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--neigh-entries", "8", "--neigh-queue", "3",
+		       "--neigh-queue-total", "100", "--neigh-reachable", "1000",
+		       "--neigh-stale", "86400000", NULL), 0);
+	CHECK(c.neigh_entries == 8 && c.neigh_queue == 3 && c.neigh_queue_total == 100 &&
+	      c.neigh_reachable_ms == 1000 && c.neigh_stale_ms == 86400000);
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\nneigh_entries = 4096\n"
+		       "neigh_queue = 32\nneigh_queue_total = 2048\nneigh_reachable_ms = 15000\n"
+		       "neigh_stale_ms = 120000\n[cert main]\ncert = c.pem\nkey = k.pem\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK(c.neigh_entries == 4096 && c.neigh_queue == 32 && c.neigh_queue_total == 2048 &&
+	      c.neigh_reachable_ms == 15000 && c.neigh_stale_ms == 120000);
+	/* A flag overrides the file. */
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--neigh-queue", "5", NULL), 0);
+	CHECK_EQ(c.neigh_queue, 5);
+	/* Out of range, each named. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-entries", "7", NULL), "--neigh-entries", "'7'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-entries", "4194305", NULL), "--neigh-entries",
+		"'4194305'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-queue", "0", NULL), "--neigh-queue", "'0'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-reachable", "999", NULL), "--neigh-reachable",
+		"'999'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-stale", "86400001", NULL), "--neigh-stale",
+		"'86400001'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\nneigh_queue_total = 0\n"
+		       "[cert main]\ncert = c.pem\nkey = k.pem\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "neigh_queue_total",
+		"'0'");
+	/* Across keys: per neighbour within the total, the total within half the pool. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-queue", "64", "--neigh-queue-total", "32", NULL),
+		"--neigh-queue", "neigh_queue_total (32)", "'64'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--neigh-queue-total", "2049", NULL),
+		"--neigh-queue-total", "mbufs (4096)", "'2049'");
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--neigh-queue-total", "2048", NULL), 0);
 }
 
 static void
@@ -1107,9 +1156,12 @@ test_usage(void)
 		"--ticket-lifetime", "--ticket-rotation", "--session-cache", "--max-conns",
 		"--max-half-open", "--mbufs", "--handshake-timeout", "--idle-timeout",
 		"--http-status", "--http-body", "--imb-arch", "--export-keys",
-		"--sni-strict", "--help",
+		"--sni-strict", "--neigh-entries", "--neigh-queue", "--neigh-queue-total",
+		"--neigh-reachable", "--neigh-stale", "--help",
 		/* sections and keys */
-		"[net]", "addr =", "gateway =", "listen =", "mbufs =", "[port N]",
+		"[net]", "addr =", "gateway =", "listen =", "mbufs =", "neigh_entries =",
+		"neigh_queue =", "neigh_queue_total =", "neigh_reachable_ms =",
+		"neigh_stale_ms =", "[port N]",
 		"[tls]", "versions =", "ciphers =", "groups =", "sigalgs =", "alpn =",
 		"sni_strict =", "export_keys =", "max_handshake_msg =", "session_cache =",
 		"[cert NAME]", "cert =", "key =", "default =",
@@ -1262,10 +1314,10 @@ test_limits(void)
 			   NULL), 0);
 	path = cfgfile_with("mbufs = 2000\n");
 	(void)path;
-	path = file_write("mbufs.ini", "[net]\naddr = 198.18.0.2/24\nlisten = 443\nmbufs = 2000\n"
+	path = file_write("mbufs.ini", "[net]\naddr = 198.18.0.2/24\nlisten = 443\nmbufs = 3000\n"
 			  "[cert a]\ncert = c.pem\nkey = k.pem\n");
 	ERR_HAS(parse_res(&c, &r, "--config", (char *)path, NULL), path, "[net] mbufs",
-		"at least 5248", "'2000'");
+		"at least 5248", "'3000'");
 
 	/* Memory: the workers' from the structures' sizes, within MemAvailable. */
 	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1000", NULL), 0);
@@ -1291,9 +1343,12 @@ test_limits(void)
 	r.mem_available = 0;                    /* unknown: not checked */
 	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000", NULL), 0);
 
-	/* DPDK memory: the pool and the application rings within EAL's. */
+	/* DPDK memory: the pool, the application rings, the neighbour tables within EAL's. */
 	r.mem_available = 1ull << 42;
-	r.huge_free = hsod_mbuf_pool_mem_size(8192) + hsod_apps_mem_size(2, 8192);
+	CHECK_EQ(parse(&c, MIN_FLAGS, NULL), 0);
+	hsod_worker_mem(&c, &wm);
+	CHECK(wm.dpdk > 0);
+	r.huge_free = hsod_mbuf_pool_mem_size(8192) + hsod_apps_mem_size(2, 8192) + 2 * wm.dpdk;
 	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "8192", NULL), 0);
 	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "8300", NULL), "--mbufs",
 		"DPDK memory", "free hugepages", "'8300'");
@@ -1347,6 +1402,7 @@ main(void)
 	test_flags_override();
 	test_certs();
 	test_numbers();
+	test_neigh_keys();
 	test_net();
 	test_ports();
 	test_file_structure();

@@ -29,6 +29,7 @@ static struct tcp_stats ts[2];
 static struct hs_worker_stats hs[2];
 static struct hsod_latency lat[2];
 static struct hsod_net_stats ns[2][2];
+static struct hsod_neigh_stats nbs[2][2];
 static struct hsod_apps_stats as;
 static struct hsod_global_stats gs;
 static struct hsod_app_http_stats http;
@@ -56,7 +57,8 @@ view_make(void)
 		ns[w][1].drops[HSOD_DROP_TCP_HDR] = 2;
 		sets[w] = (struct hsod_ctr_set){
 			.lcore = &lc[w], .worker = &ws[w], .tcp = &ts[w], .tls = &hs[w],
-			.latency = &lat[w], .net = { &ns[w][0], &ns[w][1] }, .n_ports = 2,
+			.latency = &lat[w], .net = { &ns[w][0], &ns[w][1] },
+			.neigh = { &nbs[w][0], &nbs[w][1] }, .n_ports = 2,
 			.lcore_id = w + 1,
 		};
 	}
