@@ -37,10 +37,11 @@ run_case() { # name: one run of load, then the checks
 		>"$work/$name.stime" 2>&1
 	sleep 0.5
 	after=$(hso_stats) || fail "$name: telemetry"
+	lat=$(hso_stats /hso/latency) || fail "$name: /hso/latency"
 	hsod_stop 10 || fail "$name: hsod did not stop cleanly"
-	python3 - "$name" "$before" "$after" <<'PY' || fail "$name: accounting does not add up"
+	python3 - "$name" "$before" "$after" "$lat" <<'PY' || fail "$name: accounting does not add up"
 import json, sys
-name, b, a = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+name, b, a, lat = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
 d = {k: a[k] - b[k] for k in ("busy_cycles", "idle_cycles", "keygen_cycles", "app_cycles",
                               "control_cycles", "tsc_cycles", "handshakes_completed",
                               "ecdhe_pool_hits", "ecdhe_pool_misses", "ecdhe_pool_generated")}
@@ -55,7 +56,8 @@ out = {"case": name, "lcores": lcores, "window_s": round(d["tsc_cycles"] / a["ts
        "app_us": us(d["app_cycles"]), "control_us": us(d["control_cycles"]),
        "busy_share": round(d["busy_cycles"] / window, 3),
        "pool_hits": d["ecdhe_pool_hits"], "pool_misses": d["ecdhe_pool_misses"],
-       "pool_generated": d["ecdhe_pool_generated"]}
+       "pool_generated": d["ecdhe_pool_generated"],
+       "latency_p50_us": lat["p50_us"], "latency_p99_us": lat["p99_us"]}
 print(json.dumps(out))
 ok = True
 def check(c, what):
