@@ -105,6 +105,8 @@
 #define HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000u
 #define HSOD_HANDSHAKE_TIMEOUT_MS_MAX 600000u
 #define HSOD_IDLE_TIMEOUT_MS_DEFAULT 60000u
+/** Most memory a worker's pool of large handshake buffers may take. */
+#define HSOD_LARGE_MSG_POOL_MAX (1ull << 30)
 #define HSOD_HTTP_STATUS_DEFAULT 200u
 #define HSOD_APP_CONN_BUDGET_DEFAULT (256u * 1024)
 #define HSOD_HTTP_BODY_DEFAULT "hello from hso\n"
@@ -182,6 +184,7 @@ struct hsod_config {
 	bool sni_strict;
 	bool export_keys;
 	uint32_t max_handshake_msg;
+	uint32_t large_msg_bufs;    /**< per worker, for messages above 16 KiB */
 	uint32_t session_cache;     /**< TLS 1.2 session-id entries per worker */
 
 	/* [cert NAME] sections, then --cert/--key pairs */

@@ -96,6 +96,7 @@ const struct hsod_ctr hsod_ctrs[] = {
 		  "sum(hso_tcp_connections))" },
 	HS_WORKER_COUNTERS(X_TLS)
 	HS_WORKER_COUNTER_ARRAYS(A_TLS)
+	HS_WORKER_POOL_COUNTERS(X_TLS)
 	{ .name = "latency", .metric = "handshake_duration_seconds",
 	  .src = HSOD_SRC_LATENCY, .kind = HSOD_CTR_HISTOGRAM, .n = 1,
 	  .help = "server-side handshake latency, first ClientHello byte to the "

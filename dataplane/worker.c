@@ -318,6 +318,7 @@ hsod_worker_mem(const struct hsod_config *cfg, struct hsod_worker_mem *m)
 {
 	struct tcp_config tc;
 	struct tcp_config one;
+	struct hs_config hc, bare;
 	size_t n = cfg->max_conns, heap, dpdk;
 
 	worker_tcp_config(cfg, &tc);
@@ -333,10 +334,16 @@ hsod_worker_mem(const struct hsod_config *cfg, struct hsod_worker_mem *m)
 		  sizeof(*((struct hsod_worker *)0)->dirty) +
 		  2 * sizeof(*((struct hsod_worker *)0)->stalled) +
 		  sizeof(*((struct hsod_worker *)0)->late);
+	/* The engine's sizes depend on these of its configuration only. */
+	memset(&hc, 0, sizeof(hc));
+	hc.session_cache_size = cfg->session_cache;
+	hc.max_handshake_msg = cfg->max_handshake_msg;
+	hc.large_msg_bufs = cfg->large_msg_bufs;
+	memset(&bare, 0, sizeof(bare));
 	m->engine = sizeof(struct hs_conn) +
-		    (hs_worker_mem_size(cfg->max_conns, 0) - hs_worker_mem_size(0, 0)) / n;
+		    (hs_worker_mem_size(&bare, cfg->max_conns) - hs_worker_mem_size(&bare, 0)) / n;
 	m->total = sizeof(struct hsod_worker) + tcp_tbl_mem_size(&tc) +
-		   hs_worker_mem_size(cfg->max_conns, cfg->session_cache) +
+		   hs_worker_mem_size(&hc, cfg->max_conns) +
 		   n * (m->tls_buf + m->slot + sizeof(struct hs_conn)) +
 		   hsod_neigh_pool_mem_size(cfg->neigh_queue_total);
 	/* A neighbour table per port (IPv4 addresses). */

@@ -75,7 +75,54 @@
 	  sparse, "failures per alert hsod sent (internal: failed without one)") \
 	A(failed_peer_alert, uint64_t, 256, "failed_peer_",                    \
 	  "handshakes_failed_peer", "alert", hs_stats_peer_alert_name, counter, \
-	  sparse, "failures per alert the client sent")
+	  sparse, "failures per alert the client sent")                        \
+	A(failed_in_state, uint64_t, HS_STATE_NUM, "failed_in_",               \
+	  "handshakes_failed_in_state", "state", hs_stats_state_name, counter, \
+	  sparse, "failures by the engine state the handshake was in")
+
+/*
+ * The large-message pool's counters: members of the struct hs_buf_pool_stats
+ * in hs_worker_stats.msg_pool (bufpool.h writes them), exported, not
+ * generated here.
+ */
+#define HS_WORKER_POOL_COUNTERS(X)                                             \
+	X(msg_pool.borrowed, "handshake_large_msgs", counter, none,            \
+	  "handshake messages above a connection's own 16 KiB that borrowed a " \
+	  "buffer of [tls] large_msg_bufs")                                    \
+	X(msg_pool.exhausted, "handshake_large_msg_pool_empty", counter, none, \
+	  "such messages refused (internal_error): every buffer was out")      \
+	X(msg_pool.in_use, "handshake_large_msg_bufs_in_use", gauge, none,     \
+	  "large-message buffers out now")                                     \
+	X(msg_pool.in_use_max, "handshake_large_msg_bufs_peak", gauge, none,   \
+	  "most large-message buffers out at once")
+
+/*
+ * A client worker's (hs_client.h, hso-gen): in the struct, not exported by
+ * hsod, which only serves.
+ */
+#define HS_CLIENT_COUNTERS(X)                                                  \
+	X(client_started, "client_started", counter, none,                     \
+	  "client handshakes started")                                         \
+	X(client_keys_generated, "client_keys_generated", counter, none,       \
+	  "key pairs made for ClientHellos")                                   \
+	X(client_keys_reused, "client_keys_reused", counter, none,             \
+	  "load mode: a worker key handed out again")                          \
+	X(client_pms_encrypted, "client_pms_encrypted", counter, none,         \
+	  "RSA premaster encryptions")                                         \
+	X(client_pms_reused, "client_pms_reused", counter, none,               \
+	  "load mode: premaster and its ciphertext reused")                    \
+	X(client_verified, "client_verified", counter, none,                   \
+	  "server signatures verified (full mode)")                            \
+	X(client_chains_verified, "client_chains_verified", counter, none,     \
+	  "server certificate chains verified")                                \
+	X(client_hrr, "client_hrr", counter, none,                             \
+	  "HelloRetryRequests answered")                                       \
+	X(client_sessions, "client_sessions", counter, none,                   \
+	  "resumable sessions received")                                       \
+	X(client_offered, "client_offered", counter, none,                     \
+	  "sessions offered in a ClientHello")                                 \
+	X(client_tickets_too_long, "client_tickets_too_long", counter, none,   \
+	  "tickets over HS_CLIENT_TICKET_MAX: not kept")
 
 /** Name of cipher suite @p i of hso's table (hs_suite_at()), NULL past it. */
 const char *hs_stats_suite_name(unsigned i);
@@ -83,5 +130,7 @@ const char *hs_stats_suite_name(unsigned i);
 const char *hs_stats_sent_alert_name(unsigned i);
 /** Name of alert @p i a client sent ("alert_N" for an unknown code). */
 const char *hs_stats_peer_alert_name(unsigned i);
+/** Name of engine state @p i (hs_state_name()), NULL past the last. */
+const char *hs_stats_state_name(unsigned i);
 
 #endif
