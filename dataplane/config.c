@@ -1130,13 +1130,14 @@ limits_check(struct cfg_parser *ps, const struct hsod_config *c, const struct hs
 		snprintf(why, sizeof(why), "connections per worker: %u worker%s x %u connections "
 			 "need %s of memory (%s each: TLS buffer %s, TCP %s, TLS state %s, "
 			 "slot %s)%s, but %s "
-			 "is available (MemAvailable): lower max_conns or give EAL fewer lcores",
+			 "is available (%s): lower max_conns or give EAL fewer lcores",
 			 workers, workers == 1 ? "" : "s", c->max_conns, size_str(heap, a, sizeof(a)),
 			 size_str(wm.tls_buf + wm.tcp + wm.engine + wm.slot, b, sizeof(b)),
 			 size_str(wm.tls_buf, d, sizeof(d)), size_str(wm.tcp, e, sizeof(e)),
 			 size_str(wm.engine, f, sizeof(f)), size_str(wm.slot, g, sizeof(g)),
 			 r->no_huge ? " with DPDK's memory (--no-huge)" : "",
-			 size_str(r->mem_available, from, sizeof(from)));
+			 size_str(r->mem_available, from, sizeof(from)),
+			 r->mem_from[0] ? r->mem_from : "MemAvailable");
 		return cfg_fail_at(ps, "limits", "max_conns", 0, why);
 	}
 	avail = hsod_resources_dpdk_mem(r, from, sizeof(from));

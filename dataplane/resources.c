@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,9 +286,78 @@ hugepages_free(void)
 	return sum;
 }
 
+/* A number from a one-line file; false when absent or not a number ("max"). */
+static bool
+file_u64(const char *path, uint64_t *v)
+{
+	FILE *f = fopen(path, "r");
+	unsigned long long n;
+	bool ok;
+
+	if (f == NULL)
+		return false;
+	ok = fscanf(f, "%llu", &n) == 1;
+	fclose(f);
+	*v = n;
+	return ok;
+}
+
+/*
+ * What our memory cgroup still lets us take, bytes; 0 when it sets no limit
+ * (or none can be read). cgroup v2 ("0::PATH": memory.max, memory.current)
+ * or v1 ("N:memory:PATH": memory.limit_in_bytes, memory.usage_in_bytes); in
+ * a container with its own cgroup namespace the files are at the mount's
+ * root, so that is tried after PATH.
+ */
+static uint64_t
+cgroup_room(void)
+{
+	static const struct {
+		const char *prefix, *dir, *limit, *usage;
+	} kinds[] = {
+		{ "0::", "/sys/fs/cgroup", "memory.max", "memory.current" },
+		{ ":memory:", "/sys/fs/cgroup/memory", "memory.limit_in_bytes",
+		  "memory.usage_in_bytes" },
+	};
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	char line[512], path[1024];
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		for (unsigned k = 0; k < RTE_DIM(kinds); k++) {
+			const char *p = strstr(line, kinds[k].prefix);
+			uint64_t limit, usage = 0;
+
+			if (p == NULL || (k == 0 && p != line))
+				continue;
+			p += strlen(kinds[k].prefix);
+			for (int root = 0; root < 2; root++) {
+				snprintf(path, sizeof(path), "%s%s/%s", kinds[k].dir,
+					 root ? "" : p, kinds[k].limit);
+				if (!file_u64(path, &limit))
+					continue;
+				snprintf(path, sizeof(path), "%s%s/%s", kinds[k].dir,
+					 root ? "" : p, kinds[k].usage);
+				file_u64(path, &usage);
+				fclose(f);
+				/* v1 says "no limit" with a huge number. */
+				if (limit >= (1ull << 60))
+					return 0;
+				return limit > usage ? limit - usage : 1;
+			}
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
 void
 hsod_resources_probe(struct hsod_resources *r)
 {
+	uint64_t room;
+
 	if (r->lcores == 0) {
 		cpu_set_t cpus;
 
@@ -300,6 +370,12 @@ hsod_resources_probe(struct hsod_resources *r)
 	}
 	r->huge_free = hugepages_free();
 	r->mem_available = meminfo_available();
+	snprintf(r->mem_from, sizeof(r->mem_from), "MemAvailable");
+	room = cgroup_room();
+	if (room != 0 && (r->mem_available == 0 || room < r->mem_available)) {
+		r->mem_available = room;
+		snprintf(r->mem_from, sizeof(r->mem_from), "left under the cgroup's memory limit");
+	}
 }
 
 uint64_t

@@ -28,7 +28,9 @@ struct hsod_resources {
 	bool no_huge;               /**< --no-huge: DPDK memory is ordinary memory */
 	uint64_t mem_limit;         /**< -m / --socket-mem, bytes; 0: none given */
 	uint64_t huge_free;         /**< free hugepages, bytes (every page size) */
-	uint64_t mem_available;     /**< the system's MemAvailable, bytes; 0: unknown */
+	/** Memory hsod may still take, bytes: MemAvailable, or less under a cgroup limit; 0: unknown. */
+	uint64_t mem_available;
+	char mem_from[48];          /**< where mem_available came from, for messages */
 };
 
 /**
@@ -42,7 +44,9 @@ int hsod_resources_from_eal(int argc, char **argv, struct hsod_resources *r,
 
 /**
  * Fill in what the system says: the CPUs hsod may run on (when no lcore
- * option was given), free hugepages, MemAvailable.
+ * option was given), free hugepages, and the memory hsod may take:
+ * MemAvailable, or what is left under its cgroup's limit (a container's
+ * memory limit) when that is less.
  */
 void hsod_resources_probe(struct hsod_resources *r);
 
