@@ -737,7 +737,13 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	hsod_resources_probe(&res);
-	if (hsod_config_parse_res(&conf, app_argc, app_argv, &res, err, sizeof(err)) != 0) {
+	/*
+	 * Without EAL options (hsod --check --config FILE, as systemd's reload
+	 * runs it beside the running hsod) the workers are not known: the
+	 * checks that need them are left to the run that has them.
+	 */
+	if (hsod_config_parse_res(&conf, app_argc, app_argv, eal_argc > 1 ? &res : NULL, err,
+				  sizeof(err)) != 0) {
 		fprintf(stderr, "hsod: %s\nhsod: see hsod --help\n", err);
 		return EXIT_FAILURE;
 	}
