@@ -36,6 +36,11 @@ struct app_loop {
 	struct hso_event *held;         /**< FIFO */
 	unsigned held_cap, held_head, held_cnt;
 	uint64_t held_total;            /**< events that had to wait */
+	/**
+	 * While on_event() runs: the event that comes next in this burst, or
+	 * NULL (e.g. to send with HSO_SEND_MORE when it is more of the same).
+	 */
+	const struct hso_event *next;
 };
 
 /** @return 0; -ENOMEM. */
@@ -70,7 +75,9 @@ struct hsod_app_http *hsod_app_http_create(struct hso_app *app, unsigned status,
 	  "requests whose header exceeded the buffer (431, closed)")           \
 	X(closes, "closes", counter, none, "sessions closed")                  \
 	X(send_waits, "send_waits", counter, none,                             \
-	  "responses that waited for send-window room")
+	  "responses that waited for send-window room")                        \
+	X(req_bufs_exhausted, "req_bufs_exhausted", counter, none,             \
+	  "requests refused (503): no request buffer free")
 
 struct hsod_app_http_stats {
 #define HSOD_APP_FIELD(field, ...) uint64_t field;

@@ -86,12 +86,14 @@
 #define HSOD_TICKET_ROTATION_DEFAULT 3600u
 #define HSOD_TICKET_WATCH_DELAY_MS_DEFAULT 200u
 #define HSOD_MAX_CONNS_DEFAULT 8192u
+/** Default [limits] max_handshakes: handshake contexts per worker. */
+#define HSOD_MAX_HANDSHAKES_DEFAULT 4096u
 /**
- * [limits] max_conns is per worker: each worker has this many TCP and TLS
- * slots. At most what a worker's TLS engine takes (HS_WORKER_MAX_CONNS,
- * below the application slots' HSO_SHM_SLOT_MASK + 1 and TCP's 2^24).
+ * [limits] max_conns is per worker: each worker has this many TCP and
+ * session slots. At most 2^24: TCP's and the session layer's tables, and
+ * the application slots (HSO_SHM_SLOT_MASK + 1).
  */
-#define HSOD_MAX_CONNS_MAX HS_WORKER_MAX_CONNS
+#define HSOD_MAX_CONNS_MAX (1u << 24)
 /** Workers hsod runs at most (the application slots' acknowledgement bits). */
 #define HSOD_MAX_WORKERS 64u
 /** Descriptors of each RX and TX queue: mbufs a queue pair may hold. */
@@ -203,6 +205,7 @@ struct hsod_config {
 	/* [limits] */
 	uint32_t max_conns;             /**< per worker */
 	uint32_t max_half_open;
+	uint32_t max_handshakes;        /**< handshake contexts per worker */
 	uint32_t handshake_timeout_ms;
 	uint32_t idle_timeout_ms;
 

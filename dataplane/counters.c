@@ -44,6 +44,8 @@
 #define A_NET(...) ARRAY(HSOD_SRC_NET, struct hsod_net_stats, "", __VA_ARGS__)
 #define X_TCP(...) SCALAR(HSOD_SRC_TCP, struct tcp_stats, "", __VA_ARGS__)
 #define A_TCP(...) ARRAY(HSOD_SRC_TCP, struct tcp_stats, "", __VA_ARGS__)
+#define X_SESS(...) SCALAR(HSOD_SRC_SESS, struct sess_stats, "", __VA_ARGS__)
+#define A_SESS(...) ARRAY(HSOD_SRC_SESS, struct sess_stats, "", __VA_ARGS__)
 #define X_TLS(...) SCALAR(HSOD_SRC_TLS, struct hs_worker_stats, "", __VA_ARGS__)
 #define A_TLS(...) ARRAY(HSOD_SRC_TLS, struct hs_worker_stats, "", __VA_ARGS__)
 #define X_APPS(...) SCALAR(HSOD_SRC_APPS, struct hsod_apps_stats, "", __VA_ARGS__)
@@ -94,6 +96,8 @@ const struct hsod_ctr hsod_ctrs[] = {
 	  .derive = derive_tcp_active,
 	  .help = "connections in every state but CLOSED (telemetry only: "
 		  "sum(hso_tcp_connections))" },
+	SESS_COUNTERS(X_SESS)
+	SESS_COUNTER_ARRAYS(A_SESS)
 	HS_WORKER_COUNTERS(X_TLS)
 	HS_WORKER_COUNTER_ARRAYS(A_TLS)
 	HS_WORKER_POOL_COUNTERS(X_TLS)
@@ -128,6 +132,7 @@ hsod_ctr_worker_base(const struct hsod_ctr *c, const struct hsod_ctr_set *s, uns
 	case HSOD_SRC_NET: return port < s->n_ports ? s->net[port] : NULL;
 	case HSOD_SRC_NEIGH: return port < s->n_ports ? s->neigh[port] : NULL;
 	case HSOD_SRC_TCP: return s->tcp;
+	case HSOD_SRC_SESS: return s->sess;
 	case HSOD_SRC_TLS: return s->tls;
 	case HSOD_SRC_LATENCY: return s->latency;
 	default: return NULL;

@@ -6,7 +6,7 @@
  * @file
  * Every counter and gauge hsod has, in one table (hsod_ctrs[]) expanded from
  * the X/A lists declared next to each counter struct (worker.h describes
- * the format): worker.h, lcore_stats.h, net.h, neigh.h, tcp.h,
+ * the format): worker.h, lcore_stats.h, net.h, neigh.h, tcp.h, session.h,
  * handshake/hs_stats.h, apps.h, app.h, metrics.h and the global gauges
  * below. The exports all
  * walk that table and nothing else:
@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "neigh.h"
 #include "net.h"
+#include "session.h"
 #include "tcp.h"
 #include "worker.h"
 
@@ -54,7 +55,11 @@
 	  "lcores busy_cycles and idle_cycles add up: the workers, and the "   \
 	  "main lcore when there are several")                                 \
 	X(uptime_seconds, "uptime_seconds", gauge, none,                       \
-	  "seconds since hsod started serving")
+	  "seconds since hsod started serving")                                \
+	X(conn_resident_bytes, "conn_resident_bytes", gauge, none,             \
+	  "bytes an established idle connection keeps resident in a worker "   \
+	  "(session slot with the TLS state, TCP slot and hash, flow-control " \
+	  "words)")
 
 struct hsod_global_stats {
 #define HSOD_GLOBAL_FIELD(field, ...) uint64_t field;
@@ -76,6 +81,7 @@ enum hsod_ctr_src {
 	HSOD_SRC_NET,           /* per worker and port */
 	HSOD_SRC_NEIGH,         /* per worker and port */
 	HSOD_SRC_TCP,           /* per worker */
+	HSOD_SRC_SESS,          /* per worker */
 	HSOD_SRC_TLS,           /* per worker */
 	HSOD_SRC_LATENCY,       /* per worker */
 	HSOD_SRC_DERIVED,       /* per worker, computed from the others */
@@ -117,6 +123,7 @@ struct hsod_ctr_set {
 	const struct hsod_lcore_stats *lcore;
 	const struct hsod_worker_stats *worker;
 	const struct tcp_stats *tcp;
+	const struct sess_stats *sess;
 	const struct hs_worker_stats *tls;
 	const struct hsod_latency *latency;
 	const struct hsod_net_stats *net[HSOD_MAX_PORTS];

@@ -210,6 +210,7 @@ view_refresh(void *ctx)
 	gstats.tsc_cycles = rte_rdtsc();
 	gstats.lcores = n_workers + (view.main_lcore != NULL);
 	gstats.uptime_seconds = (now_us() - start_us) / 1000000;
+	gstats.conn_resident_bytes = n_workers > 0 ? hsod_worker_conn_bytes(workers[0]) : 0;
 }
 
 static void
@@ -221,6 +222,7 @@ view_build(void)
 		s->lcore = &hsod_worker_clock(workers[i])->st;
 		s->worker = hsod_worker_stats(workers[i]);
 		s->tcp = hsod_worker_tcp_stats(workers[i]);
+		s->sess = hsod_worker_sess_stats(workers[i]);
 		s->tls = hsod_worker_tls_stats(workers[i]);
 		s->latency = hsod_worker_latency(workers[i]);
 		s->n_ports = hsod_worker_ports(workers[i]);
@@ -456,6 +458,9 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
 			     (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
 	if (conf.tx_offload && (info.tx_offload_capa & tx_csum) == tx_csum)
 		pc.txmode.offloads = tx_csum;
+	/* Chains: segments sent by reference to the records in the applications' mbufs. */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		pc.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	*tx_offloads = pc.txmode.offloads;
 	printf("hsod: port %u (%s): checksum offloads offered rx %s tx %s; used rx %s "
 	       "tx %s%s\n", port, info.driver_name,
@@ -464,6 +469,9 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
 	       csum_offloads_str(pc.rxmode.offloads, false, rx_s, sizeof(rx_s)),
 	       csum_offloads_str(pc.txmode.offloads, true, tx_s, sizeof(tx_s)),
 	       conf.tx_offload ? "" : " (tx_offload = no)");
+	printf("hsod: port %u: payload sent %s\n", port,
+	       (pc.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) ?
+	       "by reference (multi-segment mbufs)" : "copied (the port takes no mbuf chains)");
 	fflush(stdout);
 	rc = rte_eth_dev_configure(port, nq, nq, &pc);
 	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
@@ -849,7 +857,8 @@ main(int argc, char **argv)
 			struct hsod_worker_conf wc = {
 				.queue = (uint16_t)i, .lcore = lcore, .index = i,
 				.mp = pool, .hs = &tls_cur->hs, .cfg = &conf,
-				.shm = hsod_apps_shm(apps), .n_ports = n_ports,
+				.shm = hsod_apps_shm(apps), .fc = hsod_apps_fc(apps),
+				.n_ports = n_ports,
 			};
 
 			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())

@@ -64,25 +64,28 @@ size_t hsod_mbuf_pool_mem_size(unsigned n);
  * without DPDK's headers, for the configuration checks).
  */
 
-/** The memory a worker allocates (hsod_worker_mem(), in worker.c). */
+/**
+ * The memory a worker may come to (hsod_worker_mem(), in worker.c). Slots
+ * are reserved and touched as connections come: this is what max_conns
+ * connections and max_handshakes handshakes at once would take.
+ */
 struct hsod_worker_mem {
-	size_t total;           /**< everything hsod_worker_create() allocates */
-	size_t tls_buf;         /**< per connection: the TLS engine's buffer */
-	size_t tcp;             /**< per connection: TCP state, rings, hash, events */
-	size_t engine;          /**< per connection: TLS state, queues, key-schedule batch (average) */
-	size_t slot;            /**< per connection: the worker's slot, less the TLS state */
+	size_t total;           /**< every connection slot and handshake context in use */
+	size_t conn;            /**< per connection: session + tcp + fc */
+	size_t session;         /**< per connection: session slot (lifecycle, TLS state, ring side) */
+	size_t tcp;             /**< per connection: TCP slot and its hash buckets */
+	size_t fc;              /**< per connection: flow-control words (a file in /dev/shm) */
+	/** The TLS engine: handshake contexts, key cache, crypto batch, caches. */
+	size_t engine;
 	size_t dpdk;            /**< DPDK memory: the ports' neighbour hash tables */
 };
 
 struct hsod_config;
 
-/**
- * What a worker under @p cfg allocates (hsod_worker_create(), tcp.h's
- * table, the TLS engine's queues, key-schedule batch and session cache).
- */
+/** What a worker under @p cfg may come to (hsod_worker_create()'s tables, full). */
 void hsod_worker_mem(const struct hsod_config *cfg, struct hsod_worker_mem *m);
 
 /** DPDK memory hsod_apps_create() reserves: the memzone and every ring (apps.c). */
-size_t hsod_apps_mem_size(unsigned n_workers, unsigned conns_per_worker);
+size_t hsod_apps_mem_size(unsigned n_workers);
 
 #endif

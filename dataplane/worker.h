@@ -10,11 +10,16 @@
  * connection's tuple carries the local address), its TLS engine worker
  * (handshake.h), its connections and its application rings (app.h).
  * hsod_worker_poll() is one run-to-completion iteration: receive a burst
- * from every port, feed TCP, hand payload to TLS, run the crypto batch
- * once, move plaintext to and from the application, seal, service the
- * timers, transmit, each segment by the port its local address belongs to.
- * Everything here belongs to one lcore: no locks, no allocation after
- * hsod_worker_create().
+ * from every port into TCP (which keeps the payload in the frames' mbufs),
+ * handle TCP's events and the applications' commands once, run every
+ * touched session (session.h: TLS records opened from TCP's mbufs into the
+ * application's, its sends sealed in place), run the crypto batch once,
+ * run them again, service the timers, transmit (payload by reference where
+ * the port takes mbuf chains), each segment by the port its local address
+ * belongs to. Everything here belongs to one lcore: no locks, no
+ * allocation after hsod_worker_create(), and memory for connections is
+ * touched as they come (start-up and resident memory do not grow with
+ * max_conns).
  */
 
 #include <stdint.h>
@@ -28,6 +33,7 @@
 #include "handshake.h"
 #include "lcore_stats.h"
 #include "net.h"
+#include "session.h"
 #include "tcp.h"
 
 /** One port as a worker sees it; its address is cfg->ports[] at the same index. */
@@ -50,6 +56,7 @@ struct hsod_worker_conf {
 	const struct hs_config *hs;     /**< TLS policy, shared read-only */
 	const struct hsod_config *cfg;  /**< port i's address: cfg->ports[i] */
 	struct hso_shm *shm;            /**< application slots and rings (apps.h) */
+	struct hso_shm_conn *fc;        /**< flow-control words, mapped (hsod_apps_fc()) */
 	unsigned n_ports;               /**< 1..cfg->n_ports */
 	struct hsod_worker_port ports[HSOD_MAX_PORTS];
 };
@@ -94,13 +101,10 @@ struct hsod_worker_conf {
 	X(tcp_csum_bad, "tcp_csum_bad", counter, none,                         \
 	  "TCP segments dropped for a bad checksum")                           \
 	X(conns_refused, "conns_refused", counter, none,                       \
-	  "connections reset: accepted by TCP with no TLS slot free")          \
+	  "connections reset: accepted by TCP with no session slot or no "     \
+	  "handshake context free")                                            \
 	X(conns_no_app, "conns_no_app", counter, none,                         \
 	  "connections refused or closed: no application attached")            \
-	X(handshakes_abandoned, "handshakes_abandoned", counter, none,         \
-	  "connections closed by TCP while TLS was handshaking")               \
-	X(handshakes_timed_out, "handshakes_timed_out", counter, none,         \
-	  "connections reset: TLS not done within the handshake timeout")      \
 	X(app_events, "app_events", counter, none,                             \
 	  "events posted to applications")                                     \
 	X(app_event_bursts, "app_event_bursts", counter, none,                 \
@@ -116,17 +120,24 @@ struct hsod_worker_conf {
 	  "deliveries paused: the connection's budget is spent")               \
 	X(app_ring_stalls, "app_ring_stalls", counter, none,                   \
 	  "deliveries paused: event ring or mbuf pool full")                   \
-	X(app_gone_closes, "app_gone_closes", counter, none,                   \
-	  "connections closed because their application left")                 \
 	X(app_bytes_dropped, "app_bytes_dropped", counter, none,               \
-	  "plaintext bytes for an application that left, discarded")           \
+	  "plaintext bytes nobody takes (application gone, closing), "         \
+	  "discarded")                                                         \
 	X(app_msgs_discarded, "app_msgs_discarded", counter, none,             \
 	  "events and commands in the rings of an application that left, "     \
 	  "discarded")                                                         \
-	X(app_closed_late, "app_closed_late", counter, none,                   \
-	  "CLOSED events that waited for ring room")                           \
-	X(app_closed_lost, "app_closed_lost", counter, none,                   \
-	  "CLOSED events lost: even the waiting list was full")
+	X(app_sends_dropped, "app_sends_dropped", counter, none,               \
+	  "SEND mbufs dropped: after close or shutdown, or the session ended") \
+	X(app_records, "app_records", counter, none,                           \
+	  "TLS records sealed in place from application sends")                \
+	X(app_records_coalesced, "app_records_coalesced", counter, none,       \
+	  "of those, records of several sends (HSO_SEND_MORE)")                \
+	X(rx_copied, "rx_segments_copied", counter, none,                      \
+	  "received segments TCP had to copy (no headroom for its node)")      \
+	X(tx_copied, "tx_segments_copied", counter, none,                      \
+	  "segments copied into one mbuf (a port without mbuf chains)")        \
+	X(records_refused, "records_refused", counter, none,                   \
+	  "records the engine refused as given (a bug: should stay 0)")
 
 #define HSOD_WORKER_COUNTER_ARRAYS(A)                                          \
 	A(port_rx_packets, uint64_t, HSOD_MAX_PORTS, "ports_rx_packets",       \
@@ -255,5 +266,16 @@ const struct hsod_latency *hsod_worker_latency(const struct hsod_worker *w);
  * the same lcore (the built-in application, control) to the same clock.
  */
 struct hsod_lcore_clock *hsod_worker_clock(struct hsod_worker *w);
+/** The session layer's counters (lifecycle, handshake deadlines, app gone ...). */
+const struct sess_stats *hsod_worker_sess_stats(const struct hsod_worker *w);
+/**
+ * Bytes an established idle connection keeps resident in the worker: its
+ * session slot (with the engine's state), its TCP slot and hash buckets,
+ * its flow-control words. Nothing else is held per idle connection (no
+ * handshake context, no buffer); what the application keeps is its own.
+ */
+size_t hsod_worker_conn_bytes(const struct hsod_worker *w);
+/** Session slots touched so far (resident; the rest of max_conns is not). */
+uint32_t hsod_worker_sessions_touched(const struct hsod_worker *w);
 
 #endif

@@ -64,7 +64,13 @@
 	X(completed_tls12, "handshakes_tls12", counter, none,                  \
 	  "TLS 1.2 handshakes completed")                                      \
 	X(completed_tls13, "handshakes_tls13", counter, none,                  \
-	  "TLS 1.3 handshakes completed")
+	  "TLS 1.3 handshakes completed")                                      \
+	X(key_cache_hits, "record_key_cache_hits", counter, none,              \
+	  "records sealed or opened with an expanded key from the cache")      \
+	X(key_cache_misses, "record_key_cache_misses", counter, none,          \
+	  "record keys expanded (new key, or evicted from the cache)")         \
+	X(post_hs_msgs, "post_handshake_msgs", counter, none,                  \
+	  "post-handshake messages handled (KeyUpdate, tickets, ...)")
 
 #define HS_WORKER_COUNTER_ARRAYS(A)                                            \
 	A(completed_by_suite, uint64_t, HS_SUITES_NUM, "handshakes_",          \
@@ -81,9 +87,9 @@
 	  sparse, "failures by the engine state the handshake was in")
 
 /*
- * The large-message pool's counters: members of the struct hs_buf_pool_stats
- * in hs_worker_stats.msg_pool (bufpool.h writes them), exported, not
- * generated here.
+ * The pools' counters: members of the struct hs_buf_pool_stats in
+ * hs_worker_stats.msg_pool and .hctx (bufpool.h writes them), exported,
+ * not generated here.
  */
 #define HS_WORKER_POOL_COUNTERS(X)                                             \
 	X(msg_pool.borrowed, "handshake_large_msgs", counter, none,            \
@@ -94,7 +100,15 @@
 	X(msg_pool.in_use, "handshake_large_msg_bufs_in_use", gauge, none,     \
 	  "large-message buffers out now")                                     \
 	X(msg_pool.in_use_max, "handshake_large_msg_bufs_peak", gauge, none,   \
-	  "most large-message buffers out at once")
+	  "most large-message buffers out at once")                            \
+	X(hctx.borrowed, "handshake_contexts_taken", counter, none,            \
+	  "handshake contexts taken from the pool ([limits] max_handshakes)")  \
+	X(hctx.exhausted, "handshake_context_refusals", counter, none,         \
+	  "connections refused (reset): every handshake context was in use")   \
+	X(hctx.in_use, "handshake_contexts_in_use", gauge, none,               \
+	  "handshake contexts in use now (connections handshaking)")           \
+	X(hctx.in_use_max, "handshake_contexts_in_use_max", gauge, none,       \
+	  "most handshake contexts in use at once")
 
 /*
  * A client worker's (hs_client.h, hso-gen): in the struct, not exported by
@@ -122,7 +136,9 @@
 	X(client_offered, "client_offered", counter, none,                     \
 	  "sessions offered in a ClientHello")                                 \
 	X(client_tickets_too_long, "client_tickets_too_long", counter, none,   \
-	  "tickets over HS_CLIENT_TICKET_MAX: not kept")
+	  "tickets over HS_CLIENT_TICKET_MAX: not kept")                       \
+	X(client_tickets_late, "client_tickets_late", counter, none,           \
+	  "tickets that came after hs_conn_hctx_release(): not kept")
 
 /** Name of cipher suite @p i of hso's table (hs_suite_at()), NULL past it. */
 const char *hs_stats_suite_name(unsigned i);

@@ -457,7 +457,7 @@ test_numbers(void)
 {
 	static const char *const bad[] = {
 		"12x", "-1", "+5", "0x10", "", "99999999999999999999999", "1 000", "0",
-		"87377", "100000",
+		"16777217", "4294967296",
 	};
 	struct hsod_config c;
 	char body[256];
@@ -474,13 +474,20 @@ test_numbers(void)
 			"--max-conns", body);
 	}
 	/* The ends of a range are accepted. */
-	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-conns", "87376", "--http-status", "599",
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-conns", "16777216", "--http-status", "599",
 		       NULL), 0);
-	CHECK_EQ(c.max_conns, 87376);
-	/* Connections per worker: past what a worker's TLS engine takes, named. */
-	ERR_HAS(parse(&c, MIN_FLAGS, "--max-conns", "100000", NULL), "--max-conns",
-		"1..87376", "'100000'");
-	CHECK_EQ(HSOD_MAX_CONNS_MAX, HS_WORKER_MAX_CONNS);
+	CHECK_EQ(c.max_conns, 16777216);
+	/* Connections per worker: past what TCP, sessions and the rings index, named. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-conns", "16777217", NULL), "--max-conns",
+		"1..16777216", "'16777217'");
+	CHECK_EQ(HSOD_MAX_CONNS_MAX, 1u << 24);
+	/* Handshakes at once: the engine's ceiling, and at most max_conns. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-handshakes", "65537", NULL), "--max-handshakes",
+		"1..65536", "'65537'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-conns", "100", "--max-handshakes", "101", NULL),
+		"--max-handshakes", "more than max_conns (100)", "'101'");
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-conns", "100", NULL), 0);
+	CHECK_EQ(c.max_handshakes, 100);        /* the default follows max_conns down */
 	ERR_HAS(parse(&c, MIN_FLAGS, "--http-status", "600", NULL), "--http-status",
 		"100..599", "'600'");
 	ERR_HAS(parse(&c, MIN_FLAGS, "--http-status", "99", NULL), "--http-status", "'99'");
@@ -1349,36 +1356,50 @@ test_limits(void)
 	ERR_HAS(parse_res(&c, &r, "--config", (char *)path, NULL), path, "[net] mbufs",
 		"at least 5248", "'3000'");
 
-	/* Memory: the workers' from the structures' sizes, within MemAvailable. */
-	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1000", NULL), 0);
+	/*
+	 * Memory: the workers' from the structures' sizes, within MemAvailable:
+	 * every connection slot and handshake context in use.
+	 */
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1000000", NULL), 0);
 	hsod_worker_mem(&c, &wm);
-	CHECK(wm.tls_buf == HS_CONN_BUF_SIZE);
-	CHECK(wm.tcp >= 2 * 16384);             /* default 16 KiB rings each way */
-	CHECK(wm.engine > sizeof(struct hs_conn) && wm.slot > 0 && wm.slot < 4096);
-	CHECK(wm.total > 1000 * (wm.tls_buf + wm.tcp + wm.engine + wm.slot));
-	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000", NULL), 0);
+	CHECK(wm.session >= 512 && wm.session <= 1024);   /* one cache-aligned slot */
+	CHECK(wm.tcp >= 200 && wm.tcp <= 1024);           /* slot and two hash buckets */
+	CHECK(wm.fc > 0 && wm.fc <= 64);
+	CHECK_EQ(wm.conn, wm.session + wm.tcp + wm.fc);
+	/* What test_worker measures resident: an idle connection stays under 2 KiB. */
+	CHECK(wm.conn <= 2048);
+	/* 4096 handshake contexts (the default) of ~100 KiB: the engine's bulk. */
+	CHECK(wm.engine > 4096ull * 64 * 1024);
+	CHECK(wm.total > 1000000 * wm.conn + wm.engine);
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000000", NULL), 0);
 	hsod_worker_mem(&c, &wm2);
 	/* Linear in connections: twice the connections, twice the per-connection part. */
-	CHECK(wm2.total - wm.total >= 1000 * (wm.tls_buf + wm.tcp + wm.engine + wm.slot) / 2 * 2);
-	CHECK(wm2.total - wm.total < 1000 * (wm.tls_buf + wm.tcp + wm.engine + wm.slot + 64));
-	r.mem_available = 2 * wm2.total - 1;    /* two workers of 2000 do not fit */
-	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000", NULL), "--max-conns",
-		"connections per worker", "2 workers x 2000 connections", "MemAvailable",
-		"'2000'");
-	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1900", NULL), 0);
+	CHECK(wm2.total - wm.total >= 1000000 * wm.conn);
+	CHECK(wm2.total - wm.total < 1000000 * (wm.conn + 64));
+	r.mem_available = 2 * wm2.total - 1;    /* two workers of 2000000 do not fit */
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000000", NULL), "--max-conns",
+		"connections per worker", "2 workers x (2000000 connections", "MemAvailable",
+		"lower max_conns", "'2000000'");
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1900000", NULL), 0);
 	path = file_write("conns.ini", "[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
-			  "[limits]\nmax_conns = 2000\n[cert a]\ncert = c.pem\nkey = k.pem\n");
+			  "[limits]\nmax_conns = 2000000\n[cert a]\ncert = c.pem\nkey = k.pem\n");
 	ERR_HAS(parse_res(&c, &r, "--config", (char *)path, NULL), path,
-		"[limits] max_conns", "'2000'");
+		"[limits] max_conns", "'2000000'");
+	/* Handshake contexts take most: max_handshakes is named. */
+	r.mem_available = 2 * wm.engine;
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "4096", NULL), "--max-handshakes",
+		"handshakes per worker", "4096 handshakes at once", "lower max_handshakes");
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "4096", "--max-handshakes", "512",
+			   NULL), 0);
 	r.mem_available = 0;                    /* unknown: not checked */
-	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000", NULL), 0);
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000000", NULL), 0);
 
 	/* DPDK memory: the pool, the application rings, the neighbour tables within EAL's. */
 	r.mem_available = 1ull << 42;
 	CHECK_EQ(parse(&c, MIN_FLAGS, NULL), 0);
 	hsod_worker_mem(&c, &wm);
 	CHECK(wm.dpdk > 0);
-	r.huge_free = hsod_mbuf_pool_mem_size(8192) + hsod_apps_mem_size(2, 8192) + 2 * wm.dpdk;
+	r.huge_free = hsod_mbuf_pool_mem_size(8192) + hsod_apps_mem_size(2) + 2 * wm.dpdk;
 	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "8192", NULL), 0);
 	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "8300", NULL), "--mbufs",
 		"DPDK memory", "free hugepages", "'8300'");

@@ -55,7 +55,7 @@ p.append(ts("Handshake failures/s by alert and state", [
     (f'sum by (state) (rate(hso_handshakes_failed_in_state_total{{{I}}}[{R}]))', "in state {{state}}"),
     (f'sum(rate(hso_handshakes_timed_out_total{{{I}}}[{R}]))', "timed out (handshake timeout)"),
     (f'sum(rate(hso_handshakes_abandoned_total{{{I}}}[{R}]))', "abandoned (TCP closed mid-handshake)"),
-    (f'sum(rate(hso_conns_refused_total{{{I}}}[{R}]))', "refused (no TLS slot)"),
+    (f'sum(rate(hso_conns_refused_total{{{I}}}[{R}]))', "refused (no session slot or handshake context)"),
     (f'sum(rate(hso_conns_no_app_total{{{I}}}[{R}]))', "no application")], "ops", y, 0,
     desc="Failed handshakes by the alert hsod sent (internal: failed without one) or the client sent, by the engine state they failed in, and connections lost before or during the handshake."))
 p.append(ts("Server-side handshake latency (first ClientHello byte to Finished)", [
@@ -64,8 +64,11 @@ p.append(ts("Server-side handshake latency (first ClientHello byte to Finished)"
     (f'histogram_quantile(0.99, sum by (le) (rate(hso_handshake_duration_seconds_bucket{{{I}}}[{R}])))', "p99"),
     (f'sum(rate(hso_handshake_duration_seconds_sum{{{I}}}[{R}])) / sum(rate(hso_handshake_duration_seconds_count{{{I}}}[{R}]))', "mean")], "s", y, 12))
 y += 8
-p.append(ts("Connections by TCP state", [
-    (f'sum by (state) (hso_tcp_connections{{{I}}})', "{{state}}")], "short", y, 0))
+p.append(ts("Connections by TCP state and session state", [
+    (f'sum by (state) (hso_tcp_connections{{{I}}})', "tcp {{state}}"),
+    (f'sum by (state) (hso_sessions{{{I}}})', "session {{state}}"),
+    (f'sum(hso_handshake_contexts_in_use{{{I}}})', "handshake contexts in use")], "short", y, 0,
+    desc="TCP's states, the session layer's lifecycle (HANDSHAKING, OPEN, HALF_CLOSED_IN/OUT, CLOSING, GONE), and the handshake contexts held ([limits] max_handshakes per worker)."))
 p.append(ts("Drops/s by reason", [
     (f'sum by (reason) (rate(hso_net_drops_total{{{I}}}[{R}]))', "{{reason}}"),
     (f'sum by (reason) (rate(hso_tcp_drops_total{{{I}}}[{R}]))', "tcp {{reason}}"),
@@ -83,10 +86,13 @@ p.append(ts("Server CPU per handshake", [
     (f'sum(rate(hso_app_cycles_total{{{I}}}[{R}])) / scalar(max(hso_tsc_hz{{{I}}})) / sum(rate(hso_handshakes_completed_total{{{I}}}[{R}]))', "of which built-in application"),
     (f'sum(rate(hso_control_cycles_total{{{I}}}[{R}])) / scalar(max(hso_tsc_hz{{{I}}})) / sum(rate(hso_handshakes_completed_total{{{I}}}[{R}]))', "of which control")], "s", y, 12))
 y += 8
-p.append(ts("ECDHE key pool", [
-    (f'sum(rate(hso_ecdhe_pool_hits_total{{{I}}}[{R}]))', "taken pre-generated"),
-    (f'sum(rate(hso_ecdhe_pool_misses_total{{{I}}}[{R}]))', "generated on the critical path"),
-    (f'sum(rate(hso_ecdhe_pool_generated_total{{{I}}}[{R}]))', "generated ahead")], "ops", y, 0))
+p.append(ts("ECDHE key pool, record key cache, handshake contexts", [
+    (f'sum(rate(hso_ecdhe_pool_hits_total{{{I}}}[{R}]))', "ECDHE taken pre-generated"),
+    (f'sum(rate(hso_ecdhe_pool_misses_total{{{I}}}[{R}]))', "ECDHE generated on the critical path"),
+    (f'sum(rate(hso_ecdhe_pool_generated_total{{{I}}}[{R}]))', "ECDHE generated ahead"),
+    (f'sum(rate(hso_record_key_cache_hits_total{{{I}}}[{R}]))', "record key cache hits"),
+    (f'sum(rate(hso_record_key_cache_misses_total{{{I}}}[{R}]))', "record key cache misses"),
+    (f'sum(rate(hso_handshake_context_refusals_total{{{I}}}[{R}]))', "refused: no handshake context")], "ops", y, 0))
 p.append(ts("Packets/s and mbufs", [
     (f'sum(rate(hso_rx_packets_total{{{I}}}[{R}]))', "rx"),
     (f'sum(rate(hso_tx_packets_total{{{I}}}[{R}]))', "tx"),
