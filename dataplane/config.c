@@ -877,6 +877,17 @@ limits_check(struct cfg_parser *ps, const struct hsod_config *c, const struct hs
 			 conns ? "max_conns" : "max_handshakes");
 		return cfg_fail_at(ps, "limits", conns ? "max_conns" : "max_handshakes", 0, why);
 	}
+	/* The flow-control words: a file in /dev/shm, every slot's page may be written. */
+	if (r->shm_free != 0 && (uint64_t)workers * c->max_conns * wm.fc > r->shm_free) {
+		snprintf(why, sizeof(why), "connections per worker: the applications' flow-"
+			 "control words of %u worker%s x %u connections (%s each) come to %s in "
+			 "/dev/shm, but it has %s free (a container's /dev/shm is 64 MiB unless "
+			 "sized): lower max_conns or enlarge /dev/shm", workers,
+			 workers == 1 ? "" : "s", c->max_conns, size_str(wm.fc, a, sizeof(a)),
+			 size_str((uint64_t)workers * c->max_conns * wm.fc, b, sizeof(b)),
+			 size_str(r->shm_free, d, sizeof(d)));
+		return cfg_fail_at(ps, "limits", "max_conns", 0, why);
+	}
 	avail = hsod_resources_dpdk_mem(r, from, sizeof(from));
 	if (dpdk > avail) {
 		char src[96];

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
@@ -375,6 +376,13 @@ hsod_resources_probe(struct hsod_resources *r)
 	if (room != 0 && (r->mem_available == 0 || room < r->mem_available)) {
 		r->mem_available = room;
 		snprintf(r->mem_from, sizeof(r->mem_from), "left under the cgroup's memory limit");
+	}
+	{
+		struct statvfs sv;
+
+		/* A container's /dev/shm is often small (64 MiB by default). */
+		if (statvfs("/dev/shm", &sv) == 0)
+			r->shm_free = (uint64_t)sv.f_bavail * sv.f_frsize;
 	}
 }
 

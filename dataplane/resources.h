@@ -31,6 +31,12 @@ struct hsod_resources {
 	/** Memory hsod may still take, bytes: MemAvailable, or less under a cgroup limit; 0: unknown. */
 	uint64_t mem_available;
 	char mem_from[48];          /**< where mem_available came from, for messages */
+	/**
+	 * Bytes free in /dev/shm, where the applications' flow-control words
+	 * live (a sparse file: a page written past this is a SIGBUS); 0:
+	 * unknown.
+	 */
+	uint64_t shm_free;
 };
 
 /**
@@ -46,7 +52,7 @@ int hsod_resources_from_eal(int argc, char **argv, struct hsod_resources *r,
  * Fill in what the system says: the CPUs hsod may run on (when no lcore
  * option was given), free hugepages, and the memory hsod may take:
  * MemAvailable, or what is left under its cgroup's limit (a container's
- * memory limit) when that is less.
+ * memory limit) when that is less; the room in /dev/shm.
  */
 void hsod_resources_probe(struct hsod_resources *r);
 

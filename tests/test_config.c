@@ -1164,6 +1164,8 @@ test_tls_policy(void)
 	ERR_HAS(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), "[tls] groups");
 }
 
+static int parse_res(struct hsod_config *c, const struct hsod_resources *r, ...);
+
 /* The examples shipped in deploy/ are read by the real reader: they cannot drift. */
 static void
 test_examples(void)
@@ -1178,6 +1180,25 @@ test_examples(void)
 		snprintf(path, sizeof(path), "%s/%s", HSO_SOURCE_ROOT, files[i]);
 		CHECK_MSG(parse(&c, "--config", path, NULL) == 0, "%s: %s", files[i], err);
 		CHECK(c.n_certs >= 1 && c.ticket_key_file[0] != '\0' && c.ticket_watch);
+	}
+	/*
+	 * The DaemonSet's hsod (deploy/kubernetes/daemonset.yaml): 2 CPUs (one
+	 * worker), a 1 GiB memory limit, 2 GiB of hugepages, a 64 MiB /dev/shm
+	 * and its --metrics flag fit the limits checked at start.
+	 */
+	{
+		struct hsod_resources r = { .lcores = 2, .huge_free = 2ull << 30,
+					    .mem_available = 1ull << 30, .shm_free = 64ull << 20 };
+		struct hsod_worker_mem wm;
+
+		snprintf(r.lcores_from, sizeof(r.lcores_from), "-l 2-3");
+		snprintf(path, sizeof(path), "%s/deploy/kubernetes/hsod.ini", HSO_SOURCE_ROOT);
+		CHECK_MSG(parse_res(&c, &r, "--config", path, "--metrics", "0.0.0.0:9102", NULL) == 0,
+			  "kubernetes: %s", err);
+		CHECK(strcmp(c.metrics, "0.0.0.0:9102") == 0);
+		hsod_worker_mem(&c, &wm);
+		/* With room to spare: OpenSSL, the libraries, the heap's own. */
+		CHECK_MSG(wm.total < (768ull << 20), "kubernetes: %zu bytes per worker", wm.total);
 	}
 }
 
@@ -1393,6 +1414,12 @@ test_limits(void)
 			   NULL), 0);
 	r.mem_available = 0;                    /* unknown: not checked */
 	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000000", NULL), 0);
+	/* /dev/shm: the flow-control words of every connection slot (24 bytes each). */
+	r.shm_free = 64ull << 20;
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000000", NULL), "--max-conns",
+		"2 workers x 2000000 connections", "/dev/shm", "64.0 MiB free", "'2000000'");
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1000000", NULL), 0);
+	r.shm_free = 0;                         /* unknown: not checked */
 
 	/* DPDK memory: the pool, the application rings, the neighbour tables within EAL's. */
 	r.mem_available = 1ull << 42;
