@@ -26,6 +26,7 @@
 static struct hsod_lcore_stats lc[2], main_lc;
 static struct hsod_worker_stats ws[2];
 static struct tcp_stats ts[2];
+static struct sess_stats ss[2];
 static struct hs_worker_stats hs[2];
 static struct hsod_latency lat[2];
 static struct hsod_net_stats ns[2][2];
@@ -51,12 +52,16 @@ view_make(void)
 		ts[w].conns[TCP_ESTABLISHED] = 10;
 		ts[w].conns[TCP_SYN_RCVD] = 1;
 		ts[w].drops[TCP_DROP_NO_LISTENER] = 4;
+		ss[w].states[SESS_OPEN] = 7 + w;        /* 7 and 8 */
+		ss[w].ended[SESS_REASON_TIMEOUT] = 2;
+		ss[w].touched = 40;
 		hs[w].handshakes_completed = 100;
 		hs[w].completed_by_suite[0] = 100;
 		ns[w][0].drops[HSOD_DROP_RUNT] = 1;
 		ns[w][1].drops[HSOD_DROP_TCP_HDR] = 2;
 		sets[w] = (struct hsod_ctr_set){
-			.lcore = &lc[w], .worker = &ws[w], .tcp = &ts[w], .tls = &hs[w],
+			.lcore = &lc[w], .worker = &ws[w], .tcp = &ts[w], .sess = &ss[w],
+			.tls = &hs[w],
 			.latency = &lat[w], .net = { &ns[w][0], &ns[w][1] },
 			.neigh = { &nbs[w][0], &nbs[w][1] }, .n_ports = 2,
 			.lcore_id = w + 1,
@@ -183,7 +188,11 @@ test_table(void)
 	/* The names other tools read (tests, hso-gen's benchmarks) stay. */
 	for (const char *s = "busy_cycles\0idle_cycles\0keygen_cycles\0app_cycles\0"
 			     "control_cycles\0handshakes_completed\0tsc_hz\0drops\0"
-			     "tcp_active\0ecdhe_pool_hits\0ecdhe_pool_misses\0mbufs_free\0";
+			     "tcp_active\0ecdhe_pool_hits\0ecdhe_pool_misses\0mbufs_free\0"
+			     "handshake_contexts_in_use\0handshake_context_refusals\0"
+			     "record_key_cache_hits\0sessions_touched\0conn_resident_bytes\0"
+			     "sess_state_OPEN\0sess_ended_timeout\0handshakes_timed_out\0"
+			     "app_records\0rx_segments_copied\0tx_segments_copied\0";
 	     *s; s += strlen(s) + 1) {
 		bool found = false;
 
@@ -223,6 +232,10 @@ test_sums(void)
 	/* tx_dropped 1 + runt 1 + tcp_hdr 2, per worker. */
 	CHECK_EQ(hsod_ctr_sum(drops, &view, 0, 2, 0, false), 8);
 	CHECK_EQ(hsod_ctr_sum(active, &view, 0, 2, 0, false), 22);
+	/* Session states sum over workers, element by element. */
+	for (unsigned i = 0; i < hsod_n_ctrs; i++)
+		if (hsod_ctrs[i].name != NULL && strcmp(hsod_ctrs[i].name, "sess_state_") == 0)
+			CHECK_EQ(hsod_ctr_sum(&hsod_ctrs[i], &view, 0, 2, SESS_OPEN, false), 15);
 }
 
 static void
@@ -276,6 +289,12 @@ test_exposition(void)
 	CHECK(has_line(t, "hso_port_rx_packets_total{worker=\"1\",port=\"1\"} 4"));
 	CHECK(has_line(t, "hso_net_drops_total{worker=\"0\",port=\"1\",reason=\"tcp_hdr\"} 2"));
 	CHECK(has_line(t, "hso_tcp_connections{worker=\"0\",state=\"ESTABLISHED\"} 10"));
+	/* The session layer's table (session.h): every state and reason but the 0th. */
+	CHECK(has_line(t, "hso_sessions{worker=\"1\",state=\"OPEN\"} 8"));
+	CHECK(has_line(t, "hso_sessions{worker=\"1\",state=\"GONE\"} 0"));
+	CHECK(strstr(t, "state=\"FREE\"") == NULL);
+	CHECK(has_line(t, "hso_sess_ended_total{worker=\"0\",reason=\"timeout\"} 2"));
+	CHECK(has_line(t, "hso_sessions_touched{worker=\"0\"} 40"));
 	CHECK(strstr(t, "state=\"CLOSED\"") == NULL);
 	CHECK(has_line(t, "hso_handshakes_failed_sent_total{worker=\"1\",alert=\"handshake_failure\"} 3"));
 	CHECK(has_line(t, "hso_handshakes_failed_sent_total{worker=\"1\",alert=\"internal\"} 1"));
