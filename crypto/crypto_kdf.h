@@ -230,6 +230,12 @@ struct hso_kdf_batch *hso_kdf_batch_create(const struct hso_imb_set *imb,
 /** Wipe and free @p b. NULL is a no-op. */
 void hso_kdf_batch_free(struct hso_kdf_batch *b);
 
+/**
+ * Bytes hso_kdf_batch_create(imb, @p capacity) allocates (its slots and
+ * jobs), from the real structure sizes: for checks before allocating.
+ */
+size_t hso_kdf_batch_mem_size(unsigned capacity);
+
 /** Requests queued and not yet run. */
 unsigned hso_kdf_batch_count(const struct hso_kdf_batch *b);
 

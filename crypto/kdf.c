@@ -327,6 +327,13 @@ slots_wipe(struct hso_kdf_batch *b)
 	b->n = 0;
 }
 
+size_t
+hso_kdf_batch_mem_size(unsigned capacity)
+{
+	return sizeof(struct hso_kdf_batch) +
+	       (size_t)capacity * (sizeof(struct kdf_slot) + sizeof(uint32_t) + 2 * sizeof(IMB_JOB));
+}
+
 void
 hso_kdf_batch_free(struct hso_kdf_batch *b)
 {

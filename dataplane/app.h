@@ -67,10 +67,21 @@ struct hsod_app_http;
 struct hsod_app_http *hsod_app_http_create(struct hso_app *app, unsigned status,
 					   const char *body, size_t body_len);
 
+/* /hso/app with --app http, declared once (format: worker.h); metrics hso_app_http_<name>. */
+#define HSOD_APP_HTTP_COUNTERS(X)                                              \
+	X(requests, "requests", counter, none, "HTTP requests parsed")         \
+	X(responses, "responses", counter, none, "HTTP responses sent")        \
+	X(bad_requests, "bad_requests", counter, none,                         \
+	  "requests whose header exceeded the buffer (431, closed)")           \
+	X(closes, "closes", counter, none, "sessions closed")                  \
+	X(send_waits, "send_waits", counter, none,                             \
+	  "responses that waited for send-window room")                        \
+	X(req_bufs_exhausted, "req_bufs_exhausted", counter, none,             \
+	  "requests refused (503): no request buffer free")
+
 struct hsod_app_http_stats {
-	uint64_t requests, responses, bad_requests, closes;
-	uint64_t send_waits;    /**< responses that waited for send-window room */
-	uint64_t req_bufs_exhausted;    /**< requests refused (503): no request buffer free */
+#define HSOD_APP_FIELD(field, ...) uint64_t field;
+	HSOD_APP_HTTP_COUNTERS(HSOD_APP_FIELD)
 };
 
 const struct hsod_app_http_stats *hsod_app_http_stats(const struct hsod_app_http *h);
@@ -92,9 +103,22 @@ struct hso_echo;
  */
 struct hso_echo *hso_echo_create(struct hso_app *app, uint64_t rate, FILE *keylog);
 
+/* /hso/app with --app echo (and hso-echo), declared once; metrics hso_app_echo_<name>. */
+#define HSO_ECHO_COUNTERS(X)                                                   \
+	X(sessions, "sessions", counter, none, "sessions opened")              \
+	X(bytes, "bytes", counter, none, "plaintext bytes echoed")             \
+	X(closes, "closes", counter, none, "sessions closed")                  \
+	X(send_waits, "send_waits", counter, none,                             \
+	  "echoes that waited for send-window room")                           \
+	X(rate_waits, "rate_waits", counter, none,                             \
+	  "echoes that waited for the rate limit")                             \
+	X(keys_logged, "keys_logged", counter, none,                           \
+	  "sessions written to the key log")
+
 struct hso_echo_stats {
-	uint64_t sessions, bytes, closes, send_waits, rate_waits, keys_logged;
+	HSO_ECHO_COUNTERS(HSOD_APP_FIELD)
 };
+#undef HSOD_APP_FIELD
 
 const struct hso_echo_stats *hso_echo_stats(const struct hso_echo *e);
 

@@ -59,6 +59,8 @@
 /** Connection slots per worker at most (the application handle's 24 bits). */
 #define HSO_SHM_SLOT_BITS 24
 #define HSO_SHM_SLOT_MASK ((1u << HSO_SHM_SLOT_BITS) - 1)
+/** Workers the shared block serves: one bit each in a slot's @c acks. */
+#define HSO_SHM_MAX_WORKERS 64
 
 /** Events (hso_event_type) and commands in hso_shm_msg.type. */
 enum hso_shm_cmd {

@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "apps.h"
+#include "resources.h"
 
 struct hsod_apps {
 	const struct rte_memzone *mz;
@@ -67,6 +68,14 @@ reclaim_one(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
 	r->n++;
 }
 
+size_t
+hsod_apps_mem_size(unsigned n_workers)
+{
+	/* The memzone holds the header; the flow-control words are a file (/dev/shm). */
+	return sizeof(struct hso_shm) +
+	       (size_t)HSO_APP_MAX * n_workers * 2 * (size_t)rte_ring_get_memsize(HSO_SHM_RING_SIZE);
+}
+
 struct hsod_apps *
 hsod_apps_create(unsigned n_workers, unsigned conns_per_worker, struct rte_mempool *mp,
 		 bool allow_keys)
@@ -74,7 +83,7 @@ hsod_apps_create(unsigned n_workers, unsigned conns_per_worker, struct rte_mempo
 	struct hsod_apps *a;
 	size_t sz = sizeof(struct hso_shm);
 
-	if (n_workers == 0 || n_workers > 64 || conns_per_worker == 0 ||
+	if (n_workers == 0 || n_workers > HSO_SHM_MAX_WORKERS || conns_per_worker == 0 ||
 	    conns_per_worker > HSO_SHM_SLOT_MASK + 1) {
 		errno = EINVAL;
 		return NULL;

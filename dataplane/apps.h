@@ -21,12 +21,23 @@
 
 #include "app_shm.h"
 
+/* Counters of the application slots, declared once (format: worker.h). */
+#define HSOD_APPS_COUNTERS(X)                                                  \
+	X(attached, "apps_attach_total", counter, none,                        \
+	  "application attaches accepted")                                     \
+	X(rejected, "apps_rejected", counter, none,                            \
+	  "application attaches refused (no slot, key export not allowed)")    \
+	X(detached, "apps_detached", counter, none,                            \
+	  "orderly application detaches finished")                             \
+	X(crashed, "apps_crashed", counter, none,                              \
+	  "application processes found gone while attached")                   \
+	X(mbufs_reclaimed, "apps_mbufs_reclaimed", counter, none,              \
+	  "mbufs a closed application still held, taken back")
+
 struct hsod_apps_stats {
-	uint64_t attached;      /**< attaches accepted */
-	uint64_t rejected;
-	uint64_t detached;      /**< orderly detaches finished */
-	uint64_t crashed;       /**< processes found gone while attached */
-	uint64_t mbufs_reclaimed; /**< mbufs a closed application still held, taken back */
+#define HSOD_APPS_FIELD(field, ...) uint64_t field;
+	HSOD_APPS_COUNTERS(HSOD_APPS_FIELD)
+#undef HSOD_APPS_FIELD
 };
 
 struct hsod_apps;

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "cfg_tls.h"
 #include "cfg_util.h"
 #include "config.h"
+#include "metrics.h"
+#include "resources.h"
 #include "neigh_defs.h"
 
 /* Where a message may quote a value: enough for any value we accept. */
@@ -36,6 +39,7 @@ enum key_type {
 	KT_APP,
 	KT_BODY,        /* text with \n \r \t \\ escapes */
 	KT_IMB,
+	KT_LISTEN,      /* A.B.C.D:PORT or [IPv6]:PORT, or "" */
 };
 
 #define F(m) offsetof(struct hsod_config, m)
@@ -108,8 +112,8 @@ static const struct cfg_key keys[] = {
 	  "messages above 16384 bytes, i.e. handshakes that may gather one at once; "
 	  "one more fails (internal_error) and is counted, 0..65536" },
 	{ "tls", "session_cache", "session-cache", "N", CFG_U32, F(session_cache),
-	  0, 1u << 20, "TLS 1.2 session-id cache entries per worker, 0..1048576 "
-	  "(0: no cache)" },
+	  0, HS_SESSION_CACHE_MAX, "TLS 1.2 session-id cache entries per worker, "
+	  "0..1048576 (0: no cache)" },
 	/* [cert NAME]: the flags are the --cert FILE --key FILE pairs. */
 	{ "cert", "cert", NULL, "FILE", CFG_STR, FC(cert), 1, PATH_LEN,
 	  "certificate chain, PEM, leaf first (required)" },
@@ -134,20 +138,21 @@ static const struct cfg_key keys[] = {
 	  "loaded, 1..60000 (one reload per burst of changes)" },
 	{ "tickets", "psk_ke", NULL, NULL, CFG_BOOL, F(psk_ke), 0, 0,
 	  "accept TLS 1.3 resumption without ECDHE (psk_ke: no forward secrecy)" },
-	{ "limits", "max_conns", "max-conns", "N", CFG_U32, F(max_conns), 1, 1u << 24,
-	  "TCP connections at once per worker, 1..16777216; their memory is "
-	  "reserved, not taken: an idle TLS connection costs under 1 KiB, "
-	  "touched when it comes" },
+	{ "limits", "max_conns", "max-conns", "N", CFG_U32, F(max_conns), 1,
+	  HSOD_MAX_CONNS_MAX, "TCP connections at once per worker (hsod holds "
+	  "workers x max_conns), 1..16777216; their memory is reserved, not "
+	  "taken: an idle TLS connection costs under 1 KiB, touched when it "
+	  "comes; what they may reach is checked at start" },
 	{ "limits", "max_handshakes", "max-handshakes", "N", CFG_U32, F(max_handshakes),
 	  1, HS_MAX_HANDSHAKES_LIMIT, "TLS handshakes in progress at once, per worker, "
 	  "1..65536 and at most max_conns: each holds a handshake context (about "
 	  "100 KiB, from a pool touched as used) until the session is handed "
 	  "over; a connection that finds none is reset (conns_refused)" },
 	{ "limits", "max_half_open", "max-half-open", "N", CFG_U32, F(max_half_open),
-	  1, 1u << 24, "connections in SYN-RECEIVED before SYN cookies, "
-	  "1..max_conns" },
+	  1, HSOD_MAX_CONNS_MAX, "connections per worker in SYN-RECEIVED before SYN "
+	  "cookies, 1..max_conns" },
 	{ "limits", "handshake_timeout_ms", "handshake-timeout", "MS", CFG_U32,
-	  F(handshake_timeout_ms), 1, 600000,
+	  F(handshake_timeout_ms), 1, HSOD_HANDSHAKE_TIMEOUT_MS_MAX,
 	  "time from SYN to a finished TLS handshake, 1..600000" },
 	{ "limits", "idle_timeout_ms", "idle-timeout", "MS", CFG_U32,
 	  F(idle_timeout_ms), 1, 86400000,
@@ -167,6 +172,9 @@ static const struct cfg_key keys[] = {
 	  "force ipsec-mb managers: ALG=ARCH pairs, ALG one of hmac-sha256, "
 	  "hmac-sha384, aes-gcm, chacha20-poly1305, all; ARCH one of sse, avx, "
 	  "avx2, avx512, auto; empty: chosen at start-up" },
+	{ "metrics", "listen", "metrics", "ADDR:PORT", KT_LISTEN, 0, 0, 0,
+	  "serve Prometheus metrics (GET /metrics) on this A.B.C.D:PORT or "
+	  "[IPv6]:PORT, a kernel socket on the control thread; empty: off" },
 };
 
 /* hsod's own parse state (cfg_parser.user). */
@@ -367,6 +375,16 @@ key_set(const struct cfg_key *k, void *base, const char *val, bool append,
 		return parse_body(val, c, why, wl);
 	case KT_IMB:
 		return parse_imb(val, c, why, wl);
+	case KT_LISTEN: {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (val[0] != '\0' && (strlen(val) >= sizeof(c->metrics) ||
+					hsod_metrics_addr_parse(val, &ss, &sl) != 0))
+			return cfg_errf(why, wl, "not A.B.C.D:PORT or [IPv6]:PORT, PORT 1..65535");
+		snprintf(c->metrics, sizeof(c->metrics), "%s", val);
+		return 0;
+	}
 	}
 	return cfg_errf(why, wl, "internal: unknown key type");
 }
@@ -445,6 +463,9 @@ key_render(const struct cfg_key *k, const void *base, char *buf, size_t len)
 		break;
 	case KT_IMB:
 		PUT("%s", c->imb_arch);
+		break;
+	case KT_LISTEN:
+		PUT("%s", c->metrics);
 		break;
 	}
 #undef PUT
@@ -635,6 +656,7 @@ static const struct cfg_section sections[] = {
 	{ .name = "limits" },
 	{ .name = "app" },
 	{ .name = "crypto" },
+	{ .name = "metrics" },
 };
 
 static const struct cfg_flag flags[] = {
@@ -655,7 +677,8 @@ static const struct cfg_table table = {
 		"       --gateway 198.18.0.1 --listen 443 --cert cert.pem --key key.pem\n"
 		"  two ports (N: is the port; one address each, as many as DPDK finds):\n"
 		"       hsod -l 0-1 --vdev=net_tap0,iface=hso0 --vdev=net_tap1,iface=hso1 -- \\\n"
-		"       --addr 198.18.0.2/24 --addr 1:198.18.1.2/24 --gateway 1:198.18.1.1 ...\n",
+		"       --addr 198.18.0.2/24 --addr 1:198.18.1.2/24 --gateway 1:198.18.1.1 ...\n"
+		"  hsod --counters: every counter and metric as a Markdown table, and exit\n",
 	.sections = sections,
 	.n_sections = DIM(sections),
 	.keys = keys,
@@ -774,6 +797,119 @@ port_check(struct cfg_parser *ps, const struct hsod_config *c, unsigned p)
 	return 0;
 }
 
+/* Bytes as "1.5 GiB", "12.0 MiB", "96 KiB", "320 bytes". */
+static const char *
+size_str(uint64_t b, char *buf, size_t len)
+{
+	if (b >= (1ull << 30))
+		snprintf(buf, len, "%.1f GiB", (double)b / (1ull << 30));
+	else if (b >= (1ull << 20))
+		snprintf(buf, len, "%.1f MiB", (double)b / (1ull << 20));
+	else if (b >= 1024)
+		snprintf(buf, len, "%" PRIu64 " KiB", (b + 1023) >> 10);
+	else
+		snprintf(buf, len, "%" PRIu64 " bytes", b);
+	return buf;
+}
+
+/*
+ * What a later stage would refuse, checked now (config.h,
+ * hsod_config_parse_res()): workers, mbufs per port, memory.
+ */
+static int
+limits_check(struct cfg_parser *ps, const struct hsod_config *c, const struct hsod_resources *r)
+{
+	unsigned lcores = r->lcores > 0 ? r->lcores : 1;
+	unsigned workers = lcores > 1 ? lcores - 1 : 1;
+	uint64_t need, per_port, heap, dpdk, pool, rings, avail;
+	struct hsod_worker_mem wm;
+	char why[WHY_LEN], a[32], b[32], d[32], e[32], f[32], g[32], from[64];
+
+	if (workers > HSOD_MAX_WORKERS)
+		return cfg_fail(ps, "EAL %s: %u lcores make %u workers (one lcore is the main "
+				"one), hsod runs at most %u: give EAL at most %u lcores", r->lcores_from,
+				lcores, workers, HSOD_MAX_WORKERS, HSOD_MAX_WORKERS + 1);
+	/*
+	 * Every worker's RX queue on every port is filled with mbufs, its TX
+	 * queue holds what it sent until the port is done with it, and each
+	 * lcore's mempool cache holds up to 1.5 times its size.
+	 */
+	need = (uint64_t)c->n_ports * workers * (HSOD_RX_DESC + HSOD_TX_DESC) +
+	       (uint64_t)lcores * HSOD_MBUF_CACHE * 3 / 2;
+	per_port = (need + c->n_ports - 1) / c->n_ports;
+	if (c->mbufs < per_port) {
+		snprintf(why, sizeof(why), "mbufs per port: %u worker%s on %u port%s hold up to "
+			 "%u RX + %u TX descriptors per queue, and %u lcore%s mempool cache%s up "
+			 "to %u each (%s): at least %" PRIu64 " per port", workers,
+			 workers == 1 ? "" : "s", c->n_ports, c->n_ports == 1 ? "" : "s",
+			 HSOD_RX_DESC, HSOD_TX_DESC, lcores, lcores == 1 ? "'s" : "s'",
+			 lcores == 1 ? "" : "s",
+			 HSOD_MBUF_CACHE * 3 / 2, r->lcores_from, per_port);
+		return cfg_fail_at(ps, "net", "mbufs", 0, why);
+	}
+	/*
+	 * The workers' memory, from the structures' sizes: slots are reserved
+	 * and touched as connections come, so this is what max_conns
+	 * connections and max_handshakes handshakes at once come to.
+	 */
+	hsod_worker_mem(c, &wm);
+	pool = hsod_mbuf_pool_mem_size(c->mbufs * c->n_ports);
+	/* The application rings, and the workers' neighbour tables (rte_hash). */
+	rings = hsod_apps_mem_size(workers) + (uint64_t)workers * wm.dpdk;
+	dpdk = pool + rings;
+	heap = (uint64_t)workers * wm.total + (r->no_huge ? dpdk : 0);
+	if (r->mem_available != 0 && heap > r->mem_available) {
+		/* Blame what takes most: the connections, or the handshake contexts. */
+		bool conns = (uint64_t)c->max_conns * wm.conn >= wm.engine;
+
+		snprintf(why, sizeof(why), "%s: %u worker%s x (%u connections of %s (session "
+			 "%s, TCP %s, flow control %s) + the TLS engine's %s for %u handshakes at "
+			 "once) come to %s%s, but %s is available (%s): lower %s or give EAL "
+			 "fewer lcores", conns ? "connections per worker" : "handshakes per worker",
+			 workers, workers == 1 ? "" : "s", c->max_conns,
+			 size_str(wm.conn, b, sizeof(b)), size_str(wm.session, d, sizeof(d)),
+			 size_str(wm.tcp, e, sizeof(e)), size_str(wm.fc, f, sizeof(f)),
+			 size_str(wm.engine, g, sizeof(g)), c->max_handshakes,
+			 size_str(heap, a, sizeof(a)),
+			 r->no_huge ? " with DPDK's memory (--no-huge)" : "",
+			 size_str(r->mem_available, from, sizeof(from)),
+			 r->mem_from[0] ? r->mem_from : "MemAvailable",
+			 conns ? "max_conns" : "max_handshakes");
+		return cfg_fail_at(ps, "limits", conns ? "max_conns" : "max_handshakes", 0, why);
+	}
+	/* The flow-control words: a file in /dev/shm, every slot's page may be written. */
+	if (r->shm_free != 0 && (uint64_t)workers * c->max_conns * wm.fc > r->shm_free) {
+		snprintf(why, sizeof(why), "connections per worker: the applications' flow-"
+			 "control words of %u worker%s x %u connections (%s each) come to %s in "
+			 "/dev/shm, but it has %s free (a container's /dev/shm is 64 MiB unless "
+			 "sized): lower max_conns or enlarge /dev/shm", workers,
+			 workers == 1 ? "" : "s", c->max_conns, size_str(wm.fc, a, sizeof(a)),
+			 size_str((uint64_t)workers * c->max_conns * wm.fc, b, sizeof(b)),
+			 size_str(r->shm_free, d, sizeof(d)));
+		return cfg_fail_at(ps, "limits", "max_conns", 0, why);
+	}
+	avail = hsod_resources_dpdk_mem(r, from, sizeof(from));
+	if (dpdk > avail) {
+		char src[96];
+
+		snprintf(src, sizeof(src), "%s", from);
+		if (!r->no_huge && avail == 0)
+			return cfg_fail(ps, "EAL: no free hugepages for DPDK's memory (%s needed: "
+					"%u mbufs x %u port%s, application rings): reserve some "
+					"(deploy/setup.sh) or give EAL --no-huge -m %" PRIu64,
+					size_str(dpdk, a, sizeof(a)), c->mbufs, c->n_ports,
+					c->n_ports == 1 ? "" : "s", (dpdk >> 20) + 64);
+		snprintf(why, sizeof(why), "DPDK memory: the mbuf pool (%u x %u port%s: %s) and "
+			 "the application rings and neighbour tables (%u worker%s: %s) need %s, "
+			 "but EAL has %s (%s)", c->mbufs, c->n_ports, c->n_ports == 1 ? "" : "s",
+			 size_str(pool, a, sizeof(a)), workers, workers == 1 ? "" : "s",
+			 size_str(rings, b, sizeof(b)), size_str(dpdk, d, sizeof(d)),
+			 size_str(avail, e, sizeof(e)), src);
+		return cfg_fail_at(ps, "net", pool >= rings ? "mbufs" : "neigh_entries", 0, why);
+	}
+	return 0;
+}
+
 static int
 config_check(struct cfg_parser *ps, const struct hsod_config *c)
 {
@@ -840,6 +976,13 @@ int
 hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
 		  char *err, size_t errlen)
 {
+	return hsod_config_parse_res(cfg, argc, argv, NULL, err, errlen);
+}
+
+int
+hsod_config_parse_res(struct hsod_config *cfg, int argc, char **argv,
+		      const struct hsod_resources *res, char *err, size_t errlen)
+{
 	struct cfg_parser ps;
 	struct pstate st;
 	int ret;
@@ -863,7 +1006,10 @@ hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
 	for (unsigned p = 1; p < HSOD_MAX_PORTS; p++)
 		if (ps.named[p] || cfg->ports[p].addr != 0)
 			cfg->n_ports = p + 1;
-	return config_check(&ps, cfg);
+	ret = config_check(&ps, cfg);
+	if (ret == 0 && res != NULL)
+		ret = limits_check(&ps, cfg, res);
+	return ret;
 }
 
 /* ---- the TLS policy ------------------------------------------------- */

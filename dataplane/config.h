@@ -88,8 +88,24 @@
 #define HSOD_MAX_CONNS_DEFAULT 8192u
 /** Default [limits] max_handshakes: handshake contexts per worker. */
 #define HSOD_MAX_HANDSHAKES_DEFAULT 4096u
+/**
+ * [limits] max_conns is per worker: each worker has this many TCP and
+ * session slots. At most 2^24: TCP's and the session layer's tables, and
+ * the application slots (HSO_SHM_SLOT_MASK + 1).
+ */
+#define HSOD_MAX_CONNS_MAX (1u << 24)
+/** Workers hsod runs at most (the application slots' acknowledgement bits). */
+#define HSOD_MAX_WORKERS 64u
+/** Descriptors of each RX and TX queue: mbufs a queue pair may hold. */
+#define HSOD_RX_DESC 1024u
+#define HSOD_TX_DESC 1024u
+/** The mbuf pool's per-lcore cache (it may hold 1.5 times this: DPDK's flush threshold). */
+#define HSOD_MBUF_CACHE 256u
+/** Longest --metrics ADDR:PORT + 1. */
+#define HSOD_METRICS_ADDR_MAX 64
 #define HSOD_MAX_HALF_OPEN_DEFAULT 1024u
 #define HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000u
+#define HSOD_HANDSHAKE_TIMEOUT_MS_MAX 600000u
 #define HSOD_IDLE_TIMEOUT_MS_DEFAULT 60000u
 /** Most memory a worker's pool of large handshake buffers may take. */
 #define HSOD_LARGE_MSG_POOL_MAX (1ull << 30)
@@ -187,7 +203,7 @@ struct hsod_config {
 	bool psk_ke;                /**< TLS 1.3 resumption without ECDHE */
 
 	/* [limits] */
-	uint32_t max_conns;
+	uint32_t max_conns;             /**< per worker */
 	uint32_t max_half_open;
 	uint32_t max_handshakes;        /**< handshake contexts per worker */
 	uint32_t handshake_timeout_ms;
@@ -204,7 +220,13 @@ struct hsod_config {
 	/* [crypto] */
 	char imb_arch[HSOD_PATH_MAX];   /**< as written, "" for auto */
 	struct hso_imb_override imb;    /**< imb_arch parsed */
+
+	/* [metrics] */
+	/** Prometheus metrics on this "A.B.C.D:PORT" or "[IPv6]:PORT"; "": off. */
+	char metrics[HSOD_METRICS_ADDR_MAX];
 };
+
+struct hsod_resources;
 
 /**
  * Fill @p cfg with the defaults: TLS 1.2 and 1.3 with hso's suites, groups
@@ -237,6 +259,28 @@ void hsod_config_defaults(struct hsod_config *cfg);
  */
 int hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
 		      char *err, size_t errlen);
+
+/**
+ * hsod_config_parse(), and then the limits a later stage would refuse,
+ * checked against what hsod will run on (@p res, resources.h; NULL: only
+ * the checks that need nothing from it):
+ *
+ *  - the workers EAL's lcores make: at most HSOD_MAX_WORKERS;
+ *  - [net] mbufs: per port at least what the workers' RX and TX rings on
+ *    every port and the lcores' mempool caches hold;
+ *  - [limits] max_conns (per worker) x workers: the memory the workers
+ *    allocate (hsod_worker_mem(), from the real structure sizes) within
+ *    the system's available memory;
+ *  - the mbuf pool and the application rings (hsod_mbuf_pool_mem_size(),
+ *    hsod_apps_mem_size()) within the DPDK memory EAL will have (free
+ *    hugepages, -m, --socket-mem, --no-huge);
+ *
+ * each refused with a message naming the key (or EAL option), its value
+ * and the limit. max_conns above HSOD_MAX_CONNS_MAX is refused by its range.
+ * @return as hsod_config_parse().
+ */
+int hsod_config_parse_res(struct hsod_config *cfg, int argc, char **argv,
+			  const struct hsod_resources *res, char *err, size_t errlen);
 
 /**
  * Print the --help text to @p out: the command line, every flag, and every

@@ -35,18 +35,22 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 #include <rte_telemetry.h>
+#include <rte_version.h>
+
+#include <openssl/crypto.h>
 
 #include "config.h"
+#include "counters.h"
 #include "handshake.h"
 #include "app.h"
 #include "apps.h"
 #include "hso_app.h"
 #include "keywatch.h"
+#include "metrics.h"
 #include "net.h"
+#include "resources.h"
 #include "worker.h"
 
-#define RX_DESC 1024
-#define TX_DESC 1024
 
 /*
  * First SIGINT/SIGTERM: drain (stop accepting, let handshakes finish up to
@@ -86,6 +90,10 @@ static struct hsod_apps *apps;             /* the shared memory and slots */
 static struct hso_app *builtin;             /* --app http|echo */
 static struct hsod_app_http *http;
 static struct hso_echo *echo;
+static struct hsod_metrics *metrics;        /* --metrics, or NULL */
+/* With several lcores, the main lcore's cycles (application, control). */
+static struct hsod_lcore_clock main_clock;
+static uint64_t start_us;
 
 /* The built-in application's turn: events handled. */
 static int
@@ -122,18 +130,25 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void control(void);
+static void control(uint64_t now);
 
 static int
 worker_main(void *arg)
 {
 	unsigned idx = (unsigned)(uintptr_t)arg;
 	struct hsod_worker *w = workers[idx];
+	struct hsod_lcore_clock *clk = hsod_worker_clock(w);
 	bool alone = rte_lcore_count() == 1;
 	bool draining = false;
 	unsigned iter = 0;
 	uint64_t next_control = 0;
 
+	/*
+	 * Every stretch of this loop is charged to the worker's clock: the
+	 * poll charges its own, the rest is charged here, so busy + idle is
+	 * the loop's wall-clock time (lcore_stats.h).
+	 */
+	hsod_lcore_clock_start(clk);
 	while (!atomic_load_explicit(&force_quit, memory_order_relaxed)) {
 		uint64_t now = now_us();
 		struct tls_gen *next = atomic_exchange_explicit(&tls_next[idx], NULL,
@@ -148,12 +163,16 @@ worker_main(void *arg)
 		}
 		hsod_worker_poll(w, now);
 		if (alone) {
-			builtin_poll();
+			if (builtin_poll() > 0)
+				hsod_lcore_busy_part(clk, &clk->st.app_cycles);
+			else
+				hsod_lcore_idle(clk);
 			/* Control work (reload, attach requests, liveness: a
-			 * syscall per attached app) once a millisecond. */
+			 * syscall per attached app, metrics) once a millisecond. */
 			if (now >= next_control) {
 				next_control = now + 1000;
-				control();
+				control(now);
+				hsod_lcore_busy_part(clk, &clk->st.control_cycles);
 			}
 		}
 		if ((++iter & 1023) == 0) {
@@ -161,6 +180,7 @@ worker_main(void *arg)
 
 			while ((old = hsod_worker_released(w)) != NULL)
 				atomic_fetch_add(&((struct tls_gen *)(uintptr_t)old)->released, 1);
+			hsod_lcore_busy_part(clk, &clk->st.control_cycles);
 		}
 		if (!draining && atomic_load_explicit(&drain_requested, memory_order_relaxed)) {
 			hsod_worker_drain(w, now, (uint64_t)conf.handshake_timeout_ms * 1000);
@@ -173,296 +193,89 @@ worker_main(void *arg)
 	return 0;
 }
 
-/* The counters of workers [from, to): summed into @p d. */
+/* Every counter the exports read (counters.h), built once the workers exist. */
+static struct hsod_ctr_set ctr_sets[RTE_MAX_LCORE];
+static struct hsod_global_stats gstats;
+static struct hsod_ctr_view view;
+
+/* The daemon's gauges, brought up to date before an export. */
 static void
-stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
+view_refresh(void *ctx)
 {
-	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0, csum = 0;
-	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0;
-	uint64_t rst_rcvd = 0, backlog = 0, no_route = 0;
-	uint64_t no_app = 0, budget_stalls = 0, ring_stalls = 0;
-	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0;
-	uint64_t app_bursts = 0;
-	uint64_t zero_win = 0, win_upd = 0;
-	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
-	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
-	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
-	uint64_t in_state[HS_STATE_NUM] = { 0 }, big_msgs = 0, big_empty = 0, big_now = 0;
-	uint64_t hctx_now = 0, hctx_max = 0, hctx_empty = 0, kc_hits = 0, kc_misses = 0;
-	uint64_t by_state[TCP_STATE_NUM] = { 0 };
-	uint64_t records = 0, coalesced = 0, sends_dropped = 0, rx_copied = 0, tx_copied = 0;
-	uint64_t touched = 0;
-	struct sess_stats ss = { 0 };
-	struct hsod_neigh_stats nb = { 0 };
-
-	for (unsigned i = from; i < to; i++) {
-		const struct hsod_worker_stats *ws = hsod_worker_stats(workers[i]);
-		const struct tcp_stats *ts = hsod_worker_tcp_stats(workers[i]);
-		const struct hs_worker_stats *hs = hsod_worker_tls_stats(workers[i]);
-
-		rx += ws->rx_packets;
-		tx += ws->tx_packets;
-		busy += ws->busy_cycles;
-		idle += ws->idle_cycles;
-		csum += ws->tcp_csum_bad;
-		refused += ws->conns_refused;
-		{
-			const struct sess_stats *x = hsod_worker_sess_stats(workers[i]);
-
-#define SESS_SUM(field, ...) ss.field += x->field;
-			SESS_COUNTERS(SESS_SUM)
-#undef SESS_SUM
-			for (unsigned k = 0; k < SESS_REASON_NUM; k++)
-				ss.ended[k] += x->ended[k];
-			for (unsigned k = 0; k < SESS_STATE_NUM; k++)
-				ss.states[k] += x->states[k];
-		}
-		records += ws->app_records;
-		coalesced += ws->app_records_coalesced;
-		sends_dropped += ws->app_sends_dropped;
-		rx_copied += ws->rx_copied;
-		tx_copied += ws->tx_copied;
-		touched += hsod_worker_sessions_touched(workers[i]);
-		backlog += ws->app_backlog_aborts;
-		no_app += ws->conns_no_app;
-		budget_stalls += ws->app_budget_stalls;
-		ring_stalls += ws->app_ring_stalls;
-		app_dropped += ws->app_bytes_dropped;
-		app_ev += ws->app_events;
-		app_bursts += ws->app_event_bursts;
-		app_cmd += ws->app_commands;
-		app_stale += ws->app_commands_stale;
-		zero_win += ts->zero_window_sent;
-		win_upd += ts->window_updates;
-		rst_rcvd += ts->resets_rcvd;
-		drops += ws->tx_dropped + ws->tcp_csum_bad;
-		rst += ts->resets_sent;
-		for (unsigned p = 0; p < hsod_worker_ports(workers[i]); p++) {
-			const struct hsod_net_stats *ns = hsod_worker_net_stats(workers[i], p);
-
-			const struct hsod_neigh_stats *nbs = hsod_worker_neigh_stats(workers[i], p);
-
-			for (int r = 0; r < HSOD_DROP_NUM; r++) {
-				by_reason[r] += ns->drops[r];
-				drops += ns->drops[r];
-			}
-			no_route += ns->tx_no_route;
-			drops += ns->tx_no_route + nbs->queue_drops;
-#define NEIGH_SUM(field, ...) nb.field += nbs->field;
-			HSOD_NEIGH_COUNTERS(NEIGH_SUM)
-#undef NEIGH_SUM
-		}
-		for (int r = 0; r < TCP_DROP_NUM; r++)
-			tcp_drops[r] += ts->drops[r];
-		for (int st = TCP_SYN_RCVD; st < TCP_STATE_NUM; st++) {
-			active += ts->conns[st];
-			by_state[st] += ts->conns[st];
-		}
-		v12 += hs->completed_tls12;
-		v13 += hs->completed_tls13;
-		for (int k = 0; k < HS_SUITES_NUM; k++)
-			by_suite[k] += hs->completed_by_suite[k];
-		for (int k = 0; k < 256; k++) {
-			sent[k] += hs->failed_sent_alert[k];
-			peer[k] += hs->failed_peer_alert[k];
-		}
-		for (int k = 0; k < HS_STATE_NUM; k++)
-			in_state[k] += hs->failed_in_state[k];
-		big_msgs += hs->msg_pool.borrowed;
-		big_empty += hs->msg_pool.exhausted;
-		big_now += hs->msg_pool.in_use;
-		hctx_now += hs->hctx.in_use;
-		hctx_max += hs->hctx.in_use_max;
-		hctx_empty += hs->hctx.exhausted;
-		kc_hits += hs->key_cache_hits;
-		kc_misses += hs->key_cache_misses;
-		hs_ok += hs->handshakes_completed;
-		hs_fail += hs->handshakes_failed;
-		hs_res += hs->resumed;
-		kdf_runs += hs->kdf_runs;
-		kdf_reqs += hs->kdf_requests;
-		asym += hs->asym_jobs;
-	}
-	rte_tel_data_add_dict_u64(d, "rx_packets", rx);
-	rte_tel_data_add_dict_u64(d, "tx_packets", tx);
-	rte_tel_data_add_dict_u64(d, "drops", drops);
-	rte_tel_data_add_dict_u64(d, "tcp_active", active);
-	rte_tel_data_add_dict_u64(d, "tcp_resets_sent", rst);
-	rte_tel_data_add_dict_u64(d, "tcp_csum_bad", csum);
-	rte_tel_data_add_dict_u64(d, "conns_refused", refused);
-	rte_tel_data_add_dict_u64(d, "app_backlog_aborts", backlog);
-	rte_tel_data_add_dict_u64(d, "conns_no_app", no_app);
-	rte_tel_data_add_dict_u64(d, "app_events", app_ev);
-	rte_tel_data_add_dict_u64(d, "app_event_bursts", app_bursts);
-	rte_tel_data_add_dict_u64(d, "app_commands", app_cmd);
-	rte_tel_data_add_dict_u64(d, "app_commands_stale", app_stale);
-	rte_tel_data_add_dict_u64(d, "app_budget_stalls", budget_stalls);
-	rte_tel_data_add_dict_u64(d, "app_ring_stalls", ring_stalls);
-	rte_tel_data_add_dict_u64(d, "app_bytes_dropped", app_dropped);
-	rte_tel_data_add_dict_u64(d, "app_records", records);
-	rte_tel_data_add_dict_u64(d, "app_records_coalesced", coalesced);
-	rte_tel_data_add_dict_u64(d, "app_sends_dropped", sends_dropped);
-	rte_tel_data_add_dict_u64(d, "rx_segments_copied", rx_copied);
-	rte_tel_data_add_dict_u64(d, "tx_segments_copied", tx_copied);
-	rte_tel_data_add_dict_u64(d, "sessions_touched", touched);
-	rte_tel_data_add_dict_u64(d, "conn_resident_bytes", hsod_worker_conn_bytes(workers[from]));
-	/* The session layer's table (session.h), names and all. */
-#define SESS_TEL(field, name, ...) rte_tel_data_add_dict_u64(d, name, ss.field);
-	SESS_COUNTERS(SESS_TEL)
-#undef SESS_TEL
-	for (unsigned k = 1; k < SESS_REASON_NUM; k++) {
-		char key[48];
-
-		snprintf(key, sizeof(key), "sess_ended_%s", sess_reason_name(k));
-		rte_tel_data_add_dict_u64(d, key, ss.ended[k]);
-	}
-	for (unsigned k = 1; k < SESS_STATE_NUM; k++) {
-		char key[48];
-
-		snprintf(key, sizeof(key), "sess_state_%s", sess_state_name(k));
-		rte_tel_data_add_dict_u64(d, key, ss.states[k]);
-	}
-	rte_tel_data_add_dict_u64(d, "tcp_zero_window", zero_win);
-	rte_tel_data_add_dict_u64(d, "window_updates", win_upd);
-	rte_tel_data_add_dict_u64(d, "tx_no_route", no_route);
-#define NEIGH_TEL(field, name, ...) rte_tel_data_add_dict_u64(d, name, nb.field);
-	HSOD_NEIGH_COUNTERS(NEIGH_TEL)
-#undef NEIGH_TEL
-	rte_tel_data_add_dict_u64(d, "handshakes_completed", hs_ok);
-	rte_tel_data_add_dict_u64(d, "handshakes_failed", hs_fail);
-	rte_tel_data_add_dict_u64(d, "handshakes_resumed", hs_res);
-	rte_tel_data_add_dict_u64(d, "handshake_large_msgs", big_msgs);
-	rte_tel_data_add_dict_u64(d, "handshake_large_msg_bufs_in_use", big_now);
-	rte_tel_data_add_dict_u64(d, "handshake_large_msg_pool_empty", big_empty);
-	rte_tel_data_add_dict_u64(d, "handshake_contexts_in_use", hctx_now);
-	rte_tel_data_add_dict_u64(d, "handshake_contexts_in_use_max", hctx_max);
-	rte_tel_data_add_dict_u64(d, "handshake_context_refusals", hctx_empty);
-	rte_tel_data_add_dict_u64(d, "record_key_cache_hits", kc_hits);
-	rte_tel_data_add_dict_u64(d, "record_key_cache_misses", kc_misses);
-	rte_tel_data_add_dict_u64(d, "tcp_resets_rcvd", rst_rcvd);
-	rte_tel_data_add_dict_u64(d, "crypto_asym_jobs", asym);
-	rte_tel_data_add_dict_u64(d, "crypto_kdf_runs", kdf_runs);
-	rte_tel_data_add_dict_u64(d, "crypto_kdf_requests", kdf_reqs);
-	rte_tel_data_add_dict_u64(d, "busy_cycles", busy);
-	rte_tel_data_add_dict_u64(d, "idle_cycles", idle);
-	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
-	for (int r = 0; r < HSOD_DROP_NUM; r++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "drop_%s", hsod_drop_name((enum hsod_drop)r));
-		rte_tel_data_add_dict_u64(d, name, by_reason[r]);
-	}
-	for (int r = 0; r < TCP_DROP_NUM; r++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "tcp_drop_%s", tcp_drop_name((enum tcp_drop)r));
-		rte_tel_data_add_dict_u64(d, name, tcp_drops[r]);
-	}
-	for (int st = TCP_SYN_RCVD; st < TCP_STATE_NUM; st++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "tcp_state_%s", tcp_state_name((enum tcp_state)st));
-		rte_tel_data_add_dict_u64(d, name, by_state[st]);
-	}
-	rte_tel_data_add_dict_u64(d, "handshakes_tls12", v12);
-	rte_tel_data_add_dict_u64(d, "handshakes_tls13", v13);
-	for (int k = 0; k < HS_SUITES_NUM; k++) {
-		char name[80];
-
-		snprintf(name, sizeof(name), "handshakes_%s", hs_suite_at((unsigned)k)->name);
-		rte_tel_data_add_dict_u64(d, name, by_suite[k]);
-	}
-	/* Failures by alert: only the ones that happened, to keep the dict short. */
-	for (int k = 0; k < 256; k++) {
-		char name[80];
-
-		if (sent[k] != 0) {
-			snprintf(name, sizeof(name), "failed_sent_%s",
-				 k == 255 ? "internal" : hs_alert_name(k));
-			rte_tel_data_add_dict_u64(d, name, sent[k]);
-		}
-		if (peer[k] != 0) {
-			snprintf(name, sizeof(name), "failed_peer_%s", hs_alert_name(k));
-			rte_tel_data_add_dict_u64(d, name, peer[k]);
-		}
-	}
-	/* Failures by the engine state they happened in: where clients fail. */
-	for (int k = 0; k < HS_STATE_NUM; k++) {
-		char name[80];
-
-		if (in_state[k] != 0) {
-			snprintf(name, sizeof(name), "failed_in_%s", hs_state_name((unsigned)k));
-			rte_tel_data_add_dict_u64(d, name, in_state[k]);
-		}
-	}
+	(void)ctx;
+	gstats.apps_attached = hsod_apps_active(apps);
+	gstats.mbufs_free = rte_mempool_avail_count(pool);
+	gstats.mbufs_total = pool->size;
+	gstats.tsc_hz = rte_get_tsc_hz();
+	gstats.tsc_cycles = rte_rdtsc();
+	gstats.lcores = n_workers + (view.main_lcore != NULL);
+	gstats.uptime_seconds = (now_us() - start_us) / 1000000;
+	gstats.conn_resident_bytes = n_workers > 0 ? hsod_worker_conn_bytes(workers[0]) : 0;
 }
 
-/* Per-worker values of one counter, as an array indexed like "workers". */
-static int
-add_worker_array(struct rte_tel_data *d, const char *name,
-		 uint64_t (*get)(const struct hsod_worker *))
+static void
+view_build(void)
 {
-	struct rte_tel_data *a = rte_tel_data_alloc();
+	for (unsigned i = 0; i < n_workers; i++) {
+		struct hsod_ctr_set *s = &ctr_sets[i];
 
-	if (a == NULL)
-		return -ENOMEM;
-	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
-	for (unsigned i = 0; i < n_workers; i++)
-		rte_tel_data_add_array_u64(a, get(workers[i]));
-	return rte_tel_data_add_dict_container(d, name, a, 0);
+		s->lcore = &hsod_worker_clock(workers[i])->st;
+		s->worker = hsod_worker_stats(workers[i]);
+		s->tcp = hsod_worker_tcp_stats(workers[i]);
+		s->sess = hsod_worker_sess_stats(workers[i]);
+		s->tls = hsod_worker_tls_stats(workers[i]);
+		s->latency = hsod_worker_latency(workers[i]);
+		s->n_ports = hsod_worker_ports(workers[i]);
+		for (unsigned p = 0; p < s->n_ports; p++) {
+			s->net[p] = hsod_worker_net_stats(workers[i], p);
+			s->neigh[p] = hsod_worker_neigh_stats(workers[i], p);
+		}
+		s->lcore_id = hsod_worker_lcore(workers[i]);
+	}
+	view.workers = ctr_sets;
+	view.n_workers = n_workers;
+	view.main_lcore = rte_lcore_count() > 1 ? &main_clock.st : NULL;
+	view.apps = hsod_apps_stats(apps);
+	view.global = &gstats;
+	view.http = http != NULL ? hsod_app_http_stats(http) : NULL;
+	view.echo = echo != NULL ? hso_echo_stats(echo) : NULL;
+	view.metrics = metrics != NULL ? hsod_metrics_stats(metrics) : NULL;
+	view.port_ids = port_ids;
+	view.n_ports = n_ports;
+	view_refresh(NULL);
 }
 
-/*
- * Per-port packet counters of workers [from, to), as arrays indexed by port
- * (like "ports"), and the ports' DPDK ids as "ports".
- */
+/* The DPDK ids of the ports ("ports") and the workers' lcores ("workers"). */
 static int
-add_port_arrays(struct rte_tel_data *d, unsigned from, unsigned to)
+add_id_arrays(struct rte_tel_data *d, bool with_workers)
 {
-	struct rte_tel_data *ids = rte_tel_data_alloc(), *rx = rte_tel_data_alloc();
-	struct rte_tel_data *tx = rte_tel_data_alloc();
+	struct rte_tel_data *ids = rte_tel_data_alloc(), *lc = rte_tel_data_alloc();
 
-	if (ids == NULL || rx == NULL || tx == NULL) {
+	if (ids == NULL || lc == NULL) {
 		rte_tel_data_free(ids);
-		rte_tel_data_free(rx);
-		rte_tel_data_free(tx);
+		rte_tel_data_free(lc);
 		return -ENOMEM;
 	}
 	rte_tel_data_start_array(ids, RTE_TEL_U64_VAL);
-	rte_tel_data_start_array(rx, RTE_TEL_U64_VAL);
-	rte_tel_data_start_array(tx, RTE_TEL_U64_VAL);
-	for (unsigned p = 0; p < n_ports; p++) {
-		uint64_t r = 0, t = 0;
-
-		for (unsigned i = from; i < to; i++) {
-			r += hsod_worker_stats(workers[i])->port_rx_packets[p];
-			t += hsod_worker_stats(workers[i])->port_tx_packets[p];
-		}
+	for (unsigned p = 0; p < n_ports; p++)
 		rte_tel_data_add_array_u64(ids, port_ids[p]);
-		rte_tel_data_add_array_u64(rx, r);
-		rte_tel_data_add_array_u64(tx, t);
-	}
 	rte_tel_data_add_dict_container(d, "ports", ids, 0);
-	rte_tel_data_add_dict_container(d, "ports_rx_packets", rx, 0);
-	rte_tel_data_add_dict_container(d, "ports_tx_packets", tx, 0);
+	if (!with_workers) {
+		rte_tel_data_free(lc);
+		return 0;
+	}
+	rte_tel_data_start_array(lc, RTE_TEL_U64_VAL);
+	for (unsigned i = 0; i < n_workers; i++)
+		rte_tel_data_add_array_u64(lc, hsod_worker_lcore(workers[i]));
+	rte_tel_data_add_dict_container(d, "workers", lc, 0);
 	return 0;
 }
 
-static uint64_t w_lcore(const struct hsod_worker *w) { return hsod_worker_lcore(w); }
-static uint64_t w_rx(const struct hsod_worker *w) { return hsod_worker_stats(w)->rx_packets; }
-static uint64_t w_tx(const struct hsod_worker *w) { return hsod_worker_stats(w)->tx_packets; }
-static uint64_t w_busy(const struct hsod_worker *w) { return hsod_worker_stats(w)->busy_cycles; }
-static uint64_t w_idle(const struct hsod_worker *w) { return hsod_worker_stats(w)->idle_cycles; }
-static uint64_t
-w_hs(const struct hsod_worker *w)
-{
-	return hsod_worker_tls_stats(w)->handshakes_completed;
-}
-
 /*
- * /hso/stats: totals, per worker as arrays indexed like "workers" and per
- * port as arrays indexed like "ports" (DPDK 22.11 telemetry cannot nest a
- * dict in a dict); /hso/worker,N has one worker's counters in full.
+ * /hso/stats: every counter of the table (counters.h), totals over the
+ * workers; some per worker as arrays indexed like "workers" and per port as
+ * arrays indexed like "ports" (DPDK 22.11 telemetry cannot nest a dict in a
+ * dict); /hso/worker,N has one worker's counters in full.
  */
 static int
 telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -470,28 +283,39 @@ telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	stats_fill(d, 0, n_workers);
-	{
-		const struct hsod_apps_stats *as = hsod_apps_stats(apps);
-
-		rte_tel_data_add_dict_u64(d, "apps_attached", hsod_apps_active(apps));
-		rte_tel_data_add_dict_u64(d, "apps_attach_total", as->attached);
-		rte_tel_data_add_dict_u64(d, "apps_rejected", as->rejected);
-		rte_tel_data_add_dict_u64(d, "apps_detached", as->detached);
-		rte_tel_data_add_dict_u64(d, "apps_crashed", as->crashed);
-		rte_tel_data_add_dict_u64(d, "apps_mbufs_reclaimed", as->mbufs_reclaimed);
-		rte_tel_data_add_dict_u64(d, "mbufs_free", rte_mempool_avail_count(pool));
-		rte_tel_data_add_dict_u64(d, "mbufs_total", pool->size);
-	}
-	if (add_port_arrays(d, 0, n_workers) != 0 ||
-	    add_worker_array(d, "workers", w_lcore) != 0 ||
-	    add_worker_array(d, "workers_rx_packets", w_rx) != 0 ||
-	    add_worker_array(d, "workers_tx_packets", w_tx) != 0 ||
-	    add_worker_array(d, "workers_handshakes_completed", w_hs) != 0 ||
-	    add_worker_array(d, "workers_busy_cycles", w_busy) != 0 ||
-	    add_worker_array(d, "workers_idle_cycles", w_idle) != 0)
+	view_refresh(NULL);
+	if (hsod_ctr_tel_stats(d, &view, 0, n_workers, true) != 0)
 		return -ENOMEM;
-	return 0;
+	return add_id_arrays(d, true);
+}
+
+/* A worker index parameter, or -EINVAL. */
+static long
+worker_param(const char *params)
+{
+	char *end;
+	unsigned long i;
+
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	i = strtoul(params, &end, 10);
+	if (*end != '\0' || i >= n_workers)
+		return -EINVAL;
+	return (long)i;
+}
+
+/* /hso/latency[,N]: the handshake latency histogram, every worker's or worker N's. */
+static int
+telemetry_latency(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	long i = params == NULL || *params == '\0' ? -1 : worker_param(params);
+
+	(void)cmd;
+	if (i == -EINVAL)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	return i < 0 ? hsod_ctr_tel_latency(d, &view, 0, n_workers)
+		     : hsod_ctr_tel_latency(d, &view, (unsigned)i, (unsigned)i + 1);
 }
 
 /* /hso/app: the built-in application's counters (none with --app external). */
@@ -502,23 +326,7 @@ telemetry_app(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)params;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "type", hsod_app_name(conf.app));
-	if (http != NULL) {
-		const struct hsod_app_http_stats *st = hsod_app_http_stats(http);
-
-		rte_tel_data_add_dict_u64(d, "requests", st->requests);
-		rte_tel_data_add_dict_u64(d, "responses", st->responses);
-		rte_tel_data_add_dict_u64(d, "bad_requests", st->bad_requests);
-		rte_tel_data_add_dict_u64(d, "closes", st->closes);
-		rte_tel_data_add_dict_u64(d, "req_bufs_exhausted", st->req_bufs_exhausted);
-		rte_tel_data_add_dict_u64(d, "send_waits", st->send_waits);
-	} else if (echo != NULL) {
-		const struct hso_echo_stats *st = hso_echo_stats(echo);
-
-		rte_tel_data_add_dict_u64(d, "sessions", st->sessions);
-		rte_tel_data_add_dict_u64(d, "bytes", st->bytes);
-		rte_tel_data_add_dict_u64(d, "closes", st->closes);
-		rte_tel_data_add_dict_u64(d, "send_waits", st->send_waits);
-	}
+	hsod_ctr_tel_app(d, &view);
 	return 0;
 }
 
@@ -588,19 +396,16 @@ telemetry_apps(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 telemetry_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	char *end;
-	unsigned long i;
+	long i = worker_param(params);
 
 	(void)cmd;
-	if (params == NULL || *params == '\0')
-		return -EINVAL;
-	i = strtoul(params, &end, 10);
-	if (*end != '\0' || i >= n_workers)
+	if (i < 0)
 		return -EINVAL;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "lcore", hsod_worker_lcore(workers[i]));
-	stats_fill(d, (unsigned)i, (unsigned)i + 1);
-	return add_port_arrays(d, (unsigned)i, (unsigned)i + 1);
+	if (hsod_ctr_tel_stats(d, &view, (unsigned)i, (unsigned)i + 1, false) != 0)
+		return -ENOMEM;
+	return add_id_arrays(d, false);
 }
 
 /* "ipv4_cksum,tcp_cksum" or "none": the checksum offloads among @p offloads. */
@@ -697,10 +502,10 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads, bool *chain_csum_s
 	fflush(stdout);
 	rc = rte_eth_dev_configure(port, nq, nq, &pc);
 	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
-		rc = rte_eth_rx_queue_setup(port, q, RX_DESC, rte_eth_dev_socket_id(port), NULL,
+		rc = rte_eth_rx_queue_setup(port, q, HSOD_RX_DESC, rte_eth_dev_socket_id(port), NULL,
 					    pool);
 		if (rc == 0)
-			rc = rte_eth_tx_queue_setup(port, q, TX_DESC,
+			rc = rte_eth_tx_queue_setup(port, q, HSOD_TX_DESC,
 						    rte_eth_dev_socket_id(port), NULL);
 	}
 	if (rc == 0)
@@ -868,12 +673,12 @@ tls_collect(void)
 
 /* Control work: on the main lcore, or in the worker loop with one lcore. */
 static void
-control(void)
+control(uint64_t now)
 {
 	bool reload = atomic_exchange(&reload_requested, false);
 
 	/* The key file changed (and the directory has been quiet since). */
-	if (keywatch != NULL && hsod_keywatch_poll(keywatch, now_us() / 1000) > 0) {
+	if (keywatch != NULL && hsod_keywatch_poll(keywatch, now / 1000) > 0) {
 		printf("hsod: %s changed: reloading\n", conf.ticket_key_file);
 		reload = true;
 	}
@@ -881,6 +686,7 @@ control(void)
 		tls_reload();
 	tls_collect();
 	hsod_apps_control(apps);
+	hsod_metrics_poll(metrics, now);
 }
 
 /*
@@ -947,10 +753,32 @@ main(int argc, char **argv)
 	int eal_argc, app_argc, rc, status = EXIT_FAILURE;
 	char **app_argv;
 	struct hsod_worker_port wports[HSOD_MAX_PORTS];
+	struct hsod_resources res;
 	unsigned lcore, n_started = 0;
 
 	split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
-	if (hsod_config_parse(&conf, app_argc, app_argv, err, sizeof(err)) != 0) {
+	/* hsod --counters: the counter table as Markdown (README carries it). */
+	if (app_argc == 1 && strcmp(app_argv[0], "--counters") == 0) {
+		hsod_ctr_doc(stdout);
+		return EXIT_SUCCESS;
+	}
+	/*
+	 * What EAL will have (lcores, memory) and the system has: every limit a
+	 * later stage would refuse is checked against it with the rest of the
+	 * configuration, before EAL starts.
+	 */
+	if (hsod_resources_from_eal(eal_argc, argv, &res, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hsod: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	hsod_resources_probe(&res);
+	/*
+	 * Without EAL options (hsod --check --config FILE, as systemd's reload
+	 * runs it beside the running hsod) the workers are not known: the
+	 * checks that need them are left to the run that has them.
+	 */
+	if (hsod_config_parse_res(&conf, app_argc, app_argv, eal_argc > 1 ? &res : NULL, err,
+				  sizeof(err)) != 0) {
 		fprintf(stderr, "hsod: %s\nhsod: see hsod --help\n", err);
 		return EXIT_FAILURE;
 	}
@@ -968,6 +796,16 @@ main(int argc, char **argv)
 		       "generated at start");
 		status = EXIT_SUCCESS;
 		goto out_secrets;
+	}
+	/* The metrics socket is bound now: an address in use is said before EAL. */
+	if (conf.metrics[0] != '\0') {
+		metrics = hsod_metrics_create(conf.metrics, &view, view_refresh, NULL, err,
+					      sizeof(err));
+		if (metrics == NULL) {
+			fprintf(stderr, "hsod: [metrics] listen (--metrics): %s\n", err);
+			goto out_secrets;
+		}
+		hsod_metrics_set_build(HSO_VERSION, rte_version(), OpenSSL_version(OPENSSL_VERSION));
 	}
 	if (conf.ticket_key_file[0] != '\0' && conf.ticket_watch) {
 		keywatch = hsod_keywatch_open(conf.ticket_key_file, conf.ticket_watch_delay_ms,
@@ -994,14 +832,14 @@ main(int argc, char **argv)
 	/* One lcore: it is the worker. More: the main lcore only does control. */
 	n_workers = rte_lcore_count() > 1 ? rte_lcore_count() - 1 : 1;
 	/* One pool for every port: [net] mbufs per port. */
-	pool = rte_pktmbuf_pool_create_by_ops("hsod_mbufs", conf.mbufs * n_ports, 256, 0,
+	pool = rte_pktmbuf_pool_create_by_ops("hsod_mbufs", conf.mbufs * n_ports, HSOD_MBUF_CACHE, 0,
 					      RTE_MBUF_DEFAULT_BUF_SIZE,
 					      rte_eth_dev_socket_id(port_ids[0]), HSOD_POOL_OPS);
 	if (pool == NULL && rte_errno == EINVAL) {
 		/* The stack mempool driver is not there: FIFO ring, said so. */
 		printf("hsod: mempool driver %s unavailable, using %s\n", HSOD_POOL_OPS,
 		       rte_mbuf_best_mempool_ops());
-		pool = rte_pktmbuf_pool_create("hsod_mbufs", conf.mbufs * n_ports, 256, 0,
+		pool = rte_pktmbuf_pool_create("hsod_mbufs", conf.mbufs * n_ports, HSOD_MBUF_CACHE, 0,
 					       RTE_MBUF_DEFAULT_BUF_SIZE,
 					       rte_eth_dev_socket_id(port_ids[0]));
 	}
@@ -1078,8 +916,13 @@ main(int argc, char **argv)
 	}
 	/* Gratuitous ARP on every port: neighbours learn (or relearn) us now (RFC 5227 2.3). */
 	hsod_worker_announce(workers[0]);
+	start_us = now_us();
+	view_build();
 	if (rte_telemetry_register_cmd("/hso/stats", telemetry_stats,
 				       "hsod counters: totals, per worker and per port as arrays") != 0 ||
+	    rte_telemetry_register_cmd("/hso/latency", telemetry_latency,
+				       "Handshake latency histogram. Parameter: worker index "
+				       "(none: every worker)") != 0 ||
 	    rte_telemetry_register_cmd("/hso/worker", telemetry_worker,
 				       "One worker's counters. Parameter: worker index") != 0 ||
 	    rte_telemetry_register_cmd("/hso/app", telemetry_app,
@@ -1095,11 +938,28 @@ main(int argc, char **argv)
 		for (unsigned i = 0; i < n_workers; i++)
 			rte_eal_remote_launch(worker_main, (void *)(uintptr_t)i,
 					      hsod_worker_lcore(workers[i]));
-		/* The main lcore: the application, and control work, until workers stop. */
+		/*
+		 * The main lcore: the application, and control work once a
+		 * millisecond, until the workers stop; its cycles are counted
+		 * like a worker's (main_clock).
+		 */
+		uint64_t next_control = 0;
+
+		hsod_lcore_clock_start(&main_clock);
 		while (atomic_load(&workers_done) < n_workers) {
-			control();
-			if (builtin_poll() <= 0)
+			uint64_t now = now_us();
+
+			if (now >= next_control) {
+				next_control = now + 1000;
+				control(now);
+				hsod_lcore_busy_part(&main_clock, &main_clock.st.control_cycles);
+			}
+			if (builtin_poll() > 0) {
+				hsod_lcore_busy_part(&main_clock, &main_clock.st.app_cycles);
+			} else {
 				usleep(50);
+				hsod_lcore_idle(&main_clock);
+			}
 		}
 		rte_eal_mp_wait_lcore();
 	} else {
@@ -1130,5 +990,6 @@ out_secrets:
 	tls_gen_free(tls_cur);
 	hso_stek_set_free(stek_generated);
 	hsod_keywatch_close(keywatch);
+	hsod_metrics_free(metrics);
 	return status;
 }

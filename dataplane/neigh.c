@@ -106,6 +106,25 @@ hsod_neigh_params_default(struct hsod_neigh_params *p)
 
 /* ---- the pool of held-packet nodes ---------------------------------- */
 
+size_t
+hsod_neigh_pool_mem_size(uint32_t packets)
+{
+	return sizeof(struct hsod_neigh_pool) + (size_t)packets * sizeof(struct qnode);
+}
+
+void
+hsod_neigh_mem_size(uint32_t entries, unsigned addr_len, size_t *heap, size_t *dpdk)
+{
+	size_t slots = (size_t)entries + 1;
+	size_t buckets = rte_align32pow2(entries) / 8;
+
+	*heap = sizeof(struct hsod_neigh_tbl) + (size_t)entries * sizeof(struct entry) +
+		WHEEL_SLOTS * sizeof(struct tcp_timer *);
+	*dpdk = slots * RTE_ALIGN(sizeof(void *) + addr_len, 16) +
+		2 * buckets * RTE_CACHE_LINE_SIZE +
+		2 * (size_t)rte_align32pow2((uint32_t)slots) * sizeof(uint32_t);
+}
+
 struct hsod_neigh_pool *
 hsod_neigh_pool_create(uint32_t packets)
 {

@@ -206,6 +206,18 @@ struct hsod_neigh_pool *hsod_neigh_pool_create(uint32_t packets);
 /** Free a pool no table uses any more. NULL is ignored. */
 void hsod_neigh_pool_free(struct hsod_neigh_pool *pool);
 
+/** Bytes hsod_neigh_pool_create(@p packets) allocates. */
+size_t hsod_neigh_pool_mem_size(uint32_t packets);
+
+/**
+ * Memory a table of @p entries neighbours with @p addr_len-byte addresses
+ * takes: *heap what hsod_neigh_create() allocates itself, *dpdk its
+ * rte_hash (DPDK memory; from rte_hash's layout in DPDK 22.11: a key slot
+ * per entry + 1, cache-line buckets of 8 twice over with the extendable
+ * table, two rings of slot indexes). For checks before EAL starts.
+ */
+void hsod_neigh_mem_size(uint32_t entries, unsigned addr_len, size_t *heap, size_t *dpdk);
+
 /** Nodes free in @p pool. */
 uint32_t hsod_neigh_pool_avail(const struct hsod_neigh_pool *pool);
 

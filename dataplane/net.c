@@ -35,6 +35,19 @@ hsod_drop_name(enum hsod_drop d)
 	return (unsigned)d < HSOD_DROP_NUM ? drop_names[d] : "invalid";
 }
 
+const char *
+hsod_drop_elem(unsigned i)
+{
+	return i < HSOD_DROP_NUM ? drop_names[i] : NULL;
+}
+
+void
+hsod_net_count_drop(struct hsod_net *n, enum hsod_drop why)
+{
+	if ((unsigned)why < HSOD_DROP_NUM)
+		n->stats.drops[why]++;
+}
+
 void
 hsod_net_conf_init(struct hsod_net_conf *c)
 {

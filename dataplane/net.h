@@ -80,10 +80,32 @@ enum hsod_net_out {
 	HSOD_NET_OUT_DROPPED,      /* freed, counted (no route, queue full, no table room) */
 };
 
+/* Counters per worker and port, declared once (format: worker.h). */
+#define HSOD_NET_COUNTERS(X)                                                   \
+	X(rx_arp, "rx_arp", counter, none, "ARP packets received")             \
+	X(tx_arp, "tx_arp", counter, none,                                     \
+	  "ARP packets sent: replies, requests, announcements")                \
+	X(rx_icmp, "rx_icmp", counter, none, "ICMP packets received")          \
+	X(tx_icmp, "tx_icmp", counter, none, "ICMP echo replies sent")         \
+	X(rx_tcp, "rx_tcp", counter, none,                                     \
+	  "TCP segments for us (IPv4 valid), before TCP's own checks")         \
+	X(tx_rst, "tx_rst", counter, none,                                     \
+	  "resets built for a closed port by layer 3 (hsod_net_tcp_reset)")    \
+	X(tx_no_route, "tx_no_route", counter, none,                           \
+	  "frames not sent: off-link and no gateway")
+
+#define HSOD_NET_COUNTER_ARRAYS(A)                                             \
+	A(drops, uint64_t, HSOD_DROP_NUM, "drop_", "net_drops", "reason",      \
+	  hsod_drop_elem, counter, dense,                                      \
+	  "frames dropped by layers 2-3 (and malformed TCP headers), per reason")
+
 struct hsod_net_stats {
-	uint64_t rx_arp, tx_arp, rx_icmp, tx_icmp, rx_tcp, tx_rst;
-	uint64_t tx_no_route;      /* off-link, and no gateway */
-	uint64_t drops[HSOD_DROP_NUM];
+#define HSOD_NET_FIELD(field, ...) uint64_t field;
+	HSOD_NET_COUNTERS(HSOD_NET_FIELD)
+#undef HSOD_NET_FIELD
+#define HSOD_NET_ARRAY(field, type, n, ...) type field[n];
+	HSOD_NET_COUNTER_ARRAYS(HSOD_NET_ARRAY)
+#undef HSOD_NET_ARRAY
 };
 
 /** Where frames ready to send go; @p m is the callee's. */
@@ -218,5 +240,10 @@ bool hsod_net_tcp_reset(struct hsod_net *n, struct rte_mbuf *m);
 
 /** "runt", "ip_csum", ...: the counter names telemetry uses. */
 const char *hsod_drop_name(enum hsod_drop d);
+/** The same by index, NULL past the end (counter tables). */
+const char *hsod_drop_elem(unsigned i);
+
+/** Count a drop found after hsod_net_input() let the frame through (TCP's header). */
+void hsod_net_count_drop(struct hsod_net *n, enum hsod_drop why);
 
 #endif

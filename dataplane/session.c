@@ -106,6 +106,18 @@ sess_reason_name(unsigned r)
 	return r < SESS_REASON_NUM ? reason_names[r] : "?";
 }
 
+const char *
+sess_state_elem(unsigned s)
+{
+	return s > SESS_FREE && s < SESS_STATE_NUM ? state_names[s] : NULL;
+}
+
+const char *
+sess_reason_elem(unsigned r)
+{
+	return r > SESS_REASON_NONE && r < SESS_REASON_NUM ? reason_names[r] : NULL;
+}
+
 void
 sess_config_init(struct sess_config *cfg)
 {
@@ -131,6 +143,26 @@ sess_priv(struct sess *s)
 	return (uint8_t *)s + sizeof(*s);
 }
 
+/* Slots start on a cache line: a session's hot fields stay on one. */
+static size_t
+slot_stride(uint32_t priv_size)
+{
+	return (sizeof(struct sess) + priv_size + 63) & ~(size_t)63;
+}
+
+size_t
+sess_tbl_mem_size(const struct sess_config *cfg, size_t *slot)
+{
+	uint32_t wheel = 1;
+
+	while (wheel < cfg->timer_slots)
+		wheel <<= 1;
+	if (slot != NULL)
+		*slot = slot_stride(cfg->priv_size);
+	return sizeof(struct sess_tbl) + slot_stride(cfg->priv_size) * cfg->max_sessions +
+	       (size_t)wheel * sizeof(struct tcp_timer *);
+}
+
 struct sess_tbl *
 sess_tbl_create(const struct sess_config *cfg)
 {
@@ -149,8 +181,7 @@ sess_tbl_create(const struct sess_config *cfg)
 	t->cfg = *cfg;
 	t->ops = cfg->ops;
 	t->ctx = cfg->ctx;
-	/* Slots start on a cache line: a session's hot fields stay on one. */
-	t->stride = (sizeof(struct sess) + cfg->priv_size + 63) & ~(size_t)63;
+	t->stride = slot_stride(cfg->priv_size);
 	t->map_len = t->stride * cfg->max_sessions;
 	/*
 	 * Address space only: the kernel backs a page with memory when a slot
@@ -568,6 +599,7 @@ sess_open(struct sess_tbl *t, uint64_t tcp, uint64_t now_us)
 		t->free_head = s->dnext;
 	} else if (t->hwm < t->cfg.max_sessions) {
 		idx = t->hwm++;
+		t->stats.touched = t->hwm;
 		s = slot(t, idx);   /* first touch of this slot */
 	} else {
 		t->stats.refused++;

@@ -217,14 +217,17 @@ struct sess_ops {
 	  "time")                                                              \
 	X(post_retries, "sess_post_retries", counter, none,                    \
 	  "events that waited for ring room")                                  \
-	X(closed, "sess_closed", counter, none, "sessions freed")
+	X(closed, "sess_closed", counter, none, "sessions freed")              \
+	X(touched, "sessions_touched", gauge, none,                            \
+	  "session slots touched so far (resident; the rest of max_conns is "  \
+	  "address space only)")
 
 #define SESS_COUNTER_ARRAYS(A)                                                 \
 	A(ended, uint64_t, SESS_REASON_NUM, "sess_ended_", "sess_ended",       \
-	  "reason", sess_reason_name, counter, sparse,                         \
+	  "reason", sess_reason_elem, counter, dense,                          \
 	  "sessions ended, by reason")                                         \
-	A(states, uint32_t, SESS_STATE_NUM, "sess_state_", "sess_state",       \
-	  "state", sess_state_name, gauge, sparse, "sessions per state, now")
+	A(states, uint32_t, SESS_STATE_NUM, "sess_state_", "sessions",         \
+	  "state", sess_state_elem, gauge, dense, "sessions per state, now")
 
 struct sess_stats {
 #define SESS_STATS_FIELD(field, ...) uint64_t field;
@@ -359,6 +362,12 @@ uint32_t sess_tbl_live(const struct sess_tbl *t);
 uint32_t sess_tbl_handshaking(const struct sess_tbl *t);
 /** Bytes a slot takes (the session and the caller's private area, cache-line aligned). */
 size_t sess_tbl_slot_bytes(const struct sess_tbl *t);
+/**
+ * Bytes sess_tbl_create(@p cfg) may come to with every slot in use (slots
+ * are reserved and touched as used), and of that per slot in @p slot (may
+ * be NULL): for checks before creating.
+ */
+size_t sess_tbl_mem_size(const struct sess_config *cfg, size_t *slot);
 /** Slots touched so far (the high-water mark): what memory is resident. */
 uint32_t sess_tbl_touched(const struct sess_tbl *t);
 const struct sess_stats *sess_tbl_stats(const struct sess_tbl *t);
@@ -366,5 +375,8 @@ const struct sess_stats *sess_tbl_stats(const struct sess_tbl *t);
 const char *sess_state_name(unsigned s);
 const char *sess_in_name(unsigned in);
 const char *sess_reason_name(unsigned r);
+/** For the counter tables: names of the states and reasons but the 0th, NULL past them. */
+const char *sess_state_elem(unsigned s);
+const char *sess_reason_elem(unsigned r);
 
 #endif

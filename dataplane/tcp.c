@@ -65,6 +65,18 @@ tcp_state_name(enum tcp_state s)
 	return (unsigned)s < TCP_STATE_NUM ? tcp_state_names[s] : "?";
 }
 
+const char *
+tcp_drop_elem(unsigned i)
+{
+	return i < TCP_DROP_NUM ? tcp_drop_names[i] : NULL;
+}
+
+const char *
+tcp_state_elem(unsigned i)
+{
+	return i < TCP_STATE_NUM && i != TCP_CLOSED ? tcp_state_names[i] : NULL;
+}
+
 void
 tcp_config_init(struct tcp_config *cfg)
 {
@@ -127,6 +139,16 @@ lazy_zalloc(size_t len)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+size_t
+tcp_tbl_mem_size(const struct tcp_config *cfg)
+{
+	/* Every slot and bucket touched: what max_conns may come to. */
+	return sizeof(struct tcp_tbl) + (size_t)cfg->max_conns * sizeof(struct tcp_conn) +
+	       (size_t)pow2_ceil(2 * cfg->max_conns) * sizeof(((struct tcp_tbl *)0)->hash[0]) +
+	       (size_t)cfg->out_max * sizeof(struct tcp_seg_out) +
+	       (size_t)pow2_ceil(cfg->timer_slots) * sizeof(struct tcp_timer *);
 }
 
 struct tcp_tbl *

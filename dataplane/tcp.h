@@ -202,39 +202,85 @@ enum tcp_drop {
 const char *tcp_drop_name(enum tcp_drop d);
 /** Name of a state ("ESTABLISHED", ...). */
 const char *tcp_state_name(enum tcp_state s);
+/** By index for counter tables: NULL past the end (and for CLOSED: not a connection). */
+const char *tcp_drop_elem(unsigned i);
+const char *tcp_state_elem(unsigned i);
 
-/** Counters of one table. */
+/** Counters of one table, declared once (format: worker.h). */
+#define TCP_COUNTERS(X)                                                        \
+	X(rx_segs, "tcp_rx_segs", counter, none, "segments received")          \
+	X(tx_segs, "tcp_tx_segs", counter, none, "segments sent")              \
+	X(syn_rcvd, "tcp_syn_rcvd", counter, none,                             \
+	  "SYNs that created a half-open connection")                          \
+	X(accepted, "tcp_accepted", counter, none,                             \
+	  "connections that reached ESTABLISHED")                              \
+	X(closed, "tcp_closed", counter, none, "connections freed")            \
+	X(resets_rcvd, "tcp_resets_rcvd", counter, none,                       \
+	  "resets received and accepted")                                      \
+	X(resets_sent, "tcp_resets_sent", counter, none, "resets sent")        \
+	X(challenge_acks, "tcp_challenge_acks", counter, none,                 \
+	  "challenge ACKs sent (RFC 5961)")                                    \
+	X(retransmits, "tcp_retransmits", counter, none,                       \
+	  "segments sent again after an RTO")                                  \
+	X(fast_retransmits, "tcp_fast_retransmits", counter, none,             \
+	  "segments sent again after three duplicate ACKs")                    \
+	X(rto_expired, "tcp_rto_expired", counter, none,                       \
+	  "retransmission timeouts")                                           \
+	X(timeouts, "tcp_timeouts", counter, none,                             \
+	  "connections reset: retries exhausted, handshake or idle timeout")   \
+	X(probes, "tcp_probes", counter, none, "zero-window probes sent")      \
+	X(delayed_acks, "tcp_delayed_acks", counter, none,                     \
+	  "ACKs sent by the delayed-ACK timer")                                \
+	X(window_updates, "window_updates", counter, none,                     \
+	  "window updates sent as the application read")                       \
+	X(zero_window_sent, "tcp_zero_window", counter, none,                  \
+	  "segments that advertised a zero window")                            \
+	X(cookies_sent, "tcp_cookies_sent", counter, none,                     \
+	  "SYN cookies sent (half-open limit reached)")                        \
+	X(cookies_validated, "tcp_cookies_validated", counter, none,           \
+	  "connections opened from a valid cookie")                            \
+	X(cookies_failed, "tcp_cookies_failed", counter, none,                 \
+	  "ACKs to a listener with an invalid cookie")                         \
+	X(time_wait_reused, "tcp_time_wait_reused", counter, none,             \
+	  "TIME_WAIT entries recycled early")                                  \
+	X(rx_gathered, "tcp_rx_gathered", counter, none,                       \
+	  "small segments copied together (one buffer for many)")              \
+	X(bufs_held, "tcp_bufs_held", gauge, none,                             \
+	  "buffers (mbufs) TCP holds now, received and to send")
+
+/*
+ * Active opens (hso-gen's): in the struct, not exported by hsod, which
+ * only accepts.
+ */
+#define TCP_CONNECT_COUNTERS(X)                                                \
+	X(connects, "tcp_connects", counter, none,                             \
+	  "active opens started (SYN sent)")                                   \
+	X(connected, "tcp_connected", counter, none,                           \
+	  "active opens that reached ESTABLISHED")                             \
+	X(connect_refused, "tcp_connect_refused", counter, none,               \
+	  "active opens answered by a RST")                                    \
+	X(connect_timeouts, "tcp_connect_timeouts", counter, none,             \
+	  "active opens given up (SYN retries, deadline)")                     \
+	X(ports_exhausted, "tcp_ports_exhausted", counter, none,               \
+	  "connects failed: no free 4-tuple found")                            \
+	X(port_collisions, "tcp_port_collisions", counter, none,               \
+	  "candidate 4-tuples skipped (in use, filtered)")
+
+#define TCP_COUNTER_ARRAYS(A)                                                  \
+	A(drops, uint64_t, TCP_DROP_NUM, "tcp_drop_", "tcp_drops", "reason",   \
+	  tcp_drop_elem, counter, dense,                                       \
+	  "segments dropped (or not answered as hoped) by TCP, per reason")    \
+	A(conns, uint32_t, TCP_STATE_NUM, "tcp_state_", "tcp_connections",     \
+	  "state", tcp_state_elem, gauge, dense, "connections per state, now")
+
 struct tcp_stats {
-	uint64_t rx_segs;
-	uint64_t tx_segs;
-	uint64_t syn_rcvd;          /**< SYNs that created a half-open connection */
-	uint64_t accepted;          /**< passive opens that reached ESTABLISHED */
-	uint64_t closed;            /**< connections freed */
-	uint64_t resets_rcvd;
-	uint64_t resets_sent;
-	uint64_t challenge_acks;
-	uint64_t retransmits;       /**< segments sent again after an RTO */
-	uint64_t fast_retransmits;
-	uint64_t rto_expired;
-	uint64_t timeouts;          /**< retries exhausted, handshake or idle timeout */
-	uint64_t probes;            /**< zero-window probes */
-	uint64_t delayed_acks;      /**< ACKs sent by the delayed-ACK timer */
-	uint64_t window_updates;
-	uint64_t zero_window_sent;  /**< segments that advertised a zero window */
-	uint64_t cookies_sent;
-	uint64_t cookies_validated;
-	uint64_t cookies_failed;
-	uint64_t time_wait_reused;  /**< TIME_WAIT entries recycled early */
-	uint64_t connects;          /**< active opens started (SYN sent) */
-	uint64_t connected;         /**< active opens that reached ESTABLISHED */
-	uint64_t connect_refused;   /**< active opens answered by a RST */
-	uint64_t connect_timeouts;  /**< active opens given up (SYN retries, deadline) */
-	uint64_t ports_exhausted;   /**< connects failed: no free 4-tuple found */
-	uint64_t port_collisions;   /**< candidate 4-tuples skipped (in use, filtered) */
-	uint64_t rx_gathered;       /**< small segments copied together (one buffer for many) */
-	uint64_t bufs_held;         /**< buffers held now (received and to send), gauge */
-	uint64_t drops[TCP_DROP_NUM];
-	uint32_t conns[TCP_STATE_NUM];  /**< connections per state, now */
+#define TCP_STATS_FIELD(field, ...) uint64_t field;
+	TCP_COUNTERS(TCP_STATS_FIELD)
+	TCP_CONNECT_COUNTERS(TCP_STATS_FIELD)
+#undef TCP_STATS_FIELD
+#define TCP_STATS_ARRAY(field, type, n, ...) type field[n];
+	TCP_COUNTER_ARRAYS(TCP_STATS_ARRAY)
+#undef TCP_STATS_ARRAY
 };
 
 /** Table parameters; tcp_config_init() fills defaults. */
@@ -287,6 +333,14 @@ struct tcp_conn;
  *         limit, no buf_ops), ENOMEM, or the getrandom() error.
  */
 struct tcp_tbl *tcp_tbl_create(const struct tcp_config *cfg);
+
+/**
+ * Bytes tcp_tbl_create(@p cfg) may come to with every slot in use
+ * (connections, hash, output, timer wheel; slots and hash are reserved and
+ * touched as used; buffers are the owner's), from the real structure
+ * sizes: for checks before allocating.
+ */
+size_t tcp_tbl_mem_size(const struct tcp_config *cfg);
 
 /** Free @p t and everything it owns (connections dropped silently, buffers released). */
 void tcp_tbl_free(struct tcp_tbl *t);

@@ -40,6 +40,7 @@
 #include <openssl/crypto.h>
 
 #include "app_shm.h"
+#include "resources.h"
 #include "session.h"
 #include "tcp_pkt.h"
 #include "worker.h"
@@ -59,6 +60,16 @@
 /* dp_sess.gflags: one-shot steps of the glue (the lifecycle is the session's). */
 #define DPF_OPEN_POSTED 0x01    /* HSO_EV_OPEN is the application's */
 #define DPF_NOTIFIED    0x02    /* close_notify (or shutdown) asked of the engine */
+#define DPF_LAT_RUNNING 0x04    /* its first byte came: hello_us is set */
+#define DPF_LAT_DONE    0x08    /* its handshake latency is counted */
+
+/*
+ * A connection's handshake latency: from its first byte (the ClientHello's)
+ * to the handshake complete. 32 bits of µs: a handshake is bounded by the
+ * handshake timeout (at most 600 s), far below their 71-minute wrap.
+ */
+_Static_assert((uint64_t)HSOD_HANDSHAKE_TIMEOUT_MS_MAX * 1000 < (1ull << 32),
+	       "a handshake's latency fits the 32-bit µs stamp");
 
 /* A session's private area (session.h): the engine and the ring side. */
 struct dp_sess {
@@ -67,6 +78,7 @@ struct dp_sess {
 	uint32_t tx_done;           /* SEND mbufs done (acknowledged or dropped) */
 	struct tcp_buf *pend_head;  /* SEND mbufs to seal, linked by their TCP node */
 	struct tcp_buf *pend_tail;
+	uint32_t hello_us;          /* first ClientHello byte (µs, mod 2^32) */
 	uint16_t n_pend;
 	uint8_t cfg_slot;           /* which TLS config it began with (w->cfgs) */
 	uint8_t gflags;             /* DPF_* */
@@ -118,8 +130,19 @@ struct hsod_worker {
 	bool draining, closing_all;
 	uint64_t now_us;            /* this iteration's time */
 	uint64_t drain_deadline, flush_deadline;
+	uint64_t poll_tsc;          /* TSC when this iteration's now_us was taken */
+	uint64_t us_per_tsc;        /* µs per TSC cycle, 32.32 fixed point */
 	struct hsod_worker_stats stats;
+	struct hsod_latency latency;
+	struct hsod_lcore_clock clock;
 };
+
+/* Now in µs: the iteration's time, advanced by the TSC since it was taken. */
+static uint64_t
+now_precise(const struct hsod_worker *w)
+{
+	return w->now_us + (((rte_rdtsc() - w->poll_tsc) * w->us_per_tsc) >> 32);
+}
 
 static inline struct dp_sess *
 dp(struct sess *s)
@@ -468,6 +491,11 @@ w_pump_in(void *ctx, struct sess *s, enum sess_rx mode)
 			break;
 		}
 		n = tcp_conn_rx_peek(tc, iov, REC_IOV_MAX, &avail);
+		/* The connection's first byte: its ClientHello begins. */
+		if (avail > 0 && !(d->gflags & (DPF_LAT_RUNNING | DPF_LAT_DONE))) {
+			d->gflags |= DPF_LAT_RUNNING;
+			d->hello_us = (uint32_t)now_precise(w);
+		}
 		if (avail < HS_RECORD_HEADER_LEN) {
 			starved = true;
 			break;
@@ -522,6 +550,11 @@ w_pump_in(void *ctx, struct sess *s, enum sess_rx mode)
 	if (tc != NULL)
 		flush_engine(w, d, tc);
 	st = hs_conn_status(&d->hs);
+	if (st == HS_STATUS_ESTABLISHED && (d->gflags & DPF_LAT_RUNNING)) {
+		/* The handshake is complete: its latency into the histogram, once. */
+		d->gflags = (uint8_t)((d->gflags & ~DPF_LAT_RUNNING) | DPF_LAT_DONE);
+		hsod_latency_add(&w->latency, (uint32_t)((uint32_t)now_precise(w) - d->hello_us));
+	}
 	if (st == HS_STATUS_ESTABLISHED || st == HS_STATUS_CLOSED)
 		io |= SESS_IO_ESTABLISHED;
 	if (st == HS_STATUS_FAILED)
@@ -822,6 +855,68 @@ static const struct sess_ops worker_sess_ops = {
 
 /* ----------------------------------------------------------- creation */
 
+/* The TCP table of a worker under configuration @p cfg (no buffer ops yet). */
+static void
+worker_tcp_config(const struct hsod_config *cfg, struct tcp_config *tc)
+{
+	tcp_config_init(tc);
+	tc->max_conns = cfg->max_conns;
+	tc->max_half_open = cfg->max_half_open;
+	tc->handshake_timeout_us = (uint64_t)cfg->handshake_timeout_ms * 1000;
+	tc->idle_timeout_us = (uint64_t)cfg->idle_timeout_ms * 1000;
+	/*
+	 * A TLS record is opened whole from what TCP holds: the window covers
+	 * the largest (TLS 1.2: 2^14 + 2048 + 5) with room for the next, and
+	 * the buffers one may span stay within REC_IOV_MAX. It is also what a
+	 * connection pins of the mbuf pool (about 23 frames at MSS 1460).
+	 */
+	tc->rx_buf_size = 32768;
+	tc->rx_bufs_max = 48;
+}
+
+/* The session table of a worker under configuration @p cfg (no ops yet). */
+static void
+worker_sess_config(const struct hsod_config *cfg, struct sess_config *sc)
+{
+	sess_config_init(sc);
+	sc->max_sessions = cfg->max_conns;
+	sc->priv_size = sizeof(struct dp_sess);
+	sc->handshake_timeout_us = (uint64_t)cfg->handshake_timeout_ms * 1000;
+}
+
+void
+hsod_worker_mem(const struct hsod_config *cfg, struct hsod_worker_mem *m)
+{
+	struct tcp_config tc, one;
+	struct sess_config sc;
+	struct hs_config hc;
+	size_t n = cfg->max_conns, heap, dpdk;
+
+	memset(m, 0, sizeof(*m));
+	/* What hsod_worker_create() reserves, by the same configurations. */
+	worker_tcp_config(cfg, &tc);
+	one = tc;
+	one.max_conns = 1;
+	worker_sess_config(cfg, &sc);
+	m->tcp = (tcp_tbl_mem_size(&tc) - tcp_tbl_mem_size(&one)) / (n > 1 ? n - 1 : 1);
+	m->fc = sizeof(struct hso_shm_conn);
+	m->total = sess_tbl_mem_size(&sc, &m->session);
+	m->conn = m->session + m->tcp + m->fc;
+	/* The engine's sizes depend on these of its configuration only. */
+	memset(&hc, 0, sizeof(hc));
+	hc.session_cache_size = cfg->session_cache;
+	hc.max_handshake_msg = cfg->max_handshake_msg;
+	hc.large_msg_bufs = cfg->large_msg_bufs;
+	hc.max_handshakes = cfg->max_handshakes;
+	m->engine = hs_worker_mem_size(&hc, cfg->max_conns);
+	m->total += sizeof(struct hsod_worker) + tcp_tbl_mem_size(&tc) + n * m->fc + m->engine +
+		    hsod_neigh_pool_mem_size(cfg->neigh_queue_total);
+	/* A neighbour table per port (IPv4 addresses). */
+	hsod_neigh_mem_size(cfg->neigh_entries, 4, &heap, &dpdk);
+	m->total += cfg->n_ports * heap;
+	m->dpdk = cfg->n_ports * dpdk;
+}
+
 /* Neighbour tables (and the frames they hold), then their pool. */
 static void
 ports_release(struct hsod_worker *w)
@@ -895,6 +990,7 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	w->shm = conf->shm;
 	w->fc = conf->fc;
 	w->budget = cfg->app_conn_budget;
+	w->us_per_tsc = (1000000ull << 32) / rte_get_tsc_hz();
 	w->ev_room = rte_pktmbuf_data_room_size(conf->mp) - RTE_PKTMBUF_HEADROOM -
 		     (uint32_t)sizeof(struct hso_shm_msg);
 	if (rte_pktmbuf_data_room_size(conf->mp) < RTE_PKTMBUF_HEADROOM + 1024) {
@@ -916,29 +1012,14 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 			return NULL;
 		}
 	}
-	tcp_config_init(&tc);
-	tc.max_conns = cfg->max_conns;
-	tc.max_half_open = cfg->max_half_open;
-	tc.handshake_timeout_us = (uint64_t)cfg->handshake_timeout_ms * 1000;
-	tc.idle_timeout_us = (uint64_t)cfg->idle_timeout_ms * 1000;
-	/*
-	 * A TLS record is opened whole from what TCP holds: the window covers
-	 * the largest (TLS 1.2: 2^14 + 2048 + 5) with room for the next, and
-	 * the buffers one may span stay within REC_IOV_MAX. It is also what a
-	 * connection pins of the mbuf pool (about 23 frames at MSS 1460).
-	 */
-	tc.rx_buf_size = 32768;
-	tc.rx_bufs_max = 48;
+	worker_tcp_config(cfg, &tc);
 	w->tpool.mp = conf->mp;
 	w->tpool.owner_off = conf->shm->owner_off;
 	tc.buf_ops.alloc = buf_alloc;
 	tc.buf_ops.release = buf_release;
 	tc.buf_ops.ctx = w;
 	w->tcp = tcp_tbl_create(&tc);
-	sess_config_init(&sc);
-	sc.max_sessions = cfg->max_conns;
-	sc.priv_size = sizeof(struct dp_sess);
-	sc.handshake_timeout_us = (uint64_t)cfg->handshake_timeout_ms * 1000;
+	worker_sess_config(cfg, &sc);
 	sc.ops = &worker_sess_ops;
 	sc.ctx = w;
 	w->sess = sess_tbl_create(&sc);
@@ -980,7 +1061,7 @@ hsod_worker_free(struct hsod_worker *w)
 
 /* Parse the TCP segment passed up by net and give it to the table. */
 static void
-tcp_in(struct hsod_worker *w, struct rte_mbuf *m, uint64_t now)
+tcp_in(struct hsod_worker *w, struct wport *port, struct rte_mbuf *m, uint64_t now)
 {
 	struct tcp_seg seg;
 	int rc = tcp_pkt_parse(m, &seg);
@@ -988,6 +1069,8 @@ tcp_in(struct hsod_worker *w, struct rte_mbuf *m, uint64_t now)
 	if (rc != 0) {
 		if (rc == -EILSEQ)
 			w->stats.tcp_csum_bad++;
+		else    /* RFC 9293 3.1: a data offset outside the segment: no header to trust */
+			hsod_net_count_drop(&port->net, HSOD_DROP_TCP_HDR);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -1188,12 +1271,17 @@ apps_sync(struct hsod_worker *w)
 			w->apps[a].open = 0;
 			for (unsigned k = 0; k < w->apps[a].n_stage; k++)
 				msg_wipe_free(w, w->apps[a].stage[k]);
+			w->stats.app_msgs_discarded += w->apps[a].n_stage;
 			w->apps[a].n_stage = 0;
-			while (rte_ring_sc_dequeue(w->apps[a].cmd, (void **)&m) == 0)
+			while (rte_ring_sc_dequeue(w->apps[a].cmd, (void **)&m) == 0) {
 				msg_wipe_free(w, m);
+				w->stats.app_msgs_discarded++;
+			}
 			/* We are the ring's only producer and the consumer is gone. */
-			while (rte_ring_sc_dequeue(w->apps[a].ev, (void **)&m) == 0)
+			while (rte_ring_sc_dequeue(w->apps[a].ev, (void **)&m) == 0) {
 				msg_wipe_free(w, m);
+				w->stats.app_msgs_discarded++;
+			}
 			__atomic_fetch_or(&s->acks, bit, __ATOMIC_ACQ_REL);
 		}
 	}
@@ -1241,12 +1329,12 @@ emit(struct hsod_worker *w, uint64_t now)
 void
 hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 {
-	uint64_t t0 = rte_rdtsc();
 	struct rte_mbuf *rx[BURST];
 	bool busy = sess_tbl_marked(w->sess) > 0;  /* left from the last poll (crypto) */
 
-	apps_sync(w);
+	w->poll_tsc = rte_rdtsc();
 	w->now_us = now;
+	apps_sync(w);
 	/* A burst from every port; ARP and ICMP are answered on the port they came by. */
 	for (unsigned p = 0; p < w->n_ports; p++) {
 		struct wport *port = &w->ports[p];
@@ -1267,7 +1355,7 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 			case HSOD_NET_TCP:
 				/* TCP keeps what it receives, even past a RST, until
 				 * the session took it: events wait for the burst. */
-				tcp_in(w, m, now);
+				tcp_in(w, port, m, now);
 				break;
 			default:
 				rte_pktmbuf_free(m);
@@ -1284,9 +1372,12 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	sess_tbl_run(w->sess);
 	busy |= hs_worker_run(w->tls) > 0;
 	sess_tbl_run(w->sess);
-	/* Deadlines: retransmissions, delayed ACKs, idle and handshake timeouts. */
-	tcp_tbl_tick(w->tcp, now);
-	sess_tbl_tick(w->sess, now);
+	/*
+	 * Deadlines: retransmissions, delayed ACKs, idle and handshake
+	 * timeouts. Timers that fired are work too.
+	 */
+	busy |= tcp_tbl_tick(w->tcp, now) > 0;
+	busy |= sess_tbl_tick(w->sess, now) > 0;
 	for (unsigned p = 0; p < w->n_ports; p++)
 		hsod_net_tick(&w->ports[p].net, now);   /* ARP retries, probes, ageing */
 	busy |= handle_events(w) > 0;   /* closes from timers and aborts */
@@ -1296,13 +1387,17 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	emit(w, now);
 	for (unsigned p = 0; p < w->n_ports; p++)
 		tx_flush(w, &w->ports[p]);
-	/* Idle: pre-generate ECDHE keys off the critical path. */
-	if (!busy && hs_worker_pool_refill(w->tls, 1) > 0)
-		busy = true;
-	if (busy)
-		w->stats.busy_cycles += rte_rdtsc() - t0;
-	else
-		w->stats.idle_cycles += rte_rdtsc() - t0;
+	if (busy) {
+		hsod_lcore_busy(&w->clock);
+		return;
+	}
+	hsod_lcore_idle(&w->clock);
+	/*
+	 * Idle: pre-generate ECDHE keys off the critical path. That is work
+	 * for the handshakes to come, charged as such (keygen_cycles).
+	 */
+	if (hs_worker_pool_refill(w->tls, 1) > 0)
+		hsod_lcore_busy_part(&w->clock, &w->clock.st.keygen_cycles);
 }
 
 /* ------------------------------------------------------- reload, drain */
@@ -1389,6 +1484,8 @@ unsigned hsod_worker_ports(const struct hsod_worker *w) { return w->n_ports; }
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w) { return tcp_tbl_stats(w->tcp); }
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w) { return &w->tls->stats; }
 const struct sess_stats *hsod_worker_sess_stats(const struct hsod_worker *w) { return sess_tbl_stats(w->sess); }
+const struct hsod_latency *hsod_worker_latency(const struct hsod_worker *w) { return &w->latency; }
+struct hsod_lcore_clock *hsod_worker_clock(struct hsod_worker *w) { return &w->clock; }
 uint32_t hsod_worker_sessions_touched(const struct hsod_worker *w) { return sess_tbl_touched(w->sess); }
 
 size_t

@@ -31,6 +31,7 @@
 #include "app_shm.h"
 #include "config.h"
 #include "handshake.h"
+#include "lcore_stats.h"
 #include "net.h"
 #include "session.h"
 #include "tcp.h"
@@ -66,29 +67,135 @@ struct hsod_worker_conf {
 	struct hsod_worker_port ports[HSOD_MAX_PORTS];
 };
 
+/*
+ * A worker's counters, declared once: these lists expand into struct
+ * hsod_worker_stats and, in counters.c, into /hso/stats, /hso/worker,N, the
+ * Prometheus metrics and the table hsod --counters prints (README). Every
+ * counter table of hsod has this shape (net.h, tcp.h, lcore_stats.h,
+ * apps.h, app.h, handshake/hs_stats.h):
+ *
+ *   X(field, name, kind, flags, help)
+ *   A(field, type, n, name, metric, label, elem, kind, flags, help)
+ *
+ * field   the struct member
+ * name    its telemetry key; metrics call it hso_<name>, plus _total for a
+ *         counter (unless the name ends in _total). Arrays: the prefix of
+ *         each element's key (ports arrays: the key of the array)
+ * kind    counter (only goes up) or gauge
+ * flags   scalars: none, or workers (/hso/stats also lists it per worker,
+ *         as the array workers_<name>); arrays: dense, sparse (only the
+ *         non-zero elements), or ports (indexed by port: a telemetry array,
+ *         the metric's label port="N")
+ * metric  arrays: the metric's name (hso_<metric>[_total]); its elements
+ *         are told apart by the label @c label, named by elem(i) (const
+ *         char *(unsigned), NULL: index not exported; for ports arrays the
+ *         port number)
+ *
+ * To add a counter: one line in the list of the struct it belongs to, then
+ * count it where it happens. Telemetry, metrics and the documentation
+ * follow; tests/counters_doc.py fails until README's table is regenerated
+ * (hsod --counters).
+ */
+#define HSOD_WORKER_COUNTERS(X)                                                \
+	X(rx_packets, "rx_packets", counter, workers,                          \
+	  "packets received, every port")                                      \
+	X(tx_packets, "tx_packets", counter, workers,                          \
+	  "packets sent, every port")                                          \
+	X(tx_dropped, "tx_dropped", counter, none,                             \
+	  "packets not sent: TX queue full, no mbuf, or no port owns the "     \
+	  "source address")                                                    \
+	X(tcp_csum_bad, "tcp_csum_bad", counter, none,                         \
+	  "TCP segments dropped for a bad checksum")                           \
+	X(conns_refused, "conns_refused", counter, none,                       \
+	  "connections reset: accepted by TCP with no session slot or no "     \
+	  "handshake context free")                                            \
+	X(conns_no_app, "conns_no_app", counter, none,                         \
+	  "connections refused or closed: no application attached")            \
+	X(app_events, "app_events", counter, none,                             \
+	  "events posted to applications")                                     \
+	X(app_event_bursts, "app_event_bursts", counter, none,                 \
+	  "event ring enqueues (app_events / app_event_bursts: the batch)")    \
+	X(app_commands, "app_commands", counter, none,                         \
+	  "commands received from applications")                               \
+	X(app_commands_stale, "app_commands_stale", counter, none,             \
+	  "commands dropped: for a connection gone or not the sender's, or "   \
+	  "malformed")                                                         \
+	X(app_backlog_aborts, "app_backlog_aborts", counter, none,             \
+	  "connections reset: the application sent past its send window")      \
+	X(app_budget_stalls, "app_budget_stalls", counter, none,               \
+	  "deliveries paused: the connection's budget is spent")               \
+	X(app_ring_stalls, "app_ring_stalls", counter, none,                   \
+	  "deliveries paused: event ring or mbuf pool full")                   \
+	X(app_bytes_dropped, "app_bytes_dropped", counter, none,               \
+	  "plaintext bytes nobody takes (application gone, closing), "         \
+	  "discarded")                                                         \
+	X(app_msgs_discarded, "app_msgs_discarded", counter, none,             \
+	  "events and commands in the rings of an application that left, "     \
+	  "discarded")                                                         \
+	X(app_sends_dropped, "app_sends_dropped", counter, none,               \
+	  "SEND mbufs dropped: after close or shutdown, or the session ended") \
+	X(app_records, "app_records", counter, none,                           \
+	  "TLS records sealed in place from application sends")                \
+	X(app_records_coalesced, "app_records_coalesced", counter, none,       \
+	  "of those, records of several sends (HSO_SEND_MORE)")                \
+	X(rx_copied, "rx_segments_copied", counter, none,                      \
+	  "received segments TCP had to copy (no headroom for its node)")      \
+	X(tx_copied, "tx_segments_copied", counter, none,                      \
+	  "segments copied into one mbuf (a port without mbuf chains)")        \
+	X(records_refused, "records_refused", counter, none,                   \
+	  "records the engine refused as given (a bug: should stay 0)")
+
+#define HSOD_WORKER_COUNTER_ARRAYS(A)                                          \
+	A(port_rx_packets, uint64_t, HSOD_MAX_PORTS, "ports_rx_packets",       \
+	  "port_rx_packets", "port", NULL, counter, ports,                     \
+	  "packets received per port")                                         \
+	A(port_tx_packets, uint64_t, HSOD_MAX_PORTS, "ports_tx_packets",       \
+	  "port_tx_packets", "port", NULL, counter, ports,                     \
+	  "packets sent per port")
+
 /** Counters, read by telemetry from another lcore (plain loads: approximate). */
 struct hsod_worker_stats {
-	uint64_t rx_packets, tx_packets, tx_dropped;
-	/** The same per port (index as in hsod_worker_conf.ports). */
-	uint64_t port_rx_packets[HSOD_MAX_PORTS], port_tx_packets[HSOD_MAX_PORTS];
-	uint64_t busy_cycles, idle_cycles;
-	uint64_t tcp_csum_bad;
-	uint64_t conns_refused;         /**< reset: no session slot, or no handshake context */
-	uint64_t conns_no_app;          /**< refused or closed: no application attached */
-	uint64_t app_backlog_aborts;    /**< application sent more than we hold */
-	uint64_t app_events, app_commands;
-	uint64_t app_event_bursts;      /**< ring enqueues (events / bursts: the batch) */
-	uint64_t app_commands_stale;    /**< for a connection gone or not the app's */
-	uint64_t app_budget_stalls;     /**< delivery paused: connection budget spent */
-	uint64_t app_ring_stalls;       /**< delivery paused: event ring or pool full */
-	uint64_t app_bytes_dropped;     /**< plaintext nobody takes (app gone, closing) */
-	uint64_t app_sends_dropped;     /**< SEND mbufs dropped: after close, or the session ended */
-	uint64_t app_records;           /**< records sealed from application sends, in place */
-	uint64_t app_records_coalesced; /**< ... of several sends (HSO_SEND_MORE) */
-	uint64_t rx_copied;             /**< received segments TCP had to copy (no headroom) */
-	uint64_t tx_copied;             /**< segments copied into one mbuf (port without chains) */
-	uint64_t records_refused;       /**< records the engine refused as given (a bug) */
+#define HSOD_WORKER_FIELD(field, ...) uint64_t field;
+	HSOD_WORKER_COUNTERS(HSOD_WORKER_FIELD)
+#undef HSOD_WORKER_FIELD
+#define HSOD_WORKER_ARRAY(field, type, n, ...) type field[n];
+	HSOD_WORKER_COUNTER_ARRAYS(HSOD_WORKER_ARRAY)
+#undef HSOD_WORKER_ARRAY
 };
+
+/*
+ * Server-side handshake latency, from the first byte of the ClientHello to
+ * the client's Finished (the handshake complete): per worker, log2
+ * buckets. bucket[i] counts durations of at most 2^(i + HSOD_LAT_SHIFT) µs
+ * (32 µs, 64 µs, ... 33.5 s); bucket[HSOD_LAT_BUCKETS] the longer ones.
+ */
+#define HSOD_LAT_SHIFT 5
+#define HSOD_LAT_BUCKETS 21
+struct hsod_latency {
+	uint64_t bucket[HSOD_LAT_BUCKETS + 1];     /**< not cumulative */
+	uint64_t sum_us;
+	uint64_t count;
+};
+
+/** Upper bound of latency bucket @p i in µs (i < HSOD_LAT_BUCKETS). */
+static inline uint64_t
+hsod_latency_bound_us(unsigned i)
+{
+	return 1ull << (i + HSOD_LAT_SHIFT);
+}
+
+/** Count one handshake of @p us microseconds. */
+static inline void
+hsod_latency_add(struct hsod_latency *l, uint64_t us)
+{
+	/* ceil(log2(us)): the first bucket whose bound is >= us. */
+	unsigned b = us <= 1 ? 0 : 64 - (unsigned)__builtin_clzll(us - 1);
+	unsigned i = b <= HSOD_LAT_SHIFT ? 0 : b - HSOD_LAT_SHIFT;
+
+	l->bucket[i < HSOD_LAT_BUCKETS ? i : HSOD_LAT_BUCKETS]++;
+	l->sum_us += us;
+	l->count++;
+}
 
 struct hsod_worker;
 
@@ -101,7 +208,12 @@ struct hsod_worker *hsod_worker_create(const struct hsod_worker_conf *conf);
 
 void hsod_worker_free(struct hsod_worker *w);
 
-/** One iteration of the worker's loop at time @p now_us (monotonic). */
+/**
+ * One iteration of the worker's loop at time @p now_us (monotonic). Its
+ * cycles are charged to the worker's clock: busy when it did any work
+ * (a packet, a connection to advance, a command, an ECDHE key generated
+ * ahead of demand), idle otherwise.
+ */
 void hsod_worker_poll(struct hsod_worker *w, uint64_t now_us);
 
 /**
@@ -153,6 +265,13 @@ const struct hsod_neigh_stats *hsod_worker_neigh_stats(const struct hsod_worker 
 						       unsigned port);
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w);
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w);
+const struct hsod_latency *hsod_worker_latency(const struct hsod_worker *w);
+/**
+ * The worker's cycle accounting (lcore_stats.h). hsod_worker_poll() charges
+ * its own stretches; the loop around it (hsod.c) charges what it runs on
+ * the same lcore (the built-in application, control) to the same clock.
+ */
+struct hsod_lcore_clock *hsod_worker_clock(struct hsod_worker *w);
 /** The session layer's counters (lifecycle, handshake deadlines, app gone ...). */
 const struct sess_stats *hsod_worker_sess_stats(const struct hsod_worker *w);
 /**

@@ -18,7 +18,7 @@ PACKAGES=(
 	gnutls-bin libgnutls28-dev
 	clang libclang-rt-14-dev
 	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light bc
-	shfmt systemd nodejs
+	shfmt systemd nodejs prometheus
 )
 
 SUDO=()
@@ -40,9 +40,24 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	if ! "${SUDO[@]}" apt-get update -qq >/tmp/hso-setup-apt.log 2>&1 ||
-	   ! "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-		>>/tmp/hso-setup-apt.log 2>&1; then
+	# Packages with a daemon (prometheus, for promtool; nginx) must not start
+	# one on the test machine: services stay down while we install.
+	policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$policy" >/dev/null
+		"${SUDO[@]}" chmod +x "$policy"
+	fi
+	rc=0
+	"${SUDO[@]}" apt-get update -qq >/tmp/hso-setup-apt.log 2>&1 &&
+	"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+		>>/tmp/hso-setup-apt.log 2>&1 || rc=$?
+	[ -n "$policy" ] && "${SUDO[@]}" rm -f "$policy"
+	# Only promtool is wanted from prometheus: its server stays off at boot too.
+	if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+		"${SUDO[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
+	fi
+	if [ "$rc" -ne 0 ]; then
 		echo "setup: apt-get failed, see /tmp/hso-setup-apt.log" >&2
 		tail -20 /tmp/hso-setup-apt.log >&2
 		exit 1

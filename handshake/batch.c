@@ -20,6 +20,63 @@
 /* KDF requests a connection queues at most in one round. */
 #define HS_KDF_PER_CONN 12
 
+/* The key-schedule batch for @p n_hctx contexts: HS_KDF_PER_CONN each, 65536 at most. */
+static unsigned
+kdf_capacity(unsigned n_hctx)
+{
+	return n_hctx * HS_KDF_PER_CONN > 65536 ? 65536 : n_hctx * HS_KDF_PER_CONN;
+}
+
+/* Handshake contexts of a worker: cfg->max_handshakes, else one per connection. */
+static unsigned
+hctx_count(const struct hs_config *cfg, unsigned max_conns)
+{
+	return cfg != NULL && cfg->max_handshakes != 0 ? cfg->max_handshakes : max_conns;
+}
+
+size_t
+hs_worker_mem_size(const struct hs_config *cfg, unsigned max_conns)
+{
+	unsigned n_hctx = hctx_count(cfg, max_conns);
+	size_t n = sizeof(struct hs_worker) + 2 * (size_t)n_hctx * sizeof(struct hs_conn *) +
+		   hso_kdf_batch_mem_size(kdf_capacity(n_hctx)) +
+		   hs_session_cache_mem_size(cfg->session_cache_size) +
+		   hs_buf_pool_mem_size(n_hctx, sizeof(struct hs_hctx)) +
+		   hs_key_cache_mem_size(cfg->key_cache != 0 ? cfg->key_cache :
+					 HS_KEY_CACHE_DEFAULT);
+
+	if (cfg->max_handshake_msg > HS_MSG_INLINE_MAX)
+		n += hs_buf_pool_mem_size(cfg->large_msg_bufs,
+					  HS_MSG_HEADER_LEN + cfg->max_handshake_msg);
+	return n;
+}
+
+const char *
+hs_stats_suite_name(unsigned i)
+{
+	const struct hs_suite_info *si = hs_suite_at(i);
+
+	return si != NULL ? si->name : NULL;
+}
+
+const char *
+hs_stats_sent_alert_name(unsigned i)
+{
+	return i == 255 ? "internal" : i < 256 ? hs_alert_name((int)i) : NULL;
+}
+
+const char *
+hs_stats_peer_alert_name(unsigned i)
+{
+	return i < 256 ? hs_alert_name((int)i) : NULL;
+}
+
+const char *
+hs_stats_state_name(unsigned i)
+{
+	return i < HS_STATE_NUM ? hs_state_name(i) : NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* Workers                                                            */
 /* ------------------------------------------------------------------ */
@@ -31,7 +88,7 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 	unsigned n_hctx;
 	int rc;
 
-	n_hctx = cfg != NULL && cfg->max_handshakes != 0 ? cfg->max_handshakes : max_conns;
+	n_hctx = hctx_count(cfg, max_conns);
 	if (cfg == NULL || n_hctx == 0 || n_hctx > HS_MAX_HANDSHAKES_LIMIT ||
 	    cfg->max_handshake_msg > HS_MAX_MSG_LIMIT) {
 		errno = EINVAL;
@@ -51,8 +108,7 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 		return NULL;
 	}
 	w->asym = hso_asym_ctx_create(0);
-	w->kdf = hso_kdf_batch_create(&w->imb, n_hctx * HS_KDF_PER_CONN > 65536 ?
-				      65536 : n_hctx * HS_KDF_PER_CONN);
+	w->kdf = hso_kdf_batch_create(&w->imb, kdf_capacity(n_hctx));
 	if (cfg->session_cache_size > 0 &&
 	    (w->cache = hs_session_cache_create(cfg->session_cache_size)) == NULL) {
 		int e = errno;
@@ -156,6 +212,7 @@ hs_worker_pool_refill(struct hs_worker *w, unsigned budget)
 		w->pool_n[g]++;
 		made++;
 	}
+	w->stats.pool_generated += made;
 	return made;
 }
 

@@ -55,6 +55,12 @@ hs_buf_pool_create(unsigned n, size_t size, struct hs_buf_pool_stats *stats)
 	return p;
 }
 
+size_t
+hs_buf_pool_mem_size(unsigned n, size_t size)
+{
+	return sizeof(struct hs_buf_pool) + (size_t)n * (sizeof(((struct hs_buf_pool *)0)->free_idx[0]) + size);
+}
+
 void
 hs_buf_pool_free(struct hs_buf_pool *p)
 {

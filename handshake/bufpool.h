@@ -44,6 +44,9 @@ struct hs_buf_pool;
 struct hs_buf_pool *hs_buf_pool_create(unsigned n, size_t size,
 				       struct hs_buf_pool_stats *stats);
 
+/** Bytes hs_buf_pool_create(@p n, @p size) allocates. */
+size_t hs_buf_pool_mem_size(unsigned n, size_t size);
+
 /** Free @p p (NULL is fine). Every buffer must have come back. */
 void hs_buf_pool_free(struct hs_buf_pool *p);
 

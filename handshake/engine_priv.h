@@ -316,6 +316,8 @@ void hs_hctx_put(struct hs_conn *c);
 
 /* Record keys and the worker's key cache (record_keys.c). */
 struct hs_key_cache *hs_key_cache_create(unsigned n);
+/** Bytes hs_key_cache_create(@p n) may use (every entry touched). */
+size_t hs_key_cache_mem_size(unsigned n);
 void hs_key_cache_free(struct hs_key_cache *kc);
 int hs_dir_set(struct hs_conn *c, struct hs_dir *d, enum hso_tls_ver ver, const uint8_t *key,
 	       const uint8_t *iv, size_t iv_len);

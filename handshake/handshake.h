@@ -93,6 +93,7 @@
 #include "bufpool.h"
 #include "crypto.h"
 #include "hs_err.h"
+#include "hs_stats.h"
 #include "messages.h"
 #include "negotiate.h"
 #include "record.h"
@@ -101,6 +102,8 @@
 #define HS_TICKET_LIFETIME_DEFAULT 7200u
 /** Default TLS 1.2 session-id cache entries per worker. */
 #define HS_SESSION_CACHE_DEFAULT 1024u
+/** Most TLS 1.2 session-id cache entries per worker. */
+#define HS_SESSION_CACHE_MAX (1u << 20)
 
 /** Certificates a config holds. */
 #define HS_CONFIG_MAX_CERTS 16
@@ -269,31 +272,14 @@ struct hs_buf_pool;
  */
 const char *hs_state_name(unsigned state);
 
-/** Counters of one worker. */
+/** Counters of one worker: declared in hs_stats.h. */
 struct hs_worker_stats {
-	uint64_t runs;              /**< hs_worker_run() calls that did work */
-	uint64_t rounds;            /**< asym + KDF rounds across runs */
-	uint64_t asym_jobs;
-	uint64_t kdf_runs;          /**< multi-buffer batch runs */
-	uint64_t kdf_requests;
-	uint64_t pool_hits;         /**< ECDHE keys taken pre-generated */
-	uint64_t pool_misses;       /**< generated on the critical path */
-	uint64_t tickets_issued;
-	uint64_t resumed;           /**< handshakes that resumed a session */
-	uint64_t tickets_rejected;  /**< unknown key, expired, or mismatched */
-	uint64_t cache_evictions;
-	uint64_t keys_exported;
-	uint64_t handshakes_completed;
-	uint64_t handshakes_failed;
-	uint64_t completed_tls12, completed_tls13;
-	/** Completions per suite, indexed by hs_suite_index(). */
-	uint64_t completed_by_suite[HS_SUITES_NUM];
-	/** Failures per alert we sent (by description; 255: internal, no alert). */
-	uint64_t failed_sent_alert[256];
-	/** Failures per alert the peer sent. */
-	uint64_t failed_peer_alert[256];
-	/** Failures by the state the handshake was in (hs_state_name()). */
-	uint64_t failed_in_state[HS_STATE_NUM];
+#define HS_STATS_FIELD(field, ...) uint64_t field;
+	HS_WORKER_COUNTERS(HS_STATS_FIELD)
+#undef HS_STATS_FIELD
+#define HS_STATS_ARRAY(field, type, n, ...) type field[n];
+	HS_WORKER_COUNTER_ARRAYS(HS_STATS_ARRAY)
+#undef HS_STATS_ARRAY
 	/** Buffers borrowed for handshake messages above HS_MSG_INLINE_MAX. */
 	struct hs_buf_pool_stats msg_pool;
 	/**
@@ -301,22 +287,9 @@ struct hs_worker_stats {
 	 * (connections refused with HS_ERR_NO_HCTX), in use now, most at once.
 	 */
 	struct hs_buf_pool_stats hctx;
-	uint64_t key_cache_hits;    /**< records sealed or opened with a cached key */
-	uint64_t key_cache_misses;  /**< keys expanded (new key, or evicted) */
-	uint64_t post_hs_msgs;      /**< post-handshake messages handled (KeyUpdate, tickets, ...) */
-	/* Client workers. */
-	uint64_t client_started;
-	uint64_t client_keys_generated; /**< key pairs made for ClientHellos */
-	uint64_t client_keys_reused;    /**< load mode: a worker key handed out again */
-	uint64_t client_pms_encrypted;  /**< RSA premaster encryptions */
-	uint64_t client_pms_reused;     /**< load mode: premaster + ciphertext reused */
-	uint64_t client_verified;       /**< server signatures verified (full mode) */
-	uint64_t client_chains_verified;
-	uint64_t client_hrr;            /**< HelloRetryRequests answered */
-	uint64_t client_sessions;       /**< resumable sessions received */
-	uint64_t client_offered;        /**< sessions offered in a ClientHello */
-	uint64_t client_tickets_too_long; /**< over HS_CLIENT_TICKET_MAX: not kept */
-	uint64_t client_tickets_late;   /**< came after hs_conn_hctx_release(): not kept */
+#define HS_STATS_FIELD(field, ...) uint64_t field;
+	HS_CLIENT_COUNTERS(HS_STATS_FIELD)
+#undef HS_STATS_FIELD
 };
 
 #define HS_POOL_MAX 64
@@ -358,6 +331,16 @@ struct hs_worker {
  *         algorithm).
  */
 struct hs_worker *hs_worker_create(const struct hs_config *cfg, unsigned max_conns);
+
+/**
+ * Bytes hs_worker_create(@p cfg, @p max_conns) may use at most (its
+ * queues, key-schedule batch, session cache, large-message pool, handshake
+ * contexts and key cache with every one of them in use; not the crypto
+ * libraries' own), from the real structure sizes: for checks before
+ * allocating. Of @p cfg it reads session_cache_size, max_handshake_msg,
+ * large_msg_bufs, max_handshakes and key_cache.
+ */
+size_t hs_worker_mem_size(const struct hs_config *cfg, unsigned max_conns);
 
 /**
  * Serve connections started from now on with @p cfg (a reload: new

@@ -224,8 +224,9 @@ hs_msg_next(struct hs_msg_asm *a, struct hs_reader *rec, struct hs_msg *msg)
 const char *
 hs_alert_name(int desc)
 {
-	static char unknown[4][16];
-	static unsigned next;
+	/* Per thread: telemetry and metrics name alerts from their own threads. */
+	static _Thread_local char unknown[4][16];
+	static _Thread_local unsigned next;
 
 	switch (desc) {
 	case HS_ALERT_CLOSE_NOTIFY: return "close_notify";

@@ -52,6 +52,12 @@ hs_key_cache_create(unsigned n)
 	return kc;
 }
 
+size_t
+hs_key_cache_mem_size(unsigned n)
+{
+	return sizeof(struct hs_key_cache) + (size_t)n * sizeof(((struct hs_key_cache *)0)->e[0]);
+}
+
 void
 hs_key_cache_free(struct hs_key_cache *kc)
 {

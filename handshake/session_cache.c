@@ -8,7 +8,7 @@
 
 #include "session_cache.h"
 
-#define SC_MAX (1u << 20)
+#define SC_MAX HS_SESSION_CACHE_MAX
 #define EMPTY 0u        /* index slot holds nothing; else ring slot + 1 */
 
 struct sc_entry {
@@ -36,18 +36,37 @@ home(const struct hs_session_cache *sc, const uint8_t id[32])
 	return h & sc->mask;
 }
 
+/* Index slots for @p n entries: a power of two, at least 2n. */
+static unsigned
+index_size(unsigned n)
+{
+	unsigned m = 2;
+
+	while (m < 2 * n)
+		m <<= 1;
+	return m;
+}
+
+size_t
+hs_session_cache_mem_size(unsigned n)
+{
+	if (n == 0)
+		return 0;
+	return sizeof(struct hs_session_cache) + (size_t)index_size(n) * sizeof(uint32_t) +
+	       (size_t)n * sizeof(struct sc_entry);
+}
+
 struct hs_session_cache *
 hs_session_cache_create(unsigned n)
 {
 	struct hs_session_cache *sc;
-	unsigned m = 2;
+	unsigned m;
 
 	if (n == 0 || n > SC_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
-	while (m < 2 * n)
-		m <<= 1;
+	m = index_size(n);
 	sc = calloc(1, sizeof(*sc));
 	if (sc == NULL)
 		return NULL;

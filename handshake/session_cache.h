@@ -27,6 +27,9 @@ struct hs_session_cache;
 /** Create a cache of @p n entries (1..2^20). NULL with errno EINVAL or ENOMEM. */
 struct hs_session_cache *hs_session_cache_create(unsigned n);
 
+/** Bytes hs_session_cache_create(@p n) allocates. */
+size_t hs_session_cache_mem_size(unsigned n);
+
 /** Wipe and free. NULL is a no-op. */
 void hs_session_cache_free(struct hs_session_cache *sc);
 

@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "resources.h"
 #include "neigh_defs.h"
 
 static char dir[] = "/tmp/hso_test_config_XXXXXX";
@@ -456,7 +457,7 @@ test_numbers(void)
 {
 	static const char *const bad[] = {
 		"12x", "-1", "+5", "0x10", "", "99999999999999999999999", "1 000", "0",
-		"16777217",
+		"16777217", "4294967296",
 	};
 	struct hsod_config c;
 	char body[256];
@@ -476,6 +477,17 @@ test_numbers(void)
 	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-conns", "16777216", "--http-status", "599",
 		       NULL), 0);
 	CHECK_EQ(c.max_conns, 16777216);
+	/* Connections per worker: past what TCP, sessions and the rings index, named. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-conns", "16777217", NULL), "--max-conns",
+		"1..16777216", "'16777217'");
+	CHECK_EQ(HSOD_MAX_CONNS_MAX, 1u << 24);
+	/* Handshakes at once: the engine's ceiling, and at most max_conns. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-handshakes", "65537", NULL), "--max-handshakes",
+		"1..65536", "'65537'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-conns", "100", "--max-handshakes", "101", NULL),
+		"--max-handshakes", "more than max_conns (100)", "'101'");
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-conns", "100", NULL), 0);
+	CHECK_EQ(c.max_handshakes, 100);        /* the default follows max_conns down */
 	ERR_HAS(parse(&c, MIN_FLAGS, "--http-status", "600", NULL), "--http-status",
 		"100..599", "'600'");
 	ERR_HAS(parse(&c, MIN_FLAGS, "--http-status", "99", NULL), "--http-status", "'99'");
@@ -1152,6 +1164,8 @@ test_tls_policy(void)
 	ERR_HAS(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), "[tls] groups");
 }
 
+static int parse_res(struct hsod_config *c, const struct hsod_resources *r, ...);
+
 /* The examples shipped in deploy/ are read by the real reader: they cannot drift. */
 static void
 test_examples(void)
@@ -1166,6 +1180,25 @@ test_examples(void)
 		snprintf(path, sizeof(path), "%s/%s", HSO_SOURCE_ROOT, files[i]);
 		CHECK_MSG(parse(&c, "--config", path, NULL) == 0, "%s: %s", files[i], err);
 		CHECK(c.n_certs >= 1 && c.ticket_key_file[0] != '\0' && c.ticket_watch);
+	}
+	/*
+	 * The DaemonSet's hsod (deploy/kubernetes/daemonset.yaml): 2 CPUs (one
+	 * worker), a 1 GiB memory limit, 2 GiB of hugepages, a 64 MiB /dev/shm
+	 * and its --metrics flag fit the limits checked at start.
+	 */
+	{
+		struct hsod_resources r = { .lcores = 2, .huge_free = 2ull << 30,
+					    .mem_available = 1ull << 30, .shm_free = 64ull << 20 };
+		struct hsod_worker_mem wm;
+
+		snprintf(r.lcores_from, sizeof(r.lcores_from), "-l 2-3");
+		snprintf(path, sizeof(path), "%s/deploy/kubernetes/hsod.ini", HSO_SOURCE_ROOT);
+		CHECK_MSG(parse_res(&c, &r, "--config", path, "--metrics", "0.0.0.0:9102", NULL) == 0,
+			  "kubernetes: %s", err);
+		CHECK(strcmp(c.metrics, "0.0.0.0:9102") == 0);
+		hsod_worker_mem(&c, &wm);
+		/* With room to spare: OpenSSL, the libraries, the heap's own. */
+		CHECK_MSG(wm.total < (768ull << 20), "kubernetes: %zu bytes per worker", wm.total);
 	}
 }
 
@@ -1225,6 +1258,216 @@ test_usage(void)
 	free(text);
 }
 
+/* hsod_resources_from_eal() over EAL's arguments (NULL-terminated, program first). */
+static int
+eal(struct hsod_resources *r, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	va_start(ap, r);
+	for (char *a = va_arg(ap, char *); a != NULL; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	err[0] = '\0';
+	return hsod_resources_from_eal(argc, argv, r, err, sizeof(err));
+}
+
+static void
+test_eal_args(void)
+{
+	struct hsod_resources r;
+
+	CHECK_EQ(eal(&r, "hsod", NULL), 0);
+	CHECK_EQ(r.lcores, 0);                  /* none given: the probe counts CPUs */
+	CHECK_EQ(eal(&r, "hsod", "-l", "0", "--no-pci", NULL), 0);
+	CHECK_EQ(r.lcores, 1);
+	CHECK(strstr(r.lcores_from, "-l 0") != NULL);
+	CHECK_EQ(eal(&r, "hsod", "-l0-3,5", NULL), 0);
+	CHECK_EQ(r.lcores, 5);
+	CHECK_EQ(eal(&r, "hsod", "-l", "0-2,1", NULL), 0);
+	CHECK_EQ(r.lcores, 3);                  /* an id twice is one lcore */
+	CHECK_EQ(eal(&r, "hsod", "-c", "0x3", NULL), 0);
+	CHECK_EQ(r.lcores, 2);
+	CHECK_EQ(eal(&r, "hsod", "-c", "f0", NULL), 0);
+	CHECK_EQ(r.lcores, 4);
+	CHECK_EQ(eal(&r, "hsod", "--lcores", "0@0,1@1,2@0", NULL), 0);
+	CHECK_EQ(r.lcores, 3);
+	CHECK_EQ(eal(&r, "hsod", "--lcores=(0-3)@0,4@(1,2),5", NULL), 0);
+	CHECK_EQ(r.lcores, 6);
+	/* --lcores wins over -l, as in EAL. */
+	CHECK_EQ(eal(&r, "hsod", "-l", "0", "--lcores", "0-1", NULL), 0);
+	CHECK_EQ(r.lcores, 2);
+	CHECK_EQ(eal(&r, "hsod", "-l", "0", "--no-huge", "-m", "512", NULL), 0);
+	CHECK(r.no_huge);
+	CHECK_EQ(r.mem_limit, 512ull << 20);
+	CHECK_EQ(eal(&r, "hsod", "--socket-mem", "256,128", NULL), 0);
+	CHECK_EQ(r.mem_limit, 384ull << 20);
+	CHECK(!r.no_huge);
+	/* What EAL would refuse, refused here too, naming the option. */
+	ERR_HAS(eal(&r, "hsod", "-l", "0-x", NULL), "EAL -l", "'0-x'");
+	ERR_HAS(eal(&r, "hsod", "-l", "3-1", NULL), "EAL -l", "'3-1'");
+	ERR_HAS(eal(&r, "hsod", "-l", "", NULL), "EAL -l");
+	ERR_HAS(eal(&r, "hsod", "-c", "0xZ", NULL), "EAL -c", "'0xZ'");
+	ERR_HAS(eal(&r, "hsod", "-c", "0", NULL), "EAL -c");
+	ERR_HAS(eal(&r, "hsod", "--lcores", "(0-1@0", NULL), "EAL --lcores");
+	ERR_HAS(eal(&r, "hsod", "--lcores", "0,,1", NULL), "EAL --lcores");
+	ERR_HAS(eal(&r, "hsod", "-l", "0-5000", NULL), "EAL -l");
+	ERR_HAS(eal(&r, "hsod", "-m", "lots", NULL), "EAL -m", "'lots'");
+	ERR_HAS(eal(&r, "hsod", "--socket-mem", "1,x", NULL), "EAL --socket-mem");
+}
+
+/* hsod_config_parse_res() with resources @p r. */
+static int
+parse_res(struct hsod_config *c, const struct hsod_resources *r, ...)
+{
+	char *argv[64];
+	int argc = 0;
+	va_list ap;
+
+	va_start(ap, r);
+	for (char *a = va_arg(ap, char *); a != NULL; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	err[0] = '\0';
+	return hsod_config_parse_res(c, argc, argv, r, err, sizeof(err));
+}
+
+static void
+test_limits(void)
+{
+	struct hsod_resources r = { .lcores = 1, .huge_free = 1ull << 30,
+				    .mem_available = 16ull << 30 };
+	struct hsod_worker_mem wm, wm2;
+	struct hsod_config c;
+	const char *path;
+
+	snprintf(r.lcores_from, sizeof(r.lcores_from), "-l 0");
+	/* Defaults fit one lcore with 1 GiB of hugepages and 16 GiB of memory. */
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, NULL), 0);
+
+	/* Workers: EAL's lcores less the main one, 64 at most. */
+	r.lcores = 66;
+	snprintf(r.lcores_from, sizeof(r.lcores_from), "-l 0-65");
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "16777216", NULL), "EAL -l 0-65",
+		"65 workers", "at most 64");
+	r.lcores = 65;
+	r.huge_free = 1ull << 40;
+	r.mem_available = 1ull << 42;
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "16777216", "--max-conns", "64",
+			   NULL), 0);
+
+	/*
+	 * mbufs per port: every worker's RX and TX queue on every port, and the
+	 * lcores' caches (1.5 x 256): 3 lcores, 2 workers, 2 ports:
+	 * 2 x 2 x 2048 + 3 x 384 = 9344, 4672 per port.
+	 */
+	r.lcores = 3;
+	snprintf(r.lcores_from, sizeof(r.lcores_from), "--lcores 0@0,1@1,2@0");
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--addr", "1:198.18.1.2/24", "--mbufs", "4671",
+			  NULL), "--mbufs", "mbufs per port", "2 workers on 2 ports",
+		"--lcores 0@0,1@1,2@0", "at least 4672", "'4671'");
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--addr", "1:198.18.1.2/24", "--mbufs", "4672",
+			   NULL), 0);
+	path = cfgfile_with("mbufs = 2000\n");
+	(void)path;
+	path = file_write("mbufs.ini", "[net]\naddr = 198.18.0.2/24\nlisten = 443\nmbufs = 3000\n"
+			  "[cert a]\ncert = c.pem\nkey = k.pem\n");
+	ERR_HAS(parse_res(&c, &r, "--config", (char *)path, NULL), path, "[net] mbufs",
+		"at least 5248", "'3000'");
+
+	/*
+	 * Memory: the workers' from the structures' sizes, within MemAvailable:
+	 * every connection slot and handshake context in use.
+	 */
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1000000", NULL), 0);
+	hsod_worker_mem(&c, &wm);
+	CHECK(wm.session >= 512 && wm.session <= 1024);   /* one cache-aligned slot */
+	CHECK(wm.tcp >= 200 && wm.tcp <= 1024);           /* slot and two hash buckets */
+	CHECK(wm.fc > 0 && wm.fc <= 64);
+	CHECK_EQ(wm.conn, wm.session + wm.tcp + wm.fc);
+	/* What test_worker measures resident: an idle connection stays under 2 KiB. */
+	CHECK(wm.conn <= 2048);
+	/* 4096 handshake contexts (the default) of ~100 KiB: the engine's bulk. */
+	CHECK(wm.engine > 4096ull * 64 * 1024);
+	CHECK(wm.total > 1000000 * wm.conn + wm.engine);
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000000", NULL), 0);
+	hsod_worker_mem(&c, &wm2);
+	/* Linear in connections: twice the connections, twice the per-connection part. */
+	CHECK(wm2.total - wm.total >= 1000000 * wm.conn);
+	CHECK(wm2.total - wm.total < 1000000 * (wm.conn + 64));
+	r.mem_available = 2 * wm2.total - 1;    /* two workers of 2000000 do not fit */
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000000", NULL), "--max-conns",
+		"connections per worker", "2 workers x (2000000 connections", "MemAvailable",
+		"lower max_conns", "'2000000'");
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1900000", NULL), 0);
+	path = file_write("conns.ini", "[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
+			  "[limits]\nmax_conns = 2000000\n[cert a]\ncert = c.pem\nkey = k.pem\n");
+	ERR_HAS(parse_res(&c, &r, "--config", (char *)path, NULL), path,
+		"[limits] max_conns", "'2000000'");
+	/* Handshake contexts take most: max_handshakes is named. */
+	r.mem_available = 2 * wm.engine;
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "4096", NULL), "--max-handshakes",
+		"handshakes per worker", "4096 handshakes at once", "lower max_handshakes");
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "4096", "--max-handshakes", "512",
+			   NULL), 0);
+	r.mem_available = 0;                    /* unknown: not checked */
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000000", NULL), 0);
+	/* /dev/shm: the flow-control words of every connection slot (24 bytes each). */
+	r.shm_free = 64ull << 20;
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "2000000", NULL), "--max-conns",
+		"2 workers x 2000000 connections", "/dev/shm", "64.0 MiB free", "'2000000'");
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--max-conns", "1000000", NULL), 0);
+	r.shm_free = 0;                         /* unknown: not checked */
+
+	/* DPDK memory: the pool, the application rings, the neighbour tables within EAL's. */
+	r.mem_available = 1ull << 42;
+	CHECK_EQ(parse(&c, MIN_FLAGS, NULL), 0);
+	hsod_worker_mem(&c, &wm);
+	CHECK(wm.dpdk > 0);
+	r.huge_free = hsod_mbuf_pool_mem_size(8192) + hsod_apps_mem_size(2) + 2 * wm.dpdk;
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "8192", NULL), 0);
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "8300", NULL), "--mbufs",
+		"DPDK memory", "free hugepages", "'8300'");
+	r.huge_free = 0;
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, NULL), "no free hugepages", "--no-huge");
+	r.no_huge = true;                       /* 64 MB without -m */
+	CHECK(hsod_mbuf_pool_mem_size(16384) < (64u << 20));
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, NULL), 0);
+	ERR_HAS(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "65536", NULL), "--mbufs",
+		"--no-huge", "'65536'");
+	r.mem_limit = 512ull << 20;
+	CHECK_EQ(parse_res(&c, &r, MIN_FLAGS, "--mbufs", "65536", NULL), 0);
+}
+
+static void
+test_metrics_key(void)
+{
+	struct hsod_config c;
+	const char *path;
+
+	CHECK_EQ(parse(&c, MIN_FLAGS, NULL), 0);
+	CHECK(c.metrics[0] == '\0');           /* off by default */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--metrics", "127.0.0.1:9100", NULL), 0);
+	CHECK(strcmp(c.metrics, "127.0.0.1:9100") == 0);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--metrics=[::1]:9100", NULL), 0);
+	CHECK(strcmp(c.metrics, "[::1]:9100") == 0);
+	path = cfgfile_with("[metrics]\nlisten = 198.18.0.1:9100\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK(strcmp(c.metrics, "198.18.0.1:9100") == 0);
+	/* The flag overrides the file. */
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--metrics", "127.0.0.1:1", NULL), 0);
+	CHECK(strcmp(c.metrics, "127.0.0.1:1") == 0);
+	ERR_HAS(parse(&c, MIN_FLAGS, "--metrics", "localhost:9100", NULL), "--metrics",
+		"'localhost:9100'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--metrics", "127.0.0.1:0", NULL), "--metrics",
+		"'127.0.0.1:0'");
+	path = cfgfile_with("[metrics]\nlisten = 127.0.0.1\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[metrics] listen",
+		"'127.0.0.1'");
+}
+
 int
 main(void)
 {
@@ -1246,6 +1489,9 @@ main(void)
 	test_versions_filter();
 	test_tls_policy();
 	test_usage();
+	test_eal_args();
+	test_limits();
+	test_metrics_key();
 	test_examples();
 
 	/* Remove what file_write() made. */
