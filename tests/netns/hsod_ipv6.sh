@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# hsod's IPv6 layer 3 against the Linux kernel, in a namespace of our own:
+# hsod 198.18.0.2/24 and 2001:db8::2/64 on a DPDK net_tap port, the kernel
+# 2001:db8::1/64 (and 198.18.0.1/24), --ip6-ext-max 1.
+#   1. ping -6: the kernel's Neighbor Solicitation is answered (its cache
+#      then holds hsod's MAC, REACHABLE or STALE, learned from hsod's NA),
+#      hsod learns the kernel from the solicitation, echo replies come
+#      back; the unsolicited NA at start is counted.
+#   2. Extension headers the kernel builds (raw ICMPv6 socket, ancillary
+#      data): a destination-options header with an unknown skippable option
+#      is walked and answered; one whose option type says discard (RFC 8200
+#      4.2, action 01) is dropped and counted; hop-by-hop plus destination
+#      options is two headers, over the bound of 1: dropped, counted.
+#   3. A 3000-byte ping: the kernel fragments it; hsod counts the fragments
+#      and drops them (no reassembly), and ping gets no answer.
+#   4. IPv4 on the same port still answers ping.
+# Exit 77 (skip, reason printed) without root, namespaces or TUN.
+#
+# usage: tests/netns/hsod_ipv6.sh HSOD
+set -uo pipefail
+hsod=$1
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+work=$NETNS_WORK
+
+netns_require "hso-ipv6-$$"
+make_cert "$work" hso.test ec || fail "openssl req"
+
+# net6 NAME: one counter of /hso/net6 (after net6_now).
+net6() {
+	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
+		"$work/net6.json" "$1"
+}
+net6_now() { hso_stats /hso/net6 >"$work/net6.json" || fail "telemetry /hso/net6"; }
+
+# The kernel side first (no DAD), so its address is usable at once.
+hsod_start "$hsod" "hsoipv6$$" --addr 198.18.0.2/24 --addr6 2001:db8::2/64 \
+	--listen 443 --ip6-ext-max 1 --cert "$work/hso.test.pem" --key "$work/hso.test.key" ||
+	fail "hsod did not become ready"
+grep -q "^hsod: port 0: IPv6 2001:db8::2/64, gateway6 none" "$HSOD_LOG" ||
+	fail "hsod did not report its IPv6 address"
+mac=$(sed -n 's/^hsod: port 0: .*MAC \([0-9a-fA-F:]*\).*/\1/p' "$HSOD_LOG" | head -1)
+in_ns ip -6 addr add 2001:db8::1/64 dev hso0 nodad || fail "ip -6 addr add"
+
+# 1. Neighbor Discovery and echo.
+in_ns ping -6 -c 3 -i 0.2 -W 2 2001:db8::2 >"$work/ping6" 2>&1 ||
+	{ cat "$work/ping6"; fail "ping -6 2001:db8::2 got no answer"; }
+grep -q " 0% packet loss" "$work/ping6" || { cat "$work/ping6"; fail "ping -6 lost packets"; }
+neigh=$(in_ns ip -6 neigh show 2001:db8::2 dev hso0)
+echo "$neigh" | grep -qi "lladdr $mac" ||
+	fail "the kernel did not learn hsod's MAC $mac by NDP (neigh: '$neigh')"
+net6_now
+[ "$(net6 rx_ns)" -ge 1 ] || fail "no solicitation counted"
+[ "$(net6 tx_na)" -ge 2 ] || fail "tx_na $(net6 tx_na): unsolicited NA and an answer expected"
+[ "$(net6 rx_echo)" -ge 3 ] && [ "$(net6 tx_echo)" = "$(net6 rx_echo)" ] ||
+	fail "echo: rx $(net6 rx_echo) tx $(net6 tx_echo)"
+[ "$(net6 drop6_nd_bad)" = 0 ] || fail "the kernel's ND messages counted bad: $(net6 drop6_nd_bad)"
+[ "$(net6 drop6_icmp6_bad)" = 0 ] || fail "bad ICMPv6 checksums: $(net6 drop6_icmp6_bad)"
+[ "$(net6 neigh_entries)" -ge 1 ] || fail "hsod learned no neighbour from the solicitation"
+echo "1. ping -6: 3/3 answered; kernel learned hsod's MAC ($neigh);" \
+	"rx_ns $(net6 rx_ns) tx_na $(net6 tx_na) neighbours $(net6 neigh_entries)"
+
+# 2. Extension headers built by the kernel.
+in_ns python3 - <<'PY' || fail "extension headers"
+import socket, struct, sys
+
+def echo(cmsgs, ident):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    s.settimeout(1.0)
+    # Type 128, code 0, checksum (the kernel fills it for ICMPv6), id, seq.
+    pkt = struct.pack("!BBHHH", 128, 0, 0, ident, 1) + b"hso-ipv6-ext" * 4
+    s.sendmsg([pkt], cmsgs, 0, ("2001:db8::2", 0))
+    try:
+        while True:
+            data = s.recv(2048)
+            if data[0] == 129 and struct.unpack("!H", data[4:6])[0] == ident:
+                return data[8:] == pkt[8:]
+    except socket.timeout:
+        return False
+
+def opts(t):
+    # One 8-byte options header: next header and length are the kernel's;
+    # option t with 4 bytes of data fills the remaining 6.
+    return bytes([0, 0, t, 4, 0, 0, 0, 0])
+
+ok = echo([(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, opts(0x1e))], 101)
+if not ok:
+    sys.exit("a destination option of action 00 was not skipped: no echo reply")
+if echo([(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, opts(0x5e))], 102):
+    sys.exit("an option of action 01 (discard) was answered")
+if echo([(socket.IPPROTO_IPV6, socket.IPV6_HOPOPTS, opts(0x1e)),
+         (socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, opts(0x1e))], 103):
+    sys.exit("two extension headers answered with --ip6-ext-max 1")
+PY
+net6_now
+[ "$(net6 drop6_ip6_option)" = 1 ] || fail "drop6_ip6_option $(net6 drop6_ip6_option), want 1"
+[ "$(net6 drop6_ip6_ext_limit)" = 1 ] ||
+	fail "drop6_ip6_ext_limit $(net6 drop6_ip6_ext_limit), want 1"
+echo "2. extension headers: skippable option answered; discard option and" \
+	"2 headers > ip6_ext_max 1 dropped (ip6_option 1, ip6_ext_limit 1)"
+
+# 3. Fragments are counted and dropped.
+if in_ns ping -6 -c 1 -W 1 -s 3000 2001:db8::2 >/dev/null 2>&1; then
+	fail "a fragmented ping was answered (hsod does not reassemble)"
+fi
+net6_now
+[ "$(net6 drop6_ip6_fragment)" -ge 2 ] ||
+	fail "drop6_ip6_fragment $(net6 drop6_ip6_fragment), want >= 2"
+echo "3. fragmented ping: not answered, drop6_ip6_fragment $(net6 drop6_ip6_fragment)"
+
+# 4. IPv4 alongside.
+in_ns ping -c 2 -i 0.2 -W 2 198.18.0.2 >/dev/null 2>&1 || fail "IPv4 ping failed next to IPv6"
+echo "4. IPv4 ping on the same port: answered"
+
+hsod_stop || fail "hsod exited with status $?"
+echo "PASS"
