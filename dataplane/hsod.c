@@ -731,7 +731,6 @@ telemetry_net6(const char *cmd, const char *params, struct rte_tel_data *d)
 			t.rx_echo += s->rx_echo;
 			t.tx_echo += s->tx_echo;
 			t.rx_tcp += s->rx_tcp;
-			t.tx_rst += s->tx_rst;
 			t.tx_no_route += s->tx_no_route;
 			for (int r = 0; r < HSOD_DROP6_NUM; r++)
 				t.drops[r] += s->drops[r];
@@ -747,7 +746,6 @@ telemetry_net6(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "rx_echo", t.rx_echo);
 	rte_tel_data_add_dict_u64(d, "tx_echo", t.tx_echo);
 	rte_tel_data_add_dict_u64(d, "rx_tcp", t.rx_tcp);
-	rte_tel_data_add_dict_u64(d, "tx_rst", t.tx_rst);
 	rte_tel_data_add_dict_u64(d, "tx_no_route", t.tx_no_route);
 	for (int r = 0; r < HSOD_DROP6_NUM; r++) {
 		snprintf(name, sizeof(name), "drop6_%s", hsod_drop6_name((enum hsod_drop6)r));

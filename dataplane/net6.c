@@ -666,10 +666,24 @@ hsod_net6_input(struct hsod_net6 *n, struct rte_mbuf *m, uint64_t now_us)
 			return drop6(n, HSOD_DROP6_FRAGMENT);
 		case NH_ICMP6:
 			return icmp6_input(n, m, eth, ip, (uint8_t *)ip + off, end - off, now_us);
-		case NH_TCP:
+		case NH_TCP: {
+			uint8_t hop[16];
+
+			/* TCP is unicast: a segment to a group is nobody's. */
+			if (mcast)
+				return drop6(n, HSOD_DROP6_PROTO);
+			if (end - off < 20)
+				return drop6(n, HSOD_DROP6_TCP_HDR);
+			m->l2_len = ETH_HLEN;
+			m->l3_len = (uint16_t)off;
+			n->stats.rx_tcp++;
+			/* As for IPv4: a segment from the next hop's MAC keeps it REACHABLE. */
+			if (hsod_net6_next_hop(n, ip->src_addr, hop))
+				hsod_neigh_confirm(n->neigh, hop, &eth->src_addr, now_us);
+			return HSOD_NET_TCP;
+		}
 		default:
-			/* TCP over IPv6 is not served yet; No Next Header, ESP, AH, UDP... */
-			(void)mcast;
+			/* No Next Header, ESP, AH, UDP... */
 			return drop6(n, HSOD_DROP6_PROTO);
 		}
 	}

@@ -95,7 +95,7 @@ enum hsod_drop6 {
 };
 
 struct hsod_net6_stats {
-	uint64_t rx_ns, tx_ns, rx_na, tx_na, rx_echo, tx_echo, rx_tcp, tx_rst;
+	uint64_t rx_ns, tx_ns, rx_na, tx_na, rx_echo, tx_echo, rx_tcp;
 	uint64_t tx_no_route;      /* off-link, and no gateway */
 	uint64_t drops[HSOD_DROP6_NUM];
 };

@@ -1232,6 +1232,32 @@ apps_sync(struct hsod_worker *w)
 	}
 }
 
+/*
+ * An IPv6 segment of the TCP table's output: by the port that has its
+ * local address (net6.h), payload copied (tcp_pkt.h).
+ */
+static void
+emit6(struct hsod_worker *w, const struct tcp_seg_out *o, uint64_t now)
+{
+	struct rte_mbuf *m;
+
+	for (unsigned i = 0; i < w->n_ports; i++) {
+		struct wport *p = &w->ports[i];
+
+		if (!p->v6 || memcmp(p->net6.addr, o->tuple.laddr6, 16) != 0)
+			continue;
+		m = tcp_pkt_build(w->conf.mp, o, false);
+		if (m == NULL) {
+			w->stats.tx_dropped++;
+			return;
+		}
+		w->stats.tx_copied += o->n_pieces > 0;
+		hsod_net6_output(&p->net6, m, o->tuple.raddr6, now);
+		return;
+	}
+	w->stats.tx_dropped++;
+}
+
 /* Turn the TCP table's output into packets: payload by reference when the port can. */
 static void
 emit(struct hsod_worker *w, uint64_t now)
@@ -1243,6 +1269,10 @@ emit(struct hsod_worker *w, uint64_t now)
 	for (unsigned i = 0; i < n; i++, o++) {
 		struct rte_mbuf *m;
 
+		if (o->tuple.v6) {
+			emit6(w, o, now);
+			continue;
+		}
 		/* The local address says the port (and so its MAC and neighbours). */
 		if (port->net.addr != o->tuple.laddr) {
 			port = port_of(w, o->tuple.laddr);

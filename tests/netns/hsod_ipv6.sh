@@ -16,6 +16,14 @@
 #   3. A 3000-byte ping: the kernel fragments it; hsod counts the fragments
 #      and drops them (no reassembly), and ping gets no answer.
 #   4. IPv4 on the same port still answers ping.
+#   5. TLS over IPv6 to the built-in HTTP responder, on the same listener as
+#      IPv4: curl -6 (TLS 1.2 and 1.3), openssl s_client, Python's ssl
+#      (20 connections, each POSTing 16 KiB and reading the page), curl
+#      over IPv4 to the same port; a closed port answers RST.
+#   6. A client address hsod never saw (2001:db8::3; the kernel knows hsod
+#      already, so it asks nothing): hsod's SYN-ACK is held, a Neighbor
+#      Solicitation goes to the solicited-node group, the kernel's
+#      advertisement releases it, no SYN is retransmitted.
 # Exit 77 (skip, reason printed) without root, namespaces or TUN.
 #
 # usage: tests/netns/hsod_ipv6.sh HSOD
@@ -113,6 +121,77 @@ echo "3. fragmented ping: not answered, drop6_ip6_fragment $(net6 drop6_ip6_frag
 # 4. IPv4 alongside.
 in_ns ping -c 2 -i 0.2 -W 2 198.18.0.2 >/dev/null 2>&1 || fail "IPv4 ping failed next to IPv6"
 echo "4. IPv4 ping on the same port: answered"
+
+# 5. TLS over IPv6, the same listener as IPv4.
+for v in --tlsv1.2 --tlsv1.3; do
+	max=${v/--tlsv/--tls-max }
+	out=$(in_ns curl -6 -sk --max-time 10 $v $max "https://[2001:db8::2]/" \
+		-w ' %{http_code} %{remote_ip}')
+	[ "$out" = "hello from hso
+ 200 2001:db8::2" ] || fail "curl -6 $v: '$out'"
+done
+out=$(in_ns curl -sk --max-time 10 "https://198.18.0.2/" -w ' %{http_code}')
+[ "$out" = "hello from hso
+ 200" ] || fail "curl over IPv4 next to IPv6: '$out'"
+out=$(printf 'GET / HTTP/1.1\r\nHost: hso.test\r\nConnection: close\r\n\r\n' |
+	in_ns timeout 10 openssl s_client -connect "[2001:db8::2]:443" -servername hso.test \
+	-ign_eof 2>&1)
+echo "$out" | grep -q "HTTP/1.1 200 OK" || { echo "$out" | tail -20; fail "s_client over IPv6"; }
+echo "$out" | grep -q "^hello from hso" || fail "s_client over IPv6: no body"
+in_ns python3 - <<'PY' || fail "Python ssl over IPv6"
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+body = b"x" * 16384
+for i in range(20):
+    with socket.create_connection(("2001:db8::2", 443), timeout=5) as s:
+        assert s.family == socket.AF_INET6
+        with ctx.wrap_socket(s, server_hostname="hso.test") as ts:
+            ts.sendall(b"POST / HTTP/1.1\r\nHost: hso.test\r\nContent-Length: %d\r\n"
+                       b"Connection: close\r\n\r\n" % len(body) + body)
+            got = b""
+            while True:
+                d = ts.recv(65536)
+                if not d:
+                    break
+                got += d
+            if not got.startswith(b"HTTP/1.1 200") or not got.endswith(b"hello from hso\n"):
+                sys.exit("connection %d: %r" % (i, got[:200]))
+PY
+# A port nobody listens on: RST at once (curl: "Couldn't connect", exit 7).
+in_ns curl -6 -sk --max-time 5 "https://[2001:db8::2]:444/" >/dev/null 2>&1
+rc=$?
+[ "$rc" = 7 ] || fail "closed IPv6 port: curl exit $rc, want 7 (connection refused)"
+net6_now
+[ "$(net6 rx_tcp)" -gt 100 ] || fail "rx_tcp $(net6 rx_tcp)"
+[ "$(net6 drop6_tcp_hdr)" = 0 ] || fail "drop6_tcp_hdr $(net6 drop6_tcp_hdr)"
+echo "5. TLS over IPv6: curl -6 TLS 1.2 and 1.3, s_client, Python ssl x20 (16 KiB" \
+	"POSTs), IPv4 on the same listener, RST on a closed port; rx_tcp $(net6 rx_tcp)"
+
+# 6. A source hsod has never seen: its SYN-ACK waits for Neighbor Discovery.
+in_ns ip -6 addr add 2001:db8::3/64 dev hso0 nodad || fail "ip -6 addr add ::3"
+syn_retrans() {
+	in_ns awk '/^TcpExt:/ { if (!h) { split($0, k); h = 1 } else { split($0, v);
+		for (i in k) if (k[i] == "TCPSynRetrans") print v[i] } }' /proc/net/netstat
+}
+before=$(syn_retrans)
+tx_ns0=$(net6 tx_ns)
+queued0=$(net6 neigh_queued)
+out=$(in_ns curl -6 -sk --max-time 10 --interface 2001:db8::3 "https://[2001:db8::2]/" \
+	-w ' %{http_code} %{local_ip}')
+[ "$out" = "hello from hso
+ 200 2001:db8::3" ] || fail "curl from 2001:db8::3: '$out'"
+after=$(syn_retrans)
+net6_now
+[ "$after" = "$before" ] || fail "the kernel retransmitted its SYN ($before -> $after)"
+[ "$(net6 tx_ns)" -gt "$tx_ns0" ] || fail "no solicitation sent for 2001:db8::3"
+[ "$(net6 neigh_queued)" -gt "$queued0" ] || fail "the SYN-ACK was not held"
+[ "$(net6 neigh_flushed)" = "$(net6 neigh_queued)" ] ||
+	fail "held $(net6 neigh_queued), sent $(net6 neigh_flushed)"
+[ "$(net6 neigh_queue_drops)" = 0 ] || fail "neigh_queue_drops $(net6 neigh_queue_drops)"
+echo "6. new source 2001:db8::3: SYN-ACK held, NS sent (tx_ns $(net6 tx_ns)), released" \
+	"by the kernel's NA; no SYN retransmitted"
 
 hsod_stop || fail "hsod exited with status $?"
 echo "PASS"
