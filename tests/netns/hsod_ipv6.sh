@@ -24,6 +24,9 @@
 #      already, so it asks nothing): hsod's SYN-ACK is held, a Neighbor
 #      Solicitation goes to the solicited-node group, the kernel's
 #      advertisement releases it, no SYN is retransmitted.
+#   7. Mixed-family load: 400 TLS connections (HTTP GET each), IPv4 and
+#      IPv6 alternating, 8 at a time (Python threads): all answered, no
+#      held packet dropped in either neighbour table.
 # Exit 77 (skip, reason printed) without root, namespaces or TUN.
 #
 # usage: tests/netns/hsod_ipv6.sh HSOD
@@ -192,6 +195,41 @@ net6_now
 [ "$(net6 neigh_queue_drops)" = 0 ] || fail "neigh_queue_drops $(net6 neigh_queue_drops)"
 echo "6. new source 2001:db8::3: SYN-ACK held, NS sent (tx_ns $(net6 tx_ns)), released" \
 	"by the kernel's NA; no SYN retransmitted"
+
+# 7. Both families at once.
+hs0=$(hso_stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["handshakes_completed"])')
+in_ns python3 - <<'PY' || fail "mixed-family load"
+import socket, ssl, sys
+from concurrent.futures import ThreadPoolExecutor
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+def one(i):
+    host = "2001:db8::2" if i % 2 else "198.18.0.2"
+    with socket.create_connection((host, 443), timeout=10) as s:
+        with ctx.wrap_socket(s, server_hostname="hso.test") as ts:
+            ts.sendall(b"GET / HTTP/1.1\r\nHost: hso.test\r\nConnection: close\r\n\r\n")
+            got = b""
+            while True:
+                d = ts.recv(65536)
+                if not d:
+                    break
+                got += d
+    return s.family, got.startswith(b"HTTP/1.1 200") and got.endswith(b"hello from hso\n")
+with ThreadPoolExecutor(8) as ex:
+    res = list(ex.map(one, range(400)))
+bad = [i for i, (f, ok) in enumerate(res) if not ok]
+v6 = sum(1 for f, ok in res if f == socket.AF_INET6 and ok)
+if bad or v6 != 200:
+    sys.exit("failed: %d of 400 (IPv6 ok: %d)" % (len(bad), v6))
+PY
+hs1=$(hso_stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["handshakes_completed"])')
+net6_now
+[ $((hs1 - hs0)) -ge 400 ] || fail "handshakes_completed grew by $((hs1 - hs0)), want 400"
+[ "$(net6 neigh_queue_drops)" = 0 ] || fail "IPv6 neigh_queue_drops $(net6 neigh_queue_drops)"
+[ "$(hso_stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["neigh_queue_drops"])')" = 0 ] ||
+	fail "IPv4 neigh_queue_drops"
+echo "7. mixed-family load: 400 TLS connections (200 IPv6, 200 IPv4, 8 at a time): all answered"
 
 hsod_stop || fail "hsod exited with status $?"
 echo "PASS"
