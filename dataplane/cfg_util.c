@@ -506,6 +506,13 @@ index_prefix(const struct cfg_section *s, const char *val, unsigned *index,
 	*rest = val;
 	if (colon == NULL)
 		return 0;
+	/*
+	 * An IPv6 address has colons of its own: it is instance 0's when bare
+	 * or bracketed ("2001:db8::2/64", "[2001:db8::2]/64"), instance N's
+	 * as "N:[ADDR]".
+	 */
+	if (val[0] == '[' || (colon[1] != '[' && strchr(colon + 1, ':') != NULL))
+		return 0;
 	if ((size_t)(colon - val) >= sizeof(num))
 		return cfg_errf(why, wl, "'N:' before the value is a %s number 0..%u",
 				s->name, s->n_index - 1);

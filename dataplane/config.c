@@ -16,6 +16,7 @@
 
 #include <rte_cfgfile.h>
 
+#include "cfg_ip6.h"
 #include "cfg_tls.h"
 #include "cfg_util.h"
 #include "config.h"
@@ -30,6 +31,8 @@
 enum key_type {
 	KT_ADDR = CFG_CUSTOM,   /* A.B.C.D/LEN, a port's */
 	KT_IPV4,        /* A.B.C.D, a port's gateway */
+	KT_ADDR6,       /* ADDR/LEN, a port's IPv6 address */
+	KT_IPV6,        /* ADDR, a port's IPv6 gateway */
 	KT_PORTS,
 	KT_VERSIONS,
 	KT_SUITES,
@@ -55,6 +58,13 @@ static const struct cfg_key keys[] = {
 	  "every port); the subnets of two ports must not overlap" },
 	{ "port", "gateway", "gateway", "A.B.C.D", KT_IPV4, 0, 0, 0,
 	  "the port's next hop for peers outside its subnet; must be inside it" },
+	{ "port", "addr6", "addr6", "ADDR/LEN", KT_ADDR6, 0, 0, 0,
+	  "the port's IPv6 address and prefix length (none: IPv4 only); on the "
+	  "command line port N's is N:[ADDR]/LEN; the prefixes of two ports must "
+	  "not overlap" },
+	{ "port", "gateway6", "gateway6", "ADDR", KT_IPV6, 0, 0, 0,
+	  "the port's IPv6 next hop for peers outside its prefix: inside it, or "
+	  "link-local (fe80::/10); needs addr6" },
 	{ "net", "listen", "listen", "PORT[,PORT...]", KT_PORTS, 0, 0, 0,
 	  "TCP ports that accept TLS, 1..65535 (required; the first flag replaces "
 	  "the file's list, more add to it)" },
@@ -81,6 +91,9 @@ static const struct cfg_key keys[] = {
 	{ "net", "neigh_stale_ms", "neigh-stale", "MS", CFG_U32, F(neigh_stale_ms),
 	  1000, 86400000, "an unused neighbour no longer confirmed is forgotten after "
 	  "this, 1000..86400000" },
+	{ "net", "ip6_ext_max", "ip6-ext-max", "N", CFG_U32, F(ip6_ext_max), 0,
+	  HSOD_IP6_EXT_MAX_LIMIT, "IPv6 extension headers walked in one packet, "
+	  "0..32; one more and the packet is dropped (drop6_ip6_ext_limit)" },
 	{ "tls", "versions", "tls-versions", "LIST", KT_VERSIONS, 0, 0, 0,
 	  "protocol versions: 1.2, 1.3" },
 	{ "tls", "ciphers", "ciphers", "LIST", KT_SUITES, 0, 0, 0,
@@ -345,6 +358,18 @@ key_set(const struct cfg_key *k, void *base, const char *val, bool append,
 		return parse_addr(val, base, why, wl);
 	case KT_IPV4:
 		return cfg_parse_ipv4(val, &((struct hsod_port_conf *)base)->gateway, why, wl);
+	case KT_ADDR6: {
+		struct hsod_port_conf *pc = base;
+		unsigned len;
+
+		if (cfg_parse_ipv6_prefix(val, pc->addr6, &len, why, wl) != 0)
+			return -EINVAL;
+		pc->prefix6_len = (uint8_t)len;
+		return 0;
+	}
+	case KT_IPV6:
+		return cfg_parse_ipv6(val, true, ((struct hsod_port_conf *)base)->gateway6, why,
+				      wl);
 	case KT_PORTS:
 		return parse_ports(val, c, append, why, wl);
 	case KT_VERSIONS:
@@ -413,6 +438,16 @@ key_render(const struct cfg_key *k, const void *base, char *buf, size_t len)
 		if (k->type == KT_ADDR)
 			PUT("/%u", pc->prefix_len);
 		break;
+	case KT_ADDR6:
+	case KT_IPV6: {
+		char ip6[64];
+		const uint8_t *a = k->type == KT_ADDR6 ? pc->addr6 : pc->gateway6;
+
+		if (!cfg_ip6_is_unset(a))
+			PUT("%s", cfg_ip6_str(a, k->type == KT_ADDR6 ? pc->prefix6_len : 0, ip6,
+					      sizeof(ip6)));
+		break;
+	}
 	case KT_PORTS:
 		for (unsigned i = 0; i < c->n_listen; i++)
 			PUT("%s%u", i ? "," : "", c->listen[i]);
@@ -501,6 +536,7 @@ hsod_config_defaults(struct hsod_config *cfg)
 	cfg->neigh_queue_total = HSOD_NEIGH_QUEUE_TOTAL_DEFAULT;
 	cfg->neigh_reachable_ms = HSOD_NEIGH_REACHABLE_MS_DEFAULT;
 	cfg->neigh_stale_ms = HSOD_NEIGH_STALE_MS_DEFAULT;
+	cfg->ip6_ext_max = HSOD_IP6_EXT_MAX_DEFAULT;
 	cfg->tls12 = p.tls12;
 	cfg->tls13 = p.tls13;
 	memcpy(cfg->suites, p.suites, p.n_suites * sizeof(p.suites[0]));
@@ -742,6 +778,49 @@ port_addr_str(const struct hsod_config *c, unsigned p, char *buf, size_t len)
 }
 
 /*
+ * Port @p p's IPv6: a gateway needs an address; the gateway is on-link or
+ * link-local and not our address; prefixes of two ports do not overlap
+ * (a segment's address says its port).
+ */
+static int
+port_check6(struct cfg_parser *ps, const struct hsod_config *c, unsigned p)
+{
+	const struct hsod_port_conf *pc = &c->ports[p];
+	char why[WHY_LEN], mine[64], other[64];
+
+	if (cfg_ip6_is_unset(pc->addr6)) {
+		if (!cfg_ip6_is_unset(pc->gateway6))
+			return cfg_fail_at(ps, "port", "gateway6", p, "needs the port's IPv6 "
+					   "address (addr6)");
+		return 0;
+	}
+	cfg_ip6_str(pc->addr6, pc->prefix6_len, mine, sizeof(mine));
+	for (unsigned q = 0; q < p; q++) {
+		const struct hsod_port_conf *qc = &c->ports[q];
+		unsigned len = pc->prefix6_len < qc->prefix6_len ? pc->prefix6_len :
+								    qc->prefix6_len;
+
+		if (cfg_ip6_is_unset(qc->addr6) || !cfg_ip6_prefix_eq(pc->addr6, qc->addr6, len))
+			continue;
+		snprintf(why, sizeof(why), "prefix %s overlaps port %u's %s: each port needs "
+			 "a prefix of its own", mine, q,
+			 cfg_ip6_str(qc->addr6, qc->prefix6_len, other, sizeof(other)));
+		return cfg_fail_at(ps, "port", "addr6", p, why);
+	}
+	if (cfg_ip6_is_unset(pc->gateway6))
+		return 0;
+	if (memcmp(pc->gateway6, pc->addr6, 16) == 0)
+		return cfg_fail_at(ps, "port", "gateway6", p, "is the port's own address (addr6)");
+	if (!cfg_ip6_is_linklocal(pc->gateway6) &&
+	    !cfg_ip6_prefix_eq(pc->gateway6, pc->addr6, pc->prefix6_len)) {
+		snprintf(why, sizeof(why), "outside the port's prefix %s (addr6) and not "
+			 "link-local: the gateway must be on-link", mine);
+		return cfg_fail_at(ps, "port", "gateway6", p, why);
+	}
+	return 0;
+}
+
+/*
  * Port @p p of ports 0..c->n_ports-1: it has an address, its subnet
  * overlaps no lower port's (a segment's address must say which port it
  * leaves by), and its gateway is on-link.
@@ -794,7 +873,7 @@ port_check(struct cfg_parser *ps, const struct hsod_config *c, unsigned p)
 					   "is our own address (addr)" :
 					   "is the port's own address (addr)");
 	}
-	return 0;
+	return port_check6(ps, c, p);
 }
 
 /* Bytes as "1.5 GiB", "12.0 MiB", "96 KiB", "320 bytes". */
@@ -1004,7 +1083,7 @@ hsod_config_parse_res(struct hsod_config *cfg, int argc, char **argv,
 	/* Ports 0 up to the highest one named or given an address. */
 	cfg->n_ports = 1;
 	for (unsigned p = 1; p < HSOD_MAX_PORTS; p++)
-		if (ps.named[p] || cfg->ports[p].addr != 0)
+		if (ps.named[p] || cfg->ports[p].addr != 0 || !cfg_ip6_is_unset(cfg->ports[p].addr6))
 			cfg->n_ports = p + 1;
 	ret = config_check(&ps, cfg);
 	if (ret == 0 && res != NULL)

@@ -112,6 +112,9 @@
 #define HSOD_HTTP_STATUS_DEFAULT 200u
 #define HSOD_APP_CONN_BUDGET_DEFAULT (256u * 1024)
 #define HSOD_HTTP_BODY_DEFAULT "hello from hso\n"
+/** [net] ip6_ext_max: IPv6 extension headers walked (net6.h has the same bound). */
+#define HSOD_IP6_EXT_MAX_DEFAULT 8u
+#define HSOD_IP6_EXT_MAX_LIMIT 32u
 
 /** The application sessions are handed to ([app] type, --app). */
 enum hsod_app {
@@ -138,6 +141,9 @@ struct hsod_port_conf {
 	uint32_t addr;              /**< IPv4 address, host order; 0: unset */
 	uint8_t prefix_len;         /**< of addr's subnet, 1..32 */
 	uint32_t gateway;           /**< host order; 0: none (on-link only) */
+	uint8_t addr6[16];          /**< IPv6 address; all zero: IPv4 only */
+	uint8_t prefix6_len;        /**< of addr6's prefix, 1..128 */
+	uint8_t gateway6[16];       /**< on-link or link-local; all zero: none */
 };
 
 /** Everything hsod is told; see hsod_config_usage() for the keys. */
@@ -171,6 +177,8 @@ struct hsod_config {
 	uint32_t neigh_queue_total;
 	uint32_t neigh_reachable_ms;
 	uint32_t neigh_stale_ms;
+	/** IPv6 extension headers walked before a packet is dropped ([net] ip6_ext_max). */
+	uint32_t ip6_ext_max;
 
 	/* [tls]: lists in server preference order, as code points */
 	bool tls12, tls13;

@@ -39,6 +39,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cfg_ip6.h"
 #include "config.h"
 #include "counters.h"
 #include "handshake.h"
@@ -513,6 +514,82 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads, bool *chain_csum_s
 	return rc;
 }
 
+/*
+ * Port @p port's IPv6, if it has an address: printed, and the multicast
+ * groups Neighbor Discovery needs received. @return 0, or -1 (said why).
+ */
+static int
+port_ipv6_show(uint16_t port, const struct hsod_port_conf *pc)
+{
+	char as[64], gs[64];
+	int rc;
+
+	if (cfg_ip6_is_unset(pc->addr6))
+		return 0;
+	rc = hsod_net6_port_mcast(port, pc->addr6);
+	if (rc != 0) {
+		fprintf(stderr, "hsod: port %u: cannot receive IPv6 multicast: %s\n", port,
+			rte_strerror(-rc));
+		return -1;
+	}
+	printf("hsod: port %u: IPv6 %s, gateway6 %s\n", port,
+	       cfg_ip6_str(pc->addr6, pc->prefix6_len, as, sizeof(as)),
+	       cfg_ip6_is_unset(pc->gateway6) ? "none" : cfg_ip6_str(pc->gateway6, 0, gs, sizeof(gs)));
+	return 0;
+}
+
+/* /hso/net6: IPv6 counters of every worker and port, summed (net6.h). */
+static int
+telemetry_net6(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct hsod_net6_stats t = { 0 };
+	struct hsod_neigh_stats nb = { 0 };
+	char name[64];
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < n_workers; i++) {
+		for (unsigned p = 0; p < hsod_worker_ports(workers[i]); p++) {
+			const struct hsod_net6_stats *s = hsod_worker_net6_stats(workers[i], p);
+			const struct hsod_neigh_stats *ns = hsod_worker_neigh6_stats(workers[i], p);
+
+			if (s == NULL)
+				continue;
+			t.rx_ns += s->rx_ns;
+			t.tx_ns += s->tx_ns;
+			t.rx_na += s->rx_na;
+			t.tx_na += s->tx_na;
+			t.rx_echo += s->rx_echo;
+			t.tx_echo += s->tx_echo;
+			t.rx_tcp += s->rx_tcp;
+			t.tx_no_route += s->tx_no_route;
+			for (int r = 0; r < HSOD_DROP6_NUM; r++)
+				t.drops[r] += s->drops[r];
+#define NEIGH6_SUM(field, ...) nb.field += ns->field;
+			HSOD_NEIGH_COUNTERS(NEIGH6_SUM)
+#undef NEIGH6_SUM
+		}
+	}
+	rte_tel_data_add_dict_u64(d, "rx_ns", t.rx_ns);
+	rte_tel_data_add_dict_u64(d, "tx_ns", t.tx_ns);
+	rte_tel_data_add_dict_u64(d, "rx_na", t.rx_na);
+	rte_tel_data_add_dict_u64(d, "tx_na", t.tx_na);
+	rte_tel_data_add_dict_u64(d, "rx_echo", t.rx_echo);
+	rte_tel_data_add_dict_u64(d, "tx_echo", t.tx_echo);
+	rte_tel_data_add_dict_u64(d, "rx_tcp", t.rx_tcp);
+	rte_tel_data_add_dict_u64(d, "tx_no_route", t.tx_no_route);
+	for (int r = 0; r < HSOD_DROP6_NUM; r++) {
+		snprintf(name, sizeof(name), "drop6_%s", hsod_drop6_name((enum hsod_drop6)r));
+		rte_tel_data_add_dict_u64(d, name, t.drops[r]);
+	}
+	/* The IPv6 neighbour cache: the same names as /hso/stats' ARP one. */
+#define NEIGH6_TEL(field, name, ...) rte_tel_data_add_dict_u64(d, name, nb.field);
+	HSOD_NEIGH_COUNTERS(NEIGH6_TEL)
+#undef NEIGH6_TEL
+	return 0;
+}
+
 /* Split argv at "--": EAL's before, ours after (all ours when there is none). */
 static void
 split_args(int argc, char **argv, int *eal_argc, int *app_argc, char ***app_argv)
@@ -869,6 +946,8 @@ main(int argc, char **argv)
 		inet_ntop(AF_INET, &g, gs, sizeof(gs));
 		printf("hsod: port %u: %s/%u, gateway %s, MAC %s\n", port_ids[p], as,
 		       pc->prefix_len, pc->gateway != 0 ? gs : "none", ms);
+		if (port_ipv6_show(port_ids[p], pc) != 0)
+			goto out_port;
 	}
 	fflush(stdout);
 	/* Application slots and rings, before the workers that use them. */
@@ -928,7 +1007,9 @@ main(int argc, char **argv)
 	    rte_telemetry_register_cmd("/hso/app", telemetry_app,
 				       "The built-in application's counters") != 0 ||
 	    rte_telemetry_register_cmd("/hso/apps", telemetry_apps,
-				       "Application slots: name, state, pid, sessions, polls") != 0)
+				       "Application slots: name, state, pid, sessions, polls") != 0 ||
+	    rte_telemetry_register_cmd("/hso/net6", telemetry_net6,
+				       "IPv6 counters: Neighbor Discovery, ICMPv6, drops by reason") != 0)
 		fprintf(stderr, "hsod: telemetry commands not registered\n");
 
 	printf("hsod: ready\n");

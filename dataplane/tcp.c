@@ -300,7 +300,16 @@ static bool
 tuple_eq(const struct tcp_tuple *a, const struct tcp_tuple *b)
 {
 	return a->laddr == b->laddr && a->raddr == b->raddr &&
-	       a->lport == b->lport && a->rport == b->rport;
+	       a->lport == b->lport && a->rport == b->rport && a->v6 == b->v6 &&
+	       (!a->v6 || (memcmp(a->laddr6, b->laddr6, 16) == 0 &&
+			   memcmp(a->raddr6, b->raddr6, 16) == 0));
+}
+
+/* Our MSS on @p tu's family: an IPv6 header is 20 bytes longer than IPv4's. */
+static inline uint16_t
+mss_of(const struct tcp_tbl *t, const struct tcp_tuple *tu)
+{
+	return (uint16_t)(t->cfg.mss - (tu->v6 ? TCP_MSS_V6_LESS : 0));
 }
 
 static uint32_t
@@ -849,8 +858,8 @@ out_synack(struct tcp_tbl *t, struct tcp_conn *c)
 	s->window = rcv_window(t, c, true);
 	s->opts[0] = 2;
 	s->opts[1] = 4;
-	s->opts[2] = (uint8_t)(t->cfg.mss >> 8);
-	s->opts[3] = (uint8_t)t->cfg.mss;
+	s->opts[2] = (uint8_t)(mss_of(t, &s->tuple) >> 8);
+	s->opts[3] = (uint8_t)mss_of(t, &s->tuple);
 	s->opt_len = 4;
 	/* RFC 7323 2.2: a SYN-ACK carries the option only if the SYN did. */
 	if (c->flags & TCP_CF_WSCALE) {
@@ -880,8 +889,8 @@ out_syn(struct tcp_tbl *t, struct tcp_conn *c)
 	 * (shift 0 still lets the peer scale its windows). */
 	s->opts[0] = 2;
 	s->opts[1] = 4;
-	s->opts[2] = (uint8_t)(t->cfg.mss >> 8);
-	s->opts[3] = (uint8_t)t->cfg.mss;
+	s->opts[2] = (uint8_t)(mss_of(t, &s->tuple) >> 8);
+	s->opts[3] = (uint8_t)mss_of(t, &s->tuple);
 	s->opts[4] = 1;
 	s->opts[5] = 3;
 	s->opts[6] = 3;
@@ -1261,7 +1270,7 @@ conn_init_common(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *se
 	c->rcv_adv = c->rcv_nxt;
 	c->tx_seq = iss + 1;
 	/* RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS, our limit). */
-	c->mss = peer_mss < t->cfg.mss ? peer_mss : t->cfg.mss;
+	c->mss = peer_mss < mss_of(t, &seg->tuple) ? peer_mss : mss_of(t, &seg->tuple);
 	if (c->mss < 64)
 		c->mss = 64;
 	mss = c->mss;
@@ -1303,8 +1312,8 @@ listen_syn(struct tcp_tbl *t, const struct tcp_seg *seg)
 		s->window = (uint16_t)min_u32(t->rx_cap, 65535);
 		s->opts[0] = 2;
 		s->opts[1] = 4;
-		s->opts[2] = (uint8_t)(t->cfg.mss >> 8);
-		s->opts[3] = (uint8_t)t->cfg.mss;
+		s->opts[2] = (uint8_t)(mss_of(t, &s->tuple) >> 8);
+		s->opts[3] = (uint8_t)mss_of(t, &s->tuple);
 		s->opt_len = 4;
 		t->stats.cookies_sent++;
 		return 0;
@@ -1964,7 +1973,7 @@ syn_sent_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 	/* What our SYN offered, unscaled. */
 	c->rcv_adv = c->rcv_nxt + min_u32(t->rx_cap, 65535);
 	/* RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS, our limit). */
-	c->mss = peer_mss < t->cfg.mss ? peer_mss : t->cfg.mss;
+	c->mss = peer_mss < mss_of(t, &seg->tuple) ? peer_mss : mss_of(t, &seg->tuple);
 	if (c->mss < 64)
 		c->mss = 64;
 	/* RFC 6928 initial window: min (10*MSS, max (2*MSS, 14600)). */
@@ -2164,7 +2173,7 @@ tcp_tbl_connect(struct tcp_tbl *t, uint32_t raddr, uint16_t rport, void *user,
 	c->snd_nxt = c->iss + 1;
 	c->snd_max = c->snd_nxt;
 	c->tx_seq = c->iss + 1;
-	c->mss = t->cfg.mss;
+	c->mss = mss_of(t, &tu);
 	c->ssthresh = UINT32_MAX / 2;
 	c->rto_us = t->cfg.rto_init_us;
 	c->last_rx_us = t->now_us;

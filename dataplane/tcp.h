@@ -82,13 +82,23 @@
 /** Listening ports per table. */
 #define TCP_LISTEN_MAX 16
 
-/** A connection's addresses, host byte order, from our point of view. */
+/**
+ * A connection's addresses from our point of view: IPv4 in laddr/raddr
+ * (host byte order), or IPv6 (v6 set, laddr/raddr 0) in laddr6/raddr6
+ * (network byte order). Ports in host order.
+ */
 struct tcp_tuple {
 	uint32_t laddr;
 	uint32_t raddr;
 	uint16_t lport;
 	uint16_t rport;
+	uint8_t v6;
+	uint8_t laddr6[16];
+	uint8_t raddr6[16];
 };
+
+/** IPv6 headers are 20 bytes longer than IPv4's: the MSS is that much smaller. */
+#define TCP_MSS_V6_LESS 20
 
 /**
  * Bytes TCP holds for its owner, in the owner's memory (e.g. the private

@@ -80,7 +80,7 @@ uint64_t
 tcp_tuple_hash(const uint8_t key[16], const struct tcp_tuple *tu,
 	       const uint32_t *extra, unsigned n_extra)
 {
-	uint8_t b[12 + 8];
+	uint8_t b[12 + 32 + 8];
 	size_t n = 12;
 
 	/* An explicit byte layout: no padding bytes reach the hash. */
@@ -88,6 +88,11 @@ tcp_tuple_hash(const uint8_t key[16], const struct tcp_tuple *tu,
 	memcpy(b + 4, &tu->raddr, 4);
 	memcpy(b + 8, &tu->lport, 2);
 	memcpy(b + 10, &tu->rport, 2);
+	if (tu->v6) {
+		memcpy(b + n, tu->laddr6, 16);
+		memcpy(b + n + 16, tu->raddr6, 16);
+		n += 32;
+	}
 	for (unsigned i = 0; i < n_extra && i < 2; i++, n += 4)
 		memcpy(b + n, &extra[i], 4);
 	return tcp_siphash24(key, b, n);

@@ -10,12 +10,65 @@
 
 #include "tcp_pkt.h"
 
+/* The TCP/IPv6 sum over RFC 8200 8.1's pseudo-header and @p len bytes at @p l4. */
+static uint16_t
+cksum6(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t len)
+{
+	uint32_t be_len = rte_cpu_to_be_32(len), be_nh = rte_cpu_to_be_32(IPPROTO_TCP);
+	uint32_t sum;
+
+	sum = __rte_raw_cksum(ip->src_addr, 16, 0);
+	sum = __rte_raw_cksum(ip->dst_addr, 16, sum);
+	sum = __rte_raw_cksum(&be_len, 4, sum);
+	sum = __rte_raw_cksum(&be_nh, 4, sum);
+	sum = __rte_raw_cksum(l4, len, sum);
+	return (uint16_t)~__rte_raw_cksum_reduce(sum);
+}
+
+/* The IPv6 half of tcp_pkt_parse(): l3_len covers the extension headers. */
+static int
+parse6(struct rte_mbuf *m, struct tcp_seg *seg)
+{
+	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, m->l2_len);
+	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
+	size_t tot = sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len), thl;
+
+	if (tot < m->l3_len + sizeof(*t))
+		return -EBADMSG;
+	thl = (size_t)(t->data_off >> 4) * 4;
+	if (thl < sizeof(*t) || thl > tot - m->l3_len)
+		return -EBADMSG;
+	/* RFC 8200 8.1: the checksum is mandatory; no offload flag trusted for IPv6 yet. */
+	if (cksum6(ip, t, (uint32_t)(tot - m->l3_len)) != 0)
+		return -EILSEQ;
+	memset(seg, 0, sizeof(*seg));
+	seg->tuple.v6 = 1;
+	memcpy(seg->tuple.laddr6, ip->dst_addr, 16);
+	memcpy(seg->tuple.raddr6, ip->src_addr, 16);
+	seg->tuple.lport = rte_be_to_cpu_16(t->dst_port);
+	seg->tuple.rport = rte_be_to_cpu_16(t->src_port);
+	seg->seq = rte_be_to_cpu_32(t->sent_seq);
+	seg->ack = rte_be_to_cpu_32(t->recv_ack);
+	seg->window = rte_be_to_cpu_16(t->rx_win);
+	seg->flags = t->tcp_flags & 0x3f;
+	seg->opt_len = (uint8_t)(thl - sizeof(*t));
+	seg->opts = (const uint8_t *)(t + 1);
+	seg->payload = (const uint8_t *)t + thl;
+	seg->len = (uint32_t)(tot - m->l3_len - thl);
+	seg->buf = m->nb_segs == 1 ? tcp_pkt_buf_of(m) : NULL;
+	return 0;
+}
+
 int
 tcp_pkt_parse(struct rte_mbuf *m, struct tcp_seg *seg)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
 	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
-	size_t tot = rte_be_to_cpu_16(ip->total_length), thl;
+	size_t tot, thl;
+
+	if ((*(const uint8_t *)ip >> 4) == 6)
+		return parse6(m, seg);
+	tot = rte_be_to_cpu_16(ip->total_length);
 
 	if (tot < m->l3_len + sizeof(*t))
 		return -EBADMSG;
@@ -99,6 +152,42 @@ tcp_pkt_buf_release(void *pool, struct tcp_buf *b)
 	rte_pktmbuf_free(m);
 }
 
+/* The TCP header of @p o at @p t (checksum 0). */
+static void
+tcp_hdr_fill(struct rte_tcp_hdr *t, const struct tcp_seg_out *o)
+{
+	t->src_port = rte_cpu_to_be_16(o->tuple.lport);
+	t->dst_port = rte_cpu_to_be_16(o->tuple.rport);
+	t->sent_seq = rte_cpu_to_be_32(o->seq);
+	t->recv_ack = rte_cpu_to_be_32(o->ack);
+	t->data_off = (uint8_t)(((sizeof(*t) + o->opt_len) / 4) << 4);
+	t->tcp_flags = o->flags;
+	t->rx_win = rte_cpu_to_be_16(o->window);
+	t->tcp_urp = 0;
+	t->cksum = 0;
+	memcpy(t + 1, o->opts, o->opt_len);
+}
+
+/* Ethernet type, IPv6 and TCP headers of @o at @p; returns the TCP header. */
+static struct rte_tcp_hdr *
+headers6(uint8_t *p, const struct tcp_seg_out *o, size_t hl, struct rte_ipv6_hdr **ipp)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)(ip + 1);
+
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(hl - sizeof(*eth) - sizeof(*ip) + o->len));
+	ip->proto = IPPROTO_TCP;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, o->tuple.laddr6, 16);
+	memcpy(ip->dst_addr, o->tuple.raddr6, 16);
+	tcp_hdr_fill(t, o);
+	*ipp = ip;
+	return t;
+}
+
 /* Ethernet type, IPv4 and TCP headers of @o at @p; returns the TCP header. */
 static struct rte_tcp_hdr *
 headers(uint8_t *p, const struct tcp_seg_out *o, size_t hl, struct rte_ipv4_hdr **ipp)
@@ -118,16 +207,7 @@ headers(uint8_t *p, const struct tcp_seg_out *o, size_t hl, struct rte_ipv4_hdr 
 	ip->src_addr = rte_cpu_to_be_32(o->tuple.laddr);
 	ip->dst_addr = rte_cpu_to_be_32(o->tuple.raddr);
 	t = (struct rte_tcp_hdr *)(ip + 1);
-	t->src_port = rte_cpu_to_be_16(o->tuple.lport);
-	t->dst_port = rte_cpu_to_be_16(o->tuple.rport);
-	t->sent_seq = rte_cpu_to_be_32(o->seq);
-	t->recv_ack = rte_cpu_to_be_32(o->ack);
-	t->data_off = (uint8_t)(((sizeof(*t) + o->opt_len) / 4) << 4);
-	t->tcp_flags = o->flags;
-	t->rx_win = rte_cpu_to_be_16(o->window);
-	t->tcp_urp = 0;
-	t->cksum = 0;
-	memcpy(t + 1, o->opts, o->opt_len);
+	tcp_hdr_fill(t, o);
 	*ipp = ip;
 	return t;
 }
@@ -144,6 +224,39 @@ csum_offload(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *t,
 	t->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 }
 
+/*
+ * The IPv6 frame of @p o, payload copied. Checksums in software: the
+ * offload flags hsod asks ports for are IPv4's.
+ */
+static struct rte_mbuf *
+build6(struct rte_mempool *mp, const struct tcp_seg_out *o)
+{
+	struct rte_ipv6_hdr *ip;
+	struct rte_tcp_hdr *t;
+	size_t hl = sizeof(struct rte_ether_hdr) + sizeof(*ip) + sizeof(*t) + o->opt_len;
+	struct rte_mbuf *m;
+	uint8_t *p;
+
+	if (hl + o->len > UINT16_MAX)
+		return NULL;
+	m = rte_pktmbuf_alloc(mp);
+	if (m == NULL)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + o->len));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	t = headers6(p, o, hl, &ip);
+	p += hl;
+	for (unsigned i = 0; i < o->n_pieces; i++) {
+		memcpy(p, o->piece[i].data, o->piece[i].len);
+		p += o->piece[i].len;
+	}
+	t->cksum = cksum6(ip, t, (uint32_t)(sizeof(*t) + o->opt_len + o->len));
+	return m;
+}
+
 struct rte_mbuf *
 tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off)
 {
@@ -153,6 +266,8 @@ tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off
 	struct rte_mbuf *m;
 	uint8_t *p;
 
+	if (o->tuple.v6)
+		return build6(mp, o);
 	if (hl + o->len > UINT16_MAX)
 		return NULL;
 	m = rte_pktmbuf_alloc(mp);
@@ -208,7 +323,8 @@ tcp_pkt_build_ref(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum
 	struct rte_mbuf *ms[TCP_SEG_PIECES + 1], *h, *prev;
 	uint8_t *p;
 
-	if (o->n_pieces == 0)
+	/* IPv6: copied (a chained IPv6 sum is not written yet). */
+	if (o->n_pieces == 0 || o->tuple.v6)
 		return tcp_pkt_build(mp, o, csum_off);
 	/* The header's mbuf and one per piece, in one go. */
 	if (rte_pktmbuf_alloc_bulk(mp, ms, o->n_pieces + 1u) != 0)

@@ -94,6 +94,8 @@ struct wport {
 	struct hsod_worker *w;      /* for net's transmit hook */
 	struct rte_mbuf *tx[BURST];
 	struct hsod_net net;
+	bool v6;                    /* the port has an IPv6 address: net6 is live */
+	struct hsod_net6 net6;
 };
 
 struct hsod_worker {
@@ -915,14 +917,55 @@ hsod_worker_mem(const struct hsod_config *cfg, struct hsod_worker_mem *m)
 	hsod_neigh_mem_size(cfg->neigh_entries, 4, &heap, &dpdk);
 	m->total += cfg->n_ports * heap;
 	m->dpdk = cfg->n_ports * dpdk;
+	/* And one more per port with an IPv6 address (16-byte keys). */
+	hsod_neigh_mem_size(cfg->neigh_entries, 16, &heap, &dpdk);
+	for (unsigned p = 0; p < cfg->n_ports; p++) {
+		static const uint8_t unset[16];
+
+		if (memcmp(cfg->ports[p].addr6, unset, 16) != 0) {
+			m->total += heap;
+			m->dpdk += dpdk;
+		}
+	}
+}
+
+/* Port @p p's IPv6 (net6.h), when it has an address: @p nc's other settings. */
+static int
+port_init6(struct hsod_worker *w, struct wport *p, const struct hsod_port_conf *pc,
+	   const struct hsod_net_conf *nc)
+{
+	static const uint8_t unset[16];
+	struct hsod_net6_conf c6;
+	char nb[32];
+
+	if (memcmp(pc->addr6, unset, 16) == 0)
+		return 0;
+	hsod_net6_conf_init(&c6);
+	memcpy(c6.addr, pc->addr6, 16);
+	c6.prefix_len = pc->prefix6_len;
+	memcpy(c6.gateway, pc->gateway6, 16);
+	c6.ext_max = w->conf.cfg->ip6_ext_max;
+	rte_ether_addr_copy(&nc->mac, &c6.mac);
+	c6.mp = nc->mp;
+	c6.tx = nc->tx;
+	c6.tx_ctx = nc->tx_ctx;
+	snprintf(nb, sizeof(nb), "hsod_nd_%u_%u", w->conf.index, (unsigned)(p - w->ports));
+	c6.name = nb;
+	c6.socket_id = nc->socket_id;
+	c6.neigh = nc->neigh;
+	c6.pool = nc->pool;
+	p->v6 = true;
+	return hsod_net6_init(&p->net6, &c6);
 }
 
 /* Neighbour tables (and the frames they hold), then their pool. */
 static void
 ports_release(struct hsod_worker *w)
 {
-	for (unsigned i = 0; i < w->n_ports; i++)
+	for (unsigned i = 0; i < w->n_ports; i++) {
 		hsod_net_fini(&w->ports[i].net);
+		hsod_net6_fini(&w->ports[i].net6);
+	}
 	hsod_neigh_pool_free(w->neigh_pool);
 	w->neigh_pool = NULL;
 }
@@ -980,6 +1023,8 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 		nc.neigh.stale_ms = cfg->neigh_stale_ms;
 		nc.pool = w->neigh_pool;
 		r = hsod_net_init(&p->net, &nc);
+		if (r == 0)
+			r = port_init6(w, p, pc, &nc);
 		if (r != 0) {
 			ports_release(w);
 			free(w);
@@ -1287,6 +1332,32 @@ apps_sync(struct hsod_worker *w)
 	}
 }
 
+/*
+ * An IPv6 segment of the TCP table's output: by the port that has its
+ * local address (net6.h), payload copied (tcp_pkt.h).
+ */
+static void
+emit6(struct hsod_worker *w, const struct tcp_seg_out *o, uint64_t now)
+{
+	struct rte_mbuf *m;
+
+	for (unsigned i = 0; i < w->n_ports; i++) {
+		struct wport *p = &w->ports[i];
+
+		if (!p->v6 || memcmp(p->net6.addr, o->tuple.laddr6, 16) != 0)
+			continue;
+		m = tcp_pkt_build(w->conf.mp, o, false);
+		if (m == NULL) {
+			w->stats.tx_dropped++;
+			return;
+		}
+		w->stats.tx_copied += o->n_pieces > 0;
+		hsod_net6_output(&p->net6, m, o->tuple.raddr6, now);
+		return;
+	}
+	w->stats.tx_dropped++;
+}
+
 /* Turn the TCP table's output into packets: payload by reference when the port can. */
 static void
 emit(struct hsod_worker *w, uint64_t now)
@@ -1298,6 +1369,10 @@ emit(struct hsod_worker *w, uint64_t now)
 	for (unsigned i = 0; i < n; i++, o++) {
 		struct rte_mbuf *m;
 
+		if (o->tuple.v6) {
+			emit6(w, o, now);
+			continue;
+		}
 		/* The local address says the port (and so its MAC and neighbours). */
 		if (port->net.addr != o->tuple.laddr) {
 			port = port_of(w, o->tuple.laddr);
@@ -1348,7 +1423,11 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_mbuf *m = rx[i];
 
-			switch (hsod_net_input(&port->net, m, now)) {
+			enum hsod_verdict v = port->v6 && hsod_net6_is_ipv6(m) ?
+					      hsod_net6_input(&port->net6, m, now) :
+					      hsod_net_input(&port->net, m, now);
+
+			switch (v) {
 			case HSOD_NET_REPLY:
 				tx_one(w, port, m);
 				break;
@@ -1378,8 +1457,11 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	 */
 	busy |= tcp_tbl_tick(w->tcp, now) > 0;
 	busy |= sess_tbl_tick(w->sess, now) > 0;
-	for (unsigned p = 0; p < w->n_ports; p++)
+	for (unsigned p = 0; p < w->n_ports; p++) {
 		hsod_net_tick(&w->ports[p].net, now);   /* ARP retries, probes, ageing */
+		if (w->ports[p].v6)
+			hsod_net6_tick(&w->ports[p].net6, now);
+	}
 	busy |= handle_events(w) > 0;   /* closes from timers and aborts */
 	sess_tbl_run(w->sess);
 	for (unsigned a = 0; a < HSO_APP_MAX; a++)
@@ -1468,10 +1550,13 @@ hsod_worker_announce(struct hsod_worker *w)
 	for (unsigned p = 0; p < w->n_ports; p++) {
 		struct rte_mbuf *g = hsod_net_garp(&w->ports[p].net, w->conf.mp);
 
-		if (g != NULL) {
+		if (g != NULL)
 			tx_one(w, &w->ports[p], g);
-			tx_flush(w, &w->ports[p]);
-		}
+		/* IPv6: an unsolicited Neighbor Advertisement (RFC 4861 7.2.6). */
+		if (w->ports[p].v6 &&
+		    (g = hsod_net6_unsolicited_na(&w->ports[p].net6, w->conf.mp)) != NULL)
+			tx_one(w, &w->ports[p], g);
+		tx_flush(w, &w->ports[p]);
 	}
 }
 
@@ -1504,4 +1589,16 @@ const struct hsod_neigh_stats *
 hsod_worker_neigh_stats(const struct hsod_worker *w, unsigned port)
 {
 	return hsod_neigh_stats(hsod_net_neigh(&w->ports[port].net));
+}
+
+const struct hsod_net6_stats *
+hsod_worker_net6_stats(const struct hsod_worker *w, unsigned port)
+{
+	return w->ports[port].v6 ? &w->ports[port].net6.stats : NULL;
+}
+
+const struct hsod_neigh_stats *
+hsod_worker_neigh6_stats(const struct hsod_worker *w, unsigned port)
+{
+	return w->ports[port].v6 ? hsod_neigh_stats(hsod_net6_neigh(&w->ports[port].net6)) : NULL;
 }

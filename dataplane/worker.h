@@ -33,6 +33,7 @@
 #include "handshake.h"
 #include "lcore_stats.h"
 #include "net.h"
+#include "net6.h"
 #include "session.h"
 #include "tcp.h"
 
@@ -245,7 +246,7 @@ int hsod_worker_use_tls(struct hsod_worker *w, const struct hs_config *hs);
  */
 const struct hs_config *hsod_worker_released(struct hsod_worker *w);
 
-/** Send a gratuitous ARP on every port (at start). */
+/** Send a gratuitous ARP (and, with IPv6, an unsolicited NA) on every port (at start). */
 void hsod_worker_announce(struct hsod_worker *w);
 
 unsigned hsod_worker_conn_slots(const struct hsod_worker *w);
@@ -263,6 +264,12 @@ const struct hsod_net_stats *hsod_worker_net_stats(const struct hsod_worker *w,
 /** Neighbour (ARP) counters of port @p port (< hsod_worker_ports()). */
 const struct hsod_neigh_stats *hsod_worker_neigh_stats(const struct hsod_worker *w,
 						       unsigned port);
+/** IPv6 counters of port @p port; NULL when the port has no IPv6 address. */
+const struct hsod_net6_stats *hsod_worker_net6_stats(const struct hsod_worker *w,
+						     unsigned port);
+/** Its Neighbor Discovery cache's counters; NULL likewise. */
+const struct hsod_neigh_stats *hsod_worker_neigh6_stats(const struct hsod_worker *w,
+							unsigned port);
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w);
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w);
 const struct hsod_latency *hsod_worker_latency(const struct hsod_worker *w);

@@ -825,6 +825,76 @@ test_ports(void)
 		"unknown section", "[port N]");
 }
 
+/* IPv6 per port: flags (N:[ADDR]), files, and the checks before EAL. */
+static void
+test_ipv6(void)
+{
+	static const uint8_t a0[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	static const uint8_t a1[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, [15] = 2 };
+	static const uint8_t ll1[16] = { 0xfe, 0x80, [15] = 1 };
+	static const uint8_t unset[16];
+	struct hsod_config c;
+	const char *path;
+
+	CHECK_EQ(parse(&c, MIN_FLAGS, NULL), 0);
+	CHECK_MEM(c.ports[0].addr6, unset, 16);
+	CHECK_EQ(c.ip6_ext_max, HSOD_IP6_EXT_MAX_DEFAULT);
+	/* A bare address is port 0's; N:[ADDR] port N's; [ADDR] port 0's too. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--addr6", "2001:db8::2/64", "--gateway6", "fe80::1",
+		       "--addr", "1:198.18.1.2/24", "--addr6", "1:[2001:db8:0:1::2]/64",
+		       "--gateway6", "1:[2001:db8:0:1::1]", "--ip6-ext-max", "3", NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK_EQ(c.n_ports, 2);
+	CHECK_MEM(c.ports[0].addr6, a0, 16);
+	CHECK_EQ(c.ports[0].prefix6_len, 64);
+	CHECK_MEM(c.ports[0].gateway6, ll1, 16);
+	CHECK_MEM(c.ports[1].addr6, a1, 16);
+	CHECK_EQ(c.ports[1].gateway6[15], 1);
+	CHECK_EQ(c.ip6_ext_max, 3);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--addr6", "[2001:db8::2]/64", NULL), 0);
+	CHECK_MEM(c.ports[0].addr6, a0, 16);
+	/* The file: [net] for port 0, [port N]. */
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\naddr6 = 2001:db8::2/64\nlisten = 443\n"
+		       "[port 1]\naddr = 198.18.1.2/24\naddr6 = 2001:db8:0:1::2/64\n"
+		       "gateway6 = fe80::1\n[cert main]\ncert = c.pem\nkey = k.pem\n");
+	CHECK_EQ(parse(&c, "--config", path, NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK_MEM(c.ports[0].addr6, a0, 16);
+	CHECK_MEM(c.ports[1].addr6, a1, 16);
+	CHECK_MEM(c.ports[1].gateway6, ll1, 16);
+
+	/* Values refused, naming the flag or key and the value. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "2001:db8::2", NULL), "--addr6", "prefix length",
+		"'2001:db8::2'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "2001:db8::2/129", NULL), "--addr6", "1..128");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "2001:db8::g/64", NULL), "--addr6",
+		"not an IPv6 address");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "ff02::1/64", NULL), "--addr6", "multicast");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "::1/128", NULL), "--addr6", "::/8");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "fe80::2/64", NULL), "--addr6", "link-local");
+	/* A port prefix without brackets would read as an address in ::/8. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "1:2001:db8::2/64", NULL), "--addr6",
+		"N:[ADDR]");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "9:[2001:db8::2]/64", NULL), "--addr6", "0..7");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "[2001:db8::2/64", NULL), "--addr6",
+		"not an IPv6 address");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--ip6-ext-max", "33", NULL), "--ip6-ext-max", "33");
+	/* Checks across keys. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--gateway6", "fe80::1", NULL), "--gateway6", "addr6");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "2001:db8::2/64", "--gateway6", "2001:db8:1::1",
+		      NULL), "--gateway6", "on-link", "'2001:db8:1::1'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "2001:db8::2/64", "--gateway6", "2001:db8::2",
+		      NULL), "--gateway6", "own address");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "2001:db8::2/64", "--addr", "1:198.18.1.2/24",
+		      "--addr6", "1:[2001:db8::3]/64", NULL), "--addr6", "overlaps port 0");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\naddr6 = 2001:db8::2/64\nlisten = 443\n"
+		       "gateway6 = 2001:db9::1\n[cert main]\ncert = c.pem\nkey = k.pem\n");
+	ERR_HAS(parse(&c, "--config", path, NULL), path, "gateway6", "on-link");
+	/* An address 6 alone does not make a port: port 1 still needs its IPv4 one. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--addr6", "1:[2001:db8:1::2]/64", NULL), "addr",
+		"port 1 needs its IPv4 address");
+}
+
 static void
 test_file_structure(void)
 {
@@ -1483,6 +1553,7 @@ main(void)
 	test_neigh_keys();
 	test_net();
 	test_ports();
+	test_ipv6();
 	test_file_structure();
 	test_lists();
 	test_suite_names();
