@@ -190,6 +190,7 @@ size_t hs_hash_len(const struct hs_conn *c);
 enum hso_aead_alg hs_aead_alg(const struct hs_conn *c);
 int hs_select_certs(struct hs_conn *c, const struct hs_client_hello *ch,
 		    const struct hs_cert_slot **cand, unsigned *n, unsigned *types);
+const struct hso_ocsp *hs_staple_get(struct hs_conn *c);
 int hs_pick_cert(struct hs_conn *c, const struct hs_client_hello *ch,
 		 const struct hs_cert_slot *const *cand, unsigned n, enum hs_kx kx);
 int hs_random(uint8_t *out, size_t len);
