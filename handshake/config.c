@@ -191,9 +191,26 @@ hs_config_wipe(struct hs_config *cfg)
 		hso_hmac_key_wipe(&cfg->derived_nopsk[h]);
 }
 
+_Static_assert(HS_CERT_ECDSA_P384 == 1 << 2, "hs_select_certs() keeps 3 key types");
+
+/* How well @p ct answers @p host: 0 an exact name, 1 a wildcard, 2 not at all. */
+static unsigned
+name_level(const struct hso_cert *ct, const uint8_t *host, size_t len)
+{
+	unsigned level = 2;
+
+	for (unsigned k = 0; k < ct->n_names && level > 0; k++)
+		if (hs_sni_match(ct->names[k], host, len))
+			level = ct->names[k][0] == '*' ? 1 : 0;
+	return level;
+}
+
 /*
- * The certificates that may serve this ClientHello: those whose names match
- * the SNI (exact names before wildcards, RFC 6125), else the defaults.
+ * The certificates that may serve this ClientHello: per key type, those
+ * whose names match the SNI, exact names before wildcards (RFC 6125), so an
+ * exact name overrides a wildcard of the same key type while a wildcard of
+ * another type still pairs with it (an RSA wildcard and an ECDSA exact name
+ * make a dual pair for that name); else the defaults.
  */
 int
 hs_select_certs(struct hs_conn *c, const struct hs_client_hello *ch,
@@ -208,20 +225,20 @@ hs_select_certs(struct hs_conn *c, const struct hs_client_hello *ch,
 		memcpy(c->sni, ch->sni.p, ch->sni.len);
 		c->sni[ch->sni.len] = '\0';
 		c->sni_len = (uint8_t)ch->sni.len;
-		for (int wild = 0; wild <= 1 && *n == 0; wild++) {
-			for (unsigned i = 0; i < cfg->n_certs; i++) {
-				const struct hso_cert *ct = cfg->certs[i].cert;
+		uint8_t level[HS_CONFIG_MAX_CERTS];
+		unsigned best[3] = { 2, 2, 2 };     /* per key type (its bit's index) */
 
-				for (unsigned k = 0; k < ct->n_names; k++) {
-					if ((ct->names[k][0] == '*') != wild)
-						continue;
-					if (hs_sni_match(ct->names[k], ch->sni.p, ch->sni.len)) {
-						cand[(*n)++] = &cfg->certs[i];
-						break;
-					}
-				}
-			}
+		for (unsigned i = 0; i < cfg->n_certs; i++) {
+			unsigned t = (unsigned)__builtin_ctz(cfg->certs[i].type);
+
+			level[i] = (uint8_t)name_level(cfg->certs[i].cert, ch->sni.p, ch->sni.len);
+			if (level[i] < best[t])
+				best[t] = level[i];
 		}
+		for (unsigned i = 0; i < cfg->n_certs; i++)
+			if (level[i] < 2 &&
+			    level[i] == best[__builtin_ctz(cfg->certs[i].type)])
+				cand[(*n)++] = &cfg->certs[i];
 		c->sni_ack = *n > 0;
 		/* RFC 6066 3: a server MAY refuse an unknown name, fatally. */
 		if (*n == 0 && cfg->sni_strict)

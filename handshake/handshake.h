@@ -200,7 +200,8 @@ int hs_config_init(struct hs_config *cfg);
  * among them by the client's signature schemes and suites
  * (hs_nego_cert()). Two of one key type answering one name (the same DNS
  * name or wildcard in both) are refused: only one of them could ever serve
- * it. An exact name still overrides a wildcard of another certificate.
+ * it. Names match per key type, exact before wildcard (hs_select_certs):
+ * an exact name overrides a wildcard of its own key type only.
  *
  * @param is_default  serve it when the client's SNI matches no certificate
  *                    (when no certificate is marked, the first one is); its

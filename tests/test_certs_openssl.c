@@ -31,9 +31,9 @@ static struct hs_worker *worker;
 static uint64_t test_now_ms;
 static int64_t now_s;
 
-static EVP_PKEY *ca_key, *rsa_key, *ec_key, *solo_key;
-static X509 *ca, *rsa_leaf, *ec_leaf, *solo_leaf;
-static struct hso_cert *rsa_cert, *ec_cert, *solo_cert;
+static EVP_PKEY *ca_key, *rsa_key, *ec_key, *solo_key, *wild_key, *www_key;
+static X509 *ca, *rsa_leaf, *ec_leaf, *solo_leaf, *wild_leaf, *www_leaf;
+static struct hso_cert *rsa_cert, *ec_cert, *solo_cert, *wild_cert, *www_cert;
 static struct hso_ocsp *rsa_ocsp, *ec_ocsp;
 
 static uint64_t
@@ -200,6 +200,10 @@ served(struct pair *p)
 		return "ecdsa";
 	if (X509_cmp(peer, solo_leaf) == 0)
 		return "solo";
+	if (X509_cmp(peer, wild_leaf) == 0)
+		return "wild-rsa";
+	if (X509_cmp(peer, www_leaf) == 0)
+		return "www-ecdsa";
 	return "other";
 }
 
@@ -287,6 +291,25 @@ test_dual_tls12(void)
 	       .ciphers12 = "ECDHE-RSA-AES128-GCM-SHA256");
 	SERVED("1.2 ECDSA-only vs RSA-only name", "failed", .version = TLS1_2_VERSION,
 	       .sni = "solo.test", .ciphers12 = "ECDHE-ECDSA-AES128-GCM-SHA256");
+}
+
+/*
+ * An RSA wildcard (*.wild.test) and an ECDSA exact name (www.wild.test):
+ * for www both serve, as a pair (the exact name overrides a wildcard of its
+ * own key type only); other names under the wildcard get the RSA one.
+ */
+static void
+test_wildcard_pair(void)
+{
+	SERVED("www ECDSA", "www-ecdsa", .version = TLS1_3_VERSION, .sni = "www.wild.test");
+	SERVED("www RSA-only", "wild-rsa", .version = TLS1_3_VERSION, .sni = "www.wild.test",
+	       .sigalgs = "RSA-PSS+SHA256");
+	SERVED("www 1.2 ECDHE-RSA", "wild-rsa", .version = TLS1_2_VERSION,
+	       .sni = "www.wild.test", .ciphers12 = "ECDHE-RSA-AES128-GCM-SHA256");
+	SERVED("other under the wildcard", "wild-rsa", .version = TLS1_3_VERSION,
+	       .sni = "api.wild.test");
+	SERVED("other, ECDSA-only client", "failed", .version = TLS1_3_VERSION,
+	       .sni = "api.wild.test", .sigalgs = "ECDSA+SHA256");
 }
 
 static void
@@ -604,7 +627,20 @@ main(void)
 	solo_cert = hso_cert_load(cp, kp, err, sizeof(err));
 	free(cp);
 	free(kp);
-	if (rsa_cert == NULL || ec_cert == NULL || solo_cert == NULL) {
+	wild_key = tk_keygen("RSA", NULL, 2048);
+	www_key = tk_keygen("EC", "P-256", 0);
+	wild_leaf = to_leaf(wild_key, "wild.test", "DNS:*.wild.test", ca, ca_key, NULL);
+	www_leaf = to_leaf(www_key, "www.wild.test", "DNS:www.wild.test", ca, ca_key, NULL);
+	cp = to_chain(dir, "wild", wild_leaf, ca, wild_key, &kp);
+	wild_cert = hso_cert_load(cp, kp, err, sizeof(err));
+	free(cp);
+	free(kp);
+	cp = to_chain(dir, "www", www_leaf, ca, www_key, &kp);
+	www_cert = hso_cert_load(cp, kp, err, sizeof(err));
+	free(cp);
+	free(kp);
+	if (rsa_cert == NULL || ec_cert == NULL || solo_cert == NULL || wild_cert == NULL ||
+	    www_cert == NULL) {
 		fprintf(stderr, "cert: %s\n", err);
 		return 1;
 	}
@@ -619,6 +655,8 @@ main(void)
 	CHECK_EQ(hs_config_add_cert(&cfg, rsa_cert, true), 0);
 	CHECK_EQ(hs_config_add_cert(&cfg, ec_cert, false), 0);
 	CHECK_EQ(hs_config_add_cert(&cfg, solo_cert, false), 0);
+	CHECK_EQ(hs_config_add_cert(&cfg, wild_cert, false), 0);
+	CHECK_EQ(hs_config_add_cert(&cfg, www_cert, false), 0);
 	CHECK_EQ(hs_config_set_ocsp(&cfg, rsa_cert, rsa_ocsp), 0);
 	CHECK_EQ(hs_config_set_ocsp(&cfg, ec_cert, ec_ocsp), 0);
 	{
@@ -633,6 +671,7 @@ main(void)
 
 	test_dual_tls13();
 	test_dual_tls12();
+	test_wildcard_pair();
 	test_staple();
 	test_staple_expiry();
 	test_staple_resumed();
@@ -652,6 +691,12 @@ main(void)
 	hso_cert_free(rsa_cert);
 	hso_cert_free(ec_cert);
 	hso_cert_free(solo_cert);
+	hso_cert_free(wild_cert);
+	hso_cert_free(www_cert);
+	X509_free(wild_leaf);
+	X509_free(www_leaf);
+	EVP_PKEY_free(wild_key);
+	EVP_PKEY_free(www_key);
 	X509_free(ca);
 	X509_free(rsa_leaf);
 	X509_free(ec_leaf);
