@@ -220,11 +220,11 @@ hs_select_certs(struct hs_conn *c, const struct hs_client_hello *ch,
 
 	*n = 0;
 	*types = 0;
-	c->sni_ack = false;
+	c->hx->sni_ack = false;
 	if (ch->has_sni) {
-		memcpy(c->sni, ch->sni.p, ch->sni.len);
-		c->sni[ch->sni.len] = '\0';
-		c->sni_len = (uint8_t)ch->sni.len;
+		memcpy(c->hx->sni, ch->sni.p, ch->sni.len);
+		c->hx->sni[ch->sni.len] = '\0';
+		c->hx->sni_len = (uint8_t)ch->sni.len;
 		uint8_t level[HS_CONFIG_MAX_CERTS];
 		unsigned best[3] = { 2, 2, 2 };     /* per key type (its bit's index) */
 
@@ -239,7 +239,7 @@ hs_select_certs(struct hs_conn *c, const struct hs_client_hello *ch,
 			if (level[i] < 2 &&
 			    level[i] == best[__builtin_ctz(cfg->certs[i].type)])
 				cand[(*n)++] = &cfg->certs[i];
-		c->sni_ack = *n > 0;
+		c->hx->sni_ack = *n > 0;
 		/* RFC 6066 3: a server MAY refuse an unknown name, fatally. */
 		if (*n == 0 && cfg->sni_strict)
 			return HS_ERR_ALERT(HS_ALERT_UNRECOGNIZED_NAME);
@@ -280,7 +280,7 @@ hs_pick_cert(struct hs_conn *c, const struct hs_client_hello *ch,
 		return rc;
 	c->cert = cand[idx]->cert;
 	c->sigalg = scheme;
-	c->staple = ch->status_ocsp && cand[idx]->ocsp != NULL;
+	c->hx->staple = ch->status_ocsp && cand[idx]->ocsp != NULL;
 	return 0;
 }
 
@@ -296,7 +296,7 @@ hs_staple_get(struct hs_conn *c)
 {
 	const struct hs_config *cfg = c->cfg;
 
-	if (!c->staple)
+	if (!c->hx->staple)
 		return NULL;
 	for (unsigned i = 0; i < cfg->n_certs; i++) {
 		const struct hso_ocsp *o = cfg->certs[i].ocsp;
