@@ -14,16 +14,20 @@
 #    gnutls-cli forced to RSA or ECDSA signatures gets that key;
 #  - without -status no staple is sent; /hso/stats counts ocsp_loaded and
 #    ocsp_staples_served;
-#  - SIGHUP: a fresh short-lived response (-nmin 1) is loaded and served;
-#    once its nextUpdate passes hsod stops stapling it (ocsp_staples_expired)
-#    while handshakes go on; SIGHUP with that expired file, or with the other
-#    certificate's response, fails naming the file and is counted
+#  - gnutls-cli --save-ocsp: the staple served is the configured file byte
+#    for byte, per key and TLS version;
+#  - SIGHUP: a fresh short-lived response (-nmin 1) is loaded and served
+#    (its bytes, not the previous file's); once its nextUpdate passes hsod
+#    stops stapling it (ocsp_staples_expired) while handshakes go on; a
+#    day-long response is swapped in; SIGHUP with the expired file, or with
+#    the other certificate's response, fails naming the file and is counted
 #    (ocsp_refused_expired, ocsp_refused_mismatch) while the previous
-#    configuration keeps serving; a good file brings the staple back;
+#    configuration keeps serving its staple, byte for byte; a good file is
+#    swapped in again (ocsp_loaded counts only accepted files);
 #  - hsod --check refuses a response without nextUpdate and two certificates
 #    of one key type for one name, naming the file or both sections.
 #
-# Takes about 80 s: it waits for the one-minute response to expire.
+# Takes about 85 s: it waits for the one-minute response to expire.
 # Exit 77 (skip, reason printed) without root, namespaces or TUN.
 #
 # usage: tests/netns/hsod_certs.sh HSOD
@@ -191,9 +195,37 @@ for want in "RSA:SIGN-RSA-PSS-RSAE-SHA256" "EC/ECDSA:SIGN-ECDSA-SECP256R1-SHA256
 done
 echo "gnutls-cli: RSA-PSS-only and ECDSA-only priorities: ok"
 
+# The staple's bytes, as gnutls-cli saves them (--save-ocsp): the file's own.
+rsa13="NORMAL:-VERS-ALL:+VERS-TLS1.3:-SIGN-ALL:+SIGN-RSA-PSS-RSAE-SHA256"
+rsa12="NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA"
+ecdsa13="NORMAL:-VERS-ALL:+VERS-TLS1.3:-SIGN-ALL:+SIGN-ECDSA-SECP256R1-SHA256"
+ecdsa12="NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA"
+# check_staple WHAT PRIORITY FILE: the staple served is FILE byte for byte
+# (FILE "none": no staple at all).
+check_staple() {
+	local what=$1 prio=$2 want=$3 got=$work/got.ocsp
+	rm -f "$got"
+	echo | in_ns timeout 10 gnutls-cli --x509cafile "$ca/ca.pem" -p 443 \
+		--sni-hostname dual.test --verify-hostname dual.test --priority "$prio" \
+		--save-ocsp="$got" 198.18.0.2 >"$got.log" 2>&1
+	grep -q "Handshake was completed" "$got.log" ||
+		fail "$what: gnutls-cli: $(grep -E 'Error|\*\*\*' "$got.log" | head -3)"
+	if [ "$want" = none ]; then
+		[ ! -s "$got" ] || fail "$what: a staple came ($(stat -c %s "$got") bytes)"
+	else
+		cmp -s "$got" "$want" ||
+			fail "$what: the staple is not $want ($(stat -c %s "$got" 2>/dev/null || echo no) bytes)"
+	fi
+}
+check_staple "RSA, TLS 1.3" "$rsa13" "$work/rsa.ocsp"
+check_staple "RSA, TLS 1.2" "$rsa12" "$work/rsa.ocsp"
+check_staple "ECDSA, TLS 1.3" "$ecdsa13" "$work/ecdsa.ocsp"
+check_staple "ECDSA, TLS 1.2" "$ecdsa12" "$work/ecdsa.ocsp"
+echo "gnutls-cli --save-ocsp: each key's staple is its file, both versions: ok"
+
 [ "$(stat_of ocsp_loaded)" = 2 ] || fail "ocsp_loaded $(stat_of ocsp_loaded), want 2"
 served=$(stat_of ocsp_staples_served)
-[ "$served" -ge 13 ] || fail "ocsp_staples_served $served, want >= 13 (s_client, curl)"
+[ "$served" -ge 17 ] || fail "ocsp_staples_served $served, want >= 17 (s_client, curl, gnutls-cli)"
 
 # ---- SIGHUP: a short-lived staple, its expiry, refused reloads -----------
 reloads() { grep -c "hsod: reloaded" "$HSOD_LOG"; }
@@ -206,8 +238,13 @@ hup_wait() { # counter function, previous value
 ocsp_resp rsa "$work/short.ocsp" -nmin 1 || fail "openssl ocsp -nmin 1"
 short_made=$(date +%s)
 cp "$work/short.ocsp" "$work/rsa.ocsp"
+cmp -s "$work/short.ocsp" "$work/rsa.good.ocsp" && fail "openssl ocsp made the same response twice"
 hup_wait reloads "$(reloads)" || fail "SIGHUP with a fresh response: no reload"
 expect "after reload, short-lived staple" 2048 yes -tls1_3 -status -sigalgs rsa_pss_rsae_sha256
+# The reload swapped the staple: the new file's bytes, not the old ones.
+check_staple "after reload, RSA, TLS 1.3" "$rsa13" "$work/short.ocsp"
+check_staple "after reload, RSA, TLS 1.2" "$rsa12" "$work/short.ocsp"
+check_staple "after reload, ECDSA" "$ecdsa13" "$work/ecdsa.ocsp"
 expired0=$(stat_of ocsp_staples_expired)
 # Past its nextUpdate (one minute after it was made) hsod stops stapling it.
 sleep $((short_made + 62 - $(date +%s)))
@@ -216,26 +253,44 @@ expect "1.2, past nextUpdate" 2048 no -tls1_2 -status -cipher ECDHE-RSA-AES128-G
 expect "ECDSA staple unaffected" 256 yes -tls1_3 -status
 [ "$(stat_of ocsp_staples_expired)" -eq $((expired0 + 2)) ] ||
 	fail "ocsp_staples_expired $(stat_of ocsp_staples_expired), want $((expired0 + 2))"
+check_staple "past nextUpdate, gnutls-cli" "$rsa13" none
 echo "SIGHUP: a one-minute staple served, then no longer once past nextUpdate: ok"
 
-# The same, now expired, file at reload: refused, named, counted.
+# A fresh day-long response: the reload swaps it in.
+ocsp_resp rsa "$work/fresh.ocsp" -ndays 1 || fail "openssl ocsp (fresh)"
+cp "$work/fresh.ocsp" "$work/rsa.ocsp"
+hup_wait reloads "$(reloads)" || fail "SIGHUP with a fresh day-long response: no reload"
+check_staple "fresh staple, TLS 1.3" "$rsa13" "$work/fresh.ocsp"
+check_staple "fresh staple, TLS 1.2" "$rsa12" "$work/fresh.ocsp"
+
+# The expired one-minute file at reload: refused, named, counted; the
+# configuration in service (with the fresh staple) stays.
+cp "$work/short.ocsp" "$work/rsa.ocsp"
 hup_wait failed_reloads "$(failed_reloads)" || fail "an expired staple did not fail the reload"
 grep -q "certificate 'rsa': ocsp: '$work/rsa.ocsp': expired: nextUpdate" "$HSOD_LOG" ||
 	fail "the refusal does not name the file and reason"
 [ "$(stat_of ocsp_refused_expired)" = 1 ] || fail "ocsp_refused_expired $(stat_of ocsp_refused_expired)"
+check_staple "after the expired file was refused" "$rsa13" "$work/fresh.ocsp"
 # The other certificate's response: mismatch.
 cp "$work/ecdsa.ocsp" "$work/rsa.ocsp"
 hup_wait failed_reloads "$(failed_reloads)" || fail "a mismatched staple did not fail the reload"
 grep -q "certificate 'rsa': ocsp: '$work/rsa.ocsp': mismatch" "$HSOD_LOG" ||
 	fail "the mismatch is not reported"
 [ "$(stat_of ocsp_refused_mismatch)" = 1 ] || fail "ocsp_refused_mismatch $(stat_of ocsp_refused_mismatch)"
-# Still serving the previous configuration (both keys; ECDSA still stapled).
+# Still serving the previous configuration: both keys, both fresh staples.
 expect "after failed reloads, ECDSA" 256 yes -tls1_3 -status
-expect "after failed reloads, RSA" 2048 no -tls1_3 -status -sigalgs rsa_pss_rsae_sha256
-# A good response again.
+expect "after failed reloads, RSA" 2048 yes -tls1_3 -status -sigalgs rsa_pss_rsae_sha256
+check_staple "after failed reloads, RSA, TLS 1.2" "$rsa12" "$work/fresh.ocsp"
+check_staple "after failed reloads, ECDSA" "$ecdsa12" "$work/ecdsa.ocsp"
+# Another good response: swapped in again.
 cp "$work/rsa.good.ocsp" "$work/rsa.ocsp"
 hup_wait reloads "$(reloads)" || fail "SIGHUP with a good response: no reload"
 expect "good staple back" 2048 yes -tls1_3 -status -sigalgs rsa_pss_rsae_sha256
+check_staple "good staple back, gnutls-cli" "$rsa13" "$work/rsa.good.ocsp"
+# Files accepted: 2 at start and at each of 3 good reloads; none refused.
+[ "$(stat_of ocsp_loaded)" = 8 ] || fail "ocsp_loaded $(stat_of ocsp_loaded), want 8"
+[ "$(stat_of ocsp_refused_expired)" = 1 ] && [ "$(stat_of ocsp_refused_mismatch)" = 1 ] ||
+	fail "refusals counted again by a good reload"
 echo "SIGHUP: expired and mismatched staples refused and counted, old config kept: ok"
 
 hsod_stop 10
