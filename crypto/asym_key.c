@@ -27,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include "crypto.h"
+#include "crypto_priv.h"
 
 /* A PEM file of a few certificates is a few KiB; refuse anything absurd. */
 #define PEM_FILE_MAX (1u << 20)
@@ -58,8 +59,9 @@ ossl_reason(void)
 }
 
 /* Read a whole file; the buffer is NUL-terminated (not counted in *len). */
-static int
-read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+int
+hso_file_read(const char *path, size_t max, char **buf, size_t *len, char *err,
+	      size_t errlen)
 {
 	struct stat st;
 	size_t got = 0;
@@ -83,8 +85,8 @@ read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 		close(fd);
 		return -EISDIR;
 	}
-	if (st.st_size > (off_t)PEM_FILE_MAX) {
-		set_err(err, errlen, "'%s': larger than %u bytes", path, PEM_FILE_MAX);
+	if (st.st_size > (off_t)max) {
+		set_err(err, errlen, "'%s': larger than %zu bytes", path, max);
 		close(fd);
 		return -EFBIG;
 	}
@@ -114,6 +116,12 @@ read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 	*buf = b;
 	*len = got;
 	return 0;
+}
+
+static int
+read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	return hso_file_read(path, PEM_FILE_MAX, buf, len, err, errlen);
 }
 
 struct pem_items {
@@ -330,6 +338,46 @@ leaf_names(X509 *leaf, char **names, unsigned *n_names)
 }
 
 /*
+ * The TLS SignatureScheme of @p x's signature (hso_cert.chain_sig): what a
+ * client's signature_algorithms_cert must list for it (RFC 8446 4.2.3).
+ */
+static uint16_t
+cert_sig_scheme(X509 *x)
+{
+	int md = NID_undef, pk = NID_undef;
+
+	/* A self-signed certificate is a trust anchor: not checked. */
+	if (X509_check_issued(x, x) == X509_V_OK)
+		return 0;
+	if (!X509_get_signature_info(x, &md, &pk, NULL, NULL)) {
+		ERR_clear_error();
+		return HSO_SIG_UNKNOWN;
+	}
+	switch (pk) {
+	case EVP_PKEY_RSA:
+		return md == NID_sha256 ? HSO_SIG_RSA_PKCS1_SHA256 :
+		       md == NID_sha384 ? HSO_SIG_RSA_PKCS1_SHA384 :
+		       md == NID_sha512 ? HSO_SIG_RSA_PKCS1_SHA512 :
+		       md == NID_sha1 ? HSO_SIG_RSA_PKCS1_SHA1 : HSO_SIG_UNKNOWN;
+	case EVP_PKEY_RSA_PSS:
+		return md == NID_sha256 ? HSO_SIG_RSA_PSS_RSAE_SHA256 :
+		       md == NID_sha384 ? HSO_SIG_RSA_PSS_RSAE_SHA384 :
+		       md == NID_sha512 ? HSO_SIG_RSA_PSS_RSAE_SHA512 : HSO_SIG_UNKNOWN;
+	case EVP_PKEY_EC:
+		return md == NID_sha256 ? HSO_SIG_ECDSA_P256_SHA256 :
+		       md == NID_sha384 ? HSO_SIG_ECDSA_P384_SHA384 :
+		       md == NID_sha512 ? HSO_SIG_ECDSA_P521_SHA512 :
+		       md == NID_sha1 ? HSO_SIG_ECDSA_SHA1 : HSO_SIG_UNKNOWN;
+	case EVP_PKEY_ED25519:
+		return HSO_SIG_ED25519;
+	case EVP_PKEY_ED448:
+		return HSO_SIG_ED448;
+	default:
+		return HSO_SIG_UNKNOWN;
+	}
+}
+
+/*
  * Lay out the chain (TLS 1.2 certificate_list body), the RSA modulus and
  * the names in one block owned by @p c.
  */
@@ -374,6 +422,7 @@ cert_fill(struct hso_cert *c, struct pem_items *it, char **names,
 		i2d_X509(it->certs[i], &q);
 		c->chain[i].der = p + 3;
 		c->chain[i].len = (uint32_t)der_len[i];
+		c->chain_sig[i] = cert_sig_scheme(it->certs[i]);
 		p += 3 + der_len[i];
 	}
 	c->chain_len = it->n_certs;

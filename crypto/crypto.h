@@ -12,6 +12,7 @@
  * - crypto_sym.h   ipsec-mb: AEAD record seal/open, transcript hashes
  * - crypto_kdf.h   batched HMAC / HKDF / TLS 1.2 PRF in multi-buffer lanes
  * - crypto_stek.h  session-ticket encryption keys
+ * - crypto_ocsp.h  OCSP responses to staple, checked against their certificate
  *
  * Conventions: functions return 0 or a negative errno; constructors return
  * NULL and set errno. Objects named *_ctx or *_set belong to one worker and
@@ -23,5 +24,6 @@
 #include "crypto_sym.h"
 #include "crypto_kdf.h"
 #include "crypto_stek.h"
+#include "crypto_ocsp.h"
 
 #endif

@@ -93,6 +93,21 @@ enum hso_sig_scheme {
 	HSO_SIG_RSA_PSS_RSAE_SHA512 = 0x0806,
 };
 
+/*
+ * More SignatureScheme code points, only to describe the signatures of
+ * certificates (hso_cert.chain_sig): hso never signs with them.
+ */
+#define HSO_SIG_RSA_PKCS1_SHA1 0x0201
+#define HSO_SIG_ECDSA_SHA1 0x0203
+#define HSO_SIG_ED25519 0x0807
+#define HSO_SIG_ED448 0x0808
+#define HSO_SIG_RSA_PSS_PSS_SHA256 0x0809
+#define HSO_SIG_RSA_PSS_PSS_SHA384 0x080a
+#define HSO_SIG_RSA_PSS_PSS_SHA512 0x080b
+/** A certificate signature no TLS scheme names (e.g. MD5 or SHA-224 RSA). */
+#define HSO_SIG_UNKNOWN 0xffff
+
+
 /** TLS NamedGroup code points (RFC 8446 4.2.7) for ECDHE. */
 enum hso_group {
 	HSO_GROUP_SECP256R1 = 0x0017,
@@ -152,6 +167,14 @@ struct hso_cert {
 	size_t tls12_list_len;
 	unsigned chain_len;		/**< certs in chain[], leaf first */
 	struct hso_cert_der chain[HSO_CERT_CHAIN_MAX];	/**< point into tls12_list */
+	/**
+	 * The signature of each cert of chain[] as a TLS SignatureScheme
+	 * (RSASSA-PSS as rsa_pss_rsae_*), for the client's
+	 * signature_algorithms_cert (RFC 8446 4.2.3); 0 for a self-signed
+	 * one (a trust anchor, "MAY be signed with any algorithm"),
+	 * HSO_SIG_UNKNOWN for a signature no TLS scheme names.
+	 */
+	uint16_t chain_sig[HSO_CERT_CHAIN_MAX];
 	unsigned n_names;
 	const char *names[HSO_CERT_NAMES_MAX];	/**< lower case, e.g. "*.example.com" */
 	const uint8_t *rsa_modulus;	/**< big-endian, sig_max bytes; RSA only */

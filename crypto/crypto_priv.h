@@ -21,4 +21,13 @@ typedef struct evp_md_ctx_st EVP_MD_CTX;
 /* The worker context's digest ctx (reset before and after each use). */
 EVP_MD_CTX *hso_asym_mdctx(struct hso_asym_ctx *ctx);
 
+/*
+ * Read the whole file @p path (at most @p max bytes) into a malloc'd,
+ * NUL-terminated buffer (the NUL not counted in *len); free it with
+ * OPENSSL_clear_free(*buf, *len + 1). On failure a message naming the file.
+ * @return 0; an errno of open()/read() negated; -EISDIR; -EFBIG; -ENOMEM.
+ */
+int hso_file_read(const char *path, size_t max, char **buf, size_t *len, char *err,
+		  size_t errlen);
+
 #endif

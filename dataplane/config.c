@@ -132,9 +132,16 @@ static const struct cfg_key keys[] = {
 	  "certificate chain, PEM, leaf first (required)" },
 	{ "cert", "key", NULL, "FILE", CFG_STR, FC(key), 1, PATH_LEN,
 	  "its private key, PEM (required)" },
+	{ "cert", "ocsp", NULL, "FILE", CFG_STR, FC(ocsp), 1, PATH_LEN,
+	  "OCSP response, DER (openssl ocsp -respout), stapled for clients that ask "
+	  "(status_request) until its nextUpdate; loaded with the certificate (and "
+	  "on SIGHUP) only if successful, about this certificate under its issuer "
+	  "(the certificate after the leaf in cert), signed by that issuer or its "
+	  "OCSP responder, current and 'good'" },
 	{ "cert", "default", NULL, NULL, CFG_BOOL, FC(is_default), 0, 0,
-	  "served when the client's SNI matches no certificate; at most one "
-	  "(none: the first certificate)" },
+	  "served when the client's SNI matches no certificate, with the "
+	  "certificates of other key types that share a name with it (a dual "
+	  "RSA + ECDSA pair); at most one (none: the first certificate)" },
 	{ "tickets", "key_file", "ticket-key-file", "FILE", CFG_STR, F(ticket_key_file),
 	  0, PATH_LEN, "session-ticket keys shared by a fleet (80-byte records, the "
 	  "first seals); none: keys generated at start and rotated" },
@@ -654,6 +661,27 @@ flag_key(struct cfg_parser *p, const char *val)
 	return 0;
 }
 
+/* --ocsp FILE: the OCSP response of the --cert/--key pair before it. */
+static int
+flag_ocsp(struct cfg_parser *p, const char *val)
+{
+	struct hsod_config *c = p->obj;
+	struct pstate *st = p->user;
+	struct hsod_cert_conf *cc = c->n_certs > 0 ? &c->certs[c->n_certs - 1] : NULL;
+	char why[WHY_LEN];
+
+	if (st->pending_cert != NULL || st->n_flag_certs == 0 || cc == NULL ||
+	    strncmp(cc->name, "--cert ", 7) != 0)
+		return cfg_fail(p, "--ocsp: no --cert FILE --key FILE pair before it "
+				"(got '%s')", val);
+	if (cc->ocsp[0] != '\0')
+		return cfg_fail(p, "--ocsp: '%s' has one already: one --ocsp per --cert "
+				"(got '%s')", cc->cert, val);
+	if (cfg_key_set(p, "cert", cc, "ocsp", val, why, sizeof(why)) != 0)
+		return cfg_fail(p, "--ocsp: %s (got '%s')", why, val);
+	return 0;
+}
+
 /* --check: load and report, do not serve. */
 static int
 flag_check(struct cfg_parser *p, const char *val)
@@ -687,7 +715,10 @@ static const struct cfg_section sections[] = {
 	{ .name = "tls" },
 	{ .name = "cert", .kind = CFG_SEC_NAMED, .open = cert_open, .close = cert_close,
 	  .help = "    one section per certificate, any NAME (or --cert FILE --key FILE, "
-		  "added after\n    the file's); one is required\n" },
+		  "added after\n    the file's); one is required. Sections whose "
+		  "certificates share a name\n    and differ in key type (RSA, ECDSA "
+		  "P-256, P-384) are served together:\n    ECDSA to clients that can take "
+		  "it, RSA to the others\n" },
 	{ .name = "tickets" },
 	{ .name = "limits" },
 	{ .name = "app" },
@@ -700,6 +731,8 @@ static const struct cfg_flag flags[] = {
 	  "[cert NAME] cert, key: a certificate chain (PEM, leaf first) and its key; "
 	  "repeat for more (added to the file's)", flag_cert },
 	{ "key", "FILE", "", "the private key of the --cert before it", flag_key },
+	{ "ocsp", "FILE", NULL, "[cert NAME] ocsp: the OCSP response (DER) of the --cert "
+	  "--key pair before it", flag_ocsp },
 	{ "check", NULL, NULL, "check the configuration, load the certificates and "
 	  "the ticket key file, say what was loaded and exit (0: hsod would start); "
 	  "no EAL arguments needed", flag_check },

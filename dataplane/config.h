@@ -129,7 +129,12 @@ struct hsod_cert_conf {
 	char name[HSOD_CERT_NAME_MAX];
 	char cert[HSOD_PATH_MAX];   /**< PEM chain, leaf first */
 	char key[HSOD_PATH_MAX];    /**< PEM private key */
-	/** Served when the SNI matches no certificate (default: the first). */
+	/** DER OCSP response to staple, "" for none (checked when loaded). */
+	char ocsp[HSOD_PATH_MAX];
+	/**
+	 * Served when the SNI matches no certificate (default: the first),
+	 * with its dual partners (other key types for the same names).
+	 */
 	bool is_default;
 };
 

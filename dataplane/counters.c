@@ -50,6 +50,7 @@
 #define A_TLS(...) ARRAY(HSOD_SRC_TLS, struct hs_worker_stats, "", __VA_ARGS__)
 #define X_APPS(...) SCALAR(HSOD_SRC_APPS, struct hsod_apps_stats, "", __VA_ARGS__)
 #define X_GLOBAL(...) SCALAR(HSOD_SRC_GLOBAL, struct hsod_global_stats, "", __VA_ARGS__)
+#define A_GLOBAL(...) ARRAY(HSOD_SRC_GLOBAL, struct hsod_global_stats, "", __VA_ARGS__)
 #define X_METRICS(...) SCALAR(HSOD_SRC_METRICS, struct hsod_metrics_stats, "", __VA_ARGS__)
 #define X_HTTP(...) SCALAR(HSOD_SRC_HTTP, struct hsod_app_http_stats, "app_http_", __VA_ARGS__)
 #define X_ECHO(...) SCALAR(HSOD_SRC_ECHO, struct hso_echo_stats, "app_echo_", __VA_ARGS__)
@@ -107,6 +108,7 @@ const struct hsod_ctr hsod_ctrs[] = {
 		  "client's Finished (/hso/latency)" },
 	HSOD_APPS_COUNTERS(X_APPS)
 	HSOD_GLOBAL_COUNTERS(X_GLOBAL)
+	HSOD_GLOBAL_COUNTER_ARRAYS(A_GLOBAL)
 	HSOD_METRICS_COUNTERS(X_METRICS)
 	{ .name = NULL, .metric = "build_info", .src = HSOD_SRC_GLOBAL,
 	  .kind = HSOD_CTR_INFO, .n = 1,
@@ -116,6 +118,14 @@ const struct hsod_ctr hsod_ctrs[] = {
 };
 
 const unsigned hsod_n_ctrs = RTE_DIM(hsod_ctrs);
+
+const char *
+hsod_ctr_ocsp_refusal_name(unsigned i)
+{
+	if (i == HSO_OCSP_OK || i >= HSO_OCSP_REFUSAL_NUM)
+		return NULL;
+	return hso_ocsp_refusal_name((enum hso_ocsp_refusal)i);
+}
 
 static bool
 per_worker(const struct hsod_ctr *c)

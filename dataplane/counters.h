@@ -33,6 +33,7 @@
 #include "handshake.h"
 #include "lcore_stats.h"
 #include "metrics.h"
+#include "crypto_ocsp.h"
 #include "neigh.h"
 #include "net.h"
 #include "session.h"
@@ -59,12 +60,25 @@
 	X(conn_resident_bytes, "conn_resident_bytes", gauge, none,             \
 	  "bytes an established idle connection keeps resident in a worker "   \
 	  "(session slot with the TLS state, TCP slot and hash, flow-control " \
-	  "words)")
+	  "words)")                                                            \
+	X(ocsp_loaded, "ocsp_loaded", counter, none,                           \
+	  "OCSP response files accepted ([cert NAME] ocsp), at start and on "  \
+	  "reloads")
+
+/* The daemon's arrays (ARRAY's arguments, as in hs_stats.h). */
+#define HSOD_GLOBAL_COUNTER_ARRAYS(A)                                          \
+	A(ocsp_refused, uint64_t, HSO_OCSP_REFUSAL_NUM, "ocsp_refused_",       \
+	  "ocsp_refused", "reason", hsod_ctr_ocsp_refusal_name, counter,       \
+	  dense, "OCSP response files refused at load or reload, by reason "   \
+	  "(the configuration in service stays)")
 
 struct hsod_global_stats {
 #define HSOD_GLOBAL_FIELD(field, ...) uint64_t field;
 	HSOD_GLOBAL_COUNTERS(HSOD_GLOBAL_FIELD)
 #undef HSOD_GLOBAL_FIELD
+#define HSOD_GLOBAL_ARRAY_FIELD(field, type, n, ...) type field[n];
+	HSOD_GLOBAL_COUNTER_ARRAYS(HSOD_GLOBAL_ARRAY_FIELD)
+#undef HSOD_GLOBAL_ARRAY_FIELD
 };
 
 enum hsod_ctr_kind {
@@ -165,6 +179,8 @@ const void *hsod_ctr_worker_base(const struct hsod_ctr *c, const struct hsod_ctr
 				 unsigned port);
 
 /** The struct a daemon-wide counter @p c lives in, or NULL (absent, or per worker). */
+/** Refusal reason @p i of hso_ocsp_load() as an element name; NULL for "ok". */
+const char *hsod_ctr_ocsp_refusal_name(unsigned i);
 const void *hsod_ctr_global_base(const struct hsod_ctr *c, const struct hsod_ctr_view *v);
 
 /**

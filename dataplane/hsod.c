@@ -70,11 +70,17 @@ static atomic_uint workers_done;
 struct tls_gen {
 	struct hs_config hs;            /* first: a worker's config is its gen */
 	struct hso_cert *certs[HSOD_MAX_CERTS];
+	struct hso_ocsp *ocsp[HSOD_MAX_CERTS];  /* staples, [cert NAME] ocsp */
 	struct hso_stek_set *stek;      /* owned when loaded from the key file */
 	atomic_uint released;
 	struct tls_gen *next;           /* on the retired list */
 };
 static struct tls_gen *tls_cur, *tls_retired;
+/*
+ * OCSP files loaded and refused (by reason: hso_ocsp_refusal_name()) at
+ * start and on each reload; the control path counts, telemetry reads.
+ */
+static atomic_uint_fast64_t ocsp_loaded, ocsp_refused[HSO_OCSP_REFUSAL_NUM];
 static _Atomic(struct tls_gen *) tls_next[RTE_MAX_LCORE];
 /* Keys generated at start (no key file): one set, shared by every generation. */
 static struct hso_stek_set *stek_generated;
@@ -212,6 +218,9 @@ view_refresh(void *ctx)
 	gstats.lcores = n_workers + (view.main_lcore != NULL);
 	gstats.uptime_seconds = (now_us() - start_us) / 1000000;
 	gstats.conn_resident_bytes = n_workers > 0 ? hsod_worker_conn_bytes(workers[0]) : 0;
+	gstats.ocsp_loaded = atomic_load(&ocsp_loaded);
+	for (unsigned r = 0; r < HSO_OCSP_REFUSAL_NUM; r++)
+		gstats.ocsp_refused[r] = atomic_load(&ocsp_refused[r]);
 }
 
 static void
@@ -638,17 +647,84 @@ tls_gen_free(struct tls_gen *g)
 {
 	if (g == NULL)
 		return;
-	for (unsigned i = 0; i < HSOD_MAX_CERTS; i++)
+	for (unsigned i = 0; i < HSOD_MAX_CERTS; i++) {
+		hso_ocsp_free(g->ocsp[i]);
 		hso_cert_free(g->certs[i]);
+	}
 	if (g->stek != stek_generated)
 		hso_stek_set_free(g->stek);
 	hs_config_wipe(&g->hs);
 	free(g);
 }
 
+/* Add certificate @p i (loaded) and its staple to @p g; errors name the section. */
+static int
+tls_gen_add_cert(struct tls_gen *g, unsigned i)
+{
+	const struct hsod_cert_conf *cc = &conf.certs[i];
+	const struct hso_cert *c = g->certs[i];
+	enum hso_ocsp_refusal why;
+	char err[HSOD_ERR_LEN];
+	const char *name;
+	int rc = hs_config_add_cert(&g->hs, c, cc->is_default);
+
+	if (rc == -EEXIST) {
+		int other = hs_config_cert_clash(&g->hs, c, cc->is_default, &name);
+
+		/* The engine's slots are the configuration's, in order. */
+		fprintf(stderr, "hsod: certificate '%s': %s key for '%s' like certificate "
+			"'%s': a name has at most one certificate per key type (RSA, "
+			"ECDSA P-256, ECDSA P-384); give the other a different key type "
+			"or other names\n", cc->name, hso_key_type_name(c->key_type),
+			name != NULL ? name : "(default)",
+			other >= 0 ? conf.certs[other].name : "?");
+		return -1;
+	}
+	if (rc == -E2BIG) {
+		fprintf(stderr, "hsod: certificate '%s': chain '%s' too large for a "
+			"handshake flight (at most %u bytes of certificates)\n", cc->name,
+			cc->cert, HS_CERT_FLIGHT_MAX);
+		return -1;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "hsod: certificate '%s': cannot be served (%s)\n", cc->name,
+			strerror(-rc));
+		return -1;
+	}
+	if (cc->ocsp[0] == '\0')
+		return 0;
+	g->ocsp[i] = hso_ocsp_load(cc->ocsp, c, (int64_t)time(NULL), &why, err, sizeof(err));
+	if (g->ocsp[i] == NULL) {
+		atomic_fetch_add(&ocsp_refused[why], 1);
+		fprintf(stderr, "hsod: certificate '%s': ocsp: %s\n", cc->name, err);
+		return -1;
+	}
+	rc = hs_config_set_ocsp(&g->hs, c, g->ocsp[i]);
+	if (rc != 0) {
+		atomic_fetch_add(&ocsp_refused[HSO_OCSP_UNREADABLE], 1);
+		fprintf(stderr, "hsod: certificate '%s': ocsp: '%s': %zu bytes do not fit in "
+			"a handshake flight with the chain (at most %u bytes together)\n",
+			cc->name, cc->ocsp, g->ocsp[i]->len, HS_CERT_FLIGHT_MAX);
+		return -1;
+	}
+	atomic_fetch_add(&ocsp_loaded, 1);
+	{
+		time_t nu = (time_t)g->ocsp[i]->next_update;
+		struct tm tm;
+		char when[40];
+
+		gmtime_r(&nu, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		printf("hsod: certificate '%s': OCSP response from %s, stapled until %s\n",
+		       cc->name, cc->ocsp, when);
+	}
+	return 0;
+}
+
 /*
  * Build a TLS generation from the configuration's paths: policy, then the
- * certificates and the ticket keys, each error naming the file.
+ * certificates (with their OCSP responses) and the ticket keys, each error
+ * naming the file.
  */
 static struct tls_gen *
 tls_gen_build(void)
@@ -672,11 +748,8 @@ tls_gen_build(void)
 			fprintf(stderr, "hsod: certificate '%s': %s\n", conf.certs[i].name, err);
 			goto fail;
 		}
-		if (hs_config_add_cert(&g->hs, g->certs[i], conf.certs[i].is_default) != 0) {
-			fprintf(stderr, "hsod: certificate '%s': cannot be served\n",
-				conf.certs[i].name);
+		if (tls_gen_add_cert(g, i) != 0)
 			goto fail;
-		}
 	}
 	hso_stek_config_default(&sc);
 	sc.lifetime = conf.ticket_rotation;

@@ -25,8 +25,24 @@ write_chain(struct hs_writer *w, const struct hs_cert_chain *chain, bool tls13)
 		c = hs_writer_block_begin(w, 3);
 		hs_write_bytes(w, chain->der[i], chain->len[i]);
 		hs_writer_block_end(w, c, 0xffffff);
-		if (tls13)
+		if (tls13 && i == 0 && chain->ocsp != NULL) {
+			/*
+			 * RFC 8446 4.4.2.1: the OCSP response goes in the
+			 * "status_request" extension of the CertificateEntry
+			 * holding the certificate, its body a CertificateStatus.
+			 */
+			struct hs_block_mark exts = hs_writer_block_begin(w, 2), e;
+
+			hs_write_u16(w, HS_EXT_STATUS_REQUEST);
+			e = hs_writer_block_begin(w, 2);
+			if (hs_certificate_status_body_write(w, chain->ocsp,
+							     chain->ocsp_len) == -EINVAL)
+				return -EINVAL;
+			hs_writer_block_end(w, e, 0xffff);
+			hs_writer_block_end(w, exts, 0xffff);
+		} else if (tls13) {
 			hs_write_u16(w, 0);     /* Extension extensions<0..2^16-1> */
+		}
 	}
 	hs_writer_block_end(w, list, 0xffffff);
 	return hs_msg_end(w, msg);
@@ -55,11 +71,56 @@ hs_certificate_empty_write(struct hs_writer *w, bool tls13)
 	return hs_msg_end(w, msg);
 }
 
+/*
+ * One TLS 1.3 CertificateEntry's extensions (RFC 8446 4.4.2): each type at
+ * most once (4.2); status_request decoded, the leaf's (@p leaf) kept.
+ */
+static int
+parse_entry_extensions(struct hs_reader *exts, bool leaf, struct hs_certificate_in *out)
+{
+	bool seen_status = false;
+	unsigned n = 0;
+	uint16_t types[16];
+
+	while (hs_reader_left(exts) > 0) {
+		uint16_t type = hs_read_u16(exts);
+		struct hs_reader ext;
+
+		if (hs_reader_block(exts, 2, 0, 0xffff, &ext) != 0)
+			return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+		/* RFC 8446 4.2: no two extensions of one type in a block. */
+		for (unsigned i = 0; i < n; i++)
+			if (types[i] == type)
+				return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+		if (n < sizeof(types) / sizeof(types[0]))
+			types[n++] = type;
+		if (type == HS_EXT_STATUS_REQUEST) {
+			const uint8_t *o;
+			size_t ol;
+			int rc = hs_certificate_status_parse(ext.p, ext.len, &o, &ol);
+
+			if (rc != 0)
+				return rc;
+			if (leaf && !seen_status) {
+				out->ocsp = o;
+				out->ocsp_len = ol;
+			}
+			seen_status = true;
+			out->has_status = true;
+		} else if (!out->has_unknown) {
+			out->has_unknown = true;
+			out->unknown_ext = type;
+		}
+	}
+	return 0;
+}
+
 int
 hs_certificate_parse(const uint8_t *body, size_t len, bool tls13,
 		     struct hs_certificate_in *out)
 {
 	struct hs_reader r, ctx, list, c, ext;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	hs_reader_init(&r, body, len);
@@ -76,9 +137,11 @@ hs_certificate_parse(const uint8_t *body, size_t len, bool tls13,
 		/* opaque cert_data<1..2^24-1> */
 		if (hs_reader_block(&list, 3, 1, 0xffffff, &c) != 0)
 			return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
-		/* Extension extensions<0..2^16-1> per entry (OCSP, SCT): skipped. */
+		/* Extension extensions<0..2^16-1> per entry (OCSP, SCT). */
 		if (tls13 && hs_reader_block(&list, 2, 0, 0xffff, &ext) != 0)
 			return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+		if (tls13 && (rc = parse_entry_extensions(&ext, out->n_total == 0, out)) != 0)
+			return rc;
 		if (out->n < sizeof(out->der) / sizeof(out->der[0])) {
 			out->der[out->n] = c.p;
 			out->len[out->n] = c.len;

@@ -181,6 +181,37 @@ parse_psk(struct hs_reader *ext, const uint8_t *body, struct hs_client_hello *ch
 	return 0;
 }
 
+/*
+ * RFC 6066 8: CertificateStatusRequest { CertificateStatusType status_type;
+ * OCSPStatusRequest request; } with OCSPStatusRequest { ResponderID
+ * responder_id_list<0..2^16-1>; Extensions request_extensions; }, ResponderID
+ * opaque<1..2^16-1>, Extensions opaque<0..2^16-1>. hso staples the one
+ * response it holds, so the lists are only checked for form. A status_type
+ * other than ocsp(1) (a later one) is skipped whole: nothing stapled.
+ */
+static int
+parse_status_request(struct hs_reader *ext, struct hs_client_hello *ch)
+{
+	struct hs_reader ids, id, req_exts;
+	uint8_t type = hs_read_u8(ext);
+
+	if (ext->err)
+		return DECODE_ERROR;
+	if (type != 1) {
+		hs_read_bytes(ext, hs_reader_left(ext));
+		return 0;
+	}
+	if (hs_reader_block(ext, 2, 0, 0xffff, &ids) != 0)
+		return DECODE_ERROR;
+	while (hs_reader_left(&ids) > 0)
+		if (hs_reader_block(&ids, 2, 1, 0xffff, &id) != 0)
+			return DECODE_ERROR;
+	if (hs_reader_block(ext, 2, 0, 0xffff, &req_exts) != 0)
+		return DECODE_ERROR;
+	ch->status_ocsp = true;
+	return 0;
+}
+
 /* Decode one extension body into @p ch; @p ext must be consumed exactly. */
 static int
 parse_extension(uint16_t type, struct hs_reader *ext, const uint8_t *body,
@@ -192,6 +223,9 @@ parse_extension(uint16_t type, struct hs_reader *ext, const uint8_t *body,
 	switch (type) {
 	case HS_EXT_SERVER_NAME:
 		rc = parse_sni(ext, ch);
+		break;
+	case HS_EXT_STATUS_REQUEST:
+		rc = parse_status_request(ext, ch);
 		break;
 	case HS_EXT_SUPPORTED_GROUPS:
 		ch->has_groups = true;
@@ -437,6 +471,14 @@ hs_client_hello_write(struct hs_writer *w, const struct hs_client_hello_out *ch,
 		hs_write_bytes(w, ch->sni.p, ch->sni.len);
 		hs_writer_block_end(w, n, 0xffff);
 		hs_writer_block_end(w, l, 0xffff);
+		hs_writer_block_end(w, e, 0xffff);
+	}
+	if (ch->status_request) {
+		/* RFC 6066 8: ocsp(1), no responder ids, no request extensions. */
+		e = ext_open(w, HS_EXT_STATUS_REQUEST);
+		hs_write_u8(w, 1);
+		hs_write_u16(w, 0);
+		hs_write_u16(w, 0);
 		hs_writer_block_end(w, e, 0xffff);
 	}
 	if (ch->ec_point_formats) {

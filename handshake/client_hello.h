@@ -111,6 +111,8 @@ struct hs_client_hello {
 	bool uncompressed_points;       /**< ec_point_formats holds 0 */
 	bool has_record_size_limit;
 	uint16_t record_size_limit;
+	/** status_request (RFC 6066 8) asking for OCSP; its lists are checked for form only. */
+	bool status_ocsp;
 
 	uint16_t ext_count;             /**< extensions in the block */
 };

@@ -388,4 +388,5 @@ hs_conn_session_info(const struct hs_conn *c, struct hs_session_info *info)
 	info->alpn_len = c->alpn_len;
 	info->cert = c->resumed ? NULL : c->cert;
 	info->resumed = c->resumed;
+	info->ocsp_stapled = c->hx != NULL && c->hx->staple;
 }

@@ -78,6 +78,11 @@ struct hs_hctx {
 	bool psk_dhe;               /* TLS 1.3 PSK with ECDHE (psk_dhe_ke) */
 	bool ticket_wanted;         /* issue a ticket on completion */
 	bool compat_ccs;            /* client asked for middlebox compatibility */
+	/*
+	 * OCSP staple: server, from hs_pick_cert() to the Certificate: asked
+	 * for and configured; then: sent. Client: one was received.
+	 */
+	bool staple;
 	uint16_t psk_identity;
 	uint8_t sni_raw_len;        /* the client's SNI as sent, for tickets */
 	uint8_t sni_len;
@@ -108,6 +113,7 @@ struct hs_hctx {
 	bool psk_offered;           /* TLS 1.3 PSK / TLS 1.2 session offered */
 	bool ticket_expected;       /* TLS 1.2: NewSessionTicket announced */
 	bool have_session;          /* something resumable arrived */
+	bool status_expected;       /* TLS 1.2: a CertificateStatus may come next */
 	uint8_t psk_modes;
 	uint8_t sess_secret_len;
 	uint16_t offer_suite;       /* suite of the session offered */
@@ -348,6 +354,7 @@ size_t hs_hash_len(const struct hs_conn *c);
 enum hso_aead_alg hs_aead_alg(const struct hs_conn *c);
 int hs_select_certs(struct hs_conn *c, const struct hs_client_hello *ch,
 		    const struct hs_cert_slot **cand, unsigned *n, unsigned *types);
+const struct hso_ocsp *hs_staple_get(struct hs_conn *c);
 int hs_pick_cert(struct hs_conn *c, const struct hs_client_hello *ch,
 		 const struct hs_cert_slot *const *cand, unsigned n, enum hs_kx kx);
 int hs_random(uint8_t *out, size_t len);

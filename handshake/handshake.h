@@ -162,10 +162,30 @@
  */
 #define HS_CONN_BUF_SIZE 1u
 
+/**
+ * Bytes of a flight besides the Certificate message (and CertificateStatus):
+ * TLS 1.2 ServerHello (at most ~370 with a 255-byte ALPN name),
+ * ServerKeyExchange (~590 with RSA-4096) and ServerHelloDone, or TLS 1.3
+ * EncryptedExtensions (~270), CertificateVerify (~520) and Finished, with
+ * room to spare. A chain and its OCSP response must fit in the rest of the
+ * staging area (hs_config_add_cert(), hs_config_set_ocsp()).
+ */
+#define HS_FLIGHT_OTHER_MAX 2048u
+/** Largest Certificate + CertificateStatus a flight holds. */
+#define HS_CERT_FLIGHT_MAX (HS_CONN_STAGE_SIZE - HS_FLIGHT_OTHER_MAX)
+
 struct hs_cert_slot {
 	const struct hso_cert *cert;
 	enum hs_cert_type type;
-	bool is_default;          /**< served when no name matches the SNI */
+	bool is_default;          /**< the operator's: served when no name matches */
+	/**
+	 * Served when the SNI matches no certificate: the certificates marked
+	 * default (or the first when none is), and the certificates of the
+	 * other key types that share a name with them (their dual partners).
+	 */
+	bool serve_default;
+	/** OCSP response stapled for clients that ask (status_request), or NULL. */
+	const struct hso_ocsp *ocsp;
 };
 
 /** Server policy, shared read-only by workers once built. */
@@ -248,13 +268,47 @@ int hs_config_init(struct hs_config *cfg);
 
 /**
  * Add a certificate (RSA, ECDSA P-256 or P-384) to @p cfg.
+ *
+ * Several certificates may answer one name when their key types differ (a
+ * dual RSA + ECDSA pair, or a triple with P-384): each handshake chooses
+ * among them by the client's signature schemes and suites
+ * (hs_nego_cert()). Two of one key type answering one name (the same DNS
+ * name or wildcard in both) are refused: only one of them could ever serve
+ * it. Names match per key type, exact before wildcard (hs_select_certs):
+ * an exact name overrides a wildcard of its own key type only.
+ *
  * @param is_default  serve it when the client's SNI matches no certificate
- *                    (when no certificate is marked, the first one is)
+ *                    (when no certificate is marked, the first one is); its
+ *                    dual partners (other key types sharing a name) with it.
+ *                    At most one default per key type.
  * @return 0; -ENOSPC when the config is full; -ENOTSUP for a key type the
- *         engine cannot serve.
+ *         engine cannot serve; -EEXIST when it clashes with a certificate
+ *         already added (hs_config_cert_clash() says which); -E2BIG when its
+ *         Certificate message would not fit in a flight (HS_CERT_FLIGHT_MAX).
  */
 int hs_config_add_cert(struct hs_config *cfg, const struct hso_cert *cert,
 		       bool is_default);
+
+/**
+ * The certificate of @p cfg that @p cert would clash with (hs_config_add_cert()).
+ * @param name  set to the name both answer, or NULL for two defaults of
+ *              one key type
+ * @return its index in cfg->certs, or -1 when there is none.
+ */
+int hs_config_cert_clash(const struct hs_config *cfg, const struct hso_cert *cert,
+			 bool is_default, const char **name);
+
+/**
+ * Staple @p ocsp (checked by hso_ocsp_load() against @p cert) for clients
+ * that ask, in TLS 1.2 CertificateStatus and TLS 1.3 CertificateEntry
+ * status_request; served while now < ocsp->next_update (then skipped and
+ * counted, hs_worker_stats.ocsp_staples_expired). @p ocsp must outlive the
+ * config; NULL removes it.
+ * @return 0; -ENOENT when @p cert is not in @p cfg; -E2BIG when the chain
+ *         and the response do not fit in a flight (HS_CERT_FLIGHT_MAX).
+ */
+int hs_config_set_ocsp(struct hs_config *cfg, const struct hso_cert *cert,
+		       const struct hso_ocsp *ocsp);
 
 /** Wipe the config's secrets-derived values. Certificates are not freed. */
 void hs_config_wipe(struct hs_config *cfg);
@@ -579,6 +633,12 @@ struct hs_session_info {
 	/** The certificate served; NULL when the session was resumed. */
 	const struct hso_cert *cert;
 	bool resumed;
+	/**
+	 * An OCSP response was stapled (server: sent; client: received). Kept
+	 * in the handshake context: valid until hs_conn_hctx_release() (false
+	 * afterwards).
+	 */
+	bool ocsp_stapled;
 };
 
 /** Fill @p info; valid once the connection is ESTABLISHED. */

@@ -609,6 +609,7 @@ hs_client_send_hello(struct hs_conn *c)
 	ch.sigalgs = p->sigalgs;
 	ch.n_sigalgs = p->n_sigalgs;
 	ch.alpn = (struct hs_view){ p->alpn, p->alpn_len };
+	ch.status_request = cc->status_request;
 	if (ch.tls12) {
 		ch.ems = cc->ems;
 		ch.reneg_info = true;

@@ -115,6 +115,14 @@ struct hs_client_config {
 	bool compat_mode;
 	/** Refuse a TLS 1.2 server without EMS (RFC 7627 5.4 allows it). */
 	bool require_ems;
+	/**
+	 * Ask for the server's OCSP response (status_request, RFC 6066 8): a
+	 * TLS 1.2 CertificateStatus or the TLS 1.3 leaf entry's extension is
+	 * then accepted, checked for form and counted (client_staples,
+	 * hs_session_info.ocsp_stapled); the response itself is not verified.
+	 * Off: a server that staples anyway gets unsupported_extension.
+	 */
+	bool status_request;
 };
 
 /**

@@ -70,7 +70,11 @@
 	X(key_cache_misses, "record_key_cache_misses", counter, none,          \
 	  "record keys expanded (new key, or evicted from the cache)")         \
 	X(post_hs_msgs, "post_handshake_msgs", counter, none,                  \
-	  "post-handshake messages handled (KeyUpdate, tickets, ...)")
+	  "post-handshake messages handled (KeyUpdate, tickets, ...)")         \
+	X(ocsp_staples_served, "ocsp_staples_served", counter, none,           \
+	  "OCSP responses stapled to a certificate (status_request)")          \
+	X(ocsp_staples_expired, "ocsp_staples_expired", counter, none,         \
+	  "OCSP staples asked for but past their nextUpdate: not sent")
 
 #define HS_WORKER_COUNTER_ARRAYS(A)                                            \
 	A(completed_by_suite, uint64_t, HS_SUITES_NUM, "handshakes_",          \
@@ -138,7 +142,9 @@
 	X(client_tickets_too_long, "client_tickets_too_long", counter, none,   \
 	  "tickets over HS_CLIENT_TICKET_MAX: not kept")                       \
 	X(client_tickets_late, "client_tickets_late", counter, none,           \
-	  "tickets that came after hs_conn_hctx_release(): not kept")
+	  "tickets that came after hs_conn_hctx_release(): not kept")          \
+	X(client_staples, "client_staples", counter, none,                     \
+	  "OCSP responses received in status_request")
 
 /** Name of cipher suite @p i of hso's table (hs_suite_at()), NULL past it. */
 const char *hs_stats_suite_name(unsigned i);

@@ -36,6 +36,7 @@ enum hs_msg_type {
 	HS_MT_CERTIFICATE_VERIFY = 15,
 	HS_MT_CLIENT_KEY_EXCHANGE = 16,
 	HS_MT_FINISHED = 20,
+	HS_MT_CERTIFICATE_STATUS = 22,  /* RFC 6066 8, TLS 1.2 only */
 	HS_MT_KEY_UPDATE = 24,
 	HS_MT_MESSAGE_HASH = 254,
 };
@@ -69,6 +70,7 @@ struct hs_server_hello {
 	bool ems;                     /**< extended_master_secret (RFC 7627) */
 	bool ticket;                  /**< empty session_ticket: a ticket will follow */
 	bool ec_point_formats;        /**< uncompressed only (RFC 8422 5.2) */
+	bool status_request;          /**< empty: CertificateStatus follows Certificate */
 	struct hs_view alpn;          /**< TLS 1.2 only; 1.3 puts it in EE */
 };
 
@@ -92,9 +94,19 @@ struct hs_cert_chain {
 	const uint8_t *const *der;
 	const size_t *len;
 	unsigned n;
+	/**
+	 * TLS 1.3: an OCSP response for the leaf, sent as its CertificateEntry's
+	 * status_request extension (RFC 8446 4.4.2.1); NULL: none. TLS 1.2
+	 * sends it in its own message (hs_certificate_status_write()).
+	 */
+	const uint8_t *ocsp;
+	size_t ocsp_len;
 };
 
-/** Certificate, TLS 1.3 form (request context empty, no entry extensions). */
+/**
+ * Certificate, TLS 1.3 form: request context empty, no entry extensions
+ * but the leaf's status_request when @c chain->ocsp is set.
+ */
 int hs_certificate13_write(struct hs_writer *w, const struct hs_cert_chain *chain);
 /** Certificate, TLS 1.2 form. */
 int hs_certificate12_write(struct hs_writer *w, const struct hs_cert_chain *chain);
@@ -173,6 +185,7 @@ struct hs_client_hello_out {
 	const uint16_t *sigalgs;
 	unsigned n_sigalgs;
 	struct hs_view alpn;            /**< ProtocolNameList body, empty: none */
+	bool status_request;            /**< ask for an OCSP staple (RFC 6066 8) */
 	/* TLS 1.2 */
 	bool ems;                       /**< extended_master_secret (RFC 7627) */
 	bool reneg_info;                /**< empty renegotiation_info (RFC 5746) */
@@ -225,6 +238,7 @@ struct hs_server_hello_in {
 	bool has_alpn;
 	struct hs_view alpn;            /**< the one protocol name */
 	bool has_sni;                   /**< empty server_name ack */
+	bool has_status_request;        /**< empty: a CertificateStatus may follow */
 	/** An extension the client never offers (unsupported_extension). */
 	uint16_t unknown_ext;
 	bool has_unknown;
@@ -269,15 +283,25 @@ struct hs_certificate_in {
 	unsigned n_total;               /**< entries in the message */
 	const uint8_t *der[8];
 	size_t len[8];
+	/* TLS 1.3 CertificateEntry extensions. */
+	const uint8_t *ocsp;            /**< the leaf's status_request response, or NULL */
+	size_t ocsp_len;
+	bool has_status;                /**< a status_request in some entry */
+	/** An entry extension other than status_request (hso offers no other). */
+	bool has_unknown;
+	uint16_t unknown_ext;
 };
 
 /**
  * Decode Certificate, TLS 1.3 form (@p tls13: request context, entry
- * extensions) or TLS 1.2 form.
- * @return 0; HS_ERR_ALERT(decode_error) for a malformed message or an
- *         empty list (RFC 8446 4.4.2.4: the client "MUST abort" with
- *         decode_error); HS_ERR_ALERT(illegal_parameter) for a non-empty
- *         TLS 1.3 request context in the handshake.
+ * extensions) or TLS 1.2 form. TLS 1.3 entry extensions are decoded:
+ * status_request (its CertificateStatus checked for form), others reported
+ * in @c unknown_ext for the caller to judge against what it offered.
+ * @return 0; HS_ERR_ALERT(decode_error) for a malformed message, a
+ *         malformed status_request or an empty list (RFC 8446 4.4.2.4: the
+ *         client "MUST abort" with decode_error);
+ *         HS_ERR_ALERT(illegal_parameter) for a non-empty TLS 1.3 request
+ *         context in the handshake or an extension twice in one entry.
  */
 int hs_certificate_parse(const uint8_t *body, size_t len, bool tls13,
 			 struct hs_certificate_in *out);
@@ -294,6 +318,33 @@ int hs_certificate_empty_write(struct hs_writer *w, bool tls13);
  *         for a TLS 1.3 request context that is not empty.
  */
 int hs_certificate_request_parse(const uint8_t *body, size_t len, bool tls13);
+
+/** CertificateStatusType ocsp (RFC 6066 8). */
+#define HS_STATUS_TYPE_OCSP 1
+/** Bytes a CertificateStatus adds around an OCSP response: type, u24 length. */
+#define HS_CERT_STATUS_OVERHEAD 4
+
+/**
+ * The CertificateStatus structure (RFC 6066 8): status_type ocsp(1) and
+ * OCSPResponse ocsp_response<1..2^24-1>, at the writer's position: the
+ * TLS 1.3 status_request extension_data of a CertificateEntry.
+ * @return 0; -EINVAL for an empty response; -ENOBUFS.
+ */
+int hs_certificate_status_body_write(struct hs_writer *w, const uint8_t *ocsp, size_t len);
+
+/** The TLS 1.2 CertificateStatus message (RFC 6066 8), after Certificate. */
+int hs_certificate_status_write(struct hs_writer *w, const uint8_t *ocsp, size_t len);
+
+/**
+ * Decode a CertificateStatus structure: the TLS 1.2 message body or a
+ * TLS 1.3 CertificateEntry's status_request extension_data.
+ * @return 0 with *ocsp, *ocsp_len set to the OCSPResponse (its DER is not
+ *         decoded here); HS_ERR_ALERT(decode_error) for a status_type other
+ *         than ocsp (RFC 6066 defines no other here), an empty response or
+ *         bytes after it.
+ */
+int hs_certificate_status_parse(const uint8_t *body, size_t len, const uint8_t **ocsp,
+				size_t *ocsp_len);
 
 /** The content a TLS 1.3 server signed, as the client rebuilds it. */
 #define hs_certificate_verify_server_content hs_certificate_verify_content

@@ -293,6 +293,90 @@ hs_nego_sigalg(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 	return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
 }
 
+/*
+ * Is every signature of the chain one the client accepts for certificates?
+ * A PSS signature is named rsa_pss_rsae_* (hso_cert.chain_sig); the
+ * client may list it as rsa_pss_pss_* instead (which one depends on the
+ * issuer's key, RFC 8446 4.2.3): either is taken.
+ */
+static bool
+chain_acceptable(const struct hs_client_hello *ch, const struct hs_cert_choice *c)
+{
+	struct hs_view list = ch->has_sigalgs_cert ? ch->sigalgs_cert : ch->sigalgs;
+
+	if (!ch->has_sigalgs_cert && !ch->has_sigalgs)
+		return true;
+	for (unsigned i = 0; i < c->chain_len; i++) {
+		uint16_t s = c->chain_sig[i];
+
+		if (s == 0 || hs_view_has_u16(list, s))
+			continue;
+		if (s >= HS_SIG_RSA_PSS_RSAE_SHA256 && s <= HS_SIG_RSA_PSS_RSAE_SHA512 &&
+		    hs_view_has_u16(list, (uint16_t)(s - HS_SIG_RSA_PSS_RSAE_SHA256 +
+						 HS_SIG_RSA_PSS_PSS_SHA256)))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/* Can a candidate of @p type serve key exchange @p kx to this client? */
+static bool
+kx_fits(const struct hs_client_hello *ch, uint16_t version, enum hs_kx kx,
+	enum hs_cert_type type)
+{
+	switch (kx) {
+	case HS_KX_TLS13:
+		return true;
+	case HS_KX_ECDHE_ECDSA:
+		return type != HS_CERT_RSA && hs_nego_cert_curve_ok(ch, version, type);
+	case HS_KX_ECDHE_RSA:
+	case HS_KX_RSA:
+		return type == HS_CERT_RSA;
+	default:
+		return false;
+	}
+}
+
+int
+hs_nego_cert(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+	     uint16_t version, enum hs_kx kx, const struct hs_cert_choice *cand,
+	     unsigned n, unsigned *idx, uint16_t *scheme)
+{
+	if (kx != HS_KX_RSA && !ch->has_sigalgs)
+		return version == HS_TLS13 ? HS_ERR_ALERT(HS_ALERT_MISSING_EXTENSION)
+					   : HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
+	for (int pass = 0; pass < 2; pass++) {
+		if (kx == HS_KX_RSA) {
+			for (unsigned i = 0; i < n; i++) {
+				if (!kx_fits(ch, version, kx, cand[i].type) ||
+				    (pass == 0 && !chain_acceptable(ch, &cand[i])))
+					continue;
+				*idx = i;
+				*scheme = 0;
+				return 0;
+			}
+			continue;
+		}
+		for (unsigned k = 0; k < p->n_sigalgs; k++) {
+			uint16_t s = p->sigalgs[k];
+
+			if (!hs_view_has_u16(ch->sigalgs, s))
+				continue;
+			for (unsigned i = 0; i < n; i++) {
+				if (!kx_fits(ch, version, kx, cand[i].type) ||
+				    !scheme_fits(s, cand[i].type, version) ||
+				    (pass == 0 && !chain_acceptable(ch, &cand[i])))
+					continue;
+				*idx = i;
+				*scheme = s;
+				return 0;
+			}
+		}
+	}
+	return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
+}
+
 /* An ECDSA certificate type this client can be served, or 0. */
 static enum hs_cert_type
 ecdsa_type(const struct hs_client_hello *ch, const struct hs_nego_policy *p,

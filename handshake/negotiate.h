@@ -60,6 +60,8 @@
 #define HS_SIG_RSA_PSS_RSAE_SHA256    0x0804
 #define HS_SIG_RSA_PSS_RSAE_SHA384    0x0805
 #define HS_SIG_RSA_PSS_RSAE_SHA512    0x0806
+/* Only as certificate signatures (signature_algorithms_cert): keys of type RSASSA-PSS. */
+#define HS_SIG_RSA_PSS_PSS_SHA256     0x0809
 
 /** Key types a certificate can have; a SNI name may have one of each. */
 enum hs_cert_type {
@@ -162,6 +164,42 @@ int hs_nego_group(const struct hs_client_hello *ch, const struct hs_nego_policy 
  */
 int hs_nego_sigalg(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 		   uint16_t version, enum hs_cert_type cert_type, uint16_t *scheme);
+
+/** One certificate the server may serve (hs_nego_cert()). */
+struct hs_cert_choice {
+	enum hs_cert_type type;
+	/** SignatureScheme of each certificate of its chain; 0: not checked. */
+	const uint16_t *chain_sig;
+	unsigned chain_len;
+};
+
+/**
+ * Choose among @p n certificates (those the SNI selected) the one to serve
+ * with key exchange @p kx, and its signature scheme:
+ *
+ *  - the server's schemes in order (@p p sigalgs), the first one the client
+ *    offers that a candidate can sign with for this version wins; among
+ *    candidates of one scheme, the first in @p cand order. So with the
+ *    default order (ECDSA schemes first) an ECDSA certificate is served to
+ *    a client that accepts ECDSA, an RSA one otherwise;
+ *  - @p kx narrows the candidates: TLS 1.2 ECDHE_ECDSA needs an ECDSA key
+ *    on a curve the client lists (RFC 8422 5.1), ECDHE_RSA an RSA key; RSA
+ *    key exchange signs nothing and takes the first RSA candidate
+ *    (*scheme 0);
+ *  - candidates whose chain is signed only with schemes the client accepts
+ *    for certificates (signature_algorithms_cert, else signature_algorithms;
+ *    RFC 8446 4.2.3, RFC 5246 7.4.2) come before all others; when none has
+ *    such a chain the others serve, as RFC 8446 4.4.2.2 asks ("SHOULD
+ *    continue the handshake by sending the client a certificate chain of
+ *    its choice").
+ *
+ * @return 0 with *idx and *scheme set; HS_ERR_ALERT(missing_extension) for
+ *         TLS 1.3 without signature_algorithms; HS_ERR_ALERT(handshake_failure)
+ *         when no candidate fits.
+ */
+int hs_nego_cert(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
+		 uint16_t version, enum hs_kx kx, const struct hs_cert_choice *cand,
+		 unsigned n, unsigned *idx, uint16_t *scheme);
 
 /** May a certificate of @p cert_type serve this client (TLS 1.2 curve rule)? */
 bool hs_nego_cert_curve_ok(const struct hs_client_hello *ch, uint16_t version,

@@ -89,6 +89,15 @@ hs_server_hello_write(struct hs_writer *w, const struct hs_server_hello *sh)
 			ext_begin(w, HS_EXT_SESSION_TICKET, &e);
 			hs_writer_block_end(w, e, 0);
 		}
+		if (sh->status_request) {
+			/*
+			 * RFC 6066 8: a server that staples "MUST include an
+			 * extension of type "status_request" with empty
+			 * "extension_data" in the extended server hello".
+			 */
+			ext_begin(w, HS_EXT_STATUS_REQUEST, &e);
+			hs_writer_block_end(w, e, 0);
+		}
 		if (sh->ec_point_formats) {
 			ext_begin(w, HS_EXT_EC_POINT_FORMATS, &e);
 			hs_write_u8(w, 1);
@@ -160,7 +169,7 @@ seen_once(uint32_t *seen, uint16_t type)
 		HS_EXT_EXTENDED_MASTER_SECRET, HS_EXT_SESSION_TICKET,
 		HS_EXT_PRE_SHARED_KEY, HS_EXT_SUPPORTED_VERSIONS, HS_EXT_COOKIE,
 		HS_EXT_KEY_SHARE, HS_EXT_RENEGOTIATION_INFO, HS_EXT_SUPPORTED_GROUPS,
-		HS_EXT_EARLY_DATA,
+		HS_EXT_EARLY_DATA, HS_EXT_STATUS_REQUEST,
 	};
 
 	for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
@@ -253,6 +262,12 @@ hs_server_hello_parse(const uint8_t *body, size_t len, struct hs_server_hello_in
 			break;
 		case HS_EXT_SERVER_NAME:
 			sh->has_sni = true;     /* empty (RFC 6066 3) */
+			break;
+		case HS_EXT_STATUS_REQUEST:
+			/* RFC 6066 8: "empty "extension_data"". */
+			sh->has_status_request = true;
+			if (ext.len != 0)
+				return DECODE_ERROR;
 			break;
 		case HS_EXT_RENEGOTIATION_INFO:
 			sh->has_reneg_info = true;

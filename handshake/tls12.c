@@ -36,12 +36,13 @@ hs12_iv_len(const struct hs_conn *c)
 	return hs_aead_alg(c) == HSO_AEAD_CHACHA20_POLY1305 ? 12 : 4;
 }
 
+/* Certificate, then CertificateStatus when stapling @p ocsp (RFC 6066 8). */
 static int
-stage_chain(struct hs_conn *c)
+stage_chain(struct hs_conn *c, const struct hso_ocsp *ocsp)
 {
 	const uint8_t *ders[HSO_CERT_CHAIN_MAX];
 	size_t lens[HSO_CERT_CHAIN_MAX];
-	struct hs_cert_chain chain = { ders, lens, c->cert->chain_len };
+	struct hs_cert_chain chain = { .der = ders, .len = lens, .n = c->cert->chain_len };
 	struct hs_writer w;
 
 	for (unsigned i = 0; i < c->cert->chain_len; i++) {
@@ -49,9 +50,20 @@ stage_chain(struct hs_conn *c)
 		lens[i] = c->cert->chain[i].len;
 	}
 	hs_stage_msg_begin(c, &w);
-	if (hs_certificate12_write(&w, &chain) != 0)
+	if (hs_certificate12_write(&w, &chain) != 0 || hs_stage_msg_end(c, &w, 0) != 0)
 		return HS_ERR_INTERNAL;
-	return hs_stage_msg_end(c, &w, 0);
+	if (ocsp == NULL)
+		return 0;
+	/*
+	 * RFC 6066 8: the CertificateStatus message "is sent immediately
+	 * after the Certificate message".
+	 */
+	hs_stage_msg_begin(c, &w);
+	if (hs_certificate_status_write(&w, ocsp->der, ocsp->len) != 0 ||
+	    hs_stage_msg_end(c, &w, 0) != 0)
+		return HS_ERR_INTERNAL;
+	c->w->stats.ocsp_staples_served++;
+	return 0;
 }
 
 static int
@@ -175,6 +187,7 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 	unsigned n_cand, types;
 	struct hs_view alpn, none;
 	struct hs_writer w;
+	const struct hso_ocsp *staple;
 	bool hrr, ecdhe;
 	int rc;
 
@@ -235,6 +248,10 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 		c->hx->session_id_len = 32;
 	}
 
+	/* Decided before ServerHello, whose status_request announces it. */
+	staple = hs_staple_get(c);
+	c->hx->staple = staple != NULL;
+
 	hso_hash_init(&c->hx->th, (enum hso_hash_alg)c->si->hash);
 	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	hs_stage_msg_begin(c, &w);
@@ -243,8 +260,9 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 		.session_id = { c->hx->session_id, c->hx->session_id_len }, .suite = c->suite,
 		.reneg_info = c->hx->reneg_info, .ems = c->ems, .ticket = c->hx->ticket_wanted,
 		.ec_point_formats = ecdhe && ch->has_ec_point_formats,
+		.status_request = staple != NULL,
 		.alpn = { c->alpn, c->alpn_len } });
-	if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || stage_chain(c) != 0)
+	if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || stage_chain(c, staple) != 0)
 		return HS_ERR_INTERNAL;
 	if (!ecdhe)
 		return stage_done_and_flush(c);

@@ -51,6 +51,7 @@ hs12c_server_hello(struct hs_conn *c, const struct hs_server_hello_in *sh,
 
 	/* RFC 5246 7.4.1.4: an extension not requested: unsupported_extension. */
 	if (sh->has_unknown || (sh->has_ems && !cc->ems) ||
+	    (sh->has_status_request && !cc->status_request) ||
 	    (sh->has_ticket && cc->resume != HS_RESUME_TICKET) ||
 	    (sh->has_sni && cc->sni[0] == '\0') || (sh->has_alpn && p->alpn_len == 0))
 		return HS_ERR_ALERT(HS_ALERT_UNSUPPORTED_EXTENSION);
@@ -83,6 +84,7 @@ hs12c_server_hello(struct hs_conn *c, const struct hs_server_hello_in *sh,
 	c->hx->reneg_info = sh->has_reneg_info;
 	c->hx->sni_ack = sh->has_sni;
 	c->hx->ticket_expected = sh->has_ticket;
+	c->hx->status_expected = sh->has_status_request;
 	memcpy(c->hx->server_random, sh->random, 32);
 	if (si->hash) {
 		hso_hash_wipe(&c->hx->th);
@@ -205,6 +207,29 @@ group_ok(const struct hs_conn *c, uint16_t group)
 		return group == HS_GROUP_X25519 || group == HS_GROUP_SECP256R1;
 	return group == HS_GROUP_SECP256R1 && c->si->kx == HS_KX_ECDHE_ECDSA &&
 	       hs_client_u16_in(p->sigalgs, p->n_sigalgs, HS_SIG_ECDSA_SECP256R1_SHA256);
+}
+
+/*
+ * CertificateStatus (RFC 6066 8): only right after Certificate, and only
+ * when the ServerHello said one may come (the server "MAY" still omit it).
+ */
+static int
+certificate_status(struct hs_conn *c, const struct hs_msg *m)
+{
+	const uint8_t *ocsp;
+	size_t len;
+	int rc;
+
+	if (!c->hx->status_expected)
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	rc = hs_certificate_status_parse(m->body, m->len, &ocsp, &len);
+	if (rc != 0)
+		return rc;
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	c->hx->status_expected = false;
+	c->hx->staple = true;
+	c->w->stats.client_staples++;
+	return 0;
 }
 
 static int
@@ -480,9 +505,12 @@ handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 	case STC12_CERT:
 		return certificate(c, m);
 	case STC12_SKE:
-		return server_key_exchange(c, m);
 	case STC12_SHD:
-		return server_hello_done(c, m);
+		if (m->type == HS_MT_CERTIFICATE_STATUS)
+			return certificate_status(c, m);
+		c->hx->status_expected = false;
+		return c->state == STC12_SKE ? server_key_exchange(c, m)
+					     : server_hello_done(c, m);
 	case STC12_CCS:
 		if (m->type == HS_MT_NEW_SESSION_TICKET && c->hx->ticket_expected)
 			return new_session_ticket(c, m);

@@ -389,15 +389,23 @@ after_ecdhe(struct hs_conn *c)
 	{
 		const uint8_t *ders[HSO_CERT_CHAIN_MAX];
 		size_t lens[HSO_CERT_CHAIN_MAX];
-		struct hs_cert_chain chain = { ders, lens, c->cert->chain_len };
+		const struct hso_ocsp *staple = hs_staple_get(c);
+		struct hs_cert_chain chain = {
+			.der = ders, .len = lens, .n = c->cert->chain_len,
+			.ocsp = staple != NULL ? staple->der : NULL,
+			.ocsp_len = staple != NULL ? staple->len : 0,
+		};
 
 		for (unsigned i = 0; i < c->cert->chain_len; i++) {
 			ders[i] = c->cert->chain[i].der;
 			lens[i] = c->cert->chain[i].len;
 		}
+		c->hx->staple = staple != NULL;
 		hs_stage_msg_begin(c, &w);
 		if (hs_certificate13_write(&w, &chain) != 0 || hs_stage_msg_end(c, &w, 0) != 0)
 			return HS_ERR_INTERNAL;
+		if (staple != NULL)
+			c->w->stats.ocsp_staples_served++;
 	}
 	/* CertificateVerify signs the transcript through Certificate. */
 	{

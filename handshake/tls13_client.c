@@ -315,6 +315,16 @@ certificate(struct hs_conn *c, const struct hs_msg *m)
 	rc = hs_certificate_parse(m->body, m->len, true, &ci);
 	if (rc != 0)
 		return rc;
+	/*
+	 * RFC 8446 4.4.2: the server's entry extensions "MUST correspond to
+	 * ones from the ClientHello"; 4.2: otherwise unsupported_extension.
+	 */
+	if (ci.has_unknown || (ci.has_status && !c->ccfg->status_request))
+		return HS_ERR_ALERT(HS_ALERT_UNSUPPORTED_EXTENSION);
+	if (ci.ocsp != NULL) {
+		c->hx->staple = true;
+		c->w->stats.client_staples++;
+	}
 	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	if (c->ccfg->mode == HS_CLIENT_LOAD) {
 		c->state = STC13_CV;

@@ -224,6 +224,23 @@ test_rules(void)
 	CHECK_EQ(parse_exts(EXT(0, 0, 0, 5, 0, 3, 0, 0, 0), &ch), DECODE_ERROR);
 	CHECK_EQ(parse_exts(EXT(0, 0, 0, 12, 0, 10, 9, 0, 1, 'z', 0, 0, 3, 'a', '.', 'b'), &ch), 0);
 	CHECK(sni_is(&ch, "a.b"));
+	/*
+	 * status_request (RFC 6066 8): ocsp with empty lists; with a
+	 * responder id and request extensions (contents not judged); an
+	 * empty ResponderID, truncation, trailing bytes and an empty body
+	 * malformed; another status_type skipped (nothing stapled).
+	 */
+	CHECK_EQ(parse_exts(EXT(0, 5, 0, 5, 1, 0, 0, 0, 0), &ch), 0);
+	CHECK(ch.status_ocsp);
+	CHECK_EQ(parse_exts(EXT(0, 5, 0, 11, 1, 0, 4, 0, 2, 0xa1, 0xb2, 0, 2, 0x30, 0), &ch), 0);
+	CHECK(ch.status_ocsp);
+	CHECK_EQ(parse_exts(EXT(0, 5, 0, 7, 1, 0, 2, 0, 0, 0, 0), &ch), DECODE_ERROR);
+	CHECK_EQ(parse_exts(EXT(0, 5, 0, 7, 1, 0, 4, 0, 3, 1, 2), &ch), DECODE_ERROR);
+	CHECK_EQ(parse_exts(EXT(0, 5, 0, 4, 1, 0, 0, 0), &ch), DECODE_ERROR);
+	CHECK_EQ(parse_exts(EXT(0, 5, 0, 6, 1, 0, 0, 0, 0, 9), &ch), DECODE_ERROR);
+	CHECK_EQ(parse_exts(EXT(0, 5, 0, 0), &ch), DECODE_ERROR);
+	CHECK_EQ(parse_exts(EXT(0, 5, 0, 3, 2, 7, 7), &ch), 0);
+	CHECK(!ch.status_ocsp);
 	/* ALPN: empty protocol name; overlong inner length. */
 	CHECK_EQ(parse_exts(EXT(0, 16, 0, 5, 0, 3, 2, 'h', '2', 0), &ch), DECODE_ERROR);
 	CHECK_EQ(parse_exts(EXT(0, 16, 0, 5, 0, 3, 3, 'h', '2'), &ch), DECODE_ERROR);

@@ -6,7 +6,8 @@
  * TLS 1.3 PSK with and without ECDHE); ALPN and SNI; application data both
  * ways; KeyUpdate both ways; close_notify; full mode rejecting a tampered
  * ServerKeyExchange signature, an untrusted chain and a wrong host name
- * (CA file), and accepting a trusted one.
+ * (CA file), and accepting a trusted one; OCSP staples (status_request)
+ * from OpenSSL's server received in both versions when asked for.
  */
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -16,7 +17,7 @@
 #include "check.h"
 #include "engine_priv.h"  /* checks the handshake context is wiped */
 #include "hs_client.h"
-#include "test_asym_keys.h"
+#include "test_ocsp_util.h"
 
 /* Reset @p c; the handshake context it held is back in its pool, all zeros. */
 static void
@@ -757,6 +758,64 @@ make_cert(struct srv_cert *c, const char *type, const char *curve, size_t bits,
 	c->x = tk_cert(c->key, cn, san, NULL, NULL, 0);
 }
 
+/* The server's staple (OpenSSL sends it only to a client that asked). */
+static unsigned char *staple_der;
+static size_t staple_len;
+
+static int
+srv_status_cb(SSL *ssl, void *arg)
+{
+	unsigned char *copy = OPENSSL_memdup(staple_der, staple_len);
+
+	(void)arg;
+	if (copy == NULL || !SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)staple_len))
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/*
+ * hso's client asking for OCSP (hs_client_config.status_request) gets
+ * OpenSSL's staple: TLS 1.2 CertificateStatus, TLS 1.3 in the leaf entry;
+ * not asking, none is sent and the handshake is the same.
+ */
+static void
+test_staple(const struct srv_cert *ca)
+{
+	struct to_resp r = {
+		.leaf = ca_leaf.x, .issuer = ca->x, .signer = ca->x, .signer_key = ca->key,
+		.this_update = (int64_t)time(NULL) - 60, .next_update = (int64_t)time(NULL) + 600,
+	};
+
+	staple_der = to_ocsp(&r, &staple_len);
+	for (int k = 0; k < 8; k++) {
+		int version = k & 1 ? TLS1_2_VERSION : TLS1_3_VERSION;
+		bool ask = (k & 2) != 0, load = (k & 4) != 0;
+		struct hs_client_config cc;
+		struct hs_session_info si;
+		struct pair p;
+		uint64_t before;
+
+		client_cfg(&cc);
+		cc.status_request = ask;
+		cc.mode = load ? HS_CLIENT_LOAD : HS_CLIENT_FULL;
+		if (pair_start(&p, &(struct srv_opts){ .version = version, .cert = &ca_leaf },
+			       &cc, NULL, NULL) != 0) {
+			CHECK_MSG(0, "staple %d: setup", k);
+			continue;
+		}
+		SSL_CTX_set_tlsext_status_cb(p.ctx, srv_status_cb);
+		before = p.w->stats.client_staples;
+		CHECK_MSG(pair_handshake(&p), "staple %d: handshake, client err %d", k,
+			  hs_conn_error(&p.conn));
+		hs_conn_session_info(&p.conn, &si);
+		CHECK_MSG(si.ocsp_stapled == ask, "staple %d: stapled %d", k, si.ocsp_stapled);
+		CHECK_EQ(p.w->stats.client_staples - before, ask ? 1 : 0);
+		CHECK(pair_exchange(&p, 2000));
+		pair_free(&p, true);
+	}
+	OPENSSL_free(staple_der);
+}
+
 int
 main(void)
 {
@@ -787,6 +846,7 @@ main(void)
 	test_full_mode_rejects();
 	test_load_reuse();
 	test_big_certificate();
+	test_staple(&ca);
 
 	{
 		struct srv_cert *all[] = { &rsa, &p256, &p384, &ca, &other_ca, &ca_leaf };

@@ -197,6 +197,7 @@ static const char full_file[] =
 	"[cert ecdsa]\n"
 	"cert = /etc/hso/ec.pem\n"
 	"key = /etc/hso/ec.key\n"
+	"ocsp = /etc/hso/ec.ocsp.der\n"
 	"default = yes\n"
 	"\n"
 	"[tickets]\n"
@@ -255,9 +256,11 @@ test_full_file(void)
 	CHECK(strcmp(c.certs[0].name, "rsa") == 0);
 	CHECK(strcmp(c.certs[0].cert, "/etc/hso/rsa.pem") == 0);
 	CHECK(strcmp(c.certs[0].key, "/etc/hso/rsa.key") == 0);
+	CHECK(c.certs[0].ocsp[0] == '\0');
 	CHECK(!c.certs[0].is_default);
 	CHECK(strcmp(c.certs[1].name, "ecdsa") == 0);
 	CHECK(strcmp(c.certs[1].cert, "/etc/hso/ec.pem") == 0);
+	CHECK(strcmp(c.certs[1].ocsp, "/etc/hso/ec.ocsp.der") == 0);
 	CHECK(c.certs[1].is_default);
 	CHECK(strcmp(c.ticket_key_file, "/etc/hso/ticket.key") == 0);
 	CHECK_EQ(c.ticket_lifetime, 3600);
@@ -392,6 +395,20 @@ test_certs(void)
 		      "--cert", "b.pem", "--key", "b.key", NULL), "--cert", "no --key", "a.pem");
 	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", "--key", "a.key",
 		      "--cert", "a.pem", NULL), "--key", "no --cert", "a.key");
+	/* --ocsp belongs to the --cert/--key pair before it, once. */
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--cert", "a.pem", "--key", "a.key",
+		       "--ocsp", "a.der", "--cert", "b.pem", "--key", "b.key", NULL), 0);
+	CHECK(strcmp(c.certs[1].ocsp, "a.der") == 0 && c.certs[2].ocsp[0] == '\0' &&
+	      c.certs[0].ocsp[0] == '\0');
+	ERR_HAS(parse(&c, "--config", (char *)path, "--ocsp", "a.der", NULL), "--ocsp",
+		"no --cert", "a.der");
+	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", "--cert", "a.pem",
+		      "--ocsp", "a.der", "--key", "a.key", NULL), "--ocsp", "no --cert", "a.der");
+	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", "--cert", "a.pem",
+		      "--key", "a.key", "--ocsp", "a.der", "--ocsp", "b.der", NULL), "--ocsp",
+		"one already", "b.der");
+	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", "--cert", "a.pem",
+		      "--key", "a.key", "--ocsp", "", NULL), "--ocsp");
 	/* A forgotten value is not a file named "--key". */
 	ERR_HAS(parse(&c, "--addr", "198.18.0.2/24", "--listen", "443", "--cert",
 		      "--key", "k", NULL), "--cert", "missing value");
@@ -429,6 +446,9 @@ test_certs(void)
 		       "[cert b]\ncert = b\nkey = b\ndefault = yes\n");
 	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert b]", "default",
 		"[cert a]", "'yes'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
+		       "[cert a]\ncert = a\nkey = a\nocsp =\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert a]", "ocsp");
 	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n"
 		       "[cert a]\ncert = a\nkey = a\ndefault = maybe\n");
 	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[cert a]", "default",

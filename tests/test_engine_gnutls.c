@@ -19,7 +19,9 @@
 
 #include "check.h"
 #include "engine_priv.h"  /* peeks at the handshake context */
+#include "handshake.h"
 #include "test_asym_keys.h"
+#include "test_ocsp_util.h"
 
 /* Reset @p c; the handshake context it held is back in its pool, all zeros. */
 static void
@@ -63,6 +65,7 @@ struct pair {
 
 /* Client options beyond the priority string and the SNI. */
 struct copts {
+	bool ocsp;                      /* ask for the OCSP staple (status_request) */
 	unsigned flags;                 /* extra gnutls_init() flags */
 	const gnutls_datum_t *session;  /* resume this (gnutls_session_get_data2) */
 	bool alpn;                      /* offer "h2", "http/1.1" */
@@ -164,6 +167,8 @@ pair_start_ex(struct pair *p, const char *priority, const char *sni, const struc
 	}
 	if (o->session != NULL &&
 	    gnutls_session_set_data(p->s, o->session->data, o->session->size) != 0)
+		return -1;
+	if (o->ocsp && gnutls_ocsp_status_request_enable_client(p->s, NULL, 0, NULL) != 0)
 		return -1;
 	gnutls_transport_set_ptr(p->s, p);
 	gnutls_transport_set_push_function(p->s, push);
@@ -1023,6 +1028,106 @@ test_resumption12(void)
 }
 
 /* A leaf for @p key signed by the CA, chained leaf + CA, loaded. */
+/*
+ * Dual certificates and OCSP stapling against GnuTLS: an RSA and an ECDSA
+ * certificate for dual.test, each with an OCSP response made by OpenSSL's
+ * responder API. A client whose priority allows only ECDSA or only RSA
+ * signatures gets that key (TLS 1.3 and 1.2); a client asking for the
+ * staple gets the served certificate's and GnuTLS's verifier checks it
+ * (gnutls_ocsp_status_request_is_checked(): signed by the CA, for this
+ * certificate, current, good).
+ */
+static struct hso_cert *load_leaf(const char *dir, const char *tag, EVP_PKEY *key,
+				  const char *name, X509 *ca, EVP_PKEY *ca_key);
+
+static void
+test_dual_staple(const char *dir, X509 *ca, EVP_PKEY *ca_key)
+{
+	struct hs_worker *w0 = worker;
+	struct hs_config c2;
+	EVP_PKEY *kr = tk_keygen("RSA", NULL, 2048), *ke = tk_keygen("EC", "P-256", 0);
+	struct hso_cert *dr = load_leaf(dir, "dual-rsa", kr, "dual.test", ca, ca_key);
+	struct hso_cert *de = load_leaf(dir, "dual-ec", ke, "dual.test", ca, ca_key);
+	struct hso_ocsp *o[2] = { NULL, NULL };
+	static const struct {
+		const char *prio;
+		int ec;         /* the ECDSA one served */
+	} cases[] = {
+		{ P13 "+AES-128-GCM:+GROUP-X25519", 1 },
+		{ "NONE:+VERS-TLS1.3:+SIGN-ECDSA-SECP256R1-SHA256:+CTYPE-X509:+AEAD:+MAC-ALL:"
+		  "+AES-128-GCM:+GROUP-X25519", 1 },
+		{ "NONE:+VERS-TLS1.3:+SIGN-RSA-PSS-RSAE-SHA256:+CTYPE-X509:+AEAD:+MAC-ALL:"
+		  "+AES-128-GCM:+GROUP-X25519", 0 },
+		{ P12 "+AES-128-GCM:+ECDHE-RSA:+ECDHE-ECDSA:+GROUP-ALL", 1 },
+		{ P12 "+AES-128-GCM:+ECDHE-ECDSA:+GROUP-ALL", 1 },
+		{ P12 "+AES-128-GCM:+ECDHE-RSA:+GROUP-ALL", 0 },
+		{ P12 "+AES-128-GCM:+RSA", 0 },
+	};
+
+	CHECK(dr != NULL && de != NULL);
+	for (int i = 0; i < 2 && dr != NULL && de != NULL; i++) {
+		const struct hso_cert *c = i ? de : dr;
+		const unsigned char *q = c->chain[0].der;
+		X509 *leaf = d2i_X509(NULL, &q, c->chain[0].len);
+		int64_t now = (int64_t)time(NULL);
+		size_t len;
+		unsigned char *der = to_ocsp(&(struct to_resp){
+			.leaf = leaf, .issuer = ca, .signer = ca, .signer_key = ca_key,
+			.this_update = now - 60, .next_update = now + 3600 }, &len);
+		char err[256];
+
+		o[i] = hso_ocsp_parse(der, len, "staple", c, now, NULL, err, sizeof(err));
+		CHECK_MSG(o[i] != NULL, "staple: %s", err);
+		OPENSSL_free(der);
+		X509_free(leaf);
+	}
+	CHECK_EQ(hs_config_init(&c2), 0);
+	CHECK_EQ(hs_config_add_cert(&c2, dr, true), 0);
+	CHECK_EQ(hs_config_add_cert(&c2, de, false), 0);
+	CHECK_EQ(hs_config_set_ocsp(&c2, dr, o[0]), 0);
+	CHECK_EQ(hs_config_set_ocsp(&c2, de, o[1]), 0);
+	worker = hs_worker_create(&c2, 16);
+	CHECK(worker != NULL);
+	/*
+	 * GnuTLS 3.7 clients always send status_request (only
+	 * GNUTLS_NO_EXTENSIONS turns it off); enabling it is explicit here.
+	 */
+	for (size_t k = 0; worker != NULL && k < sizeof(cases) / sizeof(cases[0]); k++) {
+		const struct hso_ocsp *want = cases[k].ec ? o[1] : o[0];
+		struct pair p;
+		struct hs_session_info si;
+		gnutls_datum_t resp = { NULL, 0 };
+
+		if (pair_start_ex(&p, cases[k].prio, "dual.test", &(struct copts){ .ocsp = true })) {
+			CHECK_MSG(0, "%s: setup", cases[k].prio);
+			continue;
+		}
+		CHECK_MSG(pair_handshake(&p), "%s", cases[k].prio);
+		hs_conn_session_info(&p.conn, &si);
+		CHECK_MSG(si.cert == (cases[k].ec ? de : dr), "%s: %s served", cases[k].prio,
+			  si.cert == de ? "ECDSA" : "RSA");
+		CHECK_MSG(gnutls_ocsp_status_request_get(p.s, &resp) == 0, "%s: no staple",
+			  cases[k].prio);
+		CHECK(resp.size == want->len && memcmp(resp.data, want->der, want->len) == 0);
+		CHECK_MSG(gnutls_ocsp_status_request_is_checked(p.s, 0) != 0,
+			  "%s: GnuTLS did not accept the staple", cases[k].prio);
+		CHECK(si.ocsp_stapled);
+		pair_free(&p);
+	}
+	if (worker != NULL) {
+		CHECK_EQ(worker->stats.ocsp_staples_served, sizeof(cases) / sizeof(cases[0]));
+		hs_worker_free(worker);
+	}
+	worker = w0;
+	hs_config_wipe(&c2);
+	hso_ocsp_free(o[0]);
+	hso_ocsp_free(o[1]);
+	hso_cert_free(dr);
+	hso_cert_free(de);
+	EVP_PKEY_free(kr);
+	EVP_PKEY_free(ke);
+}
+
 static struct hso_cert *
 load_leaf(const char *dir, const char *tag, EVP_PKEY *key, const char *name, X509 *ca,
 	  EVP_PKEY *ca_key)
@@ -1090,6 +1195,7 @@ main(void)
 	test_key_update();
 	test_resumption13();
 	test_resumption12();
+	test_dual_staple(dir, ca, ca_key);
 
 	printf("worker: %llu completed, %llu failed, %llu resumed, %llu tickets issued, "
 	       "%llu rejected\n",

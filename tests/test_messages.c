@@ -159,7 +159,7 @@ test_tls12_rsa_kx(void)
 	int der_len = i2d_X509(cert, &der);
 	const uint8_t *ders[1] = { der };
 	size_t lens[1] = { (size_t)der_len }, len;
-	struct hs_cert_chain chain = { ders, lens, 1 };
+	struct hs_cert_chain chain = { .der = ders, .len = lens, .n = 1 };
 	uint16_t version, suite;
 	const uint8_t *cke;
 	struct hs_view epms;
@@ -228,7 +228,7 @@ test_tls12_ecdhe_ecdsa(void)
 	const uint8_t *ders[1] = { der };
 	size_t lens[1] = { (size_t)der_len }, len, pub_len = sizeof(pub), params_len,
 	       sig_len = sizeof(sig);
-	struct hs_cert_chain chain = { ders, lens, 1 };
+	struct hs_cert_chain chain = { .der = ders, .len = lens, .n = 1 };
 	uint16_t version, suite, group, scheme;
 	bool hrr;
 	struct hs_view none, point;
@@ -406,7 +406,7 @@ test_encrypted_messages(void)
 	static const uint8_t d1[3] = { 1, 2, 3 }, d2[2] = { 4, 5 };
 	const uint8_t *ders[2] = { d1, d2 };
 	size_t lens[2] = { 3, 2 };
-	struct hs_cert_chain chain = { ders, lens, 2 };
+	struct hs_cert_chain chain = { .der = ders, .len = lens, .n = 2 };
 	uint8_t content[HS_CV_CONTENT_LEN(48)], hash[48];
 
 	/* EncryptedExtensions with ALPN and the SNI acknowledgement. */
@@ -433,7 +433,7 @@ test_encrypted_messages(void)
 	CHECK_EQ(e.len, 2);
 	CHECK_EQ(hs_read_u16(&v), 0);
 	CHECK(hs_reader_done(&v) && hs_reader_done(&r));
-	CHECK_EQ(hs_certificate13_write(&w, &(struct hs_cert_chain){ NULL, NULL, 0 }), -EINVAL);
+	CHECK_EQ(hs_certificate13_write(&w, &(struct hs_cert_chain){ .n = 0 }), -EINVAL);
 
 	/* CertificateVerify content (RFC 8446 4.4.3). */
 	memset(hash, 0xab, sizeof(hash));
@@ -464,6 +464,111 @@ test_encrypted_messages(void)
 	CHECK_EQ(flight[3], 32);
 }
 
+/*
+ * OCSP stapling (RFC 6066 8, RFC 8446 4.4.2.1): CertificateStatus as a
+ * TLS 1.2 message and inside the TLS 1.3 leaf entry, written then parsed
+ * back, the ServerHello's empty status_request, and malformed forms.
+ */
+static void
+test_certificate_status(void)
+{
+	static const uint8_t resp[5] = { 0x30, 3, 0x0a, 1, 0 };
+	static const uint8_t d1[3] = { 1, 2, 3 }, d2[2] = { 4, 5 };
+	const uint8_t *ders[2] = { d1, d2 };
+	size_t lens[2] = { 3, 2 };
+	struct hs_cert_chain chain = { .der = ders, .len = lens, .n = 2,
+				       .ocsp = resp, .ocsp_len = sizeof(resp) };
+	struct hs_certificate_in ci;
+	struct hs_server_hello_in shi;
+	struct hs_writer w;
+	const uint8_t *o;
+	size_t ol;
+	uint8_t bad[64];
+
+	/* TLS 1.2 message: type 22, status_type 1, u24 length, the response. */
+	hs_writer_init(&w, flight, sizeof(flight));
+	CHECK_EQ(hs_certificate_status_write(&w, resp, sizeof(resp)), 0);
+	{
+		static const uint8_t want[] = { 22, 0, 0, 9, 1, 0, 0, 5,
+						0x30, 3, 0x0a, 1, 0 };
+
+		CHECK_EQ(w.off, sizeof(want));
+		CHECK_MEM(flight, want, sizeof(want));
+	}
+	CHECK_EQ(hs_certificate_status_parse(flight + 4, w.off - 4, &o, &ol), 0);
+	CHECK(ol == sizeof(resp) && memcmp(o, resp, ol) == 0);
+	CHECK_EQ(hs_certificate_status_write(&w, resp, 0), -EINVAL);
+	/* Another status_type, an empty response, trailing bytes, truncation. */
+	memcpy(bad, flight + 4, 9);
+	bad[0] = 2;
+	CHECK_EQ(hs_certificate_status_parse(bad, 9, &o, &ol), HS_ERR_ALERT(HS_ALERT_DECODE_ERROR));
+	CHECK_EQ(hs_certificate_status_parse((const uint8_t *)"\1\0\0\0", 4, &o, &ol),
+		 HS_ERR_ALERT(HS_ALERT_DECODE_ERROR));
+	memcpy(bad, flight + 4, 9);
+	bad[9] = 0;
+	CHECK_EQ(hs_certificate_status_parse(bad, 10, &o, &ol), HS_ERR_ALERT(HS_ALERT_DECODE_ERROR));
+	CHECK_EQ(hs_certificate_status_parse(bad, 8, &o, &ol), HS_ERR_ALERT(HS_ALERT_DECODE_ERROR));
+
+	/* TLS 1.3: the leaf's entry carries status_request, the other none. */
+	hs_writer_init(&w, flight, sizeof(flight));
+	CHECK_EQ(hs_certificate13_write(&w, &chain), 0);
+	{
+		static const uint8_t want[] = {
+			11, 0, 0, 32, 0, 0, 0, 28,
+			0, 0, 3, 1, 2, 3, 0, 13, 0, 5, 0, 9, 1, 0, 0, 5, 0x30, 3, 0x0a, 1, 0,
+			0, 0, 2, 4, 5, 0, 0,
+		};
+
+		CHECK_EQ(w.off, sizeof(want));
+		CHECK_MEM(flight, want, sizeof(want));
+	}
+	CHECK_EQ(hs_certificate_parse(flight + 4, w.off - 4, true, &ci), 0);
+	CHECK(ci.n == 2 && ci.has_status && !ci.has_unknown);
+	CHECK(ci.ocsp_len == sizeof(resp) && memcmp(ci.ocsp, resp, sizeof(resp)) == 0);
+	/* The same extension twice in an entry: illegal_parameter (RFC 8446 4.2). */
+	{
+		static const uint8_t twice[] = {
+			0, 0, 0, 32, 0, 0, 3, 1, 2, 3, 0, 24,
+			0, 5, 0, 8, 1, 0, 0, 4, 0x30, 2, 5, 0,
+			0, 5, 0, 8, 1, 0, 0, 4, 0x30, 2, 5, 0,
+		};
+		static const uint8_t sct[] = { 0, 0, 0, 14, 0, 0, 3, 1, 2, 3, 0, 6,
+					       0, 18, 0, 2, 0, 0 };
+		static const uint8_t short_status[] = { 0, 0, 0, 14, 0, 0, 3, 1, 2, 3, 0, 6,
+							0, 5, 0, 2, 1, 0 };
+
+		CHECK_EQ(hs_certificate_parse(twice, sizeof(twice), true, &ci),
+			 HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER));
+		/* Another extension: reported for the client to refuse. */
+		CHECK_EQ(hs_certificate_parse(sct, sizeof(sct), true, &ci), 0);
+		CHECK(ci.has_unknown && ci.unknown_ext == 18 && !ci.has_status);
+		CHECK_EQ(hs_certificate_parse(short_status, sizeof(short_status), true, &ci),
+			 HS_ERR_ALERT(HS_ALERT_DECODE_ERROR));
+	}
+
+	/* TLS 1.2 ServerHello: an empty status_request, decoded back. */
+	{
+		static const uint8_t random[32] = { 7 };
+
+		hs_writer_init(&w, flight, sizeof(flight));
+		CHECK_EQ(hs_server_hello_write(&w, &(struct hs_server_hello){
+				.version = HS_TLS12, .random = random,
+				.suite = HS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+				.status_request = true }), 0);
+		/* ... extensions<6>: status_request (5), length 0. */
+		CHECK_MEM(flight + w.off - 6, ((const uint8_t[]){ 0, 4, 0, 5, 0, 0 }), 6);
+		CHECK_EQ(hs_server_hello_parse(flight + 4, w.off - 4, &shi), 0);
+		CHECK(shi.has_status_request && !shi.has_unknown);
+		/* RFC 6066 8: its extension_data is empty; anything else is malformed. */
+		flight[w.off - 1] = 1;
+		memcpy(bad, flight + 4, w.off - 4);
+		bad[w.off - 4] = 0;
+		bad[w.off - 4 - 7] = 7;     /* extensions block length 6 -> 7 */
+		CHECK_EQ(hs_server_hello_parse(bad, w.off - 3, &shi),
+			 HS_ERR_ALERT(HS_ALERT_DECODE_ERROR));
+	}
+}
+
 int
 main(void)
 {
@@ -472,5 +577,6 @@ main(void)
 	test_downgrade_sentinel();
 	test_tls13_server_hello_and_hrr();
 	test_encrypted_messages();
+	test_certificate_status();
 	return check_result("messages");
 }

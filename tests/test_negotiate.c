@@ -402,6 +402,126 @@ test_alpn(void)
 	CHECK_EQ(proto.len, 0);
 }
 
+/*
+ * Dual certificates: the certificate and scheme hs_nego_cert() picks among
+ * an RSA and an ECDSA one (both orders), for clients offering ECDSA only,
+ * RSA only or both, by the server's scheme order, per key exchange, and
+ * with signature_algorithms_cert preferring the chain the client accepts.
+ */
+static void
+test_cert_choice(void)
+{
+	static const uint16_t sig_rsa[] = { HS_SIG_RSA_PKCS1_SHA256 };
+	static const uint16_t sig_ec[] = { HS_SIG_ECDSA_SECP256R1_SHA256 };
+	static const uint16_t sig_self[] = { 0 };
+	const struct hs_cert_choice rsa_ec[] = {
+		{ HS_CERT_RSA, sig_rsa, 1 }, { HS_CERT_ECDSA_P256, sig_rsa, 1 },
+	};
+	const struct hs_cert_choice ec_rsa[] = {
+		{ HS_CERT_ECDSA_P256, sig_rsa, 1 }, { HS_CERT_RSA, sig_rsa, 1 },
+	};
+	struct hs_nego_policy p;
+	unsigned idx = 99;
+	uint16_t s = 0;
+	uint8_t list[4];
+
+	hs_nego_policy_default(&p);
+	/* TLS 1.3, both offered: ECDSA (the default order), whatever the config order. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, rsa_ec, 2, &idx, &s), 0);
+	CHECK(idx == 1 && s == HS_SIG_ECDSA_SECP256R1_SHA256);
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, ec_rsa, 2, &idx, &s), 0);
+	CHECK(idx == 0 && s == HS_SIG_ECDSA_SECP256R1_SHA256);
+	/* An RSA-only client gets RSA-PSS; an ECDSA-only one ECDSA. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .sigalgs = "RSA-PSS+SHA256:rsa_pss_rsae_sha384" }), 0);
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, ec_rsa, 2, &idx, &s), 0);
+	CHECK(idx == 1 && s == HS_SIG_RSA_PSS_RSAE_SHA256);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .sigalgs = "ECDSA+SHA256" }), 0);
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, rsa_ec, 2, &idx, &s), 0);
+	CHECK(idx == 1 && s == HS_SIG_ECDSA_SECP256R1_SHA256);
+	/* ECDSA-only client, RSA-only server: nothing fits. */
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, rsa_ec, 1, &idx, &s),
+		 FAIL(HANDSHAKE_FAILURE));
+	/* The server's order decides: RSA schemes first, RSA served. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
+	p.sigalgs[0] = HS_SIG_RSA_PSS_RSAE_SHA256;
+	p.sigalgs[1] = HS_SIG_ECDSA_SECP256R1_SHA256;
+	p.n_sigalgs = 2;
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, ec_rsa, 2, &idx, &s), 0);
+	CHECK(idx == 1 && s == HS_SIG_RSA_PSS_RSAE_SHA256);
+	hs_nego_policy_default(&p);
+
+	/* TLS 1.2: the suite's key exchange narrows the candidates. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION }), 0);
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS12, HS_KX_ECDHE_RSA, ec_rsa, 2, &idx, &s), 0);
+	CHECK(idx == 1 && s == HS_SIG_RSA_PSS_RSAE_SHA256);
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS12, HS_KX_ECDHE_ECDSA, rsa_ec, 2, &idx, &s), 0);
+	CHECK(idx == 1 && s == HS_SIG_ECDSA_SECP256R1_SHA256);
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS12, HS_KX_RSA, ec_rsa, 2, &idx, &s), 0);
+	CHECK(idx == 1 && s == 0);
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS12, HS_KX_ECDHE_ECDSA, rsa_ec, 1, &idx, &s),
+		 FAIL(HANDSHAKE_FAILURE));
+	/* RFC 8422 5.1: an ECDSA certificate only on a curve the client lists. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .groups = "X25519" }), 0);
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS12, HS_KX_ECDHE_ECDSA, rsa_ec, 2, &idx, &s),
+		 FAIL(HANDSHAKE_FAILURE));
+
+	/*
+	 * signature_algorithms_cert (RFC 8446 4.2.3): a chain signed with a
+	 * scheme the client accepts comes first, else any (4.4.2.2).
+	 */
+	{
+		const struct hs_cert_choice mixed[] = {
+			{ HS_CERT_ECDSA_P256, sig_rsa, 1 }, { HS_CERT_RSA, sig_ec, 1 },
+		};
+
+		CHECK_EQ(hello(&(struct real_hello_ossl){ .sigalgs =
+				"ECDSA+SHA256:RSA-PSS+SHA256:RSA+SHA256" }), 0);
+		/* Without the extension, signature_algorithms covers the chains. */
+		CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, mixed, 2, &idx, &s), 0);
+		CHECK(idx == 0 && s == HS_SIG_ECDSA_SECP256R1_SHA256);
+		/* Only ECDSA-signed chains: the RSA key whose chain is ECDSA-signed. */
+		list[0] = HS_SIG_ECDSA_SECP256R1_SHA256 >> 8;
+		list[1] = HS_SIG_ECDSA_SECP256R1_SHA256 & 0xff;
+		ch.has_sigalgs_cert = true;
+		ch.sigalgs_cert = (struct hs_view){ list, 2 };
+		CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, mixed, 2, &idx, &s), 0);
+		CHECK(idx == 1 && s == HS_SIG_RSA_PSS_RSAE_SHA256);
+		/* A self-signed certificate is a trust anchor: acceptable to anyone. */
+		{
+			const struct hs_cert_choice anchor[] = {
+				{ HS_CERT_ECDSA_P256, sig_rsa, 1 }, { HS_CERT_RSA, sig_self, 1 },
+			};
+
+			CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, anchor, 2, &idx,
+					      &s), 0);
+			CHECK_EQ(idx, 1);
+		}
+		/* No chain acceptable (ed25519 only): still served (RFC 8446 4.4.2.2). */
+		list[0] = 0x08;
+		list[1] = 0x07;
+		CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, mixed, 2, &idx, &s), 0);
+		CHECK(idx == 0 && s == HS_SIG_ECDSA_SECP256R1_SHA256);
+		/* rsa_pss_pss_* in the list accepts a PSS signature (chain_sig: rsae). */
+		{
+			static const uint16_t sig_pss[] = { HS_SIG_RSA_PSS_RSAE_SHA256 };
+			const struct hs_cert_choice pss[] = {
+				{ HS_CERT_ECDSA_P256, sig_rsa, 1 }, { HS_CERT_RSA, sig_pss, 1 },
+			};
+
+			list[0] = 0x08;
+			list[1] = 0x09;
+			CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, pss, 2, &idx, &s), 0);
+			CHECK_EQ(idx, 1);
+		}
+	}
+	/* TLS 1.3 without signature_algorithms: missing_extension (RFC 8446 9.2). */
+	ch.has_sigalgs = false;
+	CHECK_EQ(hs_nego_cert(&ch, &p, HS_TLS13, HS_KX_TLS13, rsa_ec, 2, &idx, &s),
+		 FAIL(MISSING_EXTENSION));
+}
+
 #define M(pat, host) hs_sni_match((pat), (const uint8_t *)(host), strlen(host))
 
 static void
@@ -435,6 +555,7 @@ main(void)
 	test_groups();
 	test_sigalgs();
 	test_alpn();
+	test_cert_choice();
 	test_sni_match();
 	return check_result("negotiate");
 }

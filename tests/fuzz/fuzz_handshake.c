@@ -107,7 +107,19 @@ client_side(const struct hs_msg *m, uint8_t mode)
 			for (unsigned i = 0; i < ci.n; i++)
 				if (ci.len[i] == 0 || ci.der[i] < b || ci.der[i] + ci.len[i] > b + n)
 					abort();
+			if (ci.ocsp != NULL &&
+			    (ci.ocsp_len == 0 || ci.ocsp < b || ci.ocsp + ci.ocsp_len > b + n))
+				abort();
 		}
+		break;
+	}
+	case HS_MT_CERTIFICATE_STATUS: {
+		const uint8_t *o;
+		size_t ol;
+
+		if (hs_certificate_status_parse(b, n, &o, &ol) == 0 &&
+		    (ol == 0 || o < b || o + ol > b + n))
+			abort();
 		break;
 	}
 	case HS_MT_CERTIFICATE_REQUEST:

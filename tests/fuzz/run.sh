@@ -30,7 +30,7 @@ fi
 # pool): name them, so a new crypto-dependent file cannot break it.
 decoders=()
 for f in codec record bufpool client_hello client_key_exchange negotiate message \
-	server_hello encrypted_extensions certificate certificate_verify finished \
+	server_hello encrypted_extensions certificate certificate_status certificate_verify finished \
 	server_key_exchange new_session_ticket; do
 	decoders+=("$src/handshake/$f.c")
 done
