@@ -136,6 +136,16 @@ static const struct cfg_key keys[] = {
 	{ "limits", "idle_timeout_ms", "idle-timeout", "MS", CFG_U32,
 	  F(idle_timeout_ms), 1, 86400000,
 	  "time an established connection may stay silent, 1..86400000" },
+	{ "limits", "source_rate", "source-rate", "N", CFG_U32, F(source_rate), 0, 1u << 24,
+	  "new connections (each a TLS handshake and its private-key work) per "
+	  "second per client address and worker, 0..16777216; past it a source's "
+	  "connections are reset, counted (conns_rate_limited); 0: no limit" },
+	{ "limits", "source_burst", "source-burst", "N", CFG_U32, F(source_burst), 1,
+	  1u << 20, "connections a client address may open at once before "
+	  "source_rate applies, 1..1048576" },
+	{ "limits", "source_table", "source-table", "N", CFG_U32, F(source_table), 16,
+	  1u << 22, "client addresses each worker remembers for source_rate, "
+	  "16..4194304; when full the least recently seen is forgotten" },
 	{ "app", "type", "app", "http|echo|external", KT_APP, 0, 0, 0,
 	  "what gets the sessions: built-in HTTP/1.1 responder, built-in echo, "
 	  "or a separate process on the rings" },
@@ -764,6 +774,9 @@ hsod_config_defaults(struct hsod_config *cfg)
 	cfg->max_half_open = HSOD_MAX_HALF_OPEN_DEFAULT;
 	cfg->handshake_timeout_ms = HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT;
 	cfg->idle_timeout_ms = HSOD_IDLE_TIMEOUT_MS_DEFAULT;
+	cfg->source_rate = HSOD_SOURCE_RATE_DEFAULT;
+	cfg->source_burst = HSOD_SOURCE_BURST_DEFAULT;
+	cfg->source_table = HSOD_SOURCE_TABLE_DEFAULT;
 	cfg->app = HSOD_APP_HTTP;
 	cfg->http_status = HSOD_HTTP_STATUS_DEFAULT;
 	cfg->app_conn_budget = HSOD_APP_CONN_BUDGET_DEFAULT;

@@ -89,6 +89,9 @@
 #define HSOD_MAX_HALF_OPEN_DEFAULT 1024u
 #define HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000u
 #define HSOD_IDLE_TIMEOUT_MS_DEFAULT 60000u
+#define HSOD_SOURCE_RATE_DEFAULT 0u     /* no per-source limit */
+#define HSOD_SOURCE_BURST_DEFAULT 64u
+#define HSOD_SOURCE_TABLE_DEFAULT 16384u
 #define HSOD_HTTP_STATUS_DEFAULT 200u
 #define HSOD_APP_CONN_BUDGET_DEFAULT (256u * 1024)
 #define HSOD_HTTP_BODY_DEFAULT "hello from hso\n"
@@ -186,6 +189,14 @@ struct hsod_config {
 	uint32_t max_half_open;
 	uint32_t handshake_timeout_ms;
 	uint32_t idle_timeout_ms;
+	/*
+	 * New connections (TLS handshakes) per second per client address and
+	 * worker (0: no limit), the burst a source may start at once, and the
+	 * sources each worker remembers (limit.h).
+	 */
+	uint32_t source_rate;
+	uint32_t source_burst;
+	uint32_t source_table;
 
 	/* [app] */
 	enum hsod_app app;

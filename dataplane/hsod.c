@@ -184,6 +184,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0, late = 0, lost = 0;
 	uint64_t app_bursts = 0;
 	uint64_t zero_win = 0, win_upd = 0;
+	uint64_t rate_limited = 0, src_evict = 0, src_n = 0, ck_sent = 0, ck_ok = 0, ck_bad = 0;
 	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
 	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
 	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
@@ -201,6 +202,12 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		idle += ws->idle_cycles;
 		csum += ws->tcp_csum_bad;
 		refused += ws->conns_refused;
+		rate_limited += ws->conns_rate_limited;
+		src_evict += hsod_worker_limit_stats(workers[i])->evictions;
+		src_n += hsod_worker_limit_stats(workers[i])->sources;
+		ck_sent += ts->cookies_sent;
+		ck_ok += ts->cookies_validated;
+		ck_bad += ts->cookies_failed;
 		abandoned += ws->handshakes_abandoned;
 		timed_out += ws->handshakes_timed_out;
 		backlog += ws->app_backlog_aborts;
@@ -263,6 +270,12 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "tcp_resets_sent", rst);
 	rte_tel_data_add_dict_u64(d, "tcp_csum_bad", csum);
 	rte_tel_data_add_dict_u64(d, "conns_refused", refused);
+	rte_tel_data_add_dict_u64(d, "conns_rate_limited", rate_limited);
+	rte_tel_data_add_dict_u64(d, "source_limit_sources", src_n);
+	rte_tel_data_add_dict_u64(d, "source_limit_evictions", src_evict);
+	rte_tel_data_add_dict_u64(d, "tcp_cookies_sent", ck_sent);
+	rte_tel_data_add_dict_u64(d, "tcp_cookies_validated", ck_ok);
+	rte_tel_data_add_dict_u64(d, "tcp_cookies_failed", ck_bad);
 	rte_tel_data_add_dict_u64(d, "app_backlog_aborts", backlog);
 	rte_tel_data_add_dict_u64(d, "conns_no_app", no_app);
 	rte_tel_data_add_dict_u64(d, "app_events", app_ev);

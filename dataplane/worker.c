@@ -73,6 +73,7 @@ struct hsod_worker {
 	/* Packets waiting for ARP, all ports: [net] neigh_queue_total. */
 	struct hsod_neigh_pool *neigh_pool;
 	struct tcp_tbl *tcp;
+	struct hsod_limit *limit;   /* per-source admission ([limits] source_*) */
 	struct hs_worker *tls;
 	struct hso_shm *shm;
 	struct {
@@ -356,6 +357,14 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	tc.handshake_timeout_us = (uint64_t)cfg->handshake_timeout_ms * 1000;
 	tc.idle_timeout_us = (uint64_t)cfg->idle_timeout_ms * 1000;
 	w->tcp = tcp_tbl_create(&tc);
+	{
+		struct hsod_limit_conf lc = {
+			.entries = cfg->source_table, .rate = cfg->source_rate,
+			.burst = cfg->source_burst,
+		};
+
+		w->limit = hsod_limit_create(&lc);
+	}
 	w->tls = hs_worker_create(conf->hs, cfg->max_conns);
 	/* TLS slots: one per TCP connection slot, buffers touched only when used. */
 	w->n_conns = cfg->max_conns;
@@ -367,7 +376,8 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	/* Stale entries (released connections) wait for the next scan: 2x. */
 	w->stalled = calloc(2 * (size_t)w->n_conns, sizeof(*w->stalled));
 	w->late = calloc(w->n_conns, sizeof(*w->late));
-	if (w->tcp == NULL || w->tls == NULL || w->conns == NULL || w->bufs == NULL ||
+	if (w->tcp == NULL || w->limit == NULL || w->tls == NULL || w->conns == NULL ||
+	    w->bufs == NULL ||
 	    w->free_slots == NULL || w->gen == NULL || w->dirty == NULL || w->stalled == NULL ||
 	    w->late == NULL) {
 		int e = errno ? errno : ENOMEM;
@@ -400,6 +410,7 @@ hsod_worker_free(struct hsod_worker *w)
 	}
 	hs_worker_free(w->tls);
 	tcp_tbl_free(w->tcp);
+	hsod_limit_free(w->limit);
 	ports_release(w);
 	free(w->conns);
 	free(w->stalled);
@@ -874,6 +885,16 @@ handle_events(struct hsod_worker *w)
 				if (w->n_active == 0) {
 					/* No application attached: refuse it now, cheaply. */
 					w->stats.conns_no_app++;
+					tcp_conn_abort(w->tcp, tc);
+					continue;
+				}
+				/*
+				 * Before any TLS work (a slot, then the private-key
+				 * operation every handshake costs): is this source
+				 * within its rate? (limit.h)
+				 */
+				if (!hsod_limit_take(w->limit, tcp_conn_tuple(tc)->raddr, w->now_us)) {
+					w->stats.conns_rate_limited++;
 					tcp_conn_abort(w->tcp, tc);
 					continue;
 				}
@@ -1371,6 +1392,7 @@ const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w) {
 unsigned hsod_worker_ports(const struct hsod_worker *w) { return w->n_ports; }
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w) { return tcp_tbl_stats(w->tcp); }
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w) { return &w->tls->stats; }
+const struct hsod_limit_stats *hsod_worker_limit_stats(const struct hsod_worker *w) { return hsod_limit_stats(w->limit); }
 
 const struct hsod_net_stats *
 hsod_worker_net_stats(const struct hsod_worker *w, unsigned port)

@@ -26,6 +26,7 @@
 #include "app_shm.h"
 #include "config.h"
 #include "handshake.h"
+#include "limit.h"
 #include "net.h"
 #include "tcp.h"
 
@@ -61,6 +62,7 @@ struct hsod_worker_stats {
 	uint64_t busy_cycles, idle_cycles;
 	uint64_t tcp_csum_bad;
 	uint64_t conns_refused;         /**< accepted by TCP, no TLS slot free */
+	uint64_t conns_rate_limited;    /**< reset: the source is over [limits] source_rate */
 	uint64_t app_backlog_aborts;    /**< application sent more than we hold */
 	uint64_t app_events, app_commands;
 	uint64_t app_event_bursts;      /**< ring enqueues (events / bursts: the batch) */
@@ -139,5 +141,7 @@ const struct hsod_neigh_stats *hsod_worker_neigh_stats(const struct hsod_worker 
 						       unsigned port);
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w);
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w);
+/** Per-source admission (limit.h): sources remembered, evictions. */
+const struct hsod_limit_stats *hsod_worker_limit_stats(const struct hsod_worker *w);
 
 #endif

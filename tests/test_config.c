@@ -558,6 +558,35 @@ test_neigh_keys(void)
 	CHECK_EQ(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--neigh-queue-total", "2048", NULL), 0);
 }
 
+/* [limits] source_rate, source_burst, source_table (limit.h). */
+static void
+test_source_keys(void)
+{
+	struct hsod_config c;
+	const char *path;
+
+	hsod_config_defaults(&c);
+	CHECK_EQ(c.source_rate, 0);     /* off unless asked for */
+	CHECK_EQ(c.source_burst, HSOD_SOURCE_BURST_DEFAULT);
+	CHECK_EQ(c.source_table, HSOD_SOURCE_TABLE_DEFAULT);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--source-rate", "50", "--source-burst", "5",
+		       "--source-table", "16", NULL), 0);
+	CHECK(c.source_rate == 50 && c.source_burst == 5 && c.source_table == 16);
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n[limits]\n"
+		       "source_rate = 1000\nsource_burst = 100\nsource_table = 65536\n"
+		       "[cert main]\ncert = c.pem\nkey = k.pem\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK(c.source_rate == 1000 && c.source_burst == 100 && c.source_table == 65536);
+	ERR_HAS(parse(&c, MIN_FLAGS, "--source-burst", "0", NULL), "--source-burst", "'0'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--source-table", "15", NULL), "--source-table", "'15'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--source-rate", "16777217", NULL), "--source-rate",
+		"'16777217'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n[limits]\n"
+		       "source_table = 4194305\n[cert main]\ncert = c.pem\nkey = k.pem\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[limits]", "source_table",
+		"'4194305'");
+}
+
 static void
 test_net(void)
 {
@@ -1208,6 +1237,7 @@ main(void)
 	test_certs();
 	test_numbers();
 	test_neigh_keys();
+	test_source_keys();
 	test_net();
 	test_ports();
 	test_file_structure();
