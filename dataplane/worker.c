@@ -1164,8 +1164,12 @@ emit(struct hsod_worker *w, uint64_t now)
 		t->tcp_urp = 0;
 		memcpy(t + 1, o->opts, o->opt_len);
 		p += hl;
-		memcpy(p, o->data[0], o->data_len[0]);
-		memcpy(p + o->data_len[0], o->data[1], o->data_len[1]);
+		/* A bare ACK/SYN/FIN has no data: its pointers are NULL, and
+		 * memcpy(NULL, 0) is undefined (C11 7.24.1p2), not a no-op. */
+		if (o->data_len[0] > 0)
+			memcpy(p, o->data[0], o->data_len[0]);
+		if (o->data_len[1] > 0)
+			memcpy(p + o->data_len[0], o->data[1], o->data_len[1]);
 		if (port->csum_off) {
 			/* The port sums; TCP's field holds the pseudo-header sum. */
 			m->l2_len = sizeof(*eth);
