@@ -84,7 +84,8 @@ on_event(void *ctx, struct hso_event *ev)
 			}
 		}
 		rc = hso_app_send(e->app, ev->conn, ev->data, ev->len);
-		if (rc == -EAGAIN) {
+		/* No mbuf now is no room now: held, echoed later, never dropped. */
+		if (rc == -EAGAIN || rc == -ENOMEM) {
 			e->st.send_waits++;
 			return -EAGAIN;
 		}

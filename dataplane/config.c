@@ -153,6 +153,12 @@ static const struct cfg_key keys[] = {
 	  4096, 1u << 30, "plaintext a connection may have delivered to the application "
 	  "and not yet released, 4096..1073741824; past it hsod stops reading the "
 	  "connection and its TCP window closes" },
+	{ "app", "pool_reserve", "app-pool-reserve", "N", CFG_U32, F(app_pool_reserve), 0,
+	  1u << 24, "free mbufs kept for receiving and sending segments: at or under "
+	  "it a connection past its share (16 KiB delivered, 4 sends in flight) "
+	  "waits, under a quarter of it every one does (app_pool_stalls), so "
+	  "clients that never read cannot empty the pool; 0: a quarter of the "
+	  "pool; at most half of mbufs" },
 	{ "app", "http_status", "http-status", "CODE", CFG_U32, F(http_status),
 	  100, 599, "status of the HTTP responder, 100..599" },
 	{ "app", "http_body", "http-body", "TEXT", KT_BODY, 0, 0, 0,
@@ -1087,6 +1093,11 @@ config_check(struct cfg_parser *ps, const struct hsod_config *c)
 		snprintf(why, sizeof(why), "more than half of mbufs (%u): packets held "
 			 "for ARP would starve the pool", c->mbufs);
 		return cfg_fail_at(ps, "net", "neigh_queue_total", 0, why);
+	}
+	/* A reserve of most of the pool would leave applications nothing. */
+	if (c->app_pool_reserve > c->mbufs / 2) {
+		snprintf(why, sizeof(why), "more than half of mbufs (%u)", c->mbufs);
+		return cfg_fail_at(ps, "app", "pool_reserve", 0, why);
 	}
 	if (c->neigh_queue > c->neigh_queue_total) {
 		snprintf(why, sizeof(why), "more than neigh_queue_total (%u)",

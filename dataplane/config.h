@@ -201,6 +201,8 @@ struct hsod_config {
 	/* [app] */
 	enum hsod_app app;
 	uint32_t app_conn_budget;
+	/** Mbufs kept for segments (app_shm.h); 0: a quarter of the pool. */
+	uint32_t app_pool_reserve;
 	uint32_t http_status;
 	/** Escapes (\n \r \t \\) already decoded; NUL-terminated too. */
 	char http_body[HSOD_HTTP_BODY_MAX];

@@ -522,6 +522,12 @@ hso_app_send(struct hso_app *a, uint64_t conn, const void *data, size_t len)
 			return -EAGAIN;
 		}
 	}
+	/* The pool at hsod's reserve: past its share a connection waits. */
+	if (sent - done + n > HSO_SHM_TX_SHARE && hso_shm_pool_state(a->shm, a->mp) != 0) {
+		a->st.send_eagain++;
+		a->st.send_pool_waits++;
+		return -EAGAIN;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		size_t off = (size_t)i * HSO_SHM_SEND_CHUNK;
 		uint32_t part = (uint32_t)(len - off < HSO_SHM_SEND_CHUNK ? len - off

@@ -72,7 +72,7 @@ extern "C" {
 #endif
 
 /** Version of the shared-memory layout; attach fails on a mismatch. */
-#define HSO_APP_ABI 1
+#define HSO_APP_ABI 2
 
 /** Applications that can be attached to one hsod at once. */
 #define HSO_APP_MAX 4
@@ -245,6 +245,8 @@ int hso_app_flush(struct hso_app *app);
 struct hso_app_stats {
 	uint64_t events, opens, closes, data_bytes;
 	uint64_t sends, send_bytes, send_eagain;
+	/** Of send_eagain: the pool was at hsod's reserve (past this connection's share). */
+	uint64_t send_pool_waits;
 };
 
 const struct hso_app_stats *hso_app_stats(const struct hso_app *app);

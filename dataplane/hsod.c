@@ -182,7 +182,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	uint64_t rst_rcvd = 0, timed_out = 0, backlog = 0, no_route = 0;
 	uint64_t no_app = 0, budget_stalls = 0, ring_stalls = 0, gone_closes = 0;
 	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0, late = 0, lost = 0;
-	uint64_t app_bursts = 0;
+	uint64_t app_bursts = 0, pool_stalls = 0;
 	uint64_t zero_win = 0, win_upd = 0;
 	uint64_t rate_limited = 0, src_evict = 0, src_n = 0, ck_sent = 0, ck_ok = 0, ck_bad = 0;
 	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
@@ -214,6 +214,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		no_app += ws->conns_no_app;
 		budget_stalls += ws->app_budget_stalls;
 		ring_stalls += ws->app_ring_stalls;
+		pool_stalls += ws->app_pool_stalls;
 		gone_closes += ws->app_gone_closes;
 		app_dropped += ws->app_bytes_dropped;
 		app_ev += ws->app_events;
@@ -284,6 +285,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "app_commands_stale", app_stale);
 	rte_tel_data_add_dict_u64(d, "app_budget_stalls", budget_stalls);
 	rte_tel_data_add_dict_u64(d, "app_ring_stalls", ring_stalls);
+	rte_tel_data_add_dict_u64(d, "app_pool_stalls", pool_stalls);
 	rte_tel_data_add_dict_u64(d, "app_gone_closes", gone_closes);
 	rte_tel_data_add_dict_u64(d, "app_bytes_dropped", app_dropped);
 	rte_tel_data_add_dict_u64(d, "app_closed_late", late);
@@ -956,6 +958,9 @@ main(int argc, char **argv)
 			errno == EEXIST ? " (another hsod with this --file-prefix?)" : "");
 		goto out_port;
 	}
+	/* Mbufs that slow readers and their applications may not take ([app] pool_reserve). */
+	hsod_apps_set_mbuf_reserve(apps, conf.app_pool_reserve != 0 ? conf.app_pool_reserve
+								 : pool->size / 4);
 	{
 		unsigned i = 0;
 

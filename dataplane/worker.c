@@ -104,6 +104,8 @@ struct hsod_worker {
 	bool draining, closing_all;
 	uint64_t next_sweep_us;     /* next handshake-deadline sweep */
 	uint64_t now_us;            /* this iteration's time */
+	uint64_t pool_at;           /* pool_state was read in the poll of this time */
+	int pool_state;             /* hso_shm_pool_state() */
 	const struct hs_config *retired[RETIRED_MAX];
 	unsigned n_retired;
 	uint64_t drain_deadline, flush_deadline;
@@ -651,6 +653,30 @@ rx_unreleased(struct hsod_worker *w, const struct dp_conn *c)
 enum step { STEP_DONE, STEP_AGAIN, STEP_STALLED };
 
 /*
+ * The pool is down to its reserve (app_shm.h): a connection that already
+ * has @p unreleased bytes with its application past its share waits, and
+ * under a quarter of the reserve every one does, so that connections
+ * that never read cannot take the mbufs receiving needs.
+ */
+static bool
+pool_short(struct hsod_worker *w, uint32_t unreleased)
+{
+	/* Counted once per poll, when something is delivered. */
+	if (w->pool_at != w->now_us) {
+		w->pool_at = w->now_us;
+		w->pool_state = hso_shm_pool_state(w->shm, w->conf.mp);
+	}
+	switch (w->pool_state) {
+	case 0:
+		return false;
+	case 1:
+		return unreleased >= HSO_SHM_RX_SHARE;
+	default:
+		return true;
+	}
+}
+
+/*
  * Plaintext from the engine to the application while its ring, the pool
  * and the connection's budget have room. Room first, then read: plaintext
  * taken from the engine must always have a place to go. Without room it
@@ -680,6 +706,12 @@ deliver(struct hsod_worker *w, struct dp_conn *c)
 			if (hs_conn_app_pending(&c->hs) == 0)
 				return STEP_DONE;
 			w->stats.app_budget_stalls++;
+			return STEP_STALLED;
+		}
+		if (pool_short(w, left)) {
+			if (hs_conn_app_pending(&c->hs) == 0)
+				return STEP_DONE;
+			w->stats.app_pool_stalls++;
 			return STEP_STALLED;
 		}
 		if (hs_conn_app_pending(&c->hs) == 0)
@@ -1098,7 +1130,7 @@ stalled_scan(struct hsod_worker *w)
 			continue;       /* released since */
 		if (c->app_gone || c->app < 0 ||
 		    (rte_ring_free_count(w->apps[c->app].ev) > 0 &&
-		     rx_unreleased(w, c) < w->budget)) {
+		     rx_unreleased(w, c) < w->budget && !pool_short(w, rx_unreleased(w, c)))) {
 			c->stalled = false;
 			mark_dirty(w, c);
 			continue;

@@ -70,6 +70,7 @@ struct hsod_worker_stats {
 	uint64_t conns_no_app;          /**< refused or closed: no application attached */
 	uint64_t app_budget_stalls;     /**< delivery paused: connection budget spent */
 	uint64_t app_ring_stalls;       /**< delivery paused: event ring or pool full */
+	uint64_t app_pool_stalls;       /**< delivery paused: pool at its reserve */
 	uint64_t app_gone_closes;       /**< connections closed: their application left */
 	uint64_t app_bytes_dropped;     /**< plaintext for an application that left */
 	uint64_t app_closed_late;       /**< CLOSED events that waited for ring room */

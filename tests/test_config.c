@@ -581,6 +581,12 @@ test_source_keys(void)
 	ERR_HAS(parse(&c, MIN_FLAGS, "--source-table", "15", NULL), "--source-table", "'15'");
 	ERR_HAS(parse(&c, MIN_FLAGS, "--source-rate", "16777217", NULL), "--source-rate",
 		"'16777217'");
+	/* [app] pool_reserve: 0 (a quarter of the pool) up to half of mbufs. */
+	CHECK_EQ(c.app_pool_reserve, 0);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--app-pool-reserve", "2048", NULL), 0);
+	CHECK_EQ(c.app_pool_reserve, 2048);
+	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--app-pool-reserve", "2049", NULL),
+		"--app-pool-reserve", "half of mbufs (4096)", "'2049'");
 	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n[limits]\n"
 		       "source_table = 4194305\n[cert main]\ncert = c.pem\nkey = k.pem\n");
 	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[limits]", "source_table",

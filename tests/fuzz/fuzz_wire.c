@@ -12,7 +12,9 @@
  *
  *   byte 0      configuration: bit 0 max_half_open 2 (SYN cookies soon)
  *               instead of 16, bit 1 source_rate 3/s burst 2, bit 2 echo
- *               instead of HTTP, bit 3 no automatic ARP replies
+ *               instead of HTTP, bit 3 no automatic ARP replies, bit 4
+ *               an mbuf reserve of all but 256 of the pool (app_shm.h:
+ *               deliveries and sends past a connection's share wait)
  *   then ops    (opcode % 5):
  *     FRAME     fix(1) len(2) bytes: a raw Ethernet frame (ARP, ICMP, IPv4
  *               options and fragments, anything); fix bit 0 puts the port's
@@ -837,6 +839,7 @@ world_up(uint8_t cfg_bits)
 	W.apps = hsod_apps_create(1, cfg->max_conns, pool, false);
 	if (W.apps == NULL)
 		die("hsod_apps_create");
+	hsod_apps_set_mbuf_reserve(W.apps, (cfg_bits & 16) ? POOL_MBUFS - 256 : POOL_MBUFS / 4);
 	wc.shm = hsod_apps_shm(W.apps);
 	wc.ports[0].id = port_id;
 	wc.ports[0].mac = port_mac;
