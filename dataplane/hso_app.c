@@ -283,6 +283,12 @@ hso_app_conn_slots(const struct hso_app *a)
 }
 
 unsigned
+hso_app_pool_size(const struct hso_app *a)
+{
+	return a->mp->size;
+}
+
+unsigned
 hso_app_conn_index(const struct hso_app *a, uint64_t conn)
 {
 	return hso_app_conn_worker(conn) * a->shm->conns_per_worker +

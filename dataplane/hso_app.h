@@ -189,6 +189,14 @@ unsigned hso_app_workers(const struct hso_app *app);
  */
 unsigned hso_app_conn_slots(const struct hso_app *app);
 
+/**
+ * Mbufs in hsod's pool. Every event an application holds unreleased holds
+ * one of them, so an application that can hold this many events (plus a
+ * ring's worth) never has to stop polling because a few connections are
+ * blocked: it can always take the next connection's events.
+ */
+unsigned hso_app_pool_size(const struct hso_app *app);
+
 /** A dense index for per-connection state, unique among open connections. */
 unsigned hso_app_conn_index(const struct hso_app *app, uint64_t conn);
 
