@@ -6,8 +6,8 @@
 # any failure (a build failure counts as a failed test).
 #
 #   build/       the main tree (-Dwerror=true), all suites
-#   build-asan/  -Db_sanitize=address,undefined, the 'crypto', 'handshake' and
-#                'dataplane' suites
+#   build-asan/  -Db_sanitize=address,undefined, the 'crypto', 'handshake',
+#                'dataplane' and 'netns' suites
 #
 # Environment: HSO_TEST_ASAN=0 skips the sanitizer tree (local iteration only;
 # CI always runs it).
@@ -63,9 +63,14 @@ run_tree() {
 run_tree main build "-Dwerror=true"
 if [ "${HSO_TEST_ASAN:-1}" != 0 ]; then
 	# b_lundef=false: meson's default -Wl,--no-undefined fights the sanitizer runtime.
+	# The netns suite too: hsod (and the applications) under ASan/UBSan
+	# against real clients. EAL runs on hugepages or --no-huge as in the main
+	# tree (lib.sh); a report in any log fails the test (lib.sh), and
+	# ASan's slower hsod gets twice the timeouts.
 	run_tree asan build-asan \
 		"-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled" \
-		--suite crypto --suite handshake --suite dataplane
+		--suite crypto --suite handshake --suite dataplane --suite netns \
+		--timeout-multiplier 2
 fi
 
 python3 - "$failed_builds" "${results[@]}" <<'PY'
