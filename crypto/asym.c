@@ -16,6 +16,7 @@
 #include <openssl/rsa.h>
 
 #include "crypto.h"
+#include "crypto_priv.h"
 
 #define ASYM_DEFAULT_KEYS 16
 
@@ -24,9 +25,14 @@ enum asym_op {
 	OP_DECRYPT,		/* RSA_PKCS1_WITH_TLS_PADDING */
 	OP_PSS_SHA256,
 	OP_PSS_SHA384,
+	OP_PSS_SHA512,
 	OP_PKCS1_SHA256,
 	OP_PKCS1_SHA384,
-	OP_ECDSA,		/* SHA-256 on P-256, SHA-384 on P-384 */
+	OP_PKCS1_SHA512,
+	OP_ECDSA_SHA224,	/* TLS 1.2: any hash with any curve */
+	OP_ECDSA_SHA256,
+	OP_ECDSA_SHA384,
+	OP_ECDSA_SHA512,
 	OP_N
 };
 
@@ -37,8 +43,10 @@ struct key_slot {
 };
 
 struct hso_asym_ctx {
+	EVP_MD *sha224;
 	EVP_MD *sha256;
 	EVP_MD *sha384;
+	EVP_MD *sha512;
 	EVP_MD_CTX *md;			/* message hashing for sign */
 	EVP_PKEY_CTX *gen_x25519;	/* keygen, initialised */
 	EVP_PKEY_CTX *gen_p256;
@@ -106,12 +114,15 @@ hso_asym_ctx_create(unsigned max_keys)
 		return NULL;
 	}
 	ctx->n_slots = max_keys;
+	ctx->sha224 = EVP_MD_fetch(NULL, "SHA2-224", NULL);
 	ctx->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
 	ctx->sha384 = EVP_MD_fetch(NULL, "SHA2-384", NULL);
+	ctx->sha512 = EVP_MD_fetch(NULL, "SHA2-512", NULL);
 	ctx->md = EVP_MD_CTX_new();
 	ctx->gen_x25519 = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
 	ctx->gen_p256 = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (ctx->sha256 == NULL || ctx->sha384 == NULL || ctx->md == NULL ||
+	if (ctx->sha224 == NULL || ctx->sha256 == NULL || ctx->sha384 == NULL ||
+	    ctx->sha512 == NULL || ctx->md == NULL ||
 	    ctx->gen_x25519 == NULL || ctx->gen_p256 == NULL)
 		goto fail;
 	if (EVP_PKEY_keygen_init(ctx->gen_x25519) != 1 ||
@@ -134,6 +145,12 @@ fail:
 	return NULL;
 }
 
+EVP_MD_CTX *
+hso_asym_mdctx(struct hso_asym_ctx *ctx)
+{
+	return ctx->md;
+}
+
 void
 hso_asym_ctx_free(struct hso_asym_ctx *ctx)
 {
@@ -147,8 +164,10 @@ hso_asym_ctx_free(struct hso_asym_ctx *ctx)
 	EVP_PKEY_CTX_free(ctx->gen_p256);
 	EVP_PKEY_CTX_free(ctx->gen_x25519);
 	EVP_MD_CTX_free(ctx->md);
+	EVP_MD_free(ctx->sha512);
 	EVP_MD_free(ctx->sha384);
 	EVP_MD_free(ctx->sha256);
+	EVP_MD_free(ctx->sha224);
 	free(ctx);
 }
 
@@ -208,7 +227,9 @@ op_init(struct hso_asym_ctx *ctx, EVP_PKEY_CTX *pc, enum asym_op op)
 		       EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_WITH_TLS_PADDING) == 1;
 	case OP_PSS_SHA256:
 	case OP_PSS_SHA384:
-		md = op == OP_PSS_SHA256 ? ctx->sha256 : ctx->sha384;
+	case OP_PSS_SHA512:
+		md = op == OP_PSS_SHA256 ? ctx->sha256 :
+		     op == OP_PSS_SHA384 ? ctx->sha384 : ctx->sha512;
 		/*
 		 * RFC 8446 4.2.3: "The length of the Salt MUST be equal to
 		 * the length of the output of the digest algorithm", and MGF1
@@ -221,13 +242,18 @@ op_init(struct hso_asym_ctx *ctx, EVP_PKEY_CTX *pc, enum asym_op op)
 		       EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) == 1;
 	case OP_PKCS1_SHA256:
 	case OP_PKCS1_SHA384:
-		md = op == OP_PKCS1_SHA256 ? ctx->sha256 : ctx->sha384;
+	case OP_PKCS1_SHA512:
+		md = op == OP_PKCS1_SHA256 ? ctx->sha256 :
+		     op == OP_PKCS1_SHA384 ? ctx->sha384 : ctx->sha512;
 		return EVP_PKEY_sign_init(pc) == 1 &&
 		       EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
 		       EVP_PKEY_CTX_set_signature_md(pc, md) == 1;
-	case OP_ECDSA:
-		md = EVP_PKEY_get_bits(EVP_PKEY_CTX_get0_pkey(pc)) > 256 ?
-		     ctx->sha384 : ctx->sha256;
+	case OP_ECDSA_SHA224:
+	case OP_ECDSA_SHA256:
+	case OP_ECDSA_SHA384:
+	case OP_ECDSA_SHA512:
+		md = op == OP_ECDSA_SHA224 ? ctx->sha224 : op == OP_ECDSA_SHA256 ? ctx->sha256 :
+		     op == OP_ECDSA_SHA384 ? ctx->sha384 : ctx->sha512;
 		return EVP_PKEY_sign_init(pc) == 1 &&
 		       EVP_PKEY_CTX_set_signature_md(pc, md) == 1;
 	default:
@@ -267,6 +293,7 @@ hso_asym_rsa_premaster_decrypt(struct hso_asym_ctx *ctx,
 {
 	unsigned int cv = client_version, nv = negotiated_version;
 	size_t outlen = HSO_TLS12_PREMASTER_LEN;
+	uint8_t padded[HSO_SIG_MAX];
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *pc;
 
@@ -277,7 +304,20 @@ hso_asym_rsa_premaster_decrypt(struct hso_asym_ctx *ctx,
 	 * facts (the attacker knows n): failing on them leaks nothing. The
 	 * comparison need not be constant time.
 	 */
-	if (inlen != cert->sig_max || memcmp(in, cert->rsa_modulus, inlen) >= 0)
+	if (inlen > cert->sig_max || inlen > sizeof(padded))
+		return -EBADMSG;
+	/*
+	 * A shorter ciphertext is the same integer without its leading zero
+	 * bytes (I2OSP, RFC 8017 4.1): put them back, as OpenSSL's own
+	 * BN_bin2bn does, rather than refusing what the client computed right.
+	 */
+	if (inlen < cert->sig_max) {
+		memset(padded, 0, cert->sig_max - inlen);
+		memcpy(padded + cert->sig_max - inlen, in, inlen);
+		in = padded;
+		inlen = cert->sig_max;
+	}
+	if (memcmp(in, cert->rsa_modulus, inlen) >= 0)
 		return -EBADMSG;
 	pc = op_get(ctx, cert, OP_DECRYPT);
 	if (pc == NULL) {
@@ -319,7 +359,7 @@ static int
 scheme_op(struct hso_asym_ctx *ctx, const struct hso_cert *cert,
 	  uint16_t scheme, enum asym_op *op, const EVP_MD **md)
 {
-	if (!hso_cert_can_sign(cert, scheme))
+	if (!hso_cert_can_sign(cert, scheme) && !hso_cert_can_sign12(cert, scheme))
 		return -ENOTSUP;
 	switch (scheme) {
 	case HSO_SIG_RSA_PSS_RSAE_SHA256:
@@ -330,6 +370,10 @@ scheme_op(struct hso_asym_ctx *ctx, const struct hso_cert *cert,
 		*op = OP_PSS_SHA384;
 		*md = ctx->sha384;
 		break;
+	case HSO_SIG_RSA_PSS_RSAE_SHA512:
+		*op = OP_PSS_SHA512;
+		*md = ctx->sha512;
+		break;
 	case HSO_SIG_RSA_PKCS1_SHA256:
 		*op = OP_PKCS1_SHA256;
 		*md = ctx->sha256;
@@ -338,13 +382,26 @@ scheme_op(struct hso_asym_ctx *ctx, const struct hso_cert *cert,
 		*op = OP_PKCS1_SHA384;
 		*md = ctx->sha384;
 		break;
+	case HSO_SIG_RSA_PKCS1_SHA512:
+		*op = OP_PKCS1_SHA512;
+		*md = ctx->sha512;
+		break;
+	/* ECDSA: the scheme names the hash; the key's curve is whatever it is. */
+	case HSO_SIG_ECDSA_SHA224:
+		*op = OP_ECDSA_SHA224;
+		*md = ctx->sha224;
+		break;
 	case HSO_SIG_ECDSA_P256_SHA256:
-		*op = OP_ECDSA;
+		*op = OP_ECDSA_SHA256;
 		*md = ctx->sha256;
 		break;
 	case HSO_SIG_ECDSA_P384_SHA384:
-		*op = OP_ECDSA;
+		*op = OP_ECDSA_SHA384;
 		*md = ctx->sha384;
+		break;
+	case HSO_SIG_ECDSA_P521_SHA512:
+		*op = OP_ECDSA_SHA512;
+		*md = ctx->sha512;
 		break;
 	default:
 		return -ENOTSUP;

@@ -516,13 +516,13 @@ hso_cert_can_sign(const struct hso_cert *cert, uint16_t scheme)
 	switch (scheme) {
 	case HSO_SIG_RSA_PKCS1_SHA256:
 	case HSO_SIG_RSA_PKCS1_SHA384:
-		return cert->key_type == HSO_KEY_RSA;
+	case HSO_SIG_RSA_PKCS1_SHA512:
 	case HSO_SIG_RSA_PSS_RSAE_SHA256:
-		return cert->key_type == HSO_KEY_RSA;
 	case HSO_SIG_RSA_PSS_RSAE_SHA384:
+	case HSO_SIG_RSA_PSS_RSAE_SHA512:
 		/*
 		 * EMSA-PSS needs emLen >= hLen + sLen + 2 (RFC 8017 9.1.1):
-		 * 98 bytes for SHA-384, far below 2048 bits.
+		 * 130 bytes for SHA-512, far below 2048 bits.
 		 */
 		return cert->key_type == HSO_KEY_RSA;
 	case HSO_SIG_ECDSA_P256_SHA256:
@@ -530,7 +530,24 @@ hso_cert_can_sign(const struct hso_cert *cert, uint16_t scheme)
 	case HSO_SIG_ECDSA_P384_SHA384:
 		return cert->key_type == HSO_KEY_EC_P384;
 	default:
+		/* ecdsa_secp521r1_sha512: no P-521 keys; ecdsa_sha224: TLS 1.2 only. */
 		return false;
+	}
+}
+
+bool
+hso_cert_can_sign12(const struct hso_cert *cert, uint16_t scheme)
+{
+	if (cert == NULL)
+		return false;
+	switch (scheme) {
+	case HSO_SIG_ECDSA_SHA224:
+	case HSO_SIG_ECDSA_P256_SHA256:
+	case HSO_SIG_ECDSA_P384_SHA384:
+	case HSO_SIG_ECDSA_P521_SHA512:
+		return cert->key_type == HSO_KEY_EC_P256 || cert->key_type == HSO_KEY_EC_P384;
+	default:
+		return hso_cert_can_sign(cert, scheme);
 	}
 }
 

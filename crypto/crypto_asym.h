@@ -36,13 +36,19 @@
  * every call in OpenSSL 3.0, so a bad ciphertext decrypted twice gives two
  * different premasters) with the same return value 0 as a good ciphertext.
  * The caller cannot tell, and must not try: it continues the handshake,
- * which fails at Finished. Only public facts fail early: a ciphertext whose
- * length is not the modulus size or whose value is not below the modulus.
+ * which fails at Finished. A ciphertext shorter than the modulus is the
+ * same integer with its leading zero bytes stripped (RFC 8017 4.2 I2OSP:
+ * some clients send it so); it is left-padded and decrypted like any other.
+ * Only public facts fail early: a ciphertext longer than the modulus or
+ * whose value is not below it.
  *
  * Signatures. Schemes are TLS SignatureScheme code points
  * (enum hso_sig_scheme). hso_cert_can_sign() says whether a cert can use a
- * scheme; ECDSA schemes are bound to their curve as in TLS 1.3 (0x0403 needs
- * P-256, 0x0503 P-384). RSA-PSS uses salt length = hash length and MGF1
+ * scheme in TLS 1.3, where ECDSA schemes are bound to their curve (0x0403
+ * needs P-256, 0x0503 P-384, 0x0603 P-521); hso_cert_can_sign12() says it
+ * for TLS 1.2, where an ECDSA code names only the hash and any curve signs
+ * with it (RFC 5246 7.4.1.4.1). The signing functions accept either: an
+ * ECDSA key signs the scheme's hash. RSA-PSS uses salt length = hash length and MGF1
  * with the same hash (RFC 8446 4.2.3). ECDSA signatures are DER
  * (Ecdsa-Sig-Value), as both TLS versions put them on the wire.
  *
@@ -69,14 +75,22 @@
 extern "C" {
 #endif
 
-/** TLS SignatureScheme code points (RFC 8446 4.2.3) that hso can produce. */
+/**
+ * TLS SignatureScheme code points (RFC 8446 4.2.3) that hso can produce.
+ * The ECDSA codes are also TLS 1.2 SignatureAndHashAlgorithm values
+ * {hash, ecdsa(3)} (RFC 5246 7.4.1.4.1), where they name the hash only.
+ */
 enum hso_sig_scheme {
 	HSO_SIG_RSA_PKCS1_SHA256 = 0x0401,	/**< TLS 1.2 only */
 	HSO_SIG_RSA_PKCS1_SHA384 = 0x0501,	/**< TLS 1.2 only */
+	HSO_SIG_RSA_PKCS1_SHA512 = 0x0601,	/**< TLS 1.2 only */
+	HSO_SIG_ECDSA_SHA224 = 0x0303,		/**< TLS 1.2 only: {sha224, ecdsa} */
 	HSO_SIG_ECDSA_P256_SHA256 = 0x0403,	/**< ecdsa_secp256r1_sha256 */
 	HSO_SIG_ECDSA_P384_SHA384 = 0x0503,	/**< ecdsa_secp384r1_sha384 */
+	HSO_SIG_ECDSA_P521_SHA512 = 0x0603,	/**< ecdsa_secp521r1_sha512 */
 	HSO_SIG_RSA_PSS_RSAE_SHA256 = 0x0804,
 	HSO_SIG_RSA_PSS_RSAE_SHA384 = 0x0805,
+	HSO_SIG_RSA_PSS_RSAE_SHA512 = 0x0806,
 };
 
 /** TLS NamedGroup code points (RFC 8446 4.2.7) for ECDHE. */
@@ -96,8 +110,8 @@ enum hso_key_type {
 #define HSO_RSA_MAX_BITS 4096
 /** The TLS 1.2 premaster secret: client_version (2) + random (46). */
 #define HSO_TLS12_PREMASTER_LEN 48
-/** SHA-384, the largest digest of the supported schemes. */
-#define HSO_SIG_DIGEST_MAX 48
+/** SHA-512, the largest digest of the supported schemes. */
+#define HSO_SIG_DIGEST_MAX 64
 /*
  * Largest signature: an RSA-4096 signature is 512 bytes; a DER ECDSA P-384
  * signature is at most 2 + 2 * (2 + 49) = 104 bytes.
@@ -180,6 +194,14 @@ void hso_cert_free(struct hso_cert *cert);
  */
 bool hso_cert_can_sign(const struct hso_cert *cert, uint16_t scheme);
 
+/**
+ * Whether @p cert can sign with @p scheme in TLS 1.2: as hso_cert_can_sign(),
+ * but an ECDSA key of any curve signs every ECDSA hash hso has (SHA-224,
+ * SHA-256, SHA-384, SHA-512: RFC 5246 7.4.1.4.1 pairs the hash with the
+ * algorithm, not with the curve).
+ */
+bool hso_cert_can_sign12(const struct hso_cert *cert, uint16_t scheme);
+
 /** "rsa", "ecdsa-p256", "ecdsa-p384", for logs. */
 const char *hso_key_type_name(enum hso_key_type type);
 
@@ -217,7 +239,8 @@ void hso_asym_ctx_forget(struct hso_asym_ctx *ctx, const struct hso_cert *cert);
  * @param ctx       The worker's context.
  * @param cert      An RSA cert.
  * @param in        The ciphertext, without its 2-byte length prefix.
- * @param inlen     Must equal the modulus size (cert->sig_max).
+ * @param inlen     At most the modulus size (cert->sig_max); shorter is
+ *                  left-padded with zero bytes.
  * @param client_version
  *   ClientHello.client_version, e.g. 0x0303; must not be 0.
  * @param negotiated_version
@@ -228,8 +251,9 @@ void hso_asym_ctx_forget(struct hso_asym_ctx *ctx, const struct hso_cert *cert);
  * @param premaster  Out: 48 bytes.
  * @return
  *   - 0: @p premaster holds the premaster, or random bytes (see above)
- *   - -EBADMSG: @p inlen is not the modulus size, or the ciphertext is not
- *     below the modulus (public facts: send decode_error / decrypt_error)
+ *   - -EBADMSG: @p inlen is longer than the modulus, or the ciphertext is
+ *     not below the modulus (public facts; a TLS server still goes on with
+ *     a random premaster, RFC 5246 7.4.7.1)
  *   - -EINVAL: not an RSA cert, or @p client_version is 0
  *   - -ENOMEM, -EIO: OpenSSL failure (internal_error)
  */
@@ -255,7 +279,8 @@ int hso_asym_rsa_premaster_decrypt(struct hso_asym_ctx *ctx,
  * @param siglen  Out: the signature's length.
  * @return
  *   - 0
- *   - -ENOTSUP: @p cert cannot use @p scheme (hso_cert_can_sign())
+ *   - -ENOTSUP: @p cert cannot use @p scheme (neither hso_cert_can_sign()
+ *     nor hso_cert_can_sign12())
  *   - -ENOSPC: @p sigcap is smaller than cert->sig_max
  *   - -ENOMEM, -EIO: OpenSSL failure
  */
@@ -322,6 +347,83 @@ int hso_ecdhe_key_derive(struct hso_asym_ctx *ctx, struct hso_ecdhe_key *key,
 
 /** Free @p key's private parts (wiped by OpenSSL) and zero it. */
 void hso_ecdhe_key_clear(struct hso_ecdhe_key *key);
+
+/*
+ * The client side: the server's public key from its certificate, signature
+ * verification, the RSA premaster encryption and chain verification.
+ */
+
+/** A peer's public key (from its leaf certificate). Zero-initialise. */
+struct hso_peer_key {
+	EVP_PKEY *pkey;                 /**< NULL when empty */
+	enum hso_key_type key_type;
+	unsigned key_bits;              /**< RSA modulus bits; 256 or 384 for EC */
+};
+
+/**
+ * Decode the public key of the DER certificate @p der (a TLS Certificate
+ * entry).
+ * @return 0; -EBADMSG when it does not decode; -ENOTSUP for a key type or
+ *         size hso does not verify (RSA < 2048 or > 4096 bits, curves other
+ *         than P-256/P-384, Ed25519...); -ENOMEM.
+ */
+int hso_peer_key_from_der(struct hso_peer_key *k, const uint8_t *der, size_t len);
+
+/** Release @p k (NULL pkey is fine) and zero it. */
+void hso_peer_key_clear(struct hso_peer_key *k);
+
+/** Whether a key of type @p t can have made a signature with @p scheme. */
+bool hso_peer_key_can_verify(const struct hso_peer_key *k, uint16_t scheme);
+
+/**
+ * Verify @p sig over @p msg with @p scheme (the inverse of hso_asym_sign()).
+ * @return 0 when it verifies; -EBADMSG when it does not (decrypt_error);
+ *         -ENOTSUP when @p k cannot use @p scheme (illegal_parameter);
+ *         -EINVAL for an empty key; -ENOMEM, -EIO: OpenSSL failure.
+ */
+int hso_asym_verify(struct hso_asym_ctx *ctx, const struct hso_peer_key *k,
+		    uint16_t scheme, const void *msg, size_t msglen,
+		    const uint8_t *sig, size_t siglen);
+
+/**
+ * Encrypt a TLS 1.2 premaster secret to the server's RSA key with PKCS#1
+ * v1.5 (RFC 5246 7.4.7.1).
+ * @param out    Out: the EncryptedPreMasterSecret, modulus-size bytes.
+ * @return 0; -ENOTSUP for a key that is not RSA; -ENOSPC when @p cap is
+ *         below the modulus size; -ENOMEM, -EIO: OpenSSL failure.
+ */
+int hso_asym_rsa_premaster_encrypt(struct hso_asym_ctx *ctx,
+				   const struct hso_peer_key *k,
+				   const uint8_t pms[HSO_TLS12_PREMASTER_LEN],
+				   uint8_t *out, size_t cap, size_t *outlen);
+
+/** Trusted CA certificates (an X509_STORE), shared read-only by workers. */
+struct hso_ca_store;
+
+/**
+ * Load PEM CA certificates from @p path (one file, several certificates).
+ * @param err  on failure, a message naming the file (may be NULL)
+ * @return the store, or NULL with errno set: an errno of fopen() (ENOENT,
+ *         EACCES...), EBADMSG (no certificate in the file), ENOMEM.
+ */
+struct hso_ca_store *hso_ca_store_load(const char *path, char *err, size_t errlen);
+
+/** Free @p store (NULL is fine); nothing may use it any more. */
+void hso_ca_store_free(struct hso_ca_store *store);
+
+/**
+ * Verify a chain (leaf first, DER) against @p store at the current time;
+ * with @p host, the leaf must name it (RFC 6125, as X509_check_host()).
+ * Allocates (OpenSSL decodes each certificate): for full-mode clients.
+ * @return 0; -EBADMSG: a certificate does not decode (bad_certificate);
+ *         -ENOKEY: no path to a trusted CA (unknown_ca);
+ *         -EKEYEXPIRED: a certificate is expired or not yet valid
+ *         (certificate_expired); -EKEYREJECTED: any other failure, the host
+ *         name included (bad_certificate); -EINVAL: @p n is 0; -ENOMEM.
+ */
+int hso_ca_store_verify(const struct hso_ca_store *store,
+			const uint8_t *const *der, const size_t *len, unsigned n,
+			const char *host);
 
 #ifdef __cplusplus
 }

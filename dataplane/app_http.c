@@ -2,9 +2,12 @@
 /*
  * The built-in HTTP/1.1 responder: every request gets the configured status
  * and body. Keep-alive by default (HTTP/1.1), "Connection: close" honoured
- * (RFC 9112 9.6), HTTP/1.0 closes unless it asks for keep-alive. It knows
- * the workers only through the application API (hso_app.h), as any other
- * application would.
+ * (RFC 9112 9.6), HTTP/1.0 closes unless it asks for keep-alive. Request
+ * heads are read by http_parse.c (bare LF line ends accepted, RFC 9112
+ * 2.2); a malformed one gets 400 and a close, a transfer coding 501 and a
+ * close, a Content-Length body is skipped: a complete request is always
+ * answered. It knows the workers only through the application API
+ * (hso_app.h), as any other application would.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <strings.h>
 
 #include "app.h"
+#include "http_parse.h"
 
 /* The longest request head taken; longer ones get 431 and a close. */
 #define REQ_MAX 8192
@@ -21,6 +25,7 @@
 
 struct http_conn {
 	uint64_t conn;          /* 0: free */
+	uint64_t body_left;     /* request body bytes still to skip */
 	uint16_t have;
 	uint8_t stuck;          /* complete requests wait for send-window room */
 	uint8_t closing;        /* close sent */
@@ -109,24 +114,30 @@ hsod_app_http_free(struct hsod_app_http *a)
 	free(a);
 }
 
-/* Is header @p name present with a value containing @p token (case-insensitive)? */
+/* A response without a body (the caller closes): 0, or -EAGAIN. */
 static int
-header_has(const char *head, size_t len, const char *name, const char *token)
+refuse(struct hsod_app_http *a, struct http_conn *c, unsigned status)
 {
-	size_t nl = strlen(name), tl = strlen(token);
+	char resp[160];
+	int n = snprintf(resp, sizeof(resp), "HTTP/1.1 %u %s\r\nContent-Length: 0\r\n"
+			 "Connection: close\r\n\r\n", status, reason(status));
 
-	for (const char *p = head; p < head + len;) {
-		const char *eol = memchr(p, '\n', (size_t)(head + len - p));
-		size_t ll = eol ? (size_t)(eol - p) : (size_t)(head + len - p);
-
-		if (ll > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-			for (const char *v = p + nl + 1; v + tl <= p + ll; v++)
-				if (strncasecmp(v, token, tl) == 0)
-					return 1;
-		}
-		p += ll + 1;
-	}
+	if (hso_app_send(a->app, c->conn, resp, (size_t)n) == -EAGAIN)
+		return -EAGAIN;
+	a->st.bad_requests++;
+	c->have = 0;
 	return 0;
+}
+
+/* Drop request body bytes (Content-Length) at the front of the buffer. */
+static void
+skip_body(struct http_conn *c)
+{
+	size_t n = c->body_left < c->have ? (size_t)c->body_left : c->have;
+
+	memmove(c->req, c->req + n, c->have - n);
+	c->have = (uint16_t)(c->have - n);
+	c->body_left -= n;
 }
 
 /*
@@ -137,46 +148,28 @@ static int
 serve(struct hsod_app_http *a, struct http_conn *c)
 {
 	while (!c->closing) {
-		char *end = NULL;
+		struct http_head h;
 		char resp[RESP_MAX];
-		size_t used, rl;
-		int close, rc;
+		size_t rl;
+		int rc;
 
-		for (size_t i = 3; i < c->have; i++)
-			if (memcmp(c->req + i - 3, "\r\n\r\n", 4) == 0) {
-				end = c->req + i + 1;
-				break;
-			}
-		if (end == NULL) {
-			if (c->have == REQ_MAX) {
-				/* RFC 6585 5: request header fields too large. */
-				static const char too_big[] =
-					"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-					"Content-Length: 0\r\nConnection: close\r\n\r\n";
-
-				if (hso_app_send(a->app, c->conn, too_big, sizeof(too_big) - 1) == -EAGAIN)
-					return -EAGAIN;
-				a->st.bad_requests++;
-				c->have = 0;
-				goto close;
-			}
+		skip_body(c);
+		if (c->body_left > 0)
 			return 0;
-		}
-		used = (size_t)(end - c->req);
-		{
-			const char *eol = memchr(c->req, '\r', used);
-			size_t line = eol != NULL ? (size_t)(eol - c->req) : used;
-			int http10 = memmem(c->req, line, "HTTP/1.0", 8) != NULL;
-
-			/* RFC 9112 9.3: 1.1 persists unless "close"; 1.0 only with keep-alive. */
-			close = header_has(c->req, used, "Connection", "close") ||
-				(http10 && !header_has(c->req, used, "Connection", "keep-alive"));
+		rc = http_head_parse(c->req, c->have, &h);
+		if (rc == HTTP_HEAD_INCOMPLETE && c->have < REQ_MAX)
+			return 0;
+		if (rc != 1) {
+			/* RFC 6585 5: 431 for a head that does not fit; else 400 / 501. */
+			if (refuse(a, c, rc == HTTP_HEAD_INCOMPLETE ? 431 : (unsigned)-rc) != 0)
+				return -EAGAIN;
+			goto close;     /* nothing more is read */
 		}
 		rl = (size_t)snprintf(resp, sizeof(resp),
 				      "%sContent-Type: text/plain\r\nContent-Length: %zu\r\n"
 				      "Connection: %s\r\n\r\n",
-				      a->head_fmt, a->body_len, close ? "close" : "keep-alive");
-		if (strncmp(c->req, "HEAD ", 5) != 0) {
+				      a->head_fmt, a->body_len, h.close ? "close" : "keep-alive");
+		if (!h.head) {
 			memcpy(resp + rl, a->body, a->body_len);
 			rl += a->body_len;
 		}
@@ -189,9 +182,10 @@ serve(struct hsod_app_http *a, struct http_conn *c)
 		a->st.requests++;
 		if (rc == 0)
 			a->st.responses++;
-		memmove(c->req, end, c->have - used);
-		c->have = (uint16_t)(c->have - used);
-		if (close || rc != 0)
+		memmove(c->req, c->req + h.len, c->have - h.len);
+		c->have = (uint16_t)(c->have - h.len);
+		c->body_left = h.body_len;
+		if (h.close || rc != 0)
 			goto close;
 	}
 	return 0;
@@ -216,6 +210,7 @@ on_event(void *ctx, struct hso_event *ev)
 		 * its list entry clears it next round (one entry per index). */
 		c->conn = ev->conn;
 		c->have = 0;
+		c->body_left = 0;
 		c->closing = 0;
 		return 0;
 	case HSO_EV_DATA:

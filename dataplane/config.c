@@ -85,8 +85,10 @@ static const struct cfg_key keys[] = {
 	  "key-exchange groups, server preference first: x25519, secp256r1" },
 	{ "tls", "sigalgs", "sigalgs", "LIST", KT_SIGALGS, 0, 0, 0,
 	  "signature schemes (TLS names), server preference first: "
-	  "ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, rsa_pss_rsae_sha256, "
-	  "rsa_pss_rsae_sha384, rsa_pkcs1_sha256, rsa_pkcs1_sha384" },
+	  "ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512, "
+	  "ecdsa_sha224, rsa_pss_rsae_sha256, rsa_pss_rsae_sha384, rsa_pss_rsae_sha512, "
+	  "rsa_pkcs1_sha256, rsa_pkcs1_sha384, rsa_pkcs1_sha512 (TLS 1.2: an ECDSA "
+	  "key signs with any ECDSA hash listed; TLS 1.3: the curve must match)" },
 	{ "tls", "alpn", "alpn", "LIST", KT_ALPN, 0, 0, 0,
 	  "ALPN protocols, server preference first, 1..255 bytes each "
 	  "(e.g. h2,http/1.1); empty: no ALPN" },
@@ -95,9 +97,15 @@ static const struct cfg_key keys[] = {
 	{ "tls", "export_keys", "export-keys", NULL, CFG_BOOL, F(export_keys), 0, 0,
 	  "let the application obtain traffic keys (kTLS, NIC offload); whoever "
 	  "holds them can read and forge the session" },
-	{ "tls", "max_handshake_msg", NULL, "BYTES", CFG_U32, F(max_handshake_msg),
-	  512, HS_MAX_MSG_DEFAULT,
-	  "largest handshake message accepted from a client, 512..16384" },
+	{ "tls", "max_handshake_msg", "max-handshake-msg", "BYTES", CFG_U32,
+	  F(max_handshake_msg), 512, HS_MAX_MSG_LIMIT,
+	  "largest handshake message accepted from a client, 512..16777215 (the "
+	  "default takes the largest ClientHello possible); above 16384 a message "
+	  "is gathered in one of the worker's large_msg_bufs buffers" },
+	{ "tls", "large_msg_bufs", "large-msg-bufs", "N", CFG_U32, F(large_msg_bufs),
+	  0, 65536, "buffers of max_handshake_msg bytes per worker for handshake "
+	  "messages above 16384 bytes, i.e. handshakes that may gather one at once; "
+	  "one more fails (internal_error) and is counted, 0..65536" },
 	{ "tls", "session_cache", "session-cache", "N", CFG_U32, F(session_cache),
 	  0, 1u << 20, "TLS 1.2 session-id cache entries per worker, 0..1048576 "
 	  "(0: no cache)" },
@@ -269,13 +277,14 @@ static const struct name_code group_names[] = {
 static const struct name_code sigalg_names[] = {
 	{ "rsa_pkcs1_sha256", HS_SIG_RSA_PKCS1_SHA256 },
 	{ "rsa_pkcs1_sha384", HS_SIG_RSA_PKCS1_SHA384 },
-	{ "rsa_pkcs1_sha512", 0x0601 },
+	{ "rsa_pkcs1_sha512", HS_SIG_RSA_PKCS1_SHA512 },
 	{ "ecdsa_secp256r1_sha256", HS_SIG_ECDSA_SECP256R1_SHA256 },
 	{ "ecdsa_secp384r1_sha384", HS_SIG_ECDSA_SECP384R1_SHA384 },
-	{ "ecdsa_secp521r1_sha512", 0x0603 },
+	{ "ecdsa_secp521r1_sha512", HS_SIG_ECDSA_SECP521R1_SHA512 },
+	{ "ecdsa_sha224", HS_SIG_ECDSA_SHA224 },
 	{ "rsa_pss_rsae_sha256", HS_SIG_RSA_PSS_RSAE_SHA256 },
 	{ "rsa_pss_rsae_sha384", HS_SIG_RSA_PSS_RSAE_SHA384 },
-	{ "rsa_pss_rsae_sha512", 0x0806 },
+	{ "rsa_pss_rsae_sha512", HS_SIG_RSA_PSS_RSAE_SHA512 },
 	{ "ed25519", 0x0807 },
 	{ "ed448", 0x0808 },
 	{ "rsa_pss_pss_sha256", 0x0809 },
@@ -770,6 +779,7 @@ hsod_config_defaults(struct hsod_config *cfg)
 	memcpy(cfg->sigalgs, p.sigalgs, p.n_sigalgs * sizeof(p.sigalgs[0]));
 	cfg->n_sigalgs = p.n_sigalgs;
 	cfg->max_handshake_msg = HS_MAX_MSG_DEFAULT;
+	cfg->large_msg_bufs = HS_LARGE_MSG_BUFS_DEFAULT;
 	cfg->session_cache = HS_SESSION_CACHE_DEFAULT;
 	cfg->ticket_lifetime = HSOD_TICKET_LIFETIME_DEFAULT;
 	cfg->ticket_rotation = HSOD_TICKET_ROTATION_DEFAULT;
@@ -1108,6 +1118,14 @@ config_check(struct cfg_parser *ps, const struct hsod_config *c)
 		snprintf(why, sizeof(why), "more than max_conns (%u)", c->max_conns);
 		return cfg_fail_at(ps, "limits", "max_half_open", 0, why);
 	}
+	/* The pool hs_worker_create() would allocate per worker. */
+	if (c->max_handshake_msg > HS_MSG_INLINE_MAX &&
+	    (uint64_t)c->large_msg_bufs * (c->max_handshake_msg + 4u) > HSOD_LARGE_MSG_POOL_MAX) {
+		snprintf(why, sizeof(why), "%u buffers of max_handshake_msg (%u) bytes are "
+			 "more than %u MiB per worker", c->large_msg_bufs, c->max_handshake_msg,
+			 (unsigned)(HSOD_LARGE_MSG_POOL_MAX >> 20));
+		return cfg_fail_at(ps, "tls", "large_msg_bufs", 0, why);
+	}
 	return 0;
 }
 
@@ -1184,6 +1202,7 @@ hsod_config_tls_policy(const struct hsod_config *cfg, struct hs_config *hs,
 	hs->psk_ke = cfg->psk_ke;
 	hs->session_cache_size = cfg->session_cache;
 	hs->max_handshake_msg = cfg->max_handshake_msg;
+	hs->large_msg_bufs = cfg->large_msg_bufs;
 	return 0;
 }
 

@@ -92,6 +92,8 @@
 #define HSOD_SOURCE_RATE_DEFAULT 0u     /* no per-source limit */
 #define HSOD_SOURCE_BURST_DEFAULT 64u
 #define HSOD_SOURCE_TABLE_DEFAULT 16384u
+/** Most memory a worker's pool of large handshake buffers may take. */
+#define HSOD_LARGE_MSG_POOL_MAX (1ull << 30)
 #define HSOD_HTTP_STATUS_DEFAULT 200u
 #define HSOD_APP_CONN_BUDGET_DEFAULT (256u * 1024)
 #define HSOD_HTTP_BODY_DEFAULT "hello from hso\n"
@@ -169,6 +171,7 @@ struct hsod_config {
 	bool sni_strict;
 	bool export_keys;
 	uint32_t max_handshake_msg;
+	uint32_t large_msg_bufs;    /**< per worker, for messages above 16 KiB */
 	uint32_t session_cache;     /**< TLS 1.2 session-id entries per worker */
 
 	/* [cert NAME] sections, then --cert/--key pairs */

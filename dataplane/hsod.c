@@ -188,6 +188,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
 	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
 	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
+	uint64_t in_state[HS_STATE_NUM] = { 0 }, big_msgs = 0, big_empty = 0, big_now = 0;
 	uint64_t by_state[TCP_STATE_NUM] = { 0 };
 	struct hsod_neigh_stats nb = { 0 };
 
@@ -257,6 +258,11 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 			sent[k] += hs->failed_sent_alert[k];
 			peer[k] += hs->failed_peer_alert[k];
 		}
+		for (int k = 0; k < HS_STATE_NUM; k++)
+			in_state[k] += hs->failed_in_state[k];
+		big_msgs += hs->msg_pool.borrowed;
+		big_empty += hs->msg_pool.exhausted;
+		big_now += hs->msg_pool.in_use;
 		hs_ok += hs->handshakes_completed;
 		hs_fail += hs->handshakes_failed;
 		hs_res += hs->resumed;
@@ -301,6 +307,9 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "handshakes_resumed", hs_res);
 	rte_tel_data_add_dict_u64(d, "handshakes_abandoned", abandoned);
 	rte_tel_data_add_dict_u64(d, "handshakes_timed_out", timed_out);
+	rte_tel_data_add_dict_u64(d, "handshake_large_msgs", big_msgs);
+	rte_tel_data_add_dict_u64(d, "handshake_large_msg_bufs_in_use", big_now);
+	rte_tel_data_add_dict_u64(d, "handshake_large_msg_pool_empty", big_empty);
 	rte_tel_data_add_dict_u64(d, "tcp_resets_rcvd", rst_rcvd);
 	rte_tel_data_add_dict_u64(d, "crypto_asym_jobs", asym);
 	rte_tel_data_add_dict_u64(d, "crypto_kdf_runs", kdf_runs);
@@ -346,6 +355,15 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		if (peer[k] != 0) {
 			snprintf(name, sizeof(name), "failed_peer_%s", hs_alert_name(k));
 			rte_tel_data_add_dict_u64(d, name, peer[k]);
+		}
+	}
+	/* Failures by the engine state they happened in: where clients fail. */
+	for (int k = 0; k < HS_STATE_NUM; k++) {
+		char name[80];
+
+		if (in_state[k] != 0) {
+			snprintf(name, sizeof(name), "failed_in_%s", hs_state_name((unsigned)k));
+			rte_tel_data_add_dict_u64(d, name, in_state[k]);
 		}
 	}
 }

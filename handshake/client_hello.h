@@ -20,8 +20,12 @@
  *   extension block" (RFC 8446 4.2): illegal_parameter;
  * - pre_shared_key "MUST be the last extension in the ClientHello"
  *   (RFC 8446 4.2.11): illegal_parameter;
- * - more than HS_CH_MAX_EXTENSIONS extensions: decode_error (no client
- *   sends that many; the cap bounds the duplicate check).
+ * - two KeyShareEntry values for one group (RFC 8446 4.2.8): illegal_parameter.
+ *
+ * What it does not refuse: any number of extensions, of unknown types, with
+ * any payload (RFC 8446 4.2: "servers MUST ignore unrecognized extensions");
+ * any number of key shares and groups, of codes hso does not implement, of
+ * any length: they are skipped unparsed, negotiation only looks for its own.
  */
 
 #include <stdbool.h>
@@ -53,8 +57,6 @@ enum hs_ext_type {
 	HS_EXT_RENEGOTIATION_INFO = 0xff01,
 };
 
-/** The most extensions accepted in one ClientHello. */
-#define HS_CH_MAX_EXTENSIONS 128
 /** SNI host_name length limit (RFC 6066: opaque HostName<1..2^16-1>; DNS: 255). */
 #define HS_SNI_MAX 255
 
@@ -110,8 +112,7 @@ struct hs_client_hello {
 	bool has_record_size_limit;
 	uint16_t record_size_limit;
 
-	uint16_t ext_count;
-	uint16_t ext_types[HS_CH_MAX_EXTENSIONS]; /**< in order received */
+	uint16_t ext_count;             /**< extensions in the block */
 };
 
 /**

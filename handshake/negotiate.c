@@ -73,8 +73,10 @@ hs_nego_policy_default(struct hs_nego_policy *p)
 	static const uint16_t g[] = { HS_GROUP_X25519, HS_GROUP_SECP256R1 };
 	static const uint16_t a[] = {
 		HS_SIG_ECDSA_SECP256R1_SHA256, HS_SIG_ECDSA_SECP384R1_SHA384,
+		HS_SIG_ECDSA_SECP521R1_SHA512, HS_SIG_ECDSA_SHA224,
 		HS_SIG_RSA_PSS_RSAE_SHA256, HS_SIG_RSA_PSS_RSAE_SHA384,
-		HS_SIG_RSA_PKCS1_SHA256, HS_SIG_RSA_PKCS1_SHA384,
+		HS_SIG_RSA_PSS_RSAE_SHA512,
+		HS_SIG_RSA_PKCS1_SHA256, HS_SIG_RSA_PKCS1_SHA384, HS_SIG_RSA_PKCS1_SHA512,
 	};
 
 	memset(p, 0, sizeof(*p));
@@ -114,13 +116,13 @@ hs_nego_version(const struct hs_client_hello *ch, const struct hs_nego_policy *p
 	uint16_t v = 0;
 
 	/*
-	 * RFC 7507 3: with TLS_FALLBACK_SCSV and our highest version above the
-	 * client's, the server "MUST respond with a fatal inappropriate_fallback
-	 * alert".
+	 * RFC 8446 D.5: "Any endpoint receiving a Hello message with
+	 * ClientHello.legacy_version [...] set to 0x0300 MUST abort the
+	 * handshake with a "protocol_version" alert" (SSL 3.0 and below,
+	 * whatever supported_versions says).
 	 */
-	if (hs_view_has_u16(ch->cipher_suites, HS_TLS_FALLBACK_SCSV) &&
-	    client_max_version(ch) < ours_max)
-		return HS_ERR_ALERT(HS_ALERT_INAPPROPRIATE_FALLBACK);
+	if (ch->legacy_version <= 0x0300)
+		return HS_ERR_ALERT(HS_ALERT_PROTOCOL_VERSION);
 	if (ch->has_versions) {
 		/*
 		 * RFC 8446 4.2.1: when the extension is present, servers "MUST
@@ -132,11 +134,28 @@ hs_nego_version(const struct hs_client_hello *ch, const struct hs_nego_policy *p
 		else if (p->tls12 && hs_view_has_u16(ch->versions, HS_TLS12))
 			v = HS_TLS12;
 	} else if (p->tls12 && ch->legacy_version >= HS_TLS12) {
-		/* Without the extension, "MUST negotiate TLS 1.2 or prior". */
+		/*
+		 * Without the extension, "MUST negotiate TLS 1.2 or prior"
+		 * (RFC 8446 4.2.1), also for a legacy_version above 0x0303: the
+		 * client supports everything up to it (RFC 5246 E.1, RFC 8446 D.1).
+		 */
 		v = HS_TLS12;
 	}
+	/*
+	 * RFC 7507 3: protocol_version first: inappropriate_fallback is sent
+	 * "unless it responds with a fatal protocol_version alert because the
+	 * version indicated in ClientHello.client_version is unsupported".
+	 */
 	if (v == 0)
 		return HS_ERR_ALERT(HS_ALERT_PROTOCOL_VERSION);
+	/*
+	 * RFC 7507 3: with TLS_FALLBACK_SCSV and our highest version above the
+	 * client's, the server "MUST respond with a fatal inappropriate_fallback
+	 * alert".
+	 */
+	if (hs_view_has_u16(ch->cipher_suites, HS_TLS_FALLBACK_SCSV) &&
+	    client_max_version(ch) < ours_max)
+		return HS_ERR_ALERT(HS_ALERT_INAPPROPRIATE_FALLBACK);
 	*version = v;
 	return 0;
 }
@@ -205,12 +224,16 @@ hs_nego_group(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 static bool
 scheme_fits(uint16_t scheme, enum hs_cert_type cert_type, uint16_t version)
 {
+	bool ecdsa = cert_type == HS_CERT_ECDSA_P256 || cert_type == HS_CERT_ECDSA_P384;
+
 	switch (scheme) {
 	case HS_SIG_RSA_PSS_RSAE_SHA256:
 	case HS_SIG_RSA_PSS_RSAE_SHA384:
+	case HS_SIG_RSA_PSS_RSAE_SHA512:
 		return cert_type == HS_CERT_RSA;
 	case HS_SIG_RSA_PKCS1_SHA256:
 	case HS_SIG_RSA_PKCS1_SHA384:
+	case HS_SIG_RSA_PKCS1_SHA512:
 		/*
 		 * RFC 8446 4.2.3: RSASSA-PKCS1-v1_5 "refer solely to
 		 * signatures which appear in certificates ... and are not
@@ -218,9 +241,21 @@ scheme_fits(uint16_t scheme, enum hs_cert_type cert_type, uint16_t version)
 		 */
 		return cert_type == HS_CERT_RSA && version == HS_TLS12;
 	case HS_SIG_ECDSA_SECP256R1_SHA256:
-		return cert_type == HS_CERT_ECDSA_P256;
 	case HS_SIG_ECDSA_SECP384R1_SHA384:
-		return cert_type == HS_CERT_ECDSA_P384;
+	case HS_SIG_ECDSA_SECP521R1_SHA512:
+	case HS_SIG_ECDSA_SHA224:
+		/*
+		 * TLS 1.2: the code is {hash, ecdsa}; "the hash algorithm [...]
+		 * the client is willing to verify" goes with any curve (RFC
+		 * 5246 7.4.1.4.1). TLS 1.3 binds the curve (RFC 8446 4.2.3) and
+		 * has no SHA-224.
+		 */
+		if (version == HS_TLS12)
+			return ecdsa;
+		return (scheme == HS_SIG_ECDSA_SECP256R1_SHA256 &&
+			cert_type == HS_CERT_ECDSA_P256) ||
+		       (scheme == HS_SIG_ECDSA_SECP384R1_SHA384 &&
+			cert_type == HS_CERT_ECDSA_P384);
 	default:
 		return false;
 	}
@@ -340,11 +375,11 @@ hs_nego_alpn(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 		off += 1 + n;
 	}
 	/*
-	 * RFC 7301 3.2: when no protocol is common, the server "MUST respond
-	 * with a fatal "no_application_protocol" alert" — hso does so only
-	 * when configured strict, as nginx and HAProxy continue without ALPN.
+	 * RFC 7301 3.2: "In the event that the server supports no protocols
+	 * that the client advertises, then the server SHALL respond with a
+	 * fatal "no_application_protocol" alert." (OpenSSL's s_server does.)
 	 */
-	return p->alpn_strict ? HS_ERR_ALERT(HS_ALERT_NO_APPLICATION_PROTOCOL) : 0;
+	return HS_ERR_ALERT(HS_ALERT_NO_APPLICATION_PROTOCOL);
 }
 
 static char

@@ -45,13 +45,21 @@
 #define HS_GROUP_SECP384R1 0x0018
 #define HS_GROUP_X25519    0x001d
 
-/* Signature schemes. */
+/*
+ * Signature schemes (RFC 8446 4.2.3). In TLS 1.2 the ECDSA codes are
+ * SignatureAndHashAlgorithm {hash, ecdsa} and name only the hash (RFC 5246
+ * 7.4.1.4.1): any ECDSA key signs with any of them; 0x0303 exists only there.
+ */
 #define HS_SIG_RSA_PKCS1_SHA256       0x0401
 #define HS_SIG_RSA_PKCS1_SHA384       0x0501
+#define HS_SIG_RSA_PKCS1_SHA512       0x0601
+#define HS_SIG_ECDSA_SHA224           0x0303
 #define HS_SIG_ECDSA_SECP256R1_SHA256 0x0403
 #define HS_SIG_ECDSA_SECP384R1_SHA384 0x0503
+#define HS_SIG_ECDSA_SECP521R1_SHA512 0x0603
 #define HS_SIG_RSA_PSS_RSAE_SHA256    0x0804
 #define HS_SIG_RSA_PSS_RSAE_SHA384    0x0805
+#define HS_SIG_RSA_PSS_RSAE_SHA512    0x0806
 
 /** Key types a certificate can have; a SNI name may have one of each. */
 enum hs_cert_type {
@@ -86,7 +94,7 @@ const struct hs_suite_info *hs_suite_at(unsigned i);
 
 #define HS_POLICY_MAX_SUITES 16
 #define HS_POLICY_MAX_GROUPS 4
-#define HS_POLICY_MAX_SIGALGS 8
+#define HS_POLICY_MAX_SIGALGS 16
 #define HS_POLICY_ALPN_MAX 256
 
 /** The negotiation part of the server policy, in server preference order. */
@@ -102,8 +110,6 @@ struct hs_nego_policy {
 	/** Protocols in ALPN wire form (u8-length-prefixed names), may be empty. */
 	uint8_t alpn[HS_POLICY_ALPN_MAX];
 	uint16_t alpn_len;
-	/** Refuse clients that offer ALPN with none of ours (RFC 7301 3.2). */
-	bool alpn_strict;
 };
 
 /** A policy with every version, suite, group and scheme hso implements. */
@@ -112,8 +118,10 @@ void hs_nego_policy_default(struct hs_nego_policy *p);
 /**
  * Pick the protocol version (RFC 8446 4.2.1, RFC 5246 E.1, RFC 7507).
  * @return 0 with *version set; HS_ERR_ALERT(protocol_version) when no common
- *         version; HS_ERR_ALERT(inappropriate_fallback) when the client sent
- *         TLS_FALLBACK_SCSV below our highest version.
+ *         version, or for a legacy_version of 0x0300 or less (RFC 8446 D.5);
+ *         HS_ERR_ALERT(inappropriate_fallback) when the client sent
+ *         TLS_FALLBACK_SCSV below our highest version (a common version
+ *         found first: protocol_version wins, RFC 7507 3).
  */
 int hs_nego_version(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 		    uint16_t *version);
@@ -144,7 +152,9 @@ int hs_nego_group(const struct hs_client_hello *ch, const struct hs_nego_policy 
 /**
  * Pick the signature scheme for a certificate of @p cert_type (one bit):
  * ours in order, offered by the client, usable with that key and version
- * (TLS 1.3: no PKCS#1 v1.5, ECDSA curve bound to the hash, RFC 8446 4.2.3).
+ * (TLS 1.3: no PKCS#1 v1.5, ECDSA curve bound to the hash, RFC 8446 4.2.3;
+ * TLS 1.2: an ECDSA key signs with any ECDSA hash offered, RFC 5246
+ * 7.4.1.4.1).
  * @return 0 with *scheme set; HS_ERR_ALERT(missing_extension) for TLS 1.3
  *         without signature_algorithms; HS_ERR_ALERT(handshake_failure) when
  *         nothing fits (also TLS 1.2 without the extension: its default is
@@ -159,9 +169,10 @@ bool hs_nego_cert_curve_ok(const struct hs_client_hello *ch, uint16_t version,
 
 /**
  * Pick the ALPN protocol: ours in order, offered by the client.
- * @return 0 with *proto pointing into the policy (len 0: none negotiated);
- *         HS_ERR_ALERT(no_application_protocol) when the client offered ALPN,
- *         none matches and the policy is strict (RFC 7301 3.2).
+ * @return 0 with *proto pointing into the policy (len 0: none negotiated,
+ *         the client or the policy has no ALPN);
+ *         HS_ERR_ALERT(no_application_protocol) when both have ALPN and no
+ *         protocol is common (RFC 7301 3.2).
  */
 int hs_nego_alpn(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 		 struct hs_view *proto);

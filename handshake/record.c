@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "bufpool.h"
 #include "hs_err.h"
 
 int
@@ -60,11 +63,83 @@ hs_record_header_write(struct hs_writer *w, uint8_t type, uint16_t version,
 void
 hs_msg_asm_init(struct hs_msg_asm *a, uint8_t *buf, size_t cap)
 {
-	a->buf = buf;
-	a->cap = cap;
+	memset(a, 0, sizeof(*a));
+	a->buf = a->inl = buf;
+	a->cap = a->inl_cap = a->max = cap;
+}
+
+void
+hs_msg_asm_set_pool(struct hs_msg_asm *a, struct hs_buf_pool *pool, size_t max)
+{
+	a->pool = pool;
+	if (pool != NULL && max > a->inl_cap && max <= hs_buf_pool_buf_size(pool))
+		a->max = max;
+}
+
+static bool
+borrowed(const struct hs_msg_asm *a)
+{
+	return a->buf != a->inl;
+}
+
+/* Back to the inline buffer; the borrowed one goes back wiped. */
+static void
+give_back(struct hs_msg_asm *a)
+{
+	if (!borrowed(a))
+		return;
+	hs_buf_pool_put(a->pool, a->buf, a->hw);
+	a->buf = a->inl;
+	a->cap = a->inl_cap;
+	a->hw = a->inl_hw;
+}
+
+void
+hs_msg_asm_consumed(struct hs_msg_asm *a)
+{
+	if (!a->returned_buf)
+		return;
 	a->have = 0;
-	a->hw = 0;
 	a->returned_buf = false;
+	give_back(a);
+}
+
+void
+hs_msg_asm_release(struct hs_msg_asm *a)
+{
+	a->have = 0;
+	a->returned_buf = false;
+	give_back(a);
+}
+
+void
+hs_msg_asm_wipe(struct hs_msg_asm *a)
+{
+	hs_msg_asm_release(a);
+	OPENSSL_cleanse(a->inl, a->inl_hw);
+	a->inl_hw = a->hw = 0;
+}
+
+/*
+ * The message being gathered needs @p need bytes, more than the inline
+ * buffer: move what is there (its header) into a borrowed buffer.
+ */
+static int
+borrow(struct hs_msg_asm *a, size_t need)
+{
+	uint8_t *big;
+
+	if (a->pool == NULL || need > a->max)
+		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+	big = hs_buf_pool_get(a->pool);
+	if (big == NULL)
+		return HS_ERR_ALERT(HS_ALERT_INTERNAL_ERROR);
+	memcpy(big, a->buf, a->have);
+	a->inl_hw = a->hw;
+	a->buf = big;
+	a->cap = hs_buf_pool_buf_size(a->pool);
+	a->hw = a->have;
+	return 0;
 }
 
 static uint32_t
@@ -88,10 +163,7 @@ hs_msg_next(struct hs_msg_asm *a, struct hs_reader *rec, struct hs_msg *msg)
 	size_t left, need, take;
 	const uint8_t *p;
 
-	if (a->returned_buf) {
-		a->have = 0;
-		a->returned_buf = false;
-	}
+	hs_msg_asm_consumed(a);
 	left = hs_reader_left(rec);
 	if (rec->err)
 		return HS_ERR_INTERNAL;
@@ -100,7 +172,7 @@ hs_msg_next(struct hs_msg_asm *a, struct hs_reader *rec, struct hs_msg *msg)
 	if (a->have == 0 && left >= HS_MSG_HEADER_LEN) {
 		p = rec->p + rec->off;
 		need = HS_MSG_HEADER_LEN + (size_t)body_len(p);
-		if (need > a->cap)
+		if (need > a->max)
 			return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
 		if (left >= need) {
 			hs_read_bytes(rec, need);
@@ -127,8 +199,12 @@ hs_msg_next(struct hs_msg_asm *a, struct hs_reader *rec, struct hs_msg *msg)
 			return 0;
 	}
 	need = HS_MSG_HEADER_LEN + (size_t)body_len(a->buf);
-	if (need > a->cap)
-		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+	if (need > a->cap) {
+		int rc = borrow(a, need);
+
+		if (rc != 0)
+			return rc;
+	}
 	take = need - a->have;
 	if (take > left)
 		take = left;

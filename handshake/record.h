@@ -68,13 +68,23 @@ int hs_record_parse(const uint8_t *buf, size_t len, size_t max_len,
 void hs_record_header_write(struct hs_writer *w, uint8_t type, uint16_t version,
 			    size_t len);
 
-/** Handshake message reassembly state; the buffer belongs to the caller. */
+struct hs_buf_pool;
+
+/**
+ * Handshake message reassembly state. The inline buffer belongs to the
+ * caller; a message too large for it is gathered in a buffer borrowed from
+ * a pool (hs_msg_asm_set_pool()) and given back once the message is used.
+ */
 struct hs_msg_asm {
 	uint8_t *buf;           /**< gathers messages that span records */
-	size_t cap;             /**< header + largest body accepted */
+	size_t cap;             /**< bytes of buf */
 	size_t have;            /**< bytes gathered in buf */
-	size_t hw;              /**< most bytes ever gathered (what to wipe) */
+	size_t hw;              /**< most bytes ever gathered in buf (what to wipe) */
 	bool returned_buf;      /**< last message returned lives in buf */
+	uint8_t *inl;           /**< the caller's buffer */
+	size_t inl_cap, inl_hw;
+	size_t max;             /**< header + largest body accepted */
+	struct hs_buf_pool *pool;   /**< larger messages borrow from here, or NULL */
 };
 
 /** A whole handshake message. */
@@ -87,19 +97,44 @@ struct hs_msg {
 
 /**
  * @param buf  gathering buffer; @p cap - 4 is the largest body accepted
- *             (the policy's maximum handshake message size)
+ *             (the policy's maximum handshake message size) unless a pool
+ *             is set
  */
 void hs_msg_asm_init(struct hs_msg_asm *a, uint8_t *buf, size_t cap);
+
+/**
+ * Accept messages up to @p max bytes (header included): those larger than
+ * the inline buffer borrow one from @p pool, whose buffers must hold @p max.
+ */
+void hs_msg_asm_set_pool(struct hs_msg_asm *a, struct hs_buf_pool *pool, size_t max);
+
+/**
+ * The message last returned has been handled: forget it, and give back a
+ * borrowed buffer it lived in (wiped). Also done by the next hs_msg_next().
+ */
+void hs_msg_asm_consumed(struct hs_msg_asm *a);
+
+/**
+ * Drop any partial message and give back a borrowed buffer (wiped): the
+ * connection will read no more handshake messages (failed, or done).
+ * Must not be called while a returned message is still in use.
+ */
+void hs_msg_asm_release(struct hs_msg_asm *a);
+
+/** hs_msg_asm_release(), then wipe what the inline buffer ever held. */
+void hs_msg_asm_wipe(struct hs_msg_asm *a);
 
 /**
  * Take the next whole message from the handshake record payload in @p rec
  * (a reader over the fragment; it is advanced past what was used).
  *
- * @return 1 with @p msg filled (valid until the next call or until the
- *         record's buffer is released); 0 when @p rec is used up and the
- *         message needs more records; HS_ERR_ALERT(decode_error) for a message
- *         longer than the buffer allows (refused as soon as its header
- *         is seen, before its body is gathered).
+ * @return 1 with @p msg filled (valid until the next call, until
+ *         hs_msg_asm_consumed(), or until the record's buffer is released);
+ *         0 when @p rec is used up and the message needs more records;
+ *         HS_ERR_ALERT(decode_error) for a message longer than the maximum
+ *         (refused as soon as its header is seen, before its body is
+ *         gathered); HS_ERR_ALERT(internal_error) when it needs a buffer
+ *         from the pool and none is free (the pool counts it).
  */
 int hs_msg_next(struct hs_msg_asm *a, struct hs_reader *rec, struct hs_msg *msg);
 

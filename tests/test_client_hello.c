@@ -299,16 +299,96 @@ test_rules(void)
 		b[39] = 0;
 		CHECK_EQ(hs_client_hello_parse(b, n, &ch), DECODE_ERROR);
 	}
-	/* More extensions than the cap. */
+	/*
+	 * RFC 8446 4.2: unknown extensions are ignored however many there are
+	 * (tlsfuzzer sends thousands); only a duplicate is an error, found
+	 * first in the small set and then past it, in the map.
+	 */
 	{
-		static uint8_t exts[4 * (HS_CH_MAX_EXTENSIONS + 1)];
+		enum { N = 16383 };     /* as many empty ones as 2^16-1 bytes hold */
+		static uint8_t exts[4 * N];
 
-		for (int i = 0; i <= HS_CH_MAX_EXTENSIONS; i++) {
-			exts[4 * i] = 0x0a;
-			exts[4 * i + 1] = (uint8_t)i;
+		for (int i = 0; i < N; i++) {
+			exts[4 * i] = (uint8_t)((0x4000 + i) >> 8);
+			exts[4 * i + 1] = (uint8_t)(0x4000 + i);
 		}
-		CHECK_EQ(parse_exts(exts, sizeof(exts) - 4, &ch), 0);
-		CHECK_EQ(parse_exts(exts, sizeof(exts), &ch), DECODE_ERROR);
+		CHECK_EQ(parse_exts(exts, sizeof(exts), &ch), 0);
+		CHECK_EQ(ch.ext_count, N);
+		/* A duplicate among the first few, and one far past them. */
+		exts[4 * 5 + 1] = exts[4 * 2 + 1];
+		CHECK_EQ(parse_exts(exts, sizeof(exts), &ch), ILLEGAL_PARAMETER);
+		exts[4 * 5 + 1] = (uint8_t)(0x4000 + 5);
+		exts[4 * 9000] = exts[4 * 100];
+		exts[4 * 9000 + 1] = exts[4 * 100 + 1];
+		CHECK_EQ(parse_exts(exts, sizeof(exts), &ch), ILLEGAL_PARAMETER);
+		/* The last one repeating the very first. */
+		exts[4 * 9000] = (uint8_t)((0x4000 + 9000) >> 8);
+		exts[4 * 9000 + 1] = (uint8_t)(0x4000 + 9000);
+		exts[4 * (N - 1)] = exts[0];
+		exts[4 * (N - 1) + 1] = exts[1];
+		CHECK_EQ(parse_exts(exts, sizeof(exts), &ch), ILLEGAL_PARAMETER);
+	}
+	/* Unknown extensions with random payloads are skipped unread. */
+	{
+		static uint8_t exts[60000];
+		size_t off = 0;
+		unsigned seed = 7;
+
+		for (uint16_t t = 0x5000; off + 4 + 200 < sizeof(exts); t++) {
+			uint16_t len = (uint16_t)(rand_r(&seed) % 200);
+
+			exts[off] = (uint8_t)(t >> 8);
+			exts[off + 1] = (uint8_t)t;
+			exts[off + 2] = (uint8_t)(len >> 8);
+			exts[off + 3] = (uint8_t)len;
+			for (uint16_t k = 0; k < len; k++)
+				exts[off + 4 + k] = (uint8_t)rand_r(&seed);
+			off += 4u + len;
+		}
+		CHECK_EQ(parse_exts(exts, off, &ch), 0);
+		CHECK(ch.ext_count > 500);
+	}
+	/*
+	 * RFC 8446 4.2.8: key shares of groups hso does not implement, any
+	 * number and any length, are framing-checked and skipped; two shares
+	 * for one group are illegal_parameter, also past the small set.
+	 */
+	{
+		static uint8_t ext[4 + 2 + 300 * 68];
+		size_t off = 6;
+		size_t n_shares = 0;
+
+		for (uint16_t g = 0x0100; g < 0x0100 + 300; g++) {
+			ext[off] = (uint8_t)(g >> 8);
+			ext[off + 1] = (uint8_t)g;
+			ext[off + 2] = 0;
+			ext[off + 3] = 64;
+			memset(ext + off + 4, 0xab, 64);
+			off += 68;
+			n_shares++;
+		}
+		ext[0] = 0;
+		ext[1] = HS_EXT_KEY_SHARE;
+		ext[2] = (uint8_t)((off - 4) >> 8);
+		ext[3] = (uint8_t)(off - 4);
+		ext[4] = (uint8_t)((off - 6) >> 8);
+		ext[5] = (uint8_t)(off - 6);
+		CHECK_EQ(parse_exts(ext, off, &ch), 0);
+		CHECK(ch.has_key_share && ch.key_shares.len == off - 6);
+		{
+			size_t o = 0, seen = 0;
+			uint16_t g;
+			struct hs_view k;
+
+			while (hs_key_share_next(ch.key_shares, &o, &g, &k))
+				seen++;
+			CHECK_EQ(seen, n_shares);
+		}
+		ext[6 + 68 * 250 + 1] = ext[6 + 68 * 200 + 1];     /* group 0x01c8 twice */
+		CHECK_EQ(parse_exts(ext, off, &ch), ILLEGAL_PARAMETER);
+		ext[6 + 68 * 250 + 1] = (uint8_t)(0x0100 + 250);
+		ext[6 + 68 * 3 + 1] = ext[6 + 68 * 1 + 1];
+		CHECK_EQ(parse_exts(ext, off, &ch), ILLEGAL_PARAMETER);
 	}
 }
 

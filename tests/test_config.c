@@ -133,6 +133,7 @@ test_defaults(void)
 	CHECK(!c.sni_strict && !c.export_keys && c.psk_ke);
 	CHECK_EQ(c.session_cache, HS_SESSION_CACHE_DEFAULT);
 	CHECK_EQ(c.max_handshake_msg, HS_MAX_MSG_DEFAULT);
+	CHECK_EQ(c.large_msg_bufs, HS_LARGE_MSG_BUFS_DEFAULT);
 	CHECK_EQ(c.n_certs, 0);
 	CHECK_EQ(c.n_listen, 0);
 	CHECK_EQ(c.ports[0].addr, 0);
@@ -481,8 +482,21 @@ test_numbers(void)
 	ERR_HAS(parse(&c, MIN_FLAGS, "--ticket-lifetime", "604801", NULL),
 		"--ticket-lifetime", "'604801'");
 	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "1023", NULL), "--mbufs", "'1023'");
-	ERR_HAS(parse(&c, "--config", (char *)cfgfile_with("[tls]\nmax_handshake_msg = 16385\n"),
-		      NULL), "[tls]", "max_handshake_msg", "'16385'");
+	ERR_HAS(parse(&c, "--config", (char *)cfgfile_with("[tls]\nmax_handshake_msg = 16777216\n"),
+		      NULL), "[tls]", "max_handshake_msg", "'16777216'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-handshake-msg", "511", NULL),
+		"--max-handshake-msg", "'511'");
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-handshake-msg", "65536", "--large-msg-bufs", "4",
+		       NULL), 0);
+	CHECK(c.max_handshake_msg == 65536 && c.large_msg_bufs == 4);
+	/* Cross-key: the large-message pool a worker would allocate, before EAL. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--max-handshake-msg", "16777215", "--large-msg-bufs", "65",
+		      NULL), "--large-msg-bufs", "max_handshake_msg", "1024 MiB");
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-handshake-msg", "16777215", "--large-msg-bufs", "63",
+		       NULL), 0);
+	/* ... no pool at all when messages fit the connection's own area. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--max-handshake-msg", "16384", "--large-msg-bufs",
+		       "65536", NULL), 0);
 	/* Cross-key: max_half_open <= max_conns. */
 	ERR_HAS(parse(&c, MIN_FLAGS, "--max-conns", "10", "--max-half-open", "11", NULL),
 		"--max-half-open", "max_conns", "'11'");
@@ -925,8 +939,7 @@ test_file_structure(void)
 	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "--listen", "80", NULL), "--mbufs",
 		"missing value");
 	/* File-only keys are not flags. */
-	ERR_HAS(parse(&c, MIN_FLAGS, "--max-handshake-msg", "1000", NULL),
-		"--max-handshake-msg", "unknown option");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--psk-ke", NULL), "--psk-ke", "unknown option");
 
 	/* --help wins over anything else, even errors. */
 	CHECK_EQ(parse(&c, "--lisen", "--help", NULL), 0);

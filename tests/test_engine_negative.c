@@ -199,6 +199,7 @@ struct hello {
 	bool early_data;
 	bool dup_ext;                   /* extended_master_secret twice */
 	bool ems;
+	uint16_t pad_len;               /* a padding extension (RFC 7685) this long */
 };
 
 static struct hs_block_mark
@@ -275,6 +276,12 @@ hello_write(const struct hello *h, uint8_t *out, size_t cap)
 	if (h->early_data) {
 		e = ext_begin(&w, HS_EXT_EARLY_DATA);
 		hs_writer_block_end(&w, e, 0);
+	}
+	if (h->pad_len) {
+		e = ext_begin(&w, 21);
+		for (unsigned i = 0; i < h->pad_len; i++)
+			hs_write_u8(&w, 0);
+		hs_writer_block_end(&w, e, 0xffff);
 	}
 	hs_writer_block_end(&w, exts, 0xffff);
 	if (hs_msg_end(&w, m) != 0)
@@ -400,7 +407,7 @@ struct sc {
 	struct tconn t;
 	uint16_t version;
 	struct hello h;
-	uint8_t ch[2048];               /* our ClientHello message */
+	uint8_t ch[1 << 16];            /* our ClientHello message */
 	size_t ch_len;
 	struct hso_ecdhe_key eph;
 
@@ -777,12 +784,18 @@ sc_free(struct sc *s)
 	free(s);
 }
 
-/* Queue our ClientHello (s->h); later queued records follow it in one read. */
+/*
+ * Queue our ClientHello (s->h), in records of at most 2^14 bytes; later
+ * queued records follow it in one read.
+ */
 static void
 sc_hello(struct sc *s)
 {
 	s->ch_len = hello_write(&s->h, s->ch, sizeof(s->ch));
-	sc_queue_plain(s, HS_CT_HANDSHAKE, s->ch, s->ch_len);
+	for (size_t off = 0; off < s->ch_len; off += HS_RECORD_PLAINTEXT_MAX)
+		sc_queue_plain(s, HS_CT_HANDSHAKE, s->ch + off,
+			       s->ch_len - off < HS_RECORD_PLAINTEXT_MAX ? s->ch_len - off
+									: HS_RECORD_PLAINTEXT_MAX);
 }
 
 /* ClientHello out, the server's flight in: ready for our second flight. */
@@ -974,24 +987,28 @@ test_records(void)
 
 	/*
 	 * A handshake message longer than the policy's limit
-	 * (HS_MAX_MSG_DEFAULT): decode_error on its header, whole in one
-	 * record and split across two (the gathering path).
+	 * (HS_MAX_MSG_DEFAULT, 131396): decode_error on its header, whole in
+	 * one record and split across two (the gathering path).
 	 */
 	{
-		uint8_t rec[16] = { HS_CT_HANDSHAKE, 3, 3, 0, 4, HS_MT_CLIENT_HELLO, 0, 0x40, 0x01 };
-		uint8_t two[12] = { HS_CT_HANDSHAKE, 3, 3, 0, 2, HS_MT_CLIENT_HELLO, 0,
+		uint8_t rec[16] = { HS_CT_HANDSHAKE, 3, 3, 0, 4, HS_MT_CLIENT_HELLO,
+				    (HS_MAX_MSG_DEFAULT + 1) >> 16,
+				    (uint8_t)((HS_MAX_MSG_DEFAULT + 1) >> 8),
+				    (uint8_t)(HS_MAX_MSG_DEFAULT + 1) };
+		uint8_t two[12] = { HS_CT_HANDSHAKE, 3, 3, 0, 2, HS_MT_CLIENT_HELLO,
+				    (HS_MAX_MSG_DEFAULT + 1) >> 16,
 				    HS_CT_HANDSHAKE, 3, 3, 0, 2 };
 		uint8_t both[14];
 
-		one_shot("handshake message 2^14 + 1", rec, 9, HS_ALERT_DECODE_ERROR);
+		one_shot("handshake message over the limit", rec, 9, HS_ALERT_DECODE_ERROR);
 		rec[6] = 0xff;
 		rec[7] = 0xff;
 		rec[8] = 0xff;
 		one_shot("handshake message 2^24 - 1", rec, 9, HS_ALERT_DECODE_ERROR);
 		memcpy(both, two, 12);
-		both[12] = 0x40;
-		both[13] = 0x01;
-		one_shot("handshake message 2^14 + 1, header split", both, 14,
+		both[12] = (uint8_t)((HS_MAX_MSG_DEFAULT + 1) >> 8);
+		both[13] = (uint8_t)(HS_MAX_MSG_DEFAULT + 1);
+		one_shot("handshake message over the limit, header split", both, 14,
 			 HS_ALERT_DECODE_ERROR);
 	}
 
@@ -2317,6 +2334,131 @@ test_tls12(void)
 	sc_free(s);
 }
 
+/* ------------------------------------------------------------------ */
+/* Large ClientHellos: the worker's buffer pool                        */
+/* ------------------------------------------------------------------ */
+
+/* Index of the state named @p name (hs_state_name()). */
+static unsigned
+state_index(const char *name)
+{
+	for (unsigned i = 0; i < HS_STATE_NUM; i++)
+		if (strcmp(hs_state_name(i), name) == 0)
+			return i;
+	CHECK_MSG(0, "no state named %s", name);
+	return 0;
+}
+
+static void
+test_large_hello(void)
+{
+	struct hs_buf_pool_stats *ps = &worker->stats.msg_pool;
+	uint64_t borrowed = ps->borrowed;
+	struct sc *s;
+
+	/*
+	 * Hellos above 2^14 bytes (a padding extension, split over records of
+	 * 2^14): both versions complete; the buffer they borrowed is back.
+	 */
+	for (int v = 0; v < 2; v++) {
+		s = sc_new(v == 0 ? HS_TLS13 : HS_TLS12);
+		s->h.pad_len = v == 0 ? 40000 : 65000;
+		CHECK_MSG(sc_handshake(s), "TLS 1.%d hello of %u bytes padding: err %d",
+			  v == 0 ? 3 : 2, s->h.pad_len, hs_conn_error(&s->t.c));
+		CHECK(s->ch_len > 40000);
+		CHECK_EQ(ps->in_use, 0);
+		sc_free(s);
+	}
+	CHECK_EQ(ps->borrowed, borrowed + 2);
+	/* Just inside the connection's own area: nothing borrowed. */
+	s = sc_new(HS_TLS13);
+	s->h.pad_len = 1000;
+	CHECK(sc_handshake(s));
+	CHECK_EQ(ps->borrowed, borrowed + 2);
+	sc_free(s);
+
+	/*
+	 * A worker with one such buffer: a second connection gathering a large
+	 * hello at the same time fails cleanly (internal_error, RFC 8446 6.2:
+	 * "such as a memory allocation failure"), counted; the first goes on,
+	 * and once it is done the buffer serves the next one.
+	 */
+	{
+		struct hs_config cfg1 = cfg;
+		struct hs_worker *main_worker = worker, *w1;
+		struct sc *a, *b;
+		unsigned in_hello = state_index("client_hello");
+		uint64_t failed_before;
+
+		cfg1.large_msg_bufs = 1;
+		w1 = hs_worker_create(&cfg1, 8);
+		CHECK(w1 != NULL);
+		worker = w1;
+		a = sc_new(HS_TLS13);
+		b = sc_new(HS_TLS13);
+		a->h.pad_len = b->h.pad_len = 30000;
+		sc_hello(a);
+		sc_hello(b);
+		/* The first record of each: both start gathering. */
+		CHECK_EQ(tc_feed(&a->t, a->pend, 5 + HS_RECORD_PLAINTEXT_MAX), 0);
+		CHECK_EQ(w1->stats.msg_pool.in_use, 1);
+		failed_before = w1->stats.failed_in_state[in_hello];
+		tc_feed(&b->t, b->pend, 5 + HS_RECORD_PLAINTEXT_MAX);
+		expect_plain_alert("second large hello, pool of one", &b->t,
+				   HS_ALERT_INTERNAL_ERROR);
+		CHECK_EQ(w1->stats.msg_pool.exhausted, 1);
+		CHECK_EQ(w1->stats.failed_in_state[in_hello], failed_before + 1);
+		CHECK_EQ(w1->stats.failed_sent_alert[HS_ALERT_INTERNAL_ERROR], 1);
+		/* The first one's rest: its handshake goes on. */
+		tc_feed(&a->t, a->pend + 5 + HS_RECORD_PLAINTEXT_MAX,
+			a->pend_len - 5 - HS_RECORD_PLAINTEXT_MAX);
+		a->pend_len = 0;
+		sc_pump(a);
+		CHECK_MSG(a->server_done && hs_conn_status(&a->t.c) == HS_STATUS_HANDSHAKING,
+			  "first large hello: err %d", hs_conn_error(&a->t.c));
+		CHECK_EQ(w1->stats.msg_pool.in_use, 0);
+		sc_free(a);
+		sc_free(b);
+		a = sc_new(HS_TLS13);
+		a->h.pad_len = 30000;
+		CHECK(sc_handshake(a));
+		CHECK_EQ(w1->stats.msg_pool.borrowed, 2);
+		CHECK_EQ(w1->stats.msg_pool.in_use_max, 1);
+		sc_free(a);
+		/* A connection reset while gathering gives its buffer back. */
+		a = sc_new(HS_TLS13);
+		a->h.pad_len = 30000;
+		sc_hello(a);
+		CHECK_EQ(tc_feed(&a->t, a->pend, 5 + HS_RECORD_PLAINTEXT_MAX), 0);
+		CHECK_EQ(w1->stats.msg_pool.in_use, 1);
+		sc_free(a);
+		CHECK_EQ(w1->stats.msg_pool.in_use, 0);
+		hs_worker_free(w1);
+		worker = main_worker;
+	}
+
+	/* No pool at all (limit within the connection's area): decode_error. */
+	{
+		struct hs_config small = cfg;
+		struct hs_worker *main_worker = worker, *w0;
+
+		small.max_handshake_msg = HS_MSG_INLINE_MAX;
+		w0 = hs_worker_create(&small, 8);
+		CHECK(w0 != NULL && w0->msg_pool == NULL);
+		worker = w0;
+		s = sc_new(HS_TLS13);
+		s->h.pad_len = 20000;
+		sc_hello(s);
+		sc_flush(s);
+		expect_plain_alert("large hello, max_handshake_msg 2^14", &s->t,
+				   HS_ALERT_DECODE_ERROR);
+		sc_free(s);
+		hs_worker_free(w0);
+		worker = main_worker;
+	}
+	CHECK(strcmp(hs_state_name(HS_STATE_NUM), "?") == 0);
+}
+
 int
 main(void)
 {
@@ -2354,6 +2496,7 @@ main(void)
 	test_peer_alerts();
 	test_early_data();
 	test_tls12();
+	test_large_hello();
 
 	printf("worker: %llu completed, %llu failed\n",
 	       (unsigned long long)worker->stats.handshakes_completed,

@@ -70,6 +70,51 @@ test_versions(void)
 	p.tls13 = false;
 	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
 	CHECK_EQ(v, HS_TLS12);
+
+	/*
+	 * RFC 7507 3: a fallback to a version we do not support at all is
+	 * protocol_version, not inappropriate_fallback.
+	 */
+	hs_nego_policy_default(&p);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_1_VERSION,
+						  .min_version = TLS1_VERSION,
+						  .ciphers12 = "DEFAULT:@SECLEVEL=0",
+						  .fallback_scsv = 1 }), 0);
+	CHECK(hs_view_has_u16(ch.cipher_suites, HS_TLS_FALLBACK_SCSV));
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), FAIL(PROTOCOL_VERSION));
+
+	/*
+	 * RFC 8446 D.5: legacy_version 0x0300 or less is protocol_version,
+	 * even with supported_versions offering TLS 1.3.
+	 */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
+	CHECK(ch.has_versions);
+	for (unsigned lv = 0; lv <= 0x0300; lv += 0x80) {
+		ch.legacy_version = (uint16_t)lv;
+		CHECK_EQ(hs_nego_version(&ch, &p, &v), FAIL(PROTOCOL_VERSION));
+	}
+	ch.legacy_version = 0x0300;
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), FAIL(PROTOCOL_VERSION));
+	ch.legacy_version = 0x0301;     /* allowed with supported_versions */
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
+	CHECK_EQ(v, HS_TLS13);
+
+	/*
+	 * No supported_versions and a legacy_version above 0x0303 (0x0304,
+	 * "TLS 1.8"): the client speaks everything up to it, TLS 1.2 it is
+	 * (RFC 5246 E.1, RFC 8446 D.1).
+	 */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION }), 0);
+	CHECK(!ch.has_versions);
+	ch.legacy_version = 0x0304;
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
+	CHECK_EQ(v, HS_TLS12);
+	ch.legacy_version = 0x0309;
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
+	CHECK_EQ(v, HS_TLS12);
+	ch.legacy_version = 0x0400;
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
+	CHECK_EQ(v, HS_TLS12);
 }
 
 static void
@@ -184,6 +229,58 @@ test_groups(void)
 	ch.has_groups = false;
 	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key), FAIL(MISSING_EXTENSION));
 
+	/*
+	 * RFC 8446 4.2.7/4.2.8: groups and shares hso does not implement (EC
+	 * and FFDHE ranges, any length) are passed over: a share of ours is
+	 * taken wherever it is, else HRR for a supported group of ours, else
+	 * handshake_failure (4.1.1).
+	 */
+	{
+		static uint8_t groups[2 * 300], shares[300 * (4 + 200) + 4 + 32];
+		size_t ng = 0, ns = 0;
+
+		for (uint16_t c = 0; c < 299; c++) {
+			uint16_t gc = c < 150 ? (uint16_t)(0x0022 + c) : (uint16_t)(0x0105 + c);
+
+			groups[ng++] = (uint8_t)(gc >> 8);
+			groups[ng++] = (uint8_t)gc;
+			if (c % 3 == 0) {
+				shares[ns++] = (uint8_t)(gc >> 8);
+				shares[ns++] = (uint8_t)gc;
+				shares[ns++] = 0;
+				shares[ns++] = (uint8_t)(1 + c % 200);
+				memset(shares + ns, 0xab, 1 + c % 200);
+				ns += 1 + c % 200;
+			}
+		}
+		CHECK_EQ(hello(&(struct real_hello_ossl){ .groups = "X25519" }), 0);
+		ch.groups = (struct hs_view){ groups, (uint16_t)ng };
+		ch.key_shares = (struct hs_view){ shares, (uint16_t)ns };
+		CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key), FAIL(HANDSHAKE_FAILURE));
+		/* x25519 supported last, no share for it: HRR. */
+		groups[ng++] = 0x00;
+		groups[ng++] = 0x1d;
+		ch.groups = (struct hs_view){ groups, (uint16_t)ng };
+		CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key), 0);
+		CHECK(g == HS_GROUP_X25519 && hrr);
+		/* ... and with its share after all the unknown ones: taken. */
+		shares[ns++] = 0x00;
+		shares[ns++] = 0x1d;
+		shares[ns++] = 0;
+		shares[ns++] = 32;
+		memset(shares + ns, 9, 32);
+		ns += 32;
+		ch.key_shares = (struct hs_view){ shares, (uint16_t)ns };
+		CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS13, &g, &hrr, &key), 0);
+		CHECK(g == HS_GROUP_X25519 && !hrr && key.len == 32 && key.p[0] == 9);
+		/* TLS 1.2: the first of ours among them. */
+		CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS12, &g, &hrr, &key), 0);
+		CHECK_EQ(g, HS_GROUP_X25519);
+		ng -= 2;
+		ch.groups = (struct hs_view){ groups, (uint16_t)ng };
+		CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS12, &g, &hrr, &key), FAIL(HANDSHAKE_FAILURE));
+	}
+
 	/* A key share for a group not in supported_groups. */
 	CHECK_EQ(hello(&(struct real_hello_ossl){ .groups = "X25519:P-256" }), 0);
 	{
@@ -225,6 +322,48 @@ test_sigalgs(void)
 		 FAIL(HANDSHAKE_FAILURE));
 	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS13, HS_CERT_ECDSA_P384, &s), 0);
 
+	/* SHA-512 schemes: rsa_pss_rsae_sha512 alone, both versions. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .sigalgs = "rsa_pss_rsae_sha512" }), 0);
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS13, HS_CERT_RSA, &s), 0);
+	CHECK_EQ(s, HS_SIG_RSA_PSS_RSAE_SHA512);
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS12, HS_CERT_RSA, &s), 0);
+	CHECK_EQ(s, HS_SIG_RSA_PSS_RSAE_SHA512);
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .sigalgs = "RSA+SHA512" }), 0);
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS12, HS_CERT_RSA, &s), 0);
+	CHECK_EQ(s, HS_SIG_RSA_PKCS1_SHA512);
+
+	/*
+	 * TLS 1.2: a P-256 key signs with whatever ECDSA hash the client
+	 * offers (RFC 5246 7.4.1.4.1): SHA-224, SHA-384, SHA-512 alone.
+	 */
+	{
+		static const struct { const char *list; uint16_t scheme; } flex[] = {
+			{ "ECDSA+SHA224", HS_SIG_ECDSA_SHA224 },
+			{ "ECDSA+SHA384", HS_SIG_ECDSA_SECP384R1_SHA384 },
+			{ "ECDSA+SHA512", HS_SIG_ECDSA_SECP521R1_SHA512 },
+		};
+
+		for (unsigned i = 0; i < 3; i++) {
+			CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+								  .sigalgs = flex[i].list }), 0);
+			CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS12, HS_CERT_ECDSA_P256, &s), 0);
+			CHECK_EQ(s, flex[i].scheme);
+			CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS12, HS_CERT_ECDSA_P384, &s), 0);
+			CHECK_EQ(s, flex[i].scheme);
+			/* ... but never in TLS 1.3, where the curve is bound. */
+			CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS13, HS_CERT_ECDSA_P256, &s),
+				 FAIL(HANDSHAKE_FAILURE));
+			CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS12, HS_CERT_RSA, &s),
+				 FAIL(HANDSHAKE_FAILURE));
+		}
+	}
+	/* ... and the server's own order among several: SHA-256 first. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .sigalgs = "ECDSA+SHA512:ECDSA+SHA256" }), 0);
+	CHECK_EQ(hs_nego_sigalg(&ch, &p, HS_TLS12, HS_CERT_ECDSA_P256, &s), 0);
+	CHECK_EQ(s, HS_SIG_ECDSA_SECP256R1_SHA256);
+
 	/* Missing signature_algorithms. */
 	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
 	ch.has_sigalgs = false;
@@ -249,12 +388,13 @@ test_alpn(void)
 	p.alpn_len = 12;
 	CHECK_EQ(hs_nego_alpn(&ch, &p, &proto), 0);
 	CHECK(proto.len == 8 && memcmp(proto.p, "http/1.1", 8) == 0);
-	/* No overlap: continue without, or refuse when strict. */
+	/* No overlap: RFC 7301 3.2, a fatal no_application_protocol. */
 	memcpy(p.alpn, "\x03xyz", 4);
 	p.alpn_len = 4;
-	CHECK_EQ(hs_nego_alpn(&ch, &p, &proto), 0);
-	CHECK_EQ(proto.len, 0);
-	p.alpn_strict = true;
+	CHECK_EQ(hs_nego_alpn(&ch, &p, &proto), FAIL(NO_APPLICATION_PROTOCOL));
+	/* A prefix or a longer name is no match either. */
+	memcpy(p.alpn, "\x01h\x09http/1.11", 12);
+	p.alpn_len = 12;
 	CHECK_EQ(hs_nego_alpn(&ch, &p, &proto), FAIL(NO_APPLICATION_PROTOCOL));
 	/* Client without ALPN: nothing to refuse. */
 	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);
