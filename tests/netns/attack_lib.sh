@@ -73,6 +73,17 @@ hsod_rss() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$HSOD_PID/status"
 }
 
+# last_json FILE: its last line if it is a JSON object, else null (a killed
+# attacker prints nothing).
+last_json() {
+	local l
+	l=$(tail -1 "$1" 2>/dev/null)
+	case "$l" in
+	"{"*) echo "$l" ;;
+	*) echo null ;;
+	esac
+}
+
 stat_of() {
 	python3 -c 'import json, sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))' "$1" "$2"
 }
