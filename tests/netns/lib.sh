@@ -42,7 +42,12 @@ netns_cleanup() {
 		kill -KILL "$HSOD_PID" 2>/dev/null
 	fi
 	for p in $NETNS_PIDS; do kill -KILL "$p" 2>/dev/null; done
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	# Whatever still runs in our namespace (a server whose wrapper was
+	# killed, not itself) would keep the test lock's descriptor open.
+	if [ -n "$NS" ]; then
+		for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		ip netns del "$NS" 2>/dev/null
+	fi
 	# Hugepage files of a shared-memory hsod that did not remove them.
 	if [ -n "$HSOD_PREFIX" ]; then
 		rm -f /dev/hugepages/"$HSOD_PREFIX"map_* 2>/dev/null
