@@ -841,6 +841,7 @@ world_up(uint8_t cfg_bits)
 		die("hsod_apps_create");
 	hsod_apps_set_mbuf_reserve(W.apps, (cfg_bits & 16) ? POOL_MBUFS - 256 : POOL_MBUFS / 4);
 	wc.shm = hsod_apps_shm(W.apps);
+	wc.fc = hsod_apps_fc(W.apps);
 	wc.ports[0].id = port_id;
 	wc.ports[0].mac = port_mac;
 	W.w = hsod_worker_create(&wc);
