@@ -284,7 +284,8 @@ buf_release(void *ctx, struct tcp_buf *b)
 	if (tag != 0) {
 		struct sess *s = sess_get(w->sess, tag);
 
-		if (s != NULL)
+		/* Not for a session released since: its words say "gone" (w_release). */
+		if (s != NULL && s->state != SESS_FREE)
 			tx_done(w, s, 1);
 	}
 	tcp_pkt_buf_release(&w->tpool, b);
@@ -840,6 +841,18 @@ w_release(void *ctx, struct sess *s)
 	hs_conn_reset(&d->hs);
 	if (tc != NULL)
 		tcp_conn_release(w->tcp, tc);
+	/*
+	 * The handle is stale from now on (hso_app.h): its send window word
+	 * says no connection (generation 0, never a session's), so the
+	 * application's calls on it fail with -ENOTCONN at once. Left tagged,
+	 * sends after the end went to the worker as stale commands, never
+	 * counted done: the window filled, sends waited (-EAGAIN) and the
+	 * application held those events and their mbufs until the slot
+	 * served another connection (thousands of mbufs after the attack
+	 * suite's slow readers left).
+	 */
+	__atomic_store_n(&hso_shm_conn(w->fc, w->shm, w->conf.index, s->idx)->tx_done,
+			 hso_shm_tag(0, 0), __ATOMIC_RELEASE);
 	if (w->cfgs[d->cfg_slot].users > 0)
 		w->cfgs[d->cfg_slot].users--;
 }
