@@ -87,7 +87,8 @@ on_event(void *ctx, struct hso_event *ev)
 		rc = hso_app_send_flags(e->app, ev->conn, ev->data, ev->len,
 					e->loop.next != NULL && e->loop.next->type == HSO_EV_DATA &&
 					e->loop.next->conn == ev->conn ? HSO_SEND_MORE : 0);
-		if (rc == -EAGAIN) {
+		/* No mbuf now is no room now: held, echoed later, never dropped. */
+		if (rc == -EAGAIN || rc == -ENOMEM) {
 			e->st.send_waits++;
 			return -EAGAIN;
 		}

@@ -20,7 +20,17 @@ app_loop_init(struct app_loop *l, struct hso_app *app, app_event_fn fn, void *ct
 	l->on_event = fn;
 	l->ctx = ctx;
 	l->n_conns = hso_app_workers(app) * hso_app_conn_slots(app);
+	/*
+	 * Room to hold as many events as there are mbufs (each event, held
+	 * or still in a ring, holds one): a full held queue stops the loop
+	 * polling, and then the
+	 * connections that are not blocked wait behind the ones that are. The
+	 * pool runs out first, and hsod's mbuf reserve (app_shm.h) keeps
+	 * connections within their share going then.
+	 */
 	l->held_cap = HELD_CAP;
+	if (hso_app_pool_size(app) + BURST > l->held_cap)
+		l->held_cap = hso_app_pool_size(app) + BURST;
 	l->held_n = calloc(l->n_conns, sizeof(*l->held_n));
 	l->blocked = calloc(l->n_conns, sizeof(*l->blocked));
 	l->held = calloc(l->held_cap, sizeof(*l->held));

@@ -142,6 +142,17 @@ struct hso_shm {
 	char pool[32];                  /**< mbuf pool name */
 	char fc_name[32];               /**< the flow-control file (shm_open name) */
 	uint64_t fc_len;                /**< its size: n_workers * conns_per_worker words */
+	/**
+	 * Free mbufs the pool keeps for receiving and sending segments (0:
+	 * none). At or under it a connection past its share
+	 * (HSO_SHM_RX_SHARE delivered, HSO_SHM_TX_SHARE sends in flight)
+	 * waits; under a quarter of it every delivery waits, and every send
+	 * of a connection with sends in flight (one with none may always
+	 * send one message, so none waits for good). So
+	 * that connections that never read (their data piling up in mbufs)
+	 * cannot empty the pool, which would stop hsod receiving anything.
+	 */
+	uint32_t mbuf_reserve;
 	struct hso_shm_app apps[HSO_APP_MAX];
 };
 
@@ -215,6 +226,28 @@ hso_shm_owner(struct rte_mbuf *m, int off)
 /** Ring names. */
 #define HSO_SHM_EV_FMT "hso_e%u_%u"
 #define HSO_SHM_CMD_FMT "hso_c%u_%u"
+
+/** A connection's plaintext delivered even with the pool at its reserve (bytes). */
+#define HSO_SHM_RX_SHARE 16384u
+/** A connection's sends in flight even with the pool at its reserve (mbufs). */
+#define HSO_SHM_TX_SHARE 4u
+
+/**
+ * The pool against hso_shm.mbuf_reserve: 0 plenty, 1 at the reserve (only
+ * connections within their share go on), 2 under a quarter of it (nothing
+ * but segments). rte_mempool_avail_count() reads every lcore's cache: call
+ * it when a connection is past its share, or once per poll.
+ */
+static inline int
+hso_shm_pool_state(const struct hso_shm *shm, const struct rte_mempool *mp)
+{
+	unsigned n;
+
+	if (shm->mbuf_reserve == 0)
+		return 0;
+	n = rte_mempool_avail_count(mp);
+	return n > shm->mbuf_reserve ? 0 : n > shm->mbuf_reserve / 4 ? 1 : 2;
+}
 
 /** Ring size per direction, application and worker. */
 #define HSO_SHM_RING_SIZE 4096

@@ -189,6 +189,12 @@ hsod_apps_create(unsigned n_workers, unsigned conns_per_worker, struct rte_mempo
 	return a;
 }
 
+void
+hsod_apps_set_mbuf_reserve(struct hsod_apps *a, uint32_t n)
+{
+	a->shm->mbuf_reserve = n;
+}
+
 struct hso_shm *
 hsod_apps_shm(struct hsod_apps *a)
 {

@@ -52,6 +52,14 @@ struct hsod_apps;
 struct hsod_apps *hsod_apps_create(unsigned n_workers, unsigned conns_per_worker,
 				   struct rte_mempool *mp, bool allow_keys);
 
+/**
+ * Keep @p n mbufs of the pool for segments: deliveries and application
+ * sends past a connection's share wait when the pool is down to it
+ * (app_shm.h, hso_shm.mbuf_reserve). 0 (the default): no reserve. Before
+ * the workers start.
+ */
+void hsod_apps_set_mbuf_reserve(struct hsod_apps *apps, uint32_t n);
+
 /** The shared block the workers use. */
 struct hso_shm *hsod_apps_shm(struct hsod_apps *apps);
 

@@ -177,6 +177,16 @@ static const struct cfg_key keys[] = {
 	{ "limits", "idle_timeout_ms", "idle-timeout", "MS", CFG_U32,
 	  F(idle_timeout_ms), 1, 86400000,
 	  "time an established connection may stay silent, 1..86400000" },
+	{ "limits", "source_rate", "source-rate", "N", CFG_U32, F(source_rate), 0, 1u << 24,
+	  "new connections (each a TLS handshake and its private-key work) per "
+	  "second per client address and worker, 0..16777216; past it a source's "
+	  "connections are reset, counted (conns_rate_limited); 0: no limit" },
+	{ "limits", "source_burst", "source-burst", "N", CFG_U32, F(source_burst), 1,
+	  1u << 20, "connections a client address may open at once before "
+	  "source_rate applies, 1..1048576" },
+	{ "limits", "source_table", "source-table", "N", CFG_U32, F(source_table), 16,
+	  1u << 22, "client addresses each worker remembers for source_rate, "
+	  "16..4194304; when full the least recently seen is forgotten" },
 	{ "app", "type", "app", "http|echo|external", KT_APP, 0, 0, 0,
 	  "what gets the sessions: built-in HTTP/1.1 responder, built-in echo, "
 	  "or a separate process on the rings" },
@@ -184,6 +194,12 @@ static const struct cfg_key keys[] = {
 	  4096, 1u << 30, "plaintext a connection may have delivered to the application "
 	  "and not yet released, 4096..1073741824; past it hsod stops reading the "
 	  "connection and its TCP window closes" },
+	{ "app", "pool_reserve", "app-pool-reserve", "N", CFG_U32, F(app_pool_reserve), 0,
+	  1u << 24, "free mbufs kept for receiving and sending segments: at or under "
+	  "it a connection past its share (16 KiB delivered, 4 sends in flight) "
+	  "waits, under a quarter of it every one does (app_pool_stalls), so "
+	  "clients that never read cannot empty the pool; 0: a quarter of the "
+	  "pool; at most half of mbufs" },
 	{ "app", "http_status", "http-status", "CODE", CFG_U32, F(http_status),
 	  100, 599, "status of the HTTP responder, 100..599" },
 	{ "app", "http_body", "http-body", "TEXT", KT_BODY, 0, 0, 0,
@@ -565,6 +581,9 @@ hsod_config_defaults(struct hsod_config *cfg)
 	cfg->max_handshakes = HSOD_MAX_HANDSHAKES_DEFAULT;
 	cfg->handshake_timeout_ms = HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT;
 	cfg->idle_timeout_ms = HSOD_IDLE_TIMEOUT_MS_DEFAULT;
+	cfg->source_rate = HSOD_SOURCE_RATE_DEFAULT;
+	cfg->source_burst = HSOD_SOURCE_BURST_DEFAULT;
+	cfg->source_table = HSOD_SOURCE_TABLE_DEFAULT;
 	cfg->app = HSOD_APP_HTTP;
 	cfg->http_status = HSOD_HTTP_STATUS_DEFAULT;
 	cfg->app_conn_budget = HSOD_APP_CONN_BUDGET_DEFAULT;
@@ -1059,6 +1078,11 @@ config_check(struct cfg_parser *ps, const struct hsod_config *c)
 		snprintf(why, sizeof(why), "more than half of mbufs (%u): packets held "
 			 "for ARP would starve the pool", c->mbufs);
 		return cfg_fail_at(ps, "net", "neigh_queue_total", 0, why);
+	}
+	/* A reserve of most of the pool would leave applications nothing. */
+	if (c->app_pool_reserve > c->mbufs / 2) {
+		snprintf(why, sizeof(why), "more than half of mbufs (%u)", c->mbufs);
+		return cfg_fail_at(ps, "app", "pool_reserve", 0, why);
 	}
 	if (c->neigh_queue > c->neigh_queue_total) {
 		snprintf(why, sizeof(why), "more than neigh_queue_total (%u)",

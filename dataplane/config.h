@@ -107,6 +107,9 @@
 #define HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000u
 #define HSOD_HANDSHAKE_TIMEOUT_MS_MAX 600000u
 #define HSOD_IDLE_TIMEOUT_MS_DEFAULT 60000u
+#define HSOD_SOURCE_RATE_DEFAULT 0u     /* no per-source limit */
+#define HSOD_SOURCE_BURST_DEFAULT 64u
+#define HSOD_SOURCE_TABLE_DEFAULT 16384u
 /** Most memory a worker's pool of large handshake buffers may take. */
 #define HSOD_LARGE_MSG_POOL_MAX (1ull << 30)
 #define HSOD_HTTP_STATUS_DEFAULT 200u
@@ -221,10 +224,20 @@ struct hsod_config {
 	uint32_t max_handshakes;        /**< handshake contexts per worker */
 	uint32_t handshake_timeout_ms;
 	uint32_t idle_timeout_ms;
+	/*
+	 * New connections (TLS handshakes) per second per client address and
+	 * worker (0: no limit), the burst a source may start at once, and the
+	 * sources each worker remembers (limit.h).
+	 */
+	uint32_t source_rate;
+	uint32_t source_burst;
+	uint32_t source_table;
 
 	/* [app] */
 	enum hsod_app app;
 	uint32_t app_conn_budget;
+	/** Mbufs kept for segments (app_shm.h); 0: a quarter of the pool. */
+	uint32_t app_pool_reserve;
 	uint32_t http_status;
 	/** Escapes (\n \r \t \\) already decoded; NUL-terminated too. */
 	char http_body[HSOD_HTTP_BODY_MAX];

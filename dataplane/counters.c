@@ -48,6 +48,7 @@
 #define A_SESS(...) ARRAY(HSOD_SRC_SESS, struct sess_stats, "", __VA_ARGS__)
 #define X_TLS(...) SCALAR(HSOD_SRC_TLS, struct hs_worker_stats, "", __VA_ARGS__)
 #define A_TLS(...) ARRAY(HSOD_SRC_TLS, struct hs_worker_stats, "", __VA_ARGS__)
+#define X_LIMIT(...) SCALAR(HSOD_SRC_LIMIT, struct hsod_limit_stats, "", __VA_ARGS__)
 #define X_APPS(...) SCALAR(HSOD_SRC_APPS, struct hsod_apps_stats, "", __VA_ARGS__)
 #define X_GLOBAL(...) SCALAR(HSOD_SRC_GLOBAL, struct hsod_global_stats, "", __VA_ARGS__)
 #define A_GLOBAL(...) ARRAY(HSOD_SRC_GLOBAL, struct hsod_global_stats, "", __VA_ARGS__)
@@ -106,6 +107,7 @@ const struct hsod_ctr hsod_ctrs[] = {
 	  .src = HSOD_SRC_LATENCY, .kind = HSOD_CTR_HISTOGRAM, .n = 1,
 	  .help = "server-side handshake latency, first ClientHello byte to the "
 		  "client's Finished (/hso/latency)" },
+	HSOD_LIMIT_COUNTERS(X_LIMIT)
 	HSOD_APPS_COUNTERS(X_APPS)
 	HSOD_GLOBAL_COUNTERS(X_GLOBAL)
 	HSOD_GLOBAL_COUNTER_ARRAYS(A_GLOBAL)
@@ -145,6 +147,7 @@ hsod_ctr_worker_base(const struct hsod_ctr *c, const struct hsod_ctr_set *s, uns
 	case HSOD_SRC_SESS: return s->sess;
 	case HSOD_SRC_TLS: return s->tls;
 	case HSOD_SRC_LATENCY: return s->latency;
+	case HSOD_SRC_LIMIT: return s->limit;
 	default: return NULL;
 	}
 }

@@ -98,6 +98,7 @@ enum hsod_ctr_src {
 	HSOD_SRC_SESS,          /* per worker */
 	HSOD_SRC_TLS,           /* per worker */
 	HSOD_SRC_LATENCY,       /* per worker */
+	HSOD_SRC_LIMIT,         /* per worker: per-source admission (limit.h) */
 	HSOD_SRC_DERIVED,       /* per worker, computed from the others */
 	HSOD_SRC_APPS,          /* the daemon's, below */
 	HSOD_SRC_GLOBAL,
@@ -140,6 +141,7 @@ struct hsod_ctr_set {
 	const struct sess_stats *sess;
 	const struct hs_worker_stats *tls;
 	const struct hsod_latency *latency;
+	const struct hsod_limit_stats *limit;
 	const struct hsod_net_stats *net[HSOD_MAX_PORTS];
 	const struct hsod_neigh_stats *neigh[HSOD_MAX_PORTS];
 	unsigned n_ports;

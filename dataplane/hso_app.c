@@ -328,6 +328,12 @@ conn_id(uint64_t conn)
 }
 
 unsigned
+hso_app_pool_size(const struct hso_app *a)
+{
+	return a->mp->size;
+}
+
+unsigned
 hso_app_conn_index(const struct hso_app *a, uint64_t conn)
 {
 	return hso_app_conn_worker(conn) * a->shm->conns_per_worker + conn_slot(conn);
@@ -573,6 +579,19 @@ hso_app_send_flags(struct hso_app *a, uint64_t conn, const void *data, size_t le
 			a->st.send_eagain++;
 			return -EAGAIN;
 		}
+	}
+	/*
+	 * The pool at hsod's reserve: past its share a connection waits, and
+	 * under a quarter of it every one with sends in flight does. One with
+	 * nothing in flight may always send, whatever the size, so a message
+	 * longer than the share waits for its acknowledgements, never for good.
+	 */
+	if (sent != done && (sent - done + n > HSO_SHM_TX_SHARE ||
+			     hso_shm_pool_state(a->shm, a->mp) == 2) &&
+	    hso_shm_pool_state(a->shm, a->mp) != 0) {
+		a->st.send_eagain++;
+		a->st.send_pool_waits++;
+		return -EAGAIN;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		size_t off = (size_t)i * HSO_SHM_SEND_CHUNK;

@@ -80,7 +80,7 @@ extern "C" {
 #endif
 
 /** Version of the shared-memory layout; attach fails on a mismatch. */
-#define HSO_APP_ABI 3
+#define HSO_APP_ABI 4
 
 /** Applications that can be attached to one hsod at once. */
 #define HSO_APP_MAX 4
@@ -212,6 +212,14 @@ unsigned hso_app_workers(const struct hso_app *app);
  */
 unsigned hso_app_conn_slots(const struct hso_app *app);
 
+/**
+ * Mbufs in hsod's pool. Every event an application holds unreleased holds
+ * one of them, so an application that can hold this many events (plus a
+ * ring's worth) never has to stop polling because a few connections are
+ * blocked: it can always take the next connection's events.
+ */
+unsigned hso_app_pool_size(const struct hso_app *app);
+
 /** A dense index for per-connection state, unique among open connections. */
 unsigned hso_app_conn_index(const struct hso_app *app, uint64_t conn);
 
@@ -276,6 +284,8 @@ int hso_app_flush(struct hso_app *app);
 struct hso_app_stats {
 	uint64_t events, opens, closes, data_bytes;
 	uint64_t sends, send_bytes, send_eagain;
+	/** Of send_eagain: the pool was at hsod's reserve (past this connection's share). */
+	uint64_t send_pool_waits;
 };
 
 const struct hso_app_stats *hso_app_stats(const struct hso_app *app);

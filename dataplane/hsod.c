@@ -235,6 +235,7 @@ view_build(void)
 		s->sess = hsod_worker_sess_stats(workers[i]);
 		s->tls = hsod_worker_tls_stats(workers[i]);
 		s->latency = hsod_worker_latency(workers[i]);
+		s->limit = hsod_worker_limit_stats(workers[i]);
 		s->n_ports = hsod_worker_ports(workers[i]);
 		for (unsigned p = 0; p < s->n_ports; p++) {
 			s->net[p] = hsod_worker_net_stats(workers[i], p);
@@ -1030,6 +1031,9 @@ main(int argc, char **argv)
 			errno == EEXIST ? " (another hsod with this --file-prefix?)" : "");
 		goto out_port;
 	}
+	/* Mbufs that slow readers and their applications may not take ([app] pool_reserve). */
+	hsod_apps_set_mbuf_reserve(apps, conf.app_pool_reserve != 0 ? conf.app_pool_reserve
+								 : pool->size / 4);
 	{
 		unsigned i = 0;
 

@@ -106,6 +106,7 @@ struct hsod_worker {
 	struct hsod_neigh_pool *neigh_pool;
 	struct tcp_tbl *tcp;
 	struct tcp_pkt_pool tpool;  /* TCP's buffers: mbufs of conf->mp */
+	struct hsod_limit *limit;   /* per-source admission ([limits] source_*) */
 	struct sess_tbl *sess;
 	struct hs_worker *tls;
 	struct hso_shm *shm;
@@ -131,6 +132,8 @@ struct hsod_worker {
 	unsigned cur;
 	bool draining, closing_all;
 	uint64_t now_us;            /* this iteration's time */
+	uint64_t pool_at;           /* pool_state was read in the poll of this time */
+	int pool_state;             /* hso_shm_pool_state() */
 	uint64_t drain_deadline, flush_deadline;
 	uint64_t poll_tsc;          /* TSC when this iteration's now_us was taken */
 	uint64_t us_per_tsc;        /* µs per TSC cycle, 32.32 fixed point */
@@ -307,7 +310,8 @@ buf_release(void *ctx, struct tcp_buf *b)
 	if (tag != 0) {
 		struct sess *s = sess_get(w->sess, tag);
 
-		if (s != NULL)
+		/* Not for a session released since: its words say "gone" (w_release). */
+		if (s != NULL && s->state != SESS_FREE)
 			tx_done(w, s, 1);
 	}
 	tcp_pkt_buf_release(&w->tpool, b);
@@ -403,6 +407,33 @@ iov_gather(const struct iovec *iov, unsigned cnt, uint8_t *dst, size_t n)
 /* ------------------------------------------------------- the sink: input */
 
 /*
+ * The pool is down to its reserve (app_shm.h): a session that already has
+ * @p unreleased bytes with its application past its share waits, and
+ * under a quarter of the reserve every one does, so that connections
+ * that never read (their plaintext held by an application that cannot
+ * send it on) cannot take the mbufs receiving needs. It waits as any
+ * session blocked on its application: on the stalled list, retried a
+ * bounded number per poll.
+ */
+static bool
+pool_short(struct hsod_worker *w, uint32_t unreleased)
+{
+	/* rte_mempool_avail_count() reads every lcore's cache: once per poll. */
+	if (w->pool_at != w->now_us) {
+		w->pool_at = w->now_us;
+		w->pool_state = hso_shm_pool_state(w->shm, w->conf.mp);
+	}
+	switch (w->pool_state) {
+	case 0:
+		return false;
+	case 1:
+		return unreleased >= HSO_SHM_RX_SHARE;
+	default:
+		return true;
+	}
+}
+
+/*
  * Event mbufs for a record whose plaintext may take @p room bytes, for
  * session @p s's application: budget, ring and pool permitting. The
  * connection's budget may be overshot by one record (a record goes whole).
@@ -415,8 +446,14 @@ dst_get(struct hsod_worker *w, struct sess *s, size_t room, struct rte_mbuf **ms
 	unsigned a = s->app, k;
 	size_t got = 0;
 
-	if (rx_unreleased(w, s) >= w->budget) {
+	uint32_t left = rx_unreleased(w, s);
+
+	if (left >= w->budget) {
 		w->stats.app_budget_stalls++;
+		return 0;
+	}
+	if (pool_short(w, left)) {
+		w->stats.app_pool_stalls++;
 		return 0;
 	}
 	/* Each event mbuf carries what fits after its header. */
@@ -840,6 +877,18 @@ w_release(void *ctx, struct sess *s)
 	hs_conn_reset(&d->hs);
 	if (tc != NULL)
 		tcp_conn_release(w->tcp, tc);
+	/*
+	 * The handle is stale from now on (hso_app.h): its send window word
+	 * says no connection (generation 0, never a session's), so the
+	 * application's calls on it fail with -ENOTCONN at once. Left tagged,
+	 * sends after the end went to the worker as stale commands, never
+	 * counted done: the window filled, sends waited (-EAGAIN) and the
+	 * application held those events and their mbufs until the slot
+	 * served another connection (thousands of mbufs after the attack
+	 * suite's slow readers left).
+	 */
+	__atomic_store_n(&hso_shm_conn(w->fc, w->shm, w->conf.index, s->idx)->tx_done,
+			 hso_shm_tag(0, 0), __ATOMIC_RELEASE);
 	if (w->cfgs[d->cfg_slot].users > 0)
 		w->cfgs[d->cfg_slot].users--;
 }
@@ -1064,6 +1113,14 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	tc.buf_ops.release = buf_release;
 	tc.buf_ops.ctx = w;
 	w->tcp = tcp_tbl_create(&tc);
+	{
+		struct hsod_limit_conf lc = {
+			.entries = cfg->source_table, .rate = cfg->source_rate,
+			.burst = cfg->source_burst,
+		};
+
+		w->limit = hsod_limit_create(&lc);
+	}
 	worker_sess_config(cfg, &sc);
 	sc.ops = &worker_sess_ops;
 	sc.ctx = w;
@@ -1072,7 +1129,7 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	w->tls = hs_worker_create(conf->hs, cfg->max_handshakes);
 	w->cfgs[0].hs = conf->hs;
 	w->cur = 0;
-	if (w->tcp == NULL || w->sess == NULL || w->tls == NULL) {
+	if (w->tcp == NULL || w->limit == NULL || w->sess == NULL || w->tls == NULL) {
 		int e = errno ? errno : ENOMEM;
 
 		hsod_worker_free(w);
@@ -1097,6 +1154,7 @@ hsod_worker_free(struct hsod_worker *w)
 		w->apps[a].n_stage = 0;
 	}
 	tcp_tbl_free(w->tcp);
+	hsod_limit_free(w->limit);
 	hs_worker_free(w->tls);
 	ports_release(w);
 	free(w);
@@ -1140,6 +1198,16 @@ accept_one(struct hsod_worker *w, uint64_t handle)
 	if (w->n_active == 0) {
 		/* No application attached: refuse it now, cheaply. */
 		w->stats.conns_no_app++;
+		tcp_conn_abort(w->tcp, tc);
+		return NULL;
+	}
+	/*
+	 * Before any TLS work (a session, a handshake context, then the
+	 * private-key operation every handshake costs): is this source within
+	 * its rate? (limit.h)
+	 */
+	if (!hsod_limit_take(w->limit, tcp_conn_tuple(tc)->raddr, w->now_us)) {
+		w->stats.conns_rate_limited++;
 		tcp_conn_abort(w->tcp, tc);
 		return NULL;
 	}
@@ -1568,6 +1636,7 @@ const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w) {
 unsigned hsod_worker_ports(const struct hsod_worker *w) { return w->n_ports; }
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w) { return tcp_tbl_stats(w->tcp); }
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w) { return &w->tls->stats; }
+const struct hsod_limit_stats *hsod_worker_limit_stats(const struct hsod_worker *w) { return hsod_limit_stats(w->limit); }
 const struct sess_stats *hsod_worker_sess_stats(const struct hsod_worker *w) { return sess_tbl_stats(w->sess); }
 const struct hsod_latency *hsod_worker_latency(const struct hsod_worker *w) { return &w->latency; }
 struct hsod_lcore_clock *hsod_worker_clock(struct hsod_worker *w) { return &w->clock; }

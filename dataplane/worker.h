@@ -32,6 +32,7 @@
 #include "config.h"
 #include "handshake.h"
 #include "lcore_stats.h"
+#include "limit.h"
 #include "net.h"
 #include "net6.h"
 #include "session.h"
@@ -112,6 +113,8 @@ struct hsod_worker_conf {
 	  "handshake context free")                                            \
 	X(conns_no_app, "conns_no_app", counter, none,                         \
 	  "connections refused or closed: no application attached")            \
+	X(conns_rate_limited, "conns_rate_limited", counter, none,             \
+	  "connections reset: the source is over [limits] source_rate")        \
 	X(app_events, "app_events", counter, none,                             \
 	  "events posted to applications")                                     \
 	X(app_event_bursts, "app_event_bursts", counter, none,                 \
@@ -127,6 +130,9 @@ struct hsod_worker_conf {
 	  "deliveries paused: the connection's budget is spent")               \
 	X(app_ring_stalls, "app_ring_stalls", counter, none,                   \
 	  "deliveries paused: event ring or mbuf pool full")                   \
+	X(app_pool_stalls, "app_pool_stalls", counter, none,                   \
+	  "deliveries paused: the mbuf pool is at its reserve ([app] "         \
+	  "pool_reserve)")                                                     \
 	X(app_bytes_dropped, "app_bytes_dropped", counter, none,               \
 	  "plaintext bytes nobody takes (application gone, closing), "         \
 	  "discarded")                                                         \
@@ -279,6 +285,8 @@ const struct hsod_latency *hsod_worker_latency(const struct hsod_worker *w);
  * the same lcore (the built-in application, control) to the same clock.
  */
 struct hsod_lcore_clock *hsod_worker_clock(struct hsod_worker *w);
+/** Per-source admission (limit.h): sources remembered, evictions. */
+const struct hsod_limit_stats *hsod_worker_limit_stats(const struct hsod_worker *w);
 /** The session layer's counters (lifecycle, handshake deadlines, app gone ...). */
 const struct sess_stats *hsod_worker_sess_stats(const struct hsod_worker *w);
 /**

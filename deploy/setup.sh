@@ -18,6 +18,7 @@ PACKAGES=(
 	gnutls-bin libgnutls28-dev
 	clang libclang-rt-14-dev
 	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light bc
+	hping3
 	shfmt systemd nodejs prometheus
 )
 

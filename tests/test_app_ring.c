@@ -836,6 +836,66 @@ test_stop(struct hso_app *a)
 	CHECK_EQ(hso_app_close(a, c), -ESHUTDOWN);
 }
 
+/*
+ * hsod's mbuf reserve (app_shm.h): with the pool down to it, a connection
+ * may still have HSO_SHM_TX_SHARE sends in flight, no more (-EAGAIN,
+ * counted), and sends go on once the pool has room again.
+ */
+static void
+test_pool_reserve(struct hso_app *a, unsigned slot)
+{
+	struct rte_ring *cmd0 = ring(HSO_SHM_CMD_FMT, slot, 0);
+	uint64_t y = conn_id(20, 3);
+	uint64_t cy = conn_handle(0, y);
+	uint64_t waits = hso_app_stats(a)->send_pool_waits;
+	uint8_t msg[100] = { 0 };
+
+	CHECK(cmd0 != NULL);
+	if (cmd0 == NULL)
+		return;
+	accept_conn(0, y);
+	/* Every free mbuf is in the reserve. */
+	hsod_apps_set_mbuf_reserve(apps, rte_mempool_avail_count(mp) + 1);
+	for (unsigned i = 0; i < HSO_SHM_TX_SHARE; i++)
+		CHECK_EQ(hso_app_send(a, cy, msg, sizeof(msg)), 0);
+	CHECK_EQ(hso_app_send(a, cy, msg, sizeof(msg)), -EAGAIN);
+	CHECK_EQ(hso_app_stats(a)->send_pool_waits, waits + 1);
+	/* The worker wrote two: two more within the share. */
+	tx_done_set(0, y, 2);
+	CHECK_EQ(hso_app_send(a, cy, msg, sizeof(msg)), 0);
+	CHECK_EQ(hso_app_send(a, cy, msg, sizeof(msg)), 0);
+	CHECK_EQ(hso_app_send(a, cy, msg, sizeof(msg)), -EAGAIN);
+	/* Room in the pool again: the window applies, not the share. */
+	hsod_apps_set_mbuf_reserve(apps, 0);
+	CHECK_EQ(hso_app_send(a, cy, msg, sizeof(msg)), 0);
+	CHECK_EQ(hso_app_flush(a), 0);
+	CHECK_EQ(commands(cmd0, y, HSO_CMD_SEND, msg, sizeof(msg)), HSO_SHM_TX_SHARE + 3);
+
+	/*
+	 * A message longer than the share, with nothing in flight: it goes
+	 * (else it would wait for good); the next waits for its mbufs to be
+	 * done. Under a quarter of the reserve, one send in flight is enough
+	 * to wait.
+	 */
+	{
+		static uint8_t big[(HSO_SHM_TX_SHARE + 2) * HSO_SHM_SEND_CHUNK];
+		uint64_t z = conn_id(21, 4), cz = conn_handle(0, z);
+
+		accept_conn(0, z);
+		hsod_apps_set_mbuf_reserve(apps, rte_mempool_avail_count(mp) + 1);
+		CHECK_EQ(hso_app_send(a, cz, big, sizeof(big)), 0);
+		CHECK_EQ(hso_app_send(a, cz, msg, sizeof(msg)), -EAGAIN);
+		tx_done_set(0, z, HSO_SHM_TX_SHARE + 2);
+		CHECK_EQ(hso_app_send(a, cz, msg, sizeof(msg)), 0);
+		/* 1 in flight, within the share; the pool under a quarter of the reserve. */
+		hsod_apps_set_mbuf_reserve(apps, 4 * rte_mempool_avail_count(mp) + 4);
+		CHECK_EQ(hso_app_send(a, cz, msg, sizeof(msg)), -EAGAIN);
+		hsod_apps_set_mbuf_reserve(apps, 0);
+		CHECK_EQ(hso_app_flush(a), 0);
+		CHECK_EQ(drain(cmd0), HSO_SHM_TX_SHARE + 3);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -873,6 +933,7 @@ main(int argc, char **argv)
 	test_keys_wipe(ext, (unsigned)s);
 	test_send(ext, (unsigned)s);
 	test_command_queue(ext, (unsigned)s);
+	test_pool_reserve(ext, (unsigned)s);
 	if (in[0] != NULL)
 		in[0] = test_slot_reuse(in[0]);
 	test_detach_ext(ext, (unsigned)s);

@@ -604,6 +604,41 @@ test_neigh_keys(void)
 	CHECK_EQ(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--neigh-queue-total", "2048", NULL), 0);
 }
 
+/* [limits] source_rate, source_burst, source_table (limit.h). */
+static void
+test_source_keys(void)
+{
+	struct hsod_config c;
+	const char *path;
+
+	hsod_config_defaults(&c);
+	CHECK_EQ(c.source_rate, 0);     /* off unless asked for */
+	CHECK_EQ(c.source_burst, HSOD_SOURCE_BURST_DEFAULT);
+	CHECK_EQ(c.source_table, HSOD_SOURCE_TABLE_DEFAULT);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--source-rate", "50", "--source-burst", "5",
+		       "--source-table", "16", NULL), 0);
+	CHECK(c.source_rate == 50 && c.source_burst == 5 && c.source_table == 16);
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n[limits]\n"
+		       "source_rate = 1000\nsource_burst = 100\nsource_table = 65536\n"
+		       "[cert main]\ncert = c.pem\nkey = k.pem\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK(c.source_rate == 1000 && c.source_burst == 100 && c.source_table == 65536);
+	ERR_HAS(parse(&c, MIN_FLAGS, "--source-burst", "0", NULL), "--source-burst", "'0'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--source-table", "15", NULL), "--source-table", "'15'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--source-rate", "16777217", NULL), "--source-rate",
+		"'16777217'");
+	/* [app] pool_reserve: 0 (a quarter of the pool) up to half of mbufs. */
+	CHECK_EQ(c.app_pool_reserve, 0);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--app-pool-reserve", "2048", NULL), 0);
+	CHECK_EQ(c.app_pool_reserve, 2048);
+	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--app-pool-reserve", "2049", NULL),
+		"--app-pool-reserve", "half of mbufs (4096)", "'2049'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n[limits]\n"
+		       "source_table = 4194305\n[cert main]\ncert = c.pem\nkey = k.pem\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[limits]", "source_table",
+		"'4194305'");
+}
+
 static void
 test_net(void)
 {
@@ -1571,6 +1606,7 @@ main(void)
 	test_certs();
 	test_numbers();
 	test_neigh_keys();
+	test_source_keys();
 	test_net();
 	test_ports();
 	test_ipv6();

@@ -776,6 +776,15 @@ test_data_rst(void)
 		CHECK_MSG(strcmp(a->log, "ODC2") == 0, "app saw %s", a->log);
 		CHECK_EQ(a->data, 3000);
 		CHECK(a->n_first > 0 && a->first[0] == stream_byte(0, 0));
+		/*
+		 * Its handle is stale now, its slot not yet reused: every call
+		 * fails at once (hso_app.h), never a send that the worker
+		 * drops uncounted until the window is full and then -EAGAIN
+		 * for good (an application would hold its data for ever).
+		 */
+		for (unsigned k = 0; k < HSO_APP_SEND_WINDOW + 2; k++)
+			CHECK_EQ(hso_app_send(app, a->conn, "late", 4), -ENOTCONN);
+		CHECK_EQ(hso_app_close(app, a->conn), -ENOTCONN);
 	}
 	CHECK_EQ(hsod_worker_sess_stats(worker)->ended[SESS_REASON_RESET], 1);
 	world_down();

@@ -2,12 +2,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Build the fuzz targets (handshake decoders, TCP core, the engine's record
-# calls after the handshake) with libFuzzer (+ASan/UBSan), run
-# each for a bounded time (the handshake one from real ClientHellos). Exit 77
-# (skipped, with the reason printed) where clang or its fuzzer runtime is
-# missing; deploy/setup.sh installs both.
+# calls after the handshake, hso-gen's HTTP reader, a whole worker from the
+# wire) with libFuzzer (+ASan/UBSan), run each for a bounded time (the
+# handshake one from real ClientHellos, the wire one from the seeds in
+# tests/fuzz/corpus/wire, which it first writes again itself: real TLS 1.2
+# and 1.3 handshakes by OpenSSL through the worker, each of which must get
+# the page). Exit 77 (skipped, with the reason printed) where clang or its
+# fuzzer runtime is missing; deploy/setup.sh installs both.
 #
 # usage: tests/fuzz/run.sh SOURCE_ROOT WORK_DIR [SECONDS]
+#
+# A long run of the wire fuzzer alone (one core), e.g. an hour:
+#   HSO_FUZZ_ONLY=wire tests/fuzz/run.sh . build/tests/fuzz 3600
 set -euo pipefail
 src=$1
 work=$2
@@ -48,6 +54,34 @@ clang "${flags[@]}" -I"$src/dataplane" -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all "$src/tests/fuzz/fuzz_tcp.c" "$src/dataplane/tcp.c" \
 	"$src/dataplane/tcp_hash.c" "$src/dataplane/tcp_timer.c" -o "$work/fuzz_tcp"
 
+# The wire fuzzer: a tree of its own (clang, every file instrumented), the
+# whole dataplane on a DPDK net_ring port; EAL without hugepages.
+wire() {
+	local b="$work/build-wire"
+	if [ ! -f "$b/build.ninja" ]; then
+		rm -rf "$b"
+		CC=clang CXX=clang++ meson setup "$b" "$src" -Dfuzz=true -Dtests=false \
+			-Dbench=disabled -Db_sanitize=address,undefined -Db_lundef=false \
+			-Dbuildtype=debugoptimized >"$work/wire-setup.log" 2>&1 ||
+			{ tail -20 "$work/wire-setup.log"; exit 1; }
+	fi
+	ninja -C "$b" tests/fuzz/fuzz_wire >"$work/wire-build.log" 2>&1 ||
+		{ grep -E "error|FAILED" "$work/wire-build.log" | head -30; exit 1; }
+	rm -rf "$work/wire-seeds"
+	mkdir -p "$work/wire-seeds" "$work/corpus_wire"
+	FUZZ_WIRE_SEEDS="$work/wire-seeds" "$b/tests/fuzz/fuzz_wire" ||
+		{ echo "fuzz_wire: the seed handshakes through the worker failed"; exit 1; }
+	"$b/tests/fuzz/fuzz_wire" -max_total_time="$secs" -seed=1 -print_final_stats=1 \
+		-max_len=20000 -timeout=30 "$work/corpus_wire" "$src/tests/fuzz/corpus/wire" \
+		"$work/wire-seeds" >"$work/wire.log" 2>&1 || { tail -60 "$work/wire.log"; exit 1; }
+	grep -E "DONE|number_of_executed_units|new_units_added" "$work/wire.log"
+	echo "fuzz_wire: ran ${secs}s without a finding"
+}
+if [ "${HSO_FUZZ_ONLY:-}" = wire ]; then
+	wire
+	exit 0
+fi
+
 # The engine after the handshake on the zero-copy calls: every engine and
 # crypto file, ipsec-mb and libcrypto (fuzz_records.c says what it drives).
 engine=("$src"/handshake/*.c "$src"/crypto/*.c)
@@ -79,7 +113,7 @@ echo "fuzz_tcp: ran ${secs}s without a finding"
 tail -6 "$work/rec.log"
 echo "fuzz_records: ran ${secs}s without a finding"
 
-# hso-gen's HTTP response reader (a server's answer to --request), half as long.
+# hso-gen's HTTP response reader (a server's answer to --request).
 clang "${flags[@]}" -I"$src/dataplane/gen" -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all "$src/tests/fuzz/fuzz_gen_http.c" "$src/dataplane/gen/gen_http.c" \
 	-o "$work/fuzz_gen_http"
@@ -87,7 +121,9 @@ mkdir -p "$work/corpus_http"
 printf 'xxHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc' >"$work/corpus_http/cl"
 printf 'xxHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x\r\nabc\r\n0\r\nT: 1\r\n\r\n' \
 	>"$work/corpus_http/chunked"
-"$work/fuzz_gen_http" -max_total_time="$(( (secs + 1) / 2 ))" -seed=1 -print_final_stats=1 \
+"$work/fuzz_gen_http" -max_total_time="$secs" -seed=1 -print_final_stats=1 \
 	-max_len=4096 "$work/corpus_http" >"$work/http.log" 2>&1 || { tail -40 "$work/http.log"; exit 1; }
 tail -6 "$work/http.log"
-echo "fuzz_gen_http: ran $(( (secs + 1) / 2 ))s without a finding"
+echo "fuzz_gen_http: ran ${secs}s without a finding"
+
+wire
