@@ -20,6 +20,8 @@
 #define HS_WORKER_MAX_ROUNDS 8
 /* KDF requests a connection queues at most in one round. */
 #define HS_KDF_PER_CONN 12
+/* Warning alerts in a row that end a connection (CVE-2016-8610). */
+#define HS_WARN_ALERTS_MAX 5
 
 /* ------------------------------------------------------------------ */
 /* Configuration                                                      */
@@ -756,12 +758,18 @@ handle_alert(struct hs_conn *c, const uint8_t *a, size_t len)
 		c->state = ST_CLOSED;
 		return 0;
 	}
-	/* TLS 1.3: user_canceled is followed by close_notify; ignore it. */
-	if (a[1] == HS_ALERT_USER_CANCELED)
+	/*
+	 * TLS 1.3: user_canceled is followed by close_notify; TLS 1.2 warnings
+	 * (e.g. no_renegotiation) do not end the connection. Ignored, but not
+	 * without end: a run of them and nothing else is the "SSL Death Alert"
+	 * (CVE-2016-8610), a client keeping us busy for free; the fifth in a
+	 * row is unexpected_message, as OpenSSL counts.
+	 */
+	if (a[1] == HS_ALERT_USER_CANCELED || (c->version == HS_TLS12 && a[0] == 1)) {
+		if (++c->warn_alerts >= HS_WARN_ALERTS_MAX)
+			return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 		return 0;
-	/* TLS 1.2 warnings (e.g. no_renegotiation) do not end the connection. */
-	if (c->version == HS_TLS12 && a[0] == 1)
-		return 0;
+	}
 	return HS_ERR_PEER_ALERT(a[1]);
 }
 
@@ -779,6 +787,8 @@ handle_handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 		if (rc != 0)
 			return rc;
 		rc = hs_nego_version(&ch, &c->cfg->nego, &version);
+		if (rc == 0 && version == HS_TLS12)
+			rc = hs_client_hello_parse12(&ch);
 		if (rc != 0)
 			return rc;
 		c->version = version;
@@ -916,6 +926,8 @@ next_record(struct hs_conn *c)
 	/* RFC 8446 5.1: handshake messages MUST NOT be interleaved with other types. */
 	if (c->rec_type != HS_CT_HANDSHAKE && !hs_msg_asm_idle(&c->asm_))
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	if (c->rec_type != HS_CT_ALERT)
+		c->warn_alerts = 0;
 	switch (c->rec_type) {
 	case HS_CT_ALERT:
 		rc = handle_alert(c, c->rec.p, c->rec.len);

@@ -354,6 +354,9 @@ struct hs_conn {
 	uint8_t client_random[32];
 	uint8_t server_random[32];
 	bool ccs_seen;
+	uint8_t warn_alerts;        /* warning alerts in a row, ignored so far */
+	/* TLS 1.3: what the ClientHello after our HRR must repeat (RFC 8446 4.1.2). */
+	uint8_t ch1_digest[HS_CH_RETRY_DIGEST_LEN];
 	bool resumed;               /* this handshake resumed a session */
 	bool psk_dhe;               /* TLS 1.3 PSK with ECDHE (psk_dhe_ke) */
 	bool ticket_wanted;         /* issue a ticket on completion */

@@ -200,6 +200,7 @@ struct hello {
 	bool dup_ext;                   /* extended_master_secret twice */
 	bool ems;
 	uint16_t pad_len;               /* a padding extension (RFC 7685) this long */
+	bool deflate_only;              /* compression_methods {1}, no null */
 };
 
 static struct hs_block_mark
@@ -234,7 +235,7 @@ hello_write(const struct hello *h, uint8_t *out, size_t cap)
 	hs_write_bytes(&w, h->sid, h->sid_len);
 	write_u16_list(&w, 2, h->suites, h->n_suites);
 	hs_write_u8(&w, 1);
-	hs_write_u8(&w, 0);
+	hs_write_u8(&w, h->deflate_only ? 1 : 0);
 	exts = hs_writer_block_begin(&w, 2);
 	if (h->n_versions) {
 		e = ext_begin(&w, HS_EXT_SUPPORTED_VERSIONS);
@@ -1216,6 +1217,18 @@ test_hello_contents(void)
 	h.versions[0] = 0x0302;
 	hello_fails("supported_versions TLS 1.1 only", &h, HS_ALERT_PROTOCOL_VERSION);
 
+	/*
+	 * The null compression method missing: RFC 8446 4.1.2 asks for
+	 * illegal_parameter; RFC 5246 7.4.1.2 names no alert, hso answers
+	 * the same in TLS 1.2.
+	 */
+	hello13(&h, NULL);
+	h.deflate_only = true;
+	hello_fails("TLS 1.3 hello, deflate only", &h, HS_ALERT_ILLEGAL_PARAMETER);
+	hello12(&h);
+	h.deflate_only = true;
+	hello_fails("TLS 1.2 hello, deflate only", &h, HS_ALERT_ILLEGAL_PARAMETER);
+
 	/* A TLS 1.3-only client, a TLS 1.2-only policy. */
 	{
 		struct hso_ecdhe_key k = { 0 };
@@ -1419,7 +1432,7 @@ test_hrr(void)
 	h1.n_suites = 2;
 	h1.suites[1] = HS_TLS_AES_256_GCM_SHA384;
 
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < 13; i++) {
 		struct tconn *t = calloc(1, sizeof(*t));
 		const char *what = NULL;
 		uint16_t group = 0;
@@ -1483,6 +1496,29 @@ test_hrr(void)
 			break;
 		case 8:
 			what = "HRR, CCS, then a correct second ClientHello";
+			want = 0;
+			break;
+		/*
+		 * RFC 8446 4.1.2: "the client MUST send the same ClientHello
+		 * without modification" but for the changes it lists: an
+		 * extension added (EMS), one gone (signature_algorithms), a
+		 * list changed; padding may change (one of the listed).
+		 */
+		case 9:
+			what = "HRR, second hello adds an extension";
+			h2.ems = true;
+			break;
+		case 10:
+			what = "HRR, second hello drops signature_algorithms' last scheme";
+			h2.n_sigalgs = 1;
+			break;
+		case 11:
+			what = "HRR, second hello offers other groups";
+			h2.groups[1] = HS_GROUP_SECP384R1;
+			break;
+		case 12:
+			what = "HRR, second hello with padding added";
+			h2.pad_len = 100;
 			want = 0;
 			break;
 		}
@@ -2316,6 +2352,41 @@ test_tls12(void)
 	sc_expect_alert("TLS 1.2 ChangeCipherSpec after the handshake", s,
 			HS_ALERT_UNEXPECTED_MESSAGE);
 	sc_free(s);
+
+	/*
+	 * Warning alerts are ignored in TLS 1.2, but not without end: four in a
+	 * row pass, the fifth is unexpected_message (CVE-2016-8610, "SSL Death
+	 * Alert", OpenSSL's limit); anything else in between starts the count
+	 * again.
+	 */
+	{
+		static const uint8_t warn[2] = { 1, HS_ALERT_UNSUPPORTED_CERTIFICATE };
+
+		s = sc_new(HS_TLS12);
+		CHECK(sc_to_client_flight(s));
+		for (int i = 0; i < 4; i++)
+			sc_queue_plain(s, HS_CT_ALERT, warn, 2);
+		sc_flush(s);
+		CHECK_EQ(hs_conn_status(&s->t.c), HS_STATUS_HANDSHAKING);
+		sc_cke12(s);
+		for (int i = 0; i < 4; i++)
+			sc_queue_plain(s, HS_CT_ALERT, warn, 2);
+		sc_ccs_finished12(s, false);
+		sc_flush(s);
+		sc_pump(s);
+		CHECK_MSG(hs_conn_status(&s->t.c) == HS_STATUS_ESTABLISHED,
+			  "4 + 4 warnings around ClientKeyExchange: err %d", hs_conn_error(&s->t.c));
+		sc_free(s);
+
+		s = sc_new(HS_TLS12);
+		CHECK(sc_to_client_flight(s));
+		for (int i = 0; i < 5; i++)
+			sc_queue_plain(s, HS_CT_ALERT, warn, 2);
+		sc_flush(s);
+		sc_expect_alert("TLS 1.2: five warning alerts in a row", s,
+				HS_ALERT_UNEXPECTED_MESSAGE);
+		sc_free(s);
+	}
 
 	/* An ECDHE point off the curve in ClientKeyExchange (RFC 8422 5.11, illegal_parameter). */
 	s = sc_new(HS_TLS12);

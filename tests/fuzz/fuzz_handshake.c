@@ -33,6 +33,8 @@ negotiate(const struct hs_client_hello *ch, uint8_t mode)
 	p.alpn_len = 12;
 	if (hs_nego_version(ch, &p, &version) != 0)
 		return;
+	if (version == HS_TLS12 && hs_client_hello_parse12(ch) != 0)
+		return;
 	if (hs_nego_suite(ch, &p, version, certs, &suite) != 0)
 		return;
 	if (hs_suite_find(suite) == NULL)
