@@ -427,6 +427,15 @@ pump_in(struct hsod_worker *w, struct dp_conn *c)
 			break;
 		hs_conn_recv_ack(&c->hs, (size_t)n);
 	}
+	/*
+	 * TLS is done (fatal alert or close_notify): what still comes is
+	 * discarded (RFC 8446 6.1: "MUST be ignored"), so a peer still sending
+	 * gets its bytes acknowledged and reads our alert and FIN, instead of
+	 * stalling on a closed window until the deadline resets it.
+	 */
+	while (tc != NULL && hs_conn_status(&c->hs) > HS_STATUS_ESTABLISHED &&
+	       tcp_conn_read(w->tcp, tc, w->scratch, sizeof(w->scratch)) > 0)
+		;
 }
 
 /* TLS output into TCP's send ring, as far as it has room. */
