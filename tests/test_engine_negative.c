@@ -645,7 +645,8 @@ sc_msg12(struct sc *s, const uint8_t *m, size_t len)
 		memcpy(s->server_random, hs_read_bytes(&r, 32), 32);
 		hs_reader_block(&r, 1, 0, 32, &v);
 		s->suite = hs_read_u16(&r);
-		CHECK_MSG(s->suite == HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		CHECK_MSG(s->suite == HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ||
+			  s->suite == HS_TLS_RSA_WITH_AES_128_GCM_SHA256,
 			  "TLS 1.2 suite %#x", s->suite);
 		s->kh = HSO_KDF_SHA256;
 		s->hl = 32;
@@ -2530,6 +2531,142 @@ test_large_hello(void)
 	CHECK(strcmp(hs_state_name(HS_STATE_NUM), "?") == 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* TLS 1.2 RSA key exchange: every bad ciphertext fails alike          */
+/* ------------------------------------------------------------------ */
+
+/* ClientKeyExchange for RSA key exchange carrying @p ct; keys from @p pms. */
+static void
+sc_cke12_rsa(struct sc *s, const uint8_t *ct, size_t len, const uint8_t pms[48])
+{
+	uint8_t msg[4 + 2 + 1024];
+
+	msg[0] = HS_MT_CLIENT_KEY_EXCHANGE;
+	msg[1] = 0;
+	msg[2] = (uint8_t)((len + 2) >> 8);
+	msg[3] = (uint8_t)(len + 2);
+	msg[4] = (uint8_t)(len >> 8);
+	msg[5] = (uint8_t)len;
+	memcpy(msg + 6, ct, len);
+	hso_hash_update(&s->th, msg, 6 + len);
+	hso_hash_peek(&s->th, s->th_sf);
+	sc_keys12(s, pms, 48);
+	sc_queue_plain(s, HS_CT_HANDSHAKE, msg, 6 + len);
+}
+
+static void
+test_rsa_kx(void)
+{
+	char dir[] = "/tmp/hso-negative-rsa-XXXXXX";
+	EVP_PKEY *key = tk_keygen("RSA", NULL, 2048);
+	struct hs_config rcfg;
+	struct hs_worker *main_worker = worker, *rw;
+	struct hso_cert *cert;
+	char err[256], *kp, *cp;
+	size_t k;
+
+	if (mkdtemp(dir) == NULL || key == NULL)
+		abort();
+	cp = tk_pair(dir, "rsa", key, "DNS:rsa.test", &kp);
+	cert = hso_cert_load(cp, kp, err, sizeof(err));
+	free(cp);
+	free(kp);
+	CHECK(cert != NULL);
+	CHECK_EQ(hs_config_init(&rcfg), 0);
+	CHECK_EQ(hs_config_add_cert(&rcfg, cert, true), 0);
+	rw = hs_worker_create(&rcfg, 8);
+	CHECK(rw != NULL);
+	worker = rw;
+	k = cert->sig_max;
+
+	/*
+	 * Cases: 0 a good ciphertext; 1 a good one whose first byte is 0, sent
+	 * without it (I2OSP length: left-padded, decrypts); then bad ones that
+	 * must all end alike, at the client's Finished, which does not open
+	 * under the server's keys (bad_record_mac, RFC 5246 7.4.7.1: no alert
+	 * before): 2 random bytes below the modulus, 3 all zero, 4 the modulus
+	 * itself, 5 one byte longer than the modulus, 6 empty, 7 1024 bytes.
+	 */
+	for (int i = 0; i < 8; i++) {
+		uint8_t pms[48], ct[1024];
+		size_t len = sizeof(ct);
+		struct sc *s = sc_new(HS_TLS12);
+		EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+
+		RAND_bytes(pms, sizeof(pms));
+		pms[0] = 3;
+		pms[1] = 3;
+		CHECK(pc != NULL && EVP_PKEY_encrypt_init(pc) == 1 &&
+		      EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1);
+		for (int tries = 0; tries < 20000; tries++) {
+			len = sizeof(ct);
+			RAND_bytes(pms + 2, 46);
+			CHECK(EVP_PKEY_encrypt(pc, ct, &len, pms, 48) == 1);
+			if (i != 1 || ct[0] == 0)
+				break;
+		}
+		EVP_PKEY_CTX_free(pc);
+		switch (i) {
+		case 1:
+			CHECK_EQ(ct[0], 0);
+			memmove(ct, ct + 1, --len);
+			break;
+		case 2:
+			RAND_bytes(ct, (int)k);
+			ct[0] = 0;
+			break;
+		case 3:
+			memset(ct, 0, k);
+			break;
+		case 4:
+			memcpy(ct, cert->rsa_modulus, k);
+			break;
+		case 5:
+			RAND_bytes(ct, (int)k + 1);
+			len = k + 1;
+			break;
+		case 6:
+			len = 0;
+			break;
+		case 7:
+			RAND_bytes(ct, sizeof(ct));
+			len = sizeof(ct);
+			break;
+		default:
+			break;
+		}
+		s->h.suites[0] = HS_TLS_RSA_WITH_AES_128_GCM_SHA256;
+		s->h.n_sigalgs = 0;
+		CHECK_MSG(sc_to_client_flight(s), "RSA key exchange #%d: no server flight", i);
+		sc_cke12_rsa(s, ct, len, pms);
+		sc_flush(s);
+		/* Nothing said about the ciphertext yet, good or bad. */
+		CHECK_MSG(hs_conn_status(&s->t.c) == HS_STATUS_HANDSHAKING,
+			  "RSA key exchange #%d: status %d after ClientKeyExchange (err %d)", i,
+			  hs_conn_status(&s->t.c), hs_conn_error(&s->t.c));
+		sc_ccs_finished12(s, false);
+		sc_flush(s);
+		if (i <= 1) {
+			sc_pump(s);
+			CHECK_MSG(hs_conn_status(&s->t.c) == HS_STATUS_ESTABLISHED && s->server_done,
+				  "RSA key exchange #%d: no handshake (err %d)", i,
+				  hs_conn_error(&s->t.c));
+		} else {
+			char what[64];
+
+			snprintf(what, sizeof(what), "RSA key exchange, bad ciphertext #%d", i);
+			sc_expect_alert(what, s, HS_ALERT_BAD_RECORD_MAC);
+		}
+		sc_free(s);
+	}
+	worker = main_worker;
+	hs_worker_free(rw);
+	hs_config_wipe(&rcfg);
+	hso_cert_free(cert);
+	EVP_PKEY_free(key);
+	tk_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -2568,6 +2705,7 @@ main(void)
 	test_early_data();
 	test_tls12();
 	test_large_hello();
+	test_rsa_kx();
 
 	printf("worker: %llu completed, %llu failed\n",
 	       (unsigned long long)worker->stats.handshakes_completed,
