@@ -14,6 +14,20 @@
  *  handshake/<case>_batched_vs_single/N
  *	hso alone: N connections per hs_worker_run() against one at a time,
  *	what batching buys.
+ *  handshake/tls12_resumed_ticket_vs_openssl/N,
+ *  handshake/tls13_resumed_psk_dhe_vs_openssl/N
+ *	The same comparison for resumed handshakes: every client offers a
+ *	session its server issued once before the clock (a TLS 1.2 ticket,
+ *	RFC 5077; a TLS 1.3 ticket with psk_dhe_ke), both servers seal tickets
+ *	with their own keys, each issues one new ticket per TLS 1.3 handshake
+ *	(OpenSSL: num_tickets 1) and none on a TLS 1.2 resumption. The floor
+ *	is the X25519 pair + derive for PSK-DHE, nothing for the 1.2 ticket
+ *	(no floor counters then).
+ *  handshake/client_load_vs_server/<case>/N
+ *	hso's client engine in load mode against hso's server, both in this
+ *	process, N connections per hs_worker_run() on each side: the client's
+ *	time per handshake over the server's ("ratio"; the target for hso-gen
+ *	is <= 0.5, so one generator core saturates one hsod core).
  *
  * Only server work is timed, with the clock around each server call:
  * hso's recv_buf/recv_ack, hs_worker_run and send_buf/send_ack (with the
@@ -23,7 +37,7 @@
  * (hs_conn_init/reset vs SSL_new/SSL_free) are timed apart and reported
  * separately, not in the ratio.
  *
- * Both servers do exactly one full handshake per connection: no tickets
+ * Except in the resumed cases, both servers do exactly one full handshake per connection: no tickets
  * (stek NULL; SSL_OP_NO_TICKET and zero TLS 1.3 tickets), no session cache
  * on either side, same certificate, suite, group and signature scheme,
  * checked on every handshake. hso's ECDHE key pool is never refilled, so
@@ -39,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -52,6 +67,7 @@
 #include "../tests/test_asym_keys.h"
 #include "bench.h"
 #include "handshake.h"
+#include "hs_client.h"
 
 #define NCONN_MAX 256
 /* A full handshake takes 2 (TLS 1.3) or 3 (TLS 1.2) rounds; more is a hang. */
@@ -72,11 +88,12 @@ struct hcase {
 	uint16_t sigalg;        /* hso's only scheme; 0: nothing signed */
 	int sig_nid;            /* the server's signature type the client sees */
 	int key;
+	bool resumed;           /* clients offer a session (ticket) */
 };
 
 enum {
 	C_TLS13_ECDSA, C_TLS13_RSA_PSS, C_TLS12_ECDHE_RSA, C_TLS12_RSA_KX,
-	C_TLS12_ECDHE_ECDSA, C_N
+	C_TLS12_ECDHE_ECDSA, C_TLS12_RESUMED_TICKET, C_TLS13_RESUMED_PSK_DHE, C_N
 };
 
 static const struct hcase hcases[C_N] = {
@@ -111,6 +128,17 @@ static const struct hcase hcases[C_N] = {
 		"X25519:P-256", HS_GROUP_X25519, "ECDSA+SHA256",
 		HS_SIG_ECDSA_SECP256R1_SHA256, EVP_PKEY_EC, KEY_P256,
 	},
+	/* Resumed: nothing signed; the session's suite again. */
+	[C_TLS12_RESUMED_TICKET] = {
+		"TLS1.2 ECDHE-ECDSA-AES128-GCM resumed by ticket", TLS1_2_VERSION,
+		"ECDHE-ECDSA-AES128-GCM-SHA256", HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		"X25519:P-256", 0, "ECDSA+SHA256", 0, 0, KEY_P256, true,
+	},
+	[C_TLS13_RESUMED_PSK_DHE] = {
+		"TLS1.3 AES128-GCM X25519 resumed PSK-DHE", TLS1_3_VERSION,
+		"TLS_AES_128_GCM_SHA256", HS_TLS_AES_128_GCM_SHA256,
+		"X25519", HS_GROUP_X25519, "ECDSA+SHA256", 0, 0, KEY_P256, true,
+	},
 };
 
 /* Keys and certs (shared by every case), created on first use. */
@@ -137,9 +165,15 @@ struct hstate {
 	SSL_CTX *srv_ctx;
 	SSL_CTX *cli_ctx;
 	bool warm;
+	/* Resumed cases: the ticket keys, and a session from each server. */
+	struct hso_stek_set *stek;
+	SSL_SESSION *sess_hso, *sess_ossl;
 };
 
 static struct hstate hst[C_N];
+
+static int prime_sessions(struct hso_bench *b, struct hstate *st);
+static int hso_feed(struct hs_conn *c, const uint8_t *src, size_t n);
 
 /* One client, and the OpenSSL server it talks to in the OpenSSL runs. */
 struct peer {
@@ -252,8 +286,12 @@ ctx_force(SSL_CTX *ctx, const struct hcase *hc)
 {
 	SSL_CTX_set_min_proto_version(ctx, hc->version);
 	SSL_CTX_set_max_proto_version(ctx, hc->version);
-	/* No tickets either way: one full handshake each, like hso's. */
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	/*
+	 * No tickets either way: one full handshake each, like hso's. Resumed
+	 * cases: stateless tickets, no session cache on the server either.
+	 */
+	if (!hc->resumed)
+		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (hc->version == TLS1_3_VERSION) {
 		if (!SSL_CTX_set_ciphersuites(ctx, hc->ciphers))
@@ -287,6 +325,15 @@ hstate_get(struct hso_bench *b, int ci)
 	}
 	st->cfg.stek = NULL;
 	st->cfg.session_cache_size = 0;
+	if (hc->resumed) {
+		struct hso_stek_config sc;
+
+		hso_stek_config_default(&sc);
+		st->stek = hso_stek_set_create(&sc, (uint64_t)time(NULL));
+		st->cfg.stek = st->stek;
+		/* OpenSSL's client offers psk_dhe_ke only. */
+		st->cfg.psk_ke = false;
+	}
 	np->tls12 = hc->version == TLS1_2_VERSION;
 	np->tls13 = hc->version == TLS1_3_VERSION;
 	np->suites[0] = hc->suite;
@@ -297,6 +344,11 @@ hstate_get(struct hso_bench *b, int ci)
 	}
 	if (hc->sigalg != 0) {
 		np->sigalgs[0] = hc->sigalg;
+		np->n_sigalgs = 1;
+	}
+	if (hc->resumed) {
+		/* Only the priming handshake signs: ECDSA P-256 with SHA-256. */
+		np->sigalgs[0] = HS_SIG_ECDSA_SECP256R1_SHA256;
 		np->n_sigalgs = 1;
 	}
 	st->w = hs_worker_create(&st->cfg, NCONN_MAX);
@@ -312,7 +364,7 @@ hstate_get(struct hso_bench *b, int ci)
 	    ctx_force(st->srv_ctx, hc) < 0 || ctx_force(st->cli_ctx, hc) < 0 ||
 	    SSL_CTX_use_certificate(st->srv_ctx, g.x509[hc->key]) != 1 ||
 	    SSL_CTX_use_PrivateKey(st->srv_ctx, g.pkey[hc->key]) != 1 ||
-	    SSL_CTX_set_num_tickets(st->srv_ctx, 0) != 1) {
+	    SSL_CTX_set_num_tickets(st->srv_ctx, hc->resumed ? 1 : 0) != 1) {
 		hso_bench_fail(b, fail_msg(hc, "setup", -1, "SSL_CTX", 0));
 		return NULL;
 	}
@@ -322,13 +374,97 @@ hstate_get(struct hso_bench *b, int ci)
 	 * build it from the trust store on every handshake. Spare it that.
 	 */
 	SSL_CTX_set_mode(st->srv_ctx, SSL_MODE_NO_AUTO_CHAIN);
+	if (hc->resumed && prime_sessions(b, st) < 0)
+		return NULL;
 	return st;
+}
+
+/* ---- sessions to resume (resumed cases, before any clock) ---- */
+
+/*
+ * One full handshake of one OpenSSL client against hso's server (@p srv
+ * NULL) or OpenSSL's, then the client reads what follows (TLS 1.3 tickets):
+ * the session it keeps, or NULL.
+ */
+static SSL_SESSION *
+prime_one(struct hstate *st, SSL *srv)
+{
+	SSL *cli = SSL_new(st->cli_ctx);
+	BIO *ci = BIO_new(BIO_s_mem()), *co = BIO_new(BIO_s_mem());
+	struct hs_conn *c = &g.conns[0];
+	SSL_SESSION *sess = NULL;
+	uint8_t one;
+	int len;
+
+	if (cli == NULL || ci == NULL || co == NULL)
+		return NULL;
+	SSL_set_bio(cli, ci, co);
+	SSL_set_connect_state(cli);
+	if (srv == NULL && hs_conn_init(c, st->w, g.conn_buf, HS_CONN_BUF_SIZE) != 0)
+		goto out;
+	for (int round = 0; round < MAX_ROUNDS; round++) {
+		SSL_do_handshake(cli);
+		len = BIO_read(co, g.xfer, sizeof(g.xfer));
+		if (srv == NULL) {
+			const uint8_t *o;
+			size_t n;
+
+			if (len > 0 && hso_feed(c, g.xfer, (size_t)len) != 0)
+				break;
+			hs_worker_run(st->w);
+			o = hs_conn_send_buf(c, &n);
+			if (n > 0)
+				BIO_write(ci, o, (int)n);
+			hs_conn_send_ack(c, n);
+		} else {
+			if (len > 0)
+				BIO_write(SSL_get_rbio(srv), g.xfer, len);
+			SSL_do_handshake(srv);
+			len = BIO_read(SSL_get_wbio(srv), g.xfer, sizeof(g.xfer));
+			if (len > 0)
+				BIO_write(ci, g.xfer, len);
+		}
+	}
+	SSL_read(cli, &one, 1);         /* takes the tickets in */
+	if (SSL_is_init_finished(cli))
+		sess = SSL_get1_session(cli);
+	if (sess != NULL && !SSL_SESSION_is_resumable(sess)) {
+		SSL_SESSION_free(sess);
+		sess = NULL;
+	}
+out:
+	if (srv == NULL)
+		hs_conn_reset(c);
+	/* libssl marks the session of an SSL freed without shutdown not resumable. */
+	SSL_shutdown(cli);
+	SSL_free(cli);
+	ERR_clear_error();
+	return sess;
+}
+
+static int
+prime_sessions(struct hso_bench *b, struct hstate *st)
+{
+	SSL *srv = SSL_new(st->srv_ctx);
+
+	if (srv != NULL) {
+		SSL_set_bio(srv, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+		SSL_set_accept_state(srv);
+		st->sess_ossl = prime_one(st, srv);
+		SSL_free(srv);
+	}
+	st->sess_hso = prime_one(st, NULL);
+	if (st->sess_hso == NULL || st->sess_ossl == NULL) {
+		hso_bench_fail(b, "setup: no session to resume");
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the clients (never timed) ---- */
 
 static int
-clients_new(struct hstate *st, unsigned n)
+clients_new(struct hstate *st, unsigned n, SSL_SESSION *sess)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct peer *p = &peers[i];
@@ -341,6 +477,8 @@ clients_new(struct hstate *st, unsigned n)
 			return -1;
 		SSL_set_bio(p->cli, p->cli_in, p->cli_out);
 		SSL_set_connect_state(p->cli);
+		if (sess != NULL && SSL_set_session(p->cli, sess) != 1)
+			return -1;
 	}
 	return 0;
 }
@@ -349,6 +487,9 @@ static void
 clients_free(unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
+		/* Not shut down, libssl would spoil a shared session (resumed cases). */
+		if (peers[i].cli_done)
+			SSL_shutdown(peers[i].cli);
 		SSL_free(peers[i].cli);   /* frees its BIOs */
 		peers[i].cli = NULL;
 	}
@@ -377,7 +518,8 @@ client_check(const struct hcase *hc, const struct peer *p)
 	int nid = 0;
 
 	if (SSL_version(p->cli) != hc->version ||
-	    SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(p->cli)) != hc->suite)
+	    SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(p->cli)) != hc->suite ||
+	    SSL_session_reused(p->cli) != hc->resumed)
 		return -1;
 	if (hc->sig_nid != 0 &&
 	    (SSL_get_peer_signature_type_nid(p->cli, &nid) != 1 || nid != hc->sig_nid))
@@ -474,10 +616,13 @@ hso_group(struct hstate *st, unsigned first, unsigned last, struct tally *t)
 					"handshake did not complete, engine state", c->state);
 		hs_conn_session_info(c, &si);
 		if (si.version != (hc->version == TLS1_3_VERSION ? HS_TLS13 : HS_TLS12) ||
-		    si.suite != hc->suite || si.group != hc->group ||
+		    si.suite != hc->suite || si.group != hc->group || si.resumed != hc->resumed ||
 		    si.sigalg != hc->sigalg || client_check(hc, &peers[i]) < 0)
-			return fail_msg(hc, "hso", (int)i, "negotiated something else, suite",
-					si.suite);
+			return fail_msg(hc, "hso", (int)i, "negotiated something else, "
+					"resumed/group/sigalg/client",
+					(long)si.resumed << 24 | (long)si.group << 8 |
+					(long)(si.sigalg != hc->sigalg) << 4 |
+					(client_check(hc, &peers[i]) < 0));
 		t->hs++;
 	}
 	return NULL;
@@ -490,7 +635,7 @@ hso_handshakes(struct hstate *st, unsigned n, unsigned per_run, struct tally *t)
 	const char *msg = NULL;
 	uint64_t t0;
 
-	if (clients_new(st, n) < 0) {
+	if (clients_new(st, n, st->sess_hso) < 0) {
 		clients_free(n);
 		return fail_msg(st->hc, "hso", -1, "client setup", 0);
 	}
@@ -584,6 +729,7 @@ ossl_run(struct hstate *st, unsigned n, struct tally *t)
 		    SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(p->srv)) != hc->suite ||
 		    (hc->group == HS_GROUP_X25519 &&
 		     SSL_get_negotiated_group(p->srv) != NID_X25519) ||
+		    SSL_session_reused(p->srv) != hc->resumed ||
 		    client_check(hc, p) < 0)
 			return fail_msg(hc, "openssl", (int)i, "negotiated something else", 0);
 		t->hs++;
@@ -598,7 +744,7 @@ ossl_handshakes(struct hstate *st, unsigned n, struct tally *t)
 	const char *msg;
 	uint64_t t0;
 
-	if (clients_new(st, n) < 0) {
+	if (clients_new(st, n, st->sess_ossl) < 0) {
 		clients_free(n);
 		return fail_msg(st->hc, "openssl", -1, "client setup", 0);
 	}
@@ -652,6 +798,8 @@ floor_once(const struct hcase *hc)
 	size_t l;
 	int bad = 0;
 
+	if (hc->resumed && hc->group == 0)
+		return 0;               /* a TLS 1.2 ticket: nothing asymmetric */
 	if (hc->group == 0) {
 		return hso_asym_rsa_premaster_decrypt(g.floor_actx, g.cert[hc->key], g.rsa_ct,
 						      g.rsa_ct_len, 0x0303, 0, out);
@@ -659,8 +807,9 @@ floor_once(const struct hcase *hc)
 	bad |= hso_ecdhe_key_generate(g.floor_actx, HSO_GROUP_X25519, &key);
 	bad |= hso_ecdhe_key_derive(g.floor_actx, &key, g.x25519_peer, sizeof(g.x25519_peer),
 				    out, sizeof(out), &l);
-	bad |= hso_asym_sign(g.floor_actx, g.cert[hc->key], hc->sigalg, msg, sizeof(msg),
-			     out, sizeof(out), &l);
+	if (!hc->resumed)
+		bad |= hso_asym_sign(g.floor_actx, g.cert[hc->key], hc->sigalg, msg,
+				     sizeof(msg), out, sizeof(out), &l);
 	hso_ecdhe_key_clear(&key);
 	return bad;
 }
@@ -807,7 +956,8 @@ run_vs_openssl(struct hso_bench *b, int ci)
 		sample_add(s_ossl, ossl_us);
 		sample_add(s_floor, floor_us);
 		sample_add(s_ratio, ossl_us / hso_us);
-		sample_add(s_fratio, hso_us / floor_us);
+		if (floor_us > 0.05)
+			sample_add(s_fratio, hso_us / floor_us);
 	}
 	ERR_clear_error();
 	if (msg != NULL) {
@@ -826,11 +976,16 @@ run_vs_openssl(struct hso_bench *b, int ci)
 	floor_us = sample_median(s_floor);
 	hso_bench_counter(b, "hso_us_per_hs", hso_us, HSO_BENCH_VALUE);
 	hso_bench_counter(b, "openssl_us_per_hs", ossl_us, HSO_BENCH_VALUE);
+	/* The same, under the names the issue's tables use. */
+	hso_bench_counter(b, "server_us", hso_us, HSO_BENCH_VALUE);
+	hso_bench_counter(b, "openssl_server_us", ossl_us, HSO_BENCH_VALUE);
 	/* Rates: ours over theirs, i.e. their time over ours. */
 	hso_bench_counter(b, "ratio", sample_median(s_ratio), HSO_BENCH_VALUE);
-	hso_bench_counter(b, "floor_us", floor_us, HSO_BENCH_VALUE);
-	hso_bench_counter(b, "floor_ratio", sample_median(s_fratio), HSO_BENCH_VALUE);
-	hso_bench_counter(b, "openssl_floor_ratio", ossl_us / floor_us, HSO_BENCH_VALUE);
+	if (s_fratio->n > 0) {
+		hso_bench_counter(b, "floor_us", floor_us, HSO_BENCH_VALUE);
+		hso_bench_counter(b, "floor_ratio", sample_median(s_fratio), HSO_BENCH_VALUE);
+		hso_bench_counter(b, "openssl_floor_ratio", ossl_us / floor_us, HSO_BENCH_VALUE);
+	}
 	/* Means over the whole run, to show how much the medians moved. */
 	hso_bench_counter(b, "hso_us_mean", per_hs_us(th.srv_ns, th.hs), HSO_BENCH_VALUE);
 	hso_bench_counter(b, "openssl_us_mean", per_hs_us(to.srv_ns, to.hs), HSO_BENCH_VALUE);
@@ -929,6 +1084,227 @@ HS_CASE(bm_hs_tls13_rsa_pss, C_TLS13_RSA_PSS, "tls13_x25519_rsa_pss")
 HS_CASE(bm_hs_tls12_ecdhe_rsa, C_TLS12_ECDHE_RSA, "tls12_ecdhe_rsa")
 HS_CASE(bm_hs_tls12_rsa_kx, C_TLS12_RSA_KX, "tls12_rsa_kx")
 HS_CASE(bm_hs_tls12_ecdhe_ecdsa, C_TLS12_ECDHE_ECDSA, "tls12_ecdhe_ecdsa_p256")
+
+static void bm_hs_tls12_resumed(struct hso_bench *b) { run_vs_openssl(b, C_TLS12_RESUMED_TICKET); }
+static void bm_hs_tls13_resumed(struct hso_bench *b) { run_vs_openssl(b, C_TLS13_RESUMED_PSK_DHE); }
+HSO_BENCH_ARGS(bm_hs_tls12_resumed, "handshake/tls12_resumed_ticket_vs_openssl", NCONN)
+HSO_BENCH_ARGS(bm_hs_tls13_resumed, "handshake/tls13_resumed_psk_dhe_vs_openssl", NCONN)
+
+/* ---- hso's client (load and full mode) against hso's server ---- */
+
+/* Client workers and connection memory for client_load_vs_server. */
+static struct {
+	struct hs_client_config cc[2];          /* [0] load, [1] full */
+	struct hs_worker *w[2];
+	bool ready;
+} cls[C_N];
+static struct hs_conn cconns[NCONN_MAX];
+static uint8_t *cconn_buf;
+
+static int
+cls_get(struct hso_bench *b, struct hstate *st, int ci)
+{
+	const struct hcase *hc = st->hc;
+
+	if (cls[ci].ready)
+		return 0;
+	if (cconn_buf == NULL) {
+		cconn_buf = malloc((size_t)NCONN_MAX * HS_CONN_BUF_SIZE);
+		if (cconn_buf == NULL) {
+			hso_bench_fail(b, "setup: client memory");
+			return -1;
+		}
+		memset(cconn_buf, 0, (size_t)NCONN_MAX * HS_CONN_BUF_SIZE);
+	}
+	for (int m = 0; m < 2; m++) {
+		struct hs_client_config *cc = &cls[ci].cc[m];
+
+		if (hs_client_config_init(cc) != 0) {
+			hso_bench_fail(b, "hs_client_config_init");
+			return -1;
+		}
+		cc->mode = m == 0 ? HS_CLIENT_LOAD : HS_CLIENT_FULL;
+		cc->resume = HS_RESUME_NONE;    /* full handshakes only, like the server's */
+		cc->base.nego = st->cfg.nego;   /* the case's version, suite, group, scheme */
+		cls[ci].w[m] = hs_worker_create_client(cc, NCONN_MAX);
+		if (cls[ci].w[m] == NULL) {
+			snprintf(errmsg, sizeof(errmsg), "hs_worker_create_client: %s",
+				 strerror(errno));
+			hso_bench_fail(b, errmsg);
+			return -1;
+		}
+	}
+	(void)hc;
+	cls[ci].ready = true;
+	return 0;
+}
+
+/* Client output -> server, or server output -> client; the two sides' clocks apart. */
+static int
+pass(struct hs_conn *from, struct hs_conn *to, uint64_t *from_ns, uint64_t *to_ns)
+{
+	uint64_t t0 = hso_bench_now_ns();
+	const uint8_t *o;
+	size_t len;
+	int rc = 0;
+
+	o = hs_conn_send_buf(from, &len);
+	if (len > sizeof(g.xfer))
+		len = sizeof(g.xfer);
+	memcpy(g.xfer, o, len);
+	hs_conn_send_ack(from, len);
+	*from_ns += hso_bench_now_ns() - t0;
+	if (len > 0) {
+		t0 = hso_bench_now_ns();
+		rc = hso_feed(to, g.xfer, len);
+		*to_ns += hso_bench_now_ns() - t0;
+	}
+	return rc;
+}
+
+/*
+ * @p n client connections against @p n server connections, every step of
+ * each side batched in its worker: the time in client calls and in server
+ * calls, apart. Setup and teardown are not timed.
+ */
+static const char *
+client_group(struct hstate *st, struct hs_worker *cw, const struct hs_client_config *cc,
+	     unsigned n, struct tally *tc, struct tally *ts)
+{
+	const struct hcase *hc = st->hc;
+	struct hs_session_info ci, si;
+	const char *msg = NULL;
+	uint64_t t0;
+	bool done = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (hs_conn_init(&g.conns[i], st->w, g.conn_buf + (size_t)i * HS_CONN_BUF_SIZE,
+				 HS_CONN_BUF_SIZE) != 0 ||
+		    hs_conn_init_client(&cconns[i], cw, cc,
+					cconn_buf + (size_t)i * HS_CONN_BUF_SIZE,
+					HS_CONN_BUF_SIZE) != 0)
+			msg = "hs_conn_init(_client) failed";
+	}
+	t0 = hso_bench_now_ns();
+	for (unsigned i = 0; i < n && msg == NULL; i++)
+		if (hs_conn_client_start(&cconns[i], NULL) != 0)
+			msg = fail_msg(hc, "client", (int)i, "start, hs_err", hs_conn_error(&cconns[i]));
+	hs_worker_run(cw);
+	tc->srv_ns += hso_bench_now_ns() - t0;
+	for (int round = 0; round < 2 * MAX_ROUNDS && msg == NULL && !done; round++) {
+		for (unsigned i = 0; i < n; i++)
+			if (pass(&cconns[i], &g.conns[i], &tc->srv_ns, &ts->srv_ns) != 0)
+				msg = fail_msg(hc, "server", (int)i, "input, hs_err",
+					       hs_conn_error(&g.conns[i]));
+		t0 = hso_bench_now_ns();
+		hs_worker_run(st->w);
+		ts->srv_ns += hso_bench_now_ns() - t0;
+		for (unsigned i = 0; i < n; i++)
+			if (pass(&g.conns[i], &cconns[i], &ts->srv_ns, &tc->srv_ns) != 0)
+				msg = fail_msg(hc, "client", (int)i, "input, hs_err",
+					       hs_conn_error(&cconns[i]));
+		t0 = hso_bench_now_ns();
+		hs_worker_run(cw);
+		tc->srv_ns += hso_bench_now_ns() - t0;
+		done = true;
+		for (unsigned i = 0; i < n; i++) {
+			size_t l1, l2;
+
+			hs_conn_send_buf(&cconns[i], &l1);
+			hs_conn_send_buf(&g.conns[i], &l2);
+			if (hs_conn_status(&cconns[i]) != HS_STATUS_ESTABLISHED ||
+			    hs_conn_status(&g.conns[i]) != HS_STATUS_ESTABLISHED || l1 || l2)
+				done = false;
+		}
+	}
+	for (unsigned i = 0; i < n && msg == NULL; i++) {
+		if (hs_conn_status(&cconns[i]) != HS_STATUS_ESTABLISHED ||
+		    hs_conn_status(&g.conns[i]) != HS_STATUS_ESTABLISHED) {
+			msg = fail_msg(hc, "client", (int)i, "did not complete, hs_err",
+				       hs_conn_error(&cconns[i]) ? hs_conn_error(&cconns[i])
+								 : hs_conn_error(&g.conns[i]));
+			break;
+		}
+		hs_conn_session_info(&cconns[i], &ci);
+		hs_conn_session_info(&g.conns[i], &si);
+		if (ci.suite != hc->suite || si.suite != hc->suite || ci.group != hc->group)
+			msg = fail_msg(hc, "client", (int)i, "negotiated something else", ci.suite);
+	}
+	if (msg == NULL) {
+		tc->hs += n;
+		ts->hs += n;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		hs_conn_reset(&cconns[i]);
+		hs_conn_reset(&g.conns[i]);
+	}
+	return msg;
+}
+
+static void
+run_client_vs_server(struct hso_bench *b, int ci)
+{
+	struct hstate *st = hstate_get(b, ci);
+	struct tally tc[2] = { { 0 } }, ts[2] = { { 0 } }, tc0[2], ts0[2];
+	struct samples *s_cl = &smp[0], *s_sv = &smp[1], *s_ratio = &smp[2];
+	struct samples *s_full = &smp[3], *s_rfull = &smp[4];
+	struct hs_worker_stats c0, c1;
+	unsigned n = arg_conns(b);
+	const char *msg = NULL;
+	int64_t it = 0;
+
+	if (st == NULL || cls_get(b, st, ci) < 0)
+		return;
+	for (int i = 0; i < 5; i++)
+		smp[i].n = 0;
+	hso_bench_label(b, st->hc->label);
+	/* Untimed first round: lazy fetches, per-cert copies, the first load key. */
+	msg = client_group(st, cls[ci].w[0], &cls[ci].cc[0], n, &tc0[0], &ts0[0]);
+	if (msg == NULL)
+		msg = client_group(st, cls[ci].w[1], &cls[ci].cc[1], n, &tc0[1], &ts0[1]);
+	c0 = cls[ci].w[0]->stats;
+	while (msg == NULL && hso_bench_keep_running(b)) {
+		bool full_first = it++ & 1;
+
+		for (int k = 0; k < 2 && msg == NULL; k++) {
+			int m = (k == 0) == full_first;
+
+			tc0[m] = tc[m];
+			ts0[m] = ts[m];
+			msg = client_group(st, cls[ci].w[m], &cls[ci].cc[m], n, &tc[m], &ts[m]);
+		}
+		if (msg != NULL)
+			break;
+		sample_add(s_cl, delta_us(&tc[0], &tc0[0]));
+		sample_add(s_sv, delta_us(&ts[0], &ts0[0]));
+		sample_add(s_ratio, delta_us(&tc[0], &tc0[0]) / delta_us(&ts[0], &ts0[0]));
+		sample_add(s_full, delta_us(&tc[1], &tc0[1]));
+		sample_add(s_rfull, delta_us(&tc[1], &tc0[1]) / delta_us(&ts[1], &ts0[1]));
+	}
+	if (msg != NULL) {
+		hso_bench_fail(b, msg);
+		return;
+	}
+	if (tc[0].hs == 0)
+		return;
+	c1 = cls[ci].w[0]->stats;
+	hso_bench_counter(b, "client_us", sample_median(s_cl), HSO_BENCH_VALUE);
+	hso_bench_counter(b, "server_us", sample_median(s_sv), HSO_BENCH_VALUE);
+	/* Client time over server time: <= 0.5 means one generator core loads one hsod core. */
+	hso_bench_counter(b, "ratio", sample_median(s_ratio), HSO_BENCH_VALUE);
+	hso_bench_counter(b, "client_full_us", sample_median(s_full), HSO_BENCH_VALUE);
+	hso_bench_counter(b, "ratio_full", sample_median(s_rfull), HSO_BENCH_VALUE);
+	hso_bench_counter(b, "client_asym_jobs_per_hs",
+			  (double)(c1.asym_jobs - c0.asym_jobs) / (double)(tc[0].hs), HSO_BENCH_VALUE);
+	hso_bench_counter(b, "client_keys_generated_per_hs",
+			  (double)(c1.client_keys_generated - c0.client_keys_generated) /
+			  (double)(tc[0].hs), HSO_BENCH_VALUE);
+}
+
+static void bm_cl_tls13(struct hso_bench *b) { run_client_vs_server(b, C_TLS13_ECDSA); }
+static void bm_cl_tls12_rsa(struct hso_bench *b) { run_client_vs_server(b, C_TLS12_RSA_KX); }
+HSO_BENCH_ARGS(bm_cl_tls13, "handshake/client_load_vs_server/tls13_x25519_ecdsa_p256", NCONN)
+HSO_BENCH_ARGS(bm_cl_tls12_rsa, "handshake/client_load_vs_server/tls12_rsa_kx", NCONN)
 
 /*
  * Nothing is freed at exit: OpenSSL's own atexit cleanup may run before a

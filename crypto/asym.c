@@ -16,6 +16,7 @@
 #include <openssl/rsa.h>
 
 #include "crypto.h"
+#include "crypto_priv.h"
 
 #define ASYM_DEFAULT_KEYS 16
 
@@ -142,6 +143,12 @@ fail:
 	hso_asym_ctx_free(ctx);
 	errno = err;
 	return NULL;
+}
+
+EVP_MD_CTX *
+hso_asym_mdctx(struct hso_asym_ctx *ctx)
+{
+	return ctx->md;
 }
 
 void

@@ -348,6 +348,83 @@ int hso_ecdhe_key_derive(struct hso_asym_ctx *ctx, struct hso_ecdhe_key *key,
 /** Free @p key's private parts (wiped by OpenSSL) and zero it. */
 void hso_ecdhe_key_clear(struct hso_ecdhe_key *key);
 
+/*
+ * The client side: the server's public key from its certificate, signature
+ * verification, the RSA premaster encryption and chain verification.
+ */
+
+/** A peer's public key (from its leaf certificate). Zero-initialise. */
+struct hso_peer_key {
+	EVP_PKEY *pkey;                 /**< NULL when empty */
+	enum hso_key_type key_type;
+	unsigned key_bits;              /**< RSA modulus bits; 256 or 384 for EC */
+};
+
+/**
+ * Decode the public key of the DER certificate @p der (a TLS Certificate
+ * entry).
+ * @return 0; -EBADMSG when it does not decode; -ENOTSUP for a key type or
+ *         size hso does not verify (RSA < 2048 or > 4096 bits, curves other
+ *         than P-256/P-384, Ed25519...); -ENOMEM.
+ */
+int hso_peer_key_from_der(struct hso_peer_key *k, const uint8_t *der, size_t len);
+
+/** Release @p k (NULL pkey is fine) and zero it. */
+void hso_peer_key_clear(struct hso_peer_key *k);
+
+/** Whether a key of type @p t can have made a signature with @p scheme. */
+bool hso_peer_key_can_verify(const struct hso_peer_key *k, uint16_t scheme);
+
+/**
+ * Verify @p sig over @p msg with @p scheme (the inverse of hso_asym_sign()).
+ * @return 0 when it verifies; -EBADMSG when it does not (decrypt_error);
+ *         -ENOTSUP when @p k cannot use @p scheme (illegal_parameter);
+ *         -EINVAL for an empty key; -ENOMEM, -EIO: OpenSSL failure.
+ */
+int hso_asym_verify(struct hso_asym_ctx *ctx, const struct hso_peer_key *k,
+		    uint16_t scheme, const void *msg, size_t msglen,
+		    const uint8_t *sig, size_t siglen);
+
+/**
+ * Encrypt a TLS 1.2 premaster secret to the server's RSA key with PKCS#1
+ * v1.5 (RFC 5246 7.4.7.1).
+ * @param out    Out: the EncryptedPreMasterSecret, modulus-size bytes.
+ * @return 0; -ENOTSUP for a key that is not RSA; -ENOSPC when @p cap is
+ *         below the modulus size; -ENOMEM, -EIO: OpenSSL failure.
+ */
+int hso_asym_rsa_premaster_encrypt(struct hso_asym_ctx *ctx,
+				   const struct hso_peer_key *k,
+				   const uint8_t pms[HSO_TLS12_PREMASTER_LEN],
+				   uint8_t *out, size_t cap, size_t *outlen);
+
+/** Trusted CA certificates (an X509_STORE), shared read-only by workers. */
+struct hso_ca_store;
+
+/**
+ * Load PEM CA certificates from @p path (one file, several certificates).
+ * @param err  on failure, a message naming the file (may be NULL)
+ * @return the store, or NULL with errno set: an errno of fopen() (ENOENT,
+ *         EACCES...), EBADMSG (no certificate in the file), ENOMEM.
+ */
+struct hso_ca_store *hso_ca_store_load(const char *path, char *err, size_t errlen);
+
+/** Free @p store (NULL is fine); nothing may use it any more. */
+void hso_ca_store_free(struct hso_ca_store *store);
+
+/**
+ * Verify a chain (leaf first, DER) against @p store at the current time;
+ * with @p host, the leaf must name it (RFC 6125, as X509_check_host()).
+ * Allocates (OpenSSL decodes each certificate): for full-mode clients.
+ * @return 0; -EBADMSG: a certificate does not decode (bad_certificate);
+ *         -ENOKEY: no path to a trusted CA (unknown_ca);
+ *         -EKEYEXPIRED: a certificate is expired or not yet valid
+ *         (certificate_expired); -EKEYREJECTED: any other failure, the host
+ *         name included (bad_certificate); -EINVAL: @p n is 0; -ENOMEM.
+ */
+int hso_ca_store_verify(const struct hso_ca_store *store,
+			const uint8_t *const *der, const size_t *len, unsigned n,
+			const char *host);
+
 #ifdef __cplusplus
 }
 #endif

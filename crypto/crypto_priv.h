@@ -14,4 +14,11 @@
 IMB_ARCH hso_imb_pick(const struct hso_imb_set *set, enum hso_imb_alg alg,
 		      uint8_t *timed);
 
+struct hso_asym_ctx;
+typedef struct evp_md_st EVP_MD;
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
+/* The worker context's digest ctx (reset before and after each use). */
+EVP_MD_CTX *hso_asym_mdctx(struct hso_asym_ctx *ctx);
+
 #endif

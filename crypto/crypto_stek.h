@@ -180,6 +180,14 @@ unsigned hso_stek_set_count(const struct hso_stek_set *set);
 void hso_stek_set_current_name(const struct hso_stek_set *set, uint8_t *name);
 
 /**
+ * Copy key @p i's name (0: the current key, which seals; then the previous
+ * keys, newest first, as in the key file) to @p name. Names are not secret
+ * (every ticket carries its key's name in the clear): logs may print them.
+ * @return 0; -ENOENT when the set has no key @p i.
+ */
+int hso_stek_set_name(const struct hso_stek_set *set, unsigned i, uint8_t *name);
+
+/**
  * Seal @p len bytes of session state into a ticket with the current key.
  *
  * @param in       state; in place when @p in == @p out + 28 (name + nonce),

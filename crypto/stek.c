@@ -217,6 +217,15 @@ hso_stek_set_current_name(const struct hso_stek_set *set, uint8_t *name)
 	memcpy(name, set->keys[0].name, HSO_STEK_NAME_LEN);
 }
 
+int
+hso_stek_set_name(const struct hso_stek_set *set, unsigned i, uint8_t *name)
+{
+	if (set == NULL || i >= set->n_keys)
+		return -ENOENT;
+	memcpy(name, set->keys[i].name, HSO_STEK_NAME_LEN);
+	return 0;
+}
+
 /* Drop the oldest previous key (the last one), wiping it. */
 static void
 drop_last(struct hso_stek_set *set)

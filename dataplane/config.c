@@ -17,16 +17,15 @@
 
 #include "cfg_util.h"
 #include "config.h"
+#include "neigh_defs.h"
 
 /* Where a message may quote a value: enough for any value we accept. */
 #define WHY_LEN 512
 
+/* hsod's own value types, after cfg_util's CFG_U32, CFG_BOOL, CFG_STR. */
 enum key_type {
-	KT_U32,         /* decimal, [min, max] */
-	KT_BOOL,
-	KT_PATH,        /* a string < HSOD_PATH_MAX, "" allowed */
-	KT_ADDR,        /* A.B.C.D/LEN, a port's (per port) */
-	KT_IPV4,        /* A.B.C.D, a port's gateway (per port) */
+	KT_ADDR = CFG_CUSTOM,   /* A.B.C.D/LEN, a port's */
+	KT_IPV4,        /* A.B.C.D, a port's gateway */
 	KT_PORTS,
 	KT_VERSIONS,
 	KT_SUITES,
@@ -38,35 +37,45 @@ enum key_type {
 	KT_IMB,
 };
 
-struct key_def {
-	const char *section;
-	const char *name;
-	const char *flag;       /* without "--"; NULL: file only */
-	const char *metavar;    /* value shape; NULL for booleans */
-	enum key_type type;
-	size_t off;             /* KT_U32, KT_BOOL, KT_PATH */
-	uint32_t min, max;      /* KT_U32 */
-	const char *help;
-};
-
 #define F(m) offsetof(struct hsod_config, m)
-/* How [port N] sections are named in the table and in --help. */
-#define PORT_SECTION "port N"
+#define FP(m) offsetof(struct hsod_port_conf, m)
+#define FC(m) offsetof(struct hsod_cert_conf, m)
+/* Strings that hold a path: up to rte_cfgfile's value size. */
+#define PATH_LEN (HSOD_PATH_MAX - 1)
 
-static const struct key_def keys[] = {
-	{ "net", "addr", "addr", "A.B.C.D/LEN", KT_ADDR, 0, 0, 0,
-	  "port 0's IPv4 address and its subnet's prefix length (required; or "
-	  "[port 0] addr)" },
-	{ "net", "gateway", "gateway", "A.B.C.D", KT_IPV4, 0, 0, 0,
-	  "port 0's next hop for peers outside its subnet; must be inside it (or "
-	  "[port 0] gateway)" },
+static const struct cfg_key keys[] = {
+	/* [port N]: [net] holds port 0's; the flags take an "N:" prefix. */
+	{ "port", "addr", "addr", "A.B.C.D/LEN", KT_ADDR, 0, 0, 0,
+	  "the port's IPv4 address and its subnet's prefix length (required for "
+	  "every port); the subnets of two ports must not overlap" },
+	{ "port", "gateway", "gateway", "A.B.C.D", KT_IPV4, 0, 0, 0,
+	  "the port's next hop for peers outside its subnet; must be inside it" },
 	{ "net", "listen", "listen", "PORT[,PORT...]", KT_PORTS, 0, 0, 0,
-	  "TCP ports that accept TLS, 1..65535 (required; the flag may repeat)" },
-	{ "net", "mbufs", "mbufs", "N", KT_U32, F(mbufs), 1024, 1u << 26,
+	  "TCP ports that accept TLS, 1..65535 (required; the first flag replaces "
+	  "the file's list, more add to it)" },
+	{ "net", "mbufs", "mbufs", "N", CFG_U32, F(mbufs), 1024, 1u << 26,
 	  "mbufs per port (one pool of mbufs x ports), 1024..67108864" },
-	{ "net", "tx_offload", "tx-offload", NULL, KT_BOOL, F(tx_offload), 0, 0,
+	{ "net", "tx_offload", "tx-offload", NULL, CFG_BOOL, F(tx_offload), 0, 0,
 	  "let the port compute IPv4 and TCP checksums when it offers to; no (or "
 	  "--no-tx-offload): always computed in software" },
+	{ "net", "neigh_entries", "neigh-entries", "N", CFG_U32, F(neigh_entries),
+	  HSOD_NEIGH_ENTRIES_MIN, HSOD_NEIGH_ENTRIES_MAX,
+	  "neighbours (ARP entries) per worker and port, 8..4194304; when full, the "
+	  "least recently used one makes room" },
+	{ "net", "neigh_queue", "neigh-queue", "N", CFG_U32, F(neigh_queue), 1, 4096,
+	  "packets held per neighbour while ARP resolves it, 1..4096 and at most "
+	  "neigh_queue_total; "
+	  "past it the oldest is dropped" },
+	{ "net", "neigh_queue_total", "neigh-queue-total", "N", CFG_U32, F(neigh_queue_total),
+	  1, 1u << 20, "packets held for ARP per worker (all its ports), 1..mbufs/2" },
+	{ "net", "neigh_reachable_ms", "neigh-reachable", "MS", CFG_U32,
+	  F(neigh_reachable_ms), 1000, 3600000,
+	  "a neighbour is trusted this long after its last confirmation (a TCP "
+	  "segment from it, an ARP reply), drawn in [0.5, 1.5) x this; then one in "
+	  "use is asked again by unicast ARP while traffic goes on, 1000..3600000" },
+	{ "net", "neigh_stale_ms", "neigh-stale", "MS", CFG_U32, F(neigh_stale_ms),
+	  1000, 86400000, "an unused neighbour no longer confirmed is forgotten after "
+	  "this, 1000..86400000" },
 	{ "tls", "versions", "tls-versions", "LIST", KT_VERSIONS, 0, 0, 0,
 	  "protocol versions: 1.2, 1.3" },
 	{ "tls", "ciphers", "ciphers", "LIST", KT_SUITES, 0, 0, 0,
@@ -84,52 +93,66 @@ static const struct key_def keys[] = {
 	  "ALPN protocols, server preference first, 1..255 bytes each "
 	  "(e.g. h2,http/1.1); a client offering none of them is refused "
 	  "(no_application_protocol, RFC 7301); empty: no ALPN" },
-	{ "tls", "sni_strict", "sni-strict", NULL, KT_BOOL, F(sni_strict), 0, 0,
+	{ "tls", "sni_strict", "sni-strict", NULL, CFG_BOOL, F(sni_strict), 0, 0,
 	  "refuse a client whose SNI matches no certificate (else: the default one)" },
-	{ "tls", "export_keys", "export-keys", NULL, KT_BOOL, F(export_keys), 0, 0,
+	{ "tls", "export_keys", "export-keys", NULL, CFG_BOOL, F(export_keys), 0, 0,
 	  "let the application obtain traffic keys (kTLS, NIC offload); whoever "
 	  "holds them can read and forge the session" },
-	{ "tls", "max_handshake_msg", "max-handshake-msg", "BYTES", KT_U32,
+	{ "tls", "max_handshake_msg", "max-handshake-msg", "BYTES", CFG_U32,
 	  F(max_handshake_msg), 512, HS_MAX_MSG_LIMIT,
 	  "largest handshake message accepted from a client, 512..16777215 (the "
 	  "default takes the largest ClientHello possible); above 16384 a message "
 	  "is gathered in one of the worker's large_msg_bufs buffers" },
-	{ "tls", "large_msg_bufs", "large-msg-bufs", "N", KT_U32, F(large_msg_bufs),
+	{ "tls", "large_msg_bufs", "large-msg-bufs", "N", CFG_U32, F(large_msg_bufs),
 	  0, 65536, "buffers of max_handshake_msg bytes per worker for handshake "
 	  "messages above 16384 bytes, i.e. handshakes that may gather one at once; "
 	  "one more fails (internal_error) and is counted, 0..65536" },
-	{ "tls", "session_cache", "session-cache", "N", KT_U32, F(session_cache),
+	{ "tls", "session_cache", "session-cache", "N", CFG_U32, F(session_cache),
 	  0, 1u << 20, "TLS 1.2 session-id cache entries per worker, 0..1048576 "
 	  "(0: no cache)" },
-	{ "tickets", "key_file", "ticket-key-file", "FILE", KT_PATH, F(ticket_key_file),
-	  0, 0, "session-ticket keys shared by a fleet (80-byte records, the first "
-	  "seals); none: keys generated at start and rotated" },
-	{ "tickets", "lifetime", "ticket-lifetime", "SECONDS", KT_U32, F(ticket_lifetime),
+	/* [cert NAME]: the flags are the --cert FILE --key FILE pairs. */
+	{ "cert", "cert", NULL, "FILE", CFG_STR, FC(cert), 1, PATH_LEN,
+	  "certificate chain, PEM, leaf first (required)" },
+	{ "cert", "key", NULL, "FILE", CFG_STR, FC(key), 1, PATH_LEN,
+	  "its private key, PEM (required)" },
+	{ "cert", "default", NULL, NULL, CFG_BOOL, FC(is_default), 0, 0,
+	  "served when the client's SNI matches no certificate; at most one "
+	  "(none: the first certificate)" },
+	{ "tickets", "key_file", "ticket-key-file", "FILE", CFG_STR, F(ticket_key_file),
+	  0, PATH_LEN, "session-ticket keys shared by a fleet (80-byte records, the "
+	  "first seals); none: keys generated at start and rotated" },
+	{ "tickets", "lifetime", "ticket-lifetime", "SECONDS", CFG_U32, F(ticket_lifetime),
 	  1, 604800, "how long a ticket stays valid, 1..604800 (RFC 8446 4.6.1)" },
-	{ "tickets", "rotation", "ticket-rotation", "SECONDS", KT_U32, F(ticket_rotation),
+	{ "tickets", "rotation", "ticket-rotation", "SECONDS", CFG_U32, F(ticket_rotation),
 	  1, 604800, "how long a generated ticket key seals before the next one, "
 	  "1..604800 (not used with key_file)" },
-	{ "tickets", "psk_ke", NULL, NULL, KT_BOOL, F(psk_ke), 0, 0,
+	{ "tickets", "watch", "ticket-key-watch", NULL, CFG_BOOL, F(ticket_watch), 0, 0,
+	  "reload when key_file changes (inotify on its directory: renames, "
+	  "in-place writes, Kubernetes Secret updates), as on SIGHUP" },
+	{ "tickets", "watch_delay_ms", NULL, "MS", CFG_U32, F(ticket_watch_delay_ms), 1,
+	  60000, "quiet time after the key file's last change before it is "
+	  "loaded, 1..60000 (one reload per burst of changes)" },
+	{ "tickets", "psk_ke", NULL, NULL, CFG_BOOL, F(psk_ke), 0, 0,
 	  "accept TLS 1.3 resumption without ECDHE (psk_ke: no forward secrecy)" },
-	{ "limits", "max_conns", "max-conns", "N", KT_U32, F(max_conns), 1, 1u << 24,
+	{ "limits", "max_conns", "max-conns", "N", CFG_U32, F(max_conns), 1, 1u << 24,
 	  "TCP connections at once, 1..16777216" },
-	{ "limits", "max_half_open", "max-half-open", "N", KT_U32, F(max_half_open),
+	{ "limits", "max_half_open", "max-half-open", "N", CFG_U32, F(max_half_open),
 	  1, 1u << 24, "connections in SYN-RECEIVED before SYN cookies, "
 	  "1..max_conns" },
-	{ "limits", "handshake_timeout_ms", "handshake-timeout", "MS", KT_U32,
+	{ "limits", "handshake_timeout_ms", "handshake-timeout", "MS", CFG_U32,
 	  F(handshake_timeout_ms), 1, 600000,
 	  "time from SYN to a finished TLS handshake, 1..600000" },
-	{ "limits", "idle_timeout_ms", "idle-timeout", "MS", KT_U32,
+	{ "limits", "idle_timeout_ms", "idle-timeout", "MS", CFG_U32,
 	  F(idle_timeout_ms), 1, 86400000,
 	  "time an established connection may stay silent, 1..86400000" },
 	{ "app", "type", "app", "http|echo|external", KT_APP, 0, 0, 0,
 	  "what gets the sessions: built-in HTTP/1.1 responder, built-in echo, "
 	  "or a separate process on the rings" },
-	{ "app", "conn_budget", "app-conn-budget", "BYTES", KT_U32, F(app_conn_budget),
+	{ "app", "conn_budget", "app-conn-budget", "BYTES", CFG_U32, F(app_conn_budget),
 	  4096, 1u << 30, "plaintext a connection may have delivered to the application "
 	  "and not yet released, 4096..1073741824; past it hsod stops reading the "
 	  "connection and its TCP window closes" },
-	{ "app", "http_status", "http-status", "CODE", KT_U32, F(http_status),
+	{ "app", "http_status", "http-status", "CODE", CFG_U32, F(http_status),
 	  100, 599, "status of the HTTP responder, 100..599" },
 	{ "app", "http_body", "http-body", "TEXT", KT_BODY, 0, 0, 0,
 	  "body of the HTTP responder; escapes \\n \\r \\t \\\\" },
@@ -137,51 +160,13 @@ static const struct key_def keys[] = {
 	  "force ipsec-mb managers: ALG=ARCH pairs, ALG one of hmac-sha256, "
 	  "hmac-sha384, aes-gcm, chacha20-poly1305, all; ARCH one of sse, avx, "
 	  "avx2, avx512, auto; empty: chosen at start-up" },
-	/* [port N]: the flags are [net]'s with an "N:" prefix. */
-	{ PORT_SECTION, "addr", NULL, "A.B.C.D/LEN", KT_ADDR, 0, 0, 0,
-	  "port N's IPv4 address and prefix length (required for every port; "
-	  "--addr N:A.B.C.D/LEN); the subnets of two ports must not overlap" },
-	{ PORT_SECTION, "gateway", NULL, "A.B.C.D", KT_IPV4, 0, 0, 0,
-	  "port N's next hop for peers outside its subnet; must be inside it "
-	  "(--gateway N:A.B.C.D)" },
 };
 
-#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
-
-static const char *const sections[] = {
-	"net", PORT_SECTION, "tls", "tickets", "limits", "app", "crypto",
-};
-
-/*
- * Where each setting came from, for the checks that need several. A port's
- * address or gateway from the file came from [net] (ORIGIN_FILE, port 0)
- * or from its [port N] section (ORIGIN_FILE_PORT).
- */
-enum origin { ORIGIN_DEFAULT = 0, ORIGIN_FILE, ORIGIN_FLAG, ORIGIN_FILE_PORT };
-
-/* The per-port keys: a port's address and its gateway. */
-enum { PK_ADDR = 0, PK_GATEWAY, PK_NUM };
-
+/* hsod's own parse state (cfg_parser.user). */
 struct pstate {
-	const char *file;           /* the config file, or NULL */
-	uint8_t origin[N_KEYS];     /* per-port keys: port_origin */
-	uint8_t port_origin[HSOD_MAX_PORTS][PK_NUM];
-	bool port_named[HSOD_MAX_PORTS];    /* by a section or a flag */
-	bool listen_flag_seen;      /* the first --listen replaces the file's */
+	const char *pending_cert;   /* a --cert waiting for its --key */
 	unsigned n_flag_certs;
 };
-
-static bool
-key_per_port(const struct key_def *k)
-{
-	return k->type == KT_ADDR || k->type == KT_IPV4;
-}
-
-static unsigned
-port_key(const struct key_def *k)
-{
-	return k->type == KT_ADDR ? PK_ADDR : PK_GATEWAY;
-}
 
 /* ---- lists ---------------------------------------------------------- */
 
@@ -589,17 +574,6 @@ parse_body(const char *s, struct hsod_config *c, char *why, size_t wl)
 }
 
 static int
-parse_path(const char *s, char *dst, char *why, size_t wl)
-{
-	size_t n = strlen(s);
-
-	if (n >= HSOD_PATH_MAX)
-		return cfg_errf(why, wl, "longer than %d bytes", HSOD_PATH_MAX - 1);
-	memcpy(dst, s, n + 1);
-	return 0;
-}
-
-static int
 parse_imb(const char *s, struct hsod_config *c, char *why, size_t wl)
 {
 	char spec[HSOD_PATH_MAX];
@@ -621,27 +595,21 @@ parse_imb(const char *s, struct hsod_config *c, char *why, size_t wl)
 }
 
 /*
- * Set key @p k (of port @p port when it is a per-port key) from @p val; on
- * failure @p why says what is wrong.
+ * Set hsod's own key types: @p base is the config, or for [port N] keys the
+ * port's struct hsod_port_conf. On failure @p why says what is wrong.
  */
 static int
-key_set(const struct key_def *k, struct hsod_config *c, unsigned port, const char *val,
-	bool append, char *why, size_t wl)
+key_set(const struct cfg_key *k, void *base, const char *val, bool append,
+	char *why, size_t wl)
 {
+	struct hsod_config *c = base;
 	struct hs_nego_policy def;
-	uint8_t *field = (uint8_t *)c + k->off;
 
-	switch (k->type) {
-	case KT_U32:
-		return cfg_parse_u32(val, k->min, k->max, (uint32_t *)(void *)field, why, wl);
-	case KT_BOOL:
-		return cfg_parse_bool(val, (bool *)(void *)field, why, wl);
-	case KT_PATH:
-		return parse_path(val, (char *)field, why, wl);
+	switch ((enum key_type)k->type) {
 	case KT_ADDR:
-		return parse_addr(val, &c->ports[port], why, wl);
+		return parse_addr(val, base, why, wl);
 	case KT_IPV4:
-		return parse_ipv4(val, &c->ports[port].gateway, why, wl);
+		return parse_ipv4(val, &((struct hsod_port_conf *)base)->gateway, why, wl);
 	case KT_PORTS:
 		return parse_ports(val, c, append, why, wl);
 	case KT_VERSIONS:
@@ -678,13 +646,12 @@ key_set(const struct key_def *k, struct hsod_config *c, unsigned port, const cha
 	return cfg_errf(why, wl, "internal: unknown key type");
 }
 
-/* Print key @p k's value in @p c (of @p port) the way the file would take it. */
+/* Print key @p k's value in @p base the way the file would take it. */
 static void
-key_render(const struct key_def *k, const struct hsod_config *c, unsigned port, char *buf,
-	   size_t len)
+key_render(const struct cfg_key *k, const void *base, char *buf, size_t len)
 {
-	const struct hsod_port_conf *pc = &c->ports[port];
-	const uint8_t *field = (const uint8_t *)c + k->off;
+	const struct hsod_config *c = base;
+	const struct hsod_port_conf *pc = base;
 	size_t o = 0;
 	struct in_addr in;
 	char ip[INET_ADDRSTRLEN];
@@ -692,16 +659,7 @@ key_render(const struct key_def *k, const struct hsod_config *c, unsigned port, 
 	buf[0] = '\0';
 #define PUT(...) \
 	(o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, __VA_ARGS__))
-	switch (k->type) {
-	case KT_U32:
-		PUT("%u", *(const uint32_t *)(const void *)field);
-		break;
-	case KT_BOOL:
-		PUT("%s", *(const bool *)(const void *)field ? "yes" : "no");
-		break;
-	case KT_PATH:
-		PUT("%s", (const char *)field);
-		break;
+	switch ((enum key_type)k->type) {
 	case KT_ADDR:
 	case KT_IPV4:
 		if ((k->type == KT_ADDR ? pc->addr : pc->gateway) == 0)
@@ -767,56 +725,6 @@ key_render(const struct key_def *k, const struct hsod_config *c, unsigned port, 
 #undef PUT
 }
 
-static const struct key_def *
-key_by_name(const char *section, const char *name)
-{
-	for (size_t i = 0; i < N_KEYS; i++)
-		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
-			return &keys[i];
-	return NULL;
-}
-
-static const struct key_def *
-key_by_flag(const char *flag, size_t len)
-{
-	for (size_t i = 0; i < N_KEYS; i++)
-		if (keys[i].flag != NULL && strlen(keys[i].flag) == len &&
-		    strncmp(keys[i].flag, flag, len) == 0)
-			return &keys[i];
-	return NULL;
-}
-
-/*
- * "FILE: [net] gateway", "FILE: [port 1] gateway", "--gateway" or
- * "--gateway (port 1)": where key @p k's value (of @p port) came from.
- */
-static void
-key_where(const struct pstate *st, const struct key_def *k, unsigned port, char *buf,
-	  size_t len)
-{
-	enum origin o = (enum origin)st->origin[k - keys];
-	char sec[32];
-
-	snprintf(sec, sizeof(sec), "%s", k->section);
-	if (key_per_port(k)) {
-		o = (enum origin)st->port_origin[port][port_key(k)];
-		/* The [net] entry has the flag; the [port N] one the section. */
-		k = key_by_name("net", k->name);
-		if (o == ORIGIN_FILE_PORT || (o == ORIGIN_DEFAULT && port > 0))
-			snprintf(sec, sizeof(sec), "port %u", port);
-	}
-	if (o == ORIGIN_FLAG || (o == ORIGIN_DEFAULT && st->file == NULL && k->flag != NULL)) {
-		if (key_per_port(k) && port > 0)
-			snprintf(buf, len, "--%s (port %u)", k->flag, port);
-		else
-			snprintf(buf, len, "--%s", k->flag);
-	} else if (st->file != NULL) {
-		snprintf(buf, len, "%s: [%s] %s", st->file, sec, k->name);
-	} else {
-		snprintf(buf, len, "[%s] %s", sec, k->name);
-	}
-}
-
 /* ---- defaults ------------------------------------------------------- */
 
 const char *
@@ -842,6 +750,11 @@ hsod_config_defaults(struct hsod_config *cfg)
 	hs_nego_policy_default(&p);
 	cfg->mbufs = HSOD_MBUFS_DEFAULT;
 	cfg->tx_offload = true;
+	cfg->neigh_entries = HSOD_NEIGH_ENTRIES_DEFAULT;
+	cfg->neigh_queue = HSOD_NEIGH_QUEUE_DEFAULT;
+	cfg->neigh_queue_total = HSOD_NEIGH_QUEUE_TOTAL_DEFAULT;
+	cfg->neigh_reachable_ms = HSOD_NEIGH_REACHABLE_MS_DEFAULT;
+	cfg->neigh_stale_ms = HSOD_NEIGH_STALE_MS_DEFAULT;
 	cfg->tls12 = p.tls12;
 	cfg->tls13 = p.tls13;
 	memcpy(cfg->suites, p.suites, p.n_suites * sizeof(p.suites[0]));
@@ -855,6 +768,8 @@ hsod_config_defaults(struct hsod_config *cfg)
 	cfg->session_cache = HS_SESSION_CACHE_DEFAULT;
 	cfg->ticket_lifetime = HSOD_TICKET_LIFETIME_DEFAULT;
 	cfg->ticket_rotation = HSOD_TICKET_ROTATION_DEFAULT;
+	cfg->ticket_watch = true;
+	cfg->ticket_watch_delay_ms = HSOD_TICKET_WATCH_DELAY_MS_DEFAULT;
 	cfg->psk_ke = true;
 	cfg->max_conns = HSOD_MAX_CONNS_DEFAULT;
 	cfg->max_half_open = HSOD_MAX_HALF_OPEN_DEFAULT;
@@ -869,368 +784,162 @@ hsod_config_defaults(struct hsod_config *cfg)
 		cfg->imb.arch[a] = IMB_ARCH_NONE;
 }
 
-/* ---- the file ------------------------------------------------------- */
+/* ---- certificates -------------------------------------------------- */
 
-static int
-cert_section(struct hsod_config *c, struct pstate *st, const char *sec,
-	     const char *name, const struct rte_cfgfile_entry *e, int n,
-	     char *err, size_t errlen)
+/* [cert NAME] begins: it fills the next free slot. */
+static void *
+cert_open(struct cfg_parser *p, const char *label, char *why, size_t wl)
 {
-	struct hsod_cert_conf cc;
-	char why[WHY_LEN];
+	struct hsod_config *c = p->obj;
+	struct hsod_cert_conf *cc;
 
-	memset(&cc, 0, sizeof(cc));
-	if (*name == '\0')
-		return cfg_errf(err, errlen, "%s: [%s]: a certificate section needs a name: "
-			    "[cert NAME]", st->file, sec);
-	if (strlen(name) >= sizeof(cc.name))
-		return cfg_errf(err, errlen, "%s: [%s]: name longer than %d bytes",
-			    st->file, sec, HSOD_CERT_NAME_MAX - 1);
+	if (strlen(label) >= sizeof(cc->name))
+		return cfg_errf(why, wl, "name longer than %d bytes", HSOD_CERT_NAME_MAX - 1),
+		       NULL;
 	if (c->n_certs == HSOD_MAX_CERTS)
-		return cfg_errf(err, errlen, "%s: [%s]: more than %d certificates",
-			    st->file, sec, HSOD_MAX_CERTS);
-	snprintf(cc.name, sizeof(cc.name), "%s", name);
-	for (int i = 0; i < n; i++) {
-		const char *k = e[i].name, *v = e[i].value;
-		int r;
+		return cfg_errf(why, wl, "more than %d certificates", HSOD_MAX_CERTS), NULL;
+	cc = &c->certs[c->n_certs];
+	memset(cc, 0, sizeof(*cc));
+	snprintf(cc->name, sizeof(cc->name), "%s", label);
+	return cc;
+}
 
-		if (strcmp(k, "cert") == 0)
-			r = parse_path(v, cc.cert, why, sizeof(why));
-		else if (strcmp(k, "key") == 0)
-			r = parse_path(v, cc.key, why, sizeof(why));
-		else if (strcmp(k, "default") == 0)
-			r = cfg_parse_bool(v, &cc.is_default, why, sizeof(why));
-		else
-			r = cfg_errf(why, sizeof(why), "unknown key; [cert NAME] takes cert, "
-				 "key, default");
-		if (r == 0 && (strcmp(k, "cert") == 0 || strcmp(k, "key") == 0) && *v == '\0')
-			r = cfg_errf(why, sizeof(why), "empty path");
-		if (r != 0)
-			return cfg_errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file, sec,
-				    k, why, v);
+static int
+cert_close(struct cfg_parser *p, void *inst, const char **key, char *why, size_t wl)
+{
+	struct hsod_config *c = p->obj;
+	struct hsod_cert_conf *cc = inst;
+
+	if (cc->cert[0] == '\0') {
+		*key = "cert";
+		return cfg_errf(why, wl, "missing: the section needs cert = FILE (key = '%s')",
+				cc->key);
 	}
-	if (cc.cert[0] == '\0')
-		return cfg_errf(err, errlen, "%s: [%s] cert: missing: the section needs "
-			    "cert = FILE (key = '%s')", st->file, sec, cc.key);
-	if (cc.key[0] == '\0')
-		return cfg_errf(err, errlen, "%s: [%s] key: missing: cert = '%s' needs its "
-			    "private key, key = FILE", st->file, sec, cc.cert);
-	for (unsigned i = 0; cc.is_default && i < c->n_certs; i++)
-		if (c->certs[i].is_default)
-			return cfg_errf(err, errlen, "%s: [%s] default: [cert %s] is the "
-				    "default already (got 'yes')", st->file, sec,
-				    c->certs[i].name);
-	c->certs[c->n_certs++] = cc;
+	if (cc->key[0] == '\0') {
+		*key = "key";
+		return cfg_errf(why, wl, "missing: cert = '%s' needs its private key, "
+				"key = FILE", cc->cert);
+	}
+	for (unsigned i = 0; cc->is_default && i < c->n_certs; i++)
+		if (c->certs[i].is_default) {
+			*key = "default";
+			return cfg_errf(why, wl, "[cert %s] is the default already (got 'yes')",
+					c->certs[i].name);
+		}
+	c->n_certs++;
 	return 0;
 }
 
-static bool
-section_known(const char *sec)
-{
-	for (size_t i = 0; i < DIM(sections); i++)
-		if (strcmp(sections[i], sec) == 0)
-			return true;
-	return false;
-}
-
-static void
-section_keys(const char *sec, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < N_KEYS && o < len; i++)
-		if (strcmp(keys[i].section, sec) == 0)
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
-					      keys[i].name);
-}
-
-/*
- * The keys of section @p sec as written; @p tsec is its name in the table
- * (PORT_SECTION for "port 1"), @p port the port of a per-port key.
- */
+/* --cert FILE: waits for its --key. */
 static int
-file_section(struct hsod_config *c, struct pstate *st, const char *sec, const char *tsec,
-	     unsigned port, const struct rte_cfgfile_entry *e, int n, char *err, size_t errlen)
+flag_cert(struct cfg_parser *p, const char *val)
 {
-	char why[WHY_LEN];
+	struct pstate *st = p->user;
 
-	for (int i = 0; i < n; i++) {
-		const struct key_def *k;
-
-		/* rte_cfgfile keeps both; a second value would silently win. */
-		for (int j = 0; j < i; j++)
-			if (strcmp(e[j].name, e[i].name) == 0)
-				return cfg_errf(err, errlen, "%s: [%s] %s: duplicate key, "
-					    "first set to '%s' (got '%s')", st->file, sec,
-					    e[i].name, e[j].value, e[i].value);
-		k = key_by_name(tsec, e[i].name);
-		if (k == NULL) {
-			section_keys(tsec, why, sizeof(why));
-			return cfg_errf(err, errlen, "%s: [%s] %s: unknown key; [%s] takes %s "
-				    "(got '%s')", st->file, sec, e[i].name, tsec, why,
-				    e[i].value);
-		}
-		if (key_per_port(k)) {
-			uint8_t *o = &st->port_origin[port][port_key(k)];
-
-			/* [net] addr and [port 0] addr are one setting: once. */
-			if (*o != ORIGIN_DEFAULT) {
-				char first[32] = "net";
-
-				if (*o == ORIGIN_FILE_PORT)
-					snprintf(first, sizeof(first), "port %u", port);
-				return cfg_errf(err, errlen, "%s: [%s] %s: port %u's %s is set "
-					    "in [%s] already: give it once (got '%s')",
-					    st->file, sec, e[i].name, port, e[i].name, first,
-					    e[i].value);
-			}
-			*o = strcmp(tsec, PORT_SECTION) == 0 ? ORIGIN_FILE_PORT : ORIGIN_FILE;
-		}
-		if (key_set(k, c, port, e[i].value, false, why, sizeof(why)) != 0)
-			return cfg_errf(err, errlen, "%s: [%s] %s: %s (got '%s')", st->file,
-				    sec, e[i].name, why, e[i].value);
-		if (!key_per_port(k))
-			st->origin[k - keys] = ORIGIN_FILE;
-	}
+	if (st->pending_cert != NULL)
+		return cfg_fail(p, "--cert: '%s' has no --key: each --cert FILE needs a --key "
+				"FILE after it (got '%s')", st->pending_cert, st->pending_cert);
+	st->pending_cert = val;
 	return 0;
 }
 
-/*
- * "[port N]": N is a port number below HSOD_MAX_PORTS.
- * @return 1 and *port when @p sec names a port section, 0 when it is not
- * one, -EINVAL (message in @p err) for a bad N.
- */
+/* --key FILE: completes the pair, added after the file's certificates. */
 static int
-port_section(const struct pstate *st, const char *sec, unsigned *port, char *err,
-	     size_t errlen)
+flag_key(struct cfg_parser *p, const char *val)
 {
-	char num[CFG_NAME_LEN], why[WHY_LEN];
-	uint32_t v;
-
-	if (strncmp(sec, "port", 4) != 0 || (sec[4] != '\0' && !isspace((unsigned char)sec[4])))
-		return 0;
-	snprintf(num, sizeof(num), "%s", sec + 4);
-	if (cfg_parse_u32(cfg_trim(num), 0, HSOD_MAX_PORTS - 1, &v, why, sizeof(why)) != 0)
-		return cfg_errf(err, errlen, "%s: [%s]: a port section is [port N], N the port's "
-			    "number in the order DPDK finds the ports, 0..%d", st->file, sec,
-			    HSOD_MAX_PORTS - 1);
-	*port = v;
-	return 1;
-}
-
-static int
-file_parse(struct hsod_config *c, struct pstate *st, char *err, size_t errlen)
-{
-	struct rte_cfgfile_parameters params = { .comment_character = CFG_COMMENT };
-	struct rte_cfgfile_entry *e = NULL;
-	struct rte_cfgfile *cf;
-	unsigned port = 0;
-	int ret, n_sec;
-
-	ret = cfg_file_prescan(st->file, err, errlen);
-	if (ret != 0)
-		return ret;
-	cf = rte_cfgfile_load_with_params(st->file, CFG_FLAG_EMPTY_VALUES, &params);
-	if (cf == NULL)
-		return cfg_errf(err, errlen, "%s: rte_cfgfile cannot load it", st->file);
-	n_sec = rte_cfgfile_num_sections(cf, NULL, 0);
-	for (int s = 0; ret == 0 && s < n_sec; s++) {
-		char sec[CFG_NAME_LEN], other[CFG_NAME_LEN];
-		int n = rte_cfgfile_section_num_entries_by_index(cf, sec, s);
-
-		for (int t = 0; t < s; t++) {
-			rte_cfgfile_section_num_entries_by_index(cf, other, t);
-			if (strcmp(sec, other) == 0)
-				ret = cfg_errf(err, errlen, "%s: [%s]: duplicate section",
-					   st->file, sec);
-		}
-		if (ret != 0 || n < 0)
-			break;
-		free(e);
-		e = calloc((size_t)n + 1, sizeof(*e));
-		if (e == NULL) {
-			ret = cfg_errf(err, errlen, "%s: out of memory", st->file);
-			break;
-		}
-		n = rte_cfgfile_section_entries_by_index(cf, s, sec, e, n);
-		if (strncmp(sec, "cert", 4) == 0 && (sec[4] == '\0' || isspace((unsigned char)sec[4]))) {
-			char name[CFG_NAME_LEN];
-
-			snprintf(name, sizeof(name), "%s", sec + 4);
-			ret = cert_section(c, st, sec, cfg_trim(name), e, n, err, errlen);
-		} else if ((ret = port_section(st, sec, &port, err, errlen)) != 0) {
-			if (ret > 0) {
-				st->port_named[port] = true;
-				ret = file_section(c, st, sec, PORT_SECTION, port, e, n, err,
-						   errlen);
-			}
-		} else if (section_known(sec) && strcmp(sec, PORT_SECTION) != 0) {
-			ret = file_section(c, st, sec, sec, 0, e, n, err, errlen);
-		} else {
-			ret = cfg_errf(err, errlen, "%s: [%s]: unknown section; hsod takes [net], "
-				   "[port N], [tls], [cert NAME], [tickets], [limits], [app], "
-				   "[crypto]", st->file, sec);
-		}
-	}
-	free(e);
-	rte_cfgfile_close(cf);
-	return ret;
-}
-
-/* ---- flags ---------------------------------------------------------- */
-
-/* Does flag @p name take a value (so the next argument is not a flag)? */
-static bool
-flag_takes_value(const char *name, size_t len)
-{
-	const struct key_def *k;
-
-	if (cfg_flag_is(name, len, "config") || cfg_flag_is(name, len, "cert") ||
-	    cfg_flag_is(name, len, "key"))
-		return true;
-	k = key_by_flag(name, len);
-	return k != NULL && k->metavar != NULL;
-}
-
-/*
- * The flag at argv[*i]: its name (without "--") and value, from "--f=v" or
- * "--f v". Advances *i past a separate value.
- * @return 0; 1 for a non-flag argument; -EINVAL for a missing value.
- */
-static int
-flag_cert_add(struct hsod_config *c, struct pstate *st, const char *cert,
-	      const char *key, char *err, size_t errlen)
-{
+	struct hsod_config *c = p->obj;
+	struct pstate *st = p->user;
+	const char *cert = st->pending_cert;
 	struct hsod_cert_conf *cc;
 	char why[WHY_LEN];
 
+	if (cert == NULL)
+		return cfg_fail(p, "--key: no --cert before it: give --cert FILE --key FILE "
+				"(got '%s')", val);
+	st->pending_cert = NULL;
 	if (c->n_certs == HSOD_MAX_CERTS)
-		return cfg_errf(err, errlen, "--cert: more than %d certificates (with the "
-			    "config file's) (got '%s')", HSOD_MAX_CERTS, cert);
-	if (*cert == '\0' || parse_path(cert, c->certs[c->n_certs].cert, why, sizeof(why)))
-		return cfg_errf(err, errlen, "--cert: %s (got '%s')",
-			    *cert == '\0' ? "empty path" : why, cert);
-	if (*key == '\0' || parse_path(key, c->certs[c->n_certs].key, why, sizeof(why)))
-		return cfg_errf(err, errlen, "--key: %s (got '%s')",
-			    *key == '\0' ? "empty path" : why, key);
-	cc = &c->certs[c->n_certs++];
+		return cfg_fail(p, "--cert: more than %d certificates (with the config "
+				"file's) (got '%s')", HSOD_MAX_CERTS, cert);
+	cc = &c->certs[c->n_certs];
+	memset(cc, 0, sizeof(*cc));
+	if (cfg_key_set(p, "cert", cc, "cert", cert, why, sizeof(why)) != 0)
+		return cfg_fail(p, "--cert: %s (got '%s')", why, cert);
+	if (cfg_key_set(p, "cert", cc, "key", val, why, sizeof(why)) != 0)
+		return cfg_fail(p, "--key: %s (got '%s')", why, val);
 	snprintf(cc->name, sizeof(cc->name), "--cert %u", ++st->n_flag_certs);
-	cc->is_default = false;
+	c->n_certs++;
 	return 0;
 }
 
-/*
- * A per-port flag's value: "N:VALUE" is port N's, a plain VALUE port 0's.
- * @return 0 with *port and *rest; -EINVAL with @p why for a bad N.
- */
+/* --check: load and report, do not serve. */
 static int
-port_prefix(const char *val, unsigned *port, const char **rest, char *why, size_t wl)
+flag_check(struct cfg_parser *p, const char *val)
 {
-	const char *colon = strchr(val, ':');
-	char num[16];
-	uint32_t v;
-
-	*port = 0;
-	*rest = val;
-	if (colon == NULL)
-		return 0;
-	if ((size_t)(colon - val) >= sizeof(num))
-		return cfg_errf(why, wl, "'N:' before the address is a port number 0..%d",
-			    HSOD_MAX_PORTS - 1);
-	memcpy(num, val, (size_t)(colon - val));
-	num[colon - val] = '\0';
-	if (cfg_parse_u32(num, 0, HSOD_MAX_PORTS - 1, &v, why, wl) != 0)
-		return cfg_errf(why, wl, "port '%s' before ':' is not a port number 0..%d",
-			    num, HSOD_MAX_PORTS - 1);
-	*port = v;
-	*rest = colon + 1;
+	(void)val;
+	((struct hsod_config *)p->obj)->check = true;
 	return 0;
 }
 
 static int
-flags_parse(struct hsod_config *c, struct pstate *st, int argc, char **argv,
-	    char *err, size_t errlen)
+flags_finish(struct cfg_parser *p)
 {
-	const char *pending_cert = NULL;
-	char why[WHY_LEN];
+	const struct pstate *st = p->user;
 
-	for (int i = 0; i < argc; i++) {
-		const struct key_def *k;
-		const char *name, *val;
-		size_t len;
-		int r = cfg_flag_next(argc, argv, &i, &name, &len, &val, flag_takes_value);
-
-		if (r == 1)
-			return cfg_errf(err, errlen, "'%s': unexpected argument (hsod's options "
-				    "start with --; see --help)", argv[i]);
-		if (r < 0) {
-			k = key_by_flag(name, len);
-			return cfg_errf(err, errlen, "--%.*s: missing value (expects %s)",
-				    (int)len, name, k != NULL ? k->metavar : "FILE");
-		}
-		if (cfg_flag_is(name, len, "config"))
-			continue;       /* read before the other flags */
-		if (cfg_flag_is(name, len, "cert")) {
-			if (pending_cert != NULL)
-				return cfg_errf(err, errlen, "--cert: '%s' has no --key: each "
-					    "--cert FILE needs a --key FILE after it (got "
-					    "'%s')", pending_cert, pending_cert);
-			pending_cert = val;
-			continue;
-		}
-		if (cfg_flag_is(name, len, "key")) {
-			if (pending_cert == NULL)
-				return cfg_errf(err, errlen, "--key: no --cert before it: give "
-					    "--cert FILE --key FILE (got '%s')", val);
-			r = flag_cert_add(c, st, pending_cert, val, err, errlen);
-			if (r != 0)
-				return r;
-			pending_cert = NULL;
-			continue;
-		}
-		k = key_by_flag(name, len);
-		if (k == NULL && len > 3 && strncmp(name, "no-", 3) == 0) {
-			/* --no-FLAG: a boolean turned off. */
-			k = key_by_flag(name + 3, len - 3);
-			if (k != NULL && k->type != KT_BOOL)
-				k = NULL;
-			if (k != NULL && val != NULL)
-				return cfg_errf(err, errlen, "--%.*s: takes no value (or give "
-					    "--%s=no) (got '%s')", (int)len, name, k->flag, val);
-			if (k != NULL)
-				val = "no";
-		}
-		if (k == NULL)
-			return cfg_errf(err, errlen, "--%.*s: unknown option (see --help)",
-				    (int)len, name);
-		if (val == NULL)
-			val = "yes";    /* a boolean flag alone turns it on */
-		if (key_per_port(k)) {
-			const char *v;
-			unsigned port;
-
-			if (port_prefix(val, &port, &v, why, sizeof(why)) != 0 ||
-			    key_set(k, c, port, v, false, why, sizeof(why)) != 0)
-				return cfg_errf(err, errlen, "--%s: %s (got '%s')", k->flag, why, val);
-			st->port_origin[port][port_key(k)] = ORIGIN_FLAG;
-			st->port_named[port] = true;
-			continue;
-		}
-		r = key_set(k, c, 0, val, k->type == KT_PORTS && st->listen_flag_seen,
-			    why, sizeof(why));
-		if (r != 0)
-			return cfg_errf(err, errlen, "--%s: %s (got '%s')", k->flag, why, val);
-		if (k->type == KT_PORTS)
-			st->listen_flag_seen = true;
-		st->origin[k - keys] = ORIGIN_FLAG;
-	}
-	if (pending_cert != NULL)
-		return cfg_errf(err, errlen, "--cert: '%s' has no --key: each --cert FILE "
-			    "needs a --key FILE after it (got '%s')", pending_cert,
-			    pending_cert);
+	if (st->pending_cert != NULL)
+		return cfg_fail(p, "--cert: '%s' has no --key: each --cert FILE needs a --key "
+				"FILE after it (got '%s')", st->pending_cert, st->pending_cert);
 	return 0;
 }
+
+/* ---- the table ------------------------------------------------------ */
+
+static const struct cfg_section sections[] = {
+	{ .name = "net" },
+	{ .name = "port", .kind = CFG_SEC_INDEXED, .n_index = HSOD_MAX_PORTS,
+	  .off = F(ports), .stride = sizeof(struct hsod_port_conf), .alias = "net",
+	  .index_doc = "the port's number in the order DPDK finds the ports",
+	  .help = "    one section per DPDK port hsod serves, N = 0..7 in the order DPDK "
+		  "finds\n    them (-a / --vdev order); as many ports configured as DPDK "
+		  "finds. Port 0\n    may be [net] addr and gateway instead (not both).\n" },
+	{ .name = "tls" },
+	{ .name = "cert", .kind = CFG_SEC_NAMED, .open = cert_open, .close = cert_close,
+	  .help = "    one section per certificate, any NAME (or --cert FILE --key FILE, "
+		  "added after\n    the file's); one is required\n" },
+	{ .name = "tickets" },
+	{ .name = "limits" },
+	{ .name = "app" },
+	{ .name = "crypto" },
+};
+
+static const struct cfg_flag flags[] = {
+	{ "cert", "FILE", "--cert FILE --key FILE",
+	  "[cert NAME] cert, key: a certificate chain (PEM, leaf first) and its key; "
+	  "repeat for more (added to the file's)", flag_cert },
+	{ "key", "FILE", "", "the private key of the --cert before it", flag_key },
+	{ "check", NULL, NULL, "check the configuration, load the certificates and "
+	  "the ticket key file, say what was loaded and exit (0: hsod would start); "
+	  "no EAL arguments needed", flag_check },
+};
+
+static const struct cfg_table table = {
+	.prog = "hsod",
+	.usage =
+		"Usage: hsod [EAL options] -- [options]\n"
+		"  e.g. hsod -l 0-1 --vdev=net_tap0,iface=hso0 -- --addr 198.18.0.2/24 \\\n"
+		"       --gateway 198.18.0.1 --listen 443 --cert cert.pem --key key.pem\n"
+		"  two ports (N: is the port; one address each, as many as DPDK finds):\n"
+		"       hsod -l 0-1 --vdev=net_tap0,iface=hso0 --vdev=net_tap1,iface=hso1 -- \\\n"
+		"       --addr 198.18.0.2/24 --addr 1:198.18.1.2/24 --gateway 1:198.18.1.1 ...\n",
+	.sections = sections,
+	.n_sections = DIM(sections),
+	.keys = keys,
+	.n_keys = DIM(keys),
+	.flags = flags,
+	.n_flags = DIM(flags),
+	.set = key_set,
+	.render = key_render,
+	.finish = flags_finish,
+};
 
 /* ---- checks across keys --------------------------------------------- */
 
@@ -1271,31 +980,6 @@ suites_filter(const struct hsod_config *c, uint16_t *out, unsigned *n_out,
 	return 0;
 }
 
-static int
-fail_at(const struct pstate *st, const struct hsod_config *c, const char *section,
-	const char *name, unsigned port, const char *why, char *err, size_t errlen)
-{
-	const struct key_def *k = key_by_name(section, name);
-	char where[HSOD_PATH_MAX + 64], val[WHY_LEN];
-
-	key_where(st, k, port, where, sizeof(where));
-	key_render(k, c, port, val, sizeof(val));
-	return cfg_errf(err, errlen, "%s: %s (got '%s')", where, why, val);
-}
-
-/* A required setting is missing: say both ways to give it. */
-static int
-fail_missing(const struct pstate *st, const char *section, const char *name,
-	     const char *flag, const char *what, const char *example,
-	     char *err, size_t errlen)
-{
-	if (st->file != NULL)
-		return cfg_errf(err, errlen, "%s: [%s] %s: missing: %s (set it here, or "
-			    "--%s %s)", st->file, section, name, what, flag, example);
-	return cfg_errf(err, errlen, "--%s: missing: %s, e.g. --%s %s (or [%s] %s in a "
-		    "--config file)", flag, what, flag, example, section, name);
-}
-
 /* "A.B.C.D/LEN" of port @p p. */
 static const char *
 port_addr_str(const struct hsod_config *c, unsigned p, char *buf, size_t len)
@@ -1314,40 +998,35 @@ port_addr_str(const struct hsod_config *c, unsigned p, char *buf, size_t len)
  * leaves by), and its gateway is on-link.
  */
 static int
-port_check(const struct hsod_config *c, const struct pstate *st, unsigned p,
-	   char *err, size_t errlen)
+port_check(struct cfg_parser *ps, const struct hsod_config *c, unsigned p)
 {
 	const struct hsod_port_conf *pc = &c->ports[p];
-	char why[WHY_LEN], mine[32], other[32], src[HSOD_PATH_MAX + 64];
+	char why[WHY_LEN], mine[32], other[32], src[HSOD_PATH_MAX + 64], ex[32];
 
 	if (pc->addr == 0) {
 		/* Port 0 was checked first, with the message of one port. */
-		if (st->file != NULL)
-			return cfg_errf(err, errlen, "%s: [port %u] addr: missing: port %u needs "
-				    "its IPv4 address (ports 0..%u are configured) (set it "
-				    "there, or --addr %u:198.18.%u.2/24)", st->file, p, p,
-				    c->n_ports - 1, p, p);
-		return cfg_errf(err, errlen, "--addr: missing: port %u needs its IPv4 address "
-			    "(ports 0..%u are configured), e.g. --addr %u:198.18.%u.2/24 (or "
-			    "[port %u] addr in a --config file)", p, c->n_ports - 1, p, p, p);
+		snprintf(why, sizeof(why), "port %u needs its IPv4 address (ports 0..%u are "
+			 "configured)", p, c->n_ports - 1);
+		snprintf(ex, sizeof(ex), "198.18.%u.2/24", p);
+		return cfg_fail_missing(ps, "port", "addr", p, why, ex);
 	}
 	port_addr_str(c, p, mine, sizeof(mine));
 	for (unsigned q = 0; q < p; q++) {
 		const struct hsod_port_conf *qc = &c->ports[q];
 		unsigned len = pc->prefix_len < qc->prefix_len ? pc->prefix_len : qc->prefix_len;
 		uint32_t m = prefix_mask(len);
-		struct pstate brief;
+		struct cfg_parser brief;
 
 		if ((pc->addr & m) != (qc->addr & m))
 			continue;
 		/* Port q's origin without the file's name: it is in the message already. */
-		brief = *st;
+		brief = *ps;
 		brief.file = NULL;
-		key_where(&brief, key_by_name("net", "addr"), q, src, sizeof(src));
+		cfg_where(&brief, "port", "addr", q, src, sizeof(src));
 		snprintf(why, sizeof(why), "subnet %s overlaps port %u's %s (%s): each port "
 			 "needs a subnet of its own", mine, q,
 			 port_addr_str(c, q, other, sizeof(other)), src);
-		return fail_at(st, c, "net", "addr", p, why, err, errlen);
+		return cfg_fail_at(ps, "port", "addr", p, why);
 	}
 	if (pc->gateway != 0) {
 		uint32_t m = prefix_mask(pc->prefix_len);
@@ -1359,53 +1038,62 @@ port_check(const struct hsod_config *c, const struct pstate *st, unsigned p,
 			else
 				snprintf(why, sizeof(why), "outside port %u's subnet %s (its "
 					 "addr): the gateway must be on-link", p, mine);
-			return fail_at(st, c, "net", "gateway", p, why, err, errlen);
+			return cfg_fail_at(ps, "port", "gateway", p, why);
 		}
 		if (pc->gateway == pc->addr)
-			return fail_at(st, c, "net", "gateway", p, p == 0 ?
-				       "is our own address (addr)" :
-				       "is the port's own address (addr)", err, errlen);
+			return cfg_fail_at(ps, "port", "gateway", p, p == 0 ?
+					   "is our own address (addr)" :
+					   "is the port's own address (addr)");
 	}
 	return 0;
 }
 
 static int
-config_check(const struct hsod_config *c, const struct pstate *st,
-	     char *err, size_t errlen)
+config_check(struct cfg_parser *ps, const struct hsod_config *c)
 {
 	uint16_t suites[HS_POLICY_MAX_SUITES];
 	unsigned n;
 	char why[WHY_LEN];
 
 	if (c->ports[0].addr == 0)
-		return fail_missing(st, "net", "addr", "addr", "hsod needs its IPv4 address",
-				    "198.18.0.2/24", err, errlen);
+		return cfg_fail_missing(ps, "port", "addr", 0, "hsod needs its IPv4 address",
+					"198.18.0.2/24");
 	if (c->n_listen == 0)
-		return fail_missing(st, "net", "listen", "listen", "no port to listen on",
-				    "443", err, errlen);
+		return cfg_fail_missing(ps, "net", "listen", 0, "no port to listen on", "443");
 	if (c->n_certs == 0) {
-		if (st->file != NULL)
-			return cfg_errf(err, errlen, "%s: [cert NAME] cert: missing: no "
-				    "certificate (add a [cert NAME] section with cert and "
-				    "key, or --cert FILE --key FILE)", st->file);
-		return cfg_errf(err, errlen, "--cert: missing: no certificate, give --cert "
-			    "FILE --key FILE (or [cert NAME] sections in a --config file)");
+		if (ps->file != NULL)
+			return cfg_fail(ps, "%s: [cert NAME] cert: missing: no certificate (add "
+					"a [cert NAME] section with cert and key, or --cert FILE "
+					"--key FILE)", ps->file);
+		return cfg_fail(ps, "--cert: missing: no certificate, give --cert FILE --key "
+				"FILE (or [cert NAME] sections in a --config file)");
 	}
 	for (unsigned p = 0; p < c->n_ports; p++) {
-		int r = port_check(c, st, p, err, errlen);
+		int r = port_check(ps, c, p);
 
 		if (r != 0)
 			return r;
 	}
 	/* Blame the list when it was written, else the versions that were. */
 	if (suites_filter(c, suites, &n, why, sizeof(why)) != 0)
-		return fail_at(st, c, "tls",
-			       st->origin[key_by_name("tls", "ciphers") - keys] ||
-			       !st->origin[key_by_name("tls", "versions") - keys] ?
-			       "ciphers" : "versions", 0, why, err, errlen);
+		return cfg_fail_at(ps, "tls",
+				   cfg_origin(ps, "tls", "ciphers", 0) != CFG_ORIGIN_DEFAULT ||
+				   cfg_origin(ps, "tls", "versions", 0) == CFG_ORIGIN_DEFAULT ?
+				   "ciphers" : "versions", 0, why);
+	/* Held packets are mbufs of the pool: half of it at most, per worker. */
+	if (c->neigh_queue_total > c->mbufs / 2) {
+		snprintf(why, sizeof(why), "more than half of mbufs (%u): packets held "
+			 "for ARP would starve the pool", c->mbufs);
+		return cfg_fail_at(ps, "net", "neigh_queue_total", 0, why);
+	}
+	if (c->neigh_queue > c->neigh_queue_total) {
+		snprintf(why, sizeof(why), "more than neigh_queue_total (%u)",
+			 c->neigh_queue_total);
+		return cfg_fail_at(ps, "net", "neigh_queue", 0, why);
+	}
 	if (c->max_half_open > c->max_conns) {
 		snprintf(why, sizeof(why), "more than max_conns (%u)", c->max_conns);
-		return fail_at(st, c, "limits", "max_half_open", 0, why, err, errlen);
+		return cfg_fail_at(ps, "limits", "max_half_open", 0, why);
 	}
 	/* The pool hs_worker_create() would allocate per worker. */
 	if (c->max_handshake_msg > HS_MSG_INLINE_MAX &&
@@ -1413,7 +1101,7 @@ config_check(const struct hsod_config *c, const struct pstate *st,
 		snprintf(why, sizeof(why), "%u buffers of max_handshake_msg (%u) bytes are "
 			 "more than %u MiB per worker", c->large_msg_bufs, c->max_handshake_msg,
 			 (unsigned)(HSOD_LARGE_MSG_POOL_MAX >> 20));
-		return fail_at(st, c, "tls", "large_msg_bufs", 0, why, err, errlen);
+		return cfg_fail_at(ps, "tls", "large_msg_bufs", 0, why);
 	}
 	return 0;
 }
@@ -1422,39 +1110,27 @@ int
 hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
 		  char *err, size_t errlen)
 {
+	struct cfg_parser ps;
 	struct pstate st;
-	const char *file = NULL;
 	int ret;
 
 	memset(&st, 0, sizeof(st));
 	hsod_config_defaults(cfg);
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	/* --help wins, and --config is read first, wherever they are. */
-	ret = cfg_find_help_config(argc, argv, flag_takes_value, "hsod", sizeof(cfg->config_file),
-				   &cfg->help, &file, err, errlen);
+	ret = cfg_parse(&ps, &table, cfg, &st, argc, argv, cfg->config_file,
+			sizeof(cfg->config_file), err, errlen);
+	cfg->help = ps.help;
 	if (ret != 0 || cfg->help)
-		return ret;
-	if (file != NULL) {
-		snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", file);
-		st.file = cfg->config_file;
-		ret = file_parse(cfg, &st, err, errlen);
-		if (ret != 0)
-			return ret;
-	}
-	ret = flags_parse(cfg, &st, argc, argv, err, errlen);
-	if (ret != 0)
 		return ret;
 	/* A default half-open limit follows a smaller max_conns; a written one must fit. */
 	if (cfg->max_half_open > cfg->max_conns &&
-	    !st.origin[key_by_name("limits", "max_half_open") - keys])
+	    cfg_origin(&ps, "limits", "max_half_open", 0) == CFG_ORIGIN_DEFAULT)
 		cfg->max_half_open = cfg->max_conns;
 	/* Ports 0 up to the highest one named or given an address. */
 	cfg->n_ports = 1;
 	for (unsigned p = 1; p < HSOD_MAX_PORTS; p++)
-		if (st.port_named[p] || cfg->ports[p].addr != 0)
+		if (ps.named[p] || cfg->ports[p].addr != 0)
 			cfg->n_ports = p + 1;
-	return config_check(cfg, &st, err, errlen);
+	return config_check(&ps, cfg);
 }
 
 /* ---- the TLS policy ------------------------------------------------- */
@@ -1513,79 +1189,7 @@ void
 hsod_config_usage(FILE *out)
 {
 	struct hsod_config d;
-	char val[HSOD_HTTP_BODY_MAX * 2], left[64];
 
 	hsod_config_defaults(&d);
-	fprintf(out,
-		"Usage: hsod [EAL options] -- [options]\n"
-		"  e.g. hsod -l 0-1 --vdev=net_tap0,iface=hso0 -- --addr 198.18.0.2/24 \\\n"
-		"       --gateway 198.18.0.1 --listen 443 --cert cert.pem --key key.pem\n"
-		"  two ports (N: is the port; one address each, as many as DPDK finds):\n"
-		"       hsod -l 0-1 --vdev=net_tap0,iface=hso0 --vdev=net_tap1,iface=hso1 -- \\\n"
-		"       --addr 198.18.0.2/24 --addr 1:198.18.1.2/24 --gateway 1:198.18.1.1 ...\n"
-		"\n"
-		"Options (each sets the config-file key shown; flags override the file;\n"
-		"--flag=VALUE works too; a boolean flag alone means yes, --no-FLAG no):\n"
-		"  %-34s %s\n"
-		"  %-34s %s\n"
-		"  %-34s %s\n",
-		"--config FILE", "read the settings below from FILE first",
-		"--cert FILE --key FILE", "[cert NAME] cert, key: a certificate chain "
-		"(PEM, leaf first) and its key; repeat for more (added to the file's)",
-		"--help", "print this text and exit");
-	for (size_t i = 0; i < N_KEYS; i++) {
-		const struct key_def *k = &keys[i];
-
-		if (k->flag == NULL)
-			continue;
-		snprintf(left, sizeof(left), "--%s%s%s%s", k->flag, k->metavar ? " " : "",
-			 key_per_port(k) ? "[N:]" : "", k->metavar ? k->metavar : "");
-		if (key_per_port(k))
-			fprintf(out, "  %-34s [%s] %s; with N: [port N] %s\n", left, k->section,
-				k->name, k->name);
-		else
-			fprintf(out, "  %-34s [%s] %s\n", left, k->section, k->name);
-	}
-	fprintf(out,
-		"\n"
-		"Config file (--config): INI. '[section]' lines, 'key = value' lines,\n"
-		"'#' starts a comment (\\# is a literal '#'), values up to 255 bytes.\n"
-		"Lists are comma-separated; booleans are yes/no, true/false, on/off, 1/0.\n"
-		"Unknown sections or keys, a key or section given twice, and any bad value\n"
-		"are errors. Sections, keys (flag), meaning and [default]:\n");
-	for (size_t s = 0; s < DIM(sections); s++) {
-		fprintf(out, "\n  [%s]\n", sections[s]);
-		if (strcmp(sections[s], PORT_SECTION) == 0)
-			fprintf(out,
-				"    one section per DPDK port hsod serves, N = 0..%d in the "
-				"order DPDK finds\n"
-				"    them (-a / --vdev order); as many ports configured as DPDK "
-				"finds. Port 0\n"
-				"    may be [net] addr and gateway instead (not both).\n",
-				HSOD_MAX_PORTS - 1);
-		for (size_t i = 0; i < N_KEYS; i++) {
-			const struct key_def *k = &keys[i];
-
-			if (strcmp(k->section, sections[s]) != 0)
-				continue;
-			key_render(k, &d, 0, val, sizeof(val));
-			snprintf(left, sizeof(left), "%s = %s", k->name,
-				 k->metavar ? k->metavar : "yes|no");
-			fprintf(out, "    %s%s%s%s\n        %s [%s]\n", left,
-				k->flag ? " (--" : "", k->flag ? k->flag : "",
-				k->flag ? ")" : "", k->help, val[0] ? val : "none");
-		}
-		if (strcmp(sections[s], "tls") == 0) {
-			/* [cert NAME] sits after [tls]: both are about TLS. */
-			fprintf(out,
-				"\n  [cert NAME]   one section per certificate, any NAME\n"
-				"    cert = FILE (--cert)\n"
-				"        certificate chain, PEM, leaf first [none: one is required]\n"
-				"    key = FILE (--key)\n"
-				"        its private key, PEM [none: required with cert]\n"
-				"    default = yes|no\n"
-				"        served when the client's SNI matches no certificate; at "
-				"most one [no: the first certificate]\n");
-		}
-	}
+	cfg_usage(&table, &d, out);
 }

@@ -84,6 +84,7 @@
 #define HSOD_POOL_OPS "lf_stack"
 #define HSOD_TICKET_LIFETIME_DEFAULT 7200u
 #define HSOD_TICKET_ROTATION_DEFAULT 3600u
+#define HSOD_TICKET_WATCH_DELAY_MS_DEFAULT 200u
 #define HSOD_MAX_CONNS_DEFAULT 8192u
 #define HSOD_MAX_HALF_OPEN_DEFAULT 1024u
 #define HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000u
@@ -125,6 +126,8 @@ struct hsod_port_conf {
 struct hsod_config {
 	/** --help was given: print hsod_config_usage() and exit 0. */
 	bool help;
+	/** --check: load the certificates and ticket keys, report, exit (no EAL). */
+	bool check;
 	/** The --config file, "" when none. */
 	char config_file[HSOD_PATH_MAX];
 
@@ -141,6 +144,15 @@ struct hsod_config {
 	uint32_t mbufs;             /**< mbufs per port (one pool of mbufs x ports) */
 	/** Let the port compute IPv4/TCP checksums when it offers to ([net] tx_offload). */
 	bool tx_offload;
+	/*
+	 * Neighbours (ARP): table size per worker and port, packets held per
+	 * unresolved neighbour and per worker, reachable and stale times.
+	 */
+	uint32_t neigh_entries;
+	uint32_t neigh_queue;
+	uint32_t neigh_queue_total;
+	uint32_t neigh_reachable_ms;
+	uint32_t neigh_stale_ms;
 
 	/* [tls]: lists in server preference order, as code points */
 	bool tls12, tls13;
@@ -167,6 +179,9 @@ struct hsod_config {
 	char ticket_key_file[HSOD_PATH_MAX];    /**< "": keys generated at start */
 	uint32_t ticket_lifetime;   /**< seconds a ticket is valid */
 	uint32_t ticket_rotation;   /**< seconds a generated key seals */
+	/** Reload when key_file changes (inotify on its directory), not only on SIGHUP. */
+	bool ticket_watch;
+	uint32_t ticket_watch_delay_ms; /**< quiet time after a change before the reload */
 	bool psk_ke;                /**< TLS 1.3 resumption without ECDHE */
 
 	/* [limits] */

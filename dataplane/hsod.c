@@ -41,6 +41,7 @@
 #include "app.h"
 #include "apps.h"
 #include "hso_app.h"
+#include "keywatch.h"
 #include "net.h"
 #include "worker.h"
 
@@ -72,6 +73,8 @@ static struct tls_gen *tls_cur, *tls_retired;
 static _Atomic(struct tls_gen *) tls_next[RTE_MAX_LCORE];
 /* Keys generated at start (no key file): one set, shared by every generation. */
 static struct hso_stek_set *stek_generated;
+/* The key file's directory, watched when [tickets] watch (control path). */
+static struct hsod_keywatch *keywatch;
 static struct hsod_worker *workers[RTE_MAX_LCORE];
 static unsigned n_workers;
 /* Port i of the configuration is DPDK port port_ids[i]. */
@@ -176,7 +179,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 {
 	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0, csum = 0;
 	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0, abandoned = 0;
-	uint64_t rst_rcvd = 0, timed_out = 0, backlog = 0, no_arp = 0;
+	uint64_t rst_rcvd = 0, timed_out = 0, backlog = 0, no_route = 0;
 	uint64_t no_app = 0, budget_stalls = 0, ring_stalls = 0, gone_closes = 0;
 	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0, late = 0, lost = 0;
 	uint64_t app_bursts = 0;
@@ -186,6 +189,7 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
 	uint64_t in_state[HS_STATE_NUM] = { 0 }, big_msgs = 0, big_empty = 0, big_now = 0;
 	uint64_t by_state[TCP_STATE_NUM] = { 0 };
+	struct hsod_neigh_stats nb = { 0 };
 
 	for (unsigned i = from; i < to; i++) {
 		const struct hsod_worker_stats *ws = hsod_worker_stats(workers[i]);
@@ -201,7 +205,6 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		abandoned += ws->handshakes_abandoned;
 		timed_out += ws->handshakes_timed_out;
 		backlog += ws->app_backlog_aborts;
-		no_arp += ws->no_arp;
 		no_app += ws->conns_no_app;
 		budget_stalls += ws->app_budget_stalls;
 		ring_stalls += ws->app_ring_stalls;
@@ -216,15 +219,22 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		zero_win += ts->zero_window_sent;
 		win_upd += ts->window_updates;
 		rst_rcvd += ts->resets_rcvd;
-		drops += ws->tx_dropped + ws->tcp_csum_bad + ws->no_arp;
+		drops += ws->tx_dropped + ws->tcp_csum_bad;
 		rst += ts->resets_sent;
 		for (unsigned p = 0; p < hsod_worker_ports(workers[i]); p++) {
 			const struct hsod_net_stats *ns = hsod_worker_net_stats(workers[i], p);
+
+			const struct hsod_neigh_stats *nbs = hsod_worker_neigh_stats(workers[i], p);
 
 			for (int r = 0; r < HSOD_DROP_NUM; r++) {
 				by_reason[r] += ns->drops[r];
 				drops += ns->drops[r];
 			}
+			no_route += ns->tx_no_route;
+			drops += ns->tx_no_route + nbs->queue_drops;
+#define NEIGH_SUM(field, ...) nb.field += nbs->field;
+			HSOD_NEIGH_COUNTERS(NEIGH_SUM)
+#undef NEIGH_SUM
 		}
 		for (int r = 0; r < TCP_DROP_NUM; r++)
 			tcp_drops[r] += ts->drops[r];
@@ -273,7 +283,10 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "app_closed_lost", lost);
 	rte_tel_data_add_dict_u64(d, "tcp_zero_window", zero_win);
 	rte_tel_data_add_dict_u64(d, "window_updates", win_upd);
-	rte_tel_data_add_dict_u64(d, "tx_no_arp", no_arp);
+	rte_tel_data_add_dict_u64(d, "tx_no_route", no_route);
+#define NEIGH_TEL(field, name, ...) rte_tel_data_add_dict_u64(d, name, nb.field);
+	HSOD_NEIGH_COUNTERS(NEIGH_TEL)
+#undef NEIGH_TEL
 	rte_tel_data_add_dict_u64(d, "handshakes_completed", hs_ok);
 	rte_tel_data_add_dict_u64(d, "handshakes_failed", hs_fail);
 	rte_tel_data_add_dict_u64(d, "handshakes_resumed", hs_res);
@@ -637,6 +650,29 @@ split_args(int argc, char **argv, int *eal_argc, int *app_argc, char ***app_argv
 	*app_argv = argv + i + 1;
 }
 
+/*
+ * Which ticket keys were loaded from the key file: their names (key ids;
+ * not secret: every ticket carries its key's name), the sealing one first.
+ * Never the key bytes.
+ */
+static void
+stek_log(const struct hso_stek_set *set)
+{
+	uint8_t name[HSO_STEK_NAME_LEN];
+	unsigned n = hso_stek_set_count(set);
+
+	printf("hsod: ticket keys from %s: %u key(s);", conf.ticket_key_file, n);
+	for (unsigned i = 0; i < n && hso_stek_set_name(set, i, name) == 0; i++) {
+		printf(" %s ", i == 0 ? "sealing" : i == 1 ? "opening" : "");
+		for (unsigned j = 0; j < sizeof(name); j++)
+			printf("%02x", name[j]);
+		if (i + 1 < n)
+			putchar(',');
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
 static void
 tls_gen_free(struct tls_gen *g)
 {
@@ -701,6 +737,8 @@ tls_gen_build(void)
 		g->stek = stek_generated;
 	}
 	g->hs.stek = g->stek;
+	if (conf.ticket_key_file[0] != '\0')
+		stek_log(g->stek);
 	return g;
 fail:
 	tls_gen_free(g);
@@ -754,7 +792,14 @@ tls_collect(void)
 static void
 control(void)
 {
-	if (atomic_exchange(&reload_requested, false))
+	bool reload = atomic_exchange(&reload_requested, false);
+
+	/* The key file changed (and the directory has been quiet since). */
+	if (keywatch != NULL && hsod_keywatch_poll(keywatch, now_us() / 1000) > 0) {
+		printf("hsod: %s changed: reloading\n", conf.ticket_key_file);
+		reload = true;
+	}
+	if (reload)
 		tls_reload();
 	tls_collect();
 	hsod_apps_control(apps);
@@ -839,6 +884,22 @@ main(int argc, char **argv)
 	tls_cur = tls_gen_build();
 	if (tls_cur == NULL)
 		goto out_secrets;
+	if (conf.check) {
+		printf("hsod: configuration ok: %u certificate(s), ticket keys %s\n",
+		       conf.n_certs, conf.ticket_key_file[0] ? "from the key file" :
+		       "generated at start");
+		status = EXIT_SUCCESS;
+		goto out_secrets;
+	}
+	if (conf.ticket_key_file[0] != '\0' && conf.ticket_watch) {
+		keywatch = hsod_keywatch_open(conf.ticket_key_file, conf.ticket_watch_delay_ms,
+					      err, sizeof(err));
+		if (keywatch == NULL) {
+			fprintf(stderr, "hsod: [tickets] watch: %s (set watch = no, or "
+				"--no-ticket-key-watch, to reload on SIGHUP only)\n", err);
+			goto out_secrets;
+		}
+	}
 
 	rc = rte_eal_init(eal_argc, argv);
 	if (rc < 0) {
@@ -988,5 +1049,6 @@ out_secrets:
 	}
 	tls_gen_free(tls_cur);
 	hso_stek_set_free(stek_generated);
+	hsod_keywatch_close(keywatch);
 	return status;
 }

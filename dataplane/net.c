@@ -35,45 +35,108 @@ hsod_drop_name(enum hsod_drop d)
 	return (unsigned)d < HSOD_DROP_NUM ? drop_names[d] : "invalid";
 }
 
-int
-hsod_net_init(struct hsod_net *n, uint32_t addr, unsigned prefix, uint32_t gateway,
-	      const struct rte_ether_addr *mac)
+void
+hsod_net_conf_init(struct hsod_net_conf *c)
 {
-	uint32_t mask;
+	memset(c, 0, sizeof(*c));
+	c->socket_id = SOCKET_ID_ANY;
+	hsod_neigh_params_default(&c->neigh);
+}
 
-	if (prefix > 32 || addr == 0)
-		return -EINVAL;
-	mask = prefix == 0 ? 0 : ~0u << (32 - prefix);
-	if (gateway != 0 && ((gateway ^ addr) & mask) != 0)
-		return -EINVAL;
-	memset(n, 0, sizeof(*n));
-	n->addr = addr;
-	n->mask = mask;
-	n->gateway = gateway;
-	rte_ether_addr_copy(mac, &n->mac);
+static struct rte_mbuf *arp_build(struct hsod_net *n, struct rte_mempool *mp, uint16_t op,
+				  uint32_t tip);
+
+/* The neighbour table asks: an ARP request, broadcast or to @p dst. */
+static int
+arp_solicit(void *ctx, const void *addr, const struct rte_ether_addr *dst)
+{
+	struct hsod_net *n = ctx;
+	uint32_t ip;
+	struct rte_mbuf *m;
+
+	memcpy(&ip, addr, sizeof(ip));
+	m = arp_build(n, n->mp, RTE_ARP_OP_REQUEST, ip);
+	if (m == NULL)
+		return -ENOBUFS;
+	/*
+	 * A probe of a known neighbour goes to its cached address (RFC 1122
+	 * 2.3.2.1: unicast polls), so a live one answers without a broadcast.
+	 */
+	if (dst != NULL)
+		rte_ether_addr_copy(dst, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+	n->tx(n->tx_ctx, m);
 	return 0;
 }
 
-static struct hsod_arp_entry *
-arp_slot(struct hsod_net *n, uint32_t ip)
+static void
+eth_address(struct hsod_net *n, struct rte_mbuf *m, const struct rte_ether_addr *dst)
 {
-	/* Low bits of a host address on one subnet spread well enough. */
-	return &n->arp[(ip ^ (ip >> 8)) % HSOD_ARP_SIZE];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	rte_ether_addr_copy(dst, &eth->dst_addr);
+	rte_ether_addr_copy(&n->mac, &eth->src_addr);
 }
 
+/* The neighbour table releases a held frame. */
 static void
-arp_learn(struct hsod_net *n, uint32_t ip, const struct rte_ether_addr *mac, uint64_t now)
+held_xmit(void *ctx, struct rte_mbuf *m, const struct rte_ether_addr *mac)
 {
-	struct hsod_arp_entry *e;
+	struct hsod_net *n = ctx;
 
-	/* Only neighbours on our subnet, and never a broadcast or zero MAC. */
-	if (((ip ^ n->addr) & n->mask) != 0 || ip == n->addr ||
-	    !rte_is_unicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
-		return;
-	e = arp_slot(n, ip);
-	e->ip = ip;
-	rte_ether_addr_copy(mac, &e->mac);
-	e->updated_us = now;
+	eth_address(n, m, mac);
+	n->tx(n->tx_ctx, m);
+}
+
+static const struct hsod_neigh_ops arp_ops = {
+	.solicit = arp_solicit,
+	.xmit = held_xmit,
+};
+
+int
+hsod_net_init(struct hsod_net *n, const struct hsod_net_conf *c)
+{
+	struct hsod_neigh_conf nc;
+	uint32_t mask;
+
+	if (c->prefix_len > 32 || c->addr == 0 || c->mp == NULL || c->tx == NULL ||
+	    c->name == NULL)
+		return -EINVAL;
+	mask = c->prefix_len == 0 ? 0 : ~0u << (32 - c->prefix_len);
+	if (c->gateway != 0 && ((c->gateway ^ c->addr) & mask) != 0)
+		return -EINVAL;
+	memset(n, 0, sizeof(*n));
+	n->addr = c->addr;
+	n->mask = mask;
+	n->gateway = c->gateway;
+	rte_ether_addr_copy(&c->mac, &n->mac);
+	n->mp = c->mp;
+	n->tx = c->tx;
+	n->tx_ctx = c->tx_ctx;
+	memset(&nc, 0, sizeof(nc));
+	nc.name = c->name;
+	nc.socket_id = c->socket_id;
+	nc.addr_len = sizeof(uint32_t);
+	nc.params = c->neigh;
+	nc.pool = c->pool;
+	nc.ops = &arp_ops;
+	nc.ctx = n;
+	n->neigh = hsod_neigh_create(&nc);
+	return n->neigh == NULL ? -errno : 0;
+}
+
+void
+hsod_net_fini(struct hsod_net *n)
+{
+	hsod_neigh_free(n->neigh);
+	n->neigh = NULL;
+}
+
+/* A neighbour we may learn: on our subnet, not us, a unicast MAC. */
+static bool
+arp_learnable(const struct hsod_net *n, uint32_t ip, const struct rte_ether_addr *mac)
+{
+	return ((ip ^ n->addr) & n->mask) == 0 && ip != n->addr &&
+	       rte_is_unicast_ether_addr(mac) && !rte_is_zero_ether_addr(mac);
 }
 
 uint32_t
@@ -84,19 +147,42 @@ hsod_net_next_hop(const struct hsod_net *n, uint32_t ip)
 }
 
 bool
-hsod_net_lookup(const struct hsod_net *n, uint32_t ip, uint64_t now_us,
-		struct rte_ether_addr *mac)
+hsod_net_lookup(struct hsod_net *n, uint32_t ip, uint64_t now_us, struct rte_ether_addr *mac)
 {
-	const struct hsod_arp_entry *e;
+	uint32_t hop = hsod_net_next_hop(n, ip);
 
-	ip = hsod_net_next_hop(n, ip);
-	if (ip == 0)
+	if (hop == 0)
 		return false;
-	e = &n->arp[(ip ^ (ip >> 8)) % HSOD_ARP_SIZE];
-	if (e->ip != ip || now_us - e->updated_us > HSOD_ARP_TTL_US)
-		return false;
-	rte_ether_addr_copy(&e->mac, mac);
-	return true;
+	return hsod_neigh_resolve(n->neigh, &hop, NULL, now_us, mac) == HSOD_NEIGH_HIT;
+}
+
+enum hsod_net_out
+hsod_net_output(struct hsod_net *n, struct rte_mbuf *m, uint32_t ip, uint64_t now_us)
+{
+	uint32_t hop = hsod_net_next_hop(n, ip);
+	struct rte_ether_addr mac;
+
+	if (hop == 0) {
+		n->stats.tx_no_route++;
+		rte_pktmbuf_free(m);
+		return HSOD_NET_OUT_DROPPED;
+	}
+	switch (hsod_neigh_resolve(n->neigh, &hop, m, now_us, &mac)) {
+	case HSOD_NEIGH_HIT:
+		eth_address(n, m, &mac);
+		n->tx(n->tx_ctx, m);
+		return HSOD_NET_OUT_SENT;
+	case HSOD_NEIGH_QUEUED:
+		return HSOD_NET_OUT_QUEUED;
+	default:
+		return HSOD_NET_OUT_DROPPED;
+	}
+}
+
+unsigned
+hsod_net_tick(struct hsod_net *n, uint64_t now_us)
+{
+	return hsod_neigh_tick(n->neigh, now_us);
 }
 
 static enum hsod_verdict
@@ -123,11 +209,20 @@ arp_input(struct hsod_net *n, struct rte_mbuf *m, struct rte_ether_hdr *eth, uin
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
 	/*
-	 * RFC 826: update a known sender's entry; add it when the packet is
-	 * for us. Replies to our requests are for us too.
+	 * RFC 826's merge: a known sender's entry takes the address it sends
+	 * (a gratuitous ARP too: always an override, ARP has no other kind);
+	 * the sender is added when the packet is for us. A reply for us
+	 * answers our request: the neighbour is reachable.
 	 */
-	if (tip == n->addr || arp_slot(n, sip)->ip == sip)
-		arp_learn(n, sip, &a->arp_data.arp_sha, now);
+	if (arp_learnable(n, sip, &a->arp_data.arp_sha)) {
+		unsigned flags = HSOD_NEIGH_F_OVERRIDE;
+
+		if (tip == n->addr)
+			flags |= HSOD_NEIGH_F_CREATE;
+		if (tip == n->addr && a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY))
+			flags |= HSOD_NEIGH_F_SOLICITED;
+		hsod_neigh_update(n->neigh, &sip, &a->arp_data.arp_sha, flags, now);
+	}
 	if (a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY))
 		return HSOD_NET_CONSUMED;
 	if (a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
@@ -222,11 +317,21 @@ hsod_net_input(struct hsod_net *n, struct rte_mbuf *m, uint64_t now_us)
 	switch (ip->next_proto_id) {
 	case IPPROTO_ICMP:
 		return icmp_input(n, m, eth, ip, ihl, tot);
-	case IPPROTO_TCP:
+	case IPPROTO_TCP: {
+		uint32_t hop = hsod_net_next_hop(n, rte_be_to_cpu_32(ip->src_addr));
+
 		m->l2_len = sizeof(*eth);
 		m->l3_len = (uint16_t)ihl;
 		n->stats.rx_tcp++;
+		/*
+		 * A segment from the neighbour's own address (the gateway's for
+		 * an off-link peer) shows it alive: its entry stays REACHABLE
+		 * while traffic flows, with no ARP at all.
+		 */
+		if (hop != 0)
+			hsod_neigh_confirm(n->neigh, &hop, &eth->src_addr, now_us);
 		return HSOD_NET_TCP;
+	}
 	default:
 		return drop(n, HSOD_DROP_IP_PROTO);
 	}

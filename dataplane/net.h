@@ -4,16 +4,37 @@
 
 /**
  * @file
- * Layers 2-3 of a worker: Ethernet, ARP (answer for our address, learn and
- * cache peers, gratuitous ARP), IPv4 (validation; fragments and options
+ * Layers 2-3 of a worker: Ethernet, ARP (answer for our address, a
+ * neighbour cache, gratuitous ARP), IPv4 (validation; fragments and options
  * counted and dropped) and ICMP echo. One struct hsod_net per worker and
- * port (the port's address, MAC, ARP cache and gateway): no locks, no
- * allocation, mbufs rewritten in place for replies.
+ * port (the port's address, MAC, gateway and neighbour table): no locks, no
+ * allocation after hsod_net_init(), mbufs rewritten in place for replies.
  *
- * hsod_net_input() looks at one received frame and says what to do with
- * it: transmit it (it was turned into an ARP or ICMP reply), hand it to TCP
- * (headers validated, l2/l3 lengths set in the mbuf), or drop it (the
- * reason is counted). The caller frees dropped mbufs and owns the rest.
+ * Contract (hsod's worker and hso-gen use it the same way):
+ *
+ *  - Setup: hsod_net_conf_init(), fill address, MAC, mempool, the transmit
+ *    hook and a process-unique name, then hsod_net_init(). The struct must
+ *    not move afterwards (its neighbour table points back to it);
+ *    hsod_net_fini() frees the table and what it holds.
+ *  - Receive: hsod_net_input() looks at one received frame and says what to
+ *    do with it: transmit it (it was turned into an ARP or ICMP reply),
+ *    hand it to TCP (headers validated, l2/l3 lengths set; the sender's
+ *    neighbour entry is confirmed by it), or drop it (the reason is
+ *    counted). The caller frees dropped and consumed mbufs and owns the
+ *    rest. ARP replies and requests update the neighbour table and may
+ *    release held packets through the transmit hook.
+ *  - Send: hsod_net_output() takes an IPv4 frame whose Ethernet header is
+ *    there but for its addresses. It fills them and passes the frame to the
+ *    transmit hook when the next hop is known; otherwise it holds it (up to
+ *    neigh.queue per neighbour, within the pool's cap) and asks by ARP, or
+ *    drops it, counted. Either way the frame is no longer the caller's.
+ *    hsod_net_lookup() is the same question without a frame.
+ *  - Time: call hsod_net_tick() every poll (it is a compare when no 10 ms
+ *    tick passed): ARP retransmissions, reachability probes, ageing.
+ *  - The transmit hook gets frames ready to send (ARP requests, packets
+ *    released from the queue, and hsod_net_output()'s hits); it owns them.
+ *    It is called from hsod_net_input(), hsod_net_output(), hsod_net_lookup()
+ *    and hsod_net_tick(), never re-entered; it must not call back into net.
  */
 
 #include <stdbool.h>
@@ -23,10 +44,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-/** Peers remembered per worker and port (direct-mapped by address). */
-#define HSOD_ARP_SIZE 256
-/** How long a learned address is trusted, in microseconds. */
-#define HSOD_ARP_TTL_US (300ull * 1000 * 1000)
+#include "neigh.h"
 
 /** Why a frame was dropped; counters indexed by these. */
 enum hsod_drop {
@@ -55,15 +73,41 @@ enum hsod_verdict {
 	HSOD_NET_CONSUMED,         /* used (e.g. an ARP reply learned): free it */
 };
 
-struct hsod_arp_entry {
-	uint32_t ip;               /* host order; 0 when empty */
-	struct rte_ether_addr mac;
-	uint64_t updated_us;
+/** What hsod_net_output() did with a frame. */
+enum hsod_net_out {
+	HSOD_NET_OUT_SENT = 0,     /* addressed and given to the transmit hook */
+	HSOD_NET_OUT_QUEUED,       /* held until its next hop resolves */
+	HSOD_NET_OUT_DROPPED,      /* freed, counted (no route, queue full, no table room) */
 };
 
 struct hsod_net_stats {
 	uint64_t rx_arp, tx_arp, rx_icmp, tx_icmp, rx_tcp, tx_rst;
+	uint64_t tx_no_route;      /* off-link, and no gateway */
 	uint64_t drops[HSOD_DROP_NUM];
+};
+
+/** Where frames ready to send go; @p m is the callee's. */
+typedef void (*hsod_net_tx_fn)(void *ctx, struct rte_mbuf *m);
+
+/** What hsod_net_init() needs; hsod_net_conf_init() sets the defaults. */
+struct hsod_net_conf {
+	uint32_t addr;             /* host order, not 0 */
+	unsigned prefix_len;       /* 0..32 */
+	uint32_t gateway;          /* host order, 0 for none; inside the subnet */
+	struct rte_ether_addr mac;
+	struct rte_mempool *mp;    /* ARP requests are built in its mbufs */
+	hsod_net_tx_fn tx;
+	void *tx_ctx;
+	/* Unique in the process (names the neighbour table's rte_hash), < 32 bytes. */
+	const char *name;
+	int socket_id;             /* of the neighbour table; SOCKET_ID_ANY by default */
+	struct hsod_neigh_params neigh;    /* hsod_neigh_params_default() */
+	/*
+	 * Nodes for held packets, shared by one lcore's ports (the worker's
+	 * cap; hsod_neigh_pool_create()). NULL: nothing is held, a frame to an
+	 * unresolved next hop is dropped (counted) while ARP asks.
+	 */
+	struct hsod_neigh_pool *pool;
 };
 
 /** One worker's layer 2-3 state on one port. Fields private but for stats and addr. */
@@ -72,28 +116,58 @@ struct hsod_net {
 	uint32_t mask;
 	uint32_t gateway;          /* 0: none */
 	struct rte_ether_addr mac;
-	struct hsod_arp_entry arp[HSOD_ARP_SIZE];
+	struct rte_mempool *mp;
+	hsod_net_tx_fn tx;
+	void *tx_ctx;
+	struct hsod_neigh_tbl *neigh;
 	struct hsod_net_stats stats;
 };
 
+/** Zero addresses, SOCKET_ID_ANY, hsod_neigh_params_default(). */
+void hsod_net_conf_init(struct hsod_net_conf *c);
+
 /**
- * @param addr, prefix  our IPv4 address (host order) and prefix length
- * @param gateway       host order, 0 for none; must be in the subnet
- * @return 0; -EINVAL for a prefix over 32, a zero address, or a gateway
- *         outside the subnet.
+ * @return 0; -EINVAL for a prefix over 32, a zero address, a gateway
+ *         outside the subnet, no mempool, transmit hook or name, or
+ *         neighbour parameters out of range; -EEXIST when the name is in
+ *         use; -ENOMEM.
  */
-int hsod_net_init(struct hsod_net *n, uint32_t addr, unsigned prefix, uint32_t gateway,
-		  const struct rte_ether_addr *mac);
+int hsod_net_init(struct hsod_net *n, const struct hsod_net_conf *c);
+
+/** Free the neighbour table and the frames it holds. Safe on a zeroed struct. */
+void hsod_net_fini(struct hsod_net *n);
 
 /** Classify (and for ARP/ICMP answer in place) one received frame. */
 enum hsod_verdict hsod_net_input(struct hsod_net *n, struct rte_mbuf *m, uint64_t now_us);
 
 /**
- * The MAC address for next hop @p ip (the gateway when @p ip is off-link).
- * @return true and *mac when known and fresh.
+ * Send IPv4 frame @p m to @p ip (host order) by its next hop (the gateway
+ * when off-link): the Ethernet addresses are filled in here, the rest
+ * (ether_type included) is the caller's. See the contract above.
+ * @return HSOD_NET_OUT_SENT, _QUEUED or _DROPPED; @p m is not the caller's
+ *         any more in every case.
  */
-bool hsod_net_lookup(const struct hsod_net *n, uint32_t ip, uint64_t now_us,
+enum hsod_net_out hsod_net_output(struct hsod_net *n, struct rte_mbuf *m, uint32_t ip,
+				  uint64_t now_us);
+
+/**
+ * The MAC address for next hop of @p ip (the gateway when @p ip is
+ * off-link), as hsod_net_output() would use it. Unknown: false, and ARP
+ * resolution starts (or goes on).
+ * @return true and *mac when known.
+ */
+bool hsod_net_lookup(struct hsod_net *n, uint32_t ip, uint64_t now_us,
 		     struct rte_ether_addr *mac);
+
+/** Neighbour timers due at @p now_us: call every poll. @return timers fired. */
+unsigned hsod_net_tick(struct hsod_net *n, uint64_t now_us);
+
+/** The neighbour table (hsod_neigh_get(), hsod_neigh_stats()). */
+static inline struct hsod_neigh_tbl *
+hsod_net_neigh(const struct hsod_net *n)
+{
+	return n->neigh;
+}
 
 /** The next hop for @p ip (host order): @p ip on-link, else the gateway (0: none). */
 uint32_t hsod_net_next_hop(const struct hsod_net *n, uint32_t ip);
@@ -101,7 +175,11 @@ uint32_t hsod_net_next_hop(const struct hsod_net *n, uint32_t ip);
 /** Build a gratuitous ARP announcing our address (RFC 5227 2.3). NULL if no mbuf. */
 struct rte_mbuf *hsod_net_garp(struct hsod_net *n, struct rte_mempool *mp);
 
-/** Build an ARP request for @p ip (host order). NULL if no mbuf. */
+/**
+ * Build a broadcast ARP request for @p ip (host order). NULL if no mbuf.
+ * hsod_net_output() and hsod_net_lookup() ask by themselves; this is for
+ * callers that want to ask ahead (e.g. a load generator warming its cache).
+ */
 struct rte_mbuf *hsod_net_arp_request(struct hsod_net *n, struct rte_mempool *mp, uint32_t ip);
 
 /**

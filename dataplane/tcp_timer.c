@@ -60,7 +60,13 @@ tcp_wheel_cancel(struct tcp_timer *tm)
 void
 tcp_wheel_insert(struct tcp_wheel *w, struct tcp_timer *tm, uint64_t expire_us)
 {
-	uint64_t tick = expire_us / w->tick_us;
+	/*
+	 * The first tick that starts at or after the expiry: its slot is run
+	 * with now >= expire_us. Rounding down put a timer due mid-tick in a
+	 * slot run before it was due, and it then waited a whole revolution
+	 * (4 s for TCP's wheel).
+	 */
+	uint64_t tick = (expire_us + w->tick_us - 1) / w->tick_us;
 
 	tcp_wheel_cancel(tm);
 	/* A tick already processed would wait a revolution: take the next. */

@@ -61,7 +61,7 @@ struct wport {
 	uint16_t id;                /* DPDK port id */
 	uint16_t n_tx;
 	bool csum_off;              /* the port sums IPv4 and TCP on TX */
-	bool arp_asked;             /* one ARP request per iteration at most */
+	struct hsod_worker *w;      /* for net's transmit hook */
 	struct rte_mbuf *tx[BURST];
 	struct hsod_net net;
 };
@@ -70,6 +70,8 @@ struct hsod_worker {
 	struct hsod_worker_conf conf;
 	struct wport ports[HSOD_MAX_PORTS];
 	unsigned n_ports;
+	/* Packets waiting for ARP, all ports: [net] neigh_queue_total. */
+	struct hsod_neigh_pool *neigh_pool;
 	struct tcp_tbl *tcp;
 	struct hs_worker *tls;
 	struct hso_shm *shm;
@@ -149,6 +151,15 @@ tx_one(struct hsod_worker *w, struct wport *p, struct rte_mbuf *m)
 	p->tx[p->n_tx++] = m;
 	if (p->n_tx == BURST)
 		tx_flush(w, p);
+}
+
+/* net's transmit hook: ARP requests, frames ARP released, addressed segments. */
+static void
+port_tx(void *ctx, struct rte_mbuf *m)
+{
+	struct wport *p = ctx;
+
+	tx_one(p->w, p, m);
 }
 
 /*
@@ -258,6 +269,16 @@ msg_wipe_free(struct hsod_worker *w, struct rte_mbuf *m)
 	msg_free(w, m);
 }
 
+/* Neighbour tables (and the frames they hold), then their pool. */
+static void
+ports_release(struct hsod_worker *w)
+{
+	for (unsigned i = 0; i < w->n_ports; i++)
+		hsod_net_fini(&w->ports[i].net);
+	hsod_neigh_pool_free(w->neigh_pool);
+	w->neigh_pool = NULL;
+}
+
 struct hsod_worker *
 hsod_worker_create(const struct hsod_worker_conf *conf)
 {
@@ -275,17 +296,43 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 		return NULL;
 	}
 	w->n_ports = conf->n_ports;
+	w->neigh_pool = hsod_neigh_pool_create(cfg->neigh_queue_total);
+	if (w->neigh_pool == NULL) {
+		free(w);
+		return NULL;
+	}
 	for (unsigned i = 0; i < w->n_ports; i++) {
 		const uint64_t csum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 		const struct hsod_port_conf *pc = &cfg->ports[i];
 		struct wport *p = &w->ports[i];
+		struct hsod_net_conf nc;
+		char nb[32];
+		int r;
 
 		p->id = conf->ports[i].id;
 		p->csum_off = (conf->ports[i].tx_offloads & csum) == csum;
-		if (hsod_net_init(&p->net, pc->addr, pc->prefix_len, pc->gateway,
-				  &conf->ports[i].mac) != 0) {
+		p->w = w;
+		hsod_net_conf_init(&nc);
+		nc.addr = pc->addr;
+		nc.prefix_len = pc->prefix_len;
+		nc.gateway = pc->gateway;
+		rte_ether_addr_copy(&conf->ports[i].mac, &nc.mac);
+		nc.mp = conf->mp;
+		nc.tx = port_tx;
+		nc.tx_ctx = p;
+		snprintf(nb, sizeof(nb), "hsod_neigh_%u_%u", conf->index, i);
+		nc.name = nb;
+		nc.socket_id = (int)rte_lcore_to_socket_id(conf->lcore);
+		nc.neigh.entries = cfg->neigh_entries;
+		nc.neigh.queue = cfg->neigh_queue;
+		nc.neigh.reachable_ms = cfg->neigh_reachable_ms;
+		nc.neigh.stale_ms = cfg->neigh_stale_ms;
+		nc.pool = w->neigh_pool;
+		r = hsod_net_init(&p->net, &nc);
+		if (r != 0) {
+			ports_release(w);
 			free(w);
-			errno = EINVAL;
+			errno = -r;
 			return NULL;
 		}
 	}
@@ -297,6 +344,7 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 		snprintf(name, sizeof(name), HSO_SHM_CMD_FMT, a, conf->index);
 		w->apps[a].cmd = rte_ring_lookup(name);
 		if (w->apps[a].ev == NULL || w->apps[a].cmd == NULL) {
+			ports_release(w);
 			free(w);
 			errno = ENOENT;
 			return NULL;
@@ -352,6 +400,7 @@ hsod_worker_free(struct hsod_worker *w)
 	}
 	hs_worker_free(w->tls);
 	tcp_tbl_free(w->tcp);
+	ports_release(w);
 	free(w->conns);
 	free(w->stalled);
 	free(w->late);
@@ -1056,7 +1105,6 @@ emit(struct hsod_worker *w, uint64_t now)
 	struct wport *port = &w->ports[0];
 
 	for (unsigned i = 0; i < n; i++, o++) {
-		struct rte_ether_addr dst;
 		struct rte_mbuf *m;
 		struct rte_ether_hdr *eth;
 		struct rte_ipv4_hdr *ip;
@@ -1074,21 +1122,6 @@ emit(struct hsod_worker *w, uint64_t now)
 				continue;
 			}
 		}
-		if (!hsod_net_lookup(&port->net, o->tuple.raddr, now, &dst)) {
-			/* Unknown neighbour (or gateway): ask, and let TCP retransmit. */
-			uint32_t hop = hsod_net_next_hop(&port->net, o->tuple.raddr);
-
-			w->stats.no_arp++;
-			if (!port->arp_asked && hop != 0) {
-				struct rte_mbuf *q = hsod_net_arp_request(&port->net, w->conf.mp,
-									  hop);
-
-				if (q != NULL)
-					tx_one(w, port, q);
-				port->arp_asked = true;
-			}
-			continue;
-		}
 		m = rte_pktmbuf_alloc(w->conf.mp);
 		if (m == NULL || (p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + o->len))) ==
 					 NULL) {
@@ -1096,9 +1129,8 @@ emit(struct hsod_worker *w, uint64_t now)
 			w->stats.tx_dropped++;
 			continue;
 		}
+		/* Ethernet addresses: net's, once the next hop is known. */
 		eth = (struct rte_ether_hdr *)p;
-		rte_ether_addr_copy(&dst, &eth->dst_addr);
-		rte_ether_addr_copy(&port->net.mac, &eth->src_addr);
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 		ip = (struct rte_ipv4_hdr *)(eth + 1);
 		memset(ip, 0, sizeof(*ip));
@@ -1135,7 +1167,8 @@ emit(struct hsod_worker *w, uint64_t now)
 			t->cksum = 0;
 			t->cksum = rte_ipv4_udptcp_cksum(ip, t);
 		}
-		tx_one(w, port, m);
+		/* Sent, or held (in order) until ARP answers: TCP need not retransmit. */
+		hsod_net_output(&port->net, m, o->tuple.raddr, now);
 	}
 	tcp_tbl_output_clear(w->tcp);
 }
@@ -1157,7 +1190,6 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 		struct wport *port = &w->ports[p];
 		uint16_t n = rte_eth_rx_burst(port->id, w->conf.queue, rx, BURST);
 
-		port->arp_asked = false;
 		if (n == 0)
 			continue;
 		busy = true;
@@ -1245,6 +1277,8 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 		}
 	}
 	tcp_tbl_tick(w->tcp, now);
+	for (unsigned p = 0; p < w->n_ports; p++)
+		hsod_net_tick(&w->ports[p].net, now);   /* ARP retries, probes, ageing */
 	handle_events(w);       /* closes from timers and aborts */
 	for (unsigned a = 0; a < HSO_APP_MAX; a++)
 		stage_flush(w, a);
@@ -1351,4 +1385,10 @@ const struct hsod_net_stats *
 hsod_worker_net_stats(const struct hsod_worker *w, unsigned port)
 {
 	return &w->ports[port].net.stats;
+}
+
+const struct hsod_neigh_stats *
+hsod_worker_neigh_stats(const struct hsod_worker *w, unsigned port)
+{
+	return hsod_neigh_stats(hsod_net_neigh(&w->ports[port].net));
 }

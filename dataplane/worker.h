@@ -5,8 +5,8 @@
 /**
  * @file
  * One poll-mode worker: per port, its RX/TX queue pair (queue index = the
- * worker's index on every port), layers 2-3 (net.h: address, MAC, ARP
- * cache, gateway) and TX buffer; one TCP table (tcp.h) for all ports (a
+ * worker's index on every port), layers 2-3 (net.h: address, MAC, gateway,
+ * neighbour table) and TX buffer; one TCP table (tcp.h) for all ports (a
  * connection's tuple carries the local address), its TLS engine worker
  * (handshake.h), its connections and its application rings (app.h).
  * hsod_worker_poll() is one run-to-completion iteration: receive a burst
@@ -60,7 +60,6 @@ struct hsod_worker_stats {
 	uint64_t port_rx_packets[HSOD_MAX_PORTS], port_tx_packets[HSOD_MAX_PORTS];
 	uint64_t busy_cycles, idle_cycles;
 	uint64_t tcp_csum_bad;
-	uint64_t no_arp;                /**< segments dropped waiting for ARP */
 	uint64_t conns_refused;         /**< accepted by TCP, no TLS slot free */
 	uint64_t app_backlog_aborts;    /**< application sent more than we hold */
 	uint64_t app_events, app_commands;
@@ -135,6 +134,9 @@ unsigned hsod_worker_ports(const struct hsod_worker *w);
 /** Layers 2-3 counters of port @p port (< hsod_worker_ports()). */
 const struct hsod_net_stats *hsod_worker_net_stats(const struct hsod_worker *w,
 						   unsigned port);
+/** Neighbour (ARP) counters of port @p port (< hsod_worker_ports()). */
+const struct hsod_neigh_stats *hsod_worker_neigh_stats(const struct hsod_worker *w,
+						       unsigned port);
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w);
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w);
 

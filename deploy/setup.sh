@@ -17,7 +17,8 @@ PACKAGES=(
 	libbenchmark-dev
 	gnutls-bin libgnutls28-dev
 	clang libclang-rt-14-dev
-	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light
+	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light bc
+	shfmt
 	# tests/conformance: tlsfuzzer needs python3-ecdsa (and runs far faster
 	# with OpenSSL and GMP under tlslite: m2crypto, gmpy2); testssl.sh;
 	# headless Chromium for tests/netns/chromium.sh

@@ -2,6 +2,7 @@
 /* CertificateVerify (RFC 8446 4.4.3). */
 #include <string.h>
 
+#include "hs_err.h"
 #include "messages.h"
 
 static const char cv_server_context[] = "TLS 1.3, server CertificateVerify";
@@ -32,4 +33,20 @@ hs_certificate_verify_write(struct hs_writer *w, uint16_t scheme,
 	hs_write_bytes(w, sig, sig_len);
 	hs_writer_block_end(w, s, 0xffff);
 	return hs_msg_end(w, msg);
+}
+
+int
+hs_certificate_verify_parse(const uint8_t *body, size_t len, uint16_t *scheme,
+			    struct hs_view *sig)
+{
+	struct hs_reader r, s;
+
+	hs_reader_init(&r, body, len);
+	*scheme = hs_read_u16(&r);
+	/* opaque signature<0..2^16-1> */
+	if (hs_reader_block(&r, 2, 0, 0xffff, &s) != 0 || !hs_reader_done(&r))
+		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+	sig->p = s.p;
+	sig->len = (uint16_t)s.len;
+	return 0;
 }

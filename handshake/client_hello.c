@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ClientHello decoding; contract in client_hello.h. */
+/* ClientHello decoding (client_hello.h) and encoding (messages.h). */
 #include "client_hello.h"
 
 #include <errno.h>
@@ -8,6 +8,8 @@
 #include "codec.h"
 #include "crypto.h"
 #include "hs_err.h"
+#include "messages.h"
+#include "negotiate.h"
 
 #define DECODE_ERROR HS_ERR_ALERT(HS_ALERT_DECODE_ERROR)
 #define ILLEGAL_PARAMETER HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER)
@@ -474,4 +476,154 @@ hs_alpn_has(struct hs_view alpn, const uint8_t *proto, size_t len)
 		off += 1 + n;
 	}
 	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* ClientHello encoding (the client engine's first flight)            */
+/* ------------------------------------------------------------------ */
+
+static struct hs_block_mark
+ext_open(struct hs_writer *w, uint16_t type)
+{
+	hs_write_u16(w, type);
+	return hs_writer_block_begin(w, 2);
+}
+
+static void
+write_u16_list(struct hs_writer *w, unsigned width, const uint16_t *v, unsigned n,
+	       size_t max)
+{
+	struct hs_block_mark l = hs_writer_block_begin(w, width);
+
+	for (unsigned i = 0; i < n; i++)
+		hs_write_u16(w, v[i]);
+	hs_writer_block_end(w, l, max);
+}
+
+int
+hs_client_hello_write(struct hs_writer *w, const struct hs_client_hello_out *ch,
+		      size_t *binders_at)
+{
+	struct hs_block_mark msg, exts, e, l, n;
+	size_t start = w->off;
+
+	if (ch->random == NULL || ch->session_id.len > 32 || ch->n_suites == 0 ||
+	    (!ch->tls12 && !ch->tls13) || ch->sni.len > HS_SNI_MAX)
+		return -EINVAL;
+	msg = hs_msg_begin(w, HS_MT_CLIENT_HELLO);
+	/* RFC 8446 4.1.2: legacy_version = 0x0303 also when offering TLS 1.3. */
+	hs_write_u16(w, HS_TLS12);
+	hs_write_bytes(w, ch->random, 32);
+	hs_write_u8(w, (uint8_t)ch->session_id.len);
+	hs_write_bytes(w, ch->session_id.p, ch->session_id.len);
+	write_u16_list(w, 2, ch->suites, ch->n_suites, 0xfffe);
+	hs_write_u8(w, 1);
+	hs_write_u8(w, 0);              /* compression: null only */
+	exts = hs_writer_block_begin(w, 2);
+	if (ch->sni.len > 0) {
+		/* RFC 6066 3: one host_name entry. */
+		e = ext_open(w, HS_EXT_SERVER_NAME);
+		l = hs_writer_block_begin(w, 2);
+		hs_write_u8(w, 0);      /* host_name */
+		n = hs_writer_block_begin(w, 2);
+		hs_write_bytes(w, ch->sni.p, ch->sni.len);
+		hs_writer_block_end(w, n, 0xffff);
+		hs_writer_block_end(w, l, 0xffff);
+		hs_writer_block_end(w, e, 0xffff);
+	}
+	if (ch->ec_point_formats) {
+		e = ext_open(w, HS_EXT_EC_POINT_FORMATS);
+		hs_write_u8(w, 1);
+		hs_write_u8(w, 0);      /* uncompressed */
+		hs_writer_block_end(w, e, 0xffff);
+	}
+	if (ch->n_groups > 0) {
+		e = ext_open(w, HS_EXT_SUPPORTED_GROUPS);
+		write_u16_list(w, 2, ch->groups, ch->n_groups, 0xffff);
+		hs_writer_block_end(w, e, 0xffff);
+	}
+	if (ch->ticket_ext) {
+		e = ext_open(w, HS_EXT_SESSION_TICKET);
+		hs_write_bytes(w, ch->ticket.p, ch->ticket.len);
+		hs_writer_block_end(w, e, 0xffff);
+	}
+	if (ch->alpn.len > 0) {
+		e = ext_open(w, HS_EXT_ALPN);
+		l = hs_writer_block_begin(w, 2);
+		hs_write_bytes(w, ch->alpn.p, ch->alpn.len);
+		hs_writer_block_end(w, l, 0xffff);
+		hs_writer_block_end(w, e, 0xffff);
+	}
+	if (ch->ems) {
+		e = ext_open(w, HS_EXT_EXTENDED_MASTER_SECRET);
+		hs_writer_block_end(w, e, 0);
+	}
+	if (ch->n_sigalgs > 0) {
+		e = ext_open(w, HS_EXT_SIGNATURE_ALGORITHMS);
+		write_u16_list(w, 2, ch->sigalgs, ch->n_sigalgs, 0xfffe);
+		hs_writer_block_end(w, e, 0xffff);
+	}
+	if (ch->tls13) {
+		e = ext_open(w, HS_EXT_SUPPORTED_VERSIONS);
+		l = hs_writer_block_begin(w, 1);
+		hs_write_u16(w, HS_TLS13);
+		if (ch->tls12)
+			hs_write_u16(w, HS_TLS12);
+		hs_writer_block_end(w, l, 254);
+		hs_writer_block_end(w, e, 0xffff);
+		if (ch->cookie.len > 0) {
+			e = ext_open(w, HS_EXT_COOKIE);
+			l = hs_writer_block_begin(w, 2);
+			hs_write_bytes(w, ch->cookie.p, ch->cookie.len);
+			hs_writer_block_end(w, l, 0xffff);
+			hs_writer_block_end(w, e, 0xffff);
+		}
+		if (ch->psk_modes != 0) {
+			e = ext_open(w, HS_EXT_PSK_KEY_EXCHANGE_MODES);
+			l = hs_writer_block_begin(w, 1);
+			if (ch->psk_modes & 2)
+				hs_write_u8(w, 1);      /* psk_dhe_ke */
+			if (ch->psk_modes & 1)
+				hs_write_u8(w, 0);      /* psk_ke */
+			hs_writer_block_end(w, l, 255);
+			hs_writer_block_end(w, e, 0xffff);
+		}
+		e = ext_open(w, HS_EXT_KEY_SHARE);
+		l = hs_writer_block_begin(w, 2);
+		for (unsigned i = 0; i < ch->n_shares; i++) {
+			hs_write_u16(w, ch->shares[i].group);
+			n = hs_writer_block_begin(w, 2);
+			hs_write_bytes(w, ch->shares[i].key.p, ch->shares[i].key.len);
+			hs_writer_block_end(w, n, 0xffff);
+		}
+		hs_writer_block_end(w, l, 0xffff);
+		hs_writer_block_end(w, e, 0xffff);
+	}
+	if (ch->reneg_info) {
+		/* RFC 5746 3.4: empty renegotiated_connection on the first handshake. */
+		e = ext_open(w, HS_EXT_RENEGOTIATION_INFO);
+		hs_write_u8(w, 0);
+		hs_writer_block_end(w, e, 0xffff);
+	}
+	if (ch->tls13 && ch->psk_identity.len > 0) {
+		/* RFC 8446 4.2.11: pre_shared_key "MUST be the last extension". */
+		if (ch->binder_len < 32 || binders_at == NULL)
+			return -EINVAL;
+		e = ext_open(w, HS_EXT_PRE_SHARED_KEY);
+		l = hs_writer_block_begin(w, 2);
+		n = hs_writer_block_begin(w, 2);
+		hs_write_bytes(w, ch->psk_identity.p, ch->psk_identity.len);
+		hs_writer_block_end(w, n, 0xffff);
+		hs_write_uint(w, ch->obfuscated_age, 4);
+		hs_writer_block_end(w, l, 0xffff);
+		*binders_at = w->off - start;
+		l = hs_writer_block_begin(w, 2);
+		hs_write_u8(w, ch->binder_len);
+		if (hs_write_reserve(w, ch->binder_len) != NULL)
+			memset(w->p + w->off - ch->binder_len, 0, ch->binder_len);
+		hs_writer_block_end(w, l, 0xffff);
+		hs_writer_block_end(w, e, 0xffff);
+	}
+	hs_writer_block_end(w, exts, 0xffff);
+	return hs_msg_end(w, msg);
 }

@@ -24,3 +24,15 @@ hs_client_key_exchange_parse(const uint8_t *body, size_t len, bool rsa,
 	out->len = (uint16_t)v.len;
 	return 0;
 }
+
+int
+hs_client_key_exchange_write(struct hs_writer *w, bool rsa, const uint8_t *data,
+			     size_t len)
+{
+	struct hs_block_mark msg = hs_msg_begin(w, HS_MT_CLIENT_KEY_EXCHANGE);
+	struct hs_block_mark v = hs_writer_block_begin(w, rsa ? 2 : 1);
+
+	hs_write_bytes(w, data, len);
+	hs_writer_block_end(w, v, rsa ? 0xffff : 255);
+	return hs_msg_end(w, msg);
+}

@@ -4,10 +4,11 @@
 
 /**
  * @file
- * The TLS server engine: TLS 1.3 (RFC 8446) and TLS 1.2 (RFC 5246 with
- * RFC 7627 extended master secret and RFC 5746 renegotiation_info) state
- * machines with batched crypto. No sockets, no DPDK, no allocation per
- * handshake.
+ * The TLS engine: TLS 1.3 (RFC 8446) and TLS 1.2 (RFC 5246 with RFC 7627
+ * extended master secret and RFC 5746 renegotiation_info) state machines
+ * with batched crypto. No sockets, no DPDK, no allocation per handshake.
+ * This header is the server's contract and what both roles share; the
+ * client's additions (config, start, sessions) are in hs_client.h.
  *
  * Objects and ownership:
  *
@@ -189,7 +190,7 @@ struct hs_session_cache;
 struct hs_buf_pool;
 
 /** Engine states a handshake can fail in (hs_state_name()). */
-#define HS_STATE_NUM 21
+#define HS_STATE_NUM 45
 
 /**
  * Name of engine state @p state ("client_hello", "tls13_client_finished",
@@ -224,6 +225,18 @@ struct hs_worker_stats {
 	uint64_t failed_in_state[HS_STATE_NUM];
 	/** Buffers borrowed for handshake messages above HS_MSG_INLINE_MAX. */
 	struct hs_buf_pool_stats msg_pool;
+	/* Client workers. */
+	uint64_t client_started;
+	uint64_t client_keys_generated; /**< key pairs made for ClientHellos */
+	uint64_t client_keys_reused;    /**< load mode: a worker key handed out again */
+	uint64_t client_pms_encrypted;  /**< RSA premaster encryptions */
+	uint64_t client_pms_reused;     /**< load mode: premaster + ciphertext reused */
+	uint64_t client_verified;       /**< server signatures verified (full mode) */
+	uint64_t client_chains_verified;
+	uint64_t client_hrr;            /**< HelloRetryRequests answered */
+	uint64_t client_sessions;       /**< resumable sessions received */
+	uint64_t client_offered;        /**< sessions offered in a ClientHello */
+	uint64_t client_tickets_too_long; /**< over HS_CLIENT_TICKET_MAX: not kept */
 };
 
 #define HS_POOL_MAX 64
@@ -246,6 +259,7 @@ struct hs_worker {
 	struct hs_session_cache *cache;  /**< TLS 1.2 session ids, or NULL */
 	/** Buffers for messages above HS_MSG_INLINE_MAX, or NULL when none are. */
 	struct hs_buf_pool *msg_pool;
+	struct hs_client_worker *cli;    /**< client state; NULL for a server worker */
 	struct hs_worker_stats stats;
 };
 
@@ -322,10 +336,17 @@ struct hs_secrets {
 	uint8_t sf[HSO_HASH_MAX_LEN];           /* our Finished */
 };
 
+struct hs_proto_ops;
+struct hs_client_config;
+
 /** One connection. Members are private to the engine. */
 struct hs_conn {
 	struct hs_worker *w;
 	const struct hs_config *cfg;
+	/* Per-version, per-role behaviour (engine_priv.h), set at negotiation. */
+	const struct hs_proto_ops *ops;
+	/* Client connections: their config (hs_client.h); NULL for a server's. */
+	const struct hs_client_config *ccfg;
 	uint8_t state;
 	uint8_t job;                /* asymmetric job queued, or 0 */
 	bool waiting;               /* queued in the worker */
@@ -401,6 +422,38 @@ struct hs_conn {
 	uint16_t sig_len;
 	uint8_t sig[HSO_SIG_MAX];
 	struct hs_secrets s;
+
+	/* Client connections only (hs_client.h). */
+	struct hso_ecdhe_key eph2;  /* second TLS 1.3 key share */
+	int8_t key_slot[2];         /* load mode: worker key slot per share, -1: eph/eph2 */
+	int8_t pms_slot;            /* load mode: worker premaster slot, -1: none */
+	uint8_t n_shares;
+	uint8_t share_idx;          /* TLS 1.3: the share the server took */
+	uint16_t share_group[2];
+	bool ccs_sent;              /* our compatibility change_cipher_spec */
+	bool cert_requested;        /* answer with an empty Certificate */
+	bool psk_offered;           /* TLS 1.3 PSK / TLS 1.2 session offered */
+	bool ticket_expected;       /* TLS 1.2: NewSessionTicket announced */
+	bool have_session;          /* something resumable arrived */
+	uint8_t psk_modes;
+	uint8_t sess_secret_len;
+	uint16_t offer_suite;       /* suite of the session offered */
+	bool offer_ems;
+	uint16_t binders_at;        /* offset of the PSK binders in the staged hello */
+	uint16_t offer_ticket_len;  /* ticket offered (in ticket_area) */
+	uint16_t new_ticket_len;    /* ticket received (in ticket_area) */
+	uint32_t new_lifetime, new_age_add;
+	uint64_t new_received_ms;
+	uint8_t *ticket_area;       /* HS_CLIENT_TICKET_MAX bytes at the stage's end */
+	size_t stage_cap;           /* staging bytes for flights */
+	const uint8_t *pend_msg;    /* Certificate being checked by a job */
+	size_t pend_len;
+	int verify_rc;              /* result of the signature / chain job */
+	struct hso_peer_key peer;   /* full mode: the server's key */
+	struct hso_hash th_alt;     /* SHA-384 transcript until the suite is known */
+	uint8_t sess_secret[48];    /* TLS 1.2 master / TLS 1.3 ticket PSK */
+	uint8_t res_master[HSO_HASH_MAX_LEN];
+	uint8_t sf_recv[HSO_HASH_MAX_LEN];
 };
 
 /**

@@ -18,6 +18,7 @@
  * under the keys we derive: bad_record_mac, whatever was wrong.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -28,8 +29,8 @@
 
 #define VERIFY_DATA_LEN 12
 
-static size_t
-iv_len(const struct hs_conn *c)
+size_t
+hs12_iv_len(const struct hs_conn *c)
 {
 	/* RFC 5288 3: 4-byte salt for GCM; RFC 7905 2: 12-byte IV for ChaCha20. */
 	return hs_aead_alg(c) == HSO_AEAD_CHACHA20_POLY1305 ? 12 : 4;
@@ -140,7 +141,7 @@ resume_session(struct hs_conn *c, const struct hs_client_hello *ch, const struct
 	struct hs_writer w;
 	struct hs_secrets *s = &c->s;
 	enum hso_kdf_hash h = hs_kdf_hash(c);
-	size_t kb = 2 * (c->si->key_len + iv_len(c));
+	size_t kb = 2 * (c->si->key_len + hs12_iv_len(c));
 	int rc;
 
 	c->resumed = true;
@@ -265,15 +266,15 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 }
 
 /* Master secret, key block and the client Finished we expect, in one batch. */
-static int
-queue_keys(struct hs_conn *c)
+int
+hs12_queue_keys(struct hs_conn *c)
 {
 	struct hs_secrets *s = &c->s;
 	struct hso_kdf_batch *b = c->w->kdf;
 	enum hso_kdf_hash h = hs_kdf_hash(c);
 	const uint8_t *pms = c->si->kx == HS_KX_RSA ? s->pms : s->shared;
 	size_t pms_len = c->si->kx == HS_KX_RSA ? sizeof(s->pms) : sizeof(s->shared);
-	size_t kb = 2 * (c->si->key_len + iv_len(c));
+	size_t kb = 2 * (c->si->key_len + hs12_iv_len(c));
 	int ms;
 
 	if (c->ems)
@@ -296,14 +297,13 @@ queue_keys(struct hs_conn *c)
 				  s->th, hs_hash_len(c), s->cf_expected,
 				  VERIFY_DATA_LEN, ms)) < 0)
 		return HS_ERR_INTERNAL;
-	c->state = ST12_KEYS_JOB;
 	return 0;
 }
 
-static int
-prot_init(struct hs_conn *c, struct hso_record_prot *rp, bool client)
+int
+hs12_prot_init(struct hs_conn *c, struct hso_record_prot *rp, bool client)
 {
-	size_t kl = c->si->key_len, il = iv_len(c);
+	size_t kl = c->si->key_len, il = hs12_iv_len(c);
 	const uint8_t *kb = c->s.key_block;
 
 	/* key_block = client key, server key, client IV, server IV (RFC 5246 6.3). */
@@ -339,7 +339,7 @@ send_ccs_finished(struct hs_conn *c)
 	struct hs_writer w;
 
 	if (hs_write_record(c, HS_CT_CHANGE_CIPHER_SPEC, &one, 1) != 0 ||
-	    prot_init(c, &c->wr, false) != 0)
+	    hs12_prot_init(c, &c->wr, false) != 0)
 		return HS_ERR_INTERNAL;
 	c->wr_on = true;
 	hs_stage_msg_begin(c, &w);
@@ -347,6 +347,15 @@ send_ccs_finished(struct hs_conn *c)
 	    hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
 	return 0;
+}
+
+/* Keep the key block for hs_conn_export_keys() when allowed, then done. */
+void
+hs12_established(struct hs_conn *c)
+{
+	if (c->cfg->export_keys)
+		memcpy(c->kb_export, c->s.key_block, sizeof(c->kb_export));
+	hs_established(c);
 }
 
 static int
@@ -362,7 +371,7 @@ after_server_finished(struct hs_conn *c)
 			(unsigned)hs_session_cache_put(c->w->cache, c->session_id, &t);
 		hs_ticket_wipe(&t);
 	}
-	hs_established(c);
+	hs12_established(c);
 	return 0;
 }
 
@@ -381,8 +390,8 @@ after_resume_keys(struct hs_conn *c)
 	return 0;
 }
 
-int
-hs12_resume(struct hs_conn *c)
+static int
+resume(struct hs_conn *c)
 {
 	struct hs_writer w;
 
@@ -396,9 +405,10 @@ hs12_resume(struct hs_conn *c)
 		return stage_done_and_flush(c);
 	case ST12_PMS_JOB:
 		hso_ecdhe_key_clear(&c->eph);
-		return queue_keys(c);
+		c->state = ST12_KEYS_JOB;
+		return hs12_queue_keys(c);
 	case ST12_KEYS_JOB:
-		if (prot_init(c, &c->rd, true) != 0)
+		if (hs12_prot_init(c, &c->rd, true) != 0)
 			return HS_ERR_INTERNAL;
 		c->state = ST12_CCS;
 		return 0;
@@ -407,7 +417,7 @@ hs12_resume(struct hs_conn *c)
 	case ST12_RESUME_JOB:
 		return after_resume_keys(c);
 	case ST12_RESUME_CF_JOB:
-		if (prot_init(c, &c->rd, true) != 0)
+		if (hs12_prot_init(c, &c->rd, true) != 0)
 			return HS_ERR_INTERNAL;
 		c->state = ST12_CCS;
 		return 0;
@@ -416,8 +426,8 @@ hs12_resume(struct hs_conn *c)
 	}
 }
 
-int
-hs12_change_cipher_spec(struct hs_conn *c)
+static int
+change_cipher_spec(struct hs_conn *c)
 {
 	/* RFC 5246 7.1: CCS comes after ClientKeyExchange and before Finished. */
 	if (c->state != ST12_CCS)
@@ -494,7 +504,7 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 	if (CRYPTO_memcmp(m->body, c->s.cf_expected, VERIFY_DATA_LEN) != 0)
 		return HS_ERR_ALERT(HS_ALERT_DECRYPT_ERROR);
 	if (c->resumed) {
-		hs_established(c);
+		hs12_established(c);
 		return 0;
 	}
 	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
@@ -514,9 +524,18 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 	return 0;
 }
 
-int
-hs12_handshake_msg(struct hs_conn *c, const struct hs_msg *m)
+static int
+handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 {
+	if (c->state == ST_ESTABLISHED && m->type == HS_MT_CLIENT_HELLO) {
+		/*
+		 * Renegotiation is refused (RFC 5746 4.4 allows a server to):
+		 * a warning no_renegotiation, as OpenSSL sends, and go on.
+		 */
+		static const uint8_t warn[2] = { 1, HS_ALERT_NO_RENEGOTIATION };
+
+		return hs_write_record(c, HS_CT_ALERT, warn, 2) == 0 ? 0 : HS_ERR_INTERNAL;
+	}
 	switch (c->state) {
 	case ST12_CKE:
 		return client_key_exchange(c, m);
@@ -526,3 +545,28 @@ hs12_handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	}
 }
+
+/* TLS 1.2 protects every content type: nothing is read in plaintext. */
+static int
+outer_type(struct hs_conn *c, const struct hs_record *r)
+{
+	(void)c;
+	(void)r;
+	return 1;
+}
+
+const struct hs_proto_ops hs12_server_ops = {
+	.name = "tls1.2-server",
+	.version = HS_TLS12,
+	.ct_max = HS_RECORD_CIPHERTEXT_MAX_12,
+	.seal = hs12_seal,
+	.open = hs12_open,
+	.outer_type = outer_type,
+	.change_cipher_spec = change_cipher_spec,
+	.client_hello = hs12_client_hello,
+	.handshake_msg = handshake_msg,
+	.resume = resume,
+	.warning_alerts = true,
+	.export_keys = hs12_export_keys,
+	.completed_stat = offsetof(struct hs_worker_stats, completed_tls12),
+};

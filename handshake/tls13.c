@@ -15,6 +15,7 @@
  * Every KDF stage of every connection of a burst runs in one batch.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -35,8 +36,8 @@
 static const uint8_t zeros[HSO_HASH_MAX_LEN];
 static const uint8_t ticket_nonce[1] = { 0 };
 
-static int
-label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
+int
+hs13_label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
       const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len, int dep)
 {
 	return hs_kdf(c, hso_kdf_expand_label(c->w->kdf, hs_kdf_hash(c), NULL,
@@ -45,8 +46,8 @@ label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
 }
 
 /* Enqueue the handshake-secret stage; transcript hash CH..SH is in s.th. */
-static int
-queue_handshake_keys(struct hs_conn *c)
+int
+hs13_queue_handshake_keys(struct hs_conn *c)
 {
 	struct hs_secrets *s = &c->s;
 	size_t hl = hs_hash_len(c), kl = c->si->key_len;
@@ -67,21 +68,21 @@ queue_handshake_keys(struct hs_conn *c)
 	hs = hs_kdf(c, hs);
 	if (hs < 0)
 		return hs;
-	chs = label(c, s->hs, "c hs traffic", s->th, hl, s->c_hs, hl, hs);
-	shs = label(c, s->hs, "s hs traffic", s->th, hl, s->s_hs, hl, hs);
-	der = label(c, s->hs, "derived", empty, hl, s->derived2, hl, hs);
+	chs = hs13_label(c, s->hs, "c hs traffic", s->th, hl, s->c_hs, hl, hs);
+	shs = hs13_label(c, s->hs, "s hs traffic", s->th, hl, s->s_hs, hl, hs);
+	der = hs13_label(c, s->hs, "derived", empty, hl, s->derived2, hl, hs);
 	if (chs < 0 || shs < 0 || der < 0)
 		return HS_ERR_INTERNAL;
 	/* Master Secret = HKDF-Extract(Derive-Secret(hs, "derived", ""), 0). */
 	memset(s->th2, 0, sizeof(s->th2));
 	if (hs_kdf(c, hso_kdf_extract(c->w->kdf, hs_kdf_hash(c), NULL, s->derived2, hl,
 				      s->th2, hl, s->master, der)) < 0 ||
-	    label(c, s->s_hs, "key", NULL, 0, s->s_key, kl, shs) < 0 ||
-	    label(c, s->s_hs, "iv", NULL, 0, s->s_iv, HSO_AEAD_NONCE_LEN, shs) < 0 ||
-	    label(c, s->s_hs, "finished", NULL, 0, s->s_fin_key, hl, shs) < 0 ||
-	    label(c, s->c_hs, "key", NULL, 0, s->c_key, kl, chs) < 0 ||
-	    label(c, s->c_hs, "iv", NULL, 0, s->c_iv, HSO_AEAD_NONCE_LEN, chs) < 0 ||
-	    label(c, s->c_hs, "finished", NULL, 0, s->c_fin_key, hl, chs) < 0)
+	    hs13_label(c, s->s_hs, "key", NULL, 0, s->s_key, kl, shs) < 0 ||
+	    hs13_label(c, s->s_hs, "iv", NULL, 0, s->s_iv, HSO_AEAD_NONCE_LEN, shs) < 0 ||
+	    hs13_label(c, s->s_hs, "finished", NULL, 0, s->s_fin_key, hl, shs) < 0 ||
+	    hs13_label(c, s->c_hs, "key", NULL, 0, s->c_key, kl, chs) < 0 ||
+	    hs13_label(c, s->c_hs, "iv", NULL, 0, s->c_iv, HSO_AEAD_NONCE_LEN, chs) < 0 ||
+	    hs13_label(c, s->c_hs, "finished", NULL, 0, s->c_fin_key, hl, chs) < 0)
 		return HS_ERR_INTERNAL;
 	return 0;
 }
@@ -194,12 +195,12 @@ queue_binder(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 				      s->early, HSO_KDF_NO_DEP));
 	if (e < 0)
 		return HS_ERR_INTERNAL;
-	bk = label(c, s->early, "res binder", empty, hl, s->binder_key, hl, e);
-	bf = bk < 0 ? bk : label(c, s->binder_key, "finished", NULL, 0, s->binder_fin, hl, bk);
+	bk = hs13_label(c, s->early, "res binder", empty, hl, s->binder_key, hl, e);
+	bf = bk < 0 ? bk : hs13_label(c, s->binder_key, "finished", NULL, 0, s->binder_fin, hl, bk);
 	if (bf < 0 ||
 	    hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, s->binder_fin, hl,
 				   s->th2, hl, s->binder_expected, bf)) < 0 ||
-	    label(c, s->early, "derived", empty, hl, s->early_derived, hl, e) < 0)
+	    hs13_label(c, s->early, "derived", empty, hl, s->early_derived, hl, e) < 0)
 		return HS_ERR_INTERNAL;
 	c->state = ST13_BINDER_JOB;
 	return 0;
@@ -382,7 +383,7 @@ after_ecdhe(struct hs_conn *c)
 		return HS_ERR_INTERNAL;
 	hso_ecdhe_key_clear(&c->eph);   /* one use: forward secrecy */
 	hso_hash_peek(&c->th, c->s.th);
-	rc = queue_handshake_keys(c);
+	rc = hs13_queue_handshake_keys(c);
 	if (rc != 0)
 		return rc;
 
@@ -423,8 +424,8 @@ after_ecdhe(struct hs_conn *c)
 	return 0;
 }
 
-static int
-prot_init(struct hs_conn *c, struct hso_record_prot *rp, const uint8_t *key,
+int
+hs13_prot_init(struct hs_conn *c, struct hso_record_prot *rp, const uint8_t *key,
 	  const uint8_t *iv)
 {
 	return hso_record_prot_init(rp, &c->w->imb, HSO_TLS13, hs_aead_alg(c), key,
@@ -439,7 +440,7 @@ after_hs_keys(struct hs_conn *c)
 	struct hs_writer w;
 	size_t hl = hs_hash_len(c);
 
-	if (prot_init(c, &c->wr, c->s.s_key, c->s.s_iv) != 0)
+	if (hs13_prot_init(c, &c->wr, c->s.s_key, c->s.s_iv) != 0)
 		return HS_ERR_INTERNAL;
 	c->wr_on = true;
 	hs_stage_msg_begin(c, &w);
@@ -470,13 +471,13 @@ after_sf(struct hs_conn *c)
 	    hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
 	hso_hash_peek(&c->th, s->th);
-	cap = label(c, s->master, "c ap traffic", s->th, hl, c->c_ap, hl, HSO_KDF_NO_DEP);
-	sap = label(c, s->master, "s ap traffic", s->th, hl, c->s_ap, hl, HSO_KDF_NO_DEP);
+	cap = hs13_label(c, s->master, "c ap traffic", s->th, hl, c->c_ap, hl, HSO_KDF_NO_DEP);
+	sap = hs13_label(c, s->master, "s ap traffic", s->th, hl, c->s_ap, hl, HSO_KDF_NO_DEP);
 	if (cap < 0 || sap < 0 ||
-	    label(c, c->s_ap, "key", NULL, 0, s->s_key2, kl, sap) < 0 ||
-	    label(c, c->s_ap, "iv", NULL, 0, s->s_iv2, HSO_AEAD_NONCE_LEN, sap) < 0 ||
-	    label(c, c->c_ap, "key", NULL, 0, s->c_key2, kl, cap) < 0 ||
-	    label(c, c->c_ap, "iv", NULL, 0, s->c_iv2, HSO_AEAD_NONCE_LEN, cap) < 0 ||
+	    hs13_label(c, c->s_ap, "key", NULL, 0, s->s_key2, kl, sap) < 0 ||
+	    hs13_label(c, c->s_ap, "iv", NULL, 0, s->s_iv2, HSO_AEAD_NONCE_LEN, sap) < 0 ||
+	    hs13_label(c, c->c_ap, "key", NULL, 0, s->c_key2, kl, cap) < 0 ||
+	    hs13_label(c, c->c_ap, "iv", NULL, 0, s->c_iv2, HSO_AEAD_NONCE_LEN, cap) < 0 ||
 	    hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, s->c_fin_key, hl,
 				   s->th, hl, s->cf_expected, HSO_KDF_NO_DEP)) < 0)
 		return HS_ERR_INTERNAL;
@@ -487,8 +488,8 @@ after_sf(struct hs_conn *c)
 static int
 after_ap_keys(struct hs_conn *c)
 {
-	if (prot_init(c, &c->rd, c->s.c_key, c->s.c_iv) != 0 ||
-	    prot_init(c, &c->wr, c->s.s_key2, c->s.s_iv2) != 0)
+	if (hs13_prot_init(c, &c->rd, c->s.c_key, c->s.c_iv) != 0 ||
+	    hs13_prot_init(c, &c->wr, c->s.s_key2, c->s.s_iv2) != 0)
 		return HS_ERR_INTERNAL;
 	c->rd_on = true;
 	c->state = ST13_CLIENT_FINISHED;
@@ -507,9 +508,9 @@ after_ap_keys(struct hs_conn *c)
 		hso_hash_update(&t, c->s.cf_expected, hl);
 		hso_hash_peek(&t, c->s.th2);
 		hso_hash_wipe(&t);
-		res = label(c, c->s.master, "res master", c->s.th2, hl, c->s.res_master, hl,
+		res = hs13_label(c, c->s.master, "res master", c->s.th2, hl, c->s.res_master, hl,
 			    HSO_KDF_NO_DEP);
-		if (res < 0 || label(c, c->s.res_master, "resumption", ticket_nonce,
+		if (res < 0 || hs13_label(c, c->s.res_master, "resumption", ticket_nonce,
 				     sizeof(ticket_nonce), c->s.ticket_psk, hl, res) < 0)
 			return HS_ERR_INTERNAL;
 		c->state = ST13_RES_JOB;
@@ -572,8 +573,8 @@ send_ticket(struct hs_conn *c)
 	return 0;
 }
 
-int
-hs13_resume(struct hs_conn *c)
+static int
+resume(struct hs_conn *c)
 {
 	switch (c->state) {
 	case ST13_ECDHE_JOB:
@@ -611,7 +612,7 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	memcpy(k, c->s.c_key2, sizeof(k));
 	memcpy(iv, c->s.c_iv2, sizeof(iv));
-	if (prot_init(c, &c->rd, k, iv) != 0)
+	if (hs13_prot_init(c, &c->rd, k, iv) != 0)
 		return HS_ERR_INTERNAL;
 	OPENSSL_cleanse(k, sizeof(k));
 	c->early_skip = 0;
@@ -638,7 +639,7 @@ next_traffic_key(struct hs_conn *c, uint8_t *secret, struct hso_record_prot *rp)
 	rc |= hso_kdf_expand_label_lean(&k, "iv", 2, NULL, 0, iv, sizeof(iv));
 	hso_hmac_key_wipe(&k);
 	if (rc == 0)
-		rc = prot_init(c, rp, key, iv);
+		rc = hs13_prot_init(c, rp, key, iv);
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(iv, sizeof(iv));
 	return rc == 0 ? 0 : HS_ERR_INTERNAL;
@@ -647,21 +648,30 @@ next_traffic_key(struct hs_conn *c, uint8_t *secret, struct hso_record_prot *rp)
 int
 hs_conn_key_update(struct hs_conn *c, bool request_peer)
 {
-	uint8_t msg[5] = { HS_MT_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0 };
-	int rc;
-
 	if (c->status == HS_STATUS_FAILED)
 		return c->err;
-	if (c->status != HS_STATUS_ESTABLISHED || c->version != HS_TLS13)
+	if (c->status != HS_STATUS_ESTABLISHED || c->ops->key_update == NULL)
 		return -ENOTCONN;
+	return c->ops->key_update(c, request_peer);
+}
+
+/* Send a KeyUpdate and move our write side to its next secret. */
+int
+hs13_key_update_send(struct hs_conn *c, bool request_peer)
+{
+	uint8_t msg[5] = { HS_MT_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0 };
+	uint8_t *secret = c->ccfg != NULL ? c->c_ap : c->s_ap;
+	int rc;
+
 	if (hs_write_record(c, HS_CT_HANDSHAKE, msg, sizeof(msg)) != 0)
 		return hs_fail(c, HS_ERR_INTERNAL);
-	rc = next_traffic_key(c, c->s_ap, &c->wr);
+	rc = next_traffic_key(c, secret, &c->wr);
 	return rc == 0 ? 0 : hs_fail(c, rc);
 }
 
-static int
-key_update(struct hs_conn *c, const struct hs_msg *m)
+/* A KeyUpdate from the peer: its write side (our read side) moves on. */
+int
+hs13_key_update_recv(struct hs_conn *c, const struct hs_msg *m, uint8_t *rd_secret)
 {
 	int rc;
 
@@ -672,7 +682,7 @@ key_update(struct hs_conn *c, const struct hs_msg *m)
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	if (!hs_at_key_change_boundary(c))
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
-	rc = next_traffic_key(c, c->c_ap, &c->rd);
+	rc = next_traffic_key(c, rd_secret, &c->rd);
 	if (rc != 0)
 		return rc;
 	/*
@@ -681,12 +691,12 @@ key_update(struct hs_conn *c, const struct hs_msg *m)
 	 * "update_not_requested"" before further application data.
 	 */
 	if (m->body[0] == 1)
-		return hs_conn_key_update(c, false);
+		return hs13_key_update_send(c, false);
 	return 0;
 }
 
-int
-hs13_handshake_msg(struct hs_conn *c, const struct hs_msg *m)
+static int
+handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 {
 	struct hs_client_hello ch;
 	int rc;
@@ -715,9 +725,55 @@ hs13_handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 		return client_finished(c, m);
 	case ST_ESTABLISHED:
 		if (m->type == HS_MT_KEY_UPDATE)
-			return key_update(c, m);
+			return hs13_key_update_recv(c, m, c->c_ap);
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	default:
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	}
 }
+
+/*
+ * RFC 8446 5: a change_cipher_spec record consisting of the single byte
+ * 0x01, received between the first ClientHello and the peer's Finished,
+ * "MUST simply" be dropped; any other is unexpected_message. Once only.
+ */
+int
+hs13_change_cipher_spec(struct hs_conn *c)
+{
+	if (c->ccs_seen || c->state == ST_ESTABLISHED)
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	c->ccs_seen = true;
+	return 0;
+}
+
+/*
+ * Protected TLS 1.3 records all say application_data outside. One
+ * exception: until the client's first protected record, it may not have
+ * our handshake keys (it rejected our ServerHello) and alerts in
+ * plaintext, as OpenSSL lets it; take that as its alert.
+ */
+static int
+outer_type(struct hs_conn *c, const struct hs_record *r)
+{
+	if (r->type == HS_CT_ALERT && r->len == 2 && !c->rd_opened &&
+	    c->state == ST13_CLIENT_FINISHED && hs_msg_asm_idle(&c->asm_))
+		return 0;
+	return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+}
+
+const struct hs_proto_ops hs13_server_ops = {
+	.name = "tls1.3-server",
+	.version = HS_TLS13,
+	.ct_max = HS_RECORD_CIPHERTEXT_MAX_13,
+	.seal = hs13_seal,
+	.open = hs13_open,
+	.outer_type = outer_type,
+	.change_cipher_spec = hs13_change_cipher_spec,
+	.client_hello = hs13_client_hello,
+	.handshake_msg = handshake_msg,
+	.resume = resume,
+	.half_close = true,
+	.key_update = hs13_key_update_send,
+	.export_keys = hs13_export_keys,
+	.completed_stat = offsetof(struct hs_worker_stats, completed_tls13),
+};

@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "neigh_defs.h"
 
 static char dir[] = "/tmp/hso_test_config_XXXXXX";
 static char err[HSOD_ERR_LEN];
@@ -118,6 +119,8 @@ test_defaults(void)
 	CHECK_EQ(c.alpn_len, 0);
 	CHECK_EQ(c.ticket_lifetime, 7200);
 	CHECK_EQ(c.ticket_rotation, 3600);
+	CHECK(c.ticket_watch && !c.check);
+	CHECK_EQ(c.ticket_watch_delay_ms, 200);
 	CHECK_EQ(c.max_conns, HSOD_MAX_CONNS_DEFAULT);
 	CHECK_EQ(c.max_half_open, HSOD_MAX_HALF_OPEN_DEFAULT);
 	CHECK_EQ(c.mbufs, 16384);
@@ -344,6 +347,18 @@ test_flags_override(void)
 	ERR_HAS(parse(&c, "--config", (char *)path, "--listen", "8080",
 		      "--listen", "8080", NULL), "--listen", "8080", "twice");
 
+	/* The key file's watch, and --check. */
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--no-ticket-key-watch", "--check", NULL), 0);
+	CHECK(!c.ticket_watch && c.check);
+	path = cfgfile_with("[tickets]\nwatch = no\nwatch_delay_ms = 1000\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--ticket-key-watch", NULL), 0);
+	CHECK(c.ticket_watch);
+	CHECK_EQ(c.ticket_watch_delay_ms, 1000);
+	path = cfgfile_with("[tickets]\nwatch_delay_ms = 0\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[tickets]", "watch_delay_ms",
+		"1..60000", "'0'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--check=yes", NULL), "--check");
+
 	/* A flag given twice: the last wins. */
 	CHECK_EQ(parse(&c, MIN_FLAGS, "--http-status", "201", "--http-status", "202", NULL), 0);
 	CHECK_EQ(c.http_status, 202);
@@ -507,6 +522,54 @@ test_numbers(void)
 		ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[crypto]",
 			"imb_arch", "'sha1=sse'");
 	}
+}
+
+/* [net] neigh_*: defaults, flags, the file, ranges and the checks across keys. */
+static void
+test_neigh_keys(void)
+{
+	struct hsod_config c;
+	const char *path;
+
+	hsod_config_defaults(&c);
+	CHECK_EQ(c.neigh_entries, HSOD_NEIGH_ENTRIES_DEFAULT);
+	CHECK_EQ(c.neigh_queue, HSOD_NEIGH_QUEUE_DEFAULT);
+	CHECK_EQ(c.neigh_queue_total, HSOD_NEIGH_QUEUE_TOTAL_DEFAULT);
+	CHECK_EQ(c.neigh_reachable_ms, HSOD_NEIGH_REACHABLE_MS_DEFAULT);
+	CHECK_EQ(c.neigh_stale_ms, HSOD_NEIGH_STALE_MS_DEFAULT);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--neigh-entries", "8", "--neigh-queue", "3",
+		       "--neigh-queue-total", "100", "--neigh-reachable", "1000",
+		       "--neigh-stale", "86400000", NULL), 0);
+	CHECK(c.neigh_entries == 8 && c.neigh_queue == 3 && c.neigh_queue_total == 100 &&
+	      c.neigh_reachable_ms == 1000 && c.neigh_stale_ms == 86400000);
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\nneigh_entries = 4096\n"
+		       "neigh_queue = 32\nneigh_queue_total = 2048\nneigh_reachable_ms = 15000\n"
+		       "neigh_stale_ms = 120000\n[cert main]\ncert = c.pem\nkey = k.pem\n");
+	CHECK_EQ(parse(&c, "--config", (char *)path, NULL), 0);
+	CHECK(c.neigh_entries == 4096 && c.neigh_queue == 32 && c.neigh_queue_total == 2048 &&
+	      c.neigh_reachable_ms == 15000 && c.neigh_stale_ms == 120000);
+	/* A flag overrides the file. */
+	CHECK_EQ(parse(&c, "--config", (char *)path, "--neigh-queue", "5", NULL), 0);
+	CHECK_EQ(c.neigh_queue, 5);
+	/* Out of range, each named. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-entries", "7", NULL), "--neigh-entries", "'7'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-entries", "4194305", NULL), "--neigh-entries",
+		"'4194305'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-queue", "0", NULL), "--neigh-queue", "'0'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-reachable", "999", NULL), "--neigh-reachable",
+		"'999'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-stale", "86400001", NULL), "--neigh-stale",
+		"'86400001'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\nneigh_queue_total = 0\n"
+		       "[cert main]\ncert = c.pem\nkey = k.pem\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[net]", "neigh_queue_total",
+		"'0'");
+	/* Across keys: per neighbour within the total, the total within half the pool. */
+	ERR_HAS(parse(&c, MIN_FLAGS, "--neigh-queue", "64", "--neigh-queue-total", "32", NULL),
+		"--neigh-queue", "neigh_queue_total (32)", "'64'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--neigh-queue-total", "2049", NULL),
+		"--neigh-queue-total", "mbufs (4096)", "'2049'");
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--neigh-queue-total", "2048", NULL), 0);
 }
 
 static void
@@ -1101,9 +1164,12 @@ test_usage(void)
 		"--ticket-lifetime", "--ticket-rotation", "--session-cache", "--max-conns",
 		"--max-half-open", "--mbufs", "--handshake-timeout", "--idle-timeout",
 		"--http-status", "--http-body", "--imb-arch", "--export-keys",
-		"--sni-strict", "--help",
+		"--sni-strict", "--neigh-entries", "--neigh-queue", "--neigh-queue-total",
+		"--neigh-reachable", "--neigh-stale", "--help",
 		/* sections and keys */
-		"[net]", "addr =", "gateway =", "listen =", "mbufs =", "[port N]",
+		"[net]", "addr =", "gateway =", "listen =", "mbufs =", "neigh_entries =",
+		"neigh_queue =", "neigh_queue_total =", "neigh_reachable_ms =",
+		"neigh_stale_ms =", "[port N]",
 		"[tls]", "versions =", "ciphers =", "groups =", "sigalgs =", "alpn =",
 		"sni_strict =", "export_keys =", "max_handshake_msg =", "session_cache =",
 		"[cert NAME]", "cert =", "key =", "default =",
@@ -1154,6 +1220,7 @@ main(void)
 	test_flags_override();
 	test_certs();
 	test_numbers();
+	test_neigh_keys();
 	test_net();
 	test_ports();
 	test_file_structure();

@@ -1151,6 +1151,28 @@ test_wheel(void)
 	tcp_wheel_insert(&w, &tm[2], 10);
 	CHECK_EQ(tcp_wheel_run(&w, 1001000, wheel_count, &fired), 1);
 	tcp_wheel_fini(&w);
+
+	/*
+	 * Due mid-tick, the wheel run every 10 us as a busy worker does: fired
+	 * within the tick after its expiry, never before it (it used to wait
+	 * a whole revolution).
+	 */
+	CHECK_EQ(tcp_wheel_init(&w, 4096, 1000, 0), 0);
+	for (uint64_t off = 1; off < 1000; off += 111) {
+		uint64_t t0 = 2000000 + off * 1000, due = t0 + 40000 + off, at = 0;
+
+		fired = 0;
+		tcp_wheel_run(&w, t0, wheel_count, &fired);
+		tcp_wheel_insert(&w, &tm[0], due);
+		for (uint64_t t = t0; t < t0 + 10000000 && fired == 0; t += 10) {
+			tcp_wheel_run(&w, t, wheel_count, &fired);
+			at = t;
+		}
+		CHECK_MSG(fired == 1 && at >= due && at < due + 1000,
+			  "due %llu fired %u at %llu", (unsigned long long)due, fired,
+			  (unsigned long long)at);
+	}
+	tcp_wheel_fini(&w);
 }
 
 int

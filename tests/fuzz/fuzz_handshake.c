@@ -66,6 +66,87 @@ negotiate(const struct hs_client_hello *ch, uint8_t mode)
 		abort();
 }
 
+/* A view inside [@p p, @p p + @p len), or empty. */
+static void
+inside(struct hs_view v, const uint8_t *p, size_t len)
+{
+	if (v.len > 0 && (v.p < p || v.p + v.len > p + len))
+		abort();
+}
+
+/* The client engine's parsers, on whatever a server might send. */
+static void
+client_side(const struct hs_msg *m, uint8_t mode)
+{
+	const uint8_t *b = m->body;
+	size_t n = m->len;
+
+	switch (m->type) {
+	case HS_MT_SERVER_HELLO: {
+		struct hs_server_hello_in sh;
+
+		if (hs_server_hello_parse(b, n, &sh) == 0) {
+			inside(sh.session_id, b, n);
+			inside(sh.ks_key, b, n);
+			inside(sh.cookie, b, n);
+			inside(sh.alpn, b, n);
+		}
+		break;
+	}
+	case HS_MT_ENCRYPTED_EXTENSIONS: {
+		struct hs_encrypted_extensions_in ee;
+
+		if (hs_encrypted_extensions_parse(b, n, &ee) == 0)
+			inside(ee.alpn, b, n);
+		break;
+	}
+	case HS_MT_CERTIFICATE: {
+		struct hs_certificate_in ci;
+
+		if (hs_certificate_parse(b, n, mode & 1, &ci) == 0) {
+			if (ci.n == 0 || ci.n > ci.n_total)
+				abort();
+			for (unsigned i = 0; i < ci.n; i++)
+				if (ci.len[i] == 0 || ci.der[i] < b || ci.der[i] + ci.len[i] > b + n)
+					abort();
+		}
+		break;
+	}
+	case HS_MT_CERTIFICATE_REQUEST:
+		hs_certificate_request_parse(b, n, mode & 1);
+		break;
+	case HS_MT_CERTIFICATE_VERIFY: {
+		struct hs_view sig;
+		uint16_t scheme;
+
+		if (hs_certificate_verify_parse(b, n, &scheme, &sig) == 0)
+			inside(sig, b, n);
+		break;
+	}
+	case HS_MT_SERVER_KEY_EXCHANGE: {
+		struct hs_server_key_exchange_in ske;
+
+		if (hs_server_key_exchange_parse(b, n, &ske) == 0) {
+			inside(ske.params, b, n);
+			inside(ske.point, b, n);
+			inside(ske.sig, b, n);
+		}
+		break;
+	}
+	case HS_MT_NEW_SESSION_TICKET: {
+		struct hs_new_session_ticket_in t;
+
+		if (hs_new_session_ticket_parse(b, n, mode & 1, &t) == 0) {
+			inside(t.nonce, b, n);
+			inside(t.ticket, b, n);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -99,6 +180,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (m.len + HS_MSG_HEADER_LEN > sizeof(gather))
 				abort();
+			client_side(&m, mode);
 			if (m.type == HS_MT_CLIENT_KEY_EXCHANGE) {
 				hs_client_key_exchange_parse(m.body, m.len, mode & 1, &v);
 				continue;

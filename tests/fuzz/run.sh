@@ -25,9 +25,10 @@ if ! clang -fsanitize=fuzzer "$probe" -o "$work/probe" 2>/dev/null; then
 fi
 
 # The decoders and writers it drives, which need nothing from crypto/ (the
-# engine files do): name them, so a new crypto-dependent file cannot break it.
+# engine files do; record.c needs libcrypto's OPENSSL_cleanse and the buffer
+# pool): name them, so a new crypto-dependent file cannot break it.
 decoders=()
-for f in codec record client_hello client_key_exchange negotiate message \
+for f in codec record bufpool client_hello client_key_exchange negotiate message \
 	server_hello encrypted_extensions certificate certificate_verify finished \
 	server_key_exchange new_session_ticket; do
 	decoders+=("$src/handshake/$f.c")
@@ -35,9 +36,10 @@ done
 
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -I"$src/handshake" -I"$src/tests")
 clang "${flags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	"$src"/tests/fuzz/fuzz_handshake.c "${decoders[@]}" -o "$work/fuzz_handshake"
+	"$src"/tests/fuzz/fuzz_handshake.c "${decoders[@]}" \
+	$(pkg-config --cflags --libs libcrypto) -o "$work/fuzz_handshake"
 clang "${flags[@]}" "$src/tests/fuzz/make_seeds.c" "$src/tests/real_hello.c" \
-	"$src/handshake/record.c" "$src/handshake/codec.c" \
+	"$src/handshake/record.c" "$src/handshake/codec.c" "$src/handshake/bufpool.c" \
 	$(pkg-config --cflags --libs libssl libcrypto gnutls) -o "$work/make_seeds"
 "$work/make_seeds" "$work/corpus"
 

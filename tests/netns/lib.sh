@@ -99,6 +99,17 @@ hugepages_require() {
 	mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null
 }
 
+# eal_mem: EAL's memory flags for a primary that no secondary attaches to:
+# --in-memory on hugepages when free, else --no-huge (printed once).
+eal_mem() {
+	if [ "$(free_hugepages)" -lt 64 ]; then
+		echo "note: no free hugepages, running EAL with --no-huge" >&2
+		echo "--no-huge -m 512"
+	else
+		echo "--in-memory"
+	fi
+}
+
 # hsod_launch HSOD PREFIX "VDEV..." ARGS...: hsod in the namespace on the
 # DPDK virtual devices given (EAL --vdev each), lcores $HSOD_LCORES (default
 # 0: one lcore that is the worker) or the EAL lcore map $HSOD_LCORE_MAP,
@@ -113,13 +124,9 @@ hsod_launch() {
 	shift 3
 	HSOD_LOG=$NETNS_WORK/$HSOD_PREFIX.log
 	: >"$HSOD_LOG"
-	mem=(--in-memory)
-	if [ "${HSOD_SHARED:-0}" = 1 ]; then
-		mem=()
-	elif [ "$(free_hugepages)" -lt 64 ]; then
-		echo "note: no free hugepages, running EAL with --no-huge"
-		mem=(--no-huge -m 512)
-	fi
+	mem=()
+	# shellcheck disable=SC2207
+	[ "${HSOD_SHARED:-0}" = 1 ] || mem=($(eal_mem))
 	# Not through in_ns(): $! must be hsod's own PID (ip netns exec execs it).
 	local lc=(-l "${HSOD_LCORES:-0}")
 	# HSOD_LCORE_MAP: EAL --lcores, e.g. 0@0,1@1,2@0 (two workers on a 2-CPU box)
