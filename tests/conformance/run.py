@@ -33,18 +33,17 @@ Every exclude and expect needs a reason citing an RFC, and every pattern must
 name at least one probe of the script (a stale exclusion is an error).
 """
 import argparse
-import concurrent.futures
 import fnmatch
 import json
 import os
 import re
 import shlex
-import subprocess
+import signal
 import sys
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHIM = os.path.join(HERE, "shim.py")
 
 
 class ConfError(Exception):
@@ -112,35 +111,79 @@ def parse_conf(path):
     return scripts
 
 
-def shim_cmd(s, cert):
-    cmd = ["/usr/bin/python3", SHIM]
-    # With the ECDSA certificate every script runs with the ecdsa alias
-    # (shim.py): RSA suites and signature schemes it names become ECDSA ones.
-    if cert == "ec" and s["alias"] != "none":
-        cmd += ["--alias", "ecdsa"]
-    elif s["alias"] and s["alias"] != "none":
-        cmd += ["--alias", s["alias"]]
-    return cmd
+def alias_of(s, cert):
+    """shim.py's alias for this script and certificate. With the ECDSA one
+    every script runs with 'ecdsa': RSA suites and schemes become ECDSA."""
+    if s["alias"] == "none":
+        return None
+    return "ecdsa" if cert == "ec" else s["alias"]
 
 
 def script_args(s, cert):
     return s["args"] + s[cert + "-args"]
 
 
-def probe_names(s, cert):
-    """The script's probes with these arguments, from shim.py --list."""
-    cmd = shim_cmd(s, cert) + ["--list", s["name"]] + script_args(s, cert)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    names = [n for n in out.stdout.splitlines() if n]
-    if out.returncode != 0 or not names:
-        raise ConfError("%s: listing %s failed: %s" % (s["where"], s["name"],
-                        out.stderr.strip().splitlines()[-1:] or out.returncode))
-    return names
+class Pool:
+    """Children forked from this process, which has imported tlslite and
+    tlsfuzzer already (shim.preload()): a script starts in milliseconds, not
+    the second its imports take. At most JOBS at once; each its own log."""
+
+    def __init__(self, jobs):
+        self.jobs = jobs
+        self.running = {}       # pid -> (start, timeout, done(rc, seconds))
+
+    def start(self, log, fn, timeout, done):
+        while len(self.running) >= self.jobs:
+            self.reap(block=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                os.dup2(fd, 1)
+                os.dup2(fd, 2)
+                code = fn()
+            except BaseException:       # pylint: disable=broad-except
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code if isinstance(code, int) else 1)
+        self.running[pid] = (time.monotonic(), timeout, done)
+
+    def reap(self, block=False):
+        while self.running:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                now = time.monotonic()
+                for p, (t0, timeout, _) in list(self.running.items()):
+                    if now > t0 + timeout:
+                        os.kill(p, signal.SIGKILL)
+                        os.waitpid(p, 0)
+                        self.running.pop(p)[2]("timeout", now - t0)
+                if not block:
+                    return
+                time.sleep(0.02)
+                continue
+            if pid in self.running:
+                t0, _, done = self.running.pop(pid)
+                done(os.waitstatus_to_exitcode(status), time.monotonic() - t0)
+                if block:
+                    return
+
+    def wait_all(self):
+        while self.running:
+            self.reap(block=True)
 
 
-def resolve(s, cert):
+def needs_names(s, cert):
+    return not s["unlisted"] and any(cert in e["certs"] for e in s["exclude"])
+
+
+def resolve(s, cert, names):
     """-e and -x/-X arguments; raises on a pattern that names nothing."""
-    names = None
     extra, excluded = [], []
     for e in s["exclude"]:
         if cert not in e["certs"]:
@@ -151,12 +194,8 @@ def resolve(s, cert):
                     e["where"], s["name"]))
             hit = [e["pattern"]]
         elif any(c in e["pattern"] for c in "*?["):
-            if names is None:
-                names = probe_names(s, cert)
             hit = [n for n in names if fnmatch.fnmatchcase(n, e["pattern"])]
         else:
-            if names is None:
-                names = probe_names(s, cert)
             hit = [e["pattern"]] if e["pattern"] in names else []
         if not hit:
             raise ConfError("%s: exclude '%s' names no probe of %s (%s)"
@@ -172,21 +211,7 @@ def resolve(s, cert):
 SUMMARY = re.compile(r"^(TOTAL|SKIP|PASS|XFAIL|FAIL|XPASS): (\d+)$")
 
 
-def run_one(s, cert, host, port, logs):
-    extra, excluded = resolve(s, cert)
-    cmd = shim_cmd(s, cert) + [s["name"], "-h", host, "-p", str(port)] + \
-        script_args(s, cert) + extra
-    log = os.path.join(logs, "%s.%s.log" % (s["name"], cert))
-    t0 = time.monotonic()
-    with open(log, "w") as f:
-        f.write("$ " + " ".join(shlex.quote(c) for c in cmd) + "\n")
-        f.flush()
-        try:
-            rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT,
-                                timeout=s["timeout"]).returncode
-        except subprocess.TimeoutExpired:
-            rc = "timeout"
-    secs = time.monotonic() - t0
+def judge(s, cert, log, rc, secs, excluded):
     counts, failed, in_failed = {}, [], False
     with open(log, errors="replace") as f:
         for line in f:
@@ -223,29 +248,67 @@ def main():
         print("run.py: %s" % e)
         return 2
     os.makedirs(a.logs, exist_ok=True)
+    sys.path.insert(0, HERE)
+    import shim  # pylint: disable=import-outside-toplevel
+
+    shim.preload()
     t0 = time.monotonic()
+    pool = Pool(a.jobs)
     results, errors = [], []
-    # Slowest first keeps both workers busy to the end.
-    scripts.sort(key=lambda s: -s["timeout"])
-    with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
-        futs = {pool.submit(run_one, s, a.cert, a.host, a.port, a.logs): s
-                for s in scripts}
-        for fut in concurrent.futures.as_completed(futs):
-            s = futs[fut]
-            try:
-                r = fut.result()
-            except ConfError as e:
-                errors.append(str(e))
-                print("ERROR %s (%s): %s" % (s["name"], a.cert, e), flush=True)
-                continue
-            results.append(r)
-            n_ex = sum(x[1] for x in r["excluded"])
-            print("%s %-52s %s %4d probes passed, %3d excluded, %5.1fs%s" % (
-                "PASS" if r["passed"] else "FAIL", r["script"], a.cert, r["probes"],
-                n_ex, r["secs"], "" if r["passed"] else "  rc=%s log=%s" % (
-                    r["rc"], r["log"])), flush=True)
-            for p in r["failed_probes"]:
-                print("     failed probe: %s" % p, flush=True)
+
+    # 1. The probe names of scripts with exclusions (patterns expand to them).
+    names = {}
+    for s in scripts:
+        if not needs_names(s, a.cert):
+            continue
+        path = os.path.join(a.logs, "%s.%s.names" % (s["name"], a.cert))
+        if os.path.exists(path):
+            os.unlink(path)
+
+        def listed(rc, _secs, s=s, path=path):
+            with open(path, errors="replace") as f:
+                lines = [n for n in f.read().splitlines() if n]
+            if rc != 0 or not lines:
+                errors.append("%s: listing %s failed (%s)" % (s["where"], s["name"], rc))
+            names[s["name"]] = lines
+        pool.start(path, lambda s=s: shim.run(s["name"], script_args(s, a.cert),
+                                              alias_of(s, a.cert), listing=True),
+                   120, listed)
+    pool.wait_all()
+
+    # 2. The scripts, slowest first so that both workers stay busy to the end.
+    def report(r):
+        results.append(r)
+        n_ex = sum(x[1] for x in r["excluded"])
+        print("%s %-52s %s %4d probes passed, %3d excluded, %5.1fs%s" % (
+            "PASS" if r["passed"] else "FAIL", r["script"], a.cert, r["probes"],
+            n_ex, r["secs"], "" if r["passed"] else "  rc=%s log=%s" % (
+                r["rc"], r["log"])), flush=True)
+        for p in r["failed_probes"]:
+            print("     failed probe: %s" % p, flush=True)
+
+    for s in sorted(scripts, key=lambda s: -s["timeout"]):
+        try:
+            extra, excluded = resolve(s, a.cert, names.get(s["name"], []))
+        except ConfError as e:
+            errors.append(str(e))
+            print("ERROR %s (%s): %s" % (s["name"], a.cert, e), flush=True)
+            continue
+        args = ["-h", a.host, "-p", str(a.port)] + script_args(s, a.cert) + extra
+        log = os.path.join(a.logs, "%s.%s.log" % (s["name"], a.cert))
+        with open(log, "w") as f:
+            f.write("$ shim.py %s%s %s\n" % (
+                "--alias %s " % alias_of(s, a.cert) if alias_of(s, a.cert) else "",
+                s["name"], " ".join(shlex.quote(x) for x in args)))
+        pool.start(log, lambda s=s, args=args: shim.run(s["name"], args, alias_of(s, a.cert)),
+                   s["timeout"],
+                   lambda rc, secs, s=s, log=log, excluded=excluded:
+                   report(judge(s, a.cert, log, rc, secs, excluded)))
+    pool.wait_all()
+
+    for e in errors:
+        if not e.startswith("ERROR"):
+            print("ERROR %s" % e)
     bad = [r for r in results if not r["passed"]]
     total = sum(r["probes"] for r in results)
     n_ex = sum(x[1] for r in results for x in r["excluded"])

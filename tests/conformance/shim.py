@@ -79,29 +79,34 @@ def alias(kind):
                 hasattr(CipherSuite, name.replace("ECDHE_RSA", "ECDHE_ECDSA")):
             setattr(CipherSuite, name,
                     getattr(CipherSuite, name.replace("ECDHE_RSA", "ECDHE_ECDSA")))
+    swap = {}
     for rsa, ec in RSA_ECDSA.items():
+        swap[getattr(SignatureScheme, rsa)] = getattr(SignatureScheme, ec)
         setattr(SignatureScheme, rsa, getattr(SignatureScheme, ec))
+    # tlsfuzzer.helpers built its lists from the old names when it was
+    # imported (preload() imports it first): rebuild them the same way.
+    helpers = sys.modules.get("tlsfuzzer.helpers")
+    if helpers is not None:
+        for name in ("RSA_SIG_ALL", "RSA_PSS_PSS_ALL", "RSA_PSS_RSAE_ALL"):
+            setattr(helpers, name, [swap.get(v, v) for v in getattr(helpers, name)])
 
 
-def main():
-    argv = sys.argv[1:]
-    listing = False
-    while argv and argv[0].startswith("--"):
-        if argv[0] == "--alias" and len(argv) > 1:
-            alias(argv[1])
-            argv = argv[2:]
-        elif argv[0] == "--list":
-            listing = True
-            argv = argv[1:]
-        else:
-            sys.exit("shim.py: unknown option " + argv[0])
-    if not argv:
-        sys.exit(__doc__)
-    module = "tlsfuzzer._apps." + argv[0].replace("-", "_").removesuffix(".py")
-    sys.argv = [argv[0]] + argv[1:]
+def run(script, args, alias_kind=None, listing=False):
+    """Run tlsfuzzer script SCRIPT (e.g. test-tls13-hrr) with ARGS in this
+    process; with LISTING print its probe names instead. Returns the exit
+    status. Run it in a process of its own (run.py forks one per script):
+    the aliases and a listing's stubs change tlslite and tlsfuzzer for good.
+    """
+    if alias_kind:
+        alias(alias_kind)
+    module = "tlsfuzzer._apps." + script.replace("-", "_").removesuffix(".py")
+    sys.argv = [script] + list(args)
     if not listing:
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
-        return
+        try:
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+        except SystemExit as e:
+            return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        return 0
     from tlsfuzzer import runner
 
     runner.Runner.run = lambda self: None
@@ -123,6 +128,37 @@ def main():
         if m and m.group(1) not in seen:
             seen.add(m.group(1))
             print(m.group(1))
+    return 0
+
+
+def preload():
+    """Import what every script imports, so that a forked child starts at
+    once (run.py): tlslite with its OpenSSL and GMP back ends, tlsfuzzer."""
+    # pylint: disable=import-outside-toplevel,unused-import
+    import tlslite.api  # noqa: F401
+    import tlsfuzzer.expect  # noqa: F401
+    import tlsfuzzer.helpers  # noqa: F401
+    import tlsfuzzer.messages  # noqa: F401
+    import tlsfuzzer.runner  # noqa: F401
+    import tlsfuzzer.utils.lists  # noqa: F401
+
+
+def main():
+    argv = sys.argv[1:]
+    listing = False
+    kind = None
+    while argv and argv[0].startswith("--"):
+        if argv[0] == "--alias" and len(argv) > 1:
+            kind = argv[1]
+            argv = argv[2:]
+        elif argv[0] == "--list":
+            listing = True
+            argv = argv[1:]
+        else:
+            sys.exit("shim.py: unknown option " + argv[0])
+    if not argv:
+        sys.exit(__doc__)
+    sys.exit(run(argv[0], argv[1:], kind, listing))
 
 
 if __name__ == "__main__":
