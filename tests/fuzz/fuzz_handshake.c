@@ -17,7 +17,7 @@
 #include "record.h"
 
 static void
-negotiate(const struct hs_client_hello *ch, uint8_t mode)
+negotiate(struct hs_client_hello *ch, uint8_t mode)
 {
 	static uint8_t out[4096];
 	struct hs_nego_policy p;
