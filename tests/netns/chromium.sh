@@ -65,7 +65,7 @@ ok = True
 def check(cond, what):
     global ok
     print("  %s: %s" % ("ok" if cond else "FAIL", what))
-    ok &= cond
+    ok = ok and bool(cond)
 groups = [g for g, _ in hello["key_shares"]]
 check(hello["grease"], "the ClientHello carries GREASE values %s"
       % ["0x%04x" % g for g in hello["grease"]])
