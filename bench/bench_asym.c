@@ -337,6 +337,7 @@ enum floor_case {
 	FLOOR_TLS12_ECDHE_RSA,		/* X25519 + RSA-2048 PKCS#1 sign */
 	FLOOR_TLS13_ECDSA,		/* X25519 + ECDSA P-256 sign */
 	FLOOR_TLS13_RSA_PSS,		/* X25519 + RSA-2048 PSS sign */
+	FLOOR_TLS13_PSK_DHE,		/* X25519 alone: a resumption with ECDHE */
 };
 
 static void
@@ -351,6 +352,9 @@ run_floor(struct hso_bench *b, enum floor_case fc)
 
 	if (fc == FLOOR_TLS12_RSA_KX) {
 		if (bstate_init(b, &kx, BOP_DECRYPT, K_RSA2048, 0) < 0)
+			return;
+	} else if (fc == FLOOR_TLS13_PSK_DHE) {
+		if (bstate_init(b, &kx, BOP_X25519_GEN, -1, 0) < 0)
 			return;
 	} else {
 		static const struct { int k; uint16_t scheme; } sc[] = {
@@ -376,8 +380,9 @@ run_floor(struct hso_bench *b, enum floor_case fc)
 		bad |= hso_ecdhe_key_generate(bfx.actx, HSO_GROUP_X25519, &kx.key);
 		bad |= hso_ecdhe_key_derive(bfx.actx, &kx.key, kx.peer, kx.peerlen,
 					    secret, sizeof(secret), &l);
-		bad |= hso_asym_sign(bfx.actx, sg.cert, sg.scheme, sg.msg,
-				     sizeof(sg.msg), sig, sizeof(sig), &l);
+		if (fc != FLOOR_TLS13_PSK_DHE)
+			bad |= hso_asym_sign(bfx.actx, sg.cert, sg.scheme, sg.msg,
+					     sizeof(sg.msg), sig, sizeof(sig), &l);
 		hso_ecdhe_key_clear(&kx.key);
 	}
 	dt = hso_bench_now_ns() - t0;
@@ -392,7 +397,7 @@ run_floor(struct hso_bench *b, enum floor_case fc)
 	if (bad)
 		hso_bench_fail(b, "operation failed");
 	bstate_fini(&kx);
-	if (fc != FLOOR_TLS12_RSA_KX)
+	if (fc != FLOOR_TLS12_RSA_KX && fc != FLOOR_TLS13_PSK_DHE)
 		bstate_fini(&sg);
 }
 
@@ -400,10 +405,12 @@ static void bm_floor_tls12_rsa_kx(struct hso_bench *b) { run_floor(b, FLOOR_TLS1
 static void bm_floor_tls12_ecdhe_rsa(struct hso_bench *b) { run_floor(b, FLOOR_TLS12_ECDHE_RSA); }
 static void bm_floor_tls13_ecdsa(struct hso_bench *b) { run_floor(b, FLOOR_TLS13_ECDSA); }
 static void bm_floor_tls13_rsa_pss(struct hso_bench *b) { run_floor(b, FLOOR_TLS13_RSA_PSS); }
+static void bm_floor_tls13_psk_dhe(struct hso_bench *b) { run_floor(b, FLOOR_TLS13_PSK_DHE); }
 HSO_BENCH(bm_floor_tls12_rsa_kx, "asym_floor/tls12_rsa_kx")
 HSO_BENCH(bm_floor_tls12_ecdhe_rsa, "asym_floor/tls12_ecdhe_rsa")
 HSO_BENCH(bm_floor_tls13_ecdsa, "asym_floor/tls13_x25519_ecdsa_p256")
 HSO_BENCH(bm_floor_tls13_rsa_pss, "asym_floor/tls13_x25519_rsa_pss")
+HSO_BENCH(bm_floor_tls13_psk_dhe, "asym_floor/tls13_resumed_psk_dhe")
 
 /*
  * bfx is not freed: OpenSSL's own atexit cleanup may run before a

@@ -93,14 +93,14 @@ enum mode { MODE_HSO, MODE_COPY_RING, MODE_SOCKET, MODE_NUM };
 static const char *const mode_names[MODE_NUM] = { "hso", "copy_ring", "socketpair" };
 
 struct prod_conn {
-	uint32_t id;                    /* hso: worker-local connection id */
+	uint64_t id;                    /* hso: the connection's id on the rings (gen, slot) */
 	uint32_t rem;                   /* bytes of the current message left */
 	uint32_t rx_delivered;          /* hso: as the worker's dp_conn */
 	uint64_t off;                   /* stream offset */
 };
 
 struct cons_conn {
-	uint32_t id;
+	uint64_t id;
 	uint64_t off;
 };
 
@@ -135,6 +135,7 @@ struct run {
 	uint64_t events, bytes, bad;
 	/* channels */
 	struct hso_shm *shm;
+	struct hso_shm_conn *fc;
 	struct rte_ring *ev;
 	struct rte_mempool *mp;
 	struct hso_app *app;
@@ -229,15 +230,21 @@ stopping(struct run *r)
 	return __atomic_load_n(&r->stop, __ATOMIC_RELAXED) != 0;
 }
 
+static inline uint32_t
+gen_of(uint64_t id)
+{
+	return hso_shm_id_gen(id);
+}
+
 /* ---- producers: one event each ---- */
 
 /* worker.c's deliver() for one event: false when there is no room. */
 static inline bool
 emit_hso(struct run *r, struct prod_conn *c, uint32_t len)
 {
-	struct hso_shm_conn *sc = hso_shm_conn(r->shm, 0, c->id);
+	struct hso_shm_conn *sc = hso_shm_conn(r->fc, r->shm, 0, hso_shm_id_slot(c->id));
 	uint64_t word = __atomic_load_n(&sc->rx_done, __ATOMIC_ACQUIRE);
-	uint32_t left = c->rx_delivered - hso_shm_count(word, c->id);
+	uint32_t left = c->rx_delivered - hso_shm_count(word, hso_shm_id_gen(c->id));
 	struct hso_shm_msg *h;
 	struct rte_mbuf *m;
 	uint32_t cap;
@@ -459,7 +466,9 @@ cons_hso(struct run *r)
 		unsigned ci = hso_app_conn_index(r->app, ev[i].conn);
 
 		if (ev[i].type != HSO_EV_DATA || hso_app_conn_worker(ev[i].conn) != 0 ||
-		    ci >= r->n_conns || (uint32_t)ev[i].conn != r->cc[ci].id)
+		    ci >= r->n_conns ||
+		    ev[i].conn != ((uint64_t)hso_shm_id_gen(r->cc[ci].id) << 32 |
+				   hso_shm_id_slot(r->cc[ci].id)))
 			fail(r, "not a DATA event of a known connection", ci, 0, ev[i].len);
 		else
 			consume(r, ci, ev[i].data, ev[i].len);
@@ -571,15 +580,15 @@ case_open(struct run *r)
 	for (unsigned i = 0; i < r->n_conns; i++) {
 		struct hso_shm_conn *sc;
 
-		r->pc[i].id = i | gen << HSO_SHM_SLOT_BITS;
+		r->pc[i].id = hso_shm_id(gen, i);
 		r->pc[i].rem = 0;
 		r->pc[i].rx_delivered = 0;
 		r->pc[i].off = conn_start(i);
 		r->cc[i].id = r->pc[i].id;
 		r->cc[i].off = conn_start(i);
-		sc = hso_shm_conn(r->shm, 0, r->pc[i].id);
-		__atomic_store_n(&sc->rx_done, hso_shm_tag(r->pc[i].id, 0), __ATOMIC_RELEASE);
-		__atomic_store_n(&sc->tx_done, hso_shm_tag(r->pc[i].id, 0), __ATOMIC_RELEASE);
+		sc = hso_shm_conn(r->fc, r->shm, 0, i);
+		__atomic_store_n(&sc->rx_done, hso_shm_tag(gen, 0), __ATOMIC_RELEASE);
+		__atomic_store_n(&sc->tx_done, hso_shm_tag(gen, 0), __ATOMIC_RELEASE);
 	}
 	r->br->head = r->br->tail = 0;
 	if (r->mode == MODE_SOCKET && socketpair(AF_UNIX, SOCK_STREAM, 0, r->fd) != 0) {
@@ -601,9 +610,9 @@ case_close(struct run *r)
 		fail(r, "consumed is not what was produced", 0, r->events, r->prod_events);
 	if (r->mode == MODE_HSO) {
 		for (unsigned i = 0; i < r->n_conns; i++) {
-			const struct hso_shm_conn *sc = hso_shm_conn(r->shm, 0, r->pc[i].id);
+			const struct hso_shm_conn *sc = hso_shm_conn(r->fc, r->shm, 0, i);
 
-			if (hso_shm_count(sc->rx_done, r->pc[i].id) != r->pc[i].rx_delivered)
+			if (hso_shm_count(sc->rx_done, gen_of(r->pc[i].id)) != r->pc[i].rx_delivered)
 				fail(r, "rx_done is not what was delivered", i, 0, 0);
 		}
 		hso_app_flush(r->app);  /* the library returns released mbufs in bulk */
@@ -962,6 +971,7 @@ main(int argc, char **argv)
 	r.br->data = (uint8_t *)(r.br + 1);
 	r.mp = mp;
 	r.shm = hsod_apps_shm(apps);
+	r.fc = hsod_apps_fc(apps);
 	r.app = hso_app_attach_inproc("bench", 0);
 	snprintf(rn, sizeof(rn), HSO_SHM_EV_FMT, 0u, 0u);
 	r.ev = rte_ring_lookup(rn);

@@ -90,19 +90,33 @@ hso_aead_key_init_mgr(struct hso_aead_key *k, const IMB_MGR *mgr,
 	switch (alg) {
 	case HSO_AEAD_AES128_GCM:
 		if (mgr->gcm128_pre == NULL || mgr->gcm128_enc == NULL ||
-		    mgr->gcm128_dec == NULL)
+		    mgr->gcm128_dec == NULL || mgr->gcm128_init == NULL ||
+		    mgr->gcm128_enc_update == NULL || mgr->gcm128_dec_update == NULL ||
+		    mgr->gcm128_enc_finalize == NULL || mgr->gcm128_dec_finalize == NULL)
 			return -ENOTSUP;
 		IMB_AES128_GCM_PRE(mgr, key, &k->k.gcm);
 		k->gcm_enc = mgr->gcm128_enc;
 		k->gcm_dec = mgr->gcm128_dec;
+		k->gcm_init = mgr->gcm128_init;
+		k->gcm_enc_upd = mgr->gcm128_enc_update;
+		k->gcm_dec_upd = mgr->gcm128_dec_update;
+		k->gcm_enc_fin = mgr->gcm128_enc_finalize;
+		k->gcm_dec_fin = mgr->gcm128_dec_finalize;
 		break;
 	case HSO_AEAD_AES256_GCM:
 		if (mgr->gcm256_pre == NULL || mgr->gcm256_enc == NULL ||
-		    mgr->gcm256_dec == NULL)
+		    mgr->gcm256_dec == NULL || mgr->gcm256_init == NULL ||
+		    mgr->gcm256_enc_update == NULL || mgr->gcm256_dec_update == NULL ||
+		    mgr->gcm256_enc_finalize == NULL || mgr->gcm256_dec_finalize == NULL)
 			return -ENOTSUP;
 		IMB_AES256_GCM_PRE(mgr, key, &k->k.gcm);
 		k->gcm_enc = mgr->gcm256_enc;
 		k->gcm_dec = mgr->gcm256_dec;
+		k->gcm_init = mgr->gcm256_init;
+		k->gcm_enc_upd = mgr->gcm256_enc_update;
+		k->gcm_dec_upd = mgr->gcm256_dec_update;
+		k->gcm_enc_fin = mgr->gcm256_enc_finalize;
+		k->gcm_dec_fin = mgr->gcm256_dec_finalize;
 		break;
 	case HSO_AEAD_CHACHA20_POLY1305:
 		if (mgr->chacha20_poly1305_init == NULL ||
@@ -213,6 +227,237 @@ hso_aead_open(const struct hso_aead_key *k, const uint8_t *nonce,
 		return -EBADMSG;
 	}
 	return (int)clen;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scatter-gather                                                           */
+/* ------------------------------------------------------------------------ */
+
+static size_t
+iov_total(const struct iovec *v, unsigned n)
+{
+	size_t t = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		t += v[i].iov_len;
+	return t;
+}
+
+/* Wipe the first @p len bytes of what @p out (or, in place, @p in) holds. */
+static void
+sgl_wipe(const struct iovec *in, unsigned n_in, const struct iovec *out,
+	 unsigned n_out, size_t len)
+{
+	const struct iovec *v = out != NULL ? out : in;
+	unsigned n = out != NULL ? n_out : n_in;
+
+	for (unsigned i = 0; i < n && len > 0; i++) {
+		size_t k = v[i].iov_len < len ? v[i].iov_len : len;
+
+		OPENSSL_cleanse(v[i].iov_base, k);
+		len -= k;
+	}
+}
+
+/*
+ * Walk input and output segments side by side, calling the update function
+ * on each overlapping piece: ipsec-mb keeps partial blocks (GCM) and
+ * partial keystream (ChaCha20) in the context between calls.
+ */
+static void
+sgl_run(const struct hso_aead_key *k, int enc, void *ctx,
+	const struct iovec *in, unsigned n_in, const struct iovec *out,
+	unsigned n_out)
+{
+	unsigned j = 0;
+	size_t jo = 0;
+
+	for (unsigned i = 0; i < n_in; i++) {
+		const uint8_t *src = in[i].iov_base;
+		size_t left = in[i].iov_len;
+
+		while (left > 0) {
+			uint8_t *dst;
+			size_t n = left;
+
+			if (out == NULL) {
+				dst = (uint8_t *)src;
+			} else {
+				while (out[j].iov_len - jo == 0) {
+					j++;
+					jo = 0;
+				}
+				dst = (uint8_t *)out[j].iov_base + jo;
+				if (n > out[j].iov_len - jo)
+					n = out[j].iov_len - jo;
+				jo += n;
+			}
+			if (k->alg == HSO_AEAD_CHACHA20_POLY1305)
+				(enc ? k->cp_enc : k->cp_dec)(k->k.chacha, ctx, dst, src, n);
+			else
+				(enc ? k->gcm_enc_upd : k->gcm_dec_upd)(&k->k.gcm, ctx, dst, src, n);
+			src += n;
+			left -= n;
+		}
+	}
+	(void)n_out;
+}
+
+/* Checks shared by seal and open; the message length in *len. */
+static int
+sgl_check(const struct hso_aead_key *k, const uint8_t *nonce, const uint8_t *aad,
+	  size_t aad_len, const struct iovec *in, unsigned n_in,
+	  const struct iovec *out, unsigned n_out, const void *tag, size_t *len)
+{
+	if (k == NULL || nonce == NULL || tag == NULL || (aad == NULL && aad_len != 0) ||
+	    (in == NULL && n_in != 0))
+		return -EINVAL;
+	*len = iov_total(in, n_in);
+	if (*len > HSO_AEAD_MSG_MAX)
+		return -EMSGSIZE;
+	if (out != NULL && iov_total(out, n_out) < *len)
+		return -ENOBUFS;
+	return 0;
+}
+
+/* One segment in, one (or in place) out: the one-shot call. */
+static bool
+sgl_flat(unsigned n_in, const struct iovec *out, unsigned n_out)
+{
+	return n_in == 1 && (out == NULL || n_out >= 1);
+}
+
+int
+hso_aead_seal_sgl(const struct hso_aead_key *k, const uint8_t *nonce,
+		  const uint8_t *aad, size_t aad_len, const struct iovec *in,
+		  unsigned n_in, const struct iovec *out, unsigned n_out,
+		  uint8_t tag[HSO_AEAD_TAG_LEN])
+{
+	size_t len;
+	int rc = sgl_check(k, nonce, aad, aad_len, in, n_in, out, n_out, tag, &len);
+
+	if (rc != 0)
+		return rc;
+	aad = nz(aad);
+	if (sgl_flat(n_in, out, n_out) && (out == NULL || out[0].iov_len >= len)) {
+		aead_run(k, 1, nonce, aad, aad_len, in[0].iov_base, len,
+			 out != NULL ? out[0].iov_base : in[0].iov_base, tag);
+		return (int)len;
+	}
+	if (k->alg == HSO_AEAD_CHACHA20_POLY1305) {
+		struct chacha20_poly1305_context_data ctx;
+
+		k->cp_init(k->k.chacha, &ctx, nonce, aad, aad_len);
+		sgl_run(k, 1, &ctx, in, n_in, out, n_out);
+		k->cp_final(&ctx, tag, HSO_AEAD_TAG_LEN);
+		OPENSSL_cleanse(&ctx, sizeof(ctx));
+	} else {
+		alignas(64) struct gcm_context_data ctx;
+
+		k->gcm_init(&k->k.gcm, &ctx, nonce, aad, aad_len);
+		sgl_run(k, 1, &ctx, in, n_in, out, n_out);
+		k->gcm_enc_fin(&k->k.gcm, &ctx, tag, HSO_AEAD_TAG_LEN);
+		OPENSSL_cleanse(&ctx, sizeof(ctx));
+	}
+	return (int)len;
+}
+
+int
+hso_aead_open_sgl(const struct hso_aead_key *k, const uint8_t *nonce,
+		  const uint8_t *aad, size_t aad_len, const struct iovec *in,
+		  unsigned n_in, const struct iovec *out, unsigned n_out,
+		  const uint8_t tag[HSO_AEAD_TAG_LEN])
+{
+	uint8_t got[HSO_AEAD_TAG_LEN];
+	size_t len;
+	int rc = sgl_check(k, nonce, aad, aad_len, in, n_in, out, n_out, tag, &len);
+
+	if (rc != 0)
+		return rc;
+	aad = nz(aad);
+	if (sgl_flat(n_in, out, n_out) && (out == NULL || out[0].iov_len >= len)) {
+		aead_run(k, 0, nonce, aad, aad_len, in[0].iov_base, len,
+			 out != NULL ? out[0].iov_base : in[0].iov_base, got);
+	} else if (k->alg == HSO_AEAD_CHACHA20_POLY1305) {
+		struct chacha20_poly1305_context_data ctx;
+
+		k->cp_init(k->k.chacha, &ctx, nonce, aad, aad_len);
+		sgl_run(k, 0, &ctx, in, n_in, out, n_out);
+		k->cp_final(&ctx, got, HSO_AEAD_TAG_LEN);
+		OPENSSL_cleanse(&ctx, sizeof(ctx));
+	} else {
+		alignas(64) struct gcm_context_data ctx;
+
+		k->gcm_init(&k->k.gcm, &ctx, nonce, aad, aad_len);
+		sgl_run(k, 0, &ctx, in, n_in, out, n_out);
+		k->gcm_dec_fin(&k->k.gcm, &ctx, got, HSO_AEAD_TAG_LEN);
+		OPENSSL_cleanse(&ctx, sizeof(ctx));
+	}
+	if (CRYPTO_memcmp(got, tag, HSO_AEAD_TAG_LEN) != 0) {
+		/* RFC 5116 2.2: the plaintext or FAIL, never both. */
+		sgl_wipe(in, n_in, out, n_out, len);
+		return -EBADMSG;
+	}
+	return (int)len;
+}
+
+void
+hso_aead_stream_begin(struct hso_aead_stream *s, const struct hso_aead_key *k, bool enc,
+		      const uint8_t nonce[HSO_AEAD_NONCE_LEN], const uint8_t *aad,
+		      size_t aad_len)
+{
+	s->k = k;
+	s->enc = enc;
+	aad = nz(aad);
+	if (k->alg == HSO_AEAD_CHACHA20_POLY1305)
+		k->cp_init(k->k.chacha, &s->ctx.cp, nonce, aad, aad_len);
+	else
+		k->gcm_init(&k->k.gcm, &s->ctx.gcm, nonce, aad, aad_len);
+}
+
+void
+hso_aead_stream_update(struct hso_aead_stream *s, uint8_t *out, const uint8_t *in, size_t len)
+{
+	const struct hso_aead_key *k = s->k;
+
+	if (len == 0)
+		return;
+	if (k->alg == HSO_AEAD_CHACHA20_POLY1305)
+		(s->enc ? k->cp_enc : k->cp_dec)(k->k.chacha, &s->ctx.cp, out, in, len);
+	else
+		(s->enc ? k->gcm_enc_upd : k->gcm_dec_upd)(&k->k.gcm, &s->ctx.gcm, out, in, len);
+}
+
+static void
+stream_tag(struct hso_aead_stream *s, uint8_t tag[HSO_AEAD_TAG_LEN])
+{
+	const struct hso_aead_key *k = s->k;
+
+	if (k->alg == HSO_AEAD_CHACHA20_POLY1305)
+		k->cp_final(&s->ctx.cp, tag, HSO_AEAD_TAG_LEN);
+	else
+		(s->enc ? k->gcm_enc_fin : k->gcm_dec_fin)(&k->k.gcm, &s->ctx.gcm, tag,
+							   HSO_AEAD_TAG_LEN);
+	/* The context holds keystream or GHASH state of this message. */
+	OPENSSL_cleanse(&s->ctx, sizeof(s->ctx));
+}
+
+void
+hso_aead_stream_seal_end(struct hso_aead_stream *s, uint8_t tag[HSO_AEAD_TAG_LEN])
+{
+	stream_tag(s, tag);
+}
+
+int
+hso_aead_stream_open_end(struct hso_aead_stream *s, const uint8_t tag[HSO_AEAD_TAG_LEN])
+{
+	uint8_t got[HSO_AEAD_TAG_LEN];
+	int rc;
+
+	stream_tag(s, got);
+	rc = CRYPTO_memcmp(got, tag, HSO_AEAD_TAG_LEN) == 0 ? 0 : -EBADMSG;
+	OPENSSL_cleanse(got, sizeof(got));
+	return rc;
 }
 
 /* ------------------------------------------------------------------------ */

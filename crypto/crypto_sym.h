@@ -74,6 +74,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "crypto_imb.h"
 
@@ -117,6 +118,12 @@ struct hso_aead_key {
 	/* Direct-API functions of the manager the key was expanded with. */
 	aes_gcm_enc_dec_t gcm_enc;
 	aes_gcm_enc_dec_t gcm_dec;
+	/* ... and its scatter-gather (init/update/finalize) functions. */
+	aes_gcm_init_t gcm_init;
+	aes_gcm_enc_dec_update_t gcm_enc_upd;
+	aes_gcm_enc_dec_update_t gcm_dec_upd;
+	aes_gcm_enc_dec_finalize_t gcm_enc_fin;
+	aes_gcm_enc_dec_finalize_t gcm_dec_fin;
 	chacha_poly_init_t cp_init;
 	chacha_poly_enc_dec_update_t cp_enc;
 	chacha_poly_enc_dec_update_t cp_dec;
@@ -187,6 +194,75 @@ int hso_aead_seal(const struct hso_aead_key *k, const uint8_t *nonce,
 int hso_aead_open(const struct hso_aead_key *k, const uint8_t *nonce,
 		  const uint8_t *aad, size_t aad_len, const uint8_t *in,
 		  size_t len, uint8_t *out);
+
+/**
+ * One message sealed or opened piece by piece: begin, any number of updates
+ * of any length (ipsec-mb keeps partial blocks and keystream between them),
+ * then finish. For a caller that walks its own segments (a TLS record whose
+ * header, body and tag lie across mbufs). A stack object; finishing wipes it.
+ */
+struct hso_aead_stream {
+	union {
+		alignas(64) struct gcm_context_data gcm;
+		struct chacha20_poly1305_context_data cp;
+	} ctx;
+	const struct hso_aead_key *k;
+	bool enc;
+};
+
+/** Start sealing (@p enc) or opening a message under @p k. Arguments are not checked. */
+void hso_aead_stream_begin(struct hso_aead_stream *s, const struct hso_aead_key *k,
+			   bool enc, const uint8_t nonce[HSO_AEAD_NONCE_LEN],
+			   const uint8_t *aad, size_t aad_len);
+
+/** Encrypt or decrypt @p len bytes from @p in to @p out (may be equal). */
+void hso_aead_stream_update(struct hso_aead_stream *s, uint8_t *out, const uint8_t *in,
+			    size_t len);
+
+/** Sealing: write the tag, wipe @p s. */
+void hso_aead_stream_seal_end(struct hso_aead_stream *s, uint8_t tag[HSO_AEAD_TAG_LEN]);
+
+/**
+ * Opening: compare the tag in constant time, wipe @p s.
+ * @return 0; -EBADMSG when it does not verify (the caller wipes what it
+ *         decrypted: RFC 5116 2.2).
+ */
+int hso_aead_stream_open_end(struct hso_aead_stream *s, const uint8_t tag[HSO_AEAD_TAG_LEN]);
+
+/**
+ * Scatter-gather seal: the plaintext is the concatenation of @p in[0..n_in)
+ * (a record spread over mbufs, several sends gathered into one record); the
+ * ciphertext goes to @p out[0..n_out) in order, or with @p out NULL over each
+ * input segment where it lies (in place); the tag goes to @p tag. Segments
+ * may have any length (0 included): ipsec-mb's init/update/finalize API
+ * carries partial blocks between them; one input and one output segment
+ * take the one-shot path. An output segment may equal an input segment at
+ * the same position of the stream; no other overlap is allowed.
+ *
+ * @return the plaintext length; -EINVAL for NULL arguments; -ENOBUFS when
+ *         the output segments hold less than the input; -EMSGSIZE over
+ *         HSO_AEAD_MSG_MAX.
+ */
+int hso_aead_seal_sgl(const struct hso_aead_key *k, const uint8_t *nonce,
+		      const uint8_t *aad, size_t aad_len,
+		      const struct iovec *in, unsigned n_in,
+		      const struct iovec *out, unsigned n_out,
+		      uint8_t tag[HSO_AEAD_TAG_LEN]);
+
+/**
+ * Scatter-gather open: the ciphertext (tag not included) is the
+ * concatenation of @p in[0..n_in), decrypted to @p out[0..n_out) or in place
+ * (@p out NULL) as hso_aead_seal_sgl(); @p tag is compared in constant time.
+ * On authentication failure everything written is wiped (zeroed).
+ *
+ * @return the plaintext length; -EBADMSG when the tag does not verify;
+ *         -EINVAL; -ENOBUFS; -EMSGSIZE.
+ */
+int hso_aead_open_sgl(const struct hso_aead_key *k, const uint8_t *nonce,
+		      const uint8_t *aad, size_t aad_len,
+		      const struct iovec *in, unsigned n_in,
+		      const struct iovec *out, unsigned n_out,
+		      const uint8_t tag[HSO_AEAD_TAG_LEN]);
 
 /* ------------------------------------------------------------------------ */
 /* TLS record protection                                                    */

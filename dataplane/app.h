@@ -36,6 +36,11 @@ struct app_loop {
 	struct hso_event *held;         /**< FIFO */
 	unsigned held_cap, held_head, held_cnt;
 	uint64_t held_total;            /**< events that had to wait */
+	/**
+	 * While on_event() runs: the event that comes next in this burst, or
+	 * NULL (e.g. to send with HSO_SEND_MORE when it is more of the same).
+	 */
+	const struct hso_event *next;
 };
 
 /** @return 0; -ENOMEM. */
@@ -65,6 +70,7 @@ struct hsod_app_http *hsod_app_http_create(struct hso_app *app, unsigned status,
 struct hsod_app_http_stats {
 	uint64_t requests, responses, bad_requests, closes;
 	uint64_t send_waits;    /**< responses that waited for send-window room */
+	uint64_t req_bufs_exhausted;    /**< requests refused (503): no request buffer free */
 };
 
 const struct hsod_app_http_stats *hsod_app_http_stats(const struct hsod_app_http *h);

@@ -83,7 +83,10 @@ on_event(void *ctx, struct hso_event *ev)
 				return -EAGAIN;
 			}
 		}
-		rc = hso_app_send(e->app, ev->conn, ev->data, ev->len);
+		/* More of the same connection's data right behind: one record for both. */
+		rc = hso_app_send_flags(e->app, ev->conn, ev->data, ev->len,
+					e->loop.next != NULL && e->loop.next->type == HSO_EV_DATA &&
+					e->loop.next->conn == ev->conn ? HSO_SEND_MORE : 0);
 		if (rc == -EAGAIN) {
 			e->st.send_waits++;
 			return -EAGAIN;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <strings.h>
 
 #include "app.h"
@@ -23,13 +24,20 @@
 /* Largest response: head + body (config caps the body at 1 KiB). */
 #define RESP_MAX 2048
 
+/*
+ * Request buffers: held by a connection only while part of a request (or
+ * pipelined ones) waits in it, so an idle connection holds none; from a
+ * pool touched as used. When none is free the request is refused (503).
+ */
+#define REQ_BUFS 4096
+
 struct http_conn {
 	uint64_t conn;          /* 0: free */
 	uint64_t body_left;     /* request body bytes still to skip */
-	uint16_t have;
+	uint32_t buf;           /* 1 + request buffer index, 0: none */
+	uint16_t have;          /* bytes in the buffer */
 	uint8_t stuck;          /* complete requests wait for send-window room */
 	uint8_t closing;        /* close sent */
-	char req[REQ_MAX];
 };
 
 struct hsod_app_http {
@@ -38,12 +46,55 @@ struct hsod_app_http {
 	char head_fmt[128];
 	char *body;
 	size_t body_len;
-	struct http_conn *conns;        /* by hso_app_conn_index() */
+	struct http_conn *conns;        /* by hso_app_conn_index(); reserved, touched as used */
 	unsigned n_conns;
-	unsigned *stuck;                /* connection indexes to serve again */
+	unsigned *stuck;                /* connection indexes to serve again (reserved too) */
 	unsigned n_stuck;
+	char *bufs;                     /* REQ_BUFS x REQ_MAX, touched as used */
+	uint32_t free_bufs[REQ_BUFS];   /* 1 + index */
+	unsigned n_free_bufs;
 	struct hsod_app_http_stats st;
 };
+
+/* Zeroed address space, backed as it is first written. */
+static void *
+reserve(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		       MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static char *
+req_of(struct hsod_app_http *a, const struct http_conn *c)
+{
+	return a->bufs + (size_t)(c->buf - 1) * REQ_MAX;
+}
+
+/* A request buffer for @p c; false when the pool is empty. */
+static bool
+buf_take(struct hsod_app_http *a, struct http_conn *c)
+{
+	if (c->buf != 0)
+		return true;
+	if (a->n_free_bufs == 0) {
+		a->st.req_bufs_exhausted++;
+		return false;
+	}
+	c->buf = a->free_bufs[--a->n_free_bufs];
+	return true;
+}
+
+/* Nothing buffered any more: the buffer goes back to the pool. */
+static void
+buf_give(struct hsod_app_http *a, struct http_conn *c)
+{
+	if (c->buf == 0 || c->have != 0)
+		return;
+	a->free_bufs[a->n_free_bufs++] = c->buf;
+	c->buf = 0;
+}
 
 static const char *
 reason(unsigned status)
@@ -82,9 +133,12 @@ hsod_app_http_create(struct hso_app *app, unsigned status, const char *body, siz
 	a->n_conns = hso_app_workers(app) * hso_app_conn_slots(app);
 	snprintf(a->head_fmt, sizeof(a->head_fmt), "HTTP/1.1 %u %s\r\n", status, reason(status));
 	a->body = malloc(body_len + 1);
-	a->conns = calloc(a->n_conns, sizeof(*a->conns));
-	a->stuck = calloc(a->n_conns, sizeof(*a->stuck));
-	if (a->body == NULL || a->conns == NULL || a->stuck == NULL ||
+	a->conns = reserve((size_t)a->n_conns * sizeof(*a->conns));
+	a->stuck = reserve((size_t)a->n_conns * sizeof(*a->stuck));
+	a->bufs = reserve((size_t)REQ_BUFS * REQ_MAX);
+	for (unsigned i = 0; i < REQ_BUFS; i++)
+		a->free_bufs[a->n_free_bufs++] = REQ_BUFS - i;
+	if (a->body == NULL || a->conns == NULL || a->stuck == NULL || a->bufs == NULL ||
 	    app_loop_init(&a->loop, app, on_event, a) != 0) {
 		hsod_app_http_free(a);
 		errno = ENOMEM;
@@ -109,8 +163,12 @@ hsod_app_http_free(struct hsod_app_http *a)
 	if (a->loop.held != NULL)
 		app_loop_fini(&a->loop);
 	free(a->body);
-	free(a->conns);
-	free(a->stuck);
+	if (a->conns != NULL)
+		munmap(a->conns, (size_t)a->n_conns * sizeof(*a->conns));
+	if (a->stuck != NULL)
+		munmap(a->stuck, (size_t)a->n_conns * sizeof(*a->stuck));
+	if (a->bufs != NULL)
+		munmap(a->bufs, (size_t)REQ_BUFS * REQ_MAX);
 	free(a);
 }
 
@@ -126,16 +184,21 @@ refuse(struct hsod_app_http *a, struct http_conn *c, unsigned status)
 		return -EAGAIN;
 	a->st.bad_requests++;
 	c->have = 0;
+	buf_give(a, c);
 	return 0;
 }
 
 /* Drop request body bytes (Content-Length) at the front of the buffer. */
 static void
-skip_body(struct http_conn *c)
+skip_body(struct hsod_app_http *a, struct http_conn *c)
 {
 	size_t n = c->body_left < c->have ? (size_t)c->body_left : c->have;
+	char *req;
 
-	memmove(c->req, c->req + n, c->have - n);
+	if (n == 0)
+		return;
+	req = req_of(a, c);
+	memmove(req, req + n, c->have - n);
 	c->have = (uint16_t)(c->have - n);
 	c->body_left -= n;
 }
@@ -153,10 +216,16 @@ serve(struct hsod_app_http *a, struct http_conn *c)
 		size_t rl;
 		int rc;
 
-		skip_body(c);
-		if (c->body_left > 0)
+		if (c->have == 0) {
+			buf_give(a, c);
 			return 0;
-		rc = http_head_parse(c->req, c->have, &h);
+		}
+		skip_body(a, c);
+		if (c->body_left > 0 || c->have == 0) {
+			buf_give(a, c);
+			return 0;
+		}
+		rc = http_head_parse(req_of(a, c), c->have, &h);
 		if (rc == HTTP_HEAD_INCOMPLETE && c->have < REQ_MAX)
 			return 0;
 		if (rc != 1) {
@@ -182,7 +251,7 @@ serve(struct hsod_app_http *a, struct http_conn *c)
 		a->st.requests++;
 		if (rc == 0)
 			a->st.responses++;
-		memmove(c->req, c->req + h.len, c->have - h.len);
+		memmove(req_of(a, c), req_of(a, c) + h.len, c->have - h.len);
 		c->have = (uint16_t)(c->have - h.len);
 		c->body_left = h.body_len;
 		if (h.close || rc != 0)
@@ -195,6 +264,7 @@ close:
 	a->st.closes++;
 	c->closing = 1;
 	c->have = 0;
+	buf_give(a, c);
 	return 0;
 }
 
@@ -208,8 +278,9 @@ on_event(void *ctx, struct hso_event *ev)
 	case HSO_EV_OPEN:
 		/* c->stuck may still be set by the slot's previous connection:
 		 * its list entry clears it next round (one entry per index). */
-		c->conn = ev->conn;
 		c->have = 0;
+		buf_give(a, c);         /* a previous connection's, if it left one */
+		c->conn = ev->conn;
 		c->body_left = 0;
 		c->closing = 0;
 		return 0;
@@ -218,12 +289,22 @@ on_event(void *ctx, struct hso_event *ev)
 			return 0;       /* not ours, or after our close: ignored */
 		if (c->stuck || serve(a, c) == -EAGAIN)
 			return -EAGAIN; /* earlier requests first */
+		if (!buf_take(a, c)) {
+			/* No buffer free: refused, not waited for (fail closed). */
+			if (refuse(a, c, 503) == -EAGAIN)
+				return -EAGAIN;
+			if (hso_app_close(a->app, c->conn) == -EAGAIN)
+				return -EAGAIN;
+			a->st.closes++;
+			c->closing = 1;
+			return 0;
+		}
 		{
 			size_t take = ev->len;
 
 			if (take > (size_t)REQ_MAX - c->have)
 				take = (size_t)REQ_MAX - c->have;
-			memcpy(c->req + c->have, ev->data, take);
+			memcpy(req_of(a, c) + c->have, ev->data, take);
 			c->have = (uint16_t)(c->have + take);
 		}
 		if (serve(a, c) == -EAGAIN && !c->stuck) {
@@ -248,6 +329,7 @@ on_event(void *ctx, struct hso_event *ev)
 		if (c->conn == ev->conn) {
 			c->conn = 0;
 			c->have = 0;
+			buf_give(a, c);
 			c->closing = 0;
 			/* A stuck entry for it is dropped by the next round. */
 		}

@@ -84,11 +84,14 @@ app_loop_poll(struct app_loop *l)
 			hso_app_release(l->app, &ev[i]);
 			continue;
 		}
+		l->next = i + 1 < n ? &ev[i + 1] : NULL;
 		if (l->held_n[ci] == 0 && l->on_event(l->ctx, &ev[i]) != -EAGAIN) {
+			l->next = NULL;
 			hso_app_release(l->app, &ev[i]);
 			handled++;
 			continue;
 		}
+		l->next = NULL;
 		hold(l, &ev[i], ci);
 	}
 	return handled;

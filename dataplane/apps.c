@@ -4,11 +4,13 @@
  * in app_shm.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,6 +28,9 @@ struct hsod_apps {
 	unsigned n_workers;
 	struct rte_ring **rings;        /* [app][worker][2] */
 	int pidfd[HSO_APP_MAX];         /* -1: none (in-process, or no pidfd) */
+	struct hso_shm_conn *fc;        /* the flow-control file, mapped */
+	size_t fc_len;
+	char fc_name[32];               /* its name while we own it */
 	struct hsod_apps_stats st;
 };
 
@@ -67,10 +72,10 @@ hsod_apps_create(unsigned n_workers, unsigned conns_per_worker, struct rte_mempo
 		 bool allow_keys)
 {
 	struct hsod_apps *a;
-	size_t sz = sizeof(struct hso_shm) +
-		    (size_t)n_workers * conns_per_worker * sizeof(struct hso_shm_conn);
+	size_t sz = sizeof(struct hso_shm);
 
-	if (n_workers == 0 || n_workers > 64 || conns_per_worker > HSO_SHM_SLOT_MASK + 1) {
+	if (n_workers == 0 || n_workers > 64 || conns_per_worker == 0 ||
+	    conns_per_worker > HSO_SHM_SLOT_MASK + 1) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -110,6 +115,40 @@ hsod_apps_create(unsigned n_workers, unsigned conns_per_worker, struct rte_mempo
 		/* Nothing is in an application's hands yet. */
 		rte_mempool_obj_iter(mp, owner_clear, &a->shm->owner_off);
 	}
+	/*
+	 * The flow-control words: a sparse file in /dev/shm, mapped here and
+	 * by each application. Pages get memory when a slot's words are first
+	 * written, so max_conns slots cost nothing until used (a memzone is
+	 * hugepage memory, all of it pinned at start).
+	 */
+	a->fc_len = (size_t)n_workers * conns_per_worker * sizeof(struct hso_shm_conn);
+	snprintf(a->fc_name, sizeof(a->fc_name), HSO_SHM_FC_FMT, (int)getpid());
+	{
+		int fd, e;
+
+		shm_unlink(a->fc_name);     /* a dead hsod's with our pid */
+		fd = shm_open(a->fc_name, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0 || ftruncate(fd, (off_t)a->fc_len) != 0) {
+			e = errno;
+			if (fd >= 0)
+				close(fd);
+			a->fc_name[0] = '\0';
+			hsod_apps_free(a);
+			errno = e;
+			return NULL;
+		}
+		a->fc = mmap(NULL, a->fc_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		e = errno;
+		close(fd);
+		if (a->fc == MAP_FAILED) {
+			a->fc = NULL;
+			hsod_apps_free(a);
+			errno = e;
+			return NULL;
+		}
+	}
+	snprintf(a->shm->fc_name, sizeof(a->shm->fc_name), "%s", a->fc_name);
+	a->shm->fc_len = a->fc_len;
 	a->shm->abi = HSO_APP_ABI;
 	a->shm->n_workers = n_workers;
 	a->shm->conns_per_worker = conns_per_worker;
@@ -145,6 +184,12 @@ struct hso_shm *
 hsod_apps_shm(struct hsod_apps *a)
 {
 	return a->shm;
+}
+
+struct hso_shm_conn *
+hsod_apps_fc(struct hsod_apps *a)
+{
+	return a->fc;
 }
 
 /* Has the process behind slot @p i gone (exited, killed, a zombie)? */
@@ -294,6 +339,10 @@ hsod_apps_free(struct hsod_apps *a)
 		}
 		rte_ring_free(a->rings[k]);
 	}
+	if (a->fc != NULL)
+		munmap(a->fc, a->fc_len);
+	if (a->fc_name[0] != '\0')
+		shm_unlink(a->fc_name);
 	rte_memzone_free(a->mz);
 	free(a->rings);
 	free(a);

@@ -33,13 +33,19 @@ struct hsod_apps;
 
 /**
  * @param allow_keys  accept applications that ask for HSO_APP_KEYS
- * @return NULL with errno (EEXIST: another hsod with this --file-prefix).
+ * @return NULL with errno (EEXIST: another hsod with this --file-prefix;
+ *         EINVAL: no workers or more than 64, no slots or more than
+ *         HSO_SHM_SLOT_MASK + 1; the shm_open()/ftruncate()/mmap() error of
+ *         the flow-control file).
  */
 struct hsod_apps *hsod_apps_create(unsigned n_workers, unsigned conns_per_worker,
 				   struct rte_mempool *mp, bool allow_keys);
 
 /** The shared block the workers use. */
 struct hso_shm *hsod_apps_shm(struct hsod_apps *apps);
+
+/** The flow-control words (app_shm.h), mapped in this process: for the workers. */
+struct hso_shm_conn *hsod_apps_fc(struct hsod_apps *apps);
 
 /** One control round: attach requests, liveness, finished detaches. */
 void hsod_apps_control(struct hsod_apps *apps);

@@ -3,6 +3,7 @@
  * Configuration helpers shared by hsod (config.c) and hso-proxy
  * (proxy/proxy_config.c): contract in cfg_util.h.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -967,4 +968,85 @@ cfg_usage(const struct cfg_table *t, const void *defaults, FILE *out)
 	}
 	if (t->file_help != NULL)
 		fprintf(out, "\n%s", t->file_help);
+}
+
+void
+cfg_list_start(struct cfg_list *it, const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	it->p = s;
+	it->done = *s == '\0';
+}
+
+bool
+cfg_list_next(struct cfg_list *it, const char **item, size_t *len)
+{
+	const char *s = it->p, *e;
+
+	if (it->done)
+		return false;
+	e = strchr(s, ',');
+	if (e == NULL) {
+		e = s + strlen(s);
+		it->done = true;
+	} else {
+		it->p = e + 1;
+	}
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*item = s;
+	*len = (size_t)(e - s);
+	return true;
+}
+
+bool
+cfg_item_is(const char *item, size_t len, const char *name)
+{
+	return strlen(name) == len && strncasecmp(item, name, len) == 0;
+}
+
+int
+cfg_parse_ipv4(const char *s, uint32_t *out, char *why, size_t wl)
+{
+	struct in_addr in;
+	uint32_t a;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return cfg_errf(why, wl, "not an IPv4 address A.B.C.D");
+	a = ntohl(in.s_addr);
+	/* 0/8 "this network", 127/8 loopback, 224/4 multicast, 240/4 reserved. */
+	if ((a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 14)
+		return cfg_errf(why, wl, "not a unicast host address");
+	*out = a;
+	return 0;
+}
+
+int
+cfg_parse_ipv4_prefix(const char *s, uint32_t *addr, unsigned *plen, char *why, size_t wl)
+{
+	const char *slash = strchr(s, '/');
+	char ip[INET_ADDRSTRLEN];
+	uint32_t a, len, m;
+
+	if (slash == NULL)
+		return cfg_errf(why, wl, "needs a prefix length, e.g. 198.18.0.1/24");
+	if ((size_t)(slash - s) >= sizeof(ip))
+		return cfg_errf(why, wl, "not an IPv4 address A.B.C.D/LEN");
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = '\0';
+	if (cfg_parse_ipv4(ip, &a, why, wl) != 0)
+		return -EINVAL;
+	if (cfg_parse_u32(slash + 1, 1, 32, &len, why, wl) != 0)
+		return cfg_errf(why, wl, "bad prefix length (1..32)");
+	m = cfg_prefix_mask(len);
+	/* RFC 3021: /31 and /32 have no network or broadcast address. */
+	if (len <= 30 && ((a & ~m) == 0 || (a & ~m) == ~m))
+		return cfg_errf(why, wl, "is the %s address of its subnet, not a host",
+				(a & ~m) == 0 ? "network" : "broadcast");
+	*addr = a;
+	*plen = len;
+	return 0;
 }

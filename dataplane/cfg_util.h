@@ -242,4 +242,40 @@ void cfg_where(const struct cfg_parser *p, const char *section, const char *name
 /** Is the flag name (@p len bytes at @p name, no "--") @p flag? */
 bool cfg_flag_is(const char *name, size_t len, const char *flag);
 
+/* ---- list and address values (hsod's config, hso-gen's flags) --------- */
+
+/** A comma-separated list being walked (cfg_list_start / cfg_list_next). */
+struct cfg_list {
+	const char *p;
+	bool done;
+};
+
+/** Walk @p s; an empty (or all-blank) value is an empty list. */
+void cfg_list_start(struct cfg_list *it, const char *s);
+
+/** Next item, blanks trimmed (len 0 for an empty item); false at the end. */
+bool cfg_list_next(struct cfg_list *it, const char **item, size_t *len);
+
+/** Is the item (@p len bytes) @p name, any case? */
+bool cfg_item_is(const char *item, size_t len, const char *name);
+
+/**
+ * A unicast host address A.B.C.D (not 0/8, 127/8, 224/4 or 240/4) into
+ * @p out, host byte order.
+ */
+int cfg_parse_ipv4(const char *s, uint32_t *out, char *why, size_t wl);
+
+/**
+ * A.B.C.D/LEN: a host of its subnet (not the network or broadcast address
+ * below /31, RFC 3021).
+ */
+int cfg_parse_ipv4_prefix(const char *s, uint32_t *addr, unsigned *len, char *why, size_t wl);
+
+/** The netmask of a prefix length (0..32), host order. */
+static inline uint32_t
+cfg_prefix_mask(unsigned len)
+{
+	return len == 0 ? 0 : ~0u << (32 - len);
+}
+
 #endif

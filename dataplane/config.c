@@ -15,6 +15,7 @@
 
 #include <rte_cfgfile.h>
 
+#include "cfg_tls.h"
 #include "cfg_util.h"
 #include "config.h"
 #include "neigh_defs.h"
@@ -135,7 +136,14 @@ static const struct cfg_key keys[] = {
 	{ "tickets", "psk_ke", NULL, NULL, CFG_BOOL, F(psk_ke), 0, 0,
 	  "accept TLS 1.3 resumption without ECDHE (psk_ke: no forward secrecy)" },
 	{ "limits", "max_conns", "max-conns", "N", CFG_U32, F(max_conns), 1, 1u << 24,
-	  "TCP connections at once, 1..16777216" },
+	  "TCP connections at once per worker, 1..16777216; their memory is "
+	  "reserved, not taken: an idle TLS connection costs under 1 KiB, "
+	  "touched when it comes" },
+	{ "limits", "max_handshakes", "max-handshakes", "N", CFG_U32, F(max_handshakes),
+	  1, HS_MAX_HANDSHAKES_LIMIT, "TLS handshakes in progress at once, per worker, "
+	  "1..65536 and at most max_conns: each holds a handshake context (about "
+	  "100 KiB, from a pool touched as used) until the session is handed "
+	  "over; a connection that finds none is reset (conns_refused)" },
 	{ "limits", "max_half_open", "max-half-open", "N", CFG_U32, F(max_half_open),
 	  1, 1u << 24, "connections in SYN-RECEIVED before SYN cookies, "
 	  "1..max_conns" },
@@ -168,198 +176,25 @@ struct pstate {
 	unsigned n_flag_certs;
 };
 
-/* ---- lists ---------------------------------------------------------- */
-
-struct list_iter {
-	const char *p;
-	bool done;
-};
-
-static void
-list_start(struct list_iter *it, const char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	it->p = s;
-	/* An empty (or all-blank) value is an empty list, not one empty item. */
-	it->done = *s == '\0';
-}
-
-/* Next comma-separated item, blanks trimmed; false at the end. */
-static bool
-list_next(struct list_iter *it, const char **item, size_t *len)
-{
-	const char *s = it->p, *e;
-
-	if (it->done)
-		return false;
-	e = strchr(s, ',');
-	if (e == NULL) {
-		e = s + strlen(s);
-		it->done = true;
-	} else {
-		it->p = e + 1;
-	}
-	while (s < e && (*s == ' ' || *s == '\t'))
-		s++;
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	*item = s;
-	*len = (size_t)(e - s);
-	return true;
-}
-
-static bool
-item_is(const char *s, size_t len, const char *name)
-{
-	return strlen(name) == len && strncasecmp(s, name, len) == 0;
-}
+/* ---- lists (cfg_util.h) and TLS names (cfg_tls.h) ------------------- */
 
 /* Each item of a list (len 0 for an empty one: the caller decides). */
 #define LIST_FOREACH(it_, val_, s_, n_) \
-	for (list_start(&(it_), (val_)); list_next(&(it_), &(s_), &(n_));)
+	for (cfg_list_start(&(it_), (val_)); cfg_list_next(&(it_), &(s_), &(n_));)
 
-/* ---- names of TLS code points --------------------------------------- */
-
-struct name_code {
-	const char *name;
-	uint16_t code;
-};
-
-/*
- * Suites hso implements are looked up through hs_suite_find() over the
- * default policy, so the names come from the engine's own table and cannot
- * drift from it. These are well-known ones it does not implement, so that
- * an operator copying a list from elsewhere learns why it is refused.
- */
-static const char *const suites_unsupported[] = {
-	"TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256",
-	"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-	"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-	"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-	"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-	"TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_256_CBC_SHA",
-	"TLS_RSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_256_CBC_SHA256",
-	"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-	"TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-	"TLS_ECDHE_ECDSA_WITH_AES_128_CCM", "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
-};
-
-/* Supported or not is decided by hs_nego_policy_default(), not here. */
-static const struct name_code group_names[] = {
-	{ "x25519", HS_GROUP_X25519 },
-	{ "secp256r1", HS_GROUP_SECP256R1 },
-	{ "prime256v1", HS_GROUP_SECP256R1 },   /* OpenSSL's name */
-	{ "P-256", HS_GROUP_SECP256R1 },        /* NIST's name */
-	{ "secp384r1", HS_GROUP_SECP384R1 },
-	{ "P-384", HS_GROUP_SECP384R1 },
-	{ "secp521r1", 0x0019 },
-	{ "x448", 0x001e },
-	{ "ffdhe2048", 0x0100 },
-	{ "ffdhe3072", 0x0101 },
-};
-
-static const struct name_code sigalg_names[] = {
-	{ "rsa_pkcs1_sha256", HS_SIG_RSA_PKCS1_SHA256 },
-	{ "rsa_pkcs1_sha384", HS_SIG_RSA_PKCS1_SHA384 },
-	{ "rsa_pkcs1_sha512", HS_SIG_RSA_PKCS1_SHA512 },
-	{ "ecdsa_secp256r1_sha256", HS_SIG_ECDSA_SECP256R1_SHA256 },
-	{ "ecdsa_secp384r1_sha384", HS_SIG_ECDSA_SECP384R1_SHA384 },
-	{ "ecdsa_secp521r1_sha512", HS_SIG_ECDSA_SECP521R1_SHA512 },
-	{ "ecdsa_sha224", HS_SIG_ECDSA_SHA224 },
-	{ "rsa_pss_rsae_sha256", HS_SIG_RSA_PSS_RSAE_SHA256 },
-	{ "rsa_pss_rsae_sha384", HS_SIG_RSA_PSS_RSAE_SHA384 },
-	{ "rsa_pss_rsae_sha512", HS_SIG_RSA_PSS_RSAE_SHA512 },
-	{ "ed25519", 0x0807 },
-	{ "ed448", 0x0808 },
-	{ "rsa_pss_pss_sha256", 0x0809 },
-	{ "rsa_pss_pss_sha384", 0x080a },
-	{ "rsa_pss_pss_sha512", 0x080b },
-	{ "rsa_pkcs1_sha1", 0x0201 },
-	{ "ecdsa_sha1", 0x0203 },
-};
 
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
-
-static bool
-code_in(const uint16_t *list, unsigned n, uint16_t code)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (list[i] == code)
-			return true;
-	return false;
-}
-
-static const struct hs_suite_info *
-suite_by_name(const char *s, size_t len)
-{
-	struct hs_nego_policy p;
-
-	hs_nego_policy_default(&p);
-	for (unsigned i = 0; i < p.n_suites; i++) {
-		const struct hs_suite_info *si = hs_suite_find(p.suites[i]);
-
-		if (si != NULL && item_is(s, len, si->name))
-			return si;
-	}
-	return NULL;
-}
-
-static const char *
-code_name(const struct name_code *t, size_t n, uint16_t code)
-{
-	for (size_t i = 0; i < n; i++)
-		if (t[i].code == code)
-			return t[i].name;
-	return "?";
-}
 
 /* ---- values --------------------------------------------------------- */
 
 static int
-parse_ipv4(const char *s, uint32_t *out, char *why, size_t wl)
-{
-	struct in_addr in;
-	uint32_t a;
-
-	if (inet_pton(AF_INET, s, &in) != 1)
-		return cfg_errf(why, wl, "not an IPv4 address A.B.C.D");
-	a = ntohl(in.s_addr);
-	/* 0/8 "this network", 127/8 loopback, 224/4 multicast, 240/4 reserved. */
-	if ((a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 14)
-		return cfg_errf(why, wl, "not a unicast host address");
-	*out = a;
-	return 0;
-}
-
-static uint32_t
-prefix_mask(unsigned len)
-{
-	return len == 0 ? 0 : ~0u << (32 - len);
-}
-
-static int
 parse_addr(const char *s, struct hsod_port_conf *pc, char *why, size_t wl)
 {
-	const char *slash = strchr(s, '/');
-	char ip[INET_ADDRSTRLEN];
-	uint32_t a, len, m;
+	uint32_t a;
+	unsigned len;
 
-	if (slash == NULL)
-		return cfg_errf(why, wl, "needs a prefix length, e.g. 198.18.0.2/24");
-	if ((size_t)(slash - s) >= sizeof(ip))
-		return cfg_errf(why, wl, "not an IPv4 address A.B.C.D/LEN");
-	memcpy(ip, s, (size_t)(slash - s));
-	ip[slash - s] = '\0';
-	if (parse_ipv4(ip, &a, why, wl) != 0)
+	if (cfg_parse_ipv4_prefix(s, &a, &len, why, wl) != 0)
 		return -EINVAL;
-	if (cfg_parse_u32(slash + 1, 1, 32, &len, why, wl) != 0)
-		return cfg_errf(why, wl, "bad prefix length (1..32)");
-	m = prefix_mask(len);
-	/* RFC 3021: /31 and /32 have no network or broadcast address. */
-	if (len <= 30 && ((a & ~m) == 0 || (a & ~m) == ~m))
-		return cfg_errf(why, wl, "is the %s address of its subnet, not a host",
-			    (a & ~m) == 0 ? "network" : "broadcast");
 	pc->addr = a;
 	pc->prefix_len = (uint8_t)len;
 	return 0;
@@ -370,7 +205,7 @@ parse_ports(const char *s, struct hsod_config *c, bool append, char *why, size_t
 {
 	uint16_t ports[HSOD_MAX_LISTEN];
 	unsigned n = append ? c->n_listen : 0;
-	struct list_iter it;
+	struct cfg_list it;
 	const char *item;
 	size_t len;
 
@@ -406,7 +241,7 @@ static int
 parse_versions(const char *s, struct hsod_config *c, char *why, size_t wl)
 {
 	bool v12 = false, v13 = false;
-	struct list_iter it;
+	struct cfg_list it;
 	const char *item;
 	size_t len;
 
@@ -415,12 +250,12 @@ parse_versions(const char *s, struct hsod_config *c, char *why, size_t wl)
 
 		if (len == 0)
 			return cfg_errf(why, wl, "empty item in the list");
-		if (item_is(item, len, "1.2") || item_is(item, len, "TLSv1.2"))
+		if (cfg_item_is(item, len, "1.2") || cfg_item_is(item, len, "TLSv1.2"))
 			v = &v12;
-		else if (item_is(item, len, "1.3") || item_is(item, len, "TLSv1.3"))
+		else if (cfg_item_is(item, len, "1.3") || cfg_item_is(item, len, "TLSv1.3"))
 			v = &v13;
-		else if (item_is(item, len, "1.0") || item_is(item, len, "1.1") ||
-			 item_is(item, len, "TLSv1") || item_is(item, len, "TLSv1.1"))
+		else if (cfg_item_is(item, len, "1.0") || cfg_item_is(item, len, "1.1") ||
+			 cfg_item_is(item, len, "TLSv1") || cfg_item_is(item, len, "TLSv1.1"))
 			return cfg_errf(why, wl, "'%.*s': hso supports only TLS 1.2 and 1.3",
 				    (int)len, item);
 		else
@@ -434,112 +269,6 @@ parse_versions(const char *s, struct hsod_config *c, char *why, size_t wl)
 		return cfg_errf(why, wl, "no version given (1.2, 1.3)");
 	c->tls12 = v12;
 	c->tls13 = v13;
-	return 0;
-}
-
-static int
-parse_suites(const char *s, struct hsod_config *c, char *why, size_t wl)
-{
-	uint16_t out[HS_POLICY_MAX_SUITES];
-	unsigned n = 0;
-	struct list_iter it;
-	const char *item;
-	size_t len;
-
-	LIST_FOREACH(it, s, item, len) {
-		const struct hs_suite_info *si;
-
-		if (len == 0)
-			return cfg_errf(why, wl, "empty item in the list");
-		si = suite_by_name(item, len);
-		if (si == NULL) {
-			for (size_t i = 0; i < DIM(suites_unsupported); i++)
-				if (item_is(item, len, suites_unsupported[i]))
-					return cfg_errf(why, wl, "cipher suite '%.*s' is not "
-						    "implemented by hso (see hsod --help)",
-						    (int)len, item);
-			return cfg_errf(why, wl, "unknown cipher suite '%.*s' (IANA names "
-				    "such as TLS_AES_128_GCM_SHA256)", (int)len, item);
-		}
-		if (code_in(out, n, si->id))
-			return cfg_errf(why, wl, "'%s' listed twice", si->name);
-		/* Cannot overflow: hso implements fewer suites than this. */
-		if (n == HS_POLICY_MAX_SUITES)
-			return cfg_errf(why, wl, "more than %d suites", HS_POLICY_MAX_SUITES);
-		out[n++] = si->id;
-	}
-	if (n == 0)
-		return cfg_errf(why, wl, "no cipher suite given");
-	memcpy(c->suites, out, n * sizeof(out[0]));
-	c->n_suites = n;
-	return 0;
-}
-
-/* Groups and signature schemes: a name table, the default policy decides. */
-static int
-parse_codes(const char *s, const struct name_code *t, size_t nt,
-	    const uint16_t *supported, unsigned n_supported, const char *what,
-	    uint16_t *dst, unsigned max, unsigned *n_dst, char *why, size_t wl)
-{
-	uint16_t out[16];
-	unsigned n = 0;
-	struct list_iter it;
-	const char *item;
-	size_t len;
-
-	LIST_FOREACH(it, s, item, len) {
-		const struct name_code *hit = NULL;
-
-		if (len == 0)
-			return cfg_errf(why, wl, "empty item in the list");
-		for (size_t i = 0; i < nt && hit == NULL; i++)
-			if (item_is(item, len, t[i].name))
-				hit = &t[i];
-		if (hit == NULL)
-			return cfg_errf(why, wl, "unknown %s '%.*s'", what, (int)len, item);
-		if (!code_in(supported, n_supported, hit->code))
-			return cfg_errf(why, wl, "%s '%.*s' is not implemented by hso",
-				    what, (int)len, item);
-		if (code_in(out, n, hit->code))
-			return cfg_errf(why, wl, "'%.*s' listed twice", (int)len, item);
-		if (n == max || n == DIM(out))
-			return cfg_errf(why, wl, "more than %u %ss", max, what);
-		out[n++] = hit->code;
-	}
-	if (n == 0)
-		return cfg_errf(why, wl, "no %s given", what);
-	memcpy(dst, out, n * sizeof(out[0]));
-	*n_dst = n;
-	return 0;
-}
-
-static int
-parse_alpn(const char *s, struct hsod_config *c, char *why, size_t wl)
-{
-	uint8_t wire[HS_POLICY_ALPN_MAX];
-	size_t off = 0;
-	struct list_iter it;
-	const char *item;
-	size_t len;
-
-	LIST_FOREACH(it, s, item, len) {
-		/* RFC 7301 3.1: "opaque ProtocolName<1..2^8-1>". */
-		if (len == 0)
-			return cfg_errf(why, wl, "empty item in the list (names are 1..255 bytes)");
-		if (len > 255)
-			return cfg_errf(why, wl, "protocol '%.20s...' longer than 255 bytes", item);
-		for (size_t o = 0; o < off; o += 1u + wire[o])
-			if (wire[o] == len && memcmp(wire + o + 1, item, len) == 0)
-				return cfg_errf(why, wl, "'%.*s' listed twice", (int)len, item);
-		if (off + 1 + len > sizeof(wire))
-			return cfg_errf(why, wl, "the list takes more than %d bytes on the wire",
-				    HS_POLICY_ALPN_MAX);
-		wire[off] = (uint8_t)len;
-		memcpy(wire + off + 1, item, len);
-		off += 1 + len;
-	}
-	memcpy(c->alpn, wire, off);
-	c->alpn_len = (uint16_t)off;
 	return 0;
 }
 
@@ -603,31 +332,28 @@ key_set(const struct cfg_key *k, void *base, const char *val, bool append,
 	char *why, size_t wl)
 {
 	struct hsod_config *c = base;
-	struct hs_nego_policy def;
 
 	switch ((enum key_type)k->type) {
 	case KT_ADDR:
 		return parse_addr(val, base, why, wl);
 	case KT_IPV4:
-		return parse_ipv4(val, &((struct hsod_port_conf *)base)->gateway, why, wl);
+		return cfg_parse_ipv4(val, &((struct hsod_port_conf *)base)->gateway, why, wl);
 	case KT_PORTS:
 		return parse_ports(val, c, append, why, wl);
 	case KT_VERSIONS:
 		return parse_versions(val, c, why, wl);
+	/* The names hso implements: the engine's default policy says (cfg_tls.h). */
 	case KT_SUITES:
-		return parse_suites(val, c, why, wl);
+		return cfg_tls_parse_suites(val, c->suites, HS_POLICY_MAX_SUITES, &c->n_suites,
+					    why, wl);
 	case KT_GROUPS:
-		hs_nego_policy_default(&def);
-		return parse_codes(val, group_names, DIM(group_names), def.groups,
-				   def.n_groups, "group", c->groups, HS_POLICY_MAX_GROUPS,
-				   &c->n_groups, why, wl);
+		return cfg_tls_parse_groups(val, c->groups, HS_POLICY_MAX_GROUPS, &c->n_groups,
+					    why, wl);
 	case KT_SIGALGS:
-		hs_nego_policy_default(&def);
-		return parse_codes(val, sigalg_names, DIM(sigalg_names), def.sigalgs,
-				   def.n_sigalgs, "signature scheme", c->sigalgs,
-				   HS_POLICY_MAX_SIGALGS, &c->n_sigalgs, why, wl);
+		return cfg_tls_parse_sigalgs(val, c->sigalgs, HS_POLICY_MAX_SIGALGS,
+					     &c->n_sigalgs, why, wl);
 	case KT_ALPN:
-		return parse_alpn(val, c, why, wl);
+		return cfg_tls_parse_alpn(val, c->alpn, sizeof(c->alpn), &c->alpn_len, why, wl);
 	case KT_APP:
 		if (strcasecmp(val, "http") == 0)
 			c->app = HSOD_APP_HTTP;
@@ -688,12 +414,12 @@ key_render(const struct cfg_key *k, const void *base, char *buf, size_t len)
 	case KT_GROUPS:
 		for (unsigned i = 0; i < c->n_groups; i++)
 			PUT("%s%s", i ? "," : "",
-			    code_name(group_names, DIM(group_names), c->groups[i]));
+			    cfg_tls_group_name(c->groups[i]));
 		break;
 	case KT_SIGALGS:
 		for (unsigned i = 0; i < c->n_sigalgs; i++)
 			PUT("%s%s", i ? "," : "",
-			    code_name(sigalg_names, DIM(sigalg_names), c->sigalgs[i]));
+			    cfg_tls_sigalg_name(c->sigalgs[i]));
 		break;
 	case KT_ALPN:
 		for (size_t off = 0; off < c->alpn_len; off += 1u + c->alpn[off])
@@ -773,6 +499,7 @@ hsod_config_defaults(struct hsod_config *cfg)
 	cfg->psk_ke = true;
 	cfg->max_conns = HSOD_MAX_CONNS_DEFAULT;
 	cfg->max_half_open = HSOD_MAX_HALF_OPEN_DEFAULT;
+	cfg->max_handshakes = HSOD_MAX_HANDSHAKES_DEFAULT;
 	cfg->handshake_timeout_ms = HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT;
 	cfg->idle_timeout_ms = HSOD_IDLE_TIMEOUT_MS_DEFAULT;
 	cfg->app = HSOD_APP_HTTP;
@@ -1014,7 +741,7 @@ port_check(struct cfg_parser *ps, const struct hsod_config *c, unsigned p)
 	for (unsigned q = 0; q < p; q++) {
 		const struct hsod_port_conf *qc = &c->ports[q];
 		unsigned len = pc->prefix_len < qc->prefix_len ? pc->prefix_len : qc->prefix_len;
-		uint32_t m = prefix_mask(len);
+		uint32_t m = cfg_prefix_mask(len);
 		struct cfg_parser brief;
 
 		if ((pc->addr & m) != (qc->addr & m))
@@ -1029,7 +756,7 @@ port_check(struct cfg_parser *ps, const struct hsod_config *c, unsigned p)
 		return cfg_fail_at(ps, "port", "addr", p, why);
 	}
 	if (pc->gateway != 0) {
-		uint32_t m = prefix_mask(pc->prefix_len);
+		uint32_t m = cfg_prefix_mask(pc->prefix_len);
 
 		if ((pc->gateway & m) != (pc->addr & m)) {
 			if (p == 0)
@@ -1095,6 +822,10 @@ config_check(struct cfg_parser *ps, const struct hsod_config *c)
 		snprintf(why, sizeof(why), "more than max_conns (%u)", c->max_conns);
 		return cfg_fail_at(ps, "limits", "max_half_open", 0, why);
 	}
+	if (c->max_handshakes > c->max_conns) {
+		snprintf(why, sizeof(why), "more than max_conns (%u)", c->max_conns);
+		return cfg_fail_at(ps, "limits", "max_handshakes", 0, why);
+	}
 	/* The pool hs_worker_create() would allocate per worker. */
 	if (c->max_handshake_msg > HS_MSG_INLINE_MAX &&
 	    (uint64_t)c->large_msg_bufs * (c->max_handshake_msg + 4u) > HSOD_LARGE_MSG_POOL_MAX) {
@@ -1125,6 +856,9 @@ hsod_config_parse(struct hsod_config *cfg, int argc, char **argv,
 	if (cfg->max_half_open > cfg->max_conns &&
 	    cfg_origin(&ps, "limits", "max_half_open", 0) == CFG_ORIGIN_DEFAULT)
 		cfg->max_half_open = cfg->max_conns;
+	if (cfg->max_handshakes > cfg->max_conns &&
+	    cfg_origin(&ps, "limits", "max_handshakes", 0) == CFG_ORIGIN_DEFAULT)
+		cfg->max_handshakes = cfg->max_conns;
 	/* Ports 0 up to the highest one named or given an address. */
 	cfg->n_ports = 1;
 	for (unsigned p = 1; p < HSOD_MAX_PORTS; p++)
@@ -1172,6 +906,8 @@ hsod_config_tls_policy(const struct hsod_config *cfg, struct hs_config *hs,
 	p->alpn_len = cfg->alpn_len;
 	hs->sni_strict = cfg->sni_strict;
 	hs->export_keys = cfg->export_keys;
+	/* Handshake contexts per worker: the engine's pool is this big, not max_conns. */
+	hs->max_handshakes = cfg->max_handshakes;
 	/* A client's TLS 1.3 close_notify reaches the application as
 	 * HSO_EV_PEER_CLOSED; the application still answers, then closes. */
 	hs->half_close = true;

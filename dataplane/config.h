@@ -86,6 +86,8 @@
 #define HSOD_TICKET_ROTATION_DEFAULT 3600u
 #define HSOD_TICKET_WATCH_DELAY_MS_DEFAULT 200u
 #define HSOD_MAX_CONNS_DEFAULT 8192u
+/** Default [limits] max_handshakes: handshake contexts per worker. */
+#define HSOD_MAX_HANDSHAKES_DEFAULT 4096u
 #define HSOD_MAX_HALF_OPEN_DEFAULT 1024u
 #define HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000u
 #define HSOD_IDLE_TIMEOUT_MS_DEFAULT 60000u
@@ -187,6 +189,7 @@ struct hsod_config {
 	/* [limits] */
 	uint32_t max_conns;
 	uint32_t max_half_open;
+	uint32_t max_handshakes;        /**< handshake contexts per worker */
 	uint32_t handshake_timeout_ms;
 	uint32_t idle_timeout_ms;
 

@@ -5,11 +5,13 @@
  * secondary process, or hsod itself for the built-in applications).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +45,7 @@ struct hso_app {
 	bool gone;
 	uint64_t checked_tsc;       /* last look at hsod's process */
 	struct rte_mempool *mp;
+	struct hso_shm_conn *fc;    /* the flow-control words (app_shm.h) */
 	struct rte_ring **ev, **cmd;
 	struct cmdq *q;
 	uint32_t owner;             /* hso_shm_owner_tag() of this attach */
@@ -124,10 +127,31 @@ app_free(struct hso_app *a)
 			mbuf_untag_free(a, a->q[w].m[(a->q[w].head + k) % CMDQ_SIZE]);
 		a->q[w].n = 0;
 	}
+	if (a->fc != NULL)
+		munmap(a->fc, a->shm->fc_len);
 	free(a->ev);
 	free(a->cmd);
 	free(a->q);
 	free(a);
+}
+
+struct hso_shm_conn *
+hso_shm_fc_map(const struct hso_shm *shm)
+{
+	int fd = shm_open(shm->fc_name, O_RDWR, 0);
+	void *p;
+	int e;
+
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, shm->fc_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	e = errno;
+	close(fd);
+	if (p == MAP_FAILED) {
+		errno = e;
+		return NULL;
+	}
+	return p;
 }
 
 /* Find hsod's memzone and claim a free slot. */
@@ -165,7 +189,8 @@ attach_claim(const char *name, unsigned flags, bool inproc)
 	a->cmd = calloc(a->n_workers, sizeof(*a->cmd));
 	a->q = calloc(a->n_workers, sizeof(*a->q));
 	a->mp = rte_mempool_lookup(shm->pool);
-	if (a->ev == NULL || a->cmd == NULL || a->q == NULL || a->mp == NULL) {
+	a->fc = hso_shm_fc_map(shm);
+	if (a->ev == NULL || a->cmd == NULL || a->q == NULL || a->mp == NULL || a->fc == NULL) {
 		app_free(a);
 		errno = ENOMEM;
 		return NULL;
@@ -282,11 +307,30 @@ hso_app_conn_slots(const struct hso_app *a)
 	return a->shm->conns_per_worker;
 }
 
+/* The parts of an application's handle (hso_app.h). */
+static inline uint32_t
+conn_slot(uint64_t conn)
+{
+	return (uint32_t)conn & HSO_SHM_SLOT_MASK;
+}
+
+static inline uint32_t
+conn_gen(uint64_t conn)
+{
+	return (uint32_t)(conn >> 32);
+}
+
+/* The ring id (session handle) of an application's handle. */
+static inline uint64_t
+conn_id(uint64_t conn)
+{
+	return hso_shm_id(conn_gen(conn), conn_slot(conn));
+}
+
 unsigned
 hso_app_conn_index(const struct hso_app *a, uint64_t conn)
 {
-	return hso_app_conn_worker(conn) * a->shm->conns_per_worker +
-	       ((uint32_t)conn & HSO_SHM_SLOT_MASK);
+	return hso_app_conn_worker(conn) * a->shm->conns_per_worker + conn_slot(conn);
 }
 
 const struct hso_app_stats *
@@ -366,7 +410,8 @@ hso_app_poll(struct hso_app *a, struct hso_event *ev, unsigned max)
 			struct hso_event *e = &ev[got++];
 
 			memset(e, 0, sizeof(*e));
-			e->conn = (uint64_t)w << 32 | h->conn;
+			e->conn = (uint64_t)hso_shm_id_gen(h->conn) << 32 | (uint64_t)w << 24 |
+				  hso_shm_id_slot(h->conn);
 			e->type = h->type;
 			e->reason = h->reason;
 			e->priv = ms[i];
@@ -402,8 +447,8 @@ hso_app_release(struct hso_app *a, struct hso_event *ev)
 		return;
 	if (ev->type == HSO_EV_DATA && ev->len > 0) {
 		unsigned w = hso_app_conn_worker(ev->conn);
-		uint32_t id = (uint32_t)ev->conn;
-		struct hso_shm_conn *sc = hso_shm_conn(a->shm, w, id);
+		uint32_t id = conn_gen(ev->conn);
+		struct hso_shm_conn *sc = hso_shm_conn(a->fc, a->shm, w, conn_slot(ev->conn));
 		uint64_t cur = __atomic_load_n(&sc->rx_done, __ATOMIC_ACQUIRE);
 
 		/*
@@ -446,15 +491,18 @@ q_push(struct hso_app *a, unsigned w, struct rte_mbuf *m)
 	q->n++;
 }
 
+/* A command for connection @p id: header, then (SEND) the seal gap and the bytes. */
 static struct rte_mbuf *
-cmd_mbuf(struct hso_app *a, uint32_t id, uint16_t type, const void *data, uint32_t len)
+cmd_mbuf(struct hso_app *a, uint64_t id, uint16_t type, uint16_t flags, const void *data,
+	 uint32_t len)
 {
 	struct rte_mbuf *m = hso_shm_mbuf_alloc(a->mp);
+	uint32_t room = type == HSO_CMD_SEND ? HSO_SHM_SEAL_HEAD + len + HSO_SHM_SEAL_TAIL : len;
 	struct hso_shm_msg *h;
 
 	if (m == NULL)
 		return NULL;
-	h = (struct hso_shm_msg *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*h) + len));
+	h = (struct hso_shm_msg *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*h) + room));
 	if (h == NULL) {
 		hso_shm_mbuf_free(m);
 		return NULL;
@@ -463,22 +511,23 @@ cmd_mbuf(struct hso_app *a, uint32_t id, uint16_t type, const void *data, uint32
 	memset(h, 0, sizeof(*h));
 	h->conn = id;
 	h->type = type;
+	h->reason = flags;
 	h->len = len;
 	if (len > 0)
-		memcpy(h + 1, data, len);
+		memcpy(type == HSO_CMD_SEND ? hso_shm_send_data(h) : (uint8_t *)(h + 1), data, len);
 	return m;
 }
 
 /*
- * Is @p id still the connection in its slot? hsod tags tx_done with the id
- * at accept: another tag means the connection is gone and the slot serves
- * a newer one, whose send window a stale send must not touch.
+ * Is @p gen still the connection in its slot? hsod tags tx_done with the
+ * generation at accept: another tag means the connection is gone and the
+ * slot serves a newer one, whose send window a stale send must not touch.
  */
 static int
-conn_current(struct hso_shm_conn *sc, uint32_t id)
+conn_current(struct hso_shm_conn *sc, uint32_t gen)
 {
-	return (uint32_t)(__atomic_load_n(&sc->tx_done, __ATOMIC_ACQUIRE) >> 32) == id ? 0
-											  : -ENOTCONN;
+	return (uint32_t)(__atomic_load_n(&sc->tx_done, __ATOMIC_ACQUIRE) >> 32) == gen ? 0
+											   : -ENOTCONN;
 }
 
 static int
@@ -486,17 +535,18 @@ check_conn(const struct hso_app *a, uint64_t conn)
 {
 	if (a->gone)
 		return -ESHUTDOWN;
-	if (hso_app_conn_worker(conn) >= a->n_workers || (uint32_t)conn == 0 ||
-	    ((uint32_t)conn & HSO_SHM_SLOT_MASK) >= a->shm->conns_per_worker)
+	if (hso_app_conn_worker(conn) >= a->n_workers || conn_gen(conn) == 0 ||
+	    conn_slot(conn) >= a->shm->conns_per_worker)
 		return -EINVAL;
 	return 0;
 }
 
 int
-hso_app_send(struct hso_app *a, uint64_t conn, const void *data, size_t len)
+hso_app_send_flags(struct hso_app *a, uint64_t conn, const void *data, size_t len,
+		   unsigned flags)
 {
 	unsigned w = hso_app_conn_worker(conn);
-	uint32_t id = (uint32_t)conn;
+	uint32_t gen = conn_gen(conn);
 	struct hso_shm_conn *sc;
 	uint32_t sent, done, n;
 	struct rte_mbuf *ms[HSO_APP_SEND_WINDOW];
@@ -504,17 +554,19 @@ hso_app_send(struct hso_app *a, uint64_t conn, const void *data, size_t len)
 
 	if (rc != 0)
 		return rc;
+	if ((flags & ~(unsigned)HSO_SEND_MORE) != 0)
+		return -EINVAL;
 	if (len == 0)
 		return 0;
 	if (len > HSO_APP_SEND_MAX)
 		return -EMSGSIZE;
 	n = (uint32_t)((len + HSO_SHM_SEND_CHUNK - 1) / HSO_SHM_SEND_CHUNK);
-	sc = hso_shm_conn(a->shm, w, id);
-	rc = conn_current(sc, id);
+	sc = hso_shm_conn(a->fc, a->shm, w, conn_slot(conn));
+	rc = conn_current(sc, gen);
 	if (rc != 0)
 		return rc;
-	sent = hso_shm_count(__atomic_load_n(&sc->tx_sent, __ATOMIC_RELAXED), id);
-	done = hso_shm_count(__atomic_load_n(&sc->tx_done, __ATOMIC_ACQUIRE), id);
+	sent = hso_shm_count(__atomic_load_n(&sc->tx_sent, __ATOMIC_RELAXED), gen);
+	done = hso_shm_count(__atomic_load_n(&sc->tx_done, __ATOMIC_ACQUIRE), gen);
 	if (sent - done + n > HSO_APP_SEND_WINDOW || !q_room(a, w, n)) {
 		hso_app_flush(a);
 		if (sent - done + n > HSO_APP_SEND_WINDOW || !q_room(a, w, n)) {
@@ -526,8 +578,10 @@ hso_app_send(struct hso_app *a, uint64_t conn, const void *data, size_t len)
 		size_t off = (size_t)i * HSO_SHM_SEND_CHUNK;
 		uint32_t part = (uint32_t)(len - off < HSO_SHM_SEND_CHUNK ? len - off
 									  : HSO_SHM_SEND_CHUNK);
+		/* The pieces of one message make one record as far as they can. */
+		uint16_t f = (uint16_t)((i + 1 < n || (flags & HSO_SEND_MORE)) ? HSO_SHM_F_MORE : 0);
 
-		ms[i] = cmd_mbuf(a, id, HSO_CMD_SEND, (const uint8_t *)data + off, part);
+		ms[i] = cmd_mbuf(a, conn_id(conn), HSO_CMD_SEND, f, (const uint8_t *)data + off, part);
 		if (ms[i] == NULL) {
 			while (i > 0)
 				mbuf_untag_free(a, ms[--i]);
@@ -536,12 +590,18 @@ hso_app_send(struct hso_app *a, uint64_t conn, const void *data, size_t len)
 	}
 	for (uint32_t i = 0; i < n; i++)
 		q_push(a, w, ms[i]);
-	__atomic_store_n(&sc->tx_sent, hso_shm_tag(id, sent + n), __ATOMIC_RELEASE);
+	__atomic_store_n(&sc->tx_sent, hso_shm_tag(gen, sent + n), __ATOMIC_RELEASE);
 	a->st.sends++;
 	a->st.send_bytes += len;
 	if (a->q[w].n >= POLL_BURST)
 		hso_app_flush(a);
 	return 0;
+}
+
+int
+hso_app_send(struct hso_app *a, uint64_t conn, const void *data, size_t len)
+{
+	return hso_app_send_flags(a, conn, data, len, 0);
 }
 
 static int
@@ -552,7 +612,7 @@ send_ctl(struct hso_app *a, uint64_t conn, uint16_t type)
 	int rc = check_conn(a, conn);
 
 	if (rc == 0)
-		rc = conn_current(hso_shm_conn(a->shm, w, (uint32_t)conn), (uint32_t)conn);
+		rc = conn_current(hso_shm_conn(a->fc, a->shm, w, conn_slot(conn)), conn_gen(conn));
 	if (rc != 0)
 		return rc;
 	if (!q_room(a, w, 1)) {
@@ -560,7 +620,7 @@ send_ctl(struct hso_app *a, uint64_t conn, uint16_t type)
 		if (!q_room(a, w, 1))
 			return -EAGAIN;
 	}
-	m = cmd_mbuf(a, (uint32_t)conn, type, NULL, 0);
+	m = cmd_mbuf(a, conn_id(conn), type, 0, NULL, 0);
 	if (m == NULL)
 		return -ENOMEM;
 	q_push(a, w, m);

@@ -13,9 +13,12 @@
  * Transport: per hsod worker and per attached application, a pair of
  * single-producer single-consumer rte_rings in DPDK shared memory (events
  * worker -> application, commands application -> worker). Event payloads
- * stay in the mbufs the worker filled: hso_app_poll() hands out pointers
- * into them, hso_app_release() gives them back. Nothing is copied on the
- * way in; hso_app_send() copies once, into the mbufs it sends.
+ * stay in the mbufs the worker filled: hsod opens each TLS record straight
+ * into them, hso_app_poll() hands out pointers into them, and
+ * hso_app_release() gives them back. hso_app_send() copies once, into the
+ * mbufs it sends, leaving room around the plaintext so hsod seals each into
+ * a TLS record where it lies and transmits that very mbuf: one copy each
+ * way, the application's.
  *
  * Attaching:
  *  - another process: start it as a DPDK secondary process of hsod
@@ -42,9 +45,14 @@
  *    application that holds on to DATA events (because its own output is
  *    blocked) pushes back on the client.
  *  - send: hso_app_send() accepts a message only when the connection's
- *    send window (HSO_APP_SEND_WINDOW mbufs in flight) and the command queue
- *    have room for all of it, otherwise -EAGAIN and nothing is queued; try
- *    again after the next hso_app_poll().
+ *    send window (HSO_APP_SEND_WINDOW mbufs in flight: queued, or sent and
+ *    not yet acknowledged by the client) and the command queue have room
+ *    for all of it, otherwise -EAGAIN and nothing is queued; try again
+ *    after the next hso_app_poll(). Each send becomes its own TLS record
+ *    (up to 1920 bytes per mbuf) unless it carries HSO_SEND_MORE
+ *    (hso_app_send_flags()): then hsod seals it together with the sends
+ *    that follow in one record (up to 16 KiB), as long as they reach it
+ *    in the same burst.
  *
  * Liveness: hsod watches every attached process; when one exits or is
  * killed, hsod closes that application's connections (close_notify, FIN),
@@ -72,7 +80,7 @@ extern "C" {
 #endif
 
 /** Version of the shared-memory layout; attach fails on a mismatch. */
-#define HSO_APP_ABI 1
+#define HSO_APP_ABI 3
 
 /** Applications that can be attached to one hsod at once. */
 #define HSO_APP_MAX 4
@@ -89,6 +97,16 @@ extern "C" {
 /** hso_app_attach() flags. */
 enum hso_app_flags {
 	HSO_APP_KEYS = 1u << 0,         /**< session events carry traffic keys */
+};
+
+/** hso_app_send_flags() flags. */
+enum hso_send_flags {
+	/**
+	 * More follows: seal this send with the next ones into one record
+	 * (fewer, larger records for many small writes; like MSG_MORE). A send
+	 * without it ends the record.
+	 */
+	HSO_SEND_MORE = 1u << 0,
 };
 
 enum hso_event_type {
@@ -144,7 +162,12 @@ struct hso_session {
 
 /** One event from hso_app_poll(). */
 struct hso_event {
-	uint64_t conn;                  /**< connection handle for send/close */
+	/**
+	 * Connection handle for send/close: generation << 32 | worker << 24 |
+	 * slot. A handle goes stale when its connection ends: calls on it then
+	 * fail with -ENOTCONN, however often the slot was reused since.
+	 */
+	uint64_t conn;
 	uint16_t type;                  /**< enum hso_event_type */
 	uint16_t reason;                /**< enum hso_close_reason (HSO_EV_CLOSED) */
 	uint32_t len;                   /**< HSO_EV_DATA bytes */
@@ -196,7 +219,7 @@ unsigned hso_app_conn_index(const struct hso_app *app, uint64_t conn);
 static inline unsigned
 hso_app_conn_worker(uint64_t conn)
 {
-	return (unsigned)(conn >> 32);
+	return (unsigned)(conn >> 24) & 0xffu;
 }
 
 /**
@@ -221,6 +244,14 @@ void hso_app_release(struct hso_app *app, struct hso_event *ev);
  *         -ENOMEM no mbuf.
  */
 int hso_app_send(struct hso_app *app, uint64_t conn, const void *data, size_t len);
+
+/**
+ * hso_app_send() with @p flags (enum hso_send_flags): HSO_SEND_MORE lets
+ * hsod seal this message and the next ones into one record.
+ * @return as hso_app_send(); -EINVAL for unknown flags.
+ */
+int hso_app_send_flags(struct hso_app *app, uint64_t conn, const void *data, size_t len,
+		       unsigned flags);
 
 /**
  * Close after everything queued is sent: close_notify, then FIN. An

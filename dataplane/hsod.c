@@ -178,17 +178,22 @@ static void
 stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 {
 	uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0, rst = 0, csum = 0;
-	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0, abandoned = 0;
-	uint64_t rst_rcvd = 0, timed_out = 0, backlog = 0, no_route = 0;
-	uint64_t no_app = 0, budget_stalls = 0, ring_stalls = 0, gone_closes = 0;
-	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0, late = 0, lost = 0;
+	uint64_t hs_ok = 0, hs_fail = 0, hs_res = 0, active = 0, refused = 0;
+	uint64_t rst_rcvd = 0, backlog = 0, no_route = 0;
+	uint64_t no_app = 0, budget_stalls = 0, ring_stalls = 0;
+	uint64_t rx_ignored = 0;
+	uint64_t app_dropped = 0, app_ev = 0, app_cmd = 0, app_stale = 0;
 	uint64_t app_bursts = 0;
 	uint64_t zero_win = 0, win_upd = 0;
 	uint64_t kdf_runs = 0, kdf_reqs = 0, asym = 0, v12 = 0, v13 = 0;
 	uint64_t by_reason[HSOD_DROP_NUM] = { 0 }, tcp_drops[TCP_DROP_NUM] = { 0 };
 	uint64_t by_suite[HS_SUITES_NUM] = { 0 }, sent[256] = { 0 }, peer[256] = { 0 };
 	uint64_t in_state[HS_STATE_NUM] = { 0 }, big_msgs = 0, big_empty = 0, big_now = 0;
+	uint64_t hctx_now = 0, hctx_max = 0, hctx_empty = 0, kc_hits = 0, kc_misses = 0;
 	uint64_t by_state[TCP_STATE_NUM] = { 0 };
+	uint64_t records = 0, coalesced = 0, sends_dropped = 0, rx_copied = 0, tx_copied = 0;
+	uint64_t touched = 0;
+	struct sess_stats ss = { 0 };
 	struct hsod_neigh_stats nb = { 0 };
 
 	for (unsigned i = from; i < to; i++) {
@@ -202,20 +207,33 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		idle += ws->idle_cycles;
 		csum += ws->tcp_csum_bad;
 		refused += ws->conns_refused;
-		abandoned += ws->handshakes_abandoned;
-		timed_out += ws->handshakes_timed_out;
+		{
+			const struct sess_stats *x = hsod_worker_sess_stats(workers[i]);
+
+#define SESS_SUM(field, ...) ss.field += x->field;
+			SESS_COUNTERS(SESS_SUM)
+#undef SESS_SUM
+			for (unsigned k = 0; k < SESS_REASON_NUM; k++)
+				ss.ended[k] += x->ended[k];
+			for (unsigned k = 0; k < SESS_STATE_NUM; k++)
+				ss.states[k] += x->states[k];
+		}
+		records += ws->app_records;
+		coalesced += ws->app_records_coalesced;
+		sends_dropped += ws->app_sends_dropped;
+		rx_copied += ws->rx_copied;
+		tx_copied += ws->tx_copied;
+		touched += hsod_worker_sessions_touched(workers[i]);
 		backlog += ws->app_backlog_aborts;
 		no_app += ws->conns_no_app;
 		budget_stalls += ws->app_budget_stalls;
 		ring_stalls += ws->app_ring_stalls;
-		gone_closes += ws->app_gone_closes;
 		app_dropped += ws->app_bytes_dropped;
+		rx_ignored += ws->rx_bytes_ignored;
 		app_ev += ws->app_events;
 		app_bursts += ws->app_event_bursts;
 		app_cmd += ws->app_commands;
 		app_stale += ws->app_commands_stale;
-		late += ws->app_closed_late;
-		lost += ws->app_closed_lost;
 		zero_win += ts->zero_window_sent;
 		win_upd += ts->window_updates;
 		rst_rcvd += ts->resets_rcvd;
@@ -255,6 +273,11 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 		big_msgs += hs->msg_pool.borrowed;
 		big_empty += hs->msg_pool.exhausted;
 		big_now += hs->msg_pool.in_use;
+		hctx_now += hs->hctx.in_use;
+		hctx_max += hs->hctx.in_use_max;
+		hctx_empty += hs->hctx.exhausted;
+		kc_hits += hs->key_cache_hits;
+		kc_misses += hs->key_cache_misses;
 		hs_ok += hs->handshakes_completed;
 		hs_fail += hs->handshakes_failed;
 		hs_res += hs->resumed;
@@ -277,10 +300,31 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "app_commands_stale", app_stale);
 	rte_tel_data_add_dict_u64(d, "app_budget_stalls", budget_stalls);
 	rte_tel_data_add_dict_u64(d, "app_ring_stalls", ring_stalls);
-	rte_tel_data_add_dict_u64(d, "app_gone_closes", gone_closes);
 	rte_tel_data_add_dict_u64(d, "app_bytes_dropped", app_dropped);
-	rte_tel_data_add_dict_u64(d, "app_closed_late", late);
-	rte_tel_data_add_dict_u64(d, "app_closed_lost", lost);
+	rte_tel_data_add_dict_u64(d, "rx_bytes_ignored", rx_ignored);
+	rte_tel_data_add_dict_u64(d, "app_records", records);
+	rte_tel_data_add_dict_u64(d, "app_records_coalesced", coalesced);
+	rte_tel_data_add_dict_u64(d, "app_sends_dropped", sends_dropped);
+	rte_tel_data_add_dict_u64(d, "rx_segments_copied", rx_copied);
+	rte_tel_data_add_dict_u64(d, "tx_segments_copied", tx_copied);
+	rte_tel_data_add_dict_u64(d, "sessions_touched", touched);
+	rte_tel_data_add_dict_u64(d, "conn_resident_bytes", hsod_worker_conn_bytes(workers[from]));
+	/* The session layer's table (session.h), names and all. */
+#define SESS_TEL(field, name, ...) rte_tel_data_add_dict_u64(d, name, ss.field);
+	SESS_COUNTERS(SESS_TEL)
+#undef SESS_TEL
+	for (unsigned k = 1; k < SESS_REASON_NUM; k++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "sess_ended_%s", sess_reason_name(k));
+		rte_tel_data_add_dict_u64(d, key, ss.ended[k]);
+	}
+	for (unsigned k = 1; k < SESS_STATE_NUM; k++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "sess_state_%s", sess_state_name(k));
+		rte_tel_data_add_dict_u64(d, key, ss.states[k]);
+	}
 	rte_tel_data_add_dict_u64(d, "tcp_zero_window", zero_win);
 	rte_tel_data_add_dict_u64(d, "window_updates", win_upd);
 	rte_tel_data_add_dict_u64(d, "tx_no_route", no_route);
@@ -290,11 +334,14 @@ stats_fill(struct rte_tel_data *d, unsigned from, unsigned to)
 	rte_tel_data_add_dict_u64(d, "handshakes_completed", hs_ok);
 	rte_tel_data_add_dict_u64(d, "handshakes_failed", hs_fail);
 	rte_tel_data_add_dict_u64(d, "handshakes_resumed", hs_res);
-	rte_tel_data_add_dict_u64(d, "handshakes_abandoned", abandoned);
-	rte_tel_data_add_dict_u64(d, "handshakes_timed_out", timed_out);
 	rte_tel_data_add_dict_u64(d, "handshake_large_msgs", big_msgs);
 	rte_tel_data_add_dict_u64(d, "handshake_large_msg_bufs_in_use", big_now);
 	rte_tel_data_add_dict_u64(d, "handshake_large_msg_pool_empty", big_empty);
+	rte_tel_data_add_dict_u64(d, "handshake_contexts_in_use", hctx_now);
+	rte_tel_data_add_dict_u64(d, "handshake_contexts_in_use_max", hctx_max);
+	rte_tel_data_add_dict_u64(d, "handshake_context_refusals", hctx_empty);
+	rte_tel_data_add_dict_u64(d, "record_key_cache_hits", kc_hits);
+	rte_tel_data_add_dict_u64(d, "record_key_cache_misses", kc_misses);
 	rte_tel_data_add_dict_u64(d, "tcp_resets_rcvd", rst_rcvd);
 	rte_tel_data_add_dict_u64(d, "crypto_asym_jobs", asym);
 	rte_tel_data_add_dict_u64(d, "crypto_kdf_runs", kdf_runs);
@@ -465,6 +512,7 @@ telemetry_app(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "responses", st->responses);
 		rte_tel_data_add_dict_u64(d, "bad_requests", st->bad_requests);
 		rte_tel_data_add_dict_u64(d, "closes", st->closes);
+		rte_tel_data_add_dict_u64(d, "req_bufs_exhausted", st->req_bufs_exhausted);
 		rte_tel_data_add_dict_u64(d, "send_waits", st->send_waits);
 	} else if (echo != NULL) {
 		const struct hso_echo_stats *st = hso_echo_stats(echo);
@@ -608,6 +656,9 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
 			     (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
 	if (conf.tx_offload && (info.tx_offload_capa & tx_csum) == tx_csum)
 		pc.txmode.offloads = tx_csum;
+	/* Chains: segments sent by reference to the records in the applications' mbufs. */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		pc.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	*tx_offloads = pc.txmode.offloads;
 	printf("hsod: port %u (%s): checksum offloads offered rx %s tx %s; used rx %s "
 	       "tx %s%s\n", port, info.driver_name,
@@ -616,6 +667,9 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
 	       csum_offloads_str(pc.rxmode.offloads, false, rx_s, sizeof(rx_s)),
 	       csum_offloads_str(pc.txmode.offloads, true, tx_s, sizeof(tx_s)),
 	       conf.tx_offload ? "" : " (tx_offload = no)");
+	printf("hsod: port %u: payload sent %s\n", port,
+	       (pc.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) ?
+	       "by reference (multi-segment mbufs)" : "copied (the port takes no mbuf chains)");
 	fflush(stdout);
 	rc = rte_eth_dev_configure(port, nq, nq, &pc);
 	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
@@ -968,7 +1022,8 @@ main(int argc, char **argv)
 			struct hsod_worker_conf wc = {
 				.queue = (uint16_t)i, .lcore = lcore, .index = i,
 				.mp = pool, .hs = &tls_cur->hs, .cfg = &conf,
-				.shm = hsod_apps_shm(apps), .n_ports = n_ports,
+				.shm = hsod_apps_shm(apps), .fc = hsod_apps_fc(apps),
+				.n_ports = n_ports,
 			};
 
 			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())

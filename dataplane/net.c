@@ -44,7 +44,7 @@ hsod_net_conf_init(struct hsod_net_conf *c)
 }
 
 static struct rte_mbuf *arp_build(struct hsod_net *n, struct rte_mempool *mp, uint16_t op,
-				  uint32_t tip);
+				  uint32_t sip, uint32_t tip);
 
 /* The neighbour table asks: an ARP request, broadcast or to @p dst. */
 static int
@@ -55,7 +55,7 @@ arp_solicit(void *ctx, const void *addr, const struct rte_ether_addr *dst)
 	struct rte_mbuf *m;
 
 	memcpy(&ip, addr, sizeof(ip));
-	m = arp_build(n, n->mp, RTE_ARP_OP_REQUEST, ip);
+	m = arp_build(n, n->mp, RTE_ARP_OP_REQUEST, n->addr, ip);
 	if (m == NULL)
 		return -ENOBUFS;
 	/*
@@ -104,8 +104,14 @@ hsod_net_init(struct hsod_net *n, const struct hsod_net_conf *c)
 	mask = c->prefix_len == 0 ? 0 : ~0u << (32 - c->prefix_len);
 	if (c->gateway != 0 && ((c->gateway ^ c->addr) & mask) != 0)
 		return -EINVAL;
+	if (c->extra_lo != 0 &&
+	    (c->extra_lo > c->extra_hi || ((c->extra_lo ^ c->addr) & mask) != 0 ||
+	     ((c->extra_hi ^ c->addr) & mask) != 0 || c->extra_hi == (c->addr | ~mask)))
+		return -EINVAL;
 	memset(n, 0, sizeof(*n));
 	n->addr = c->addr;
+	n->extra_lo = c->extra_lo;
+	n->extra_hi = c->extra_lo != 0 ? c->extra_hi : 0;
 	n->mask = mask;
 	n->gateway = c->gateway;
 	rte_ether_addr_copy(&c->mac, &n->mac);
@@ -135,7 +141,7 @@ hsod_net_fini(struct hsod_net *n)
 static bool
 arp_learnable(const struct hsod_net *n, uint32_t ip, const struct rte_ether_addr *mac)
 {
-	return ((ip ^ n->addr) & n->mask) == 0 && ip != n->addr &&
+	return ((ip ^ n->addr) & n->mask) == 0 && !hsod_net_is_local(n, ip) &&
 	       rte_is_unicast_ether_addr(mac) && !rte_is_zero_ether_addr(mac);
 }
 
@@ -217,9 +223,10 @@ arp_input(struct hsod_net *n, struct rte_mbuf *m, struct rte_ether_hdr *eth, uin
 	if (arp_learnable(n, sip, &a->arp_data.arp_sha)) {
 		unsigned flags = HSOD_NEIGH_F_OVERRIDE;
 
-		if (tip == n->addr)
+		if (hsod_net_is_local(n, tip))
 			flags |= HSOD_NEIGH_F_CREATE;
-		if (tip == n->addr && a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY))
+		if (hsod_net_is_local(n, tip) &&
+		    a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY))
 			flags |= HSOD_NEIGH_F_SOLICITED;
 		hsod_neigh_update(n->neigh, &sip, &a->arp_data.arp_sha, flags, now);
 	}
@@ -227,14 +234,14 @@ arp_input(struct hsod_net *n, struct rte_mbuf *m, struct rte_ether_hdr *eth, uin
 		return HSOD_NET_CONSUMED;
 	if (a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
 		return drop(n, HSOD_DROP_ARP_BAD);
-	if (tip != n->addr)
+	if (!hsod_net_is_local(n, tip))
 		return drop(n, HSOD_DROP_ARP_NOT_US);
 	/* Answer in place: the asker becomes the target. */
 	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
 	rte_ether_addr_copy(&a->arp_data.arp_sha, &a->arp_data.arp_tha);
 	a->arp_data.arp_tip = a->arp_data.arp_sip;
 	rte_ether_addr_copy(&n->mac, &a->arp_data.arp_sha);
-	a->arp_data.arp_sip = rte_cpu_to_be_32(n->addr);
+	a->arp_data.arp_sip = rte_cpu_to_be_32(tip);
 	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
 	rte_ether_addr_copy(&n->mac, &eth->src_addr);
 	n->stats.tx_arp++;
@@ -304,7 +311,7 @@ hsod_net_input(struct hsod_net *n, struct rte_mbuf *m, uint64_t now_us)
 	    ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 	     rte_raw_cksum(ip, ihl) != 0xffff))
 		return drop(n, HSOD_DROP_IP_CSUM);
-	if (rte_be_to_cpu_32(ip->dst_addr) != n->addr)
+	if (!hsod_net_is_local(n, rte_be_to_cpu_32(ip->dst_addr)))
 		return drop(n, HSOD_DROP_IP_NOT_US);
 	frag = rte_be_to_cpu_16(ip->fragment_offset);
 	if ((frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
@@ -338,7 +345,7 @@ hsod_net_input(struct hsod_net *n, struct rte_mbuf *m, uint64_t now_us)
 }
 
 static struct rte_mbuf *
-arp_build(struct hsod_net *n, struct rte_mempool *mp, uint16_t op, uint32_t tip)
+arp_build(struct hsod_net *n, struct rte_mempool *mp, uint16_t op, uint32_t sip, uint32_t tip)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	struct rte_ether_hdr *eth;
@@ -361,7 +368,7 @@ arp_build(struct hsod_net *n, struct rte_mempool *mp, uint16_t op, uint32_t tip)
 	a->arp_plen = 4;
 	a->arp_opcode = rte_cpu_to_be_16(op);
 	rte_ether_addr_copy(&n->mac, &a->arp_data.arp_sha);
-	a->arp_data.arp_sip = rte_cpu_to_be_32(n->addr);
+	a->arp_data.arp_sip = rte_cpu_to_be_32(sip);
 	memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
 	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
 	n->stats.tx_arp++;
@@ -372,13 +379,21 @@ struct rte_mbuf *
 hsod_net_garp(struct hsod_net *n, struct rte_mempool *mp)
 {
 	/* RFC 5227 2.3: an ARP request with sender and target both our address. */
-	return arp_build(n, mp, RTE_ARP_OP_REQUEST, n->addr);
+	return arp_build(n, mp, RTE_ARP_OP_REQUEST, n->addr, n->addr);
 }
 
 struct rte_mbuf *
 hsod_net_arp_request(struct hsod_net *n, struct rte_mempool *mp, uint32_t ip)
 {
-	return arp_build(n, mp, RTE_ARP_OP_REQUEST, ip);
+	return arp_build(n, mp, RTE_ARP_OP_REQUEST, n->addr, ip);
+}
+
+struct rte_mbuf *
+hsod_net_arp_request_from(struct hsod_net *n, struct rte_mempool *mp, uint32_t from, uint32_t ip)
+{
+	if (!hsod_net_is_local(n, from))
+		return NULL;
+	return arp_build(n, mp, RTE_ARP_OP_REQUEST, from, ip);
 }
 
 bool

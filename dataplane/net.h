@@ -94,6 +94,12 @@ struct hsod_net_conf {
 	uint32_t addr;             /* host order, not 0 */
 	unsigned prefix_len;       /* 0..32 */
 	uint32_t gateway;          /* host order, 0 for none; inside the subnet */
+	/*
+	 * More local addresses, [extra_lo, extra_hi] inclusive, host order (a
+	 * load generator's source addresses): ARP is answered for each and
+	 * IPv4 to them is ours. 0: none. Inside the subnet, not its broadcast.
+	 */
+	uint32_t extra_lo, extra_hi;
 	struct rte_ether_addr mac;
 	struct rte_mempool *mp;    /* ARP requests are built in its mbufs */
 	hsod_net_tx_fn tx;
@@ -113,6 +119,7 @@ struct hsod_net_conf {
 /** One worker's layer 2-3 state on one port. Fields private but for stats and addr. */
 struct hsod_net {
 	uint32_t addr;             /* host order */
+	uint32_t extra_lo, extra_hi;   /* hsod_net_conf's; 0: none */
 	uint32_t mask;
 	uint32_t gateway;          /* 0: none */
 	struct rte_ether_addr mac;
@@ -123,12 +130,21 @@ struct hsod_net {
 	struct hsod_net_stats stats;
 };
 
+/** Is @p ip (host order) one of our addresses (addr or the extra range)? */
+static inline bool
+hsod_net_is_local(const struct hsod_net *n, uint32_t ip)
+{
+	return ip == n->addr || (n->extra_lo != 0 && ip >= n->extra_lo && ip <= n->extra_hi);
+}
+
 /** Zero addresses, SOCKET_ID_ANY, hsod_neigh_params_default(). */
 void hsod_net_conf_init(struct hsod_net_conf *c);
 
 /**
  * @return 0; -EINVAL for a prefix over 32, a zero address, a gateway
- *         outside the subnet, no mempool, transmit hook or name, or
+ *         outside the subnet, an extra range out of the subnet, reversed
+ *         or reaching its broadcast address, no mempool, transmit hook or
+ *         name, or
  *         neighbour parameters out of range; -EEXIST when the name is in
  *         use; -ENOMEM.
  */
@@ -181,6 +197,15 @@ struct rte_mbuf *hsod_net_garp(struct hsod_net *n, struct rte_mempool *mp);
  * callers that want to ask ahead (e.g. a load generator warming its cache).
  */
 struct rte_mbuf *hsod_net_arp_request(struct hsod_net *n, struct rte_mempool *mp, uint32_t ip);
+
+/**
+ * The same, asked from local address @p from (hsod_net_is_local()): the
+ * target learns @p from's MAC on the way (RFC 826 merge), before any
+ * segment from that address needs an answer. NULL if no mbuf or @p from is
+ * not ours.
+ */
+struct rte_mbuf *hsod_net_arp_request_from(struct hsod_net *n, struct rte_mempool *mp,
+					   uint32_t from, uint32_t ip);
 
 /**
  * Turn the TCP segment in @p m (as passed up by hsod_net_input()) into the

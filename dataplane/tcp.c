@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TCP server core: connection table, RFC 9293 segment arrival processing
- * (3.10.7) for passive opens, RFC 6298 retransmission, RFC 5681 fast
- * retransmit and congestion window, RFC 5961 blind-attack defences, RFC 7323
- * window scaling, RFC 4987 SYN cookies. See tcp.h for the contract.
+ * TCP core: connection table, RFC 9293 segment arrival processing (3.10.7)
+ * for passive and active opens, RFC 6056 ephemeral port selection, RFC 6298
+ * retransmission, RFC 5681 fast retransmit and congestion window, RFC 5961
+ * blind-attack defences, RFC 7323 window scaling, RFC 4987 SYN cookies. See
+ * tcp.h for the contract.
  */
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "tcp_priv.h"
@@ -35,6 +37,7 @@ static const char *const tcp_drop_names[TCP_DROP_NUM] = {
 	[TCP_DROP_STATE] = "state",
 	[TCP_DROP_OUT_FULL] = "out_full",
 	[TCP_DROP_CHALLENGE_LIMIT] = "challenge_limit",
+	[TCP_DROP_NO_BUF] = "no_buf",
 };
 
 static const char *const tcp_state_names[TCP_STATE_NUM] = {
@@ -47,6 +50,7 @@ static const char *const tcp_state_names[TCP_STATE_NUM] = {
 	[TCP_FIN_WAIT_2] = "FIN_WAIT_2",
 	[TCP_CLOSING] = "CLOSING",
 	[TCP_TIME_WAIT] = "TIME_WAIT",
+	[TCP_SYN_SENT] = "SYN_SENT",
 };
 
 const char *
@@ -68,8 +72,9 @@ tcp_config_init(struct tcp_config *cfg)
 	cfg->max_conns = 1024;
 	cfg->max_half_open = 256;
 	cfg->max_time_wait = 256;
-	cfg->rx_buf_size = 16384;
-	cfg->tx_buf_size = 16384;
+	/* Windows cost nothing until data is in flight: they bound it. */
+	cfg->rx_buf_size = 65536;
+	cfg->tx_buf_size = 262144;
 	cfg->mss = 1460;
 	cfg->syn_cookies = true;
 	cfg->rto_init_us = 1000000;
@@ -86,6 +91,7 @@ tcp_config_init(struct tcp_config *cfg)
 	cfg->timer_slots = 4096;
 	cfg->out_max = 1024;
 	cfg->challenge_ack_limit = 1000;
+	cfg->connect_tries = 64;
 }
 
 static inline uint32_t
@@ -113,19 +119,29 @@ drop(struct tcp_tbl *t, enum tcp_drop why)
 
 /* ---------------------------------------------------------------- table */
 
+/* Zeroed address space; memory comes as pages are first written. */
+static void *
+lazy_zalloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 struct tcp_tbl *
 tcp_tbl_create(const struct tcp_config *cfg)
 {
 	struct tcp_tbl *t;
 	uint8_t secret[48];
-	size_t per;
 	int rc;
 
 	if (cfg == NULL || cfg->max_conns == 0 || cfg->max_conns > (1u << 24) ||
 	    cfg->rx_buf_size < 2u * cfg->mss || cfg->tx_buf_size == 0 ||
 	    cfg->rx_buf_size > (1u << 30) || cfg->tx_buf_size > (1u << 30) ||
 	    cfg->mss < 64 || cfg->out_max == 0 || cfg->rto_min_us == 0 ||
-	    cfg->rto_max_us < cfg->rto_min_us || cfg->timer_tick_us == 0) {
+	    cfg->rto_max_us < cfg->rto_min_us || cfg->timer_tick_us == 0 ||
+	    cfg->buf_ops.alloc == NULL || cfg->buf_ops.release == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -144,37 +160,43 @@ tcp_tbl_create(const struct tcp_config *cfg)
 	memcpy(t->isn_key, secret, 16);
 	memcpy(t->cookie_key, secret + 16, 16);
 	memcpy(t->hash_key, secret + 32, 16);
+	{
+		/* A key of its own for RFC 6056 offsets, derived (PRF) from hash_key. */
+		uint64_t k0 = tcp_siphash24(t->hash_key, "hso rfc6056 F k0", 16);
+		uint64_t k1 = tcp_siphash24(t->hash_key, "hso rfc6056 F k1", 16);
+
+		memcpy(t->eph_key, &k0, 8);
+		memcpy(t->eph_key + 8, &k1, 8);
+	}
 	memset(secret, 0, sizeof(secret));
 	memset(t->cfg.secret, 0, sizeof(t->cfg.secret));
 
-	t->rx_cap = pow2_ceil(cfg->rx_buf_size);
-	t->tx_cap = pow2_ceil(cfg->tx_buf_size);
-	/* RFC 7323 2.3: the smallest shift that lets the window cover the ring. */
+	t->rx_cap = cfg->rx_buf_size;
+	t->tx_cap = cfg->tx_buf_size;
+	if (t->cfg.rx_bufs_max == 0)
+		t->cfg.rx_bufs_max = 2 * ((cfg->rx_buf_size + cfg->mss - 1) / cfg->mss) + 8;
+	/* RFC 7323 2.3: the smallest shift that lets the window cover the buffer. */
 	while (t->rcv_wscale < TCP_WSCALE_MAX && (t->rx_cap >> t->rcv_wscale) > 65535)
 		t->rcv_wscale++;
-	per = (size_t)t->rx_cap + t->tx_cap;
-	t->conns = calloc(cfg->max_conns, sizeof(*t->conns));
-	t->bufs = malloc(per * cfg->max_conns);
+	/*
+	 * Slots: address space only, backed by memory as they are first used
+	 * (free list first, then the high-water mark): resident memory follows
+	 * the connections actually held, not max_conns.
+	 */
+	t->conns_len = (size_t)cfg->max_conns * sizeof(*t->conns);
+	t->conns = lazy_zalloc(t->conns_len);
+	if (t->conns == NULL)
+		goto nomem;
 	t->hash_mask = pow2_ceil(2 * cfg->max_conns) - 1;
-	t->hash = calloc((size_t)t->hash_mask + 1, sizeof(*t->hash));
+	/* Zero pages mapped, not written: touched as buckets fill (calloc may
+	 * write them all, e.g. with MALLOC_PERTURB_). */
+	t->hash = lazy_zalloc(((size_t)t->hash_mask + 1) * sizeof(*t->hash));
 	t->out = calloc(cfg->out_max, sizeof(*t->out));
-	t->ev_cap = 2 * cfg->max_conns + 64;
-	t->ev = calloc(t->ev_cap, sizeof(*t->ev));
-	if (t->conns == NULL || t->bufs == NULL || t->hash == NULL ||
-	    t->out == NULL || t->ev == NULL)
+	if (t->hash == NULL || t->out == NULL)
 		goto nomem;
 	rc = tcp_wheel_init(&t->wheel, cfg->timer_slots, cfg->timer_tick_us, 0);
 	if (rc < 0)
 		goto nomem;
-	for (uint32_t i = 0; i < cfg->max_conns; i++) {
-		struct tcp_conn *c = &t->conns[i];
-
-		c->idx = i;
-		c->rx_buf = t->bufs + per * i;
-		c->tx_buf = c->rx_buf + t->rx_cap;
-		c->hnext = i + 2 <= cfg->max_conns ? i + 2 : 0;
-	}
-	t->free_head = 1;
 	t->tw_tail = &t->tw_head;
 	return t;
 nomem:
@@ -183,17 +205,30 @@ nomem:
 	return NULL;
 }
 
+static void buf_put(struct tcp_tbl *t, struct tcp_buf *b);
+static void bufs_put(struct tcp_tbl *t, struct tcp_buf **head);
+
 void
 tcp_tbl_free(struct tcp_tbl *t)
 {
 	if (t == NULL)
 		return;
+	/* Every buffer still held goes back to its owner's pool. */
+	tcp_tbl_output_clear(t);
+	for (uint32_t i = 0; t->conns != NULL && i < t->hwm; i++) {
+		struct tcp_conn *c = &t->conns[i];
+
+		bufs_put(t, &c->rx_head);
+		bufs_put(t, &c->ooo_head);
+		bufs_put(t, &c->tx_head);
+	}
 	tcp_wheel_fini(&t->wheel);
-	free(t->conns);
-	free(t->bufs);
-	free(t->hash);
+	if (t->conns != NULL)
+		munmap(t->conns, t->conns_len);
+	if (t->hash != NULL)
+		munmap(t->hash, ((size_t)t->hash_mask + 1) * sizeof(*t->hash));
 	free(t->out);
-	free(t->ev);
+	free(t->src_addrs);
 	memset(t, 0, sizeof(*t));
 	free(t);
 }
@@ -255,12 +290,17 @@ hash_home(const struct tcp_tbl *t, const struct tcp_tuple *tu)
 struct tcp_conn *
 tcp_tbl_lookup(struct tcp_tbl *t, const struct tcp_tuple *tu)
 {
+	/* A burst of segments is mostly one flow's: the last one found first. */
+	if (t->last != NULL && tuple_eq(&t->last->tuple, tu))
+		return t->last;
 	/* Open addressing, linear probing; the table is at most half full. */
 	for (uint32_t i = hash_home(t, tu); t->hash[i] != 0; i = (i + 1) & t->hash_mask) {
 		struct tcp_conn *c = &t->conns[t->hash[i] - 1];
 
-		if (tuple_eq(&c->tuple, tu))
+		if (tuple_eq(&c->tuple, tu)) {
+			t->last = c;
 			return c;
+		}
 	}
 	return NULL;
 }
@@ -279,6 +319,8 @@ hash_insert(struct tcp_tbl *t, struct tcp_conn *c)
 static void
 hash_remove(struct tcp_tbl *t, struct tcp_conn *c)
 {
+	if (t->last == c)
+		t->last = NULL;
 	uint32_t m = t->hash_mask, i = c->hhome, j;
 
 	while (t->hash[i] != c->idx + 1) {
@@ -301,27 +343,26 @@ hash_remove(struct tcp_tbl *t, struct tcp_conn *c)
 
 /* ---------------------------------------------------------------- events */
 
+/*
+ * Connections with pending events form a FIFO through ev_next (no array
+ * sized by max_conns). A connection released or freed while on it stays
+ * linked (removal is lazy): its bits are cleared and the burst skips it.
+ */
 static void
 ev_push(struct tcp_tbl *t, struct tcp_conn *c, uint32_t bits)
 {
-	uint32_t pos;
-
-	if (!(c->flags & TCP_CF_ACCEPTED))
+	if (!(c->flags & TCP_CF_ACCEPTED) || (c->flags & TCP_CF_RELEASED))
 		return;
-	if (c->ev_idx != 0) {
-		t->ev[c->ev_idx - 1].events |= bits;
+	c->ev_bits |= (uint8_t)bits;
+	if (c->flags & TCP_CF_IN_EV)
 		return;
-	}
-	if (t->ev_n == t->ev_cap) {
-		t->stats.events_lost++;
-		return;
-	}
-	pos = (t->ev_head + t->ev_n) % t->ev_cap;
-	t->ev[pos].handle = tcp_conn_handle(c);
-	t->ev[pos].user = c->user;
-	t->ev[pos].events = bits;
-	t->ev_n++;
-	c->ev_idx = pos + 1;
+	c->flags |= TCP_CF_IN_EV;
+	c->ev_next = 0;
+	if (t->ev_tail != 0)
+		t->conns[t->ev_tail - 1].ev_next = c->idx + 1;
+	else
+		t->ev_head = c->idx + 1;
+	t->ev_tail = c->idx + 1;
 }
 
 unsigned
@@ -329,16 +370,21 @@ tcp_tbl_event_burst(struct tcp_tbl *t, struct tcp_event *ev, unsigned max)
 {
 	unsigned n = 0;
 
-	while (n < max && t->ev_n > 0) {
-		struct tcp_event *e = &t->ev[t->ev_head];
-		uint32_t idx = (uint32_t)e->handle;
-		struct tcp_conn *c = &t->conns[idx];
+	while (n < max && t->ev_head != 0) {
+		struct tcp_conn *c = &t->conns[t->ev_head - 1];
 
-		if (c->gen == (uint32_t)(e->handle >> 32) && c->ev_idx == t->ev_head + 1)
-			c->ev_idx = 0;
-		ev[n++] = *e;
-		t->ev_head = (t->ev_head + 1) % t->ev_cap;
-		t->ev_n--;
+		t->ev_head = c->ev_next;
+		if (t->ev_head == 0)
+			t->ev_tail = 0;
+		c->flags &= (uint16_t)~TCP_CF_IN_EV;
+		c->ev_next = 0;
+		if (c->ev_bits == 0 || (c->flags & TCP_CF_RELEASED))
+			continue;
+		ev[n].handle = tcp_conn_handle(c);
+		ev[n].user = c->user;
+		ev[n].events = c->ev_bits;
+		c->ev_bits = 0;
+		n++;
 	}
 	return n;
 }
@@ -351,19 +397,46 @@ tcp_conn_handle(const struct tcp_conn *c)
 	return ((uint64_t)c->gen << 32) | c->idx;
 }
 
+/* A slot in use: a live connection, or one over that its owner still holds. */
+static bool
+slot_used(const struct tcp_conn *c)
+{
+	return c->state != TCP_CLOSED || (c->flags & TCP_CF_CLOSED_EV);
+}
+
 struct tcp_conn *
 tcp_tbl_conn_get(struct tcp_tbl *t, uint64_t handle)
 {
 	uint32_t idx = (uint32_t)handle;
 	struct tcp_conn *c;
 
-	if (idx >= t->cfg.max_conns)
+	if (idx >= t->hwm)
 		return NULL;
 	c = &t->conns[idx];
-	if (c->gen != (uint32_t)(handle >> 32) || c->state == TCP_CLOSED ||
-	    (c->flags & TCP_CF_CLOSED_EV))
+	if (c->gen != (uint32_t)(handle >> 32) || !slot_used(c) ||
+	    !(c->flags & TCP_CF_ACCEPTED) || (c->flags & TCP_CF_RELEASED))
 		return NULL;
 	return c;
+}
+
+bool
+tcp_conn_over(const struct tcp_conn *c)
+{
+	return (c->flags & TCP_CF_CLOSED_EV) != 0;
+}
+
+size_t
+tcp_tbl_conn_bytes(const struct tcp_tbl *t)
+{
+	/* The hash has two buckets per slot (open addressing, half full at most). */
+	return sizeof(struct tcp_conn) +
+	       (((size_t)t->hash_mask + 1) / t->cfg.max_conns) * sizeof(*t->hash);
+}
+
+uint32_t
+tcp_tbl_touched(const struct tcp_tbl *t)
+{
+	return t->hwm;
 }
 
 enum tcp_state
@@ -412,11 +485,14 @@ set_state(struct tcp_tbl *t, struct tcp_conn *c, enum tcp_state s)
 		t->n_half_open++;
 		c->life_at = now + t->cfg.handshake_timeout_us;
 		break;
+	case TCP_SYN_SENT:
+		c->life_at = now + t->cfg.handshake_timeout_us;
+		break;
 	case TCP_FIN_WAIT_2:
 		c->life_at = now + t->cfg.fin_wait2_us;
 		break;
 	case TCP_TIME_WAIT:
-		/* The application is done with it: its handle goes stale now. */
+		/* The owner is done with it: it hears CLOSED now (and may release). */
 		ev_push(t, c, TCP_EV_CLOSED);
 		c->flags |= TCP_CF_CLOSED_EV;
 		c->life_at = now + t->cfg.time_wait_us;
@@ -455,52 +531,151 @@ tw_unlink(struct tcp_tbl *t, struct tcp_conn *c)
 	t->n_time_wait--;
 }
 
+/* ------------------------------------------------------------- buffers */
+
+/*
+ * A buffer goes back to its owner, unless an output segment still points
+ * into it: then at tcp_tbl_output_clear().
+ */
+static void
+buf_put(struct tcp_tbl *t, struct tcp_buf *b)
+{
+	t->stats.bufs_held--;
+	if (b->refs > 0) {
+		b->flags |= TCP_BF_DEFERRED;
+		b->next = t->deferred;
+		t->deferred = b;
+		return;
+	}
+	t->cfg.buf_ops.release(t->cfg.buf_ops.ctx, b);
+}
+
+static void
+bufs_put(struct tcp_tbl *t, struct tcp_buf **head)
+{
+	struct tcp_buf *b = *head;
+
+	*head = NULL;
+	while (b != NULL) {
+		struct tcp_buf *next = b->next;
+
+		buf_put(t, b);
+		b = next;
+	}
+}
+
+/* A buffer from the owner's pool for TCP's own copies, or NULL. */
+static struct tcp_buf *
+buf_get(struct tcp_tbl *t, uint32_t want)
+{
+	struct tcp_buf *b = t->cfg.buf_ops.alloc(t->cfg.buf_ops.ctx, want);
+
+	if (b == NULL)
+		return NULL;
+	b->next = NULL;
+	b->len = 0;
+	b->refs = 0;
+	b->flags = 0;
+	if (b->cap == 0) {
+		t->cfg.buf_ops.release(t->cfg.buf_ops.ctx, b);
+		return NULL;
+	}
+	t->stats.bufs_held++;
+	return b;
+}
+
+/* What the connection holds that nobody will read: out of order, and to send. */
+static void
+conn_drop_bufs(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	bufs_put(t, &c->ooo_head);
+	c->n_ooo = 0;
+	bufs_put(t, &c->tx_head);
+	c->tx_tail = NULL;
+	c->tx_cur = NULL;
+	c->tx_len = 0;
+}
+
+/* ----------------------------------------------------------- slot life */
+
+/* The slot back to the free list: nothing of the connection is left. */
+static void
+slot_free(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	bufs_put(t, &c->rx_head);
+	c->rx_tail = NULL;
+	c->n_rx = 0;
+	conn_drop_bufs(t, c);
+	tcp_wheel_cancel(&c->timer);
+	c->gen++;
+	/* Still on the event list (lazily removed): it stays linked. */
+	c->flags &= TCP_CF_IN_EV;
+	c->ev_bits = 0;
+	c->user = NULL;
+	c->hnext = t->free_head;
+	t->free_head = c->idx + 1;
+	t->n_conns--;
+}
+
+/*
+ * The connection ends (reset, timed out, closed, TIME_WAIT over): out of
+ * the hash and the timers, its output dropped. An owner that knew it
+ * hears CLOSED (unless it did at TIME_WAIT) and keeps the slot, with the
+ * data that came before the end, until tcp_conn_release(); otherwise the
+ * slot is free at once.
+ */
 static void
 conn_free(struct tcp_tbl *t, struct tcp_conn *c, bool reset)
 {
 	if (c->state == TCP_CLOSED)
 		return;
-	if (!(c->flags & TCP_CF_CLOSED_EV))
-		ev_push(t, c, TCP_EV_CLOSED | (reset ? TCP_EV_RESET : 0));
+	if (!(c->flags & TCP_CF_CLOSED_EV)) {
+		ev_push(t, c, TCP_EV_CLOSED | (reset ? TCP_EV_RESET : 0) |
+			      ((c->flags & TCP_CF_TIMEOUT) ? TCP_EV_TIMEOUT : 0));
+		c->flags |= TCP_CF_CLOSED_EV;
+	}
 	set_state(t, c, TCP_CLOSED);
 	hash_remove(t, c);
 	tcp_wheel_cancel(&c->timer);
-	c->ev_idx = 0;
-	c->gen++;
-	c->flags = 0;
-	c->user = NULL;
-	c->hnext = t->free_head;
-	t->free_head = c->idx + 1;
-	t->n_conns--;
+	conn_drop_bufs(t, c);
 	t->stats.closed++;
+	if (!(c->flags & TCP_CF_ACCEPTED) || (c->flags & TCP_CF_RELEASED))
+		slot_free(t, c);
 }
 
-/* A free slot, else the oldest TIME_WAIT connection, else NULL. */
+/* A free slot, else the oldest TIME_WAIT connection's, else NULL. */
 static struct tcp_conn *
 conn_alloc(struct tcp_tbl *t)
 {
 	struct tcp_conn *c;
-	uint32_t gen;
+	uint32_t gen, idx, ev_next;
+	uint16_t in_ev;
 
-	if (t->free_head == 0) {
+	if (t->free_head == 0 && t->hwm == t->cfg.max_conns) {
 		if (t->tw_head == NULL)
 			return NULL;
 		t->stats.time_wait_reused++;
 		conn_free(t, t->tw_head, false);
+		/* Its owner may still hold it (not released yet): no slot then. */
+		if (t->free_head == 0)
+			return NULL;
 	}
-	c = &t->conns[t->free_head - 1];
-	t->free_head = c->hnext;
+	if (t->free_head != 0) {
+		c = &t->conns[t->free_head - 1];
+		t->free_head = c->hnext;
+		idx = c->idx;
+	} else {
+		idx = t->hwm++;
+		c = &t->conns[idx];     /* first touch of this slot */
+	}
 	gen = c->gen;
-	{
-		uint8_t *rx = c->rx_buf, *tx = c->tx_buf;
-		uint32_t idx = c->idx;
-
-		memset(c, 0, sizeof(*c));
-		c->rx_buf = rx;
-		c->tx_buf = tx;
-		c->idx = idx;
-	}
+	in_ev = c->flags & TCP_CF_IN_EV;
+	ev_next = c->ev_next;
+	memset(c, 0, sizeof(*c));
+	c->idx = idx;
 	c->gen = gen;
+	c->flags = in_ev;
+	c->ev_next = ev_next;
 	t->n_conns++;
 	return c;
 }
@@ -517,7 +692,18 @@ tcp_tbl_output(const struct tcp_tbl *t, unsigned *n)
 void
 tcp_tbl_output_clear(struct tcp_tbl *t)
 {
+	/* The segments are built: their buffers may go once nothing else needs them. */
+	for (uint32_t i = 0; i < t->n_out; i++)
+		for (unsigned k = 0; k < t->out[i].n_pieces; k++)
+			t->out[i].piece[k].buf->refs--;
 	t->n_out = 0;
+	while (t->deferred != NULL) {
+		struct tcp_buf *b = t->deferred;
+
+		t->deferred = b->next;
+		b->flags &= (uint16_t)~TCP_BF_DEFERRED;
+		t->cfg.buf_ops.release(t->cfg.buf_ops.ctx, b);
+	}
 }
 
 static struct tcp_seg_out *
@@ -561,7 +747,12 @@ rcv_window(struct tcp_tbl *t, struct tcp_conn *c, bool syn)
 	return (uint16_t)w;
 }
 
-/* A segment of @c: @n bytes of the send ring from @seq. */
+/*
+ * A segment of @c: up to @n bytes of its send buffers from @seq, as pieces
+ * (at most TCP_SEG_PIECES: the segment may come out shorter, and then
+ * loses a FIN asked for, which belonged after the last byte). Callers take
+ * the length from the segment.
+ */
 static struct tcp_seg_out *
 out_conn(struct tcp_tbl *t, struct tcp_conn *c, uint8_t flags, uint32_t seq, uint32_t n)
 {
@@ -581,17 +772,30 @@ out_conn(struct tcp_tbl *t, struct tcp_conn *c, uint8_t flags, uint32_t seq, uin
 	if (s->window == 0 && !(flags & TCP_FLAG_RST))
 		t->stats.zero_window_sent++;
 	if (n > 0) {
-		uint32_t mask = t->tx_cap - 1;
-		uint32_t pos = (c->tx_pos + (seq - c->tx_seq)) & mask;
-		uint32_t first = min_u32(n, t->tx_cap - pos);
+		struct tcp_buf *b = c->tx_cur;
 
-		s->data[0] = c->tx_buf + pos;
-		s->data_len[0] = first;
-		if (first < n) {
-			s->data[1] = c->tx_buf;
-			s->data_len[1] = n - first;
+		/* The buffer holding @seq: from the hint when it is not past it. */
+		if (b == NULL || tcp_seq_lt(seq, b->seq))
+			b = c->tx_head;
+		while (b != NULL && tcp_seq_le(b->seq + b->len, seq))
+			b = b->next;
+		while (b != NULL && n > 0 && s->n_pieces < TCP_SEG_PIECES) {
+			uint32_t off = seq - b->seq;
+			uint32_t k = min_u32(n, b->len - off);
+			struct tcp_piece *pc = &s->piece[s->n_pieces++];
+
+			pc->buf = b;
+			pc->data = b->data + off;
+			pc->len = k;
+			b->refs++;
+			s->len += k;
+			seq += k;
+			n -= k;
+			c->tx_cur = b;
+			b = b->next;
 		}
-		s->len = n;
+		if (n > 0)
+			s->flags &= (uint8_t)~TCP_FLAG_FIN;
 	}
 	return s;
 }
@@ -599,7 +803,15 @@ out_conn(struct tcp_tbl *t, struct tcp_conn *c, uint8_t flags, uint32_t seq, uin
 static void
 out_ack(struct tcp_tbl *t, struct tcp_conn *c)
 {
-	out_conn(t, c, TCP_FLAG_ACK, c->snd_nxt, 0);
+	/*
+	 * A pure ACK carries the next new sequence number (SND.MAX), not
+	 * SND.NXT: after an RTO SND.NXT goes back to SND.UNA, and an ACK
+	 * numbered there is below what the peer already received, so a peer
+	 * checking RFC 9293 3.10.7.4 strictly drops it and its acknowledgment
+	 * with it (two such peers retransmitting at once never hear each
+	 * other). BSD's tcp_output() does the same for the same reason.
+	 */
+	out_conn(t, c, TCP_FLAG_ACK, c->snd_max, 0);
 }
 
 static void
@@ -626,6 +838,33 @@ out_synack(struct tcp_tbl *t, struct tcp_conn *c)
 		s->opts[7] = c->rcv_wscale;
 		s->opt_len = 8;
 	}
+	c->synack_us = t->now_us;
+}
+
+/* Our SYN (active open), first or retransmitted. */
+static void
+out_syn(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	struct tcp_seg_out *s = out_new(t, &c->tuple);
+
+	if (s == NULL)
+		return;
+	s->seq = c->iss;
+	s->flags = TCP_FLAG_SYN;
+	/* RFC 7323 2.2: a SYN's window is never scaled. */
+	s->window = (uint16_t)min_u32(t->rx_cap, 65535);
+	/* RFC 9293 3.7.1: "TCP implementations SHOULD send an MSS Option in
+	 * every SYN segment"; RFC 7323 2.2: window scale offered in the SYN
+	 * (shift 0 still lets the peer scale its windows). */
+	s->opts[0] = 2;
+	s->opts[1] = 4;
+	s->opts[2] = (uint8_t)(t->cfg.mss >> 8);
+	s->opts[3] = (uint8_t)t->cfg.mss;
+	s->opts[4] = 1;
+	s->opts[5] = 3;
+	s->opts[6] = 3;
+	s->opts[7] = t->rcv_wscale;
+	s->opt_len = 8;
 	c->synack_us = t->now_us;
 }
 
@@ -765,6 +1004,9 @@ conn_output(struct tcp_tbl *t, struct tcp_conn *c)
 				blocked = true;
 				break;
 			}
+			/* The pieces may have cut it short (and taken its FIN off). */
+			n = s->len;
+			fin = (s->flags & TCP_FLAG_FIN) != 0;
 			if (tcp_seq_lt(c->snd_nxt, c->snd_max)) {
 				t->stats.retransmits++;
 			} else if (!(c->flags & TCP_CF_RTT)) {
@@ -783,7 +1025,7 @@ conn_output(struct tcp_tbl *t, struct tcp_conn *c)
 	/* RFC 6298 5.1: "Every time a packet containing data is sent
 	 * (including a retransmission), if the timer is not running, start it
 	 * running so that it will expire after RTO seconds". */
-	if (c->state != TCP_SYN_RCVD && c->rto_at == 0 &&
+	if (c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT && c->rto_at == 0 &&
 	    (c->snd_max != c->snd_una ||
 	     (unsent_bytes(c) > 0 && (c->snd_wnd == 0 || blocked))))
 		c->rto_at = t->now_us + c->rto_us;
@@ -837,8 +1079,11 @@ static void
 conn_timeout(struct tcp_tbl *t, struct tcp_conn *c)
 {
 	t->stats.timeouts++;
-	if (c->state != TCP_SYN_RCVD && c->state != TCP_TIME_WAIT)
+	if (c->state == TCP_SYN_SENT)
+		t->stats.connect_timeouts++;
+	else if (c->state != TCP_SYN_RCVD && c->state != TCP_TIME_WAIT)
 		out_rst_conn(t, c);
+	c->flags |= TCP_CF_TIMEOUT;
 	conn_free(t, c, true);
 }
 
@@ -848,15 +1093,19 @@ conn_rto(struct tcp_tbl *t, struct tcp_conn *c)
 	uint32_t flight = c->snd_max - c->snd_una;
 	uint32_t ss;
 
-	if (c->state == TCP_SYN_RCVD) {
+	if (c->state == TCP_SYN_RCVD || c->state == TCP_SYN_SENT) {
 		if (c->syn_retx >= t->cfg.syn_retries) {
 			conn_timeout(t, c);
 			return;
 		}
 		c->syn_retx++;
 		t->stats.retransmits++;
+		/* RFC 6298 5.5 backoff; 5.7 applies once the handshake is done. */
 		rto_backoff(t, c);
-		out_synack(t, c);
+		if (c->state == TCP_SYN_SENT)
+			out_syn(t, c);
+		else
+			out_synack(t, c);
 		c->rto_at = t->now_us + c->rto_us;
 		timer_sync(t, c);
 		return;
@@ -1073,6 +1322,11 @@ static void
 conn_established(struct tcp_tbl *t, struct tcp_conn *c)
 {
 	set_state(t, c, TCP_ESTABLISHED);
+	if (c->flags & TCP_CF_ACTIVE) {
+		t->stats.connected++;
+		ev_push(t, c, TCP_EV_CONNECTED);
+		return;
+	}
 	t->stats.accepted++;
 	c->flags |= TCP_CF_ACCEPTED;
 	ev_push(t, c, TCP_EV_ACCEPT);
@@ -1140,64 +1394,181 @@ seq_acceptable(const struct tcp_conn *c, uint32_t seq, uint32_t seglen)
 		tcp_seq_lt(seq + seglen - 1, c->rcv_nxt + wnd));
 }
 
-static void
-rx_copy(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t n)
+/*
+ * A buffer for @n received bytes at @p: the segment's own (taken by
+ * reference, no copy), or a copy in one of ours when the caller gave none.
+ */
+static struct tcp_buf *
+rx_buf_for(struct tcp_tbl *t, const uint8_t *p, uint32_t n)
 {
-	uint32_t mask = t->rx_cap - 1;
-	uint32_t pos = (c->rx_rd + (seq - c->rx_rd_seq)) & mask;
-	uint32_t first = min_u32(n, t->rx_cap - pos);
+	struct tcp_buf *b = t->in_buf;
 
-	memcpy(c->rx_buf + pos, p, first);
-	memcpy(c->rx_buf, p + first, n - first);
+	if (b != NULL) {
+		t->in_buf = NULL;       /* taken: one range per segment */
+		b->next = NULL;
+		b->data = (uint8_t *)(uintptr_t)p;
+		b->len = n;
+		b->cap = 0;             /* a received packet: nothing gathered into it */
+		b->refs = 0;
+		b->flags = 0;
+		t->stats.bufs_held++;
+		return b;
+	}
+	b = buf_get(t, n);
+	if (b == NULL)
+		return NULL;
+	if (b->cap < n) {
+		buf_put(t, b);
+		return NULL;
+	}
+	memcpy(b->data, p, n);
+	b->len = n;
+	return b;
 }
 
-/* Add [s, e) to the out-of-order ranges; false when they are all in use. */
+/*
+ * In-order bytes [seq, seq + n) at the tail of what the owner reads. Past
+ * rx_bufs_max buffers (a peer sending tiny segments), or without a segment
+ * buffer, they are copied into the tail when it is one of ours with room,
+ * else into a new one: held bytes cannot pin a buffer each.
+ * @return false when there is nothing to keep them in.
+ */
 static bool
-ooo_add(struct tcp_conn *c, uint32_t s, uint32_t e)
+rx_append(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t n)
 {
-	struct tcp_range r[TCP_OOO_MAX + 1];
-	unsigned n = 0, i;
-	bool placed = false;
+	struct tcp_buf *tail = c->rx_tail, *b;
+	bool many = c->n_rx >= t->cfg.rx_bufs_max;
 
-	for (i = 0; i < c->n_ooo; i++) {
-		struct tcp_range x = c->ooo[i];
-
-		if (tcp_seq_le(x.start, e) && tcp_seq_le(s, x.end)) {
-			/* Overlapping or adjacent: absorb it. */
-			if (tcp_seq_lt(x.start, s))
-				s = x.start;
-			if (tcp_seq_lt(e, x.end))
-				e = x.end;
-			continue;
-		}
-		if (!placed && tcp_seq_lt(e, x.start)) {
-			r[n++] = (struct tcp_range){ s, e };
-			placed = true;
-		}
-		r[n++] = x;
+	if (tail != NULL && tail->cap >= tail->len + n && (many || t->in_buf == NULL)) {
+		memcpy(tail->data + tail->len, p, n);
+		tail->len += n;
+		if (many)
+			t->stats.rx_gathered++;
+		return true;
 	}
-	if (!placed)
-		r[n++] = (struct tcp_range){ s, e };
-	if (n > TCP_OOO_MAX)
+	if (many) {
+		t->stats.rx_gathered++;
+		b = buf_get(t, n);
+		if (b != NULL && b->cap < n) {
+			buf_put(t, b);
+			b = NULL;
+		}
+		if (b != NULL) {
+			memcpy(b->data, p, n);
+			b->len = n;
+		}
+	} else {
+		b = rx_buf_for(t, p, n);
+	}
+	if (b == NULL)
 		return false;
-	memcpy(c->ooo, r, n * sizeof(r[0]));
-	c->n_ooo = (uint8_t)n;
+	b->seq = seq;
+	if (tail != NULL)
+		tail->next = b;
+	else
+		c->rx_head = b;
+	c->rx_tail = b;
+	c->n_rx++;
 	return true;
 }
 
-/* Advance RCV.NXT over held ranges the in-order data now reaches. */
-static bool
-ooo_merge(struct tcp_conn *c)
+/*
+ * Hold out-of-order bytes [seq, seq + n), trimmed against what is held
+ * already (the list stays sorted, without overlaps).
+ * @return 0 (held, or all of it held already); -ENOSPC (TCP_OOO_MAX
+ *         buffers held); -ENOBUFS (nothing to keep them in).
+ */
+static int
+ooo_insert(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t n)
 {
-	bool merged = false;
+	struct tcp_buf **pp = &c->ooo_head, *b;
 
-	while (c->n_ooo > 0 && tcp_seq_le(c->ooo[0].start, c->rcv_nxt)) {
-		c->rcv_nxt = tcp_seq_max(c->rcv_nxt, c->ooo[0].end);
-		memmove(&c->ooo[0], &c->ooo[1], (c->n_ooo - 1) * sizeof(c->ooo[0]));
-		c->n_ooo--;
-		merged = true;
+	/* Past those that end before it. */
+	while (*pp != NULL && tcp_seq_le((*pp)->seq + (*pp)->len, seq))
+		pp = &(*pp)->next;
+	/* One that covers its start: keep only what comes after. */
+	if (*pp != NULL && tcp_seq_le((*pp)->seq, seq)) {
+		uint32_t cut = (*pp)->seq + (*pp)->len - seq;
+
+		if (cut >= n)
+			return 0;
+		p += cut;
+		seq += cut;
+		n -= cut;
+		pp = &(*pp)->next;
 	}
-	return merged;
+	/* One that starts inside it: keep only what comes before. */
+	if (*pp != NULL && tcp_seq_lt((*pp)->seq, seq + n))
+		n = (*pp)->seq - seq;
+	if (n == 0)
+		return 0;
+	if (c->n_ooo >= TCP_OOO_MAX)
+		return -ENOSPC;
+	b = rx_buf_for(t, p, n);
+	if (b == NULL)
+		return -ENOBUFS;
+	b->seq = seq;
+	b->next = *pp;
+	*pp = b;
+	c->n_ooo++;
+	return 0;
+}
+
+/* RCV.NXT moved: held out-of-order buffers it reaches join the in-order ones. */
+static void
+ooo_merge(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	while (c->ooo_head != NULL && tcp_seq_le(c->ooo_head->seq, c->rcv_nxt)) {
+		struct tcp_buf *b = c->ooo_head;
+		uint32_t end = b->seq + b->len, skip;
+
+		c->ooo_head = b->next;
+		c->n_ooo--;
+		b->next = NULL;
+		if (tcp_seq_le(end, c->rcv_nxt)) {
+			buf_put(t, b);
+			continue;
+		}
+		skip = c->rcv_nxt - b->seq;
+		b->data += skip;
+		b->len -= skip;
+		b->cap = b->cap > skip ? b->cap - skip : 0;
+		b->seq = c->rcv_nxt;
+		if (c->rx_tail != NULL)
+			c->rx_tail->next = b;
+		else
+			c->rx_head = b;
+		c->rx_tail = b;
+		c->n_rx++;
+		c->rcv_nxt = end;
+	}
+}
+
+/* The peer acknowledged @d more bytes: buffers wholly acknowledged go back. */
+static void
+tx_consume(struct tcp_tbl *t, struct tcp_conn *c, uint32_t d)
+{
+	c->tx_seq += d;
+	c->tx_len -= d;
+	while (d > 0 && c->tx_head != NULL) {
+		struct tcp_buf *b = c->tx_head;
+
+		if (d < b->len) {
+			/* Partly acknowledged: what is left stays where it is. */
+			b->data += d;
+			b->len -= d;
+			b->cap = b->cap > d ? b->cap - d : 0;
+			b->seq += d;
+			break;
+		}
+		d -= b->len;
+		c->tx_head = b->next;
+		if (c->tx_cur == b)
+			c->tx_cur = NULL;
+		buf_put(t, b);
+	}
+	if (c->tx_head == NULL)
+		c->tx_tail = NULL;
 }
 
 /* RFC 9293 3.10.7.4 "fifth, check the ACK field", for an acceptable ACK. */
@@ -1215,9 +1586,7 @@ ack_new_data(struct tcp_tbl *t, struct tcp_conn *c, uint32_t ack)
 	if (tcp_seq_lt(c->tx_seq, ack)) {
 		uint32_t d = min_u32(ack - c->tx_seq, c->tx_len);
 
-		c->tx_seq += d;
-		c->tx_pos = (c->tx_pos + d) & (t->tx_cap - 1);
-		c->tx_len -= d;
+		tx_consume(t, c, d);
 		if (d > 0)
 			ev_push(t, c, TCP_EV_WRITABLE);
 	}
@@ -1436,12 +1805,17 @@ conn_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 			fin = false;
 			break;
 		}
-		if (len > 0 && seq == c->rcv_nxt) {
+		if (len > 0 && seq == c->rcv_nxt && !rx_append(t, c, seq, data, len)) {
+			/* Nothing to keep it in: as if it was lost (the peer sends it again). */
+			ret = drop(t, TCP_DROP_NO_BUF);
+			c->flags |= TCP_CF_ACK_NOW;
+			len = 0;
+			fin = false;
+		} else if (len > 0 && seq == c->rcv_nxt) {
 			bool had_gap = c->n_ooo > 0;
 
-			rx_copy(t, c, seq, data, len);
 			c->rcv_nxt += len;
-			ooo_merge(c);
+			ooo_merge(t, c);
 			ev_push(t, c, TCP_EV_READABLE);
 			c->rcv_unacked += len;
 			/* RFC 9293 3.8.6.3: "an ACK SHOULD be generated for at
@@ -1465,11 +1839,13 @@ conn_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 			 * 5681 4.2: "A TCP receiver SHOULD send an immediate
 			 * duplicate ACK when an out-of-order segment arrives"). */
 			c->flags |= TCP_CF_ACK_NOW;
-			if (len > 0 && !ooo_add(c, seq, seq + len)) {
-				ret = drop(t, TCP_DROP_OOO_FULL);
-				fin = false;
-			} else if (len > 0) {
-				rx_copy(t, c, seq, data, len);
+			if (len > 0) {
+				int r = ooo_insert(t, c, seq, data, len);
+
+				if (r < 0) {
+					ret = drop(t, r == -ENOBUFS ? TCP_DROP_NO_BUF : TCP_DROP_OOO_FULL);
+					fin = false;
+				}
 			}
 			if (fin) {
 				c->flags |= TCP_CF_OOO_FIN;
@@ -1511,14 +1887,151 @@ conn_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 	return ret;
 }
 
+/* RFC 9293 3.10.7.3: a segment for a connection in SYN-SENT. */
+static int
+syn_sent_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	uint8_t fl = seg->flags;
+	uint16_t peer_mss = TCP_MSS_DEFAULT;
+	int wscale = -1;
+	bool ack_ok = false;
+
+	/* "first, check the ACK bit" */
+	if (fl & TCP_FLAG_ACK) {
+		/* "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless
+		 * the RST bit is set, if so drop the segment and return)
+		 * <SEQ=SEG.ACK><CTL=RST> and discard the segment." */
+		if (tcp_seq_le(seg->ack, c->iss) || tcp_seq_lt(c->snd_nxt, seg->ack)) {
+			if (fl & TCP_FLAG_RST)
+				return drop(t, TCP_DROP_RST_INVALID);
+			out_rst_reply(t, seg);
+			return drop(t, TCP_DROP_BAD_ACK);
+		}
+		/* "If SND.UNA < SEG.ACK =< SND.NXT, then the ACK is acceptable"
+		 * (SND.UNA is ISS here). */
+		ack_ok = true;
+	}
+	/* "second, check the RST bit": "If the ACK was acceptable, then signal
+	 * to the user 'error: connection reset', drop the segment, enter CLOSED
+	 * state, delete TCB, and return. Otherwise (no ACK), drop the segment
+	 * and return." A blind reset must guess our ISN (RFC 5961 3: the ACK
+	 * has to acknowledge the SYN exactly, SND.NXT being ISS + 1). */
+	if (fl & TCP_FLAG_RST) {
+		if (!ack_ok)
+			return drop(t, TCP_DROP_RST_INVALID);
+		t->stats.resets_rcvd++;
+		t->stats.connect_refused++;
+		conn_free(t, c, true);
+		return 0;
+	}
+	/* "fifth, if neither of the SYN or RST bits is set, then drop the
+	 * segment and return." */
+	if (!(fl & TCP_FLAG_SYN))
+		return drop(t, TCP_DROP_BAD_FLAGS);
+	/* "fourth, check the SYN bit" */
+	if (parse_opts(seg->opts, seg->opt_len, &peer_mss, &wscale) < 0) {
+		drop(t, TCP_DROP_BAD_OPTIONS);
+		peer_mss = TCP_MSS_DEFAULT;
+		wscale = -1;
+	}
+	c->last_rx_us = t->now_us;
+	/* "RCV.NXT is set to SEG.SEQ+1, IRS is set to SEG.SEQ" */
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	c->rx_rd_seq = c->rcv_nxt;
+	/* What our SYN offered, unscaled. */
+	c->rcv_adv = c->rcv_nxt + min_u32(t->rx_cap, 65535);
+	/* RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS, our limit). */
+	c->mss = peer_mss < t->cfg.mss ? peer_mss : t->cfg.mss;
+	if (c->mss < 64)
+		c->mss = 64;
+	/* RFC 6928 initial window: min (10*MSS, max (2*MSS, 14600)). */
+	c->cwnd = min_u32(10u * c->mss, 2u * c->mss > 14600 ? 2u * c->mss : 14600);
+	if (wscale >= 0) {
+		/* RFC 7323 2.2: both sent the option: scaling is on, each way;
+		 * 2.3: a shift over 14 is taken as 14. */
+		c->snd_wscale = (uint8_t)(wscale > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : wscale);
+		c->rcv_wscale = t->rcv_wscale;
+		c->flags |= TCP_CF_WSCALE;
+	} else {
+		/* "If a Window Scale option is not received, ... both
+		 * Snd.Wind.Shift and Rcv.Wind.Shift" are zero. */
+		c->snd_wscale = 0;
+		c->rcv_wscale = 0;
+	}
+	/* RFC 7323 2.2: the window of a <SYN,ACK> is never scaled. */
+	c->snd_wnd = seg->window;
+	c->max_snd_wnd = seg->window;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = seg->ack;
+	if (!ack_ok) {
+		/* Simultaneous open: "Otherwise, enter SYN-RECEIVED, form a
+		 * SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send
+		 * it." Text is not queued: the peer sends it again. */
+		set_state(t, c, TCP_SYN_RCVD);
+		out_synack(t, c);
+		c->rto_at = t->now_us + c->rto_us;
+		timer_sync(t, c);
+		return 0;
+	}
+	/* "SND.UNA should be advanced to equal SEG.ACK"; "If SND.UNA > ISS
+	 * (our SYN has been ACKed), change the connection state to
+	 * ESTABLISHED". */
+	c->snd_una = seg->ack;
+	if (c->syn_retx == 0)
+		rtt_sample(t, c, t->now_us - c->synack_us);   /* Karn: never retransmitted */
+	else if (c->rto_us < TCP_RTO_AFTER_SYN_US)
+		c->rto_us = TCP_RTO_AFTER_SYN_US;           /* RFC 6298 5.7 */
+	c->rto_at = 0;
+	conn_established(t, c);
+	if (seg->len > 0 || (fl & TCP_FLAG_FIN)) {
+		/* "If there are other controls or text in the segment, then
+		 * continue processing at the sixth step": the same segment
+		 * without its SYN, from RCV.NXT, through the common path. */
+		struct tcp_seg rest = *seg;
+
+		rest.seq = seg->seq + 1;
+		rest.flags = (uint8_t)(fl & ~TCP_FLAG_SYN);
+		rest.opt_len = 0;
+		/* Its window is unscaled and the path below scales: pre-shift
+		 * it (rounding down never overstates the peer's window). */
+		rest.window = (uint16_t)(seg->window >> c->snd_wscale);
+		c->flags |= TCP_CF_ACK_NOW;
+		return conn_input(t, c, &rest);
+	}
+	/* "form an ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send
+	 * it. Data or controls that were queued for transmission MAY be
+	 * included": queued data carries the ACK. */
+	c->flags |= TCP_CF_ACK_NOW;
+	conn_output(t, c);
+	return 0;
+}
+
+static int tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg);
+
 int
 tcp_tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg, uint64_t now_us)
 {
-	struct tcp_conn *c;
+	int rc;
 
 	if (now_us > t->now_us)
 		t->now_us = now_us;
 	t->stats.rx_segs++;
+	/* The segment's buffer is TCP's now: held for the owner, or given back. */
+	t->in_buf = seg->buf;
+	rc = tbl_input(t, seg);
+	if (t->in_buf != NULL) {
+		t->cfg.buf_ops.release(t->cfg.buf_ops.ctx, t->in_buf);
+		t->in_buf = NULL;
+	}
+	return rc;
+}
+
+static int
+tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg)
+{
+	struct tcp_conn *c;
+
 	c = tcp_tbl_lookup(t, &seg->tuple);
 	if (c != NULL) {
 		/* RFC 9293 3.10.7.4 / RFC 6191: a new SYN above RCV.NXT may
@@ -1528,6 +2041,8 @@ tcp_tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg, uint64_t now_us)
 		    tcp_seq_lt(c->rcv_nxt, seg->seq)) {
 			t->stats.time_wait_reused++;
 			conn_free(t, c, false);
+		} else if (c->state == TCP_SYN_SENT) {
+			return syn_sent_input(t, c, seg);
 		} else {
 			return conn_input(t, c, seg);
 		}
@@ -1550,47 +2065,189 @@ tcp_tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg, uint64_t now_us)
 	return drop(t, TCP_DROP_BAD_FLAGS);
 }
 
+/* ---------------------------------------------------------- active opens */
+
+int
+tcp_tbl_set_sources(struct tcp_tbl *t, const uint32_t *addrs, unsigned n,
+		    uint16_t port_lo, uint16_t port_hi)
+{
+	uint32_t *copy;
+
+	if (addrs == NULL || n == 0 || n > 65536 || port_lo == 0 || port_lo > port_hi)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (addrs[i] == 0)
+			return -EINVAL;
+	copy = malloc(n * sizeof(*copy));
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, addrs, n * sizeof(*copy));
+	free(t->src_addrs);
+	t->src_addrs = copy;
+	t->n_src = n;
+	t->port_lo = port_lo;
+	t->n_ports = (uint32_t)port_hi - port_lo + 1;
+	t->eph_space = (uint64_t)n * t->n_ports;
+	return 0;
+}
+
+void
+tcp_tbl_set_filter(struct tcp_tbl *t, tcp_tuple_filter_t fn, void *arg)
+{
+	t->filter = fn;
+	t->filter_arg = arg;
+}
+
+int
+tcp_tbl_connect(struct tcp_tbl *t, uint32_t raddr, uint16_t rport, void *user,
+		uint64_t now_us, uint64_t *handle)
+{
+	struct tcp_tuple tu = { .raddr = raddr, .rport = rport };
+	struct tcp_conn *c = NULL;
+	uint64_t offset;
+	uint32_t tries;
+
+	if (t->n_src == 0)
+		return -EINVAL;
+	if (now_us > t->now_us)
+		t->now_us = now_us;
+	/*
+	 * RFC 6056 3.3.3, over (address, port) pairs: "port = min_ephemeral +
+	 * (next_ephemeral + offset) % num_ephemeral; next_ephemeral++; if
+	 * (check_suitable_port(port)) return port;". Consecutive indices take
+	 * consecutive addresses, so connections spread over the sources.
+	 */
+	offset = tcp_eph_offset(t, raddr, rport) % t->eph_space;
+	for (tries = 0; tries < t->cfg.connect_tries; tries++) {
+		uint64_t idx = (offset + t->eph_next++) % t->eph_space;
+
+		tu.laddr = t->src_addrs[idx % t->n_src];
+		tu.lport = (uint16_t)(t->port_lo + idx / t->n_src);
+		if (tcp_tbl_lookup(t, &tu) == NULL &&
+		    (t->filter == NULL || t->filter(t->filter_arg, &tu)))
+			break;
+		t->stats.port_collisions++;
+	}
+	if (tries == t->cfg.connect_tries) {
+		t->stats.ports_exhausted++;
+		return -EADDRNOTAVAIL;
+	}
+	c = conn_alloc(t);
+	if (c == NULL)
+		return -ENOBUFS;
+	c->tuple = tu;
+	/* RFC 9293 3.4.1 / RFC 6528: the ISN from the clock and the tuple. */
+	c->iss = tcp_isn(t, &tu, t->now_us);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->iss + 1;
+	c->snd_max = c->snd_nxt;
+	c->tx_seq = c->iss + 1;
+	c->mss = t->cfg.mss;
+	c->ssthresh = UINT32_MAX / 2;
+	c->rto_us = t->cfg.rto_init_us;
+	c->last_rx_us = t->now_us;
+	c->user = user;
+	/* The caller knows it from now on: its events (refused, timed out) flow. */
+	c->flags |= TCP_CF_ACTIVE | TCP_CF_ACCEPTED;
+	hash_insert(t, c);
+	set_state(t, c, TCP_SYN_SENT);
+	t->stats.connects++;
+	out_syn(t, c);
+	c->rto_at = t->now_us + c->rto_us;
+	timer_sync(t, c);
+	*handle = tcp_conn_handle(c);
+	return 0;
+}
+
 /* ----------------------------------------------------------- application */
 
+/* Established at some point and not yet over: reads and writes make sense. */
 static bool
 conn_usable(const struct tcp_conn *c)
 {
 	return c->state != TCP_CLOSED && c->state != TCP_SYN_RCVD &&
-	       !(c->flags & TCP_CF_CLOSED_EV);
+	       c->state != TCP_SYN_SENT && !(c->flags & TCP_CF_CLOSED_EV);
+}
+
+/* It was established once (its receive side means something). */
+static bool
+conn_was_open(const struct tcp_conn *c)
+{
+	return c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT &&
+	       (c->state != TCP_CLOSED || (c->flags & TCP_CF_CLOSED_EV)) &&
+	       !(c->flags & TCP_CF_RELEASED);
 }
 
 uint32_t
 tcp_conn_readable(const struct tcp_conn *c)
 {
-	return conn_usable(c) ? rcv_data_end(c) - c->rx_rd_seq : 0;
+	return conn_was_open(c) ? rcv_data_end(c) - c->rx_rd_seq : 0;
 }
 
 uint32_t
 tcp_conn_writable(const struct tcp_tbl *t, const struct tcp_conn *c)
 {
-	if (!conn_usable(c) || (c->flags & TCP_CF_FIN_QUEUED) ||
-	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT))
+	if ((!conn_usable(c) && c->state != TCP_SYN_SENT) || (c->flags & TCP_CF_FIN_QUEUED) ||
+	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
+	     c->state != TCP_SYN_SENT))
 		return 0;
-	return t->tx_cap - c->tx_len;
+	return c->tx_len < t->tx_cap ? t->tx_cap - c->tx_len : 0;
+}
+
+unsigned
+tcp_conn_rx_peek(const struct tcp_conn *c, struct iovec *iov, unsigned max, uint32_t *bytes)
+{
+	uint32_t left = tcp_conn_readable(c), total = 0;
+	unsigned n = 0;
+
+	for (const struct tcp_buf *b = c->rx_head; b != NULL && n < max && left > 0; b = b->next) {
+		uint32_t k = min_u32(b->len, left);
+
+		iov[n].iov_base = b->data;
+		iov[n].iov_len = k;
+		n++;
+		total += k;
+		left -= k;
+	}
+	if (bytes != NULL)
+		*bytes = total;
+	return n;
 }
 
 int
-tcp_conn_read(struct tcp_tbl *t, struct tcp_conn *c, uint8_t *dst, size_t cap)
+tcp_conn_rx_release(struct tcp_tbl *t, struct tcp_conn *c, uint32_t n)
 {
-	uint32_t avail, n, pos, first, edge, grow;
+	uint32_t edge, grow;
 
-	if (!conn_usable(c))
-		return -ENOTCONN;
-	avail = rcv_data_end(c) - c->rx_rd_seq;
-	n = cap < avail ? (uint32_t)cap : avail;
-	if (n == 0)
-		return 0;
-	pos = c->rx_rd & (t->rx_cap - 1);
-	first = min_u32(n, t->rx_cap - pos);
-	memcpy(dst, c->rx_buf + pos, first);
-	memcpy(dst + first, c->rx_buf, n - first);
-	c->rx_rd += n;
+	if (n > tcp_conn_readable(c))
+		return -EINVAL;
 	c->rx_rd_seq += n;
+	while (n > 0) {
+		struct tcp_buf *b = c->rx_head;
+
+		if (n < b->len) {
+			b->data += n;
+			b->len -= n;
+			b->cap = b->cap > n ? b->cap - n : 0;
+			b->seq += n;
+			break;
+		}
+		n -= b->len;
+		c->rx_head = b->next;
+		if (c->rx_head == NULL)
+			c->rx_tail = NULL;
+		c->n_rx--;
+		buf_put(t, b);
+	}
+	/* An empty buffer of ours at the head (all read) goes too. */
+	if (c->rx_head != NULL && c->rx_head->len == 0 && c->rx_head == c->rx_tail &&
+	    tcp_seq_le(c->rcv_nxt, c->rx_rd_seq)) {
+		buf_put(t, c->rx_head);
+		c->rx_head = c->rx_tail = NULL;
+		c->n_rx = 0;
+	}
+	if (!conn_usable(c))
+		return 0;
 	/*
 	 * Receiver SWS avoidance (RFC 9293 3.8.6.2.2): the window reopens by
 	 * at least min(half the buffer, one MSS). An explicit update is sent
@@ -1607,31 +2264,138 @@ tcp_conn_read(struct tcp_tbl *t, struct tcp_conn *c, uint8_t *dst, size_t cap)
 		c->flags |= TCP_CF_ACK_NOW;
 		conn_output(t, c);
 	}
-	return (int)n;
+	return 0;
+}
+
+int
+tcp_conn_read(struct tcp_tbl *t, struct tcp_conn *c, uint8_t *dst, size_t cap)
+{
+	struct iovec iov[16];
+	uint32_t done = 0;
+
+	if (!conn_was_open(c))
+		return -ENOTCONN;
+	while (done < cap) {
+		uint32_t got;
+		unsigned n = tcp_conn_rx_peek(c, iov, 16, &got);
+
+		if (n == 0)
+			break;
+		got = 0;
+		for (unsigned i = 0; i < n && done + got < cap; i++) {
+			size_t k = iov[i].iov_len < cap - done - got ? iov[i].iov_len : cap - done - got;
+
+			memcpy(dst + done + got, iov[i].iov_base, k);
+			got += (uint32_t)k;
+		}
+		tcp_conn_rx_release(t, c, got);
+		done += got;
+	}
+	return (int)done;
+}
+
+/* Can @c take bytes to send? 0, or the error tcp_conn_send() returns. */
+static int
+send_check(const struct tcp_conn *c)
+{
+	if (c->state == TCP_CLOSED || (c->flags & (TCP_CF_CLOSED_EV | TCP_CF_RELEASED)))
+		return -ENOTCONN;
+	if ((c->flags & TCP_CF_FIN_QUEUED) ||
+	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
+	     c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT))
+		return -EPIPE;
+	return 0;
+}
+
+/* Append @b (its bytes follow what is queued). */
+static void
+tx_append(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *b)
+{
+	b->next = NULL;
+	b->seq = c->tx_seq + c->tx_len;
+	if (c->tx_tail != NULL)
+		c->tx_tail->next = b;
+	else
+		c->tx_head = b;
+	c->tx_tail = b;
+	c->tx_len += b->len;
+	t->stats.bufs_held++;
+}
+
+int
+tcp_conn_send_bulk(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *const *b, unsigned n)
+{
+	uint64_t total = 0;
+	int rc = send_check(c);
+
+	if (rc != 0)
+		return rc;
+	for (unsigned i = 0; i < n; i++) {
+		if (b[i]->len == 0)
+			return -EINVAL;
+		total += b[i]->len;
+	}
+	if (total > tcp_conn_writable(t, c) && c->state != TCP_SYN_RCVD)
+		return -ENOBUFS;
+	for (unsigned i = 0; i < n; i++) {
+		b[i]->refs = 0;
+		b[i]->flags = 0;
+		b[i]->cap = 0;  /* another's bytes may follow it: nothing appended */
+		tx_append(t, c, b[i]);
+	}
+	if (n > 0)
+		conn_output(t, c);
+	return 0;
+}
+
+int
+tcp_conn_send(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *b)
+{
+	return tcp_conn_send_bulk(t, c, &b, 1);
+}
+
+bool
+tcp_conn_fin_rcvd(const struct tcp_conn *c)
+{
+	return (c->flags & TCP_CF_FIN_RCVD) != 0;
 }
 
 int
 tcp_conn_write(struct tcp_tbl *t, struct tcp_conn *c, const uint8_t *src, size_t len)
 {
-	uint32_t room, n, pos, first;
+	uint32_t room, n, done = 0;
+	int rc = send_check(c);
 
-	if (c->state == TCP_CLOSED || (c->flags & TCP_CF_CLOSED_EV))
-		return -ENOTCONN;
-	if ((c->flags & TCP_CF_FIN_QUEUED) ||
-	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
-	     c->state != TCP_SYN_RCVD))
-		return -EPIPE;
-	room = t->tx_cap - c->tx_len;
+	if (rc != 0)
+		return rc;
+	room = c->tx_len < t->tx_cap ? t->tx_cap - c->tx_len : 0;
 	n = len < room ? (uint32_t)len : room;
-	if (n > 0) {
-		pos = (c->tx_pos + c->tx_len) & (t->tx_cap - 1);
-		first = min_u32(n, t->tx_cap - pos);
-		memcpy(c->tx_buf + pos, src, first);
-		memcpy(c->tx_buf, src + first, n - first);
-		c->tx_len += n;
-		conn_output(t, c);
+	while (done < n) {
+		struct tcp_buf *tail = c->tx_tail, *b;
+		uint32_t k;
+
+		/* Small writes fill the last buffer of ours before taking another. */
+		if (tail != NULL && tail->cap > tail->len) {
+			k = min_u32(n - done, tail->cap - tail->len);
+			memcpy(tail->data + tail->len, src + done, k);
+			tail->len += k;
+			c->tx_len += k;
+			done += k;
+			continue;
+		}
+		b = buf_get(t, n - done);
+		if (b == NULL)
+			break;
+		t->stats.bufs_held--;   /* tx_append() counts it */
+		k = min_u32(n - done, b->cap);
+		memcpy(b->data, src + done, k);
+		b->len = k;
+		tx_append(t, c, b);
+		done += k;
 	}
-	return (int)n;
+	if (done > 0)
+		conn_output(t, c);
+	return (int)done;
 }
 
 void
@@ -1649,6 +2413,11 @@ tcp_conn_quickack(struct tcp_tbl *t, struct tcp_conn *c)
 int
 tcp_conn_close(struct tcp_tbl *t, struct tcp_conn *c)
 {
+	/* RFC 9293 3.10.4 CLOSE in SYN-SENT: "Delete the TCB". */
+	if (c->state == TCP_SYN_SENT && !(c->flags & TCP_CF_CLOSED_EV)) {
+		conn_free(t, c, false);
+		return 0;
+	}
 	if (!conn_usable(c) || (c->flags & TCP_CF_FIN_QUEUED))
 		return -ENOTCONN;
 	switch (c->state) {
@@ -1671,7 +2440,32 @@ tcp_conn_abort(struct tcp_tbl *t, struct tcp_conn *c)
 {
 	if (c->state == TCP_CLOSED)
 		return;
-	if (c->state != TCP_TIME_WAIT && c->state != TCP_SYN_RCVD)
+	/* RFC 9293 3.10.5: no reset from SYN-SENT ("delete the TCB"). */
+	if (c->state != TCP_TIME_WAIT && c->state != TCP_SYN_RCVD && c->state != TCP_SYN_SENT)
 		out_rst_conn(t, c);
 	conn_free(t, c, true);
+}
+
+void
+tcp_conn_release(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	if (c->flags & TCP_CF_RELEASED)
+		return;
+	/* Not over yet: the owner gives up on it (RST). */
+	if (c->state != TCP_CLOSED && !(c->flags & TCP_CF_CLOSED_EV)) {
+		c->flags |= TCP_CF_RELEASED;
+		tcp_conn_abort(t, c);
+		return;         /* conn_free() freed the slot: no owner */
+	}
+	c->flags |= TCP_CF_RELEASED;
+	c->ev_bits = 0;
+	c->user = NULL;
+	bufs_put(t, &c->rx_head);
+	c->rx_tail = NULL;
+	c->n_rx = 0;
+	bufs_put(t, &c->ooo_head);
+	c->n_ooo = 0;
+	/* TIME_WAIT goes on without its owner; an ended one is free now. */
+	if (c->state == TCP_CLOSED)
+		slot_free(t, c);
 }

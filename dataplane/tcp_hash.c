@@ -2,7 +2,8 @@
 /*
  * Keyed hashing for the TCP core: SipHash-2-4 written from "SipHash: a fast
  * short-input PRF" (Aumasson, Bernstein, INDOCRYPT 2012), RFC 6528 initial
- * sequence numbers, and RFC 4987 SYN cookies.
+ * sequence numbers, RFC 6056 ephemeral port offsets and RFC 4987 SYN
+ * cookies.
  */
 
 #include <string.h>
@@ -103,6 +104,20 @@ tcp_isn(const struct tcp_tbl *t, const struct tcp_tuple *tu, uint64_t now_us)
 	uint32_t m = (uint32_t)(now_us >> 2);
 
 	return m + (uint32_t)tcp_tuple_hash(t->isn_key, tu, NULL, 0);
+}
+
+uint64_t
+tcp_eph_offset(const struct tcp_tbl *t, uint32_t raddr, uint16_t rport)
+{
+	/*
+	 * RFC 6056 3.3.3: "offset = F(local_IP, remote_IP, remote_port,
+	 * secret_key)". The local address is one of the things chosen here,
+	 * so F covers the destination only; its own key (not the ISN's) keeps
+	 * the offset from telling anything about ISNs.
+	 */
+	struct tcp_tuple tu = { .raddr = raddr, .rport = rport };
+
+	return tcp_tuple_hash(t->eph_key, &tu, NULL, 0);
 }
 
 /*

@@ -1,9 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * One worker: net -> TCP -> TLS -> application rings and back. Contract in
- * worker.h. Connections live in fixed slots; a slot's id carries a
- * generation so a stale command from the application never reaches the
- * next connection that reuses the slot.
+ * worker.h. A connection's life is the session layer's (session.h): this
+ * file is its sink, the glue between TCP (tcp.h), the engine (handshake.h)
+ * and the rings (app_shm.h), and the poll loop.
+ *
+ * Where the bytes are, and who owns each mbuf when:
+ *
+ *  - receive: a frame's mbuf goes to TCP with its payload (tcp_pkt.h), and
+ *    TCP keeps it until the engine has taken every byte of it. Each TLS
+ *    record is opened straight from those mbufs: during the handshake into
+ *    the handshake context, afterwards (decrypted: the one copy) into event
+ *    mbufs the application gets as HSO_EV_DATA. The frame's mbuf then goes
+ *    back to the pool.
+ *  - send: an application's SEND mbuf leaves the application's custody when
+ *    its command is dequeued; it waits on its session until sealed, then is
+ *    sealed into a TLS record where it lies (the library left room for the
+ *    header and tag) and handed to TCP by reference; TCP keeps it until the
+ *    client acknowledged its last byte (retransmissions point into it), and
+ *    the worker sends indirect mbufs over it. Only then does it count as
+ *    done in the application's send window.
+ *  - handshake flights, alerts, close_notify: the engine's own output,
+ *    copied into mbufs TCP takes from the pool (tcp_conn_write()).
+ *
+ * Nothing here walks every connection: sessions are run from the session
+ * layer's lists, deadlines are timers, and per-config use is counted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,41 +40,36 @@
 #include <openssl/crypto.h>
 
 #include "app_shm.h"
+#include "session.h"
+#include "tcp_pkt.h"
 #include "worker.h"
 
 #define BURST 32
-#define SLOT_BITS HSO_SHM_SLOT_BITS
-#define SLOT_MASK HSO_SHM_SLOT_MASK
 /* TLS configs (reloads) a worker keeps for connections that began with them. */
 #define RETIRED_MAX 8
-/* Application sends a connection may have waiting for output room: the
- * library keeps an application within HSO_APP_SEND_WINDOW. */
-#define PEND_MAX HSO_APP_SEND_WINDOW
+/* Records opened per session per run (the rest next run: latency stays bounded). */
+#define RECS_PER_RUN 16
+/* Pieces of one record as TCP holds it (rx_bufs_max + gathered buffers). */
+#define REC_IOV_MAX 128
+/* SEND mbufs sealed into one record at most (HSO_SEND_MORE). */
+#define COALESCE_MAX 16
+/* Stalled sessions retried per poll. */
+#define STALL_RETRY 64
 
-struct dp_conn {
-	uint32_t id;                /* slot | generation << 20; 0 when free */
-	uint64_t tcp;               /* TCP handle */
-	uint64_t accepted_us;       /* when TCP handed it over: the TLS deadline runs */
-	bool open_sent;             /* HSO_EV_OPEN delivered */
-	bool dirty;                 /* on the worker's dirty list */
-	bool stalled;               /* on the stalled list: waiting for the app */
-	bool app_close;             /* the application asked to close */
-	bool app_shut;              /* ... to shut down writing */
-	bool shut_done;             /* close_notify and FIN sent for app_shut */
-	bool app_gone;              /* no application (any more): nothing to post */
-	bool peer_closed_sent;      /* HSO_EV_PEER_CLOSED delivered */
-	bool tcp_closing;           /* our FIN is queued */
-	bool peer_fin;
-	bool timed_out;             /* reset by the handshake deadline */
-	bool aborted;               /* given up by hsod (limits, drain, app gone) */
-	int8_t app;                 /* application slot; -1 until the session opens */
-	uint8_t pend_head, pend_n;
-	uint16_t pend_off;          /* bytes of pend[pend_head] already written */
-	uint32_t rx_delivered;      /* DATA bytes posted to the application */
-	uint32_t tx_done;           /* SEND mbufs written into TLS */
-	struct rte_mbuf *pend[PEND_MAX];
+/* dp_sess.gflags: one-shot steps of the glue (the lifecycle is the session's). */
+#define DPF_OPEN_POSTED 0x01    /* HSO_EV_OPEN is the application's */
+#define DPF_NOTIFIED    0x02    /* close_notify (or shutdown) asked of the engine */
+
+/* A session's private area (session.h): the engine and the ring side. */
+struct dp_sess {
 	struct hs_conn hs;
-	uint8_t *buf;               /* HS_CONN_BUF_SIZE */
+	uint32_t rx_delivered;      /* DATA bytes posted, + HSO_APP_EVENT_COST each */
+	uint32_t tx_done;           /* SEND mbufs done (acknowledged or dropped) */
+	struct tcp_buf *pend_head;  /* SEND mbufs to seal, linked by their TCP node */
+	struct tcp_buf *pend_tail;
+	uint16_t n_pend;
+	uint8_t cfg_slot;           /* which TLS config it began with (w->cfgs) */
+	uint8_t gflags;             /* DPF_* */
 };
 
 /* One port: layers 2-3 and the TX buffer of this worker's queue on it. */
@@ -61,6 +77,7 @@ struct wport {
 	uint16_t id;                /* DPDK port id */
 	uint16_t n_tx;
 	bool csum_off;              /* the port sums IPv4 and TCP on TX */
+	bool multiseg;              /* the port sends mbuf chains: payload by reference */
 	struct hsod_worker *w;      /* for net's transmit hook */
 	struct rte_mbuf *tx[BURST];
 	struct hsod_net net;
@@ -73,8 +90,11 @@ struct hsod_worker {
 	/* Packets waiting for ARP, all ports: [net] neigh_queue_total. */
 	struct hsod_neigh_pool *neigh_pool;
 	struct tcp_tbl *tcp;
+	struct tcp_pkt_pool tpool;  /* TCP's buffers: mbufs of conf->mp */
+	struct sess_tbl *sess;
 	struct hs_worker *tls;
 	struct hso_shm *shm;
+	struct hso_shm_conn *fc;    /* flow-control words (app_shm.h) */
 	struct {
 		struct rte_ring *ev, *cmd;
 		bool active;            /* this worker serves it */
@@ -87,46 +107,32 @@ struct hsod_worker {
 	} apps[HSO_APP_MAX];
 	unsigned n_active, next_app;
 	uint32_t budget;            /* DATA bytes a connection may have unreleased */
-	struct { struct dp_conn *c; uint32_t id; } *stalled;
-	unsigned n_stalled;
-	struct late_closed { uint8_t app; uint16_t reason; uint32_t id; } *late;
-	unsigned late_head, n_late;
-	uint8_t scratch[16384];  /* plaintext nobody takes */
-	unsigned n_conns;
-	struct dp_conn *conns;
-	uint8_t *bufs;
-	uint32_t *free_slots;
-	unsigned n_free;
-	uint16_t *gen;
-	struct dp_conn **dirty;
-	unsigned n_dirty;
+	uint32_t ev_room;           /* plaintext bytes one event mbuf carries */
+	/* TLS configs in use: cur serves new sessions; retired ones stay while used. */
+	struct {
+		const struct hs_config *hs;     /* NULL: free entry */
+		uint32_t users;         /* sessions that began with it */
+	} cfgs[RETIRED_MAX + 1];
+	unsigned cur;
 	bool draining, closing_all;
-	uint64_t next_sweep_us;     /* next handshake-deadline sweep */
 	uint64_t now_us;            /* this iteration's time */
-	const struct hs_config *retired[RETIRED_MAX];
-	unsigned n_retired;
 	uint64_t drain_deadline, flush_deadline;
 	struct hsod_worker_stats stats;
 };
 
-static struct dp_conn *
-conn_of(struct hsod_worker *w, uint32_t id)
+static inline struct dp_sess *
+dp(struct sess *s)
 {
-	uint32_t slot = id & SLOT_MASK;
-
-	if (slot >= w->n_conns || w->conns[slot].id != id || id == 0)
-		return NULL;
-	return &w->conns[slot];
+	return sess_priv(s);
 }
 
-static void
-mark_dirty(struct hsod_worker *w, struct dp_conn *c)
+static inline struct tcp_conn *
+tcp_of(struct hsod_worker *w, const struct sess *s)
 {
-	if (!c->dirty) {
-		c->dirty = true;
-		w->dirty[w->n_dirty++] = c;
-	}
+	return tcp_tbl_conn_get(w->tcp, s->tcp);
 }
+
+/* ------------------------------------------------------------- ports */
 
 static void
 tx_flush(struct hsod_worker *w, struct wport *p)
@@ -175,37 +181,7 @@ port_of(struct hsod_worker *w, uint32_t laddr)
 	return NULL;
 }
 
-/*
- * A message mbuf for connection @p c's application with @p len payload
- * bytes after the header (filled by the caller), or NULL when the ring or
- * the pool has no room.
- */
-static struct rte_mbuf *
-msg_new(struct hsod_worker *w, struct dp_conn *c, uint16_t type, uint32_t len,
-	struct hso_shm_msg **hp)
-{
-	struct rte_mbuf *m;
-	struct hso_shm_msg *h;
-
-	/* Room in the ring for what is staged and this one. */
-	if (rte_ring_free_count(w->apps[c->app].ev) <= w->apps[c->app].n_stage)
-		return NULL;
-	m = rte_pktmbuf_alloc(w->conf.mp);
-	if (m == NULL)
-		return NULL;
-	h = (struct hso_shm_msg *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*h) + len));
-	if (h == NULL) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	memset(h, 0, sizeof(*h));
-	h->conn = c->id;
-	h->type = type;
-	h->len = len;
-	*hso_shm_owner(m, w->shm->owner_off) = w->apps[c->app].owner;
-	*hp = h;
-	return m;
-}
+/* ------------------------------------------------------- ring messages */
 
 /* Events go to the ring in bursts: at BURST, and at the end of each poll. */
 static void
@@ -215,7 +191,7 @@ stage_flush(struct hsod_worker *w, unsigned a)
 
 	if (n == 0)
 		return;
-	/* Room was checked by msg_new(); the ring has one producer: us. */
+	/* Room was checked before staging; the ring has one producer: us. */
 	rte_ring_sp_enqueue_burst(w->apps[a].ev, (void **)w->apps[a].stage, n, NULL);
 	w->apps[a].n_stage = 0;
 	w->stats.app_events += n;
@@ -230,27 +206,27 @@ stage_push(struct hsod_worker *w, unsigned a, struct rte_mbuf *m)
 		stage_flush(w, a);
 }
 
-static void
-msg_post(struct hsod_worker *w, struct dp_conn *c, struct rte_mbuf *m)
+/* Room in application @p a's event ring for @p n more events? */
+static bool
+ring_room(const struct hsod_worker *w, unsigned a, unsigned n)
 {
-	stage_push(w, (unsigned)c->app, m);
+	return rte_ring_free_count(w->apps[a].ev) >= w->apps[a].n_stage + n;
 }
 
-/* An event without payload; false when there is no room (try again). */
-static bool
-post_ctl(struct hsod_worker *w, struct dp_conn *c, uint16_t type, uint16_t reason)
+/* Header of an event for session @p s in @p m, tagged as application @p a's. */
+static struct hso_shm_msg *
+msg_init(struct hsod_worker *w, struct rte_mbuf *m, unsigned a, const struct sess *s,
+	 uint16_t type, uint32_t len)
 {
-	struct hso_shm_msg *h;
-	struct rte_mbuf *m;
+	struct hso_shm_msg *h = (struct hso_shm_msg *)rte_pktmbuf_append(m,
+					(uint16_t)(sizeof(*h) + len));
 
-	if (c->app < 0 || c->app_gone)
-		return true;    /* nobody to tell */
-	m = msg_new(w, c, type, 0, &h);
-	if (m == NULL)
-		return false;
-	h->reason = reason;
-	msg_post(w, c, m);
-	return true;
+	memset(h, 0, sizeof(*h));
+	h->conn = hso_shm_id(s->gen, s->idx);
+	h->type = type;
+	h->len = len;
+	*hso_shm_owner(m, w->shm->owner_off) = w->apps[a].owner;
+	return h;
 }
 
 /* Free a ring message: out of any application's custody (app_shm.h). */
@@ -269,6 +245,600 @@ msg_wipe_free(struct hsod_worker *w, struct rte_mbuf *m)
 	msg_free(w, m);
 }
 
+/* One more SEND mbuf of @p s done: the application's send window moves. */
+static void
+tx_done(struct hsod_worker *w, struct sess *s, uint32_t n)
+{
+	struct dp_sess *d = dp(s);
+
+	d->tx_done += n;
+	__atomic_store_n(&hso_shm_conn(w->fc, w->shm, w->conf.index, s->idx)->tx_done,
+			 hso_shm_tag(s->gen, d->tx_done), __ATOMIC_RELEASE);
+}
+
+/* DATA bytes posted and not yet released by the application. */
+static uint32_t
+rx_unreleased(struct hsod_worker *w, const struct sess *s)
+{
+	uint64_t word = __atomic_load_n(&hso_shm_conn(w->fc, w->shm, w->conf.index,
+						      s->idx)->rx_done, __ATOMIC_ACQUIRE);
+
+	return dp((struct sess *)(uintptr_t)s)->rx_delivered - hso_shm_count(word, s->gen);
+}
+
+/* ---------------------------------------------------------- TCP buffers */
+
+/*
+ * TCP is done with a buffer. A SEND mbuf's last byte was acknowledged (or
+ * its connection ended): one more done in its session's send window.
+ */
+static void
+buf_release(void *ctx, struct tcp_buf *b)
+{
+	struct hsod_worker *w = ctx;
+	uint64_t tag = ((struct tcp_pkt_buf *)b)->tag;
+
+	if (tag != 0) {
+		struct sess *s = sess_get(w->sess, tag);
+
+		if (s != NULL)
+			tx_done(w, s, 1);
+	}
+	tcp_pkt_buf_release(&w->tpool, b);
+}
+
+static struct tcp_buf *
+buf_alloc(void *ctx, uint32_t len)
+{
+	struct hsod_worker *w = ctx;
+
+	return tcp_pkt_buf_alloc(&w->tpool, len);
+}
+
+/* Drop the application's sends still waiting to be sealed (they count as done). */
+static void
+pend_drop(struct hsod_worker *w, struct sess *s)
+{
+	struct dp_sess *d = dp(s);
+	uint32_t n = 0;
+
+	while (d->pend_head != NULL) {
+		struct tcp_buf *b = d->pend_head;
+
+		d->pend_head = b->next;
+		msg_wipe_free(w, tcp_pkt_buf_mbuf(b));
+		n++;
+	}
+	d->pend_tail = NULL;
+	d->n_pend = 0;
+	if (n > 0)
+		tx_done(w, s, n);
+}
+
+/* ------------------------------------------------------------ engine I/O */
+
+/*
+ * The engine's own output (flights, tickets, alerts, KeyUpdate,
+ * close_notify) into TCP, copied into mbufs. @return true when all of it
+ * went (or the connection is over: nobody to send it to).
+ */
+static bool
+flush_engine(struct hsod_worker *w, struct dp_sess *d, struct tcp_conn *tc)
+{
+	size_t len;
+	const uint8_t *out = hs_conn_send_buf(&d->hs, &len);
+	int n;
+
+	if (len == 0)
+		return true;
+	if (tc == NULL || tcp_conn_over(tc)) {
+		hs_conn_send_ack(&d->hs, len);
+		return true;
+	}
+	n = tcp_conn_write(w->tcp, tc, out, len);
+	if (n == -EPIPE || n == -ENOTCONN) {
+		hs_conn_send_ack(&d->hs, len);      /* our FIN went: too late for it */
+		return true;
+	}
+	if (n > 0)
+		hs_conn_send_ack(&d->hs, (size_t)n);
+	return n >= 0 && (size_t)n == len;
+}
+
+/* The first @p n bytes of @p iov[0..cnt) as a new list in @p out; its length. */
+static unsigned
+iov_cut(const struct iovec *iov, unsigned cnt, uint32_t n, struct iovec *out)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < cnt && n > 0; i++, k++) {
+		out[k] = iov[i];
+		if (out[k].iov_len > n)
+			out[k].iov_len = n;
+		n -= (uint32_t)out[k].iov_len;
+	}
+	return k;
+}
+
+/* Copy the first @p n bytes of @p iov to @p dst; false when there are fewer. */
+static bool
+iov_gather(const struct iovec *iov, unsigned cnt, uint8_t *dst, size_t n)
+{
+	for (unsigned i = 0; i < cnt && n > 0; i++) {
+		size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
+
+		memcpy(dst, iov[i].iov_base, k);
+		dst += k;
+		n -= k;
+	}
+	return n == 0;
+}
+
+/* ------------------------------------------------------- the sink: input */
+
+/*
+ * Event mbufs for a record whose plaintext may take @p room bytes, for
+ * session @p s's application: budget, ring and pool permitting. The
+ * connection's budget may be overshot by one record (a record goes whole).
+ * @return mbufs taken (0: no room now, counted).
+ */
+static unsigned
+dst_get(struct hsod_worker *w, struct sess *s, size_t room, struct rte_mbuf **ms,
+	struct iovec *dst)
+{
+	unsigned a = s->app, k;
+	size_t got = 0;
+
+	if (rx_unreleased(w, s) >= w->budget) {
+		w->stats.app_budget_stalls++;
+		return 0;
+	}
+	/* Each event mbuf carries what fits after its header. */
+	k = (unsigned)((room + w->ev_room - 1) / w->ev_room);
+	if (k > BURST || !ring_room(w, a, k) || rte_pktmbuf_alloc_bulk(w->conf.mp, ms, k) != 0) {
+		w->stats.app_ring_stalls++;
+		return 0;
+	}
+	for (unsigned i = 0; i < k; i++) {
+		uint32_t cap = HSO_SHM_PAYLOAD(ms[i]);
+
+		dst[i].iov_base = rte_pktmbuf_mtod(ms[i], uint8_t *) + sizeof(struct hso_shm_msg);
+		dst[i].iov_len = cap;
+		got += cap;
+	}
+	/* Short of room (an unusual pool): one more would not fit the burst. */
+	if (got < room) {
+		rte_pktmbuf_free_bulk(ms, k);
+		w->stats.app_ring_stalls++;
+		return 0;
+	}
+	return k;
+}
+
+/* The plaintext at the start of ms[0..k) as DATA events: @p len bytes. */
+static void
+data_post(struct hsod_worker *w, struct sess *s, struct rte_mbuf **ms, unsigned k,
+	  const struct iovec *dst, uint32_t len)
+{
+	struct dp_sess *d = dp(s);
+	unsigned i = 0;
+
+	for (; i < k && len > 0; i++) {
+		uint32_t part = len < dst[i].iov_len ? len : (uint32_t)dst[i].iov_len;
+
+		msg_init(w, ms[i], s->app, s, HSO_EV_DATA, part);
+		stage_push(w, s->app, ms[i]);
+		d->rx_delivered += part + HSO_APP_EVENT_COST;
+		len -= part;
+	}
+	/* The room that held the tag and content type: never used. */
+	for (; i < k; i++)
+		rte_pktmbuf_free(ms[i]);
+}
+
+static unsigned
+w_pump_in(void *ctx, struct sess *s, enum sess_rx mode)
+{
+	struct hsod_worker *w = ctx;
+	struct dp_sess *d = dp(s);
+	struct tcp_conn *tc = tcp_of(w, s);
+	bool starved = false, more = false;
+	unsigned io = 0;
+	enum hs_status st;
+
+	for (unsigned recs = 0; tc != NULL; recs++) {
+		struct iovec iov[REC_IOV_MAX], rec[REC_IOV_MAX], dst[BURST];
+		struct rte_mbuf *ms[BURST];
+		uint8_t hdr[HS_RECORD_HEADER_LEN];
+		uint32_t avail;
+		unsigned n, nr, k = 0;
+		struct hs_rx rx;
+		int rl, r;
+
+		st = hs_conn_status(&d->hs);
+		/*
+		 * TLS is over (a fatal alert, or close_notify answered) and the
+		 * session only reads on to see the FIN: what the peer still
+		 * sends "MUST be ignored" (RFC 8446 6.1). Released unread, so
+		 * the window stays open: a peer still sending (a large message
+		 * we refused) reads our alert and FIN instead of stalling on a
+		 * closed window until the handshake deadline resets it.
+		 */
+		if ((st == HS_STATUS_FAILED || st == HS_STATUS_CLOSED) &&
+		    mode == SESS_RX_DISCARD) {
+			avail = tcp_conn_readable(tc);
+			if (avail > 0) {
+				tcp_conn_rx_release(w->tcp, tc, avail);
+				w->stats.rx_bytes_ignored += avail;
+			}
+			starved = true;
+			break;
+		}
+		if (hs_conn_waiting(&d->hs) || st == HS_STATUS_FAILED)
+			break;
+		/* Established: application data goes only where the session says. */
+		if (st != HS_STATUS_HANDSHAKING &&
+		    (mode == SESS_RX_HANDSHAKE || mode == SESS_RX_HOLD))
+			break;
+		if (recs == RECS_PER_RUN) {
+			more = true;
+			break;
+		}
+		n = tcp_conn_rx_peek(tc, iov, REC_IOV_MAX, &avail);
+		if (avail < HS_RECORD_HEADER_LEN) {
+			starved = true;
+			break;
+		}
+		iov_gather(iov, n, hdr, sizeof(hdr));
+		rl = hs_conn_record_size(&d->hs, hdr);
+		if (rl < 0)
+			break;                  /* failed: its alert is queued */
+		if (avail < (uint32_t)rl) {
+			starved = true;
+			break;
+		}
+		nr = iov_cut(iov, n, (uint32_t)rl, rec);
+		if (mode == SESS_RX_DELIVER && st == HS_STATUS_ESTABLISHED) {
+			k = dst_get(w, s, hs_conn_open_room(&d->hs, (size_t)rl), ms, dst);
+			if (k == 0) {
+				io |= SESS_IO_BLOCKED;
+				break;
+			}
+			r = hs_conn_open_record(&d->hs, rec, nr, dst, k, &rx);
+		} else {
+			/* Handshake records (copied into the handshake context),
+			 * or data nobody takes (opened in place, dropped). */
+			r = hs_conn_open_record(&d->hs, rec, nr, NULL, 0, &rx);
+			if (r > 0) {
+				w->stats.app_bytes_dropped += (uint64_t)r;
+				/* No plaintext stays in the pool's mbufs. */
+				for (unsigned i = 0; i < nr; i++)
+					OPENSSL_cleanse(rec[i].iov_base, rec[i].iov_len);
+			}
+		}
+		if (r == -EAGAIN) {
+			/* Waiting for the batch: offered again after it. */
+			if (k > 0)
+				rte_pktmbuf_free_bulk(ms, k);
+			more = true;
+			break;
+		}
+		if (r < 0) {
+			if (k > 0)
+				rte_pktmbuf_free_bulk(ms, k);
+			if (r == -EINVAL || r == -ENOBUFS)
+				w->stats.records_refused++;     /* ours: should not happen */
+			break;
+		}
+		tcp_conn_rx_release(w->tcp, tc, (uint32_t)rl);
+		if (k > 0)
+			data_post(w, s, ms, k, dst, (uint32_t)r);
+		/* Flights, tickets, alerts, KeyUpdate answers: before anything else. */
+		flush_engine(w, d, tc);
+	}
+	if (tc != NULL)
+		flush_engine(w, d, tc);
+	st = hs_conn_status(&d->hs);
+	if (st == HS_STATUS_ESTABLISHED || st == HS_STATUS_CLOSED)
+		io |= SESS_IO_ESTABLISHED;
+	if (st == HS_STATUS_FAILED)
+		io |= SESS_IO_TLS_FAILED;
+	if (st == HS_STATUS_CLOSED)
+		io |= SESS_IO_TLS_CLOSED;
+	if (hs_conn_peer_closed(&d->hs))
+		io |= SESS_IO_PEER_NOTIFY;
+	if (hs_conn_waiting(&d->hs) || more)
+		io |= SESS_IO_WAITING;
+	/* FIN with no whole record left before it: the peer's data ended. */
+	if (tc != NULL && starved && !(io & (SESS_IO_WAITING | SESS_IO_BLOCKED)) &&
+	    tcp_conn_fin_rcvd(tc))
+		io |= SESS_IO_EOF;
+	return io;
+}
+
+/* ------------------------------------------------------ the sink: output */
+
+static bool
+w_pump_out(void *ctx, struct sess *s)
+{
+	struct hsod_worker *w = ctx;
+	struct dp_sess *d = dp(s);
+	struct tcp_conn *tc = tcp_of(w, s);
+
+	if (tc == NULL || tcp_conn_over(tc)) {
+		pend_drop(w, s);
+		return false;
+	}
+	if (!flush_engine(w, d, tc))
+		return true;
+	while (d->pend_head != NULL && hs_conn_status(&d->hs) == HS_STATUS_ESTABLISHED) {
+		struct tcp_buf *grp[COALESCE_MAX], *b = d->pend_head;
+		struct iovec data[COALESCE_MAX];
+		size_t head = hs_conn_seal_headroom(&d->hs), tail = hs_conn_seal_tailroom(&d->hs);
+		uint32_t total = 0;
+		unsigned k = 0;
+		uint8_t *hdr, *trl;
+		int r;
+
+		/* One record: sends while the one before said "more", up to 16 KiB. */
+		while (b != NULL && k < COALESCE_MAX) {
+			struct hso_shm_msg *h = rte_pktmbuf_mtod(tcp_pkt_buf_mbuf(b),
+								 struct hso_shm_msg *);
+
+			if (k > 0 && total + h->len > HS_RECORD_PLAINTEXT_MAX)
+				break;
+			grp[k] = b;
+			data[k].iov_base = hso_shm_send_data(h);
+			data[k].iov_len = h->len;
+			total += h->len;
+			k++;
+			b = b->next;
+			if (!(h->reason & HSO_SHM_F_MORE))
+				break;
+		}
+		/* A record goes whole: wait until TCP takes all of it. */
+		if (head + total + tail > tcp_conn_writable(w->tcp, tc))
+			return true;
+		hdr = (uint8_t *)data[0].iov_base - head;
+		trl = (uint8_t *)data[k - 1].iov_base + data[k - 1].iov_len;
+		r = hs_conn_seal_record(&d->hs, data, k, hdr, trl);
+		if (r == -EAGAIN) {
+			if (!flush_engine(w, d, tc))
+				return true;
+			continue;
+		}
+		/* Off the pending list: sealed now, or dropped. */
+		d->pend_head = b;
+		if (b == NULL)
+			d->pend_tail = NULL;
+		d->n_pend = (uint16_t)(d->n_pend - k);
+		if (r < 0) {
+			/* After close_notify (RFC 8446 6.1), or a failed engine. */
+			for (unsigned i = 0; i < k; i++)
+				msg_wipe_free(w, tcp_pkt_buf_mbuf(grp[i]));
+			tx_done(w, s, k);
+			w->stats.app_sends_dropped += k;
+			continue;
+		}
+		/* Each mbuf holds its part of the record; TCP sends it as it is. */
+		for (unsigned i = 0; i < k; i++) {
+			struct tcp_pkt_buf *pb = (struct tcp_pkt_buf *)grp[i];
+
+			pb->b.next = NULL;
+			pb->b.data = i == 0 ? hdr : data[i].iov_base;
+			pb->b.len = (uint32_t)data[i].iov_len + (i == 0 ? (uint32_t)head : 0) +
+				    (i == k - 1 ? (uint32_t)tail : 0);
+			pb->tag = sess_handle(s);
+		}
+		if (tcp_conn_send_bulk(w->tcp, tc, grp, k) != 0) {
+			/* Checked above: cannot happen. Sealed, so it must not linger. */
+			for (unsigned i = 0; i < k; i++)
+				msg_free(w, tcp_pkt_buf_mbuf(grp[i]));
+			tx_done(w, s, k);
+			w->stats.app_sends_dropped += k;
+			continue;
+		}
+		w->stats.app_records += 1;
+		w->stats.app_records_coalesced += k > 1;
+	}
+	/* The handshake is long over and handed on: its context goes back. */
+	if ((d->gflags & DPF_OPEN_POSTED) && hs_conn_hctx_held(&d->hs))
+		hs_conn_hctx_release(&d->hs);
+	return d->pend_head != NULL;
+}
+
+static void
+w_drop_out(void *ctx, struct sess *s)
+{
+	pend_drop(ctx, s);
+}
+
+static int
+w_close_out(void *ctx, struct sess *s, bool notify)
+{
+	struct hsod_worker *w = ctx;
+	struct dp_sess *d = dp(s);
+	struct tcp_conn *tc = tcp_of(w, s);
+
+	if (tc == NULL || tcp_conn_over(tc))
+		return 0;
+	/* No handshake context for it: refused, not closed (nothing was read). */
+	if (hs_conn_error(&d->hs) == HS_ERR_NO_HCTX) {
+		w->stats.conns_refused++;
+		tcp_conn_abort(w->tcp, tc);
+		return 0;
+	}
+	if (notify && !(d->gflags & DPF_NOTIFIED) &&
+	    hs_conn_status(&d->hs) == HS_STATUS_ESTABLISHED) {
+		/* RFC 8446 6.1: close_notify, then no more data from us. */
+		if (s->state == SESS_HALF_CLOSED_OUT)
+			hs_conn_shutdown(&d->hs);
+		else
+			hs_conn_close(&d->hs);
+		d->gflags |= DPF_NOTIFIED;
+	}
+	if (!flush_engine(w, d, tc))
+		return -EAGAIN;         /* no mbuf, or TCP full: again later */
+	tcp_conn_close(w->tcp, tc);     /* FIN after everything queued */
+	return 0;
+}
+
+static void
+w_abort(void *ctx, struct sess *s)
+{
+	struct hsod_worker *w = ctx;
+	struct tcp_conn *tc = tcp_of(w, s);
+
+	if (tc != NULL)
+		tcp_conn_abort(w->tcp, tc);
+}
+
+/* --------------------------------------------------- the sink: the app */
+
+static unsigned
+w_app_pick(void *ctx, struct sess *s)
+{
+	struct hsod_worker *w = ctx;
+
+	(void)s;
+	for (unsigned k = 0; k < HSO_APP_MAX; k++) {
+		unsigned a = (w->next_app + k) % HSO_APP_MAX;
+
+		if (w->apps[a].active) {
+			w->next_app = (a + 1) % HSO_APP_MAX;
+			return a;
+		}
+	}
+	w->stats.conns_no_app++;
+	return SESS_APP_NONE;
+}
+
+static uint8_t
+aead_id(enum hso_aead_alg alg)
+{
+	switch (alg) {
+	case HSO_AEAD_AES128_GCM: return 1;
+	case HSO_AEAD_AES256_GCM: return 2;
+	case HSO_AEAD_CHACHA20_POLY1305: return 3;
+	default: return 0;
+	}
+}
+
+/* HSO_EV_OPEN: what the session is (and its keys, when asked). */
+static void
+open_fill(struct hsod_worker *w, struct sess *s, struct hso_session *o)
+{
+	struct dp_sess *d = dp(s);
+	struct tcp_conn *tc = tcp_of(w, s);
+	struct hs_session_info si;
+	size_t sl;
+
+	memset(o, 0, sizeof(*o));
+	hs_conn_session_info(&d->hs, &si);
+	if (tc != NULL) {
+		const struct tcp_tuple *tp = tcp_conn_tuple(tc);
+
+		o->client_addr = tp->raddr;
+		o->server_addr = tp->laddr;
+		o->client_port = tp->rport;
+		o->server_port = tp->lport;
+	}
+	o->version = si.version;
+	o->suite = si.suite;
+	o->resumed = si.resumed;
+	sl = strnlen(si.sni, sizeof(o->sni) - 1);
+	memcpy(o->sni, si.sni, sl);
+	o->sni_len = (uint8_t)sl;
+	sl = si.alpn_len < sizeof(o->alpn) - 1 ? si.alpn_len : sizeof(o->alpn) - 1;
+	if (sl > 0)
+		memcpy(o->alpn, si.alpn, sl);
+	o->alpn_len = (uint8_t)sl;
+	if (w->apps[s->app].keys) {
+		struct hs_traffic_keys k;
+
+		if (hs_conn_export_keys(&d->hs, &k) == 0) {
+			o->has_keys = 1;
+			o->keys.key_len = k.key_len;
+			o->keys.iv_len = k.iv_len;
+			o->keys.secret_len = k.secret_len;
+			o->keys.aead = aead_id(k.alg);
+			memcpy(o->keys.client_secret, k.c_secret, sizeof(o->keys.client_secret));
+			memcpy(o->keys.server_secret, k.s_secret, sizeof(o->keys.server_secret));
+			memcpy(o->keys.client_key, k.c_key, sizeof(o->keys.client_key));
+			memcpy(o->keys.server_key, k.s_key, sizeof(o->keys.server_key));
+			memcpy(o->keys.client_iv, k.c_iv, sizeof(o->keys.client_iv));
+			memcpy(o->keys.server_iv, k.s_iv, sizeof(o->keys.server_iv));
+			memcpy(o->keys.client_random, k.client_random, sizeof(o->keys.client_random));
+			o->keys.client_seq = k.c_seq;
+			o->keys.server_seq = k.s_seq;
+			OPENSSL_cleanse(&k, sizeof(k));
+		}
+	}
+}
+
+static bool
+w_post(void *ctx, struct sess *s, enum sess_ev ev, enum sess_reason reason)
+{
+	struct hsod_worker *w = ctx;
+	unsigned a = s->app;
+	struct hso_shm_msg *h;
+	struct rte_mbuf *m;
+
+	if (a >= HSO_APP_MAX || !w->apps[a].active)
+		return true;            /* nobody to tell */
+	if (!ring_room(w, a, 1) || (m = rte_pktmbuf_alloc(w->conf.mp)) == NULL) {
+		w->stats.app_ring_stalls++;
+		return false;
+	}
+	switch (ev) {
+	case SESS_EV_OPEN:
+		h = msg_init(w, m, a, s, HSO_EV_OPEN, sizeof(struct hso_session));
+		open_fill(w, s, (struct hso_session *)(h + 1));
+		w->apps[a].sessions++;
+		w->apps[a].open++;
+		dp(s)->gflags |= DPF_OPEN_POSTED;
+		break;
+	case SESS_EV_PEER_CLOSED:
+		msg_init(w, m, a, s, HSO_EV_PEER_CLOSED, 0);
+		break;
+	default:
+		h = msg_init(w, m, a, s, HSO_EV_CLOSED, 0);
+		h->reason = (uint16_t)reason;   /* enum sess_reason is enum hso_close_reason */
+		w->apps[a].open--;
+		break;
+	}
+	stage_push(w, a, m);
+	return true;
+}
+
+static void
+w_release(void *ctx, struct sess *s)
+{
+	struct hsod_worker *w = ctx;
+	struct dp_sess *d = dp(s);
+	struct tcp_conn *tc = tcp_of(w, s);
+
+	pend_drop(w, s);
+	hs_conn_reset(&d->hs);
+	if (tc != NULL)
+		tcp_conn_release(w->tcp, tc);
+	if (w->cfgs[d->cfg_slot].users > 0)
+		w->cfgs[d->cfg_slot].users--;
+}
+
+static const struct sess_ops worker_sess_ops = {
+	.pump_in = w_pump_in,
+	.pump_out = w_pump_out,
+	.drop_out = w_drop_out,
+	.app_pick = w_app_pick,
+	.post = w_post,
+	.close_out = w_close_out,
+	.abort = w_abort,
+	.release = w_release,
+};
+
+/* ----------------------------------------------------------- creation */
+
 /* Neighbour tables (and the frames they hold), then their pool. */
 static void
 ports_release(struct hsod_worker *w)
@@ -285,12 +855,13 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	const struct hsod_config *cfg = conf->cfg;
 	struct hsod_worker *w = calloc(1, sizeof(*w));
 	struct tcp_config tc;
+	struct sess_config sc;
 	char name[RTE_RING_NAMESIZE];
 
 	if (w == NULL)
 		return NULL;
 	w->conf = *conf;
-	if (conf->n_ports == 0 || conf->n_ports > cfg->n_ports) {
+	if (conf->n_ports == 0 || conf->n_ports > cfg->n_ports || conf->fc == NULL) {
 		free(w);
 		errno = EINVAL;
 		return NULL;
@@ -311,6 +882,7 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 
 		p->id = conf->ports[i].id;
 		p->csum_off = (conf->ports[i].tx_offloads & csum) == csum;
+		p->multiseg = (conf->ports[i].tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 		p->w = w;
 		hsod_net_conf_init(&nc);
 		nc.addr = pc->addr;
@@ -337,7 +909,17 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 		}
 	}
 	w->shm = conf->shm;
+	w->fc = conf->fc;
 	w->budget = cfg->app_conn_budget;
+	w->ev_room = rte_pktmbuf_data_room_size(conf->mp) - RTE_PKTMBUF_HEADROOM -
+		     (uint32_t)sizeof(struct hso_shm_msg);
+	if (rte_pktmbuf_data_room_size(conf->mp) < RTE_PKTMBUF_HEADROOM + 1024) {
+		/* Event mbufs must hold a fair part of a record each. */
+		ports_release(w);
+		free(w);
+		errno = EINVAL;
+		return NULL;
+	}
 	for (unsigned a = 0; a < HSO_APP_MAX; a++) {
 		snprintf(name, sizeof(name), HSO_SHM_EV_FMT, a, conf->index);
 		w->apps[a].ev = rte_ring_lookup(name);
@@ -355,21 +937,32 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	tc.max_half_open = cfg->max_half_open;
 	tc.handshake_timeout_us = (uint64_t)cfg->handshake_timeout_ms * 1000;
 	tc.idle_timeout_us = (uint64_t)cfg->idle_timeout_ms * 1000;
+	/*
+	 * A TLS record is opened whole from what TCP holds: the window covers
+	 * the largest (TLS 1.2: 2^14 + 2048 + 5) with room for the next, and
+	 * the buffers one may span stay within REC_IOV_MAX. It is also what a
+	 * connection pins of the mbuf pool (about 23 frames at MSS 1460).
+	 */
+	tc.rx_buf_size = 32768;
+	tc.rx_bufs_max = 48;
+	w->tpool.mp = conf->mp;
+	w->tpool.owner_off = conf->shm->owner_off;
+	tc.buf_ops.alloc = buf_alloc;
+	tc.buf_ops.release = buf_release;
+	tc.buf_ops.ctx = w;
 	w->tcp = tcp_tbl_create(&tc);
-	w->tls = hs_worker_create(conf->hs, cfg->max_conns);
-	/* TLS slots: one per TCP connection slot, buffers touched only when used. */
-	w->n_conns = cfg->max_conns;
-	w->conns = calloc(w->n_conns, sizeof(*w->conns));
-	w->bufs = calloc(w->n_conns, HS_CONN_BUF_SIZE);
-	w->free_slots = calloc(w->n_conns, sizeof(*w->free_slots));
-	w->gen = calloc(w->n_conns, sizeof(*w->gen));
-	w->dirty = calloc(w->n_conns, sizeof(*w->dirty));
-	/* Stale entries (released connections) wait for the next scan: 2x. */
-	w->stalled = calloc(2 * (size_t)w->n_conns, sizeof(*w->stalled));
-	w->late = calloc(w->n_conns, sizeof(*w->late));
-	if (w->tcp == NULL || w->tls == NULL || w->conns == NULL || w->bufs == NULL ||
-	    w->free_slots == NULL || w->gen == NULL || w->dirty == NULL || w->stalled == NULL ||
-	    w->late == NULL) {
+	sess_config_init(&sc);
+	sc.max_sessions = cfg->max_conns;
+	sc.priv_size = sizeof(struct dp_sess);
+	sc.handshake_timeout_us = (uint64_t)cfg->handshake_timeout_ms * 1000;
+	sc.ops = &worker_sess_ops;
+	sc.ctx = w;
+	w->sess = sess_tbl_create(&sc);
+	/* Handshake contexts: as many as may handshake at once, not max_conns. */
+	w->tls = hs_worker_create(conf->hs, cfg->max_handshakes);
+	w->cfgs[0].hs = conf->hs;
+	w->cur = 0;
+	if (w->tcp == NULL || w->sess == NULL || w->tls == NULL) {
 		int e = errno ? errno : ENOMEM;
 
 		hsod_worker_free(w);
@@ -378,10 +971,6 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	}
 	for (unsigned i = 0; i < cfg->n_listen; i++)
 		tcp_tbl_listen(w->tcp, cfg->listen[i]);
-	for (unsigned i = 0; i < w->n_conns; i++) {
-		w->free_slots[w->n_free++] = w->n_conns - 1 - i;
-		w->conns[i].buf = w->bufs + (size_t)i * HS_CONN_BUF_SIZE;
-	}
 	return w;
 }
 
@@ -390,551 +979,127 @@ hsod_worker_free(struct hsod_worker *w)
 {
 	if (w == NULL)
 		return;
-	for (unsigned i = 0; w->conns != NULL && i < w->n_conns; i++) {
-		struct dp_conn *c = &w->conns[i];
-
-		if (c->id != 0)
-			hs_conn_reset(&c->hs);
-		for (unsigned k = 0; k < c->pend_n; k++)
-			msg_wipe_free(w, c->pend[(c->pend_head + k) % PEND_MAX]);
+	/* Sessions first (their engines, their sends), then what they used. */
+	sess_tbl_free(w->sess);
+	for (unsigned a = 0; a < HSO_APP_MAX; a++) {
+		for (unsigned k = 0; k < w->apps[a].n_stage; k++)
+			msg_wipe_free(w, w->apps[a].stage[k]);
+		w->apps[a].n_stage = 0;
 	}
-	hs_worker_free(w->tls);
 	tcp_tbl_free(w->tcp);
+	hs_worker_free(w->tls);
 	ports_release(w);
-	free(w->conns);
-	free(w->stalled);
-	free(w->late);
-	free(w->bufs);
-	free(w->free_slots);
-	free(w->gen);
-	free(w->dirty);
 	free(w);
 }
+
+/* ------------------------------------------------------------ the loop */
 
 /* Parse the TCP segment passed up by net and give it to the table. */
 static void
 tcp_in(struct hsod_worker *w, struct rte_mbuf *m, uint64_t now)
 {
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
-	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
-	size_t tot = rte_be_to_cpu_16(ip->total_length), thl;
 	struct tcp_seg seg;
+	int rc = tcp_pkt_parse(m, &seg);
 
-	if (tot < m->l3_len + sizeof(*t))
-		goto drop;
-	thl = (size_t)(t->data_off >> 4) * 4;
-	if (thl < sizeof(*t) || thl > tot - m->l3_len)
-		goto drop;
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		goto bad_csum;
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
-		uint16_t got = t->cksum;
-
-		t->cksum = 0;
-		if (rte_ipv4_udptcp_cksum(ip, t) != got)
-			goto bad_csum;
-		t->cksum = got;
-	}
-	memset(&seg, 0, sizeof(seg));
-	seg.tuple.laddr = rte_be_to_cpu_32(ip->dst_addr);
-	seg.tuple.raddr = rte_be_to_cpu_32(ip->src_addr);
-	seg.tuple.lport = rte_be_to_cpu_16(t->dst_port);
-	seg.tuple.rport = rte_be_to_cpu_16(t->src_port);
-	seg.seq = rte_be_to_cpu_32(t->sent_seq);
-	seg.ack = rte_be_to_cpu_32(t->recv_ack);
-	seg.window = rte_be_to_cpu_16(t->rx_win);
-	seg.flags = t->tcp_flags & 0x3f;
-	seg.opt_len = (uint8_t)(thl - sizeof(*t));
-	seg.opts = (const uint8_t *)(t + 1);
-	seg.payload = (const uint8_t *)t + thl;
-	seg.len = (uint32_t)(tot - m->l3_len - thl);
-	tcp_tbl_input(w->tcp, &seg, now);
-	rte_pktmbuf_free(m);
-	return;
-bad_csum:
-	w->stats.tcp_csum_bad++;
-drop:
-	rte_pktmbuf_free(m);
-}
-
-/* TCP bytes into the TLS engine, as far as its input has room. */
-static void
-pump_in(struct hsod_worker *w, struct dp_conn *c)
-{
-	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
-
-	while (tc != NULL && !hs_conn_waiting(&c->hs) &&
-	       hs_conn_status(&c->hs) <= HS_STATUS_ESTABLISHED) {
-		size_t room;
-		uint8_t *dst = hs_conn_recv_buf(&c->hs, &room);
-		int n;
-
-		if (room == 0)
-			break;
-		n = tcp_conn_read(w->tcp, tc, dst, room);
-		if (n <= 0)
-			break;
-		hs_conn_recv_ack(&c->hs, (size_t)n);
-	}
-	/*
-	 * TLS is done (fatal alert or close_notify): what still comes is
-	 * discarded (RFC 8446 6.1: "MUST be ignored"), so a peer still sending
-	 * gets its bytes acknowledged and reads our alert and FIN, instead of
-	 * stalling on a closed window until the deadline resets it.
-	 */
-	while (tc != NULL && hs_conn_status(&c->hs) > HS_STATUS_ESTABLISHED &&
-	       tcp_conn_read(w->tcp, tc, w->scratch, sizeof(w->scratch)) > 0)
-		;
-}
-
-/* TLS output into TCP's send ring, as far as it has room. */
-static void
-flush_out(struct hsod_worker *w, struct dp_conn *c, struct tcp_conn *tc)
-{
-	size_t len;
-	const uint8_t *out = hs_conn_send_buf(&c->hs, &len);
-	int n;
-
-	if (len == 0 || tc == NULL)
+	if (rc != 0) {
+		if (rc == -EILSEQ)
+			w->stats.tcp_csum_bad++;
+		rte_pktmbuf_free(m);
 		return;
-	n = tcp_conn_write(w->tcp, tc, out, len);
-	if (n > 0)
-		hs_conn_send_ack(&c->hs, (size_t)n);
-}
-
-/* One SEND mbuf is done: tell the application's send window. */
-static void
-tx_done(struct hsod_worker *w, struct dp_conn *c)
-{
-	c->tx_done++;
-	__atomic_store_n(&hso_shm_conn(w->shm, w->conf.index, c->id)->tx_done,
-			 hso_shm_tag(c->id, c->tx_done), __ATOMIC_RELEASE);
-}
-
-static void
-pend_drop_all(struct hsod_worker *w, struct dp_conn *c)
-{
-	while (c->pend_n > 0) {
-		msg_wipe_free(w, c->pend[c->pend_head]);
-		c->pend_head = (uint8_t)((c->pend_head + 1) % PEND_MAX);
-		c->pend_n--;
-		if (c->id != 0)
-			tx_done(w, c);
 	}
-	c->pend_off = 0;
+	if (seg.buf == NULL)
+		w->stats.rx_copied++;   /* no headroom for TCP's node: copied */
+	tcp_tbl_input(w->tcp, &seg, now);
+	if (seg.buf == NULL)
+		rte_pktmbuf_free(m);    /* else TCP has it */
 }
 
-/* Application data waiting for room in the TLS output. */
-static void
-write_pending(struct hsod_worker *w, struct dp_conn *c, struct tcp_conn *tc)
+/* A connection TCP accepted: a session, or a RST. */
+static struct sess *
+accept_one(struct hsod_worker *w, uint64_t handle)
 {
-	while (c->pend_n > 0 && hs_conn_status(&c->hs) == HS_STATUS_ESTABLISHED) {
-		struct rte_mbuf *m = c->pend[c->pend_head];
-		const struct hso_shm_msg *h = rte_pktmbuf_mtod(m, const struct hso_shm_msg *);
-		int n = hs_conn_app_write(&c->hs, (const uint8_t *)(h + 1) + c->pend_off,
-					  h->len - c->pend_off);
-
-		if (n == -EPIPE) {
-			/* Written after the application shut the write side down. */
-			pend_drop_all(w, c);
-			return;
-		}
-		if (n < 0)
-			break;
-		c->pend_off = (uint16_t)(c->pend_off + n);
-		flush_out(w, c, tc);
-		if (c->pend_off < h->len)
-			break;          /* output full: again when TCP drains */
-		msg_wipe_free(w, m);
-		c->pend_head = (uint8_t)((c->pend_head + 1) % PEND_MAX);
-		c->pend_n--;
-		c->pend_off = 0;
-		tx_done(w, c);
-	}
-}
-
-static uint8_t
-aead_id(enum hso_aead_alg alg)
-{
-	switch (alg) {
-	case HSO_AEAD_AES128_GCM: return 1;
-	case HSO_AEAD_AES256_GCM: return 2;
-	case HSO_AEAD_CHACHA20_POLY1305: return 3;
-	default: return 0;
-	}
-}
-
-/* Pick an application for a new session (round robin); false when none. */
-static bool
-pick_app(struct hsod_worker *w, struct dp_conn *c)
-{
-	for (unsigned k = 0; k < HSO_APP_MAX; k++) {
-		unsigned a = (w->next_app + k) % HSO_APP_MAX;
-
-		if (w->apps[a].active) {
-			c->app = (int8_t)a;
-			w->next_app = (a + 1) % HSO_APP_MAX;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* HSO_EV_OPEN for @p c; false when there is no room yet. */
-static bool
-post_open(struct hsod_worker *w, struct dp_conn *c, struct tcp_conn *tc)
-{
-	const struct tcp_tuple *tp = tcp_conn_tuple(tc);
-	struct hs_session_info si;
-	struct hso_shm_msg *h;
-	struct hso_session *o;
-	struct rte_mbuf *m = msg_new(w, c, HSO_EV_OPEN, sizeof(*o), &h);
-	size_t sl;
-
-	if (m == NULL)
-		return false;
-	o = (struct hso_session *)(h + 1);
-	memset(o, 0, sizeof(*o));
-	hs_conn_session_info(&c->hs, &si);
-	o->client_addr = tp->raddr;
-	o->server_addr = tp->laddr;
-	o->client_port = tp->rport;
-	o->server_port = tp->lport;
-	o->version = si.version;
-	o->suite = si.suite;
-	o->resumed = si.resumed;
-	sl = strnlen(si.sni, sizeof(o->sni) - 1);
-	memcpy(o->sni, si.sni, sl);
-	o->sni_len = (uint8_t)sl;
-	sl = si.alpn_len < sizeof(o->alpn) - 1 ? si.alpn_len : sizeof(o->alpn) - 1;
-	memcpy(o->alpn, si.alpn, sl);
-	o->alpn_len = (uint8_t)sl;
-	if (w->apps[c->app].keys) {
-		struct hs_traffic_keys k;
-
-		if (hs_conn_export_keys(&c->hs, &k) == 0) {
-			o->has_keys = 1;
-			o->keys.key_len = k.key_len;
-			o->keys.iv_len = k.iv_len;
-			o->keys.secret_len = k.secret_len;
-			o->keys.aead = aead_id(k.alg);
-			memcpy(o->keys.client_secret, k.c_secret, sizeof(o->keys.client_secret));
-			memcpy(o->keys.server_secret, k.s_secret, sizeof(o->keys.server_secret));
-			memcpy(o->keys.client_key, k.c_key, sizeof(o->keys.client_key));
-			memcpy(o->keys.server_key, k.s_key, sizeof(o->keys.server_key));
-			memcpy(o->keys.client_iv, k.c_iv, sizeof(o->keys.client_iv));
-			memcpy(o->keys.server_iv, k.s_iv, sizeof(o->keys.server_iv));
-			memcpy(o->keys.client_random, k.client_random, sizeof(o->keys.client_random));
-			o->keys.client_seq = k.c_seq;
-			o->keys.server_seq = k.s_seq;
-			OPENSSL_cleanse(&k, sizeof(k));
-		}
-	}
-	msg_post(w, c, m);
-	w->apps[c->app].sessions++;
-	w->apps[c->app].open++;
-	return true;
-}
-
-/* DATA bytes posted and not yet released by the application. */
-static uint32_t
-rx_unreleased(struct hsod_worker *w, const struct dp_conn *c)
-{
-	uint64_t word = __atomic_load_n(&hso_shm_conn(w->shm, w->conf.index, c->id)->rx_done,
-					__ATOMIC_ACQUIRE);
-
-	return c->rx_delivered - hso_shm_count(word, c->id);
-}
-
-enum step { STEP_DONE, STEP_AGAIN, STEP_STALLED };
-
-/*
- * Plaintext from the engine to the application while its ring, the pool
- * and the connection's budget have room. Room first, then read: plaintext
- * taken from the engine must always have a place to go. Without room it
- * stays in the engine, whose input then fills and TCP's window closes.
- * @return STEP_DONE when the engine has nothing more now.
- */
-static enum step
-deliver(struct hsod_worker *w, struct dp_conn *c)
-{
-	for (;;) {
-		struct hso_shm_msg *h;
-		struct rte_mbuf *m;
-		uint32_t left, cap;
-		int n;
-
-		if (c->app_gone) {
-			/* Nobody takes it: read and drop, so the stream ends. */
-			n = hs_conn_app_read(&c->hs, w->scratch, sizeof(w->scratch));
-			if (n <= 0)
-				return STEP_DONE;
-			w->stats.app_bytes_dropped += (uint64_t)n;
-			pump_in(w, c);
-			continue;
-		}
-		left = rx_unreleased(w, c);
-		if (left >= w->budget) {
-			if (hs_conn_app_pending(&c->hs) == 0)
-				return STEP_DONE;
-			w->stats.app_budget_stalls++;
-			return STEP_STALLED;
-		}
-		if (hs_conn_app_pending(&c->hs) == 0)
-			return STEP_DONE;
-		m = msg_new(w, c, HSO_EV_DATA, 0, &h);
-		if (m == NULL) {
-			w->stats.app_ring_stalls++;
-			return STEP_STALLED;
-		}
-		cap = HSO_SHM_PAYLOAD(m);
-		if (cap > w->budget - left)
-			cap = w->budget - left;     /* >= 1: left < budget */
-		n = hs_conn_app_read(&c->hs, (uint8_t *)(h + 1), cap);
-		if (n <= 0) {
-			msg_free(w, m);
-			return STEP_DONE;
-		}
-		rte_pktmbuf_append(m, (uint16_t)n);
-		h->len = (uint32_t)n;
-		c->rx_delivered += (uint32_t)n + HSO_APP_EVENT_COST;
-		msg_post(w, c, m);
-		pump_in(w, c);  /* the engine has room again */
-	}
-}
-
-/* Everything a connection can do now. */
-static enum step
-conn_step(struct hsod_worker *w, struct dp_conn *c)
-{
-	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
-	enum step ds = STEP_DONE;
-	enum hs_status st;
+	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, handle);
+	struct dp_sess *d;
+	struct sess *s;
+	unsigned ci = w->cur;
 
 	if (tc == NULL)
-		return STEP_DONE;
-	pump_in(w, c);
-	flush_out(w, c, tc);
-	st = hs_conn_status(&c->hs);
-	if (st == HS_STATUS_ESTABLISHED && !c->open_sent) {
-		if (c->app < 0 && !c->app_gone && !pick_app(w, c)) {
-			/* Nobody to hand it to: close it cleanly, counted. */
-			w->stats.conns_no_app++;
-			c->app_gone = true;
-			c->app_close = true;
-			c->aborted = true;
-		}
-		if (!c->app_gone && !post_open(w, c, tc))
-			return STEP_STALLED;    /* ring or pool full */
-		c->open_sent = true;
-		/* The handshake's last flight is in: ACK it now. */
-		tcp_conn_quickack(w->tcp, tc);
+		return NULL;
+	if (w->n_active == 0) {
+		/* No application attached: refuse it now, cheaply. */
+		w->stats.conns_no_app++;
+		tcp_conn_abort(w->tcp, tc);
+		return NULL;
 	}
-	if (c->open_sent && (st == HS_STATUS_ESTABLISHED || st == HS_STATUS_CLOSED)) {
-		ds = deliver(w, c);
-		write_pending(w, c, tc);
+	s = sess_open(w->sess, handle, w->now_us);
+	if (s == NULL) {
+		/* Fail closed: no session slot, no connection. */
+		w->stats.conns_refused++;
+		tcp_conn_abort(w->tcp, tc);
+		return NULL;
 	}
-	flush_out(w, c, tc);
-	st = hs_conn_status(&c->hs);
-	/*
-	 * The client has ended its data: its close_notify came (TLS 1.3: the
-	 * engine keeps our side open; TLS 1.2: it answered and is CLOSED), or
-	 * its FIN after everything before it reached the engine and the
-	 * application (a client's Finished often arrives with its FIN).
-	 */
-	if (!c->peer_closed_sent && c->open_sent && ds == STEP_DONE &&
-	    (hs_conn_peer_closed(&c->hs) || (st == HS_STATUS_CLOSED && !c->app_close) ||
-	     (c->peer_fin && tcp_conn_readable(tc) == 0 && !hs_conn_waiting(&c->hs)))) {
-		if (!post_ctl(w, c, HSO_EV_PEER_CLOSED, 0))
-			return STEP_STALLED;
-		c->peer_closed_sent = true;
-	}
-	/* Shut down writing once what the application queued is out. */
-	if (c->app_shut && !c->shut_done && c->pend_n == 0 && !c->tcp_closing &&
-	    st == HS_STATUS_ESTABLISHED) {
-		size_t left;
-
-		hs_conn_shutdown(&c->hs);
-		flush_out(w, c, tc);
-		hs_conn_send_buf(&c->hs, &left);
-		if (left == 0) {
-			tcp_conn_close(w->tcp, tc);     /* FIN; we keep reading */
-			c->shut_done = true;
-		}
-	}
-	/* Close our side once the application, the peer or TLS is done. */
-	if (!c->tcp_closing && !c->shut_done) {
-		bool peer_done = (c->peer_fin && tcp_conn_readable(tc) == 0 &&
-				  !hs_conn_waiting(&c->hs)) || hs_conn_peer_closed(&c->hs);
-		/*
-		 * A peer's FIN before any session: nobody else will close it.
-		 * After the session opened the application decides (it got
-		 * HSO_EV_PEER_CLOSED), unless there is no application.
-		 */
-		bool done = st == HS_STATUS_FAILED || st == HS_STATUS_CLOSED ||
-			    (c->app_close && c->pend_n == 0) ||
-			    (peer_done && (!c->open_sent || c->app_gone));
-
-		if (done) {
-			size_t left;
-
-			if (st == HS_STATUS_ESTABLISHED)
-				hs_conn_close(&c->hs);  /* close_notify first */
-			flush_out(w, c, tc);
-			hs_conn_send_buf(&c->hs, &left);
-			if (left == 0) {
-				tcp_conn_close(w->tcp, tc);
-				c->tcp_closing = true;
-			}
-		}
-	} else if (c->shut_done && !c->tcp_closing &&
-		   (st != HS_STATUS_ESTABLISHED || c->app_close)) {
-		/* Both directions done after a shutdown. */
-		c->tcp_closing = true;
-	}
-	if (ds == STEP_STALLED)
-		return STEP_STALLED;
+	d = dp(s);
+	hs_conn_init(&d->hs, w->tls, NULL, 0);
+	d->cfg_slot = (uint8_t)ci;
+	w->cfgs[ci].users++;
+	/* Flow-control words now carry this connection's generation. */
 	{
-		size_t left;
+		struct hso_shm_conn *sc = hso_shm_conn(w->fc, w->shm, w->conf.index, s->idx);
 
-		hs_conn_send_buf(&c->hs, &left);
-		return left > 0 || c->pend_n > 0 || hs_conn_waiting(&c->hs) ? STEP_AGAIN
-									      : STEP_DONE;
+		__atomic_store_n(&sc->rx_done, hso_shm_tag(s->gen, 0), __ATOMIC_RELEASE);
+		__atomic_store_n(&sc->tx_done, hso_shm_tag(s->gen, 0), __ATOMIC_RELEASE);
 	}
+	tcp_conn_set_user(tc, (void *)(uintptr_t)sess_handle(s));
+	return s;
 }
 
-static void
-conn_release(struct hsod_worker *w, struct dp_conn *c, bool reset)
-{
-	uint32_t slot = c->id & SLOT_MASK;
-
-	if (c->open_sent && c->app >= 0 && !c->app_gone)
-		w->apps[c->app].open--;
-	if (c->open_sent) {
-		uint16_t why;
-
-		if (c->aborted)
-			why = HSO_CLOSE_ABORTED;
-		else if (hs_conn_status(&c->hs) == HS_STATUS_FAILED)
-			why = HSO_CLOSE_TLS_ERROR;
-		else if (c->timed_out)
-			why = HSO_CLOSE_TIMEOUT;
-		else if (reset)
-			why = HSO_CLOSE_RESET;
-		else
-			why = HSO_CLOSE_DONE;
-		/*
-		 * The last event of a connection must not be lost, or the
-		 * application would wait for it forever: with its ring full it
-		 * waits on the worker's late list (bounded: counted if full).
-		 */
-		if (c->app >= 0 && !c->app_gone && !post_ctl(w, c, HSO_EV_CLOSED, why)) {
-			if (w->n_late < w->n_conns) {
-				struct late_closed *l =
-					&w->late[(w->late_head + w->n_late) % w->n_conns];
-
-				l->app = (uint8_t)c->app;
-				l->reason = why;
-				l->id = c->id;
-				w->n_late++;
-				w->stats.app_closed_late++;
-			} else {
-				w->stats.app_closed_lost++;
-			}
-		}
-	}
-	if (hs_conn_status(&c->hs) == HS_STATUS_HANDSHAKING && !c->timed_out)
-		w->stats.handshakes_abandoned++;
-	pend_drop_all(w, c);
-	hs_conn_reset(&c->hs);
-	c->id = 0;
-	c->open_sent = c->app_close = c->tcp_closing = c->peer_fin = c->timed_out = false;
-	c->app_shut = c->shut_done = c->app_gone = c->peer_closed_sent = c->aborted = false;
-	c->stalled = false;
-	c->app = -1;
-	c->pend_head = 0;
-	c->pend_off = 0;
-	w->free_slots[w->n_free++] = slot;
-}
-
-static void
+/* TCP's events, once per burst: new sessions, something to do, the end. */
+static unsigned
 handle_events(struct hsod_worker *w)
 {
 	struct tcp_event ev[BURST];
-	unsigned n;
+	unsigned n, total = 0;
 
 	while ((n = tcp_tbl_event_burst(w->tcp, ev, BURST)) > 0) {
+		total += n;
 		for (unsigned i = 0; i < n; i++) {
-			struct dp_conn *c = ev[i].user;
+			struct sess *s;
 
 			if (ev[i].events & TCP_EV_ACCEPT) {
+				s = accept_one(w, ev[i].handle);
+			} else {
+				s = ev[i].user != NULL ?
+				    sess_get(w->sess, (uint64_t)(uintptr_t)ev[i].user) : NULL;
+				/* The slot may serve another session by now. */
+				if (s != NULL && s->tcp != ev[i].handle)
+					s = NULL;
+			}
+			if (!(ev[i].events & TCP_EV_CLOSED)) {
+				if (s != NULL)
+					sess_mark(w->sess, s);
+				continue;
+			}
+			if (s == NULL) {
+				/* Refused, or no session any more: TCP may free it. */
 				struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, ev[i].handle);
-				struct hso_shm_conn *sc;
-				uint32_t slot;
 
-				if (tc == NULL)
-					continue;
-				if (w->n_free == 0) {
-					/* Fail closed: no TLS slot, no connection. */
-					w->stats.conns_refused++;
-					tcp_conn_abort(w->tcp, tc);
-					continue;
-				}
-				if (w->n_active == 0) {
-					/* No application attached: refuse it now, cheaply. */
-					w->stats.conns_no_app++;
-					tcp_conn_abort(w->tcp, tc);
-					continue;
-				}
-				slot = w->free_slots[--w->n_free];
-				c = &w->conns[slot];
-				w->gen[slot] = (uint16_t)((w->gen[slot] + 1) & 0xfff);
-				if (w->gen[slot] == 0)
-					w->gen[slot] = 1;
-				c->id = slot | (uint32_t)w->gen[slot] << SLOT_BITS;
-				c->tcp = ev[i].handle;
-				c->accepted_us = w->now_us;
-				c->app = -1;
-				c->rx_delivered = 0;
-				c->tx_done = 0;
-				/* Flow-control words now carry this connection's tag. */
-				sc = hso_shm_conn(w->shm, w->conf.index, c->id);
-				__atomic_store_n(&sc->rx_done, hso_shm_tag(c->id, 0), __ATOMIC_RELEASE);
-				__atomic_store_n(&sc->tx_done, hso_shm_tag(c->id, 0), __ATOMIC_RELEASE);
-				hs_conn_init(&c->hs, w->tls, c->buf, HS_CONN_BUF_SIZE);
-				tcp_conn_set_user(tc, c);
-			}
-			if (c == NULL)
-				continue;
-			if (ev[i].events & TCP_EV_CLOSED) {
-				if (c->id != 0)
-					conn_release(w, c, (ev[i].events & TCP_EV_RESET) != 0);
+				if (tc != NULL)
+					tcp_conn_release(w->tcp, tc);
 				continue;
 			}
-			if (ev[i].events & TCP_EV_PEER_FIN)
-				c->peer_fin = true;
-			/* Into the engine now: a RST later in the burst would discard it. */
-			if (ev[i].events & TCP_EV_READABLE)
-				pump_in(w, c);
-			mark_dirty(w, c);
+			sess_input(w->sess, s, (ev[i].events & TCP_EV_TIMEOUT) ? SESS_IN_TCP_TIMEOUT :
+					       (ev[i].events & TCP_EV_RESET) ? SESS_IN_TCP_RESET :
+					       SESS_IN_TCP_CLOSED);
 		}
 	}
+	return total;
 }
 
-/* Give a connection up (misbehaving application, limits): RST, counted by caller. */
-static void
-conn_abort(struct hsod_worker *w, struct dp_conn *c)
-{
-	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, c->tcp);
-
-	c->aborted = true;
-	if (tc != NULL)
-		tcp_conn_abort(w->tcp, tc);
-}
-
-static void
+static unsigned
 handle_commands(struct hsod_worker *w)
 {
+	unsigned total = 0;
+
 	for (unsigned a = 0; a < HSO_APP_MAX; a++) {
 		struct rte_mbuf *ms[BURST];
 		unsigned n;
@@ -942,52 +1107,75 @@ handle_commands(struct hsod_worker *w)
 		if (!w->apps[a].active)
 			continue;
 		n = rte_ring_sc_dequeue_burst(w->apps[a].cmd, (void **)ms, BURST, NULL);
+		total += n;
 		for (unsigned i = 0; i < n; i++) {
-			const struct hso_shm_msg *h = rte_pktmbuf_mtod(ms[i], const struct hso_shm_msg *);
-			struct dp_conn *c = conn_of(w, h->conn);
+			struct hso_shm_msg *h = rte_pktmbuf_mtod(ms[i], struct hso_shm_msg *);
+			struct sess *s = sess_get(w->sess, h->conn);
+			uint32_t need = sizeof(*h) + h->len;
+			struct dp_sess *d;
+			struct tcp_buf *b;
 
 			w->stats.app_commands++;
-			if (c == NULL || c->app != (int8_t)a || c->app_gone ||
-			    rte_pktmbuf_data_len(ms[i]) < sizeof(*h) + h->len) {
-				/* Gone, or not this application's: dropped. */
+			/* Ours now: out of the application's custody (app_shm.h). */
+			*hso_shm_owner(ms[i], w->shm->owner_off) = 0;
+			if (h->type == HSO_CMD_SEND)
+				need += HSO_SHM_SEAL_HEAD + HSO_SHM_SEAL_TAIL;
+			if (s == NULL || s->app != a || rte_pktmbuf_data_len(ms[i]) < need ||
+			    rte_pktmbuf_headroom(ms[i]) < TCP_PKT_BUF_ROOM) {
+				/* Gone, or not this application's, or malformed: dropped. */
 				w->stats.app_commands_stale++;
 				msg_wipe_free(w, ms[i]);
 				continue;
 			}
+			d = dp(s);
 			switch (h->type) {
 			case HSO_CMD_CLOSE:
-				c->app_close = true;
 				msg_free(w, ms[i]);
+				sess_input(w->sess, s, SESS_IN_APP_CLOSE);
 				break;
 			case HSO_CMD_SHUTDOWN:
-				c->app_shut = true;
 				msg_free(w, ms[i]);
+				sess_input(w->sess, s, SESS_IN_APP_SHUTDOWN);
 				break;
 			case HSO_CMD_SEND:
-				if (c->pend_n < PEND_MAX && !c->app_close && !c->app_shut) {
-					c->pend[(c->pend_head + c->pend_n) % PEND_MAX] = ms[i];
-					c->pend_n++;
+				if (!sess_takes_sends(s)) {
+					/* After its close or shutdown, or the session ends. */
+					w->stats.app_sends_dropped++;
+					msg_wipe_free(w, ms[i]);
+					tx_done(w, s, 1);
 					break;
 				}
-				/* More than the send window, or after a close: fail closed. */
-				w->stats.app_backlog_aborts++;
-				msg_wipe_free(w, ms[i]);
-				conn_abort(w, c);
-				continue;
+				if (d->n_pend >= HSO_APP_SEND_WINDOW) {
+					/* More than its send window: fail closed. */
+					w->stats.app_backlog_aborts++;
+					msg_wipe_free(w, ms[i]);
+					sess_input(w->sess, s, SESS_IN_ABORT);
+					break;
+				}
+				b = tcp_pkt_buf_of(ms[i]);
+				b->next = NULL;
+				if (d->pend_tail != NULL)
+					d->pend_tail->next = b;
+				else
+					d->pend_head = b;
+				d->pend_tail = b;
+				d->n_pend++;
+				sess_mark(w->sess, s);
+				break;
 			default:
 				w->stats.app_commands_stale++;
 				msg_free(w, ms[i]);
-				continue;
+				break;
 			}
-			mark_dirty(w, c);
 		}
 	}
+	return total;
 }
 
 /*
  * Follow the application slots: start serving an application hsod's
  * control accepted; for one that detached or died, close its connections
- * (close_notify, FIN), drain its rings and acknowledge.
+ * (close_notify, FIN: its list only), drain its rings and acknowledge.
  */
 static void
 apps_sync(struct hsod_worker *w)
@@ -1012,26 +1200,8 @@ apps_sync(struct hsod_worker *w)
 				w->apps[a].active = false;
 				w->n_active--;
 			}
-			for (unsigned i = 0; i < w->n_conns; i++) {
-				struct dp_conn *c = &w->conns[i];
-
-				if (c->id == 0 || c->app != (int8_t)a || c->app_gone)
-					continue;
-				c->app_gone = true;
-				c->app_close = true;
-				c->aborted = true;
-				pend_drop_all(w, c);
-				if (c->open_sent)
-					w->apps[a].open--;
-				w->stats.app_gone_closes++;
-				mark_dirty(w, c);
-			}
-			for (unsigned k = 0; k < w->n_late; k++) {
-				struct late_closed *l = &w->late[(w->late_head + k) % w->n_conns];
-
-				if (l->app == a)
-					l->app = 0xff;  /* nobody to tell any more */
-			}
+			sess_tbl_app_gone(w->sess, a);
+			w->apps[a].open = 0;
 			for (unsigned k = 0; k < w->apps[a].n_stage; k++)
 				msg_wipe_free(w, w->apps[a].stage[k]);
 			w->apps[a].n_stage = 0;
@@ -1045,58 +1215,7 @@ apps_sync(struct hsod_worker *w)
 	}
 }
 
-/* CLOSED events that found the ring full, in order, as room appears. */
-static void
-late_flush(struct hsod_worker *w)
-{
-	while (w->n_late > 0) {
-		struct late_closed *l = &w->late[w->late_head];
-		struct rte_ring *r = l->app < HSO_APP_MAX ? w->apps[l->app].ev : NULL;
-
-		if (l->app < HSO_APP_MAX && w->apps[l->app].active) {
-			struct rte_mbuf *m;
-			struct hso_shm_msg *h;
-
-			if (rte_ring_free_count(r) <= w->apps[l->app].n_stage ||
-			    (m = rte_pktmbuf_alloc(w->conf.mp)) == NULL)
-				return;
-			h = (struct hso_shm_msg *)rte_pktmbuf_append(m, sizeof(*h));
-			memset(h, 0, sizeof(*h));
-			*hso_shm_owner(m, w->shm->owner_off) = w->apps[l->app].owner;
-			h->conn = l->id;
-			h->type = HSO_EV_CLOSED;
-			h->reason = l->reason;
-			stage_push(w, l->app, m);
-		}
-		w->late_head = (w->late_head + 1) % w->n_conns;
-		w->n_late--;
-	}
-}
-
-/* Stalled connections whose application made room go back to work. */
-static void
-stalled_scan(struct hsod_worker *w)
-{
-	unsigned keep = 0;
-
-	for (unsigned i = 0; i < w->n_stalled; i++) {
-		struct dp_conn *c = w->stalled[i].c;
-
-		if (c->id != w->stalled[i].id || !c->stalled)
-			continue;       /* released since */
-		if (c->app_gone || c->app < 0 ||
-		    (rte_ring_free_count(w->apps[c->app].ev) > 0 &&
-		     rx_unreleased(w, c) < w->budget)) {
-			c->stalled = false;
-			mark_dirty(w, c);
-			continue;
-		}
-		w->stalled[keep++] = w->stalled[i];
-	}
-	w->n_stalled = keep;
-}
-
-/* Turn the TCP table's output into packets. */
+/* Turn the TCP table's output into packets: payload by reference when the port can. */
 static void
 emit(struct hsod_worker *w, uint64_t now)
 {
@@ -1106,11 +1225,6 @@ emit(struct hsod_worker *w, uint64_t now)
 
 	for (unsigned i = 0; i < n; i++, o++) {
 		struct rte_mbuf *m;
-		struct rte_ether_hdr *eth;
-		struct rte_ipv4_hdr *ip;
-		struct rte_tcp_hdr *t;
-		size_t hl = sizeof(*eth) + sizeof(*ip) + sizeof(*t) + o->opt_len;
-		uint8_t *p;
 
 		/* The local address says the port (and so its MAC and neighbours). */
 		if (port->net.addr != o->tuple.laddr) {
@@ -1122,50 +1236,15 @@ emit(struct hsod_worker *w, uint64_t now)
 				continue;
 			}
 		}
-		m = rte_pktmbuf_alloc(w->conf.mp);
-		if (m == NULL || (p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + o->len))) ==
-					 NULL) {
-			rte_pktmbuf_free(m);
+		if (port->multiseg) {
+			m = tcp_pkt_build_ref(w->conf.mp, o, port->csum_off);
+		} else {
+			m = tcp_pkt_build(w->conf.mp, o, port->csum_off);
+			w->stats.tx_copied += o->n_pieces > 0;
+		}
+		if (m == NULL) {
 			w->stats.tx_dropped++;
 			continue;
-		}
-		/* Ethernet addresses: net's, once the next hop is known. */
-		eth = (struct rte_ether_hdr *)p;
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		ip = (struct rte_ipv4_hdr *)(eth + 1);
-		memset(ip, 0, sizeof(*ip));
-		ip->version_ihl = 0x45;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(hl - sizeof(*eth) + o->len));
-		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-		ip->time_to_live = 64;
-		ip->next_proto_id = IPPROTO_TCP;
-		ip->src_addr = rte_cpu_to_be_32(o->tuple.laddr);
-		ip->dst_addr = rte_cpu_to_be_32(o->tuple.raddr);
-		t = (struct rte_tcp_hdr *)(ip + 1);
-		t->src_port = rte_cpu_to_be_16(o->tuple.lport);
-		t->dst_port = rte_cpu_to_be_16(o->tuple.rport);
-		t->sent_seq = rte_cpu_to_be_32(o->seq);
-		t->recv_ack = rte_cpu_to_be_32(o->ack);
-		t->data_off = (uint8_t)(((sizeof(*t) + o->opt_len) / 4) << 4);
-		t->tcp_flags = o->flags;
-		t->rx_win = rte_cpu_to_be_16(o->window);
-		t->tcp_urp = 0;
-		memcpy(t + 1, o->opts, o->opt_len);
-		p += hl;
-		memcpy(p, o->data[0], o->data_len[0]);
-		memcpy(p + o->data_len[0], o->data[1], o->data_len[1]);
-		if (port->csum_off) {
-			/* The port sums; TCP's field holds the pseudo-header sum. */
-			m->l2_len = sizeof(*eth);
-			m->l3_len = sizeof(*ip);
-			m->l4_len = sizeof(*t) + o->opt_len;
-			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-				       RTE_MBUF_F_TX_TCP_CKSUM;
-			t->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
-		} else {
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
-			t->cksum = 0;
-			t->cksum = rte_ipv4_udptcp_cksum(ip, t);
 		}
 		/* Sent, or held (in order) until ARP answers: TCP need not retransmit. */
 		hsod_net_output(&port->net, m, o->tuple.raddr, now);
@@ -1178,11 +1257,8 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 {
 	uint64_t t0 = rte_rdtsc();
 	struct rte_mbuf *rx[BURST];
-	unsigned keep = 0;
-	bool busy = w->n_dirty > 0;
+	bool busy = sess_tbl_marked(w->sess) > 0;  /* left from the last poll (crypto) */
 
-	for (unsigned a = 0; a < HSO_APP_MAX && !busy; a++)
-		busy = w->apps[a].active && rte_ring_count(w->apps[a].cmd) > 0;
 	apps_sync(w);
 	w->now_us = now;
 	/* A burst from every port; ARP and ICMP are answered on the port they came by. */
@@ -1203,14 +1279,9 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 				tx_one(w, port, m);
 				break;
 			case HSOD_NET_TCP:
+				/* TCP keeps what it receives, even past a RST, until
+				 * the session took it: events wait for the burst. */
 				tcp_in(w, m, now);
-				/*
-				 * Events right away: a segment's payload must reach
-				 * the engine before a RST later in the same burst
-				 * aborts the connection and discards it (a client's
-				 * Finished, then its RST, often come together).
-				 */
-				handle_events(w);
 				break;
 			default:
 				rte_pktmbuf_free(m);
@@ -1218,103 +1289,63 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 			}
 		}
 	}
-	handle_events(w);
-	handle_commands(w);
-	late_flush(w);
-	stalled_scan(w);
-	/* Feed every touched connection, then run the crypto batch once. */
-	for (unsigned i = 0; i < w->n_dirty; i++)
-		if (w->dirty[i]->id != 0)
-			pump_in(w, w->dirty[i]);
-	hs_worker_run(w->tls);
-	for (unsigned i = 0; i < w->n_dirty; i++) {
-		struct dp_conn *c = w->dirty[i];
-
-		c->dirty = false;
-		if (c->id == 0)
-			continue;
-		switch (conn_step(w, c)) {
-		case STEP_AGAIN:
-			c->dirty = true;
-			w->dirty[keep++] = c;
-			break;
-		case STEP_STALLED:
-			/* Waiting for the application: looked at by stalled_scan(). */
-			if (!c->stalled) {
-				c->stalled = true;
-				w->stalled[w->n_stalled].c = c;
-				w->stalled[w->n_stalled].id = c->id;
-				w->n_stalled++;
-			}
-			break;
-		default:
-			break;
-		}
-	}
-	w->n_dirty = keep;
-	/*
-	 * TLS handshake deadline: a client that stalls mid-handshake (half a
-	 * ClientHello, then nothing) must not hold a slot until the idle
-	 * timeout. Swept every 100 ms; late connections are reset, counted.
-	 */
-	if (now >= w->next_sweep_us) {
-		uint64_t limit = (uint64_t)w->conf.cfg->handshake_timeout_ms * 1000;
-
-		w->next_sweep_us = now + 100000;
-		for (unsigned i = 0; limit > 0 && i < w->n_conns; i++) {
-			struct dp_conn *c = &w->conns[i];
-			struct tcp_conn *tc;
-
-			if (c->id == 0 || hs_conn_status(&c->hs) != HS_STATUS_HANDSHAKING ||
-			    now - c->accepted_us < limit)
-				continue;
-			tc = tcp_tbl_conn_get(w->tcp, c->tcp);
-			if (tc != NULL) {
-				w->stats.handshakes_timed_out++;
-				c->timed_out = true;
-				tcp_conn_abort(w->tcp, tc);
-			}
-		}
-	}
+	/* Everything that happened, once: TCP's events, the applications' commands. */
+	busy |= handle_events(w) > 0;
+	busy |= handle_commands(w) > 0;
+	/* Sessions waiting for their application try again (not work by itself). */
+	sess_tbl_retry_stalled(w->sess, STALL_RETRY);
+	/* Every touched session runs, the crypto batch runs once, they run again. */
+	sess_tbl_run(w->sess);
+	busy |= hs_worker_run(w->tls) > 0;
+	sess_tbl_run(w->sess);
+	/* Deadlines: retransmissions, delayed ACKs, idle and handshake timeouts. */
 	tcp_tbl_tick(w->tcp, now);
+	sess_tbl_tick(w->sess, now);
 	for (unsigned p = 0; p < w->n_ports; p++)
 		hsod_net_tick(&w->ports[p].net, now);   /* ARP retries, probes, ageing */
-	handle_events(w);       /* closes from timers and aborts */
+	busy |= handle_events(w) > 0;   /* closes from timers and aborts */
+	sess_tbl_run(w->sess);
 	for (unsigned a = 0; a < HSO_APP_MAX; a++)
 		stage_flush(w, a);
 	emit(w, now);
 	for (unsigned p = 0; p < w->n_ports; p++)
 		tx_flush(w, &w->ports[p]);
 	/* Idle: pre-generate ECDHE keys off the critical path. */
-	if (!busy)
-		hs_worker_pool_refill(w->tls, 1);
+	if (!busy && hs_worker_pool_refill(w->tls, 1) > 0)
+		busy = true;
 	if (busy)
 		w->stats.busy_cycles += rte_rdtsc() - t0;
 	else
 		w->stats.idle_cycles += rte_rdtsc() - t0;
 }
 
+/* ------------------------------------------------------- reload, drain */
+
 int
 hsod_worker_use_tls(struct hsod_worker *w, const struct hs_config *hs)
 {
-	if (w->n_retired == RETIRED_MAX)
-		return -ENOSPC;
-	w->retired[w->n_retired++] = w->tls->cfg;
-	hs_worker_set_config(w->tls, hs);
-	return 0;
+	/* Entries do not move: sessions name the one they began with. */
+	for (unsigned i = 0; i <= RETIRED_MAX; i++) {
+		if (w->cfgs[i].hs == NULL) {
+			w->cfgs[i].hs = hs;
+			w->cfgs[i].users = 0;
+			w->cur = i;
+			hs_worker_set_config(w->tls, hs);
+			return 0;
+		}
+	}
+	return -ENOSPC;
 }
 
 const struct hs_config *
 hsod_worker_released(struct hsod_worker *w)
 {
-	for (unsigned r = 0; r < w->n_retired; r++) {
-		const struct hs_config *old = w->retired[r];
-		bool used = false;
+	/* Retired configs no session of this worker uses any more (counted, not searched). */
+	for (unsigned i = 0; i <= RETIRED_MAX; i++) {
+		if (i != w->cur && w->cfgs[i].hs != NULL && w->cfgs[i].users == 0) {
+			const struct hs_config *old = w->cfgs[i].hs;
 
-		for (unsigned i = 0; i < w->n_conns && !used; i++)
-			used = w->conns[i].id != 0 && hs_conn_config(&w->conns[i].hs) == old;
-		if (!used) {
-			w->retired[r] = w->retired[--w->n_retired];
+			w->cfgs[i].hs = NULL;
 			return old;
 		}
 	}
@@ -1336,27 +1367,18 @@ hsod_worker_drained(struct hsod_worker *w, uint64_t now)
 	if (!w->draining)
 		return false;
 	if (!w->closing_all) {
-		unsigned handshaking = tcp_tbl_stats(w->tcp)->conns[TCP_SYN_RCVD];
+		unsigned handshaking = tcp_tbl_stats(w->tcp)->conns[TCP_SYN_RCVD] +
+				       sess_tbl_handshaking(w->sess);
 
-		for (unsigned i = 0; i < w->n_conns; i++)
-			if (w->conns[i].id != 0 &&
-			    hs_conn_status(&w->conns[i].hs) == HS_STATUS_HANDSHAKING)
-				handshaking++;
 		if (handshaking > 0 && now < w->drain_deadline)
 			return false;
-		/* Every connection: close_notify, then FIN (conn_step does both). */
-		for (unsigned i = 0; i < w->n_conns; i++) {
-			if (w->conns[i].id != 0) {
-				w->conns[i].app_close = true;
-				w->conns[i].aborted = true;
-				mark_dirty(w, &w->conns[i]);
-			}
-		}
+		/* Every session: close_notify, then FIN (its own lists, not every slot). */
+		sess_tbl_drain(w->sess);
 		w->closing_all = true;
 		w->flush_deadline = now + HSOD_DRAIN_FLUSH_US;
 		return false;
 	}
-	return now >= w->flush_deadline || w->n_free == w->n_conns;
+	return now >= w->flush_deadline || sess_tbl_live(w->sess) == 0;
 }
 
 void
@@ -1372,7 +1394,7 @@ hsod_worker_announce(struct hsod_worker *w)
 	}
 }
 
-unsigned hsod_worker_conn_slots(const struct hsod_worker *w) { return w->n_conns; }
+unsigned hsod_worker_conn_slots(const struct hsod_worker *w) { return w->conf.cfg->max_conns; }
 uint64_t hsod_worker_app_sessions(const struct hsod_worker *w, unsigned app) { return w->apps[app].sessions; }
 unsigned hsod_worker_app_open(const struct hsod_worker *w, unsigned app) { return w->apps[app].open; }
 unsigned hsod_worker_lcore(const struct hsod_worker *w) { return w->conf.lcore; }
@@ -1380,6 +1402,14 @@ const struct hsod_worker_stats *hsod_worker_stats(const struct hsod_worker *w) {
 unsigned hsod_worker_ports(const struct hsod_worker *w) { return w->n_ports; }
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w) { return tcp_tbl_stats(w->tcp); }
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w) { return &w->tls->stats; }
+const struct sess_stats *hsod_worker_sess_stats(const struct hsod_worker *w) { return sess_tbl_stats(w->sess); }
+uint32_t hsod_worker_sessions_touched(const struct hsod_worker *w) { return sess_tbl_touched(w->sess); }
+
+size_t
+hsod_worker_conn_bytes(const struct hsod_worker *w)
+{
+	return sess_tbl_slot_bytes(w->sess) + tcp_tbl_conn_bytes(w->tcp) + sizeof(struct hso_shm_conn);
+}
 
 const struct hsod_net_stats *
 hsod_worker_net_stats(const struct hsod_worker *w, unsigned port)

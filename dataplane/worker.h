@@ -10,11 +10,16 @@
  * connection's tuple carries the local address), its TLS engine worker
  * (handshake.h), its connections and its application rings (app.h).
  * hsod_worker_poll() is one run-to-completion iteration: receive a burst
- * from every port, feed TCP, hand payload to TLS, run the crypto batch
- * once, move plaintext to and from the application, seal, service the
- * timers, transmit, each segment by the port its local address belongs to.
- * Everything here belongs to one lcore: no locks, no allocation after
- * hsod_worker_create().
+ * from every port into TCP (which keeps the payload in the frames' mbufs),
+ * handle TCP's events and the applications' commands once, run every
+ * touched session (session.h: TLS records opened from TCP's mbufs into the
+ * application's, its sends sealed in place), run the crypto batch once,
+ * run them again, service the timers, transmit (payload by reference where
+ * the port takes mbuf chains), each segment by the port its local address
+ * belongs to. Everything here belongs to one lcore: no locks, no
+ * allocation after hsod_worker_create(), and memory for connections is
+ * touched as they come (start-up and resident memory do not grow with
+ * max_conns).
  */
 
 #include <stdint.h>
@@ -27,6 +32,7 @@
 #include "config.h"
 #include "handshake.h"
 #include "net.h"
+#include "session.h"
 #include "tcp.h"
 
 /** One port as a worker sees it; its address is cfg->ports[] at the same index. */
@@ -49,6 +55,7 @@ struct hsod_worker_conf {
 	const struct hs_config *hs;     /**< TLS policy, shared read-only */
 	const struct hsod_config *cfg;  /**< port i's address: cfg->ports[i] */
 	struct hso_shm *shm;            /**< application slots and rings (apps.h) */
+	struct hso_shm_conn *fc;        /**< flow-control words, mapped (hsod_apps_fc()) */
 	unsigned n_ports;               /**< 1..cfg->n_ports */
 	struct hsod_worker_port ports[HSOD_MAX_PORTS];
 };
@@ -60,20 +67,22 @@ struct hsod_worker_stats {
 	uint64_t port_rx_packets[HSOD_MAX_PORTS], port_tx_packets[HSOD_MAX_PORTS];
 	uint64_t busy_cycles, idle_cycles;
 	uint64_t tcp_csum_bad;
-	uint64_t conns_refused;         /**< accepted by TCP, no TLS slot free */
+	uint64_t conns_refused;         /**< reset: no session slot, or no handshake context */
+	uint64_t conns_no_app;          /**< refused or closed: no application attached */
 	uint64_t app_backlog_aborts;    /**< application sent more than we hold */
 	uint64_t app_events, app_commands;
 	uint64_t app_event_bursts;      /**< ring enqueues (events / bursts: the batch) */
 	uint64_t app_commands_stale;    /**< for a connection gone or not the app's */
-	uint64_t conns_no_app;          /**< refused or closed: no application attached */
 	uint64_t app_budget_stalls;     /**< delivery paused: connection budget spent */
 	uint64_t app_ring_stalls;       /**< delivery paused: event ring or pool full */
-	uint64_t app_gone_closes;       /**< connections closed: their application left */
-	uint64_t app_bytes_dropped;     /**< plaintext for an application that left */
-	uint64_t app_closed_late;       /**< CLOSED events that waited for ring room */
-	uint64_t app_closed_lost;       /**< ... and that found even that list full */
-	uint64_t handshakes_abandoned;  /**< TCP closed while TLS was handshaking */
-	uint64_t handshakes_timed_out;  /**< reset: TLS not done within the timeout */
+	uint64_t app_bytes_dropped;     /**< plaintext nobody takes (app gone, closing) */
+	uint64_t rx_bytes_ignored;      /**< received after a fatal alert or close_notify, unread */
+	uint64_t app_sends_dropped;     /**< SEND mbufs dropped: after close, or the session ended */
+	uint64_t app_records;           /**< records sealed from application sends, in place */
+	uint64_t app_records_coalesced; /**< ... of several sends (HSO_SEND_MORE) */
+	uint64_t rx_copied;             /**< received segments TCP had to copy (no headroom) */
+	uint64_t tx_copied;             /**< segments copied into one mbuf (port without chains) */
+	uint64_t records_refused;       /**< records the engine refused as given (a bug) */
 };
 
 struct hsod_worker;
@@ -139,5 +148,16 @@ const struct hsod_neigh_stats *hsod_worker_neigh_stats(const struct hsod_worker 
 						       unsigned port);
 const struct tcp_stats *hsod_worker_tcp_stats(const struct hsod_worker *w);
 const struct hs_worker_stats *hsod_worker_tls_stats(const struct hsod_worker *w);
+/** The session layer's counters (lifecycle, handshake deadlines, app gone ...). */
+const struct sess_stats *hsod_worker_sess_stats(const struct hsod_worker *w);
+/**
+ * Bytes an established idle connection keeps resident in the worker: its
+ * session slot (with the engine's state), its TCP slot and hash buckets,
+ * its flow-control words. Nothing else is held per idle connection (no
+ * handshake context, no buffer); what the application keeps is its own.
+ */
+size_t hsod_worker_conn_bytes(const struct hsod_worker *w);
+/** Session slots touched so far (resident; the rest of max_conns is not). */
+uint32_t hsod_worker_sessions_touched(const struct hsod_worker *w);
 
 #endif

@@ -6,10 +6,13 @@
 #   deploy/demo.sh             install what is missing, build for this CPU,
 #                              start hsod in a network namespace of its own
 #                              (DPDK net_tap port; kernel 198.18.0.1, hsod
-#                              198.18.0.2), show one curl response, run wrk
-#                              for 10 s with "Connection: close" (a new TLS
-#                              connection per request), print handshakes per
-#                              second and hsod's telemetry, stop what it started
+#                              198.18.0.2), show one curl response (a real
+#                              client), then run hso-gen against hsod over
+#                              net_memif (no kernel on the path) a few
+#                              seconds per case and print a table: full
+#                              handshakes/s on one hsod core, latency p50/p99,
+#                              hsod's cost against the asymmetric floor;
+#                              stop what it started
 #   deploy/demo.sh bench [RE]  the crypto and handshake benchmarks (hso-bench),
 #                              as a table; JSON kept in build-native/bench.json
 set -euo pipefail
@@ -81,21 +84,41 @@ echo "demo: hsod is up (pid $pid) at 198.18.0.2:443"
 echo "demo: curl -k https://198.18.0.2/"
 ip netns exec "$ns" curl -sk --max-time 10 https://198.18.0.2/ \
 	-w '(HTTP %{http_code}, %{time_appconnect}s to finish the TLS handshake)\n'
-echo "demo: wrk -t1 -c32 -d10s -H 'Connection: close' (every request a new TLS connection)"
-ip netns exec "$ns" taskset -c 1 wrk -t1 -c32 -d10s --timeout 5s \
-	-H "Connection: close" https://198.18.0.2/ | tee "$work/wrk.log"
-echo
-echo /hso/stats | ip netns exec "$ns" dpdk-telemetry.py -f "$prefix" 2>/dev/null | python3 -c '
+# The TAP part is done: hsod and its namespace go.
+cleanup
+pid=
+work=$(mktemp -d /tmp/hso-demo-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# hso-gen over net_memif: hsod on core 0, hso-gen on core 1, nothing else
+# on the path. memif needs hugepages (setup.sh reserves them).
+if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)" -lt 256 ]; then
+	echo "demo: no free hugepages: skipping hso-gen over memif (deploy/setup.sh reserves them)"
+	exit 0
+fi
+secs=${HSO_DEMO_SECONDS:-3}
+echo "demo: hso-gen against hsod over net_memif, ${secs} s per case (hsod core 0, hso-gen core 1)"
+bash bench/e2e_memif.sh "$dir" "$secs" tls13_ecdsa tls13_rsa_pss tls12_ecdhe_rsa tls12_rsa_kx \
+	tls13_resumed_psk_dhe tls12_resumed_ticket >"$work/memif.json" 2>"$work/memif.err" || true
+python3 - "$work/memif.json" <<'PY' || { echo "demo: the memif run failed:"; tail -5 "$work/memif.err"; }
 import json, sys
-t = sys.stdin.read()
-i = t.find("{\"/hso/stats\"")
-d = json.loads(t[i:t.index("\n", i)])["/hso/stats"]
-hs = max(d["handshakes_completed"], 1)
-print("hsod telemetry: %d handshakes completed (%d resumed), %d failed, %d TCP connections open" % (
-    d["handshakes_completed"], d["handshakes_resumed"], d["handshakes_failed"], d["tcp_active"]))
-print("hsod telemetry: %.0f busy cycles per handshake (%.1f us at %.2f GHz), %d KDF batch runs for %d requests" % (
-    d["busy_cycles"] / hs, d["busy_cycles"] / hs / d["tsc_hz"] * 1e6, d["tsc_hz"] / 1e9,
-    d["crypto_kdf_runs"], d["crypto_kdf_requests"]))
-'
-rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.log")
-echo "demo: ${rps:-?} TLS handshakes per second on one hsod core (wrk resumes sessions with TLS 1.3 tickets)"
+d = json.load(open(sys.argv[1]))
+names = {"tls13_ecdsa": "TLS 1.3 X25519 ECDSA P-256", "tls13_rsa_pss": "TLS 1.3 X25519 RSA-PSS",
+         "tls12_ecdhe_rsa": "TLS 1.2 ECDHE-RSA", "tls12_rsa_kx": "TLS 1.2 RSA key exchange",
+         "tls13_resumed_psk_dhe": "TLS 1.3 resumed (PSK+ECDHE)",
+         "tls12_resumed_ticket": "TLS 1.2 resumed (ticket)"}
+print("%-28s %12s %9s %9s %11s %9s %10s %9s" % ("case", "handshakes/s", "p50 us", "p99 us",
+      "hsod us/hs", "floor us", "efficiency", "hsod busy"))
+for c in d["cases"]:
+    if "error" in c:
+        print("%-28s %s" % (names.get(c["case"], c["case"]), c["error"]))
+        continue
+    print("%-28s %12.0f %9.0f %9.0f %11.1f %9s %10s %9.2f" % (
+        names.get(c["case"], c["case"]), c["handshakes_per_s"], c["latency_us"]["p50"],
+        c["latency_us"]["p99"], c["hsod_busy_us_per_handshake"],
+        "%.1f" % c["asym_floor_us"] if c["asym_floor_us"] else "-",
+        "%.2f" % c["efficiency"] if c["efficiency"] else "-", c["hsod_busy_fraction"]))
+print("(one hsod core; efficiency = hso-bench's asymmetric floor of the case / hsod's busy us per "
+      "handshake; hsod busy >= 0.95 means hsod was the limit; machine load %s)" %
+      d["machine"]["load_avg"])
+PY

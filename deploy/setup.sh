@@ -18,7 +18,7 @@ PACKAGES=(
 	gnutls-bin libgnutls28-dev
 	clang libclang-rt-14-dev
 	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light bc
-	shfmt
+	shfmt systemd nodejs
 	# tests/conformance: tlsfuzzer needs python3-ecdsa (and runs far faster
 	# with OpenSSL and GMP under tlslite: m2crypto, gmpy2); testssl.sh;
 	# headless Chromium for tests/netns/chromium.sh
@@ -49,6 +49,32 @@ if [ ${#missing[@]} -gt 0 ]; then
 		>>/tmp/hso-setup-apt.log 2>&1; then
 		echo "setup: apt-get failed, see /tmp/hso-setup-apt.log" >&2
 		tail -20 /tmp/hso-setup-apt.log >&2
+		exit 1
+	fi
+fi
+
+# Debian's nodejs has no npm in it (the image's NodeSource build does).
+if ! command -v npm >/dev/null 2>&1; then
+	echo "setup: installing npm"
+	"${SUDO[@]}" apt-get install -y -qq --no-install-recommends npm \
+		>>/tmp/hso-setup-apt.log 2>&1 || { echo "setup: apt-get install npm failed" >&2; exit 1; }
+fi
+
+# The offline schema check of deploy/kubernetes (tests/k8s_check.js):
+# kubernetes-models and yaml from npm, every version pinned by
+# deploy/kubernetes/validate/package-lock.json, installed with npm ci into
+# /opt/hso-k8s-validate (HSO_K8S_VALIDATE), never into the repository.
+k8s_dir=${HSO_K8S_VALIDATE:-/opt/hso-k8s-validate}
+k8s_src=$(cd "$(dirname "$0")" && pwd)/kubernetes/validate
+if ! cmp -s "$k8s_src/package-lock.json" "$k8s_dir/package-lock.json" ||
+   [ ! -f "$k8s_dir/node_modules/kubernetes-models/package.json" ]; then
+	echo "setup: installing the Kubernetes schema check into $k8s_dir (npm ci)"
+	"${SUDO[@]}" mkdir -p "$k8s_dir"
+	"${SUDO[@]}" cp "$k8s_src/package.json" "$k8s_src/package-lock.json" "$k8s_dir/"
+	if ! (cd "$k8s_dir" && "${SUDO[@]}" npm ci --no-audit --no-fund --loglevel=error) \
+		>/tmp/hso-setup-npm.log 2>&1; then
+		echo "setup: npm ci failed, see /tmp/hso-setup-npm.log" >&2
+		tail -20 /tmp/hso-setup-npm.log >&2
 		exit 1
 	fi
 fi

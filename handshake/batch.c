@@ -28,9 +28,11 @@ struct hs_worker *
 hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 {
 	struct hs_worker *w;
+	unsigned n_hctx;
 	int rc;
 
-	if (cfg == NULL || max_conns == 0 || max_conns > 65536 / HS_KDF_PER_CONN * 16 ||
+	n_hctx = cfg != NULL && cfg->max_handshakes != 0 ? cfg->max_handshakes : max_conns;
+	if (cfg == NULL || n_hctx == 0 || n_hctx > HS_MAX_HANDSHAKES_LIMIT ||
 	    cfg->max_handshake_msg > HS_MAX_MSG_LIMIT) {
 		errno = EINVAL;
 		return NULL;
@@ -39,7 +41,8 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 	if (w == NULL)
 		return NULL;
 	w->cfg = cfg;
-	w->max_conns = max_conns;
+	/* A connection waits for crypto only while it handshakes, with a context. */
+	w->max_conns = n_hctx;
 	w->pool_target = HS_POOL_MAX / 2;
 	rc = hso_imb_set_init(&w->imb, NULL);
 	if (rc != 0) {
@@ -48,8 +51,8 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 		return NULL;
 	}
 	w->asym = hso_asym_ctx_create(0);
-	w->kdf = hso_kdf_batch_create(&w->imb, max_conns * HS_KDF_PER_CONN > 65536 ?
-				      65536 : max_conns * HS_KDF_PER_CONN);
+	w->kdf = hso_kdf_batch_create(&w->imb, n_hctx * HS_KDF_PER_CONN > 65536 ?
+				      65536 : n_hctx * HS_KDF_PER_CONN);
 	if (cfg->session_cache_size > 0 &&
 	    (w->cache = hs_session_cache_create(cfg->session_cache_size)) == NULL) {
 		int e = errno;
@@ -58,7 +61,7 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 		errno = e;
 		return NULL;
 	}
-	/* Messages above the connection's own area borrow from this pool. */
+	/* Messages above the context's own area borrow from this pool. */
 	if (cfg->max_handshake_msg > HS_MSG_INLINE_MAX &&
 	    (w->msg_pool = hs_buf_pool_create(cfg->large_msg_bufs,
 					      HS_MSG_HEADER_LEN + cfg->max_handshake_msg,
@@ -69,9 +72,18 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 		errno = e;
 		return NULL;
 	}
-	w->asym_q = calloc(max_conns, sizeof(*w->asym_q));
-	w->run_q = calloc(max_conns, sizeof(*w->run_q));
-	if (w->asym == NULL || w->kdf == NULL || w->asym_q == NULL || w->run_q == NULL) {
+	/*
+	 * Handshake contexts: n_hctx of them in one allocation, pages touched
+	 * as contexts are first used; the most recently returned goes out
+	 * first, so the pages in use follow the handshakes at once, not the
+	 * pool's size.
+	 */
+	w->hctx_pool = hs_buf_pool_create(n_hctx, sizeof(struct hs_hctx), &w->stats.hctx);
+	w->kc = hs_key_cache_create(cfg->key_cache != 0 ? cfg->key_cache : HS_KEY_CACHE_DEFAULT);
+	w->asym_q = calloc(n_hctx, sizeof(*w->asym_q));
+	w->run_q = calloc(n_hctx, sizeof(*w->run_q));
+	if (w->asym == NULL || w->kdf == NULL || w->asym_q == NULL || w->run_q == NULL ||
+	    w->hctx_pool == NULL || w->kc == NULL) {
 		int e = errno ? errno : ENOMEM;
 
 		hs_worker_free(w);
@@ -79,6 +91,12 @@ hs_worker_create(const struct hs_config *cfg, unsigned max_conns)
 		return NULL;
 	}
 	return w;
+}
+
+unsigned
+hs_worker_hctx_available(const struct hs_worker *w)
+{
+	return w->max_conns - w->stats.hctx.in_use;
 }
 
 void
@@ -104,6 +122,8 @@ hs_worker_free(struct hs_worker *w)
 	}
 	hs_session_cache_free(w->cache);
 	hs_buf_pool_free(w->msg_pool);
+	hs_buf_pool_free(w->hctx_pool);
+	hs_key_cache_free(w->kc);
 	hso_kdf_batch_free(w->kdf);
 	hso_asym_ctx_free(w->asym);
 	hso_imb_set_free(&w->imb);
@@ -152,8 +172,8 @@ hs_take_pool_key(struct hs_conn *c, uint16_t group)
 	}
 	w->pool_n[g]--;
 	/* Move, don't copy: the pool slot must not keep the private key. */
-	c->eph = w->pool[g][w->pool_n[g]];
-	memset(&w->pool[g][w->pool_n[g]], 0, sizeof(c->eph));
+	c->hx->eph = w->pool[g][w->pool_n[g]];
+	memset(&w->pool[g][w->pool_n[g]], 0, sizeof(c->hx->eph));
 	w->stats.pool_hits++;
 	return 1;
 }
@@ -201,36 +221,36 @@ run_job(struct hs_worker *w, struct hs_conn *c)
 	w->stats.asym_jobs++;
 	switch (c->job) {
 	case JOB_ECDHE:
-		if (c->eph.group == 0)
-			rc = hso_ecdhe_key_generate(w->asym, c->group, &c->eph);
+		if (c->hx->eph.group == 0)
+			rc = hso_ecdhe_key_generate(w->asym, c->group, &c->hx->eph);
 		if (rc == 0)
-			rc = hso_ecdhe_key_derive(w->asym, &c->eph, c->peer_kx,
-						  c->peer_kx_len, c->s.shared,
-						  sizeof(c->s.shared), &len);
+			rc = hso_ecdhe_key_derive(w->asym, &c->hx->eph, c->hx->peer_kx,
+						  c->hx->peer_kx_len, c->hx->s.shared,
+						  sizeof(c->hx->s.shared), &len);
 		if (rc != 0)
 			return err_from_ecdhe(rc);
-		if (len != sizeof(c->s.shared))
+		if (len != sizeof(c->hx->s.shared))
 			return HS_ERR_INTERNAL;
 		return 0;
 	case JOB_SKE:
-		if (c->eph.group == 0 &&
-		    hso_ecdhe_key_generate(w->asym, c->group, &c->eph) != 0)
+		if (c->hx->eph.group == 0 &&
+		    hso_ecdhe_key_generate(w->asym, c->group, &c->hx->eph) != 0)
 			return HS_ERR_INTERNAL;
 		/* Signed: client_random + server_random + ServerECDHParams. */
-		memcpy(c->tbs, c->client_random, 32);
-		memcpy(c->tbs + 32, c->server_random, 32);
-		len = hs_ecdh_params_write(c->tbs + 64, sizeof(c->tbs) - 64, c->group,
-					   c->eph.pub, c->eph.pub_len);
+		memcpy(c->hx->tbs, c->hx->client_random, 32);
+		memcpy(c->hx->tbs + 32, c->hx->server_random, 32);
+		len = hs_ecdh_params_write(c->hx->tbs + 64, sizeof(c->hx->tbs) - 64, c->group,
+					   c->hx->eph.pub, c->hx->eph.pub_len);
 		if (len == 0)
 			return HS_ERR_INTERNAL;
-		c->tbs_len = (uint16_t)(64 + len);
+		c->hx->tbs_len = (uint16_t)(64 + len);
 		/* fall through */
 	case JOB_SIGN:
-		rc = hso_asym_sign(w->asym, c->cert, c->sigalg, c->tbs, c->tbs_len,
-				   c->sig, sizeof(c->sig), &len);
+		rc = hso_asym_sign(w->asym, c->cert, c->sigalg, c->hx->tbs, c->hx->tbs_len,
+				   c->hx->sig, sizeof(c->hx->sig), &len);
 		if (rc != 0)
 			return HS_ERR_INTERNAL;
-		c->sig_len = (uint16_t)len;
+		c->hx->sig_len = (uint16_t)len;
 		return 0;
 	case JOB_RSA:
 		/*
@@ -238,9 +258,9 @@ run_job(struct hs_worker *w, struct hs_conn *c)
 		 * premaster and 0 here; the handshake then fails at Finished
 		 * exactly like a wrong Finished (RFC 5246 7.4.7.1).
 		 */
-		rc = hso_asym_rsa_premaster_decrypt(w->asym, c->cert, c->peer_kx,
-						    c->peer_kx_len, c->client_version,
-						    0, c->s.pms);
+		rc = hso_asym_rsa_premaster_decrypt(w->asym, c->cert, c->hx->peer_kx,
+						    c->hx->peer_kx_len, c->hx->client_version,
+						    0, c->hx->s.pms);
 		/*
 		 * Longer than the modulus or not below it: public facts, but
 		 * refusing them here would be one more way for a ciphertext to
@@ -249,7 +269,7 @@ run_job(struct hs_worker *w, struct hs_conn *c)
 		 * Finished (bad_record_mac), as OpenSSL's server does.
 		 */
 		if (rc == -EBADMSG)
-			rc = hs_random(c->s.pms, sizeof(c->s.pms));
+			rc = hs_random(c->hx->s.pms, sizeof(c->hx->s.pms));
 		return rc == 0 ? 0 : HS_ERR_INTERNAL;
 	default:
 		return c->ccfg != NULL ? hs_client_run_job(w, c) : HS_ERR_INTERNAL;
@@ -262,7 +282,8 @@ resume(struct hs_conn *c)
 	int rc;
 
 	/* The jobs ran: a message the connection waited with can go. */
-	hs_msg_asm_consumed(&c->asm_);
+	if (c->hx != NULL)
+		hs_msg_asm_consumed(&c->hx->asm_);
 	if (c->status == HS_STATUS_FAILED)
 		return;
 	rc = c->ops->resume(c);

@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include <openssl/crypto.h>
 
 struct hs_buf_pool {
 	uint8_t *mem;                   /* n * size bytes */
+	size_t map_len;                 /* bytes mapped at mem */
 	size_t size;
 	unsigned n;
 	unsigned n_free;
@@ -28,11 +30,22 @@ hs_buf_pool_create(unsigned n, size_t size, struct hs_buf_pool_stats *stats)
 	p = calloc(1, sizeof(*p) + (size_t)n * sizeof(p->free_idx[0]));
 	if (p == NULL)
 		return NULL;
-	/* calloc: large areas come as fresh mappings, touched only when used. */
-	if (n > 0 && (p->mem = calloc(n, size)) == NULL) {
-		free(p);
-		errno = ENOMEM;
-		return NULL;
+	/*
+	 * An anonymous mapping of its own: pages are zero and untouched until a
+	 * buffer is first used, whatever the allocator does (a calloc may come
+	 * from the heap and be cleared, or be filled by MALLOC_PERTURB_), and
+	 * nothing is reserved up front (MAP_NORESERVE): a pool sized for many
+	 * handshakes costs what the handshakes at once touch.
+	 */
+	if (n > 0) {
+		p->map_len = (size_t)n * size;
+		p->mem = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p->mem == MAP_FAILED) {
+			free(p);
+			errno = ENOMEM;
+			return NULL;
+		}
 	}
 	p->size = size;
 	p->n = n;
@@ -47,7 +60,8 @@ hs_buf_pool_free(struct hs_buf_pool *p)
 {
 	if (p == NULL)
 		return;
-	free(p->mem);
+	if (p->mem != NULL)
+		munmap(p->mem, p->map_len);
 	free(p);
 }
 

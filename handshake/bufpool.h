@@ -15,8 +15,8 @@
  * message is handled. Later users (staging, transcript and key-schedule
  * scratch, sized by the handshakes allowed at once) borrow the same way.
  *
- * One pool per worker thread: no locks. The buffers are one allocation,
- * touched only when first used. A buffer comes back wiped (the bytes the
+ * One pool per worker thread: no locks. The buffers are one anonymous
+ * mapping (MAP_NORESERVE), its pages touched only when first used. A buffer comes back wiped (the bytes the
  * borrower says it wrote). An empty pool is not an error here: the borrower
  * fails its handshake cleanly and the pool counts it.
  */

@@ -418,8 +418,8 @@ hs_key_share_next(struct hs_view shares, size_t *off, uint16_t *group,
 	return 1;
 }
 
-bool
-hs_alpn_has(struct hs_view alpn, const uint8_t *proto, size_t len)
+const uint8_t *
+hs_alpn_find(struct hs_view alpn, const uint8_t *proto, size_t len)
 {
 	size_t off = 0;
 
@@ -427,12 +427,18 @@ hs_alpn_has(struct hs_view alpn, const uint8_t *proto, size_t len)
 		size_t n = alpn.p[off];
 
 		if (off + 1 + n > alpn.len)
-			return false;
+			return NULL;
 		if (n == len && memcmp(alpn.p + off + 1, proto, len) == 0)
-			return true;
+			return alpn.p + off + 1;
 		off += 1 + n;
 	}
-	return false;
+	return NULL;
+}
+
+bool
+hs_alpn_has(struct hs_view alpn, const uint8_t *proto, size_t len)
+{
+	return hs_alpn_find(alpn, proto, len) != NULL;
 }
 
 /* ------------------------------------------------------------------ */

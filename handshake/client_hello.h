@@ -165,4 +165,7 @@ int hs_key_share_next(struct hs_view shares, size_t *off, uint16_t *group,
 /** True when the ProtocolNameList contains @p proto (exact match). */
 bool hs_alpn_has(struct hs_view alpn, const uint8_t *proto, size_t len);
 
+/** Where @p proto is in the ProtocolNameList (its name, after the length byte), or NULL. */
+const uint8_t *hs_alpn_find(struct hs_view alpn, const uint8_t *proto, size_t len);
+
 #endif

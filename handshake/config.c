@@ -89,11 +89,11 @@ hs_select_certs(struct hs_conn *c, const struct hs_client_hello *ch,
 
 	*n = 0;
 	*types = 0;
-	c->sni_ack = false;
+	c->hx->sni_ack = false;
 	if (ch->has_sni) {
-		memcpy(c->sni, ch->sni.p, ch->sni.len);
-		c->sni[ch->sni.len] = '\0';
-		c->sni_len = (uint8_t)ch->sni.len;
+		memcpy(c->hx->sni, ch->sni.p, ch->sni.len);
+		c->hx->sni[ch->sni.len] = '\0';
+		c->hx->sni_len = (uint8_t)ch->sni.len;
 		for (int wild = 0; wild <= 1 && *n == 0; wild++) {
 			for (unsigned i = 0; i < cfg->n_certs; i++) {
 				const struct hso_cert *ct = cfg->certs[i].cert;
@@ -108,7 +108,7 @@ hs_select_certs(struct hs_conn *c, const struct hs_client_hello *ch,
 				}
 			}
 		}
-		c->sni_ack = *n > 0;
+		c->hx->sni_ack = *n > 0;
 		/* RFC 6066 3: a server MAY refuse an unknown name, fatally. */
 		if (*n == 0 && cfg->sni_strict)
 			return HS_ERR_ALERT(HS_ALERT_UNRECOGNIZED_NAME);

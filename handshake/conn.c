@@ -43,11 +43,15 @@ hs_aead_alg(const struct hs_conn *c)
 void
 hs_wipe_secrets(struct hs_conn *c)
 {
+	struct hs_hctx *hx = c->hx;
+
+	if (hx == NULL)
+		return;
 	if (c->ccfg != NULL)
 		hs_client_release(c);
-	OPENSSL_cleanse(&c->s, sizeof(c->s));
-	OPENSSL_cleanse(c->peer_kx, sizeof(c->peer_kx));
-	hso_ecdhe_key_clear(&c->eph);
+	OPENSSL_cleanse(&hx->s, sizeof(hx->s));
+	OPENSSL_cleanse(hx->peer_kx, sizeof(hx->peer_kx));
+	hso_ecdhe_key_clear(&hx->eph);
 }
 
 /*
@@ -66,8 +70,12 @@ hs_fail(struct hs_conn *c, int err)
 
 		hs_write_record(c, HS_CT_ALERT, alert, sizeof(alert));
 	}
-	/* Count handshakes that failed, not established connections that end badly. */
-	if (c->state != ST_ESTABLISHED) {
+	/*
+	 * Count handshakes that failed, not established connections that end
+	 * badly, nor connections refused for want of a context (the pool
+	 * counts those).
+	 */
+	if (c->state != ST_ESTABLISHED && err != HS_ERR_NO_HCTX) {
 		c->w->stats.handshakes_failed++;
 		c->w->stats.failed_in_state[c->state < HS_STATE_NUM ? c->state : ST_FAILED]++;
 		if (hs_err_class(err) == HS_ERR_CLASS_PEER_ALERT)
@@ -79,8 +87,8 @@ hs_fail(struct hs_conn *c, int err)
 	c->status = HS_STATUS_FAILED;
 	c->state = ST_FAILED;
 	/* A message half gathered goes, and its pool buffer with it. */
-	if (!c->asm_.returned_buf)
-		hs_msg_asm_release(&c->asm_);
+	if (c->hx != NULL && !c->hx->asm_.returned_buf)
+		hs_msg_asm_release(&c->hx->asm_);
 	hs_wipe_secrets(c);
 	OPENSSL_cleanse(c->c_ap, sizeof(c->c_ap));
 	OPENSSL_cleanse(c->s_ap, sizeof(c->s_ap));
@@ -101,28 +109,100 @@ hs_established(struct hs_conn *c)
 	hs_wipe_secrets(c);
 }
 
+/* The resident part must stay small: it is what every idle connection costs. */
+_Static_assert(sizeof(struct hs_conn) <= HS_CONN_RESIDENT_MAX,
+	       "struct hs_conn over its budget (HS_CONN_RESIDENT_MAX)");
+
+int
+hs_hctx_get(struct hs_conn *c)
+{
+	struct hs_worker *w = c->w;
+	/* The message-size limit and its pool: the worker's config's (as before). */
+	const struct hs_config *mc = c->ccfg != NULL ? w->cfg : c->cfg;
+	struct hs_hctx *hx;
+
+	if (c->hx != NULL)
+		return 0;
+	hx = (struct hs_hctx *)hs_buf_pool_get(w->hctx_pool);
+	if (hx == NULL)
+		return HS_ERR_NO_HCTX;
+	/* All zeros (hs_hctx_put() wiped everything written): set what is not. */
+	hs_msg_asm_init(&hx->asm_, hx->gather,
+			HS_MSG_HEADER_LEN + (mc->max_handshake_msg < HS_MSG_INLINE_MAX
+					     ? mc->max_handshake_msg : HS_MSG_INLINE_MAX));
+	if (w->msg_pool != NULL)
+		hs_msg_asm_set_pool(&hx->asm_, w->msg_pool,
+				    HS_MSG_HEADER_LEN + (size_t)mc->max_handshake_msg);
+	hx->stage_cap = HS_CONN_STAGE_SIZE;
+	if (c->ccfg != NULL) {
+		/* The stage's tail keeps the ticket offered, then the one received. */
+		hx->stage_cap = HS_CONN_STAGE_SIZE - HS_CLIENT_TICKET_MAX;
+		hx->ticket_area = hx->stage + hx->stage_cap;
+		hx->key_slot[0] = hx->key_slot[1] = -1;
+		hx->pms_slot = -1;
+	}
+	c->hx = hx;
+	return 0;
+}
+
+void
+hs_hctx_put(struct hs_conn *c)
+{
+	struct hs_hctx *hx = c->hx;
+
+	if (hx == NULL)
+		return;
+	hs_wipe_secrets(c);
+	hso_hash_wipe(&hx->th);
+	/* Plaintext and handshake messages: wipe what was ever written. */
+	hs_msg_asm_wipe(&hx->asm_);
+	OPENSSL_cleanse(hx->in, hx->in_hw);
+	OPENSSL_cleanse(hx->stage, hx->stage_hw);
+	if (hx->ticket_area != NULL)
+		OPENSSL_cleanse(hx->ticket_area, HS_CLIENT_TICKET_MAX);
+	OPENSSL_cleanse(hx->out, hx->out_hw);
+	OPENSSL_cleanse(hx, offsetof(struct hs_hctx, in));
+	hs_buf_pool_put(c->w->hctx_pool, (uint8_t *)hx, 0);
+	c->hx = NULL;
+}
+
+bool
+hs_conn_hctx_held(const struct hs_conn *c)
+{
+	return c->hx != NULL;
+}
+
+int
+hs_conn_hctx_release(struct hs_conn *c)
+{
+	struct hs_hctx *hx = c->hx;
+
+	if (hx == NULL)
+		return 0;
+	/*
+	 * Not while the worker may still run a job on it, nor with output to
+	 * take, nor with copy-path input to read or a ticket being gathered
+	 * (a TLS 1.3 client's); a failed or closed connection's input is
+	 * garbage or ignored.
+	 */
+	if (c->status == HS_STATUS_HANDSHAKING || c->waiting || hx->out_len > 0 ||
+	    c->ph_mode == HS_PH_GATHER ||
+	    (c->status == HS_STATUS_ESTABLISHED && hx->in_len > 0))
+		return -EBUSY;
+	hs_hctx_put(c);
+	return 0;
+}
+
 int
 hs_conn_init(struct hs_conn *c, struct hs_worker *w, uint8_t *buf, size_t len)
 {
-	if (c == NULL || w == NULL || buf == NULL || len < HS_CONN_BUF_SIZE)
+	(void)buf;
+	(void)len;
+	if (c == NULL || w == NULL)
 		return -EINVAL;
 	memset(c, 0, sizeof(*c));
 	c->w = w;
 	c->cfg = w->cfg;
-	c->in = buf;
-	/*
-	 * The policy's message-size limit: up to HS_MSG_INLINE_MAX in the
-	 * connection's own area, beyond in a buffer borrowed from the worker.
-	 */
-	hs_msg_asm_init(&c->asm_, buf + HS_CONN_IN_SIZE,
-			HS_MSG_HEADER_LEN + (w->cfg->max_handshake_msg < HS_MSG_INLINE_MAX
-					     ? w->cfg->max_handshake_msg : HS_MSG_INLINE_MAX));
-	if (w->msg_pool != NULL)
-		hs_msg_asm_set_pool(&c->asm_, w->msg_pool,
-				    HS_MSG_HEADER_LEN + (size_t)w->cfg->max_handshake_msg);
-	c->stage = buf + HS_CONN_IN_SIZE + HS_CONN_GATHER_SIZE;
-	c->out = c->stage + HS_CONN_STAGE_SIZE;
-	c->stage_cap = HS_CONN_STAGE_SIZE;
 	c->state = ST_CLIENT_HELLO;
 	c->ops = &hs_server_hello_ops;
 	return 0;
@@ -141,26 +221,18 @@ hs_conn_reset(struct hs_conn *c)
 			}
 		}
 		/*
-		 * Its key-schedule requests point into this connection: cancel
-		 * them, or the next batch run would write into (and read from)
-		 * memory the caller may already have reused.
+		 * Its key-schedule requests point into this connection and its
+		 * context: cancel them, or the next batch run would write into
+		 * (and read from) memory the caller may already have reused.
 		 */
 		hso_kdf_batch_cancel(w->kdf, c, sizeof(*c));
+		if (c->hx != NULL)
+			hso_kdf_batch_cancel(w->kdf, c->hx, sizeof(*c->hx));
 	}
-	if (c->ccfg != NULL) {
-		if (c->ticket_area != NULL)
-			OPENSSL_cleanse(c->ticket_area, HS_CLIENT_TICKET_MAX);
-	}
-	hs_wipe_secrets(c);
-	hso_record_prot_wipe(&c->rd);
-	hso_record_prot_wipe(&c->wr);
-	hso_hash_wipe(&c->th);
-	/* Plaintext and handshake messages: wipe what was ever written. */
-	if (c->in != NULL) {
-		OPENSSL_cleanse(c->in, c->in_hw);
-		hs_msg_asm_wipe(&c->asm_);
-		OPENSSL_cleanse(c->stage, c->stage_hw);
-		OPENSSL_cleanse(c->out, c->out_hw);
+	if (w != NULL) {
+		hs_hctx_put(c);
+		hs_dir_wipe(c, &c->rd);
+		hs_dir_wipe(c, &c->wr);
 	}
 	OPENSSL_cleanse(c, sizeof(*c));
 }
@@ -188,7 +260,7 @@ server_first_msg(struct hs_conn *c, const struct hs_msg *m)
 	if (rc != 0)
 		return rc;
 	c->version = version;
-	c->client_version = ch.legacy_version;
+	c->hx->client_version = ch.legacy_version;
 	c->ops = version == HS_TLS13 ? &hs13_server_ops : &hs12_server_ops;
 	return c->ops->client_hello(c, &ch, m);
 }
@@ -229,8 +301,6 @@ no_outer_type(struct hs_conn *c, const struct hs_record *r)
 const struct hs_proto_ops hs_server_hello_ops = {
 	.name = "server-hello",
 	.ct_max = HS_RECORD_PLAINTEXT_MAX,
-	.seal = hs12_seal,          /* never called: no write keys yet */
-	.open = hs12_open,          /* never called: no read keys yet */
 	.outer_type = no_outer_type,
 	.change_cipher_spec = hs_ccs_refuse,
 	.handshake_msg = server_first_msg,
@@ -248,15 +318,17 @@ hs_conn_export_keys(const struct hs_conn *c, struct hs_traffic_keys *k)
 		return -EPERM;
 	if (c->status != HS_STATUS_ESTABLISHED)
 		return -ENOTCONN;
+	if (c->hx == NULL)
+		return -ENOENT;
 	memset(k, 0, sizeof(*k));
 	k->version = c->version;
 	k->suite = c->suite;
 	k->alg = hs_aead_alg(c);
 	k->key_len = c->si->key_len;
-	memcpy(k->client_random, c->client_random, sizeof(k->client_random));
+	memcpy(k->client_random, c->hx->client_random, sizeof(k->client_random));
 	/* The client's records are the ones a server reads, and vice versa. */
-	k->c_seq = hso_record_prot_seq(c->ccfg != NULL ? &c->wr : &c->rd);
-	k->s_seq = hso_record_prot_seq(c->ccfg != NULL ? &c->rd : &c->wr);
+	k->c_seq = (c->ccfg != NULL ? &c->wr : &c->rd)->seq;
+	k->s_seq = (c->ccfg != NULL ? &c->rd : &c->wr)->seq;
 	rc = c->ops->export_keys(c, k);
 	if (rc != 0) {
 		OPENSSL_cleanse(k, sizeof(*k));
@@ -314,8 +386,8 @@ hs_conn_session_info(const struct hs_conn *c, struct hs_session_info *info)
 	info->group = c->group;
 	info->sigalg = c->sigalg;
 	info->ems = c->ems;
-	info->sni = c->sni;
-	info->alpn = c->alpn;
+	info->sni = c->hx != NULL ? c->hx->sni : "";
+	info->alpn = c->alpn != NULL ? c->alpn : (const uint8_t *)"";
 	info->alpn_len = c->alpn_len;
 	info->cert = c->resumed ? NULL : c->cert;
 	info->resumed = c->resumed;

@@ -13,6 +13,144 @@
 #include "handshake.h"
 #include "messages.h"
 
+/** Per-connection secrets and handshake state; private. */
+struct hs_secrets {
+	uint8_t shared[HSO_ECDHE_SECRET_MAX];   /* (EC)DHE output */
+	uint8_t pms[HSO_TLS12_PREMASTER_LEN];   /* TLS 1.2 premaster */
+	uint8_t th[HSO_HASH_MAX_LEN];           /* a transcript hash input */
+	uint8_t th2[HSO_HASH_MAX_LEN];
+	uint8_t hs[HSO_HASH_MAX_LEN];           /* TLS 1.3 handshake secret */
+	uint8_t derived2[HSO_HASH_MAX_LEN];
+	uint8_t master[HSO_HASH_MAX_LEN];       /* 1.3 master / 1.2 master (48) */
+	uint8_t c_hs[HSO_HASH_MAX_LEN], s_hs[HSO_HASH_MAX_LEN];
+	uint8_t c_ap[HSO_HASH_MAX_LEN], s_ap[HSO_HASH_MAX_LEN];
+	uint8_t c_fin_key[HSO_HASH_MAX_LEN], s_fin_key[HSO_HASH_MAX_LEN];
+	uint8_t c_key[HSO_AEAD_KEY_MAX], s_key[HSO_AEAD_KEY_MAX];
+	uint8_t c_iv[HSO_AEAD_NONCE_LEN], s_iv[HSO_AEAD_NONCE_LEN];
+	uint8_t c_key2[HSO_AEAD_KEY_MAX], s_key2[HSO_AEAD_KEY_MAX];
+	uint8_t c_iv2[HSO_AEAD_NONCE_LEN], s_iv2[HSO_AEAD_NONCE_LEN];
+	uint8_t key_block[2 * HSO_AEAD_KEY_MAX + 2 * HSO_AEAD_NONCE_LEN];
+	uint8_t seed[64];                       /* TLS 1.2 PRF seeds */
+	uint8_t seed2[64];
+	uint8_t cf_expected[HSO_HASH_MAX_LEN];  /* client Finished we expect */
+	uint8_t psk[HSO_HASH_MAX_LEN];          /* TLS 1.3 resumption PSK */
+	uint8_t early[HSO_HASH_MAX_LEN];        /* early secret from the PSK */
+	uint8_t early_derived[HSO_HASH_MAX_LEN];
+	uint8_t binder_key[HSO_HASH_MAX_LEN];
+	uint8_t binder_fin[HSO_HASH_MAX_LEN];
+	uint8_t binder_expected[HSO_HASH_MAX_LEN];
+	uint8_t binder_recv[HSO_HASH_MAX_LEN];
+	uint8_t res_master[HSO_HASH_MAX_LEN];
+	uint8_t ticket_psk[HSO_HASH_MAX_LEN];   /* PSK of the ticket we issue */
+	uint8_t sf[HSO_HASH_MAX_LEN];           /* our Finished */
+};
+
+
+/*
+ * A handshake context: everything a connection needs only while it
+ * handshakes, borrowed from the worker's pool (hs_hctx_get(), conn.c) and
+ * given back wiped (hs_hctx_put()). The struct is all zeros while in the
+ * pool: the fields are wiped whole, the buffers up to the most bytes each
+ * ever held (*_hw), which is everything written to them.
+ */
+struct hs_hctx {
+	/* Input: the record being consumed. */
+	size_t in_len;
+	size_t rec_len;             /* bytes of in[] the current record takes */
+	bool rec_active;            /* in[] holds a record being consumed */
+	uint8_t rec_type;
+	struct hs_reader rec;       /* what is left of its plaintext */
+	size_t app_off;             /* application data consumed in rec */
+	struct hs_msg_asm asm_;
+	size_t stage_len;
+	size_t stage_cap;           /* staging bytes for flights */
+	size_t out_len;
+	/* Most bytes ever held, per area: hs_hctx_put() wipes just these. */
+	size_t in_hw, stage_hw, out_hw;
+
+	struct hso_hash th;         /* transcript */
+	uint16_t client_version;    /* ClientHello.legacy_version */
+	bool hrr_sent;
+	bool client_sent_ticket_ext; /* TLS 1.2: session_ticket offered */
+	bool sni_ack;
+	bool reneg_info;
+	bool ccs_seen;
+	bool psk_dhe;               /* TLS 1.3 PSK with ECDHE (psk_dhe_ke) */
+	bool ticket_wanted;         /* issue a ticket on completion */
+	bool compat_ccs;            /* client asked for middlebox compatibility */
+	uint16_t psk_identity;
+	uint8_t sni_raw_len;        /* the client's SNI as sent, for tickets */
+	uint8_t sni_len;
+	char sni[HS_SNI_MAX + 1];
+	uint8_t session_id_len;
+	uint8_t session_id[32];
+	uint8_t client_random[32];
+	uint8_t server_random[32];
+	/* TLS 1.3: what the ClientHello after our HRR must repeat (RFC 8446 4.1.2). */
+	uint8_t ch1_digest[HS_CH_RETRY_DIGEST_LEN];
+	uint32_t early_skip;        /* early data bytes still allowed to skip */
+	struct hso_ecdhe_key eph;
+	uint16_t peer_kx_len;
+	uint8_t peer_kx[HS_PEER_KX_MAX];
+	uint16_t tbs_len;
+	uint8_t tbs[HS_TBS_MAX];
+	uint16_t sig_len;
+	uint8_t sig[HSO_SIG_MAX];
+	struct hs_secrets s;
+
+	/* Client connections only (hs_client.h). */
+	struct hso_ecdhe_key eph2;  /* second TLS 1.3 key share */
+	int8_t key_slot[2];         /* load mode: worker key slot per share, -1: eph/eph2 */
+	int8_t pms_slot;            /* load mode: worker premaster slot, -1: none */
+	uint8_t n_shares;
+	uint8_t share_idx;          /* TLS 1.3: the share the server took */
+	uint16_t share_group[2];
+	bool ccs_sent;              /* our compatibility change_cipher_spec */
+	bool cert_requested;        /* answer with an empty Certificate */
+	bool psk_offered;           /* TLS 1.3 PSK / TLS 1.2 session offered */
+	bool ticket_expected;       /* TLS 1.2: NewSessionTicket announced */
+	bool have_session;          /* something resumable arrived */
+	uint8_t psk_modes;
+	uint8_t sess_secret_len;
+	uint16_t offer_suite;       /* suite of the session offered */
+	bool offer_ems;
+	uint16_t binders_at;        /* offset of the PSK binders in the staged hello */
+	uint16_t offer_ticket_len;  /* ticket offered (in ticket_area) */
+	uint16_t new_ticket_len;    /* ticket received (in ticket_area) */
+	uint32_t new_lifetime, new_age_add;
+	uint64_t new_received_ms;
+	uint8_t *ticket_area;       /* HS_CLIENT_TICKET_MAX bytes at the stage's end */
+	const uint8_t *pend_msg;    /* Certificate being checked by a job */
+	size_t pend_len;
+	int verify_rc;              /* result of the signature / chain job */
+	struct hso_peer_key peer;   /* full mode: the server's key */
+	struct hso_hash th_alt;     /* SHA-384 transcript until the suite is known */
+	uint8_t sess_secret[48];    /* TLS 1.2 master / TLS 1.3 ticket PSK */
+	uint8_t res_master[HSO_HASH_MAX_LEN];
+	uint8_t sf_recv[HSO_HASH_MAX_LEN];
+
+	/* Buffers: wiped up to their high-water marks. */
+	uint8_t in[HS_CONN_IN_SIZE];
+	uint8_t gather[HS_CONN_GATHER_SIZE];
+	uint8_t stage[HS_CONN_STAGE_SIZE];
+	uint8_t out[HS_CONN_OUT_SIZE];
+};
+
+/* The worker's cache of expanded AEAD keys (record_keys.c). */
+struct hs_kc_entry {
+	struct hso_aead_key key;
+	uint64_t kid;               /* the hs_dir.kid it holds; 0: free */
+	uint8_t ref;                /* used since the clock hand last passed */
+};
+
+struct hs_key_cache {
+	struct hs_kc_entry *e;      /* n entries, a mapping of their own */
+	size_t map_len;
+	unsigned n;
+	unsigned hand;
+	uint64_t next_kid;
+};
+
 /* Connection states. The *_JOB states wait for the worker. */
 enum hs_state {
 	ST_CLIENT_HELLO = 0,        /* expect ClientHello */
@@ -114,19 +252,19 @@ struct hs_client_worker {
  * through it instead of testing the version. Before negotiation a
  * connection has its role's "hello" ops (nothing protected yet).
  */
+/* How a post-handshake message's body is taken (post_hs_begin()). */
+enum hs_post_hs_mode {
+	HS_PH_IDLE = 0,             /* no message being read */
+	HS_PH_SKIP,                 /* read past it (refused or unwanted) */
+	HS_PH_SHORT,                /* up to 4 bytes, kept in the connection */
+	HS_PH_GATHER,               /* gathered in the handshake context */
+};
+
 struct hs_proto_ops {
 	const char *name;
 	uint16_t version;           /* 0 before negotiation */
 	/* Largest protected fragment accepted (RFC 8446 5.2, RFC 5246 6.2.3). */
 	size_t ct_max;
-	/* Seal one record under c->wr into out[cap]: bytes written or -errno. */
-	int (*seal)(struct hs_conn *c, uint8_t type, const uint8_t *data, size_t len,
-		    uint8_t *out, size_t cap);
-	/*
-	 * Open the record at c->in[0..c->rec_len) in place under c->rd; point
-	 * c->rec at its content and set *type. 0 or -errno of the record layer.
-	 */
-	int (*open)(struct hs_conn *c, uint8_t *type);
 	/*
 	 * A protected record whose outer type is not application_data: 1 when
 	 * the version opens it anyway (TLS 1.2 types are all protected), 0 to
@@ -138,8 +276,17 @@ struct hs_proto_ops {
 	/* Server: the (first) ClientHello, once the version is chosen. */
 	int (*client_hello)(struct hs_conn *c, const struct hs_client_hello *ch,
 			    const struct hs_msg *m);
-	/* One whole handshake message. */
+	/* One whole handshake message, while handshaking. */
 	int (*handshake_msg)(struct hs_conn *c, const struct hs_msg *m);
+	/*
+	 * After the handshake, a handshake message of @p type and body @p len
+	 * begins: an enum hs_post_hs_mode (HS_PH_GATHER only with a handshake
+	 * context and a body that fits HS_MSG_INLINE_MAX) or an error. NULL
+	 * before negotiation.
+	 */
+	int (*post_hs_begin)(struct hs_conn *c, uint8_t type, uint32_t len);
+	/* ... and whole (short or gathered): handle it; @p at_end: it ends its record. */
+	int (*post_hs_msg)(struct hs_conn *c, const struct hs_msg *m, bool at_end);
 	/* The worker ran this connection's crypto: take the next step. */
 	int (*resume)(struct hs_conn *c);
 	/* The peer's close_notify may close its side only (RFC 8446 6.1). */
@@ -159,17 +306,28 @@ extern const struct hs_proto_ops hs_server_hello_ops;
 extern const struct hs_proto_ops hs13_server_ops;
 extern const struct hs_proto_ops hs12_server_ops;
 
-/* Record protection per version (record_io.c), for the ops tables. */
-int hs13_seal(struct hs_conn *c, uint8_t type, const uint8_t *data, size_t len,
-	      uint8_t *out, size_t cap);
-int hs13_open(struct hs_conn *c, uint8_t *type);
-int hs12_seal(struct hs_conn *c, uint8_t type, const uint8_t *data, size_t len,
-	      uint8_t *out, size_t cap);
-int hs12_open(struct hs_conn *c, uint8_t *type);
+/* Export per version (conn.c), for the ops tables. */
 int hs13_export_keys(const struct hs_conn *c, struct hs_traffic_keys *k);
 int hs12_export_keys(const struct hs_conn *c, struct hs_traffic_keys *k);
 int hs_ccs_refuse(struct hs_conn *c);
 int hs_resume_none(struct hs_conn *c);
+
+/* Handshake contexts (conn.c): borrow (0 or HS_ERR_NO_HCTX), give back wiped. */
+int hs_hctx_get(struct hs_conn *c);
+void hs_hctx_put(struct hs_conn *c);
+
+/* Record keys and the worker's key cache (record_keys.c). */
+struct hs_key_cache *hs_key_cache_create(unsigned n);
+void hs_key_cache_free(struct hs_key_cache *kc);
+int hs_dir_set(struct hs_conn *c, struct hs_dir *d, enum hso_tls_ver ver, const uint8_t *key,
+	       const uint8_t *iv, size_t iv_len);
+void hs_dir_wipe(struct hs_conn *c, struct hs_dir *d);
+const struct hso_aead_key *hs_dir_key(struct hs_conn *c, struct hs_dir *d);
+size_t hs_dir_head(const struct hs_dir *d);
+size_t hs_dir_tail(const struct hs_dir *d);
+void hs_dir_nonce(const struct hs_dir *d, uint64_t seq, uint8_t nonce[HSO_AEAD_NONCE_LEN]);
+int hs_dir_seq_check(const struct hs_dir *d);
+void hs_dir_seq_advance(struct hs_dir *d);
 
 /* conn.c, record_io.c, batch.c, config.c */
 int hs_conn_process(struct hs_conn *c);
@@ -216,18 +374,20 @@ int hs_client_err_from_verify(int rc);
 int hs13_label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
 	       const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len, int dep);
 int hs13_queue_handshake_keys(struct hs_conn *c);
-int hs13_prot_init(struct hs_conn *c, struct hso_record_prot *rp, const uint8_t *key,
+int hs13_prot_init(struct hs_conn *c, struct hs_dir *d, const uint8_t *key,
 		   const uint8_t *iv);
 int hs13_change_cipher_spec(struct hs_conn *c);
 int hs13_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 		      const struct hs_msg *m);
 int hs13_key_update_send(struct hs_conn *c, bool request_peer);
-int hs13_key_update_recv(struct hs_conn *c, const struct hs_msg *m, uint8_t *rd_secret);
+int hs13_post_hs_key_update(struct hs_conn *c, uint8_t type, uint32_t len);
+int hs13_key_update_recv(struct hs_conn *c, const struct hs_msg *m, uint8_t *rd_secret,
+			 bool at_end);
 
 /* tls12.c */
 void hs12_established(struct hs_conn *c);
 int hs12_queue_keys(struct hs_conn *c);
-int hs12_prot_init(struct hs_conn *c, struct hso_record_prot *rp, bool client);
+int hs12_prot_init(struct hs_conn *c, struct hs_dir *d, bool client);
 size_t hs12_iv_len(const struct hs_conn *c);
 int hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 		      const struct hs_msg *m);

@@ -106,11 +106,11 @@ hs_client_key(const struct hs_conn *c, unsigned i)
 {
 	int g;
 
-	if (c->key_slot[i] >= 0) {
-		g = group_index(c->share_group[i]);
-		return &c->w->cli->keys[g][c->key_slot[i]].key;
+	if (c->hx->key_slot[i] >= 0) {
+		g = group_index(c->hx->share_group[i]);
+		return &c->w->cli->keys[g][c->hx->key_slot[i]].key;
 	}
-	return i == 0 ? &c->eph : &c->eph2;
+	return i == 0 ? &c->hx->eph : &c->hx->eph2;
 }
 
 /*
@@ -126,8 +126,8 @@ hs_client_take_key(struct hs_conn *c, unsigned i, uint16_t group)
 	struct hs_client_worker *cw = c->w->cli;
 	int g = group_index(group);
 
-	c->share_group[i] = group;
-	c->key_slot[i] = -1;
+	c->hx->share_group[i] = group;
+	c->hx->key_slot[i] = -1;
 	if (g < 0)
 		return 0;
 	if (c->ccfg->mode == HS_CLIENT_LOAD) {
@@ -152,11 +152,11 @@ hs_client_take_key(struct hs_conn *c, unsigned i, uint16_t group)
 		}
 		s->uses++;
 		s->refs++;
-		c->key_slot[i] = (int8_t)cw->cur[g];
+		c->hx->key_slot[i] = (int8_t)cw->cur[g];
 		return 1;
 	}
 	if (i == 0) {
-		hso_ecdhe_key_clear(&c->eph);
+		hso_ecdhe_key_clear(&c->hx->eph);
 		return hs_take_pool_key(c, group);
 	}
 	return 0;
@@ -166,13 +166,13 @@ hs_client_take_key(struct hs_conn *c, unsigned i, uint16_t group)
 void
 hs_client_put_key(struct hs_conn *c, unsigned i)
 {
-	if (c->key_slot[i] >= 0) {
-		int g = group_index(c->share_group[i]);
+	if (c->hx->key_slot[i] >= 0) {
+		int g = group_index(c->hx->share_group[i]);
 
-		c->w->cli->keys[g][c->key_slot[i]].refs--;
-		c->key_slot[i] = -1;
+		c->w->cli->keys[g][c->hx->key_slot[i]].refs--;
+		c->hx->key_slot[i] = -1;
 	}
-	hso_ecdhe_key_clear(i == 0 ? &c->eph : &c->eph2);
+	hso_ecdhe_key_clear(i == 0 ? &c->hx->eph : &c->hx->eph2);
 }
 
 void
@@ -182,13 +182,13 @@ hs_client_release(struct hs_conn *c)
 		return;
 	hs_client_put_key(c, 0);
 	hs_client_put_key(c, 1);
-	if (c->pms_slot >= 0) {
-		c->w->cli->pms[c->pms_slot].refs--;
-		c->pms_slot = -1;
+	if (c->hx->pms_slot >= 0) {
+		c->w->cli->pms[c->hx->pms_slot].refs--;
+		c->hx->pms_slot = -1;
 	}
-	hso_peer_key_clear(&c->peer);
-	hso_hash_wipe(&c->th_alt);
-	c->pend_msg = NULL;
+	hso_peer_key_clear(&c->hx->peer);
+	hso_hash_wipe(&c->hx->th_alt);
+	c->hx->pend_msg = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -236,10 +236,10 @@ job_cert(struct hs_worker *w, struct hs_conn *c)
 	struct hs_certificate_in ci;
 	int rc;
 
-	if (c->pend_msg == NULL)
+	if (c->hx->pend_msg == NULL)
 		return HS_ERR_INTERNAL;
-	rc = hs_certificate_parse(c->pend_msg, c->pend_len, c->version == HS_TLS13, &ci);
-	c->pend_msg = NULL;
+	rc = hs_certificate_parse(c->hx->pend_msg, c->hx->pend_len, c->version == HS_TLS13, &ci);
+	c->hx->pend_msg = NULL;
 	if (rc != 0)
 		return rc;
 	if (c->ccfg->ca != NULL) {
@@ -249,7 +249,7 @@ job_cert(struct hs_worker *w, struct hs_conn *c)
 			return rc;
 		w->stats.client_chains_verified++;
 	}
-	rc = hso_peer_key_from_der(&c->peer, ci.der[0], ci.len[0]);
+	rc = hso_peer_key_from_der(&c->hx->peer, ci.der[0], ci.len[0]);
 	if (rc == -ENOTSUP)
 		return HS_ERR_ALERT(HS_ALERT_UNSUPPORTED_CERTIFICATE);
 	if (rc != 0)
@@ -260,8 +260,8 @@ job_cert(struct hs_worker *w, struct hs_conn *c)
 static int
 job_verify(struct hs_worker *w, struct hs_conn *c)
 {
-	int rc = hso_asym_verify(w->asym, &c->peer, c->sigalg, c->tbs, c->tbs_len, c->sig,
-				 c->sig_len);
+	int rc = hso_asym_verify(w->asym, &c->hx->peer, c->sigalg, c->hx->tbs, c->hx->tbs_len, c->hx->sig,
+				 c->hx->sig_len);
 
 	if (rc == 0)
 		w->stats.client_verified++;
@@ -271,8 +271,8 @@ job_verify(struct hs_worker *w, struct hs_conn *c)
 static int
 job_ecdhe(struct hs_worker *w, struct hs_conn *c)
 {
-	unsigned i = c->share_idx;
-	struct hso_ecdhe_key *own = i == 0 ? &c->eph : &c->eph2;
+	unsigned i = c->hx->share_idx;
+	struct hso_ecdhe_key *own = i == 0 ? &c->hx->eph : &c->hx->eph2;
 	size_t len;
 	int rc;
 
@@ -282,18 +282,18 @@ job_ecdhe(struct hs_worker *w, struct hs_conn *c)
 		if (rc != 0)
 			return rc;
 	}
-	if (c->key_slot[i] < 0 && own->group == 0) {
-		if (hso_ecdhe_key_generate(w->asym, c->share_group[i], own) != 0)
+	if (c->hx->key_slot[i] < 0 && own->group == 0) {
+		if (hso_ecdhe_key_generate(w->asym, c->hx->share_group[i], own) != 0)
 			return HS_ERR_INTERNAL;
 		w->stats.client_keys_generated++;
 	}
 	rc = hso_ecdhe_key_derive(w->asym, (struct hso_ecdhe_key *)hs_client_key(c, i),
-				  c->peer_kx, c->peer_kx_len, c->s.shared, sizeof(c->s.shared),
+				  c->hx->peer_kx, c->hx->peer_kx_len, c->hx->s.shared, sizeof(c->hx->s.shared),
 				  &len);
 	/* RFC 8446 4.2.8.2 / RFC 8422 5.11: an invalid point is illegal_parameter. */
 	if (rc == -EINVAL)
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
-	if (rc != 0 || len != sizeof(c->s.shared))
+	if (rc != 0 || len != sizeof(c->hx->s.shared))
 		return HS_ERR_INTERNAL;
 	return 0;
 }
@@ -313,8 +313,8 @@ job_rsa(struct hs_worker *w, struct hs_conn *c)
 	size_t len;
 	int rc;
 
-	if (c->pms_slot >= 0) {
-		struct hs_cli_pms_slot *s = &w->cli->pms[c->pms_slot];
+	if (c->hx->pms_slot >= 0) {
+		struct hs_cli_pms_slot *s = &w->cli->pms[c->hx->pms_slot];
 
 		if (s->ct_len == 0) {
 			struct hso_peer_key k;
@@ -339,18 +339,18 @@ job_rsa(struct hs_worker *w, struct hs_conn *c)
 		} else {
 			w->stats.client_pms_reused++;
 		}
-		memcpy(c->s.pms, s->pms, sizeof(c->s.pms));
-		memcpy(c->peer_kx, s->ct, s->ct_len);
-		c->peer_kx_len = s->ct_len;
+		memcpy(c->hx->s.pms, s->pms, sizeof(c->hx->s.pms));
+		memcpy(c->hx->peer_kx, s->ct, s->ct_len);
+		c->hx->peer_kx_len = s->ct_len;
 		return 0;
 	}
-	if (c->peer.key_type != HSO_KEY_RSA)
+	if (c->hx->peer.key_type != HSO_KEY_RSA)
 		return HS_ERR_ALERT(HS_ALERT_UNSUPPORTED_CERTIFICATE);
-	if (new_pms(c->s.pms) != 0 ||
-	    hso_asym_rsa_premaster_encrypt(w->asym, &c->peer, c->s.pms, c->peer_kx,
-					   sizeof(c->peer_kx), &len) != 0)
+	if (new_pms(c->hx->s.pms) != 0 ||
+	    hso_asym_rsa_premaster_encrypt(w->asym, &c->hx->peer, c->hx->s.pms, c->hx->peer_kx,
+					   sizeof(c->hx->peer_kx), &len) != 0)
 		return HS_ERR_INTERNAL;
-	c->peer_kx_len = (uint16_t)len;
+	c->hx->peer_kx_len = (uint16_t)len;
 	w->stats.client_pms_encrypted++;
 	return 0;
 }
@@ -360,12 +360,12 @@ hs_client_run_job(struct hs_worker *w, struct hs_conn *c)
 {
 	switch (c->job) {
 	case JOB_C_KEYGEN:
-		for (unsigned i = 0; i < c->n_shares; i++) {
-			struct hso_ecdhe_key *k = i == 0 ? &c->eph : &c->eph2;
+		for (unsigned i = 0; i < c->hx->n_shares; i++) {
+			struct hso_ecdhe_key *k = i == 0 ? &c->hx->eph : &c->hx->eph2;
 
-			if (c->key_slot[i] >= 0 || k->group != 0)
+			if (c->hx->key_slot[i] >= 0 || k->group != 0)
 				continue;
-			if (hso_ecdhe_key_generate(w->asym, c->share_group[i], k) != 0)
+			if (hso_ecdhe_key_generate(w->asym, c->hx->share_group[i], k) != 0)
 				return HS_ERR_INTERNAL;
 			w->stats.client_keys_generated++;
 		}
@@ -401,11 +401,6 @@ hs_conn_init_client(struct hs_conn *c, struct hs_worker *w,
 	/* The message-size limit and its pool are the worker's config's. */
 	c->cfg = &cc->base;
 	c->ccfg = cc;
-	/* The stage's tail keeps the ticket offered, then the one received. */
-	c->stage_cap = HS_CONN_STAGE_SIZE - HS_CLIENT_TICKET_MAX;
-	c->ticket_area = c->stage + c->stage_cap;
-	c->key_slot[0] = c->key_slot[1] = -1;
-	c->pms_slot = -1;
 	c->state = STC_INIT;
 	c->ops = &hs_client_hello_ops;
 	return 0;
@@ -439,32 +434,32 @@ session_usable(const struct hs_conn *c, const struct hs_client_session *s)
 static int
 offer_session(struct hs_conn *c, const struct hs_client_session *s)
 {
-	c->psk_offered = true;
-	c->offer_suite = s->suite;
-	c->offer_ems = s->ems;
-	c->sess_secret_len = s->secret_len;
+	c->hx->psk_offered = true;
+	c->hx->offer_suite = s->suite;
+	c->hx->offer_ems = s->ems;
+	c->hx->sess_secret_len = s->secret_len;
 	c->w->stats.client_offered++;
 	if (s->version == HS_TLS13) {
-		memcpy(c->s.psk, s->secret, s->secret_len);
-		memcpy(c->ticket_area, s->ticket, s->ticket_len);
-		c->offer_ticket_len = s->ticket_len;
-		c->new_age_add = s->age_add;
-		c->new_received_ms = s->received_ms;
+		memcpy(c->hx->s.psk, s->secret, s->secret_len);
+		memcpy(c->hx->ticket_area, s->ticket, s->ticket_len);
+		c->hx->offer_ticket_len = s->ticket_len;
+		c->hx->new_age_add = s->age_add;
+		c->hx->new_received_ms = s->received_ms;
 		return 0;
 	}
-	memcpy(c->s.master, s->secret, 48);
+	memcpy(c->hx->s.master, s->secret, 48);
 	/* Kept if the server resumes without a new ticket (keep_session()). */
-	c->new_lifetime = s->lifetime;
-	c->new_received_ms = s->received_ms;
+	c->hx->new_lifetime = s->lifetime;
+	c->hx->new_received_ms = s->received_ms;
 	if (c->ccfg->resume == HS_RESUME_TICKET) {
-		memcpy(c->ticket_area, s->ticket, s->ticket_len);
-		c->offer_ticket_len = s->ticket_len;
+		memcpy(c->hx->ticket_area, s->ticket, s->ticket_len);
+		c->hx->offer_ticket_len = s->ticket_len;
 		/* RFC 5077 3.4: a fresh session id tells whether the ticket was taken. */
-		c->session_id_len = 32;
-		return hs_random(c->session_id, 32);
+		c->hx->session_id_len = 32;
+		return hs_random(c->hx->session_id, 32);
 	}
-	c->session_id_len = s->session_id_len;
-	memcpy(c->session_id, s->session_id, s->session_id_len);
+	c->hx->session_id_len = s->session_id_len;
+	memcpy(c->hx->session_id, s->session_id, s->session_id_len);
 	return 0;
 }
 
@@ -484,29 +479,32 @@ hs_conn_client_start(struct hs_conn *c, const struct hs_client_session *resume)
 		return c->err;
 	if (c->state != STC_INIT)
 		return -EALREADY;
+	/* The handshake context: refused (not counted as a failed handshake) when none is free. */
+	if (hs_hctx_get(c) != 0)
+		return hs_fail(c, HS_ERR_NO_HCTX);
 	cc = c->ccfg;
 	p = &cc->base.nego;
 	c->w->stats.client_started++;
-	if (hs_random(c->client_random, 32) != 0)
+	if (hs_random(c->hx->client_random, 32) != 0)
 		return hs_fail(c, HS_ERR_INTERNAL);
 	if (session_usable(c, resume) && offer_session(c, resume) != 0)
 		return hs_fail(c, HS_ERR_INTERNAL);
 	if (p->tls13) {
-		if (c->psk_offered && resume->version == HS_TLS13)
-			c->psk_modes = cc->resume == HS_RESUME_PSK_KE ? MODE_PSK_KE
+		if (c->hx->psk_offered && resume->version == HS_TLS13)
+			c->hx->psk_modes = cc->resume == HS_RESUME_PSK_KE ? MODE_PSK_KE
 								      : MODE_PSK_DHE_KE;
 		else if (cc->resume == HS_RESUME_TICKET)
-			c->psk_modes = MODE_PSK_DHE_KE;
+			c->hx->psk_modes = MODE_PSK_DHE_KE;
 		else if (cc->resume == HS_RESUME_PSK_KE)
-			c->psk_modes = MODE_PSK_KE;
+			c->hx->psk_modes = MODE_PSK_KE;
 		/* RFC 8446 D.4: compatibility mode sends a non-empty session id. */
-		if (cc->compat_mode && c->session_id_len == 0) {
-			c->session_id_len = 32;
-			if (hs_random(c->session_id, 32) != 0)
+		if (cc->compat_mode && c->hx->session_id_len == 0) {
+			c->hx->session_id_len = 32;
+			if (hs_random(c->hx->session_id, 32) != 0)
 				return hs_fail(c, HS_ERR_INTERNAL);
 		}
 		n = cc->n_key_shares < p->n_groups ? cc->n_key_shares : p->n_groups;
-		c->n_shares = (uint8_t)n;
+		c->hx->n_shares = (uint8_t)n;
 		for (unsigned i = 0; i < n; i++)
 			if (!hs_client_take_key(c, i, p->groups[i]))
 				need_job = true;
@@ -524,9 +522,9 @@ hs_conn_client_start(struct hs_conn *c, const struct hs_client_session *resume)
 static int
 hello_out(struct hs_conn *c)
 {
-	hso_hash_update(&c->th, c->stage, c->stage_len);
-	if (c->th_alt.init)
-		hso_hash_update(&c->th_alt, c->stage, c->stage_len);
+	hso_hash_update(&c->hx->th, c->hx->stage, c->hx->stage_len);
+	if (c->hx->th_alt.init)
+		hso_hash_update(&c->hx->th_alt, c->hx->stage, c->hx->stage_len);
 	if (hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
 	c->state = STC_SERVER_HELLO;
@@ -564,32 +562,32 @@ hs_client_send_hello(struct hs_conn *c)
 	struct hs_writer w;
 	size_t binders_at = 0;
 	unsigned n_suites = 0;
-	bool ecdhe12 = false, ecdsa12 = false, first = !c->hrr_sent;
+	bool ecdhe12 = false, ecdsa12 = false, first = !c->hx->hrr_sent;
 	int rc;
 
 	for (unsigned i = 0; i < p->n_suites; i++) {
 		const struct hs_suite_info *si = hs_suite_find(p->suites[i]);
 
 		if (si == NULL || (si->version == HS_TLS13 ? !p->tls13 : !p->tls12) ||
-		    (c->hrr_sent && si->version != HS_TLS13))
+		    (c->hx->hrr_sent && si->version != HS_TLS13))
 			continue;
 		suites[n_suites++] = si->id;
 		ecdhe12 |= si->version == HS_TLS12 && si->kx != HS_KX_RSA;
 		ecdsa12 |= si->version == HS_TLS12 && si->kx == HS_KX_ECDHE_ECDSA;
 	}
-	for (unsigned i = 0; i < c->n_shares; i++) {
+	for (unsigned i = 0; i < c->hx->n_shares; i++) {
 		const struct hso_ecdhe_key *k = hs_client_key(c, i);
 
-		shares[i] = (struct hs_key_share_out){ c->share_group[i], { k->pub, k->pub_len } };
+		shares[i] = (struct hs_key_share_out){ c->hx->share_group[i], { k->pub, k->pub_len } };
 	}
 	memset(&ch, 0, sizeof(ch));
-	ch.random = c->client_random;
-	ch.session_id = (struct hs_view){ c->session_id, c->session_id_len };
+	ch.random = c->hx->client_random;
+	ch.session_id = (struct hs_view){ c->hx->session_id, c->hx->session_id_len };
 	ch.suites = suites;
 	ch.n_suites = n_suites;
 	ch.tls13 = p->tls13;
 	/* RFC 8446 4.1.4: after HRR the client stays with TLS 1.3. */
-	ch.tls12 = p->tls12 && !c->hrr_sent;
+	ch.tls12 = p->tls12 && !c->hx->hrr_sent;
 	ch.sni = (struct hs_view){ (const uint8_t *)cc->sni, (uint16_t)strlen(cc->sni) };
 	memcpy(groups, p->groups, p->n_groups * sizeof(groups[0]));
 	ch.groups = groups;
@@ -600,7 +598,7 @@ hs_client_send_hello(struct hs_conn *c)
 	 * that such a certificate may be served. secp384r1 is never accepted
 	 * for ECDHE; P-256 is (hs12c_group_ok()).
 	 */
-	if (ecdsa12 && !c->hrr_sent) {
+	if (ecdsa12 && !c->hx->hrr_sent) {
 		if (hs_client_u16_in(p->sigalgs, p->n_sigalgs, HS_SIG_ECDSA_SECP256R1_SHA256) &&
 		    !hs_client_u16_in(groups, ch.n_groups, HS_GROUP_SECP256R1))
 			groups[ch.n_groups++] = HS_GROUP_SECP256R1;
@@ -616,63 +614,63 @@ hs_client_send_hello(struct hs_conn *c)
 		ch.reneg_info = true;
 		ch.ec_point_formats = ecdhe12;
 		ch.ticket_ext = cc->resume == HS_RESUME_TICKET;
-		if (c->psk_offered && c->offer_ticket_len > 0 &&
-		    hs_suite_find(c->offer_suite)->version == HS_TLS12)
-			ch.ticket = (struct hs_view){ c->ticket_area, c->offer_ticket_len };
+		if (c->hx->psk_offered && c->hx->offer_ticket_len > 0 &&
+		    hs_suite_find(c->hx->offer_suite)->version == HS_TLS12)
+			ch.ticket = (struct hs_view){ c->hx->ticket_area, c->hx->offer_ticket_len };
 	}
 	if (p->tls13) {
 		ch.shares = shares;
-		ch.n_shares = c->n_shares;
-		ch.psk_modes = c->psk_modes;
-		if (c->hrr_sent && c->peer_kx_len > 0)
-			ch.cookie = (struct hs_view){ c->peer_kx, c->peer_kx_len };
+		ch.n_shares = c->hx->n_shares;
+		ch.psk_modes = c->hx->psk_modes;
+		if (c->hx->hrr_sent && c->hx->peer_kx_len > 0)
+			ch.cookie = (struct hs_view){ c->hx->peer_kx, c->hx->peer_kx_len };
 	}
-	if (c->psk_offered && p->tls13 && hs_suite_find(c->offer_suite)->version == HS_TLS13) {
-		uint64_t age = cc->base.now_ms() - c->new_received_ms;
+	if (c->hx->psk_offered && p->tls13 && hs_suite_find(c->hx->offer_suite)->version == HS_TLS13) {
+		uint64_t age = cc->base.now_ms() - c->hx->new_received_ms;
 
-		ch.psk_identity = (struct hs_view){ c->ticket_area, c->offer_ticket_len };
+		ch.psk_identity = (struct hs_view){ c->hx->ticket_area, c->hx->offer_ticket_len };
 		/* RFC 8446 4.2.11.1: age in ms plus ticket_age_add, mod 2^32. */
-		ch.obfuscated_age = (uint32_t)age + c->new_age_add;
-		ch.binder_len = (uint8_t)c->sess_secret_len;
+		ch.obfuscated_age = (uint32_t)age + c->hx->new_age_add;
+		ch.binder_len = (uint8_t)c->hx->sess_secret_len;
 	}
-	c->stage_len = 0;
+	c->hx->stage_len = 0;
 	hs_stage_msg_begin(c, &w);
 	rc = hs_client_hello_write(&w, &ch, &binders_at);
-	if (c->stage_len + w.off > c->stage_hw)
-		c->stage_hw = c->stage_len + w.off;
+	if (c->hx->stage_len + w.off > c->hx->stage_hw)
+		c->hx->stage_hw = c->hx->stage_len + w.off;
 	if (rc != 0 || w.err)
 		return HS_ERR_INTERNAL;
-	c->stage_len = w.off;
+	c->hx->stage_len = w.off;
 	if (first) {
 		/*
 		 * The suite, so the transcript hash, is known only from the
 		 * ServerHello: run SHA-256 and, if a SHA-384 suite is offered,
 		 * SHA-384 side by side until then.
 		 */
-		hso_hash_init(&c->th, HSO_HASH_SHA256);
+		hso_hash_init(&c->hx->th, HSO_HASH_SHA256);
 		if (offered_suite_of_hash(c, 1) != NULL)
-			hso_hash_init(&c->th_alt, HSO_HASH_SHA384);
+			hso_hash_init(&c->hx->th_alt, HSO_HASH_SHA384);
 	}
 	if (ch.psk_identity.len == 0)
 		return hello_out(c);
 	{
 		/* Binder: HMAC over Transcript-Hash(..., truncated ClientHello). */
-		const struct hs_suite_info *psi = hs_suite_find(c->offer_suite);
+		const struct hs_suite_info *psi = hs_suite_find(c->hx->offer_suite);
 		struct hso_hash bt;
 		enum hso_kdf_hash h = psi->hash ? HSO_KDF_SHA384 : HSO_KDF_SHA256;
 		const uint8_t *empty = c->cfg->empty_hash[psi->hash];
-		struct hs_secrets *s = &c->s;
-		size_t hl = c->sess_secret_len;
+		struct hs_secrets *s = &c->hx->s;
+		size_t hl = c->hx->sess_secret_len;
 		int e, bk, bf;
 
 		if (first)
 			hso_hash_init(&bt, (enum hso_hash_alg)psi->hash);
 		else
-			bt = c->th;     /* message_hash + HRR, in the suite's hash */
-		hso_hash_update(&bt, c->stage, binders_at);
+			bt = c->hx->th;     /* message_hash + HRR, in the suite's hash */
+		hso_hash_update(&bt, c->hx->stage, binders_at);
 		hso_hash_peek(&bt, s->th2);
 		hso_hash_wipe(&bt);
-		c->binders_at = (uint16_t)binders_at;
+		c->hx->binders_at = (uint16_t)binders_at;
 		e = hs_kdf(c, hso_kdf_extract(c->w->kdf, h, NULL, NULL, 0, s->psk, hl, s->early,
 					      HSO_KDF_NO_DEP));
 		if (e < 0)
@@ -700,7 +698,7 @@ hello_resume(struct hs_conn *c)
 	case STC_HELLO_JOB:
 		return hs_client_send_hello(c);
 	case STC_BINDER_JOB:
-		memcpy(c->stage + c->binders_at + 3, c->s.binder_expected, c->sess_secret_len);
+		memcpy(c->hx->stage + c->hx->binders_at + 3, c->hx->s.binder_expected, c->hx->sess_secret_len);
 		return hello_out(c);
 	default:
 		return HS_ERR_INTERNAL;
@@ -735,7 +733,7 @@ hs_client_server_hello(struct hs_conn *c, const struct hs_msg *m)
 			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 		version = HS_TLS13;
 	} else {
-		if (sh.legacy_version != HS_TLS12 || !p->tls12 || c->hrr_sent)
+		if (sh.legacy_version != HS_TLS12 || !p->tls12 || c->hx->hrr_sent)
 			return HS_ERR_ALERT(HS_ALERT_PROTOCOL_VERSION);
 		/*
 		 * RFC 8446 4.1.3: a TLS 1.3 client that gets TLS 1.2 "MUST
@@ -783,8 +781,6 @@ no_outer_type(struct hs_conn *c, const struct hs_record *r)
 const struct hs_proto_ops hs_client_hello_ops = {
 	.name = "client-hello",
 	.ct_max = HS_RECORD_PLAINTEXT_MAX,
-	.seal = hs12_seal,          /* never called: no write keys yet */
-	.open = hs12_open,          /* never called: no read keys yet */
 	.outer_type = no_outer_type,
 	.change_cipher_spec = hs_ccs_refuse,
 	.handshake_msg = hello_msg,
@@ -805,23 +801,23 @@ hs_conn_client_session(const struct hs_conn *c, struct hs_client_session *s)
 	if (c->version == 0 || (c->status != HS_STATUS_ESTABLISHED &&
 				c->status != HS_STATUS_CLOSED))
 		return -ENOTCONN;
-	if (!c->have_session)
+	if (c->hx == NULL || !c->hx->have_session)
 		return -ENOENT;
 	memset(s, 0, sizeof(*s));
 	s->version = c->version;
 	s->suite = c->suite;
 	s->ems = c->ems;
-	s->secret_len = c->sess_secret_len;
-	memcpy(s->secret, c->sess_secret, c->sess_secret_len);
+	s->secret_len = c->hx->sess_secret_len;
+	memcpy(s->secret, c->hx->sess_secret, c->hx->sess_secret_len);
 	if (c->version == HS_TLS12) {
-		s->session_id_len = c->session_id_len;
-		memcpy(s->session_id, c->session_id, c->session_id_len);
+		s->session_id_len = c->hx->session_id_len;
+		memcpy(s->session_id, c->hx->session_id, c->hx->session_id_len);
 	}
-	s->ticket_len = c->new_ticket_len;
-	memcpy(s->ticket, c->ticket_area, c->new_ticket_len);
-	s->lifetime = c->new_lifetime;
-	s->age_add = c->new_age_add;
-	s->received_ms = c->new_received_ms;
+	s->ticket_len = c->hx->new_ticket_len;
+	memcpy(s->ticket, c->hx->ticket_area, c->hx->new_ticket_len);
+	s->lifetime = c->hx->new_lifetime;
+	s->age_add = c->hx->new_age_add;
+	s->received_ms = c->hx->new_received_ms;
 	s->sni_len = (uint8_t)strlen(c->ccfg->sni);
 	memcpy(s->sni, c->ccfg->sni, s->sni_len + 1u);
 	return 0;

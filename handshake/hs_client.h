@@ -28,9 +28,11 @@
  *    connections (the same object as the server's: crypto contexts, the
  *    batch, and the client's per-worker caches of `load` mode).
  *  - struct hs_conn: hs_conn_init_client() starts one client connection in
- *    caller memory with a caller buffer of HS_CONN_BUF_SIZE bytes;
- *    hs_conn_client_start() puts the ClientHello in its output (it may
- *    first wait for its worker: the key share is an asymmetric job).
+ *    caller memory (the same resident state as a server's);
+ *    hs_conn_client_start() borrows a handshake context from the worker's
+ *    pool and puts the ClientHello in its output (it may first wait for
+ *    its worker: the key share is an asymmetric job). The context goes
+ *    back at hs_conn_hctx_release() or hs_conn_reset(), as for a server.
  *
  * Modes (struct hs_client_config.mode):
  *
@@ -57,7 +59,9 @@
  * the ticket; TLS 1.3: the PSK of the first NewSessionTicket, which arrives
  * after the handshake, so ask again after reading); pass that to
  * hs_conn_client_start() of a new connection to offer it. Which one is
- * offered follows @c resume in the config.
+ * offered follows @c resume in the config. The session is kept in the
+ * handshake context: take it before hs_conn_hctx_release() (a TLS 1.3
+ * client that wants a ticket releases after the first one came).
  */
 
 #include <stdbool.h>
@@ -161,10 +165,9 @@ struct hs_client_session {
  * Start a client connection. It takes its offer, mode and SNI from @p cc
  * (which must outlive it); the handshake-message size limit and the pool
  * for large messages are the worker's config's.
- * @param buf  HS_CONN_BUF_SIZE bytes, owned by the caller, untouched by
- *             anyone else until the connection is reset
- * @return 0; -EINVAL for NULL arguments, a buffer that is too small or a
- *         worker not made by hs_worker_create_client().
+ * @param buf  ignored (NULL, 0), as for hs_conn_init()
+ * @return 0; -EINVAL for NULL arguments or a worker not made by
+ *         hs_worker_create_client().
  */
 int hs_conn_init_client(struct hs_conn *c, struct hs_worker *w,
 			const struct hs_client_config *cc, uint8_t *buf, size_t len);
@@ -177,8 +180,9 @@ int hs_conn_init_client(struct hs_conn *c, struct hs_worker *w,
  *                ignored when it does not fit the config (version off,
  *                suite not offered, other SNI, expired ticket)
  * @return 0; -EALREADY when already started; -ENOTCONN for a server
- *         connection; the sticky error (HS_ERR_INTERNAL when the
- *         ClientHello cannot be built).
+ *         connection; the sticky error (HS_ERR_NO_HCTX when the worker has
+ *         no handshake context free, HS_ERR_INTERNAL when the ClientHello
+ *         cannot be built).
  */
 int hs_conn_client_start(struct hs_conn *c, const struct hs_client_session *resume);
 
@@ -187,7 +191,8 @@ int hs_conn_client_start(struct hs_conn *c, const struct hs_client_session *resu
  * @return 0; -ENOTCONN unless the connection is established (or closed
  *         after being established); -ENOENT when the server gave nothing
  *         resumable (TLS 1.3: no NewSessionTicket read yet; TLS 1.2: no
- *         ticket and an empty session id); -EINVAL for a server connection.
+ *         ticket and an empty session id) or the handshake context was
+ *         released; -EINVAL for a server connection.
  */
 int hs_conn_client_session(const struct hs_conn *c, struct hs_client_session *s);
 

@@ -14,6 +14,8 @@
  *   -(0x200 + desc)          fatal: the peer sent alert @c desc
  *   HS_ERR_INTERNAL          our invariant broke; send internal_error
  *   HS_ERR_WOULD_BLOCK       waiting for a crypto job or more input
+ *   HS_ERR_NO_HCTX           no handshake context free: refuse the
+ *                            connection (no alert: nothing was read yet)
  */
 
 /* Alert descriptions (RFC 8446 section 6, RFC 5246 7.2). */
@@ -60,6 +62,13 @@ enum hs_alert {
 #define HS_ERR_INTERNAL (-(HS_ERR_CLASS_OTHER + 1))
 /** Not an error: waiting for a crypto job or for more input. */
 #define HS_ERR_WOULD_BLOCK (-(HS_ERR_CLASS_OTHER + 2))
+/**
+ * Error: the worker's pool of handshake contexts (hs_config.max_handshakes)
+ * was empty when the connection needed one to start its handshake. The
+ * connection is FAILED without an alert; a dataplane refuses it (RST) and
+ * the pool counts it (hs_worker_stats.hctx.exhausted).
+ */
+#define HS_ERR_NO_HCTX (-(HS_ERR_CLASS_OTHER + 3))
 
 /** The class of error @p e (0 for success). */
 static inline int

@@ -115,8 +115,9 @@ hs_msg_asm_release(struct hs_msg_asm *a)
 void
 hs_msg_asm_wipe(struct hs_msg_asm *a)
 {
+	/* Back on the inline buffer, hw is its high-water mark (give_back()). */
 	hs_msg_asm_release(a);
-	OPENSSL_cleanse(a->inl, a->inl_hw);
+	OPENSSL_cleanse(a->inl, a->hw > a->inl_hw ? a->hw : a->inl_hw);
 	a->inl_hw = a->hw = 0;
 }
 

@@ -77,7 +77,7 @@ sni_equal(const struct hs_client_hello *ch, const struct hs_ticket *t)
 
 /*
  * Find a session to resume: the ticket (RFC 5077 3.4) first, then the
- * session id in this worker's cache. Fills c->s.master and the session's
+ * session id in this worker's cache. Fills c->hx->s.master and the session's
  * parameters. @return 1 to resume, 0 for a full handshake, or an alert.
  */
 static int
@@ -123,10 +123,10 @@ find_session(struct hs_conn *c, const struct hs_client_hello *ch)
 		c->suite = t.suite;
 		c->si = hs_suite_find(t.suite);
 		c->ems = t.ems;
-		memcpy(c->s.master, t.secret, 48);
-		c->sni_raw_len = t.sni_len;
-		memcpy(c->sni, t.sni, t.sni_len);
-		c->sni[t.sni_len] = '\0';
+		memcpy(c->hx->s.master, t.secret, 48);
+		c->hx->sni_raw_len = t.sni_len;
+		memcpy(c->hx->sni, t.sni, t.sni_len);
+		c->hx->sni[t.sni_len] = '\0';
 	} else if (rc == 0) {
 		c->w->stats.tickets_rejected++;
 	}
@@ -139,7 +139,7 @@ static int
 resume_session(struct hs_conn *c, const struct hs_client_hello *ch, const struct hs_msg *m)
 {
 	struct hs_writer w;
-	struct hs_secrets *s = &c->s;
+	struct hs_secrets *s = &c->hx->s;
 	enum hso_kdf_hash h = hs_kdf_hash(c);
 	size_t kb = 2 * (c->si->key_len + hs12_iv_len(c));
 	int rc;
@@ -147,21 +147,21 @@ resume_session(struct hs_conn *c, const struct hs_client_hello *ch, const struct
 	c->resumed = true;
 	c->w->stats.resumed++;
 	/* RFC 5077 3.4 / RFC 5246 7.4.1.3: echo the client's session id. */
-	c->session_id_len = (uint8_t)ch->session_id.len;
-	memcpy(c->session_id, ch->session_id.p, ch->session_id.len);
-	hso_hash_init(&c->th, (enum hso_hash_alg)c->si->hash);
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	c->hx->session_id_len = (uint8_t)ch->session_id.len;
+	memcpy(c->hx->session_id, ch->session_id.p, ch->session_id.len);
+	hso_hash_init(&c->hx->th, (enum hso_hash_alg)c->si->hash);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	hs_stage_msg_begin(c, &w);
 	rc = hs_server_hello_write(&w, &(struct hs_server_hello){
-		.version = HS_TLS12, .random = c->server_random,
-		.session_id = { c->session_id, c->session_id_len }, .suite = c->suite,
-		.reneg_info = c->reneg_info, .ems = c->ems,
+		.version = HS_TLS12, .random = c->hx->server_random,
+		.session_id = { c->hx->session_id, c->hx->session_id_len }, .suite = c->suite,
+		.reneg_info = c->hx->reneg_info, .ems = c->ems,
 		.alpn = { c->alpn, c->alpn_len } });
 	if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
-	hso_hash_peek(&c->th, s->th);
-	memcpy(s->seed, c->server_random, 32);
-	memcpy(s->seed + 32, c->client_random, 32);
+	hso_hash_peek(&c->hx->th, s->th);
+	memcpy(s->seed, c->hx->server_random, 32);
+	memcpy(s->seed + 32, c->hx->client_random, 32);
 	/* In the abbreviated handshake the server's Finished comes first. */
 	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, h, NULL, s->master, 48, "key expansion", 13,
 				  s->seed, 64, s->key_block, kb, HSO_KDF_NO_DEP)) < 0 ||
@@ -198,19 +198,20 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 	 */
 	if (ch->has_reneg_info && ch->reneg_info.len != 0)
 		return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
-	c->reneg_info = ch->has_reneg_info ||
+	c->hx->reneg_info = ch->has_reneg_info ||
 			hs_view_has_u16(ch->cipher_suites, HS_TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-	memcpy(c->client_random, ch->random, 32);
-	if (hs_random(c->server_random, 32) != 0)
+	memcpy(c->hx->client_random, ch->random, 32);
+	if (hs_random(c->hx->server_random, 32) != 0)
 		return HS_ERR_INTERNAL;
 	/* RFC 8446 4.1.3: a TLS 1.3 server negotiating 1.2 marks its random. */
 	if (p->tls13)
-		memcpy(c->server_random + 24, hs_downgrade_tls12, 8);
+		memcpy(c->hx->server_random + 24, hs_downgrade_tls12, 8);
 	rc = hs_nego_alpn(ch, p, &alpn);
 	if (rc != 0)
 		return rc;
+	/* hs_nego_alpn() points into the policy's list, which outlives us. */
 	c->alpn_len = (uint8_t)alpn.len;
-	memcpy(c->alpn, alpn.p != NULL ? alpn.p : c->alpn, alpn.len);
+	c->alpn = alpn.p;
 	rc = find_session(c, ch);
 	if (rc < 0)
 		return rc;
@@ -231,27 +232,27 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 	if (ecdhe && (rc = hs_nego_group(ch, p, HS_TLS12, &c->group, &hrr, &none)) != 0)
 		return rc;
 	c->ems = ch->has_ems;
-	c->sni_raw_len = ch->has_sni ? (uint8_t)ch->sni.len : 0;
+	c->hx->sni_raw_len = ch->has_sni ? (uint8_t)ch->sni.len : 0;
 	/*
 	 * Resumable by ticket when the client asked for one (RFC 5077 3.2: an
 	 * empty session id then), else by session id in this worker's cache;
 	 * with neither, an empty session_id says "not resumable".
 	 */
-	c->ticket_wanted = ch->has_ticket && c->cfg->stek != NULL;
-	c->session_id_len = 0;
-	if (!c->ticket_wanted && c->w->cache != NULL) {
-		if (hs_random(c->session_id, 32) != 0)
+	c->hx->ticket_wanted = ch->has_ticket && c->cfg->stek != NULL;
+	c->hx->session_id_len = 0;
+	if (!c->hx->ticket_wanted && c->w->cache != NULL) {
+		if (hs_random(c->hx->session_id, 32) != 0)
 			return HS_ERR_INTERNAL;
-		c->session_id_len = 32;
+		c->hx->session_id_len = 32;
 	}
 
-	hso_hash_init(&c->th, (enum hso_hash_alg)c->si->hash);
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hso_hash_init(&c->hx->th, (enum hso_hash_alg)c->si->hash);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	hs_stage_msg_begin(c, &w);
 	rc = hs_server_hello_write(&w, &(struct hs_server_hello){
-		.version = HS_TLS12, .random = c->server_random,
-		.session_id = { c->session_id, c->session_id_len }, .suite = c->suite,
-		.reneg_info = c->reneg_info, .ems = c->ems, .ticket = c->ticket_wanted,
+		.version = HS_TLS12, .random = c->hx->server_random,
+		.session_id = { c->hx->session_id, c->hx->session_id_len }, .suite = c->suite,
+		.reneg_info = c->hx->reneg_info, .ems = c->ems, .ticket = c->hx->ticket_wanted,
 		.ec_point_formats = ecdhe && ch->has_ec_point_formats,
 		.alpn = { c->alpn, c->alpn_len } });
 	if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || stage_chain(c) != 0)
@@ -269,7 +270,7 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 int
 hs12_queue_keys(struct hs_conn *c)
 {
-	struct hs_secrets *s = &c->s;
+	struct hs_secrets *s = &c->hx->s;
 	struct hso_kdf_batch *b = c->w->kdf;
 	enum hso_kdf_hash h = hs_kdf_hash(c);
 	const uint8_t *pms = c->si->kx == HS_KX_RSA ? s->pms : s->shared;
@@ -282,15 +283,15 @@ hs12_queue_keys(struct hs_conn *c)
 		ms = hso_kdf_prf(b, h, NULL, pms, pms_len, "extended master secret", 22,
 				 s->th, hs_hash_len(c), s->master, 48, HSO_KDF_NO_DEP);
 	else {
-		memcpy(s->seed2, c->client_random, 32);
-		memcpy(s->seed2 + 32, c->server_random, 32);
+		memcpy(s->seed2, c->hx->client_random, 32);
+		memcpy(s->seed2 + 32, c->hx->server_random, 32);
 		ms = hso_kdf_prf(b, h, NULL, pms, pms_len, "master secret", 13,
 				 s->seed2, 64, s->master, 48, HSO_KDF_NO_DEP);
 	}
 	if (hs_kdf(c, ms) < 0)
 		return HS_ERR_INTERNAL;
-	memcpy(s->seed, c->server_random, 32);
-	memcpy(s->seed + 32, c->client_random, 32);
+	memcpy(s->seed, c->hx->server_random, 32);
+	memcpy(s->seed + 32, c->hx->client_random, 32);
 	if (hs_kdf(c, hso_kdf_prf(b, h, NULL, s->master, 48, "key expansion", 13,
 				  s->seed, 64, s->key_block, kb, ms)) < 0 ||
 	    hs_kdf(c, hso_kdf_prf(b, h, NULL, s->master, 48, "client finished", 15,
@@ -301,16 +302,14 @@ hs12_queue_keys(struct hs_conn *c)
 }
 
 int
-hs12_prot_init(struct hs_conn *c, struct hso_record_prot *rp, bool client)
+hs12_prot_init(struct hs_conn *c, struct hs_dir *d, bool client)
 {
 	size_t kl = c->si->key_len, il = hs12_iv_len(c);
-	const uint8_t *kb = c->s.key_block;
+	const uint8_t *kb = c->hx->s.key_block;
 
 	/* key_block = client key, server key, client IV, server IV (RFC 5246 6.3). */
-	return hso_record_prot_init(rp, &c->w->imb, HSO_TLS12, hs_aead_alg(c),
-				    kb + (client ? 0 : kl), kl,
-				    kb + 2 * kl + (client ? 0 : il), il) == 0
-		       ? 0 : HS_ERR_INTERNAL;
+	return hs_dir_set(c, d, HSO_TLS12, kb + (client ? 0 : kl), kb + 2 * kl + (client ? 0 : il),
+			  il) == 0 ? 0 : HS_ERR_INTERNAL;
 }
 
 /* The session as a ticket or cache entry holds it. */
@@ -324,11 +323,12 @@ session_of(const struct hs_conn *c, struct hs_ticket *t)
 	t->lifetime = c->cfg->ticket_lifetime;
 	t->ems = c->ems;
 	t->secret_len = 48;
-	memcpy(t->secret, c->s.master, 48);
-	t->sni_len = c->sni_raw_len;
-	memcpy(t->sni, c->sni, c->sni_raw_len);
+	memcpy(t->secret, c->hx->s.master, 48);
+	t->sni_len = c->hx->sni_raw_len;
+	memcpy(t->sni, c->hx->sni, c->hx->sni_raw_len);
 	t->alpn_len = c->alpn_len;
-	memcpy(t->alpn, c->alpn, c->alpn_len);
+	if (c->alpn_len > 0)
+		memcpy(t->alpn, c->alpn, c->alpn_len);
 }
 
 /* Our ChangeCipherSpec, the server write keys, and our Finished. */
@@ -343,7 +343,7 @@ send_ccs_finished(struct hs_conn *c)
 		return HS_ERR_INTERNAL;
 	c->wr_on = true;
 	hs_stage_msg_begin(c, &w);
-	if (hs_finished_write(&w, c->s.sf, VERIFY_DATA_LEN) != 0 ||
+	if (hs_finished_write(&w, c->hx->s.sf, VERIFY_DATA_LEN) != 0 ||
 	    hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
 	return 0;
@@ -354,7 +354,7 @@ void
 hs12_established(struct hs_conn *c)
 {
 	if (c->cfg->export_keys)
-		memcpy(c->kb_export, c->s.key_block, sizeof(c->kb_export));
+		memcpy(c->kb_export, c->hx->s.key_block, sizeof(c->kb_export));
 	hs_established(c);
 }
 
@@ -363,12 +363,12 @@ after_server_finished(struct hs_conn *c)
 {
 	if (send_ccs_finished(c) != 0)
 		return HS_ERR_INTERNAL;
-	if (c->session_id_len == 32 && c->w->cache != NULL) {
+	if (c->hx->session_id_len == 32 && c->w->cache != NULL) {
 		struct hs_ticket t;
 
 		session_of(c, &t);
 		c->w->stats.cache_evictions +=
-			(unsigned)hs_session_cache_put(c->w->cache, c->session_id, &t);
+			(unsigned)hs_session_cache_put(c->w->cache, c->hx->session_id, &t);
 		hs_ticket_wipe(&t);
 	}
 	hs12_established(c);
@@ -381,10 +381,10 @@ after_resume_keys(struct hs_conn *c)
 {
 	if (send_ccs_finished(c) != 0)
 		return HS_ERR_INTERNAL;
-	hso_hash_peek(&c->th, c->s.th2);
-	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->s.master, 48,
-				  "client finished", 15, c->s.th2, hs_hash_len(c),
-				  c->s.cf_expected, VERIFY_DATA_LEN, HSO_KDF_NO_DEP)) < 0)
+	hso_hash_peek(&c->hx->th, c->hx->s.th2);
+	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->hx->s.master, 48,
+				  "client finished", 15, c->hx->s.th2, hs_hash_len(c),
+				  c->hx->s.cf_expected, VERIFY_DATA_LEN, HSO_KDF_NO_DEP)) < 0)
 		return HS_ERR_INTERNAL;
 	c->state = ST12_RESUME_CF_JOB;
 	return 0;
@@ -398,13 +398,13 @@ resume(struct hs_conn *c)
 	switch (c->state) {
 	case ST12_SKE_JOB:
 		hs_stage_msg_begin(c, &w);
-		if (hs_server_key_exchange_write(&w, c->tbs + 64, c->tbs_len - 64u,
-						 c->sigalg, c->sig, c->sig_len) != 0 ||
+		if (hs_server_key_exchange_write(&w, c->hx->tbs + 64, c->hx->tbs_len - 64u,
+						 c->sigalg, c->hx->sig, c->hx->sig_len) != 0 ||
 		    hs_stage_msg_end(c, &w, 0) != 0)
 			return HS_ERR_INTERNAL;
 		return stage_done_and_flush(c);
 	case ST12_PMS_JOB:
-		hso_ecdhe_key_clear(&c->eph);
+		hso_ecdhe_key_clear(&c->hx->eph);
 		c->state = ST12_KEYS_JOB;
 		return hs12_queue_keys(c);
 	case ST12_KEYS_JOB:
@@ -454,13 +454,13 @@ client_key_exchange(struct hs_conn *c, const struct hs_msg *m)
 	 * decrypted as the empty ciphertext instead, which fails the same
 	 * way, with a random premaster (RFC 5246 7.4.7.1).
 	 */
-	if (kx.len > sizeof(c->peer_kx))
+	if (kx.len > sizeof(c->hx->peer_kx))
 		kx.len = 0;
-	memcpy(c->peer_kx, kx.p, kx.len);
-	c->peer_kx_len = kx.len;
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	memcpy(c->hx->peer_kx, kx.p, kx.len);
+	c->hx->peer_kx_len = kx.len;
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	/* Session hash (RFC 7627) and client Finished both cover CH..CKE. */
-	hso_hash_peek(&c->th, c->s.th);
+	hso_hash_peek(&c->hx->th, c->hx->s.th);
 	c->job = rsa ? JOB_RSA : JOB_ECDHE;
 	c->state = ST12_PMS_JOB;
 	hs_wait(c);
@@ -501,24 +501,24 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 	 * correct"; a wrong value is decrypt_error. With RSA key exchange a bad
 	 * premaster lands here too, indistinguishable.
 	 */
-	if (CRYPTO_memcmp(m->body, c->s.cf_expected, VERIFY_DATA_LEN) != 0)
+	if (CRYPTO_memcmp(m->body, c->hx->s.cf_expected, VERIFY_DATA_LEN) != 0)
 		return HS_ERR_ALERT(HS_ALERT_DECRYPT_ERROR);
 	if (c->resumed) {
 		hs12_established(c);
 		return 0;
 	}
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	/* RFC 5077 3.3: NewSessionTicket goes before our ChangeCipherSpec. */
-	if (c->ticket_wanted) {
+	if (c->hx->ticket_wanted) {
 		int rc = send_ticket(c);
 
 		if (rc != 0)
 			return rc;
 	}
-	hso_hash_peek(&c->th, c->s.th2);
-	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->s.master, 48,
-				  "server finished", 15, c->s.th2, hs_hash_len(c),
-				  c->s.sf, VERIFY_DATA_LEN, HSO_KDF_NO_DEP)) < 0)
+	hso_hash_peek(&c->hx->th, c->hx->s.th2);
+	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->hx->s.master, 48,
+				  "server finished", 15, c->hx->s.th2, hs_hash_len(c),
+				  c->hx->s.sf, VERIFY_DATA_LEN, HSO_KDF_NO_DEP)) < 0)
 		return HS_ERR_INTERNAL;
 	c->state = ST12_SF_JOB;
 	return 0;
@@ -527,15 +527,6 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 static int
 handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 {
-	if (c->state == ST_ESTABLISHED && m->type == HS_MT_CLIENT_HELLO) {
-		/*
-		 * Renegotiation is refused (RFC 5746 4.4 allows a server to):
-		 * a warning no_renegotiation, as OpenSSL sends, and go on.
-		 */
-		static const uint8_t warn[2] = { 1, HS_ALERT_NO_RENEGOTIATION };
-
-		return hs_write_record(c, HS_CT_ALERT, warn, 2) == 0 ? 0 : HS_ERR_INTERNAL;
-	}
 	switch (c->state) {
 	case ST12_CKE:
 		return client_key_exchange(c, m);
@@ -544,6 +535,34 @@ handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 	default:
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	}
+}
+
+/* After the handshake: a ClientHello asks for renegotiation; nothing else may come. */
+static int
+post_hs_begin(struct hs_conn *c, uint8_t type, uint32_t len)
+{
+	/*
+	 * Renegotiation is refused (RFC 5746 4.4 allows a server to): a
+	 * warning no_renegotiation, as OpenSSL sends, and go on, reading past
+	 * the hello (within the policy's size limit, as any handshake message).
+	 */
+	static const uint8_t warn[2] = { 1, HS_ALERT_NO_RENEGOTIATION };
+
+	if (type != HS_MT_CLIENT_HELLO)
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	if (len > c->cfg->max_handshake_msg)
+		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+	return hs_write_record(c, HS_CT_ALERT, warn, 2) == 0 ? HS_PH_SKIP : HS_ERR_INTERNAL;
+}
+
+/* Never called: the server takes no post-handshake message whole. */
+static int
+post_hs_msg(struct hs_conn *c, const struct hs_msg *m, bool at_end)
+{
+	(void)c;
+	(void)m;
+	(void)at_end;
+	return HS_ERR_INTERNAL;
 }
 
 /* TLS 1.2 protects every content type: nothing is read in plaintext. */
@@ -559,12 +578,12 @@ const struct hs_proto_ops hs12_server_ops = {
 	.name = "tls1.2-server",
 	.version = HS_TLS12,
 	.ct_max = HS_RECORD_CIPHERTEXT_MAX_12,
-	.seal = hs12_seal,
-	.open = hs12_open,
 	.outer_type = outer_type,
 	.change_cipher_spec = change_cipher_spec,
 	.client_hello = hs12_client_hello,
 	.handshake_msg = handshake_msg,
+	.post_hs_begin = post_hs_begin,
+	.post_hs_msg = post_hs_msg,
 	.resume = resume,
 	.warning_alerts = true,
 	.export_keys = hs12_export_keys,

@@ -46,7 +46,7 @@ hs12c_server_hello(struct hs_conn *c, const struct hs_server_hello_in *sh,
 	const struct hs_client_config *cc = c->ccfg;
 	const struct hs_nego_policy *p = &cc->base.nego;
 	const struct hs_suite_info *si = hs_suite_find(sh->suite);
-	struct hs_secrets *s = &c->s;
+	struct hs_secrets *s = &c->hx->s;
 	size_t kb;
 
 	/* RFC 5246 7.4.1.4: an extension not requested: unsupported_extension. */
@@ -71,47 +71,48 @@ hs12c_server_hello(struct hs_conn *c, const struct hs_server_hello_in *sh,
 	if (sh->has_alpn) {
 		struct hs_view offered = { p->alpn, p->alpn_len };
 
-		if (!hs_alpn_has(offered, sh->alpn.p, sh->alpn.len))
+		/* Kept as a pointer into our own list: it outlives the message. */
+		c->alpn = hs_alpn_find(offered, sh->alpn.p, sh->alpn.len);
+		if (c->alpn == NULL)
 			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 		c->alpn_len = (uint8_t)sh->alpn.len;
-		memcpy(c->alpn, sh->alpn.p, sh->alpn.len);
 	}
 	c->suite = sh->suite;
 	c->si = si;
 	c->ems = sh->has_ems;
-	c->reneg_info = sh->has_reneg_info;
-	c->sni_ack = sh->has_sni;
-	c->ticket_expected = sh->has_ticket;
-	memcpy(c->server_random, sh->random, 32);
+	c->hx->reneg_info = sh->has_reneg_info;
+	c->hx->sni_ack = sh->has_sni;
+	c->hx->ticket_expected = sh->has_ticket;
+	memcpy(c->hx->server_random, sh->random, 32);
 	if (si->hash) {
-		hso_hash_wipe(&c->th);
-		c->th = c->th_alt;
-		memset(&c->th_alt, 0, sizeof(c->th_alt));
+		hso_hash_wipe(&c->hx->th);
+		c->hx->th = c->hx->th_alt;
+		memset(&c->hx->th_alt, 0, sizeof(c->hx->th_alt));
 	} else {
-		hso_hash_wipe(&c->th_alt);
+		hso_hash_wipe(&c->hx->th_alt);
 	}
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	/* Our PSK-less TLS 1.3 key shares are not needed. */
 	hs_client_put_key(c, 0);
 	hs_client_put_key(c, 1);
 
-	if (c->psk_offered && hs_suite_find(c->offer_suite)->version == HS_TLS12 &&
-	    sh->session_id.len > 0 && sh->session_id.len == c->session_id_len &&
-	    memcmp(sh->session_id.p, c->session_id, c->session_id_len) == 0) {
+	if (c->hx->psk_offered && hs_suite_find(c->hx->offer_suite)->version == HS_TLS12 &&
+	    sh->session_id.len > 0 && sh->session_id.len == c->hx->session_id_len &&
+	    memcmp(sh->session_id.p, c->hx->session_id, c->hx->session_id_len) == 0) {
 		/* Abbreviated handshake (RFC 5246 7.3, RFC 5077 3.4). */
-		if (sh->suite != c->offer_suite)
+		if (sh->suite != c->hx->offer_suite)
 			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 		/*
 		 * RFC 7627 5.3: a session with EMS resumed without it, or one
 		 * without resumed with it: the client "MUST abort".
 		 */
-		if (c->offer_ems != sh->has_ems)
+		if (c->hx->offer_ems != sh->has_ems)
 			return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
 		c->resumed = true;
 		c->w->stats.resumed++;
 		kb = 2 * (si->key_len + hs12_iv_len(c));
-		memcpy(s->seed, c->server_random, 32);
-		memcpy(s->seed + 32, c->client_random, 32);
+		memcpy(s->seed, c->hx->server_random, 32);
+		memcpy(s->seed + 32, c->hx->client_random, 32);
 		if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, s->master, 48,
 					  "key expansion", 13, s->seed, 64, s->key_block, kb,
 					  HSO_KDF_NO_DEP)) < 0)
@@ -121,8 +122,8 @@ hs12c_server_hello(struct hs_conn *c, const struct hs_server_hello_in *sh,
 	}
 	/* A full handshake: the session id to resume it by is the server's. */
 	c->resumed = false;
-	c->session_id_len = (uint8_t)sh->session_id.len;
-	memcpy(c->session_id, sh->session_id.p, sh->session_id.len);
+	c->hx->session_id_len = (uint8_t)sh->session_id.len;
+	memcpy(c->hx->session_id, sh->session_id.p, sh->session_id.len);
 	c->state = STC12_CERT;
 	return 0;
 }
@@ -171,20 +172,20 @@ certificate(struct hs_conn *c, const struct hs_msg *m)
 	rc = hs_certificate_parse(m->body, m->len, false, &ci);
 	if (rc != 0)
 		return rc;
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	if (c->ccfg->mode == HS_CLIENT_LOAD) {
 		if (c->si->kx == HS_KX_RSA) {
 			rc = pms_slot_for(c, ci.der[0], ci.len[0]);
-			c->pms_slot = (int8_t)rc;
+			c->hx->pms_slot = (int8_t)rc;
 			/* No slot free: this one encrypts to its own copy of the key. */
-			if (rc < 0 && hso_peer_key_from_der(&c->peer, ci.der[0], ci.len[0]) != 0)
+			if (rc < 0 && hso_peer_key_from_der(&c->hx->peer, ci.der[0], ci.len[0]) != 0)
 				return HS_ERR_ALERT(HS_ALERT_BAD_CERTIFICATE);
 		}
 		c->state = c->si->kx == HS_KX_RSA ? STC12_SHD : STC12_SKE;
 		return 0;
 	}
-	c->pend_msg = m->body;
-	c->pend_len = m->len;
+	c->hx->pend_msg = m->body;
+	c->hx->pend_len = m->len;
 	c->job = JOB_C_CERT;
 	c->state = STC12_CERT_JOB;
 	hs_wait(c);
@@ -229,23 +230,23 @@ server_key_exchange(struct hs_conn *c, const struct hs_msg *m)
 	if (!group_ok(c, ske.group) ||
 	    !hs_client_u16_in(p->sigalgs, p->n_sigalgs, ske.scheme) ||
 	    ecdsa_scheme != (c->si->kx == HS_KX_ECDHE_ECDSA) ||
-	    ske.point.len > sizeof(c->peer_kx) || ske.sig.len > sizeof(c->sig) ||
-	    64u + ske.params.len > sizeof(c->tbs))
+	    ske.point.len > sizeof(c->hx->peer_kx) || ske.sig.len > sizeof(c->hx->sig) ||
+	    64u + ske.params.len > sizeof(c->hx->tbs))
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	c->group = ske.group;
 	c->sigalg = ske.scheme;
-	memcpy(c->peer_kx, ske.point.p, ske.point.len);
-	c->peer_kx_len = ske.point.len;
+	memcpy(c->hx->peer_kx, ske.point.p, ske.point.len);
+	c->hx->peer_kx_len = ske.point.len;
 	if (c->ccfg->mode == HS_CLIENT_FULL) {
 		/* Signed: client_random + server_random + ServerECDHParams. */
-		memcpy(c->tbs, c->client_random, 32);
-		memcpy(c->tbs + 32, c->server_random, 32);
-		memcpy(c->tbs + 64, ske.params.p, ske.params.len);
-		c->tbs_len = (uint16_t)(64 + ske.params.len);
-		memcpy(c->sig, ske.sig.p, ske.sig.len);
-		c->sig_len = ske.sig.len;
+		memcpy(c->hx->tbs, c->hx->client_random, 32);
+		memcpy(c->hx->tbs + 32, c->hx->server_random, 32);
+		memcpy(c->hx->tbs + 64, ske.params.p, ske.params.len);
+		c->hx->tbs_len = (uint16_t)(64 + ske.params.len);
+		memcpy(c->hx->sig, ske.sig.p, ske.sig.len);
+		c->hx->sig_len = ske.sig.len;
 	}
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	c->state = STC12_SHD;
 	return 0;
 }
@@ -258,18 +259,18 @@ send_kx(struct hs_conn *c)
 	bool rsa = c->si->kx == HS_KX_RSA;
 	const struct hso_ecdhe_key *k = hs_client_key(c, 0);
 
-	if (c->cert_requested) {
+	if (c->hx->cert_requested) {
 		hs_stage_msg_begin(c, &w);
 		if (hs_certificate_empty_write(&w, false) != 0 || hs_stage_msg_end(c, &w, 0) != 0)
 			return HS_ERR_INTERNAL;
 	}
 	hs_stage_msg_begin(c, &w);
-	if (hs_client_key_exchange_write(&w, rsa, rsa ? c->peer_kx : k->pub,
-					 rsa ? c->peer_kx_len : k->pub_len) != 0 ||
+	if (hs_client_key_exchange_write(&w, rsa, rsa ? c->hx->peer_kx : k->pub,
+					 rsa ? c->hx->peer_kx_len : k->pub_len) != 0 ||
 	    hs_stage_msg_end(c, &w, 0) != 0)
 		return HS_ERR_INTERNAL;
 	/* Session hash (RFC 7627) and our Finished both cover CH..CKE. */
-	hso_hash_peek(&c->th, c->s.th);
+	hso_hash_peek(&c->hx->th, c->hx->s.th);
 	c->state = STC12_KEYS_JOB;
 	return hs12_queue_keys(c);
 }
@@ -280,27 +281,27 @@ server_hello_done(struct hs_conn *c, const struct hs_msg *m)
 	struct hs_client_worker *cw = c->w->cli;
 	int rc;
 
-	if (m->type == HS_MT_CERTIFICATE_REQUEST && !c->cert_requested) {
+	if (m->type == HS_MT_CERTIFICATE_REQUEST && !c->hx->cert_requested) {
 		rc = hs_certificate_request_parse(m->body, m->len, false);
 		if (rc != 0)
 			return rc;
-		c->cert_requested = true;
-		hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+		c->hx->cert_requested = true;
+		hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 		return 0;
 	}
 	if (m->type != HS_MT_SERVER_HELLO_DONE)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	if (m->len != 0)
 		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	if (c->si->kx == HS_KX_RSA) {
-		if (c->pms_slot >= 0 && cw->pms[c->pms_slot].ct_len > 0) {
+		if (c->hx->pms_slot >= 0 && cw->pms[c->hx->pms_slot].ct_len > 0) {
 			/* Load mode: premaster and ciphertext reused, no asymmetric job. */
-			const struct hs_cli_pms_slot *s = &cw->pms[c->pms_slot];
+			const struct hs_cli_pms_slot *s = &cw->pms[c->hx->pms_slot];
 
-			memcpy(c->s.pms, s->pms, sizeof(c->s.pms));
-			memcpy(c->peer_kx, s->ct, s->ct_len);
-			c->peer_kx_len = s->ct_len;
+			memcpy(c->hx->s.pms, s->pms, sizeof(c->hx->s.pms));
+			memcpy(c->hx->peer_kx, s->ct, s->ct_len);
+			c->hx->peer_kx_len = s->ct_len;
 			c->w->stats.client_pms_reused++;
 			return send_kx(c);
 		}
@@ -309,7 +310,7 @@ server_hello_done(struct hs_conn *c, const struct hs_msg *m)
 		hs_wait(c);
 		return 0;
 	}
-	c->share_idx = 0;
+	c->hx->share_idx = 0;
 	c->job = JOB_C_ECDHE;
 	if (hs_client_take_key(c, 0, c->group)) {
 		/*
@@ -335,7 +336,7 @@ send_ccs_finished(struct hs_conn *c)
 		return HS_ERR_INTERNAL;
 	c->wr_on = true;
 	hs_stage_msg_begin(c, &w);
-	if (hs_finished_write(&w, c->s.cf_expected, VERIFY_DATA_LEN) != 0 ||
+	if (hs_finished_write(&w, c->hx->s.cf_expected, VERIFY_DATA_LEN) != 0 ||
 	    hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
 	return 0;
@@ -345,24 +346,24 @@ send_ccs_finished(struct hs_conn *c)
 static void
 keep_session(struct hs_conn *c)
 {
-	memcpy(c->sess_secret, c->s.master, 48);
-	c->sess_secret_len = 48;
-	if (c->new_ticket_len > 0) {
+	memcpy(c->hx->sess_secret, c->hx->s.master, 48);
+	c->hx->sess_secret_len = 48;
+	if (c->hx->new_ticket_len > 0) {
 		/* A new ticket (its lifetime set by new_session_ticket()). */
-		c->new_received_ms = c->cfg->now_ms();
-	} else if (c->resumed && c->offer_ticket_len > 0) {
+		c->hx->new_received_ms = c->cfg->now_ms();
+	} else if (c->resumed && c->hx->offer_ticket_len > 0) {
 		/*
 		 * Resumed without a new ticket: the one offered, still in the
 		 * ticket area, stays valid for what was left of its lifetime.
 		 */
-		c->new_ticket_len = c->offer_ticket_len;
-	} else if (c->session_id_len > 0) {
-		c->new_lifetime = c->cfg->ticket_lifetime;
-		c->new_received_ms = c->cfg->now_ms();
+		c->hx->new_ticket_len = c->hx->offer_ticket_len;
+	} else if (c->hx->session_id_len > 0) {
+		c->hx->new_lifetime = c->cfg->ticket_lifetime;
+		c->hx->new_received_ms = c->cfg->now_ms();
 	} else {
 		return;
 	}
-	c->have_session = true;
+	c->hx->have_session = true;
 	c->w->stats.client_sessions++;
 }
 
@@ -388,7 +389,7 @@ resume(struct hs_conn *c)
 		return 0;
 	case STC12_SF_JOB:
 		/* RFC 5246 7.4.9: the recipient "MUST verify" Finished: decrypt_error. */
-		if (CRYPTO_memcmp(c->sf_recv, c->s.sf, VERIFY_DATA_LEN) != 0)
+		if (CRYPTO_memcmp(c->hx->sf_recv, c->hx->s.sf, VERIFY_DATA_LEN) != 0)
 			return HS_ERR_ALERT(HS_ALERT_DECRYPT_ERROR);
 		if (!c->resumed) {
 			keep_session(c);
@@ -396,10 +397,10 @@ resume(struct hs_conn *c)
 			return 0;
 		}
 		/* Abbreviated: our Finished covers the server's. */
-		hso_hash_peek(&c->th, c->s.th2);
-		if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->s.master, 48,
-					  "client finished", 15, c->s.th2, hs_hash_len(c),
-					  c->s.cf_expected, VERIFY_DATA_LEN, HSO_KDF_NO_DEP)) < 0)
+		hso_hash_peek(&c->hx->th, c->hx->s.th2);
+		if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->hx->s.master, 48,
+					  "client finished", 15, c->hx->s.th2, hs_hash_len(c),
+					  c->hx->s.cf_expected, VERIFY_DATA_LEN, HSO_KDF_NO_DEP)) < 0)
 			return HS_ERR_INTERNAL;
 		c->state = STC12_RESUME_CF_JOB;
 		return 0;
@@ -423,15 +424,15 @@ new_session_ticket(struct hs_conn *c, const struct hs_msg *m)
 	rc = hs_new_session_ticket_parse(m->body, m->len, false, &t);
 	if (rc != 0)
 		return rc;
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
-	c->ticket_expected = false;
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	c->hx->ticket_expected = false;
 	if (t.ticket.len > HS_CLIENT_TICKET_MAX)
 		c->w->stats.client_tickets_too_long++;
 	if (t.ticket.len > 0 && t.ticket.len <= HS_CLIENT_TICKET_MAX) {
-		memcpy(c->ticket_area, t.ticket.p, t.ticket.len);
-		c->new_ticket_len = t.ticket.len;
+		memcpy(c->hx->ticket_area, t.ticket.p, t.ticket.len);
+		c->hx->new_ticket_len = t.ticket.len;
 		/* RFC 5077 3.3: a hint of 0 means "unspecified". */
-		c->new_lifetime = t.lifetime ? t.lifetime : c->cfg->ticket_lifetime;
+		c->hx->new_lifetime = t.lifetime ? t.lifetime : c->cfg->ticket_lifetime;
 	}
 	return 0;
 }
@@ -443,11 +444,11 @@ server_finished(struct hs_conn *c, const struct hs_msg *m)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	if (m->len != VERIFY_DATA_LEN)
 		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
-	memcpy(c->sf_recv, m->body, VERIFY_DATA_LEN);
-	hso_hash_peek(&c->th, c->s.th2);
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
-	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->s.master, 48,
-				  "server finished", 15, c->s.th2, hs_hash_len(c), c->s.sf,
+	memcpy(c->hx->sf_recv, m->body, VERIFY_DATA_LEN);
+	hso_hash_peek(&c->hx->th, c->hx->s.th2);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	if (hs_kdf(c, hso_kdf_prf(c->w->kdf, hs_kdf_hash(c), NULL, c->hx->s.master, 48,
+				  "server finished", 15, c->hx->s.th2, hs_hash_len(c), c->hx->s.sf,
 				  VERIFY_DATA_LEN, HSO_KDF_NO_DEP)) < 0)
 		return HS_ERR_INTERNAL;
 	c->state = STC12_SF_JOB;
@@ -461,7 +462,7 @@ change_cipher_spec(struct hs_conn *c)
 	 * RFC 5246 7.1: CCS comes before the server's Finished; RFC 5077 3.3:
 	 * after the NewSessionTicket the server announced.
 	 */
-	if (c->state != STC12_CCS || c->ticket_expected)
+	if (c->state != STC12_CCS || c->hx->ticket_expected)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	if (hs12_prot_init(c, &c->rd, false) != 0)
 		return HS_ERR_INTERNAL;
@@ -483,25 +484,39 @@ handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 	case STC12_SHD:
 		return server_hello_done(c, m);
 	case STC12_CCS:
-		if (m->type == HS_MT_NEW_SESSION_TICKET && c->ticket_expected)
+		if (m->type == HS_MT_NEW_SESSION_TICKET && c->hx->ticket_expected)
 			return new_session_ticket(c, m);
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	case STC12_FINISHED:
 		return server_finished(c, m);
-	case ST_ESTABLISHED:
-		if (m->type == 0 && m->len == 0) {
-			/*
-			 * HelloRequest: renegotiation is refused (RFC 5746 4.2
-			 * lets a client): a warning no_renegotiation.
-			 */
-			static const uint8_t warn[2] = { 1, HS_ALERT_NO_RENEGOTIATION };
-
-			return hs_write_record(c, HS_CT_ALERT, warn, 2) == 0 ? 0 : HS_ERR_INTERNAL;
-		}
-		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	default:
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	}
+}
+
+/* After the handshake only a HelloRequest (type 0, empty) may come. */
+static int
+post_hs_begin(struct hs_conn *c, uint8_t type, uint32_t len)
+{
+	(void)c;
+	if (type != 0)
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	/* struct { } HelloRequest; (RFC 5246 7.4.1.1) */
+	return len == 0 ? HS_PH_SHORT : HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+}
+
+static int
+post_hs_msg(struct hs_conn *c, const struct hs_msg *m, bool at_end)
+{
+	/*
+	 * HelloRequest: renegotiation is refused (RFC 5746 4.2 lets a client):
+	 * a warning no_renegotiation.
+	 */
+	static const uint8_t warn[2] = { 1, HS_ALERT_NO_RENEGOTIATION };
+
+	(void)m;
+	(void)at_end;
+	return hs_write_record(c, HS_CT_ALERT, warn, 2) == 0 ? 0 : HS_ERR_INTERNAL;
 }
 
 /* TLS 1.2 protects every content type: nothing is read in plaintext. */
@@ -517,11 +532,11 @@ const struct hs_proto_ops hs12_client_ops = {
 	.name = "tls1.2-client",
 	.version = HS_TLS12,
 	.ct_max = HS_RECORD_CIPHERTEXT_MAX_12,
-	.seal = hs12_seal,
-	.open = hs12_open,
 	.outer_type = outer_type,
 	.change_cipher_spec = change_cipher_spec,
 	.handshake_msg = handshake_msg,
+	.post_hs_begin = post_hs_begin,
+	.post_hs_msg = post_hs_msg,
 	.resume = resume,
 	.warning_alerts = true,
 	.export_keys = hs12_export_keys,

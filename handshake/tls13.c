@@ -49,7 +49,7 @@ hs13_label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
 int
 hs13_queue_handshake_keys(struct hs_conn *c)
 {
-	struct hs_secrets *s = &c->s;
+	struct hs_secrets *s = &c->hx->s;
 	size_t hl = hs_hash_len(c), kl = c->si->key_len;
 	/* The batch reads inputs when it runs: nothing here may point at the stack. */
 	const uint8_t *empty = c->cfg->empty_hash[c->si->hash];
@@ -59,8 +59,8 @@ hs13_queue_handshake_keys(struct hs_conn *c)
 	if (c->resumed)
 		/* Derive-Secret(Early Secret from the PSK, "derived", ""), from the binder run. */
 		hs = hso_kdf_extract(c->w->kdf, hs_kdf_hash(c), NULL, s->early_derived, hl,
-				     c->psk_dhe ? s->shared : zeros,
-				     c->psk_dhe ? sizeof(s->shared) : hl, s->hs, HSO_KDF_NO_DEP);
+				     c->hx->psk_dhe ? s->shared : zeros,
+				     c->hx->psk_dhe ? sizeof(s->shared) : hl, s->hs, HSO_KDF_NO_DEP);
 	else
 		hs = hso_kdf_extract(c->w->kdf, hs_kdf_hash(c),
 				     &c->cfg->derived_nopsk[hs_kdf_hash(c)], NULL, 0,
@@ -97,9 +97,9 @@ transcript_hrr_restart(struct hs_conn *c, const struct hs_msg *ch1)
 	int n = hso_hash_digest(alg, ch1->raw, HS_MSG_HEADER_LEN + ch1->len, d);
 
 	hdr[3] = (uint8_t)n;
-	hso_hash_init(&c->th, alg);
-	hso_hash_update(&c->th, hdr, sizeof(hdr));
-	hso_hash_update(&c->th, d, (size_t)n);
+	hso_hash_init(&c->hx->th, alg);
+	hso_hash_update(&c->hx->th, hdr, sizeof(hdr));
+	hso_hash_update(&c->hx->th, d, (size_t)n);
 }
 
 static int
@@ -112,9 +112,9 @@ send_ccs_once(struct hs_conn *c)
 	 * legacy_session_id) the server sends one dummy change_cipher_spec
 	 * right after its first handshake message, ServerHello or HRR.
 	 */
-	if (!c->compat_ccs)
+	if (!c->hx->compat_ccs)
 		return 0;
-	c->compat_ccs = false;
+	c->hx->compat_ccs = false;
 	return hs_write_record(c, HS_CT_CHANGE_CIPHER_SPEC, &one, 1) == 0 ? 0 : HS_ERR_INTERNAL;
 }
 
@@ -157,16 +157,16 @@ find_ticket(struct hs_conn *c, const struct hs_client_hello *ch)
 		if (t.version != HS_TLS13 || t.secret_len != hl || b.len != hl ||
 		    hs_suite_find(t.suite) == NULL ||
 		    hs_suite_find(t.suite)->hash != c->si->hash ||
-		    t.sni_len != c->sni_raw_len || memcmp(t.sni, c->sni, t.sni_len) != 0 ||
+		    t.sni_len != c->hx->sni_raw_len || memcmp(t.sni, c->hx->sni, t.sni_len) != 0 ||
 		    (uint32_t)(obf_age - t.age_add) >
 			    (uint64_t)t.lifetime * 1000u + HS13_TICKET_AGE_SLACK_MS) {
 			c->w->stats.tickets_rejected++;
 			hs_ticket_wipe(&t);
 			continue;
 		}
-		memcpy(c->s.psk, t.secret, hl);
-		memcpy(c->s.binder_recv, b.p, hl);
-		c->psk_identity = i;
+		memcpy(c->hx->s.psk, t.secret, hl);
+		memcpy(c->hx->s.binder_recv, b.p, hl);
+		c->hx->psk_identity = i;
 		hs_ticket_wipe(&t);
 		return 1;
 	}
@@ -181,10 +181,10 @@ find_ticket(struct hs_conn *c, const struct hs_client_hello *ch)
 static int
 queue_binder(struct hs_conn *c, const struct hs_client_hello *ch, const struct hs_msg *m)
 {
-	struct hs_secrets *s = &c->s;
+	struct hs_secrets *s = &c->hx->s;
 	size_t hl = hs_hash_len(c);
 	const uint8_t *empty = c->cfg->empty_hash[c->si->hash];
-	struct hso_hash bt = c->th;     /* "" or message_hash + HRR so far */
+	struct hso_hash bt = c->hx->th;     /* "" or message_hash + HRR so far */
 	int e, bk, bf;
 
 	/* The transcript for the binder stops before the binders list. */
@@ -215,7 +215,7 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 	uint16_t suite, group;
 	bool hrr;
 	struct hs_view key, alpn;
-	bool second = c->hrr_sent;
+	bool second = c->hx->hrr_sent;
 	int rc;
 
 	/*
@@ -235,16 +235,16 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	c->suite = suite;
 	c->si = hs_suite_find(suite);
-	c->sni_raw_len = ch->has_sni ? (uint8_t)ch->sni.len : 0;
+	c->hx->sni_raw_len = ch->has_sni ? (uint8_t)ch->sni.len : 0;
 	if (!ch->has_sni)
-		c->sni[0] = '\0';
+		c->hx->sni[0] = '\0';
 	/*
 	 * RFC 8446 4.2.9: a client offering pre_shared_key without
 	 * psk_key_exchange_modes: the server "MUST abort the handshake".
 	 */
 	if (ch->has_psk && !ch->has_psk_modes)
 		return HS_ERR_ALERT(HS_ALERT_MISSING_EXTENSION);
-	c->ticket_wanted = c->cfg->stek != NULL &&
+	c->hx->ticket_wanted = c->cfg->stek != NULL &&
 			   (has_mode(ch, PSK_DHE_KE) || (c->cfg->psk_ke && has_mode(ch, PSK_KE)));
 	rc = hs_nego_group(ch, p, HS_TLS13, &group, &hrr, &key);
 	c->resumed = false;
@@ -254,7 +254,7 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 
 		if (dhe || (ke && !(has_mode(ch, PSK_DHE_KE) && rc == 0))) {
 			c->resumed = true;
-			c->psk_dhe = dhe;
+			c->hx->psk_dhe = dhe;
 		}
 		/* Otherwise: a retry for a share (HRR) or a full handshake. */
 	}
@@ -266,7 +266,7 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 			return rc;
 	} else {
 		hrr = false;
-		if (!c->psk_dhe)
+		if (!c->hx->psk_dhe)
 			group = 0;
 	}
 	if (second && !c->resumed && (hrr || group != c->group))
@@ -276,17 +276,18 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 	if (rc != 0)
 		return rc;
 	c->group = group;
+	/* hs_nego_alpn() points into the policy's list, which outlives us. */
 	c->alpn_len = (uint8_t)alpn.len;
-	memcpy(c->alpn, alpn.p != NULL ? alpn.p : c->alpn, alpn.len);
+	c->alpn = alpn.p;
 	/* 0-RTT is not accepted: skip what the client sends under early keys. */
-	c->early_skip = ch->has_early_data ? HS13_EARLY_SKIP_MAX : 0;
+	c->hx->early_skip = ch->has_early_data ? HS13_EARLY_SKIP_MAX : 0;
 
 	if (!second) {
-		memcpy(c->client_random, ch->random, 32);
-		c->session_id_len = (uint8_t)ch->session_id.len;
-		memcpy(c->session_id, ch->session_id.p, ch->session_id.len);
-		c->compat_ccs = ch->session_id.len > 0;
-		hso_hash_init(&c->th, (enum hso_hash_alg)c->si->hash);
+		memcpy(c->hx->client_random, ch->random, 32);
+		c->hx->session_id_len = (uint8_t)ch->session_id.len;
+		memcpy(c->hx->session_id, ch->session_id.p, ch->session_id.len);
+		c->hx->compat_ccs = ch->session_id.len > 0;
+		hso_hash_init(&c->hx->th, (enum hso_hash_alg)c->si->hash);
 	} else {
 		uint8_t d[HS_CH_RETRY_DIGEST_LEN];
 
@@ -299,7 +300,7 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 		 */
 		if (hs_client_hello_retry_digest(m->body, m->len, d) != 0)
 			return HS_ERR_INTERNAL;
-		if (CRYPTO_memcmp(d, c->ch1_digest, sizeof(d)) != 0)
+		if (CRYPTO_memcmp(d, c->hx->ch1_digest, sizeof(d)) != 0)
 			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	}
 
@@ -307,16 +308,16 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 		struct hs_writer w;
 
 		/* What the second ClientHello must repeat. */
-		if (hs_client_hello_retry_digest(m->body, m->len, c->ch1_digest) != 0)
+		if (hs_client_hello_retry_digest(m->body, m->len, c->hx->ch1_digest) != 0)
 			return HS_ERR_INTERNAL;
 		transcript_hrr_restart(c, m);
 		hs_stage_msg_begin(c, &w);
-		rc = hs_hello_retry_request_write(&w, (struct hs_view){ c->session_id,
-						  c->session_id_len }, suite, group,
+		rc = hs_hello_retry_request_write(&w, (struct hs_view){ c->hx->session_id,
+						  c->hx->session_id_len }, suite, group,
 						  (struct hs_view){ NULL, 0 });
 		if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
 			return HS_ERR_INTERNAL;
-		c->hrr_sent = true;
+		c->hx->hrr_sent = true;
 		c->state = ST13_CLIENT_HELLO2;
 		return send_ccs_once(c);
 	}
@@ -331,21 +332,21 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 		rc = queue_binder(c, ch, m);
 		if (rc != 0)
 			return rc;
-		hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
-		if (!c->psk_dhe)
+		hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+		if (!c->hx->psk_dhe)
 			return 0;
-		if (key.len > sizeof(c->peer_kx))
+		if (key.len > sizeof(c->hx->peer_kx))
 			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
-		memcpy(c->peer_kx, key.p, key.len);
-		c->peer_kx_len = key.len;
+		memcpy(c->hx->peer_kx, key.p, key.len);
+		c->hx->peer_kx_len = key.len;
 		hs_take_pool_key(c, group);
 		return 0;
 	}
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
-	if (key.len > sizeof(c->peer_kx))
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	if (key.len > sizeof(c->hx->peer_kx))
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
-	memcpy(c->peer_kx, key.p, key.len);
-	c->peer_kx_len = key.len;
+	memcpy(c->hx->peer_kx, key.p, key.len);
+	c->hx->peer_kx_len = key.len;
 	hs_take_pool_key(c, group);
 	c->job = JOB_ECDHE;
 	c->state = ST13_ECDHE_JOB;
@@ -367,22 +368,22 @@ after_ecdhe(struct hs_conn *c)
 	struct hs_writer w;
 	int rc;
 
-	if (hs_random(c->server_random, 32) != 0)
+	if (hs_random(c->hx->server_random, 32) != 0)
 		return HS_ERR_INTERNAL;
 	hs_stage_msg_begin(c, &w);
 	rc = hs_server_hello_write(&w, &(struct hs_server_hello){
-		.version = HS_TLS13, .random = c->server_random,
-		.session_id = { c->session_id, c->session_id_len },
+		.version = HS_TLS13, .random = c->hx->server_random,
+		.session_id = { c->hx->session_id, c->hx->session_id_len },
 		.suite = c->suite, .group = c->group,
-		.key_share = { c->eph.pub, c->eph.pub_len },
-		.psk = c->resumed, .psk_identity = c->psk_identity,
-		.key_share_omitted = c->resumed && !c->psk_dhe });
+		.key_share = { c->hx->eph.pub, c->hx->eph.pub_len },
+		.psk = c->resumed, .psk_identity = c->hx->psk_identity,
+		.key_share_omitted = c->resumed && !c->hx->psk_dhe });
 	if (rc != 0 || hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
 	if (send_ccs_once(c) != 0)
 		return HS_ERR_INTERNAL;
-	hso_ecdhe_key_clear(&c->eph);   /* one use: forward secrecy */
-	hso_hash_peek(&c->th, c->s.th);
+	hso_ecdhe_key_clear(&c->hx->eph);   /* one use: forward secrecy */
+	hso_hash_peek(&c->hx->th, c->hx->s.th);
 	rc = hs13_queue_handshake_keys(c);
 	if (rc != 0)
 		return rc;
@@ -390,7 +391,7 @@ after_ecdhe(struct hs_conn *c)
 	/* EncryptedExtensions and Certificate do not depend on the keys. */
 	hs_stage_msg_begin(c, &w);
 	if (hs_encrypted_extensions_write(&w, (struct hs_view){ c->alpn, c->alpn_len },
-					  c->sni_ack) != 0 ||
+					  c->hx->sni_ack) != 0 ||
 	    hs_stage_msg_end(c, &w, 0) != 0)
 		return HS_ERR_INTERNAL;
 	if (c->resumed) {
@@ -414,9 +415,9 @@ after_ecdhe(struct hs_conn *c)
 	/* CertificateVerify signs the transcript through Certificate. */
 	{
 		uint8_t h[HSO_HASH_MAX_LEN];
-		int hl = hso_hash_peek(&c->th, h);
+		int hl = hso_hash_peek(&c->hx->th, h);
 
-		c->tbs_len = (uint16_t)hs_certificate_verify_content(c->tbs, h, (size_t)hl);
+		c->hx->tbs_len = (uint16_t)hs_certificate_verify_content(c->hx->tbs, h, (size_t)hl);
 	}
 	c->job = JOB_SIGN;
 	c->state = ST13_HS_KEYS_JOB;
@@ -425,12 +426,9 @@ after_ecdhe(struct hs_conn *c)
 }
 
 int
-hs13_prot_init(struct hs_conn *c, struct hso_record_prot *rp, const uint8_t *key,
-	  const uint8_t *iv)
+hs13_prot_init(struct hs_conn *c, struct hs_dir *d, const uint8_t *key, const uint8_t *iv)
 {
-	return hso_record_prot_init(rp, &c->w->imb, HSO_TLS13, hs_aead_alg(c), key,
-				    c->si->key_len, iv, HSO_AEAD_NONCE_LEN) == 0
-		       ? 0 : HS_ERR_INTERNAL;
+	return hs_dir_set(c, d, HSO_TLS13, key, iv, HSO_AEAD_NONCE_LEN) == 0 ? 0 : HS_ERR_INTERNAL;
 }
 
 /* Handshake keys and signature ready: CertificateVerify, then our Finished MAC. */
@@ -440,18 +438,18 @@ after_hs_keys(struct hs_conn *c)
 	struct hs_writer w;
 	size_t hl = hs_hash_len(c);
 
-	if (hs13_prot_init(c, &c->wr, c->s.s_key, c->s.s_iv) != 0)
+	if (hs13_prot_init(c, &c->wr, c->hx->s.s_key, c->hx->s.s_iv) != 0)
 		return HS_ERR_INTERNAL;
 	c->wr_on = true;
 	hs_stage_msg_begin(c, &w);
 	if (!c->resumed &&
-	    (hs_certificate_verify_write(&w, c->sigalg, c->sig, c->sig_len) != 0 ||
+	    (hs_certificate_verify_write(&w, c->sigalg, c->hx->sig, c->hx->sig_len) != 0 ||
 	     hs_stage_msg_end(c, &w, 0) != 0))
 		return HS_ERR_INTERNAL;
-	hso_hash_peek(&c->th, c->s.th2);
+	hso_hash_peek(&c->hx->th, c->hx->s.th2);
 	/* RFC 8446 4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(..CV)). */
-	if (hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, c->s.s_fin_key, hl,
-				   c->s.th2, hl, c->s.sf, HSO_KDF_NO_DEP)) < 0)
+	if (hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, c->hx->s.s_fin_key, hl,
+				   c->hx->s.th2, hl, c->hx->s.sf, HSO_KDF_NO_DEP)) < 0)
 		return HS_ERR_INTERNAL;
 	c->state = ST13_SF_JOB;
 	return 0;
@@ -462,7 +460,7 @@ static int
 after_sf(struct hs_conn *c)
 {
 	struct hs_writer w;
-	struct hs_secrets *s = &c->s;
+	struct hs_secrets *s = &c->hx->s;
 	size_t hl = hs_hash_len(c), kl = c->si->key_len;
 	int cap, sap;
 
@@ -470,7 +468,7 @@ after_sf(struct hs_conn *c)
 	if (hs_finished_write(&w, s->sf, hl) != 0 || hs_stage_msg_end(c, &w, 0) != 0 ||
 	    hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
-	hso_hash_peek(&c->th, s->th);
+	hso_hash_peek(&c->hx->th, s->th);
 	cap = hs13_label(c, s->master, "c ap traffic", s->th, hl, c->c_ap, hl, HSO_KDF_NO_DEP);
 	sap = hs13_label(c, s->master, "s ap traffic", s->th, hl, c->s_ap, hl, HSO_KDF_NO_DEP);
 	if (cap < 0 || sap < 0 ||
@@ -488,30 +486,30 @@ after_sf(struct hs_conn *c)
 static int
 after_ap_keys(struct hs_conn *c)
 {
-	if (hs13_prot_init(c, &c->rd, c->s.c_key, c->s.c_iv) != 0 ||
-	    hs13_prot_init(c, &c->wr, c->s.s_key2, c->s.s_iv2) != 0)
+	if (hs13_prot_init(c, &c->rd, c->hx->s.c_key, c->hx->s.c_iv) != 0 ||
+	    hs13_prot_init(c, &c->wr, c->hx->s.s_key2, c->hx->s.s_iv2) != 0)
 		return HS_ERR_INTERNAL;
 	c->rd_on = true;
 	c->state = ST13_CLIENT_FINISHED;
-	if (c->ticket_wanted) {
+	if (c->hx->ticket_wanted) {
 		/*
 		 * resumption_master_secret covers the transcript through the
 		 * client Finished (RFC 8446 7.1). We know what that Finished must
 		 * be, so derive it now, in this burst's batch, not after it.
 		 */
-		struct hso_hash t = c->th;
+		struct hso_hash t = c->hx->th;
 		size_t hl = hs_hash_len(c);
 		uint8_t hdr[4] = { HS_MT_FINISHED, 0, 0, (uint8_t)hl };
 		int res;
 
 		hso_hash_update(&t, hdr, sizeof(hdr));
-		hso_hash_update(&t, c->s.cf_expected, hl);
-		hso_hash_peek(&t, c->s.th2);
+		hso_hash_update(&t, c->hx->s.cf_expected, hl);
+		hso_hash_peek(&t, c->hx->s.th2);
 		hso_hash_wipe(&t);
-		res = hs13_label(c, c->s.master, "res master", c->s.th2, hl, c->s.res_master, hl,
+		res = hs13_label(c, c->hx->s.master, "res master", c->hx->s.th2, hl, c->hx->s.res_master, hl,
 			    HSO_KDF_NO_DEP);
-		if (res < 0 || hs13_label(c, c->s.res_master, "resumption", ticket_nonce,
-				     sizeof(ticket_nonce), c->s.ticket_psk, hl, res) < 0)
+		if (res < 0 || hs13_label(c, c->hx->s.res_master, "resumption", ticket_nonce,
+				     sizeof(ticket_nonce), c->hx->s.ticket_psk, hl, res) < 0)
 			return HS_ERR_INTERNAL;
 		c->state = ST13_RES_JOB;
 	}
@@ -526,10 +524,10 @@ after_binder(struct hs_conn *c)
 	 * RFC 8446 4.2.11.2: the server "MUST validate" the binder; a wrong
 	 * one is decrypt_error (6.2).
 	 */
-	if (CRYPTO_memcmp(c->s.binder_expected, c->s.binder_recv, hs_hash_len(c)) != 0)
+	if (CRYPTO_memcmp(c->hx->s.binder_expected, c->hx->s.binder_recv, hs_hash_len(c)) != 0)
 		return HS_ERR_ALERT(HS_ALERT_DECRYPT_ERROR);
 	c->w->stats.resumed++;
-	if (c->psk_dhe) {
+	if (c->hx->psk_dhe) {
 		c->job = JOB_ECDHE;
 		c->state = ST13_ECDHE_JOB;
 		hs_wait(c);
@@ -555,11 +553,12 @@ send_ticket(struct hs_conn *c)
 	if (hs_random((uint8_t *)&t.age_add, sizeof(t.age_add)) != 0)
 		return HS_ERR_INTERNAL;
 	t.secret_len = (uint8_t)hs_hash_len(c);
-	memcpy(t.secret, c->s.ticket_psk, t.secret_len);
-	t.sni_len = c->sni_raw_len;
-	memcpy(t.sni, c->sni, t.sni_len);
+	memcpy(t.secret, c->hx->s.ticket_psk, t.secret_len);
+	t.sni_len = c->hx->sni_raw_len;
+	memcpy(t.sni, c->hx->sni, t.sni_len);
 	t.alpn_len = c->alpn_len;
-	memcpy(t.alpn, c->alpn, c->alpn_len);
+	if (c->alpn_len > 0)
+		memcpy(t.alpn, c->alpn, c->alpn_len);
 	n = hs_ticket_seal(c->cfg, &t, sealed, sizeof(sealed));
 	hs_writer_init(&w, msg, sizeof(msg));
 	if (n > 0)
@@ -606,17 +605,17 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 	if (m->len != hl)
 		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
 	/* RFC 8446 4.4.4: a wrong verify_data "MUST" end with decrypt_error. */
-	if (CRYPTO_memcmp(m->body, c->s.cf_expected, hl) != 0)
+	if (CRYPTO_memcmp(m->body, c->hx->s.cf_expected, hl) != 0)
 		return HS_ERR_ALERT(HS_ALERT_DECRYPT_ERROR);
 	if (!hs_at_key_change_boundary(c))
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
-	memcpy(k, c->s.c_key2, sizeof(k));
-	memcpy(iv, c->s.c_iv2, sizeof(iv));
+	memcpy(k, c->hx->s.c_key2, sizeof(k));
+	memcpy(iv, c->hx->s.c_iv2, sizeof(iv));
 	if (hs13_prot_init(c, &c->rd, k, iv) != 0)
 		return HS_ERR_INTERNAL;
 	OPENSSL_cleanse(k, sizeof(k));
-	c->early_skip = 0;
-	if (c->ticket_wanted && send_ticket(c) != 0)
+	c->hx->early_skip = 0;
+	if (c->hx->ticket_wanted && send_ticket(c) != 0)
 		return HS_ERR_INTERNAL;
 	hs_established(c);
 	return 0;
@@ -624,7 +623,7 @@ client_finished(struct hs_conn *c, const struct hs_msg *m)
 
 /* Next traffic secret and its key/IV (RFC 8446 7.2), then re-key @p rp. */
 static int
-next_traffic_key(struct hs_conn *c, uint8_t *secret, struct hso_record_prot *rp)
+next_traffic_key(struct hs_conn *c, uint8_t *secret, struct hs_dir *rp)
 {
 	struct hso_hmac_key k;
 	uint8_t key[HSO_AEAD_KEY_MAX], iv[HSO_AEAD_NONCE_LEN];
@@ -671,7 +670,8 @@ hs13_key_update_send(struct hs_conn *c, bool request_peer)
 
 /* A KeyUpdate from the peer: its write side (our read side) moves on. */
 int
-hs13_key_update_recv(struct hs_conn *c, const struct hs_msg *m, uint8_t *rd_secret)
+hs13_key_update_recv(struct hs_conn *c, const struct hs_msg *m, uint8_t *rd_secret,
+		     bool at_end)
 {
 	int rc;
 
@@ -680,7 +680,8 @@ hs13_key_update_recv(struct hs_conn *c, const struct hs_msg *m, uint8_t *rd_secr
 		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
 	if (m->body[0] > 1)
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
-	if (!hs_at_key_change_boundary(c))
+	/* RFC 8446 5.1: the record holding a key change ends with it. */
+	if (!at_end)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	rc = next_traffic_key(c, rd_secret, &c->rd);
 	if (rc != 0)
@@ -723,13 +724,26 @@ handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 		return client_hello(c, &ch, m);
 	case ST13_CLIENT_FINISHED:
 		return client_finished(c, m);
-	case ST_ESTABLISHED:
-		if (m->type == HS_MT_KEY_UPDATE)
-			return hs13_key_update_recv(c, m, c->c_ap);
-		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	default:
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	}
+}
+
+/* After the handshake a client may send us KeyUpdate, nothing else. */
+int
+hs13_post_hs_key_update(struct hs_conn *c, uint8_t type, uint32_t len)
+{
+	(void)c;
+	if (type != HS_MT_KEY_UPDATE)
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	/* KeyUpdate has a one-byte body. */
+	return len == 1 ? HS_PH_SHORT : HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+}
+
+static int
+post_hs_msg(struct hs_conn *c, const struct hs_msg *m, bool at_end)
+{
+	return hs13_key_update_recv(c, m, c->c_ap, at_end);
 }
 
 /*
@@ -740,9 +754,9 @@ handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 int
 hs13_change_cipher_spec(struct hs_conn *c)
 {
-	if (c->ccs_seen || c->state == ST_ESTABLISHED)
+	if (c->hx->ccs_seen || c->state == ST_ESTABLISHED)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
-	c->ccs_seen = true;
+	c->hx->ccs_seen = true;
 	return 0;
 }
 
@@ -756,7 +770,7 @@ static int
 outer_type(struct hs_conn *c, const struct hs_record *r)
 {
 	if (r->type == HS_CT_ALERT && r->len == 2 && !c->rd_opened &&
-	    c->state == ST13_CLIENT_FINISHED && hs_msg_asm_idle(&c->asm_))
+	    c->state == ST13_CLIENT_FINISHED && hs_msg_asm_idle(&c->hx->asm_))
 		return 0;
 	return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 }
@@ -765,12 +779,12 @@ const struct hs_proto_ops hs13_server_ops = {
 	.name = "tls1.3-server",
 	.version = HS_TLS13,
 	.ct_max = HS_RECORD_CIPHERTEXT_MAX_13,
-	.seal = hs13_seal,
-	.open = hs13_open,
 	.outer_type = outer_type,
 	.change_cipher_spec = hs13_change_cipher_spec,
 	.client_hello = hs13_client_hello,
 	.handshake_msg = handshake_msg,
+	.post_hs_begin = hs13_post_hs_key_update,
+	.post_hs_msg = post_hs_msg,
 	.resume = resume,
 	.half_close = true,
 	.key_update = hs13_key_update_send,

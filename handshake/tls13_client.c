@@ -54,9 +54,9 @@ send_ccs_once(struct hs_conn *c)
 	 * change_cipher_spec "immediately before its second flight", before
 	 * the second ClientHello or the encrypted flight; never protected.
 	 */
-	if (!c->ccfg->compat_mode || c->ccs_sent || c->wr_on)
+	if (!c->ccfg->compat_mode || c->hx->ccs_sent || c->wr_on)
 		return 0;
-	c->ccs_sent = true;
+	c->hx->ccs_sent = true;
 	return hs_write_record(c, HS_CT_CHANGE_CIPHER_SPEC, &one, 1) == 0 ? 0 : HS_ERR_INTERNAL;
 }
 
@@ -65,11 +65,11 @@ static void
 pick_transcript(struct hs_conn *c)
 {
 	if (c->si->hash) {
-		hso_hash_wipe(&c->th);
-		c->th = c->th_alt;
-		memset(&c->th_alt, 0, sizeof(c->th_alt));
+		hso_hash_wipe(&c->hx->th);
+		c->hx->th = c->hx->th_alt;
+		memset(&c->hx->th_alt, 0, sizeof(c->hx->th_alt));
 	} else {
-		hso_hash_wipe(&c->th_alt);
+		hso_hash_wipe(&c->hx->th_alt);
 	}
 }
 
@@ -82,13 +82,13 @@ hello_retry(struct hs_conn *c, const struct hs_server_hello_in *sh, const struct
 	int n, rc;
 
 	/* RFC 8446 4.1.4: a second HelloRetryRequest is unexpected_message. */
-	if (c->hrr_sent)
+	if (c->hx->hrr_sent)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	if (sh->has_unknown)
 		return HS_ERR_ALERT(HS_ALERT_UNSUPPORTED_EXTENSION);
 	if (misplaced_ext(sh) || sh->has_psk || !suite_offered13(c, sh->suite) ||
-	    sh->compression != 0 || sh->session_id.len != c->session_id_len ||
-	    memcmp(sh->session_id.p, c->session_id, c->session_id_len) != 0)
+	    sh->compression != 0 || sh->session_id.len != c->hx->session_id_len ||
+	    memcmp(sh->session_id.p, c->hx->session_id, c->hx->session_id_len) != 0)
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	/*
 	 * RFC 8446 4.1.4: a HelloRetryRequest that "would not result in any
@@ -100,41 +100,41 @@ hello_retry(struct hs_conn *c, const struct hs_server_hello_in *sh, const struct
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	if (sh->has_key_share) {
 		if (!hs_client_u16_in(p->groups, p->n_groups, sh->ks_group) ||
-		    hs_client_u16_in(c->share_group, c->n_shares, sh->ks_group))
+		    hs_client_u16_in(c->hx->share_group, c->hx->n_shares, sh->ks_group))
 			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	}
 	c->suite = sh->suite;
 	c->si = hs_suite_find(sh->suite);
 	/* RFC 8446 4.4.1: ClientHello1 becomes message_hash(Hash(ClientHello1)). */
 	pick_transcript(c);
-	n = hso_hash_peek(&c->th, d);
+	n = hso_hash_peek(&c->hx->th, d);
 	if (n < 0)
 		return HS_ERR_INTERNAL;
 	hdr[3] = (uint8_t)n;
-	hso_hash_init(&c->th, (enum hso_hash_alg)c->si->hash);
-	hso_hash_update(&c->th, hdr, sizeof(hdr));
-	hso_hash_update(&c->th, d, (size_t)n);
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
-	c->hrr_sent = true;
+	hso_hash_init(&c->hx->th, (enum hso_hash_alg)c->si->hash);
+	hso_hash_update(&c->hx->th, hdr, sizeof(hdr));
+	hso_hash_update(&c->hx->th, d, (size_t)n);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	c->hx->hrr_sent = true;
 	c->w->stats.client_hrr++;
 	/* Keep the cookie for the second hello (our own limit: HS_PEER_KX_MAX). */
-	c->peer_kx_len = 0;
+	c->hx->peer_kx_len = 0;
 	if (sh->has_cookie) {
-		if (sh->cookie.len > sizeof(c->peer_kx))
+		if (sh->cookie.len > sizeof(c->hx->peer_kx))
 			return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
-		memcpy(c->peer_kx, sh->cookie.p, sh->cookie.len);
-		c->peer_kx_len = sh->cookie.len;
+		memcpy(c->hx->peer_kx, sh->cookie.p, sh->cookie.len);
+		c->hx->peer_kx_len = sh->cookie.len;
 	}
 	/* RFC 8446 4.1.4: drop a PSK whose hash is not the suite's. */
-	if (c->psk_offered && hs_suite_find(c->offer_suite)->hash != c->si->hash)
-		c->psk_offered = false;
+	if (c->hx->psk_offered && hs_suite_find(c->hx->offer_suite)->hash != c->si->hash)
+		c->hx->psk_offered = false;
 	rc = send_ccs_once(c);
 	if (rc != 0)
 		return rc;
 	if (sh->has_key_share) {
 		hs_client_put_key(c, 0);
 		hs_client_put_key(c, 1);
-		c->n_shares = 1;
+		c->hx->n_shares = 1;
 		if (!hs_client_take_key(c, 0, sh->ks_group)) {
 			c->job = JOB_C_KEYGEN;
 			c->state = STC_HELLO_JOB;
@@ -161,11 +161,11 @@ hs13c_server_hello(struct hs_conn *c, const struct hs_server_hello_in *sh,
 	 * 4.1.4: after HRR the suite must be the HRR's.
 	 */
 	if (misplaced_ext(sh) || sh->has_cookie || !suite_offered13(c, sh->suite) ||
-	    sh->compression != 0 || sh->session_id.len != c->session_id_len ||
-	    memcmp(sh->session_id.p, c->session_id, c->session_id_len) != 0 ||
-	    (c->hrr_sent && sh->suite != c->suite))
+	    sh->compression != 0 || sh->session_id.len != c->hx->session_id_len ||
+	    memcmp(sh->session_id.p, c->hx->session_id, c->hx->session_id_len) != 0 ||
+	    (c->hx->hrr_sent && sh->suite != c->suite))
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
-	if (!c->hrr_sent) {
+	if (!c->hx->hrr_sent) {
 		c->suite = sh->suite;
 		c->si = hs_suite_find(sh->suite);
 		pick_transcript(c);
@@ -176,39 +176,39 @@ hs13c_server_hello(struct hs_conn *c, const struct hs_server_hello_in *sh,
 		 * RFC 8446 4.2.11: selected_identity within the offered list and
 		 * a suite whose hash is the PSK's, else illegal_parameter.
 		 */
-		if (!c->psk_offered || sh->psk_identity != 0 ||
-		    hs_suite_find(c->offer_suite)->hash != c->si->hash)
+		if (!c->hx->psk_offered || sh->psk_identity != 0 ||
+		    hs_suite_find(c->hx->offer_suite)->hash != c->si->hash)
 			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 		c->resumed = true;
 	}
-	c->share_idx = 0;
+	c->hx->share_idx = 0;
 	if (sh->has_key_share) {
 		unsigned i;
 
-		for (i = 0; i < c->n_shares; i++)
-			if (c->share_group[i] == sh->ks_group)
+		for (i = 0; i < c->hx->n_shares; i++)
+			if (c->hx->share_group[i] == sh->ks_group)
 				break;
 		/* RFC 8446 4.2.8: a group the client sent no share for. */
-		if (i == c->n_shares || sh->ks_key.len > sizeof(c->peer_kx))
+		if (i == c->hx->n_shares || sh->ks_key.len > sizeof(c->hx->peer_kx))
 			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
-		c->share_idx = (uint8_t)i;
+		c->hx->share_idx = (uint8_t)i;
 		c->group = sh->ks_group;
-		memcpy(c->peer_kx, sh->ks_key.p, sh->ks_key.len);
-		c->peer_kx_len = sh->ks_key.len;
-		c->psk_dhe = c->resumed;
-	} else if (!c->resumed || !(c->psk_modes & 1)) {
+		memcpy(c->hx->peer_kx, sh->ks_key.p, sh->ks_key.len);
+		c->hx->peer_kx_len = sh->ks_key.len;
+		c->hx->psk_dhe = c->resumed;
+	} else if (!c->resumed || !(c->hx->psk_modes & 1)) {
 		/* No (EC)DHE without psk_ke offered and taken: RFC 8446 9.2. */
 		return HS_ERR_ALERT(HS_ALERT_MISSING_EXTENSION);
 	} else {
 		c->group = 0;
-		c->psk_dhe = false;
+		c->hx->psk_dhe = false;
 	}
 	/* RFC 8446 5.1: the ServerHello ends its record (a key change follows). */
 	if (!hs_at_key_change_boundary(c))
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
-	memcpy(c->server_random, sh->random, 32);
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
-	hso_hash_peek(&c->th, c->s.th);
+	memcpy(c->hx->server_random, sh->random, 32);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hso_hash_peek(&c->hx->th, c->hx->s.th);
 	if (c->resumed) {
 		c->w->stats.resumed++;
 		/* The PSK's early secret and its "derived" came with the binder. */
@@ -233,10 +233,10 @@ after_sh(struct hs_conn *c)
 {
 	hs_client_put_key(c, 0);
 	hs_client_put_key(c, 1);
-	if (hs13_prot_init(c, &c->rd, c->s.s_key, c->s.s_iv) != 0)
+	if (hs13_prot_init(c, &c->rd, c->hx->s.s_key, c->hx->s.s_iv) != 0)
 		return HS_ERR_INTERNAL;
 	c->rd_on = true;
-	if (send_ccs_once(c) != 0 || hs13_prot_init(c, &c->wr, c->s.c_key, c->s.c_iv) != 0)
+	if (send_ccs_once(c) != 0 || hs13_prot_init(c, &c->wr, c->hx->s.c_key, c->hx->s.c_iv) != 0)
 		return HS_ERR_INTERNAL;
 	c->wr_on = true;
 	c->state = STC13_EE;
@@ -249,9 +249,9 @@ queue_expected_sf(struct hs_conn *c)
 {
 	size_t hl = hs_hash_len(c);
 
-	hso_hash_peek(&c->th, c->s.th2);
-	if (hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, c->s.s_fin_key, hl,
-				   c->s.th2, hl, c->s.sf, HSO_KDF_NO_DEP)) < 0)
+	hso_hash_peek(&c->hx->th, c->hx->s.th2);
+	if (hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, c->hx->s.s_fin_key, hl,
+				   c->hx->s.th2, hl, c->hx->s.sf, HSO_KDF_NO_DEP)) < 0)
 		return HS_ERR_INTERNAL;
 	c->state = STC13_CV_JOB;
 	return 0;
@@ -281,13 +281,14 @@ encrypted_extensions(struct hs_conn *c, const struct hs_msg *m)
 		/* RFC 7301 3.1: the protocol must be one the client offered. */
 		struct hs_view offered = { p->alpn, p->alpn_len };
 
-		if (!hs_alpn_has(offered, ee.alpn.p, ee.alpn.len))
+		/* Kept as a pointer into our own list: it outlives the message. */
+		c->alpn = hs_alpn_find(offered, ee.alpn.p, ee.alpn.len);
+		if (c->alpn == NULL)
 			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 		c->alpn_len = (uint8_t)ee.alpn.len;
-		memcpy(c->alpn, ee.alpn.p, ee.alpn.len);
 	}
-	c->sni_ack = ee.has_sni;
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	c->hx->sni_ack = ee.has_sni;
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	if (c->resumed)
 		/* RFC 8446 2.2: no Certificate nor CertificateVerify with a PSK. */
 		return queue_expected_sf(c);
@@ -301,12 +302,12 @@ certificate(struct hs_conn *c, const struct hs_msg *m)
 	struct hs_certificate_in ci;
 	int rc;
 
-	if (m->type == HS_MT_CERTIFICATE_REQUEST && !c->cert_requested) {
+	if (m->type == HS_MT_CERTIFICATE_REQUEST && !c->hx->cert_requested) {
 		rc = hs_certificate_request_parse(m->body, m->len, true);
 		if (rc != 0)
 			return rc;
-		c->cert_requested = true;
-		hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+		c->hx->cert_requested = true;
+		hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 		return 0;
 	}
 	if (m->type != HS_MT_CERTIFICATE)
@@ -314,14 +315,14 @@ certificate(struct hs_conn *c, const struct hs_msg *m)
 	rc = hs_certificate_parse(m->body, m->len, true, &ci);
 	if (rc != 0)
 		return rc;
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	if (c->ccfg->mode == HS_CLIENT_LOAD) {
 		c->state = STC13_CV;
 		return 0;
 	}
 	/* The message stays in place while the connection waits for the job. */
-	c->pend_msg = m->body;
-	c->pend_len = m->len;
+	c->hx->pend_msg = m->body;
+	c->hx->pend_len = m->len;
 	c->job = JOB_C_CERT;
 	c->state = STC13_CERT_JOB;
 	hs_wait(c);
@@ -349,23 +350,23 @@ certificate_verify(struct hs_conn *c, const struct hs_msg *m)
 	if (!hs_client_u16_in(p->sigalgs, p->n_sigalgs, scheme) ||
 	    scheme == HS_SIG_RSA_PKCS1_SHA256 || scheme == HS_SIG_RSA_PKCS1_SHA384 ||
 	    scheme == HS_SIG_RSA_PKCS1_SHA512 || scheme == HS_SIG_ECDSA_SHA224 ||
-	    sig.len > sizeof(c->sig))
+	    sig.len > sizeof(c->hx->sig))
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	if (c->ccfg->mode == HS_CLIENT_FULL &&
-	    ((scheme == HS_SIG_ECDSA_SECP256R1_SHA256 && c->peer.key_type != HSO_KEY_EC_P256) ||
-	     (scheme == HS_SIG_ECDSA_SECP384R1_SHA384 && c->peer.key_type != HSO_KEY_EC_P384) ||
+	    ((scheme == HS_SIG_ECDSA_SECP256R1_SHA256 && c->hx->peer.key_type != HSO_KEY_EC_P256) ||
+	     (scheme == HS_SIG_ECDSA_SECP384R1_SHA384 && c->hx->peer.key_type != HSO_KEY_EC_P384) ||
 	     scheme == HS_SIG_ECDSA_SECP521R1_SHA512))
 		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	c->sigalg = scheme;
 	if (c->ccfg->mode == HS_CLIENT_FULL) {
 		/* Signed: 64 spaces, the server context, 0, Hash(..Certificate). */
-		hl = hso_hash_peek(&c->th, h);
-		c->tbs_len = (uint16_t)hs_certificate_verify_content(c->tbs, h, (size_t)hl);
-		memcpy(c->sig, sig.p, sig.len);
-		c->sig_len = sig.len;
+		hl = hso_hash_peek(&c->hx->th, h);
+		c->hx->tbs_len = (uint16_t)hs_certificate_verify_content(c->hx->tbs, h, (size_t)hl);
+		memcpy(c->hx->sig, sig.p, sig.len);
+		c->hx->sig_len = sig.len;
 		c->job = JOB_C_VERIFY;
 	}
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	rc = queue_expected_sf(c);
 	if (rc == 0 && c->job != JOB_NONE)
 		hs_wait(c);
@@ -375,7 +376,7 @@ certificate_verify(struct hs_conn *c, const struct hs_msg *m)
 static int
 server_finished(struct hs_conn *c, const struct hs_msg *m)
 {
-	struct hs_secrets *s = &c->s;
+	struct hs_secrets *s = &c->hx->s;
 	size_t hl = hs_hash_len(c), kl = c->si->key_len;
 	int cap, sap;
 
@@ -389,10 +390,10 @@ server_finished(struct hs_conn *c, const struct hs_msg *m)
 	/* The server's next records are under its application keys. */
 	if (!hs_at_key_change_boundary(c))
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
-	hso_hash_update(&c->th, m->raw, HS_MSG_HEADER_LEN + m->len);
+	hso_hash_update(&c->hx->th, m->raw, HS_MSG_HEADER_LEN + m->len);
 	/* Application secrets: Derive-Secret(master, "c/s ap traffic", CH..server Finished). */
-	hso_hash_peek(&c->th, s->th);
-	if (c->cert_requested) {
+	hso_hash_peek(&c->hx->th, s->th);
+	if (c->hx->cert_requested) {
 		/* RFC 8446 4.4.2: no certificate: an empty Certificate before Finished. */
 		struct hs_writer w;
 
@@ -400,7 +401,7 @@ server_finished(struct hs_conn *c, const struct hs_msg *m)
 		if (hs_certificate_empty_write(&w, true) != 0 || hs_stage_msg_end(c, &w, 0) != 0)
 			return HS_ERR_INTERNAL;
 	}
-	hso_hash_peek(&c->th, s->th2);
+	hso_hash_peek(&c->hx->th, s->th2);
 	cap = hs13_label(c, s->master, "c ap traffic", s->th, hl, c->c_ap, hl, HSO_KDF_NO_DEP);
 	sap = hs13_label(c, s->master, "s ap traffic", s->th, hl, c->s_ap, hl, HSO_KDF_NO_DEP);
 	if (cap < 0 || sap < 0 ||
@@ -421,17 +422,17 @@ after_ap(struct hs_conn *c)
 	struct hs_writer w;
 	size_t hl = hs_hash_len(c);
 
-	if (hs13_prot_init(c, &c->rd, c->s.s_key2, c->s.s_iv2) != 0)
+	if (hs13_prot_init(c, &c->rd, c->hx->s.s_key2, c->hx->s.s_iv2) != 0)
 		return HS_ERR_INTERNAL;
 	hs_stage_msg_begin(c, &w);
-	if (hs_finished_write(&w, c->s.cf_expected, hl) != 0 ||
+	if (hs_finished_write(&w, c->hx->s.cf_expected, hl) != 0 ||
 	    hs_stage_msg_end(c, &w, 0) != 0 || hs_flush_stage(c) != 0 ||
-	    hs13_prot_init(c, &c->wr, c->s.c_key2, c->s.c_iv2) != 0)
+	    hs13_prot_init(c, &c->wr, c->hx->s.c_key2, c->hx->s.c_iv2) != 0)
 		return HS_ERR_INTERNAL;
-	if (c->psk_modes != 0) {
+	if (c->hx->psk_modes != 0) {
 		/* resumption_master_secret: transcript through our Finished (7.1). */
-		hso_hash_peek(&c->th, c->s.th);
-		if (hs13_label(c, c->s.master, "res master", c->s.th, hl, c->res_master, hl,
+		hso_hash_peek(&c->hx->th, c->hx->s.th);
+		if (hs13_label(c, c->hx->s.master, "res master", c->hx->s.th, hl, c->hx->res_master, hl,
 			       HSO_KDF_NO_DEP) < 0)
 			return HS_ERR_INTERNAL;
 		c->state = STC13_RES_JOB;
@@ -480,23 +481,23 @@ new_session_ticket(struct hs_conn *c, const struct hs_msg *m)
 	/* Keep the first usable one; a ticket over our limit is not resumable. */
 	if (t.ticket.len > HS_CLIENT_TICKET_MAX)
 		c->w->stats.client_tickets_too_long++;
-	if (c->have_session || c->psk_modes == 0 || t.ticket.len > HS_CLIENT_TICKET_MAX ||
+	if (c->hx->have_session || c->hx->psk_modes == 0 || t.ticket.len > HS_CLIENT_TICKET_MAX ||
 	    t.lifetime == 0)
 		return 0;
 	/* PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", nonce, Hash.length). */
-	hso_hmac_key_init(&k, hs_kdf_hash(c), c->res_master, hl);
+	hso_hmac_key_init(&k, hs_kdf_hash(c), c->hx->res_master, hl);
 	rc = hso_kdf_expand_label_lean(&k, "resumption", 10, t.nonce.p, t.nonce.len,
-				       c->sess_secret, hl);
+				       c->hx->sess_secret, hl);
 	hso_hmac_key_wipe(&k);
 	if (rc != 0)
 		return HS_ERR_INTERNAL;
-	c->sess_secret_len = (uint8_t)hl;
-	memcpy(c->ticket_area, t.ticket.p, t.ticket.len);
-	c->new_ticket_len = t.ticket.len;
-	c->new_lifetime = t.lifetime;
-	c->new_age_add = t.age_add;
-	c->new_received_ms = c->cfg->now_ms();
-	c->have_session = true;
+	c->hx->sess_secret_len = (uint8_t)hl;
+	memcpy(c->hx->ticket_area, t.ticket.p, t.ticket.len);
+	c->hx->new_ticket_len = t.ticket.len;
+	c->hx->new_lifetime = t.lifetime;
+	c->hx->new_age_add = t.age_add;
+	c->hx->new_received_ms = c->cfg->now_ms();
+	c->hx->have_session = true;
 	c->w->stats.client_sessions++;
 	return 0;
 }
@@ -515,16 +516,46 @@ handshake_msg(struct hs_conn *c, const struct hs_msg *m)
 		return certificate_verify(c, m);
 	case STC13_FINISHED:
 		return server_finished(c, m);
-	case ST_ESTABLISHED:
-		if (m->type == HS_MT_NEW_SESSION_TICKET)
-			return new_session_ticket(c, m);
-		if (m->type == HS_MT_KEY_UPDATE)
-			return hs13_key_update_recv(c, m, c->s_ap);
-		/* post_handshake_auth is never offered: CertificateRequest is unexpected. */
-		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	default:
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 	}
+}
+
+/*
+ * After the handshake: KeyUpdate, and NewSessionTicket, gathered while the
+ * handshake context is there to keep it and no session is kept yet (the
+ * first usable one is kept), read past otherwise. post_handshake_auth is
+ * never offered: CertificateRequest is unexpected.
+ */
+static int
+post_hs_begin(struct hs_conn *c, uint8_t type, uint32_t len)
+{
+	if (type == HS_MT_KEY_UPDATE)
+		return hs13_post_hs_key_update(c, type, len);
+	if (type != HS_MT_NEW_SESSION_TICKET)
+		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	if (len > c->cfg->max_handshake_msg)
+		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+	if (c->hx == NULL) {
+		c->w->stats.client_tickets_late++;
+		return HS_PH_SKIP;
+	}
+	if (c->hx->have_session || c->hx->psk_modes == 0)
+		return HS_PH_SKIP;
+	if (len > HS_MSG_INLINE_MAX) {
+		/* Its ticket is over HS_CLIENT_TICKET_MAX anyway. */
+		c->w->stats.client_tickets_too_long++;
+		return HS_PH_SKIP;
+	}
+	return HS_PH_GATHER;
+}
+
+static int
+post_hs_msg(struct hs_conn *c, const struct hs_msg *m, bool at_end)
+{
+	if (m->type == HS_MT_NEW_SESSION_TICKET)
+		return new_session_ticket(c, m);
+	return hs13_key_update_recv(c, m, c->s_ap, at_end);
 }
 
 /*
@@ -536,7 +567,7 @@ static int
 outer_type(struct hs_conn *c, const struct hs_record *r)
 {
 	if (r->type == HS_CT_ALERT && r->len == 2 && !c->rd_opened &&
-	    c->status == HS_STATUS_HANDSHAKING && hs_msg_asm_idle(&c->asm_))
+	    c->status == HS_STATUS_HANDSHAKING && hs_msg_asm_idle(&c->hx->asm_))
 		return 0;
 	return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 }
@@ -545,11 +576,11 @@ const struct hs_proto_ops hs13_client_ops = {
 	.name = "tls1.3-client",
 	.version = HS_TLS13,
 	.ct_max = HS_RECORD_CIPHERTEXT_MAX_13,
-	.seal = hs13_seal,
-	.open = hs13_open,
 	.outer_type = outer_type,
 	.change_cipher_spec = hs13_change_cipher_spec,
 	.handshake_msg = handshake_msg,
+	.post_hs_begin = post_hs_begin,
+	.post_hs_msg = post_hs_msg,
 	.resume = resume,
 	.half_close = true,
 	.key_update = hs13_key_update_send,

@@ -7,7 +7,7 @@ A fresh CI machine has only what setup.sh installs; a developer's machine
 keeps what was installed by hand, which hides a missing install step until
 someone else runs the tests. This check finds the commands for real:
 
-  - shell scripts (tests/, deploy/, bench/; *.sh or a sh/bash shebang) are
+  - shell scripts (tests/, deploy/, bench/, .ci/; *.sh or a sh/bash shebang) are
     parsed by shfmt (--to-json, a full POSIX/bash parser): every simple
     command's first word, through wrappers (sudo, env, timeout, taskset,
     flock, ip netns exec, xargs, bash -c '...', ...), inside functions,
@@ -44,7 +44,7 @@ import sys
 import tempfile
 
 SYSTEM_DIRS = ("/usr/sbin", "/usr/bin", "/sbin", "/bin")
-SCAN_DIRS = ("tests", "deploy", "bench")
+SCAN_DIRS = ("tests", "deploy", "bench", ".ci")
 SKIP_DIRS = {"build", "node_modules", "__pycache__", ".git"}
 
 # bash builtins and keywords: never a package's.

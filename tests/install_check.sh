@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # What `meson install` gives an application developer: hsod, hso-proxy,
-# hso-echo, the library, its one header and a pkg-config file, enough to
+# hso-echo, hso-gen, the library, its one header and a pkg-config file, enough to
 # build the example (dataplane/examples/hso_hello.c) outside the tree with
 #   cc hso_hello.c $(pkg-config --cflags --libs hso-app)
 #
@@ -20,7 +20,7 @@ rm -f "$dest.log"
 prefix=$(meson introspect "$build" --buildoptions |
 	python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
 root=$dest$prefix
-for f in bin/hsod bin/hso-proxy bin/hso-echo bin/hso-hello include/hso_app.h; do
+for f in bin/hsod bin/hso-proxy bin/hso-echo bin/hso-hello bin/hso-gen include/hso_app.h; do
 	[ -e "$root/$f" ] || fail "not installed: $prefix/$f"
 done
 pc=$(find "$root" -name hso-app.pc | head -1)

@@ -35,6 +35,7 @@
 static struct rte_mempool *mp;
 static struct hsod_apps *apps;
 static struct hso_shm *shm;
+static struct hso_shm_conn *fc;
 
 /* ---- hsod's control loop in a thread, for the attach/detach handshakes ---- */
 
@@ -93,17 +94,17 @@ ring(const char *fmt, unsigned app, unsigned worker)
 
 /* A new connection @p id on worker @p w: its words carry its tag (accept). */
 static void
-accept_conn(unsigned w, uint32_t id)
+accept_conn(unsigned w, uint64_t id)
 {
-	struct hso_shm_conn *sc = hso_shm_conn(shm, w, id);
+	struct hso_shm_conn *sc = hso_shm_conn(fc, shm, w, hso_shm_id_slot(id));
 
-	__atomic_store_n(&sc->rx_done, hso_shm_tag(id, 0), __ATOMIC_RELEASE);
-	__atomic_store_n(&sc->tx_done, hso_shm_tag(id, 0), __ATOMIC_RELEASE);
+	__atomic_store_n(&sc->rx_done, hso_shm_tag(hso_shm_id_gen(id), 0), __ATOMIC_RELEASE);
+	__atomic_store_n(&sc->tx_done, hso_shm_tag(hso_shm_id_gen(id), 0), __ATOMIC_RELEASE);
 }
 
 /* Post one event as msg_new() + msg_post() do; @return its mbuf. */
 static struct rte_mbuf *
-post(struct rte_ring *r, uint32_t id, uint16_t type, uint16_t reason, const void *data,
+post(struct rte_ring *r, uint64_t id, uint16_t type, uint16_t reason, const void *data,
      uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
@@ -130,16 +131,17 @@ post(struct rte_ring *r, uint32_t id, uint16_t type, uint16_t reason, const void
 }
 
 static uint32_t
-rx_count(unsigned w, uint32_t id)
+rx_count(unsigned w, uint64_t id)
 {
-	return hso_shm_count(__atomic_load_n(&hso_shm_conn(shm, w, id)->rx_done,
-					     __ATOMIC_ACQUIRE), id);
+	return hso_shm_count(__atomic_load_n(&hso_shm_conn(fc, shm, w, hso_shm_id_slot(id))->rx_done,
+					     __ATOMIC_ACQUIRE), hso_shm_id_gen(id));
 }
 
 static void
-tx_done_set(unsigned w, uint32_t id, uint32_t n)
+tx_done_set(unsigned w, uint64_t id, uint32_t n)
 {
-	__atomic_store_n(&hso_shm_conn(shm, w, id)->tx_done, hso_shm_tag(id, n), __ATOMIC_RELEASE);
+	__atomic_store_n(&hso_shm_conn(fc, shm, w, hso_shm_id_slot(id))->tx_done,
+			 hso_shm_tag(hso_shm_id_gen(id), n), __ATOMIC_RELEASE);
 }
 
 static unsigned
@@ -188,16 +190,17 @@ state(unsigned slot)
 	return __atomic_load_n(&shm->apps[slot].state, __ATOMIC_ACQUIRE);
 }
 
+/* The application's handle (hso_app.h) of ring id @p id on worker @p w. */
 static uint64_t
-conn_handle(unsigned w, uint32_t id)
+conn_handle(unsigned w, uint64_t id)
 {
-	return (uint64_t)w << 32 | id;
+	return (uint64_t)hso_shm_id_gen(id) << 32 | (uint64_t)w << 24 | hso_shm_id_slot(id);
 }
 
-static uint32_t
+static uint64_t
 conn_id(uint32_t slot, uint32_t gen)
 {
-	return slot | gen << HSO_SHM_SLOT_BITS;
+	return hso_shm_id(gen, slot);
 }
 
 /* ---- cases ---- */
@@ -227,6 +230,7 @@ test_create(void)
 	if (apps == NULL)
 		return;
 	shm = hsod_apps_shm(apps);
+	fc = hsod_apps_fc(apps);
 	CHECK_EQ(shm->magic, HSO_SHM_MAGIC);
 	CHECK_EQ(shm->abi, HSO_APP_ABI);
 	CHECK_EQ(shm->n_workers, N_WORKERS);
@@ -405,7 +409,7 @@ static void
 test_events(struct hso_app *a, unsigned slot)
 {
 	struct rte_ring *ev0 = ring(HSO_SHM_EV_FMT, slot, 0), *ev1 = ring(HSO_SHM_EV_FMT, slot, 1);
-	uint32_t x = conn_id(5, 3), y = conn_id(7, 1);
+	uint64_t x = conn_id(5, 3), y = conn_id(7, 1);
 	struct hso_session so;
 	struct hso_event ev[16];
 	struct rte_mbuf *mx[4], *my[2];
@@ -527,7 +531,7 @@ static void
 test_stale_release(struct hso_app *a, unsigned slot)
 {
 	struct rte_ring *ev1 = ring(HSO_SHM_EV_FMT, slot, 1);
-	uint32_t old = conn_id(9, 1), cur = conn_id(9, 2);
+	uint64_t old = conn_id(9, 1), cur = conn_id(9, 2);
 	struct hso_event ev[4];
 	unsigned n;
 
@@ -540,8 +544,8 @@ test_stale_release(struct hso_app *a, unsigned slot)
 	/* The worker closed it and accepted another connection into slot 9. */
 	accept_conn(1, cur);
 	hso_app_release(a, &ev[0]);
-	CHECK_EQ(__atomic_load_n(&hso_shm_conn(shm, 1, cur)->rx_done, __ATOMIC_ACQUIRE),
-		 hso_shm_tag(cur, 0));
+	CHECK_EQ(__atomic_load_n(&hso_shm_conn(fc, shm, 1, hso_shm_id_slot(cur))->rx_done,
+				 __ATOMIC_ACQUIRE), hso_shm_tag(hso_shm_id_gen(cur), 0));
 	CHECK_EQ(rx_count(1, old), 0);
 
 	post(ev1, cur, HSO_EV_DATA, 0, "new", 3);
@@ -559,7 +563,7 @@ static void
 test_keys_wipe(struct hso_app *a, unsigned slot)
 {
 	struct rte_ring *ev0 = ring(HSO_SHM_EV_FMT, slot, 0);
-	uint32_t id = conn_id(11, 1);
+	uint64_t id = conn_id(11, 1);
 	struct hso_session so;
 	struct hso_event ev[2];
 	struct rte_mbuf *m;
@@ -595,7 +599,7 @@ test_keys_wipe(struct hso_app *a, unsigned slot)
 
 /* Dequeue every command of a ring, checking each is @p type for @p id. */
 static unsigned
-commands(struct rte_ring *r, uint32_t id, uint16_t type, const uint8_t *data, size_t len)
+commands(struct rte_ring *r, uint64_t id, uint16_t type, const uint8_t *data, size_t len)
 {
 	struct rte_mbuf *m;
 	size_t off = 0;
@@ -604,19 +608,25 @@ commands(struct rte_ring *r, uint32_t id, uint16_t type, const uint8_t *data, si
 	while (rte_ring_sc_dequeue(r, (void **)&m) == 0) {
 		const struct hso_shm_msg *h = rte_pktmbuf_mtod(m, const struct hso_shm_msg *);
 
-		CHECK_EQ(h->conn, id);
+		CHECK(h->conn == id);
 		CHECK_EQ(h->type, type);
-		CHECK_EQ(rte_pktmbuf_data_len(m), sizeof(*h) + h->len);
 		if (type == HSO_CMD_SEND) {
 			size_t part = len - off < HSO_SHM_SEND_CHUNK ? len - off : HSO_SHM_SEND_CHUNK;
 
+			/* Room around the plaintext to seal it in place. */
+			CHECK_EQ(rte_pktmbuf_data_len(m),
+				 sizeof(*h) + HSO_SHM_SEAL_HEAD + h->len + HSO_SHM_SEAL_TAIL);
 			CHECK_EQ(h->len, part);
 			if (data != NULL && h->len == part)
-				CHECK(memcmp(h + 1, data + off, part) == 0);
+				CHECK(memcmp(hso_shm_send_data((struct hso_shm_msg *)(uintptr_t)h),
+					     data + off, part) == 0);
+			/* The pieces of one message: "more" on all but its last. */
+			CHECK_EQ(h->reason & HSO_SHM_F_MORE, off + part < len ? HSO_SHM_F_MORE : 0);
 			off += h->len;
 			if (off == len)
 				off = 0;        /* the next message */
 		} else {
+			CHECK_EQ(rte_pktmbuf_data_len(m), sizeof(*h));
 			CHECK_EQ(h->len, 0);
 		}
 		hso_shm_mbuf_free(m);
@@ -630,7 +640,7 @@ test_send(struct hso_app *a, unsigned slot)
 {
 	static uint8_t msg[HSO_APP_SEND_MAX + 1];
 	struct rte_ring *cmd1 = ring(HSO_SHM_CMD_FMT, slot, 1), *cmd0 = ring(HSO_SHM_CMD_FMT, slot, 0);
-	uint32_t x = conn_id(12, 5), z = conn_id(13, 1);
+	uint64_t x = conn_id(12, 5), z = conn_id(13, 1);
 	uint64_t cx = conn_handle(1, x), cz = conn_handle(0, z);
 	uint64_t seed = 7;
 	unsigned ok;
@@ -651,8 +661,22 @@ test_send(struct hso_app *a, unsigned slot)
 	CHECK_EQ(hso_app_flush(a), 0);
 	CHECK_EQ(rte_ring_count(cmd1), 3);
 	CHECK_EQ(commands(cmd1, x, HSO_CMD_SEND, msg, 5000), 3);
-	CHECK_EQ(__atomic_load_n(&hso_shm_conn(shm, 1, x)->tx_sent, __ATOMIC_ACQUIRE),
-		 hso_shm_tag(x, 3));
+	CHECK_EQ(__atomic_load_n(&hso_shm_conn(fc, shm, 1, hso_shm_id_slot(x))->tx_sent,
+				 __ATOMIC_ACQUIRE), hso_shm_tag(hso_shm_id_gen(x), 3));
+	/* With HSO_SEND_MORE the last piece says "more" too; unknown flags are refused. */
+	CHECK_EQ(hso_app_send_flags(a, cx, msg, 10, 1u << 5), -EINVAL);
+	CHECK_EQ(hso_app_send_flags(a, cx, msg, 10, HSO_SEND_MORE), 0);
+	CHECK_EQ(hso_app_flush(a), 0);
+	{
+		struct rte_mbuf *m = NULL;
+
+		CHECK_EQ(rte_ring_sc_dequeue(cmd1, (void **)&m), 0);
+		if (m != NULL) {
+			CHECK(rte_pktmbuf_mtod(m, struct hso_shm_msg *)->reason & HSO_SHM_F_MORE);
+			hso_shm_mbuf_free(m);
+		}
+	}
+	tx_done_set(1, x, 1);   /* the worker is done with it */
 
 	/* The window: HSO_APP_SEND_WINDOW mbufs in flight, then -EAGAIN. */
 	for (ok = 3; ok < HSO_APP_SEND_WINDOW; ok++)
@@ -663,20 +687,20 @@ test_send(struct hso_app *a, unsigned slot)
 	CHECK_EQ(hso_app_flush(a), 0);
 	CHECK_EQ(commands(cmd1, x, HSO_CMD_SEND, msg, HSO_SHM_SEND_CHUNK),
 		 HSO_APP_SEND_WINDOW - 3);
-	/* The worker wrote the first three into TLS: room for three more. */
-	tx_done_set(1, x, 3);
+	/* The client acknowledged the first three: room for three more. */
+	tx_done_set(1, x, 1 + 3);
 	CHECK_EQ(hso_app_send(a, cx, msg, 4 * HSO_SHM_SEND_CHUNK), -EAGAIN);
 	CHECK_EQ(hso_app_send(a, cx, msg, 5000), 0);
 	CHECK_EQ(hso_app_send(a, cx, msg, 1), -EAGAIN);
 	CHECK_EQ(hso_app_flush(a), 0);
 	CHECK_EQ(commands(cmd1, x, HSO_CMD_SEND, msg, 5000), 3);
 	/* All written: a whole window in one message. */
-	tx_done_set(1, x, HSO_APP_SEND_WINDOW + 3);
+	tx_done_set(1, x, 1 + HSO_APP_SEND_WINDOW + 3);
 	CHECK_EQ(hso_app_send(a, cx, msg, HSO_APP_SEND_MAX), 0);
 	CHECK_EQ(hso_app_flush(a), 0);
 	CHECK_EQ(commands(cmd1, x, HSO_CMD_SEND, msg, HSO_APP_SEND_MAX), HSO_APP_SEND_WINDOW);
 	CHECK_EQ(hso_app_stats(a)->send_bytes,
-		 5000 + (HSO_APP_SEND_WINDOW - 3) * HSO_SHM_SEND_CHUNK + 5000 + HSO_APP_SEND_MAX);
+		 5000 + 10 + (HSO_APP_SEND_WINDOW - 3) * HSO_SHM_SEND_CHUNK + 5000 + HSO_APP_SEND_MAX);
 
 	/* Too big, whatever the window. */
 	CHECK_EQ(hso_app_send(a, cz, msg, HSO_APP_SEND_MAX + 1), -EMSGSIZE);
@@ -708,7 +732,7 @@ test_send(struct hso_app *a, unsigned slot)
 	 * send window alone.
 	 */
 	{
-		uint32_t x2 = conn_id(x & HSO_SHM_SLOT_MASK, (x >> HSO_SHM_SLOT_BITS) + 1);
+		uint64_t x2 = conn_id(hso_shm_id_slot(x), hso_shm_id_gen(x) + 1);
 		uint64_t cx2 = conn_handle(1, x2);
 
 		accept_conn(1, x2);

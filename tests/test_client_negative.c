@@ -16,8 +16,21 @@
 #include <openssl/crypto.h>
 
 #include "check.h"
+#include "engine_priv.h"  /* checks the handshake context is wiped */
 #include "hs_client.h"
 #include "test_asym_keys.h"
+
+/* Reset @p c; the handshake context it held is back in its pool, all zeros. */
+static void
+reset_wiped(struct hs_conn *c)
+{
+	const struct hs_hctx *hx = c->hx;
+
+	hs_conn_reset(c);
+	if (hx != NULL)
+		CHECK_MSG(check_all_zero((const uint8_t *)hx, sizeof(*hx)),
+			  "handshake context not wiped on return");
+}
 
 static uint64_t test_now_ms = 1700000000000ull;
 
@@ -61,7 +74,7 @@ cl_start(struct cl *t, enum hs_client_mode mode, bool tls12_only)
 static void
 cl_free(struct cl *t)
 {
-	hs_conn_reset(&t->c);
+	reset_wiped(&t->c);
 	free(t->buf);
 	hs_worker_free(t->w);
 }
@@ -469,8 +482,8 @@ duo_start(struct duo *d, struct hs_worker *cw, const struct hs_client_config *cc
 static void
 duo_free(struct duo *d)
 {
-	hs_conn_reset(&d->s);
-	hs_conn_reset(&d->c);
+	reset_wiped(&d->s);
+	reset_wiped(&d->c);
 	free(d->sbuf);
 	free(d->cbuf);
 }

@@ -14,8 +14,21 @@
 #include <openssl/x509.h>
 
 #include "check.h"
+#include "engine_priv.h"  /* checks the handshake context is wiped */
 #include "hs_client.h"
 #include "test_asym_keys.h"
+
+/* Reset @p c; the handshake context it held is back in its pool, all zeros. */
+static void
+reset_wiped(struct hs_conn *c)
+{
+	const struct hs_hctx *hx = c->hx;
+
+	hs_conn_reset(c);
+	if (hx != NULL)
+		CHECK_MSG(check_all_zero((const uint8_t *)hx, sizeof(*hx)),
+			  "handshake context not wiped on return");
+}
 
 static uint64_t test_now_ms = 1700000000000ull;
 
@@ -140,7 +153,7 @@ pair_start(struct pair *p, const struct srv_opts *o, const struct hs_client_conf
 static void
 pair_free(struct pair *p, bool own_worker)
 {
-	hs_conn_reset(&p->conn);
+	reset_wiped(&p->conn);
 	CHECK(check_all_zero(p->buf, HS_CONN_BUF_SIZE));
 	CHECK(check_all_zero((const uint8_t *)&p->conn, sizeof(p->conn)));
 	free(p->buf);

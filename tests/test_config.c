@@ -1152,6 +1152,23 @@ test_tls_policy(void)
 	ERR_HAS(hsod_config_tls_policy(&c, &hs, err, sizeof(err)), "[tls] groups");
 }
 
+/* The examples shipped in deploy/ are read by the real reader: they cannot drift. */
+static void
+test_examples(void)
+{
+	static const char *const files[] = {
+		"deploy/hsod.ini.example", "deploy/kubernetes/hsod.ini",
+	};
+	struct hsod_config c;
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", HSO_SOURCE_ROOT, files[i]);
+		CHECK_MSG(parse(&c, "--config", path, NULL) == 0, "%s: %s", files[i], err);
+		CHECK(c.n_certs >= 1 && c.ticket_key_file[0] != '\0' && c.ticket_watch);
+	}
+}
+
 static void
 test_usage(void)
 {
@@ -1229,6 +1246,7 @@ main(void)
 	test_versions_filter();
 	test_tls_policy();
 	test_usage();
+	test_examples();
 
 	/* Remove what file_write() made. */
 	{

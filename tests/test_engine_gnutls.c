@@ -18,8 +18,20 @@
 #include <gnutls/x509.h>
 
 #include "check.h"
-#include "handshake.h"
+#include "engine_priv.h"  /* peeks at the handshake context */
 #include "test_asym_keys.h"
+
+/* Reset @p c; the handshake context it held is back in its pool, all zeros. */
+static void
+reset_wiped(struct hs_conn *c)
+{
+	const struct hs_hctx *hx = c->hx;
+
+	hs_conn_reset(c);
+	if (hx != NULL)
+		CHECK_MSG(check_all_zero((const uint8_t *)hx, sizeof(*hx)),
+			  "handshake context not wiped on return");
+}
 
 static struct hs_config cfg;
 static struct hs_worker *worker;
@@ -170,7 +182,7 @@ pair_free(struct pair *p)
 {
 	gnutls_deinit(p->s);
 	gnutls_certificate_free_credentials(p->cred);
-	hs_conn_reset(&p->conn);
+	reset_wiped(&p->conn);
 	free(p->buf);
 }
 
@@ -356,7 +368,7 @@ test_hrr(void)
 
 	pair_start(&p, P13 "+AES-128-GCM:+GROUP-SECP384R1:+GROUP-SECP256R1", "rsa.test");
 	CHECK(pair_handshake(&p));
-	CHECK(p.conn.hrr_sent);
+	CHECK(p.conn.hx->hrr_sent);
 	hs_conn_session_info(&p.conn, &si);
 	CHECK_EQ(si.group, HS_GROUP_SECP256R1);
 	CHECK(pair_exchange(&p, 1000));
@@ -364,7 +376,7 @@ test_hrr(void)
 	/* A P-384 share next to an X25519 one: no retry needed. */
 	pair_start(&p, P13 "+AES-128-GCM:+GROUP-SECP384R1:+GROUP-X25519", "rsa.test");
 	CHECK(pair_handshake(&p));
-	CHECK(!p.conn.hrr_sent);
+	CHECK(!p.conn.hx->hrr_sent);
 	pair_free(&p);
 }
 
@@ -727,7 +739,7 @@ test_resumption13(void)
 	 */
 	before = worker->stats.tickets_issued;
 	CHECK_EQ(resume(P13_DEF, "rsa.test", none, &sess, &p, 1), 1);
-	CHECK(p.conn.psk_dhe);
+	CHECK(p.conn.hx->psk_dhe);
 	hs_conn_session_info(&p.conn, &si);
 	CHECK_EQ(si.group, HS_GROUP_X25519);
 	CHECK_EQ(worker->stats.tickets_issued - before, 1);
@@ -765,8 +777,8 @@ test_resumption13(void)
 	 */
 	CHECK_EQ(resume(P13 "+AES-128-GCM:+GROUP-SECP384R1:+GROUP-SECP256R1", "rsa.test", none,
 			&sess, &p, 1), 1);
-	CHECK(p.conn.hrr_sent);
-	CHECK(p.conn.psk_dhe);
+	CHECK(p.conn.hx->hrr_sent);
+	CHECK(p.conn.hx->psk_dhe);
 	pair_free(&p);
 
 	/*
@@ -776,15 +788,15 @@ test_resumption13(void)
 	 * has no (EC)DHE.
 	 */
 	CHECK_EQ(resume(P13_DEF ":+PSK", "rsa.test", none, &sess, &p, 1), 1);
-	CHECK(!p.conn.psk_dhe);
+	CHECK(!p.conn.hx->psk_dhe);
 	hs_conn_session_info(&p.conn, &si);
 	CHECK_EQ(si.group, 0);
 	pair_free(&p);
 	/* psk_ke needs no share: one the engine cannot use asks for no retry. */
 	CHECK_EQ(resume(P13 "+AES-128-GCM:+GROUP-SECP384R1:+PSK", "rsa.test", none, &sess, &p, 1),
 		 1);
-	CHECK(!p.conn.psk_dhe);
-	CHECK(!p.conn.hrr_sent);
+	CHECK(!p.conn.hx->psk_dhe);
+	CHECK(!p.conn.hx->hrr_sent);
 	pair_free(&p);
 	/*
 	 * ... with psk_ke refused by policy: "Servers MUST NOT select a key
@@ -799,7 +811,7 @@ test_resumption13(void)
 
 	/* Both modes offered, psk_dhe_ke first: the engine picks psk_dhe_ke. */
 	CHECK_EQ(resume(P13_DEF ":+ECDHE-PSK:+PSK", "rsa.test", none, &sess, &p, 1), 1);
-	CHECK(p.conn.psk_dhe);
+	CHECK(p.conn.hx->psk_dhe);
 	pair_free(&p);
 
 	/*
@@ -978,8 +990,8 @@ test_resumption12(void)
 		/* RFC 5246 7.4.1.3: resuming, the server echoes the session id. */
 		CHECK_EQ(gnutls_session_get_id2(p.s, &id), 0);
 		CHECK_EQ(id.size, 32);
-		CHECK(id.size == p.conn.session_id_len &&
-		      memcmp(id.data, p.conn.session_id, id.size) == 0);
+		CHECK(id.size == p.conn.hx->session_id_len &&
+		      memcmp(id.data, p.conn.hx->session_id, id.size) == 0);
 		CHECK_EQ(p.conn.suite, rsa ? 0x009d : 0xc02f);
 		pair_free(&p);
 		/* The abbreviated handshake fed one byte at a time. */

@@ -26,8 +26,20 @@
 #include <openssl/ssl.h>
 
 #include "check.h"
-#include "handshake.h"
+#include "engine_priv.h"  /* checks the handshake context is wiped */
 #include "test_asym_keys.h"
+
+/* Reset @p c; the handshake context it held is back in its pool, all zeros. */
+static void
+reset_wiped(struct hs_conn *c)
+{
+	const struct hs_hctx *hx = c->hx;
+
+	hs_conn_reset(c);
+	if (hx != NULL)
+		CHECK_MSG(check_all_zero((const uint8_t *)hx, sizeof(*hx)),
+			  "handshake context not wiped on return");
+}
 
 #define ALERT(d) HS_ERR_ALERT(HS_ALERT_##d)
 
@@ -59,7 +71,7 @@ tc_start(struct tconn *t)
 static void
 tc_free(struct tconn *t)
 {
-	hs_conn_reset(&t->c);
+	reset_wiped(&t->c);
 	free(t->buf);
 	t->buf = NULL;
 }

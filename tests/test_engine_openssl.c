@@ -14,8 +14,20 @@
 #include <openssl/x509.h>
 
 #include "check.h"
-#include "handshake.h"
+#include "engine_priv.h"  /* peeks at the handshake context */
 #include "test_asym_keys.h"
+
+/* Reset @p c; the handshake context it held is back in its pool, all zeros. */
+static void
+reset_wiped(struct hs_conn *c)
+{
+	const struct hs_hctx *hx = c->hx;
+
+	hs_conn_reset(c);
+	if (hx != NULL)
+		CHECK_MSG(check_all_zero((const uint8_t *)hx, sizeof(*hx)),
+			  "handshake context not wiped on return");
+}
 
 static struct hs_config cfg;
 static uint64_t test_now_ms = 1700000000000ull;
@@ -114,7 +126,7 @@ pair_start(struct pair *p, const struct client_opts *o)
 static void
 pair_free(struct pair *p)
 {
-	hs_conn_reset(&p->conn);
+	reset_wiped(&p->conn);
 	/* Nothing of the connection's plaintext or handshake survives a reset. */
 	CHECK(check_all_zero(p->buf, HS_CONN_BUF_SIZE));
 	CHECK(check_all_zero((const uint8_t *)&p->conn, sizeof(p->conn)));
@@ -182,7 +194,8 @@ pair_handshake(struct pair *p)
 		if (getenv("HSO_TEST_TRACE"))
 			fprintf(stderr, "iter %d: client rc %d err %d, engine state %d status %d waiting %d out %zu in %zu\n",
 				i, rc, err, p->conn.state, p->conn.status,
-				p->conn.waiting, p->conn.out_len, p->conn.in_len);
+				p->conn.waiting, p->conn.hx ? p->conn.hx->out_len : 0,
+				p->conn.hx ? p->conn.hx->in_len : 0);
 		if (rc == 1 && hs_conn_status(&p->conn) == HS_STATUS_ESTABLISHED)
 			return 1;
 		if (rc <= 0 && err != SSL_ERROR_WANT_READ)
@@ -526,7 +539,7 @@ full_handshake_session(const struct client_opts *o, int *issued)
 			if (getenv("HSO_TEST_TRACE"))
 				fprintf(stderr, "ticket read: %d err %d %s out_len %zu\n", r,
 					SSL_get_error(p.ssl, r), ERR_error_string(ERR_get_error(), NULL),
-					p.conn.out_len);
+					p.conn.hx ? p.conn.hx->out_len : 0);
 		}
 		sess = SSL_get1_session(p.ssl);
 		CHECK(pair_exchange(&p, 100));
@@ -611,7 +624,7 @@ test_resumption13(void)
 	/* psk_dhe_ke: resumed, with a fresh ECDHE; the engine issues a new ticket. */
 	issued = (int)worker->stats.tickets_issued;
 	CHECK_EQ(resume(o, sess, &p, 1), 1);
-	CHECK(p.conn.psk_dhe);
+	CHECK(p.conn.hx->psk_dhe);
 	CHECK_EQ(worker->stats.tickets_issued - (uint64_t)issued, 1);
 	pair_free(&p);
 
@@ -622,7 +635,7 @@ test_resumption13(void)
 		ke.groups = "P-384";
 		ke.options = SSL_OP_ALLOW_NO_DHE_KEX;
 		CHECK_EQ(resume(ke, sess, &p, 1), 1);
-		CHECK(!p.conn.psk_dhe);
+		CHECK(!p.conn.hx->psk_dhe);
 		pair_free(&p);
 		/* ... refused when the policy wants forward secrecy: no handshake at all. */
 		cfg.psk_ke = false;
@@ -891,7 +904,7 @@ test_reset_while_waiting(void)
 	queued = hso_kdf_batch_count(worker->kdf);
 	CHECK_EQ(queued, M * 5);        /* binder chain + "derived" per connection */
 	for (int i = 0; i < M / 2; i++) {
-		hs_conn_reset(&p[i].conn);
+		reset_wiped(&p[i].conn);
 		memset(&p[i].conn, 0x5a, sizeof(p[i].conn));
 		memset(p[i].buf, 0x5a, HS_CONN_BUF_SIZE);
 	}

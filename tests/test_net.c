@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "net.h"
+#include "tcp_pkt.h"
 
 #define OUR_IP RTE_IPV4(198, 18, 0, 2)
 #define PEER_IP RTE_IPV4(198, 18, 0, 1)
@@ -1104,6 +1105,221 @@ test_neigh_ipv6(void)
 	hsod_neigh_pool_free(pool);
 }
 
+/* hso-gen's sources: ARP answered and IPv4 taken for a range of addresses. */
+static void
+test_range(void)
+{
+	struct hsod_neigh_params np;
+	struct hsod_net_conf c;
+	struct hsod_net n;
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *a;
+	struct rte_ipv4_hdr *ip;
+	struct rte_mbuf *m;
+
+	neigh_params(&np);
+	hsod_net_conf_init(&c);
+	c.addr = OUR_IP;
+	c.prefix_len = 24;
+	rte_ether_addr_copy(&our_mac, &c.mac);
+	c.mp = mp;
+	c.tx = tx_collect;
+	c.name = "test_net_range";
+	c.neigh = np;
+	/* Reversed, leaving the subnet, reaching its broadcast address. */
+	c.extra_lo = RTE_IPV4(198, 18, 0, 20);
+	c.extra_hi = RTE_IPV4(198, 18, 0, 10);
+	CHECK_EQ(hsod_net_init(&n, &c), -EINVAL);
+	c.extra_lo = RTE_IPV4(198, 18, 0, 10);
+	c.extra_hi = RTE_IPV4(198, 18, 1, 10);
+	CHECK_EQ(hsod_net_init(&n, &c), -EINVAL);
+	c.extra_hi = RTE_IPV4(198, 18, 0, 255);
+	CHECK_EQ(hsod_net_init(&n, &c), -EINVAL);
+	c.extra_hi = RTE_IPV4(198, 18, 0, 20);
+	CHECK_EQ(hsod_net_init(&n, &c), 0);
+	CHECK(hsod_net_is_local(&n, OUR_IP) && hsod_net_is_local(&n, RTE_IPV4(198, 18, 0, 15)));
+	CHECK(!hsod_net_is_local(&n, RTE_IPV4(198, 18, 0, 21)));
+
+	/* Who has .15? We do: the reply says so, from .15. */
+	m = arp_frame(RTE_ARP_OP_REQUEST, PEER_IP, &peer_mac, RTE_IPV4(198, 18, 0, 15));
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_REPLY);
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	a = (struct rte_arp_hdr *)(eth + 1);
+	CHECK(a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY));
+	CHECK(a->arp_data.arp_sip == rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 15)));
+	CHECK(rte_is_same_ether_addr(&a->arp_data.arp_sha, &our_mac));
+	rte_pktmbuf_free(m);
+	/* ... and learned the asker, as for a request to OUR_IP. */
+	{
+		struct rte_ether_addr mac;
+
+		CHECK(hsod_net_lookup(&n, PEER_IP, 0, &mac) && rte_is_same_ether_addr(&mac, &peer_mac));
+	}
+	m = arp_frame(RTE_ARP_OP_REQUEST, PEER_IP, &peer_mac, RTE_IPV4(198, 18, 0, 21));
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_DROP);
+	CHECK_EQ(n.stats.drops[HSOD_DROP_ARP_NOT_US], 1);
+	rte_pktmbuf_free(m);
+
+	/* IPv4 to a source address is ours; just past the range is not. */
+	m = ip_frame(IPPROTO_TCP, RTE_IPV4(198, 18, 0, 20), 20, 0, &ip);
+	((struct rte_tcp_hdr *)(ip + 1))->data_off = 5 << 4;
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_TCP);
+	rte_pktmbuf_free(m);
+	m = ip_frame(IPPROTO_TCP, RTE_IPV4(198, 18, 0, 21), 20, 0, &ip);
+	CHECK_EQ(hsod_net_input(&n, m, 0), HSOD_NET_DROP);
+	CHECK_EQ(n.stats.drops[HSOD_DROP_IP_NOT_US], 1);
+	rte_pktmbuf_free(m);
+
+	/* Asking from a source address teaches the target that address. */
+	m = hsod_net_arp_request_from(&n, mp, RTE_IPV4(198, 18, 0, 12), PEER_IP);
+	CHECK(m != NULL);
+	if (m != NULL) {
+		a = (struct rte_arp_hdr *)(rte_pktmbuf_mtod(m, struct rte_ether_hdr *) + 1);
+		CHECK(a->arp_data.arp_sip == rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 12)));
+		CHECK(a->arp_data.arp_tip == rte_cpu_to_be_32(PEER_IP));
+		rte_pktmbuf_free(m);
+	}
+	CHECK(hsod_net_arp_request_from(&n, mp, RTE_IPV4(198, 18, 0, 99), PEER_IP) == NULL);
+	hsod_net_fini(&n);
+	sent_clear();
+}
+
+/* A segment with options and a payload in two pieces: built, then parsed back. */
+static void
+test_tcp_pkt(struct hsod_net *n)
+{
+	struct tcp_pkt_pool tp = { .mp = mp, .owner_off = -1 };
+	struct tcp_buf *b1 = tcp_pkt_buf_alloc(&tp, 0), *b2 = tcp_pkt_buf_alloc(&tp, 0);
+	struct tcp_seg_out o = {
+		.tuple = { .laddr = PEER_IP, .raddr = OUR_IP, .lport = 40001, .rport = 443 },
+		.seq = 0x01020304, .ack = 0xa0b0c0d0, .window = 4321,
+		.flags = TCP_FLAG_ACK | TCP_FLAG_PSH, .opt_len = 4, .opts = { 2, 4, 5, 0xb4 },
+		.len = 12, .n_pieces = 2,
+	};
+	struct tcp_seg seg;
+	struct rte_mbuf *m, *d1, *d2;
+
+	CHECK(b1 != NULL && b2 != NULL && b1->cap >= 64);
+	if (b1 == NULL || b2 == NULL)
+		return;
+	d1 = tcp_pkt_buf_mbuf(b1);
+	d2 = tcp_pkt_buf_mbuf(b2);
+	/* The node sits in the headroom, before the data, in the mbuf it names. */
+	CHECK((uint8_t *)b1 == (uint8_t *)d1->buf_addr && b1->data == rte_pktmbuf_mtod(d1, uint8_t *));
+	memcpy(b1->data, "..hello, ", 9);
+	memcpy(b2->data, "world!", 6);
+	o.piece[0] = (struct tcp_piece){ b1, b1->data + 2, 7 };
+	o.piece[1] = (struct tcp_piece){ b2, b2->data, 5 };
+
+	m = tcp_pkt_build(mp, &o, false);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 14 + 20 + 24 + 12);
+	CHECK_EQ(hsod_net_input(n, m, 0), HSOD_NET_TCP);
+	CHECK_EQ(tcp_pkt_parse(m, &seg), 0);
+	/* Seen from the receiver: local and remote swap. */
+	CHECK(seg.tuple.laddr == OUR_IP && seg.tuple.raddr == PEER_IP &&
+	      seg.tuple.lport == 443 && seg.tuple.rport == 40001);
+	CHECK(seg.seq == o.seq && seg.ack == o.ack && seg.window == o.window &&
+	      seg.flags == o.flags);
+	CHECK(seg.opt_len == 4 && memcmp(seg.opts, o.opts, 4) == 0);
+	CHECK(seg.len == 12 && memcmp(seg.payload, "hello, world", 12) == 0);
+	/* The received mbuf as TCP's buffer, over its data. */
+	CHECK(seg.buf != NULL && tcp_pkt_buf_mbuf(seg.buf) == m);
+	/* One flipped payload bit: the checksum says so. */
+	((uint8_t *)seg.payload)[3] ^= 1;
+	CHECK_EQ(tcp_pkt_parse(m, &seg), -EILSEQ);
+	rte_pktmbuf_free(m);
+
+	/* Offloaded: flags and lengths for the port, the pseudo-header sum in place. */
+	m = tcp_pkt_build(mp, &o, true);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK(m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+	CHECK(m->l2_len == 14 && m->l3_len == 20 && m->l4_len == 24);
+	rte_pktmbuf_free(m);
+
+	/* By reference: a header mbuf and one indirect mbuf per piece, no copy. */
+	m = tcp_pkt_build_ref(mp, &o, false);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_EQ(m->nb_segs, 3);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 14 + 20 + 24 + 12);
+	CHECK(RTE_MBUF_CLONED(m->next) && rte_pktmbuf_mtod(m->next, uint8_t *) == b1->data + 2);
+	CHECK_EQ(rte_mbuf_refcnt_read(d1), 2);
+	CHECK_EQ(rte_mbuf_refcnt_read(d2), 2);
+	/* Its sum is right: flattened and parsed like a received frame. */
+	{
+		struct rte_mbuf *l = rte_pktmbuf_alloc(mp);
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(l, (uint16_t)m->pkt_len);
+
+		rte_pktmbuf_read(m, 0, m->pkt_len, p);
+		CHECK_EQ(hsod_net_input(n, l, 0), HSOD_NET_TCP);
+		CHECK_EQ(tcp_pkt_parse(l, &seg), 0);
+		CHECK(seg.len == 12 && memcmp(seg.payload, "hello, world", 12) == 0);
+		rte_pktmbuf_free(l);
+	}
+	/* Sent (freed by the port): the pieces' mbufs are TCP's alone again. */
+	rte_pktmbuf_free(m);
+	CHECK_EQ(rte_mbuf_refcnt_read(d1), 1);
+	m = tcp_pkt_build_ref(mp, &o, true);
+	CHECK(m != NULL && (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM) && m->nb_segs == 3);
+	rte_pktmbuf_free(m);
+
+	/* Any split, odd offsets and lengths: by reference and copied, the same frame. */
+	{
+		uint64_t rnd = 99;
+		struct tcp_buf *bs[TCP_SEG_PIECES];
+
+		for (unsigned i = 0; i < TCP_SEG_PIECES; i++) {
+			bs[i] = tcp_pkt_buf_alloc(&tp, 0);
+			check_fill(&rnd, bs[i]->data, 1500);
+		}
+		for (unsigned round = 0; round < 200; round++) {
+			struct tcp_seg_out q = o;
+			struct rte_mbuf *a, *b;
+			uint8_t fa[2048], fb[2048];
+
+			q.n_pieces = (uint8_t)(1 + check_rnd(&rnd) % TCP_SEG_PIECES);
+			q.len = 0;
+			for (unsigned i = 0; i < q.n_pieces; i++) {
+				uint32_t off = (uint32_t)(check_rnd(&rnd) % 700);
+				uint32_t len = (uint32_t)(1 + check_rnd(&rnd) % (1400 / q.n_pieces));
+
+				q.piece[i] = (struct tcp_piece){ bs[i], bs[i]->data + off, len };
+				q.len += len;
+			}
+			a = tcp_pkt_build(mp, &q, false);
+			b = tcp_pkt_build_ref(mp, &q, false);
+			CHECK(a != NULL && b != NULL);
+			if (a == NULL || b == NULL)
+				break;
+			CHECK_EQ(a->pkt_len, b->pkt_len);
+			{
+				/* rte_pktmbuf_read() copies only when the bytes are not contiguous. */
+				const uint8_t *pa = rte_pktmbuf_read(a, 0, a->pkt_len, fa);
+				const uint8_t *pb = rte_pktmbuf_read(b, 0, b->pkt_len, fb);
+				unsigned at = 12;       /* MAC addresses: net's to fill */
+
+				while (at < a->pkt_len && pa[at] == pb[at])
+					at++;
+				CHECK_MSG(at == a->pkt_len, "round %u: %u pieces, %u bytes: "
+					  "differ at %u of %u (%02x %02x)", round, q.n_pieces,
+					  q.len, at, a->pkt_len, pa[at], pb[at]);
+			}
+			rte_pktmbuf_free(a);
+			rte_pktmbuf_free(b);
+		}
+		for (unsigned i = 0; i < TCP_SEG_PIECES; i++)
+			tcp_pkt_buf_release(&tp, bs[i]);
+	}
+	tcp_pkt_buf_release(&tp, b1);
+	tcp_pkt_buf_release(&tp, b2);
+}
+
 int
 main(void)
 {
@@ -1132,6 +1348,7 @@ main(void)
 	test_icmp(&n);
 	test_ipv4(&n);
 	test_tcp_reset(&n);
+	test_tcp_pkt(&n);
 	hsod_net_fini(&n);
 	sent_clear();
 	test_neigh_collide();
@@ -1145,6 +1362,7 @@ main(void)
 	test_neigh_age();
 	test_neigh_conf();
 	test_neigh_ipv6();
+	test_range();
 	/* Nothing held anywhere: every mbuf is back. */
 	CHECK_EQ(rte_mempool_avail_count(mp), 256);
 	for (int d = 0; d < HSOD_DROP_NUM; d++)

@@ -30,6 +30,8 @@ enum key_type {
 	KT_BALANCE = CFG_CUSTOM,
 	KT_NAME,        /* 1..PROXY_APP_NAME_MAX-1 printable bytes */
 	KT_ADDR,        /* a backend's A.B.C.D:PORT or [IPv6]:PORT */
+	KT_CHECK,       /* tcp | http */
+	KT_CHECK_PATH,  /* /..., visible ASCII */
 };
 
 #define F(m) offsetof(struct proxy_config, m)
@@ -49,10 +51,18 @@ static const struct cfg_key keys[] = {
 	{ "proxy", "name", "name", "NAME", KT_NAME, F(name), 0, 0,
 	  "this application's name in hsod's telemetry, 1..31 bytes" },
 	{ "proxy", "check_interval", "check-interval", "MS", CFG_U32, F(check_interval_ms), 0,
-	  3600000, "active health check (a TCP connect) of each backend every MS, "
-	  "0..3600000; 0: none, only failed connects count" },
+	  3600000, "active health check of each backend every MS, 0..3600000; 0: none, "
+	  "only failed connects count" },
+	{ "proxy", "check", "check", "tcp|http", KT_CHECK, F(check_type), 0, 0,
+	  "the health check: tcp, a connect; http, a connect then GET check_path, "
+	  "healthy when the status is check_status (a backend may set its own)" },
+	{ "proxy", "check_path", "check-path", "PATH", KT_CHECK_PATH, F(check_path), 0, 0,
+	  "what an HTTP check asks for: from '/', visible ASCII, 1..127 bytes" },
+	{ "proxy", "check_status", "check-status", "CODE", CFG_U32, F(check_status), 100, 599,
+	  "the status that makes an HTTP check pass, 100..599" },
 	{ "proxy", "check_timeout", "check-timeout", "MS", CFG_U32, F(check_timeout_ms), 1,
-	  600000, "a health check not connected within MS failed, 1..600000" },
+	  600000, "a health check with no verdict within MS failed (connect, and for "
+	  "http the whole answer: a slow one fails), 1..600000" },
 	{ "proxy", "fall", "fall", "N", CFG_U32, F(fall), 1, POOL_FALLRISE_MAX,
 	  "consecutive failures (checks or refused/timed-out connects) that take a "
 	  "backend out, 1..1000" },
@@ -102,6 +112,14 @@ static const struct cfg_key keys[] = {
 	{ "backend", "maxconn", NULL, "N", CFG_U32, FB(maxconn), 0, POOL_MAXCONN_MAX,
 	  "connections open to it at once, 0..16777216; 0: no limit; when every "
 	  "backend is full a connection waits queue_timeout for a slot" },
+	{ "backend", "check", NULL, "tcp|http", KT_CHECK, FB(check_type), 0, 0,
+	  "this backend's health check (default: [proxy] check)" },
+	{ "backend", "check_path", NULL, "PATH", KT_CHECK_PATH, FB(check_path), 0, 0,
+	  "its HTTP check's path (default: [proxy] check_path)" },
+	{ "backend", "check_status", NULL, "CODE", CFG_U32, FB(check_status), 100, 599,
+	  "the status its HTTP check wants (default: [proxy] check_status)" },
+	{ "backend", "check_timeout", NULL, "MS", CFG_U32, FB(check_timeout_ms), 1, 600000,
+	  "its checks' timeout (default: [proxy] check_timeout)" },
 };
 
 void
@@ -113,6 +131,9 @@ proxy_config_defaults(struct proxy_config *c)
 	/* HAProxy's defaults: inter 2s, fall 3, rise 2, retries 3. */
 	c->check_interval_ms = 2000;
 	c->check_timeout_ms = 1000;
+	c->check_type = HEALTH_TCP;
+	snprintf(c->check_path, sizeof(c->check_path), "/");
+	c->check_status = 200;
 	c->fall = 3;
 	c->rise = 2;
 	c->connect_timeout_ms = 5000;
@@ -224,6 +245,24 @@ addr_set(struct proxy_backend_conf *b, const char *s, char *why, size_t wl)
 	return 0;
 }
 
+/* An HTTP check's path: the request-target of "GET PATH HTTP/1.0". */
+static int
+parse_check_path(const char *s, char *out, char *why, size_t wl)
+{
+	size_t n = strlen(s);
+
+	if (s[0] != '/')
+		return cfg_errf(why, wl, "a path starts with '/'");
+	if (n >= PROXY_CHECK_PATH_MAX)
+		return cfg_errf(why, wl, "longer than %d bytes", PROXY_CHECK_PATH_MAX - 1);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return cfg_errf(why, wl, "a path is visible ASCII: no blank, control or "
+					"8-bit byte (percent-encode them)");
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
 static int
 key_set(const struct cfg_key *k, void *base, const char *v, bool append, char *why,
 	size_t wl)
@@ -242,6 +281,16 @@ key_set(const struct cfg_key *k, void *base, const char *v, bool append, char *w
 		return 0;
 	case KT_ADDR:
 		return addr_set(base, v, why, wl);
+	case KT_CHECK:
+		if (strcasecmp(v, "tcp") == 0)
+			*(uint32_t *)(void *)((char *)base + k->off) = HEALTH_TCP;
+		else if (strcasecmp(v, "http") == 0)
+			*(uint32_t *)(void *)((char *)base + k->off) = HEALTH_HTTP;
+		else
+			return cfg_errf(why, wl, "tcp or http");
+		return 0;
+	case KT_CHECK_PATH:
+		return parse_check_path(v, (char *)base + k->off, why, wl);
 	}
 	return cfg_errf(why, wl, "internal: key type %d", k->type);
 }
@@ -259,6 +308,15 @@ key_render(const struct cfg_key *k, const void *base, char *out, size_t len)
 		break;
 	case KT_ADDR:
 		snprintf(out, len, "%s", ((const struct proxy_backend_conf *)base)->addr_str);
+		break;
+	case KT_CHECK: {
+		uint32_t t = *(const uint32_t *)(const void *)((const char *)base + k->off);
+
+		snprintf(out, len, "%s", t == HEALTH_INHERIT ? "" : health_type_name(t));
+		break;
+	}
+	case KT_CHECK_PATH:
+		snprintf(out, len, "%s", (const char *)base + k->off);
 		break;
 	}
 }
@@ -450,6 +508,19 @@ proxy_config_parse(struct proxy_config *c, int argc, char **argv, char *err, siz
 	if (c->n_backends == 0)
 		return cfg_fail(&p, "no backend: give --backend A.B.C.D:PORT (or [backend NAME] "
 				"sections with address = A.B.C.D:PORT in a --config file)");
+	/* What a backend left unset comes from [proxy] (whatever the order). */
+	for (unsigned i = 0; i < c->n_backends; i++) {
+		struct proxy_backend_conf *b = &c->backends[i];
+
+		if (b->check_type == HEALTH_INHERIT)
+			b->check_type = c->check_type;
+		if (b->check_path[0] == '\0')
+			memcpy(b->check_path, c->check_path, sizeof(b->check_path));
+		if (b->check_status == 0)
+			b->check_status = c->check_status;
+		if (b->check_timeout_ms == 0)
+			b->check_timeout_ms = c->check_timeout_ms;
+	}
 	return 0;
 }
 

@@ -7,7 +7,9 @@
  * hso-proxy's settings: flags (after EAL's "--") and an INI file read with
  * DPDK's rte_cfgfile (no EAL needed). One table of keys drives the file
  * parser, the flag parser and --help. Flags override the file's [proxy]
- * keys; backends of the file and of --backend flags add up.
+ * keys; backends of the file and of --backend flags add up. A backend's
+ * health-check keys (check, check_path, check_status, check_timeout) left
+ * unset take [proxy]'s.
  */
 
 #include <limits.h>
@@ -16,10 +18,12 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "health.h"
 #include "pool.h"
 
 #define PROXY_ERR_LEN           1024
 #define PROXY_APP_NAME_MAX      32      /* hso_app_attach() keeps 31 bytes */
+#define PROXY_CHECK_PATH_MAX    128     /* an HTTP check's path, NUL included */
 
 struct proxy_backend_conf {
 	char name[POOL_NAME_MAX];
@@ -27,6 +31,12 @@ struct proxy_backend_conf {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	uint32_t weight, maxconn;
+	/* Health check; after proxy_config_parse() never HEALTH_INHERIT/0/"":
+	 * what the section or --backend did not set comes from [proxy]. */
+	uint32_t check_type;            /**< enum health_type */
+	char check_path[PROXY_CHECK_PATH_MAX];
+	uint32_t check_status;          /**< HTTP: the status that means healthy */
+	uint32_t check_timeout_ms;
 };
 
 struct proxy_config {
@@ -38,6 +48,9 @@ struct proxy_config {
 	char name[PROXY_APP_NAME_MAX];
 	uint32_t check_interval_ms;     /**< 0: passive checks only */
 	uint32_t check_timeout_ms;
+	uint32_t check_type;            /**< enum health_type: tcp or http */
+	char check_path[PROXY_CHECK_PATH_MAX];
+	uint32_t check_status;
 	uint32_t fall, rise;
 	uint32_t connect_timeout_ms;
 	uint32_t timeout_ms;            /**< idle, either direction */

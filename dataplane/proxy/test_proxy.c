@@ -19,6 +19,7 @@
 #include "check.h"
 #include "pool.h"
 #include "pp2.h"
+#include "health.h"
 #include "proxy_config.h"
 
 /* ---- PROXY v2 ------------------------------------------------------- */
@@ -677,6 +678,182 @@ test_config_file(void)
 	EXPECT_ERR("--config: given twice", "--config", "a", "--config", "b");
 }
 
+
+/* ---- HTTP health checks: the request and the status line ------------ */
+
+static int
+status_of(const char *resp, unsigned *st)
+{
+	return health_http_status((const uint8_t *)resp, strlen(resp), st);
+}
+
+static void
+test_health_http(void)
+{
+	static const struct {
+		const char *resp;
+		int ret;
+		unsigned status;
+	} cases[] = {
+		{ "HTTP/1.1 200 OK\r\n", 1, 200 },
+		{ "HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", 1, 503 },
+		{ "HTTP/1.1 204\r\n", 1, 204 },                 /* no SP, empty reason */
+		{ "HTTP/1.1 204 \r\n", 1, 204 },                /* SP, empty reason */
+		{ "HTTP/1.1 200 OK\n", 1, 200 },                /* bare LF (RFC 9112 2.2) */
+		{ "HTTP/1.1 301 Moved\tPermanently\r\n", 1, 301 },
+		{ "HTTP/1.1 200 \xc3\xa9t\xc3\xa9\r\n", 1, 200 },       /* obs-text */
+		{ "HTTP/1.1 101 Switching Protocols\r\n", 1, 101 },
+		/* Interim responses are skipped, with their headers. */
+		{ "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n", 1, 204 },
+		{ "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+		  "HTTP/1.1 102 Processing\n\nHTTP/1.1 500 Oops\r\n", 1, 500 },
+		/* Not there yet: every prefix of a valid answer. */
+		{ "", 0, 0 }, { "H", 0, 0 }, { "HTTP/1.", 0, 0 }, { "HTTP/1.1 2", 0, 0 },
+		{ "HTTP/1.1 200", 0, 0 }, { "HTTP/1.1 200 OK", 0, 0 }, { "HTTP/1.1 200 OK\r", 0, 0 },
+		{ "HTTP/1.1 100 Continue\r\n", 0, 0 },
+		{ "HTTP/1.1 100 Continue\r\nX: y\r\n", 0, 0 },
+		{ "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 20", 0, 0 },
+		/* Malformed, as soon as it shows. */
+		{ "SSH-2.0-OpenSSH_9.2\r\n", -EBADMSG, 0 },
+		{ "h", -EBADMSG, 0 },
+		{ "http/1.1 200 OK\r\n", -EBADMSG, 0 },        /* HTTP-name is case-sensitive */
+		{ "HTTP/2 200\r\n", -EBADMSG, 0 },
+		{ "HTTP/2.0 200 OK\r\n", -EBADMSG, 0 },
+		{ "HTTP/1.1  200 OK\r\n", -EBADMSG, 0 },
+		{ "HTTP/1.1 20x OK\r\n", -EBADMSG, 0 },
+		{ "HTTP/1.1 2000 OK\r\n", -EBADMSG, 0 },
+		{ "HTTP/1.1 099 Low\r\n", -EBADMSG, 0 },
+		{ "HTTP/1.1 200 O\x01K\r\n", -EBADMSG, 0 },     /* control byte in the reason */
+		{ "HTTP/1.1 200 OK\rX", -EBADMSG, 0 },          /* CR not before LF */
+		{ "\r\nHTTP/1.1 200 OK\r\n", -EBADMSG, 0 },
+	};
+	uint8_t big[HEALTH_LINE_MAX + 64];
+	char req[HEALTH_REQ_MAX];
+	unsigned st;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		st = 0;
+		int r = status_of(cases[i].resp, &st);
+
+		CHECK_MSG(r == cases[i].ret && (r != 1 || st == cases[i].status),
+			  "case %zu '%s': got %d status %u, want %d status %u", i, cases[i].resp,
+			  r, st, cases[i].ret, cases[i].status);
+	}
+	/* A slow answer, a byte at a time: "more" at every prefix, then the verdict. */
+	{
+		const char *resp = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 503 Busy\r\n";
+		size_t n = strlen(resp);
+
+		for (size_t k = 0; k < n; k++)
+			CHECK_MSG(health_http_status((const uint8_t *)resp, k, &st) == 0,
+				  "prefix of %zu bytes", k);
+		CHECK_EQ(health_http_status((const uint8_t *)resp, n, &st), 1);
+		CHECK_EQ(st, 503);
+	}
+	/* A status line or a 1xx header line that never ends. */
+	memcpy(big, "HTTP/1.1 200 ", 13);
+	memset(big + 13, 'a', sizeof(big) - 13);
+	CHECK_EQ(health_http_status(big, HEALTH_LINE_MAX - 1, &st), 0);
+	CHECK_EQ(health_http_status(big, sizeof(big), &st), -EBADMSG);
+	memcpy(big, "HTTP/1.1 100 Go\r\nX: ", 20);
+	memset(big + 20, 'a', sizeof(big) - 20);
+	CHECK_EQ(health_http_status(big, sizeof(big), &st), -EBADMSG);
+
+	/* The request: exact bytes, and what is refused. */
+	CHECK_EQ(health_http_request(req, sizeof(req), "/health?x=1", "198.18.0.1:8080"),
+		 (int)strlen("GET /health?x=1 HTTP/1.0\r\nHost: 198.18.0.1:8080\r\n"
+			     "User-Agent: hso-proxy\r\nConnection: close\r\n\r\n"));
+	CHECK(strcmp(req, "GET /health?x=1 HTTP/1.0\r\nHost: 198.18.0.1:8080\r\n"
+		     "User-Agent: hso-proxy\r\nConnection: close\r\n\r\n") == 0);
+	CHECK(health_http_request(req, sizeof(req), "/", "[2001:db8::1]:80") > 0);
+	CHECK_EQ(health_http_request(req, sizeof(req), "health", "h:1"), -EINVAL);
+	CHECK_EQ(health_http_request(req, sizeof(req), "/a b", "h:1"), -EINVAL);
+	CHECK_EQ(health_http_request(req, sizeof(req), "/a\r\nX: y", "h:1"), -EINVAL);
+	CHECK_EQ(health_http_request(req, sizeof(req), "/", ""), -EINVAL);
+	CHECK_EQ(health_http_request(req, 20, "/", "h:1"), -ENOSPC);
+	CHECK(strcmp(health_type_name(HEALTH_HTTP), "http") == 0);
+	CHECK(strcmp(health_type_name(HEALTH_TCP), "tcp") == 0);
+}
+
+static void
+test_config_checks(void)
+{
+	struct proxy_config c;
+	char err[PROXY_ERR_LEN];
+	const char *f;
+
+	/* Defaults: tcp, GET / wanting 200; every backend inherits. */
+	CHECK_EQ(parse(&c, err, sizeof(err), "--backend", "10.0.0.1:1", (char *)NULL), 0);
+	CHECK_EQ(c.check_type, HEALTH_TCP);
+	CHECK(strcmp(c.check_path, "/") == 0);
+	CHECK_EQ(c.check_status, 200);
+	CHECK_EQ(c.backends[0].check_type, HEALTH_TCP);
+	CHECK(strcmp(c.backends[0].check_path, "/") == 0);
+	CHECK_EQ(c.backends[0].check_timeout_ms, 1000);
+
+	/* Pool-wide flags, one backend overriding in --backend. */
+	CHECK_EQ(parse(&c, err, sizeof(err), "--check", "http", "--check-path", "/health",
+		       "--check-status", "204", "--check-timeout", "300",
+		       "--backend", "10.0.0.1:1",
+		       "--backend", "10.0.0.2:1,check=tcp,check_timeout=50",
+		       "--backend", "10.0.0.3:1,check_path=/ready,check_status=200",
+		       (char *)NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK(c.backends[0].check_type == HEALTH_HTTP && c.backends[0].check_status == 204 &&
+	      strcmp(c.backends[0].check_path, "/health") == 0 &&
+	      c.backends[0].check_timeout_ms == 300);
+	CHECK(c.backends[1].check_type == HEALTH_TCP && c.backends[1].check_timeout_ms == 50);
+	CHECK(c.backends[2].check_type == HEALTH_HTTP && c.backends[2].check_status == 200 &&
+	      strcmp(c.backends[2].check_path, "/ready") == 0);
+
+	/* The file: a [backend] before [proxy] still inherits. */
+	f = write_file("[backend a]\naddress = 10.0.0.1:80\n"
+		       "[backend b]\naddress = 10.0.0.2:80\ncheck = tcp\n"
+		       "[backend c]\naddress = 10.0.0.3:80\ncheck_status = 503\n"
+		       "[proxy]\ncheck = HTTP\ncheck_path = /hz\n");
+	CHECK_EQ(parse(&c, err, sizeof(err), "--config", f, (char *)NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK(c.backends[0].check_type == HEALTH_HTTP &&
+	      strcmp(c.backends[0].check_path, "/hz") == 0 && c.backends[0].check_status == 200);
+	CHECK_EQ(c.backends[1].check_type, HEALTH_TCP);
+	CHECK_EQ(c.backends[2].check_status, 503);
+	unlink(f);
+
+	/* The shipped example is read by the real reader. */
+	CHECK_EQ(parse(&c, err, sizeof(err), "--config", HSO_SOURCE_ROOT "/deploy/proxy.ini.example",
+		       (char *)NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK(c.n_backends == 2 && c.backends[0].check_type == HEALTH_HTTP &&
+	      strcmp(c.backends[0].check_path, "/health") == 0 &&
+	      c.backends[1].check_type == HEALTH_TCP);
+
+	EXPECT_ERR("--check: tcp or http (got 'icmp')", "--backend", "1.2.3.4:80", "--check",
+		   "icmp");
+	EXPECT_ERR("--check-path: a path starts with '/' (got 'health')", "--backend",
+		   "1.2.3.4:80", "--check-path", "health");
+	EXPECT_ERR("--check-path: a path is visible ASCII", "--backend", "1.2.3.4:80",
+		   "--check-path", "/a b");
+	EXPECT_ERR("--check-status: out of range 100..599", "--backend", "1.2.3.4:80",
+		   "--check-status", "99");
+	EXPECT_ERR("--backend: check_status: out of range 100..599", "--backend",
+		   "1.2.3.4:80,check_status=600");
+	EXPECT_ERR("--backend: check: tcp or http", "--backend", "1.2.3.4:80,check=udp");
+	f = write_file("[backend a]\naddress = 10.0.0.1:80\ncheck_path = x\n");
+	CHECK_EQ(parse(&c, err, sizeof(err), "--config", f, (char *)NULL), -EINVAL);
+	CHECK_MSG(strstr(err, "[backend a] check_path: a path starts with '/' (got 'x')") != NULL,
+		  "%s", err);
+	unlink(f);
+	{
+		char path[200];
+
+		path[0] = '/';
+		memset(path + 1, 'p', 127);
+		path[128] = '\0';
+		EXPECT_ERR("--check-path: longer than 127 bytes", "--backend", "1.2.3.4:80",
+			   "--check-path", path);
+	}
+}
+
 static void
 test_usage(void)
 {
@@ -687,7 +864,8 @@ test_usage(void)
 		"--backend", "--balance", "--proxy-protocol", "--http", "--config",
 		"--check-interval", "--fall", "--rise", "--connect-timeout", "--timeout",
 		"--stats-interval", "--max-conns", "[backend NAME]", "address =",
-		"weight =", "maxconn =", "[proxy]", "check_timeout",
+		"weight =", "maxconn =", "[proxy]", "check_timeout", "--check tcp|http",
+		"--check-path PATH", "--check-status CODE", "check = tcp|http",
 	};
 
 	proxy_config_usage(f);
@@ -710,6 +888,8 @@ main(void)
 	test_pool_add();
 	test_config_flags();
 	test_config_file();
+	test_health_http();
+	test_config_checks();
 	test_usage();
 	return check_result("proxy_unit");
 }

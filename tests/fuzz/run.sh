@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Build the fuzz targets (handshake decoders, TCP core) with libFuzzer (+ASan/UBSan), run
+# Build the fuzz targets (handshake decoders, TCP core, the engine's record
+# calls after the handshake) with libFuzzer (+ASan/UBSan), run
 # each for a bounded time (the handshake one from real ClientHellos). Exit 77
 # (skipped, with the reason printed) where clang or its fuzzer runtime is
 # missing; deploy/setup.sh installs both.
@@ -47,6 +48,22 @@ clang "${flags[@]}" -I"$src/dataplane" -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all "$src/tests/fuzz/fuzz_tcp.c" "$src/dataplane/tcp.c" \
 	"$src/dataplane/tcp_hash.c" "$src/dataplane/tcp_timer.c" -o "$work/fuzz_tcp"
 
+# The engine after the handshake on the zero-copy calls: every engine and
+# crypto file, ipsec-mb and libcrypto (fuzz_records.c says what it drives).
+engine=("$src"/handshake/*.c "$src"/crypto/*.c)
+clang "${flags[@]}" -DNO_COMPAT_IMB_API_053 -I"$src/crypto" -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all "$src/tests/fuzz/fuzz_records.c" "${engine[@]}" -lIPSec_MB \
+	$(pkg-config --cflags --libs libcrypto) -o "$work/fuzz_records"
+# Seeds: [version/suite/release][kind len len cut content]...: application
+# data, KeyUpdate(update_requested), a KeyUpdate cut over two records, a
+# ticket-like message, HelloRequest, close_notify, raw bytes.
+mkdir -p "$work/corpus_rec"
+printf '\x04\x17\x00\x05\x91hello\x02\x00\x05\x13\x18\x00\x00\x01\x01' >"$work/corpus_rec/ku13"
+printf '\x00\x02\x00\x02\x05\x18\x00\x02\x00\x02\x07\x01\x01\x97\x00\x03\x88abc' >"$work/corpus_rec/ku_split"
+printf '\x84\x82\x00\x0c\x30\x04\x00\x00\x08\x00\x00\x0e\x10\x00\x00\x00\x01' >"$work/corpus_rec/nst"
+printf '\x05\x02\x00\x04\x21\x00\x00\x00\x00\x01\x00\x02\x00\x01\x00' >"$work/corpus_rec/hello_request12"
+printf '\x07\x57\x00\x0a\x44\x17\x03\x03\x00\x05abcde' >"$work/corpus_rec/raw"
+
 # Bounded: -max_total_time seconds each, one process; a finding fails the test.
 "$work/fuzz_handshake" -max_total_time="$secs" -seed=1 -print_final_stats=1 \
 	-max_len=20000 "$work/corpus" >"$work/hs.log" 2>&1 || { tail -40 "$work/hs.log"; exit 1; }
@@ -57,3 +74,20 @@ mkdir -p "$work/corpus_tcp"
 	"$work/corpus_tcp" >"$work/tcp.log" 2>&1 || { tail -40 "$work/tcp.log"; exit 1; }
 tail -6 "$work/tcp.log"
 echo "fuzz_tcp: ran ${secs}s without a finding"
+"$work/fuzz_records" -max_total_time="$secs" -seed=1 -print_final_stats=1 -max_len=20000 \
+	"$work/corpus_rec" >"$work/rec.log" 2>&1 || { tail -40 "$work/rec.log"; exit 1; }
+tail -6 "$work/rec.log"
+echo "fuzz_records: ran ${secs}s without a finding"
+
+# hso-gen's HTTP response reader (a server's answer to --request), half as long.
+clang "${flags[@]}" -I"$src/dataplane/gen" -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all "$src/tests/fuzz/fuzz_gen_http.c" "$src/dataplane/gen/gen_http.c" \
+	-o "$work/fuzz_gen_http"
+mkdir -p "$work/corpus_http"
+printf 'xxHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc' >"$work/corpus_http/cl"
+printf 'xxHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x\r\nabc\r\n0\r\nT: 1\r\n\r\n' \
+	>"$work/corpus_http/chunked"
+"$work/fuzz_gen_http" -max_total_time="$(( (secs + 1) / 2 ))" -seed=1 -print_final_stats=1 \
+	-max_len=4096 "$work/corpus_http" >"$work/http.log" 2>&1 || { tail -40 "$work/http.log"; exit 1; }
+tail -6 "$work/http.log"
+echo "fuzz_gen_http: ran $(( (secs + 1) / 2 ))s without a finding"

@@ -12,6 +12,10 @@
 #   hso_stats [COMMAND]    a telemetry command's JSON value on stdout
 #   in_ns CMD...           run CMD in the namespace
 #   fail MESSAGE           print it and the end of hsod's log, exit 1
+#   gen_run GEN PREFIX "VDEV..." OUT [hso-gen args after --]
+#                          hso-gen in the namespace; JSON in OUT, stderr in
+#                          OUT.err; returns its exit status
+#   json_get FILE EXPR     a value of hso-gen's JSON (Python expression on d)
 #
 # It sets NS, HSOD_PID, HSOD_LOG, HSOD_PREFIX and cleans up on exit (hsod, and
 # every PID a test adds to NETNS_PIDS).
@@ -21,6 +25,7 @@ HSOD_PID=
 HSOD_LOG=
 HSOD_PREFIX=
 NETNS_PIDS=             # other processes a test started: killed on exit
+DPDK_PREFIXES=          # more EAL file prefixes to clean up (hso-gen's)
 NETNS_WORK=$(mktemp -d /tmp/hso-netns-XXXXXX)
 
 in_ns() { ip netns exec "$NS" "$@"; }
@@ -39,12 +44,17 @@ netns_cleanup() {
 		kill -KILL "$HSOD_PID" 2>/dev/null
 	fi
 	for p in $NETNS_PIDS; do kill -KILL "$p" 2>/dev/null; done
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	# Hugepage files of a shared-memory hsod that did not remove them.
-	if [ -n "$HSOD_PREFIX" ]; then
-		rm -f /dev/hugepages/"$HSOD_PREFIX"map_* 2>/dev/null
-		rm -rf "/var/run/dpdk/$HSOD_PREFIX" 2>/dev/null
+	# Whatever still runs in our namespace (a server whose wrapper was
+	# killed, not itself) would keep the test lock's descriptor open.
+	if [ -n "$NS" ]; then
+		for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		ip netns del "$NS" 2>/dev/null
 	fi
+	# Hugepage files of a shared-memory hsod that did not remove them.
+	for p in $HSOD_PREFIX $DPDK_PREFIXES; do
+		rm -f /dev/hugepages/"$p"map_* 2>/dev/null
+		rm -rf "/var/run/dpdk/$p" 2>/dev/null
+	done
 	rm -rf "$NETNS_WORK"
 }
 trap netns_cleanup EXIT
@@ -175,4 +185,28 @@ t = sys.stdin.read()
 i = t.find("{\"" + cmd.split(",")[0])
 print(json.dumps(json.loads(t[i:t.index("\n", i)])[cmd.split(",")[0]]))
 ' "$cmd"
+}
+
+# gen_run GEN PREFIX "VDEV..." OUT [hso-gen args after --]: hso-gen in the
+# namespace on the DPDK virtual devices given, lcore $GEN_LCORES (default 1),
+# bounded by $GEN_TIMEOUT seconds (default 60). With GEN_SHARED=1 it keeps
+# its memory in hugepage files under PREFIX (net_memif needs EAL's
+# multi-process support, so no --in-memory); else eal_mem. Its JSON goes to
+# OUT, its stderr to OUT.err; returns its exit status.
+gen_run() {
+	local bin=$1 prefix=$2 vdevs=() mem v out=$4
+	for v in $3; do vdevs+=("--vdev=$v"); done
+	shift 4
+	DPDK_PREFIXES="$DPDK_PREFIXES $prefix"
+	mem=()
+	# shellcheck disable=SC2207
+	[ "${GEN_SHARED:-0}" = 1 ] || mem=($(eal_mem))
+	ip netns exec "$NS" timeout -k 5 "${GEN_TIMEOUT:-60}" "$bin" -l "${GEN_LCORES:-1}" \
+		--no-pci "${mem[@]}" --file-prefix "$prefix" --log-level=lib.eal:warning \
+		"${vdevs[@]}" -- "$@" >"$out" 2>"$out.err"
+}
+
+# json_get FILE EXPR: EXPR evaluated on the JSON document d in FILE, printed.
+json_get() {
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }

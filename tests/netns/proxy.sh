@@ -17,7 +17,9 @@
 # fail, a run after that has no errors; B restarted is put back (rise);
 # all backends down: --http answers 502 at once, without --http the client
 # gets a clean close; SIGTERM: exit 0 and a JSON line of counters that
-# match. Everything started is stopped by its PID.
+# match; HTTP health checks: backends answering 503, garbage or too slowly
+# on the check path are taken out while their TCP connects succeed.
+# Everything started is stopped by its PID.
 # Exit 77 (skip, reason printed) without root, namespaces, TUN, hugepages,
 # nginx, curl or wrk.
 #
@@ -178,9 +180,12 @@ ms=$((($(date +%s%N) - start) / 1000000))
 [ "$rc" -ne 28 ] && [ "$ms" -lt 3000 ] || fail "no application attached: curl took $ms ms (rc $rc)"
 echo "no application attached: curl fails in $ms ms (curl exit $rc)"
 
+# Backends are started with ip netns exec, not in_ns: $! must be the
+# server's own PID (ip execs it), or killing $! leaves it running, holding
+# the test lock's file descriptor for good.
 nginx_start A 8080 || fail "nginx A did not start"
 nginx_start B 8082 || fail "nginx B did not start"
-in_ns python3 "$here/proxy_backend.py" --listen 198.18.0.1:8081 >"$work/pybe.log" 2>&1 &
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen 198.18.0.1:8081 >"$work/pybe.log" 2>&1 &
 PYBE=$!
 NETNS_PIDS="$NETNS_PIDS $PYBE"
 for _ in $(seq 1 50); do
@@ -235,9 +240,9 @@ and d['hso_proxy']['active'] == 0 and d['hso_proxy']['backends'][0]['connect_ok'
 # that fills the proxy's socket: DATA events stay held, hsod's budget closes
 # the client's window. --stall: the client does not read, hso_app_send()
 # says -EAGAIN, the proxy stops reading the echo. Every byte verified.
-in_ns python3 "$here/proxy_backend.py" --listen 198.18.0.1:8083 --mode echo >"$work/echo1.log" 2>&1 &
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen 198.18.0.1:8083 --mode echo >"$work/echo1.log" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
-in_ns python3 "$here/proxy_backend.py" --listen 198.18.0.1:8084 --mode echo --slow-ms 5 \
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen 198.18.0.1:8084 --mode echo --slow-ms 5 \
 	--read-size 4096 --rcvbuf 4096 >"$work/echo2.log" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
 for _ in $(seq 1 50); do
@@ -278,7 +283,7 @@ and p['client_bytes'] == p['backend_bytes'] == 4 * 1000000)(d['hso_proxy'])" \
 echo "  slow echo: $(echo "$PROXY_JSON" | python3 -c 'import json,sys; p=json.load(sys.stdin)["hso_proxy"]; print("backend_write_blocked=%d held_peak=%d client_send_eagain=%d dropped_bytes=%d" % (p["backend_write_blocked"], p["held_peak"], p["client_send_eagain"], p["dropped_bytes"]))')"
 
 # --- a hung backend: --timeout, then 502 (counted) ------------------------------
-in_ns python3 "$here/proxy_backend.py" --listen 198.18.0.1:8085 --mode silent >"$work/silent.log" 2>&1 &
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen 198.18.0.1:8085 --mode silent >"$work/silent.log" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
 for _ in $(seq 1 50); do
 	grep -q "^ready" "$work/silent.log" && break
@@ -330,6 +335,78 @@ and p['backends'][1]['connect_ok'] == 4)(d['hso_proxy'])" "hso-proxy counters" |
 else
 	echo "skip (partial): no nftables in the namespace, connect-timeout case not run"
 fi
+
+# --- HTTP health checks next to TCP ones ----------------------------------------
+# One backend server (proxy_backend.py --mode health) under six names, each
+# checked differently: HTTP checks of /ok (200), /204 wanting 204, /503, a
+# non-HTTP answer, a 3 s answer (check timeout 500 ms), and a TCP check.
+# The 503, malformed and slow ones are taken out although their TCP
+# connects succeed (the TCP-checked one stays in); traffic goes only to
+# the healthy ones.
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen 198.18.0.1:8087 --mode health >"$work/health.log" 2>&1 &
+NETNS_PIDS="$NETNS_PIDS $!"
+for _ in $(seq 1 50); do
+	grep -q "^ready" "$work/health.log" && break
+	sleep 0.1
+done
+grep -q "^ready" "$work/health.log" || fail "health backend did not start: $(cat "$work/health.log")"
+cat >"$work/health.ini" <<EOF
+[proxy]
+name = proxy-health
+check = http
+check_path = /ok
+check_interval = 100
+check_timeout = 500
+fall = 2
+rise = 2
+http = yes
+
+[backend ok]
+address = 198.18.0.1:8087
+
+[backend nocontent]
+address = 198.18.0.1:8087
+check_path = /204
+check_status = 204
+
+[backend sick]
+address = 198.18.0.1:8087
+check_path = /503
+
+[backend junk]
+address = 198.18.0.1:8087
+check_path = /junk
+
+[backend slow]
+address = 198.18.0.1:8087
+check_path = /slow
+
+[backend tcp]
+address = 198.18.0.1:8087
+check = tcp
+EOF
+proxy_start "$work/proxy-health.log" --config "$work/health.ini" --stats-interval 1 ||
+	fail "hso-proxy (HTTP checks) did not attach"
+wait_proxy "(lambda b: b['ok']['up'] and b['nocontent']['up'] and b['tcp']['up'] \
+and not b['sick']['up'] and not b['junk']['up'] and not b['slow']['up'])({x['name']: x for x in d['backends']})" 8 ||
+	fail "HTTP checks: wrong backends in service"
+seen=$(for _ in $(seq 1 12); do in_ns curl -sk --max-time 10 https://198.18.0.2/x; done | sort | uniq -c)
+echo "$seen" | grep -q "12 hello from health backend" || fail "through the HTTP-checked pool: $seen"
+proxy_stop
+rc=$?
+[ "$rc" -eq 0 ] || fail "hso-proxy (HTTP checks): exit status $rc after SIGTERM"
+check_json "$PROXY_JSON" "(lambda b: b['sick']['last_check'] == 'status 503, want 200' \
+and b['junk']['last_check'] == 'malformed response' and b['slow']['last_check'] == 'timeout' \
+and b['ok']['last_check'] == 'ok' and b['nocontent']['last_check'] == 'ok' \
+and b['tcp']['check'] == 'tcp' and b['sick']['check'] == 'http' \
+and b['sick']['conns'] == 0 and b['junk']['conns'] == 0 and b['slow']['conns'] == 0 \
+and b['ok']['conns'] + b['nocontent']['conns'] + b['tcp']['conns'] == 12 \
+and b['sick']['went_down'] == 1 and b['sick']['checks_failed'] >= 2)({x['name']: x for x in d['hso_proxy']['backends']})" \
+	"hso-proxy counters" || fail "hso-proxy (HTTP checks) counters"
+counts=$(in_ns curl -s --max-time 5 http://198.18.0.1:8087/counts)
+check_json "$counts" "d.get('/503', 0) >= 2 and d.get('/204', 0) >= 2 and d.get('/ok', 0) >= 2" \
+	"health backend's request counts" || fail "the HTTP checks did not reach the backend"
+echo "HTTP checks: /503, a malformed answer and a 3 s answer taken out while TCP connects succeed (the TCP-checked entry stays); /ok and /204 (want 204) in; 12 of 12 requests to healthy backends"
 
 # --- leastconn under maxconn (a config file): connections wait for a slot -------
 cat >"$work/lc.ini" <<EOF

@@ -19,9 +19,15 @@ fast client fills the proxy's socket to it (backpressure towards hsod).
 
 --mode silent: reads and never answers (a hung backend).
 
+--mode health: plain HTTP (no PROXY header) whose answer depends on the
+path, for hso-proxy's HTTP health checks: /ok 200, /204 204, /503 503,
+/junk a line that is not HTTP, /slow 200 after 3 s, /close no answer (the
+connection closed), anything else 200 "hello from health backend". Every
+request is counted per path; "GET /counts" answers the counts as JSON.
+
 Prints "ready" once listening.
 
-usage: proxy_backend.py --listen 198.18.0.1:8081 [--mode echo [--slow-ms M] | silent]
+usage: proxy_backend.py --listen 198.18.0.1:8081 [--mode echo [--slow-ms M] | silent | health]
 """
 import argparse
 import json
@@ -176,6 +182,34 @@ class SilentHandler(socketserver.BaseRequestHandler):
             pass
 
 
+class HealthHandler(socketserver.BaseRequestHandler):
+    counts = {}
+
+    def handle(self):
+        s = self.request
+        s.settimeout(10)
+        try:
+            line = read_request(s)
+            path = line.split(" ")[1] if line.count(" ") >= 2 else "?"
+            HealthHandler.counts[path] = HealthHandler.counts.get(path, 0) + 1
+            if path == "/junk":
+                s.sendall(b"garbage, not HTTP\r\n")
+            elif path == "/close":
+                pass
+            elif path == "/counts":
+                respond(s, "200 OK", HealthHandler.counts)
+            else:
+                if path == "/slow":
+                    time.sleep(3)
+                status = {"/204": "204 No Content", "/503": "503 Service Unavailable"}.get(
+                    path, "200 OK")
+                body = b"" if status.startswith("204") else b"hello from health backend\n"
+                s.sendall(b"HTTP/1.1 %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                          % (status.encode(), len(body)) + body)
+        except (OSError, BadHeader):
+            pass
+
+
 class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
@@ -192,7 +226,7 @@ class Server(socketserver.ThreadingTCPServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--listen", required=True, help="ADDR:PORT")
-    ap.add_argument("--mode", choices=["http", "echo", "silent"], default="http")
+    ap.add_argument("--mode", choices=["http", "echo", "silent", "health"], default="http")
     ap.add_argument("--slow-ms", type=int, default=0)
     ap.add_argument("--read-size", type=int, default=65536)
     ap.add_argument("--rcvbuf", type=int, default=0)
@@ -201,7 +235,8 @@ def main():
     EchoHandler.slow_ms = a.slow_ms
     EchoHandler.read_size = a.read_size
     Server.rcvbuf = a.rcvbuf
-    handler = {"http": Handler, "echo": EchoHandler, "silent": SilentHandler}[a.mode]
+    handler = {"http": Handler, "echo": EchoHandler, "silent": SilentHandler,
+               "health": HealthHandler}[a.mode]
     srv = Server((host, int(port)), handler)
     print("ready", flush=True)
     srv.serve_forever()

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# What idle connections cost hsod (#11): memory, and whether handshakes get
+# dearer as idle connections pile up. hsod runs one worker on lcore 0 with
+# two net_memif ports (no kernel on the path): port 0 (198.18.0.2/24) faces
+# an hso-gen that opens N TLS 1.3 connections and holds them idle
+# (--hold N), port 1 (198.18.1.2/24) an hso-gen that loads it closed loop.
+# For each N (a fresh hsod each time):
+#
+#   memory:  hsod's resident memory (VmRSS; hugepages, fixed at start, are
+#            HugetlbPages) before and with N connections held, and the bytes
+#            per idle established connection (the difference / N);
+#   cost:    with the N connections held, hsod busy us per full TLS 1.3
+#            ECDSA P-256 handshake and per resumed TLS 1.2 handshake (ticket),
+#            each over SECONDS of steady load (busy cycles / handshakes from
+#            /hso/stats); also against the same case at N = 0 of this run
+#            (cost_vs_0, the growth);
+#   start:   seconds from exec to "hsod: ready" at --max-conns START_CONNS
+#            (default 4194304), and its resident memory then.
+#
+# Prints one JSON object. Needs root and hugepages; run it under the netns
+# lock on a shared machine. hso-gen needs memory for its own side of each
+# held connection too.
+#
+# usage: bench/e2e_idle.sh BUILD_DIR [SECONDS] [N...]     (N default: 0 100000 1000000)
+#   HSO_IDLE_START_CONNS  --max-conns for the start-up measurement (0: skip)
+#   HSO_IDLE_NO_LOAD=1    memory only, no cost measurement
+set -uo pipefail
+build=$1
+secs=${2:-5}
+shift 2 2>/dev/null || shift $#
+helds=("$@")
+[ ${#helds[@]} -gt 0 ] || helds=(0 100000 1000000)
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../tests/netns/lib.sh
+. "$here/../tests/netns/lib.sh"
+work=$NETNS_WORK
+START_CONNS=${HSO_IDLE_START_CONNS:-4194304}
+CONC=${HSO_IDLE_CONCURRENCY:-32}
+
+netns_require "hso-idle-$$"
+hugepages_require 384
+make_cert "$work" hso.test ec || exit 1
+
+# Resident memory of a PID, in KiB: VmRSS and HugetlbPages.
+mem_of() {
+	awk '/^VmRSS:/ {r=$2} /^HugetlbPages:/ {h=$2} END {printf "%d %d\n", r, h}' \
+		"/proc/$1/status"
+}
+
+sock=/run/hso-idle-$$.sock
+n_run=0
+hsod_up() {
+	local max=$1
+	n_run=$((n_run + 1))
+	HSOD_SHARED=1 HSOD_LCORES=0 hsod_launch "$build/dataplane/hsod" "hsoidle$$x$n_run" \
+		"net_memif0,role=server,socket=$sock,id=0 net_memif1,role=server,socket=$sock,id=1" \
+		--addr 198.18.0.2/24 --addr 1:198.18.1.2/24 --listen 443 \
+		--cert "$work/hso.test.pem" --key "$work/hso.test.key" \
+		--max-conns "$max" --idle-timeout 86400000 --app http
+}
+
+# gen PORT_ID OUT ARGS...: hso-gen on memif id PORT_ID, in the background (GEN_PID).
+gen_bg() {
+	local id=$1 out=$2
+	shift 2
+	n_run=$((n_run + 1))
+	local net=198.18.0 src
+	[ "$id" = 1 ] && net=198.18.1
+	GEN_SHARED=1 GEN_TIMEOUT=${GEN_TIMEOUT:-3600} gen_run "$build/dataplane/gen/hso-gen" \
+		"hsoidleg$$x$n_run" "net_memif$id,role=client,socket=$sock,id=$id" "$out" \
+		--target "$net.2:443" --addr "$net.1/24" --sni hso.test "$@" &
+	GEN_PID=$!
+}
+
+# load CASE: busy us per handshake over $secs seconds of closed-loop load on port 1.
+load_case() {
+	local name=$1 out flags before after
+	case $name in
+	tls13_ecdsa) flags="--tls 1.3 --groups x25519 --sigalgs ecdsa_secp256r1_sha256" ;;
+	tls12_resumed) flags="--tls 1.2 --suites TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 \
+--groups x25519 --resume 1 --resume-kind ticket" ;;
+	esac
+	out=$work/load_${name}_$n_run.json
+	# shellcheck disable=SC2086
+	GEN_LCORES=1 gen_bg 1 "$out" --concurrency "$CONC" --close rst --warmup 2 \
+		--duration "$((secs + 3))" $flags
+	for _ in $(seq 1 300); do
+		grep -q "^hso-gen: *1s" "$out.err" 2>/dev/null && break
+		kill -0 "$GEN_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep 2
+	before=$(hso_stats)
+	sleep "$secs"
+	after=$(hso_stats)
+	wait "$GEN_PID"
+	python3 - "$name" "$before" "$after" <<'PY'
+import json, sys
+name, b, a = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+hs = a["handshakes_completed"] - b["handshakes_completed"]
+busy = a["busy_cycles"] - b["busy_cycles"]
+print(json.dumps({"case": name, "handshakes": hs,
+                  "hsod_busy_us_per_handshake": round(busy / max(hs, 1) / a["tsc_hz"] * 1e6, 2),
+                  "resumed": a["handshakes_resumed"] - b["handshakes_resumed"]}))
+PY
+}
+
+held_case() {
+	local n=$1 max out m0 m1 held=0 loads="" t0
+	max=$((n + 4096))
+	hsod_up "$max" || { echo "{\"held\": $n, \"error\": \"hsod not ready\"}"; return; }
+	taskset -pc 0 "$HSOD_PID" >/dev/null
+	sleep 1
+	m0=$(mem_of "$HSOD_PID")
+	if [ "$n" -gt 0 ]; then
+		out=$work/hold_$n.json
+		# Enough 4-tuples: 64 source addresses x 64512 ports.
+		GEN_LCORES=1 gen_bg 0 "$out" --hold "$n" --concurrency 256 --tls 1.3 \
+			--groups x25519 --sources 198.18.0.10-198.18.0.73 --duration 3600 \
+			--timeout 60000
+		HOLD_PID=$GEN_PID
+		t0=$(date +%s)
+		while kill -0 "$HOLD_PID" 2>/dev/null; do
+			held=$(grep -o 'held [0-9]*' "$out.err" 2>/dev/null | tail -1 | cut -d' ' -f2)
+			[ "${held:-0}" -ge "$n" ] && break
+			[ $(($(date +%s) - t0)) -gt 1800 ] && break
+			sleep 1
+		done
+		held=${held:-0}
+		sleep 2
+	fi
+	m1=$(mem_of "$HSOD_PID")
+	if [ "${HSO_IDLE_NO_LOAD:-0}" != 1 ]; then
+		loads="$(load_case tls13_ecdsa),$(load_case tls12_resumed)"
+	fi
+	local st
+	st=$(hso_stats)
+	python3 - "$n" "$held" "$m0" "$m1" "[$loads]" "$st" <<'PY'
+import json, sys
+n, held = int(sys.argv[1]), int(sys.argv[2])
+r0, h0 = map(int, sys.argv[3].split())
+r1, h1 = map(int, sys.argv[4].split())
+loads = json.loads(sys.argv[5])
+st = json.loads(sys.argv[6])
+out = {"held": n, "held_reached": held, "rss_kib_before": r0, "rss_kib_held": r1,
+       "hugetlb_kib": h1, "bytes_per_idle_conn": round((r1 - r0) * 1024 / held, 1) if held else None,
+       "loads": loads}
+for k in ("tcp_conns_established", "conns_open"):
+    if k in st:
+        out[k] = st[k]
+print(json.dumps(out))
+PY
+	[ -n "${HOLD_PID:-}" ] && kill -TERM "$HOLD_PID" 2>/dev/null && wait "$HOLD_PID" 2>/dev/null
+	HOLD_PID=
+	hsod_stop 20 >/dev/null
+}
+
+start_case() {
+	local t0 t1 m
+	t0=$(date +%s.%N)
+	hsod_up "$START_CONNS" || { echo "{\"max_conns\": $START_CONNS, \"error\": \"hsod not ready\", \"log\": $(tail -3 "$HSOD_LOG" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}"; return; }
+	t1=$(date +%s.%N)
+	m=$(mem_of "$HSOD_PID")
+	python3 -c "import sys; print('{\"max_conns\": %s, \"seconds_to_ready\": %.2f, \"rss_kib\": %s, \"hugetlb_kib\": %s}' % (sys.argv[1], float(sys.argv[3]) - float(sys.argv[2]), sys.argv[4], sys.argv[5]))" \
+		"$START_CONNS" "$t0" "$t1" $m
+	hsod_stop 20 >/dev/null
+}
+
+echo "{\"machine\": {\"cpus\": $(nproc), \"load_avg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"},"
+echo " \"seconds\": $secs, \"concurrency\": $CONC,"
+if [ "$START_CONNS" -gt 0 ]; then
+	echo " \"startup\": $(start_case),"
+fi
+echo " \"held\": ["
+first=1
+for n in "${helds[@]}"; do
+	[ $first -eq 1 ] || echo ","
+	first=0
+	held_case "$n"
+done
+echo "]}"

@@ -1,0 +1,965 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A whole hsod worker (worker.h, public API only) without root: EAL with
+ * --no-huge, a DPDK net_ring port, an application attached in process as
+ * hsod attaches its own (it records every event it gets), and on the other
+ * side of the ring clients made of OpenSSL's libssl (memory BIOs) over hso's
+ * TCP in active-open mode. The clock is the test's: deadlines are reached by
+ * moving it, not by waiting.
+ *
+ * Cases (each checks the application's events in order, the bytes, what the
+ * client received, and that every mbuf went back to the pool at the end):
+ *  - echo, TLS 1.3 and 1.2, 64 KiB each way, checked byte for byte; then
+ *    the client's close_notify: PEER_CLOSED, the app closes, the client
+ *    gets close_notify and FIN, CLOSED(done);
+ *  - a request then RST in the same burst: the app still gets the data,
+ *    then CLOSED(reset) (TCP keeps it until the session took it);
+ *  - the handshake deadline: a client that sends nothing is reset, the app
+ *    hears nothing (a timer on the session layer's wheel, no sweep);
+ *  - sends with HSO_SEND_MORE coalesce into one record;
+ *  - the application detaches with connections open: each gets
+ *    close_notify and FIN;
+ *  - 300 idle connections: sessions and TCP slots touched as they come,
+ *    each session's handshake context given back once handed over.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <rte_arp.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "app_shm.h"
+#include "apps.h"
+#include "check.h"
+#include "config.h"
+#include "handshake.h"
+#include "hso_app.h"
+#include "tcp.h"
+#include "tcp_pkt.h"
+#include "worker.h"
+
+#define POOL_MBUFS 8191u
+#define RING_SIZE 1024u
+#define SERVER_ADDR 0xc6120002u         /* 198.18.0.2 */
+#define CLIENT_ADDR 0xc612000au         /* 198.18.0.10 */
+#define MAX_CLIENTS 400
+#define HS_TIMEOUT_MS 500
+#define T0 1000000000ull
+
+static struct rte_mempool *pool;
+static struct rte_ring *rx_ring, *tx_ring;
+static uint16_t port_id;
+static struct rte_ether_addr port_mac;
+static const struct rte_ether_addr client_mac = { { 0x02, 0, 0, 0, 0, 0x0a } };
+static char dir[] = "/tmp/hso_test_worker_XXXXXX";
+
+static struct hsod_config cfg;
+static struct hs_config tls;
+static struct hso_cert *cert;
+static struct hso_stek_set *stek;
+static struct hsod_apps *apps;
+static struct hsod_worker *worker;
+static struct hso_app *app;
+static struct tcp_tbl *ctcp;
+static struct tcp_pkt_pool cpool;
+static SSL_CTX *ctx13, *ctx12;
+static uint64_t now_us = T0;
+
+/* ---- what the application saw, per connection ---- */
+
+struct app_conn {
+	uint64_t conn;
+	uint16_t client_port;
+	unsigned n_ev;
+	char log[256];                  /* O D P C(reason) */
+	uint64_t data;                  /* plaintext bytes received */
+	uint8_t first[64];              /* its first bytes */
+	unsigned n_first;
+	bool echo;                      /* send every DATA back */
+	bool closed;
+	uint8_t *q;                     /* echo: bytes still to send back */
+	uint32_t q_len;
+	bool close_wanted;              /* close once q is empty */
+};
+
+static struct app_conn aconns[MAX_CLIENTS * 2];
+static unsigned n_aconns;
+static bool app_echo_mode = true;       /* echo, or just record */
+static bool app_close_on_peer = true;   /* close on PEER_CLOSED */
+
+/* ---- clients ---- */
+
+struct client {
+	uint64_t tcp;
+	bool connected, over, tls_up, reset, fin_in;
+	SSL *ssl;
+	BIO *rbio, *wbio;
+	uint64_t sent, echoed;
+	uint8_t got[256];
+	unsigned n_got;
+	uint16_t port;
+};
+
+static struct client clients[MAX_CLIENTS];
+static unsigned n_clients;
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "test_worker: %s\n", what);
+	exit(1);
+}
+
+static inline uint8_t
+stream_byte(unsigned c, uint64_t off)
+{
+	return (uint8_t)((off * 131u + c * 7u + (off >> 9)) & 0xff);
+}
+
+/* ---- set-up (as hso-bench-echo: a worker on net_ring) ---- */
+
+static void
+cert_make(void)
+{
+	char path[300];
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_NAME *n;
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL || k == NULL || x == NULL)
+		die("certificate");
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, k);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"w.test", -1, -1, 0);
+	X509_set_issuer_name(x, n);
+	if (X509_sign(x, k, EVP_sha256()) == 0)
+		die("X509_sign");
+	snprintf(path, sizeof(path), "%s/cert.pem", dir);
+	f = fopen(path, "w");
+	if (f == NULL || !PEM_write_X509(f, x))
+		die("cert");
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/key.pem", dir);
+	f = fopen(path, "w");
+	if (f == NULL || !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL))
+		die("key");
+	fclose(f);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
+static void
+setup(void)
+{
+	char c[300], k[300], err[HSOD_ERR_LEN], hto[16];
+	char *argv[40];
+	int n = 0, sock = (int)rte_socket_id(), r;
+	struct rte_eth_conf pc;
+	struct hso_stek_config sc;
+
+	snprintf(c, sizeof(c), "%s/cert.pem", dir);
+	snprintf(k, sizeof(k), "%s/key.pem", dir);
+	snprintf(hto, sizeof(hto), "%u", HS_TIMEOUT_MS);
+	argv[n++] = "--addr";
+	argv[n++] = "198.18.0.2/24";
+	argv[n++] = "--listen";
+	argv[n++] = "443";
+	argv[n++] = "--cert";
+	argv[n++] = c;
+	argv[n++] = "--key";
+	argv[n++] = k;
+	argv[n++] = "--max-conns";
+	argv[n++] = "1024";
+	argv[n++] = "--max-handshakes";
+	argv[n++] = "64";
+	argv[n++] = "--handshake-timeout";
+	argv[n++] = hto;
+	argv[n++] = "--mbufs";
+	argv[n++] = "8191";
+	argv[n++] = "--app";
+	argv[n++] = "external";
+	argv[n] = NULL;
+	if (hsod_config_parse(&cfg, n, argv, err, sizeof(err)) != 0 ||
+	    hsod_config_tls_policy(&cfg, &tls, err, sizeof(err)) != 0)
+		die(err);
+	cert = hso_cert_load(cfg.certs[0].cert, cfg.certs[0].key, err, sizeof(err));
+	if (cert == NULL || hs_config_add_cert(&tls, cert, true) != 0)
+		die(err);
+	hso_stek_config_default(&sc);
+	stek = hso_stek_set_create(&sc, 1700000000);
+	tls.stek = stek;
+
+	pool = rte_pktmbuf_pool_create("tw_mbufs", POOL_MBUFS, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       sock);
+	rx_ring = rte_ring_create("tw_rx", RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	tx_ring = rte_ring_create("tw_tx", RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (pool == NULL || rx_ring == NULL || tx_ring == NULL)
+		die("pool or rings");
+	r = rte_eth_from_rings("net_ring_tw", &rx_ring, 1, &tx_ring, 1, (unsigned)sock);
+	if (r < 0)
+		die("rte_eth_from_rings");
+	port_id = (uint16_t)r;
+	memset(&pc, 0, sizeof(pc));
+	if (rte_eth_dev_configure(port_id, 1, 1, &pc) != 0 ||
+	    rte_eth_rx_queue_setup(port_id, 0, RING_SIZE, (unsigned)sock, NULL, pool) != 0 ||
+	    rte_eth_tx_queue_setup(port_id, 0, RING_SIZE, (unsigned)sock, NULL) != 0 ||
+	    rte_eth_dev_start(port_id) != 0)
+		die("port");
+	rte_eth_macaddr_get(port_id, &port_mac);
+
+	ctx13 = SSL_CTX_new(TLS_client_method());
+	ctx12 = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_set_verify(ctx13, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_verify(ctx12, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_min_proto_version(ctx13, TLS1_3_VERSION);
+	SSL_CTX_set_ciphersuites(ctx13, "TLS_AES_128_GCM_SHA256");
+	SSL_CTX_set_max_proto_version(ctx12, TLS1_2_VERSION);
+	SSL_CTX_set_cipher_list(ctx12, "ECDHE-ECDSA-AES128-GCM-SHA256");
+}
+
+/* A fresh worker and application for one case. */
+static void
+world_up(void)
+{
+	struct hsod_worker_conf wc = {
+		.queue = 0, .lcore = rte_lcore_id(), .index = 0, .mp = pool, .hs = &tls,
+		.cfg = &cfg, .n_ports = 1,
+	};
+	struct tcp_config tc;
+	uint32_t src = CLIENT_ADDR;
+
+	apps = hsod_apps_create(1, cfg.max_conns, pool, false);
+	if (apps == NULL)
+		die("hsod_apps_create");
+	wc.shm = hsod_apps_shm(apps);
+	wc.fc = hsod_apps_fc(apps);
+	wc.ports[0].id = port_id;
+	wc.ports[0].mac = port_mac;
+	/* net_ring passes chains through: payload by reference, as on a NIC. */
+	wc.ports[0].tx_offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	worker = hsod_worker_create(&wc);
+	if (worker == NULL)
+		die("hsod_worker_create");
+	app = hso_app_attach_inproc("test", 0);
+	if (app == NULL)
+		die("hso_app_attach_inproc");
+	hsod_worker_announce(worker);
+
+	tcp_config_init(&tc);
+	tc.max_conns = MAX_CLIENTS * 2;
+	tc.max_half_open = MAX_CLIENTS * 2;
+	tc.rx_buf_size = 1u << 17;
+	tc.idle_timeout_us = 0;
+	cpool.mp = pool;
+	cpool.owner_off = -1;
+	tc.buf_ops.alloc = tcp_pkt_buf_alloc;
+	tc.buf_ops.release = tcp_pkt_buf_release;
+	tc.buf_ops.ctx = &cpool;
+	ctcp = tcp_tbl_create(&tc);
+	if (ctcp == NULL || tcp_tbl_set_sources(ctcp, &src, 1, 40000, 60000) != 0)
+		die("client TCP");
+	for (unsigned i = 0; i < n_aconns; i++)
+		free(aconns[i].q);
+	memset(aconns, 0, sizeof(aconns));
+	n_aconns = 0;
+	memset(clients, 0, sizeof(clients));
+	n_clients = 0;
+	app_echo_mode = true;
+	app_close_on_peer = true;
+}
+
+/* ---- frames ---- */
+
+static void
+inject(struct rte_mbuf *m)
+{
+	if (rte_ring_sp_enqueue(rx_ring, m) != 0)
+		rte_pktmbuf_free(m);
+}
+
+static void
+arp_reply(const struct rte_arp_hdr *req)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *e;
+	struct rte_arp_hdr *a;
+
+	if (m == NULL)
+		return;
+	e = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*e) + sizeof(*a));
+	a = (struct rte_arp_hdr *)(e + 1);
+	e->dst_addr = req->arp_data.arp_sha;
+	e->src_addr = client_mac;
+	e->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = RTE_ETHER_ADDR_LEN;
+	a->arp_plen = 4;
+	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	a->arp_data.arp_sha = client_mac;
+	a->arp_data.arp_sip = req->arp_data.arp_tip;
+	a->arp_data.arp_tha = req->arp_data.arp_sha;
+	a->arp_data.arp_tip = req->arp_data.arp_sip;
+	inject(m);
+}
+
+static unsigned bad_frames;
+
+static void
+from_server(void)
+{
+	struct rte_mbuf *ms[64];
+	unsigned n;
+
+	while ((n = rte_ring_sc_dequeue_burst(tx_ring, (void **)ms, 64, NULL)) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			struct rte_mbuf *m = ms[i], *l;
+			struct rte_ether_hdr *e;
+			struct tcp_seg seg;
+
+			if (m->nb_segs > 1) {
+				l = rte_pktmbuf_alloc(pool);
+				rte_pktmbuf_read(m, 0, m->pkt_len,
+						 rte_pktmbuf_append(l, (uint16_t)m->pkt_len));
+				rte_pktmbuf_free(m);
+				m = l;
+			}
+			e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+			if (e->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+				const struct rte_arp_hdr *a = (const struct rte_arp_hdr *)(e + 1);
+
+				if (a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
+					arp_reply(a);
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			m->l2_len = sizeof(*e);
+			m->l3_len = sizeof(struct rte_ipv4_hdr);
+			if (tcp_pkt_parse(m, &seg) != 0) {
+				bad_frames++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			tcp_tbl_input(ctcp, &seg, now_us);
+			if (seg.buf == NULL)
+				rte_pktmbuf_free(m);
+		}
+	}
+}
+
+static void
+to_server(void)
+{
+	unsigned n;
+	const struct tcp_seg_out *o = tcp_tbl_output(ctcp, &n);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = tcp_pkt_build(pool, &o[i], false);
+		struct rte_ether_hdr *e;
+
+		if (m == NULL)
+			die("tcp_pkt_build");
+		e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		e->dst_addr = port_mac;
+		e->src_addr = client_mac;
+		inject(m);
+	}
+	tcp_tbl_output_clear(ctcp);
+}
+
+/* ---- clients ---- */
+
+static struct client *
+client_new(bool tls13)
+{
+	struct client *c = &clients[n_clients++];
+
+	if (tcp_tbl_connect(ctcp, SERVER_ADDR, 443, c, now_us, &c->tcp) != 0)
+		die("tcp_tbl_connect");
+	c->port = tcp_conn_tuple(tcp_tbl_conn_get(ctcp, c->tcp))->lport;
+	c->ssl = SSL_new(tls13 ? ctx13 : ctx12);
+	c->rbio = BIO_new(BIO_s_mem());
+	c->wbio = BIO_new(BIO_s_mem());
+	SSL_set_bio(c->ssl, c->rbio, c->wbio);
+	SSL_set_connect_state(c->ssl);
+	return c;
+}
+
+static void
+client_flush(struct client *c)
+{
+	struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	uint8_t buf[16384];
+	int n;
+
+	while (tc != NULL && !tcp_conn_over(tc) && (n = BIO_read(c->wbio, buf, sizeof(buf))) > 0)
+		if (tcp_conn_write(ctcp, tc, buf, (size_t)n) != n)
+			die("client TCP full");
+}
+
+static void
+client_io(struct client *c)
+{
+	struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	uint8_t buf[16384];
+	int n;
+
+	if (tc == NULL || !c->connected)
+		return;
+	while ((n = tcp_conn_read(ctcp, tc, buf, sizeof(buf))) > 0)
+		BIO_write(c->rbio, buf, n);
+	if (tcp_conn_fin_rcvd(tc))
+		c->fin_in = true;
+	if (!c->tls_up && SSL_do_handshake(c->ssl) == 1)
+		c->tls_up = true;
+	if (c->tls_up) {
+		while ((n = SSL_read(c->ssl, buf, sizeof(buf))) > 0) {
+			for (int i = 0; i < n; i++) {
+				if (c->n_got < sizeof(c->got))
+					c->got[c->n_got++] = buf[i];
+				if (buf[i] != stream_byte((unsigned)(c - clients), c->echoed + (uint64_t)i) &&
+				    app_echo_mode)
+					CHECK_MSG(0, "client %u: echoed byte %llu differs",
+						  (unsigned)(c - clients),
+						  (unsigned long long)(c->echoed + (uint64_t)i));
+			}
+			c->echoed += (uint64_t)n;
+		}
+	}
+	client_flush(c);
+	if (tcp_conn_over(tc) && !c->over) {
+		c->over = true;
+	}
+}
+
+static void
+client_send(struct client *c, uint64_t len)
+{
+	uint8_t buf[16384];
+
+	while (len > 0) {
+		uint32_t k = len < sizeof(buf) ? (uint32_t)len : sizeof(buf);
+
+		for (uint32_t i = 0; i < k; i++)
+			buf[i] = stream_byte((unsigned)(c - clients), c->sent + i);
+		if (SSL_write(c->ssl, buf, (int)k) != (int)k)
+			die("SSL_write");
+		c->sent += k;
+		len -= k;
+	}
+	client_flush(c);
+}
+
+static void
+client_events(void)
+{
+	struct tcp_event ev[64];
+	unsigned n;
+
+	while ((n = tcp_tbl_event_burst(ctcp, ev, 64)) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			struct client *c = ev[i].user;
+
+			if (c == NULL)
+				continue;
+			if (ev[i].events & TCP_EV_CONNECTED)
+				c->connected = true;
+			if (ev[i].events & TCP_EV_CLOSED) {
+				c->over = true;
+				c->reset = (ev[i].events & TCP_EV_RESET) != 0;
+			}
+		}
+	}
+}
+
+/* ---- the application ---- */
+
+static struct app_conn *
+aconn_of(uint64_t conn)
+{
+	for (unsigned i = 0; i < n_aconns; i++)
+		if (aconns[i].conn == conn)
+			return &aconns[i];
+	return NULL;
+}
+
+static void
+alog(struct app_conn *a, const char *s)
+{
+	size_t l = strlen(a->log);
+
+	snprintf(a->log + l, sizeof(a->log) - l, "%s", s);
+}
+
+static void
+app_poll(void)
+{
+	struct hso_event ev[32];
+	int n;
+
+	while ((n = hso_app_poll(app, ev, 32)) > 0) {
+		for (int i = 0; i < n; i++) {
+			struct app_conn *a = aconn_of(ev[i].conn);
+			char b[24];
+
+			switch (ev[i].type) {
+			case HSO_EV_OPEN:
+				CHECK(a == NULL);
+				a = &aconns[n_aconns++];
+				a->conn = ev[i].conn;
+				a->client_port = ev[i].session->client_port;
+				a->echo = app_echo_mode;
+				alog(a, "O");
+				break;
+			case HSO_EV_DATA:
+				CHECK(a != NULL);
+				if (a == NULL)
+					break;
+				if (a->log[strlen(a->log) - 1] != 'D')
+					alog(a, "D");
+				for (uint32_t k = 0; k < ev[i].len && a->n_first < sizeof(a->first); k++)
+					a->first[a->n_first++] = ev[i].data[k];
+				a->data += ev[i].len;
+				/* Echo: queued, sent as the send window allows. */
+				if (a->echo) {
+					if (a->q == NULL)
+						a->q = malloc(1u << 20);
+					CHECK(a->q_len + ev[i].len <= (1u << 20));
+					memcpy(a->q + a->q_len, ev[i].data, ev[i].len);
+					a->q_len += ev[i].len;
+				}
+				break;
+			case HSO_EV_PEER_CLOSED:
+				CHECK(a != NULL);
+				if (a == NULL)
+					break;
+				alog(a, "P");
+				if (app_close_on_peer)
+					a->close_wanted = true;
+				break;
+			case HSO_EV_CLOSED:
+				CHECK(a != NULL && !a->closed);
+				if (a == NULL)
+					break;
+				snprintf(b, sizeof(b), "C%u", ev[i].reason);
+				alog(a, b);
+				a->closed = true;
+				break;
+			default:
+				CHECK(0);
+			}
+			hso_app_release(app, &ev[i]);
+		}
+	}
+	CHECK(n >= 0);
+	/*
+	 * What is queued goes back in messages of up to 4 KiB, each but the
+	 * last of a round marked "more" (HSO_SEND_MORE: one record for them).
+	 */
+	for (unsigned k = 0; k < n_aconns; k++) {
+		struct app_conn *a = &aconns[k];
+
+		while (a->q_len > 0 && !a->closed) {
+			uint32_t part = a->q_len < 4096 ? a->q_len : 4096;
+			int rc = hso_app_send_flags(app, a->conn, a->q, part,
+						    part < a->q_len ? HSO_SEND_MORE : 0);
+
+			if (rc == -EAGAIN)
+				break;
+			CHECK_EQ(rc, 0);
+			if (rc != 0)
+				break;
+			memmove(a->q, a->q + part, a->q_len - part);
+			a->q_len -= part;
+		}
+		if (a->close_wanted && a->q_len == 0 && !a->closed) {
+			CHECK_EQ(hso_app_close(app, a->conn), 0);
+			a->close_wanted = false;
+		}
+	}
+	hso_app_flush(app);
+}
+
+/* One round: clients, the worker (at the test's clock), the app, frames back. */
+static void
+round_once(void)
+{
+	now_us += 100;
+	tcp_tbl_tick(ctcp, now_us);
+	client_events();
+	for (unsigned i = 0; i < n_clients; i++)
+		client_io(&clients[i]);
+	to_server();
+	hsod_worker_poll(worker, now_us);
+	app_poll();
+	hsod_apps_control(apps);
+	from_server();
+	client_events();
+}
+
+static void
+rounds(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		round_once();
+}
+
+static struct app_conn *
+aconn_for(const struct client *c)
+{
+	for (unsigned i = 0; i < n_aconns; i++)
+		if (aconns[i].client_port == c->port)
+			return &aconns[i];
+	return NULL;
+}
+
+static void
+world_down(void)
+{
+	struct rte_mbuf *m;
+
+	/* Time for everything to end: closes, TIME_WAIT, timers. */
+	for (unsigned i = 0; i < n_clients; i++) {
+		struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, clients[i].tcp);
+
+		if (tc != NULL && !tcp_conn_over(tc))
+			tcp_conn_abort(ctcp, tc);
+	}
+	for (unsigned k = 0; k < 40; k++) {
+		now_us += 500000;
+		rounds(4);
+	}
+	hsod_apps_stop(apps);
+	hso_app_detach(app);
+	hsod_worker_free(worker);
+	hsod_apps_free(apps);
+	for (unsigned i = 0; i < n_clients; i++) {
+		struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, clients[i].tcp);
+
+		if (tc != NULL)
+			tcp_conn_release(ctcp, tc);
+		SSL_free(clients[i].ssl);
+	}
+	tcp_tbl_output_clear(ctcp);
+	tcp_tbl_free(ctcp);
+	while (rte_ring_sc_dequeue(rx_ring, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	while (rte_ring_sc_dequeue(tx_ring, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	/* Every mbuf the worker, TCP and the app took went back. */
+	CHECK_MSG(rte_mempool_avail_count(pool) == POOL_MBUFS, "%u mbufs leaked",
+		  POOL_MBUFS - rte_mempool_avail_count(pool));
+}
+
+static void
+handshake_all(void)
+{
+	for (unsigned k = 0; k < 4000; k++) {
+		unsigned up = 0;
+
+		/* Time runs: a SYN-ACK that ARP had to drop is sent again (RTO). */
+		if (k % 10 == 9)
+			now_us += 5000;
+		round_once();
+		for (unsigned i = 0; i < n_clients; i++)
+			up += clients[i].tls_up;
+		if (up == n_clients)
+			break;
+	}
+	for (unsigned i = 0; i < n_clients; i++)
+		CHECK_MSG(clients[i].tls_up, "client %u: no handshake", i);
+	rounds(20);
+}
+
+/* ---- cases ---- */
+
+static void
+test_echo(void)
+{
+	world_up();
+	for (unsigned i = 0; i < 6; i++)
+		client_new(i < 4);      /* four TLS 1.3, two TLS 1.2 */
+	handshake_all();
+	CHECK_EQ(n_aconns, 6);
+	for (unsigned i = 0; i < n_clients; i++)
+		client_send(&clients[i], 65536);
+	for (unsigned k = 0; k < 5000; k++) {
+		bool done = true;
+
+		round_once();
+		for (unsigned i = 0; i < n_clients; i++)
+			done &= clients[i].echoed == clients[i].sent;
+		if (done)
+			break;
+	}
+	for (unsigned i = 0; i < n_clients; i++) {
+		struct app_conn *a = aconn_for(&clients[i]);
+
+		CHECK_EQ(clients[i].echoed, 65536);
+		CHECK(a != NULL && a->data == 65536);
+	}
+	/* The handshake contexts went back once the sessions were handed over. */
+	CHECK_EQ(hsod_worker_tls_stats(worker)->hctx.in_use, 0);
+	/* Pieces of one TLS record in several mbufs, sent by reference. */
+	CHECK(hsod_worker_stats(worker)->app_records > 0);
+	CHECK_EQ(hsod_worker_stats(worker)->tx_copied, 0);
+	CHECK_EQ(bad_frames, 0);
+	/* The client's close_notify: PEER_CLOSED, the app closes, close_notify and FIN back. */
+	for (unsigned i = 0; i < n_clients; i++) {
+		SSL_shutdown(clients[i].ssl);
+		client_flush(&clients[i]);
+	}
+	rounds(200);
+	for (unsigned i = 0; i < n_clients; i++) {
+		struct app_conn *a = aconn_for(&clients[i]);
+
+		CHECK(SSL_get_shutdown(clients[i].ssl) & SSL_RECEIVED_SHUTDOWN);
+		CHECK(clients[i].fin_in);
+		/* TCP closes when the client answers with its FIN. */
+		tcp_conn_close(ctcp, tcp_tbl_conn_get(ctcp, clients[i].tcp));
+		(void)a;
+	}
+	rounds(200);
+	for (unsigned i = 0; i < n_clients; i++) {
+		struct app_conn *a = aconn_for(&clients[i]);
+
+		CHECK_MSG(a != NULL && strcmp(a->log, "ODPC1") == 0, "client %u: app saw %s", i,
+			  a != NULL ? a->log : "nothing");
+	}
+	CHECK_EQ(hsod_worker_sess_stats(worker)->ended[SESS_REASON_DONE], 6);
+	world_down();
+}
+
+/* Data, then RST in the same burst: the app gets the data, then CLOSED(reset). */
+static void
+test_data_rst(void)
+{
+	struct client *c;
+	struct app_conn *a;
+
+	world_up();
+	app_echo_mode = false;
+	c = client_new(true);
+	handshake_all();
+	client_send(c, 3000);
+	client_io(c);
+	to_server();                            /* the data's segments wait in the ring */
+	tcp_conn_abort(ctcp, tcp_tbl_conn_get(ctcp, c->tcp));
+	to_server();                            /* ... and the RST right behind them */
+	rounds(50);
+	a = aconn_for(c);
+	CHECK(a != NULL);
+	if (a != NULL) {
+		CHECK_MSG(strcmp(a->log, "ODC2") == 0, "app saw %s", a->log);
+		CHECK_EQ(a->data, 3000);
+		CHECK(a->n_first > 0 && a->first[0] == stream_byte(0, 0));
+	}
+	CHECK_EQ(hsod_worker_sess_stats(worker)->ended[SESS_REASON_RESET], 1);
+	world_down();
+}
+
+/* The handshake deadline: silence after the TCP handshake means RST. */
+static void
+test_hs_deadline(void)
+{
+	struct client *c;
+
+	world_up();
+	c = client_new(true);
+	/* Connected, but no ClientHello: the SSL object is never driven. */
+	for (unsigned k = 0; k < 100 && !c->connected; k++) {
+		now_us += 100;
+		tcp_tbl_tick(ctcp, now_us);
+		client_events();
+		to_server();
+		hsod_worker_poll(worker, now_us);
+		from_server();
+		client_events();
+	}
+	CHECK(c->connected);
+	/* Our ACK of the SYN-ACK goes out: the server's TCP accepts. */
+	to_server();
+	hsod_worker_poll(worker, now_us);
+	now_us += (uint64_t)HS_TIMEOUT_MS * 1000 + 50000;
+	for (unsigned k = 0; k < 10; k++) {
+		now_us += 100;
+		hsod_worker_poll(worker, now_us);
+		from_server();
+		client_events();
+	}
+	CHECK(c->over && c->reset);
+	CHECK_EQ(hsod_worker_sess_stats(worker)->hs_timeouts, 1);
+	CHECK_EQ(n_aconns, 0);
+	world_down();
+}
+
+/* The application leaves with sessions open: close_notify and FIN for each. */
+static void
+test_app_gone(void)
+{
+	world_up();
+	for (unsigned i = 0; i < 3; i++)
+		client_new(true);
+	handshake_all();
+	CHECK_EQ(n_aconns, 3);
+	hso_app_detach(app);
+	app = NULL;
+	for (unsigned k = 0; k < 100; k++) {
+		/* A round without the application. */
+		now_us += 100;
+		client_events();
+		for (unsigned i = 0; i < n_clients; i++)
+			client_io(&clients[i]);
+		to_server();
+		hsod_worker_poll(worker, now_us);
+		hsod_apps_control(apps);
+		from_server();
+		client_events();
+	}
+	for (unsigned i = 0; i < n_clients; i++) {
+		CHECK(SSL_get_shutdown(clients[i].ssl) & SSL_RECEIVED_SHUTDOWN);
+		CHECK(clients[i].fin_in);
+	}
+	CHECK_EQ(hsod_worker_sess_stats(worker)->app_gone, 3);
+	app = hso_app_attach_inproc("test", 0);
+	world_down();
+}
+
+/* Idle connections cost what they touch: sessions, TCP slots, no contexts. */
+static void
+test_idle(void)
+{
+	world_up();
+	for (unsigned i = 0; i < 300; i++) {
+		client_new(i % 2 == 0);
+		if (i % 32 == 31)
+			rounds(5);
+	}
+	handshake_all();
+	CHECK_EQ(n_aconns, 300);
+	CHECK_EQ(hsod_worker_sessions_touched(worker), 300);
+	CHECK_EQ(hsod_worker_tls_stats(worker)->hctx.in_use, 0);
+	CHECK(hsod_worker_tls_stats(worker)->hctx.in_use_max <= 64);
+	CHECK_EQ(hsod_worker_sess_stats(worker)->states[SESS_OPEN], 300);
+	/* #11: an idle established connection costs the worker at most 2 KiB. */
+	CHECK_MSG(hsod_worker_conn_bytes(worker) <= 2048, "%zu bytes per idle connection",
+		  hsod_worker_conn_bytes(worker));
+	printf("idle connection: %zu bytes in the worker\n", hsod_worker_conn_bytes(worker));
+	world_down();
+}
+
+/* The application shuts its side down: close_notify and FIN, the client's data still comes. */
+static void
+test_shutdown(void)
+{
+	struct client *c;
+	struct app_conn *a;
+
+	world_up();
+	app_echo_mode = false;
+	c = client_new(true);
+	handshake_all();
+	a = aconn_for(c);
+	CHECK(a != NULL);
+	if (a == NULL) {
+		world_down();
+		return;
+	}
+	CHECK_EQ(hso_app_send(app, a->conn, "bye", 3), 0);
+	CHECK_EQ(hso_app_shutdown(app, a->conn), 0);
+	hso_app_flush(app);
+	rounds(100);
+	CHECK_EQ(c->echoed, 3);
+	CHECK(SSL_get_shutdown(c->ssl) & SSL_RECEIVED_SHUTDOWN);
+	CHECK(c->fin_in);
+	/* Half closed: what the client still sends reaches the application. */
+	client_send(c, 5000);
+	rounds(100);
+	CHECK_EQ(a->data, 5000);
+	/* Then the client ends too: PEER_CLOSED, then CLOSED once TCP is done. */
+	app_close_on_peer = false;
+	SSL_shutdown(c->ssl);
+	client_flush(c);
+	tcp_conn_close(ctcp, tcp_tbl_conn_get(ctcp, c->tcp));
+	rounds(200);
+	CHECK_MSG(strcmp(a->log, "ODPC1") == 0, "app saw %s", a->log);
+	world_down();
+}
+
+/* More handshakes at once than handshake contexts: the rest are reset (fail closed). */
+static void
+test_hctx_exhausted(void)
+{
+	unsigned up = 0, reset = 0;
+
+	world_up();
+	for (unsigned i = 0; i < 80; i++)
+		client_new(true);
+	/* The clients' hellos all arrive before any handshake can finish. */
+	for (unsigned k = 0; k < 3000; k++) {
+		if (k % 10 == 9)
+			now_us += 5000;
+		round_once();
+	}
+	for (unsigned i = 0; i < n_clients; i++) {
+		up += clients[i].tls_up;
+		reset += clients[i].reset;
+	}
+	CHECK_EQ(up + reset, 80);
+	CHECK(up >= 64);
+	CHECK_EQ(hsod_worker_stats(worker)->conns_refused, reset);
+	CHECK_EQ(hsod_worker_tls_stats(worker)->hctx.exhausted, reset);
+	CHECK(hsod_worker_tls_stats(worker)->hctx.in_use_max <= 64);
+	CHECK_EQ(n_aconns, up);
+	world_down();
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal[16] = { argv[0], "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
+			  "-l", "0", "--no-telemetry", "--log-level", "lib.eal:error" };
+	int n = 11;
+
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=tworker%d", (int)getpid());
+	eal[n++] = prefix;
+	if (rte_eal_init(n, eal) < 0) {
+		printf("skip: DPDK EAL cannot start here (%s)\n", rte_strerror(rte_errno));
+		return CHECK_SKIP;
+	}
+	cert_make();
+	setup();
+	test_echo();
+	test_data_rst();
+	test_hs_deadline();
+	test_app_gone();
+	test_idle();
+	test_shutdown();
+	test_hctx_exhausted();
+	return check_result("test_worker");
+}
