@@ -20,7 +20,10 @@
  *  - the application detaches with connections open: each gets
  *    close_notify and FIN;
  *  - 300 idle connections: sessions and TCP slots touched as they come,
- *    each session's handshake context given back once handed over.
+ *    each session's handshake context given back once handed over;
+ *  - a client that goes on sending after our fatal alert (256 KiB, eight
+ *    times TCP's window): its bytes are released unread, it reads the
+ *    alert and our FIN, and is not reset.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -110,6 +113,7 @@ static bool app_close_on_peer = true;   /* close on PEER_CLOSED */
 struct client {
 	uint64_t tcp;
 	bool connected, over, tls_up, reset, fin_in;
+	bool raw;                       /* no TLS: bytes written by the test, read into got[] */
 	SSL *ssl;
 	BIO *rbio, *wbio;
 	uint64_t sent, echoed;
@@ -429,6 +433,14 @@ client_io(struct client *c)
 
 	if (tc == NULL || !c->connected)
 		return;
+	if (c->raw) {
+		while ((n = tcp_conn_read(ctcp, tc, buf, sizeof(buf))) > 0)
+			for (int i = 0; i < n && c->n_got < sizeof(c->got); i++)
+				c->got[c->n_got++] = buf[i];
+		if (tcp_conn_fin_rcvd(tc))
+			c->fin_in = true;
+		return;
+	}
 	while ((n = tcp_conn_read(ctcp, tc, buf, sizeof(buf))) > 0)
 		BIO_write(c->rbio, buf, n);
 	if (tcp_conn_fin_rcvd(tc))
@@ -937,6 +949,72 @@ test_hctx_exhausted(void)
 	world_down();
 }
 
+/*
+ * After a fatal alert what the peer sends "MUST be ignored" (RFC 8446 6.1):
+ * released unread, so that a client still sending (a large message we
+ * refused) reads the alert and our FIN instead of a closed window and, at
+ * the handshake deadline, a reset.
+ */
+static void
+test_ignore_after_alert(void)
+{
+	/* A ClientHello with an empty body: decode_error. */
+	static const uint8_t bad[] = { 0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00 };
+	static uint8_t junk[4096];
+	const uint64_t want = 256 * 1024;
+	struct client *c;
+	struct tcp_conn *tc;
+	uint64_t sent = 0;
+	uint32_t empty;
+
+	world_up();
+	c = client_new(true);
+	c->raw = true;
+	for (unsigned k = 0; k < 200 && !c->connected; k++)
+		round_once();
+	CHECK(c->connected);
+	tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	if (tc == NULL) {
+		CHECK(tc != NULL);
+		world_down();
+		return;
+	}
+	empty = tcp_conn_writable(ctcp, tc);   /* nothing queued yet */
+	CHECK(tcp_conn_write(ctcp, tc, bad, sizeof(bad)) == (int)sizeof(bad));
+	memset(junk, 0x16, sizeof(junk));
+	/* Well within the handshake deadline (HS_TIMEOUT_MS): 3000 rounds of 100 us. */
+	for (unsigned k = 0; k < 3000 && sent < want; k++) {
+		uint32_t room;
+
+		tc = tcp_tbl_conn_get(ctcp, c->tcp);
+		if (tc == NULL || tcp_conn_over(tc))
+			break;
+		room = tcp_conn_writable(ctcp, tc);
+		room = room < sizeof(junk) ? room : (uint32_t)sizeof(junk);
+		if (room > want - sent)
+			room = (uint32_t)(want - sent);
+		if (room > 0 && tcp_conn_write(ctcp, tc, junk, room) == (int)room)
+			sent += room;
+		round_once();
+	}
+	/* 100 ms more, past the delayed ACK of the last segment. */
+	for (unsigned k = 0; k < 100; k++) {
+		now_us += 1000;
+		round_once();
+	}
+	CHECK_EQ(sent, want);
+	/* The alert: fatal (2), decode_error (50), in plaintext; then our FIN. */
+	CHECK(c->n_got >= 7 && c->got[0] == 0x15 && c->got[5] == 2 && c->got[6] == 50);
+	CHECK(c->fin_in);
+	CHECK(!c->reset);
+	/* Every byte was acknowledged: the window never closed on it. */
+	tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	CHECK_MSG(tc != NULL && tcp_conn_writable(ctcp, tc) == empty, "%p writable %u of %u", (void *)tc, tc ? tcp_conn_writable(ctcp, tc) : 0, empty);
+	CHECK(hsod_worker_stats(worker)->rx_bytes_ignored >= want);
+	CHECK_EQ(n_aconns, 0);
+	world_down();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -961,5 +1039,6 @@ main(int argc, char **argv)
 	test_idle();
 	test_shutdown();
 	test_hctx_exhausted();
+	test_ignore_after_alert();
 	return check_result("test_worker");
 }

@@ -10,7 +10,7 @@
 #   - testssl.sh: protocols (TLS 1.2 and 1.3 only), ciphers (AEAD only) and
 #     every vulnerability check OK (testssl.py reads its JSON).
 # Exit 77 (skip, reason printed) without root, network namespaces, TUN,
-# tlsfuzzer (HSO_TLSFUZZER, else SRCDIR/../shared/tlsfuzzer), Debian's
+# tlsfuzzer (HSO_TLSFUZZER, else shared/tlsfuzzer in a folder above SRCDIR), Debian's
 # python3-ecdsa or testssl.sh.
 #
 # Environment: HSO_CONFORMANCE_CERTS ("rsa ec"), HSO_CONFORMANCE_ONLY
@@ -26,7 +26,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../netns/lib.sh"
 work=$NETNS_WORK
 
-tf=${HSO_TLSFUZZER:-$src/../shared/tlsfuzzer}
+# The team's work trees: HSO_TLSFUZZER, else shared/tlsfuzzer in the first
+# folder above the source that has one (../shared from a clone, ../../shared
+# from a worktree under wt/).
+tf=${HSO_TLSFUZZER:-}
+d=$src
+while [ -z "$tf" ] && [ "$d" != / ]; do
+	d=$(dirname "$d")
+	[ -d "$d/shared/tlsfuzzer" ] && tf=$d/shared/tlsfuzzer
+done
+tf=${tf:-$src/../shared/tlsfuzzer}
 if [ ! -d "$tf/tlsfuzzer/tlsfuzzer/_apps" ] || [ ! -d "$tf/tlslite-ng/tlslite" ]; then
 	echo "skip: tlsfuzzer not found at $tf (set HSO_TLSFUZZER to a folder holding" \
 		"tlsfuzzer/ and tlslite-ng/ work trees)"
