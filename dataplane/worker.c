@@ -498,7 +498,16 @@ w_pump_in(void *ctx, struct sess *s, enum sess_rx mode)
 			break;
 		}
 		nr = iov_cut(iov, n, (uint32_t)rl, rec);
-		if (mode == SESS_RX_DELIVER && st == HS_STATUS_ESTABLISHED) {
+		/*
+		 * A record with no room for plaintext (an empty application
+		 * data record, which RFC 5246 6.2.1 allows; one shorter than
+		 * its tag; a change_cipher_spec after the handshake) needs no
+		 * event mbuf: opened in place below, it delivers nothing or
+		 * fails with its alert. Asking the application for zero bytes
+		 * of room would read as "no room" and stall the session.
+		 */
+		if (mode == SESS_RX_DELIVER && st == HS_STATUS_ESTABLISHED &&
+		    hs_conn_open_room(&d->hs, (size_t)rl) > 0) {
 			k = dst_get(w, s, hs_conn_open_room(&d->hs, (size_t)rl), ms, dst);
 			if (k == 0) {
 				io |= SESS_IO_BLOCKED;
@@ -507,7 +516,8 @@ w_pump_in(void *ctx, struct sess *s, enum sess_rx mode)
 			r = hs_conn_open_record(&d->hs, rec, nr, dst, k, &rx);
 		} else {
 			/* Handshake records (copied into the handshake context),
-			 * or data nobody takes (opened in place, dropped). */
+			 * data nobody takes (opened in place, dropped), or a
+			 * record without plaintext room (above). */
 			r = hs_conn_open_record(&d->hs, rec, nr, NULL, 0, &rx);
 			if (r > 0) {
 				w->stats.app_bytes_dropped += (uint64_t)r;

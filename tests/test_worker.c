@@ -21,6 +21,10 @@
  *    close_notify and FIN;
  *  - 300 idle connections: sessions and TCP slots touched as they come,
  *    each session's handshake context given back once handed over;
+ *  - records with no room for plaintext after the handshake (a TLS 1.3
+ *    change_cipher_spec, a TLS 1.2 record shorter than its tag): the
+ *    alert, FIN and CLOSED(tls_error), never a session stalled waiting for
+ *    zero bytes of application room;
  *  - a client that goes on sending after our fatal alert (256 KiB, eight
  *    times TCP's window): its bytes are released unread, it reads the
  *    alert and our FIN, and is not reset.
@@ -114,6 +118,7 @@ struct client {
 	uint64_t tcp;
 	bool connected, over, tls_up, reset, fin_in;
 	bool raw;                       /* no TLS: bytes written by the test, read into got[] */
+	int ssl_err;                    /* reason of libssl's first error (an alert read) */
 	SSL *ssl;
 	BIO *rbio, *wbio;
 	uint64_t sent, echoed;
@@ -460,6 +465,9 @@ client_io(struct client *c)
 			}
 			c->echoed += (uint64_t)n;
 		}
+		if (n <= 0 && SSL_get_error(c->ssl, n) == SSL_ERROR_SSL && c->ssl_err == 0)
+			c->ssl_err = ERR_GET_REASON(ERR_peek_error());
+		ERR_clear_error();
 	}
 	client_flush(c);
 	if (tcp_conn_over(tc) && !c->over) {
@@ -950,6 +958,54 @@ test_hctx_exhausted(void)
 }
 
 /*
+ * Established records with no plaintext room must not wait for room at the
+ * application: a change_cipher_spec after the TLS 1.3 handshake is
+ * unexpected_message (RFC 8446 5), a TLS 1.2 record shorter than its tag
+ * bad_record_mac (RFC 5246 6.2.3.3). (Empty application data records,
+ * RFC 5246 6.2.1, take the same path: tlsfuzzer's test-zero-length-data.)
+ */
+static void
+test_roomless_records(void)
+{
+	static const uint8_t ccs[] = { 0x14, 0x03, 0x03, 0x00, 0x01, 0x01 };
+	static const uint8_t short_ct[] = { 0x17, 0x03, 0x03, 0x00, 0x05, 1, 2, 3, 4, 5 };
+	const uint8_t *raw[2] = { ccs, short_ct };
+	const size_t raw_len[2] = { sizeof(ccs), sizeof(short_ct) };
+	const int alert[2] = { SSL_AD_UNEXPECTED_MESSAGE, SSL_AD_BAD_RECORD_MAC };
+	struct client *c[2];
+
+	world_up();
+	app_echo_mode = false;
+	c[0] = client_new(true);
+	c[1] = client_new(false);
+	handshake_all();
+	CHECK_EQ(n_aconns, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, c[i]->tcp);
+
+		CHECK(tc != NULL && tcp_conn_write(ctcp, tc, raw[i], raw_len[i]) == (int)raw_len[i]);
+	}
+	rounds(200);
+	for (unsigned i = 0; i < 2; i++) {
+		/* libssl read the fatal alert. */
+		CHECK_MSG(c[i]->ssl_err == SSL_AD_REASON_OFFSET + alert[i], "client %u: reason %d",
+			  i, c[i]->ssl_err);
+		CHECK(c[i]->fin_in);
+		tcp_conn_close(ctcp, tcp_tbl_conn_get(ctcp, c[i]->tcp));
+	}
+	rounds(200);
+	for (unsigned i = 0; i < 2; i++) {
+		struct app_conn *a = aconn_for(c[i]);
+
+		CHECK_MSG(a != NULL && strcmp(a->log, "OC3") == 0, "client %u: app saw %s", i,
+			  a != NULL ? a->log : "nothing");
+	}
+	CHECK_EQ(hsod_worker_sess_stats(worker)->ended[SESS_REASON_TLS_ERROR], 2);
+	app_echo_mode = true;
+	world_down();
+}
+
+/*
  * After a fatal alert what the peer sends "MUST be ignored" (RFC 8446 6.1):
  * released unread, so that a client still sending (a large message we
  * refused) reads the alert and our FIN instead of a closed window and, at
@@ -1039,6 +1095,7 @@ main(int argc, char **argv)
 	test_idle();
 	test_shutdown();
 	test_hctx_exhausted();
+	test_roomless_records();
 	test_ignore_after_alert();
 	return check_result("test_worker");
 }
