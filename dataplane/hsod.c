@@ -622,13 +622,35 @@ csum_offloads_str(uint64_t offloads, bool tx, char *buf, size_t len)
 }
 
 /*
+ * Drivers that offer TCP checksum offload and multi-segment TX but sum a chain
+ * wrongly. net_tap (DPDK 22.11) sums in software segment after segment with
+ * __rte_raw_cksum() and no byte swap for a segment that starts at an odd
+ * offset (RFC 1071 2(B)): any chain with an odd-length piece before the last
+ * leaves with a bad TCP checksum, which the kernel drops (TcpInCsumErrors),
+ * and the connection stalls on retransmissions that fail the same way. Those
+ * frames are summed by hsod instead; one-segment frames stay offloaded.
+ */
+static const char *const chain_csum_broken[] = { "net_tap" };
+
+static bool
+driver_chain_csum_broken(const char *driver)
+{
+	for (size_t i = 0; i < RTE_DIM(chain_csum_broken); i++)
+		if (driver != NULL && strcmp(driver, chain_csum_broken[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Configure and start @p port with @p nq queue pairs. Checksum offloads are
  * requested where the port offers them; TX ones only both together (IPv4
  * and TCP: a segment is summed entirely by the port or entirely by us) and
- * only with conf.tx_offload. *tx_offloads gets the TX offloads in use.
+ * only with conf.tx_offload. *tx_offloads gets the TX offloads in use,
+ * *chain_csum_sw whether frames of several segments must be summed in software
+ * all the same (chain_csum_broken[]).
  */
 static int
-port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
+port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads, bool *chain_csum_sw)
 {
 	const uint64_t tx_csum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	struct rte_eth_dev_info info;
@@ -660,6 +682,9 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		pc.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	*tx_offloads = pc.txmode.offloads;
+	*chain_csum_sw = (pc.txmode.offloads & tx_csum) == tx_csum &&
+			 (pc.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
+			 driver_chain_csum_broken(info.driver_name);
 	printf("hsod: port %u (%s): checksum offloads offered rx %s tx %s; used rx %s "
 	       "tx %s%s\n", port, info.driver_name,
 	       csum_offloads_str(info.rx_offload_capa, false, rx_c, sizeof(rx_c)),
@@ -667,9 +692,11 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads)
 	       csum_offloads_str(pc.rxmode.offloads, false, rx_s, sizeof(rx_s)),
 	       csum_offloads_str(pc.txmode.offloads, true, tx_s, sizeof(tx_s)),
 	       conf.tx_offload ? "" : " (tx_offload = no)");
-	printf("hsod: port %u: payload sent %s\n", port,
+	printf("hsod: port %u: payload sent %s%s\n", port,
 	       (pc.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) ?
-	       "by reference (multi-segment mbufs)" : "copied (the port takes no mbuf chains)");
+	       "by reference (multi-segment mbufs)" : "copied (the port takes no mbuf chains)",
+	       *chain_csum_sw ? "; their checksums in software (the driver sums chains "
+	       "wrongly)" : "");
 	fflush(stdout);
 	rc = rte_eth_dev_configure(port, nq, nq, &pc);
 	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
@@ -994,7 +1021,8 @@ main(int argc, char **argv)
 		char as[INET_ADDRSTRLEN], gs[INET_ADDRSTRLEN], ms[RTE_ETHER_ADDR_FMT_SIZE];
 
 		wports[p].id = port_ids[p];
-		rc = port_setup(port_ids[p], (uint16_t)n_workers, &wports[p].tx_offloads);
+		rc = port_setup(port_ids[p], (uint16_t)n_workers, &wports[p].tx_offloads,
+				&wports[p].chain_csum_sw);
 		if (rc != 0) {
 			fprintf(stderr, "hsod: port %u: %s\n", port_ids[p], rte_strerror(-rc));
 			goto out_port;

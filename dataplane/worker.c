@@ -77,6 +77,7 @@ struct wport {
 	uint16_t id;                /* DPDK port id */
 	uint16_t n_tx;
 	bool csum_off;              /* the port sums IPv4 and TCP on TX */
+	bool chain_csum_off;        /* ... also of frames in several segments */
 	bool multiseg;              /* the port sends mbuf chains: payload by reference */
 	struct hsod_worker *w;      /* for net's transmit hook */
 	struct rte_mbuf *tx[BURST];
@@ -892,6 +893,7 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 
 		p->id = conf->ports[i].id;
 		p->csum_off = (conf->ports[i].tx_offloads & csum) == csum;
+		p->chain_csum_off = p->csum_off && !conf->ports[i].chain_csum_sw;
 		p->multiseg = (conf->ports[i].tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 		p->w = w;
 		hsod_net_conf_init(&nc);
@@ -1247,7 +1249,9 @@ emit(struct hsod_worker *w, uint64_t now)
 			}
 		}
 		if (port->multiseg) {
-			m = tcp_pkt_build_ref(w->conf.mp, o, port->csum_off);
+			/* A segment with payload is a chain: header, then pieces. */
+			m = tcp_pkt_build_ref(w->conf.mp, o, o->n_pieces > 0 ?
+					      port->chain_csum_off : port->csum_off);
 		} else {
 			m = tcp_pkt_build(w->conf.mp, o, port->csum_off);
 			w->stats.tx_copied += o->n_pieces > 0;

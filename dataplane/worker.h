@@ -45,6 +45,12 @@ struct hsod_worker_port {
 	 * the segments sent, else they are computed in software.
 	 */
 	uint64_t tx_offloads;
+	/**
+	 * The port's TX checksum offload is wrong for mbuf chains (net_tap in
+	 * DPDK 22.11): frames of several segments get their checksums in
+	 * software, single-segment ones still from the port.
+	 */
+	bool chain_csum_sw;
 };
 
 struct hsod_worker_conf {

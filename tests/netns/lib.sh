@@ -16,6 +16,8 @@
 #                          hso-gen in the namespace; JSON in OUT, stderr in
 #                          OUT.err; returns its exit status
 #   json_get FILE EXPR     a value of hso-gen's JSON (Python expression on d)
+#   ns_tcp_csum_errors     TCP segments the namespace's kernel dropped for a
+#                          bad checksum (TcpInCsumErrors; fail() names them)
 #
 # It sets NS, HSOD_PID, HSOD_LOG, HSOD_PREFIX and cleans up on exit (hsod, and
 # every PID a test adds to NETNS_PIDS).
@@ -30,9 +32,22 @@ NETNS_WORK=$(mktemp -d /tmp/hso-netns-XXXXXX)
 
 in_ns() { ip netns exec "$NS" "$@"; }
 
+# TcpInCsumErrors of the namespace's kernel (/proc/net/snmp is per namespace).
+ns_tcp_csum_errors() {
+	in_ns awk '$1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == "InCsumErrors") c = i; h = 1 }
+		else if (c) print $c }' /proc/net/snmp 2>/dev/null
+}
+
 # Report a failure with the end of hsod's log, and stop.
 fail() {
+	local bad
 	echo "FAIL: $*"
+	# A frame hsod summed wrongly is dropped silently: a stall, then a timeout.
+	if [ -n "$NS" ]; then
+		bad=$(ns_tcp_csum_errors)
+		[ "${bad:-0}" -gt 0 ] 2>/dev/null &&
+			echo "  the namespace's kernel dropped $bad TCP segments for bad checksums (TcpInCsumErrors)"
+	fi
 	[ -n "$HSOD_LOG" ] && [ -f "$HSOD_LOG" ] && sed 's/^/  hsod: /' "$HSOD_LOG" | tail -20
 	exit 1
 }
