@@ -109,7 +109,8 @@ static const struct cfg_key keys[] = {
 	  "key signs with any ECDSA hash listed; TLS 1.3: the curve must match)" },
 	{ "tls", "alpn", "alpn", "LIST", KT_ALPN, 0, 0, 0,
 	  "ALPN protocols, server preference first, 1..255 bytes each "
-	  "(e.g. h2,http/1.1); empty: no ALPN" },
+	  "(e.g. h2,http/1.1); a client offering none of them is refused "
+	  "(no_application_protocol, RFC 7301); empty: no ALPN" },
 	{ "tls", "sni_strict", "sni-strict", NULL, CFG_BOOL, F(sni_strict), 0, 0,
 	  "refuse a client whose SNI matches no certificate (else: the default one)" },
 	{ "tls", "export_keys", "export-keys", NULL, CFG_BOOL, F(export_keys), 0, 0,

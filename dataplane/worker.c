@@ -519,6 +519,24 @@ w_pump_in(void *ctx, struct sess *s, enum sess_rx mode)
 		int rl, r;
 
 		st = hs_conn_status(&d->hs);
+		/*
+		 * TLS is over (a fatal alert, or close_notify answered) and the
+		 * session only reads on to see the FIN: what the peer still
+		 * sends "MUST be ignored" (RFC 8446 6.1). Released unread, so
+		 * the window stays open: a peer still sending (a large message
+		 * we refused) reads our alert and FIN instead of stalling on a
+		 * closed window until the handshake deadline resets it.
+		 */
+		if ((st == HS_STATUS_FAILED || st == HS_STATUS_CLOSED) &&
+		    mode == SESS_RX_DISCARD) {
+			avail = tcp_conn_readable(tc);
+			if (avail > 0) {
+				tcp_conn_rx_release(w->tcp, tc, avail);
+				w->stats.rx_bytes_ignored += avail;
+			}
+			starved = true;
+			break;
+		}
 		if (hs_conn_waiting(&d->hs) || st == HS_STATUS_FAILED)
 			break;
 		/* Established: application data goes only where the session says. */
@@ -548,7 +566,16 @@ w_pump_in(void *ctx, struct sess *s, enum sess_rx mode)
 			break;
 		}
 		nr = iov_cut(iov, n, (uint32_t)rl, rec);
-		if (mode == SESS_RX_DELIVER && st == HS_STATUS_ESTABLISHED) {
+		/*
+		 * A record with no room for plaintext (an empty application
+		 * data record, which RFC 5246 6.2.1 allows; one shorter than
+		 * its tag; a change_cipher_spec after the handshake) needs no
+		 * event mbuf: opened in place below, it delivers nothing or
+		 * fails with its alert. Asking the application for zero bytes
+		 * of room would read as "no room" and stall the session.
+		 */
+		if (mode == SESS_RX_DELIVER && st == HS_STATUS_ESTABLISHED &&
+		    hs_conn_open_room(&d->hs, (size_t)rl) > 0) {
 			k = dst_get(w, s, hs_conn_open_room(&d->hs, (size_t)rl), ms, dst);
 			if (k == 0) {
 				io |= SESS_IO_BLOCKED;
@@ -557,7 +584,8 @@ w_pump_in(void *ctx, struct sess *s, enum sess_rx mode)
 			r = hs_conn_open_record(&d->hs, rec, nr, dst, k, &rx);
 		} else {
 			/* Handshake records (copied into the handshake context),
-			 * or data nobody takes (opened in place, dropped). */
+			 * data nobody takes (opened in place, dropped), or a
+			 * record without plaintext room (above). */
 			r = hs_conn_open_record(&d->hs, rec, nr, NULL, 0, &rx);
 			if (r > 0) {
 				w->stats.app_bytes_dropped += (uint64_t)r;

@@ -136,6 +136,9 @@ struct hsod_worker_conf {
 	X(app_bytes_dropped, "app_bytes_dropped", counter, none,               \
 	  "plaintext bytes nobody takes (application gone, closing), "         \
 	  "discarded")                                                         \
+	X(rx_bytes_ignored, "rx_bytes_ignored", counter, none,                 \
+	  "bytes received after a fatal alert or close_notify, released "      \
+	  "unread (RFC 8446 6.1)")                                             \
 	X(app_msgs_discarded, "app_msgs_discarded", counter, none,             \
 	  "events and commands in the rings of an application that left, "     \
 	  "discarded")                                                         \

@@ -20,6 +20,10 @@ PACKAGES=(
 	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light bc
 	hping3
 	shfmt systemd nodejs prometheus
+	# tests/conformance: tlsfuzzer needs python3-ecdsa (and runs far faster
+	# with OpenSSL and GMP under tlslite: m2crypto, gmpy2); testssl.sh;
+	# headless Chromium for tests/netns/chromium.sh
+	python3-ecdsa python3-m2crypto python3-gmpy2 testssl.sh chromium
 )
 
 SUDO=()

@@ -68,6 +68,27 @@ parse_u16_list(struct hs_reader *ext, unsigned width, size_t min, size_t max,
 	return 0;
 }
 
+/*
+ * RFC 6066 3: "HostName contains the fully qualified DNS hostname of the
+ * server ... represented as a byte string using ASCII encoding": letters,
+ * digits, '-' and '.' (RFC 1123 2.1; internationalized names as A-labels),
+ * and '_', which real names carry. A NUL, a control character, a space or a
+ * byte above 0x7f cannot be in one: illegal_parameter (RFC 8446 6.2, "a
+ * field in the handshake was incorrect").
+ */
+static bool
+dns_name_ok(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
 /* RFC 6066 3: ServerNameList server_name_list<1..2^16-1>. */
 static int
 parse_sni(struct hs_reader *ext, struct hs_client_hello *ch)
@@ -91,7 +112,7 @@ parse_sni(struct hs_reader *ext, struct hs_client_hello *ch)
 		if (have_host)
 			return ILLEGAL_PARAMETER;
 		have_host = true;
-		if (name.len > HS_SNI_MAX || memchr(name.p, 0, name.len) != NULL)
+		if (name.len > HS_SNI_MAX || !dns_name_ok(name.p, name.len))
 			return ILLEGAL_PARAMETER;
 		ch->sni = view_of(&name);
 	}
@@ -262,8 +283,10 @@ parse_extension(uint16_t type, struct hs_reader *ext, const uint8_t *body,
 		rc = parse_psk(ext, body, ch);
 		break;
 	case HS_EXT_EXTENDED_MASTER_SECRET:
-		/* RFC 7627 5.1: "The extension_data field of this extension is empty." */
+		/* TLS 1.2 only: its emptiness is checked by hs_client_hello_parse12(). */
 		ch->has_ems = true;
+		ch->ems_ext_len = (uint16_t)ext->len;
+		hs_read_bytes(ext, ext->len);
 		break;
 	case HS_EXT_SESSION_TICKET:
 		ch->has_ticket = true;
@@ -271,10 +294,10 @@ parse_extension(uint16_t type, struct hs_reader *ext, const uint8_t *body,
 		hs_read_bytes(ext, ext->len);
 		break;
 	case HS_EXT_RENEGOTIATION_INFO:
+		/* TLS 1.2 only: decoded by hs_client_hello_parse12(). */
 		ch->has_reneg_info = true;
-		if (hs_reader_block(ext, 1, 0, 255, &v) != 0)
-			return DECODE_ERROR;
-		ch->reneg_info = view_of(&v);
+		ch->reneg_info_ext = view_of(ext);
+		hs_read_bytes(ext, ext->len);
 		break;
 	case HS_EXT_COOKIE:
 		ch->has_cookie = true;
@@ -286,10 +309,10 @@ parse_extension(uint16_t type, struct hs_reader *ext, const uint8_t *body,
 		ch->has_early_data = true;      /* empty in a ClientHello */
 		break;
 	case HS_EXT_EC_POINT_FORMATS:
+		/* TLS 1.2 only (RFC 8446 4.2.7 has no point formats). */
 		ch->has_ec_point_formats = true;
-		if (hs_reader_block(ext, 1, 1, 255, &v) != 0)
-			return DECODE_ERROR;
-		ch->uncompressed_points = memchr(v.p, 0, v.len) != NULL;
+		ch->ec_point_formats_ext = view_of(ext);
+		hs_read_bytes(ext, ext->len);
 		break;
 	case HS_EXT_RECORD_SIZE_LIMIT:
 		ch->has_record_size_limit = true;
@@ -367,6 +390,38 @@ hs_client_hello_parse(const uint8_t *body, size_t len, struct hs_client_hello *c
 			return rc;
 	}
 	return hs_reader_done(&exts) ? 0 : DECODE_ERROR;
+}
+
+int
+hs_client_hello_parse12(struct hs_client_hello *ch)
+{
+	struct hs_reader r, v;
+
+	if (ch->has_ec_point_formats) {
+		/* RFC 8422 5.1.2: ECPointFormat ec_point_format_list<1..2^8-1>. */
+		hs_reader_init(&r, ch->ec_point_formats_ext.p, ch->ec_point_formats_ext.len);
+		if (hs_reader_block(&r, 1, 1, 255, &v) != 0 || !hs_reader_done(&r))
+			return DECODE_ERROR;
+		ch->uncompressed_points = memchr(v.p, 0, v.len) != NULL;
+		/*
+		 * RFC 8422 5.1.2: a client that lists curves and not the
+		 * uncompressed format: "the server MUST abort the handshake and
+		 * return an illegal_parameter alert".
+		 */
+		if (!ch->uncompressed_points && ch->has_groups)
+			return ILLEGAL_PARAMETER;
+	}
+	/* RFC 7627 5.1: "The extension_data field of this extension is empty." */
+	if (ch->has_ems && ch->ems_ext_len != 0)
+		return DECODE_ERROR;
+	if (ch->has_reneg_info) {
+		/* RFC 5746 3.2: opaque renegotiated_connection<0..255>. */
+		hs_reader_init(&r, ch->reneg_info_ext.p, ch->reneg_info_ext.len);
+		if (hs_reader_block(&r, 1, 0, 255, &v) != 0 || !hs_reader_done(&r))
+			return DECODE_ERROR;
+		ch->reneg_info = view_of(&v);
+	}
+	return 0;
 }
 
 bool

@@ -26,6 +26,9 @@
  * any payload (RFC 8446 4.2: "servers MUST ignore unrecognized extensions");
  * any number of key shares and groups, of codes hso does not implement, of
  * any length: they are skipped unparsed, negotiation only looks for its own.
+ * Extensions that only TLS 1.2 acts on (ec_point_formats, renegotiation_info,
+ * extended_master_secret) are kept raw and checked by hs_client_hello_parse12() once TLS 1.2 is
+ * chosen: a TLS 1.3 handshake ignores them, whatever they hold.
  */
 
 #include <stdbool.h>
@@ -43,6 +46,7 @@ enum hs_ext_type {
 	HS_EXT_SCT = 18,
 	HS_EXT_ENCRYPT_THEN_MAC = 22,
 	HS_EXT_EXTENDED_MASTER_SECRET = 23,
+	HS_EXT_PADDING = 21,
 	HS_EXT_RECORD_SIZE_LIMIT = 28,
 	HS_EXT_SESSION_TICKET = 35,
 	HS_EXT_PRE_SHARED_KEY = 41,
@@ -100,15 +104,18 @@ struct hs_client_hello {
 					     body: the transcript for binders is the
 					     message up to there (RFC 8446 4.2.11.2) */
 	bool has_ems;                   /**< extended_master_secret (RFC 7627) */
+	uint16_t ems_ext_len;           /**< its body's length (parse12: must be 0) */
 	bool has_ticket;
 	struct hs_view ticket;          /**< session_ticket (RFC 5077), may be empty */
 	bool has_reneg_info;
-	struct hs_view reneg_info;      /**< renegotiated_connection */
+	struct hs_view reneg_info_ext;  /**< the extension's body, as received */
+	struct hs_view reneg_info;      /**< renegotiated_connection (parse12) */
 	bool has_cookie;
 	struct hs_view cookie;
 	bool has_early_data;
 	bool has_ec_point_formats;
-	bool uncompressed_points;       /**< ec_point_formats holds 0 */
+	struct hs_view ec_point_formats_ext; /**< the extension's body, as received */
+	bool uncompressed_points;       /**< ec_point_formats holds 0 (parse12) */
 	bool has_record_size_limit;
 	uint16_t record_size_limit;
 	/** status_request (RFC 6066 8) asking for OCSP; its lists are checked for form only. */
@@ -123,6 +130,28 @@ struct hs_client_hello {
  *         the file comment.
  */
 int hs_client_hello_parse(const uint8_t *body, size_t len, struct hs_client_hello *ch);
+
+/**
+ * Decode what only a TLS 1.2 handshake acts on, once it is chosen:
+ * ec_point_formats (RFC 8422 5.1.2), renegotiation_info (RFC 5746 3.2) and
+ * extended_master_secret (RFC 7627 5.1: empty).
+ * @return 0, or HS_ERR_ALERT(decode_error) for a malformed one.
+ */
+int hs_client_hello_parse12(struct hs_client_hello *ch);
+
+/** Bytes of hs_client_hello_retry_digest(). */
+#define HS_CH_RETRY_DIGEST_LEN 32
+
+/**
+ * A digest of what the ClientHello after a HelloRetryRequest must repeat
+ * (RFC 8446 4.1.2): the whole body but for the extensions the client may
+ * change then, key_share, early_data, cookie, pre_shared_key and padding;
+ * the same extensions in the same order with the same contents otherwise.
+ * @p body must have been accepted by hs_client_hello_parse().
+ * @return 0; -EIO when hashing fails.
+ */
+int hs_client_hello_retry_digest(const uint8_t *body, size_t len,
+				 uint8_t out[HS_CH_RETRY_DIGEST_LEN]);
 
 /** True when the u16 list @p v contains @p x. */
 bool hs_view_has_u16(struct hs_view v, uint16_t x);

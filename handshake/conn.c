@@ -254,6 +254,9 @@ server_first_msg(struct hs_conn *c, const struct hs_msg *m)
 	if (rc != 0)
 		return rc;
 	rc = hs_nego_version(&ch, &c->cfg->nego, &version);
+	/* What only TLS 1.2 acts on is decoded once TLS 1.2 is chosen. */
+	if (rc == 0 && version == HS_TLS12)
+		rc = hs_client_hello_parse12(&ch);
 	if (rc != 0)
 		return rc;
 	c->version = version;

@@ -91,6 +91,8 @@ struct hs_hctx {
 	uint8_t session_id[32];
 	uint8_t client_random[32];
 	uint8_t server_random[32];
+	/* TLS 1.3: what the ClientHello after our HRR must repeat (RFC 8446 4.1.2). */
+	uint8_t ch1_digest[HS_CH_RETRY_DIGEST_LEN];
 	uint32_t early_skip;        /* early data bytes still allowed to skip */
 	struct hso_ecdhe_key eph;
 	uint16_t peer_kx_len;

@@ -491,6 +491,7 @@ struct hs_conn {
 	bool waiting;               /* queued in the worker */
 	uint8_t alpn_len;
 	bool ems;
+	uint8_t warn_alerts;        /* warning alerts in a row, ignored so far */
 	bool resumed;               /* this handshake resumed a session */
 	bool rd_on, wr_on;
 	bool rd_opened;             /* a protected record was opened this epoch */

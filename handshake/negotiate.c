@@ -90,24 +90,6 @@ hs_nego_policy_default(struct hs_nego_policy *p)
 	p->n_sigalgs = sizeof(a) / sizeof(a[0]);
 }
 
-/* The highest version the client offers (for RFC 7507's comparison). */
-static uint16_t
-client_max_version(const struct hs_client_hello *ch)
-{
-	uint16_t best = 0;
-
-	if (!ch->has_versions)
-		return ch->legacy_version;
-	for (size_t i = 0; i + 1 < ch->versions.len; i += 2) {
-		uint16_t v = (uint16_t)(ch->versions.p[i] << 8 | ch->versions.p[i + 1]);
-
-		/* Only real TLS versions count; GREASE values are 0x?a?a. */
-		if (v >= 0x0300 && v <= HS_TLS13 && v > best)
-			best = v;
-	}
-	return best;
-}
-
 int
 hs_nego_version(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 		uint16_t *version)
@@ -151,10 +133,12 @@ hs_nego_version(const struct hs_client_hello *ch, const struct hs_nego_policy *p
 	/*
 	 * RFC 7507 3: with TLS_FALLBACK_SCSV and our highest version above the
 	 * client's, the server "MUST respond with a fatal inappropriate_fallback
-	 * alert".
+	 * alert". The client's highest is what it can negotiate: without
+	 * supported_versions that is TLS 1.2 at most, even for a legacy_version
+	 * of 0x0304 (RFC 8446 4.2.1), so compare the version just chosen, as
+	 * OpenSSL does.
 	 */
-	if (hs_view_has_u16(ch->cipher_suites, HS_TLS_FALLBACK_SCSV) &&
-	    client_max_version(ch) < ours_max)
+	if (hs_view_has_u16(ch->cipher_suites, HS_TLS_FALLBACK_SCSV) && v < ours_max)
 		return HS_ERR_ALERT(HS_ALERT_INAPPROPRIATE_FALLBACK);
 	*version = v;
 	return 0;
@@ -166,9 +150,23 @@ hs_nego_group(const struct hs_client_hello *ch, const struct hs_nego_policy *p,
 {
 	*hrr = false;
 	if (version == HS_TLS12) {
-		/* RFC 8422 5.1.2: uncompressed points are the only format left. */
+		/*
+		 * RFC 8422 5.1.2: uncompressed points are the only format left
+		 * (a client listing curves without it is refused by
+		 * hs_client_hello_parse12(); one without curves gets no ECDHE).
+		 */
 		if (ch->has_ec_point_formats && !ch->uncompressed_points)
 			return HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
+		/*
+		 * RFC 8422 4: without supported_groups "the server is free to
+		 * choose any one of the elliptic curves"; a client that old
+		 * may know no more than secp256r1, so that one when we have it.
+		 */
+		if (!ch->has_groups) {
+			for (unsigned i = 0; i < p->n_groups; i++)
+				if (p->groups[i] == HS_GROUP_SECP256R1)
+					return *group = HS_GROUP_SECP256R1, 0;
+		}
 		for (unsigned i = 0; i < p->n_groups; i++) {
 			if (!ch->has_groups || hs_view_has_u16(ch->groups, p->groups[i])) {
 				*group = p->groups[i];

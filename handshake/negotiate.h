@@ -141,8 +141,9 @@ int hs_nego_suite(const struct hs_client_hello *ch, const struct hs_nego_policy 
  * Pick the key-exchange group. For TLS 1.3, the first group of ours that the
  * client sent a key share for; when it sent none we accept, *hrr is set and
  * *group is the first of ours the client supports (send HelloRetryRequest).
- * For TLS 1.2 ECDHE, the first of ours in the client's supported_groups (any
- * of ours when the extension is absent, RFC 8422 4).
+ * For TLS 1.2 ECDHE, the first of ours in the client's supported_groups
+ * (when the extension is absent, RFC 8422 4 lets us pick: secp256r1 if ours,
+ * the curve an old client most likely knows, else our first).
  * @param key  set to the client's key share (TLS 1.3, when !*hrr)
  * @return 0; HS_ERR_ALERT(handshake_failure) when no group is common;
  *         HS_ERR_ALERT(missing_extension) for TLS 1.3 without

@@ -20,6 +20,9 @@
 
 #include "engine_priv.h"
 
+/* Warning alerts in a row that end a connection (CVE-2016-8610). */
+#define HS_WARN_ALERTS_MAX 5
+
 /* ------------------------------------------------------------------ */
 /* Segments                                                           */
 /* ------------------------------------------------------------------ */
@@ -570,12 +573,18 @@ hs_handle_alert(struct hs_conn *c, const uint8_t *a, size_t len)
 		c->state = ST_CLOSED;
 		return 0;
 	}
-	/* TLS 1.3: user_canceled is followed by close_notify; ignore it. */
-	if (a[1] == HS_ALERT_USER_CANCELED)
+	/*
+	 * TLS 1.3: user_canceled is followed by close_notify; TLS 1.2 warnings
+	 * (e.g. no_renegotiation) do not end the connection. Ignored, but not
+	 * without end: a run of them and nothing else is the "SSL Death Alert"
+	 * (CVE-2016-8610), a peer keeping us busy for free; the fifth in a row
+	 * is unexpected_message, as OpenSSL counts.
+	 */
+	if (a[1] == HS_ALERT_USER_CANCELED || (c->ops->warning_alerts && a[0] == 1)) {
+		if (++c->warn_alerts >= HS_WARN_ALERTS_MAX)
+			return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
 		return 0;
-	/* TLS 1.2 warnings (e.g. no_renegotiation) do not end the connection. */
-	if (c->ops->warning_alerts && a[0] == 1)
-		return 0;
+	}
 	return HS_ERR_PEER_ALERT(a[1]);
 }
 
@@ -805,6 +814,8 @@ next_record(struct hs_conn *c)
 	if (hx->rec_type != HS_CT_HANDSHAKE &&
 	    (!hs_msg_asm_idle(&hx->asm_) || post_hs_pending(c)))
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
+	if (hx->rec_type != HS_CT_ALERT)
+		c->warn_alerts = 0;
 	switch (hx->rec_type) {
 	case HS_CT_ALERT:
 		rc = hs_handle_alert(c, hx->rec.p, hx->rec.len);
@@ -1030,6 +1041,8 @@ hs_conn_open_record(struct hs_conn *c, const struct iovec *rec, unsigned n,
 	/* RFC 8446 5.1: handshake messages MUST NOT be interleaved with other types. */
 	if (type != HS_CT_HANDSHAKE && post_hs_pending(c))
 		return hs_fail(c, HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE));
+	if (type != HS_CT_ALERT)
+		c->warn_alerts = 0;
 	switch (type) {
 	case HS_CT_APPLICATION_DATA:
 		if (rx != NULL) {

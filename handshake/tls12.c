@@ -120,8 +120,15 @@ find_session(struct hs_conn *c, const struct hs_client_hello *ch)
 		rc = HS_ERR_ALERT(HS_ALERT_HANDSHAKE_FAILURE);
 	else if (t.version != HS_TLS12 || t.secret_len != 48 || (!t.ems && ch->has_ems) ||
 		 hs_suite_find(t.suite) == NULL || hs_suite_find(t.suite)->version != HS_TLS12 ||
-		 !hs_view_has_u16(ch->cipher_suites, t.suite) || !sni_equal(ch, &t))
+		 !sni_equal(ch, &t))
 		rc = 0;
+	/*
+	 * RFC 5246 7.4.1.2: with a session to resume, cipher_suites "MUST
+	 * include at least the cipher_suite from that session"; one that
+	 * does not is refused with illegal_parameter, as OpenSSL does.
+	 */
+	else if (!hs_view_has_u16(ch->cipher_suites, t.suite))
+		rc = HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	else
 		rc = 1;
 	if (rc == 1) {
@@ -191,9 +198,13 @@ hs12_client_hello(struct hs_conn *c, const struct hs_client_hello *ch,
 	bool hrr, ecdhe;
 	int rc;
 
-	/* RFC 5246 7.4.1.2: the list "MUST contain" the null method. */
+	/*
+	 * RFC 5246 7.4.1.2: the list "MUST contain" the null method. The alert
+	 * is not named there; illegal_parameter, as TLS 1.3 asks for the same
+	 * fault (RFC 8446 4.1.2), so both versions answer alike.
+	 */
 	if (!ch->null_compression)
-		return HS_ERR_ALERT(HS_ALERT_DECODE_ERROR);
+		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	/*
 	 * RFC 5746 3.6: on an initial handshake the renegotiated_connection
 	 * field "MUST" be empty, else handshake_failure.

@@ -288,15 +288,28 @@ client_hello(struct hs_conn *c, const struct hs_client_hello *ch, const struct h
 		memcpy(c->hx->session_id, ch->session_id.p, ch->session_id.len);
 		c->hx->compat_ccs = ch->session_id.len > 0;
 		hso_hash_init(&c->hx->th, (enum hso_hash_alg)c->si->hash);
-	} else if (ch->session_id.len != c->hx->session_id_len ||
-		   memcmp(ch->session_id.p, c->hx->session_id, c->hx->session_id_len) != 0 ||
-		   memcmp(ch->random, c->hx->client_random, 32) != 0) {
-		return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
+	} else {
+		uint8_t d[HS_CH_RETRY_DIGEST_LEN];
+
+		/*
+		 * RFC 8446 4.1.2: after HelloRetryRequest "the client MUST send
+		 * the same ClientHello without modification", but for key_share,
+		 * early_data, cookie, pre_shared_key and padding: anything else
+		 * that differs (random, session id, suites, an extension, their
+		 * order) is illegal_parameter.
+		 */
+		if (hs_client_hello_retry_digest(m->body, m->len, d) != 0)
+			return HS_ERR_INTERNAL;
+		if (CRYPTO_memcmp(d, c->hx->ch1_digest, sizeof(d)) != 0)
+			return HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER);
 	}
 
 	if (hrr) {
 		struct hs_writer w;
 
+		/* What the second ClientHello must repeat. */
+		if (hs_client_hello_retry_digest(m->body, m->len, c->hx->ch1_digest) != 0)
+			return HS_ERR_INTERNAL;
 		transcript_hrr_restart(c, m);
 		hs_stage_msg_begin(c, &w);
 		rc = hs_hello_retry_request_write(&w, (struct hs_view){ c->hx->session_id,

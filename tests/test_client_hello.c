@@ -99,6 +99,7 @@ test_real_clients(void)
 	CHECK(sni_is(&ch, "www.example.com"));
 	CHECK(!ch.has_versions && !ch.has_key_share);
 	CHECK(hs_view_has_u16(ch.cipher_suites, 0xc02f));  /* ECDHE-RSA-AES128-GCM */
+	CHECK_EQ(hs_client_hello_parse12(&ch), 0);
 	CHECK(ch.has_ems && ch.has_ec_point_formats && ch.uncompressed_points);
 	CHECK(ch.has_reneg_info || hs_view_has_u16(ch.cipher_suites, 0x00ff));
 
@@ -208,8 +209,9 @@ test_rules(void)
 	/* Duplicate extension, known and unknown. */
 	CHECK_EQ(parse_exts(EXT(0, 23, 0, 0, 0, 23, 0, 0), &ch), ILLEGAL_PARAMETER);
 	CHECK_EQ(parse_exts(EXT(0x7a, 0x7a, 0, 0, 0x7a, 0x7a, 0, 1, 0), &ch), ILLEGAL_PARAMETER);
-	/* EMS with a body. */
-	CHECK_EQ(parse_exts(EXT(0, 23, 0, 1, 0), &ch), DECODE_ERROR);
+	/* EMS with a body: refused once TLS 1.2 is chosen (parse12), not before. */
+	CHECK_EQ(parse_exts(EXT(0, 23, 0, 1, 0), &ch), 0);
+	CHECK_EQ(hs_client_hello_parse12(&ch), DECODE_ERROR);
 	/* supported_versions: odd length, empty, good. */
 	CHECK_EQ(parse_exts(EXT(0, 43, 0, 4, 3, 3, 4, 3), &ch), DECODE_ERROR);
 	CHECK_EQ(parse_exts(EXT(0, 43, 0, 1, 0), &ch), DECODE_ERROR);
@@ -241,6 +243,35 @@ test_rules(void)
 	CHECK_EQ(parse_exts(EXT(0, 5, 0, 0), &ch), DECODE_ERROR);
 	CHECK_EQ(parse_exts(EXT(0, 5, 0, 3, 2, 7, 7), &ch), 0);
 	CHECK(!ch.status_ocsp);
+	/*
+	 * RFC 6066 3: an ASCII DNS hostname. A control character (BEL, ESC),
+	 * a space or UTF-8 cannot be in one: illegal_parameter. Letters,
+	 * digits, '-', '_' and A-labels are fine.
+	 */
+	{
+		static const char *const bad[] = { "a\ab", "a\x1b[31mb", "a b", "\xc4\x85.pl",
+						   "a\x7f", "a:b", "a/b" };
+		static const char *const good[] = { "xn--wgv71a.jp", "a-b_c.D9", "x" };
+		uint8_t e[64];
+
+		for (unsigned i = 0; i < 7 + 3; i++) {
+			const char *n = i < 7 ? bad[i] : good[i - 7];
+			size_t l = strlen(n);
+
+			e[0] = 0;
+			e[1] = 0;
+			e[2] = 0;
+			e[3] = (uint8_t)(5 + l);
+			e[4] = 0;
+			e[5] = (uint8_t)(3 + l);
+			e[6] = 0;
+			e[7] = 0;
+			e[8] = (uint8_t)l;
+			memcpy(e + 9, n, l);
+			CHECK_MSG(parse_exts(e, 9 + l, &ch) == (i < 7 ? ILLEGAL_PARAMETER : 0),
+				  "SNI '%s'", n);
+		}
+	}
 	/* ALPN: empty protocol name; overlong inner length. */
 	CHECK_EQ(parse_exts(EXT(0, 16, 0, 5, 0, 3, 2, 'h', '2', 0), &ch), DECODE_ERROR);
 	CHECK_EQ(parse_exts(EXT(0, 16, 0, 5, 0, 3, 3, 'h', '2'), &ch), DECODE_ERROR);
@@ -315,6 +346,92 @@ test_rules(void)
 		n = build_hello(b, sizeof(b), NULL, 0);
 		b[39] = 0;
 		CHECK_EQ(hs_client_hello_parse(b, n, &ch), DECODE_ERROR);
+	}
+	/*
+	 * TLS 1.2-only extensions are decoded only once TLS 1.2 is chosen: a
+	 * TLS 1.3 handshake ignores a malformed ec_point_formats or
+	 * renegotiation_info (tlsfuzzer sends them empty or random).
+	 */
+	{
+		CHECK_EQ(parse_exts(EXT(0, 11, 0, 0), &ch), 0);
+		CHECK_EQ(hs_client_hello_parse12(&ch), DECODE_ERROR);
+		CHECK_EQ(parse_exts(EXT(0, 11, 0, 3, 3, 1, 0), &ch), 0);
+		CHECK_EQ(hs_client_hello_parse12(&ch), DECODE_ERROR);
+		CHECK_EQ(parse_exts(EXT(0, 11, 0, 3, 2, 1, 2), &ch), 0);
+		CHECK_EQ(hs_client_hello_parse12(&ch), 0);
+		CHECK(ch.has_ec_point_formats && !ch.uncompressed_points);
+		/*
+		 * RFC 8422 5.1.2: with curves listed too, no uncompressed format
+		 * "MUST" be refused with illegal_parameter.
+		 */
+		CHECK_EQ(parse_exts(EXT(0, 11, 0, 3, 2, 1, 2, 0, 10, 0, 4, 0, 2, 0, 0x17), &ch), 0);
+		CHECK_EQ(hs_client_hello_parse12(&ch), ILLEGAL_PARAMETER);
+		CHECK_EQ(parse_exts(EXT(0, 11, 0, 2, 1, 0), &ch), 0);
+		CHECK_EQ(hs_client_hello_parse12(&ch), 0);
+		CHECK(ch.uncompressed_points);
+		CHECK_EQ(parse_exts(EXT(0xff, 0x01, 0, 0), &ch), 0);
+		CHECK_EQ(hs_client_hello_parse12(&ch), DECODE_ERROR);
+		CHECK_EQ(parse_exts(EXT(0xff, 0x01, 0, 2, 5, 1), &ch), 0);
+		CHECK_EQ(hs_client_hello_parse12(&ch), DECODE_ERROR);
+		CHECK_EQ(parse_exts(EXT(0xff, 0x01, 0, 1, 0), &ch), 0);
+		CHECK_EQ(hs_client_hello_parse12(&ch), 0);
+		CHECK(ch.has_reneg_info && ch.reneg_info.len == 0);
+		CHECK_EQ(parse_exts(EXT(0, 23, 0, 2, 0xab, 0xcd), &ch), 0);
+		CHECK_EQ(hs_client_hello_parse12(&ch), DECODE_ERROR);
+		CHECK_EQ(parse_exts(EXT(0, 23, 0, 0), &ch), 0);
+		CHECK_EQ(hs_client_hello_parse12(&ch), 0);
+		CHECK(ch.has_ems);
+	}
+	/*
+	 * RFC 8446 4.1.2: the hello after HelloRetryRequest repeats the first
+	 * but for key_share, early_data, cookie, pre_shared_key and padding.
+	 */
+	{
+		static const uint8_t first[] = {
+			0, 10, 0, 4, 0, 2, 0, 0x1d,             /* supported_groups */
+			0, 51, 0, 2, 0, 0,                      /* key_share, empty */
+			0, 42, 0, 0,                            /* early_data */
+			0, 21, 0, 3, 0, 0, 0,                   /* padding */
+			0x5a, 0x5a, 0, 1, 7,                    /* unknown */
+		};
+		static const uint8_t second[] = {
+			0, 10, 0, 4, 0, 2, 0, 0x1d,
+			0, 51, 0, 38, 0, 36, 0, 0x1d, 0, 32, 9, 9, 9, 9, 9, 9, 9, 9,
+			9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+			0, 44, 0, 4, 0, 2, 1, 2,                /* cookie */
+			0x5a, 0x5a, 0, 1, 7,
+			0, 21, 0, 0,
+		};
+		static const uint8_t reordered[] = {
+			0x5a, 0x5a, 0, 1, 7,
+			0, 10, 0, 4, 0, 2, 0, 0x1d,
+		};
+		static const uint8_t changed[] = {
+			0, 10, 0, 4, 0, 2, 0, 0x17,
+			0x5a, 0x5a, 0, 1, 7,
+		};
+		static uint8_t b[256];
+		uint8_t d1[HS_CH_RETRY_DIGEST_LEN], d2[HS_CH_RETRY_DIGEST_LEN];
+		size_t n;
+
+		n = build_hello(b, sizeof(b), first, sizeof(first));
+		CHECK_EQ(hs_client_hello_parse(b, n, &ch), 0);
+		CHECK_EQ(hs_client_hello_retry_digest(b, n, d1), 0);
+		n = build_hello(b, sizeof(b), second, sizeof(second));
+		CHECK_EQ(hs_client_hello_parse(b, n, &ch), 0);
+		CHECK_EQ(hs_client_hello_retry_digest(b, n, d2), 0);
+		CHECK(memcmp(d1, d2, sizeof(d1)) == 0);
+		n = build_hello(b, sizeof(b), reordered, sizeof(reordered));
+		CHECK_EQ(hs_client_hello_retry_digest(b, n, d2), 0);
+		CHECK(memcmp(d1, d2, sizeof(d1)) != 0);
+		n = build_hello(b, sizeof(b), changed, sizeof(changed));
+		CHECK_EQ(hs_client_hello_retry_digest(b, n, d2), 0);
+		CHECK(memcmp(d1, d2, sizeof(d1)) != 0);
+		/* The fixed part counts too: another random. */
+		n = build_hello(b, sizeof(b), first, sizeof(first));
+		b[5] ^= 1;
+		CHECK_EQ(hs_client_hello_retry_digest(b, n, d2), 0);
+		CHECK(memcmp(d1, d2, sizeof(d1)) != 0);
 	}
 	/*
 	 * RFC 8446 4.2: unknown extensions are ignored however many there are

@@ -212,6 +212,7 @@ struct hello {
 	bool dup_ext;                   /* extended_master_secret twice */
 	bool ems;
 	uint16_t pad_len;               /* a padding extension (RFC 7685) this long */
+	bool deflate_only;              /* compression_methods {1}, no null */
 };
 
 static struct hs_block_mark
@@ -246,7 +247,7 @@ hello_write(const struct hello *h, uint8_t *out, size_t cap)
 	hs_write_bytes(&w, h->sid, h->sid_len);
 	write_u16_list(&w, 2, h->suites, h->n_suites);
 	hs_write_u8(&w, 1);
-	hs_write_u8(&w, 0);
+	hs_write_u8(&w, h->deflate_only ? 1 : 0);
 	exts = hs_writer_block_begin(&w, 2);
 	if (h->n_versions) {
 		e = ext_begin(&w, HS_EXT_SUPPORTED_VERSIONS);
@@ -656,7 +657,8 @@ sc_msg12(struct sc *s, const uint8_t *m, size_t len)
 		memcpy(s->server_random, hs_read_bytes(&r, 32), 32);
 		hs_reader_block(&r, 1, 0, 32, &v);
 		s->suite = hs_read_u16(&r);
-		CHECK_MSG(s->suite == HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		CHECK_MSG(s->suite == HS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ||
+			  s->suite == HS_TLS_RSA_WITH_AES_128_GCM_SHA256,
 			  "TLS 1.2 suite %#x", s->suite);
 		s->kh = HSO_KDF_SHA256;
 		s->hl = 32;
@@ -1228,6 +1230,18 @@ test_hello_contents(void)
 	h.versions[0] = 0x0302;
 	hello_fails("supported_versions TLS 1.1 only", &h, HS_ALERT_PROTOCOL_VERSION);
 
+	/*
+	 * The null compression method missing: RFC 8446 4.1.2 asks for
+	 * illegal_parameter; RFC 5246 7.4.1.2 names no alert, hso answers
+	 * the same in TLS 1.2.
+	 */
+	hello13(&h, NULL);
+	h.deflate_only = true;
+	hello_fails("TLS 1.3 hello, deflate only", &h, HS_ALERT_ILLEGAL_PARAMETER);
+	hello12(&h);
+	h.deflate_only = true;
+	hello_fails("TLS 1.2 hello, deflate only", &h, HS_ALERT_ILLEGAL_PARAMETER);
+
 	/* A TLS 1.3-only client, a TLS 1.2-only policy. */
 	{
 		struct hso_ecdhe_key k = { 0 };
@@ -1431,7 +1445,7 @@ test_hrr(void)
 	h1.n_suites = 2;
 	h1.suites[1] = HS_TLS_AES_256_GCM_SHA384;
 
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < 13; i++) {
 		struct tconn *t = calloc(1, sizeof(*t));
 		const char *what = NULL;
 		uint16_t group = 0;
@@ -1495,6 +1509,29 @@ test_hrr(void)
 			break;
 		case 8:
 			what = "HRR, CCS, then a correct second ClientHello";
+			want = 0;
+			break;
+		/*
+		 * RFC 8446 4.1.2: "the client MUST send the same ClientHello
+		 * without modification" but for the changes it lists: an
+		 * extension added (EMS), one gone (signature_algorithms), a
+		 * list changed; padding may change (one of the listed).
+		 */
+		case 9:
+			what = "HRR, second hello adds an extension";
+			h2.ems = true;
+			break;
+		case 10:
+			what = "HRR, second hello drops signature_algorithms' last scheme";
+			h2.n_sigalgs = 1;
+			break;
+		case 11:
+			what = "HRR, second hello offers other groups";
+			h2.groups[1] = HS_GROUP_SECP384R1;
+			break;
+		case 12:
+			what = "HRR, second hello with padding added";
+			h2.pad_len = 100;
 			want = 0;
 			break;
 		}
@@ -2329,6 +2366,41 @@ test_tls12(void)
 			HS_ALERT_UNEXPECTED_MESSAGE);
 	sc_free(s);
 
+	/*
+	 * Warning alerts are ignored in TLS 1.2, but not without end: four in a
+	 * row pass, the fifth is unexpected_message (CVE-2016-8610, "SSL Death
+	 * Alert", OpenSSL's limit); anything else in between starts the count
+	 * again.
+	 */
+	{
+		static const uint8_t warn[2] = { 1, HS_ALERT_UNSUPPORTED_CERTIFICATE };
+
+		s = sc_new(HS_TLS12);
+		CHECK(sc_to_client_flight(s));
+		for (int i = 0; i < 4; i++)
+			sc_queue_plain(s, HS_CT_ALERT, warn, 2);
+		sc_flush(s);
+		CHECK_EQ(hs_conn_status(&s->t.c), HS_STATUS_HANDSHAKING);
+		sc_cke12(s);
+		for (int i = 0; i < 4; i++)
+			sc_queue_plain(s, HS_CT_ALERT, warn, 2);
+		sc_ccs_finished12(s, false);
+		sc_flush(s);
+		sc_pump(s);
+		CHECK_MSG(hs_conn_status(&s->t.c) == HS_STATUS_ESTABLISHED,
+			  "4 + 4 warnings around ClientKeyExchange: err %d", hs_conn_error(&s->t.c));
+		sc_free(s);
+
+		s = sc_new(HS_TLS12);
+		CHECK(sc_to_client_flight(s));
+		for (int i = 0; i < 5; i++)
+			sc_queue_plain(s, HS_CT_ALERT, warn, 2);
+		sc_flush(s);
+		sc_expect_alert("TLS 1.2: five warning alerts in a row", s,
+				HS_ALERT_UNEXPECTED_MESSAGE);
+		sc_free(s);
+	}
+
 	/* An ECDHE point off the curve in ClientKeyExchange (RFC 8422 5.11, illegal_parameter). */
 	s = sc_new(HS_TLS12);
 	s->h.n_groups = 1;
@@ -2471,6 +2543,142 @@ test_large_hello(void)
 	CHECK(strcmp(hs_state_name(HS_STATE_NUM), "?") == 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* TLS 1.2 RSA key exchange: every bad ciphertext fails alike          */
+/* ------------------------------------------------------------------ */
+
+/* ClientKeyExchange for RSA key exchange carrying @p ct; keys from @p pms. */
+static void
+sc_cke12_rsa(struct sc *s, const uint8_t *ct, size_t len, const uint8_t pms[48])
+{
+	uint8_t msg[4 + 2 + 1024];
+
+	msg[0] = HS_MT_CLIENT_KEY_EXCHANGE;
+	msg[1] = 0;
+	msg[2] = (uint8_t)((len + 2) >> 8);
+	msg[3] = (uint8_t)(len + 2);
+	msg[4] = (uint8_t)(len >> 8);
+	msg[5] = (uint8_t)len;
+	memcpy(msg + 6, ct, len);
+	hso_hash_update(&s->th, msg, 6 + len);
+	hso_hash_peek(&s->th, s->th_sf);
+	sc_keys12(s, pms, 48);
+	sc_queue_plain(s, HS_CT_HANDSHAKE, msg, 6 + len);
+}
+
+static void
+test_rsa_kx(void)
+{
+	char dir[] = "/tmp/hso-negative-rsa-XXXXXX";
+	EVP_PKEY *key = tk_keygen("RSA", NULL, 2048);
+	struct hs_config rcfg;
+	struct hs_worker *main_worker = worker, *rw;
+	struct hso_cert *cert;
+	char err[256], *kp, *cp;
+	size_t k;
+
+	if (mkdtemp(dir) == NULL || key == NULL)
+		abort();
+	cp = tk_pair(dir, "rsa", key, "DNS:rsa.test", &kp);
+	cert = hso_cert_load(cp, kp, err, sizeof(err));
+	free(cp);
+	free(kp);
+	CHECK(cert != NULL);
+	CHECK_EQ(hs_config_init(&rcfg), 0);
+	CHECK_EQ(hs_config_add_cert(&rcfg, cert, true), 0);
+	rw = hs_worker_create(&rcfg, 8);
+	CHECK(rw != NULL);
+	worker = rw;
+	k = cert->sig_max;
+
+	/*
+	 * Cases: 0 a good ciphertext; 1 a good one whose first byte is 0, sent
+	 * without it (I2OSP length: left-padded, decrypts); then bad ones that
+	 * must all end alike, at the client's Finished, which does not open
+	 * under the server's keys (bad_record_mac, RFC 5246 7.4.7.1: no alert
+	 * before): 2 random bytes below the modulus, 3 all zero, 4 the modulus
+	 * itself, 5 one byte longer than the modulus, 6 empty, 7 1024 bytes.
+	 */
+	for (int i = 0; i < 8; i++) {
+		uint8_t pms[48], ct[1024];
+		size_t len = sizeof(ct);
+		struct sc *s = sc_new(HS_TLS12);
+		EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+
+		RAND_bytes(pms, sizeof(pms));
+		pms[0] = 3;
+		pms[1] = 3;
+		CHECK(pc != NULL && EVP_PKEY_encrypt_init(pc) == 1 &&
+		      EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1);
+		for (int tries = 0; tries < 20000; tries++) {
+			len = sizeof(ct);
+			RAND_bytes(pms + 2, 46);
+			CHECK(EVP_PKEY_encrypt(pc, ct, &len, pms, 48) == 1);
+			if (i != 1 || ct[0] == 0)
+				break;
+		}
+		EVP_PKEY_CTX_free(pc);
+		switch (i) {
+		case 1:
+			CHECK_EQ(ct[0], 0);
+			memmove(ct, ct + 1, --len);
+			break;
+		case 2:
+			RAND_bytes(ct, (int)k);
+			ct[0] = 0;
+			break;
+		case 3:
+			memset(ct, 0, k);
+			break;
+		case 4:
+			memcpy(ct, cert->rsa_modulus, k);
+			break;
+		case 5:
+			RAND_bytes(ct, (int)k + 1);
+			len = k + 1;
+			break;
+		case 6:
+			len = 0;
+			break;
+		case 7:
+			RAND_bytes(ct, sizeof(ct));
+			len = sizeof(ct);
+			break;
+		default:
+			break;
+		}
+		s->h.suites[0] = HS_TLS_RSA_WITH_AES_128_GCM_SHA256;
+		s->h.n_sigalgs = 0;
+		CHECK_MSG(sc_to_client_flight(s), "RSA key exchange #%d: no server flight", i);
+		sc_cke12_rsa(s, ct, len, pms);
+		sc_flush(s);
+		/* Nothing said about the ciphertext yet, good or bad. */
+		CHECK_MSG(hs_conn_status(&s->t.c) == HS_STATUS_HANDSHAKING,
+			  "RSA key exchange #%d: status %d after ClientKeyExchange (err %d)", i,
+			  hs_conn_status(&s->t.c), hs_conn_error(&s->t.c));
+		sc_ccs_finished12(s, false);
+		sc_flush(s);
+		if (i <= 1) {
+			sc_pump(s);
+			CHECK_MSG(hs_conn_status(&s->t.c) == HS_STATUS_ESTABLISHED && s->server_done,
+				  "RSA key exchange #%d: no handshake (err %d)", i,
+				  hs_conn_error(&s->t.c));
+		} else {
+			char what[64];
+
+			snprintf(what, sizeof(what), "RSA key exchange, bad ciphertext #%d", i);
+			sc_expect_alert(what, s, HS_ALERT_BAD_RECORD_MAC);
+		}
+		sc_free(s);
+	}
+	worker = main_worker;
+	hs_worker_free(rw);
+	hs_config_wipe(&rcfg);
+	hso_cert_free(cert);
+	EVP_PKEY_free(key);
+	tk_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -2509,6 +2717,7 @@ main(void)
 	test_early_data();
 	test_tls12();
 	test_large_hello();
+	test_rsa_kx();
 
 	printf("worker: %llu completed, %llu failed\n",
 	       (unsigned long long)worker->stats.handshakes_completed,

@@ -717,12 +717,18 @@ test_resumption12(void)
 			CHECK_EQ(p.conn.suite, 0xc02f);
 			pair_free(&p);
 		}
-		/* The suite is no longer offered: full handshake. */
+		/*
+		 * The session's suite is no longer offered: RFC 5246 7.4.1.2,
+		 * cipher_suites "MUST include at least the cipher_suite from
+		 * that session": illegal_parameter, as OpenSSL answers.
+		 */
 		{
 			struct client_opts other = o;
 
 			other.ciphers12 = "ECDHE-RSA-AES256-GCM-SHA384";
-			CHECK_EQ(resume(other, sess, &p, 0), 0);
+			CHECK_EQ(resume(other, sess, &p, 1), -1);
+			CHECK_EQ(hs_conn_error(&p.conn), HS_ERR_ALERT(HS_ALERT_ILLEGAL_PARAMETER));
+			pair_free(&p);
 		}
 		/* RFC 7627 5.3: EMS session, ClientHello without EMS: abort. */
 		{

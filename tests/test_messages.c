@@ -108,8 +108,10 @@ parse_hello(struct client *c, struct hs_client_hello *ch)
 {
 	size_t len;
 	const uint8_t *m = find_msg(c, HS_MT_CLIENT_HELLO, &len);
+	int rc = m ? hs_client_hello_parse(m + 4, len - 4, ch) : -1;
 
-	return m ? hs_client_hello_parse(m + 4, len - 4, ch) : -1;
+	/* What TLS 1.2 decodes once chosen (ec_point_formats, EMS, reneg_info). */
+	return rc != 0 ? rc : hs_client_hello_parse12(ch);
 }
 
 /* Wrap handshake messages in one plaintext record. */

@@ -21,9 +21,13 @@ hello(const struct real_hello_ossl *o)
 {
 	size_t n = real_hello_openssl(o, msg, sizeof(msg));
 
+	int rc;
+
 	if (n < 4)
 		return -1;
-	return hs_client_hello_parse(msg + 4, n - 4, &ch);
+	rc = hs_client_hello_parse(msg + 4, n - 4, &ch);
+	/* What a TLS 1.2 handshake decodes once chosen (ec_point_formats). */
+	return rc != 0 ? rc : hs_client_hello_parse12(&ch);
 }
 
 static void
@@ -115,6 +119,21 @@ test_versions(void)
 	ch.legacy_version = 0x0400;
 	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
 	CHECK_EQ(v, HS_TLS12);
+
+	/*
+	 * ... and with TLS_FALLBACK_SCSV that is a fallback from our TLS 1.3
+	 * (RFC 7507 3): what the client can negotiate without
+	 * supported_versions is TLS 1.2 (RFC 8446 4.2.1).
+	 */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION,
+						  .fallback_scsv = 1 }), 0);
+	ch.legacy_version = 0x0304;
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), FAIL(INAPPROPRIATE_FALLBACK));
+	/* With supported_versions offering TLS 1.3, SCSV is no fallback. */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .fallback_scsv = 1 }), 0);
+	CHECK(hs_view_has_u16(ch.cipher_suites, HS_TLS_FALLBACK_SCSV));
+	CHECK_EQ(hs_nego_version(&ch, &p, &v), 0);
+	CHECK_EQ(v, HS_TLS13);
 }
 
 static void
@@ -220,6 +239,19 @@ test_groups(void)
 						  .groups = "P-256:X25519" }), 0);
 	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS12, &g, &hrr, &key), 0);
 	CHECK(g == HS_GROUP_X25519 && !hrr);
+
+	/*
+	 * TLS 1.2 without supported_groups: RFC 8422 4 lets the server pick;
+	 * secp256r1, the curve a client that old most likely knows.
+	 */
+	CHECK_EQ(hello(&(struct real_hello_ossl){ .max_version = TLS1_2_VERSION }), 0);
+	ch.has_groups = false;
+	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS12, &g, &hrr, &key), 0);
+	CHECK_EQ(g, HS_GROUP_SECP256R1);
+	p.groups[1] = HS_GROUP_X25519;          /* a policy without it: our first */
+	CHECK_EQ(hs_nego_group(&ch, &p, HS_TLS12, &g, &hrr, &key), 0);
+	CHECK_EQ(g, HS_GROUP_X25519);
+	hs_nego_policy_default(&p);
 
 	/* Missing extensions for a TLS 1.3 (EC)DHE handshake. */
 	CHECK_EQ(hello(&(struct real_hello_ossl){ 0 }), 0);

@@ -20,7 +20,14 @@
  *  - the application detaches with connections open: each gets
  *    close_notify and FIN;
  *  - 300 idle connections: sessions and TCP slots touched as they come,
- *    each session's handshake context given back once handed over.
+ *    each session's handshake context given back once handed over;
+ *  - records with no room for plaintext after the handshake (a TLS 1.3
+ *    change_cipher_spec, a TLS 1.2 record shorter than its tag): the
+ *    alert, FIN and CLOSED(tls_error), never a session stalled waiting for
+ *    zero bytes of application room;
+ *  - a client that goes on sending after our fatal alert (256 KiB, eight
+ *    times TCP's window): its bytes are released unread, it reads the
+ *    alert and our FIN, and is not reset.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -110,6 +117,8 @@ static bool app_close_on_peer = true;   /* close on PEER_CLOSED */
 struct client {
 	uint64_t tcp;
 	bool connected, over, tls_up, reset, fin_in;
+	bool raw;                       /* no TLS: bytes written by the test, read into got[] */
+	int ssl_err;                    /* reason of libssl's first error (an alert read) */
 	SSL *ssl;
 	BIO *rbio, *wbio;
 	uint64_t sent, echoed;
@@ -429,6 +438,14 @@ client_io(struct client *c)
 
 	if (tc == NULL || !c->connected)
 		return;
+	if (c->raw) {
+		while ((n = tcp_conn_read(ctcp, tc, buf, sizeof(buf))) > 0)
+			for (int i = 0; i < n && c->n_got < sizeof(c->got); i++)
+				c->got[c->n_got++] = buf[i];
+		if (tcp_conn_fin_rcvd(tc))
+			c->fin_in = true;
+		return;
+	}
 	while ((n = tcp_conn_read(ctcp, tc, buf, sizeof(buf))) > 0)
 		BIO_write(c->rbio, buf, n);
 	if (tcp_conn_fin_rcvd(tc))
@@ -448,6 +465,9 @@ client_io(struct client *c)
 			}
 			c->echoed += (uint64_t)n;
 		}
+		if (n <= 0 && SSL_get_error(c->ssl, n) == SSL_ERROR_SSL && c->ssl_err == 0)
+			c->ssl_err = ERR_GET_REASON(ERR_peek_error());
+		ERR_clear_error();
 	}
 	client_flush(c);
 	if (tcp_conn_over(tc) && !c->over) {
@@ -946,6 +966,120 @@ test_hctx_exhausted(void)
 	world_down();
 }
 
+/*
+ * Established records with no plaintext room must not wait for room at the
+ * application: a change_cipher_spec after the TLS 1.3 handshake is
+ * unexpected_message (RFC 8446 5), a TLS 1.2 record shorter than its tag
+ * bad_record_mac (RFC 5246 6.2.3.3). (Empty application data records,
+ * RFC 5246 6.2.1, take the same path: tlsfuzzer's test-zero-length-data.)
+ */
+static void
+test_roomless_records(void)
+{
+	static const uint8_t ccs[] = { 0x14, 0x03, 0x03, 0x00, 0x01, 0x01 };
+	static const uint8_t short_ct[] = { 0x17, 0x03, 0x03, 0x00, 0x05, 1, 2, 3, 4, 5 };
+	const uint8_t *raw[2] = { ccs, short_ct };
+	const size_t raw_len[2] = { sizeof(ccs), sizeof(short_ct) };
+	const int alert[2] = { SSL_AD_UNEXPECTED_MESSAGE, SSL_AD_BAD_RECORD_MAC };
+	struct client *c[2];
+
+	world_up();
+	app_echo_mode = false;
+	c[0] = client_new(true);
+	c[1] = client_new(false);
+	handshake_all();
+	CHECK_EQ(n_aconns, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, c[i]->tcp);
+
+		CHECK(tc != NULL && tcp_conn_write(ctcp, tc, raw[i], raw_len[i]) == (int)raw_len[i]);
+	}
+	rounds(200);
+	for (unsigned i = 0; i < 2; i++) {
+		/* libssl read the fatal alert. */
+		CHECK_MSG(c[i]->ssl_err == SSL_AD_REASON_OFFSET + alert[i], "client %u: reason %d",
+			  i, c[i]->ssl_err);
+		CHECK(c[i]->fin_in);
+		tcp_conn_close(ctcp, tcp_tbl_conn_get(ctcp, c[i]->tcp));
+	}
+	rounds(200);
+	for (unsigned i = 0; i < 2; i++) {
+		struct app_conn *a = aconn_for(c[i]);
+
+		CHECK_MSG(a != NULL && strcmp(a->log, "OC3") == 0, "client %u: app saw %s", i,
+			  a != NULL ? a->log : "nothing");
+	}
+	CHECK_EQ(hsod_worker_sess_stats(worker)->ended[SESS_REASON_TLS_ERROR], 2);
+	app_echo_mode = true;
+	world_down();
+}
+
+/*
+ * After a fatal alert what the peer sends "MUST be ignored" (RFC 8446 6.1):
+ * released unread, so that a client still sending (a large message we
+ * refused) reads the alert and our FIN instead of a closed window and, at
+ * the handshake deadline, a reset.
+ */
+static void
+test_ignore_after_alert(void)
+{
+	/* A ClientHello with an empty body: decode_error. */
+	static const uint8_t bad[] = { 0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00 };
+	static uint8_t junk[4096];
+	const uint64_t want = 256 * 1024;
+	struct client *c;
+	struct tcp_conn *tc;
+	uint64_t sent = 0;
+	uint32_t empty;
+
+	world_up();
+	c = client_new(true);
+	c->raw = true;
+	for (unsigned k = 0; k < 200 && !c->connected; k++)
+		round_once();
+	CHECK(c->connected);
+	tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	if (tc == NULL) {
+		CHECK(tc != NULL);
+		world_down();
+		return;
+	}
+	empty = tcp_conn_writable(ctcp, tc);   /* nothing queued yet */
+	CHECK(tcp_conn_write(ctcp, tc, bad, sizeof(bad)) == (int)sizeof(bad));
+	memset(junk, 0x16, sizeof(junk));
+	/* Well within the handshake deadline (HS_TIMEOUT_MS): 3000 rounds of 100 us. */
+	for (unsigned k = 0; k < 3000 && sent < want; k++) {
+		uint32_t room;
+
+		tc = tcp_tbl_conn_get(ctcp, c->tcp);
+		if (tc == NULL || tcp_conn_over(tc))
+			break;
+		room = tcp_conn_writable(ctcp, tc);
+		room = room < sizeof(junk) ? room : (uint32_t)sizeof(junk);
+		if (room > want - sent)
+			room = (uint32_t)(want - sent);
+		if (room > 0 && tcp_conn_write(ctcp, tc, junk, room) == (int)room)
+			sent += room;
+		round_once();
+	}
+	/* 100 ms more, past the delayed ACK of the last segment. */
+	for (unsigned k = 0; k < 100; k++) {
+		now_us += 1000;
+		round_once();
+	}
+	CHECK_EQ(sent, want);
+	/* The alert: fatal (2), decode_error (50), in plaintext; then our FIN. */
+	CHECK(c->n_got >= 7 && c->got[0] == 0x15 && c->got[5] == 2 && c->got[6] == 50);
+	CHECK(c->fin_in);
+	CHECK(!c->reset);
+	/* Every byte was acknowledged: the window never closed on it. */
+	tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	CHECK_MSG(tc != NULL && tcp_conn_writable(ctcp, tc) == empty, "%p writable %u of %u", (void *)tc, tc ? tcp_conn_writable(ctcp, tc) : 0, empty);
+	CHECK(hsod_worker_stats(worker)->rx_bytes_ignored >= want);
+	CHECK_EQ(n_aconns, 0);
+	world_down();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -970,5 +1104,7 @@ main(int argc, char **argv)
 	test_idle();
 	test_shutdown();
 	test_hctx_exhausted();
+	test_roomless_records();
+	test_ignore_after_alert();
 	return check_result("test_worker");
 }

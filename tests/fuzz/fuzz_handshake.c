@@ -17,7 +17,7 @@
 #include "record.h"
 
 static void
-negotiate(const struct hs_client_hello *ch, uint8_t mode)
+negotiate(struct hs_client_hello *ch, uint8_t mode)
 {
 	static uint8_t out[4096];
 	struct hs_nego_policy p;
@@ -32,6 +32,8 @@ negotiate(const struct hs_client_hello *ch, uint8_t mode)
 	memcpy(p.alpn, "\x02h2\x08http/1.1", 12);
 	p.alpn_len = 12;
 	if (hs_nego_version(ch, &p, &version) != 0)
+		return;
+	if (version == HS_TLS12 && hs_client_hello_parse12(ch) != 0)
 		return;
 	if (hs_nego_suite(ch, &p, version, certs, &suite) != 0)
 		return;
