@@ -283,6 +283,14 @@ pump_in(struct gen_worker *w, struct gen_conn *c, struct tcp_conn *tc)
 		/* Answers (KeyUpdate, alerts) before anything else. */
 		flush_out(w, c, tc);
 	}
+	/*
+	 * A record that needs crypto (ServerHello's ECDHE, the server's
+	 * signature, a key schedule stage) stops the pump: the records behind
+	 * it wait in TCP, and nothing else will wake this connection (the
+	 * server sent its whole flight), so it runs again after the next batch.
+	 */
+	if (hs_conn_waiting(&c->hs))
+		mark_dirty(w, c);
 }
 
 /* Give up a connection: reset what TCP holds, count why, free the slot. */
@@ -929,6 +937,28 @@ phase_step(struct gen_worker *w)
 	}
 }
 
+/*
+ * Step the connections marked so far, once each. Those a step marks again
+ * (waiting for the next crypto batch, a handshake context not yet given
+ * back) run at the next poll, not in this loop, which would spin on them.
+ */
+static void
+run_dirty(struct gen_worker *w)
+{
+	unsigned n = w->n_dirty;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct gen_conn *c = w->dirty[i];
+
+		c->dirty = false;
+		if (c->state != GC_FREE)
+			gc_step(w, c);
+	}
+	/* At most n_slots were marked again (each once): w->dirty holds 2x. */
+	memmove(w->dirty, w->dirty + n, (w->n_dirty - n) * sizeof(*w->dirty));
+	w->n_dirty -= n;
+}
+
 void
 gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 {
@@ -949,27 +979,13 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 					tcp_tbl_conn_get(w->tcp, w->dirty[i]->tcp));
 		hs_worker_run(w->tls);
 	}
-	for (unsigned i = 0; i < w->n_dirty; i++) {
-		struct gen_conn *c = w->dirty[i];
-
-		c->dirty = false;
-		if (c->state != GC_FREE)
-			gc_step(w, c);
-	}
-	w->n_dirty = 0;
+	run_dirty(w);
 	phase_step(w);
 	work += load_step(w);
 	/* New connections' ClientHellos: key shares made in one batch now. */
 	if (w->tls != NULL && w->n_dirty > 0) {
 		hs_worker_run(w->tls);
-		for (unsigned i = 0; i < w->n_dirty; i++) {
-			struct gen_conn *c = w->dirty[i];
-
-			c->dirty = false;
-			if (c->state != GC_FREE)
-				gc_step(w, c);
-		}
-		w->n_dirty = 0;
+		run_dirty(w);
 	}
 	work += tcp_wheel_run(&w->wheel, w->now_us, timer_fire, w);
 	work += tcp_tbl_tick(w->tcp, w->now_us);
@@ -1196,7 +1212,7 @@ gen_worker_create(const struct gen_worker_conf *conf)
 	srcs = calloc(n_src, sizeof(*srcs));
 	w->conns = calloc(w->n_slots, sizeof(*w->conns));
 	w->free_slots = calloc(w->n_slots, sizeof(*w->free_slots));
-	w->dirty = calloc(w->n_slots, sizeof(*w->dirty));
+	w->dirty = calloc(2 * (size_t)w->n_slots, sizeof(*w->dirty));   /* run_dirty() */
 	rc = tcp_wheel_init(&w->wheel, 4096, 1000, 0);
 	if (rc != 0) {
 		errno = -rc;
