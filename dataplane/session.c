@@ -59,6 +59,7 @@ static const char *const state_names[SESS_STATE_NUM] = {
 	[SESS_HALF_CLOSED_OUT] = "HALF_CLOSED_OUT",
 	[SESS_CLOSING] = "CLOSING",
 	[SESS_GONE] = "GONE",
+	[SESS_HANDSHAKING_RESET] = "HANDSHAKING_RESET",
 };
 
 static const char *const in_names[SESS_IN_NUM] = {
@@ -77,6 +78,7 @@ static const char *const in_names[SESS_IN_NUM] = {
 	[SESS_IN_ABORT] = "abort",
 	[SESS_IN_DRAIN] = "drain",
 	[SESS_IN_LINGER_TIMEOUT] = "linger_timeout",
+	[SESS_IN_RX_END] = "rx_end",
 };
 
 static const char *const reason_names[SESS_REASON_NUM] = {
@@ -407,14 +409,28 @@ sess_transition(struct sess_tbl *t, struct sess *s, enum sess_in in)
 			return;
 		t->stats.aborted++;
 		set_reason(s, SESS_REASON_ABORTED);
-		t->ops->abort(t->ctx, s);
+		/* Reset by the client already: no RST of ours on top. */
+		if (st != SESS_HANDSHAKING_RESET)
+			t->ops->abort(t->ctx, s);
 		to_gone(t, s, SESS_REASON_ABORTED, false);
 		return;
 	case SESS_IN_TCP_RESET:
 	case SESS_IN_TCP_TIMEOUT:
 	case SESS_IN_TCP_CLOSED:
-		if (st == SESS_GONE)
+		if (st == SESS_GONE || st == SESS_HANDSHAKING_RESET)
 			return;
+		if (st == SESS_HANDSHAKING && in == SESS_IN_TCP_RESET) {
+			/*
+			 * RFC 9293 3.10.7.4 ends the connection on a RST, but
+			 * the data that came in order before it was received:
+			 * the client's Finished right before its RST completes
+			 * a handshake (as Linux keeps such data readable after
+			 * a RST). It is read first; the deadline still runs.
+			 */
+			t->ops->drop_out(t->ctx, s);
+			set_state(t, s, SESS_HANDSHAKING_RESET);
+			return;
+		}
 		if (st == SESS_HANDSHAKING)
 			t->stats.hs_abandoned++;
 		to_gone(t, s, in == SESS_IN_TCP_RESET ? SESS_REASON_RESET :
@@ -570,6 +586,45 @@ sess_transition(struct sess_tbl *t, struct sess *s, enum sess_in in)
 		}
 		return;
 
+	case SESS_HANDSHAKING_RESET:
+		/*
+		 * TCP is over: every way out is GONE, nothing is sent (the
+		 * engine's answers and alerts are dropped with the connection).
+		 */
+		switch (in) {
+		case SESS_IN_ESTABLISHED:
+			/*
+			 * The handshake completed (the engine counted it), but
+			 * no application can use a reset connection: it is not
+			 * told of it at all (no OPEN, no CLOSED).
+			 */
+			t->stats.hs_reset_done++;
+			to_gone(t, s, SESS_REASON_RESET, false);
+			return;
+		case SESS_IN_TLS_FAILED:
+			t->stats.hs_failed++;
+			to_gone(t, s, SESS_REASON_TLS_ERROR, false);
+			return;
+		case SESS_IN_RX_END:
+		case SESS_IN_EOF:
+		case SESS_IN_PEER_NOTIFY:
+		case SESS_IN_TLS_CLOSED:
+			/* The input ran out before the handshake completed. */
+			t->stats.hs_abandoned++;
+			to_gone(t, s, SESS_REASON_RESET, false);
+			return;
+		case SESS_IN_HS_TIMEOUT:
+			t->stats.hs_timeouts++;
+			to_gone(t, s, SESS_REASON_TIMEOUT, false);
+			return;
+		case SESS_IN_DRAIN:
+			t->stats.drained++;
+			to_gone(t, s, SESS_REASON_ABORTED, false);
+			return;
+		default:
+			return;
+		}
+
 	case SESS_GONE:
 		if (in == SESS_IN_LINGER_TIMEOUT && (s->flags & SESS_F_LINGER)) {
 			t->stats.lingered_out++;
@@ -642,6 +697,7 @@ rx_mode(const struct sess *s)
 {
 	switch (s->state) {
 	case SESS_HANDSHAKING:
+	case SESS_HANDSHAKING_RESET:
 		return SESS_RX_HANDSHAKE;
 	case SESS_OPEN:
 	case SESS_HALF_CLOSED_OUT:
@@ -664,6 +720,16 @@ rx_mode(const struct sess *s)
 static void
 apply(struct sess_tbl *t, struct sess *s, int mode, unsigned io)
 {
+	if (s->state == SESS_HANDSHAKING_RESET) {
+		/* Until the engine consumed what came before the RST (crypto too). */
+		if (io & SESS_IO_TLS_FAILED)
+			sess_transition(t, s, SESS_IN_TLS_FAILED);
+		else if (io & SESS_IO_ESTABLISHED)
+			sess_transition(t, s, SESS_IN_ESTABLISHED);
+		else if (!(io & SESS_IO_WAITING))
+			sess_transition(t, s, SESS_IN_RX_END);
+		return;
+	}
 	if (s->state == SESS_GONE) {
 		/*
 		 * Lingering: the peer's clean end (close_notify, FIN) found
@@ -860,6 +926,7 @@ timer_fire(struct tcp_timer *tm, void *arg)
 
 	switch (s->state) {
 	case SESS_HANDSHAKING:
+	case SESS_HANDSHAKING_RESET:
 		sess_input(t, s, SESS_IN_HS_TIMEOUT);
 		break;
 	case SESS_GONE:
@@ -949,7 +1016,7 @@ sess_tbl_live(const struct sess_tbl *t)
 uint32_t
 sess_tbl_handshaking(const struct sess_tbl *t)
 {
-	return t->stats.states[SESS_HANDSHAKING];
+	return t->stats.states[SESS_HANDSHAKING] + t->stats.states[SESS_HANDSHAKING_RESET];
 }
 
 size_t

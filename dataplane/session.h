@@ -26,9 +26,21 @@
  *                                                             |
  *      any state --RST, TCP timeout, TCP closed, abort--> GONE <+ (TCP ended)
  *                                                     GONE --CLOSED posted--> FREE
+ *      HANDSHAKING --RST--> HANDSHAKING_RESET --input used up, done or failed--> GONE
  *
  *  - HANDSHAKING: TCP established, the TLS handshake runs; its deadline
  *    is a timer on the table's wheel (no sweep).
+ *  - HANDSHAKING_RESET: the client reset the connection mid-handshake.
+ *    What it sent in order before the RST (TCP keeps it until released:
+ *    typically its last flight, Finished, then RST in the same burst) still
+ *    goes through the engine, its crypto batch included; nothing is sent
+ *    (the engine's answers are dropped: the connection is over). When that
+ *    input completes the handshake it is counted (handshakes_completed, and
+ *    handshakes_completed_reset here) and the session goes GONE with reason
+ *    reset, no application told: HSO_EV_OPEN promises a connection an
+ *    application can use, and this one cannot take a byte. When the input
+ *    runs out first, or the engine fails, it is abandoned or failed as in
+ *    HANDSHAKING. The handshake deadline still applies.
  *  - OPEN: the session was handed to an application (HSO_EV_OPEN, posted
  *    before any data); both directions are open.
  *  - HALF_CLOSED_IN: the peer ended its data (close_notify, or FIN), after
@@ -87,6 +99,7 @@ enum sess_state {
 	SESS_HALF_CLOSED_OUT,
 	SESS_CLOSING,
 	SESS_GONE,
+	SESS_HANDSHAKING_RESET,
 	SESS_STATE_NUM,
 };
 
@@ -107,6 +120,7 @@ enum sess_in {
 	SESS_IN_ABORT,              /**< hsod gives up at once: RST */
 	SESS_IN_DRAIN,              /**< hsod stops: close cleanly */
 	SESS_IN_LINGER_TIMEOUT,     /**< GONE: data for the app waited too long */
+	SESS_IN_RX_END,             /**< HANDSHAKING_RESET: the input before the RST is used up */
 	SESS_IN_NUM,
 };
 
@@ -204,6 +218,9 @@ struct sess_ops {
 	X(hs_abandoned, "handshakes_abandoned", counter, none,                 \
 	  "connections ended by the client (FIN, RST) while TLS was "          \
 	  "handshaking")                                                       \
+	X(hs_reset_done, "handshakes_completed_reset", counter, none,         \
+	  "handshakes completed by data that came before the client's RST "   \
+	  "(in handshakes_completed too; no application told)")                \
 	X(hs_failed, "handshakes_failed_closed", counter, none,                \
 	  "connections closed after a TLS failure during the handshake")      \
 	X(app_gone, "app_gone_closes", counter, none,                          \
@@ -358,7 +375,7 @@ void *sess_priv(struct sess *s);
 uint32_t sess_tbl_marked(const struct sess_tbl *t);
 /** Live sessions (any state but FREE). */
 uint32_t sess_tbl_live(const struct sess_tbl *t);
-/** Sessions HANDSHAKING now. */
+/** Sessions handshaking now (HANDSHAKING, HANDSHAKING_RESET). */
 uint32_t sess_tbl_handshaking(const struct sess_tbl *t);
 /** Bytes a slot takes (the session and the caller's private area, cache-line aligned). */
 size_t sess_tbl_slot_bytes(const struct sess_tbl *t);

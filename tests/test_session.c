@@ -659,6 +659,77 @@ test_directed(void)
 	CHECK_EQ(st->hs_timeouts, 1);
 	world_check();
 
+	/*
+	 * The client's Finished and its RST in one burst: the Finished was
+	 * received before the RST, so it is read and the handshake completes
+	 * (counted), but nothing is sent and no application hears of it.
+	 */
+	uint64_t resets0 = st->ended[SESS_REASON_RESET];
+	uint64_t errors0 = st->ended[SESS_REASON_TLS_ERROR];
+
+	world_start(t, "finished_rst");
+	step(ST_HS_DONE);
+	step(ST_RST);
+	CHECK_EQ(W.s->state, SESS_HANDSHAKING_RESET);
+	burst();
+	world_check();
+	CHECK_LOG("REL ");
+	CHECK_EQ(st->hs_reset_done, 1);
+	CHECK_EQ(st->hs_abandoned, 0);
+	CHECK_EQ(st->ended[SESS_REASON_RESET], resets0 + 1);
+	CHECK(!W.got_open && !W.fin_out && !W.notify_out && !W.rst_out);
+
+	/* ... with the Finished's crypto in the batch: it waits for the batch. */
+	world_start(t, "finished_rst_wait");
+	step(ST_WAIT);
+	step(ST_HS_DONE);
+	step(ST_RST);
+	sess_tbl_run(W.t);
+	CHECK_EQ(W.s->state, SESS_HANDSHAKING_RESET);
+	CHECK_EQ(W.released, 0);
+	CHECK_EQ(sess_tbl_handshaking(W.t), 1);
+	W.waiting = false;                          /* the batch ran */
+	sess_tbl_run(W.t);
+	CHECK_EQ(W.released, 1);
+	CHECK_LOG("REL ");
+	CHECK_EQ(st->hs_reset_done, 2);
+	CHECK_EQ(st->hs_abandoned, 0);
+
+	/* RST behind half a Finished: the input runs out, abandoned. */
+	world_start(t, "half_finished_rst");
+	step(ST_RST);
+	burst();
+	world_check();
+	CHECK_LOG("REL ");
+	CHECK_EQ(st->hs_reset_done, 2);
+	CHECK_EQ(st->hs_abandoned, 1);
+	CHECK_EQ(st->ended[SESS_REASON_RESET], resets0 + 3);
+
+	/* ... or a failed one: failed, still nothing sent (its alert is dropped). */
+	world_start(t, "bad_finished_rst");
+	step(ST_ALERT);
+	step(ST_RST);
+	burst();
+	world_check();
+	CHECK_LOG("REL ");
+	CHECK_EQ(st->hs_failed, 1);
+	CHECK_EQ(st->ended[SESS_REASON_TLS_ERROR], errors0 + 1);
+
+	/* Bounded: an engine that never finishes meets the handshake deadline. */
+	world_start(t, "reset_deadline");
+	step(ST_WAIT);
+	step(ST_RST);
+	sess_tbl_run(W.t);
+	CHECK_EQ(W.s->state, SESS_HANDSHAKING_RESET);
+	W.now += HS_TIMEOUT_US + TICK_SLACK;
+	sess_tbl_tick(W.t, W.now);
+	sess_tbl_run(W.t);
+	CHECK_EQ(W.released, 1);
+	CHECK_LOG("REL ");
+	CHECK_EQ(st->hs_timeouts, 2);
+	CHECK(!W.rst_out);
+	CHECK_EQ(st->hs_abandoned, 1);
+
 	/* A client that leaves mid-handshake (FIN): FIN back, nothing to the app. */
 	RUN(t, "hs_fin", ST_FIN);
 	CHECK_LOG("F REL ");
@@ -667,7 +738,7 @@ test_directed(void)
 	/* A fatal alert during the handshake: the alert goes, then FIN. */
 	RUN(t, "hs_alert", ST_ALERT);
 	CHECK_LOG("F REL ");
-	CHECK_EQ(st->hs_failed, 1);
+	CHECK_EQ(st->hs_failed, 2);
 
 	/* TLS 1.2 close_notify with sends queued: they are dropped (RFC 5246 7.2.1). */
 	world_start(t, "close12");
@@ -1010,6 +1081,7 @@ test_table(void)
 
 	/* Names. */
 	CHECK(strcmp(sess_state_name(SESS_HALF_CLOSED_IN), "HALF_CLOSED_IN") == 0);
+	CHECK(strcmp(sess_state_name(SESS_HANDSHAKING_RESET), "HANDSHAKING_RESET") == 0);
 	CHECK(strcmp(sess_state_name(99), "?") == 0);
 	CHECK(strcmp(sess_in_name(SESS_IN_TCP_RESET), "tcp_reset") == 0);
 	CHECK(strcmp(sess_reason_name(SESS_REASON_TIMEOUT), "timeout") == 0);

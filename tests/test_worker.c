@@ -14,6 +14,9 @@
  *    gets close_notify and FIN, CLOSED(done);
  *  - a request then RST in the same burst: the app still gets the data,
  *    then CLOSED(reset) (TCP keeps it until the session took it);
+ *  - the client's last flight then RST in the same burst, TLS 1.3 and 1.2:
+ *    the handshake completes (counted), nothing is sent, the app hears
+ *    nothing; 10 bytes short of that flight, it is abandoned;
  *  - the handshake deadline: a client that sends nothing is reset, the app
  *    hears nothing (a timer on the session layer's wheel, no sweep);
  *  - sends with HSO_SEND_MORE coalesce into one record;
@@ -810,6 +813,83 @@ test_data_rst(void)
 	world_down();
 }
 
+/*
+ * The client's last flight (TLS 1.3 Finished; TLS 1.2 ClientKeyExchange,
+ * ChangeCipherSpec, Finished) and its RST right behind it, in one burst
+ * (hso-gen --close rst): the flight came before the RST, so hsod reads it.
+ * Whole: the handshake completes and is counted, nothing is sent back and
+ * no application hears of it. @p cut bytes short of whole: abandoned.
+ */
+static void
+test_finished_rst(bool tls13, unsigned cut)
+{
+	struct tcp_conn *tc;
+	struct client *c;
+	uint8_t flight[4096];
+	int len = 0;
+	bool last = false;
+	const struct hs_worker_stats *hs;
+	const struct sess_stats *ss;
+	uint64_t tx_before;
+
+	world_up();
+	c = client_new(tls13);
+	/* Rounds as round_once(), until the client has written its last flight. */
+	for (unsigned k = 0; k < 4000 && !last; k++) {
+		uint8_t buf[16384];
+		int n;
+
+		if (k % 10 == 9)
+			now_us += 5000;
+		now_us += 100;
+		tcp_tbl_tick(ctcp, now_us);
+		client_events();
+		tc = tcp_tbl_conn_get(ctcp, c->tcp);
+		if (c->connected && tc != NULL) {
+			while ((n = tcp_conn_read(ctcp, tc, buf, sizeof(buf))) > 0)
+				BIO_write(c->rbio, buf, n);
+			/* TLS 1.3: done once Finished is written; TLS 1.2: waiting for the server's. */
+			if (SSL_do_handshake(c->ssl) == 1 ||
+			    SSL_get_state(c->ssl) == TLS_ST_CW_FINISHED) {
+				last = true;
+				len = BIO_read(c->wbio, flight, sizeof(flight));
+				break;
+			}
+			client_flush(c);
+		}
+		to_server();
+		hsod_worker_poll(worker, now_us);
+		app_poll();
+		hsod_apps_control(apps);
+		from_server();
+		client_events();
+	}
+	CHECK_MSG(last && len > (int)cut, "TLS 1.%d: no last flight (%d bytes)", tls13 ? 3 : 2,
+		  len);
+	tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	if (len > (int)cut && tc != NULL)
+		CHECK_EQ(tcp_conn_write(ctcp, tc, flight, (size_t)len - cut), len - (int)cut);
+	to_server();                            /* the flight's segments wait in the ring */
+	tcp_conn_abort(ctcp, tc);
+	to_server();                            /* ... and the RST right behind them */
+	tx_before = hsod_worker_stats(worker)->tx_packets;
+	rounds(50);
+	hs = hsod_worker_tls_stats(worker);
+	ss = hsod_worker_sess_stats(worker);
+	CHECK_MSG(hs->handshakes_completed == (cut == 0 ? 1u : 0u),
+		  "TLS 1.%d cut %u: %llu completed", tls13 ? 3 : 2, cut,
+		  (unsigned long long)hs->handshakes_completed);
+	CHECK_EQ(ss->hs_reset_done, cut == 0 ? 1u : 0u);
+	CHECK_EQ(ss->hs_abandoned, cut == 0 ? 0u : 1u);
+	CHECK_EQ(ss->ended[SESS_REASON_RESET], 1);
+	CHECK_EQ(ss->closed, 1);
+	/* Nothing for the application, nothing sent on the reset connection. */
+	CHECK_EQ(n_aconns, 0);
+	CHECK_EQ(hsod_worker_stats(worker)->tx_packets, tx_before);
+	CHECK_EQ(hs->hctx.in_use, 0);
+	world_down();
+}
+
 /* The handshake deadline: silence after the TCP handshake means RST. */
 static void
 test_hs_deadline(void)
@@ -1099,6 +1179,10 @@ main(int argc, char **argv)
 	setup();
 	test_echo();
 	test_data_rst();
+	test_finished_rst(true, 0);
+	test_finished_rst(true, 10);
+	test_finished_rst(false, 0);
+	test_finished_rst(false, 10);
 	test_hs_deadline();
 	test_app_gone();
 	test_idle();
