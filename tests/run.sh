@@ -15,14 +15,14 @@
 # Time (2 cores; must stay under 40 min in all). What issue #12 adds,
 # measured on the shared (noisy) 2-CPU machine, 2026-12-03, on rel merged
 # with scale-dp:
-#   attack suite (main tree)          189 s (syn 35, slow 82, conns 22, cost 49)
+#   attack suite (main tree)          170 s (syn 35, slow 64, conns 22, cost 49)
 #   port_fault (netns, both trees)    2 x 45 s
 #   netns suite in build-asan         699 s (hsod_tls alone 404 s: its 5% loss
 #                                     case fails on scale-dp too; passing it
 #                                     took ~110 s in the main tree)
 #   fuzz suite, 60 s per target       396 s from a fresh tree (5 targets and
 #                                     their clang builds; was ~3 min at 20 s)
-# About 19 min in all, of which the ASan netns suite is the largest part.
+# About 18.5 min in all, of which the ASan netns suite is the largest part.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
