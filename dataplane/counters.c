@@ -316,8 +316,23 @@ hsod_ctr_tel_stats(struct rte_tel_data *d, const struct hsod_ctr_view *v, unsign
 		}
 		/* The daemon's own, not the built-in application's (/hso/app). */
 		if (whole && c->src != HSOD_SRC_HTTP && c->src != HSOD_SRC_ECHO &&
-		    hsod_ctr_global_base(c, v) != NULL)
-			tel_add(&t, c->name, hsod_ctr_get(c, hsod_ctr_global_base(c, v), 0));
+		    hsod_ctr_global_base(c, v) != NULL) {
+			const void *b = hsod_ctr_global_base(c, v);
+
+			if (c->n == 1) {
+				tel_add(&t, c->name, hsod_ctr_get(c, b, 0));
+				continue;
+			}
+			/* A daemon array: a key per exported element. */
+			for (unsigned i = 0; i < c->n; i++) {
+				const char *e = c->elem(i);
+
+				if (e == NULL)
+					continue;
+				snprintf(key, sizeof(key), "%s%s", c->name, e);
+				tel_add(&t, key, hsod_ctr_get(c, b, i));
+			}
+		}
 	}
 	for (unsigned k = 0; whole && k < hsod_n_ctrs; k++) {
 		const struct hsod_ctr *c = &hsod_ctrs[k];

@@ -188,8 +188,20 @@ hsod_metrics_render(const struct hsod_ctr_view *v, unsigned f, char *buf, size_t
 			out_printf(&o, "%s{worker=\"main\"} %" PRIu64 "\n", name,
 				   hsod_ctr_get(c, v->main_lcore, 0));
 		}
-	} else {
+	} else if (c->n == 1) {
 		out_printf(&o, "%s %" PRIu64 "\n", name, hsod_ctr_get(c, hsod_ctr_global_base(c, v), 0));
+	} else {
+		/* A daemon array: a sample per exported element, told apart by its label. */
+		for (unsigned i = 0; i < c->n; i++) {
+			const char *e = c->elem(i);
+
+			if (e == NULL)
+				continue;
+			out_printf(&o, "%s{%s=\"", name, c->label);
+			out_escaped(&o, e, true);
+			out_printf(&o, "\"} %" PRIu64 "\n",
+				   hsod_ctr_get(c, hsod_ctr_global_base(c, v), i));
+		}
 	}
 	if (o.over)
 		return -ENOSPC;
