@@ -292,6 +292,23 @@ entry_new(struct hsod_neigh_tbl *t, const void *key, hash_sig_t sig)
 	return e;
 }
 
+/*
+ * The caller's address copied to an aligned key: rte_hash_crc() reads keys
+ * 8 bytes at a time, and an address read in place from a frame (an IPv6
+ * one at offset 22 or 38) is not 8-byte aligned (UBSan: C11 6.3.2.3p7).
+ */
+union nkey {
+	uint64_t align;
+	uint8_t b[16];
+};
+
+static inline const void *
+key_of(const struct hsod_neigh_tbl *t, const void *addr, union nkey *k)
+{
+	memcpy(k->b, addr, t->addr_len);
+	return k->b;
+}
+
 static struct entry *
 entry_find(const struct hsod_neigh_tbl *t, const void *key, hash_sig_t sig)
 {
@@ -546,7 +563,8 @@ enum hsod_neigh_result
 hsod_neigh_resolve(struct hsod_neigh_tbl *t, const void *addr, struct rte_mbuf *m,
 		   uint64_t now, struct rte_ether_addr *mac)
 {
-	hash_sig_t sig = rte_hash_hash(t->h, addr);
+	union nkey k;
+	hash_sig_t sig = rte_hash_hash(t->h, addr = key_of(t, addr, &k));
 	struct entry *e = entry_find(t, addr, sig);
 
 	if (e == NULL) {
@@ -596,7 +614,8 @@ void
 hsod_neigh_update(struct hsod_neigh_tbl *t, const void *addr, const struct rte_ether_addr *mac,
 		  unsigned flags, uint64_t now)
 {
-	hash_sig_t sig = rte_hash_hash(t->h, addr);
+	union nkey k;
+	hash_sig_t sig = rte_hash_hash(t->h, addr = key_of(t, addr, &k));
 	struct entry *e = entry_find(t, addr, sig);
 	bool solicited = (flags & HSOD_NEIGH_F_SOLICITED) != 0;
 
@@ -653,7 +672,11 @@ void
 hsod_neigh_confirm(struct hsod_neigh_tbl *t, const void *addr, const struct rte_ether_addr *mac,
 		   uint64_t now)
 {
-	struct entry *e = entry_find(t, addr, rte_hash_hash(t->h, addr));
+	union nkey k;
+	struct entry *e;
+
+	addr = key_of(t, addr, &k);
+	e = entry_find(t, addr, rte_hash_hash(t->h, addr));
 
 	if (e == NULL || e->state == HSOD_NEIGH_INCOMPLETE || !mac_eq(mac, &e->mac))
 		return;
@@ -676,7 +699,11 @@ hsod_neigh_tick(struct hsod_neigh_tbl *t, uint64_t now)
 int
 hsod_neigh_get(const struct hsod_neigh_tbl *t, const void *addr, struct hsod_neigh_info *info)
 {
-	const struct entry *e = entry_find(t, addr, rte_hash_hash(t->h, addr));
+	union nkey k;
+	const struct entry *e;
+
+	addr = key_of(t, addr, &k);
+	e = entry_find(t, addr, rte_hash_hash(t->h, addr));
 
 	if (e == NULL)
 		return -ENOENT;
