@@ -782,6 +782,21 @@ test_echo(void)
 	world_down();
 }
 
+/* A round in which the application does not run: its events wait in the ring. */
+static void
+round_no_app(void)
+{
+	now_us += 100;
+	tcp_tbl_tick(ctcp, now_us);
+	client_events();
+	for (unsigned i = 0; i < n_clients; i++)
+		client_io(&clients[i]);
+	to_server();
+	hsod_worker_poll(worker, now_us);
+	from_server();
+	client_events();
+}
+
 /*
  * hso's echo application when the pool has no mbuf for its sends: every
  * byte must still come back, in order. hso_app_send() then says -ENOMEM
@@ -797,6 +812,7 @@ test_echo_pool_empty(void)
 	static struct rte_mbuf *hoard[POOL_MBUFS];
 	unsigned n_hoard = 0, polls = 0;
 	const struct hso_echo_stats *st;
+	uint64_t nomem, evs;
 
 	world_up();
 	echo_app = hso_echo_create(app, 0, NULL);
@@ -813,17 +829,8 @@ test_echo_pool_empty(void)
 	 * then the pool emptied and one poll of the echo: none of its sends
 	 * finds an mbuf.
 	 */
-	for (unsigned k = 0; k < 200 && hsod_worker_stats(worker)->app_events < 8; k++) {
-		now_us += 100;
-		tcp_tbl_tick(ctcp, now_us);
-		client_events();
-		for (unsigned i = 0; i < n_clients; i++)
-			client_io(&clients[i]);
-		to_server();
-		hsod_worker_poll(worker, now_us);
-		from_server();
-		client_events();
-	}
+	for (unsigned k = 0; k < 200 && hsod_worker_stats(worker)->app_events < 8; k++)
+		round_no_app();
 	CHECK(hsod_worker_stats(worker)->app_events >= 8);
 	while (n_hoard < POOL_MBUFS && (hoard[n_hoard] = rte_pktmbuf_alloc(pool)) != NULL)
 		n_hoard++;
@@ -848,6 +855,32 @@ test_echo_pool_empty(void)
 		CHECK_MSG(clients[i].echoed == 65536, "client %u: %llu of 65536 bytes echoed", i,
 			  (unsigned long long)clients[i].echoed);
 	CHECK_EQ(st->bytes, 4u * 65536u);
+	/*
+	 * The clients' close_notify, and again no mbuf when the echo closes
+	 * in answer (PEER_CLOSED): the close waits, it is not lost (a lost
+	 * one left the client waiting for the server's close_notify).
+	 */
+	evs = hsod_worker_stats(worker)->app_events;
+	for (unsigned i = 0; i < n_clients; i++) {
+		SSL_shutdown(clients[i].ssl);
+		client_flush(&clients[i]);
+	}
+	for (unsigned k = 0; k < 200 && hsod_worker_stats(worker)->app_events < evs + n_clients;
+	     k++)
+		round_no_app();
+	CHECK_EQ(hsod_worker_stats(worker)->app_events, evs + n_clients);
+	n_hoard = 0;
+	while (n_hoard < POOL_MBUFS && (hoard[n_hoard] = rte_pktmbuf_alloc(pool)) != NULL)
+		n_hoard++;
+	nomem = hso_app_stats(app)->send_nomem;
+	for (unsigned k = 0; k < 4; k++)
+		CHECK(hso_echo_poll(echo_app) >= 0);
+	CHECK(hso_app_stats(app)->send_nomem > nomem);
+	rte_pktmbuf_free_bulk(hoard, n_hoard);
+	rounds(200);
+	for (unsigned i = 0; i < n_clients; i++)
+		CHECK_MSG(SSL_get_shutdown(clients[i].ssl) & SSL_RECEIVED_SHUTDOWN,
+			  "client %u: no close_notify from the echo", i);
 	/* The echo goes on through the closes; nothing is held by then. */
 	world_down();
 	hso_echo_free(echo_app);
