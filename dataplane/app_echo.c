@@ -99,8 +99,11 @@ on_event(void *ctx, struct hso_event *ev)
 		}
 		return 0;
 	case HSO_EV_PEER_CLOSED:
-		/* Everything before it was echoed (events come in order). */
-		return hso_app_close(e->app, ev->conn) == -EAGAIN ? -EAGAIN : 0;
+		/* Everything before it was echoed (events come in order). No
+		 * mbuf for the close now: it waits too (lost, the client would
+		 * wait for our close_notify until a timeout). */
+		rc = hso_app_close(e->app, ev->conn);
+		return rc == -EAGAIN || rc == -ENOMEM ? -EAGAIN : 0;
 	case HSO_EV_CLOSED:
 		e->st.closes++;
 		return 0;

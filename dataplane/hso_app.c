@@ -604,6 +604,7 @@ hso_app_send_flags(struct hso_app *a, uint64_t conn, const void *data, size_t le
 		if (ms[i] == NULL) {
 			while (i > 0)
 				mbuf_untag_free(a, ms[--i]);
+			a->st.send_nomem++;
 			return -ENOMEM;
 		}
 	}
@@ -640,8 +641,10 @@ send_ctl(struct hso_app *a, uint64_t conn, uint16_t type)
 			return -EAGAIN;
 	}
 	m = cmd_mbuf(a, conn_id(conn), type, 0, NULL, 0);
-	if (m == NULL)
+	if (m == NULL) {
+		a->st.send_nomem++;
 		return -ENOMEM;
+	}
 	q_push(a, w, m);
 	return 0;
 }

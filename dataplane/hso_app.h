@@ -249,7 +249,11 @@ void hso_app_release(struct hso_app *app, struct hso_event *ev);
  *         window or the command queue is full, retry after hso_app_poll();
  *         -EMSGSIZE len > HSO_APP_SEND_MAX; -EINVAL bad handle; -ENOTCONN
  *         the connection is gone (its HSO_EV_CLOSED is on its way);
- *         -ENOMEM no mbuf.
+ *         -ENOMEM no mbuf now (the pool is empty): nothing queued either,
+ *         the bytes are still the caller's. Retry them as after -EAGAIN:
+ *         an application that takes -ENOMEM as sent (releasing the event
+ *         it echoes) cuts them out of a stream that goes on, and the
+ *         client reads the later bytes in their place without a TLS error.
  */
 int hso_app_send(struct hso_app *app, uint64_t conn, const void *data, size_t len);
 
@@ -286,6 +290,8 @@ struct hso_app_stats {
 	uint64_t sends, send_bytes, send_eagain;
 	/** Of send_eagain: the pool was at hsod's reserve (past this connection's share). */
 	uint64_t send_pool_waits;
+	/** Sends and closes that found no mbuf (-ENOMEM: nothing queued, to retry). */
+	uint64_t send_nomem;
 };
 
 const struct hso_app_stats *hso_app_stats(const struct hso_app *app);

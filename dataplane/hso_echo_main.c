@@ -138,9 +138,9 @@ main(int argc, char **argv)
 	st = hso_echo_stats(echo);
 	printf("{\"sessions\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"closes\": %" PRIu64
 	       ", \"send_waits\": %" PRIu64 ", \"rate_waits\": %" PRIu64
-	       ", \"keys_logged\": %" PRIu64 "}\n",
+	       ", \"keys_logged\": %" PRIu64 ", \"send_nomem\": %" PRIu64 "}\n",
 	       st->sessions, st->bytes, st->closes, st->send_waits, st->rate_waits,
-	       st->keys_logged);
+	       st->keys_logged, hso_app_stats(app)->send_nomem);
 	hso_echo_free(echo);
 	if (hso_app_detach(app) != 0)
 		fprintf(stderr, "hso-echo: hsod did not confirm the detach\n");
