@@ -43,19 +43,36 @@ done
 [ -x "$proxy" ] || { echo "FAIL: no hso-proxy at $proxy"; exit 1; }
 
 # proxy_start LOG ARGS...: hso-proxy on lcore 1; waits for "hso-proxy: attached".
+#
+# Known flake (2026-12-03, ASan tree only, about 1 attach in 25): hso-proxy
+# sometimes exits inside EAL's secondary-process start without a word (its
+# log holds only LeakSanitizer's report of the EAL arguments). Until that is
+# understood, a proxy that exited before attaching with nothing but a
+# sanitizer report in its log is started once more, saying so; any other
+# failure, or the same twice, fails the test.
 proxy_start() {
+	local try
 	PROXY_LOG=$1
 	shift
-	ip netns exec "$NS" "$proxy" -l 1 --proc-type=secondary --file-prefix "$HSOD_PREFIX" \
-		--no-pci --log-level=lib.eal:warning -- "$@" >"$PROXY_LOG" 2>&1 &
-	PROXY_PID=$!
-	NETNS_PIDS="$NETNS_PIDS $PROXY_PID"
-	for _ in $(seq 1 100); do
-		grep -q "^hso-proxy: attached$" "$PROXY_LOG" 2>/dev/null && return 0
-		kill -0 "$PROXY_PID" 2>/dev/null || break
-		sleep 0.1
+	for try in 1 2; do
+		ip netns exec "$NS" "$proxy" -l 1 --proc-type=secondary --file-prefix "$HSOD_PREFIX" \
+			--no-pci --log-level=lib.eal:warning -- "$@" >"$PROXY_LOG" 2>&1 &
+		PROXY_PID=$!
+		NETNS_PIDS="$NETNS_PIDS $PROXY_PID"
+		for _ in $(seq 1 100); do
+			grep -q "^hso-proxy: attached$" "$PROXY_LOG" 2>/dev/null && return 0
+			kill -0 "$PROXY_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		sed 's/^/  hso-proxy: /' "$PROXY_LOG" | tail -20
+		if [ "$try" = 1 ] && ! kill -0 "$PROXY_PID" 2>/dev/null &&
+			! grep -v -e '^$' -e 'Sanitizer' -e '^ *#[0-9]' -e '^=*$' -e '^Direct leak' \
+				-e '^SUMMARY' -e '^==[0-9]*==' "$PROXY_LOG" | grep -q .; then
+			echo "note: hso-proxy exited before attaching with only a sanitizer report (known flake, see proxy_start); starting it once more"
+			continue
+		fi
+		return 1
 	done
-	sed 's/^/  hso-proxy: /' "$PROXY_LOG" | tail -20
 	return 1
 }
 
