@@ -383,6 +383,7 @@ int hs_client_err_from_verify(int rc);
 int hs13_label(struct hs_conn *c, const uint8_t *secret, const char *lbl,
 	       const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len, int dep);
 int hs13_queue_handshake_keys(struct hs_conn *c);
+int hs13_queue_ap_keys(struct hs_conn *c, const uint8_t *cf_ctx);
 int hs13_prot_init(struct hs_conn *c, struct hs_dir *d, const uint8_t *key,
 		   const uint8_t *iv);
 int hs13_change_cipher_spec(struct hs_conn *c);

@@ -433,6 +433,33 @@ after_ecdhe(struct hs_conn *c)
 	return 0;
 }
 
+/*
+ * Queue the application traffic secrets (RFC 8446 7.1: Derive-Secret(master,
+ * "c/s ap traffic", ClientHello..server Finished), the transcript hash is in
+ * s.th), their keys and IVs (7.3), and the client Finished we expect (4.4.4:
+ * HMAC(client finished_key, cf_ctx), the transcript up to the client's
+ * Certificate/CertificateVerify if it sends any). Server and client alike.
+ */
+int
+hs13_queue_ap_keys(struct hs_conn *c, const uint8_t *cf_ctx)
+{
+	struct hs_secrets *s = &c->hx->s;
+	size_t hl = hs_hash_len(c), kl = c->si->key_len;
+	int cap, sap;
+
+	cap = hs13_label(c, s->master, "c ap traffic", s->th, hl, c->c_ap, hl, HSO_KDF_NO_DEP);
+	sap = hs13_label(c, s->master, "s ap traffic", s->th, hl, c->s_ap, hl, HSO_KDF_NO_DEP);
+	if (cap < 0 || sap < 0 ||
+	    hs13_label(c, c->s_ap, "key", NULL, 0, s->s_key2, kl, sap) < 0 ||
+	    hs13_label(c, c->s_ap, "iv", NULL, 0, s->s_iv2, HSO_AEAD_NONCE_LEN, sap) < 0 ||
+	    hs13_label(c, c->c_ap, "key", NULL, 0, s->c_key2, kl, cap) < 0 ||
+	    hs13_label(c, c->c_ap, "iv", NULL, 0, s->c_iv2, HSO_AEAD_NONCE_LEN, cap) < 0 ||
+	    hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, s->c_fin_key, hl,
+				   cf_ctx, hl, s->cf_expected, HSO_KDF_NO_DEP)) < 0)
+		return -1;
+	return 0;
+}
+
 int
 hs13_prot_init(struct hs_conn *c, struct hs_dir *d, const uint8_t *key, const uint8_t *iv)
 {
@@ -469,23 +496,14 @@ after_sf(struct hs_conn *c)
 {
 	struct hs_writer w;
 	struct hs_secrets *s = &c->hx->s;
-	size_t hl = hs_hash_len(c), kl = c->si->key_len;
-	int cap, sap;
+	size_t hl = hs_hash_len(c);
 
 	hs_stage_msg_begin(c, &w);
 	if (hs_finished_write(&w, s->sf, hl) != 0 || hs_stage_msg_end(c, &w, 0) != 0 ||
 	    hs_flush_stage(c) != 0)
 		return HS_ERR_INTERNAL;
 	hso_hash_peek(&c->hx->th, s->th);
-	cap = hs13_label(c, s->master, "c ap traffic", s->th, hl, c->c_ap, hl, HSO_KDF_NO_DEP);
-	sap = hs13_label(c, s->master, "s ap traffic", s->th, hl, c->s_ap, hl, HSO_KDF_NO_DEP);
-	if (cap < 0 || sap < 0 ||
-	    hs13_label(c, c->s_ap, "key", NULL, 0, s->s_key2, kl, sap) < 0 ||
-	    hs13_label(c, c->s_ap, "iv", NULL, 0, s->s_iv2, HSO_AEAD_NONCE_LEN, sap) < 0 ||
-	    hs13_label(c, c->c_ap, "key", NULL, 0, s->c_key2, kl, cap) < 0 ||
-	    hs13_label(c, c->c_ap, "iv", NULL, 0, s->c_iv2, HSO_AEAD_NONCE_LEN, cap) < 0 ||
-	    hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, s->c_fin_key, hl,
-				   s->th, hl, s->cf_expected, HSO_KDF_NO_DEP)) < 0)
+	if (hs13_queue_ap_keys(c, s->th) != 0)
 		return HS_ERR_INTERNAL;
 	c->state = ST13_AP_KEYS_JOB;
 	return 0;

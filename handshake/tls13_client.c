@@ -387,8 +387,7 @@ static int
 server_finished(struct hs_conn *c, const struct hs_msg *m)
 {
 	struct hs_secrets *s = &c->hx->s;
-	size_t hl = hs_hash_len(c), kl = c->si->key_len;
-	int cap, sap;
+	size_t hl = hs_hash_len(c);
 
 	if (m->type != HS_MT_FINISHED)
 		return HS_ERR_ALERT(HS_ALERT_UNEXPECTED_MESSAGE);
@@ -412,15 +411,7 @@ server_finished(struct hs_conn *c, const struct hs_msg *m)
 			return HS_ERR_INTERNAL;
 	}
 	hso_hash_peek(&c->hx->th, s->th2);
-	cap = hs13_label(c, s->master, "c ap traffic", s->th, hl, c->c_ap, hl, HSO_KDF_NO_DEP);
-	sap = hs13_label(c, s->master, "s ap traffic", s->th, hl, c->s_ap, hl, HSO_KDF_NO_DEP);
-	if (cap < 0 || sap < 0 ||
-	    hs13_label(c, c->s_ap, "key", NULL, 0, s->s_key2, kl, sap) < 0 ||
-	    hs13_label(c, c->s_ap, "iv", NULL, 0, s->s_iv2, HSO_AEAD_NONCE_LEN, sap) < 0 ||
-	    hs13_label(c, c->c_ap, "key", NULL, 0, s->c_key2, kl, cap) < 0 ||
-	    hs13_label(c, c->c_ap, "iv", NULL, 0, s->c_iv2, HSO_AEAD_NONCE_LEN, cap) < 0 ||
-	    hs_kdf(c, hso_kdf_hmac(c->w->kdf, hs_kdf_hash(c), NULL, s->c_fin_key, hl,
-				   s->th2, hl, s->cf_expected, HSO_KDF_NO_DEP)) < 0)
+	if (hs13_queue_ap_keys(c, s->th2) != 0)
 		return HS_ERR_INTERNAL;
 	c->state = STC13_AP_JOB;
 	return 0;
