@@ -102,7 +102,8 @@ hs_established(struct hs_conn *c)
 	c->state = ST_ESTABLISHED;
 	c->status = HS_STATUS_ESTABLISHED;
 	c->w->stats.handshakes_completed++;
-	(*(uint64_t *)((uint8_t *)&c->w->stats + c->ops->completed_stat))++;
+	if (c->ops->completed_stat != HS_STAT_NONE)
+		(*(uint64_t *)((uint8_t *)&c->w->stats + c->ops->completed_stat))++;
 	if (hs_suite_index(c->suite) >= 0)
 		c->w->stats.completed_by_suite[hs_suite_index(c->suite)]++;
 	/* Only the traffic keys (inside rd/wr) are needed from here on. */
@@ -306,7 +307,7 @@ const struct hs_proto_ops hs_server_hello_ops = {
 	.handshake_msg = server_first_msg,
 	.resume = hs_resume_none,
 	.export_keys = no_export,
-	.completed_stat = offsetof(struct hs_worker_stats, handshakes_completed),
+	.completed_stat = HS_STAT_NONE,
 };
 
 int

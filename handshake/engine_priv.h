@@ -303,9 +303,11 @@ struct hs_proto_ops {
 	int (*key_update)(struct hs_conn *c, bool request_peer);
 	/* hs_conn_export_keys() for this version. */
 	int (*export_keys)(const struct hs_conn *c, struct hs_traffic_keys *k);
-	/* offsetof the hs_worker_stats counter of completions in this version. */
+	/* offsetof the hs_worker_stats counter of completions in this version;
+	 * HS_STAT_NONE for the ops before negotiation, which never complete. */
 	size_t completed_stat;
 };
+#define HS_STAT_NONE SIZE_MAX
 
 /* Server before negotiation (conn.c); versions (tls13.c, tls12.c). */
 extern const struct hs_proto_ops hs_server_hello_ops;

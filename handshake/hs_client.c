@@ -787,7 +787,7 @@ const struct hs_proto_ops hs_client_hello_ops = {
 	.handshake_msg = hello_msg,
 	.resume = hello_resume,
 	.export_keys = no_export,
-	.completed_stat = offsetof(struct hs_worker_stats, handshakes_completed),
+	.completed_stat = HS_STAT_NONE,
 };
 
 /* ------------------------------------------------------------------ */
