@@ -188,6 +188,9 @@ static const struct cfg_key keys[] = {
 	{ "limits", "source_table", "source-table", "N", CFG_U32, F(source_table), 16,
 	  1u << 22, "client addresses each worker remembers for source_rate, "
 	  "16..4194304; when full the least recently seen is forgotten" },
+	{ "limits", "source_prefix6", "source-prefix6", "LEN", CFG_U32, F(source_prefix6),
+	  16, 128, "IPv6 clients share source_rate per prefix of this length, "
+	  "16..128 (default 64: one host or site usually holds a whole /64)" },
 	{ "app", "type", "app", "http|echo|external", KT_APP, 0, 0, 0,
 	  "what gets the sessions: built-in HTTP/1.1 responder, built-in echo, "
 	  "or a separate process on the rings" },
@@ -585,6 +588,7 @@ hsod_config_defaults(struct hsod_config *cfg)
 	cfg->source_rate = HSOD_SOURCE_RATE_DEFAULT;
 	cfg->source_burst = HSOD_SOURCE_BURST_DEFAULT;
 	cfg->source_table = HSOD_SOURCE_TABLE_DEFAULT;
+	cfg->source_prefix6 = HSOD_SOURCE_PREFIX6_DEFAULT;
 	cfg->app = HSOD_APP_HTTP;
 	cfg->http_status = HSOD_HTTP_STATUS_DEFAULT;
 	cfg->app_conn_budget = HSOD_APP_CONN_BUDGET_DEFAULT;

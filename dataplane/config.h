@@ -110,6 +110,7 @@
 #define HSOD_SOURCE_RATE_DEFAULT 0u     /* no per-source limit */
 #define HSOD_SOURCE_BURST_DEFAULT 64u
 #define HSOD_SOURCE_TABLE_DEFAULT 16384u
+#define HSOD_SOURCE_PREFIX6_DEFAULT 64u
 /** Most memory a worker's pool of large handshake buffers may take. */
 #define HSOD_LARGE_MSG_POOL_MAX (1ull << 30)
 #define HSOD_HTTP_STATUS_DEFAULT 200u
@@ -232,6 +233,8 @@ struct hsod_config {
 	uint32_t source_rate;
 	uint32_t source_burst;
 	uint32_t source_table;
+	/** IPv6 sources: the prefix length counted as one source (limit.h). */
+	uint32_t source_prefix6;
 
 	/* [app] */
 	enum hsod_app app;

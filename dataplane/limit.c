@@ -18,7 +18,7 @@
 #define MICRO 1000000ull
 
 struct entry {
-	uint32_t addr;
+	struct hsod_limit_key key;
 	uint32_t next;          /* in its hash chain */
 	uint32_t lru_prev, lru_next;
 	uint64_t tokens;        /* micro-tokens */
@@ -37,11 +37,21 @@ struct hsod_limit {
 	struct hsod_limit_stats stats;
 };
 
+static uint32_t
+heads_for(uint32_t entries)
+{
+	uint32_t heads = 1;
+
+	while (heads < entries)
+		heads <<= 1;
+	return heads;
+}
+
 struct hsod_limit *
 hsod_limit_create(const struct hsod_limit_conf *conf)
 {
 	struct hsod_limit *l;
-	uint32_t heads = 1;
+	uint32_t heads;
 
 	if (conf->rate != 0 && (conf->entries == 0 || conf->burst == 0)) {
 		errno = EINVAL;
@@ -62,8 +72,7 @@ hsod_limit_create(const struct hsod_limit_conf *conf)
 		errno = e;
 		return NULL;
 	}
-	while (heads < conf->entries)
-		heads <<= 1;
+	heads = heads_for(conf->entries);
 	l->mask = heads - 1;
 	l->cap = (uint64_t)conf->burst * MICRO;
 	l->fill_us = l->cap / conf->rate + 1;
@@ -78,6 +87,17 @@ hsod_limit_create(const struct hsod_limit_conf *conf)
 	return l;
 }
 
+size_t
+hsod_limit_mem_size(const struct hsod_limit_conf *conf)
+{
+	size_t n = sizeof(struct hsod_limit);
+
+	if (conf->rate != 0)
+		n += (size_t)heads_for(conf->entries) * sizeof(uint32_t) +
+		     (size_t)conf->entries * sizeof(struct entry);
+	return n;
+}
+
 void
 hsod_limit_free(struct hsod_limit *l)
 {
@@ -88,10 +108,37 @@ hsod_limit_free(struct hsod_limit *l)
 	free(l);
 }
 
-static uint32_t
-bucket_of(const struct hsod_limit *l, uint32_t addr)
+struct hsod_limit_key
+hsod_limit_key4(uint32_t addr)
 {
-	return (uint32_t)tcp_siphash24(l->conf.key, &addr, sizeof(addr)) & l->mask;
+	struct hsod_limit_key k = { .b = { 4 } };
+
+	memcpy(&k.b[1], &addr, sizeof(addr));
+	return k;
+}
+
+struct hsod_limit_key
+hsod_limit_key6(const uint8_t a[16], unsigned prefix_len)
+{
+	struct hsod_limit_key k = { .b = { 6 } };
+	unsigned whole = prefix_len >= 128 ? 16 : prefix_len / 8;
+
+	memcpy(&k.b[1], a, whole);
+	if (whole < 16 && prefix_len % 8 != 0)
+		k.b[1 + whole] = a[whole] & (uint8_t)(0xff00u >> (prefix_len % 8));
+	return k;
+}
+
+static bool
+key_eq(const struct hsod_limit_key *a, const struct hsod_limit_key *b)
+{
+	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
+}
+
+static uint32_t
+bucket_of(const struct hsod_limit *l, const struct hsod_limit_key *k)
+{
+	return (uint32_t)tcp_siphash24(l->conf.key, k->b, sizeof(k->b)) & l->mask;
 }
 
 static void
@@ -127,7 +174,7 @@ lru_push_head(struct hsod_limit *l, uint32_t i)
 static void
 chain_unlink(struct hsod_limit *l, uint32_t i)
 {
-	uint32_t *pp = &l->heads[bucket_of(l, l->e[i].addr)];
+	uint32_t *pp = &l->heads[bucket_of(l, &l->e[i].key)];
 
 	while (*pp != NIL && *pp != i)
 		pp = &l->e[*pp].next;
@@ -136,7 +183,7 @@ chain_unlink(struct hsod_limit *l, uint32_t i)
 }
 
 bool
-hsod_limit_take(struct hsod_limit *l, uint32_t addr, uint64_t now_us)
+hsod_limit_take(struct hsod_limit *l, const struct hsod_limit_key *k, uint64_t now_us)
 {
 	uint32_t b, i;
 	struct entry *x;
@@ -145,9 +192,9 @@ hsod_limit_take(struct hsod_limit *l, uint32_t addr, uint64_t now_us)
 		l->stats.allowed++;
 		return true;
 	}
-	b = bucket_of(l, addr);
+	b = bucket_of(l, k);
 	for (i = l->heads[b]; i != NIL; i = l->e[i].next)
-		if (l->e[i].addr == addr)
+		if (key_eq(&l->e[i].key, k))
 			break;
 	if (i == NIL) {
 		/* A source not seen lately: a free entry, or the least recent one. */
@@ -161,7 +208,7 @@ hsod_limit_take(struct hsod_limit *l, uint32_t addr, uint64_t now_us)
 			l->stats.evictions++;
 		}
 		x = &l->e[i];
-		x->addr = addr;
+		x->key = *k;
 		x->tokens = l->cap;
 		x->last_us = now_us;
 		x->next = l->heads[b];

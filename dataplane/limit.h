@@ -4,7 +4,9 @@
 
 /**
  * @file
- * Per-source admission: a token bucket per client IPv4 address, so that one
+ * Per-source admission: a token bucket per client IPv4 address or IPv6
+ * prefix (a /64 by default: one host or site usually holds a whole /64, so
+ * counting its addresses one by one would give it 2^64 buckets), so that one
  * source cannot take a worker with handshakes that force the most expensive
  * server work (an RSA private-key operation or an ECDSA signature and an
  * ECDHE share per handshake; RSA key exchange, HelloRetryRequest then
@@ -28,7 +30,23 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/**
+ * A source: family (4 or 6) and address, an IPv6 one cut to its prefix
+ * (hsod_limit_key4(), hsod_limit_key6()). The family is part of the key:
+ * 198.18.0.1 and ::c612:1 are different sources.
+ */
+struct hsod_limit_key {
+	uint8_t b[17];
+};
+
+/** The key of IPv4 address @p addr (host byte order). */
+struct hsod_limit_key hsod_limit_key4(uint32_t addr);
+
+/** The key of the first @p prefix_len (1..128) bits of IPv6 address @p a. */
+struct hsod_limit_key hsod_limit_key6(const uint8_t a[16], unsigned prefix_len);
 
 /** Parameters. */
 struct hsod_limit_conf {
@@ -67,12 +85,15 @@ struct hsod_limit *hsod_limit_create(const struct hsod_limit_conf *conf);
 
 void hsod_limit_free(struct hsod_limit *l);
 
+/** Bytes hsod_limit_create(@p conf) takes from the heap (nothing is allocated later). */
+size_t hsod_limit_mem_size(const struct hsod_limit_conf *conf);
+
 /**
- * Take one token of source @p addr at time @p now_us (monotonic).
+ * Take one token of source @p k at time @p now_us (monotonic).
  * @return true when it may go on (always with rate 0); false when its
  *         bucket is empty (counted).
  */
-bool hsod_limit_take(struct hsod_limit *l, uint32_t addr, uint64_t now_us);
+bool hsod_limit_take(struct hsod_limit *l, const struct hsod_limit_key *k, uint64_t now_us);
 
 const struct hsod_limit_stats *hsod_limit_stats(const struct hsod_limit *l);
 

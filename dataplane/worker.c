@@ -107,6 +107,7 @@ struct hsod_worker {
 	struct tcp_tbl *tcp;
 	struct tcp_pkt_pool tpool;  /* TCP's buffers: mbufs of conf->mp */
 	struct hsod_limit *limit;   /* per-source admission ([limits] source_*) */
+	unsigned src_prefix6;       /* IPv6 sources are counted per prefix this long */
 	struct sess_tbl *sess;
 	struct hs_worker *tls;
 	struct hso_shm *shm;
@@ -990,6 +991,15 @@ hsod_worker_mem(const struct hsod_config *cfg, struct hsod_worker_mem *m)
 	m->engine = hs_worker_mem_size(&hc, cfg->max_conns);
 	m->total += sizeof(struct hsod_worker) + tcp_tbl_mem_size(&tc) + n * m->fc + m->engine +
 		    hsod_neigh_pool_mem_size(cfg->neigh_queue_total);
+	/* The per-source table ([limits] source_table), when source_rate is set. */
+	{
+		struct hsod_limit_conf lc = {
+			.entries = cfg->source_table, .rate = cfg->source_rate,
+			.burst = cfg->source_burst,
+		};
+
+		m->total += hsod_limit_mem_size(&lc);
+	}
 	/* A neighbour table per port (IPv4 addresses). */
 	hsod_neigh_mem_size(cfg->neigh_entries, 4, &heap, &dpdk);
 	m->total += cfg->n_ports * heap;
@@ -1148,6 +1158,7 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 		};
 
 		w->limit = hsod_limit_create(&lc);
+		w->src_prefix6 = cfg->source_prefix6;
 	}
 	worker_sess_config(cfg, &sc);
 	sc.ops = &worker_sess_ops;
@@ -1219,6 +1230,7 @@ accept_one(struct hsod_worker *w, uint64_t handle)
 	struct tcp_conn *tc = tcp_tbl_conn_get(w->tcp, handle);
 	struct dp_sess *d;
 	struct sess *s;
+	struct hsod_limit_key src;
 	unsigned ci = w->cur;
 
 	if (tc == NULL)
@@ -1234,7 +1246,13 @@ accept_one(struct hsod_worker *w, uint64_t handle)
 	 * private-key operation every handshake costs): is this source within
 	 * its rate? (limit.h)
 	 */
-	if (!hsod_limit_take(w->limit, tcp_conn_tuple(tc)->raddr, w->now_us)) {
+	{
+		const struct tcp_tuple *t = tcp_conn_tuple(tc);
+
+		src = t->v6 ? hsod_limit_key6(t->raddr6, w->src_prefix6) :
+			      hsod_limit_key4(t->raddr);
+	}
+	if (!hsod_limit_take(w->limit, &src, w->now_us)) {
 		w->stats.conns_rate_limited++;
 		tcp_conn_abort(w->tcp, tc);
 		return NULL;

@@ -627,6 +627,12 @@ test_source_keys(void)
 	ERR_HAS(parse(&c, MIN_FLAGS, "--source-table", "15", NULL), "--source-table", "'15'");
 	ERR_HAS(parse(&c, MIN_FLAGS, "--source-rate", "16777217", NULL), "--source-rate",
 		"'16777217'");
+	/* IPv6 sources: per /64 unless told, 16..128. */
+	CHECK_EQ(c.source_prefix6, HSOD_SOURCE_PREFIX6_DEFAULT);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--source-prefix6", "128", NULL), 0);
+	CHECK_EQ(c.source_prefix6, 128);
+	ERR_HAS(parse(&c, MIN_FLAGS, "--source-prefix6", "15", NULL), "--source-prefix6", "'15'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--source-prefix6", "129", NULL), "--source-prefix6", "'129'");
 	/* [app] pool_reserve: 0 (a quarter of the pool) up to half of mbufs. */
 	CHECK_EQ(c.app_pool_reserve, 0);
 	CHECK_EQ(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--app-pool-reserve", "2048", NULL), 0);

@@ -3,7 +3,8 @@
  * dataplane/limit.c: per-source token buckets. Burst then rate on the
  * test's clock, sources independent, refill capped at the burst, LRU
  * eviction (the least recently seen source goes, a busy one stays), a
- * table of colliding-size load, rate 0 means no limit, bad parameters.
+ * table of colliding-size load, rate 0 means no limit, bad parameters;
+ * IPv6 sources per prefix, families apart.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,8 +29,10 @@ takes(struct hsod_limit *l, uint32_t addr, uint64_t t, unsigned n)
 {
 	unsigned ok = 0;
 
+	struct hsod_limit_key k = hsod_limit_key4(addr);
+
 	for (unsigned i = 0; i < n; i++)
-		ok += hsod_limit_take(l, addr, t);
+		ok += hsod_limit_take(l, &k, t);
 	return ok;
 }
 
@@ -50,8 +53,10 @@ test_burst_then_rate(void)
 	{
 		unsigned ok = 0;
 
+		struct hsod_limit_key k = hsod_limit_key4(a);
+
 		for (uint64_t t = 201000; t < 10201000; t += 1000)
-			ok += hsod_limit_take(l, a, t);
+			ok += hsod_limit_take(l, &k, t);
 		CHECK_MSG(ok >= 99 && ok <= 101, "%u passed in 10 s at 10/s", ok);
 	}
 	/* Idle for an hour: back to the burst, not an hour's worth. */
@@ -135,6 +140,54 @@ test_no_limit_and_errors(void)
 	hsod_limit_free(l);
 }
 
+/* How many of @p n tries of IPv6 address @p a counted per /@p plen pass at time 0. */
+static unsigned
+takes6(struct hsod_limit *l, const uint8_t a[16], unsigned plen, unsigned n)
+{
+	struct hsod_limit_key k = hsod_limit_key6(a, plen);
+	unsigned ok = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		ok += hsod_limit_take(l, &k, 0);
+	return ok;
+}
+
+static void
+test_ipv6_prefix(void)
+{
+	struct hsod_limit *l = mk(64, 1, 2);
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 };
+	uint8_t b[16], v4[16] = { 0 };
+
+	CHECK(l != NULL);
+	/* Another address of the same /64: the same bucket. */
+	CHECK_EQ(takes6(l, a, 64, 1), 1);
+	memcpy(b, a, 16);
+	b[15] = 2;
+	b[8] = 0xff;
+	CHECK_EQ(takes6(l, b, 64, 5), 1);
+	/* The next /64: a bucket of its own. */
+	b[7] = 2;
+	CHECK_EQ(takes6(l, b, 64, 5), 2);
+	/* Per /128, each address alone. */
+	b[7] = 3;
+	CHECK_EQ(takes6(l, b, 128, 5), 2);
+	b[15] = 3;
+	CHECK_EQ(takes6(l, b, 128, 5), 2);
+	/* A prefix that is not a whole number of bytes: /60 masks the low 4 bits of byte 7. */
+	b[7] = 0x10;
+	CHECK_EQ(takes6(l, b, 60, 1), 1);
+	b[7] = 0x1f;
+	CHECK_EQ(takes6(l, b, 60, 5), 1);
+	b[7] = 0x20;
+	CHECK_EQ(takes6(l, b, 60, 5), 2);
+	/* The families are apart: ::c612:1 is not 198.18.0.1. */
+	v4[12] = 0xc6, v4[13] = 0x12, v4[15] = 1;
+	CHECK_EQ(takes(l, 0xc6120001, 0, 5), 2);
+	CHECK_EQ(takes6(l, v4, 128, 5), 2);
+	hsod_limit_free(l);
+}
+
 int
 main(void)
 {
@@ -142,5 +195,14 @@ main(void)
 	test_sources_independent();
 	test_lru();
 	test_no_limit_and_errors();
+	test_ipv6_prefix();
+	{
+		/* What the pre-EAL memory check counts: nothing without a rate, the table with one. */
+		struct hsod_limit_conf c = { .entries = 1u << 22, .rate = 10, .burst = 1 };
+
+		CHECK(hsod_limit_mem_size(&c) >= (size_t)(1u << 22) * (17 + 12 + 16 + 4));
+		c.rate = 0;
+		CHECK(hsod_limit_mem_size(&c) < 256);
+	}
 	return check_result("limit");
 }
