@@ -370,6 +370,17 @@ tcp_tbl_lookup(struct tcp_tbl *t, const struct tcp_tuple *tu)
 	return NULL;
 }
 
+/* Buckets of up to 2 MiB (a core's L2 on current x86) are left to the cache. */
+#define TCP_PREFETCH_MIN_BUCKETS ((2u << 20) / sizeof(uint64_t))
+
+void
+tcp_tbl_prefetch(const struct tcp_tbl *t, const struct tcp_tuple *tu)
+{
+	if (t->hash_mask < TCP_PREFETCH_MIN_BUCKETS)
+		return;
+	__builtin_prefetch(&t->hash[tuple_h32(t, tu) & t->hash_mask]);
+}
+
 static void
 hash_insert(struct tcp_tbl *t, struct tcp_conn *c)
 {

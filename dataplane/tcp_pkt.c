@@ -122,6 +122,26 @@ tcp_pkt_parse(struct rte_mbuf *m, struct tcp_seg *seg)
 	return 0;
 }
 
+int
+tcp_pkt_peek_tuple(const struct rte_mbuf *m, struct tcp_tuple *tu)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)(ip + 1);
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) + sizeof(*t) ||
+	    eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    ip->version_ihl != 0x45 || ip->next_proto_id != IPPROTO_TCP)
+		return -EINVAL;
+	/* As tcp_pkt_parse() fills it: the lookup's hash covers every field. */
+	memset(tu, 0, sizeof(*tu));
+	tu->laddr = rte_be_to_cpu_32(ip->dst_addr);
+	tu->raddr = rte_be_to_cpu_32(ip->src_addr);
+	tu->lport = rte_be_to_cpu_16(t->dst_port);
+	tu->rport = rte_be_to_cpu_16(t->src_port);
+	return 0;
+}
+
 struct tcp_buf *
 tcp_pkt_buf_of(struct rte_mbuf *m)
 {
