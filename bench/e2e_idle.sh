@@ -15,7 +15,11 @@
 #            ECDSA P-256 handshake and per resumed TLS 1.2 handshake (ticket),
 #            each over SECONDS of steady load (busy cycles / handshakes from
 #            /hso/stats); also against the same case at N = 0 of this run
-#            (cost_vs_0, the growth);
+#            (cost_vs_0, the growth: pass 0 among the N). Busy cycles are wall time: on a shared
+#            machine they include time the worker thread was preempted, so
+#            hsod_cpu_us_per_handshake scales them by the thread's CPU share
+#            over the window (its utime + stime / the window), the figure
+#            to compare on a busy machine;
 #   start:   seconds from exec to "hsod: ready" at --max-conns START_CONNS
 #            (default 4194304), and its resident memory then.
 #
@@ -26,6 +30,8 @@
 # usage: bench/e2e_idle.sh BUILD_DIR [SECONDS] [N...]     (N default: 0 100000 1000000)
 #   HSO_IDLE_START_CONNS  --max-conns for the start-up measurement (0: skip)
 #   HSO_IDLE_NO_LOAD=1    memory only, no cost measurement
+#   HSO_IDLE_PERF=DIR     perf record (call graphs) hsod's worker thread over
+#                         each measured load window, into DIR/N_CASE.data
 set -uo pipefail
 build=$1
 secs=${2:-5}
@@ -92,17 +98,31 @@ load_case() {
 		sleep 0.1
 	done
 	sleep 2
+	# The worker is hsod's main thread (one lcore): its CPU time, in ticks.
+	cpu0=$(cut -d' ' -f14,15 "/proc/$HSOD_PID/task/$HSOD_PID/stat")
 	before=$(hso_stats)
-	sleep "$secs"
+	if [ -n "${HSO_IDLE_PERF:-}" ]; then
+		perf record -q -g -t "$HSOD_PID" -o "$HSO_IDLE_PERF/${CUR_HELD}_$name.data" \
+			-- sleep "$secs" >/dev/null 2>&1
+	else
+		sleep "$secs"
+	fi
 	after=$(hso_stats)
+	cpu1=$(cut -d' ' -f14,15 "/proc/$HSOD_PID/task/$HSOD_PID/stat")
 	wait "$GEN_PID"
-	python3 - "$name" "$before" "$after" <<'PY'
+	python3 - "$name" "$before" "$after" "$cpu0" "$cpu1" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
 name, b, a = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+cpu = (sum(map(int, sys.argv[5].split())) - sum(map(int, sys.argv[4].split()))) / int(sys.argv[6])
 hs = a["handshakes_completed"] - b["handshakes_completed"]
 busy = a["busy_cycles"] - b["busy_cycles"]
+window = (a["tsc_cycles"] - b["tsc_cycles"]) / a["tsc_hz"]
+share = min(cpu / window, 1.0) if window > 0 else 1.0
+busy_us = busy / max(hs, 1) / a["tsc_hz"] * 1e6
 print(json.dumps({"case": name, "handshakes": hs,
-                  "hsod_busy_us_per_handshake": round(busy / max(hs, 1) / a["tsc_hz"] * 1e6, 2),
+                  "hsod_busy_us_per_handshake": round(busy_us, 2),
+                  "cpu_share": round(share, 3),
+                  "hsod_cpu_us_per_handshake": round(busy_us * share, 2),
                   "resumed": a["handshakes_resumed"] - b["handshakes_resumed"]}))
 PY
 }
@@ -110,6 +130,7 @@ PY
 held_case() {
 	local n=$1 max out m0 m1 held=0 loads="" t0
 	max=$((n + 4096))
+	CUR_HELD=$n
 	hsod_up "$max" || { echo "{\"held\": $n, \"error\": \"hsod not ready\"}"; return; }
 	taskset -pc 0 "$HSOD_PID" >/dev/null
 	sleep 1
@@ -175,9 +196,35 @@ if [ "$START_CONNS" -gt 0 ]; then
 fi
 echo " \"held\": ["
 first=1
+cases=()
 for n in "${helds[@]}"; do
 	[ $first -eq 1 ] || echo ","
 	first=0
-	held_case "$n"
+	c=$(held_case "$n")
+	cases+=("$c")
+	echo "$c"
 done
-echo "]}"
+echo "],"
+# cost_vs_0: each case's cost with N held over its cost with none (this run).
+python3 - "${cases[@]}" <<'PY'
+import json, sys
+cases = []
+for x in sys.argv[1:]:
+    try:
+        cases.append(json.loads(x))
+    except ValueError:
+        pass
+base = {l["case"]: l for c in cases if c.get("held") == 0 for l in c.get("loads", [])}
+out = {}
+for c in cases:
+    if c.get("held") == 0:
+        continue
+    for l in c.get("loads", []):
+        b = base.get(l["case"])
+        if b is None:
+            continue
+        out.setdefault(str(c["held"]), {})[l["case"]] = {
+            k: round(l[k] / b[k], 3) if b.get(k) else None
+            for k in ("hsod_busy_us_per_handshake", "hsod_cpu_us_per_handshake")}
+print(' "cost_vs_0": %s}' % json.dumps(out))
+PY

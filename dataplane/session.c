@@ -162,7 +162,8 @@ sess_tbl_mem_size(const struct sess_config *cfg, size_t *slot)
 	if (slot != NULL)
 		*slot = slot_stride(cfg->priv_size);
 	return sizeof(struct sess_tbl) + slot_stride(cfg->priv_size) * cfg->max_sessions +
-	       (size_t)wheel * sizeof(struct tcp_timer *);
+	       ((size_t)wheel + (TCP_WHEEL_LEVELS - 1) * (1u << TCP_WHEEL_UP_BITS)) *
+	       sizeof(struct tcp_timer *);
 }
 
 struct sess_tbl *

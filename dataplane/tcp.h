@@ -464,6 +464,15 @@ struct tcp_conn *tcp_tbl_conn_get(struct tcp_tbl *t, uint64_t handle);
 /** The connection with this 4-tuple (any state but over), or NULL. */
 struct tcp_conn *tcp_tbl_lookup(struct tcp_tbl *t, const struct tcp_tuple *tuple);
 
+/**
+ * Start fetching the hash bucket @p tuple's lookup will read first: a
+ * caller with a burst of segments prefetches them all before it handles the
+ * first, so that the cache misses of a table larger than the cache overlap.
+ * Does nothing for a table small enough to stay cached (buckets of 2 MiB or
+ * less), where the hash it computes would be pure cost.
+ */
+void tcp_tbl_prefetch(const struct tcp_tbl *t, const struct tcp_tuple *tuple);
+
 uint64_t tcp_conn_handle(const struct tcp_conn *c);
 enum tcp_state tcp_conn_state(const struct tcp_conn *c);
 const struct tcp_tuple *tcp_conn_tuple(const struct tcp_conn *c);

@@ -8,7 +8,26 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_tcp.h>
 
+#include "cksum.h"
 #include "tcp_pkt.h"
+
+/*
+ * rte_ipv4_udptcp_cksum() for TCP, the payload summed wide (cksum.h): the
+ * sum over RFC 9293 3.1's pseudo-header, the header and the payload,
+ * complemented.
+ */
+static uint16_t
+cksum4(const struct rte_ipv4_hdr *ip, const void *l4)
+{
+	uint32_t l3 = rte_be_to_cpu_16(ip->total_length), hl = rte_ipv4_hdr_len(ip);
+	uint32_t sum;
+
+	if (l3 < hl)
+		return 0xffff;
+	sum = (uint32_t)hso_cksum_raw(l4, l3 - hl) + rte_ipv4_phdr_cksum(ip, 0);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
 
 /* The TCP/IPv6 sum over RFC 8200 8.1's pseudo-header and @p len bytes at @p l4. */
 static uint16_t
@@ -21,7 +40,7 @@ cksum6(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t len)
 	sum = __rte_raw_cksum(ip->dst_addr, 16, sum);
 	sum = __rte_raw_cksum(&be_len, 4, sum);
 	sum = __rte_raw_cksum(&be_nh, 4, sum);
-	sum = __rte_raw_cksum(l4, len, sum);
+	sum += hso_cksum_raw(l4, len);
 	return (uint16_t)~__rte_raw_cksum_reduce(sum);
 }
 
@@ -81,7 +100,7 @@ tcp_pkt_parse(struct rte_mbuf *m, struct tcp_seg *seg)
 		uint16_t got = t->cksum;
 
 		t->cksum = 0;
-		if (rte_ipv4_udptcp_cksum(ip, t) != got)
+		if (cksum4(ip, t) != got)
 			return -EILSEQ;
 		t->cksum = got;
 	}
@@ -100,6 +119,26 @@ tcp_pkt_parse(struct rte_mbuf *m, struct tcp_seg *seg)
 	seg->len = (uint32_t)(tot - m->l3_len - thl);
 	/* The payload by reference: TCP keeps the mbuf while it holds bytes of it. */
 	seg->buf = m->nb_segs == 1 ? tcp_pkt_buf_of(m) : NULL;
+	return 0;
+}
+
+int
+tcp_pkt_peek_tuple(const struct rte_mbuf *m, struct tcp_tuple *tu)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)(ip + 1);
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) + sizeof(*t) ||
+	    eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    ip->version_ihl != 0x45 || ip->next_proto_id != IPPROTO_TCP)
+		return -EINVAL;
+	/* As tcp_pkt_parse() fills it: the lookup's hash covers every field. */
+	memset(tu, 0, sizeof(*tu));
+	tu->laddr = rte_be_to_cpu_32(ip->dst_addr);
+	tu->raddr = rte_be_to_cpu_32(ip->src_addr);
+	tu->lport = rte_be_to_cpu_16(t->dst_port);
+	tu->rport = rte_be_to_cpu_16(t->src_port);
 	return 0;
 }
 
@@ -288,7 +327,7 @@ tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off
 		csum_offload(m, ip, t, o);
 	} else {
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+		t->cksum = cksum4(ip, t);
 	}
 	return m;
 }
@@ -358,7 +397,7 @@ tcp_pkt_build_ref(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum
 
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		for (unsigned i = 0; i < o->n_pieces; i++) {
-			uint32_t x = rte_raw_cksum(o->piece[i].data, o->piece[i].len);
+			uint32_t x = hso_cksum_raw(o->piece[i].data, o->piece[i].len);
 
 			if (done & 1)
 				x = ((x & 0xff) << 8) | (x >> 8);

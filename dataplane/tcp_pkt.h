@@ -71,6 +71,14 @@ void tcp_pkt_buf_release(void *pool, struct tcp_buf *b);
 int tcp_pkt_parse(struct rte_mbuf *m, struct tcp_seg *seg);
 
 /**
+ * The 4-tuple of an Ethernet frame @p m carrying IPv4 without options and
+ * TCP, read without any check beyond the lengths (a hint for
+ * tcp_tbl_prefetch(); tcp_pkt_parse() decides what the frame is).
+ * @return 0, or -EINVAL for any other frame.
+ */
+int tcp_pkt_peek_tuple(const struct rte_mbuf *m, struct tcp_tuple *tuple);
+
+/**
  * Build the frame of segment @p o in a new mbuf from @p mp, its payload
  * copied: the Ethernet header's type (its addresses are hsod_net_output()'s
  * to fill once the next hop is known), IPv4 with DF and TTL 64, the TCP

@@ -19,6 +19,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev
 	iproute2 procps iputils-ping ethtool curl dpdk-dev wrk nftables nginx-light bc
 	hping3
+	# bench/e2e_idle.sh HSO_IDLE_PERF: where a worker's cycles go
+	linux-perf
 	shfmt systemd nodejs prometheus
 	# tests/conformance: tlsfuzzer needs python3-ecdsa (and runs far faster
 	# with OpenSSL and GMP under tlslite: m2crypto, gmpy2); testssl.sh;

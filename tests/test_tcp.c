@@ -1209,6 +1209,100 @@ test_wheel(void)
 	tcp_wheel_fini(&w);
 }
 
+/*
+ * The hierarchical wheel: timers up to beyond the top level's span (a 16-slot
+ * level 0 of 1 ms ticks spans 16 x 2^18 ticks, 70 min), some cancelled, some
+ * re-armed from their callback, the wheel run at uneven steps (sometimes
+ * longer than a revolution): each fires exactly once, in the first run at or
+ * after its expiry, never before.
+ */
+struct lvl_timer {
+	struct tcp_timer tm;
+	uint64_t due;
+	uint64_t fired_at;
+	unsigned fired;
+	bool cancelled;
+	bool rearm;
+};
+
+struct lvl_ctx {
+	struct tcp_wheel *w;
+	uint64_t now;
+	unsigned early;
+};
+
+static void
+lvl_fire(struct tcp_timer *tm, void *arg)
+{
+	struct lvl_timer *x = (struct lvl_timer *)tm;
+	struct lvl_ctx *ctx = arg;
+
+	if (ctx->now < x->due)
+		ctx->early++;
+	x->fired++;
+	x->fired_at = ctx->now;
+	if (x->rearm) {
+		/* Re-armed from its own callback: due again 3 s on. */
+		x->rearm = false;
+		x->due = ctx->now + 3000000;
+		x->fired--;
+		tcp_wheel_insert(ctx->w, &x->tm, x->due);
+	}
+}
+
+static void
+test_wheel_levels(void)
+{
+	enum { N = 3000 };
+	static struct lvl_timer x[N];
+	struct tcp_wheel w;
+	struct lvl_ctx ctx = { .w = &w };
+	uint64_t rng = 0x9e3779b97f4a7c15ull, last = 0;
+	uint64_t span_us = 16ull * (1ull << 18) * 1000;
+
+	memset(x, 0, sizeof(x));
+	CHECK_EQ(tcp_wheel_init(&w, 16, 1000, 0), 0);
+	for (unsigned i = 0; i < N; i++) {
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		/* Spread over every level, a tenth beyond the top span. */
+		x[i].due = 1 + rng % (span_us + span_us / 10);
+		if (i % 7 == 0)
+			x[i].due = 1 + rng % 40000;      /* level 0 and 1 */
+		x[i].cancelled = i % 11 == 0;
+		x[i].rearm = i % 13 == 0;
+		tcp_wheel_insert(&w, &x[i].tm, x[i].due);
+	}
+	for (unsigned i = 0; i < N; i += 11)
+		tcp_wheel_cancel(&x[i].tm);
+	for (ctx.now = 0; ctx.now < span_us + span_us / 10 + 4000000;) {
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		/* Mostly within a revolution (16 ms), now and then far past it. */
+		ctx.now += rng % 64 == 0 ? 1 + rng % 40000 : 1 + rng % 15000;
+		tcp_wheel_run(&w, ctx.now, lvl_fire, &ctx);
+		for (unsigned k = 0; k < 8; k++) {
+			/* Spot check: a timer due before the previous run has fired. */
+			unsigned i = (unsigned)((rng >> (8 * k)) % N);
+
+			if (!x[i].cancelled && x[i].due <= last)
+				CHECK_MSG(x[i].fired == 1, "timer %u due %llu not fired at %llu", i,
+					  (unsigned long long)x[i].due,
+					  (unsigned long long)ctx.now);
+		}
+		last = ctx.now;
+	}
+	CHECK_EQ(ctx.early, 0);
+	for (unsigned i = 0; i < N; i++) {
+		if (x[i].cancelled) {
+			CHECK_EQ(x[i].fired, 0);
+			continue;
+		}
+		CHECK_MSG(x[i].fired == 1, "timer %u due %llu fired %u times", i,
+			  (unsigned long long)x[i].due, x[i].fired);
+		CHECK(!tcp_timer_armed(&x[i].tm));
+	}
+	tcp_wheel_fini(&w);
+}
+
 /* A segment whose payload sits in a buffer of its own, handed over with it. */
 static int
 send_buf(struct tcp_tbl *t, struct peer *p, uint8_t flags, const void *data, uint32_t len,
@@ -1463,6 +1557,7 @@ main(void)
 	test_siphash();
 	test_unlisten();
 	test_wheel();
+	test_wheel_levels();
 	test_handshake();
 	test_data();
 	test_retransmit();
