@@ -213,6 +213,8 @@ hsod_net6_init(struct hsod_net6 *n, const struct hsod_net6_conf *c)
 	n->mp = c->mp;
 	n->tx = c->tx;
 	n->tx_ctx = c->tx_ctx;
+	n->learned = c->learned;
+	n->learn_ctx = c->learn_ctx;
 	memset(&nc, 0, sizeof(nc));
 	nc.name = c->name;
 	nc.socket_id = c->socket_id;
@@ -445,9 +447,13 @@ ns_input(struct hsod_net6 *n, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 	 * the cached one).
 	 */
 	if (!unspec && slla != NULL && rte_is_unicast_ether_addr(slla) &&
-	    !rte_is_zero_ether_addr(slla) && !a6_eq(src, n->addr))
+	    !rte_is_zero_ether_addr(slla) && !a6_eq(src, n->addr)) {
 		hsod_neigh_update(n->neigh, src, slla, HSOD_NEIGH_F_CREATE | HSOD_NEIGH_F_OVERRIDE,
 				  now);
+		if (n->learned != NULL)
+			n->learned(n->learn_ctx, src, slla,
+				   HSOD_NEIGH_F_CREATE | HSOD_NEIGH_F_OVERRIDE);
+	}
 	/*
 	 * 7.2.4: the advertisement goes to the soliciting address with
 	 * Solicited set, or (DAD) to all-nodes with it clear; Override set
@@ -506,6 +512,13 @@ na_input(struct hsod_net6 *n, struct rte_ipv6_hdr *ip, uint8_t *icmp, size_t len
 		return HSOD_NET_CONSUMED;
 	}
 	hsod_neigh_update(n->neigh, target, tlla, uf, now);
+	/*
+	 * The answer may have come to another worker than the one that asked
+	 * (its queue is the port's choice): every worker takes it. Without a
+	 * target link-layer address there is nothing another table can use.
+	 */
+	if (n->learned != NULL)
+		n->learned(n->learn_ctx, target, tlla, uf);
 	return HSOD_NET_CONSUMED;
 }
 

@@ -114,6 +114,9 @@ struct hsod_net6_conf {
 	int socket_id;
 	struct hsod_neigh_params neigh;
 	struct hsod_neigh_pool *pool;   /* NULL: nothing held */
+	/* Told of every update NS and NA made to the table (neigh.h); NULL: nobody. */
+	hsod_neigh_learn_fn learned;
+	void *learn_ctx;
 };
 
 /** One worker's IPv6 on one port. Fields private but for stats and addr. */
@@ -129,6 +132,8 @@ struct hsod_net6 {
 	hsod_net_tx_fn tx;
 	void *tx_ctx;
 	struct hsod_neigh_tbl *neigh;
+	hsod_neigh_learn_fn learned;
+	void *learn_ctx;
 	struct hsod_net6_stats stats;
 };
 
