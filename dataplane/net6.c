@@ -21,10 +21,14 @@
 #define NH_DSTOPTS 60
 
 /* ICMPv6 types (RFC 4443, RFC 4861). */
+#define ICMP6_PACKET_TOO_BIG 2
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
+#define ND_RS 133
+#define ND_RA 134
 #define ND_NS 135
 #define ND_NA 136
+#define ND_REDIRECT 137
 /* ND options (RFC 4861 4.6). */
 #define ND_OPT_SLLA 1
 #define ND_OPT_TLLA 2
@@ -578,7 +582,37 @@ icmp6_input(struct hsod_net6 *n, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 		if (icmp[0] == ND_NS)
 			return ns_input(n, m, eth, ip, icmp, len, now);
 		return na_input(n, ip, icmp, len, now);
+	case ND_RS:
+	case ND_RA:
+		/*
+		 * RFC 4861 6.2.6: "A host MUST silently discard any received
+		 * Router Solicitation messages." Advertisements would feed
+		 * router discovery and SLAAC (6.3.4), which hsod does not do:
+		 * its prefix and gateway are configured. Counted, ignored.
+		 */
+		return drop6(n, HSOD_DROP6_ND_ROUTER);
+	case ND_REDIRECT:
+		/*
+		 * 8.3: a host updates its destination cache from a valid
+		 * redirect; hsod keeps none (the next hop is the prefix or the
+		 * configured gateway6), so a redirect changes nothing.
+		 */
+		return drop6(n, HSOD_DROP6_ND_REDIRECT);
 	default:
+		/*
+		 * RFC 4443 2.1: types 0..127 are errors. 2.4(e.1): no error is
+		 * ever sent in answer to one (hsod sends none at all). They
+		 * would be the upper layer's to act on (2.4(c)); hsod's TCP
+		 * takes none, which ends no connection on a forged one (RFC
+		 * 5927 7: hard errors treated as soft in synchronized states).
+		 * Packet Too Big is counted apart: no path MTU discovery (RFC
+		 * 8201) yet, segments stay within the MSS announced. Unknown
+		 * informational types are silently discarded (2.4(b)).
+		 */
+		if (icmp[0] == ICMP6_PACKET_TOO_BIG)
+			return drop6(n, HSOD_DROP6_ICMP_TOO_BIG);
+		if (icmp[0] < 128)
+			return drop6(n, HSOD_DROP6_ICMP_ERROR);
 		return drop6(n, HSOD_DROP6_ICMP_TYPE);
 	}
 }

@@ -291,9 +291,9 @@ test_echo(struct hsod_net6 *n)
 	CHECK_EQ(hsod_net6_input(n, m, 0), HSOD_NET_DROP);
 	rte_pktmbuf_free(m);
 	CHECK_EQ(n->stats.drops[HSOD_DROP6_ECHO_BAD], 2);
-	/* Another ICMPv6 type (a router advertisement). */
-	icmp[0] = 134;
-	m = frame6(&peer_mac, peer_ip, all_nodes, 255, 0, NULL, 0, 58, icmp, sizeof(icmp), true);
+	/* An informational type we do not take (an echo reply). */
+	icmp[0] = 129;
+	m = frame6(&peer_mac, peer_ip, our_ip, 64, 0, NULL, 0, 58, icmp, sizeof(icmp), true);
 	CHECK_EQ(hsod_net6_input(n, m, 0), HSOD_NET_DROP);
 	rte_pktmbuf_free(m);
 	CHECK_EQ(n->stats.drops[HSOD_DROP6_ICMP_TYPE], 1);
@@ -551,6 +551,47 @@ test_headers(void)
 	CHECK_EQ(hsod_net6_input(&n, m, 0), HSOD_NET_REPLY);
 	CHECK(icmp_ok(m));
 	rte_pktmbuf_free(m);
+
+	/*
+	 * What a host ignores, each under its own counter and never answered:
+	 * router solicitations and advertisements, redirects, Packet Too Big,
+	 * other errors (destination unreachable, time exceeded, parameter
+	 * problem, an unassigned error type).
+	 */
+	{
+		static const struct {
+			uint8_t type;
+			const uint8_t *dst;
+			uint8_t hops;
+			enum hsod_drop6 why;
+		} ign[] = {
+			{ 133, all_nodes, 255, HSOD_DROP6_ND_ROUTER },
+			{ 134, all_nodes, 255, HSOD_DROP6_ND_ROUTER },
+			{ 134, our_ip, 255, HSOD_DROP6_ND_ROUTER },
+			{ 137, our_ip, 255, HSOD_DROP6_ND_REDIRECT },
+			{ 2, our_ip, 60, HSOD_DROP6_ICMP_TOO_BIG },
+			{ 1, our_ip, 60, HSOD_DROP6_ICMP_ERROR },
+			{ 3, our_ip, 60, HSOD_DROP6_ICMP_ERROR },
+			{ 4, our_ip, 60, HSOD_DROP6_ICMP_ERROR },
+			{ 100, our_ip, 60, HSOD_DROP6_ICMP_ERROR },
+			{ 200, our_ip, 60, HSOD_DROP6_ICMP_TYPE },
+		};
+		uint8_t msg[16];
+
+		sent_clear();
+		for (unsigned i = 0; i < RTE_DIM(ign); i++) {
+			memset(msg, 0, sizeof(msg));
+			msg[0] = ign[i].type;
+			expect_drop(&n, frame6(&gw_mac, gw_ip, ign[i].dst, ign[i].hops, 0, NULL, 0,
+					       58, msg, sizeof(msg), true), ign[i].why);
+		}
+		CHECK_EQ(n_sent, 0);
+		/* A bad checksum is that before anything else. */
+		msg[0] = 134;
+		m = frame6(&gw_mac, gw_ip, all_nodes, 255, 0, NULL, 0, 58, msg, sizeof(msg), true);
+		rte_pktmbuf_mtod(m, uint8_t *)[14 + 40 + 8] ^= 1;
+		expect_drop(&n, m, HSOD_DROP6_ICMP_BAD);
+	}
 
 	/* A fragment header. */
 	memset(ext, 0, sizeof(ext));

@@ -15,6 +15,8 @@
 #      options is two headers, over the bound of 1: dropped, counted.
 #   3. A 3000-byte ping: the kernel fragments it; hsod counts the fragments
 #      and drops them (no reassembly), and ping gets no answer.
+#   3b. A Router Advertisement, a Redirect, a Packet Too Big and a Port
+#      Unreachable from the kernel: each counted under its name, ignored.
 #   4. IPv4 on the same port still answers ping.
 #   5. TLS over IPv6 to the built-in HTTP responder, on the same listener as
 #      IPv4: curl -6 (TLS 1.2 and 1.3), openssl s_client, Python's ssl
@@ -127,6 +129,37 @@ net6_now
 [ "$(net6 drop6_ip6_fragment)" -ge 2 ] ||
 	fail "drop6_ip6_fragment $(net6 drop6_ip6_fragment), want >= 2"
 echo "3. fragmented ping: not answered, drop6_ip6_fragment $(net6 drop6_ip6_fragment)"
+
+# 3b. What a host ignores, sent by the kernel (raw ICMPv6 socket: it fills
+#     the checksum): a Router Advertisement and a Redirect (hop limit 255),
+#     a Packet Too Big and a Destination Unreachable. Counted, never
+#     answered; hsod still answers ping (and TLS below) as before.
+in_ns python3 - <<'PY' || fail "ICMPv6 messages to ignore"
+import socket, struct
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+us = socket.inet_pton(socket.AF_INET6, "2001:db8::2")
+far = socket.inet_pton(socket.AF_INET6, "2001:db8:1::9")
+invoking = bytes(48)
+msgs = [
+    struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0),     # RA, router lifetime 1800 s
+    struct.pack("!BBHI", 137, 0, 0, 0) + far + far,             # Redirect: far via far
+    struct.pack("!BBHI", 2, 0, 0, 1280) + invoking,             # Packet Too Big, MTU 1280
+    struct.pack("!BBHI", 1, 4, 0, 0) + invoking,                # Port Unreachable
+]
+for m in msgs:
+    s.sendto(m, ("2001:db8::2", 0))
+PY
+sleep 0.5
+net6_now
+[ "$(net6 drop6_nd_router)" -ge 1 ] || fail "router advertisement not counted"
+[ "$(net6 drop6_nd_redirect)" = 1 ] || fail "drop6_nd_redirect $(net6 drop6_nd_redirect), want 1"
+[ "$(net6 drop6_icmp6_too_big)" = 1 ] ||
+	fail "drop6_icmp6_too_big $(net6 drop6_icmp6_too_big), want 1"
+[ "$(net6 drop6_icmp6_error)" = 1 ] || fail "drop6_icmp6_error $(net6 drop6_icmp6_error), want 1"
+in_ns ping -6 -c 1 -W 2 2001:db8::2 >/dev/null 2>&1 || fail "no echo after the ignored messages"
+echo "3b. RA, Redirect, Packet Too Big, Port Unreachable: counted (nd_router" \
+	"$(net6 drop6_nd_router), nd_redirect 1, icmp6_too_big 1, icmp6_error 1), not answered"
 
 # 4. IPv4 alongside.
 in_ns ping -c 2 -i 0.2 -W 2 198.18.0.2 >/dev/null 2>&1 || fail "IPv4 ping failed next to IPv6"
