@@ -88,6 +88,8 @@ static struct hso_stek_set *stek_generated;
 static struct hsod_keywatch *keywatch;
 static struct hsod_worker *workers[RTE_MAX_LCORE];
 static unsigned n_workers;
+/* Each worker's neighbour inbox (worker.h), with several workers. */
+static struct rte_ring *neigh_rings[HSOD_MAX_WORKERS];
 /* Port i of the configuration is DPDK port port_ids[i]. */
 static uint16_t port_ids[HSOD_MAX_PORTS];
 static unsigned n_ports;
@@ -480,11 +482,34 @@ port_setup(uint16_t port, uint16_t nq, uint64_t *tx_offloads, bool *chain_csum_s
 			port, info.max_rx_queues, info.max_tx_queues, nq);
 		return -EINVAL;
 	}
-	/* RSS on the TCP 4-tuple so a connection always meets the same worker. */
+	/*
+	 * RSS on the TCP 4-tuple of either family so a connection always meets
+	 * the same worker: what the port hashes of rss_want, logged. Frames it
+	 * does not hash (ARP, ICMPv6) land on queue 0 or by the port's own
+	 * rule; the workers share what ARP and Neighbor Discovery teach them
+	 * (worker.h), so that does not matter.
+	 */
 	if (nq > 1) {
+		const uint64_t rss_want = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4 |
+					  RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_IPV6 |
+					  RTE_ETH_RSS_IPV6_EX | RTE_ETH_RSS_IPV6_TCP_EX;
+		uint64_t hf = rss_want & info.flow_type_rss_offloads;
+
 		pc.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		pc.rx_adv_conf.rss_conf.rss_hf =
-			(RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4) & info.flow_type_rss_offloads;
+		pc.rx_adv_conf.rss_conf.rss_hf = hf;
+		printf("hsod: port %u: RSS over %u queues on%s%s%s%s%s%s%s\n", port, nq,
+		       (hf & RTE_ETH_RSS_IPV4) ? " ipv4" : "",
+		       (hf & RTE_ETH_RSS_NONFRAG_IPV4_TCP) ? " ipv4_tcp" : "",
+		       (hf & RTE_ETH_RSS_IPV6) ? " ipv6" : "",
+		       (hf & RTE_ETH_RSS_NONFRAG_IPV6_TCP) ? " ipv6_tcp" : "",
+		       (hf & RTE_ETH_RSS_IPV6_EX) ? " ipv6_ex" : "",
+		       (hf & RTE_ETH_RSS_IPV6_TCP_EX) ? " ipv6_tcp_ex" : "",
+		       hf == 0 ? " nothing (the port hashes none of them: one queue gets "
+		       "the IPv4 and IPv6 traffic the port does not spread its own way)" : "");
+		if ((hf & (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP)) != 0 &&
+		    (hf & (RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_TCP)) == 0)
+			printf("hsod: port %u: warning: the port hashes IPv4 but not IPv6: IPv6 "
+			       "connections all go to one worker\n", port);
 	}
 	/* Checksum offloads where the port offers them; software otherwise. */
 	pc.rxmode.offloads = info.rx_offload_capa &
@@ -1034,6 +1059,15 @@ main(int argc, char **argv)
 	/* Mbufs that slow readers and their applications may not take ([app] pool_reserve). */
 	hsod_apps_set_mbuf_reserve(apps, conf.app_pool_reserve != 0 ? conf.app_pool_reserve
 								 : pool->size / 4);
+	/* What ARP and NDP teach one worker, the others learn (worker.h). */
+	for (unsigned i = 0; n_workers > 1 && i < n_workers; i++) {
+		neigh_rings[i] = hsod_worker_neigh_ring_create(i, (int)rte_socket_id());
+		if (neigh_rings[i] == NULL) {
+			fprintf(stderr, "hsod: worker %u's neighbour ring: %s\n", i,
+				rte_strerror(rte_errno));
+			goto out_workers;
+		}
+	}
 	{
 		unsigned i = 0;
 
@@ -1043,6 +1077,7 @@ main(int argc, char **argv)
 				.mp = pool, .hs = &tls_cur->hs, .cfg = &conf,
 				.shm = hsod_apps_shm(apps), .fc = hsod_apps_fc(apps),
 				.n_ports = n_ports,
+				.neigh_rings = neigh_rings, .n_workers = n_workers,
 			};
 
 			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())
@@ -1131,8 +1166,11 @@ out_workers:
 	hsod_app_http_free(http);
 	hso_echo_free(echo);
 	hso_app_detach(builtin);
-	for (unsigned i = 0; i < n_workers; i++)
+	for (unsigned i = 0; i < n_workers; i++) {
 		hsod_worker_free(workers[i]);
+		rte_ring_free(neigh_rings[i]);
+		neigh_rings[i] = NULL;
+	}
 	hsod_apps_free(apps);
 out_port:
 	ports_close(n_started);

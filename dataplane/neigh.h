@@ -108,6 +108,17 @@ struct hsod_neigh_params {
 	bool randomize;
 };
 
+/**
+ * A neighbour's protocol message (ARP, an NDP solicitation or
+ * advertisement) just updated a table: the key (the table's byte order and
+ * length), the link-layer address and the hsod_neigh_update() flags it was
+ * applied with. Several workers are one host: each keeps its own table (one
+ * lcore, no locks), and this lets the one that received the message pass
+ * it to the others (worker.c), whatever queue the port put it on.
+ */
+typedef void (*hsod_neigh_learn_fn)(void *ctx, const void *addr,
+				    const struct rte_ether_addr *mac, unsigned flags);
+
 struct hsod_neigh_ops {
 	/**
 	 * Send a solicitation for @p addr: unicast to @p dst (a probe of a

@@ -131,6 +131,8 @@ hsod_net_init(struct hsod_net *n, const struct hsod_net_conf *c)
 	n->mp = c->mp;
 	n->tx = c->tx;
 	n->tx_ctx = c->tx_ctx;
+	n->learned = c->learned;
+	n->learn_ctx = c->learn_ctx;
 	memset(&nc, 0, sizeof(nc));
 	nc.name = c->name;
 	nc.socket_id = c->socket_id;
@@ -242,6 +244,8 @@ arp_input(struct hsod_net *n, struct rte_mbuf *m, struct rte_ether_hdr *eth, uin
 		    a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY))
 			flags |= HSOD_NEIGH_F_SOLICITED;
 		hsod_neigh_update(n->neigh, &sip, &a->arp_data.arp_sha, flags, now);
+		if (n->learned != NULL)
+			n->learned(n->learn_ctx, &sip, &a->arp_data.arp_sha, flags);
 	}
 	if (a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY))
 		return HSOD_NET_CONSUMED;

@@ -136,6 +136,9 @@ struct hsod_net_conf {
 	 * unresolved next hop is dropped (counted) while ARP asks.
 	 */
 	struct hsod_neigh_pool *pool;
+	/* Told of every update ARP made to the table (neigh.h); NULL: nobody. */
+	hsod_neigh_learn_fn learned;
+	void *learn_ctx;
 };
 
 /** One worker's layer 2-3 state on one port. Fields private but for stats and addr. */
@@ -149,6 +152,8 @@ struct hsod_net {
 	hsod_net_tx_fn tx;
 	void *tx_ctx;
 	struct hsod_neigh_tbl *neigh;
+	hsod_neigh_learn_fn learned;
+	void *learn_ctx;
 	struct hsod_net_stats stats;
 };
 

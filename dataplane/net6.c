@@ -21,10 +21,14 @@
 #define NH_DSTOPTS 60
 
 /* ICMPv6 types (RFC 4443, RFC 4861). */
+#define ICMP6_PACKET_TOO_BIG 2
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
+#define ND_RS 133
+#define ND_RA 134
 #define ND_NS 135
 #define ND_NA 136
+#define ND_REDIRECT 137
 /* ND options (RFC 4861 4.6). */
 #define ND_OPT_SLLA 1
 #define ND_OPT_TLLA 2
@@ -213,6 +217,8 @@ hsod_net6_init(struct hsod_net6 *n, const struct hsod_net6_conf *c)
 	n->mp = c->mp;
 	n->tx = c->tx;
 	n->tx_ctx = c->tx_ctx;
+	n->learned = c->learned;
+	n->learn_ctx = c->learn_ctx;
 	memset(&nc, 0, sizeof(nc));
 	nc.name = c->name;
 	nc.socket_id = c->socket_id;
@@ -445,9 +451,13 @@ ns_input(struct hsod_net6 *n, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 	 * the cached one).
 	 */
 	if (!unspec && slla != NULL && rte_is_unicast_ether_addr(slla) &&
-	    !rte_is_zero_ether_addr(slla) && !a6_eq(src, n->addr))
+	    !rte_is_zero_ether_addr(slla) && !a6_eq(src, n->addr)) {
 		hsod_neigh_update(n->neigh, src, slla, HSOD_NEIGH_F_CREATE | HSOD_NEIGH_F_OVERRIDE,
 				  now);
+		if (n->learned != NULL)
+			n->learned(n->learn_ctx, src, slla,
+				   HSOD_NEIGH_F_CREATE | HSOD_NEIGH_F_OVERRIDE);
+	}
 	/*
 	 * 7.2.4: the advertisement goes to the soliciting address with
 	 * Solicited set, or (DAD) to all-nodes with it clear; Override set
@@ -506,6 +516,13 @@ na_input(struct hsod_net6 *n, struct rte_ipv6_hdr *ip, uint8_t *icmp, size_t len
 		return HSOD_NET_CONSUMED;
 	}
 	hsod_neigh_update(n->neigh, target, tlla, uf, now);
+	/*
+	 * The answer may have come to another worker than the one that asked
+	 * (its queue is the port's choice): every worker takes it. Without a
+	 * target link-layer address there is nothing another table can use.
+	 */
+	if (n->learned != NULL)
+		n->learned(n->learn_ctx, target, tlla, uf);
 	return HSOD_NET_CONSUMED;
 }
 
@@ -565,7 +582,37 @@ icmp6_input(struct hsod_net6 *n, struct rte_mbuf *m, struct rte_ether_hdr *eth,
 		if (icmp[0] == ND_NS)
 			return ns_input(n, m, eth, ip, icmp, len, now);
 		return na_input(n, ip, icmp, len, now);
+	case ND_RS:
+	case ND_RA:
+		/*
+		 * RFC 4861 6.2.6: "A host MUST silently discard any received
+		 * Router Solicitation messages." Advertisements would feed
+		 * router discovery and SLAAC (6.3.4), which hsod does not do:
+		 * its prefix and gateway are configured. Counted, ignored.
+		 */
+		return drop6(n, HSOD_DROP6_ND_ROUTER);
+	case ND_REDIRECT:
+		/*
+		 * 8.3: a host updates its destination cache from a valid
+		 * redirect; hsod keeps none (the next hop is the prefix or the
+		 * configured gateway6), so a redirect changes nothing.
+		 */
+		return drop6(n, HSOD_DROP6_ND_REDIRECT);
 	default:
+		/*
+		 * RFC 4443 2.1: types 0..127 are errors. 2.4(e.1): no error is
+		 * ever sent in answer to one (hsod sends none at all). They
+		 * would be the upper layer's to act on (2.4(c)); hsod's TCP
+		 * takes none, which ends no connection on a forged one (RFC
+		 * 5927 7: hard errors treated as soft in synchronized states).
+		 * Packet Too Big is counted apart: no path MTU discovery (RFC
+		 * 8201) yet, segments stay within the MSS announced. Unknown
+		 * informational types are silently discarded (2.4(b)).
+		 */
+		if (icmp[0] == ICMP6_PACKET_TOO_BIG)
+			return drop6(n, HSOD_DROP6_ICMP_TOO_BIG);
+		if (icmp[0] < 128)
+			return drop6(n, HSOD_DROP6_ICMP_ERROR);
 		return drop6(n, HSOD_DROP6_ICMP_TYPE);
 	}
 }

@@ -77,15 +77,24 @@
 	X(PROTO, "ip6_proto", "neither ICMPv6 nor TCP (or TCP to a multicast "   \
 	  "address)")                                                            \
 	X(ICMP_BAD, "icmp6_bad", "ICMPv6 too short or bad checksum")             \
-	X(ICMP_TYPE, "icmp6_type", "ICMPv6 type we do not take (router "         \
-	  "advertisements, errors, ...)")                                        \
+	X(ICMP_TYPE, "icmp6_type", "ICMPv6 informational type we do not take "  \
+	  "(echo replies, multicast listener messages, ...)")                    \
 	X(ND_BAD, "nd_bad", "Neighbor Discovery message failing RFC 4861 "       \
 	  "7.1's checks (hop limit 255, code 0, lengths, options, addresses)")   \
 	X(NS_NOT_US, "ns_not_us", "solicitation for another target")             \
 	X(NA_DUP, "na_dup", "advertisement for our own address: a duplicate")    \
 	X(ECHO_BAD, "echo_bad", "echo request from the unspecified address, "    \
 	  "or with a code")                                                      \
-	X(TCP_HDR, "tcp_hdr", "TCP header too short or bad offset")
+	X(TCP_HDR, "tcp_hdr", "TCP header too short or bad offset")             \
+	X(ICMP_TOO_BIG, "icmp6_too_big", "ICMPv6 Packet Too Big (not acted "     \
+	  "on: segments keep the MSS hsod announced)")                           \
+	X(ICMP_ERROR, "icmp6_error", "other ICMPv6 errors (destination "         \
+	  "unreachable, time exceeded, parameter problem, unknown error types): " \
+	  "counted, never answered (RFC 4443 2.4(e))")                           \
+	X(ND_ROUTER, "nd_router", "router solicitations and advertisements: "    \
+	  "no router discovery, the gateway is configured (gateway6)")           \
+	X(ND_REDIRECT, "nd_redirect", "redirects: ignored, the next hop stays "  \
+	  "the configured one")
 
 enum hsod_drop6 {
 #define HSOD_DROP6_ENUM(e, ...) HSOD_DROP6_##e,
@@ -114,6 +123,9 @@ struct hsod_net6_conf {
 	int socket_id;
 	struct hsod_neigh_params neigh;
 	struct hsod_neigh_pool *pool;   /* NULL: nothing held */
+	/* Told of every update NS and NA made to the table (neigh.h); NULL: nobody. */
+	hsod_neigh_learn_fn learned;
+	void *learn_ctx;
 };
 
 /** One worker's IPv6 on one port. Fields private but for stats and addr. */
@@ -129,6 +141,8 @@ struct hsod_net6 {
 	hsod_net_tx_fn tx;
 	void *tx_ctx;
 	struct hsod_neigh_tbl *neigh;
+	hsod_neigh_learn_fn learned;
+	void *learn_ctx;
 	struct hsod_net6_stats stats;
 };
 

@@ -57,8 +57,15 @@ parse6(struct rte_mbuf *m, struct tcp_seg *seg)
 	thl = (size_t)(t->data_off >> 4) * 4;
 	if (thl < sizeof(*t) || thl > tot - m->l3_len)
 		return -EBADMSG;
-	/* RFC 8200 8.1: the checksum is mandatory; no offload flag trusted for IPv6 yet. */
-	if (cksum6(ip, t, (uint32_t)(tot - m->l3_len)) != 0)
+	/*
+	 * RFC 8200 8.1: the checksum is mandatory (there is no IPv4-style
+	 * header sum to lean on). A port that verified it says so in the RX
+	 * flags, as for IPv4; otherwise it is summed here.
+	 */
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return -EILSEQ;
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	    cksum6(ip, t, (uint32_t)(tot - m->l3_len)) != 0)
 		return -EILSEQ;
 	memset(seg, 0, sizeof(*seg));
 	seg->tuple.v6 = 1;
@@ -264,11 +271,24 @@ csum_offload(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *t,
 }
 
 /*
- * The IPv6 frame of @p o, payload copied. Checksums in software: the
- * offload flags hsod asks ports for are IPv4's.
+ * The same for IPv6: no header checksum, the TCP one left to the port
+ * (RTE_MBUF_F_TX_IPV6 says which pseudo-header it is; rte_ipv6_phdr_cksum()
+ * takes the upper-layer length from payload_len: no extension headers here).
  */
+static void
+csum_offload6(struct rte_mbuf *m, struct rte_ipv6_hdr *ip, struct rte_tcp_hdr *t,
+	      const struct tcp_seg_out *o)
+{
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(*ip);
+	m->l4_len = sizeof(*t) + o->opt_len;
+	m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+	t->cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
+}
+
+/* The IPv6 frame of @p o, payload copied; checksum by the port or here. */
 static struct rte_mbuf *
-build6(struct rte_mempool *mp, const struct tcp_seg_out *o)
+build6(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off)
 {
 	struct rte_ipv6_hdr *ip;
 	struct rte_tcp_hdr *t;
@@ -292,7 +312,10 @@ build6(struct rte_mempool *mp, const struct tcp_seg_out *o)
 		memcpy(p, o->piece[i].data, o->piece[i].len);
 		p += o->piece[i].len;
 	}
-	t->cksum = cksum6(ip, t, (uint32_t)(sizeof(*t) + o->opt_len + o->len));
+	if (csum_off)
+		csum_offload6(m, ip, t, o);
+	else
+		t->cksum = cksum6(ip, t, (uint32_t)(sizeof(*t) + o->opt_len + o->len));
 	return m;
 }
 
@@ -306,7 +329,7 @@ tcp_pkt_build(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off
 	uint8_t *p;
 
 	if (o->tuple.v6)
-		return build6(mp, o);
+		return build6(mp, o, csum_off);
 	if (hl + o->len > UINT16_MAX)
 		return NULL;
 	m = rte_pktmbuf_alloc(mp);
@@ -356,21 +379,22 @@ attach_piece(struct rte_mbuf *mi, struct rte_mbuf *d, const uint8_t *data, uint3
 struct rte_mbuf *
 tcp_pkt_build_ref(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum_off)
 {
-	struct rte_ipv4_hdr *ip;
+	struct rte_ipv4_hdr *ip = NULL;
+	struct rte_ipv6_hdr *ip6 = NULL;
 	struct rte_tcp_hdr *t;
-	size_t hl = sizeof(struct rte_ether_hdr) + sizeof(*ip) + sizeof(*t) + o->opt_len;
+	size_t hl = sizeof(struct rte_ether_hdr) + sizeof(*t) + o->opt_len +
+		    (o->tuple.v6 ? sizeof(*ip6) : sizeof(*ip));
 	struct rte_mbuf *ms[TCP_SEG_PIECES + 1], *h, *prev;
 	uint8_t *p;
 
-	/* IPv6: copied (a chained IPv6 sum is not written yet). */
-	if (o->n_pieces == 0 || o->tuple.v6)
+	if (o->n_pieces == 0)
 		return tcp_pkt_build(mp, o, csum_off);
 	/* The header's mbuf and one per piece, in one go. */
 	if (rte_pktmbuf_alloc_bulk(mp, ms, o->n_pieces + 1u) != 0)
 		return NULL;
 	h = ms[0];
 	p = (uint8_t *)rte_pktmbuf_append(h, (uint16_t)hl);
-	t = headers(p, o, hl, &ip);
+	t = o->tuple.v6 ? headers6(p, o, hl, &ip6) : headers(p, o, hl, &ip);
 	prev = h;
 	for (unsigned i = 0; i < o->n_pieces; i++) {
 		const struct tcp_piece *pc = &o->piece[i];
@@ -384,18 +408,21 @@ tcp_pkt_build_ref(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum
 	}
 	h->nb_segs = (uint16_t)(o->n_pieces + 1);
 	if (csum_off) {
-		csum_offload(h, ip, t, o);
+		if (ip6 != NULL)
+			csum_offload6(h, ip6, t, o);
+		else
+			csum_offload(h, ip, t, o);
 	} else {
 		/*
-		 * RFC 9293 3.1: the one's complement sum over the pseudo-header,
-		 * the header and the payload, wherever its pieces lie. Each
-		 * piece's 16-bit sum, byte-swapped when it starts at an odd
-		 * offset of the segment (RFC 1071 2(B)). Not rte_raw_cksum_mbuf():
-		 * DPDK 22.11 swaps its unreduced 32-bit sum, wrong for odd pieces.
+		 * RFC 9293 3.1 (and RFC 8200 8.1 for IPv6): the one's complement
+		 * sum over the pseudo-header, the header and the payload,
+		 * wherever its pieces lie. Each piece's 16-bit sum, byte-swapped
+		 * when it starts at an odd offset of the segment (RFC 1071
+		 * 2(B)). Not rte_raw_cksum_mbuf(): DPDK 22.11 swaps its
+		 * unreduced 32-bit sum, wrong for odd pieces.
 		 */
 		uint32_t sum = rte_raw_cksum(t, sizeof(*t) + o->opt_len), done = 0;
 
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		for (unsigned i = 0; i < o->n_pieces; i++) {
 			uint32_t x = hso_cksum_raw(o->piece[i].data, o->piece[i].len);
 
@@ -404,7 +431,13 @@ tcp_pkt_build_ref(struct rte_mempool *mp, const struct tcp_seg_out *o, bool csum
 			sum += x;
 			done += o->piece[i].len;
 		}
-		sum += rte_ipv4_phdr_cksum(ip, 0);
+		if (ip6 != NULL) {
+			/* rte_ipv6_phdr_cksum(): addresses, payload_len, next header (8.1). */
+			sum += rte_ipv6_phdr_cksum(ip6, 0);
+		} else {
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			sum += rte_ipv4_phdr_cksum(ip, 0);
+		}
 		sum = (sum & 0xffff) + (sum >> 16);
 		sum = (sum & 0xffff) + (sum >> 16);
 		t->cksum = (uint16_t)~sum;

@@ -5,10 +5,11 @@
 /**
  * @file
  * Between the DPDK-free TCP core (tcp.h) and mbufs: a received TCP/IPv4
- * frame (as hsod_net_input() passes it up) into a struct tcp_seg whose
+ * or TCP/IPv6 frame (as hsod_net_input() or hsod_net6_input() pass it up) into a struct tcp_seg whose
  * payload TCP may keep by reference, mbufs as TCP's buffers (struct
  * tcp_buf lives in the first bytes of an mbuf's headroom), and a struct
- * tcp_seg_out into an Ethernet/IPv4/TCP frame: copied into one mbuf, or
+ * tcp_seg_out into an Ethernet/IPv4/TCP or Ethernet/IPv6/TCP frame (the
+ * tuple's family): copied into one mbuf, or
  * as a header mbuf chained to indirect mbufs over the send buffers (no
  * copy), checksums in software or left to the port.
  */
@@ -81,10 +82,11 @@ int tcp_pkt_peek_tuple(const struct rte_mbuf *m, struct tcp_tuple *tuple);
 /**
  * Build the frame of segment @p o in a new mbuf from @p mp, its payload
  * copied: the Ethernet header's type (its addresses are hsod_net_output()'s
- * to fill once the next hop is known), IPv4 with DF and TTL 64, the TCP
- * header, options and payload.
- * @param csum_off  the port computes IPv4 and TCP checksums (the TCP field
- *                  then holds the pseudo-header sum); else computed here
+ * to fill once the next hop is known), IPv4 with DF and TTL 64 (IPv6: hop
+ * limit 64, no extension header), the TCP header, options and payload.
+ * @param csum_off  the port computes the IPv4 and TCP checksums (IPv6: the
+ *                  TCP one, RTE_MBUF_F_TX_IPV6); the TCP field then holds
+ *                  the pseudo-header sum. Else computed here
  * @return the mbuf, or NULL when the pool is empty or the segment does not
  *         fit one mbuf.
  */

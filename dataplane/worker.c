@@ -88,7 +88,7 @@ struct dp_sess {
 struct wport {
 	uint16_t id;                /* DPDK port id */
 	uint16_t n_tx;
-	bool csum_off;              /* the port sums IPv4 and TCP on TX */
+	bool csum_off;              /* the port sums IPv4 and TCP (over IPv4 and IPv6) on TX */
 	bool chain_csum_off;        /* ... also of frames in several segments */
 	bool multiseg;              /* the port sends mbuf chains: payload by reference */
 	struct hsod_worker *w;      /* for net's transmit hook */
@@ -1016,6 +1016,102 @@ hsod_worker_mem(const struct hsod_config *cfg, struct hsod_worker_mem *m)
 	}
 }
 
+/* ----------------------------------------------- neighbours, shared */
+
+/*
+ * One neighbour update on its way from the worker that received the ARP or
+ * NDP message to another: applied there with the same flags, so every
+ * worker's table moves as if it had received the message itself (RFC 826's
+ * merge, RFC 4861 7.2.3 and 7.2.5 are rules for one host, and the workers
+ * are one). 28 bytes: rte_ring element sizes are multiples of 4.
+ */
+struct neigh_msg {
+	uint8_t port;               /* the worker port index */
+	uint8_t family;             /* 4 or 6: which table */
+	uint8_t flags;              /* HSOD_NEIGH_F_* */
+	uint8_t pad;
+	struct rte_ether_addr mac;
+	uint8_t pad2[2];
+	uint8_t addr[16];           /* the table's key: 4 bytes (host order) or 16 */
+};
+
+struct rte_ring *
+hsod_worker_neigh_ring_create(unsigned index, int socket_id)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	RTE_BUILD_BUG_ON(sizeof(struct neigh_msg) % 4 != 0);
+	snprintf(name, sizeof(name), "hsod_nb_%u", index);
+	/* Any worker enqueues (lock-free CAS), only the owner dequeues. */
+	return rte_ring_create_elem(name, sizeof(struct neigh_msg), HSOD_NEIGH_SHARE_RING,
+				    socket_id, RING_F_SC_DEQ);
+}
+
+/* Tell every other worker: one enqueue each, never a wait. */
+static void
+neigh_share(struct wport *p, unsigned family, const void *addr, const struct rte_ether_addr *mac,
+	    unsigned flags)
+{
+	struct hsod_worker *w = p->w;
+	struct neigh_msg msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.port = (uint8_t)(p - w->ports);
+	msg.family = (uint8_t)family;
+	msg.flags = (uint8_t)flags;
+	rte_ether_addr_copy(mac, &msg.mac);
+	memcpy(msg.addr, addr, family == 6 ? 16 : 4);
+	for (unsigned i = 0; i < w->conf.n_workers; i++) {
+		if (i == w->conf.index)
+			continue;
+		if (rte_ring_mp_enqueue_elem(w->conf.neigh_rings[i], &msg, sizeof(msg)) == 0)
+			w->stats.neigh_shared++;
+		else
+			w->stats.neigh_share_drops++;
+	}
+}
+
+static void
+neigh_learned4(void *ctx, const void *addr, const struct rte_ether_addr *mac, unsigned flags)
+{
+	neigh_share(ctx, 4, addr, mac, flags);
+}
+
+static void
+neigh_learned6(void *ctx, const void *addr, const struct rte_ether_addr *mac, unsigned flags)
+{
+	neigh_share(ctx, 6, addr, mac, flags);
+}
+
+/* What the other workers learned: into this worker's tables (held frames may leave). */
+static unsigned
+neigh_share_drain(struct hsod_worker *w, uint64_t now)
+{
+	struct neigh_msg msgs[BURST];
+	unsigned n;
+
+	if (w->conf.neigh_rings == NULL || w->conf.n_workers < 2)
+		return 0;
+	n = rte_ring_sc_dequeue_burst_elem(w->conf.neigh_rings[w->conf.index], msgs,
+					   sizeof(msgs[0]), BURST, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		const struct neigh_msg *m = &msgs[i];
+		struct wport *p;
+
+		if (m->port >= w->n_ports)
+			continue;
+		p = &w->ports[m->port];
+		if (m->family == 6 && p->v6)
+			hsod_neigh_update(hsod_net6_neigh(&p->net6), m->addr, &m->mac, m->flags, now);
+		else if (m->family == 4)
+			hsod_neigh_update(hsod_net_neigh(&p->net), m->addr, &m->mac, m->flags, now);
+		else
+			continue;
+		w->stats.neigh_share_applied++;
+	}
+	return n;
+}
+
 /* Port @p p's IPv6 (net6.h), when it has an address: @p nc's other settings. */
 static int
 port_init6(struct hsod_worker *w, struct wport *p, const struct hsod_port_conf *pc,
@@ -1041,6 +1137,8 @@ port_init6(struct hsod_worker *w, struct wport *p, const struct hsod_port_conf *
 	c6.socket_id = nc->socket_id;
 	c6.neigh = nc->neigh;
 	c6.pool = nc->pool;
+	c6.learned = nc->learned != NULL ? neigh_learned6 : NULL;
+	c6.learn_ctx = nc->learn_ctx;
 	p->v6 = true;
 	return hsod_net6_init(&p->net6, &c6);
 }
@@ -1109,6 +1207,10 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 		nc.neigh.reachable_ms = cfg->neigh_reachable_ms;
 		nc.neigh.stale_ms = cfg->neigh_stale_ms;
 		nc.pool = w->neigh_pool;
+		if (conf->neigh_rings != NULL && conf->n_workers > 1) {
+			nc.learned = neigh_learned4;
+			nc.learn_ctx = p;
+		}
 		r = hsod_net_init(&p->net, &nc);
 		if (r == 0)
 			r = port_init6(w, p, pc, &nc);
@@ -1447,9 +1549,22 @@ apps_sync(struct hsod_worker *w)
 }
 
 /*
- * An IPv6 segment of the TCP table's output: by the port that has its
- * local address (net6.h), payload copied (tcp_pkt.h).
+ * The frame of segment @p o for @p port: payload by reference when the port
+ * takes chains, checksums by the port where it sums them right (the same
+ * for both families: RTE_ETH_TX_OFFLOAD_TCP_CKSUM covers TCP over IPv6).
  */
+static struct rte_mbuf *
+seg_build(struct hsod_worker *w, const struct wport *port, const struct tcp_seg_out *o)
+{
+	if (port->multiseg)
+		/* A segment with payload is a chain: header, then pieces. */
+		return tcp_pkt_build_ref(w->conf.mp, o, o->n_pieces > 0 ?
+					 port->chain_csum_off : port->csum_off);
+	w->stats.tx_copied += o->n_pieces > 0;
+	return tcp_pkt_build(w->conf.mp, o, port->csum_off);
+}
+
+/* An IPv6 segment of the TCP table's output: by the port that has its local address. */
 static void
 emit6(struct hsod_worker *w, const struct tcp_seg_out *o, uint64_t now)
 {
@@ -1460,12 +1575,12 @@ emit6(struct hsod_worker *w, const struct tcp_seg_out *o, uint64_t now)
 
 		if (!p->v6 || memcmp(p->net6.addr, o->tuple.laddr6, 16) != 0)
 			continue;
-		m = tcp_pkt_build(w->conf.mp, o, false);
+		m = seg_build(w, p, o);
 		if (m == NULL) {
 			w->stats.tx_dropped++;
 			return;
 		}
-		w->stats.tx_copied += o->n_pieces > 0;
+		/* Sent, or held (in order) until Neighbor Discovery answers. */
 		hsod_net6_output(&p->net6, m, o->tuple.raddr6, now);
 		return;
 	}
@@ -1497,14 +1612,7 @@ emit(struct hsod_worker *w, uint64_t now)
 				continue;
 			}
 		}
-		if (port->multiseg) {
-			/* A segment with payload is a chain: header, then pieces. */
-			m = tcp_pkt_build_ref(w->conf.mp, o, o->n_pieces > 0 ?
-					      port->chain_csum_off : port->csum_off);
-		} else {
-			m = tcp_pkt_build(w->conf.mp, o, port->csum_off);
-			w->stats.tx_copied += o->n_pieces > 0;
-		}
+		m = seg_build(w, port, o);
 		if (m == NULL) {
 			w->stats.tx_dropped++;
 			continue;
@@ -1550,6 +1658,8 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	w->poll_tsc = rte_rdtsc();
 	w->now_us = now;
 	apps_sync(w);
+	/* Before the burst: a frame for a neighbour another worker just resolved is sent at once. */
+	busy |= neigh_share_drain(w, now) > 0;
 	/* A burst from every port; ARP and ICMP are answered on the port they came by. */
 	for (unsigned p = 0; p < w->n_ports; p++) {
 		struct wport *port = &w->ports[p];

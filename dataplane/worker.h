@@ -67,7 +67,27 @@ struct hsod_worker_conf {
 	struct hso_shm_conn *fc;        /**< flow-control words, mapped (hsod_apps_fc()) */
 	unsigned n_ports;               /**< 1..cfg->n_ports */
 	struct hsod_worker_port ports[HSOD_MAX_PORTS];
+	/**
+	 * Neighbour sharing: worker i's inbox is neigh_rings[i] (i <
+	 * n_workers, made by hsod_worker_neigh_ring_create()). What ARP and
+	 * Neighbor Discovery teach one worker's tables, every other worker's
+	 * tables learn too, whichever queue the port gave the message (ARP and
+	 * ICMPv6 are not spread by RSS like the connections). NULL or one
+	 * worker: nothing shared.
+	 */
+	struct rte_ring *const *neigh_rings;
+	unsigned n_workers;
 };
+
+/**
+ * Worker @p index's neighbour inbox (lookup name hsod_nb_<index>): a
+ * multi-producer, single-consumer ring of HSOD_NEIGH_SHARE_RING updates.
+ * @return the ring, or NULL (rte_errno).
+ */
+struct rte_ring *hsod_worker_neigh_ring_create(unsigned index, int socket_id);
+
+/** Updates one worker's inbox holds; one more is dropped (counted) and asked again. */
+#define HSOD_NEIGH_SHARE_RING 1024u
 
 /*
  * A worker's counters, declared once: these lists expand into struct
@@ -153,7 +173,16 @@ struct hsod_worker_conf {
 	X(tx_copied, "tx_segments_copied", counter, none,                      \
 	  "segments copied into one mbuf (a port without mbuf chains)")        \
 	X(records_refused, "records_refused", counter, none,                   \
-	  "records the engine refused as given (a bug: should stay 0)")
+	  "records the engine refused as given (a bug: should stay 0)")        \
+	X(neigh_shared, "neigh_shared", counter, none,                         \
+	  "neighbour updates (ARP, IPv6 NS and NA) this worker received and "  \
+	  "passed to each other worker (counted once per worker told)")        \
+	X(neigh_share_applied, "neigh_share_applied", counter, workers,        \
+	  "neighbour updates another worker received, applied to this "        \
+	  "worker's tables")                                                   \
+	X(neigh_share_drops, "neigh_share_drops", counter, none,               \
+	  "neighbour updates not passed on: the other worker's inbox was full "\
+	  "(it solicits again itself)")
 
 #define HSOD_WORKER_COUNTER_ARRAYS(A)                                          \
 	A(port_rx_packets, uint64_t, HSOD_MAX_PORTS, "ports_rx_packets",       \

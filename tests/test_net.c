@@ -160,6 +160,65 @@ echo_frame(size_t data, size_t pad, struct rte_ipv4_hdr **ipp)
 	return m;
 }
 
+static unsigned learn_n, learn_flags;
+static uint32_t learn_ip;
+
+static void
+learn_hook(void *ctx, const void *addr, const struct rte_ether_addr *mac, unsigned flags)
+{
+	(void)ctx;
+	(void)mac;
+	memcpy(&learn_ip, addr, 4);
+	learn_flags = flags;
+	learn_n++;
+}
+
+/*
+ * What ARP teaches a worker's table, the hook hears with the same flags
+ * (worker.c passes it to the other workers): a reply to us is solicited,
+ * a request for us creates, one for someone else only updates a table
+ * that knows the sender.
+ */
+static void
+test_arp_learn(void)
+{
+	struct hsod_neigh_params np;
+	struct hsod_net_conf c;
+	struct hsod_net n;
+	struct rte_mbuf *m;
+
+	neigh_params(&np);
+	hsod_net_conf_init(&c);
+	c.addr = OUR_IP;
+	c.prefix_len = 24;
+	rte_ether_addr_copy(&our_mac, &c.mac);
+	c.mp = mp;
+	c.tx = tx_collect;
+	c.name = "test_net_learn";
+	c.neigh = np;
+	c.learned = learn_hook;
+	CHECK_EQ(hsod_net_init(&n, &c), 0);
+	m = arp_frame(RTE_ARP_OP_REPLY, PEER_IP, &peer_mac, OUR_IP);
+	CHECK_EQ(hsod_net_input(&n, m, 1000), HSOD_NET_CONSUMED);
+	rte_pktmbuf_free(m);
+	CHECK(learn_n == 1 && learn_ip == PEER_IP);
+	CHECK_EQ(learn_flags, HSOD_NEIGH_F_OVERRIDE | HSOD_NEIGH_F_CREATE | HSOD_NEIGH_F_SOLICITED);
+	m = arp_frame(RTE_ARP_OP_REQUEST, GW_IP, &peer_mac, OUR_IP);
+	CHECK_EQ(hsod_net_input(&n, m, 2000), HSOD_NET_REPLY);
+	rte_pktmbuf_free(m);
+	CHECK(learn_n == 2 && learn_ip == GW_IP);
+	CHECK_EQ(learn_flags, HSOD_NEIGH_F_OVERRIDE | HSOD_NEIGH_F_CREATE);
+	m = arp_frame(RTE_ARP_OP_REQUEST, RTE_IPV4(198, 18, 0, 9), &peer_mac,
+		      RTE_IPV4(198, 18, 0, 10));
+	CHECK_EQ(hsod_net_input(&n, m, 3000), HSOD_NET_DROP);
+	rte_pktmbuf_free(m);
+	/* RFC 826's merge: a table that knows the sender updates it; none creates it. */
+	CHECK(learn_n == 3 && learn_ip == RTE_IPV4(198, 18, 0, 9));
+	CHECK_EQ(learn_flags, HSOD_NEIGH_F_OVERRIDE);
+	hsod_net_fini(&n);
+	sent_clear();
+}
+
 static void
 test_arp(struct hsod_net *n)
 {
@@ -1351,6 +1410,7 @@ main(void)
 	test_tcp_pkt(&n);
 	hsod_net_fini(&n);
 	sent_clear();
+	test_arp_learn();
 	test_neigh_collide();
 	test_neigh_lru();
 	test_neigh_refresh();

@@ -158,6 +158,30 @@ icmp_ok(struct rte_mbuf *m)
 	       ref_cksum(ip + 8, ip + 24, 58, ip + 40, len) == 0;
 }
 
+/* What the learn hook was told (test_share). */
+struct learned {
+	unsigned n;
+	uint8_t addr[8][16];
+	struct rte_ether_addr mac[8];
+	unsigned flags[8];
+};
+
+static void
+learn_collect(void *ctx, const void *addr, const struct rte_ether_addr *mac, unsigned flags)
+{
+	struct learned *l = ctx;
+
+	if (l->n < 8) {
+		memcpy(l->addr[l->n], addr, 16);
+		rte_ether_addr_copy(mac, &l->mac[l->n]);
+		l->flags[l->n] = flags;
+	}
+	l->n++;
+}
+
+/* The next net6_open() tells this (then it is cleared). */
+static struct learned *open_learn;
+
 static int
 net6_open(struct hsod_net6 *n, const uint8_t *gw, unsigned ext_max, struct hsod_neigh_pool *pool)
 {
@@ -177,6 +201,11 @@ net6_open(struct hsod_net6 *n, const uint8_t *gw, unsigned ext_max, struct hsod_
 	c.name = name;
 	c.neigh.randomize = false;
 	c.pool = pool;
+	if (open_learn != NULL) {
+		c.learned = learn_collect;
+		c.learn_ctx = open_learn;
+		open_learn = NULL;
+	}
 	snprintf(name, sizeof(name), "t_nd_%u", seq++);
 	return hsod_net6_init(n, &c);
 }
@@ -262,9 +291,9 @@ test_echo(struct hsod_net6 *n)
 	CHECK_EQ(hsod_net6_input(n, m, 0), HSOD_NET_DROP);
 	rte_pktmbuf_free(m);
 	CHECK_EQ(n->stats.drops[HSOD_DROP6_ECHO_BAD], 2);
-	/* Another ICMPv6 type (a router advertisement). */
-	icmp[0] = 134;
-	m = frame6(&peer_mac, peer_ip, all_nodes, 255, 0, NULL, 0, 58, icmp, sizeof(icmp), true);
+	/* An informational type we do not take (an echo reply). */
+	icmp[0] = 129;
+	m = frame6(&peer_mac, peer_ip, our_ip, 64, 0, NULL, 0, 58, icmp, sizeof(icmp), true);
 	CHECK_EQ(hsod_net6_input(n, m, 0), HSOD_NET_DROP);
 	rte_pktmbuf_free(m);
 	CHECK_EQ(n->stats.drops[HSOD_DROP6_ICMP_TYPE], 1);
@@ -523,6 +552,47 @@ test_headers(void)
 	CHECK(icmp_ok(m));
 	rte_pktmbuf_free(m);
 
+	/*
+	 * What a host ignores, each under its own counter and never answered:
+	 * router solicitations and advertisements, redirects, Packet Too Big,
+	 * other errors (destination unreachable, time exceeded, parameter
+	 * problem, an unassigned error type).
+	 */
+	{
+		static const struct {
+			uint8_t type;
+			const uint8_t *dst;
+			uint8_t hops;
+			enum hsod_drop6 why;
+		} ign[] = {
+			{ 133, all_nodes, 255, HSOD_DROP6_ND_ROUTER },
+			{ 134, all_nodes, 255, HSOD_DROP6_ND_ROUTER },
+			{ 134, our_ip, 255, HSOD_DROP6_ND_ROUTER },
+			{ 137, our_ip, 255, HSOD_DROP6_ND_REDIRECT },
+			{ 2, our_ip, 60, HSOD_DROP6_ICMP_TOO_BIG },
+			{ 1, our_ip, 60, HSOD_DROP6_ICMP_ERROR },
+			{ 3, our_ip, 60, HSOD_DROP6_ICMP_ERROR },
+			{ 4, our_ip, 60, HSOD_DROP6_ICMP_ERROR },
+			{ 100, our_ip, 60, HSOD_DROP6_ICMP_ERROR },
+			{ 200, our_ip, 60, HSOD_DROP6_ICMP_TYPE },
+		};
+		uint8_t msg[16];
+
+		sent_clear();
+		for (unsigned i = 0; i < RTE_DIM(ign); i++) {
+			memset(msg, 0, sizeof(msg));
+			msg[0] = ign[i].type;
+			expect_drop(&n, frame6(&gw_mac, gw_ip, ign[i].dst, ign[i].hops, 0, NULL, 0,
+					       58, msg, sizeof(msg), true), ign[i].why);
+		}
+		CHECK_EQ(n_sent, 0);
+		/* A bad checksum is that before anything else. */
+		msg[0] = 134;
+		m = frame6(&gw_mac, gw_ip, all_nodes, 255, 0, NULL, 0, 58, msg, sizeof(msg), true);
+		rte_pktmbuf_mtod(m, uint8_t *)[14 + 40 + 8] ^= 1;
+		expect_drop(&n, m, HSOD_DROP6_ICMP_BAD);
+	}
+
 	/* A fragment header. */
 	memset(ext, 0, sizeof(ext));
 	ext[0] = 58;
@@ -683,6 +753,231 @@ test_tcp6(void)
 	hsod_net6_fini(&n);
 }
 
+/*
+ * Two workers on one port, each with its own table: the advertisement
+ * answering B's solicitation reaches A (the port's queue choice). A's hook
+ * is told (target, MAC, Solicited and Override), A itself creates nothing
+ * (RFC 4861 7.2.5), and the same update applied to B's table (what
+ * worker.c's ring carries) releases B's held frame to the peer's MAC,
+ * REACHABLE. A solicitation with a source address is passed on (CREATE,
+ * OVERRIDE); an advertisement without a target option is not.
+ */
+static void
+test_share(void)
+{
+	struct hsod_neigh_pool *pool = hsod_neigh_pool_create(8);
+	struct learned la = { 0 };
+	struct hsod_net6 a, b;
+	struct hsod_neigh_info info;
+	uint8_t msg[64], tlla[8] = { 2, 1 }, slla[8] = { 1, 1 }, *r;
+	struct rte_mbuf *m;
+	size_t len;
+
+	open_learn = &la;
+	CHECK_EQ(net6_open(&a, NULL, 8, pool), 0);
+	CHECK_EQ(net6_open(&b, NULL, 8, pool), 0);
+	sent_clear();
+	CHECK_EQ(hsod_net6_output(&b, out_frame(peer_ip), peer_ip, 0), HSOD_NET_OUT_QUEUED);
+	CHECK_EQ(n_sent, 1);            /* B's solicitation */
+	sent_clear();
+
+	memcpy(tlla + 2, &peer_mac, 6);
+	len = nd_msg(msg, 136, 0x60, peer_ip, tlla, sizeof(tlla));
+	m = frame6(&peer_mac, peer_ip, our_ip, 255, 0, NULL, 0, 58, msg, len, true);
+	CHECK_EQ(hsod_net6_input(&a, m, 100), HSOD_NET_CONSUMED);
+	rte_pktmbuf_free(m);
+	CHECK_EQ(la.n, 1);
+	CHECK(memcmp(la.addr[0], peer_ip, 16) == 0 && memcmp(&la.mac[0], &peer_mac, 6) == 0);
+	CHECK_EQ(la.flags[0], HSOD_NEIGH_F_SOLICITED | HSOD_NEIGH_F_OVERRIDE);
+	CHECK_EQ(hsod_neigh_get(hsod_net6_neigh(&a), peer_ip, &info), -ENOENT);
+	CHECK_EQ(n_sent, 0);
+	hsod_neigh_update(hsod_net6_neigh(&b), la.addr[0], &la.mac[0], la.flags[0], 200);
+	CHECK_EQ(n_sent, 1);
+	if (n_sent == 1) {
+		r = rte_pktmbuf_mtod(sent[0], uint8_t *);
+		CHECK(memcmp(r, &peer_mac, 6) == 0 && r[54] == 129);
+	}
+	sent_clear();
+	CHECK_EQ(hsod_neigh_get(hsod_net6_neigh(&b), peer_ip, &info), 0);
+	CHECK_EQ(info.state, HSOD_NEIGH_REACHABLE);
+
+	/* No target option: nothing another table could use, nothing told. */
+	len = nd_msg(msg, 136, 0x60, peer_ip, NULL, 0);
+	m = frame6(&peer_mac, peer_ip, our_ip, 255, 0, NULL, 0, 58, msg, len, true);
+	CHECK_EQ(hsod_net6_input(&a, m, 300), HSOD_NET_CONSUMED);
+	rte_pktmbuf_free(m);
+	CHECK_EQ(la.n, 1);
+	/* A solicitation with the sender's address: learned here, told. */
+	memcpy(slla + 2, &gw_mac, 6);
+	len = nd_msg(msg, 135, 0, our_ip, slla, sizeof(slla));
+	m = frame6(&gw_mac, far_ip, our_snm, 255, 0, NULL, 0, 58, msg, len, true);
+	CHECK_EQ(hsod_net6_input(&a, m, 400), HSOD_NET_REPLY);
+	rte_pktmbuf_free(m);
+	CHECK_EQ(la.n, 2);
+	CHECK(memcmp(la.addr[1], far_ip, 16) == 0 && memcmp(&la.mac[1], &gw_mac, 6) == 0);
+	CHECK_EQ(la.flags[1], HSOD_NEIGH_F_CREATE | HSOD_NEIGH_F_OVERRIDE);
+	/* B never saw B's own hook: it had none. */
+	hsod_net6_fini(&a);
+	hsod_net6_fini(&b);
+	sent_clear();
+	CHECK_EQ(hsod_neigh_pool_avail(pool), 8);
+	hsod_neigh_pool_free(pool);
+}
+
+/* A TCP/IPv6 frame's checksum, as the receiver checks it (0: right). */
+static uint16_t
+tcp6_sum_of(struct rte_mbuf *m)
+{
+	uint8_t buf[2048];
+	const uint8_t *r = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+	size_t len = ((size_t)r[14 + 4] << 8) | r[14 + 5];
+
+	return ref_cksum(r + 14 + 8, r + 14 + 24, 6, r + 54, len);
+}
+
+/*
+ * TCP/IPv6 segments with payload: copied or by reference (a chain of
+ * indirect mbufs over the pieces), checksum in software or left to the
+ * port. The software sums verify with the reference, the chain is the
+ * copy byte for byte over any split at odd offsets; offloaded frames
+ * carry RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM (no IPv4 flag), the
+ * lengths, and the pseudo-header sum a port completes into the right one.
+ * Received: the port's RX verdict is honoured (GOOD trusted, BAD
+ * refused), else summed here.
+ */
+static void
+test_tcp6_pkt(void)
+{
+	struct tcp_pkt_pool tp = { .mp = mp, .owner_off = -1 };
+	struct tcp_buf *bs[TCP_SEG_PIECES];
+	struct tcp_seg_out o = {
+		.tuple = { .v6 = 1, .lport = 443, .rport = 40001 },
+		.seq = 0x01020304, .ack = 0xa0b0c0d0, .window = 4321,
+		.flags = TCP_FLAG_ACK | TCP_FLAG_PSH, .opt_len = 4, .opts = { 1, 1, 1, 0 },
+		.len = 12, .n_pieces = 2,
+	};
+	struct hsod_net6 n;
+	struct tcp_seg seg;
+	struct rte_mbuf *m, *l;
+	uint64_t rnd = 7;
+
+	CHECK_EQ(net6_open(&n, NULL, 8, NULL), 0);
+	memcpy(o.tuple.laddr6, peer_ip, 16);    /* built as the peer: parsed as to us */
+	memcpy(o.tuple.raddr6, our_ip, 16);
+	for (unsigned i = 0; i < TCP_SEG_PIECES; i++) {
+		bs[i] = tcp_pkt_buf_alloc(&tp, 0);
+		CHECK(bs[i] != NULL);
+		if (bs[i] == NULL)
+			return;
+		check_fill(&rnd, bs[i]->data, 1500);
+	}
+	memcpy(bs[0]->data, "..hello, ", 9);
+	memcpy(bs[1]->data, "world!", 6);
+	o.piece[0] = (struct tcp_piece){ bs[0], bs[0]->data + 2, 7 };
+	o.piece[1] = (struct tcp_piece){ bs[1], bs[1]->data, 5 };
+
+	/* Copied, summed here. */
+	m = tcp_pkt_build(mp, &o, false);
+	CHECK(m != NULL && m->nb_segs == 1 && (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == 0);
+	CHECK_EQ(tcp6_sum_of(m), 0);
+	CHECK_EQ(hsod_net6_input(&n, m, 0), HSOD_NET_TCP);
+	CHECK_EQ(tcp_pkt_parse(m, &seg), 0);
+	CHECK(seg.tuple.v6 && seg.len == 12 && memcmp(seg.payload, "hello, world", 12) == 0);
+	/* A port that verified the sum: trusted (a flipped bit it would have caught). */
+	((uint8_t *)seg.payload)[0] ^= 1;
+	CHECK_EQ(tcp_pkt_parse(m, &seg), -EILSEQ);
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	CHECK_EQ(tcp_pkt_parse(m, &seg), 0);
+	((uint8_t *)seg.payload)[0] ^= 1;
+	/* Right, but the port says bad: refused. */
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	CHECK_EQ(tcp_pkt_parse(m, &seg), -EILSEQ);
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
+	CHECK_EQ(tcp_pkt_parse(m, &seg), 0);
+	rte_pktmbuf_free(m);
+
+	/* Copied, offloaded: the port finishes the pseudo-header sum. */
+	m = tcp_pkt_build(mp, &o, true);
+	CHECK(m != NULL);
+	if (m != NULL) {
+		uint8_t *r = rte_pktmbuf_mtod(m, uint8_t *);
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(r + 14);
+		uint16_t field, full;
+
+		CHECK_EQ(m->ol_flags & (RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IPV4 |
+					RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK),
+			 RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM);
+		CHECK(m->l2_len == 14 && m->l3_len == 40 && m->l4_len == 24);
+		memcpy(&field, r + 54 + 16, 2);
+		CHECK_EQ(field, rte_ipv6_phdr_cksum(ip, 0));
+		/* What the port does: the sum over the segment, from that field. */
+		full = (uint16_t)~rte_raw_cksum(r + 54, 24 + 12);
+		memcpy(r + 54 + 16, &full, 2);
+		CHECK_EQ(tcp6_sum_of(m), 0);
+		rte_pktmbuf_free(m);
+	}
+
+	/* By reference: header mbuf plus one per piece, the pieces' mbufs referenced. */
+	m = tcp_pkt_build_ref(mp, &o, false);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_EQ(m->nb_segs, 3);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 14 + 40 + 24 + 12);
+	CHECK(RTE_MBUF_CLONED(m->next) && rte_pktmbuf_mtod(m->next, uint8_t *) == bs[0]->data + 2);
+	CHECK_EQ(rte_mbuf_refcnt_read(tcp_pkt_buf_mbuf(bs[0])), 2);
+	CHECK_EQ(tcp6_sum_of(m), 0);
+	l = rte_pktmbuf_alloc(mp);
+	rte_pktmbuf_read(m, 0, m->pkt_len, rte_pktmbuf_append(l, (uint16_t)m->pkt_len));
+	CHECK_EQ(hsod_net6_input(&n, l, 0), HSOD_NET_TCP);
+	CHECK_EQ(tcp_pkt_parse(l, &seg), 0);
+	CHECK(seg.len == 12 && memcmp(seg.payload, "hello, world", 12) == 0);
+	rte_pktmbuf_free(l);
+	rte_pktmbuf_free(m);
+	CHECK_EQ(rte_mbuf_refcnt_read(tcp_pkt_buf_mbuf(bs[0])), 1);
+	m = tcp_pkt_build_ref(mp, &o, true);
+	CHECK(m != NULL && m->nb_segs == 3 && (m->ol_flags & RTE_MBUF_F_TX_IPV6) &&
+	      (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM &&
+	      m->l3_len == 40);
+	rte_pktmbuf_free(m);
+
+	/* Any split, odd offsets and lengths: the chain is the copy. */
+	for (unsigned round = 0; round < 200; round++) {
+		struct tcp_seg_out q = o;
+		struct rte_mbuf *a, *b;
+		uint8_t fa[2048], fb[2048];
+
+		q.n_pieces = (uint8_t)(1 + check_rnd(&rnd) % TCP_SEG_PIECES);
+		q.len = 0;
+		for (unsigned i = 0; i < q.n_pieces; i++) {
+			uint32_t off = (uint32_t)(check_rnd(&rnd) % 700);
+			uint32_t len = (uint32_t)(1 + check_rnd(&rnd) % (1400 / q.n_pieces));
+
+			q.piece[i] = (struct tcp_piece){ bs[i], bs[i]->data + off, len };
+			q.len += len;
+		}
+		a = tcp_pkt_build(mp, &q, false);
+		b = tcp_pkt_build_ref(mp, &q, false);
+		CHECK(a != NULL && b != NULL);
+		if (a == NULL || b == NULL)
+			break;
+		CHECK_EQ(a->pkt_len, b->pkt_len);
+		{
+			const uint8_t *pa = rte_pktmbuf_read(a, 0, a->pkt_len, fa);
+			const uint8_t *pb = rte_pktmbuf_read(b, 0, b->pkt_len, fb);
+
+			CHECK_MSG(memcmp(pa + 12, pb + 12, a->pkt_len - 12) == 0,
+				  "round %u: %u pieces, %u bytes differ", round, q.n_pieces, q.len);
+		}
+		CHECK_EQ(tcp6_sum_of(b), 0);
+		rte_pktmbuf_free(a);
+		rte_pktmbuf_free(b);
+	}
+	for (unsigned i = 0; i < TCP_SEG_PIECES; i++)
+		tcp_pkt_buf_release(&tp, bs[i]);
+	hsod_net6_fini(&n);
+}
+
 int
 main(void)
 {
@@ -708,6 +1003,9 @@ main(void)
 	test_resolve();
 	test_headers();
 	test_tcp6();
+	sent_clear();
+	test_share();
+	test_tcp6_pkt();
 	sent_clear();
 	CHECK_EQ(rte_mempool_in_use_count(mp), 0);
 	rte_eal_cleanup();

@@ -15,6 +15,8 @@
 #      options is two headers, over the bound of 1: dropped, counted.
 #   3. A 3000-byte ping: the kernel fragments it; hsod counts the fragments
 #      and drops them (no reassembly), and ping gets no answer.
+#   3b. A Router Advertisement, a Redirect, a Packet Too Big and a Port
+#      Unreachable from the kernel: each counted under its name, ignored.
 #   4. IPv4 on the same port still answers ping.
 #   5. TLS over IPv6 to the built-in HTTP responder, on the same listener as
 #      IPv4: curl -6 (TLS 1.2 and 1.3), openssl s_client, Python's ssl
@@ -27,6 +29,13 @@
 #   7. Mixed-family load: 400 TLS connections (HTTP GET each), IPv4 and
 #      IPv6 alternating, 8 at a time (Python threads): all answered, no
 #      held packet dropped in either neighbour table.
+#   8. Two workers (two TAP queues), the echo application: 40 IPv6
+#      connections land on both workers; 8 new IPv6 sources each get a
+#      SYN-ACK held for Neighbor Discovery by one worker while the kernel's
+#      advertisement may reach the other (shared between workers): no SYN
+#      retransmitted, nothing dropped; 4 x 1 MB echoed over IPv6, payload by
+#      reference (tx_segments_copied 0), TcpInCsumErrors unchanged; 100
+#      IPv4 and 100 IPv6 connections at once, none timing out.
 # Exit 77 (skip, reason printed) without root, namespaces or TUN.
 #
 # usage: tests/netns/hsod_ipv6.sh HSOD
@@ -120,6 +129,37 @@ net6_now
 [ "$(net6 drop6_ip6_fragment)" -ge 2 ] ||
 	fail "drop6_ip6_fragment $(net6 drop6_ip6_fragment), want >= 2"
 echo "3. fragmented ping: not answered, drop6_ip6_fragment $(net6 drop6_ip6_fragment)"
+
+# 3b. What a host ignores, sent by the kernel (raw ICMPv6 socket: it fills
+#     the checksum): a Router Advertisement and a Redirect (hop limit 255),
+#     a Packet Too Big and a Destination Unreachable. Counted, never
+#     answered; hsod still answers ping (and TLS below) as before.
+in_ns python3 - <<'PY' || fail "ICMPv6 messages to ignore"
+import socket, struct
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+us = socket.inet_pton(socket.AF_INET6, "2001:db8::2")
+far = socket.inet_pton(socket.AF_INET6, "2001:db8:1::9")
+invoking = bytes(48)
+msgs = [
+    struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0),     # RA, router lifetime 1800 s
+    struct.pack("!BBHI", 137, 0, 0, 0) + far + far,             # Redirect: far via far
+    struct.pack("!BBHI", 2, 0, 0, 1280) + invoking,             # Packet Too Big, MTU 1280
+    struct.pack("!BBHI", 1, 4, 0, 0) + invoking,                # Port Unreachable
+]
+for m in msgs:
+    s.sendto(m, ("2001:db8::2", 0))
+PY
+sleep 0.5
+net6_now
+[ "$(net6 drop6_nd_router)" -ge 1 ] || fail "router advertisement not counted"
+[ "$(net6 drop6_nd_redirect)" = 1 ] || fail "drop6_nd_redirect $(net6 drop6_nd_redirect), want 1"
+[ "$(net6 drop6_icmp6_too_big)" = 1 ] ||
+	fail "drop6_icmp6_too_big $(net6 drop6_icmp6_too_big), want 1"
+[ "$(net6 drop6_icmp6_error)" = 1 ] || fail "drop6_icmp6_error $(net6 drop6_icmp6_error), want 1"
+in_ns ping -6 -c 1 -W 2 2001:db8::2 >/dev/null 2>&1 || fail "no echo after the ignored messages"
+echo "3b. RA, Redirect, Packet Too Big, Port Unreachable: counted (nd_router" \
+	"$(net6 drop6_nd_router), nd_redirect 1, icmp6_too_big 1, icmp6_error 1), not answered"
 
 # 4. IPv4 alongside.
 in_ns ping -c 2 -i 0.2 -W 2 198.18.0.2 >/dev/null 2>&1 || fail "IPv4 ping failed next to IPv6"
@@ -232,4 +272,100 @@ net6_now
 echo "7. mixed-family load: 400 TLS connections (200 IPv6, 200 IPv4, 8 at a time): all answered"
 
 hsod_stop || fail "hsod exited with status $?"
+
+# 8. Two workers (lcores 1 and 2, lcore 2 sharing CPU 0 with the main lcore
+#    as in hsod_lcores), two queue pairs on the TAP port, the echo
+#    application: IPv6 spread over both workers, new sources resolved by
+#    whichever worker the advertisement reaches, 1 MB each way by reference,
+#    both families at once.
+if [ "$(nproc)" -lt 2 ]; then
+	echo "8. two workers: skipped (needs two CPUs)"
+	echo "PASS"
+	exit 0
+fi
+HSOD_LCORE_MAP=0@0,1@1,2@0 hsod_start "$hsod" "hsoipv6w$$" --addr 198.18.0.2/24 \
+	--addr6 2001:db8::2/64 --listen 443 --cert "$work/hso.test.pem" \
+	--key "$work/hso.test.key" --max-conns 1024 --app echo ||
+	fail "hsod with two workers did not become ready"
+in_ns ip -6 addr add 2001:db8::1/64 dev hso0 nodad || fail "ip -6 addr add (two workers)"
+rss=$(grep "RSS over 2 queues" "$HSOD_LOG") || fail "no RSS line with two workers"
+case "$rss" in *ipv6*) ;; *) echo "  (the port hashes no IPv6 itself: ${rss#hsod: })" ;; esac
+grep -q "payload sent by reference" "$HSOD_LOG" || fail "TAP: payload not sent by reference?"
+csum0=$(ns_tcp_csum_errors)
+wstat() { hso_stats | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+# 8a. IPv6 only: both workers must get some (the kernel spreads the flows
+#     over the TAP queues; a worker's own replies pin a flow to its queue).
+out=$(in_ns python3 "$(dirname "$0")/app_echo.py" --host 2001:db8::2 --conns 40 \
+	--bytes 16384 --deadline 30) || fail "two workers, 40 IPv6 echo connections: $out"
+per=$(hso_stats | python3 -c 'import json, sys; print(*json.load(sys.stdin)["workers_handshakes_completed"])')
+read -r h1 h2 h3 <<<"$per"
+[ -z "$h3" ] && [ "${h2:-0}" -gt 0 ] && [ "$h1" -gt 0 ] && [ $((h1 + h2)) -ge 40 ] ||
+	fail "IPv6 handshakes per worker: $per (both workers must serve IPv6)"
+echo "8a. two workers, 40 IPv6 connections x 16 KiB echoed: handshakes per worker $per"
+
+# 8b. New sources: the worker whose SYN-ACK waits solicits; the kernel's
+#     advertisement comes back on whatever queue the port picks, and every
+#     worker learns it. No SYN retransmitted, nothing held is dropped.
+for i in $(seq 16 23); do
+	in_ns ip -6 addr add "2001:db8::$i/64" dev hso0 nodad || fail "ip -6 addr add ::$i"
+done
+before=$(syn_retrans)
+in_ns python3 - <<'PY' || fail "connections from new IPv6 sources"
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+for i in range(16, 24):
+    src = "2001:db8::%d" % i
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.bind((src, 0))
+    s.connect(("2001:db8::2", 443))
+    with ctx.wrap_socket(s, server_hostname="hso.test") as ts:
+        ts.sendall(b"x" * 1000)
+        got = b""
+        while len(got) < 1000:
+            d = ts.recv(4096)
+            if not d:
+                break
+            got += d
+        if got != b"x" * 1000:
+            sys.exit("from %s: %d bytes echoed" % (src, len(got)))
+PY
+after=$(syn_retrans)
+net6_now
+[ "$after" = "$before" ] || fail "two workers: the kernel retransmitted SYNs ($before -> $after)"
+[ "$(net6 neigh_queue_drops)" = 0 ] || fail "two workers: neigh_queue_drops $(net6 neigh_queue_drops)"
+[ "$(net6 neigh_flushed)" = "$(net6 neigh_queued)" ] ||
+	fail "two workers: held $(net6 neigh_queued), sent $(net6 neigh_flushed)"
+[ "$(wstat neigh_shared)" -ge 1 ] && [ "$(wstat neigh_share_drops)" = 0 ] ||
+	fail "neighbour sharing: shared $(wstat neigh_shared) drops $(wstat neigh_share_drops)"
+echo "8b. 8 new IPv6 sources, two workers: all echoed, no SYN retransmitted; held" \
+	"$(net6 neigh_queued), sent $(net6 neigh_flushed); neighbour updates shared" \
+	"$(wstat neigh_shared), applied $(wstat neigh_share_applied)"
+
+# 8c. 1 MB each way per connection over IPv6: the payload by reference in
+#     mbuf chains, TCP checksums by the port (one segment) or by hsod
+#     (chains on net_tap): the kernel must find every one right.
+out=$(in_ns python3 "$(dirname "$0")/app_echo.py" --host 2001:db8::2 --conns 4 \
+	--bytes 1048576 --deadline 60) || fail "1 MB over IPv6: $out"
+csum1=$(ns_tcp_csum_errors)
+[ "$csum1" = "$csum0" ] || fail "TcpInCsumErrors $csum0 -> $csum1 over IPv6"
+[ "$(wstat tcp_csum_bad)" = 0 ] || fail "hsod counted $(wstat tcp_csum_bad) bad TCP checksums"
+[ "$(wstat tx_segments_copied)" = 0 ] ||
+	fail "IPv6 payload copied: tx_segments_copied $(wstat tx_segments_copied)"
+echo "8c. 4 x 1 MB echoed over IPv6: TcpInCsumErrors $csum1, tx_segments_copied 0 (by reference)"
+
+# 8d. Both families at once: 100 IPv4 and 100 IPv6 connections open together.
+in_ns python3 "$(dirname "$0")/app_echo.py" --host 198.18.0.2 --conns 100 --bytes 4096 \
+	--deadline 60 >"$work/mix4" 2>&1 &
+pid4=$!
+in_ns python3 "$(dirname "$0")/app_echo.py" --host 2001:db8::2 --conns 100 --bytes 4096 \
+	--deadline 60 >"$work/mix6" 2>&1 || fail "mixed, IPv6 side: $(cat "$work/mix6")"
+wait "$pid4" || fail "mixed, IPv4 side: $(cat "$work/mix4")"
+[ "$(ns_tcp_csum_errors)" = "$csum0" ] || fail "TcpInCsumErrors after the mixed run"
+echo "8d. two workers, 100 IPv4 + 100 IPv6 connections at once: all echoed, no timeout;" \
+	"handshakes per worker $(hso_stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["workers_handshakes_completed"])')"
+hsod_stop 15 || fail "hsod (two workers) exited with status $?"
 echo "PASS"
