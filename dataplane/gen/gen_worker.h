@@ -71,7 +71,7 @@ struct gen_stats {
 	uint64_t errors[GEN_ERR_NUM];
 	uint64_t timeouts_in[GC_STATE_NUM]; /**< deadline errors by the state they hit */
 	/* --syn-flood (spoofed SYNs are not connections: none of the above) */
-	uint64_t flood_sent;        /**< spoofed SYNs handed to the port */
+	uint64_t flood_sent;        /**< spoofed SYNs handed to the port (refusals: tx_dropped) */
 	uint64_t flood_no_buf;      /**< ... not sent: no mbuf */
 	uint64_t flood_syn_acks;    /**< SYN-ACKs to the spoofed sources (counted, dropped) */
 	uint64_t flood_rsts;        /**< RSTs to them */
