@@ -166,6 +166,57 @@ test_bad(void)
 	BAD("--bogus", BASE, "--concurrency", "1", "--bogus", "1");
 	BAD("stray", BASE, "--concurrency", "1", "stray");
 	BAD("--duration", BASE, "--concurrency", "1", "--duration");
+	/* --impair: each key checked, an unknown one named; queues within mbufs. */
+	BAD("--impair: unknown key 'jitter'", BASE, "--concurrency", "1", "--impair", "jitter=1");
+	BAD("--impair: loss: needs a probability 0..1", BASE, "--concurrency", "1", "--impair",
+	    "loss=2");
+	BAD("--impair: delay: needs milliseconds", BASE, "--concurrency", "1", "--impair",
+	    "delay=20000");
+	BAD("--impair: dup: given twice", BASE, "--concurrency", "1", "--impair",
+	    "dup=0.1,dup=0.2");
+	BAD("--impair: limit=4096: two queues", BASE, "--concurrency", "1", "--impair",
+	    "limit=4096");
+	/* --syn-flood: spoofed sources required, none of ours, the target's or the gateway's. */
+	BAD("--flood-sources: missing", BASE, "--concurrency", "1", "--syn-flood", "1000");
+	BAD("--syn-flood", BASE, "--concurrency", "1", "--syn-flood", "0.5",
+	    "--flood-sources", "198.19.0.0-198.19.0.255");
+	BAD("--flood-sources: includes our addr", BASE, "--concurrency", "1", "--syn-flood",
+	    "1000", "--flood-sources", "198.18.0.0-198.18.0.255");
+	BAD("--flood-sources: overlaps sources", BASE, "--concurrency", "1", "--sources",
+	    "198.18.0.10-198.18.0.20", "--syn-flood", "1000", "--flood-sources",
+	    "198.18.0.20-198.18.0.30");
+	BAD("--flood-sources: includes the target", BASE, "--concurrency", "1", "--syn-flood",
+	    "1000", "--flood-sources", "198.18.0.2-198.18.0.9");
+	BAD("--flood-sources: not a unicast", BASE, "--concurrency", "1", "--syn-flood", "1000",
+	    "--flood-sources", "0.0.0.1-0.0.0.9");
+	BAD("--flood-sources: takes 0/8", BASE, "--concurrency", "1", "--syn-flood", "1000",
+	    "--flood-sources", "100.0.0.1-150.0.0.9");
+	BAD("--flood-sources: applies to syn-flood only", BASE, "--concurrency", "1",
+	    "--flood-sources", "198.19.0.0-198.19.0.255");
+	BAD("--flood-start: not inside duration", BASE, "--concurrency", "1", "--syn-flood",
+	    "1000", "--flood-sources", "198.19.0.0-198.19.0.255", "--duration", "2",
+	    "--flood-start", "2");
+	BAD("--syn-flood: not with hold", BASE, "--hold", "5", "--syn-flood", "1000",
+	    "--flood-sources", "198.19.0.0-198.19.0.255");
+}
+
+static void
+test_faults(void)
+{
+	CHECK_EQ(parse(BASE, "--concurrency", "1", "--impair",
+		       "loss=0.05,dup=0.01,reorder=0.01,delay=20", NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK(cfg.impair.on && cfg.impair.loss == 0.05 && cfg.impair.dup == 0.01);
+	CHECK(cfg.impair.reorder == 0.01 && cfg.impair.delay_ms == 20);
+	CHECK_EQ(cfg.impair.limit, GEN_IMPAIR_LIMIT_DEFAULT);
+	CHECK_EQ(parse(BASE, "--concurrency", "1", NULL), 0);
+	CHECK(!cfg.impair.on && cfg.syn_flood == 0);
+	CHECK_EQ(parse(BASE, "--rate", "100", "--duration", "6", "--syn-flood", "20000",
+		       "--flood-sources", "198.19.0.0-198.19.255.255", "--flood-start", "3",
+		       "--flood-duration", "2", NULL), 0);
+	CHECK_MSG(err[0] == '\0', "%s", err);
+	CHECK(cfg.syn_flood == 20000 && cfg.flood_lo == 0xc6130000u && cfg.flood_hi == 0xc613ffffu);
+	CHECK(cfg.flood_start_s == 3 && cfg.flood_duration_s == 2);
 }
 
 static void
@@ -222,6 +273,7 @@ main(void)
 {
 	test_good();
 	test_bad();
+	test_faults();
 	test_file();
 	test_help();
 	return check_result("test_gen_config");

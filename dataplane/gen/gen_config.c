@@ -40,6 +40,8 @@ enum key_type {
 	KT_MODE,
 	KT_REQUEST,
 	KT_CLOSE,
+	KT_IMPAIR,      /* loss=P,dup=P,reorder=P,delay=MS[,limit=N] */
+	KT_FLOOD_RANGE, /* A.B.C.D-A.B.C.D */
 };
 
 #define F(m) offsetof(struct gen_config, m)
@@ -86,8 +88,13 @@ static const struct cfg_key keys[] = {
 	{ "load", "timeout_ms", "timeout", "MS", CFG_U32, F(timeout_ms), 10, 3600000,
 	  "a connection not done this long after its start is reset and counted, "
 	  "10..3600000" },
+	{ "load", "drain", "drain", "S", KT_DOUBLE, F(drain_s), 0, 0,
+	  "after the measured window, connections in progress get this long to finish "
+	  "(at most timeout), 0.001..3600; those still going are reset, counted as "
+	  "abandoned_at_end (raise it under impair: a lost SYN waits 1 s, then 2)" },
 	{ "load", "seed", "seed", "N", KT_U64, F(seed), 0, 0,
-	  "random seed for arrivals and resumption draws (0: from the clock)" },
+	  "random seed for arrivals, resumption draws, impair and syn-flood (0: from "
+	  "the clock)" },
 	{ "tls", "version", "tls", "1.2|1.3|none", KT_TLS, 0, 0, 0,
 	  "TLS version offered (required); none: TCP only, the three-way handshake "
 	  "is the goal" },
@@ -124,6 +131,30 @@ static const struct cfg_key keys[] = {
 	{ "conn", "close", "close", "rst|fin|close_notify", KT_CLOSE, 0, 0, 0,
 	  "how a finished connection ends: RST (nothing left behind, no TIME_WAIT), "
 	  "FIN, or close_notify then FIN [fin with --tls none]" },
+	{ "fault", "impair", "impair", "loss=P,dup=P,reorder=P,delay=MS[,limit=N]", KT_IMPAIR,
+	  0, 0, 0,
+	  "impair hso-gen's own transmit and receive paths, each direction on its own "
+	  "(netem without a kernel): drop with probability loss, duplicate with dup, "
+	  "hold a packet back behind the next one with reorder, delay every packet by "
+	  "MS (0..10000); at most limit packets wait per direction and lcore (default "
+	  "1024; past it dropped and counted); draws from --seed; counted in the JSON's "
+	  "\"impair\"" },
+	{ "fault", "syn_flood", "syn-flood", "PPS", KT_DOUBLE, F(syn_flood), 0, 0,
+	  "also send PPS SYNs per second (1..1e8, over the lcores) with spoofed sources "
+	  "drawn from flood-sources, random ports and sequence numbers, next to the "
+	  "legitimate load; what comes back to those sources (SYN-ACKs, SYN cookies among "
+	  "them, RSTs) is counted and dropped, never answered; the JSON's \"syn_flood\" "
+	  "also gives the handshake rate before and during the flood" },
+	{ "fault", "flood_sources", "flood-sources", "A.B.C.D-A.B.C.D", KT_FLOOD_RANGE, 0, 0, 0,
+	  "spoofed source range of syn-flood (required with it), none of our addresses, "
+	  "the target or the gateway; off the subnet (e.g. 198.19.0.0-198.19.255.255) the "
+	  "server's answers come back through its gateway, so make that hso-gen's addr to "
+	  "count them" },
+	{ "fault", "flood_start", "flood-start", "S", KT_DOUBLE, F(flood_start_s), 0, 0,
+	  "syn-flood begins this many seconds into the measured window, 0..1e7 (the "
+	  "handshake rate before it is the baseline)" },
+	{ "fault", "flood_duration", "flood-duration", "S", KT_DOUBLE, F(flood_duration_s), 0, 0,
+	  "syn-flood lasts this many seconds, 0..1e7 (0: to the end of the window)" },
 	{ "output", "json", "json", "FILE", CFG_STR, F(json), 1, PATH_LEN,
 	  "also write the final JSON document to FILE" },
 	{ "output", "quiet", "quiet", NULL, CFG_BOOL, F(quiet), 0, 0,
@@ -136,6 +167,8 @@ static const struct cfg_section sections[] = {
 	  "(rate) or hold.\n" },
 	{ .name = "tls", .help = "    What the client offers and how hard it works.\n" },
 	{ .name = "conn", .help = "    What a connection does once its handshake is done.\n" },
+	{ .name = "fault", .help = "    Faults and attacks: hso-gen's own paths impaired; a SYN "
+	  "flood beside the load.\n" },
 	{ .name = "output" },
 };
 
@@ -275,6 +308,14 @@ key_set(const struct cfg_key *k, void *base, const char *val, bool append, char 
 			return parse_double(val, 0.001, 1e7, &c->duration_s, why, wl);
 		if (k->off == F(warmup_s))
 			return parse_double(val, 0, 1e7, &c->warmup_s, why, wl);
+		if (k->off == F(drain_s))
+			return parse_double(val, 0.001, 3600, &c->drain_s, why, wl);
+		if (k->off == F(syn_flood))
+			return parse_double(val, 1, 1e8, &c->syn_flood, why, wl);
+		if (k->off == F(flood_start_s))
+			return parse_double(val, 0, 1e7, &c->flood_start_s, why, wl);
+		if (k->off == F(flood_duration_s))
+			return parse_double(val, 0, 1e7, &c->flood_duration_s, why, wl);
 		return parse_double(val, 0, 1, &c->resume, why, wl);
 	case KT_U64:
 		return parse_u64(val, (uint64_t *)(void *)((char *)c + k->off), why, wl);
@@ -342,6 +383,10 @@ key_set(const struct cfg_key *k, void *base, const char *val, bool append, char 
 				return cfg_errf(why, wl, "one line without CR or LF (the Host "
 						"header and the blank line are added)");
 		return parse_copy(val, c->request, sizeof(c->request), why, wl);
+	case KT_IMPAIR:
+		return gen_impair_parse(val, &c->impair, why, wl);
+	case KT_FLOOD_RANGE:
+		return parse_range_ipv4(val, &c->flood_lo, &c->flood_hi, why, wl);
 	case KT_CLOSE:
 		if (strcasecmp(val, "rst") == 0)
 			c->close = GEN_CLOSE_RST;
@@ -386,6 +431,16 @@ key_render(const struct cfg_key *k, const void *base, char *buf, size_t len)
 			put_ipv4(b, sizeof(b), c->src_hi);
 			snprintf(buf, len, "%s-%s", a, b);
 		}
+		break;
+	case KT_FLOOD_RANGE:
+		if (c->flood_lo != 0) {
+			put_ipv4(a, sizeof(a), c->flood_lo);
+			put_ipv4(b, sizeof(b), c->flood_hi);
+			snprintf(buf, len, "%s-%s", a, b);
+		}
+		break;
+	case KT_IMPAIR:
+		gen_impair_render(&c->impair, buf, len);
 		break;
 	case KT_PORTS:
 		snprintf(buf, len, "%u-%u", c->port_lo, c->port_hi);
@@ -435,7 +490,8 @@ static const struct cfg_table table = {
 	"second a line on stderr; at the end one JSON document on stdout: handshakes,\n"
 	"hs_per_s, errors (by kind, with total), latency_us (p50 p90 p99 p999 max),\n"
 	"histogram (log-linear buckets that runs and lcores merge by bounds),\n"
-	"resumed_ratio, negotiated, gen_busy_us_per_hs, tcp and packet counters.\n"
+	"resumed_ratio, negotiated, gen_busy_us_per_hs, tcp and packet counters,\n"
+	"impair (what --impair did on each path) and syn_flood (with --syn-flood).\n"
 	"Exit status: 0 the run completed (see \"errors\"); 1 bad configuration or\n"
 	"start failure; 2 the target is unreachable (link down, no ARP answer,\n"
 	"connection refused or unanswered before the load); 3 no handshake completed.\n",
@@ -463,6 +519,7 @@ defaults(struct gen_config *c)
 	c->duration_s = 10;
 	c->max_inflight = 4096;
 	c->timeout_ms = 10000;
+	c->drain_s = 2;
 	c->tls = GEN_TLS_UNSET;
 	c->key_reuse = 1000;
 	c->close = GEN_CLOSE_CLOSE_NOTIFY;
@@ -583,6 +640,47 @@ check(struct cfg_parser *p, struct gen_config *c)
 				   "request with hold");
 	if (hold && c->warmup_s > 0)
 		return cfg_fail_at(p, "load", "warmup", 0, "does not apply to hold");
+	if (c->impair.on) {
+		/* Both directions' queues hold mbufs: leave the rest half the pool. */
+		if ((uint64_t)c->impair.limit * 2 > c->mbufs / 2) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "limit=%u: two queues of it could take more "
+				 "than half of mbufs (%u); a smaller limit or more mbufs",
+				 c->impair.limit, c->mbufs);
+			return cfg_fail_at(p, "fault", "impair", 0, why);
+		}
+	}
+	if (c->syn_flood > 0) {
+		if (!given(p, "fault", "flood_sources"))
+			return cfg_fail_missing(p, "fault", "flood_sources", 0, "spoofed sources "
+						"for syn-flood", "198.19.0.0-198.19.255.255");
+		if (c->flood_lo <= c->addr && c->addr <= c->flood_hi)
+			return cfg_fail_at(p, "fault", "flood_sources", 0, "includes our addr");
+		if (c->flood_lo <= c->src_hi && c->src_lo <= c->flood_hi)
+			return cfg_fail_at(p, "fault", "flood_sources", 0, "overlaps sources");
+		if (c->flood_lo <= c->target && c->target <= c->flood_hi)
+			return cfg_fail_at(p, "fault", "flood_sources", 0, "includes the target");
+		if (c->gateway != 0 && c->flood_lo <= c->gateway && c->gateway <= c->flood_hi)
+			return cfg_fail_at(p, "fault", "flood_sources", 0, "includes the gateway");
+		if (c->flood_lo >> 24 == 0 || c->flood_hi >> 24 >= 224 || c->flood_lo >> 24 == 127 ||
+		    c->flood_hi >> 24 == 127 || (c->flood_lo >> 24 < 127 && c->flood_hi >> 24 > 127))
+			return cfg_fail_at(p, "fault", "flood_sources", 0, "takes 0/8, loopback, "
+					   "multicast or reserved addresses");
+		if (c->hold > 0)
+			return cfg_fail_at(p, "fault", "syn_flood", 0, "not with hold (measure a "
+					   "handshake rate: concurrency or rate)");
+		if (c->flood_start_s >= c->duration_s)
+			return cfg_fail_at(p, "fault", "flood_start", 0, "not inside duration");
+	} else {
+		static const char *const flood_only[] = { "flood_sources", "flood_start",
+							  "flood_duration" };
+
+		for (size_t i = 0; i < DIM(flood_only); i++)
+			if (given(p, "fault", flood_only[i]))
+				return cfg_fail_at(p, "fault", flood_only[i], 0,
+						   "applies to syn-flood only");
+	}
 	if (rate && c->count == 0 && c->rate * c->duration_s < 1)
 		return cfg_fail_at(p, "load", "rate", 0, "starts no connection within duration");
 	return 0;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gen_impair.h"
 #include "gen_load.h"
 #include "negotiate.h"
 
@@ -65,6 +66,7 @@ struct gen_config {
 	uint32_t hold;              /**< open and keep this many (0: off) */
 	uint32_t max_inflight;      /**< open loop: connections in progress at most */
 	uint32_t timeout_ms;        /**< a connection's deadline from its start */
+	double drain_s;             /**< after the window: in-flight ones get this long */
 
 	/* TLS */
 	unsigned tls;               /**< 0 (none: TCP only), 12 or 13 */
@@ -84,6 +86,13 @@ struct gen_config {
 	char ca[GEN_PATH_MAX];
 	char request[GEN_REQUEST_MAX];  /**< request line; "" for none */
 	enum gen_close close;
+
+	/* faults and attacks */
+	struct gen_impair_conf impair;  /**< --impair: on both paths of every worker */
+	double syn_flood;           /**< --syn-flood: spoofed SYNs per second (0: none) */
+	uint32_t flood_lo, flood_hi; /**< --flood-sources range (host order) */
+	double flood_start_s;       /**< flood from this long into the measured window */
+	double flood_duration_s;    /**< ... for this long (0: to the end) */
 
 	/* output and resources */
 	char json[GEN_PATH_MAX];

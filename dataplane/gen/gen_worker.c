@@ -23,6 +23,8 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
 #include <rte_thash.h>
 
 #include "gen_http.h"
@@ -47,8 +49,6 @@
 #define SESS_REFRESH 16
 /* TLS 1.3: how long a finished connection waits for a ticket to keep. */
 #define TICKET_WAIT_US 1000000u
-/* After the measured window, in-flight connections get this long at most. */
-#define DRAIN_MAX_US (2 * US_PER_S)
 /*
  * Then the worker keeps polling this long with nothing of its own going:
  * the last segments (a Finished, a RST) reach the peer before the port
@@ -169,6 +169,11 @@ struct gen_worker {
 	bool probe_timed_out;       /* why it failed: no answer (else RST) */
 	bool probe_announced;
 
+	/* --syn-flood: this lcore's share, sent in [flood_from, flood_to) */
+	double flood_pps;
+	uint64_t flood_from_us, flood_to_us;
+	uint64_t flood_rng;
+
 	struct gen_stats stats, base;
 	struct gen_wire_stats base_packets;
 	struct tcp_stats base_tcp;
@@ -184,6 +189,8 @@ count_err(struct gen_worker *w, enum gen_err e)
 	 * are not the run's (the JSON says what the window was). */
 	if (w->phase == PH_RUN)
 		w->stats.errors[e]++;
+	else if (w->phase == PH_DRAIN)
+		w->stats.drain_failed++;    /* seen, so that nothing fails unseen */
 }
 
 static void
@@ -323,6 +330,8 @@ gc_close(struct gen_worker *w, struct gen_conn *c)
 	}
 	if (w->phase == PH_RUN)
 		w->stats.closed++;
+	else if (w->phase == PH_DRAIN)
+		w->stats.drain_done++;
 	gc_set(w, c, GC_FREE);
 }
 
@@ -375,6 +384,12 @@ gc_handshake_done(struct gen_worker *w, struct gen_conn *c)
 		return;
 	gen_hist_record(&w->hist, w->now_ns > c->start_ns ? w->now_ns - c->start_ns : 0);
 	w->stats.handshakes++;
+	if (w->flood_pps > 0) {
+		if (w->now_us < w->flood_from_us)
+			w->stats.hs_before_flood++;
+		else if (w->now_us < w->flood_to_us)
+			w->stats.hs_during_flood++;
+	}
 	if (w->tls == NULL)
 		return;
 	{
@@ -841,6 +856,144 @@ emit(struct gen_worker *w)
 	tcp_tbl_output_clear(w->tcp);
 }
 
+/* ------------------------------------------------------------ SYN flood */
+
+/* Spoofed SYNs sent per poll at most: a late worker catches up gradually. */
+#define FLOOD_BURST_MAX 128
+/* Its SYNs' TCP options: MSS 1460 (RFC 9293 3.7.1), as a real stack's first ones. */
+#define FLOOD_OPT_LEN 4
+
+static uint64_t
+flood_rand(struct gen_worker *w)
+{
+	/* xorshift64*: not for anything secret, only to spread the flood. */
+	w->flood_rng ^= w->flood_rng >> 12;
+	w->flood_rng ^= w->flood_rng << 25;
+	w->flood_rng ^= w->flood_rng >> 27;
+	return w->flood_rng * 0x2545f4914f6cdd1dull;
+}
+
+/* One SYN from a random --flood-sources address and port to the target. */
+static struct rte_mbuf *
+flood_syn(struct gen_worker *w, const struct rte_ether_addr *dst)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->conf.mp);
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *t;
+	uint8_t *opt;
+	uint64_t r = flood_rand(w), r2 = flood_rand(w);
+	uint32_t span = w->cfg->flood_hi - w->cfg->flood_lo + 1;
+	uint16_t len = sizeof(*eh) + sizeof(*ip) + sizeof(*t) + FLOOD_OPT_LEN;
+
+	if (m == NULL)
+		return NULL;
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, len);
+	if (eh == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	rte_ether_addr_copy(dst, &eh->dst_addr);
+	rte_ether_addr_copy(&w->conf.mac, &eh->src_addr);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eh + 1);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*t) + FLOOD_OPT_LEN);
+	ip->packet_id = rte_cpu_to_be_16((uint16_t)(r >> 48));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	/* span 0: the whole 2^32 (not allowed by the configuration anyway). */
+	ip->src_addr = rte_cpu_to_be_32(w->cfg->flood_lo + (span != 0 ? (uint32_t)r % span :
+							     (uint32_t)r));
+	ip->dst_addr = rte_cpu_to_be_32(w->cfg->target);
+	t = (struct rte_tcp_hdr *)(ip + 1);
+	memset(t, 0, sizeof(*t));
+	t->src_port = rte_cpu_to_be_16((uint16_t)(1024 + (r >> 32) % (65536 - 1024)));
+	t->dst_port = rte_cpu_to_be_16(w->cfg->target_port);
+	t->sent_seq = rte_cpu_to_be_32((uint32_t)r2);
+	t->data_off = (uint8_t)(((sizeof(*t) + FLOOD_OPT_LEN) / 4) << 4);
+	t->tcp_flags = RTE_TCP_SYN_FLAG;
+	t->rx_win = rte_cpu_to_be_16(64240);
+	opt = (uint8_t *)(t + 1);
+	opt[0] = 2;     /* MSS */
+	opt[1] = 4;
+	opt[2] = 1460 >> 8;
+	opt[3] = 1460 & 255;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+	return m;
+}
+
+/* The SYNs due by now (the flood's own schedule: a fixed rate from its start). */
+static unsigned
+flood_step(struct gen_worker *w)
+{
+	struct rte_ether_addr mac;
+	uint64_t until, due;
+	unsigned n = 0;
+
+	if (w->flood_pps <= 0 || w->phase != PH_RUN || w->stopping ||
+	    w->now_us < w->flood_from_us || w->now_us >= w->flood_to_us)
+		return 0;
+	if (!hsod_net_lookup(&w->net, w->next_hop, w->now_us, &mac))
+		return 0;
+	until = w->now_us;
+	due = (uint64_t)((double)(until - w->flood_from_us) * w->flood_pps / 1e6) + 1;
+	while (w->stats.flood_sent + w->stats.flood_no_buf < due && n < FLOOD_BURST_MAX) {
+		struct rte_mbuf *m = flood_syn(w, &mac);
+
+		n++;
+		if (m == NULL) {
+			w->stats.flood_no_buf++;
+			continue;
+		}
+		w->stats.flood_sent++;
+		/* Past --impair: the flood is the attack, not the network's fault. */
+		gen_wire_tx_raw(&w->wire, m, w->now_us);
+	}
+	return n;
+}
+
+/*
+ * A frame to one of the spoofed sources (the server's answers to the
+ * flood): counted by kind and dropped, never answered, as from a host that
+ * does not exist. @return true when it was one.
+ */
+static bool
+flood_reply(struct gen_worker *w, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_tcp_hdr *t;
+	uint32_t dst;
+	size_t ihl;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eh) + sizeof(*ip) ||
+	    eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return false;
+	ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	dst = rte_be_to_cpu_32(ip->dst_addr);
+	if (dst < w->cfg->flood_lo || dst > w->cfg->flood_hi)
+		return false;
+	ihl = (size_t)(ip->version_ihl & 15) * 4;
+	if (ip->next_proto_id == IPPROTO_TCP && ihl >= sizeof(*ip) &&
+	    rte_pktmbuf_data_len(m) >= sizeof(*eh) + ihl + sizeof(*t)) {
+		t = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+		if ((t->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
+		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))
+			w->stats.flood_syn_acks++;
+		else if (t->tcp_flags & RTE_TCP_RST_FLAG)
+			w->stats.flood_rsts++;
+		else
+			w->stats.flood_other++;
+	} else {
+		w->stats.flood_other++;
+	}
+	rte_pktmbuf_free(m);
+	return true;
+}
+
 /* Receive a burst: ARP and ICMP answered, TCP into the table. */
 static uint16_t
 receive(struct gen_worker *w)
@@ -849,6 +1002,8 @@ receive(struct gen_worker *w)
 	uint16_t n = gen_wire_rx(&w->wire, rx, GEN_BURST, w->now_us);
 
 	for (uint16_t i = 0; i < n; i++) {
+		if (w->flood_pps > 0 && flood_reply(w, rx[i]))
+			continue;
 		switch (hsod_net_input(&w->net, rx[i], w->now_us)) {
 		case HSOD_NET_REPLY:
 			gen_wire_tx(&w->wire, rx[i], w->now_us);
@@ -905,7 +1060,8 @@ phase_step(struct gen_worker *w)
 				w->stats.arrivals++;
 		}
 		w->phase = PH_DRAIN;
-		w->drain_end_us = w->now_us + DRAIN_MAX_US;
+		/* --drain, at most --timeout. */
+		w->drain_end_us = w->now_us + (uint64_t)(w->cfg->drain_s * 1e6);
 		if (w->drain_end_us > w->now_us + (uint64_t)w->cfg->timeout_ms * 1000)
 			w->drain_end_us = w->now_us + (uint64_t)w->cfg->timeout_ms * 1000;
 		/* fall through */
@@ -991,6 +1147,7 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 	work += tcp_tbl_tick(w->tcp, w->now_us);
 	handle_events(w);
 	emit(w);
+	work += flood_step(w);
 	/* ARP retries, reachability probes (an entry in use never lapses). */
 	work += hsod_net_tick(&w->net, w->now_us);
 	/* Idle: make ECDHE keys ahead (full mode); that work is busy time too. */
@@ -1101,6 +1258,15 @@ gen_worker_begin(struct gen_worker *w, uint64_t start_us)
 	w->warm_end_us = start_us + (uint64_t)(cfg->warmup_s * 1e6);
 	w->run_end_us = w->warm_end_us + (uint64_t)(cfg->duration_s * 1e6);
 	w->phase = PH_WARMUP;
+	if (cfg->syn_flood > 0) {
+		w->flood_pps = cfg->syn_flood / w->conf.n_workers;
+		w->flood_from_us = w->warm_end_us + (uint64_t)(cfg->flood_start_s * 1e6);
+		w->flood_to_us = cfg->flood_duration_s > 0 ?
+				 w->flood_from_us + (uint64_t)(cfg->flood_duration_s * 1e6) :
+				 w->run_end_us;
+		if (w->flood_to_us > w->run_end_us)
+			w->flood_to_us = w->run_end_us;
+	}
 	if (w->open_loop) {
 		/* Each lcore's arrivals are an independent process at R / n:
 		 * together a process of rate R (Poisson: superposition). */
@@ -1239,6 +1405,16 @@ gen_worker_create(const struct gen_worker_conf *conf)
 			goto fail;
 	}
 	w->rng = cfg->seed * 0xd1342543de82ef95ull + conf->index + 1;
+	w->flood_rng = (cfg->seed ^ 0x5eed0f100dull) * 0x9e3779b97f4a7c15ull + conf->index + 1;
+	if (w->flood_rng == 0)
+		w->flood_rng = 1;
+	/* Each lcore's two paths: streams of their own, from --seed. */
+	if (cfg->impair.on &&
+	    gen_wire_impair(&w->wire, &cfg->impair, conf->mp,
+			    cfg->seed * 0xbf58476d1ce4e5b9ull + conf->index) != 0) {
+		errno = ENOMEM;
+		goto fail;
+	}
 	for (unsigned i = 0; i < n_src; i++)
 		srcs[i] = cfg->src_lo + i;
 	rc = tcp_tbl_set_sources(w->tcp, srcs, n_src, cfg->port_lo, cfg->port_hi);
@@ -1268,6 +1444,7 @@ gen_worker_free(struct gen_worker *w)
 {
 	if (w == NULL)
 		return;
+	gen_wire_fini(&w->wire);
 	hsod_net_fini(&w->net);
 	hsod_neigh_pool_free(w->neigh_pool);
 	tcp_tbl_free(w->tcp);
@@ -1296,6 +1473,12 @@ const struct tcp_stats *gen_worker_tcp_stats(const struct gen_worker *w) { retur
 const struct tcp_stats *gen_worker_tcp_base(const struct gen_worker *w) { return &w->base_tcp; }
 const struct hsod_net_stats *gen_worker_net_stats(const struct gen_worker *w) { return &w->net.stats; }
 unsigned gen_worker_lcore(const struct gen_worker *w) { return w->conf.lcore; }
+
+const struct gen_impair_stats *
+gen_worker_impair_stats(const struct gen_worker *w, bool rx)
+{
+	return gen_wire_impair_stats(&w->wire, rx);
+}
 
 void
 gen_worker_window(const struct gen_worker *w, uint64_t *start_us, uint64_t *end_us)

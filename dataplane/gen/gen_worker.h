@@ -58,6 +58,8 @@ struct gen_stats {
 	uint64_t arrivals;          /**< open loop: intended starts due in the window */
 	uint64_t late_starts;       /**< open loop: began > 1 ms after their intended start */
 	uint64_t abandoned;         /**< still in progress when the drain ended: reset */
+	uint64_t drain_done;        /**< done (closed by us) during the drain, not in the window */
+	uint64_t drain_failed;      /**< failed during the drain, the abandoned included */
 	uint64_t sessions_stored;   /**< sessions kept for resumption */
 	uint64_t tickets_missing;   /**< TLS 1.3: no ticket came in time (not an error) */
 	uint64_t http_status[6];    /**< --request: responses by status class 1xx..5xx ([0]: other) */
@@ -68,6 +70,14 @@ struct gen_stats {
 	uint64_t alerts_rcvd[256];  /**< tls_alert failures by the server's alert */
 	uint64_t errors[GEN_ERR_NUM];
 	uint64_t timeouts_in[GC_STATE_NUM]; /**< deadline errors by the state they hit */
+	/* --syn-flood (spoofed SYNs are not connections: none of the above) */
+	uint64_t flood_sent;        /**< spoofed SYNs handed to the port (refusals: tx_dropped) */
+	uint64_t flood_no_buf;      /**< ... not sent: no mbuf */
+	uint64_t flood_syn_acks;    /**< SYN-ACKs to the spoofed sources (counted, dropped) */
+	uint64_t flood_rsts;        /**< RSTs to them */
+	uint64_t flood_other;       /**< anything else to them */
+	uint64_t hs_before_flood;   /**< handshakes in the window before the flood began */
+	uint64_t hs_during_flood;   /**< ... while it ran */
 	uint64_t busy_cycles, idle_cycles;
 	uint64_t inflight;          /**< now: connections begun and not done */
 	uint64_t held;              /**< now: --hold connections up and idle */
@@ -145,5 +155,7 @@ const struct hsod_net_stats *gen_worker_net_stats(const struct gen_worker *w);
 void gen_worker_packets(const struct gen_worker *w, uint64_t *rx, uint64_t *tx,
 			uint64_t *tx_dropped);
 unsigned gen_worker_lcore(const struct gen_worker *w);
+/** --impair's counters of the receive (@p rx) or transmit path; NULL without it. */
+const struct gen_impair_stats *gen_worker_impair_stats(const struct gen_worker *w, bool rx);
 
 #endif

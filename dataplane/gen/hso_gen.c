@@ -76,7 +76,23 @@ struct totals {
 	uint64_t rx, tx, tx_dropped;
 	uint64_t window_us;
 	uint64_t errors;
+	struct gen_impair_stats im[2];  /* --impair: [0] transmit, [1] receive */
 };
+
+static void
+impair_add(struct gen_impair_stats *t, const struct gen_impair_stats *s)
+{
+	if (s == NULL)
+		return;
+	t->packets += s->packets;
+	t->lost += s->lost;
+	t->duplicated += s->duplicated;
+	t->dup_failed += s->dup_failed;
+	t->reordered += s->reordered;
+	t->reorder_expired += s->reorder_expired;
+	t->delayed += s->delayed;
+	t->overflow += s->overflow;
+}
 
 static void
 totals_sum(struct totals *t, bool with_hist)
@@ -114,9 +130,20 @@ totals_sum(struct totals *t, bool with_hist)
 			t->s.alerts_sent[k] += s->alerts_sent[k];
 			t->s.alerts_rcvd[k] += s->alerts_rcvd[k];
 		}
+		t->s.flood_sent += s->flood_sent;
+		t->s.flood_no_buf += s->flood_no_buf;
+		t->s.flood_syn_acks += s->flood_syn_acks;
+		t->s.flood_rsts += s->flood_rsts;
+		t->s.flood_other += s->flood_other;
+		t->s.hs_before_flood += s->hs_before_flood;
+		t->s.hs_during_flood += s->hs_during_flood;
+		impair_add(&t->im[0], gen_worker_impair_stats(workers[i], false));
+		impair_add(&t->im[1], gen_worker_impair_stats(workers[i], true));
 		t->s.late_starts += s->late_starts;
 		t->s.arrivals += s->arrivals;
 		t->s.abandoned += s->abandoned;
+		t->s.drain_done += s->drain_done;
+		t->s.drain_failed += s->drain_failed;
 		for (int e = 0; e < GEN_ERR_NUM; e++)
 			t->s.errors[e] += s->errors[e];
 		for (int k = 0; k < GC_STATE_NUM; k++)
@@ -307,8 +334,9 @@ json_write(FILE *f, const struct totals *t)
 		(double)t->s.resumed / (double)t->s.handshakes : 0.0);
 	fprintf(f, "  \"connections\": {\"started\": %" PRIu64 ", \"connected\": %" PRIu64
 		", \"closed\": %" PRIu64 ", \"late_starts\": %" PRIu64 ", \"abandoned_at_end\": %"
-		PRIu64 "},\n", t->s.started, t->s.connected, t->s.closed, t->s.late_starts,
-		t->s.abandoned);
+		PRIu64 ", \"done_in_drain\": %" PRIu64 ", \"failed_in_drain\": %" PRIu64 "},\n",
+		t->s.started, t->s.connected, t->s.closed, t->s.late_starts, t->s.abandoned,
+		t->s.drain_done, t->s.drain_failed);
 	if (cfg.request[0] != '\0')
 		fprintf(f, "  \"requests\": %" PRIu64 ",\n  \"responses\": %" PRIu64 ",\n",
 			t->s.requests, t->s.responses);
@@ -360,6 +388,47 @@ json_write(FILE *f, const struct totals *t)
 			fprintf(f, ", \"drop_%s\": %" PRIu64, tcp_drop_name((enum tcp_drop)d),
 				t->tcp.drops[d]);
 	fprintf(f, "},\n");
+	{
+		char spec[128];
+
+		/* Always there (zero without --impair): one schema for every run. */
+		gen_impair_render(&cfg.impair, spec, sizeof(spec));
+		fprintf(f, "  \"impair\": {\"spec\": \"%s\"", cfg.impair.on ? spec : "none");
+		for (int d = 0; d < 2; d++) {
+			const struct gen_impair_stats *m = &t->im[d];
+
+			fprintf(f, ", \"%s\": {\"packets\": %" PRIu64 ", \"lost\": %" PRIu64
+				", \"duplicated\": %" PRIu64 ", \"dup_failed\": %" PRIu64
+				", \"reordered\": %" PRIu64 ", \"reorder_expired\": %" PRIu64
+				", \"delayed\": %" PRIu64 ", \"overflow\": %" PRIu64 "}",
+				d == 0 ? "tx" : "rx", m->packets, m->lost, m->duplicated,
+				m->dup_failed, m->reordered, m->reorder_expired, m->delayed,
+				m->overflow);
+		}
+		fprintf(f, "},\n");
+	}
+	if (cfg.syn_flood > 0) {
+		double win = secs, start = cfg.flood_start_s, end, during;
+
+		end = cfg.flood_duration_s > 0 ? start + cfg.flood_duration_s : win;
+		if (end > win)
+			end = win;
+		during = end > start ? end - start : 0;
+		fprintf(f, "  \"syn_flood\": {\"pps_target\": %g, \"sent\": %" PRIu64
+			", \"no_buf\": %" PRIu64 ", \"pps_achieved\": %.1f, \"seconds\": %.3f"
+			", \"syn_acks_rcvd\": %" PRIu64 ", \"rsts_rcvd\": %" PRIu64
+			", \"other_rcvd\": %" PRIu64 ", \"handshakes_before\": %" PRIu64
+			", \"hs_per_s_before\": %.1f, \"handshakes_during\": %" PRIu64
+			", \"hs_per_s_during\": %.1f, \"ratio_during\": %.3f},\n",
+			cfg.syn_flood, t->s.flood_sent, t->s.flood_no_buf,
+			during > 0 ? (double)t->s.flood_sent / during : 0.0, during,
+			t->s.flood_syn_acks, t->s.flood_rsts, t->s.flood_other,
+			t->s.hs_before_flood, start > 0 ? (double)t->s.hs_before_flood / start : 0.0,
+			t->s.hs_during_flood, during > 0 ? (double)t->s.hs_during_flood / during : 0.0,
+			start > 0 && during > 0 && t->s.hs_before_flood > 0 ?
+			((double)t->s.hs_during_flood / during) /
+			((double)t->s.hs_before_flood / start) : 0.0);
+	}
 	fprintf(f, "  \"packets\": {\"rx\": %" PRIu64 ", \"tx\": %" PRIu64 ", \"tx_dropped\": %" PRIu64
 		"}\n}\n", t->rx, t->tx, t->tx_dropped);
 }
