@@ -503,8 +503,12 @@ port_setup(uint16_t nq, struct gen_worker_conf *wc)
 	if (rc == 0)
 		rc = rte_eth_dev_start(port_id);
 	/* IPv6: all-nodes and our solicited-node group (Neighbor Solicitations). */
-	if (rc == 0 && cfg.v6)
+	if (rc == 0 && cfg.v6) {
 		rc = hsod_net6_port_mcast(port_id, cfg.addr6);
+		if (rc != 0)
+			fprintf(stderr, "hso-gen: port %u: cannot receive IPv6 multicast (Neighbor "
+				"Solicitations): %s\n", port_id, rte_strerror(-rc));
+	}
 	if (rc == 0 && wc->rss) {
 		struct rte_eth_rss_conf rss = { .rss_key = wc->rss_key,
 						.rss_key_len = sizeof(wc->rss_key) };
