@@ -103,6 +103,13 @@ struct hso_echo;
  */
 struct hso_echo *hso_echo_create(struct hso_app *app, uint64_t rate, FILE *keylog);
 
+/**
+ * One line per session opened to @p f (NULL: none): "session ipv6
+ * [CLIENT]:PORT -> [SERVER]:PORT tls VVVV suite SSSS sni NAME" (ipv4:
+ * a.b.c.d:PORT), the family as hsod reports it in HSO_EV_OPEN.
+ */
+void hso_echo_log_sessions(struct hso_echo *e, FILE *f);
+
 /* /hso/app with --app echo (and hso-echo), declared once; metrics hso_app_echo_<name>. */
 #define HSO_ECHO_COUNTERS(X)                                                   \
 	X(sessions, "sessions", counter, none, "sessions opened")              \

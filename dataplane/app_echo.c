@@ -5,6 +5,7 @@
  * rate it is a deliberately slow application (the backpressure tests):
  * events it cannot echo yet stay held, so hsod stops reading the client.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct hso_echo {
 	uint64_t tokens;        /* bytes that may go now */
 	uint64_t last_tsc;
 	FILE *keylog;
+	FILE *sessions;         /* hso_echo_log_sessions() */
 	struct hso_echo_stats st;
 };
 
@@ -50,6 +52,36 @@ log_keys(struct hso_echo *e, const struct hso_session *s)
 	e->st.keys_logged++;
 }
 
+/* "[2001:db8::1]:443" or "198.18.0.1:443": the address as the client's family has it. */
+static void
+addr_str(char *buf, size_t cap, uint8_t family, const uint8_t ip[16], uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (family == HSO_FAMILY_IPV6) {
+		inet_ntop(AF_INET6, ip, a, sizeof(a));
+		snprintf(buf, cap, "[%s]:%u", a, port);
+	} else {
+		inet_ntop(AF_INET, ip + 12, a, sizeof(a));      /* ::ffff:a.b.c.d */
+		snprintf(buf, cap, "%s:%u", a, port);
+	}
+}
+
+static void
+log_session(struct hso_echo *e, const struct hso_session *s)
+{
+	char c[INET6_ADDRSTRLEN + 8], l[INET6_ADDRSTRLEN + 8];
+
+	if (e->sessions == NULL)
+		return;
+	addr_str(c, sizeof(c), s->family, s->client_ip, s->client_port);
+	addr_str(l, sizeof(l), s->family, s->server_ip, s->server_port);
+	fprintf(e->sessions, "session %s %s -> %s tls %04x suite %04x sni %s\n",
+		s->family == HSO_FAMILY_IPV6 ? "ipv6" : "ipv4", c, l, s->version, s->suite,
+		s->sni_len > 0 ? s->sni : "-");
+	fflush(e->sessions);
+}
+
 /* Refill the token bucket (a second's worth, and at least a full event). */
 static void
 refill(struct hso_echo *e)
@@ -74,6 +106,7 @@ on_event(void *ctx, struct hso_event *ev)
 	case HSO_EV_OPEN:
 		e->st.sessions++;
 		log_keys(e, ev->session);
+		log_session(e, ev->session);
 		return 0;
 	case HSO_EV_DATA:
 		if (e->rate > 0) {
@@ -130,6 +163,12 @@ hso_echo_create(struct hso_app *app, uint64_t rate, FILE *keylog)
 		return NULL;
 	}
 	return e;
+}
+
+void
+hso_echo_log_sessions(struct hso_echo *e, FILE *f)
+{
+	e->sessions = f;
 }
 
 const struct hso_echo_stats *

@@ -42,6 +42,10 @@
 #define X_NET(...) SCALAR(HSOD_SRC_NET, struct hsod_net_stats, "", __VA_ARGS__)
 #define X_NEIGH(...) SCALAR(HSOD_SRC_NEIGH, struct hsod_neigh_stats, "", __VA_ARGS__)
 #define A_NET(...) ARRAY(HSOD_SRC_NET, struct hsod_net_stats, "", __VA_ARGS__)
+/* /hso/net6 keeps IPv4's names (rx_tcp, neigh_hits); the metrics say net6_. */
+#define X_NET6(...) SCALAR(HSOD_SRC_NET6, struct hsod_net6_stats, "net6_", __VA_ARGS__)
+#define A_NET6(...) ARRAY(HSOD_SRC_NET6, struct hsod_net6_stats, "net6_", __VA_ARGS__)
+#define X_NEIGH6(...) SCALAR(HSOD_SRC_NEIGH6, struct hsod_neigh_stats, "net6_", __VA_ARGS__)
 #define X_TCP(...) SCALAR(HSOD_SRC_TCP, struct tcp_stats, "", __VA_ARGS__)
 #define A_TCP(...) ARRAY(HSOD_SRC_TCP, struct tcp_stats, "", __VA_ARGS__)
 #define X_SESS(...) SCALAR(HSOD_SRC_SESS, struct sess_stats, "", __VA_ARGS__)
@@ -66,6 +70,11 @@ derive_drops(const struct hsod_ctr_set *s)
 		for (unsigned r = 0; r < HSOD_DROP_NUM; r++)
 			n += s->net[p]->drops[r];
 		n += s->net[p]->tx_no_route + s->neigh[p]->queue_drops;
+		if (s->net6[p] == NULL)
+			continue;
+		for (unsigned r = 0; r < HSOD_DROP6_NUM; r++)
+			n += s->net6[p]->drops[r];
+		n += s->net6[p]->tx_no_route + s->neigh6[p]->queue_drops;
 	}
 	return n;
 }
@@ -87,11 +96,15 @@ const struct hsod_ctr hsod_ctrs[] = {
 	{ .name = "drops", .src = HSOD_SRC_DERIVED, .kind = HSOD_CTR_COUNTER, .n = 1,
 	  .derive = derive_drops,
 	  .help = "every packet dropped: the net_drops reasons, tcp_csum_bad, "
-		  "tx_dropped, tx_no_route, neigh_queue_drops (telemetry only: sum "
+		  "tx_dropped, tx_no_route, neigh_queue_drops, and IPv6's (net6_drops, "
+		  "net6_tx_no_route, net6_neigh_queue_drops) (telemetry only: sum "
 		  "them in PromQL)" },
 	HSOD_NET_COUNTERS(X_NET)
 	HSOD_NET_COUNTER_ARRAYS(A_NET)
 	HSOD_NEIGH_COUNTERS(X_NEIGH)
+	HSOD_NET6_COUNTERS(X_NET6)
+	HSOD_NET6_COUNTER_ARRAYS(A_NET6)
+	HSOD_NEIGH_COUNTERS(X_NEIGH6)
 	TCP_COUNTERS(X_TCP)
 	TCP_COUNTER_ARRAYS(A_TCP)
 	{ .name = "tcp_active", .src = HSOD_SRC_DERIVED, .kind = HSOD_CTR_GAUGE, .n = 1,
@@ -143,6 +156,8 @@ hsod_ctr_worker_base(const struct hsod_ctr *c, const struct hsod_ctr_set *s, uns
 	case HSOD_SRC_WORKER: return s->worker;
 	case HSOD_SRC_NET: return port < s->n_ports ? s->net[port] : NULL;
 	case HSOD_SRC_NEIGH: return port < s->n_ports ? s->neigh[port] : NULL;
+	case HSOD_SRC_NET6: return port < s->n_ports ? s->net6[port] : NULL;
+	case HSOD_SRC_NEIGH6: return port < s->n_ports ? s->neigh6[port] : NULL;
 	case HSOD_SRC_TCP: return s->tcp;
 	case HSOD_SRC_SESS: return s->sess;
 	case HSOD_SRC_TLS: return s->tls;
@@ -173,9 +188,13 @@ worker_value(const struct hsod_ctr *c, const struct hsod_ctr_set *s, unsigned i)
 
 	if (c->src == HSOD_SRC_DERIVED)
 		return c->derive(s);
-	if (c->src == HSOD_SRC_NET || c->src == HSOD_SRC_NEIGH) {
-		for (unsigned p = 0; p < s->n_ports; p++)
-			n += hsod_ctr_get(c, hsod_ctr_worker_base(c, s, p), i);
+	if (hsod_ctr_by_port(c)) {
+		for (unsigned p = 0; p < s->n_ports; p++) {
+			const void *b = hsod_ctr_worker_base(c, s, p);
+
+			if (b != NULL)          /* IPv6: ports with an address only */
+				n += hsod_ctr_get(c, b, i);
+		}
 		return n;
 	}
 	if (c->flags & HSOD_CTR_F_PORTS)
@@ -202,6 +221,11 @@ hsod_ctr_sum(const struct hsod_ctr *c, const struct hsod_ctr_view *v, unsigned f
  */
 static const struct { const char *name, *metric; } metric_renames[] = {
 	{ "mbufs_total", "mbufs_capacity" },
+	/* "_ns" reads as nanoseconds (promtool's linter says so too). */
+	{ "rx_ns", "net6_rx_solicitations" },
+	{ "tx_ns", "net6_tx_solicitations" },
+	{ "rx_na", "net6_rx_advertisements" },
+	{ "tx_na", "net6_tx_advertisements" },
 };
 
 const char *
@@ -303,7 +327,7 @@ hsod_ctr_tel_stats(struct rte_tel_data *d, const struct hsod_ctr_view *v, unsign
 		const struct hsod_ctr *c = &hsod_ctrs[k];
 
 		if (c->name == NULL || c->kind == HSOD_CTR_HISTOGRAM ||
-		    (c->flags & HSOD_CTR_F_SPARSE))
+		    (c->flags & HSOD_CTR_F_SPARSE) || hsod_ctr_is_net6(c))
 			continue;
 		if (per_worker(c)) {
 			if (c->flags & HSOD_CTR_F_PORTS) {
@@ -351,6 +375,17 @@ hsod_ctr_tel_stats(struct rte_tel_data *d, const struct hsod_ctr_view *v, unsign
 		if (hsod_ctrs[k].flags & HSOD_CTR_F_SPARSE)
 			tel_add_elems(&t, &hsod_ctrs[k], v, from, to, whole);
 	return 0;
+}
+
+void
+hsod_ctr_tel_net6(struct rte_tel_data *d, const struct hsod_ctr_view *v)
+{
+	/* About 40 keys: far from the dict's room. */
+	struct tel_dict t = { .d = d, .n = 0, .room = RTE_TEL_MAX_DICT_ENTRIES };
+
+	for (unsigned k = 0; k < hsod_n_ctrs; k++)
+		if (hsod_ctr_is_net6(&hsod_ctrs[k]))
+			tel_add_elems(&t, &hsod_ctrs[k], v, 0, v->n_workers, false);
 }
 
 void
@@ -469,8 +504,7 @@ hsod_ctr_doc(FILE *out)
 
 		if (per_worker(c))
 			o += (size_t)snprintf(labels + o, sizeof(labels) - o, "worker");
-		if (c->src == HSOD_SRC_NET || c->src == HSOD_SRC_NEIGH ||
-		    (c->flags & HSOD_CTR_F_PORTS))
+		if (hsod_ctr_by_port(c) || (c->flags & HSOD_CTR_F_PORTS))
 			o += (size_t)snprintf(labels + o, sizeof(labels) - o, ", port");
 		if (c->n > 1 && c->label != NULL && !(c->flags & HSOD_CTR_F_PORTS))
 			o += (size_t)snprintf(labels + o, sizeof(labels) - o, "%s%s",
@@ -481,6 +515,8 @@ hsod_ctr_doc(FILE *out)
 			snprintf(labels, sizeof(labels), "worker, le");
 		if (c->src == HSOD_SRC_HTTP || c->src == HSOD_SRC_ECHO)
 			where = "/hso/app ";
+		else if (hsod_ctr_is_net6(c))
+			where = "/hso/net6 ";
 		else if (c->kind == HSOD_CTR_HISTOGRAM)
 			where = "/hso/latency";
 		/* Telemetry key(s). */

@@ -6,14 +6,15 @@
  * @file
  * Every counter and gauge hsod has, in one table (hsod_ctrs[]) expanded from
  * the X/A lists declared next to each counter struct (worker.h describes
- * the format): worker.h, lcore_stats.h, net.h, neigh.h, tcp.h, session.h,
+ * the format): worker.h, lcore_stats.h, net.h, net6.h, neigh.h, tcp.h, session.h,
  * handshake/hs_stats.h, apps.h, app.h, metrics.h and the global gauges
  * below. The exports all
  * walk that table and nothing else:
  *
  *  - telemetry: /hso/stats (totals over workers, some per worker and per
  *    port as arrays), /hso/worker,N (one worker), /hso/app (the built-in
- *    application), /hso/latency (the handshake latency histogram);
+ *    application), /hso/net6 (IPv6: layer 3 and its neighbour table),
+ *    /hso/latency (the handshake latency histogram);
  *  - Prometheus text exposition (metrics.c): hso_<name>, _total for
  *    counters, labels worker, port and the array's own;
  *  - the documentation: hsod --counters prints the table README carries
@@ -36,6 +37,7 @@
 #include "crypto_ocsp.h"
 #include "neigh.h"
 #include "net.h"
+#include "net6.h"
 #include "session.h"
 #include "tcp.h"
 #include "worker.h"
@@ -94,6 +96,8 @@ enum hsod_ctr_src {
 	HSOD_SRC_WORKER,        /* per worker */
 	HSOD_SRC_NET,           /* per worker and port */
 	HSOD_SRC_NEIGH,         /* per worker and port */
+	HSOD_SRC_NET6,          /* per worker and port with IPv6 (/hso/net6) */
+	HSOD_SRC_NEIGH6,        /* per worker and port with IPv6 (/hso/net6) */
 	HSOD_SRC_TCP,           /* per worker */
 	HSOD_SRC_SESS,          /* per worker */
 	HSOD_SRC_TLS,           /* per worker */
@@ -144,6 +148,9 @@ struct hsod_ctr_set {
 	const struct hsod_limit_stats *limit;
 	const struct hsod_net_stats *net[HSOD_MAX_PORTS];
 	const struct hsod_neigh_stats *neigh[HSOD_MAX_PORTS];
+	/** NULL for a port without an IPv6 address. */
+	const struct hsod_net6_stats *net6[HSOD_MAX_PORTS];
+	const struct hsod_neigh_stats *neigh6[HSOD_MAX_PORTS];
 	unsigned n_ports;
 	unsigned lcore_id;
 };
@@ -163,6 +170,21 @@ struct hsod_ctr_view {
 	unsigned n_ports;
 };
 
+/** Is @p c kept per worker and port (a sample per port)? */
+static inline bool
+hsod_ctr_by_port(const struct hsod_ctr *c)
+{
+	return c->src == HSOD_SRC_NET || c->src == HSOD_SRC_NEIGH ||
+	       c->src == HSOD_SRC_NET6 || c->src == HSOD_SRC_NEIGH6;
+}
+
+/** Is @p c one of /hso/net6's (not in /hso/stats: its names are IPv4's)? */
+static inline bool
+hsod_ctr_is_net6(const struct hsod_ctr *c)
+{
+	return c->src == HSOD_SRC_NET6 || c->src == HSOD_SRC_NEIGH6;
+}
+
 /** Element @p i of counter @p c in the struct at @p base. */
 static inline uint64_t
 hsod_ctr_get(const struct hsod_ctr *c, const void *base, unsigned i)
@@ -174,8 +196,8 @@ hsod_ctr_get(const struct hsod_ctr *c, const void *base, unsigned i)
 
 /**
  * The struct counter @p c of worker @p s lives in (port @p port for
- * HSOD_SRC_NET and HSOD_SRC_NEIGH), or NULL when @p c is not a per-worker
- * counter.
+ * HSOD_SRC_NET, _NEIGH, _NET6 and _NEIGH6), or NULL when @p c is not a
+ * per-worker counter or the port has no such struct (no IPv6 address).
  */
 const void *hsod_ctr_worker_base(const struct hsod_ctr *c, const struct hsod_ctr_set *s,
 				 unsigned port);
@@ -214,6 +236,12 @@ struct rte_tel_data;
  */
 int hsod_ctr_tel_stats(struct rte_tel_data *d, const struct hsod_ctr_view *v,
 		       unsigned from, unsigned to, bool whole);
+
+/**
+ * /hso/net6: the IPv6 counters (HSOD_SRC_NET6, HSOD_SRC_NEIGH6) of every
+ * worker and port summed, into dict @p d.
+ */
+void hsod_ctr_tel_net6(struct rte_tel_data *d, const struct hsod_ctr_view *v);
 
 /** /hso/app: the built-in application's counters into dict @p d. */
 void hsod_ctr_tel_app(struct rte_tel_data *d, const struct hsod_ctr_view *v);

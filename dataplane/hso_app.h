@@ -79,8 +79,11 @@
 extern "C" {
 #endif
 
-/** Version of the shared-memory layout; attach fails on a mismatch. */
-#define HSO_APP_ABI 4
+/**
+ * Version of the shared-memory layout; attach fails on a mismatch.
+ * 5: struct hso_session carries the address family and 16-byte addresses.
+ */
+#define HSO_APP_ABI 5
 
 /** Applications that can be attached to one hsod at once. */
 #define HSO_APP_MAX 4
@@ -145,11 +148,35 @@ struct hso_keys {
 	uint64_t server_seq;            /**< next record sequence number hsod would send */
 };
 
-/** What a session is: HSO_EV_OPEN. */
+/** hso_session.family: the connection's IP version. */
+enum hso_family {
+	HSO_FAMILY_IPV4 = 4,
+	HSO_FAMILY_IPV6 = 6,
+};
+
+/**
+ * What a session is: HSO_EV_OPEN. The client is the TCP peer that hsod
+ * accepted, the server the address and port it accepted on.
+ */
 struct hso_session {
-	uint32_t client_addr;           /**< IPv4, host byte order */
+	uint8_t family;                 /**< enum hso_family */
+	uint8_t pad_[3];
+	/**
+	 * IPv4 addresses in host byte order; 0 for IPv6 (read client_ip).
+	 * Kept so IPv4-only applications need not change.
+	 */
+	uint32_t client_addr;
 	uint32_t server_addr;
-	uint16_t client_port, server_port;
+	uint16_t client_port, server_port;      /**< host byte order, both families */
+	/**
+	 * Addresses in network byte order, both families: the IPv6 address,
+	 * or for IPv4 its IPv4-mapped form ::ffff:a.b.c.d (RFC 4291 2.5.5.2),
+	 * so an application may treat every client as IPv6 (inet_ntop,
+	 * sockaddr_in6). Tell the families apart by @c family, not by the
+	 * address: an IPv6 client may itself use a mapped address.
+	 */
+	uint8_t client_ip[16];
+	uint8_t server_ip[16];
 	uint16_t version;               /**< 0x0303 TLS 1.2, 0x0304 TLS 1.3 */
 	uint16_t suite;                 /**< IANA cipher suite */
 	uint8_t resumed;                /**< 1: abbreviated handshake (ticket/session id) */

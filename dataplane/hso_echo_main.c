@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ usage(FILE *f)
 		"                  unechoed data stays held and hsod stops reading)\n"
 		"  --keylog FILE   ask for key export (hsod --export-keys) and append NSS\n"
 		"                  key-log lines for TLS 1.3 sessions to FILE\n"
+		"  --log-sessions  print a line per session: family, client and server\n"
+		"                  address and port, TLS version, suite, SNI\n"
 		"  --help          this text\n"
 		"Prints \"hso-echo: attached\" once attached; on SIGINT/SIGTERM detaches\n"
 		"and prints its counters as one JSON line.\n");
@@ -53,11 +56,13 @@ main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "keylog", required_argument, NULL, 'k' },
+		{ "log-sessions", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = "hso-echo", *keylog_path = NULL;
 	uint64_t rate = 0;
+	bool log_sessions = false;
 	FILE *keylog = NULL;
 	struct hso_app *app;
 	struct hso_echo *echo;
@@ -94,6 +99,9 @@ main(int argc, char **argv)
 		case 'k':
 			keylog_path = optarg;
 			break;
+		case 's':
+			log_sessions = true;
+			break;
 		default:
 			usage(stderr);
 			return EXIT_FAILURE;
@@ -117,6 +125,8 @@ main(int argc, char **argv)
 		hso_app_detach(app);
 		return EXIT_FAILURE;
 	}
+	if (log_sessions)
+		hso_echo_log_sessions(echo, stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	printf("hso-echo: attached\n");

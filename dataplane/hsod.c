@@ -242,6 +242,8 @@ view_build(void)
 		for (unsigned p = 0; p < s->n_ports; p++) {
 			s->net[p] = hsod_worker_net_stats(workers[i], p);
 			s->neigh[p] = hsod_worker_neigh_stats(workers[i], p);
+			s->net6[p] = hsod_worker_net6_stats(workers[i], p);
+			s->neigh6[p] = hsod_worker_neigh6_stats(workers[i], p);
 		}
 		s->lcore_id = hsod_worker_lcore(workers[i]);
 	}
@@ -573,55 +575,14 @@ port_ipv6_show(uint16_t port, const struct hsod_port_conf *pc)
 	return 0;
 }
 
-/* /hso/net6: IPv6 counters of every worker and port, summed (net6.h). */
+/* /hso/net6: IPv6 counters of every worker and port, summed (net6.h, counters.h). */
 static int
 telemetry_net6(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct hsod_net6_stats t = { 0 };
-	struct hsod_neigh_stats nb = { 0 };
-	char name[64];
-
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	for (unsigned i = 0; i < n_workers; i++) {
-		for (unsigned p = 0; p < hsod_worker_ports(workers[i]); p++) {
-			const struct hsod_net6_stats *s = hsod_worker_net6_stats(workers[i], p);
-			const struct hsod_neigh_stats *ns = hsod_worker_neigh6_stats(workers[i], p);
-
-			if (s == NULL)
-				continue;
-			t.rx_ns += s->rx_ns;
-			t.tx_ns += s->tx_ns;
-			t.rx_na += s->rx_na;
-			t.tx_na += s->tx_na;
-			t.rx_echo += s->rx_echo;
-			t.tx_echo += s->tx_echo;
-			t.rx_tcp += s->rx_tcp;
-			t.tx_no_route += s->tx_no_route;
-			for (int r = 0; r < HSOD_DROP6_NUM; r++)
-				t.drops[r] += s->drops[r];
-#define NEIGH6_SUM(field, ...) nb.field += ns->field;
-			HSOD_NEIGH_COUNTERS(NEIGH6_SUM)
-#undef NEIGH6_SUM
-		}
-	}
-	rte_tel_data_add_dict_u64(d, "rx_ns", t.rx_ns);
-	rte_tel_data_add_dict_u64(d, "tx_ns", t.tx_ns);
-	rte_tel_data_add_dict_u64(d, "rx_na", t.rx_na);
-	rte_tel_data_add_dict_u64(d, "tx_na", t.tx_na);
-	rte_tel_data_add_dict_u64(d, "rx_echo", t.rx_echo);
-	rte_tel_data_add_dict_u64(d, "tx_echo", t.tx_echo);
-	rte_tel_data_add_dict_u64(d, "rx_tcp", t.rx_tcp);
-	rte_tel_data_add_dict_u64(d, "tx_no_route", t.tx_no_route);
-	for (int r = 0; r < HSOD_DROP6_NUM; r++) {
-		snprintf(name, sizeof(name), "drop6_%s", hsod_drop6_name((enum hsod_drop6)r));
-		rte_tel_data_add_dict_u64(d, name, t.drops[r]);
-	}
-	/* The IPv6 neighbour cache: the same names as /hso/stats' ARP one. */
-#define NEIGH6_TEL(field, name, ...) rte_tel_data_add_dict_u64(d, name, nb.field);
-	HSOD_NEIGH_COUNTERS(NEIGH6_TEL)
-#undef NEIGH6_TEL
+	hsod_ctr_tel_net6(d, &view);
 	return 0;
 }
 

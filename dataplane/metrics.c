@@ -96,7 +96,7 @@ static void
 worker_samples(struct out *o, const struct hsod_ctr *c, const char *name, const char *wl,
 	       const struct hsod_ctr_set *s)
 {
-	bool by_port = c->src == HSOD_SRC_NET || c->src == HSOD_SRC_NEIGH;
+	bool by_port = hsod_ctr_by_port(c);
 	unsigned ports = by_port ? s->n_ports : 1;
 
 	for (unsigned p = 0; p < ports; p++) {

@@ -57,6 +57,12 @@ hsod_drop6_name(enum hsod_drop6 d)
 	return (unsigned)d < HSOD_DROP6_NUM ? drop6_names[d] : "invalid";
 }
 
+const char *
+hsod_drop6_elem(unsigned i)
+{
+	return i < HSOD_DROP6_NUM ? drop6_names[i] : NULL;
+}
+
 /* ---- addresses ------------------------------------------------------ */
 
 static inline bool

@@ -103,10 +103,39 @@ enum hsod_drop6 {
 	HSOD_DROP6_NUM
 };
 
+/*
+ * Counters per worker and port with an IPv6 address, declared once (format:
+ * worker.h). Telemetry /hso/net6 has them under these names, summed; the
+ * metrics as hso_net6_<name> {worker, port}.
+ */
+#define HSOD_NET6_COUNTERS(X)                                                  \
+	X(rx_ns, "rx_ns", counter, none, "Neighbor Solicitations received")     \
+	X(tx_ns, "tx_ns", counter, none,                                       \
+	  "Neighbor Solicitations sent (address resolution)")                  \
+	X(rx_na, "rx_na", counter, none, "Neighbor Advertisements received")   \
+	X(tx_na, "tx_na", counter, none,                                       \
+	  "Neighbor Advertisements sent: answers and the unsolicited one at "  \
+	  "start")                                                             \
+	X(rx_echo, "rx_echo", counter, none, "ICMPv6 echo requests received")  \
+	X(tx_echo, "tx_echo", counter, none, "ICMPv6 echo replies sent")       \
+	X(rx_tcp, "rx_tcp", counter, none,                                     \
+	  "TCP segments for us over IPv6, before TCP's own checks")            \
+	X(tx_no_route, "tx_no_route", counter, none,                           \
+	  "IPv6 frames not sent: off-link and no gateway6")
+
+#define HSOD_NET6_COUNTER_ARRAYS(A)                                            \
+	A(drops, uint64_t, HSOD_DROP6_NUM, "drop6_", "drops", "reason",        \
+	  hsod_drop6_elem, counter, dense,                                     \
+	  "IPv6 frames dropped by layer 3 (and malformed TCP headers), per "   \
+	  "reason")
+
 struct hsod_net6_stats {
-	uint64_t rx_ns, tx_ns, rx_na, tx_na, rx_echo, tx_echo, rx_tcp;
-	uint64_t tx_no_route;      /* off-link, and no gateway */
-	uint64_t drops[HSOD_DROP6_NUM];
+#define HSOD_NET6_FIELD(field, ...) uint64_t field;
+	HSOD_NET6_COUNTERS(HSOD_NET6_FIELD)
+#undef HSOD_NET6_FIELD
+#define HSOD_NET6_ARRAY(field, type, n, ...) type field[n];
+	HSOD_NET6_COUNTER_ARRAYS(HSOD_NET6_ARRAY)
+#undef HSOD_NET6_ARRAY
 };
 
 /** What hsod_net6_init() needs; hsod_net6_conf_init() sets the defaults. */
@@ -214,6 +243,9 @@ int hsod_net6_port_mcast(uint16_t port, const uint8_t addr[16]);
 
 /** "runt", "nd_bad", ...: the counter names telemetry uses (after "drop6_"). */
 const char *hsod_drop6_name(enum hsod_drop6 d);
+
+/** Drop reason @p i as a counter element name (counters.h), NULL past the last. */
+const char *hsod_drop6_elem(unsigned i);
 
 /** The ICMPv6/TCP checksum over the pseudo-header (RFC 8200 8.1) and @p len bytes. */
 uint16_t hsod_net6_l4_cksum(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,

@@ -252,6 +252,7 @@ tcp_tbl_free(struct tcp_tbl *t)
 		munmap(t->hash, ((size_t)t->hash_mask + 1) * sizeof(*t->hash));
 	free(t->out);
 	free(t->src_addrs);
+	free(t->src_addrs6);
 	memset(t, 0, sizeof(*t));
 	free(t);
 }
@@ -2161,6 +2162,8 @@ tcp_tbl_set_sources(struct tcp_tbl *t, const uint32_t *addrs, unsigned n,
 		return -ENOMEM;
 	memcpy(copy, addrs, n * sizeof(*copy));
 	free(t->src_addrs);
+	free(t->src_addrs6);
+	t->src_addrs6 = NULL;
 	t->src_addrs = copy;
 	t->n_src = n;
 	t->port_lo = port_lo;
@@ -2177,16 +2180,67 @@ tcp_tbl_set_filter(struct tcp_tbl *t, tcp_tuple_filter_t fn, void *arg)
 }
 
 int
+tcp_tbl_set_sources6(struct tcp_tbl *t, const uint8_t (*addrs)[16], unsigned n,
+		     uint16_t port_lo, uint16_t port_hi)
+{
+	static const uint8_t zero[16];
+	uint8_t (*copy)[16];
+
+	if (addrs == NULL || n == 0 || n > 65536 || port_lo == 0 || port_lo > port_hi)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (memcmp(addrs[i], zero, 16) == 0 || addrs[i][0] == 0xff)
+			return -EINVAL;
+	copy = malloc(n * sizeof(*copy));
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, addrs, n * sizeof(*copy));
+	free(t->src_addrs);
+	free(t->src_addrs6);
+	t->src_addrs = NULL;
+	t->src_addrs6 = copy;
+	t->n_src = n;
+	t->port_lo = port_lo;
+	t->n_ports = (uint32_t)port_hi - port_lo + 1;
+	t->eph_space = (uint64_t)n * t->n_ports;
+	return 0;
+}
+
+static int connect_tuple(struct tcp_tbl *t, struct tcp_tuple tu, void *user,
+			 uint64_t now_us, uint64_t *handle);
+
+int
 tcp_tbl_connect(struct tcp_tbl *t, uint32_t raddr, uint16_t rport, void *user,
 		uint64_t now_us, uint64_t *handle)
 {
 	struct tcp_tuple tu = { .raddr = raddr, .rport = rport };
+
+	if (t->n_src == 0 || t->src_addrs == NULL)
+		return -EINVAL;
+	return connect_tuple(t, tu, user, now_us, handle);
+}
+
+int
+tcp_tbl_connect6(struct tcp_tbl *t, const uint8_t raddr[16], uint16_t rport, void *user,
+		 uint64_t now_us, uint64_t *handle)
+{
+	struct tcp_tuple tu = { .rport = rport, .v6 = 1 };
+
+	if (t->n_src == 0 || t->src_addrs6 == NULL)
+		return -EINVAL;
+	memcpy(tu.raddr6, raddr, 16);
+	return connect_tuple(t, tu, user, now_us, handle);
+}
+
+/* An active open to @p tu's remote end, from a source and port chosen here. */
+static int
+connect_tuple(struct tcp_tbl *t, struct tcp_tuple tu, void *user, uint64_t now_us,
+	      uint64_t *handle)
+{
 	struct tcp_conn *c = NULL;
 	uint64_t offset;
 	uint32_t tries;
 
-	if (t->n_src == 0)
-		return -EINVAL;
 	if (now_us > t->now_us)
 		t->now_us = now_us;
 	/*
@@ -2195,11 +2249,15 @@ tcp_tbl_connect(struct tcp_tbl *t, uint32_t raddr, uint16_t rport, void *user,
 	 * (check_suitable_port(port)) return port;". Consecutive indices take
 	 * consecutive addresses, so connections spread over the sources.
 	 */
-	offset = tcp_eph_offset(t, raddr, rport) % t->eph_space;
+	offset = (tu.v6 ? tcp_eph_offset6(t, tu.raddr6, tu.rport) :
+		  tcp_eph_offset(t, tu.raddr, tu.rport)) % t->eph_space;
 	for (tries = 0; tries < t->cfg.connect_tries; tries++) {
 		uint64_t idx = (offset + t->eph_next++) % t->eph_space;
 
-		tu.laddr = t->src_addrs[idx % t->n_src];
+		if (tu.v6)
+			memcpy(tu.laddr6, t->src_addrs6[idx % t->n_src], 16);
+		else
+			tu.laddr = t->src_addrs[idx % t->n_src];
 		tu.lport = (uint16_t)(t->port_lo + idx / t->n_src);
 		if (tcp_tbl_lookup(t, &tu) == NULL &&
 		    (t->filter == NULL || t->filter(t->filter_arg, &tu)))

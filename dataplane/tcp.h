@@ -384,6 +384,15 @@ typedef bool (*tcp_tuple_filter_t)(void *arg, const struct tcp_tuple *tu);
 int tcp_tbl_set_sources(struct tcp_tbl *t, const uint32_t *addrs, unsigned n,
 			uint16_t port_lo, uint16_t port_hi);
 
+/**
+ * tcp_tbl_set_sources() for IPv6 active opens (tcp_tbl_connect6()): the
+ * 16-byte addresses replace any IPv4 list (a table opens one family).
+ * @return 0; -EINVAL as tcp_tbl_set_sources(), and for a multicast or
+ *         unspecified address; -ENOMEM.
+ */
+int tcp_tbl_set_sources6(struct tcp_tbl *t, const uint8_t (*addrs)[16], unsigned n,
+			 uint16_t port_lo, uint16_t port_hi);
+
 /** Accept only 4-tuples @p fn likes for active opens (NULL: any). */
 void tcp_tbl_set_filter(struct tcp_tbl *t, tcp_tuple_filter_t fn, void *arg);
 
@@ -410,6 +419,14 @@ void tcp_tbl_set_filter(struct tcp_tbl *t, tcp_tuple_filter_t fn, void *arg);
  */
 int tcp_tbl_connect(struct tcp_tbl *t, uint32_t raddr, uint16_t rport, void *user,
 		    uint64_t now_us, uint64_t *handle);
+
+/**
+ * tcp_tbl_connect() to an IPv6 address (network byte order), from the
+ * sources of tcp_tbl_set_sources6(); the MSS is TCP_MSS_V6_LESS smaller.
+ * @return as tcp_tbl_connect(); -EINVAL also when the sources are IPv4.
+ */
+int tcp_tbl_connect6(struct tcp_tbl *t, const uint8_t raddr[16], uint16_t rport, void *user,
+		     uint64_t now_us, uint64_t *handle);
 
 /**
  * Process one received segment at time @p now_us (monotonic µs). Segments

@@ -125,6 +125,15 @@ tcp_eph_offset(const struct tcp_tbl *t, uint32_t raddr, uint16_t rport)
 	return tcp_tuple_hash(t->eph_key, &tu, NULL, 0);
 }
 
+uint64_t
+tcp_eph_offset6(const struct tcp_tbl *t, const uint8_t raddr[16], uint16_t rport)
+{
+	struct tcp_tuple tu = { .rport = rport, .v6 = 1 };
+
+	memcpy(tu.raddr6, raddr, 16);
+	return tcp_tuple_hash(t->eph_key, &tu, NULL, 0);
+}
+
 /*
  * SYN cookie (RFC 4987 3.6): the ISN carries, from the top, a 5-bit counter
  * t (about 67 s per step), a 3-bit MSS index and a 24-bit keyed hash of the

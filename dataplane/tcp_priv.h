@@ -191,7 +191,8 @@ struct tcp_tbl {
 
 	/* Active opens: sources (RFC 6056 3.3.3 over address x port pairs). */
 	uint32_t *src_addrs;
-	uint32_t n_src;
+	uint8_t (*src_addrs6)[16];  /* IPv6 sources (tcp_tbl_set_sources6()) */
+	uint32_t n_src;             /* of src_addrs, or of src_addrs6 when set */
 	uint16_t port_lo;
 	uint32_t n_ports;           /* port_hi - port_lo + 1 */
 	uint64_t eph_space;         /* n_src * n_ports */
@@ -213,6 +214,8 @@ uint16_t tcp_cookie_check(const struct tcp_tbl *t, const struct tcp_tuple *tu,
 			  uint32_t peer_isn, uint32_t cookie, uint64_t now_us);
 /* RFC 6056 3.3.3 F(): the offset of a destination in the ephemeral space. */
 uint64_t tcp_eph_offset(const struct tcp_tbl *t, uint32_t raddr, uint16_t rport);
+/** tcp_eph_offset() for an IPv6 destination. */
+uint64_t tcp_eph_offset6(const struct tcp_tbl *t, const uint8_t raddr[16], uint16_t rport);
 /* RFC 6528 ISN. */
 uint32_t tcp_isn(const struct tcp_tbl *t, const struct tcp_tuple *tu, uint64_t now_us);
 uint64_t tcp_tuple_hash(const uint8_t key[16], const struct tcp_tuple *tu,

@@ -808,6 +808,19 @@ aead_id(enum hso_aead_alg alg)
 	}
 }
 
+/* ::ffff:a.b.c.d for a host-order IPv4 address (RFC 4291 2.5.5.2). */
+static void
+ip4_mapped(uint8_t ip[16], uint32_t a)
+{
+	memset(ip, 0, 10);
+	ip[10] = 0xff;
+	ip[11] = 0xff;
+	ip[12] = (uint8_t)(a >> 24);
+	ip[13] = (uint8_t)(a >> 16);
+	ip[14] = (uint8_t)(a >> 8);
+	ip[15] = (uint8_t)a;
+}
+
 /* HSO_EV_OPEN: what the session is (and its keys, when asked). */
 static void
 open_fill(struct hsod_worker *w, struct sess *s, struct hso_session *o)
@@ -822,10 +835,19 @@ open_fill(struct hsod_worker *w, struct sess *s, struct hso_session *o)
 	if (tc != NULL) {
 		const struct tcp_tuple *tp = tcp_conn_tuple(tc);
 
-		o->client_addr = tp->raddr;
-		o->server_addr = tp->laddr;
 		o->client_port = tp->rport;
 		o->server_port = tp->lport;
+		if (tp->v6) {
+			o->family = HSO_FAMILY_IPV6;
+			memcpy(o->client_ip, tp->raddr6, sizeof(o->client_ip));
+			memcpy(o->server_ip, tp->laddr6, sizeof(o->server_ip));
+		} else {
+			o->family = HSO_FAMILY_IPV4;
+			o->client_addr = tp->raddr;
+			o->server_addr = tp->laddr;
+			ip4_mapped(o->client_ip, tp->raddr);
+			ip4_mapped(o->server_ip, tp->laddr);
+		}
 	}
 	o->version = si.version;
 	o->suite = si.suite;

@@ -6,6 +6,7 @@
  * "hso_e<A>_<W>" rings, flow-control words tagged at accept, SEND/CLOSE
  * commands read from "hso_c<A>_<W>"). EAL without hugepages.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -264,6 +265,12 @@ test_attach(void)
 	errno = 0;
 	a = hso_app_attach("flags", 1u << 7);
 	CHECK(a == NULL && errno == EINVAL);
+	/* An application built for the layout before IPv6 sessions (ABI 4). */
+	shm->abi = HSO_APP_ABI - 1;
+	errno = 0;
+	a = hso_app_attach("old", 0);
+	CHECK(a == NULL && errno == EPROTO);
+	shm->abi = HSO_APP_ABI;
 	for (unsigned i = 0; i < HSO_APP_MAX; i++)
 		CHECK_EQ(state(i), HSO_SLOT_FREE);
 
@@ -410,7 +417,7 @@ test_events(struct hso_app *a, unsigned slot)
 {
 	struct rte_ring *ev0 = ring(HSO_SHM_EV_FMT, slot, 0), *ev1 = ring(HSO_SHM_EV_FMT, slot, 1);
 	uint64_t x = conn_id(5, 3), y = conn_id(7, 1);
-	struct hso_session so;
+	struct hso_session so, so6;
 	struct hso_event ev[16];
 	struct rte_mbuf *mx[4], *my[2];
 	uint8_t big[2000];
@@ -432,6 +439,13 @@ test_events(struct hso_app *a, unsigned slot)
 	so.sni_len = 11;
 	snprintf(so.alpn, sizeof(so.alpn), "h2");
 	so.alpn_len = 2;
+	/* y is an IPv6 client: family and both 16-byte addresses go through. */
+	so6 = so;
+	so6.family = HSO_FAMILY_IPV6;
+	so6.client_addr = so6.server_addr = 0;
+	inet_pton(AF_INET6, "2001:db8::1:2", so6.client_ip);
+	inet_pton(AF_INET6, "2001:db8::2", so6.server_ip);
+	so6.client_port = 50001;
 
 	accept_conn(1, x);
 	accept_conn(0, y);
@@ -439,7 +453,7 @@ test_events(struct hso_app *a, unsigned slot)
 	mx[1] = post(ev1, x, HSO_EV_DATA, 0, "hello", 5);
 	mx[2] = post(ev1, x, HSO_EV_DATA, 0, big, sizeof(big));
 	mx[3] = post(ev1, x, HSO_EV_PEER_CLOSED, 0, NULL, 0);
-	my[0] = post(ev0, y, HSO_EV_OPEN, 0, &so, sizeof(so));
+	my[0] = post(ev0, y, HSO_EV_OPEN, 0, &so6, sizeof(so6));
 	my[1] = post(ev0, y, HSO_EV_DATA, 0, "abc", 3);
 
 	n = poll_all(a, ev, 16);
@@ -487,6 +501,16 @@ test_events(struct hso_app *a, unsigned slot)
 				continue;
 			CHECK(ev[i].priv == my[ky]);
 			CHECK_EQ(ev[i].type, ky == 0 ? HSO_EV_OPEN : HSO_EV_DATA);
+			if (ky == 0) {
+				static const uint8_t c6[16] = { 0x20, 0x01, 0x0d, 0xb8,
+								[13] = 1, [15] = 2 };
+				const struct hso_session *e6 = ev[i].session;
+
+				CHECK(e6 != NULL && memcmp(e6, &so6, sizeof(so6)) == 0);
+				CHECK(e6 != NULL && e6->family == HSO_FAMILY_IPV6 &&
+				      memcmp(e6->client_ip, c6, 16) == 0 &&
+				      e6->client_port == 50001 && e6->client_addr == 0);
+			}
 			if (ky == 1)
 				CHECK(ev[i].len == 3 && memcmp(ev[i].data, "abc", 3) == 0);
 			ky++;

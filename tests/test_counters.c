@@ -31,6 +31,9 @@ static struct hs_worker_stats hs[2];
 static struct hsod_latency lat[2];
 static struct hsod_net_stats ns[2][2];
 static struct hsod_neigh_stats nbs[2][2];
+/* IPv6 on port 1 only: port 0 has no IPv6 address (NULL). */
+static struct hsod_net6_stats n6[2];
+static struct hsod_neigh_stats nb6[2];
 static struct hsod_apps_stats as;
 static struct hsod_global_stats gs;
 static struct hsod_app_http_stats http;
@@ -59,11 +62,15 @@ view_make(void)
 		hs[w].completed_by_suite[0] = 100;
 		ns[w][0].drops[HSOD_DROP_RUNT] = 1;
 		ns[w][1].drops[HSOD_DROP_TCP_HDR] = 2;
+		n6[w].rx_ns = 3 + w;
+		n6[w].drops[HSOD_DROP6_FRAGMENT] = 5;
+		nb6[w].queue_drops = 1;
 		sets[w] = (struct hsod_ctr_set){
 			.lcore = &lc[w], .worker = &ws[w], .tcp = &ts[w], .sess = &ss[w],
 			.tls = &hs[w],
 			.latency = &lat[w], .net = { &ns[w][0], &ns[w][1] },
 			.neigh = { &nbs[w][0], &nbs[w][1] }, .n_ports = 2,
+			.net6 = { NULL, &n6[w] }, .neigh6 = { NULL, &nb6[w] },
 			.lcore_id = w + 1,
 		};
 	}
@@ -122,7 +129,7 @@ test_table(void)
 	regex_t re;
 	char a[128], b[128];
 	static char keys[4096][96];
-	unsigned nk = 0;
+	unsigned nk = 0, n6k = 0;
 
 	CHECK(regcomp(&re, "^[a-z][a-z0-9_]*$", REG_EXTENDED | REG_NOSUB) == 0);
 	for (unsigned i = 0; i < hsod_n_ctrs; i++) {
@@ -169,12 +176,17 @@ test_table(void)
 				/* Only the non-zero ones: counted below, not here. */
 				if (c->flags & HSOD_CTR_F_SPARSE)
 					continue;
-				snprintf(k, sizeof(k), "%s%s", c->name, c->elem(e));
+				snprintf(k, sizeof(k), "%s%s%s", hsod_ctr_is_net6(c) ? "net6:" : "",
+					 c->name, c->elem(e));
 			} else {
 				snprintf(k, sizeof(k), "%s%s",
 					 c->src == HSOD_SRC_HTTP ? "app:" :
-					 c->src == HSOD_SRC_ECHO ? "echo:" : "", c->name);
+					 c->src == HSOD_SRC_ECHO ? "echo:" :
+					 hsod_ctr_is_net6(c) ? "net6:" : "", c->name);
 			}
+			/* /hso/net6 is a dict of its own: its keys repeat IPv4's names. */
+			if (hsod_ctr_is_net6(c))
+				n6k++;
 			for (unsigned j = 0; j < nk; j++)
 				CHECK_MSG(strcmp(keys[j], k) != 0, "telemetry key %s twice", k);
 			if (nk < 4096)
@@ -184,7 +196,21 @@ test_table(void)
 	regfree(&re);
 	CHECK(nk > 100);
 	/* /hso/stats is one telemetry dict: 256 entries at most (DPDK 22.11). */
-	CHECK_MSG(nk + 24 < 256, "%u keys leave too little room", nk);
+	CHECK_MSG(nk - n6k + 24 < 256, "%u keys leave too little room", nk - n6k);
+	/* /hso/net6: what tests/netns/hsod_ipv6.sh reads. */
+	CHECK(n6k > 30 && n6k < 256);
+	for (const char *s = "rx_ns\0tx_na\0rx_echo\0tx_echo\0rx_tcp\0drop6_ip6_fragment\0"
+			     "drop6_nd_bad\0neigh_queued\0neigh_flushed\0neigh_queue_drops\0"
+			     "neigh_entries\0";
+	     *s; s += strlen(s) + 1) {
+		bool found = false;
+		char k[96];
+
+		snprintf(k, sizeof(k), "net6:%s", s);
+		for (unsigned j = 0; j < nk; j++)
+			found |= strcmp(keys[j], k) == 0;
+		CHECK_MSG(found, "/hso/net6 key %s", s);
+	}
 	/* The names other tools read (tests, hso-gen's benchmarks) stay. */
 	for (const char *s = "busy_cycles\0idle_cycles\0keygen_cycles\0app_cycles\0"
 			     "control_cycles\0handshakes_completed\0tsc_hz\0drops\0"
@@ -229,8 +255,12 @@ test_sums(void)
 	/* The main lcore's cycles only with it. */
 	CHECK_EQ(hsod_ctr_sum(busy, &view, 0, 2, 0, true), 1000 + 1001 + 77);
 	CHECK_EQ(hsod_ctr_sum(busy, &view, 0, 2, 0, false), 1000 + 1001);
-	/* tx_dropped 1 + runt 1 + tcp_hdr 2, per worker. */
-	CHECK_EQ(hsod_ctr_sum(drops, &view, 0, 2, 0, false), 8);
+	/* tx_dropped 1 + runt 1 + tcp_hdr 2 + IPv6 fragment 5 + its queue 1, per worker. */
+	CHECK_EQ(hsod_ctr_sum(drops, &view, 0, 2, 0, false), 20);
+	/* IPv6 counters sum over the ports that have IPv6 only. */
+	for (unsigned i = 0; i < hsod_n_ctrs; i++)
+		if (hsod_ctr_is_net6(&hsod_ctrs[i]) && strcmp(hsod_ctrs[i].name, "rx_ns") == 0)
+			CHECK_EQ(hsod_ctr_sum(&hsod_ctrs[i], &view, 0, 2, 0, false), 3 + 4);
 	CHECK_EQ(hsod_ctr_sum(active, &view, 0, 2, 0, false), 22);
 	/* Session states sum over workers, element by element. */
 	for (unsigned i = 0; i < hsod_n_ctrs; i++)
@@ -289,6 +319,12 @@ test_exposition(void)
 	CHECK(has_line(t, "hso_port_rx_packets_total{worker=\"1\",port=\"1\"} 4"));
 	CHECK(has_line(t, "hso_net_drops_total{worker=\"0\",port=\"1\",reason=\"tcp_hdr\"} 2"));
 	CHECK(has_line(t, "hso_tcp_connections{worker=\"0\",state=\"ESTABLISHED\"} 10"));
+	/* IPv6: a sample per port that has it, none for the port without. */
+	CHECK(has_line(t, "hso_net6_rx_solicitations_total{worker=\"1\",port=\"1\"} 4"));
+	CHECK(strstr(t, "hso_net6_rx_solicitations_total{worker=\"0\",port=\"0\"}") == NULL);
+	CHECK(has_line(t, "hso_net6_drops_total{worker=\"0\",port=\"1\",reason=\"ip6_fragment\"} 5"));
+	CHECK(has_line(t, "hso_net6_neigh_queue_drops_total{worker=\"0\",port=\"1\"} 1"));
+	CHECK(has_line(t, "hso_net6_rx_tcp_total{worker=\"0\",port=\"1\"} 0"));
 	/* The session layer's table (session.h): every state and reason but the 0th. */
 	CHECK(has_line(t, "hso_sessions{worker=\"1\",state=\"OPEN\"} 8"));
 	CHECK(has_line(t, "hso_sessions{worker=\"1\",state=\"GONE\"} 0"));

@@ -99,11 +99,48 @@ test_good(void)
 	/* --help wins over anything else. */
 	CHECK_EQ(parse("--bogus", "--help", NULL), 0);
 	CHECK(cfg.help);
+
+	/* IPv6: the target in brackets, our addr6 (on-link, or a gateway6). */
+	CHECK_EQ(parse("--target", "[2001:db8::2]:8443", "--addr", "198.18.0.1/24", "--addr6",
+		       "2001:db8::1/64", "--tls", "1.3", "--concurrency", "4", NULL), 0);
+	{
+		static const uint8_t t6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+		static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
+		CHECK(cfg.v6 && cfg.target == 0 && cfg.target_port == 8443 &&
+		      memcmp(cfg.target6, t6, 16) == 0 && memcmp(cfg.addr6, a6, 16) == 0 &&
+		      cfg.prefix6_len == 64);
+	}
+	CHECK_EQ(parse("--target", "[2001:db8:99::2]:443", "--addr", "198.18.0.1/24", "--addr6",
+		       "2001:db8::1/64", "--gateway6", "fe80::1", "--tls", "1.3", "--concurrency",
+		       "4", NULL), 0);
+	CHECK(cfg.v6 && cfg.gateway6[0] == 0xfe && cfg.gateway6[15] == 1);
+	/* The last --target wins, family and all. */
+	CHECK_EQ(parse("--target", "[2001:db8::2]:443", BASE, "--concurrency", "1", NULL), 0);
+	CHECK(!cfg.v6 && cfg.target == 0xc6120002u);
 }
 
 static void
 test_bad(void)
 {
+	BAD("--addr6: missing", "--target", "[2001:db8::2]:443", "--addr", "198.18.0.1/24",
+	    "--tls", "1.3", "--concurrency", "1");
+	BAD("in brackets", BASE, "--target", "2001:db8::2:443", "--concurrency", "1");
+	BAD("[ADDR]:PORT", BASE, "--target", "[2001:db8::2]443", "--concurrency", "1");
+	BAD("--target", BASE, "--target", "[2001:db8::2]:0", "--concurrency", "1");
+	BAD("--target", BASE, "--target", "[ff02::1]:443", "--addr6", "2001:db8::1/64",
+	    "--concurrency", "1");
+	BAD("is our own addr6", BASE, "--target", "[2001:db8::1]:443", "--addr6",
+	    "2001:db8::1/64", "--concurrency", "1");
+	BAD("outside addr6's prefix", BASE, "--target", "[2001:db8:1::2]:443", "--addr6",
+	    "2001:db8::1/64", "--concurrency", "1");
+	BAD("--gateway6", BASE, "--target", "[2001:db8:1::2]:443", "--addr6", "2001:db8::1/64",
+	    "--gateway6", "2001:db8:2::1", "--concurrency", "1");
+	BAD("--gateway6: needs an IPv6 target", BASE, "--gateway6", "fe80::1", "--concurrency", "1");
+	BAD("--sources: is IPv4 only", BASE, "--target", "[2001:db8::2]:443", "--addr6",
+	    "2001:db8::1/64", "--sources", "198.18.0.10-198.18.0.20", "--concurrency", "1");
+	BAD("--addr6", BASE, "--addr6", "fe80::1/64", "--concurrency", "1");
+	BAD("--addr6", BASE, "--addr6", "2001:db8::1", "--concurrency", "1");
 	BAD("--target: missing", "--addr", "198.18.0.1/24", "--tls", "1.3", "--concurrency", "1");
 	BAD("--addr: missing", "--target", "198.18.0.2:443", "--tls", "1.3", "--concurrency", "1");
 	BAD("--tls: missing", "--target", "198.18.0.2:443", "--addr", "198.18.0.1/24",
@@ -250,7 +287,7 @@ static void
 test_help(void)
 {
 	static const char *const flags[] = {
-		"--target", "--addr", "--gateway", "--sources", "--ports", "--tx-offload",
+		"--target", "--addr", "--addr6", "--gateway6", "--gateway", "--sources", "--ports", "--tx-offload",
 		"--mbufs", "--concurrency", "--rate", "--arrival", "--duration", "--warmup",
 		"--count", "--hold", "--max-inflight", "--timeout", "--seed", "--tls",
 		"--suites", "--groups", "--sigalgs", "--sni", "--alpn", "--resume",

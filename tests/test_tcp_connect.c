@@ -678,6 +678,9 @@ wire_pass(struct wire *w, struct tcp_tbl *from, struct tcp_tbl *to)
 		s->tuple.raddr = o[i].tuple.laddr;
 		s->tuple.lport = o[i].tuple.rport;
 		s->tuple.rport = o[i].tuple.lport;
+		s->tuple.v6 = o[i].tuple.v6;
+		memcpy(s->tuple.laddr6, o[i].tuple.raddr6, 16);
+		memcpy(s->tuple.raddr6, o[i].tuple.laddr6, 16);
 		s->seq = o[i].seq;
 		s->ack = o[i].ack;
 		s->window = o[i].window;
@@ -706,8 +709,12 @@ wire_pass(struct wire *w, struct tcp_tbl *from, struct tcp_tbl *to)
 #define PAIRS 6
 #define BYTES 20000
 
+/* 2001:db8::10 (us) and 2001:db8::2 (the server). */
+static const uint8_t caddr6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x10 };
+static const uint8_t saddr6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x02 };
+
 static void
-test_wire(void)
+test_wire(bool v6)
 {
 	struct tcp_config cc = cfg_small(), sc = cfg_small();
 	static struct wire w;
@@ -729,14 +736,29 @@ test_wire(void)
 	w.a = tcp_tbl_create(&cc);
 	w.b = tcp_tbl_create(&sc);
 	CHECK(w.a != NULL && w.b != NULL);
-	CHECK_EQ(tcp_tbl_set_sources(w.a, &src, 1, 30000, 30100), 0);
+	w.n = 0;
+	w.lost = 0;
+	if (v6)
+		CHECK_EQ(tcp_tbl_set_sources6(w.a, &caddr6, 1, 30000, 30100), 0);
+	else
+		CHECK_EQ(tcp_tbl_set_sources(w.a, &src, 1, 30000, 30100), 0);
 	CHECK_EQ(tcp_tbl_listen(w.b, 443), 0);
 	now = T0;
 	for (unsigned i = 0; i < PAIRS; i++) {
 		uint64_t h;
 
-		CHECK_EQ(tcp_tbl_connect(w.a, SADDR, 443, &p[i], now, &h), 0);
+		if (v6)
+			CHECK_EQ(tcp_tbl_connect6(w.a, saddr6, 443, &p[i], now, &h), 0);
+		else
+			CHECK_EQ(tcp_tbl_connect(w.a, SADDR, 443, &p[i], now, &h), 0);
 		p[i].c = tcp_tbl_conn_get(w.a, h);
+		/* IPv6: the tuple says so, and the MSS leaves room for the longer header. */
+		CHECK(p[i].c != NULL && p[i].c->tuple.v6 == v6);
+		if (v6 && p[i].c != NULL) {
+			CHECK(memcmp(p[i].c->tuple.laddr6, caddr6, 16) == 0 &&
+			      memcmp(p[i].c->tuple.raddr6, saddr6, 16) == 0);
+			CHECK_EQ(p[i].c->mss, 1000 - TCP_MSS_V6_LESS);
+		}
 	}
 	for (unsigned round = 0; round < 20000 && done < PAIRS; round++) {
 		struct tcp_event ev[32];
@@ -803,6 +825,9 @@ test_wire(void)
 		}
 	}
 	CHECK_EQ(done, PAIRS);
+	for (unsigned i = 0; i < PAIRS && v6; i++)
+		CHECK(p[i].s != NULL && p[i].s->tuple.v6 &&
+		      memcmp(p[i].s->tuple.raddr6, caddr6, 16) == 0);
 	for (unsigned i = 0; i < PAIRS; i++)
 		if (!p[i].done)
 			fprintf(stderr, "pair %u: client %s (rx %u tx %u fin %d), server %s (rx %u tx %u fin %d)\n",
@@ -820,6 +845,35 @@ test_wire(void)
 	tcp_tbl_free(w.b);
 }
 
+/* IPv6 sources: checked; a table opens the family of its sources only. */
+static void
+test_sources6(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t = tcp_tbl_create(&cfg);
+	static const uint8_t zero[1][16], mcast[1][16] = { { 0xff, 0x02, [15] = 1 } };
+	uint32_t a = CADDR;
+	uint64_t h;
+
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	CHECK_EQ(tcp_tbl_connect6(t, saddr6, 443, NULL, T0, &h), -EINVAL);
+	CHECK_EQ(tcp_tbl_set_sources6(t, zero, 1, 1000, 1001), -EINVAL);
+	CHECK_EQ(tcp_tbl_set_sources6(t, mcast, 1, 1000, 1001), -EINVAL);
+	CHECK_EQ(tcp_tbl_set_sources6(t, &caddr6, 1, 1002, 1001), -EINVAL);
+	CHECK_EQ(tcp_tbl_set_sources(t, &a, 1, 1000, 1001), 0);
+	CHECK_EQ(tcp_tbl_connect6(t, saddr6, 443, NULL, T0, &h), -EINVAL);
+	CHECK_EQ(tcp_tbl_set_sources6(t, &caddr6, 1, 1000, 1001), 0);
+	CHECK_EQ(tcp_tbl_connect(t, SADDR, 443, NULL, T0, &h), -EINVAL);
+	/* Two ports: two connections to one destination, then none. */
+	CHECK_EQ(tcp_tbl_connect6(t, saddr6, 443, NULL, T0, &h), 0);
+	CHECK_EQ(tcp_tbl_connect6(t, saddr6, 443, NULL, T0, &h), 0);
+	CHECK_EQ(tcp_tbl_connect6(t, saddr6, 443, NULL, T0, &h), -EADDRNOTAVAIL);
+	tcp_tbl_output_clear(t);
+	tcp_tbl_free(t);
+}
+
 int
 main(void)
 {
@@ -831,7 +885,9 @@ main(void)
 	test_simultaneous_open();
 	test_ephemeral();
 	test_connect_close();
-	test_wire();
+	test_wire(false);
+	test_wire(true);
+	test_sources6();
 	/* Every buffer TCP was handed went back, once. */
 	CHECK_EQ(testbuf_live, 0);
 	return check_result("test_tcp_connect");

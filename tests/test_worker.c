@@ -557,6 +557,23 @@ app_poll(void)
 				a = &aconns[n_aconns++];
 				a->conn = ev[i].conn;
 				a->client_port = ev[i].session->client_port;
+				/* An IPv4 client: its address twice, the second IPv4-mapped. */
+				{
+					const struct hso_session *so = ev[i].session;
+					static const uint8_t mapped[16] = {
+						[10] = 0xff, [11] = 0xff, 198, 18, 0, 10,
+					};
+					static const uint8_t mapped_s[16] = {
+						[10] = 0xff, [11] = 0xff, 198, 18, 0, 2,
+					};
+
+					CHECK_EQ(so->family, HSO_FAMILY_IPV4);
+					CHECK_EQ(so->client_addr, CLIENT_ADDR);
+					CHECK_EQ(so->server_addr, SERVER_ADDR);
+					CHECK_EQ(so->server_port, 443);
+					CHECK(memcmp(so->client_ip, mapped, 16) == 0);
+					CHECK(memcmp(so->server_ip, mapped_s, 16) == 0);
+				}
 				a->echo = app_echo_mode;
 				alog(a, "O");
 				break;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cfg_ip6.h"
 #include "cfg_tls.h"
 #include "cfg_util.h"
 #include "gen_config.h"
@@ -26,6 +27,8 @@ enum key_type {
 	KT_ADDR,        /* A.B.C.D/LEN */
 	KT_IPV4,        /* A.B.C.D */
 	KT_RANGE,       /* A.B.C.D-A.B.C.D */
+	KT_ADDR6,       /* ADDR/LEN */
+	KT_IPV6,        /* ADDR (the gateway: link-local allowed) */
 	KT_PORTS,       /* LO-HI */
 	KT_DOUBLE,      /* a number in [min, max] as the key's help says */
 	KT_U64,
@@ -48,12 +51,18 @@ enum key_type {
 #define PATH_LEN (GEN_PATH_MAX - 1)
 
 static const struct cfg_key keys[] = {
-	{ "net", "target", "target", "A.B.C.D:PORT", KT_TARGET, 0, 0, 0,
-	  "the server to load (required)" },
+	{ "net", "target", "target", "A.B.C.D:PORT|[IPv6]:PORT", KT_TARGET, 0, 0, 0,
+	  "the server to load (required); an IPv6 target needs addr6, and the load "
+	  "goes over IPv6" },
 	{ "net", "addr", "addr", "A.B.C.D/LEN", KT_ADDR, 0, 0, 0,
 	  "our address on the port and its subnet (required)" },
 	{ "net", "gateway", "gateway", "A.B.C.D", KT_IPV4, F(gateway), 0, 0,
 	  "next hop for a target off the subnet; inside it (none: the target must be on it)" },
+	{ "net", "addr6", "addr6", "ADDR/LEN", KT_ADDR6, 0, 0, 0,
+	  "our IPv6 address and prefix (for an IPv6 target; the source of every "
+	  "connection: sources is IPv4 only). Neighbor Discovery answered for it" },
+	{ "net", "gateway6", "gateway6", "ADDR", KT_IPV6, 0, 0, 0,
+	  "IPv6 next hop for a target off addr6's prefix: on it, or link-local" },
 	{ "net", "sources", "sources", "A.B.C.D-A.B.C.D", KT_RANGE, 0, 0, 0,
 	  "source addresses connections are spread over, inside the subnet, ARP "
 	  "answered for each (none: addr alone)" },
@@ -211,6 +220,29 @@ parse_target(const char *s, struct gen_config *c, char *why, size_t wl)
 	char ip[INET_ADDRSTRLEN];
 	uint32_t port;
 
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		char ip6[INET6_ADDRSTRLEN + 2];
+
+		if (end == NULL || end[1] != ':' || (size_t)(end - s) >= sizeof(ip6))
+			return cfg_errf(why, wl, "an IPv6 target is written [ADDR]:PORT, e.g. "
+				    "[2001:db8::2]:443");
+		memcpy(ip6, s + 1, (size_t)(end - s - 1));
+		ip6[end - s - 1] = '\0';
+		if (cfg_parse_ipv6(ip6, false, c->target6, why, wl) != 0)
+			return -EINVAL;
+		if (cfg_parse_u32(end + 2, 1, 65535, &port, why, wl) != 0)
+			return cfg_errf(why, wl, "port '%s': not a number 1..65535", end + 2);
+		c->target_port = (uint16_t)port;
+		c->v6 = true;
+		c->target = 0;
+		return 0;
+	}
+	if (colon != NULL && memchr(s, ':', (size_t)(colon - s)) != NULL)
+		return cfg_errf(why, wl, "an IPv6 target is written in brackets: [ADDR]:PORT");
+	c->v6 = false;
+	memset(c->target6, 0, sizeof(c->target6));
+
 	if (colon == NULL || (size_t)(colon - s) >= sizeof(ip))
 		return cfg_errf(why, wl, "needs A.B.C.D:PORT, e.g. 198.18.0.2:443");
 	memcpy(ip, s, (size_t)(colon - s));
@@ -299,6 +331,10 @@ key_set(const struct cfg_key *k, void *base, const char *val, bool append, char 
 		return cfg_parse_ipv4(val, &c->gateway, why, wl);
 	case KT_RANGE:
 		return parse_range_ipv4(val, &c->src_lo, &c->src_hi, why, wl);
+	case KT_ADDR6:
+		return cfg_parse_ipv6_prefix(val, c->addr6, &c->prefix6_len, why, wl);
+	case KT_IPV6:
+		return cfg_parse_ipv6(val, true, c->gateway6, why, wl);
 	case KT_PORTS:
 		return parse_ports(val, &c->port_lo, &c->port_hi, why, wl);
 	case KT_DOUBLE:
@@ -409,8 +445,21 @@ key_render(const struct cfg_key *k, const void *base, char *buf, size_t len)
 
 	buf[0] = '\0';
 	switch ((enum key_type)k->type) {
+	case KT_ADDR6:
+		if (!cfg_ip6_is_unset(c->addr6))
+			cfg_ip6_str(c->addr6, c->prefix6_len, buf, len);
+		break;
+	case KT_IPV6:
+		if (!cfg_ip6_is_unset(c->gateway6))
+			cfg_ip6_str(c->gateway6, 0, buf, len);
+		break;
 	case KT_TARGET:
-		if (c->target != 0) {
+		if (c->v6) {
+			char a6[64];
+
+			snprintf(buf, len, "[%s]:%u", cfg_ip6_str(c->target6, 0, a6, sizeof(a6)),
+				 c->target_port);
+		} else if (c->target != 0) {
 			put_ipv4(a, sizeof(a), c->target);
 			snprintf(buf, len, "%s:%u", a, c->target_port);
 		}
@@ -486,7 +535,9 @@ static const struct cfg_table table = {
 	"on any DPDK port (net_memif facing hsod, net_af_packet / net_af_xdp / net_tap\n"
 	"facing a kernel server, a PCI NIC), one worker per lcore (RSS steering on\n"
 	"ports that hash; net_memif's queues pair up). Before the load it ARPs for the\n"
-	"target (from every source address) and opens one connection to it. Every\n"
+	"target (from every source address) and opens one connection to it. An\n"
+	"IPv6 target ([ADDR]:PORT, with --addr6; --addr is still the port's IPv4\n"
+	"address) is resolved by Neighbor Discovery and loaded from addr6. Every\n"
 	"second a line on stderr; at the end one JSON document on stdout: handshakes,\n"
 	"hs_per_s, errors (by kind, with total), latency_us (p50 p90 p99 p999 max),\n"
 	"histogram (log-linear buckets that runs and lcores merge by bounds),\n"
@@ -565,9 +616,34 @@ check(struct cfg_parser *p, struct gen_config *c)
 		return cfg_fail_at(p, "load", "max_inflight", 0, "applies to rate (open loop) only");
 	if (hold && !conc && c->concurrency > c->hold)
 		c->concurrency = c->hold;
-	if (c->target == c->addr)
+	if (c->v6) {
+		if (!given(p, "net", "addr6"))
+			return cfg_fail_missing(p, "net", "addr6", 0, "our IPv6 address for an "
+						"IPv6 target", "2001:db8::1/64");
+		if (memcmp(c->target6, c->addr6, 16) == 0)
+			return cfg_fail_at(p, "net", "target", 0, "is our own addr6");
+		if (!cfg_ip6_is_unset(c->gateway6)) {
+			if (memcmp(c->gateway6, c->addr6, 16) == 0)
+				return cfg_fail_at(p, "net", "gateway6", 0, "is our own addr6");
+			if (!cfg_ip6_is_linklocal(c->gateway6) &&
+			    !cfg_ip6_prefix_eq(c->gateway6, c->addr6, c->prefix6_len))
+				return cfg_fail_at(p, "net", "gateway6", 0, "neither on addr6's "
+						   "prefix nor link-local");
+		} else if (!cfg_ip6_prefix_eq(c->target6, c->addr6, c->prefix6_len)) {
+			return cfg_fail_at(p, "net", "target", 0, "outside addr6's prefix, and "
+					   "no gateway6 given");
+		}
+		if (given(p, "net", "sources"))
+			return cfg_fail_at(p, "net", "sources", 0, "is IPv4 only: an IPv6 target "
+					   "is loaded from addr6 alone");
+	} else if (given(p, "net", "gateway6")) {
+		return cfg_fail_at(p, "net", "gateway6", 0, "needs an IPv6 target");
+	}
+	if (!c->v6 && c->target == c->addr)
 		return cfg_fail_at(p, "net", "target", 0, "is our own addr");
-	if (c->gateway != 0) {
+	if (c->v6) {
+		/* The IPv4 side only answers ARP and ping. */
+	} else if (c->gateway != 0) {
 		if (((c->gateway ^ c->addr) & mask) != 0)
 			return cfg_fail_at(p, "net", "gateway", 0, "not inside addr's subnet");
 		if (c->gateway == c->addr)

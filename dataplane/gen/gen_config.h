@@ -53,6 +53,12 @@ struct gen_config {
 	unsigned prefix_len;
 	uint32_t gateway;           /**< 0: none */
 	uint32_t src_lo, src_hi;    /**< --sources range; both addr when not given */
+	/** IPv6: --target [ADDR]:PORT. Connections then go over IPv6 only. */
+	bool v6;
+	uint8_t target6[16];        /**< network byte order */
+	uint8_t addr6[16];          /**< --addr6: our IPv6 address (the source) */
+	unsigned prefix6_len;
+	uint8_t gateway6[16];       /**< --gateway6; all zero: none */
 	uint16_t port_lo, port_hi;  /**< ephemeral ports */
 	bool tx_offload;
 

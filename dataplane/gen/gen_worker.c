@@ -27,8 +27,11 @@
 #include <rte_tcp.h>
 #include <rte_thash.h>
 
+#include <arpa/inet.h>
+
 #include "gen_http.h"
 #include "gen_load.h"
+#include "cfg_ip6.h"
 #include "gen_wire.h"
 #include "gen_worker.h"
 #include "tcp_pkt.h"
@@ -123,6 +126,8 @@ struct gen_worker {
 	const struct gen_config *cfg;
 	struct gen_wire wire;
 	struct hsod_net net;        /* must not move: its neighbour table points back */
+	struct hsod_net6 net6;      /* IPv6 target (cfg->v6): live; else zeroed */
+	uint8_t next_hop6[16];
 	struct hsod_neigh_pool *neigh_pool;
 	struct tcp_tbl *tcp;
 	struct tcp_pkt_pool tpool;      /* TCP's buffers: mbufs of conf->mp */
@@ -412,11 +417,35 @@ static bool
 rss_accept(void *arg, const struct tcp_tuple *tu)
 {
 	const struct gen_worker *w = arg;
-	/* The server's answers: from (raddr, rport) to (laddr, lport). */
-	uint32_t in[3] = { tu->raddr, tu->laddr, (uint32_t)tu->rport << 16 | tu->lport };
-	uint32_t h = rte_softrss(in, 3, w->conf.rss_key);
+	uint32_t h;
 
+	if (tu->v6) {
+		/* RSS over IPv6 TCP: source address, destination, ports (host order words). */
+		uint32_t in[9];
+
+		for (unsigned i = 0; i < 4; i++) {
+			in[i] = rte_be_to_cpu_32(((const unaligned_uint32_t *)tu->raddr6)[i]);
+			in[4 + i] = rte_be_to_cpu_32(((const unaligned_uint32_t *)tu->laddr6)[i]);
+		}
+		in[8] = (uint32_t)tu->rport << 16 | tu->lport;
+		h = rte_softrss(in, 9, w->conf.rss_key);
+	} else {
+		/* The server's answers: from (raddr, rport) to (laddr, lport). */
+		uint32_t in[3] = { tu->raddr, tu->laddr, (uint32_t)tu->rport << 16 | tu->lport };
+
+		h = rte_softrss(in, 3, w->conf.rss_key);
+	}
 	return w->conf.reta[h % w->conf.reta_size] == w->conf.queue;
+}
+
+/* An active open to the target, over its family. */
+static int
+connect_target(struct gen_worker *w, void *user, uint64_t now_us, uint64_t *h)
+{
+	if (w->cfg->v6)
+		return tcp_tbl_connect6(w->tcp, w->cfg->target6, w->cfg->target_port, user,
+					now_us, h);
+	return tcp_tbl_connect(w->tcp, w->cfg->target, w->cfg->target_port, user, now_us, h);
 }
 
 /* Begin a connection whose intended start was @p start_ns. */
@@ -430,7 +459,7 @@ gc_start(struct gen_worker *w, uint64_t start_ns)
 		return -ENOSPC;
 	c = &w->conns[w->free_slots[--w->n_free]];
 	c->start_ns = start_ns;
-	rc = tcp_tbl_connect(w->tcp, w->cfg->target, w->cfg->target_port, c, w->now_us, &c->tcp);
+	rc = connect_target(w, c, w->now_us, &c->tcp);
 	if (rc != 0) {
 		/* No 4-tuple free (or no TCP slot): the source space is too small
 		 * for the load (more --sources, a wider --ports, RST closes). */
@@ -845,13 +874,18 @@ emit(struct gen_worker *w)
 	const struct tcp_seg_out *o = tcp_tbl_output(w->tcp, &n);
 
 	for (unsigned i = 0; i < n; i++, o++) {
-		struct rte_mbuf *m = tcp_pkt_build(w->conf.mp, o, w->conf.csum_off);
+		/* IPv6: checksums in software (as hsod: no IPv6 offload yet). */
+		struct rte_mbuf *m = tcp_pkt_build(w->conf.mp, o,
+						   w->conf.csum_off && !o->tuple.v6);
 
 		if (m == NULL) {
 			w->wire.stats.tx_dropped++;
 			continue;
 		}
-		hsod_net_output(&w->net, m, o->tuple.raddr, w->now_us);
+		if (o->tuple.v6)
+			hsod_net6_output(&w->net6, m, o->tuple.raddr6, w->now_us);
+		else
+			hsod_net_output(&w->net, m, o->tuple.raddr, w->now_us);
 	}
 	tcp_tbl_output_clear(w->tcp);
 }
@@ -1002,9 +1036,14 @@ receive(struct gen_worker *w)
 	uint16_t n = gen_wire_rx(&w->wire, rx, GEN_BURST, w->now_us);
 
 	for (uint16_t i = 0; i < n; i++) {
+		enum hsod_verdict v;
+
 		if (w->flood_pps > 0 && flood_reply(w, rx[i]))
 			continue;
-		switch (hsod_net_input(&w->net, rx[i], w->now_us)) {
+		v = w->cfg->v6 && hsod_net6_is_ipv6(rx[i]) ?
+		    hsod_net6_input(&w->net6, rx[i], w->now_us) :
+		    hsod_net_input(&w->net, rx[i], w->now_us);
+		switch (v) {
 		case HSOD_NET_REPLY:
 			gen_wire_tx(&w->wire, rx[i], w->now_us);
 			break;
@@ -1150,6 +1189,8 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 	work += flood_step(w);
 	/* ARP retries, reachability probes (an entry in use never lapses). */
 	work += hsod_net_tick(&w->net, w->now_us);
+	if (w->cfg->v6)
+		work += hsod_net6_tick(&w->net6, w->now_us);
 	/* Idle: make ECDHE keys ahead (full mode); that work is busy time too. */
 	if (work == 0 && w->tls != NULL && w->phase != PH_IDLE)
 		work += hs_worker_pool_refill(w->tls, 1);
@@ -1163,24 +1204,46 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 int
 gen_worker_probe(struct gen_worker *w, uint64_t now_us, char *err, size_t errlen)
 {
-	char ip[16];
+	char ip[INET6_ADDRSTRLEN + 2];
 
-	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", w->cfg->target >> 24, (w->cfg->target >> 16) & 255,
-		 (w->cfg->target >> 8) & 255, w->cfg->target & 255);
+	if (w->cfg->v6) {
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, w->cfg->target6, a, sizeof(a));
+		snprintf(ip, sizeof(ip), "[%s]", a);
+	} else {
+		snprintf(ip, sizeof(ip), "%u.%u.%u.%u", w->cfg->target >> 24,
+			 (w->cfg->target >> 16) & 255, (w->cfg->target >> 8) & 255,
+			 w->cfg->target & 255);
+	}
 	if (w->probe_until == 0)
 		w->probe_until = now_us + PROBE_ARP_US;
 	gen_worker_poll(w, now_us * 1000);
 	switch (w->probe) {
 	case PR_ARP: {
 		struct rte_ether_addr mac;
+		bool hit;
 
-		if (hsod_net_lookup(&w->net, w->next_hop, now_us, &mac)) {
+		/* IPv6: a miss sends a Neighbor Solicitation (net6 retries it). */
+		if (w->cfg->v6)
+			hit = hsod_neigh_resolve(hsod_net6_neigh(&w->net6), w->next_hop6, NULL,
+						 now_us, &mac) == HSOD_NEIGH_HIT;
+		else
+			hit = hsod_net_lookup(&w->net, w->next_hop, now_us, &mac);
+		if (hit) {
 			if (w->conf.index != 0) {
 				w->probe = PR_OK;
 				return 1;
 			}
 			w->probe = PR_CONNECT;
 			return 0;
+		}
+		if (now_us >= w->probe_until && w->cfg->v6) {
+			snprintf(err, errlen, "%s unreachable: no Neighbor Advertisement for %s "
+				 "within %u s", ip, cfg_ip6_is_unset(w->cfg->gateway6) ? "it" :
+				 "the gateway (--gateway6)", (unsigned)(PROBE_ARP_US / US_PER_S));
+			w->probe = PR_FAILED;
+			return -1;
 		}
 		if (now_us >= w->probe_until) {
 			snprintf(err, errlen, "%s unreachable: no ARP answer for %s%s within %u s",
@@ -1195,7 +1258,7 @@ gen_worker_probe(struct gen_worker *w, uint64_t now_us, char *err, size_t errlen
 		 * every other source address, so that the target learns each
 		 * (RFC 826) before its first SYN-ACK needs it.
 		 */
-		if (!w->probe_announced && w->conf.index == 0) {
+		if (!w->probe_announced && w->conf.index == 0 && !w->cfg->v6) {
 			for (uint32_t a = w->cfg->src_lo; a <= w->cfg->src_hi && a != 0; a++) {
 				if (a == w->cfg->addr)
 					continue;
@@ -1209,8 +1272,7 @@ gen_worker_probe(struct gen_worker *w, uint64_t now_us, char *err, size_t errlen
 		return 0;
 	}
 	case PR_CONNECT: {
-		int rc = tcp_tbl_connect(w->tcp, w->cfg->target, w->cfg->target_port, NULL, now_us,
-					 &w->probe_tcp);
+		int rc = connect_target(w, NULL, now_us, &w->probe_tcp);
 
 		if (rc != 0) {
 			snprintf(err, errlen, "cannot open a connection to %s:%u: %s", ip,
@@ -1344,7 +1406,33 @@ gen_worker_create(const struct gen_worker_conf *conf)
 			return NULL;
 		}
 	}
-	w->next_hop = hsod_net_next_hop(&w->net, cfg->target);
+	w->next_hop = cfg->v6 ? 0 : hsod_net_next_hop(&w->net, cfg->target);
+	if (cfg->v6) {
+		struct hsod_net6_conf c6;
+		char name[32];
+
+		hsod_net6_conf_init(&c6);
+		memcpy(c6.addr, cfg->addr6, 16);
+		c6.prefix_len = cfg->prefix6_len;
+		memcpy(c6.gateway, cfg->gateway6, 16);
+		rte_ether_addr_copy(&conf->mac, &c6.mac);
+		c6.mp = conf->mp;
+		c6.tx = net_tx;
+		c6.tx_ctx = w;
+		snprintf(name, sizeof(name), "gen_neigh6_%u", conf->index);
+		c6.name = name;
+		c6.socket_id = (int)rte_lcore_to_socket_id(conf->lcore);
+		c6.pool = w->neigh_pool;
+		rc = hsod_net6_init(&w->net6, &c6);
+		if (rc != 0 || !hsod_net6_next_hop(&w->net6, cfg->target6, w->next_hop6)) {
+			hsod_net6_fini(&w->net6);
+			hsod_net_fini(&w->net);
+			hsod_neigh_pool_free(w->neigh_pool);
+			free(w);
+			errno = rc != 0 ? -rc : EHOSTUNREACH;
+			return NULL;
+		}
+	}
 	w->open_loop = cfg->rate > 0;
 	w->concurrency = share(cfg->concurrency, conf->n_workers, conf->index);
 	w->hold = share(cfg->hold, conf->n_workers, conf->index);
@@ -1417,7 +1505,9 @@ gen_worker_create(const struct gen_worker_conf *conf)
 	}
 	for (unsigned i = 0; i < n_src; i++)
 		srcs[i] = cfg->src_lo + i;
-	rc = tcp_tbl_set_sources(w->tcp, srcs, n_src, cfg->port_lo, cfg->port_hi);
+	rc = cfg->v6 ? tcp_tbl_set_sources6(w->tcp, (const uint8_t (*)[16])cfg->addr6, 1,
+					    cfg->port_lo, cfg->port_hi) :
+		       tcp_tbl_set_sources(w->tcp, srcs, n_src, cfg->port_lo, cfg->port_hi);
 	free(srcs);
 	srcs = NULL;
 	if (rc != 0) {
@@ -1446,6 +1536,7 @@ gen_worker_free(struct gen_worker *w)
 		return;
 	gen_wire_fini(&w->wire);
 	hsod_net_fini(&w->net);
+	hsod_net6_fini(&w->net6);
 	hsod_neigh_pool_free(w->neigh_pool);
 	tcp_tbl_free(w->tcp);
 	if (w->tls != NULL) {

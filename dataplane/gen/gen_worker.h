@@ -26,6 +26,7 @@
 #include "gen_hist.h"
 #include "hs_client.h"
 #include "net.h"
+#include "net6.h"
 #include "tcp.h"
 
 /** Groups counted in the "negotiated" breakdown: none (TLS 1.2 RSA kx, psk_ke), then these. */

@@ -27,6 +27,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "cfg_ip6.h"
 #include "cfg_tls.h"
 #include "crypto_asym.h"
 #include "gen_config.h"
@@ -305,12 +306,19 @@ json_write(FILE *f, const struct totals *t)
 	double secs = (double)t->window_us / 1e6;
 	double tsc = (double)rte_get_tsc_hz();
 	uint64_t busy = t->s.busy_cycles, idle = t->s.idle_cycles;
-	char target[32];
+	char target[64];
 	bool first;
 
-	snprintf(target, sizeof(target), "%u.%u.%u.%u:%u", cfg.target >> 24,
-		 (cfg.target >> 16) & 255, (cfg.target >> 8) & 255, cfg.target & 255,
-		 cfg.target_port);
+	if (cfg.v6) {
+		char a[64];
+
+		snprintf(target, sizeof(target), "[%s]:%u",
+			 cfg_ip6_str(cfg.target6, 0, a, sizeof(a)), cfg.target_port);
+	} else {
+		snprintf(target, sizeof(target), "%u.%u.%u.%u:%u", cfg.target >> 24,
+			 (cfg.target >> 16) & 255, (cfg.target >> 8) & 255, cfg.target & 255,
+			 cfg.target_port);
+	}
 	fprintf(f, "{\n  \"tool\": \"hso-gen\",\n  \"target\": \"%s\",\n", target);
 	fprintf(f, "  \"tls\": \"%s\",\n  \"mode\": \"%s\",\n", gen_config_tls_name(&cfg),
 		cfg.tls == 0 ? "tcp" : cfg.full ? "full" : "load");
@@ -534,9 +542,12 @@ port_setup(uint16_t nq, struct gen_worker_conf *wc)
 		return -EINVAL;
 	}
 	if (nq > 1) {
-		if (info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_TCP) {
+		uint64_t hf = cfg.v6 ? RTE_ETH_RSS_NONFRAG_IPV6_TCP : RTE_ETH_RSS_NONFRAG_IPV4_TCP;
+
+		if (info.flow_type_rss_offloads & hf) {
+			/* The family the load goes over: rss_accept() hashes its tuples. */
 			pc.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-			pc.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP;
+			pc.rx_adv_conf.rss_conf.rss_hf = hf;
 			wc->rss = true;
 		} else if (strcmp(info.driver_name, "net_memif") != 0) {
 			fprintf(stderr, "hso-gen: port %u (%s) cannot bring the server's answers "
@@ -560,6 +571,13 @@ port_setup(uint16_t nq, struct gen_worker_conf *wc)
 	}
 	if (rc == 0)
 		rc = rte_eth_dev_start(port_id);
+	/* IPv6: all-nodes and our solicited-node group (Neighbor Solicitations). */
+	if (rc == 0 && cfg.v6) {
+		rc = hsod_net6_port_mcast(port_id, cfg.addr6);
+		if (rc != 0)
+			fprintf(stderr, "hso-gen: port %u: cannot receive IPv6 multicast (Neighbor "
+				"Solicitations): %s\n", port_id, rte_strerror(-rc));
+	}
 	if (rc == 0 && wc->rss) {
 		struct rte_eth_rss_conf rss = { .rss_key = wc->rss_key,
 						.rss_key_len = sizeof(wc->rss_key) };

@@ -155,13 +155,18 @@ on_open(struct hso_event *ev)
 	P.st.sessions++;
 	if (P.pp2 != NULL) {
 		struct pp2_info in = {
+			.family = s->family == HSO_FAMILY_IPV6 ? 6 : 4,
 			.src_addr = s->client_addr, .dst_addr = s->server_addr,
 			.src_port = s->client_port, .dst_port = s->server_port,
 			.version = s->version, .suite = s->suite,
 			.alpn = s->alpn, .alpn_len = s->alpn_len,
 			.sni = s->sni, .sni_len = s->sni_len,
 		};
-		int n = pp2_encode(P.pp2 + (size_t)ci * PP2_MAX, PP2_MAX, &in);
+		int n;
+
+		memcpy(in.src6, s->client_ip, sizeof(in.src6));
+		memcpy(in.dst6, s->server_ip, sizeof(in.dst6));
+		n = pp2_encode(P.pp2 + (size_t)ci * PP2_MAX, PP2_MAX, &in);
 
 		/* Cannot fail: lengths are one byte, PP2_MAX holds the largest. */
 		if (n > 0) {

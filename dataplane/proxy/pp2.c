@@ -15,8 +15,9 @@ static const uint8_t pp2_sig[PP2_SIG_LEN] = {
 
 /* The spec's "\x2" version in the high nibble, command PROXY (1) low. */
 #define PP2_VER_CMD_PROXY       0x21
-/* AF_INET (1) high nibble, STREAM (1) low. */
+/* AF_INET (1) or AF_INET6 (2) high nibble, STREAM (1) low. */
 #define PP2_FAM_TCP4            0x11
+#define PP2_FAM_TCP6            0x21
 
 struct cur {
 	uint8_t *p;
@@ -119,14 +120,21 @@ pp2_encode(uint8_t *buf, size_t cap, const struct pp2_info *in)
 	size_t sni_len = in->sni != NULL ? in->sni_len : 0;
 	size_t ssl_at;
 
-	if (alpn_len > PP2_STR_MAX || sni_len > PP2_STR_MAX)
+	if (alpn_len > PP2_STR_MAX || sni_len > PP2_STR_MAX ||
+	    (in->family != 4 && in->family != 6))
 		return -EINVAL;
 	put(&c, pp2_sig, sizeof(pp2_sig));
 	put8(&c, PP2_VER_CMD_PROXY);
-	put8(&c, PP2_FAM_TCP4);
+	put8(&c, in->family == 6 ? PP2_FAM_TCP6 : PP2_FAM_TCP4);
 	put16(&c, 0);                           /* patched below */
-	put32(&c, in->src_addr);
-	put32(&c, in->dst_addr);
+	if (in->family == 6) {
+		/* Section 2.2: src_addr[16], dst_addr[16], src_port, dst_port. */
+		put(&c, in->src6, 16);
+		put(&c, in->dst6, 16);
+	} else {
+		put32(&c, in->src_addr);
+		put32(&c, in->dst_addr);
+	}
 	put16(&c, in->src_port);
 	put16(&c, in->dst_port);
 	/* HAProxy's order: ALPN, AUTHORITY, SSL. */

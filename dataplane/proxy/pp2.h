@@ -9,8 +9,11 @@
  * authority` build it, so that a backend written for HAProxy reads ours:
  *
  *   16 bytes  signature (12), ver_cmd 0x21 (v2, PROXY), fam 0x11 (TCP over
- *             IPv4), length of what follows (big endian)
- *   12 bytes  client address, hso's address, client port, hso's port
+ *             IPv4) or 0x21 (TCP over IPv6), length of what follows (big
+ *             endian)
+ *   12 bytes  (IPv4) or 36 bytes (IPv6, the spec's section 2.2
+ *             ipv6_addr block): client address, hso's address, client
+ *             port, hso's port
  *   TLVs      PP2_TYPE_ALPN (when one was negotiated),
  *             PP2_TYPE_AUTHORITY (the SNI, when the client sent one),
  *             PP2_TYPE_SSL: client = PP2_CLIENT_SSL, verify = 0 (no client
@@ -26,6 +29,7 @@
 #define PP2_SIG_LEN             12
 #define PP2_HDR_LEN             (PP2_SIG_LEN + 4)       /* + ver_cmd, fam, len */
 #define PP2_ADDR_LEN_INET       (4 + 4 + 2 + 2)
+#define PP2_ADDR_LEN_INET6      (16 + 16 + 2 + 2)
 #define PP2_TLV_HDR_LEN         3                       /* type, length_hi, length_lo */
 #define PP2_SSL_HDR_LEN         (1 + 4)                 /* client, verify */
 
@@ -42,15 +46,18 @@
 #define PP2_STR_MAX             255
 
 /** The largest header pp2_encode() writes. */
-#define PP2_MAX (PP2_HDR_LEN + PP2_ADDR_LEN_INET +                              \
+#define PP2_MAX (PP2_HDR_LEN + PP2_ADDR_LEN_INET6 +                             \
 		 (PP2_TLV_HDR_LEN + PP2_STR_MAX) +      /* ALPN */              \
 		 (PP2_TLV_HDR_LEN + PP2_STR_MAX) +      /* AUTHORITY */         \
 		 PP2_TLV_HDR_LEN + PP2_SSL_HDR_LEN +    /* SSL */               \
 		 2 * (PP2_TLV_HDR_LEN + PP2_NAME_MAX))  /* VERSION, CIPHER */
 
-/** What goes into a header. Addresses and ports in host byte order. */
+/** What goes into a header. Ports and IPv4 addresses in host byte order. */
 struct pp2_info {
+	/** The client's IP version: 4 (src_addr, dst_addr) or 6 (src6, dst6). */
+	uint8_t family;
 	uint32_t src_addr, dst_addr;
+	uint8_t src6[16], dst6[16];     /**< network byte order */
 	uint16_t src_port, dst_port;
 	uint16_t version;               /**< TLS version, 0x0303 / 0x0304 */
 	uint16_t suite;                 /**< IANA cipher suite */
@@ -63,7 +70,8 @@ struct pp2_info {
 /**
  * Write the header for @p in into @p buf.
  * @return bytes written (<= PP2_MAX); -EINVAL: ALPN or SNI longer than
- *         PP2_STR_MAX; -ENOSPC: @p cap too small.
+ *         PP2_STR_MAX, or a family neither 4 nor 6; -ENOSPC: @p cap too
+ *         small.
  */
 int pp2_encode(uint8_t *buf, size_t cap, const struct pp2_info *in);
 

@@ -193,6 +193,9 @@ proxy_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 
 		if (colon == NULL)
 			return cfg_errf(why, wl, "no port: write A.B.C.D:PORT or [IPv6]:PORT");
+		if (memchr(s, ':', (size_t)(colon - s)) != NULL)
+			return cfg_errf(why, wl, "an IPv6 address is written in brackets: "
+				    "[ADDR]:PORT");
 		hlen = (size_t)(colon - s);
 		port_s = colon + 1;
 	}
@@ -207,7 +210,11 @@ proxy_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
 
 		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
-			return cfg_errf(why, wl, "'%s' is not an IPv6 address", host);
+			return cfg_errf(why, wl, "'%s' is not an IPv6 address (names are not "
+				    "resolved; no zone: a link-local backend is not supported)",
+				    host);
+		if (IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr) || IN6_IS_ADDR_MULTICAST(&a->sin6_addr))
+			return cfg_errf(why, wl, "'%s' cannot be connected to", host);
 		a->sin6_family = AF_INET6;
 		a->sin6_port = htons((uint16_t)port);
 		*len = sizeof(*a);

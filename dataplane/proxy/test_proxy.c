@@ -52,19 +52,34 @@ static const char pp2_tls12_hex[] =
 	"21" "0007" "544c5376312e32"
 	"23" "001b" "45434448452d5253412d4145533235362d47434d2d534841333834";
 
+/*
+ * The spec's section 2.2 for TCP over IPv6: fam 0x21, the 36-byte ipv6_addr
+ * block 2001:db8::1:2 port 50001 -> 2001:db8::2 port 443, then
+ * PP2_TYPE_AUTHORITY "ec.test" and PP2_TYPE_SSL (length 40): TLSv1.3,
+ * TLS_AES_256_GCM_SHA384. Length 36 + 10 + 43 = 89.
+ */
+static const char pp2_ipv6_hex[] =
+	"0d0a0d0a000d0a515549540a" "21" "21" "0059"
+	"20010db8000000000000000000010002" "20010db8000000000000000000000002" "c351" "01bb"
+	"02" "0007" "65632e74657374"
+	"20" "0028" "01" "00000000"
+	"21" "0007" "544c5376312e33"
+	"23" "0016" "544c535f4145535f3235365f47434d5f534841333834";
+
 /* An independent walk of a header: lengths consistent, TLVs end exactly. */
 static int
 pp2_walk(const uint8_t *b, size_t n, char *sni, char *alpn, char *ver, char *cipher)
 {
-	size_t len, off;
+	size_t len, off, addrs;
 
 	sni[0] = alpn[0] = ver[0] = cipher[0] = '\0';
-	if (n < 28 || b[12] != 0x21 || b[13] != 0x11)
+	if (n < 16 || b[12] != 0x21 || (b[13] != 0x11 && b[13] != 0x21))
 		return -1;
+	addrs = b[13] == 0x11 ? 12 : 36;
 	len = (size_t)b[14] << 8 | b[15];
-	if (16 + len != n)
+	if (16 + len != n || len < addrs)
 		return -1;
-	for (off = 28; off < n;) {
+	for (off = 16 + addrs; off < n;) {
 		size_t tl;
 
 		if (off + 3 > n)
@@ -110,13 +125,13 @@ test_pp2_known(void)
 	size_t wn;
 	int n;
 	struct pp2_info a = {
-		.src_addr = 0xc6120001, .dst_addr = 0xc6120002,
+		.family = 4, .src_addr = 0xc6120001, .dst_addr = 0xc6120002,
 		.src_port = 40000, .dst_port = 443,
 		.version = 0x0304, .suite = 0x1301,
 		.alpn = "http/1.1", .alpn_len = 8, .sni = "ec.test", .sni_len = 7,
 	};
 	struct pp2_info b = {
-		.src_addr = 0x0a010203, .dst_addr = 0x0a000009,
+		.family = 4, .src_addr = 0x0a010203, .dst_addr = 0x0a000009,
 		.src_port = 1, .dst_port = 8443,
 		.version = 0x0303, .suite = 0xc030,
 	};
@@ -138,6 +153,34 @@ test_pp2_known(void)
 	b.sni = "";
 	CHECK_EQ(pp2_encode(got, sizeof(got), &b), wn);
 
+	/* A family neither 4 nor 6 is refused. */
+	b.family = 0;
+	CHECK_EQ(pp2_encode(got, sizeof(got), &b), -EINVAL);
+	b.family = 10;                          /* AF_INET6's value: not ours */
+	CHECK_EQ(pp2_encode(got, sizeof(got), &b), -EINVAL);
+
+	/* IPv6: the IPv4 fields are not read. */
+	{
+		struct pp2_info c6 = {
+			.family = 6, .src_addr = 0xdeadbeef, .dst_addr = 0xdeadbeef,
+			.src6 = { 0x20, 0x01, 0x0d, 0xb8, [13] = 1, [15] = 2 },
+			.dst6 = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
+			.src_port = 50001, .dst_port = 443,
+			.version = 0x0304, .suite = 0x1302, .sni = "ec.test", .sni_len = 7,
+		};
+		char sni[256], alpn[256], ver[64], cipher[64];
+
+		wn = check_unhex(pp2_ipv6_hex, want, sizeof(want));
+		n = pp2_encode(got, sizeof(got), &c6);
+		CHECK_EQ(n, wn);
+		if (n == (int)wn)
+			CHECK_MEM(got, want, wn);
+		CHECK_EQ(pp2_walk(got, (size_t)n, sni, alpn, ver, cipher), 0);
+		CHECK(strcmp(sni, "ec.test") == 0 && alpn[0] == '\0');
+		for (int cap = 0; cap < n; cap++)
+			CHECK_EQ(pp2_encode(got, (size_t)cap, &c6), -ENOSPC);
+	}
+
 	/* Every buffer shorter than the header is refused, never overrun. */
 	n = pp2_encode(want, sizeof(want), &a);
 	for (int cap = 0; cap < n; cap++) {
@@ -153,7 +196,7 @@ test_pp2_limits(void)
 	char big[300], sni[256], alpn[256], ver[64], cipher[64];
 	uint8_t buf[PP2_MAX + 16];
 	struct pp2_info in = {
-		.src_addr = 1, .dst_addr = 2, .src_port = 3, .dst_port = 4,
+		.family = 6, .src_port = 3, .dst_port = 4,              /* the longest */
 		.version = 0x0303, .suite = 0xcca9,   /* the longest name */
 	};
 	int n;
@@ -170,6 +213,8 @@ test_pp2_limits(void)
 	CHECK(strcmp(cipher, "ECDHE-ECDSA-CHACHA20-POLY1305") == 0);
 	CHECK(strcmp(ver, "TLSv1.2") == 0);
 	CHECK_EQ(pp2_encode(buf, PP2_MAX, &in), n);
+	/* IPv6 with the longest strings: PP2_MAX less the names' slack only. */
+	CHECK(n + 2 * PP2_NAME_MAX >= PP2_MAX);
 
 	in.sni_len = PP2_STR_MAX + 1;
 	CHECK_EQ(pp2_encode(buf, sizeof(buf), &in), -EINVAL);
@@ -501,7 +546,7 @@ test_config_flags(void)
 	CHECK_EQ(c.backends[1].maxconn, 100);
 	a6 = (const struct sockaddr_in6 *)&c.backends[2].addr;
 	CHECK(a6->sin6_family == AF_INET6 && ntohs(a6->sin6_port) == 9000 &&
-	      c.backends[2].addr_len == sizeof(*a6));
+	      c.backends[2].addr_len == sizeof(*a6) && IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr));
 	CHECK_EQ(c.backends[2].weight, 0);
 	CHECK(c.proxy_protocol && c.http);
 	CHECK_EQ(c.balance, POOL_LEASTCONN);
@@ -513,6 +558,18 @@ test_config_flags(void)
 	CHECK_EQ(c.stats_interval_s, 1);
 	CHECK_EQ(c.max_conns, 16);
 	CHECK(strcmp(c.name, "px1") == 0);
+	/* An IPv6 backend next to an IPv4 one. */
+	CHECK_EQ(parse(&c, err, sizeof(err), "--backend", "[2001:db8::1]:8081,name=v6",
+		       "--backend", "198.18.0.1:8081", (char *)NULL), 0);
+	a6 = (const struct sockaddr_in6 *)&c.backends[0].addr;
+	{
+		static const uint8_t want6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
+		CHECK(c.n_backends == 2 && a6->sin6_family == AF_INET6 &&
+		      ntohs(a6->sin6_port) == 8081 &&
+		      memcmp(&a6->sin6_addr, want6, 16) == 0);
+		CHECK(strcmp(c.backends[0].addr_str, "[2001:db8::1]:8081") == 0);
+	}
 
 	/* Defaults. */
 	CHECK_EQ(parse(&c, err, sizeof(err), "--backend", "10.0.0.1:1", (char *)NULL), 0);
@@ -546,6 +603,17 @@ test_config_flags(void)
 	EXPECT_ERR("cannot be connected to", "--backend", "0.0.0.0:80");
 	EXPECT_ERR("not an IPv6 address", "--backend", "[zz::1]:80");
 	EXPECT_ERR("[ADDR]:PORT", "--backend", "[::1]80");
+	EXPECT_ERR("[ADDR]:PORT", "--backend", "[::1]");
+	EXPECT_ERR("[ADDR]:PORT", "--backend", "[2001:db8::1:80");
+	EXPECT_ERR("in brackets: [ADDR]:PORT", "--backend", "2001:db8::1:80");
+	EXPECT_ERR("in brackets: [ADDR]:PORT", "--backend", "::1");
+	EXPECT_ERR("port '0'", "--backend", "[2001:db8::1]:0");
+	EXPECT_ERR("port ''", "--backend", "[2001:db8::1]:");
+	EXPECT_ERR("not an IPv6 address", "--backend", "[198.18.0.1]:80");
+	EXPECT_ERR("not an IPv6 address", "--backend", "[fe80::1%eth0]:80");
+	EXPECT_ERR("no address", "--backend", "[]:80");
+	EXPECT_ERR("cannot be connected to", "--backend", "[::]:80");
+	EXPECT_ERR("cannot be connected to", "--backend", "[ff02::1]:80");
 	EXPECT_ERR("weight: out of range 0..256", "--backend", "1.2.3.4:80,weight=257");
 	EXPECT_ERR("weight: not a decimal number", "--backend", "1.2.3.4:80,weight=-1");
 	EXPECT_ERR("maxconn: not a decimal", "--backend", "1.2.3.4:80,maxconn=");

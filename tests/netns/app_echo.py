@@ -69,7 +69,8 @@ def wrap(ctx, sock, args):
 
 
 def tcp_socket(args):
-    s = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET,
+                      socket.SOCK_STREAM)
     if args.nodelay:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if args.sndbuf:

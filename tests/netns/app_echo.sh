@@ -12,8 +12,10 @@
 #      connections each send and receive 1 MB in random-sized writes; the
 #      TLS 1.3 traffic secrets hso-echo was handed equal the client's own
 #      key log; telemetry agrees (apps_attached, handshakes, mbufs back in
-#      the pool). SIGTERM to hso-echo detaches it (apps_detached), after
-#      which connections are refused again.
+#      the pool). hsod listens on IPv6 too: hso-echo --log-sessions shows
+#      the session event naming the family and the client's address (an
+#      IPv6 client 2001:db8::1, IPv4 ones 198.18.0.1). SIGTERM to hso-echo
+#      detaches it (apps_detached), after which connections are refused again.
 # Exit 77 (skip, reason printed) without root, namespaces, TUN or hugepages.
 #
 # usage: tests/netns/app_echo.sh HSOD [HSO_ECHO]
@@ -63,7 +65,7 @@ rc=$?
 
 # --- (b) a secondary process: --app external + hso-echo -----------------------
 hugepages_require 128
-HSOD_SHARED=1 hsod_start "$hsod" "hsoaeX$$" --addr 198.18.0.2/24 --listen 443 \
+HSOD_SHARED=1 hsod_start "$hsod" "hsoaeX$$" --addr 198.18.0.2/24 --addr6 2001:db8::2/64 --listen 443 \
 	--cert "$work/ec.test.pem" --key "$work/ec.test.key" --max-conns 1024 \
 	--app external --export-keys || fail "hsod --app external did not become ready"
 
@@ -75,7 +77,7 @@ python3 -c 'import json, sys; sys.exit(0 if json.loads(sys.argv[1])["elapsed_s"]
 echo "no application: $out"
 wait_stats 'd["conns_no_app"] >= 1 and d["apps_attached"] == 0' 3 || fail "conns_no_app not counted"
 
-echo_start "$work/echo.log" --name echo-test --keylog "$work/echo.keylog" ||
+echo_start "$work/echo.log" --name echo-test --keylog "$work/echo.keylog" --log-sessions ||
 	fail "hso-echo did not attach"
 grep -m1 "^hso-echo: attached" "$ECHO_LOG"
 wait_stats 'd["apps_attached"] == 1 and d["apps_attach_total"] == 1' 3 || fail "apps_attached after attach"
@@ -115,6 +117,20 @@ if any(bad.values()):
     sys.exit(1)
 ' "$free0" || fail "telemetry: $after"
 
+# The session event says which family a client used, and its address:
+# one IPv6 client (from 2001:db8::1, to hsod's 2001:db8::2) and one IPv4.
+in_ns ip -6 addr add 2001:db8::1/64 dev hso0 nodad || fail "ip -6 addr add"
+for h in 2001:db8::2 198.18.0.2; do
+	out=$(in_ns python3 "$here/app_echo.py" --host $h --port 443 "${tls[@]}" --tls 1.3 \
+		--conns 1 --bytes 5000 --deadline 20 --keylog "$work/client.keylog") ||
+		fail "echo over $h: $out"
+done
+grep -q "^session ipv6 \[2001:db8::1\]:[0-9]* -> \[2001:db8::2\]:443 tls 0304 .* sni ec.test$" \
+	"$ECHO_LOG" || { grep "^session" "$ECHO_LOG" | tail -3; fail "no IPv6 session line in hso-echo's log"; }
+[ "$(grep -c '^session ipv4 198\.18\.0\.1:[0-9]* -> 198\.18\.0\.2:443 tls 0304 ' "$ECHO_LOG")" = 101 ] ||
+	fail "hso-echo: $(grep -c '^session ipv4' "$ECHO_LOG") IPv4 session lines, want 101"
+echo "hso-echo --log-sessions: $(grep '^session ipv6' "$ECHO_LOG")"
+
 # SIGTERM: hso-echo detaches and says what it did.
 echo_stop
 rc=$?
@@ -125,9 +141,9 @@ echo "hso-echo stats: $line"
 python3 -c '
 import json, sys
 s = json.loads(sys.argv[1])
-sys.exit(0 if s["sessions"] == 100 and s["closes"] == 100 and s["bytes"] == 100 * 1000000
-         and s["keys_logged"] == 100 else 1)
-' "$line" || fail "hso-echo's counters do not match the run (100 sessions, 100 MB, 100 keys)"
+sys.exit(0 if s["sessions"] == 102 and s["closes"] == 102
+         and s["bytes"] == 100 * 1000000 + 2 * 5000 and s["keys_logged"] == 102 else 1)
+' "$line" || fail "hso-echo's counters do not match the run (102 sessions, 100 MB + 10 KB, 102 keys)"
 
 # The key logs: TLS 1.3 traffic secrets equal for the same client_random.
 python3 - "$work/client.keylog" "$work/echo.keylog" <<'PY' || fail "key logs differ"

@@ -12,6 +12,8 @@
 #          session-id resumption; HTTP requests; TCP only
 #   openssl s_server: TLS 1.3 and TLS 1.2 (full mode), an HTTP request
 #   gnutls-serv: TLS 1.3 and TLS 1.2 (full mode)
+#   nginx over IPv6 (the kernel's 2001:db8::2, hso-gen --addr6
+#          2001:db8::1): TLS 1.3 full mode, TLS 1.2 with tickets
 #   unreachable: no ARP answer, and a closed port (the kernel's RST): exit 2
 # Every run is short (1 s of load), checked from the JSON (handshakes > 0,
 # errors 0, what was negotiated) and, for nginx, against the kernel's own
@@ -36,6 +38,7 @@ fi
 # The kernel's side: no checksum or segmentation offload, so that the packet
 # socket on the other end reads whole frames with their checksums.
 in_ns ip addr add 198.18.0.2/24 dev hso-kv0
+in_ns ip -6 addr add 2001:db8::2/64 dev hso-kv0 nodad
 in_ns ethtool -K hso-kv0 tx off tso off gso off gro off >/dev/null 2>&1 ||
 	fail "ethtool -K hso-kv0: cannot turn offloads off"
 in_ns ethtool -K hso-kv1 gro off >/dev/null 2>&1
@@ -70,6 +73,7 @@ http {
 	ssl_session_tickets on;
 	server {
 		listen 198.18.0.2:443 ssl backlog=4096;
+		listen [2001:db8::2]:443 ssl backlog=4096;
 		listen 198.18.0.2:8080 backlog=4096;
 		server_name hso.test;
 		ssl_certificate $work/srv.pem;
@@ -183,6 +187,16 @@ case_ok gnutls_tls12 4434 0 TLSv1.2 --tls 1.2 --mode full --ca "$work/ca.pem" --
 	--concurrency 2
 
 # Unreachable: nobody at .3; nothing on port 9 (the kernel's RST). Exit 2, one line.
+# IPv6: hso-gen (2001:db8::1) resolves the kernel's 2001:db8::2 by Neighbor
+# Discovery and loads nginx's IPv6 listener; the kernel resolves us likewise.
+case_ok nginx_ipv6_tls13 443 0 TLSv1.3 --tls 1.3 --mode full --ca "$work/ca.pem" --sni hso.test \
+	--concurrency 4 --target "[2001:db8::2]:443" --addr6 2001:db8::1/64
+check nginx_ipv6_tls13 'd["target"] == "[2001:db8::2]:443"'
+case_ok nginx_ipv6_tls12 443 0.3 TLSv1.2 --tls 1.2 --concurrency 4 --resume 0.5 \
+	--resume-kind ticket --target "[2001:db8::2]:443" --addr6 2001:db8::1/64
+neigh6=$(in_ns ip -6 neigh show 2001:db8::1 dev hso-kv0)
+echo "$neigh6" | grep -q lladdr || fail "the kernel did not learn hso-gen's IPv6 neighbour: '$neigh6'"
+
 run unreachable_host 443 --tls 1.3 --concurrency 1 --target 198.18.0.3:443
 [ $? -eq 2 ] || fail "unreachable host: exit not 2"
 grep -q "^hso-gen: 198.18.0.3 unreachable: no ARP answer" "$OUT.err" ||

@@ -15,6 +15,10 @@
 #   session-id resumption, RSA key exchange (FIN close); HTTP requests;
 #   TCP only; an open loop at a fixed rate; --hold; and the two ways a
 #   target is unreachable (no ARP answer; RST) giving exit 2 and one line.
+#   IPv6 (hsod also 2001:db8::2/64; hso-gen --addr6 2001:db8::1/64,
+#   --target [2001:db8::2]:443): TLS 1.3 and TLS 1.2 with tickets, every
+#   handshake done, hsod's /hso/net6 counting the segments; an IPv6 host
+#   nobody answers Neighbor Solicitations for gives exit 2 and one line.
 # Exit 77 (skip, reason printed) without root, namespaces or hugepages.
 #
 # usage: tests/netns/gen_memif.sh HSOD HSO_GEN
@@ -34,7 +38,7 @@ for kind in ec rsa; do
 done
 sock=/run/hso-genm-$$.sock
 HSOD_SHARED=1 hsod_launch "$hsod" "hsogm$$" "net_memif0,role=server,socket=$sock" \
-	--addr 198.18.0.2/24 --listen 443 --cert "$work/ec.pem" --key "$work/ec.key" \
+	--addr 198.18.0.2/24 --addr6 2001:db8::2/64 --listen 443 --cert "$work/ec.pem" --key "$work/ec.key" \
 	--cert "$work/rsa.pem" --key "$work/rsa.key" --max-conns 4096 ||
 	fail "hsod did not start"
 taskset -pc 0 "$HSOD_PID" >/dev/null
@@ -47,7 +51,7 @@ run() {
 	n=$((n + 1))
 	OUT=$work/$name.json
 	GEN_SHARED=1 gen_run "$gen" "hsogmg$$$n" "net_memif0,role=client,socket=$sock" "$OUT" \
-		--target 198.18.0.2:443 --addr 198.18.0.1/24 --quiet "$@"
+		--target "${TARGET:-198.18.0.2:443}" --addr 198.18.0.1/24 --quiet "$@"
 }
 
 # expect NAME: exit 0, handshakes > 0, no error, hsod agrees (before/after
@@ -117,6 +121,22 @@ check tls12_rsa_kx 'd["negotiated"]["group"] == "none"'
 case_ok tls13_request 0 --tls 1.3 --concurrency 8 --request 'GET / HTTP/1.1'
 check tls13_request 'd["responses"] > 0 and d["http_status"]["2xx"] == d["responses"]'
 
+# IPv6: hso-gen at 2001:db8::1 resolves hsod's 2001:db8::2 by Neighbor
+# Discovery (and answers hsod's), every connection over IPv6.
+net6_rx_tcp() { hso_stats /hso/net6 | python3 -c 'import json, sys; print(json.load(sys.stdin)["rx_tcp"])'; }
+v6_0=$(net6_rx_tcp)
+TARGET="[2001:db8::2]:443" case_ok tls13_ipv6 0 --addr6 2001:db8::1/64 --tls 1.3 --concurrency 16 \
+	--close rst
+check tls13_ipv6 'd["target"] == "[2001:db8::2]:443" and d["negotiated"]["version"] == "TLSv1.3"'
+hs6=$(json_get "$OUT" 'd["handshakes"]')
+v6_1=$(net6_rx_tcp)
+# Each handshake is at least 3 segments from hso-gen (SYN, ACK, Finished).
+[ $((v6_1 - v6_0)) -ge $((3 * hs6)) ] ||
+	fail "tls13_ipv6: hsod counted $((v6_1 - v6_0)) IPv6 TCP segments for $hs6 handshakes"
+echo "tls13_ipv6: hsod's /hso/net6 rx_tcp grew by $((v6_1 - v6_0))"
+TARGET="[2001:db8::2]:443" case_ok tls12_ipv6 0.3 --addr6 2001:db8::1/64 --tls 1.2 --concurrency 8 \
+	--resume 0.5 --resume-kind ticket --close fin
+
 # TCP only: hsod's TCP accepted them (its TLS did not start).
 before=$(hso_stats)
 run tcp_only --duration 1 --tls none --concurrency 16 --close rst
@@ -158,6 +178,14 @@ rc=$?
 grep -q "^hso-gen: 198.18.0.2:444 refused the connection" "$work/r.json.err" ||
 	fail "closed port: $(tail -1 "$work/r.json.err")"
 echo "closed port: $(grep '^hso-gen: ' "$work/r.json.err" | tail -1)"
+GEN_SHARED=1 gen_run "$gen" "hsogmg$$u6" "net_memif0,role=client,socket=$sock" "$work/u6.json" \
+	--target "[2001:db8::3]:443" --addr 198.18.0.1/24 --addr6 2001:db8::1/64 --tls 1.3 \
+	--concurrency 1
+rc=$?
+[ "$rc" -eq 2 ] || { cat "$work/u6.json.err"; fail "unreachable IPv6 host: exit $rc, want 2"; }
+grep -q "^hso-gen: \[2001:db8::3\] unreachable: no Neighbor Advertisement" "$work/u6.json.err" ||
+	fail "unreachable IPv6 host: $(tail -3 "$work/u6.json.err")"
+echo "unreachable IPv6 host: $(grep '^hso-gen: ' "$work/u6.json.err" | tail -1)"
 
 hsod_stop 10 || fail "hsod did not stop cleanly"
 echo "PASS"

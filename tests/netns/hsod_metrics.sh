@@ -8,6 +8,8 @@
 #   - curl (TLS 1.3 and 1.2) and openssl s_client make handshakes, failures
 #     both ways (a suite hsod does not offer: it sends handshake_failure; a
 #     client that does not trust the certificate: it sends an alert);
+#   - curl -6 over IPv6 (hsod also has 2001:db8::2/64): the hso_net6_*
+#     metrics count it, within what /hso/net6 says just after;
 #   - the scrape passes `promtool check metrics` (Prometheus' own parser
 #     and linter) and agrees with /hso/stats and /hso/latency read at the
 #     same quiet moment (handshakes by version, failures by alert, the
@@ -53,9 +55,10 @@ scrape() { # PATH OUT: an HTTP GET inside the namespace
 
 run_case() { # name
 	local name=$1 code s12 s13 i
-	hsod_start "$hsod" "hsometrics$$$name" --addr 198.18.0.2/24 --listen 443 \
-		--cert "$work/metrics.test.pem" --key "$work/metrics.test.key" \
+	hsod_start "$hsod" "hsometrics$$$name" --addr 198.18.0.2/24 --addr6 2001:db8::2/64 \
+		--listen 443 --cert "$work/metrics.test.pem" --key "$work/metrics.test.key" \
 		--metrics 127.0.0.1:$port || fail "$name: hsod did not become ready"
+	in_ns ip -6 addr add 2001:db8::1/64 dev hso0 nodad || fail "$name: ip -6 addr add"
 	# A scraper that connects and says nothing holds a slot, nothing more.
 	in_ns python3 -c '
 import socket, sys, time
@@ -75,6 +78,10 @@ time.sleep(8)
 			-cipher AES128-SHA256 >/dev/null 2>&1
 		in_ns curl -s -o /dev/null https://198.18.0.2/ && fail "$name: an untrusted certificate was accepted"
 	done
+	# IPv6 too, so the hso_net6_* families have samples that mean something.
+	for i in 1 2; do
+		in_ns curl -6 -sk -o /dev/null "https://[2001:db8::2]/" || fail "$name: curl -6"
+	done
 	code=$(scrape /nothing "$work/404.txt")
 	[ "$code" = 404 ] || fail "$name: GET /nothing answered $code"
 	sleep 0.5
@@ -82,14 +89,17 @@ time.sleep(8)
 	[ "$code" = 200 ] || fail "$name: GET /metrics answered $code"
 	hso_stats >"$work/$name.stats" || fail "$name: telemetry"
 	hso_stats /hso/latency >"$work/$name.lat" || fail "$name: /hso/latency"
+	hso_stats /hso/net6 >"$work/$name.net6" || fail "$name: /hso/net6"
 	promtool check metrics <"$work/$name.prom" ||
 		fail "$name: promtool check metrics refused the scrape"
 	python3 "$check" "$dash" "$work/$name.prom" ||
 		fail "$name: the Grafana dashboard queries what hsod does not expose"
-	python3 - "$name" "$work/$name.prom" "$work/$name.stats" "$work/$name.lat" <<'PY' ||
+	python3 - "$name" "$work/$name.prom" "$work/$name.stats" "$work/$name.lat" \
+		"$work/$name.net6" <<'PY' ||
 import json, re, sys
-name, prom, stats, lat = sys.argv[1:5]
+name, prom, stats, lat, net6 = sys.argv[1:6]
 d = json.load(open(stats))
+n6 = json.load(open(net6))
 l = json.load(open(lat))
 series = {}
 for line in open(prom):
@@ -140,6 +150,18 @@ want = {"0"} if d["lcores"] == 1 else {str(i) for i in range(d["lcores"] - 1)} |
 if workers != want:
     ok = False
     print("FAIL: workers labelled %s, want %s" % (sorted(workers), sorted(want)))
+# IPv6 (read before /hso/net6, so never more than it): the unsolicited NA,
+# the segments of the two curl -6, per port 0.
+for metric, key, least in (("hso_net6_tx_advertisements_total", "tx_na", 1),
+                           ("hso_net6_rx_tcp_total", "rx_tcp", 10)):
+    a = total(metric, port="0")
+    print("%s: %s = %d, /hso/net6 %s = %d" % (name, metric, a, key, n6[key]))
+    if not least <= a <= n6[key]:
+        ok = False
+        print("FAIL: %s" % metric)
+if total("hso_net6_drops_total") != sum(v for k, v in n6.items() if k.startswith("drop6_")):
+    ok = False
+    print("FAIL: hso_net6_drops_total differs from /hso/net6's drop6_*")
 if total("hso_build_info") != 1 or "hso_metrics_scrapes_total" not in series:
     ok = False
     print("FAIL: build_info / metrics_scrapes")

@@ -10,7 +10,10 @@
 #   requires a PROXY protocol v2 header and answers with what it parsed.
 # Checks: with no application attached a connection is refused fast; the
 # PROXY v2 header carries the client's and hso's addresses, SNI, ALPN, TLS
-# version and cipher (curl, TLS 1.2 and 1.3); curl through the proxy to
+# version and cipher (curl, TLS 1.2 and 1.3); an IPv6 backend
+# ([2001:db8::1]:8091, the same Python server) gets TCP over IPv6 headers
+# for an IPv6 client (curl -6 to hsod's 2001:db8::2) carrying its address
+# and port, and TCP over IPv4 ones for an IPv4 client; curl through the proxy to
 # nginx (both versions, both backends used); wrk for 5 s with
 # "Connection: close": no errors, all 200; nginx B killed during a wrk run:
 # the health check takes it out, at most the requests in flight at the kill
@@ -36,6 +39,7 @@ PROXY_LOG=
 NGINX_A=
 NGINX_B=
 PYBE=
+PYBE6=
 
 for tool in nginx curl wrk; do
 	command -v "$tool" >/dev/null || { echo "skip: $tool is not installed (deploy/setup.sh)"; exit 77; }
@@ -183,9 +187,10 @@ echo "bad config refused before EAL: $(echo "$out" | head -1)"
 netns_require "hso-proxy-$$"
 hugepages_require 256
 make_cert "$work" ec.test ec || fail "openssl req"
-HSOD_SHARED=1 hsod_start "$hsod" "hsopx$$" --addr 198.18.0.2/24 --listen 443 \
-	--cert "$work/ec.test.pem" --key "$work/ec.test.key" --alpn http/1.1 \
+HSOD_SHARED=1 hsod_start "$hsod" "hsopx$$" --addr 198.18.0.2/24 --addr6 2001:db8::2/64 \
+	--listen 443 --cert "$work/ec.test.pem" --key "$work/ec.test.key" --alpn http/1.1 \
 	--max-conns 4096 --app external || fail "hsod --app external did not become ready"
+in_ns ip -6 addr add 2001:db8::1/64 dev hso0 nodad || fail "ip -6 addr add"
 resolve=(--resolve ec.test:443:198.18.0.2)
 
 # Nobody attached: refused, fast (no hang).
@@ -210,6 +215,15 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 grep -q "^ready" "$work/pybe.log" || fail "proxy_backend.py did not start: $(cat "$work/pybe.log")"
+# The same PROXY v2 backend on IPv6, for an IPv6 backend and IPv6 clients.
+ip netns exec "$NS" python3 "$here/proxy_backend.py" --listen "[2001:db8::1]:8091" >"$work/pybe6.log" 2>&1 &
+PYBE6=$!
+NETNS_PIDS="$NETNS_PIDS $PYBE6"
+for _ in $(seq 1 50); do
+	grep -q "^ready" "$work/pybe6.log" && break
+	sleep 0.1
+done
+grep -q "^ready" "$work/pybe6.log" || fail "proxy_backend.py on IPv6 did not start: $(cat "$work/pybe6.log")"
 echo "backends: nginx A :8080 (pid $NGINX_A), nginx B :8082 (pid $NGINX_B), PROXY v2 backend :8081"
 
 # --- PROXY protocol v2 ----------------------------------------------------------
@@ -251,6 +265,38 @@ rc=$?
 check_json "$PROXY_JSON" "d['hso_proxy']['pp2_headers'] == 5 and d['hso_proxy']['sessions'] == 5 \
 and d['hso_proxy']['active'] == 0 and d['hso_proxy']['backends'][0]['connect_ok'] == 5" \
 	"hso-proxy counters" || fail "hso-proxy (PROXY protocol) counters"
+
+# --- IPv6: an IPv6 backend, and IPv6 clients in PROXY v2 --------------------------
+# curl -6 from 2001:db8::1 to hsod's 2001:db8::2: the header is TCP over IPv6
+# (0x21, 36 address bytes) with the client's address and port; an IPv4
+# client through the same IPv6 backend still gets a TCP over IPv4 header.
+proxy_start "$work/proxy-pp2v6.log" --backend "[2001:db8::1]:8091,name=v6" --proxy-protocol \
+	--http --name proxy-pp2v6 || fail "hso-proxy (IPv6 backend) did not attach"
+out=$(pp2_curl -6 --tlsv1.3 --resolve "ec.test:443:[2001:db8::2]" https://ec.test/v6)
+json=$(echo "$out" | head -n -1)
+read -r lport code <<<"$(echo "$out" | tail -1)"
+[ "$code" = 200 ] || fail "IPv6 client, IPv6 backend: HTTP $code: $json"
+check_json "$json" "d['family'] == 'tcp6' and d['src'] == '2001:db8::1' and d['src_port'] == $lport \
+and d['dst'] == '2001:db8::2' and d['dst_port'] == 443 and d['header_len'] == 16 + 36 + 10 + 11 + 43 \
+and d['authority'] == 'ec.test' and d['alpn'] == 'http/1.1' and d['ssl_version'] == 'TLSv1.3' \
+and d['tlv_types'] == [1, 2, 32] and d['request'] == 'GET /v6 HTTP/1.1'" \
+	"PROXY v2 over IPv6, client port $lport" || fail "PROXY v2 header for an IPv6 client"
+echo "PROXY v2, IPv6 client through an IPv6 backend: $json"
+out=$(pp2_curl --tlsv1.2 --tls-max 1.2 "${resolve[@]}" https://ec.test/v4)
+json=$(echo "$out" | head -n -1)
+read -r lport code <<<"$(echo "$out" | tail -1)"
+[ "$code" = 200 ] || fail "IPv4 client, IPv6 backend: HTTP $code: $json"
+check_json "$json" "d['family'] == 'tcp4' and d['src'] == '198.18.0.1' and d['src_port'] == $lport \
+and d['dst'] == '198.18.0.2' and d['dst_port'] == 443 and d['ssl_version'] == 'TLSv1.2'" \
+	"PROXY v2, IPv4 client, IPv6 backend" || fail "PROXY v2 header for an IPv4 client (IPv6 backend)"
+echo "PROXY v2, IPv4 client through the IPv6 backend: family tcp4, 198.18.0.1:$lport: ok"
+proxy_stop
+rc=$?
+[ "$rc" -eq 0 ] || fail "hso-proxy (IPv6 backend): exit status $rc after SIGTERM"
+check_json "$PROXY_JSON" "d['hso_proxy']['pp2_headers'] == 2 and d['hso_proxy']['sessions'] == 2 \
+and d['hso_proxy']['backends'][0]['connect_ok'] == 2 \
+and d['hso_proxy']['backends'][0]['address'] == '[2001:db8::1]:8091'" \
+	"hso-proxy counters (IPv6 backend)" || fail "hso-proxy (IPv6 backend) counters"
 
 # --- lossless both ways, under backpressure: echo backends ----------------------
 # A fast echo, and a slow one (4 KiB reads 5 ms apart, small socket buffers)
@@ -546,6 +592,7 @@ check_json "$PROXY_JSON" "d['hso_proxy']['connect_refused'] >= 1 and d['hso_prox
 	"hso-proxy counters" || fail "hso-proxy (TCP) counters"
 
 stop_pid "$PYBE"
+stop_pid "$PYBE6"
 hsod_stop 15
 rc=$?
 [ "$rc" -eq 0 ] || fail "hsod: exit status $rc after SIGTERM"

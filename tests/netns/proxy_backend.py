@@ -6,7 +6,8 @@
 v2 header.
 
 Each connection must start with a v2 header (haproxy doc/proxy-protocol.txt):
-the signature, version 2 command PROXY, TCP over IPv4, and TLVs that parse
+the signature, version 2 command PROXY, TCP over IPv4 (0x11, 12 address
+bytes) or over IPv6 (0x21, 36 address bytes: section 2.2), and TLVs that parse
 exactly (PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY, PP2_TYPE_SSL with its client
 byte, verify word and sub-TLVs). Then one HTTP request; the answer is a
 200 whose JSON body is what the header said, or a 400 saying what was wrong
@@ -27,7 +28,7 @@ request is counted per path; "GET /counts" answers the counts as JSON.
 
 Prints "ready" once listening.
 
-usage: proxy_backend.py --listen 198.18.0.1:8081 [--mode echo [--slow-ms M] | silent | health]
+usage: proxy_backend.py --listen 198.18.0.1:8081|[2001:db8::1]:8081 [--mode echo [--slow-ms M] | silent | health]
 """
 import argparse
 import json
@@ -80,18 +81,21 @@ def parse_header(sock):
         raise BadHeader("no PROXY v2 signature: %r" % head[:12])
     if head[12] != 0x21:
         raise BadHeader("version/command 0x%02x, want 0x21 (v2, PROXY)" % head[12])
-    if head[13] != 0x11:
-        raise BadHeader("family 0x%02x, want 0x11 (TCP over IPv4)" % head[13])
+    fams = {0x11: ("tcp4", socket.AF_INET, 4), 0x21: ("tcp6", socket.AF_INET6, 16)}
+    if head[13] not in fams:
+        raise BadHeader("family 0x%02x, want 0x11 (TCP over IPv4) or 0x21 (TCP over IPv6)"
+                        % head[13])
+    fam, af, alen = fams[head[13]]
     ln = struct.unpack_from("!H", head, 14)[0]
-    if ln < 12:
-        raise BadHeader("length %d is shorter than the IPv4 addresses" % ln)
+    if ln < 2 * alen + 4:
+        raise BadHeader("length %d is shorter than the %s addresses" % (ln, fam))
     body = recv_exact(sock, ln)
-    src, dst, sport, dport = struct.unpack_from("!4s4sHH", body, 0)
+    src, dst, sport, dport = struct.unpack_from("!%ds%dsHH" % (alen, alen), body, 0)
     info = {
-        "src": socket.inet_ntoa(src), "dst": socket.inet_ntoa(dst),
+        "family": fam, "src": socket.inet_ntop(af, src), "dst": socket.inet_ntop(af, dst),
         "src_port": sport, "dst_port": dport, "header_len": 16 + ln, "tlv_types": [],
     }
-    for t, v in tlvs(body[12:], "header"):
+    for t, v in tlvs(body[2 * alen + 4:], "header"):
         info["tlv_types"].append(t)
         if t == PP2_TYPE_ALPN:
             info["alpn"] = v.decode()
@@ -232,6 +236,9 @@ def main():
     ap.add_argument("--rcvbuf", type=int, default=0)
     a = ap.parse_args()
     host, port = a.listen.rsplit(":", 1)
+    if host.startswith("["):
+        host = host.strip("[]")
+        Server.address_family = socket.AF_INET6
     EchoHandler.slow_ms = a.slow_ms
     EchoHandler.read_size = a.read_size
     Server.rcvbuf = a.rcvbuf
