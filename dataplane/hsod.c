@@ -1043,6 +1043,7 @@ main(int argc, char **argv)
 				.mp = pool, .hs = &tls_cur->hs, .cfg = &conf,
 				.shm = hsod_apps_shm(apps), .fc = hsod_apps_fc(apps),
 				.n_ports = n_ports,
+				.n_workers = rte_lcore_count() > 1 ? rte_lcore_count() - 1 : 1,
 			};
 
 			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())

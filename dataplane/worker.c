@@ -680,8 +680,13 @@ w_pump_out(void *ctx, struct sess *s)
 				break;
 		}
 		/* A record goes whole: wait until TCP takes all of it. */
-		if (head + total + tail > tcp_conn_writable(w->tcp, tc))
+		if (head + total + tail > tcp_conn_writable(w->tcp, tc)) {
+			if (tcp_conn_over_budget(w->tcp, tc))
+				w->stats.tcp_budget_waits++;
+			else
+				w->stats.send_buffer_waits++;
 			return true;
+		}
 		hdr = (uint8_t *)data[0].iov_base - head;
 		trl = (uint8_t *)data[k - 1].iov_base + data[k - 1].iov_len;
 		r = hs_conn_seal_record(&d->hs, data, k, hdr, trl);
@@ -951,6 +956,8 @@ worker_tcp_config(const struct hsod_config *cfg, struct tcp_config *tc)
 	 */
 	tc->rx_buf_size = 32768;
 	tc->rx_bufs_max = 48;
+	tc->tx_buf_size = cfg->send_buffer;
+	tc->zero_window_timeout_us = (uint64_t)cfg->zero_window_timeout_ms * 1000;
 }
 
 /* The session table of a worker under configuration @p cfg (no ops yet). */
@@ -1140,6 +1147,20 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	tc.buf_ops.alloc = buf_alloc;
 	tc.buf_ops.release = buf_release;
 	tc.buf_ops.ctx = w;
+	{
+		/*
+		 * TCP's share of the pool: what it holds by reference (frames
+		 * received, records unacknowledged) may not take the mbufs
+		 * handshakes, receiving and the applications need.
+		 */
+		uint32_t size = conf->mp->size;     /* [net] mbufs x ports */
+		uint32_t reserve = cfg->app_pool_reserve != 0 ? cfg->app_pool_reserve : size / 4;
+		uint32_t all = cfg->tcp_bufs != 0 ? cfg->tcp_bufs :
+			       size > reserve ? (size - reserve) / 2 : 1;
+		unsigned nw = conf->n_workers > 0 ? conf->n_workers : 1;
+
+		tc.bufs_budget = all / nw > 0 ? all / nw : 1;
+	}
 	w->tcp = tcp_tbl_create(&tc);
 	{
 		struct hsod_limit_conf lc = {

@@ -66,6 +66,7 @@ struct hsod_worker_conf {
 	struct hso_shm *shm;            /**< application slots and rings (apps.h) */
 	struct hso_shm_conn *fc;        /**< flow-control words, mapped (hsod_apps_fc()) */
 	unsigned n_ports;               /**< 1..cfg->n_ports */
+	unsigned n_workers;             /**< workers sharing the pool (cfg->tcp_bufs is split) */
 	struct hsod_worker_port ports[HSOD_MAX_PORTS];
 };
 
@@ -153,7 +154,13 @@ struct hsod_worker_conf {
 	X(tx_copied, "tx_segments_copied", counter, none,                      \
 	  "segments copied into one mbuf (a port without mbuf chains)")        \
 	X(records_refused, "records_refused", counter, none,                   \
-	  "records the engine refused as given (a bug: should stay 0)")
+	  "records the engine refused as given (a bug: should stay 0)")        \
+	X(send_buffer_waits, "send_buffer_waits", counter, none,               \
+	  "sealed sends that waited: the connection's send buffer ([limits] "  \
+	  "send_buffer) was full")                                             \
+	X(tcp_budget_waits, "tcp_budget_waits", counter, none,                 \
+	  "sends that waited: TCP's mbuf budget ([limits] tcp_bufs) was spent " \
+	  "and the connection held its share")
 
 #define HSOD_WORKER_COUNTER_ARRAYS(A)                                          \
 	A(port_rx_packets, uint64_t, HSOD_MAX_PORTS, "ports_rx_packets",       \
