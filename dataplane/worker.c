@@ -95,6 +95,7 @@ struct wport {
 	struct rte_mbuf *tx[BURST];
 	struct hsod_net net;
 	bool v6;                    /* the port has an IPv6 address: net6 is live */
+	bool off;                   /* stopped by the control path: this poll keeps off it */
 	struct hsod_net6 net6;
 };
 
@@ -170,6 +171,13 @@ tx_flush(struct hsod_worker *w, struct wport *p)
 
 	if (p->n_tx == 0)
 		return;
+	if (p->off) {
+		/* The port is stopped (its gate, worker.h): as if lost on the wire. */
+		w->stats.tx_dropped += p->n_tx;
+		rte_pktmbuf_free_bulk(p->tx, p->n_tx);
+		p->n_tx = 0;
+		return;
+	}
 	sent = rte_eth_tx_burst(p->id, w->conf.queue, p->tx, p->n_tx);
 	w->stats.tx_packets += sent;
 	w->stats.port_tx_packets[p - w->ports] += sent;
@@ -1527,10 +1535,20 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	w->poll_tsc = rte_rdtsc();
 	w->now_us = now;
 	apps_sync(w);
+	/* Ports the control path takes away (gates, worker.h): read once per poll. */
+	if (w->conf.gates != NULL) {
+		for (unsigned p = 0; p < w->n_ports; p++) {
+			struct hsod_port_gate *g = &w->conf.gates[p];
+			uint32_t want = atomic_load_explicit(&g->want, memory_order_acquire);
+
+			w->ports[p].off = (want & 1) != 0;
+			atomic_store_explicit(&g->seen[w->conf.index], want, memory_order_release);
+		}
+	}
 	/* A burst from every port; ARP and ICMP are answered on the port they came by. */
 	for (unsigned p = 0; p < w->n_ports; p++) {
 		struct wport *port = &w->ports[p];
-		uint16_t n = rte_eth_rx_burst(port->id, w->conf.queue, rx, BURST);
+		uint16_t n = port->off ? 0 : rte_eth_rx_burst(port->id, w->conf.queue, rx, BURST);
 
 		if (n == 0)
 			continue;
