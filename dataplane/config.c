@@ -191,6 +191,22 @@ static const struct cfg_key keys[] = {
 	{ "limits", "source_prefix6", "source-prefix6", "LEN", CFG_U32, F(source_prefix6),
 	  16, 128, "IPv6 clients share source_rate per prefix of this length, "
 	  "16..128 (default 64: one host or site usually holds a whole /64)" },
+	{ "limits", "send_buffer", "send-buffer", "BYTES", CFG_U32, F(send_buffer),
+	  HSOD_SEND_BUFFER_MIN, 1u << 24, "bytes a connection may have queued to send "
+	  "and not yet acknowledged (TCP's send buffer, held in mbufs by reference), "
+	  "32768..16777216; past it the application's sends wait "
+	  "(send_buffer_waits)" },
+	{ "limits", "tcp_bufs", "tcp-bufs", "N", CFG_U32, F(tcp_bufs), 0, 1u << 24,
+	  "mbufs TCP may hold for received and unacknowledged data, all workers "
+	  "(split evenly), at most the pool (mbufs x ports) minus pool_reserve; past it a connection "
+	  "holding 16 or more takes no more (its segments dropped, "
+	  "tcp_drop_buf_budget; its sends wait, tcp_budget_waits) while handshakes "
+	  "go on; 0: half of what pool_reserve leaves" },
+	{ "limits", "zero_window_timeout_ms", "zero-window-timeout", "MS", CFG_U32,
+	  F(zero_window_timeout_ms), 0, 86400000, "time a peer may keep its receive "
+	  "window at zero while we have data for it (we probe it meanwhile, RFC 9293 "
+	  "3.8.6.1) before the connection is reset (tcp_zero_window_timeouts), "
+	  "0..86400000; 0: probe forever" },
 	{ "app", "type", "app", "http|echo|external", KT_APP, 0, 0, 0,
 	  "what gets the sessions: built-in HTTP/1.1 responder, built-in echo, "
 	  "or a separate process on the rings" },
@@ -585,6 +601,8 @@ hsod_config_defaults(struct hsod_config *cfg)
 	cfg->max_handshakes = HSOD_MAX_HANDSHAKES_DEFAULT;
 	cfg->handshake_timeout_ms = HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT;
 	cfg->idle_timeout_ms = HSOD_IDLE_TIMEOUT_MS_DEFAULT;
+	cfg->send_buffer = HSOD_SEND_BUFFER_DEFAULT;
+	cfg->zero_window_timeout_ms = HSOD_ZERO_WINDOW_TIMEOUT_MS_DEFAULT;
 	cfg->source_rate = HSOD_SOURCE_RATE_DEFAULT;
 	cfg->source_burst = HSOD_SOURCE_BURST_DEFAULT;
 	cfg->source_table = HSOD_SOURCE_TABLE_DEFAULT;
@@ -1088,6 +1106,18 @@ config_check(struct cfg_parser *ps, const struct hsod_config *c)
 	if (c->app_pool_reserve > c->mbufs / 2) {
 		snprintf(why, sizeof(why), "more than half of mbufs (%u)", c->mbufs);
 		return cfg_fail_at(ps, "app", "pool_reserve", 0, why);
+	}
+	/* TCP's budget within what the reserve leaves (0: derived, always fits). */
+	{
+		uint64_t pool = (uint64_t)c->mbufs * c->n_ports;
+		uint64_t reserve = c->app_pool_reserve != 0 ? c->app_pool_reserve : pool / 4;
+
+		if (c->tcp_bufs > pool - reserve) {
+			snprintf(why, sizeof(why), "more than the pool (mbufs x %u port%s: %" PRIu64
+				 ") minus [app] pool_reserve (%" PRIu64 ")", c->n_ports,
+				 c->n_ports == 1 ? "" : "s", pool, reserve);
+			return cfg_fail_at(ps, "limits", "tcp_bufs", 0, why);
+		}
 	}
 	if (c->neigh_queue > c->neigh_queue_total) {
 		snprintf(why, sizeof(why), "more than neigh_queue_total (%u)",

@@ -107,6 +107,12 @@
 #define HSOD_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000u
 #define HSOD_HANDSHAKE_TIMEOUT_MS_MAX 600000u
 #define HSOD_IDLE_TIMEOUT_MS_DEFAULT 60000u
+/** Default [limits] send_buffer: a few full TLS records per connection. */
+#define HSOD_SEND_BUFFER_DEFAULT 65536u
+/** Smallest send_buffer: a whole TLS record (2^14 + overhead) goes at once. */
+#define HSOD_SEND_BUFFER_MIN 32768u
+/** Default [limits] zero_window_timeout_ms (nginx's send_timeout is 60 s). */
+#define HSOD_ZERO_WINDOW_TIMEOUT_MS_DEFAULT 60000u
 #define HSOD_SOURCE_RATE_DEFAULT 0u     /* no per-source limit */
 #define HSOD_SOURCE_BURST_DEFAULT 64u
 #define HSOD_SOURCE_TABLE_DEFAULT 16384u
@@ -235,6 +241,12 @@ struct hsod_config {
 	uint32_t source_table;
 	/** IPv6 sources: the prefix length counted as one source (limit.h). */
 	uint32_t source_prefix6;
+	/** Bytes queued to send per connection (TCP's send buffer). */
+	uint32_t send_buffer;
+	/** Mbufs TCP may hold, all workers (split evenly); 0: half of what the reserve leaves. */
+	uint32_t tcp_bufs;
+	/** Peer's window zero this long with data to send: reset (0: probe forever). */
+	uint32_t zero_window_timeout_ms;
 
 	/* [app] */
 	enum hsod_app app;

@@ -65,7 +65,10 @@
 	  "words)")                                                            \
 	X(ocsp_loaded, "ocsp_loaded", counter, none,                           \
 	  "OCSP response files accepted ([cert NAME] ocsp), at start and on "  \
-	  "reloads")
+	  "reloads")                                                            \
+	X(port_stops, "port_stops", counter, none,                             \
+	  "ports stopped by /hso/port/stop (rte_eth_dev_stop, workers kept "   \
+	  "off them first); /hso/port says which are stopped now")
 
 /* The daemon's arrays (ARRAY's arguments, as in hs_stats.h). */
 #define HSOD_GLOBAL_COUNTER_ARRAYS(A)                                          \

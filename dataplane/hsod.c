@@ -202,6 +202,22 @@ worker_main(void *arg)
 	return 0;
 }
 
+/*
+ * Ports stopped and started by telemetry command (/hso/port/stop,N and
+ * /hso/port/start,N): the command only asks (port_cmd); the control path
+ * takes the port from the workers through its gate (worker.h), stops it
+ * once none is in its burst functions, starts it again and gives it back.
+ */
+enum port_run { PORT_RUNNING, PORT_STOPPING, PORT_STOPPED };
+static const char *const port_run_names[] = {
+	[PORT_RUNNING] = "running", [PORT_STOPPING] = "stopping", [PORT_STOPPED] = "stopped",
+};
+enum { PORT_CMD_NONE, PORT_CMD_STOP, PORT_CMD_START };
+static struct hsod_port_gate port_gates[HSOD_MAX_PORTS];
+static atomic_int port_cmd[HSOD_MAX_PORTS];
+static _Atomic int port_run[HSOD_MAX_PORTS];   /* written by control, read by telemetry */
+static atomic_uint_fast64_t port_stops;
+
 /* Every counter the exports read (counters.h), built once the workers exist. */
 static struct hsod_ctr_set ctr_sets[RTE_MAX_LCORE];
 static struct hsod_global_stats gstats;
@@ -221,6 +237,7 @@ view_refresh(void *ctx)
 	gstats.uptime_seconds = (now_us() - start_us) / 1000000;
 	gstats.conn_resident_bytes = n_workers > 0 ? hsod_worker_conn_bytes(workers[0]) : 0;
 	gstats.ocsp_loaded = atomic_load(&ocsp_loaded);
+	gstats.port_stops = atomic_load(&port_stops);
 	for (unsigned r = 0; r < HSO_OCSP_REFUSAL_NUM; r++)
 		gstats.ocsp_refused[r] = atomic_load(&ocsp_refused[r]);
 }
@@ -317,6 +334,59 @@ worker_param(const char *params)
 	if (*end != '\0' || i >= n_workers)
 		return -EINVAL;
 	return (long)i;
+}
+
+/* A port index parameter: 0..n_ports-1, or -EINVAL. */
+static long
+port_param(const char *params)
+{
+	char *end;
+	unsigned long i;
+
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	i = strtoul(params, &end, 10);
+	if (*end != '\0' || i >= n_ports || i >= HSOD_MAX_PORTS)
+		return -EINVAL;
+	return (long)i;
+}
+
+/* /hso/port/stop,N and /hso/port/start,N: asked here, done by the control path. */
+static int
+telemetry_port_cmd(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	long p = port_param(params);
+	bool stop = strcmp(cmd, "/hso/port/stop") == 0;
+
+	if (p < 0)
+		return -EINVAL;
+	atomic_store(&port_cmd[p], stop ? PORT_CMD_STOP : PORT_CMD_START);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "port", (uint64_t)p);
+	rte_tel_data_add_dict_string(d, "requested", stop ? "stop" : "start");
+	rte_tel_data_add_dict_string(d, "state", port_run_names[atomic_load(&port_run[p])]);
+	return 0;
+}
+
+/* /hso/port[,N]: a port's run state (every port's without N). */
+static int
+telemetry_port(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	long p = params == NULL || *params == '\0' ? -1 : port_param(params);
+
+	(void)cmd;
+	if (p == -EINVAL)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < n_ports && i < HSOD_MAX_PORTS; i++) {
+		char k[16];
+
+		if (p >= 0 && (unsigned)p != i)
+			continue;
+		snprintf(k, sizeof(k), "%u", i);
+		rte_tel_data_add_dict_string(d, k, port_run_names[atomic_load(&port_run[i])]);
+	}
+	return 0;
 }
 
 /* /hso/latency[,N]: the handshake latency histogram, every worker's or worker N's. */
@@ -808,6 +878,64 @@ tls_collect(void)
 	}
 }
 
+/* Every worker keeps off port @p p now (its gate's odd want seen by all). */
+static bool
+port_quiesced(unsigned p)
+{
+	uint32_t want = atomic_load(&port_gates[p].want);
+
+	for (unsigned i = 0; i < n_workers; i++)
+		if (atomic_load_explicit(&port_gates[p].seen[i], memory_order_acquire) != want)
+			return false;
+	return true;
+}
+
+/* Port stop and start commands (control path: the only caller of these). */
+static void
+ports_control(void)
+{
+	for (unsigned p = 0; p < n_ports && p < HSOD_MAX_PORTS; p++) {
+		int cmd = atomic_exchange(&port_cmd[p], PORT_CMD_NONE);
+		int run = atomic_load(&port_run[p]);
+		struct hsod_port_gate *g = &port_gates[p];
+		int rc;
+
+		if (cmd == PORT_CMD_STOP && run == PORT_RUNNING) {
+			atomic_fetch_add(&g->want, 1);  /* odd: workers keep off */
+			run = PORT_STOPPING;
+		} else if (cmd == PORT_CMD_START && run == PORT_STOPPING) {
+			atomic_fetch_add(&g->want, 1);  /* not stopped yet: given back */
+			run = PORT_RUNNING;
+		} else if (cmd == PORT_CMD_START && run == PORT_STOPPED) {
+			rc = rte_eth_dev_start(port_ids[p]);
+			if (rc == 0) {
+				atomic_fetch_add(&g->want, 1);
+				run = PORT_RUNNING;
+				printf("hsod: port %u started (/hso/port/start)\n", p);
+			} else {
+				fprintf(stderr, "hsod: port %u: rte_eth_dev_start: %s (still stopped)\n",
+					p, rte_strerror(-rc));
+			}
+		}
+		if (run == PORT_STOPPING && port_quiesced(p)) {
+			rc = rte_eth_dev_stop(port_ids[p]);
+			if (rc == 0) {
+				atomic_fetch_add(&port_stops, 1);
+				run = PORT_STOPPED;
+				printf("hsod: port %u stopped (/hso/port/stop)\n", p);
+			} else {
+				/* Not stopped (e.g. -ENOTSUP): the workers have it back. */
+				atomic_fetch_add(&g->want, 1);
+				run = PORT_RUNNING;
+				fprintf(stderr, "hsod: port %u: rte_eth_dev_stop: %s (left running)\n",
+					p, rte_strerror(-rc));
+			}
+		}
+		atomic_store(&port_run[p], run);
+	}
+	fflush(stdout);
+}
+
 /* Control work: on the main lcore, or in the worker loop with one lcore. */
 static void
 control(uint64_t now)
@@ -823,6 +951,7 @@ control(uint64_t now)
 		tls_reload();
 	tls_collect();
 	hsod_apps_control(apps);
+	ports_control();
 	hsod_metrics_poll(metrics, now);
 }
 
@@ -1039,6 +1168,7 @@ main(int argc, char **argv)
 				.shm = hsod_apps_shm(apps), .fc = hsod_apps_fc(apps),
 				.n_ports = n_ports,
 				.neigh_rings = neigh_rings, .n_workers = n_workers,
+				.gates = port_gates,
 			};
 
 			if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())
@@ -1082,7 +1212,16 @@ main(int argc, char **argv)
 	    rte_telemetry_register_cmd("/hso/apps", telemetry_apps,
 				       "Application slots: name, state, pid, sessions, polls") != 0 ||
 	    rte_telemetry_register_cmd("/hso/net6", telemetry_net6,
-				       "IPv6 counters: Neighbor Discovery, ICMPv6, drops by reason") != 0)
+				       "IPv6 counters: Neighbor Discovery, ICMPv6, drops by reason") != 0 ||
+	    rte_telemetry_register_cmd("/hso/port", telemetry_port,
+				       "Ports' run state (running, stopping, stopped). "
+				       "Parameter: port index (none: every port)") != 0 ||
+	    rte_telemetry_register_cmd("/hso/port/stop", telemetry_port_cmd,
+				       "Stop a port (rte_eth_dev_stop) once the workers keep "
+				       "off it; connections retransmit or time out. "
+				       "Parameter: port index") != 0 ||
+	    rte_telemetry_register_cmd("/hso/port/start", telemetry_port_cmd,
+				       "Start a stopped port again. Parameter: port index") != 0)
 		fprintf(stderr, "hsod: telemetry commands not registered\n");
 
 	printf("hsod: ready\n");

@@ -38,6 +38,7 @@ static const char *const tcp_drop_names[TCP_DROP_NUM] = {
 	[TCP_DROP_OUT_FULL] = "out_full",
 	[TCP_DROP_CHALLENGE_LIMIT] = "challenge_limit",
 	[TCP_DROP_NO_BUF] = "no_buf",
+	[TCP_DROP_BUF_BUDGET] = "buf_budget",
 };
 
 static const char *const tcp_state_names[TCP_STATE_NUM] = {
@@ -673,6 +674,7 @@ conn_drop_bufs(struct tcp_tbl *t, struct tcp_conn *c)
 	c->tx_tail = NULL;
 	c->tx_cur = NULL;
 	c->tx_len = 0;
+	c->n_tx = 0;
 }
 
 /* ----------------------------------------------------------- slot life */
@@ -1213,6 +1215,15 @@ conn_rto(struct tcp_tbl *t, struct tcp_conn *c)
 		 */
 		uint32_t end = c->tx_seq + c->tx_len;
 
+		if (c->zw_since == 0)
+			c->zw_since = t->now_us;
+		if (t->cfg.zero_window_timeout_us != 0 &&
+		    t->now_us - c->zw_since >= t->cfg.zero_window_timeout_us) {
+			/* Policy, not protocol: the peer answers but never reads. */
+			t->stats.zero_window_timeouts++;
+			conn_timeout(t, c);
+			return;
+		}
 		c->flags |= TCP_CF_PERSIST;
 		t->stats.probes++;
 		if (tcp_seq_lt(c->snd_una, end) &&
@@ -1233,6 +1244,10 @@ conn_rto(struct tcp_tbl *t, struct tcp_conn *c)
 		conn_output(t, c);
 	}
 	c->rto_at = t->now_us + c->rto_us;
+	/* The next probe no later than the zero-window deadline. */
+	if (c->zw_since != 0 && t->cfg.zero_window_timeout_us != 0 &&
+	    c->rto_at > c->zw_since + t->cfg.zero_window_timeout_us)
+		c->rto_at = c->zw_since + t->cfg.zero_window_timeout_us;
 	timer_sync(t, c);
 }
 
@@ -1474,6 +1489,28 @@ seq_acceptable(const struct tcp_conn *c, uint32_t seq, uint32_t seglen)
 }
 
 /*
+ * The peer's window against what we have to send: the zero-window
+ * deadline ([limits] zero_window_timeout) runs from when both hold.
+ */
+static void
+zw_note(struct tcp_tbl *t, struct tcp_conn *c)
+{
+	if (c->snd_wnd == 0 && c->tx_len > 0) {
+		if (c->zw_since == 0)
+			c->zw_since = t->now_us;
+	} else {
+		c->zw_since = 0;
+	}
+}
+
+bool
+tcp_conn_over_budget(const struct tcp_tbl *t, const struct tcp_conn *c)
+{
+	return t->cfg.bufs_budget != 0 && t->stats.bufs_held >= t->cfg.bufs_budget &&
+	       c->n_rx + c->n_ooo + c->n_tx >= TCP_BUF_SHARE;
+}
+
+/*
  * A buffer for @n received bytes at @p: the segment's own (taken by
  * reference, no copy), or a copy in one of ours when the caller gave none.
  */
@@ -1510,9 +1547,10 @@ rx_buf_for(struct tcp_tbl *t, const uint8_t *p, uint32_t n)
  * rx_bufs_max buffers (a peer sending tiny segments), or without a segment
  * buffer, they are copied into the tail when it is one of ours with room,
  * else into a new one: held bytes cannot pin a buffer each.
- * @return false when there is nothing to keep them in.
+ * @return 0; -ENOBUFS when there is nothing to keep them in; -EDQUOT when
+ *         the connection is past its share of the table's bufs_budget.
  */
-static bool
+static int
 rx_append(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t n)
 {
 	struct tcp_buf *tail = c->rx_tail, *b;
@@ -1523,8 +1561,10 @@ rx_append(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p,
 		tail->len += n;
 		if (many)
 			t->stats.rx_gathered++;
-		return true;
+		return 0;
 	}
+	if (tcp_conn_over_budget(t, c))
+		return -EDQUOT;
 	if (many) {
 		t->stats.rx_gathered++;
 		b = buf_get(t, n);
@@ -1540,7 +1580,7 @@ rx_append(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p,
 		b = rx_buf_for(t, p, n);
 	}
 	if (b == NULL)
-		return false;
+		return -ENOBUFS;
 	b->seq = seq;
 	if (tail != NULL)
 		tail->next = b;
@@ -1548,7 +1588,7 @@ rx_append(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p,
 		c->rx_head = b;
 	c->rx_tail = b;
 	c->n_rx++;
-	return true;
+	return 0;
 }
 
 /*
@@ -1583,6 +1623,8 @@ ooo_insert(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p
 		return 0;
 	if (c->n_ooo >= TCP_OOO_MAX)
 		return -ENOSPC;
+	if (tcp_conn_over_budget(t, c))
+		return -EDQUOT;
 	b = rx_buf_for(t, p, n);
 	if (b == NULL)
 		return -ENOBUFS;
@@ -1644,6 +1686,7 @@ tx_consume(struct tcp_tbl *t, struct tcp_conn *c, uint32_t d)
 		c->tx_head = b->next;
 		if (c->tx_cur == b)
 			c->tx_cur = NULL;
+		c->n_tx--;
 		buf_put(t, b);
 	}
 	if (c->tx_head == NULL)
@@ -1823,10 +1866,12 @@ conn_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 			c->snd_wl2 = ack;
 			if (wnd > c->max_snd_wnd)
 				c->max_snd_wnd = wnd;
+			zw_note(t, c);
 			if (wnd > 0 && (c->flags & TCP_CF_PERSIST)) {
 				/* The window opened: send full segments from
 				 * SND.UNA, the probe byte included. */
 				c->flags &= (uint16_t)~TCP_CF_PERSIST;
+				c->zw_since = 0;
 				c->snd_nxt = c->snd_una;
 				c->rto_at = c->snd_una == c->snd_max ? 0 :
 					    t->now_us + c->rto_us;
@@ -1852,6 +1897,7 @@ conn_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 	/* seventh, process the segment text (sixth, URG, is not supported) */
 	if (len > 0 || fin) {
 		uint32_t orig_len = len;
+		int ra;
 
 		if (tcp_seq_lt(seq, c->rcv_nxt)) {
 			uint32_t skip = c->rcv_nxt - seq;
@@ -1884,9 +1930,11 @@ conn_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 			fin = false;
 			break;
 		}
-		if (len > 0 && seq == c->rcv_nxt && !rx_append(t, c, seq, data, len)) {
-			/* Nothing to keep it in: as if it was lost (the peer sends it again). */
-			ret = drop(t, TCP_DROP_NO_BUF);
+		ra = len > 0 && seq == c->rcv_nxt ? rx_append(t, c, seq, data, len) : 0;
+		if (ra != 0) {
+			/* Nothing to keep it in, or no budget for it: as if it
+			 * was lost (the peer sends it again). */
+			ret = drop(t, ra == -EDQUOT ? TCP_DROP_BUF_BUDGET : TCP_DROP_NO_BUF);
 			c->flags |= TCP_CF_ACK_NOW;
 			len = 0;
 			fin = false;
@@ -1922,7 +1970,9 @@ conn_input(struct tcp_tbl *t, struct tcp_conn *c, const struct tcp_seg *seg)
 				int r = ooo_insert(t, c, seq, data, len);
 
 				if (r < 0) {
-					ret = drop(t, r == -ENOBUFS ? TCP_DROP_NO_BUF : TCP_DROP_OOO_FULL);
+					ret = drop(t, r == -ENOBUFS ? TCP_DROP_NO_BUF :
+						      r == -EDQUOT ? TCP_DROP_BUF_BUDGET :
+								     TCP_DROP_OOO_FULL);
 					fin = false;
 				}
 			}
@@ -2327,6 +2377,8 @@ tcp_conn_writable(const struct tcp_tbl *t, const struct tcp_conn *c)
 	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
 	     c->state != TCP_SYN_SENT))
 		return 0;
+	if (tcp_conn_over_budget(t, c))
+		return 0;
 	return c->tx_len < t->tx_cap ? t->tx_cap - c->tx_len : 0;
 }
 
@@ -2455,7 +2507,9 @@ tx_append(struct tcp_tbl *t, struct tcp_conn *c, struct tcp_buf *b)
 		c->tx_head = b;
 	c->tx_tail = b;
 	c->tx_len += b->len;
+	c->n_tx++;
 	t->stats.bufs_held++;
+	zw_note(t, c);
 }
 
 int

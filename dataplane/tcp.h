@@ -79,6 +79,12 @@
 #define TCP_OOO_MAX 16
 /** Send buffers one output segment may span. */
 #define TCP_SEG_PIECES 8
+/**
+ * Buffers a connection may always hold, whatever the table's bufs_budget:
+ * a handshake's flights (a ClientHello of a few frames, the server's
+ * records) fit.
+ */
+#define TCP_BUF_SHARE 16
 /** Listening ports per table. */
 #define TCP_LISTEN_MAX 16
 
@@ -205,6 +211,7 @@ enum tcp_drop {
 	TCP_DROP_OUT_FULL,          /**< output list full: segment not queued */
 	TCP_DROP_CHALLENGE_LIMIT,   /**< challenge ACK rate limit reached */
 	TCP_DROP_NO_BUF,            /**< payload to keep and no buffer to copy it to */
+	TCP_DROP_BUF_BUDGET,        /**< payload for a connection past its share, table at bufs_budget */
 	TCP_DROP_NUM,
 };
 
@@ -256,7 +263,10 @@ const char *tcp_state_elem(unsigned i);
 	X(rx_gathered, "tcp_rx_gathered", counter, none,                       \
 	  "small segments copied together (one buffer for many)")              \
 	X(bufs_held, "tcp_bufs_held", gauge, none,                             \
-	  "buffers (mbufs) TCP holds now, received and to send")
+	  "buffers (mbufs) TCP holds now, received and to send")               \
+	X(zero_window_timeouts, "tcp_zero_window_timeouts", counter, none,     \
+	  "connections reset: the peer's window stayed zero past "             \
+	  "[limits] zero_window_timeout_ms")
 
 /*
  * Active opens (hso-gen's): in the struct, not exported by hsod, which
@@ -301,6 +311,16 @@ struct tcp_config {
 	uint32_t rx_buf_size;       /**< receive window: bytes held for the owner at most */
 	uint32_t tx_buf_size;       /**< bytes queued to send at most, per connection */
 	/**
+	 * Buffers the table may hold (received and to send, all connections)
+	 * before it holds back: past it a connection holding TCP_BUF_SHARE
+	 * buffers or more takes no more (its payload is dropped, counted
+	 * TCP_DROP_BUF_BUDGET, for the peer to send again; tcp_conn_writable()
+	 * says 0), while one under its share (a handshake) still may. So that
+	 * connections whose peers never read, or never complete a record,
+	 * cannot take the buffers handshakes need. 0: no budget.
+	 */
+	uint32_t bufs_budget;
+	/**
 	 * In-order received buffers a connection holds before small segments
 	 * are gathered into fewer (copied into tcp_buf_ops.alloc buffers): a
 	 * peer sending tiny segments must not pin a buffer each.
@@ -317,6 +337,13 @@ struct tcp_config {
 	uint32_t delack_us;         /**< delayed ACK (RFC 9293 3.8.6.3: < 0.5 s) */
 	uint64_t handshake_timeout_us;  /**< SYN_RCVD and SYN_SENT lifetime */
 	uint64_t idle_timeout_us;   /**< no segment received for this long: reset (0: never) */
+	/**
+	 * The peer's window stayed zero (we probe, RFC 9293 3.8.6.1) for this
+	 * long with data waiting: reset, counted (zero_window_timeouts). RFC
+	 * 1122 4.2.2.17 lets a window stay closed indefinitely; this is a
+	 * server's policy limit, as nginx's send_timeout. 0: probe forever.
+	 */
+	uint64_t zero_window_timeout_us;
 	uint64_t fin_wait2_us;      /**< FIN_WAIT_2 lifetime */
 	uint64_t time_wait_us;      /**< TIME_WAIT lifetime (short: we are a server) */
 	uint32_t timer_tick_us;     /**< timer wheel granularity */
@@ -503,6 +530,11 @@ bool tcp_conn_fin_rcvd(const struct tcp_conn *c);
 
 /** In-order bytes waiting to be read (also after the connection is over). */
 uint32_t tcp_conn_readable(const struct tcp_conn *c);
+/**
+ * The table holds bufs_budget buffers or more and @p c at least its share
+ * (TCP_BUF_SHARE): it takes no more buffers now (tcp_conn_writable() is 0).
+ */
+bool tcp_conn_over_budget(const struct tcp_tbl *t, const struct tcp_conn *c);
 /** Bytes tcp_conn_send()/tcp_conn_write() would take now (SYN_SENT: queued until ESTABLISHED). */
 uint32_t tcp_conn_writable(const struct tcp_tbl *t, const struct tcp_conn *c);
 

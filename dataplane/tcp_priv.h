@@ -148,6 +148,8 @@ struct tcp_conn {
 	struct tcp_buf *tx_cur;     /* a buffer at or before SND.NXT (a search hint) */
 	uint32_t tx_seq;
 	uint32_t tx_len;
+	uint32_t n_tx;              /* buffers queued to send (tx_head's list) */
+	uint64_t zw_since;          /* the peer's window closed (persist) at; 0: open */
 
 	uint32_t hnext;             /* free list */
 	uint32_t hhome;             /* home bucket in the tuple hash */

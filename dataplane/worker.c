@@ -95,6 +95,7 @@ struct wport {
 	struct rte_mbuf *tx[BURST];
 	struct hsod_net net;
 	bool v6;                    /* the port has an IPv6 address: net6 is live */
+	bool off;                   /* stopped by the control path: this poll keeps off it */
 	struct hsod_net6 net6;
 };
 
@@ -171,6 +172,13 @@ tx_flush(struct hsod_worker *w, struct wport *p)
 
 	if (p->n_tx == 0)
 		return;
+	if (p->off) {
+		/* The port is stopped (its gate, worker.h): as if lost on the wire. */
+		w->stats.tx_dropped += p->n_tx;
+		rte_pktmbuf_free_bulk(p->tx, p->n_tx);
+		p->n_tx = 0;
+		return;
+	}
 	sent = rte_eth_tx_burst(p->id, w->conf.queue, p->tx, p->n_tx);
 	w->stats.tx_packets += sent;
 	w->stats.port_tx_packets[p - w->ports] += sent;
@@ -681,8 +689,13 @@ w_pump_out(void *ctx, struct sess *s)
 				break;
 		}
 		/* A record goes whole: wait until TCP takes all of it. */
-		if (head + total + tail > tcp_conn_writable(w->tcp, tc))
+		if (head + total + tail > tcp_conn_writable(w->tcp, tc)) {
+			if (tcp_conn_over_budget(w->tcp, tc))
+				w->stats.tcp_budget_waits++;
+			else
+				w->stats.send_buffer_waits++;
 			return true;
+		}
 		hdr = (uint8_t *)data[0].iov_base - head;
 		trl = (uint8_t *)data[k - 1].iov_base + data[k - 1].iov_len;
 		r = hs_conn_seal_record(&d->hs, data, k, hdr, trl);
@@ -974,6 +987,8 @@ worker_tcp_config(const struct hsod_config *cfg, struct tcp_config *tc)
 	 */
 	tc->rx_buf_size = 32768;
 	tc->rx_bufs_max = 48;
+	tc->tx_buf_size = cfg->send_buffer;
+	tc->zero_window_timeout_us = (uint64_t)cfg->zero_window_timeout_ms * 1000;
 }
 
 /* The session table of a worker under configuration @p cfg (no ops yet). */
@@ -1274,6 +1289,20 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	tc.buf_ops.alloc = buf_alloc;
 	tc.buf_ops.release = buf_release;
 	tc.buf_ops.ctx = w;
+	{
+		/*
+		 * TCP's share of the pool: what it holds by reference (frames
+		 * received, records unacknowledged) may not take the mbufs
+		 * handshakes, receiving and the applications need.
+		 */
+		uint32_t size = conf->mp->size;     /* [net] mbufs x ports */
+		uint32_t reserve = cfg->app_pool_reserve != 0 ? cfg->app_pool_reserve : size / 4;
+		uint32_t all = cfg->tcp_bufs != 0 ? cfg->tcp_bufs :
+			       size > reserve ? (size - reserve) / 2 : 1;
+		unsigned nw = conf->n_workers > 0 ? conf->n_workers : 1;
+
+		tc.bufs_budget = all / nw > 0 ? all / nw : 1;
+	}
 	w->tcp = tcp_tbl_create(&tc);
 	{
 		struct hsod_limit_conf lc = {
@@ -1680,12 +1709,22 @@ hsod_worker_poll(struct hsod_worker *w, uint64_t now)
 	w->poll_tsc = rte_rdtsc();
 	w->now_us = now;
 	apps_sync(w);
+	/* Ports the control path takes away (gates, worker.h): read once per poll. */
+	if (w->conf.gates != NULL) {
+		for (unsigned p = 0; p < w->n_ports; p++) {
+			struct hsod_port_gate *g = &w->conf.gates[p];
+			uint32_t want = atomic_load_explicit(&g->want, memory_order_acquire);
+
+			w->ports[p].off = (want & 1) != 0;
+			atomic_store_explicit(&g->seen[w->conf.index], want, memory_order_release);
+		}
+	}
 	/* Before the burst: a frame for a neighbour another worker just resolved is sent at once. */
 	busy |= neigh_share_drain(w, now) > 0;
 	/* A burst from every port; ARP and ICMP are answered on the port they came by. */
 	for (unsigned p = 0; p < w->n_ports; p++) {
 		struct wport *port = &w->ports[p];
-		uint16_t n = rte_eth_rx_burst(port->id, w->conf.queue, rx, BURST);
+		uint16_t n = port->off ? 0 : rte_eth_rx_burst(port->id, w->conf.queue, rx, BURST);
 
 		if (n == 0)
 			continue;

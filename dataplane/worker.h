@@ -22,6 +22,7 @@
  * max_conns).
  */
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <rte_ether.h>
@@ -56,6 +57,23 @@ struct hsod_worker_port {
 	bool chain_csum_sw;
 };
 
+/**
+ * A port's gate between the control path and the workers, lock-free, so
+ * that the port can be stopped and started (rte_eth_dev_stop/start, which
+ * DPDK 22.11 does not allow while another lcore is in rx/tx burst on it)
+ * while hsod runs. The control path makes @c want odd to take the port
+ * from the workers: each reads it once per poll (acquire), keeps off the
+ * port for that poll if odd (frames it would send are dropped, counted
+ * tx_dropped), and stores what it read in its @c seen (release).
+ * Once every worker's seen equals an odd want, none is in the port's
+ * burst functions nor will be: the control path may stop it. Even gives
+ * it back (after rte_eth_dev_start()).
+ */
+struct hsod_port_gate {
+	_Atomic uint32_t want;
+	_Atomic uint32_t seen[HSOD_MAX_WORKERS];
+};
+
 struct hsod_worker_conf {
 	uint16_t queue;                 /**< the worker's queue pair on every port */
 	unsigned lcore;
@@ -66,6 +84,9 @@ struct hsod_worker_conf {
 	struct hso_shm *shm;            /**< application slots and rings (apps.h) */
 	struct hso_shm_conn *fc;        /**< flow-control words, mapped (hsod_apps_fc()) */
 	unsigned n_ports;               /**< 1..cfg->n_ports */
+	unsigned n_workers;             /**< workers sharing the pool (cfg->tcp_bufs is split) */
+	/** Port i's gate at gates[i] (n_ports of them), or NULL: never stopped. */
+	struct hsod_port_gate *gates;
 	struct hsod_worker_port ports[HSOD_MAX_PORTS];
 	/**
 	 * Neighbour sharing: worker i's inbox is neigh_rings[i] (i <
@@ -124,8 +145,8 @@ struct rte_ring *hsod_worker_neigh_ring_create(unsigned index, int socket_id);
 	X(tx_packets, "tx_packets", counter, workers,                          \
 	  "packets sent, every port")                                          \
 	X(tx_dropped, "tx_dropped", counter, none,                             \
-	  "packets not sent: TX queue full, no mbuf, or no port owns the "     \
-	  "source address")                                                    \
+	  "packets not sent: TX queue full, no mbuf, no port owns the source " \
+	  "address, or the port is stopped (/hso/port/stop)")                                                    \
 	X(tcp_csum_bad, "tcp_csum_bad", counter, none,                         \
 	  "TCP segments dropped for a bad checksum")                           \
 	X(conns_refused, "conns_refused", counter, none,                       \
@@ -182,7 +203,13 @@ struct rte_ring *hsod_worker_neigh_ring_create(unsigned index, int socket_id);
 	  "worker's tables")                                                   \
 	X(neigh_share_drops, "neigh_share_drops", counter, none,               \
 	  "neighbour updates not passed on: the other worker's inbox was full "\
-	  "(it solicits again itself)")
+	  "(it solicits again itself)") \
+	X(send_buffer_waits, "send_buffer_waits", counter, none,               \
+	  "sealed sends that waited: the connection's send buffer ([limits] "  \
+	  "send_buffer) was full")                                             \
+	X(tcp_budget_waits, "tcp_budget_waits", counter, none,                 \
+	  "sends that waited: TCP's mbuf budget ([limits] tcp_bufs) was spent " \
+	  "and the connection held its share")
 
 #define HSOD_WORKER_COUNTER_ARRAYS(A)                                          \
 	A(port_rx_packets, uint64_t, HSOD_MAX_PORTS, "ports_rx_packets",       \

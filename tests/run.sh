@@ -16,7 +16,9 @@
 # measured on the shared (noisy) 2-CPU machine, 2026-12-03, on rel merged
 # with scale-dp:
 #   attack suite (main tree)          170 s (syn 35, slow 64, conns 22, cost 49)
-#   port_fault (netns, both trees)    2 x 45 s
+#   port_fault (netns, both trees)    2 x 45 s (+15 s each: the telemetry
+#                                     port stop/start case, soak branch)
+#   soak suite (main tree)            ~80 s (bench/soak.sh, 60 s of load)
 #   netns suite in build-asan         699 s (hsod_tls alone 404 s: its 5% loss
 #                                     case fails on scale-dp too; passing it
 #                                     took ~110 s in the main tree)

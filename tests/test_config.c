@@ -639,6 +639,23 @@ test_source_keys(void)
 	CHECK_EQ(c.app_pool_reserve, 2048);
 	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--app-pool-reserve", "2049", NULL),
 		"--app-pool-reserve", "half of mbufs (4096)", "'2049'");
+	/* [limits] send_buffer, tcp_bufs, zero_window_timeout_ms (tcp.h). */
+	CHECK_EQ(c.send_buffer, HSOD_SEND_BUFFER_DEFAULT);
+	CHECK_EQ(c.tcp_bufs, 0);
+	CHECK_EQ(c.zero_window_timeout_ms, HSOD_ZERO_WINDOW_TIMEOUT_MS_DEFAULT);
+	CHECK_EQ(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--tcp-bufs", "3072",
+		       "--send-buffer", "32768", "--zero-window-timeout", "0", NULL), 0);
+	CHECK(c.tcp_bufs == 3072 && c.send_buffer == 32768 && c.zero_window_timeout_ms == 0);
+	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--tcp-bufs", "3073", NULL),
+		"--tcp-bufs", "the pool (mbufs x 1 port: 4096) minus [app] pool_reserve (1024)",
+		"'3073'");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--mbufs", "4096", "--app-pool-reserve", "2048",
+		      "--tcp-bufs", "2049", NULL), "--tcp-bufs", "pool_reserve (2048)");
+	ERR_HAS(parse(&c, MIN_FLAGS, "--send-buffer", "32767", NULL), "--send-buffer", "'32767'");
+	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n[limits]\n"
+		       "zero_window_timeout_ms = 86400001\n[cert main]\ncert = c.pem\nkey = k.pem\n");
+	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[limits]",
+		"zero_window_timeout_ms", "'86400001'");
 	path = cfgfile("[net]\naddr = 198.18.0.2/24\nlisten = 443\n[limits]\n"
 		       "source_table = 4194305\n[cert main]\ncert = c.pem\nkey = k.pem\n");
 	ERR_HAS(parse(&c, "--config", (char *)path, NULL), path, "[limits]", "source_table",

@@ -1551,6 +1551,137 @@ test_lazy(void)
 	tcp_tbl_free(t);
 }
 
+/*
+ * The table's buffer budget: past it a connection holding its share
+ * (TCP_BUF_SHARE) takes no more, received or to send; one under it (a
+ * handshake) still may; reading brings it back under.
+ */
+static void
+test_buf_budget(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t;
+	struct peer a, b;
+	struct tcp_buf *bb;
+	uint8_t buf[100];
+	uint8_t got[100 * (TCP_BUF_SHARE + 1)];
+
+	cfg.bufs_budget = TCP_BUF_SHARE + 2;
+	t = tbl_new(&cfg);
+	now = T0;
+	memset(buf, 'a', sizeof(buf));
+	handshake(t, &a, 40300, 7);
+	handshake(t, &b, 40301, 9);
+	drain_events(t);
+	/* A's unread segments, each in its own buffer, up to its share ... */
+	for (unsigned i = 0; i < TCP_BUF_SHARE; i++)
+		CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), 0);
+	CHECK_EQ(tcp_tbl_stats(t)->bufs_held, TCP_BUF_SHARE);
+	CHECK(!tcp_conn_over_budget(t, a.c));
+	CHECK(tcp_conn_writable(t, a.c) > 0);
+	/* ... then B's: the table reaches its budget. */
+	CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
+	CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
+	CHECK(tcp_conn_over_budget(t, a.c));
+	CHECK(!tcp_conn_over_budget(t, b.c));
+	CHECK_EQ(tcp_conn_writable(t, a.c), 0);
+	CHECK(tcp_conn_writable(t, b.c) > 0);
+	/* A's next segment is dropped (the peer sends it again), ACKed. */
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), &bb), TCP_DROP_BUF_BUDGET + 1);
+	a.seq -= sizeof(buf);
+	CHECK_EQ(tcp_tbl_stats(t)->drops[TCP_DROP_BUF_BUDGET], 1);
+	CHECK(nout(t) == 1 && out(t, 0)->ack == a.seq);
+	tcp_tbl_output_clear(t);
+	CHECK_EQ(tcp_conn_readable(a.c), 100 * TCP_BUF_SHARE);
+	/* B, under its share, still takes one. */
+	CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
+	CHECK_EQ(tcp_conn_readable(b.c), 300);
+	/* A reads: under its share, the retransmission is taken. */
+	CHECK_EQ(tcp_conn_read(t, a.c, got, 200), 200);
+	CHECK(!tcp_conn_over_budget(t, a.c));
+	CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), 0);
+	CHECK_EQ(tcp_conn_readable(a.c), 100 * (TCP_BUF_SHARE - 1));
+	tcp_tbl_output_clear(t);
+	tcp_tbl_free(t);
+}
+
+/*
+ * [limits] zero_window_timeout: a peer that answers our probes but never
+ * opens its window is reset at the deadline, counted; one that opens it
+ * in time starts afresh.
+ */
+static void
+test_zero_window_timeout(void)
+{
+	struct tcp_config cfg = cfg_small();
+	struct tcp_tbl *t;
+	struct peer p;
+	uint8_t buf[3000];
+	uint64_t start;
+	unsigned probes = 0;
+
+	cfg.zero_window_timeout_us = 5000 * MS;
+	t = tbl_new(&cfg);
+	now = T0;
+	memset(buf, 'z', sizeof(buf));
+	handshake(t, &p, 40400, 11);
+	drain_events(t);
+	/* Window zero, data to send: probes until just before the deadline. */
+	p.wnd = 0;
+	CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+	CHECK_EQ(tcp_conn_write(t, p.c, buf, 3000), 3000);
+	start = now;
+	while (now < start + 4000 * MS) {
+		now += 100 * MS;
+		tcp_tbl_tick(t, now);
+		if (nout(t) > 0) {
+			CHECK(out(t, 0)->len == 1 && !(out(t, 0)->flags & TCP_FLAG_RST));
+			probes++;
+			CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+		}
+		tcp_tbl_output_clear(t);
+	}
+	CHECK(probes >= 2);
+	CHECK(lookup(t, 40400) == p.c);
+	/* The window opens for a moment: the deadline starts again. */
+	p.wnd = 1;
+	CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+	tcp_tbl_output_clear(t);
+	p.ack += 1;
+	p.wnd = 0;
+	now += 10 * MS;
+	CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+	tcp_tbl_output_clear(t);
+	start = now;
+	while (now < start + 4000 * MS) {
+		now += 100 * MS;
+		tcp_tbl_tick(t, now);
+		if (nout(t) > 0)
+			CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+		tcp_tbl_output_clear(t);
+	}
+	CHECK(lookup(t, 40400) == p.c);
+	CHECK_EQ(tcp_tbl_stats(t)->zero_window_timeouts, 0);
+	/* Still closed past it: reset (RST sent), counted, the owner told. */
+	while (lookup(t, 40400) != NULL && now < start + 20000 * MS) {
+		now += 100 * MS;
+		tcp_tbl_tick(t, now);
+		if (lookup(t, 40400) != NULL && nout(t) > 0)
+			CHECK_EQ(peer_send(t, &p, 0, NULL, 0), 0);
+		if (lookup(t, 40400) == NULL)
+			break;
+		tcp_tbl_output_clear(t);
+	}
+	CHECK(lookup(t, 40400) == NULL);
+	CHECK(now <= start + 5200 * MS);
+	CHECK(nout(t) >= 1 && (out(t, nout(t) - 1)->flags & TCP_FLAG_RST));
+	CHECK_EQ(tcp_tbl_stats(t)->zero_window_timeouts, 1);
+	tcp_tbl_output_clear(t);
+	drain_events(t);
+	tcp_tbl_free(t);
+}
+
 int
 main(void)
 {
@@ -1573,6 +1704,8 @@ main(void)
 	test_gather();
 	test_zero_copy_tx();
 	test_lazy();
+	test_buf_budget();
+	test_zero_window_timeout();
 	/* Every buffer TCP was handed went back, once. */
 	CHECK_EQ(testbuf_live, 0);
 	return check_result("test_tcp");

@@ -13,11 +13,15 @@
 #   - hsod keeps running; afterwards the legit rate is >= 0.9 of before
 # Printed: what happened to each kind, hsod's transmit drops and retransmits.
 #
-# Not tested: stopping and restarting hsod's own port from a telemetry
-# command. In DPDK 22.11 rte_eth_dev_stop()/start() must not run while
-# another lcore is in rte_eth_rx_burst()/tx_burst() on that port (the
-# control and data-path functions are not thread-safe against each other),
-# so it needs the workers quiesced first; hsod has no such command.
+# 3. hsod's own TAP port stopped and started by telemetry command
+#    (/hso/port/stop,0 then /hso/port/start,0, 2 s apart): in DPDK 22.11
+#    rte_eth_dev_stop()/start() must not run while another lcore is in
+#    rte_eth_rx_burst()/tx_burst() on the port, so hsod's control path
+#    first takes the port from the workers (a lock-free gate each worker
+#    reads once per poll, worker.h) and stops it only once every one keeps
+#    off it; net_tap's stop also takes the kernel side down. The same
+#    checks, plus: /hso/port says stopped, then running; port_stops
+#    counted; hsod's frames meanwhile dropped and counted (tx_dropped).
 # Exit 77 without root, namespaces, TUN or veth.
 #
 # usage: tests/netns/port_fault.sh HSOD
@@ -30,9 +34,11 @@ hsod=$1
 work=$NETNS_WORK
 HELD=20
 
-# outage KIND IFACE: the fault while legit load and held sessions run.
+# outage KIND IFACE [telemetry]: the fault while legit load and held
+# sessions run: IFACE (the kernel side) down and up, or with "telemetry"
+# hsod's port 0 stopped and started by command.
 outage() {
-	local kind=$1 ifc=$2 s0 s1 held
+	local kind=$1 ifc=$2 how=${3:-link} s0 s1 held st
 	legit "before_$kind" --echo
 	rm -f "$work/release"
 	attack_start python3 "$ATTACK_TOOLS" hold --echo --conns $HELD --seconds 60 \
@@ -49,10 +55,32 @@ outage() {
 		--threads 4 --seconds 6 >"$work/across_$kind.json" 2>&1 &
 	local lp=$!
 	sleep 1
-	in_ns ip link set "$ifc" down
+	if [ "$how" = telemetry ]; then
+		st=$(hso_stats /hso/port/stop,0)
+		echo "$kind: /hso/port/stop,0: $st"
+		for _ in $(seq 1 20); do
+			[ "$(hso_stats /hso/port,0)" = '{"0": "stopped"}' ] && break
+			sleep 0.05
+		done
+		[ "$(hso_stats /hso/port,0)" = '{"0": "stopped"}' ] ||
+			fail "$kind: port 0 not stopped: $(hso_stats /hso/port,0)"
+	else
+		in_ns ip link set "$ifc" down
+	fi
 	touch "$work/release"   # the held sessions ask now, into the outage
 	sleep 2
-	in_ns ip link set "$ifc" up
+	if [ "$how" = telemetry ]; then
+		st=$(hso_stats /hso/port/start,0)
+		echo "$kind: /hso/port/start,0: $st"
+		for _ in $(seq 1 20); do
+			[ "$(hso_stats /hso/port,0)" = '{"0": "running"}' ] && break
+			sleep 0.05
+		done
+		[ "$(hso_stats /hso/port,0)" = '{"0": "running"}' ] ||
+			fail "$kind: port 0 not running again: $(hso_stats /hso/port,0)"
+	else
+		in_ns ip link set "$ifc" up
+	fi
 	wait "$lp"
 	for _ in $(seq 1 200); do
 		kill -0 "$ATTACK_PID" 2>/dev/null || break
@@ -71,7 +99,10 @@ outage() {
 		"\"held\": $held, \"legit_before\": $before, \"legit_after\": $after," \
 		"\"ratio_after\": $(ratio "$after" "$before")," \
 		"\"tx_dropped\": $(($(stat_of "$s1" drops) - $(stat_of "$s0" drops)))," \
-		"\"handshakes_timed_out\": $(($(stat_of "$s1" handshakes_timed_out) - $(stat_of "$s0" handshakes_timed_out)))}"
+		"\"handshakes_timed_out\": $(($(stat_of "$s1" handshakes_timed_out) - $(stat_of "$s0" handshakes_timed_out))),"  \
+		"\"port_stops\": $(($(stat_of "$s1" port_stops) - $(stat_of "$s0" port_stops)))," \
+		"\"worker_tx_dropped\": $(($(stat_of "$s1" tx_dropped) - $(stat_of "$s0" tx_dropped)))," \
+		"\"tcp_retransmits\": $(($(stat_of "$s1" tcp_retransmits) - $(stat_of "$s0" tcp_retransmits)))}"
 	python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
@@ -81,6 +112,10 @@ sys.exit(1 if other or d["ok"] == 0 else 0)
 		fail "$kind: legit connections across the outage ended other than completed, timed out or reset"
 	check "$(stat_of "$held" answered_after) == $HELD" "$kind: sessions did not survive the outage"
 	check "$(ratio "$after" "$before") >= 0.9" "$kind: legit rate after the outage below 0.9 of before"
+	if [ "$how" = telemetry ]; then
+		check "$(($(stat_of "$s1" port_stops) - $(stat_of "$s0" port_stops))) == 1" \
+			"$kind: port_stops not counted once"
+	fi
 }
 
 # 1. TAP: the kernel side (hso0) down and up.
@@ -91,6 +126,11 @@ hsod_start "$hsod" "hsofault$$" --addr 198.18.0.2/24 --gateway 198.18.0.1 --list
 	fail "hsod did not become ready"
 legit warm --echo
 outage tap hso0
+# 3. The same port stopped and started by hsod's telemetry commands. A bad
+# port index is refused.
+[ "$(echo /hso/port/stop,7 | in_ns dpdk-telemetry.py -f "$HSOD_PREFIX" 2>/dev/null |
+	grep -c '"/hso/port/stop": null')" = 1 ] || fail "/hso/port/stop,7 (no port 7) not refused"
+outage tap_telemetry hso0 telemetry
 hsod_stop 10 || fail "hsod did not stop cleanly (tap)"
 ip netns del "$NS"
 
