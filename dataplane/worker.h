@@ -84,7 +84,8 @@ struct hsod_worker_conf {
 	struct hso_shm *shm;            /**< application slots and rings (apps.h) */
 	struct hso_shm_conn *fc;        /**< flow-control words, mapped (hsod_apps_fc()) */
 	unsigned n_ports;               /**< 1..cfg->n_ports */
-	unsigned n_workers;             /**< workers sharing the pool (cfg->tcp_bufs is split) */
+	/** Workers: they share the pool (cfg->tcp_bufs is split) and the neighbours. */
+	unsigned n_workers;
 	/** Port i's gate at gates[i] (n_ports of them), or NULL: never stopped. */
 	struct hsod_port_gate *gates;
 	struct hsod_worker_port ports[HSOD_MAX_PORTS];
@@ -97,7 +98,6 @@ struct hsod_worker_conf {
 	 * worker: nothing shared.
 	 */
 	struct rte_ring *const *neigh_rings;
-	unsigned n_workers;
 };
 
 /**
