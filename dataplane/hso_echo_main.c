@@ -76,7 +76,12 @@ main(int argc, char **argv)
 		}
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
-		fprintf(stderr, "hso-echo: EAL: %s\n", rte_strerror(rte_errno));
+		/* ENOMEM: hsod's memory cannot be mapped at its addresses here (hso_proxy.c). */
+		fprintf(stderr, "hso-echo: EAL: %s%s\n", rte_strerror(rte_errno),
+			rte_errno == ENOMEM ? " (hsod's shared memory cannot be mapped at the "
+			"addresses hsod uses, named by EAL above: they are in use in this "
+			"process; start hsod with an EAL --base-virtaddr whose range is free in "
+			"both)" : "");
 		return EXIT_FAILURE;
 	}
 	argc -= n;

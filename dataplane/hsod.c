@@ -54,6 +54,28 @@
 
 
 /*
+ * EAL puts its memory (the memseg lists: 16 GiB of address space each) at
+ * 4 GiB unless told otherwise (--base-virtaddr). Under AddressSanitizer that
+ * hint lies in ASan's shadow gap [0x00008fff7000, 0x02008fff6fff], which ASan
+ * keeps reserved: the kernel puts the reservations in the mmap area instead,
+ * among the shared libraries. A secondary process (hso-proxy, hso-echo)
+ * must map them at the same addresses, and its own libraries and ASan's
+ * mappings lie there at random (ASLR): about 1 attach in 25 failed with
+ * "EAL: Cannot reserve 17179869184 bytes at [0x7f...]". So an ASan build
+ * asks for a base of its own, in the span no process uses: above ASan's
+ * high shadow (ends 0x10007fff7fff), below PIE executables (0x55...) and
+ * ASan's allocator (0x600000000000). Not in other builds: 4 GiB is free
+ * there and stays within a 39/40-bit device DMA mask (eal_get_baseaddr()).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define HSOD_ASAN_BASE_VIRTADDR "--base-virtaddr=0x200000000000"
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HSOD_ASAN_BASE_VIRTADDR "--base-virtaddr=0x200000000000"
+#endif
+#endif
+
+/*
  * First SIGINT/SIGTERM: drain (stop accepting, let handshakes finish up to
  * the handshake timeout, close the rest cleanly). A second one: quit now.
  */
@@ -656,6 +678,37 @@ telemetry_net6(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/*
+ * rte_eal_init()'s arguments: the command line's EAL part and, in an ASan
+ * build without a --base-virtaddr of the operator's, HSOD_ASAN_BASE_VIRTADDR.
+ * The array is the caller's to free; NULL when out of memory.
+ */
+static char **
+eal_args_build(int argc, char **argv, int *n)
+{
+	char **args = calloc((size_t)argc + 2, sizeof(*args));
+	bool has_base = false;
+
+	if (args == NULL)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		args[i] = argv[i];
+		has_base |= strncmp(argv[i], "--base-virtaddr", 15) == 0;
+	}
+	*n = argc;
+#ifdef HSOD_ASAN_BASE_VIRTADDR
+	if (!has_base) {
+		args[(*n)++] = (char *)(uintptr_t)HSOD_ASAN_BASE_VIRTADDR;
+		printf("hsod: built with AddressSanitizer: EAL %s (EAL's default is in "
+		       "ASan's shadow gap; secondary processes map hsod's memory at its "
+		       "addresses)\n", HSOD_ASAN_BASE_VIRTADDR);
+	}
+#else
+	(void)has_base;
+#endif
+	return args;
+}
+
 /* Split argv at "--": EAL's before, ours after (all ours when there is none). */
 static void
 split_args(int argc, char **argv, int *eal_argc, int *app_argc, char ***app_argv)
@@ -1016,8 +1069,8 @@ int
 main(int argc, char **argv)
 {
 	char err[HSOD_ERR_LEN];
-	int eal_argc, app_argc, rc, status = EXIT_FAILURE;
-	char **app_argv;
+	int eal_argc, eal_n, app_argc, rc, status = EXIT_FAILURE;
+	char **app_argv, **eal_args = NULL;
 	struct hsod_worker_port wports[HSOD_MAX_PORTS];
 	struct hsod_resources res;
 	unsigned lcore, n_started = 0;
@@ -1083,7 +1136,12 @@ main(int argc, char **argv)
 		}
 	}
 
-	rc = rte_eal_init(eal_argc, argv);
+	eal_args = eal_args_build(eal_argc, argv, &eal_n);
+	if (eal_args == NULL) {
+		fprintf(stderr, "hsod: out of memory\n");
+		goto out_secrets;
+	}
+	rc = rte_eal_init(eal_n, eal_args);
 	if (rc < 0) {
 		fprintf(stderr, "hsod: EAL: %s. Without reserved hugepages, add --no-huge "
 			"or --in-memory to the EAL arguments (deploy/setup.sh reserves them).\n",
@@ -1287,5 +1345,6 @@ out_secrets:
 	hso_stek_set_free(stek_generated);
 	hsod_keywatch_close(keywatch);
 	hsod_metrics_free(metrics);
+	free(eal_args);
 	return status;
 }

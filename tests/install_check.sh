@@ -41,7 +41,7 @@ cp "$src/dataplane/examples/hso_hello.c" "$dest/"
 # shellcheck disable=SC2086
 cc -std=c11 -Wall -Wextra -Werror -o "$dest/hso_hello" "$dest/hso_hello.c" $flags ||
 	fail "the example does not build against the installed header and library"
-LD_LIBRARY_PATH=$(dirname "$lib") ldd "$dest/hso_hello" | grep -q 'libhso-app' ||
+grep -q 'libhso-app' <<<"$(LD_LIBRARY_PATH=$(dirname "$lib") ldd "$dest/hso_hello")" ||
 	fail "the example is not linked with libhso-app"
 lines=$(wc -l <"$src/dataplane/examples/hso_hello.c")
 [ "$lines" -lt 100 ] || fail "the example has $lines lines (promised: under 100)"

@@ -50,7 +50,7 @@ echo "systemd-analyze security: $(echo "$out" | grep -o 'Overall exposure level.
 stage "$work/bad"
 sed -i 's/^ProtectHome=yes/ProtectHomme=yes/' "$work/bad/hsod.service"
 out=$(verify "$work/bad")
-echo "$out" | grep -q "ProtectHomme" || { echo "FAIL: verify missed a misspelt key: '$out'"; exit 1; }
+grep -q "ProtectHomme" <<<"$out" || { echo "FAIL: verify missed a misspelt key: '$out'"; exit 1; }
 stage "$work/nobin"
 sed -i "s#$hsod#/nonexistent/hsod#g" "$work/nobin/hsod.service"
 if verify "$work/nobin" >/dev/null; then

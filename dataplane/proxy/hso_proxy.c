@@ -281,10 +281,27 @@ main(int argc, char **argv)
 		eal_argv[eal_argc++] = (char *)(uintptr_t)"--proc-type=secondary";
 	rc = rte_eal_init(eal_argc, eal_argv);
 	if (rc < 0) {
-		fprintf(stderr, "hso-proxy: EAL: cannot initialise%s%s. hso-proxy is a DPDK "
-			"secondary process: start hsod first (on hugepages, not "
-			"--in-memory) and give its --file-prefix.\n",
-			rte_errno != 0 ? ": " : "", rte_errno != 0 ? rte_strerror(rte_errno) : "");
+		int e = rte_errno;
+
+		free(eal_argv);
+		/*
+		 * rte_eal_init() says ENOMEM only when hsod's memory cannot be
+		 * mapped: a secondary maps it at the addresses hsod chose, and
+		 * one of them is taken here (EAL's "Cannot reserve ... at
+		 * [ADDR]" above names it). Anything earlier (no hsod with that
+		 * prefix, hsod --in-memory) is another errno.
+		 */
+		if (e == ENOMEM)
+			fprintf(stderr, "hso-proxy: EAL: cannot map hsod's shared memory at "
+				"the addresses hsod uses (EAL's message above names them): "
+				"they are in use in this process. Start hsod with an EAL "
+				"--base-virtaddr whose range is free in both processes (an "
+				"AddressSanitizer build of hsod does so itself).\n");
+		else
+			fprintf(stderr, "hso-proxy: EAL: cannot initialise%s%s. hso-proxy is a "
+				"DPDK secondary process: start hsod first (on hugepages, not "
+				"--in-memory) and give its --file-prefix.\n",
+				e != 0 ? ": " : "", e != 0 ? rte_strerror(e) : "");
 		return EXIT_FAILURE;
 	}
 	P.app = hso_app_attach(P.cfg.name, 0);

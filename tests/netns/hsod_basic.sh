@@ -88,7 +88,7 @@ print("telemetry:", {k: d[k] for k in ("rx_packets", "tx_packets", "drops", "tcp
 ' || fail "telemetry /hso/stats: $stats"
 
 w=$(hso_stats /hso/worker,0)
-echo "$w" | grep -q '"lcore": 0' || fail "telemetry /hso/worker,0: $w"
+grep -q '"lcore": 0' <<<"$w" || fail "telemetry /hso/worker,0: $w"
 
 # 6. SIGTERM: a clean exit, promptly.
 hsod_stop 5

@@ -107,17 +107,17 @@ EOF
 
 # ---- hsod --check: refusals before anything starts ---------------------
 out=$("$hsod" --check --config "$work/hsod.ini" 2>&1) || fail "--check: $out"
-echo "$out" | grep -q "certificate 'ecdsa': OCSP response from $work/ecdsa.ocsp" ||
+grep -q "certificate 'ecdsa': OCSP response from $work/ecdsa.ocsp" <<<"$out" ||
 	fail "--check does not report the staple: $out"
 ocsp_resp rsa "$work/nonext.ocsp" || fail "openssl ocsp (no nextUpdate)"
 sed "s|^ocsp = $work/rsa.ocsp|ocsp = $work/nonext.ocsp|" "$work/hsod.ini" >"$work/nonext.ini"
 out=$("$hsod" --check --config "$work/nonext.ini" 2>&1) && fail "--check took a response without nextUpdate"
-echo "$out" | grep -q "certificate 'rsa': ocsp: '$work/nonext.ocsp': expired: no nextUpdate" ||
+grep -q "certificate 'rsa': ocsp: '$work/nonext.ocsp': expired: no nextUpdate" <<<"$out" ||
 	fail "--check (no nextUpdate): $out"
 { cat "$work/hsod.ini"; printf '[cert rsa2]\ncert = %s\nkey = %s\n' "$work/rsa.pem" "$work/rsa.key"; } \
 	>"$work/clash.ini"
 out=$("$hsod" --check --config "$work/clash.ini" 2>&1) && fail "--check took two RSA certificates for one name"
-echo "$out" | grep -q "certificate 'rsa2': rsa key for 'dual.test' like certificate 'rsa'" ||
+grep -q "certificate 'rsa2': rsa key for 'dual.test' like certificate 'rsa'" <<<"$out" ||
 	fail "--check (clash): $out"
 echo "--check: staples reported; no nextUpdate and same-type clash refused: ok"
 
@@ -135,17 +135,17 @@ expect() {
 	local what=$1 bits=$2 stapled=$3 out
 	shift 3
 	out=$(sclient "$@")
-	echo "$out" | grep -q "Verify return code: 0 (ok)" || fail "$what: handshake: $out"
-	echo "$out" | grep -q "Server public key is $bits bit" ||
+	grep -q "Verify return code: 0 (ok)" <<<"$out" || fail "$what: handshake: $out"
+	grep -q "Server public key is $bits bit" <<<"$out" ||
 		fail "$what: wrong key ($(echo "$out" | grep 'Server public key'))"
 	if [ "$stapled" = yes ]; then
-		echo "$out" | grep -q "OCSP Response Status: successful" &&
-			echo "$out" | grep -q "Cert Status: good" ||
+		grep -q "OCSP Response Status: successful" <<<"$out" &&
+			grep -q "Cert Status: good" <<<"$out" ||
 			fail "$what: no good staple: $(echo "$out" | grep -i ocsp)"
 	elif [ "$stapled" = no ]; then
-		echo "$out" | grep -q "OCSP response: no response sent" ||
+		grep -q "OCSP response: no response sent" <<<"$out" ||
 			fail "$what: a staple came: $(echo "$out" | grep -i 'ocsp' | head -3)"
-	elif echo "$out" | grep -qi "OCSP"; then
+	elif grep -qi "OCSP" <<<"$out"; then
 		fail "$what: OCSP without -status: $(echo "$out" | grep -i 'ocsp' | head -3)"
 	fi
 }
@@ -167,9 +167,9 @@ expect "1.2 without -status" 2048 unasked -tls1_2 -cipher ECDHE-RSA-AES128-GCM-S
 echo "s_client: ECDSA/RSA chosen by sigalgs and suites, staples of each: ok"
 
 # The staple s_client saw is the file's own response (its serial: 01 RSA, 02 ECDSA).
-sclient -tls1_3 -status -sigalgs rsa_pss_rsae_sha256 | grep -q "Serial Number: 01" ||
+grep -q "Serial Number: 01" <<<"$(sclient -tls1_3 -status -sigalgs rsa_pss_rsae_sha256)" ||
 	fail "RSA staple is not about serial 01"
-sclient -tls1_3 -status | grep -q "Serial Number: 02" || fail "ECDSA staple is not about serial 02"
+grep -q "Serial Number: 02" <<<"$(sclient -tls1_3 -status)" || fail "ECDSA staple is not about serial 02"
 
 # curl --cert-status verifies the staple (signature, certificate, time, good).
 for v in "--tlsv1.3" "--tlsv1.2 --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256" \
@@ -189,7 +189,7 @@ for want in "RSA:SIGN-RSA-PSS-RSAE-SHA256" "EC/ECDSA:SIGN-ECDSA-SECP256R1-SHA256
 		--sni-hostname dual.test --verify-hostname dual.test \
 		--priority "NORMAL:-SIGN-ALL:+${want#*:}" 198.18.0.2 2>&1)
 	# "- Certificate[0] info:", then " - subject `CN=dual.test', ..., RSA key 2048 bits, ..."
-	echo "$out" | grep -q "Handshake was completed" &&
+	grep -q "Handshake was completed" <<<"$out" &&
 		echo "$out" | grep -A1 "Certificate\[0\] info:" | grep -q "$kind key" ||
 		fail "gnutls-cli ${want#*:}: $(echo "$out" | grep -A1 -E 'Certificate\[0\]|Error|\*\*\*' | head -3)"
 done

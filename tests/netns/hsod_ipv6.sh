@@ -69,7 +69,7 @@ in_ns ping -6 -c 3 -i 0.2 -W 2 2001:db8::2 >"$work/ping6" 2>&1 ||
 	{ cat "$work/ping6"; fail "ping -6 2001:db8::2 got no answer"; }
 grep -q " 0% packet loss" "$work/ping6" || { cat "$work/ping6"; fail "ping -6 lost packets"; }
 neigh=$(in_ns ip -6 neigh show 2001:db8::2 dev hso0)
-echo "$neigh" | grep -qi "lladdr $mac" ||
+grep -qi "lladdr $mac" <<<"$neigh" ||
 	fail "the kernel did not learn hsod's MAC $mac by NDP (neigh: '$neigh')"
 net6_now
 [ "$(net6 rx_ns)" -ge 1 ] || fail "no solicitation counted"
@@ -179,8 +179,8 @@ out=$(in_ns curl -sk --max-time 10 "https://198.18.0.2/" -w ' %{http_code}')
 out=$(printf 'GET / HTTP/1.1\r\nHost: hso.test\r\nConnection: close\r\n\r\n' |
 	in_ns timeout 10 openssl s_client -connect "[2001:db8::2]:443" -servername hso.test \
 	-ign_eof 2>&1)
-echo "$out" | grep -q "HTTP/1.1 200 OK" || { echo "$out" | tail -20; fail "s_client over IPv6"; }
-echo "$out" | grep -q "^hello from hso" || fail "s_client over IPv6: no body"
+grep -q "HTTP/1.1 200 OK" <<<"$out" || { echo "$out" | tail -20; fail "s_client over IPv6"; }
+grep -q "^hello from hso" <<<"$out" || fail "s_client over IPv6: no body"
 in_ns python3 - <<'PY' || fail "Python ssl over IPv6"
 import socket, ssl, sys
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -66,9 +66,9 @@ sclient() { # name args... -> output
 for s in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
 	for name in ec.test rsa.test; do
 		out=$(sclient $name -tls1_3 -ciphersuites $s)
-		echo "$out" | grep -q "Cipher is $s" || fail "s_client TLS 1.3 $s $name"
-		echo "$out" | grep -q "subject=CN = $name" || fail "s_client $s: wrong certificate for $name"
-		echo "$out" | grep -q "HTTP/1.1 200 OK" || fail "s_client TLS 1.3 $s $name: no 200"
+		grep -q "Cipher is $s" <<<"$out" || fail "s_client TLS 1.3 $s $name"
+		grep -q "subject=CN = $name" <<<"$out" || fail "s_client $s: wrong certificate for $name"
+		grep -q "HTTP/1.1 200 OK" <<<"$out" || fail "s_client TLS 1.3 $s $name: no 200"
 	done
 done
 for c in ECDHE-ECDSA-AES128-GCM-SHA256:ec.test ECDHE-ECDSA-AES256-GCM-SHA384:ec.test \
@@ -78,8 +78,8 @@ for c in ECDHE-ECDSA-AES128-GCM-SHA256:ec.test ECDHE-ECDSA-AES256-GCM-SHA384:ec.
 	suite=${c%%:*}
 	name=${c##*:}
 	out=$(sclient "$name" -tls1_2 -cipher "$suite")
-	echo "$out" | grep -q "Cipher is $suite" || fail "s_client TLS 1.2 $suite"
-	echo "$out" | grep -q "HTTP/1.1 200 OK" || fail "s_client TLS 1.2 $suite: no 200"
+	grep -q "Cipher is $suite" <<<"$out" || fail "s_client TLS 1.2 $suite"
+	grep -q "HTTP/1.1 200 OK" <<<"$out" || fail "s_client TLS 1.2 $suite: no 200"
 done
 note "openssl s_client: 3 TLS 1.3 suites x 2 certificates, 8 TLS 1.2 suites: ok"
 
@@ -89,8 +89,8 @@ for mode in "-tls1_3" "-tls1_2" "-tls1_2 -no_ticket"; do
 	sclient ec.test $mode -sess_out "$work/sess" >/dev/null
 	# shellcheck disable=SC2086
 	out=$(sclient ec.test $mode -sess_in "$work/sess")
-	echo "$out" | grep -q "^Reused, " || fail "s_client $mode: not resumed"
-	echo "$out" | grep -q "HTTP/1.1 200 OK" || fail "s_client $mode resumed: no 200"
+	grep -q "^Reused, " <<<"$out" || fail "s_client $mode: not resumed"
+	grep -q "HTTP/1.1 200 OK" <<<"$out" || fail "s_client $mode resumed: no 200"
 done
 note "openssl s_client resumption: TLS 1.3 ticket, TLS 1.2 ticket, TLS 1.2 session id: ok"
 
@@ -99,7 +99,7 @@ for prio in "NORMAL:-VERS-ALL:+VERS-TLS1.3" "NORMAL:-VERS-ALL:+VERS-TLS1.2"; do
 	# Keep stdin open a moment: at EOF gnutls-cli sends close_notify at once.
 	out=$( (printf "$req"; sleep 1) | E timeout 10 gnutls-cli --insecure --priority "$prio" \
 		-p 443 198.18.0.2 2>&1)
-	echo "$out" | grep -q "HTTP/1.1 200 OK" || fail "gnutls-cli $prio: $(echo "$out" | tail -3)"
+	grep -q "HTTP/1.1 200 OK" <<<"$out" || fail "gnutls-cli $prio: $(echo "$out" | tail -3)"
 done
 note "gnutls-cli: TLS 1.2 and 1.3: ok"
 

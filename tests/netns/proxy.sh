@@ -47,36 +47,21 @@ done
 [ -x "$proxy" ] || { echo "FAIL: no hso-proxy at $proxy"; exit 1; }
 
 # proxy_start LOG ARGS...: hso-proxy on lcore 1; waits for "hso-proxy: attached".
-#
-# Known flake (2026-12-03, ASan tree only, about 1 attach in 25): hso-proxy
-# sometimes exits inside EAL's secondary-process start without a word (its
-# log holds only LeakSanitizer's report of the EAL arguments). Until that is
-# understood, a proxy that exited before attaching with nothing but a
-# sanitizer report in its log is started once more, saying so; any other
-# failure, or the same twice, fails the test.
+# On failure its whole log is shown: EAL's reason comes first, a sanitizer's
+# report after it.
 proxy_start() {
-	local try
 	PROXY_LOG=$1
 	shift
-	for try in 1 2; do
-		ip netns exec "$NS" "$proxy" -l 1 --proc-type=secondary --file-prefix "$HSOD_PREFIX" \
-			--no-pci --log-level=lib.eal:warning -- "$@" >"$PROXY_LOG" 2>&1 &
-		PROXY_PID=$!
-		NETNS_PIDS="$NETNS_PIDS $PROXY_PID"
-		for _ in $(seq 1 100); do
-			grep -q "^hso-proxy: attached$" "$PROXY_LOG" 2>/dev/null && return 0
-			kill -0 "$PROXY_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		sed 's/^/  hso-proxy: /' "$PROXY_LOG" | tail -20
-		if [ "$try" = 1 ] && ! kill -0 "$PROXY_PID" 2>/dev/null &&
-			! grep -v -e '^$' -e 'Sanitizer' -e '^ *#[0-9]' -e '^=*$' -e '^Direct leak' \
-				-e '^SUMMARY' -e '^==[0-9]*==' "$PROXY_LOG" | grep -q .; then
-			echo "note: hso-proxy exited before attaching with only a sanitizer report (known flake, see proxy_start); starting it once more"
-			continue
-		fi
-		return 1
+	ip netns exec "$NS" "$proxy" -l 1 --proc-type=secondary --file-prefix "$HSOD_PREFIX" \
+		--no-pci --log-level=lib.eal:warning -- "$@" >"$PROXY_LOG" 2>&1 &
+	PROXY_PID=$!
+	NETNS_PIDS="$NETNS_PIDS $PROXY_PID"
+	for _ in $(seq 1 100); do
+		grep -q "^hso-proxy: attached$" "$PROXY_LOG" 2>/dev/null && return 0
+		kill -0 "$PROXY_PID" 2>/dev/null || break
+		sleep 0.1
 	done
+	sed 's/^/  hso-proxy: /' "$PROXY_LOG" | head -40
 	return 1
 }
 
@@ -180,7 +165,7 @@ wrk_errors() { # socket errors + non-2xx
 printf '[proxy]\nbalance = leastconn\n[backend web]\naddress = 198.18.0.1:8080\nweight = 300\n' >"$work/bad.ini"
 out=$("$proxy" -l 1 --file-prefix none -- --config "$work/bad.ini" 2>&1)
 rc=$?
-[ "$rc" -eq 1 ] && echo "$out" | grep -q "$work/bad.ini: \[backend web\] weight: out of range 0..256 (got '300')" ||
+[ "$rc" -eq 1 ] && grep -q "$work/bad.ini: \[backend web\] weight: out of range 0..256 (got '300')" <<<"$out" ||
 	fail "bad config: exit $rc, '$out'"
 echo "bad config refused before EAL: $(echo "$out" | head -1)"
 
@@ -454,7 +439,7 @@ wait_proxy "(lambda b: b['ok']['up'] and b['nocontent']['up'] and b['tcp']['up']
 and not b['sick']['up'] and not b['junk']['up'] and not b['slow']['up'])({x['name']: x for x in d['backends']})" 8 ||
 	fail "HTTP checks: wrong backends in service"
 seen=$(for _ in $(seq 1 12); do in_ns curl -sk --max-time 10 https://198.18.0.2/x; done | sort | uniq -c)
-echo "$seen" | grep -q "12 hello from health backend" || fail "through the HTTP-checked pool: $seen"
+grep -q "12 hello from health backend" <<<"$seen" || fail "through the HTTP-checked pool: $seen"
 proxy_stop
 rc=$?
 [ "$rc" -eq 0 ] || fail "hso-proxy (HTTP checks): exit status $rc after SIGTERM"
@@ -512,7 +497,7 @@ for v in "--tlsv1.3" "--tlsv1.2 --tls-max 1.2"; do
 	esac
 done
 seen=$(for _ in $(seq 1 10); do in_ns curl -sk --max-time 10 https://198.18.0.2/; done | sort | uniq -c)
-echo "$seen" | grep -q "5 hello from nginx A" && echo "$seen" | grep -q "5 hello from nginx B" ||
+grep -q "5 hello from nginx A" <<<"$seen" && grep -q "5 hello from nginx B" <<<"$seen" ||
 	fail "round robin over A and B: $seen"
 echo "curl through hso-proxy: TLS 1.3 and 1.2 ok; 10 requests round robin: $(echo $seen)"
 
@@ -547,7 +532,7 @@ echo "wrk 2 s with B down: $reqs requests, no errors"
 nginx_start B 8082 || fail "nginx B did not restart"
 wait_proxy "d['backends'][1]['up'] is True and d['backends'][1]['went_up'] == 1" 3 || fail "B not put back"
 seen=$(for _ in $(seq 1 6); do in_ns curl -sk --max-time 10 https://198.18.0.2/; done | sort | uniq -c)
-echo "$seen" | grep -q "hello from nginx B" || fail "B back in service but gets nothing: $seen"
+grep -q "hello from nginx B" <<<"$seen" || fail "B back in service but gets nothing: $seen"
 echo "nginx B restarted: UP again, takes requests: $(echo $seen)"
 
 # All down: 502 at once (no hang), counted.
