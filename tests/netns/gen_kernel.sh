@@ -99,7 +99,7 @@ for _ in $(seq 1 50); do
 			2>/dev/null && break
 	sleep 0.1
 done
-in_ns curl -s --max-time 2 http://198.18.0.2:8080/ | grep -q "hello from nginx" ||
+grep -q "hello from nginx" <<<"$(in_ns curl -s --max-time 2 http://198.18.0.2:8080/)" ||
 	fail "nginx did not start: $(tail -3 "$work/nginx/error.log")"
 
 tcp_opens() {
@@ -195,7 +195,7 @@ check nginx_ipv6_tls13 'd["target"] == "[2001:db8::2]:443"'
 case_ok nginx_ipv6_tls12 443 0.3 TLSv1.2 --tls 1.2 --concurrency 4 --resume 0.5 \
 	--resume-kind ticket --target "[2001:db8::2]:443" --addr6 2001:db8::1/64
 neigh6=$(in_ns ip -6 neigh show 2001:db8::1 dev hso-kv0)
-echo "$neigh6" | grep -q lladdr || fail "the kernel did not learn hso-gen's IPv6 neighbour: '$neigh6'"
+grep -q lladdr <<<"$neigh6" || fail "the kernel did not learn hso-gen's IPv6 neighbour: '$neigh6'"
 
 run unreachable_host 443 --tls 1.3 --concurrency 1 --target 198.18.0.3:443
 [ $? -eq 2 ] || fail "unreachable host: exit not 2"

@@ -41,7 +41,7 @@ hsod_start "$hsod" "hsobasic$$" --addr 198.18.0.2/24 --gateway 198.18.0.1 \
 # 3. ARP + ICMP echo.
 in_ns ping -c 3 -i 0.2 -W 2 198.18.0.2 >"$work/ping.log" 2>&1 ||
 	fail "ping 198.18.0.2: $(cat "$work/ping.log")"
-in_ns ip neigh show 198.18.0.2 | grep -q lladdr || fail "no ARP entry for hsod"
+grep -q lladdr <<<"$(in_ns ip neigh show 198.18.0.2)" || fail "no ARP entry for hsod"
 
 # 4. TCP to a port nobody listens on: refused by a RST, quickly (not a timeout).
 in_ns python3 - <<'PY' || fail "TCP connect was not refused"

@@ -22,10 +22,11 @@ work=$NETNS_WORK
 
 # pages FROM URL: how many of 8 back-to-back requests got a page.
 pages() {
-	local from=$1 url=$2 n=0
+	local from=$1 url=$2 n=0 code
 	for _ in 1 2 3 4 5 6 7 8; do
-		in_ns curl -sk --max-time 5 --interface "$from" -o /dev/null -w '%{http_code}\n' \
-			"$url" 2>/dev/null | grep -q '^200$' && n=$((n + 1))
+		code=$(in_ns curl -sk --max-time 5 --interface "$from" -o /dev/null \
+			-w '%{http_code}' "$url" 2>/dev/null)
+		[ "$code" = 200 ] && n=$((n + 1))
 	done
 	echo "$n"
 }
