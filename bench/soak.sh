@@ -9,10 +9,19 @@
 # new process each time (memif reconnects), cycling through:
 #   tls13_mixed   TLS 1.3, half resumed (PSK + ECDHE), an HTTP request and
 #                 its response on every connection, FIN close
+#   tls13_impaired the same under hso-gen's
+#                 --impair loss=0.02,dup=0.01,reorder=0.01,delay=10 (both ways)
 #   tls12_mixed   TLS 1.2 ECDHE-ECDSA, half resumed by ticket, request and
 #                 response, close_notify then FIN
 #   tls13_rst     TLS 1.3 full handshakes, closed by RST (load mode)
 #   tls12_id      TLS 1.2 session-id resumption, close_notify
+# (a phase takes a few seconds more than PHASE, the impaired one its 20 s
+# drain more: 60 s run the first three)
+# Meanwhile slow clients on a second port (net_tap, 198.18.1.2; the
+# namespace's kernel is 198.18.1.1): SLOW_CONNS (default 200) slowloris
+# connections from tests/netns/attack_tools.py, each sending its
+# ClientHello a byte every second, for the whole soak; hsod ends each at its
+# handshake deadline (handshakes_timed_out) and the client opens another.
 # Every INTERVAL seconds (default 5) one JSON line: {"soak": "sample", t,
 # rss_kb (hsod's VmRSS), mbufs_in_use (pool total - free), tcp_active,
 # sess_open, handshakes_completed, handshakes_resumed, handshakes_failed,
@@ -46,6 +55,7 @@ DRAIN=${DRAIN:-15}
 RSS_BOUND_KB=${RSS_BOUND_KB:-16384}
 MBUF_BOUND=${MBUF_BOUND:-512}
 CONC=${SOAK_CONCURRENCY:-32}
+SLOW_CONNS=${SLOW_CONNS:-200}
 
 netns_require "hso-soak-$$"
 hugepages_require 256
@@ -55,10 +65,13 @@ for kind in ec rsa; do
 done
 sock=/run/hso-soak-$$.sock
 HSOD_SHARED=1 HSOD_LCORES=0 hsod_launch "$hsod" "hsosoak$$" \
-	"net_memif0,role=server,socket=$sock" --addr 198.18.0.2/24 --listen 443 \
+	"net_memif0,role=server,socket=$sock net_tap1,iface=hsosoak1" --addr 198.18.0.2/24 \
+	--addr 1:198.18.1.2/24 --listen 443 \
 	--cert "$work/ec.pem" --key "$work/ec.key" --cert "$work/rsa.pem" --key "$work/rsa.key" \
-	--max-conns 8192 || fail "hsod did not start"
+	--max-conns 8192 --handshake-timeout 5000 || fail "hsod did not start"
 taskset -pc 0 "$HSOD_PID" >/dev/null
+in_ns ip addr add 198.18.1.1/24 dev hsosoak1
+in_ns ip link set hsosoak1 up
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$HSOD_PID/status"; }
 
@@ -83,13 +96,16 @@ PY
 # phase N: sets NAME and ARGS, hso-gen's flags for phase N (cycling).
 phase() {
 	local req=(--request 'GET / HTTP/1.1')
-	case $(($1 % 4)) in
+	case $(($1 % 5)) in
 	0) NAME=tls13_mixed ARGS=(--tls 1.3 --groups x25519 --resume 0.5 --resume-kind psk_dhe
 		"${req[@]}" --close fin) ;;
-	1) NAME=tls12_mixed ARGS=(--tls 1.2 --suites TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+	1) NAME=tls13_impaired ARGS=(--tls 1.3 --resume 0.5 --resume-kind psk_dhe "${req[@]}"
+		--impair loss=0.02,dup=0.01,reorder=0.01,delay=10 --seed 7 --timeout 30000
+		--drain 20) ;;
+	2) NAME=tls12_mixed ARGS=(--tls 1.2 --suites TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
 		--resume 0.5 --resume-kind ticket "${req[@]}" --close close_notify) ;;
-	2) NAME=tls13_rst ARGS=(--tls 1.3 --close rst) ;;
-	3) NAME=tls12_id ARGS=(--tls 1.2 --resume 0.5 --resume-kind id --close close_notify) ;;
+	3) NAME=tls13_rst ARGS=(--tls 1.3 --close rst) ;;
+	4) NAME=tls12_id ARGS=(--tls 1.2 --resume 0.5 --resume-kind id --close close_notify) ;;
 	esac
 }
 
@@ -100,6 +116,12 @@ stat_of() {
 # The idle figures before any load.
 idle0=$(hso_stats) || fail "no telemetry"
 rss_idle0=$(rss)
+# Slow clients for the whole soak (not through in_ns: $! must be theirs).
+ip netns exec "$NS" python3 "$here/../tests/netns/attack_tools.py" slowloris \
+	--host 198.18.1.2 --conns "$SLOW_CONNS" --interval 1 --seconds "$secs" \
+	>"$work/slow.json" 2>"$work/slow.err" &
+slow_pid=$!
+NETNS_PIDS="$NETNS_PIDS $slow_pid"
 t0=$(date +%s.%N)
 elapsed() { python3 -c "import sys; print('%.1f' % (float(sys.argv[1]) - float(sys.argv[2])))" "$(date +%s.%N)" "$t0"; }
 failures=()
@@ -157,6 +179,15 @@ PY
 	fi
 done
 
+# The slow clients end with the soak (bounded by --seconds).
+for _ in $(seq 1 40); do
+	kill -0 "$slow_pid" 2>/dev/null || break
+	sleep 0.5
+done
+kill -0 "$slow_pid" 2>/dev/null && { kill -TERM "$slow_pid"; failures+=("slow clients still running"); }
+wait "$slow_pid" || failures+=("slow clients: exit $? ($(tail -2 "$work/slow.err"))")
+echo "{\"soak\": \"slow_clients\", \"result\": $(cat "$work/slow.json" 2>/dev/null || echo null)}"
+
 # Drain: every connection ends (FIN / close_notify ones through TIME_WAIT
 # on the client side; hsod's own end with the last ACK).
 for _ in $(seq 1 $((DRAIN * 2))); do
@@ -193,6 +224,8 @@ print(json.dumps({"soak": "result", "ok": not fails, "seconds": secs, "phases": 
                   "mbufs_in_use_before": use0, "mbufs_in_use_after": use1,
                   "tcp_active_after": i1["tcp_active"],
                   "tcp_timeouts": i1["tcp_timeouts"] - i0["tcp_timeouts"],
+                  "handshakes_timed_out": i1.get("handshakes_timed_out", 0)
+                  - i0.get("handshakes_timed_out", 0),
                   "failures": fails}))
 sys.exit(1 if fails else 0)
 PY
