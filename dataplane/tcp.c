@@ -1563,7 +1563,12 @@ rx_append(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p,
 			t->stats.rx_gathered++;
 		return 0;
 	}
-	if (tcp_conn_over_budget(t, c))
+	/*
+	 * Past its share, a connection takes no more buffers; except the
+	 * segment that fills the hole before its out-of-order ones: without
+	 * it they could never drain, and the connection would hold them stuck.
+	 */
+	if (tcp_conn_over_budget(t, c) && c->n_ooo == 0)
 		return -EDQUOT;
 	if (many) {
 		t->stats.rx_gathered++;

@@ -103,14 +103,17 @@ tcp_pkt_parse(struct rte_mbuf *m, struct tcp_seg *seg)
 		return -EBADMSG;
 	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return -EILSEQ;
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
-		uint16_t got = t->cksum;
-
-		t->cksum = 0;
-		if (cksum4(ip, t) != got)
-			return -EILSEQ;
-		t->cksum = got;
-	}
+	/*
+	 * Verified by summing the segment with its checksum as sent: a right
+	 * one makes the whole sum 0xffff (RFC 1071 1). Not by comparing with
+	 * the value we would send: 0x0000 and 0xffff are the same checksum,
+	 * and a sender whose sum folds to zero may send either (Linux's
+	 * software checksum sends 0xffff, RFC 1624 3); compared, such a
+	 * segment (one in 65536) was dropped on every retransmission.
+	 */
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	    cksum4(ip, t) != 0)
+		return -EILSEQ;
 	memset(seg, 0, sizeof(*seg));
 	seg->tuple.laddr = rte_be_to_cpu_32(ip->dst_addr);
 	seg->tuple.raddr = rte_be_to_cpu_32(ip->src_addr);

@@ -1289,6 +1289,35 @@ test_tcp_pkt(struct hsod_net *n)
 	/* One flipped payload bit: the checksum says so. */
 	((uint8_t *)seg.payload)[3] ^= 1;
 	CHECK_EQ(tcp_pkt_parse(m, &seg), -EILSEQ);
+	((uint8_t *)seg.payload)[3] ^= 1;
+	/*
+	 * A segment whose sum folds to zero: its checksum is 0x0000 or 0xffff,
+	 * the same value in one's complement (Linux's software checksum sends
+	 * 0xffff). Both are accepted, a neighbour of either is not.
+	 */
+	{
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+		uint8_t *pl = (uint8_t *)th + 24;
+		unsigned v;
+
+		for (v = 0; v < 65536; v++) {
+			pl[0] = (uint8_t)(v >> 8);
+			pl[1] = (uint8_t)v;
+			th->cksum = 0;
+			if (rte_ipv4_udptcp_cksum(ip, th) == 0)
+				break;
+		}
+		CHECK(v < 65536);
+		th->cksum = 0xffff;
+		CHECK_EQ(tcp_pkt_parse(m, &seg), 0);
+		th->cksum = 0;
+		CHECK_EQ(tcp_pkt_parse(m, &seg), 0);
+		th->cksum = 1;
+		CHECK_EQ(tcp_pkt_parse(m, &seg), -EILSEQ);
+		th->cksum = 0xfffe;
+		CHECK_EQ(tcp_pkt_parse(m, &seg), -EILSEQ);
+	}
 	rte_pktmbuf_free(m);
 
 	/* Offloaded: flags and lengths for the port, the pseudo-header sum in place. */

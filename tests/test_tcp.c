@@ -1604,6 +1604,31 @@ test_buf_budget(void)
 	CHECK_EQ(tcp_conn_readable(a.c), 100 * (TCP_BUF_SHARE - 1));
 	tcp_tbl_output_clear(t);
 	tcp_tbl_free(t);
+
+	/*
+	 * Out of order: a connection holding its share beyond a hole still
+	 * takes the segment that fills it, else they could never drain.
+	 */
+	t = tbl_new(&cfg);
+	handshake(t, &a, 40302, 11);
+	handshake(t, &b, 40303, 13);
+	drain_events(t);
+	{
+		uint32_t hole = a.seq;
+
+		a.seq += sizeof(buf);
+		for (unsigned i = 0; i < TCP_BUF_SHARE; i++)
+			CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), 0);
+		CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
+		CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
+		CHECK(tcp_conn_over_budget(t, a.c));
+		CHECK_EQ(tcp_conn_readable(a.c), 0);
+		a.seq = hole;
+		CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), 0);
+		CHECK_EQ(tcp_conn_readable(a.c), 100 * (TCP_BUF_SHARE + 1));
+	}
+	tcp_tbl_output_clear(t);
+	tcp_tbl_free(t);
 }
 
 /*
