@@ -2201,6 +2201,21 @@ tbl_input(struct tcp_tbl *t, const struct tcp_seg *seg)
 
 /* ---------------------------------------------------------- active opens */
 
+/* The active-open sources become @p v4 or @p v6 (n of them, ours to free). */
+static void
+sources_take(struct tcp_tbl *t, uint32_t *v4, uint8_t (*v6)[16], unsigned n,
+	     uint16_t port_lo, uint16_t port_hi)
+{
+	free(t->src_addrs);
+	free(t->src_addrs6);
+	t->src_addrs = v4;
+	t->src_addrs6 = v6;
+	t->n_src = n;
+	t->port_lo = port_lo;
+	t->n_ports = (uint32_t)port_hi - port_lo + 1;
+	t->eph_space = (uint64_t)n * t->n_ports;
+}
+
 int
 tcp_tbl_set_sources(struct tcp_tbl *t, const uint32_t *addrs, unsigned n,
 		    uint16_t port_lo, uint16_t port_hi)
@@ -2216,14 +2231,7 @@ tcp_tbl_set_sources(struct tcp_tbl *t, const uint32_t *addrs, unsigned n,
 	if (copy == NULL)
 		return -ENOMEM;
 	memcpy(copy, addrs, n * sizeof(*copy));
-	free(t->src_addrs);
-	free(t->src_addrs6);
-	t->src_addrs6 = NULL;
-	t->src_addrs = copy;
-	t->n_src = n;
-	t->port_lo = port_lo;
-	t->n_ports = (uint32_t)port_hi - port_lo + 1;
-	t->eph_space = (uint64_t)n * t->n_ports;
+	sources_take(t, copy, NULL, n, port_lo, port_hi);
 	return 0;
 }
 
@@ -2250,14 +2258,7 @@ tcp_tbl_set_sources6(struct tcp_tbl *t, const uint8_t (*addrs)[16], unsigned n,
 	if (copy == NULL)
 		return -ENOMEM;
 	memcpy(copy, addrs, n * sizeof(*copy));
-	free(t->src_addrs);
-	free(t->src_addrs6);
-	t->src_addrs = NULL;
-	t->src_addrs6 = copy;
-	t->n_src = n;
-	t->port_lo = port_lo;
-	t->n_ports = (uint32_t)port_hi - port_lo + 1;
-	t->eph_space = (uint64_t)n * t->n_ports;
+	sources_take(t, NULL, copy, n, port_lo, port_hi);
 	return 0;
 }
 
