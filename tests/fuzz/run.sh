@@ -71,7 +71,7 @@ wire() {
 	mkdir -p "$work/wire-seeds" "$work/corpus_wire"
 	FUZZ_WIRE_SEEDS="$work/wire-seeds" "$b/tests/fuzz/fuzz_wire" ||
 		{ echo "fuzz_wire: the seed handshakes through the worker failed"; exit 1; }
-	"$b/tests/fuzz/fuzz_wire" -max_total_time="$secs" -seed=1 -print_final_stats=1 \
+	"$b/tests/fuzz/fuzz_wire" -max_total_time="$secs" -seed=1 -print_final_stats=1 -artifact_prefix="$work/" \
 		-max_len=20000 -timeout=30 "$work/corpus_wire" "$src/tests/fuzz/corpus/wire" \
 		"$work/wire-seeds" >"$work/wire.log" 2>&1 || { tail -60 "$work/wire.log"; exit 1; }
 	grep -E "DONE|number_of_executed_units|new_units_added" "$work/wire.log"
@@ -99,16 +99,16 @@ printf '\x05\x02\x00\x04\x21\x00\x00\x00\x00\x01\x00\x02\x00\x01\x00' >"$work/co
 printf '\x07\x57\x00\x0a\x44\x17\x03\x03\x00\x05abcde' >"$work/corpus_rec/raw"
 
 # Bounded: -max_total_time seconds each, one process; a finding fails the test.
-"$work/fuzz_handshake" -max_total_time="$secs" -seed=1 -print_final_stats=1 \
+"$work/fuzz_handshake" -max_total_time="$secs" -seed=1 -print_final_stats=1 -artifact_prefix="$work/" \
 	-max_len=20000 "$work/corpus" >"$work/hs.log" 2>&1 || { tail -40 "$work/hs.log"; exit 1; }
 tail -6 "$work/hs.log"
 echo "fuzz_handshake: ran ${secs}s without a finding"
 mkdir -p "$work/corpus_tcp"
-"$work/fuzz_tcp" -max_total_time="$secs" -seed=1 -print_final_stats=1 -max_len=4096 \
+"$work/fuzz_tcp" -max_total_time="$secs" -seed=1 -print_final_stats=1 -artifact_prefix="$work/" -max_len=4096 \
 	"$work/corpus_tcp" >"$work/tcp.log" 2>&1 || { tail -40 "$work/tcp.log"; exit 1; }
 tail -6 "$work/tcp.log"
 echo "fuzz_tcp: ran ${secs}s without a finding"
-"$work/fuzz_records" -max_total_time="$secs" -seed=1 -print_final_stats=1 -max_len=20000 \
+"$work/fuzz_records" -max_total_time="$secs" -seed=1 -print_final_stats=1 -artifact_prefix="$work/" -max_len=20000 \
 	"$work/corpus_rec" >"$work/rec.log" 2>&1 || { tail -40 "$work/rec.log"; exit 1; }
 tail -6 "$work/rec.log"
 echo "fuzz_records: ran ${secs}s without a finding"
@@ -121,7 +121,7 @@ mkdir -p "$work/corpus_http"
 printf 'xxHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc' >"$work/corpus_http/cl"
 printf 'xxHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x\r\nabc\r\n0\r\nT: 1\r\n\r\n' \
 	>"$work/corpus_http/chunked"
-"$work/fuzz_gen_http" -max_total_time="$secs" -seed=1 -print_final_stats=1 \
+"$work/fuzz_gen_http" -max_total_time="$secs" -seed=1 -print_final_stats=1 -artifact_prefix="$work/" \
 	-max_len=4096 "$work/corpus_http" >"$work/http.log" 2>&1 || { tail -40 "$work/http.log"; exit 1; }
 tail -6 "$work/http.log"
 echo "fuzz_gen_http: ran ${secs}s without a finding"
