@@ -40,25 +40,34 @@ browse() {
 		--dump-dom https://hso.test/ 2>"$work/chromium-$1.log"
 }
 
+# browse_fail VERSION WHAT: Chromium's own log, then fail.
+browse_fail() {
+	sed 's/^/  chromium: /' "$work/chromium-$1.log" | tail -15
+	fail "TLS $1: $2"
+}
+
 for v in 1.3 1.2; do
 	hsod_start "$hsod" "hsochrome$$${v/./}" --addr 198.18.0.2/24 --listen 443 \
 		--cert "$work/hso.test.pem" --key "$work/hso.test.key" \
 		--alpn http/1.1 --tls-versions "$v" || fail "hsod (TLS $v) did not become ready"
-	in_ns python3 "$here/hello_sniff.py" hso0 443 60 "$work/hello-$v.json" &
+	rm -f "$work/sniff-$v.ready"
+	in_ns python3 "$here/hello_sniff.py" hso0 443 60 "$work/hello-$v.json" "$work/sniff-$v.ready" &
 	sniff=$!
 	NETNS_PIDS="$NETNS_PIDS $sniff"
-	sleep 0.3
+	# Until the sniffer captures (Python starts slowly on a loaded machine).
+	for _ in $(seq 1 100); do
+		[ -e "$work/sniff-$v.ready" ] && break
+		sleep 0.1
+	done
+	[ -e "$work/sniff-$v.ready" ] || fail "TLS $v: hello_sniff.py did not start capturing in 10 s"
 	dom=$(browse "$v")
 	wait "$sniff" || fail "TLS $v: no ClientHello captured"
 	case "$dom" in
 	*"hello from hso"*) ;;
-	*)
-		sed 's/^/  chromium: /' "$work/chromium-$v.log" | tail -15
-		fail "TLS $v: Chromium did not load the page: '$dom'"
-		;;
+	*) browse_fail "$v" "Chromium did not load the page: '$dom'" ;;
 	esac
 	stats=$(hso_stats)
-	python3 - "$v" "$work/hello-$v.json" "$stats" <<'PY' || fail "TLS $v: see above"
+	python3 - "$v" "$work/hello-$v.json" "$stats" <<'PY' || browse_fail "$v" "see above"
 import json, sys
 v, hello, stats = sys.argv[1], json.load(open(sys.argv[2])), json.loads(sys.argv[3])
 ok = True
@@ -78,6 +87,10 @@ check(hello["length"] > 1000, "a large ClientHello (%d bytes)" % hello["length"]
 key = "handshakes_tls13" if v == "1.3" else "handshakes_tls12"
 check(stats[key] >= 1, "hsod completed %d TLS %s handshakes" % (stats[key], v))
 check(stats["handshakes_failed"] == 0, "no handshake failed (%d)" % stats["handshakes_failed"])
+if not ok:
+    # What went wrong, by alert and state (the counters that say it).
+    print("  hsod: " + json.dumps({k: n for k, n in stats.items()
+                                   if n and (k.startswith("failed_") or "alert" in k)}))
 sys.exit(0 if ok else 1)
 PY
 	echo "Chromium over TLS $v: page loaded"

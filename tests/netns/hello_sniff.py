@@ -61,6 +61,9 @@ def main():
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(3))
     s.bind((iface, 0))
     s.settimeout(0.5)
+    if len(sys.argv) > 5:
+        # Capturing from here on: the caller may start the client.
+        open(sys.argv[5], "w").close()
     flows = {}
     end = time.monotonic() + secs
     while time.monotonic() < end:
