@@ -198,10 +198,11 @@ static const struct cfg_key keys[] = {
 	  "(send_buffer_waits)" },
 	{ "limits", "tcp_bufs", "tcp-bufs", "N", CFG_U32, F(tcp_bufs), 0, 1u << 24,
 	  "mbufs TCP may hold for received and unacknowledged data, all workers "
-	  "(split evenly), at most the pool (mbufs x ports) minus pool_reserve; past it a connection "
-	  "holding 16 or more takes no more (its segments dropped, "
-	  "tcp_drop_buf_budget; its sends wait, tcp_budget_waits) while handshakes "
-	  "go on; 0: half of what pool_reserve leaves" },
+	  "(split evenly), at most the pool (mbufs x ports) minus pool_reserve; past it, or "
+	  "with the pool at pool_reserve, a connection past its part in a direction "
+	  "takes no more there (its segments dropped, tcp_drop_buf_budget; its sends "
+	  "wait, tcp_budget_waits) while handshakes go on; 0: half of what "
+	  "pool_reserve leaves" },
 	{ "limits", "zero_window_timeout_ms", "zero-window-timeout", "MS", CFG_U32,
 	  F(zero_window_timeout_ms), 0, 86400000, "time a peer may keep its receive "
 	  "window at zero while we have data for it (we probe it meanwhile, RFC 9293 "

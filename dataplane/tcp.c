@@ -1503,11 +1503,52 @@ zw_note(struct tcp_tbl *t, struct tcp_conn *c)
 	}
 }
 
+/*
+ * Buffers a connection holding @p n in one direction may still take there
+ * (TCP_BUF_SHARE says the rule): UINT32_MAX when no limit applies.
+ */
+static uint32_t
+bufs_left(const struct tcp_tbl *t, uint32_t n)
+{
+	uint32_t share;
+	int level;
+
+	if (n == 0 || t->cfg.bufs_budget == 0)
+		return UINT32_MAX;
+	level = t->cfg.buf_ops.pool_level != NULL ? t->cfg.buf_ops.pool_level(t->cfg.buf_ops.ctx)
+						  : 0;
+	if (level >= 2)
+		return 0;
+	if (level == 1) {
+		share = TCP_BUF_FLOOR;
+	} else {
+		if (t->stats.bufs_held < t->cfg.bufs_budget)
+			return UINT32_MAX;
+		/* Both directions of every connection: each gets its part. */
+		share = t->cfg.bufs_budget / (2 * (t->n_conns > 0 ? t->n_conns : 1));
+		share = share < TCP_BUF_FLOOR ? TCP_BUF_FLOOR :
+			share > TCP_BUF_SHARE ? TCP_BUF_SHARE : share;
+	}
+	return n < share ? share - n : 0;
+}
+
+uint32_t
+tcp_conn_tx_bufs_left(const struct tcp_tbl *t, const struct tcp_conn *c)
+{
+	return bufs_left(t, c->n_tx);
+}
+
 bool
 tcp_conn_over_budget(const struct tcp_tbl *t, const struct tcp_conn *c)
 {
-	return t->cfg.bufs_budget != 0 && t->stats.bufs_held >= t->cfg.bufs_budget &&
-	       c->n_rx + c->n_ooo + c->n_tx >= TCP_BUF_SHARE;
+	return tcp_conn_tx_bufs_left(t, c) == 0;
+}
+
+/* Past its share of received buffers: a segment beyond would be dropped. */
+static bool
+rx_over_budget(const struct tcp_tbl *t, const struct tcp_conn *c)
+{
+	return bufs_left(t, c->n_rx + c->n_ooo) == 0;
 }
 
 /*
@@ -1568,7 +1609,7 @@ rx_append(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p,
 	 * segment that fills the hole before its out-of-order ones: without
 	 * it they could never drain, and the connection would hold them stuck.
 	 */
-	if (tcp_conn_over_budget(t, c) && c->n_ooo == 0)
+	if (c->n_ooo == 0 && rx_over_budget(t, c))
 		return -EDQUOT;
 	if (many) {
 		t->stats.rx_gathered++;
@@ -1628,7 +1669,7 @@ ooo_insert(struct tcp_tbl *t, struct tcp_conn *c, uint32_t seq, const uint8_t *p
 		return 0;
 	if (c->n_ooo >= TCP_OOO_MAX)
 		return -ENOSPC;
-	if (tcp_conn_over_budget(t, c))
+	if (rx_over_budget(t, c))
 		return -EDQUOT;
 	b = rx_buf_for(t, p, n);
 	if (b == NULL)

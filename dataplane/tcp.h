@@ -80,11 +80,17 @@
 /** Send buffers one output segment may span. */
 #define TCP_SEG_PIECES 8
 /**
- * Buffers a connection may always hold, whatever the table's bufs_budget:
- * a handshake's flights (a ClientHello of a few frames, the server's
- * records) fit.
+ * Past the table's bufs_budget, what a connection may hold in each
+ * direction (received; to send) is the budget split over the connections,
+ * at most TCP_BUF_SHARE and at least TCP_BUF_FLOOR; with the owner's pool
+ * at its reserve (tcp_buf_ops.pool_level 1) TCP_BUF_FLOOR, under a
+ * quarter of it (2) nothing. Whatever the budget, one holding nothing in a
+ * direction may take a segment or a record there: a handshake's flights go
+ * on, and a connection waits only for buffers its own ACKs or reads give
+ * back.
  */
 #define TCP_BUF_SHARE 16
+#define TCP_BUF_FLOOR 2
 /** Listening ports per table. */
 #define TCP_LISTEN_MAX 16
 
@@ -132,6 +138,13 @@ struct tcp_buf_ops {
 	struct tcp_buf *(*alloc)(void *ctx, uint32_t len);
 	/** TCP is done with @p b (it was given by tcp_tbl_input(), tcp_conn_send() or alloc). */
 	void (*release)(void *ctx, struct tcp_buf *b);
+	/**
+	 * Optional: how short the pool the buffers come from is: 0 plenty,
+	 * 1 at its reserve, 2 under a quarter of it (see TCP_BUF_SHARE).
+	 * Asked only for a connection already holding buffers, while
+	 * bufs_budget is set; may be cached by the owner (once per poll).
+	 */
+	int (*pool_level)(void *ctx);
 	void *ctx;
 };
 
@@ -312,10 +325,12 @@ struct tcp_config {
 	uint32_t tx_buf_size;       /**< bytes queued to send at most, per connection */
 	/**
 	 * Buffers the table may hold (received and to send, all connections)
-	 * before it holds back: past it a connection holding TCP_BUF_SHARE
-	 * buffers or more takes no more (its payload is dropped, counted
-	 * TCP_DROP_BUF_BUDGET, for the peer to send again; tcp_conn_writable()
-	 * says 0), while one under its share (a handshake) still may. So that
+	 * before it holds back: past it, or with the pool short
+	 * (tcp_buf_ops.pool_level), a connection past its share in a
+	 * direction (TCP_BUF_SHARE) takes no more there: its payload is
+	 * dropped, counted TCP_DROP_BUF_BUDGET, for the peer to send again;
+	 * tcp_conn_tx_bufs_left() says how many it may still queue. One
+	 * holding nothing in that direction (a handshake) still may. So that
 	 * connections whose peers never read, or never complete a record,
 	 * cannot take the buffers handshakes need. 0: no budget.
 	 */
@@ -531,9 +546,13 @@ bool tcp_conn_fin_rcvd(const struct tcp_conn *c);
 /** In-order bytes waiting to be read (also after the connection is over). */
 uint32_t tcp_conn_readable(const struct tcp_conn *c);
 /**
- * The table holds bufs_budget buffers or more and @p c at least its share
- * (TCP_BUF_SHARE): it takes no more buffers now (tcp_conn_writable() is 0).
+ * Buffers @p c may still queue to send (tcp_conn_send() takes a buffer
+ * each) before it is past its share of the budget (TCP_BUF_SHARE):
+ * UINT32_MAX when no limit applies (no budget, under it with the pool
+ * plenty, or nothing queued); 0 then tcp_conn_writable() is 0 too.
  */
+uint32_t tcp_conn_tx_bufs_left(const struct tcp_tbl *t, const struct tcp_conn *c);
+/** tcp_conn_tx_bufs_left() is 0: @p c queues nothing more now. */
 bool tcp_conn_over_budget(const struct tcp_tbl *t, const struct tcp_conn *c);
 /** Bytes tcp_conn_send()/tcp_conn_write() would take now (SYN_SENT: queued until ESTABLISHED). */
 uint32_t tcp_conn_writable(const struct tcp_tbl *t, const struct tcp_conn *c);

@@ -442,6 +442,16 @@ pool_short(struct hsod_worker *w, uint32_t unreleased)
 	}
 }
 
+/* TCP's view of the pool (tcp_buf_ops.pool_level): hso_shm_pool_state(), once per poll. */
+static int
+buf_pool_level(void *ctx)
+{
+	struct hsod_worker *w = ctx;
+
+	pool_short(w, 0);
+	return w->pool_state;
+}
+
 /*
  * Event mbufs for a record whose plaintext may take @p room bytes, for
  * session @p s's application: budget, ring and pool permitting. The
@@ -688,12 +698,17 @@ w_pump_out(void *ctx, struct sess *s)
 			if (!(h->reason & HSO_SHM_F_MORE))
 				break;
 		}
-		/* A record goes whole: wait until TCP takes all of it. */
+		/*
+		 * A record goes whole, a buffer per mbuf: wait until TCP takes
+		 * all of it. Its own ACKs wake it (TCP's budget lets one
+		 * holding nothing to send queue a record).
+		 */
+		if (tcp_conn_tx_bufs_left(w->tcp, tc) < k) {
+			w->stats.tcp_budget_waits++;
+			return true;
+		}
 		if (head + total + tail > tcp_conn_writable(w->tcp, tc)) {
-			if (tcp_conn_over_budget(w->tcp, tc))
-				w->stats.tcp_budget_waits++;
-			else
-				w->stats.send_buffer_waits++;
+			w->stats.send_buffer_waits++;
 			return true;
 		}
 		hdr = (uint8_t *)data[0].iov_base - head;
@@ -1288,6 +1303,7 @@ hsod_worker_create(const struct hsod_worker_conf *conf)
 	w->tpool.owner_off = conf->shm->owner_off;
 	tc.buf_ops.alloc = buf_alloc;
 	tc.buf_ops.release = buf_release;
+	tc.buf_ops.pool_level = buf_pool_level;
 	tc.buf_ops.ctx = w;
 	{
 		/*

@@ -1551,10 +1551,23 @@ test_lazy(void)
 	tcp_tbl_free(t);
 }
 
+/* The pool level test_buf_budget() gives TCP (tcp_buf_ops.pool_level). */
+static int test_pool_level;
+
+static int
+test_pool_level_of(void *ctx)
+{
+	(void)ctx;
+	return test_pool_level;
+}
+
 /*
- * The table's buffer budget: past it a connection holding its share
- * (TCP_BUF_SHARE) takes no more, received or to send; one under it (a
- * handshake) still may; reading brings it back under.
+ * The table's buffer budget: past it a connection holding its share in a
+ * direction (the budget split over both directions of every connection,
+ * TCP_BUF_FLOOR..TCP_BUF_SHARE) takes no more there; one holding nothing
+ * there (a handshake) still may, whatever its size; reading or ACKs bring
+ * it back under. With the pool at its reserve the share is TCP_BUF_FLOOR
+ * even under the budget, under a quarter of it nothing.
  */
 static void
 test_buf_budget(void)
@@ -1562,30 +1575,29 @@ test_buf_budget(void)
 	struct tcp_config cfg = cfg_small();
 	struct tcp_tbl *t;
 	struct peer a, b;
-	struct tcp_buf *bb;
+	struct tcp_buf *bb, *tx[8];
 	uint8_t buf[100];
-	uint8_t got[100 * (TCP_BUF_SHARE + 1)];
+	uint8_t got[100 * 16];
+	/* Two connections, budget 18: a share of 18 / (2 x 2) = 4 per direction. */
+	const uint32_t share = 4;
 
-	cfg.bufs_budget = TCP_BUF_SHARE + 2;
+	cfg.bufs_budget = 18;
+	cfg.buf_ops.pool_level = test_pool_level_of;
+	test_pool_level = 0;
 	t = tbl_new(&cfg);
 	now = T0;
 	memset(buf, 'a', sizeof(buf));
 	handshake(t, &a, 40300, 7);
 	handshake(t, &b, 40301, 9);
 	drain_events(t);
-	/* A's unread segments, each in its own buffer, up to its share ... */
-	for (unsigned i = 0; i < TCP_BUF_SHARE; i++)
+	/* A's unread segments, each in its own buffer: under the budget, all taken ... */
+	for (unsigned i = 0; i < 16; i++)
 		CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), 0);
-	CHECK_EQ(tcp_tbl_stats(t)->bufs_held, TCP_BUF_SHARE);
-	CHECK(!tcp_conn_over_budget(t, a.c));
-	CHECK(tcp_conn_writable(t, a.c) > 0);
+	CHECK_EQ(tcp_tbl_stats(t)->bufs_held, 16);
 	/* ... then B's: the table reaches its budget. */
 	CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
 	CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
-	CHECK(tcp_conn_over_budget(t, a.c));
-	CHECK(!tcp_conn_over_budget(t, b.c));
-	CHECK_EQ(tcp_conn_writable(t, a.c), 0);
-	CHECK(tcp_conn_writable(t, b.c) > 0);
+	CHECK_EQ(tcp_tbl_stats(t)->bufs_held, 18);
 	/* A's next segment is dropped (the peer sends it again), ACKed. */
 	tcp_tbl_output_clear(t);
 	CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), &bb), TCP_DROP_BUF_BUDGET + 1);
@@ -1593,15 +1605,69 @@ test_buf_budget(void)
 	CHECK_EQ(tcp_tbl_stats(t)->drops[TCP_DROP_BUF_BUDGET], 1);
 	CHECK(nout(t) == 1 && out(t, 0)->ack == a.seq);
 	tcp_tbl_output_clear(t);
-	CHECK_EQ(tcp_conn_readable(a.c), 100 * TCP_BUF_SHARE);
-	/* B, under its share, still takes one. */
+	CHECK_EQ(tcp_conn_readable(a.c), 100 * 16);
+	/* B, under its share, still takes up to it. */
 	CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
-	CHECK_EQ(tcp_conn_readable(b.c), 300);
-	/* A reads: under its share, the retransmission is taken. */
-	CHECK_EQ(tcp_conn_read(t, a.c, got, 200), 200);
+	CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
+	CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), TCP_DROP_BUF_BUDGET + 1);
+	b.seq -= sizeof(buf);
+	CHECK_EQ(tcp_conn_readable(b.c), 100 * share);
+	tcp_tbl_output_clear(t);
+	/* What A received does not stop it sending: it holds nothing to send. */
+	CHECK_EQ(tcp_conn_tx_bufs_left(t, a.c), UINT32_MAX);
 	CHECK(!tcp_conn_over_budget(t, a.c));
+	CHECK(tcp_conn_writable(t, a.c) > 0);
+	/* A reads: the table is back under its budget, the retransmission taken. */
+	CHECK_EQ(tcp_conn_read(t, a.c, got, 100 * 12), 100 * 12);
 	CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), 0);
-	CHECK_EQ(tcp_conn_readable(a.c), 100 * (TCP_BUF_SHARE - 1));
+	CHECK_EQ(tcp_conn_readable(a.c), 100 * (share + 1));
+	tcp_tbl_output_clear(t);
+
+	/*
+	 * To send, past the budget (B takes 10 more while under it): A
+	 * holding nothing queues a record of any size (here 6 buffers, over
+	 * its share); then nothing until its ACKs bring it under.
+	 */
+	for (unsigned i = 0; i < 9; i++)
+		CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
+	CHECK_EQ(tcp_tbl_stats(t)->bufs_held, cfg.bufs_budget);
+	for (unsigned i = 0; i < 6; i++) {
+		tx[i] = testbuf_alloc(NULL, 100);
+		memcpy(tx[i]->data, buf, 100);
+		tx[i]->len = 100;
+	}
+	CHECK_EQ(tcp_conn_send_bulk(t, a.c, tx, 6), 0);
+	CHECK_EQ(tcp_conn_tx_bufs_left(t, a.c), 0);
+	CHECK(tcp_conn_over_budget(t, a.c));
+	CHECK_EQ(tcp_conn_writable(t, a.c), 0);
+	tcp_tbl_output_clear(t);
+	a.ack += 300;
+	CHECK_EQ(peer_send(t, &a, 0, NULL, 0), 0);
+	CHECK_EQ(tcp_conn_tx_bufs_left(t, a.c), 1);
+	a.ack += 300;
+	CHECK_EQ(peer_send(t, &a, 0, NULL, 0), 0);
+	CHECK_EQ(tcp_conn_tx_bufs_left(t, a.c), UINT32_MAX);
+	tcp_tbl_output_clear(t);
+
+	/*
+	 * The pool at its reserve: the share is TCP_BUF_FLOOR even with the
+	 * table under its budget; under a quarter of it, nothing but what
+	 * one holding nothing takes.
+	 */
+	CHECK_EQ(tcp_conn_read(t, a.c, got, 100 * (share + 1)), 100 * (share + 1));
+	CHECK_EQ(tcp_conn_read(t, b.c, got, 100 * (share + 9)), 100 * (share + 9));
+	CHECK(tcp_tbl_stats(t)->bufs_held < cfg.bufs_budget);
+	test_pool_level = 1;
+	for (unsigned i = 0; i < TCP_BUF_FLOOR; i++)
+		CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), 0);
+	CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), TCP_DROP_BUF_BUDGET + 1);
+	a.seq -= sizeof(buf);
+	test_pool_level = 2;
+	CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
+	CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), TCP_DROP_BUF_BUDGET + 1);
+	b.seq -= sizeof(buf);
+	test_pool_level = 0;
+	CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), 0);
 	tcp_tbl_output_clear(t);
 	tcp_tbl_free(t);
 
@@ -1617,15 +1683,15 @@ test_buf_budget(void)
 		uint32_t hole = a.seq;
 
 		a.seq += sizeof(buf);
-		for (unsigned i = 0; i < TCP_BUF_SHARE; i++)
+		for (unsigned i = 0; i < TCP_OOO_MAX; i++)
 			CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), 0);
 		CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
 		CHECK_EQ(send_buf(t, &b, 0, buf, sizeof(buf), NULL), 0);
-		CHECK(tcp_conn_over_budget(t, a.c));
+		CHECK(tcp_tbl_stats(t)->bufs_held >= cfg.bufs_budget);
 		CHECK_EQ(tcp_conn_readable(a.c), 0);
 		a.seq = hole;
 		CHECK_EQ(send_buf(t, &a, 0, buf, sizeof(buf), NULL), 0);
-		CHECK_EQ(tcp_conn_readable(a.c), 100 * (TCP_BUF_SHARE + 1));
+		CHECK_EQ(tcp_conn_readable(a.c), 100 * (TCP_OOO_MAX + 1));
 	}
 	tcp_tbl_output_clear(t);
 	tcp_tbl_free(t);

@@ -100,10 +100,13 @@ slowread() {
 	[ "${ATTACK_VERBOSE:-0}" = 1 ] && echo "stats during: $s1"
 	attack_stop TERM
 	# The killed readers' connections end by their RSTs: their mbufs come
-	# back. Most at once; in one run 61 of 400 were still open 14 s later
-	# (why is not understood yet: a RST outside the window should draw our
-	# ACK and from it a RST that fits). Zero-window probes back off to
-	# rto_max and each draws a RST from a closed socket: allow 45 s.
+	# back. Most at once; but a reader that had sent more than hsod took
+	# (segments dropped past TCP's budget, or a closed window) sends its
+	# RST at a sequence number outside hsod's window, which RFC 9293 3.10.7.4
+	# says to drop (as Linux does): that connection ends when hsod next
+	# sends (a zero-window probe or a retransmission, backing off to
+	# rto_max) and the closed socket answers with a RST that fits. In one
+	# run 61 of 400 were still open 14 s later: allow 45 s.
 	for _ in $(seq 1 90); do
 		[ "$(stat_of "$(hso_stats)" mbufs_free)" -ge $(($(stat_of "$s0" mbufs_free) - 256)) ] && break
 		sleep 0.5
