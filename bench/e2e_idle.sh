@@ -30,6 +30,12 @@
 # usage: bench/e2e_idle.sh BUILD_DIR [SECONDS] [N...]     (N default: 0 100000 1000000)
 #   HSO_IDLE_START_CONNS  --max-conns for the start-up measurement (0: skip)
 #   HSO_IDLE_NO_LOAD=1    memory only, no cost measurement
+#   HSO_IDLE_RATE_tls13_ecdsa, HSO_IDLE_RATE_tls12_resumed
+#                         a paced load (hso-gen --rate R) instead of
+#                         HSO_IDLE_CONCURRENCY closed-loop connections: the
+#                         same operating point at every N (on a 2-CPU machine
+#                         the generator holding N shares the loader's CPU, so
+#                         a closed loop runs slower there)
 #   HSO_IDLE_PERF=DIR     perf record (call graphs) hsod's worker thread over
 #                         each measured load window, into DIR/N_CASE.data
 set -uo pipefail
@@ -89,8 +95,15 @@ load_case() {
 --groups x25519 --resume 1 --resume-kind ticket" ;;
 	esac
 	out=$work/load_${name}_$n_run.json
+	# A paced load (the same operating point at every N) when asked.
+	rate_var=HSO_IDLE_RATE_$name
+	if [ -n "${!rate_var:-}" ]; then
+		pace="--rate ${!rate_var}"
+	else
+		pace="--concurrency $CONC"
+	fi
 	# shellcheck disable=SC2086
-	GEN_LCORES=1 gen_bg 1 "$out" --concurrency "$CONC" --close rst --warmup 2 \
+	GEN_LCORES=1 gen_bg 1 "$out" $pace --close rst --warmup 2 \
 		--duration "$((secs + 3))" $flags
 	for _ in $(seq 1 300); do
 		grep -q "^hso-gen: *1s" "$out.err" 2>/dev/null && break
