@@ -1538,12 +1538,6 @@ tcp_conn_tx_bufs_left(const struct tcp_tbl *t, const struct tcp_conn *c)
 	return bufs_left(t, c->n_tx);
 }
 
-bool
-tcp_conn_over_budget(const struct tcp_tbl *t, const struct tcp_conn *c)
-{
-	return tcp_conn_tx_bufs_left(t, c) == 0;
-}
-
 /* Past its share of received buffers: a segment beyond would be dropped. */
 static bool
 rx_over_budget(const struct tcp_tbl *t, const struct tcp_conn *c)
@@ -2424,7 +2418,7 @@ tcp_conn_writable(const struct tcp_tbl *t, const struct tcp_conn *c)
 	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
 	     c->state != TCP_SYN_SENT))
 		return 0;
-	if (tcp_conn_over_budget(t, c))
+	if (tcp_conn_tx_bufs_left(t, c) == 0)
 		return 0;
 	return c->tx_len < t->tx_cap ? t->tx_cap - c->tx_len : 0;
 }

@@ -552,8 +552,6 @@ uint32_t tcp_conn_readable(const struct tcp_conn *c);
  * plenty, or nothing queued); 0 then tcp_conn_writable() is 0 too.
  */
 uint32_t tcp_conn_tx_bufs_left(const struct tcp_tbl *t, const struct tcp_conn *c);
-/** tcp_conn_tx_bufs_left() is 0: @p c queues nothing more now. */
-bool tcp_conn_over_budget(const struct tcp_tbl *t, const struct tcp_conn *c);
 /** Bytes tcp_conn_send()/tcp_conn_write() would take now (SYN_SENT: queued until ESTABLISHED). */
 uint32_t tcp_conn_writable(const struct tcp_tbl *t, const struct tcp_conn *c);
 
