@@ -194,8 +194,10 @@ count_err(struct gen_worker *w, enum gen_err e)
 	 * are not the run's (the JSON says what the window was). */
 	if (w->phase == PH_RUN)
 		w->stats.errors[e]++;
-	else if (w->phase == PH_DRAIN)
+	else if (w->phase == PH_DRAIN) {
 		w->stats.drain_failed++;    /* seen, so that nothing fails unseen */
+		w->stats.drain_errors[e]++;
+	}
 }
 
 static void
@@ -313,6 +315,8 @@ gc_fail(struct gen_worker *w, struct gen_conn *c, enum gen_err why)
 
 	if (tc != NULL)
 		tcp_conn_abort(w->tcp, tc);
+	if (w->phase == PH_DRAIN)
+		w->stats.drain_failed_in[c->state]++;
 	count_err(w, why);
 	gc_set(w, c, GC_FREE);
 }

@@ -71,6 +71,8 @@ struct gen_stats {
 	uint64_t alerts_rcvd[256];  /**< tls_alert failures by the server's alert */
 	uint64_t errors[GEN_ERR_NUM];
 	uint64_t timeouts_in[GC_STATE_NUM]; /**< deadline errors by the state they hit */
+	uint64_t drain_errors[GEN_ERR_NUM]; /**< drain_failed by kind (abandoned: timeout) */
+	uint64_t drain_failed_in[GC_STATE_NUM]; /**< connections failed in the drain, by state */
 	/* --syn-flood (spoofed SYNs are not connections: none of the above) */
 	uint64_t flood_sent;        /**< spoofed SYNs handed to the port (refusals: tx_dropped) */
 	uint64_t flood_no_buf;      /**< ... not sent: no mbuf */

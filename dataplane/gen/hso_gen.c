@@ -147,8 +147,12 @@ totals_sum(struct totals *t, bool with_hist)
 		t->s.drain_failed += s->drain_failed;
 		for (int e = 0; e < GEN_ERR_NUM; e++)
 			t->s.errors[e] += s->errors[e];
-		for (int k = 0; k < GC_STATE_NUM; k++)
+		for (int e = 0; e < GEN_ERR_NUM; e++)
+			t->s.drain_errors[e] += s->drain_errors[e];
+		for (int k = 0; k < GC_STATE_NUM; k++) {
 			t->s.timeouts_in[k] += s->timeouts_in[k];
+			t->s.drain_failed_in[k] += s->drain_failed_in[k];
+		}
 		t->s.busy_cycles += s->busy_cycles - b->busy_cycles;
 		t->s.idle_cycles += s->idle_cycles - b->idle_cycles;
 		t->s.inflight += s->inflight;
@@ -356,6 +360,18 @@ json_write(FILE *f, const struct totals *t)
 	for (int k = GC_CONNECTING; k < GC_STATE_NUM; k++) {
 		fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", gen_conn_state_name((unsigned)k),
 			t->s.timeouts_in[k]);
+		first = false;
+	}
+	/* The drain's failures, apart: the window's figures do not include them. */
+	fprintf(f, "},\n  \"drain_errors\": {");
+	for (int e = 0; e < GEN_ERR_NUM; e++)
+		fprintf(f, "%s\"%s\": %" PRIu64, e == 0 ? "" : ", ",
+			gen_err_name((enum gen_err)e), t->s.drain_errors[e]);
+	fprintf(f, "},\n  \"drain_failed_by_state\": {");
+	first = true;
+	for (int k = GC_CONNECTING; k < GC_STATE_NUM; k++) {
+		fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", gen_conn_state_name((unsigned)k),
+			t->s.drain_failed_in[k]);
 		first = false;
 	}
 	fprintf(f, "},\n");

@@ -104,7 +104,14 @@ else:
         print("FAIL %s: hsod retransmitted nothing under 5%% loss" % name)
         ok = False
 if not ok:
-    print("FAIL %s: errors %s, timeouts %s" % (name, d["errors"], d["timeouts_by_state"]))
+    import re
+    why = {k: a[k] - b.get(k, 0) for k in sorted(a)
+           if isinstance(a[k], int) and a[k] != b.get(k, 0) and
+           re.search(r"rst|reset|timeout|abort|drop|fail|refus|cookie|bad|invalid|closed", k)}
+    print("FAIL %s: hsod's counters that moved: %s" % (name, why))
+    print("FAIL %s: errors %s, timeouts %s; in the drain: errors %s, timeouts %s" % (
+          name, d["errors"], d["timeouts_by_state"], d["drain_errors"],
+          d["drain_failed_by_state"]))
 sys.exit(0 if ok else 1)
 PY
 }
