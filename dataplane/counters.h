@@ -68,7 +68,12 @@
 	  "reloads")                                                            \
 	X(port_stops, "port_stops", counter, none,                             \
 	  "ports stopped by /hso/port/stop (rte_eth_dev_stop, workers kept "   \
-	  "off them first); /hso/port says which are stopped now")
+	  "off them first); /hso/port says which are stopped now")            \
+	X(port_guard_unmaps, "port_guard_unmaps", counter, none,               \
+	  "memory unmapped by a thread not a worker (a memif peer leaving), "  \
+	  "each after every worker left its burst (port_guard.h)")             \
+	X(port_guard_timeouts, "port_guard_timeouts", counter, none,           \
+	  "of them, unmapped after 2 s without every worker's quiescent point")
 
 /* The daemon's arrays (ARRAY's arguments, as in hs_stats.h). */
 #define HSOD_GLOBAL_COUNTER_ARRAYS(A)                                          \

@@ -49,6 +49,7 @@
 #include "keywatch.h"
 #include "metrics.h"
 #include "net.h"
+#include "port_guard.h"
 #include "resources.h"
 #include "worker.h"
 
@@ -180,6 +181,7 @@ worker_main(void *arg)
 	 * the loop's wall-clock time (lcore_stats.h).
 	 */
 	hsod_lcore_clock_start(clk);
+	port_guard_online();
 	while (!atomic_load_explicit(&force_quit, memory_order_relaxed)) {
 		uint64_t now = now_us();
 		struct tls_gen *next = atomic_exchange_explicit(&tls_next[idx], NULL,
@@ -192,6 +194,8 @@ worker_main(void *arg)
 			if (!atomic_compare_exchange_strong(&tls_next[idx], &expected, next))
 				atomic_fetch_add(&next->released, 1);
 		}
+		/* Outside every burst: a PMD may unmap what the last one read. */
+		port_guard_quiescent();
 		hsod_worker_poll(w, now);
 		if (alone) {
 			if (builtin_poll() > 0)
@@ -220,6 +224,7 @@ worker_main(void *arg)
 		if (draining && hsod_worker_drained(w, now))
 			break;
 	}
+	port_guard_offline();
 	atomic_fetch_add(&workers_done, 1);
 	return 0;
 }
@@ -249,6 +254,8 @@ static struct hsod_ctr_view view;
 static void
 view_refresh(void *ctx)
 {
+	struct port_guard_stats pg;
+
 	(void)ctx;
 	gstats.apps_attached = hsod_apps_active(apps);
 	gstats.mbufs_free = rte_mempool_avail_count(pool);
@@ -260,6 +267,9 @@ view_refresh(void *ctx)
 	gstats.conn_resident_bytes = n_workers > 0 ? hsod_worker_conn_bytes(workers[0]) : 0;
 	gstats.ocsp_loaded = atomic_load(&ocsp_loaded);
 	gstats.port_stops = atomic_load(&port_stops);
+	port_guard_stats(&pg);
+	gstats.port_guard_unmaps = pg.unmaps;
+	gstats.port_guard_timeouts = pg.timeouts;
 	for (unsigned r = 0; r < HSO_OCSP_REFUSAL_NUM; r++)
 		gstats.ocsp_refused[r] = atomic_load(&ocsp_refused[r]);
 }
@@ -1151,6 +1161,12 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_sighup);
+	/* Before any port connects: a PMD's unmapping waits for the workers. */
+	rc = port_guard_init();
+	if (rc != 0) {
+		fprintf(stderr, "hsod: port guard: %s\n", strerror(-rc));
+		goto out_eal;
+	}
 	if (ports_find() != 0)
 		goto out_eal;
 	/* One lcore: it is the worker. More: the main lcore only does control. */

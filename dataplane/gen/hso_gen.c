@@ -34,6 +34,7 @@
 #include "gen_hist.h"
 #include "gen_worker.h"
 #include "hs_client.h"
+#include "port_guard.h"
 
 #define RX_DESC 1024
 #define TX_DESC 1024
@@ -640,11 +641,14 @@ worker_main(void *arg)
 {
 	struct gen_worker *w = arg;
 
+	port_guard_online();
 	while (!gen_worker_done(w) && !atomic_load_explicit(&force_quit, memory_order_relaxed)) {
 		if (atomic_load_explicit(&stop_requested, memory_order_relaxed))
 			gen_worker_stop(w);
+		port_guard_quiescent();
 		gen_worker_poll(w, now_ns());
 	}
+	port_guard_offline();
 	atomic_fetch_add(&workers_done, 1);
 	return 0;
 }
@@ -706,6 +710,12 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* Before the port connects: a PMD's unmapping waits for the pollers (hsod leaving). */
+	rc = port_guard_init();
+	if (rc != 0) {
+		fprintf(stderr, "hso-gen: port guard: %s\n", strerror(-rc));
+		goto out_eal;
+	}
 	if (rte_eth_dev_count_avail() != 1) {
 		fprintf(stderr, "hso-gen: DPDK found %u ports; hso-gen drives exactly one (give "
 			"one -a PCI or --vdev, e.g. --vdev=net_memif0,role=client)\n",
@@ -758,13 +768,17 @@ main(int argc, char **argv)
 			i++;
 		}
 	}
-	/* Reachability first: one clear line rather than a run of errors. */
+	/* Reachability first: one clear line rather than a run of errors. The
+	 * main lcore polls the workers' queues here (and is the worker alone). */
+	port_guard_online();
 	for (unsigned i = 0; i < n_workers; i++) {
 		int r;
 
-		while ((r = gen_worker_probe(workers[i], now_ns() / 1000, err, sizeof(err))) == 0)
+		while ((r = gen_worker_probe(workers[i], now_ns() / 1000, err, sizeof(err))) == 0) {
 			if (atomic_load(&stop_requested))
 				goto out_workers;
+			port_guard_quiescent();
+		}
 		if (r < 0) {
 			fprintf(stderr, "hso-gen: %s\n", err);
 			status = EXIT_UNREACHABLE;
@@ -775,9 +789,11 @@ main(int argc, char **argv)
 	t0 = now_ns();
 	for (unsigned i = 0; i < n_workers; i++)
 		gen_worker_begin(workers[i], t0 / 1000);
-	if (!alone)
+	if (!alone) {
+		port_guard_offline();
 		for (unsigned i = 0; i < n_workers; i++)
 			rte_eal_remote_launch(worker_main, workers[i], gen_worker_lcore(workers[i]));
+	}
 	memset(&prev, 0, sizeof(prev));
 	gen_hist_init(&prev.h);
 	next_print = t0 + 1000000000ull;
@@ -789,6 +805,7 @@ main(int argc, char **argv)
 				break;
 			if (atomic_load_explicit(&stop_requested, memory_order_relaxed))
 				gen_worker_stop(workers[0]);
+			port_guard_quiescent();
 			gen_worker_poll(workers[0], now);
 		} else {
 			if (atomic_load(&workers_done) == n_workers)
@@ -818,6 +835,7 @@ main(int argc, char **argv)
 	if (status == EXIT_NO_HANDSHAKE)
 		fprintf(stderr, "hso-gen: no handshake completed\n");
 out_workers:
+	port_guard_offline();
 	for (unsigned i = 0; i < n_workers; i++)
 		gen_worker_free(workers[i]);
 out_port:
