@@ -30,14 +30,20 @@
 # usage: bench/e2e_idle.sh BUILD_DIR [SECONDS] [N...]     (N default: 0 100000 1000000)
 #   HSO_IDLE_START_CONNS  --max-conns for the start-up measurement (0: skip)
 #   HSO_IDLE_NO_LOAD=1    memory only, no cost measurement
+#   HSO_IDLE_ROUNDS=R     every N measured R times, round by round (even
+#                         rounds in reverse order); cost_vs_0 is then the
+#                         median of the rounds' ratios (each against the 0
+#                         of its own round), with min, max and each round
 #   HSO_IDLE_RATE_tls13_ecdsa, HSO_IDLE_RATE_tls12_resumed
 #                         a paced load (hso-gen --rate R) instead of
 #                         HSO_IDLE_CONCURRENCY closed-loop connections: the
 #                         same operating point at every N (on a 2-CPU machine
 #                         the generator holding N shares the loader's CPU, so
 #                         a closed loop runs slower there)
+#   HSO_IDLE_HOLD_SLEEP_US  the holder's --idle-sleep (default 200; 0: it
+#                         spins, taking half the loader's CPU on 2 CPUs)
 #   HSO_IDLE_PERF=DIR     perf record (call graphs) hsod's worker thread over
-#                         each measured load window, into DIR/N_CASE.data
+#                         each measured load window, into DIR/N_rROUND_CASE.data
 set -uo pipefail
 build=$1
 secs=${2:-5}
@@ -49,6 +55,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/netns/lib.sh"
 work=$NETNS_WORK
 START_CONNS=${HSO_IDLE_START_CONNS:-4194304}
+ROUNDS=${HSO_IDLE_ROUNDS:-1}
+HOLD_SLEEP_US=${HSO_IDLE_HOLD_SLEEP_US:-200}
 CONC=${HSO_IDLE_CONCURRENCY:-32}
 
 netns_require "hso-idle-$$"
@@ -117,7 +125,7 @@ load_case() {
 	cpu0=$(cut -d' ' -f14,15 "/proc/$HSOD_PID/task/$HSOD_PID/stat")
 	before=$(hso_stats)
 	if [ -n "${HSO_IDLE_PERF:-}" ]; then
-		perf record -q -g -t "$HSOD_PID" -o "$HSO_IDLE_PERF/${CUR_HELD}_$name.data" \
+		perf record -q -g -t "$HSOD_PID" -o "$HSO_IDLE_PERF/${CUR_HELD}_r${ROUND:-1}_$name.data" \
 			-- sleep "$secs" >/dev/null 2>&1
 	else
 		sleep "$secs"
@@ -153,9 +161,12 @@ held_case() {
 	if [ "$n" -gt 0 ]; then
 		out=$work/hold_$n.json
 		# Enough 4-tuples: 64 source addresses x 64512 ports.
+		# --idle-sleep: once its connections are held the holder polls
+		# about 5,000 times a second instead of spinning, so the loader
+		# (same CPU on a 2-CPU machine) runs as it does with nothing held.
 		GEN_LCORES=1 gen_bg 0 "$out" --hold "$n" --concurrency 256 --tls 1.3 \
 			--groups x25519 --sources 198.18.0.10-198.18.0.73 --duration 3600 \
-			--timeout 60000
+			--timeout 60000 --idle-sleep "$HOLD_SLEEP_US"
 		HOLD_PID=$GEN_PID
 		HOLD_PREFIX=$GEN_PREFIX
 		t0=$(date +%s)
@@ -179,14 +190,14 @@ held_case() {
 	fi
 	local st
 	st=$(hso_stats)
-	python3 - "$n" "$held" "$m0" "$m1" "[$loads]" "$st" <<'PY'
+	python3 - "$n" "$held" "$m0" "$m1" "[$loads]" "$st" "${ROUND:-1}" <<'PY'
 import json, sys
 n, held = int(sys.argv[1]), int(sys.argv[2])
 r0, h0 = map(int, sys.argv[3].split())
 r1, h1 = map(int, sys.argv[4].split())
 loads = json.loads(sys.argv[5])
 st = json.loads(sys.argv[6])
-out = {"held": n, "held_reached": held, "rss_kib_before": r0, "rss_kib_held": r1,
+out = {"held": n, "round": int(sys.argv[7]), "held_reached": held, "rss_kib_before": r0, "rss_kib_held": r1,
        "hugetlb_kib": h1, "bytes_per_idle_conn": round((r1 - r0) * 1024 / held, 1) if held else None,
        "loads": loads}
 for k in ("tcp_conns_established", "conns_open"):
@@ -228,39 +239,56 @@ echo " \"seconds\": $secs, \"concurrency\": $CONC,"
 if [ "$START_CONNS" -gt 0 ]; then
 	echo " \"startup\": $(start_case),"
 fi
+echo " \"rounds\": $ROUNDS,"
 echo " \"held\": ["
 first=1
 cases=()
-for n in "${helds[@]}"; do
-	[ $first -eq 1 ] || echo ","
-	first=0
-	c=$(held_case "$n")
-	cases+=("$c")
-	echo "$c"
+for r in $(seq 1 "$ROUNDS"); do
+	# Odd rounds in the order given, even rounds reversed: a drift of the
+	# machine over the run (clock, neighbours) weighs on every N alike.
+	order=("${helds[@]}")
+	if [ $((r % 2)) -eq 0 ]; then
+		order=()
+		for ((i = ${#helds[@]} - 1; i >= 0; i--)); do order+=("${helds[$i]}"); done
+	fi
+	for n in "${order[@]}"; do
+		[ $first -eq 1 ] || echo ","
+		first=0
+		c=$(ROUND=$r held_case "$n")
+		cases+=("$c")
+		echo "$c"
+	done
 done
 echo "],"
-# cost_vs_0: each case's cost with N held over its cost with none (this run).
+# cost_vs_0: each case's cost with N held over its cost with none in the
+# same round; with several rounds the median of the rounds' ratios, and each.
 python3 - "${cases[@]}" <<'PY'
-import json, sys
+import json, statistics, sys
 cases = []
 for x in sys.argv[1:]:
     try:
         cases.append(json.loads(x))
     except ValueError:
         pass
-base = {l["case"]: l for c in cases if c.get("held") == 0 for l in c.get("loads", [])}
-out = {}
+keys = ("hsod_busy_us_per_handshake", "hsod_cpu_us_per_handshake")
+base = {(c.get("round", 1), l["case"]): l for c in cases if c.get("held") == 0
+        for l in c.get("loads", [])}
+ratios = {}
 short = [c["held"] for c in cases if c.get("held_reached", 0) < c.get("held", 0)]
 for c in cases:
-    if c.get("held") == 0 or c["held"] in short:
+    if c.get("held") == 0 or c.get("held_reached", 0) < c.get("held", 0):
         continue
     for l in c.get("loads", []):
-        b = base.get(l["case"])
+        b = base.get((c.get("round", 1), l["case"]))
         if b is None:
             continue
-        out.setdefault(str(c["held"]), {})[l["case"]] = {
-            k: round(l[k] / b[k], 3) if b.get(k) else None
-            for k in ("hsod_busy_us_per_handshake", "hsod_cpu_us_per_handshake")}
-print(' "cost_vs_0": %s, "held_short": %s}' % (json.dumps(out), json.dumps(short)))
+        for k in keys:
+            if b.get(k):
+                ratios.setdefault(str(c["held"]), {}).setdefault(l["case"], {}) \
+                      .setdefault(k, []).append(round(l[k] / b[k], 3))
+out = {n: {case: {k: {"median": round(statistics.median(v), 3), "min": min(v), "max": max(v),
+                      "rounds": v} for k, v in ks.items()}
+           for case, ks in cs.items()} for n, cs in ratios.items()}
+print(' "cost_vs_0": %s, "held_short": %s}' % (json.dumps(out), json.dumps(sorted(set(short)))))
 sys.exit(1 if short else 0)
 PY

@@ -73,6 +73,7 @@ struct gen_config {
 	uint32_t max_inflight;      /**< open loop: connections in progress at most */
 	uint32_t timeout_ms;        /**< a connection's deadline from its start */
 	double drain_s;             /**< after the window: in-flight ones get this long */
+	uint32_t idle_sleep_us;     /**< sleep after a poll with nothing to do (0: busy poll) */
 
 	/* TLS */
 	unsigned tls;               /**< 0 (none: TCP only), 12 or 13 */

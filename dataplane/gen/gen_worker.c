@@ -1158,7 +1158,7 @@ run_dirty(struct gen_worker *w)
 	w->n_dirty -= n;
 }
 
-void
+bool
 gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 {
 	uint64_t t0 = rte_rdtsc();
@@ -1203,6 +1203,16 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 		w->stats.busy_cycles += rte_rdtsc() - t0;
 	else
 		w->stats.idle_cycles += rte_rdtsc() - t0;
+	return work > 0;
+}
+
+void
+gen_worker_idle_sleep(struct gen_worker *w, uint32_t us)
+{
+	uint64_t t0 = rte_rdtsc();
+
+	rte_delay_us_sleep(us);
+	w->stats.idle_cycles += rte_rdtsc() - t0;
 }
 
 int

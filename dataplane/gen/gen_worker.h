@@ -136,7 +136,10 @@ void gen_worker_begin(struct gen_worker *w, uint64_t start_us);
 void gen_worker_stop(struct gen_worker *w);
 
 /** One iteration of the worker's loop. */
-void gen_worker_poll(struct gen_worker *w, uint64_t now_us);
+bool gen_worker_poll(struct gen_worker *w, uint64_t now_us);
+
+/** Sleep @p us (--idle-sleep after an idle poll), charged as idle time. */
+void gen_worker_idle_sleep(struct gen_worker *w, uint32_t us);
 
 /** True once the worker drained and closed everything: it may exit. */
 bool gen_worker_done(const struct gen_worker *w);

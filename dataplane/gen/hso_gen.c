@@ -646,7 +646,8 @@ worker_main(void *arg)
 		if (atomic_load_explicit(&stop_requested, memory_order_relaxed))
 			gen_worker_stop(w);
 		port_guard_quiescent();
-		gen_worker_poll(w, now_ns());
+		if (!gen_worker_poll(w, now_ns()) && cfg.idle_sleep_us > 0)
+			gen_worker_idle_sleep(w, cfg.idle_sleep_us);
 	}
 	port_guard_offline();
 	atomic_fetch_add(&workers_done, 1);
@@ -806,7 +807,8 @@ main(int argc, char **argv)
 			if (atomic_load_explicit(&stop_requested, memory_order_relaxed))
 				gen_worker_stop(workers[0]);
 			port_guard_quiescent();
-			gen_worker_poll(workers[0], now);
+			if (!gen_worker_poll(workers[0], now) && cfg.idle_sleep_us > 0)
+				gen_worker_idle_sleep(workers[0], cfg.idle_sleep_us);
 		} else {
 			if (atomic_load(&workers_done) == n_workers)
 				break;
