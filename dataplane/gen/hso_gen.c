@@ -305,6 +305,17 @@ us(uint64_t ns)
 	return round((double)ns / 100.0) / 10.0;
 }
 
+/* "NAME": {"CONNECTING": n, ...}, one key per state a connection can fail in. */
+static void
+json_by_state(FILE *f, const char *name, const uint64_t *by_state)
+{
+	fprintf(f, "  \"%s\": {", name);
+	for (int k = GC_CONNECTING; k < GC_STATE_NUM; k++)
+		fprintf(f, "%s\"%s\": %" PRIu64, k == GC_CONNECTING ? "" : ", ",
+			gen_conn_state_name((unsigned)k), by_state[k]);
+	fprintf(f, "},\n");
+}
+
 static void
 json_write(FILE *f, const struct totals *t)
 {
@@ -312,7 +323,6 @@ json_write(FILE *f, const struct totals *t)
 	double tsc = (double)rte_get_tsc_hz();
 	uint64_t busy = t->s.busy_cycles, idle = t->s.idle_cycles;
 	char target[64];
-	bool first;
 
 	if (cfg.v6) {
 		char a[64];
@@ -356,26 +366,15 @@ json_write(FILE *f, const struct totals *t)
 	fprintf(f, "  \"errors\": {\"total\": %" PRIu64, t->errors);
 	for (int e = 0; e < GEN_ERR_NUM; e++)
 		fprintf(f, ", \"%s\": %" PRIu64, gen_err_name((enum gen_err)e), t->s.errors[e]);
-	fprintf(f, "},\n  \"timeouts_by_state\": {");
-	first = true;
-	for (int k = GC_CONNECTING; k < GC_STATE_NUM; k++) {
-		fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", gen_conn_state_name((unsigned)k),
-			t->s.timeouts_in[k]);
-		first = false;
-	}
+	fprintf(f, "},\n");
+	json_by_state(f, "timeouts_by_state", t->s.timeouts_in);
 	/* The drain's failures, apart: the window's figures do not include them. */
-	fprintf(f, "},\n  \"drain_errors\": {");
+	fprintf(f, "  \"drain_errors\": {");
 	for (int e = 0; e < GEN_ERR_NUM; e++)
 		fprintf(f, "%s\"%s\": %" PRIu64, e == 0 ? "" : ", ",
 			gen_err_name((enum gen_err)e), t->s.drain_errors[e]);
-	fprintf(f, "},\n  \"drain_failed_by_state\": {");
-	first = true;
-	for (int k = GC_CONNECTING; k < GC_STATE_NUM; k++) {
-		fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", gen_conn_state_name((unsigned)k),
-			t->s.drain_failed_in[k]);
-		first = false;
-	}
 	fprintf(f, "},\n");
+	json_by_state(f, "drain_failed_by_state", t->s.drain_failed_in);
 	fprintf(f, "  \"latency_us\": {\"p50\": %.1f, \"p90\": %.1f, \"p99\": %.1f, \"p999\": %.1f, "
 		"\"max\": %.1f, \"min\": %.1f, \"mean\": %.1f},\n",
 		us(gen_hist_quantile(&t->h, 0.5)), us(gen_hist_quantile(&t->h, 0.9)),
