@@ -102,7 +102,8 @@ static const struct cfg_key keys[] = {
 	  "(at most timeout), 0.001..3600; those still going are reset, counted as "
 	  "abandoned_at_end (raise it under impair: a lost SYN waits 1 s, then 2)" },
 	{ "load", "idle_sleep_us", "idle-sleep", "US", CFG_U32, F(idle_sleep_us), 0, 100000,
-	  "sleep US microseconds after a poll that found nothing to do, 0..100000, "
+	  "sleep US microseconds after a poll that found nothing to do while no "
+	  "connection is in progress (held ones are not), 0..100000, "
 	  "leaving the CPU to others (a hold generator sharing a CPU with a loader); "
 	  "0: busy poll, as DPDK does. Timers and impair run late by up to US" },
 	{ "load", "seed", "seed", "N", KT_U64, F(seed), 0, 0,

@@ -1203,7 +1203,9 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 		w->stats.busy_cycles += rte_rdtsc() - t0;
 	else
 		w->stats.idle_cycles += rte_rdtsc() - t0;
-	return work > 0;
+	/* Idle enough to sleep: nothing done, and nothing waiting on the peer
+	 * (a holder still opening its connections must not nap between answers). */
+	return work > 0 || w->stats.inflight > 0;
 }
 
 void

@@ -135,7 +135,10 @@ void gen_worker_begin(struct gen_worker *w, uint64_t start_us);
 /** Stop starting connections (a signal): end the window, drain. */
 void gen_worker_stop(struct gen_worker *w);
 
-/** One iteration of the worker's loop. */
+/**
+ * One iteration of the worker's loop. False when it did nothing and no
+ * connection is in progress (--idle-sleep may follow); held ones are not.
+ */
 bool gen_worker_poll(struct gen_worker *w, uint64_t now_us);
 
 /** Sleep @p us (--idle-sleep after an idle poll), charged as idle time. */
