@@ -16,8 +16,8 @@
  * top of its poll loop, outside every burst) -- DPDK's RCU (rte_rcu_qsbr)
  * -- and only then unmaps. A burst that begins after the flag was cleared
  * returns at once, so one grace period is enough. The wait is bounded
- * (PORT_GUARD_WAIT_MS): a worker stuck longer is reported, counted and not
- * waited for any more, never a hang of the control path. Threads that are
+ * (PORT_GUARD_WAIT_MS): past it the unmapping goes on, reported on stderr
+ * and counted, never a hang of the control path. Threads that are
  * online workers unmap at once (they are not inside a burst).
  *
  * Until port_guard_init() runs (tests, tools) munmap() is the plain one.
