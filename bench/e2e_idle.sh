@@ -302,6 +302,10 @@ for c in cases:
 out = {n: {case: {k: {"median": round(statistics.median(v), 3), "min": min(v), "max": max(v),
                       "rounds": v} for k, v in ks.items()}
            for case, ks in cs.items()} for n, cs in ratios.items()}
-print(' "cost_vs_0": %s, "held_short": %s}' % (json.dumps(out), json.dumps(sorted(set(short)))))
-sys.exit(1 if short else 0)
+# A window with no handshake is no figure either: listed, and the run fails.
+failed = ["round %d, %d held, %s" % (c.get("round", 1), c["held"], l["case"])
+          for c in cases for l in c.get("loads", []) if "error" in l]
+print(' "cost_vs_0": %s, "held_short": %s, "load_failed": %s}' % (
+      json.dumps(out), json.dumps(sorted(set(short))), json.dumps(failed)))
+sys.exit(1 if short or failed else 0)
 PY
