@@ -1093,6 +1093,8 @@ hsod_worker_neigh_ring_create(unsigned index, int socket_id)
 	char name[RTE_RING_NAMESIZE];
 
 	RTE_BUILD_BUG_ON(sizeof(struct neigh_msg) % 4 != 0);
+	/* A burst may precede the news this ring brings (neigh_defs.h). */
+	RTE_BUILD_BUG_ON(HSOD_NEIGH_QUEUE_DEFAULT < BURST);
 	snprintf(name, sizeof(name), "hsod_nb_%u", index);
 	/* Any worker enqueues (lock-free CAS), only the owner dequeues. */
 	return rte_ring_create_elem(name, sizeof(struct neigh_msg), HSOD_NEIGH_SHARE_RING,

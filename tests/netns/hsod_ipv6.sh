@@ -336,7 +336,8 @@ PY
 after=$(syn_retrans)
 net6_now
 [ "$after" = "$before" ] || fail "two workers: the kernel retransmitted SYNs ($before -> $after)"
-[ "$(net6 neigh_queue_drops)" = 0 ] || fail "two workers: neigh_queue_drops $(net6 neigh_queue_drops)"
+[ "$(net6 neigh_queue_drops)" = 0 ] || fail "two workers: neigh_queue_drops $(net6 neigh_queue_drops);" \
+	"/hso/net6: $(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(" ".join("%s %s" % (k, v) for k, v in d.items() if k.startswith("neigh") and v))' "$work/net6.json")"
 [ "$(net6 neigh_flushed)" = "$(net6 neigh_queued)" ] ||
 	fail "two workers: held $(net6 neigh_queued), sent $(net6 neigh_flushed)"
 [ "$(wstat neigh_shared)" -ge 1 ] && [ "$(wstat neigh_share_drops)" = 0 ] ||
