@@ -96,6 +96,10 @@ test_good(void)
 	CHECK(cfg.hold == 1000 && cfg.concurrency == 64);
 	CHECK_EQ(parse(BASE, "--hold", "10", NULL), 0);
 	CHECK_EQ(cfg.concurrency, 10);
+	/* Held connections closed at 100,000 a second at the end unless told. */
+	CHECK_EQ(cfg.hold_close_rate, 100000);
+	CHECK_EQ(parse(BASE, "--hold", "10", "--hold-close-rate", "5000", NULL), 0);
+	CHECK_EQ(cfg.hold_close_rate, 5000);
 	/* --help wins over anything else. */
 	CHECK_EQ(parse("--bogus", "--help", NULL), 0);
 	CHECK(cfg.help);
@@ -194,6 +198,7 @@ test_bad(void)
 	CHECK_MSG(strstr(err, "--request: one line") != NULL, "%s", err);
 	BAD("--request", BASE, "--hold", "5", "--request", "GET / HTTP/1.1");
 	BAD("--hold", BASE, "--hold", "5", "--rate", "10");
+	BAD("--hold-close-rate", BASE, "--hold", "5", "--hold-close-rate", "999");
 	BAD("--close", BASE, "--concurrency", "1", "--close", "linger");
 	BAD("--suites", "--target", "198.18.0.2:443", "--addr", "198.18.0.1/24", "--tls", "none",
 	    "--concurrency", "1", "--suites", "TLS_AES_128_GCM_SHA256");
@@ -289,7 +294,7 @@ test_help(void)
 	static const char *const flags[] = {
 		"--target", "--addr", "--addr6", "--gateway6", "--gateway", "--sources", "--ports", "--tx-offload",
 		"--mbufs", "--concurrency", "--rate", "--arrival", "--duration", "--warmup",
-		"--count", "--hold", "--max-inflight", "--timeout", "--seed", "--tls",
+		"--count", "--hold", "--hold-close-rate", "--max-inflight", "--timeout", "--seed", "--tls",
 		"--suites", "--groups", "--sigalgs", "--sni", "--alpn", "--resume",
 		"--resume-kind", "--mode", "--key-reuse", "--ca", "--request", "--close",
 		"--json", "--quiet", "--config", "--help",

@@ -91,6 +91,12 @@ static const struct cfg_key keys[] = {
 	{ "load", "hold", "hold", "N", CFG_U32, F(hold), 0, 1u << 24,
 	  "open N connections, complete their handshakes and keep them idle until "
 	  "the end (0: off), concurrency at a time (default 64)" },
+	{ "load", "hold_close_rate", "hold-close-rate", "R", CFG_U32, F(hold_close_rate),
+	  1000, 100000000,
+	  "at the end, held connections are closed (as --close says) at most R a "
+	  "second, all of them, whatever --drain says (default 100000), pausing "
+	  "1 ms whenever the port refuses frames: a reset or FIN each, which the "
+	  "port and the server must take; 1000..1e8" },
 	{ "load", "max_inflight", "max-inflight", "N", CFG_U32, F(max_inflight), 1, 1u << 22,
 	  "open loop: connections in progress at most per lcore; past it arrivals "
 	  "wait (their wait is in their latency), 1..4194304" },
@@ -576,6 +582,7 @@ defaults(struct gen_config *c)
 	c->max_inflight = 4096;
 	c->timeout_ms = 10000;
 	c->drain_s = 2;
+	c->hold_close_rate = 100000;
 	c->tls = GEN_TLS_UNSET;
 	c->key_reuse = 1000;
 	c->close = GEN_CLOSE_CLOSE_NOTIFY;

@@ -70,6 +70,7 @@ struct gen_config {
 	double warmup_s;
 	uint64_t count;             /**< stop after this many handshakes (0: no limit) */
 	uint32_t hold;              /**< open and keep this many (0: off) */
+	uint32_t hold_close_rate;   /**< held connections closed per second at the end */
 	uint32_t max_inflight;      /**< open loop: connections in progress at most */
 	uint32_t timeout_ms;        /**< a connection's deadline from its start */
 	double drain_s;             /**< after the window: in-flight ones get this long */

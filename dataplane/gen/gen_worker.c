@@ -161,6 +161,10 @@ struct gen_worker {
 	uint64_t window_end_us;
 	uint32_t concurrency;       /* this worker's share: in progress at once */
 	uint32_t hold;              /* ... of --hold */
+	uint32_t hold_cursor;       /* the end: conns[] below it are no longer held */
+	uint64_t hold_close_from_us; /* ... and when closing them began */
+	uint64_t hold_closed;       /* ... how many were closed since */
+	uint64_t hold_tx_dropped;   /* ... the port's refusals seen so far */
 	uint64_t count;             /* ... of --count (0: none) */
 	struct gen_sched sched;
 	bool open_loop;
@@ -366,7 +370,8 @@ gc_finish(struct gen_worker *w, struct gen_conn *c)
 {
 	if (c->keep_session)
 		session_keep(w, c);
-	if (w->cfg->hold > 0) {
+	/* Done only once the holding is over (the drain): closed, not held. */
+	if (w->cfg->hold > 0 && w->phase < PH_DRAIN) {
 		gc_set(w, c, GC_HOLD);
 		/* Held idle: only its resident state stays (the context goes back). */
 		if (w->tls != NULL && hs_conn_hctx_release(&c->hs) == -EBUSY)
@@ -1109,10 +1114,43 @@ phase_step(struct gen_worker *w)
 			w->drain_end_us = w->now_us + (uint64_t)w->cfg->timeout_ms * 1000;
 		/* fall through */
 	case PH_DRAIN:
-		/* Held connections end now, the way --close says. */
-		for (unsigned i = 0; w->stats.held > 0 && i < w->n_slots; i++)
-			if (w->conns[i].state == GC_HOLD)
-				gc_close(w, &w->conns[i]);
+		/*
+		 * Held connections end now, the way --close says, at most
+		 * --hold-close-rate a second and every one of them (--drain does
+		 * not cut this short): a million resets at once overflowed the
+		 * port's ring and most never left, so the server kept them.
+		 */
+		if (w->stats.held > 0) {
+			uint64_t due = 0;
+
+			if (w->hold_close_from_us == 0) {
+				w->hold_close_from_us = w->now_us;
+				w->hold_tx_dropped = w->wire.stats.tx_dropped;
+			}
+			if (w->wire.stats.tx_dropped != w->hold_tx_dropped) {
+				/* The port refused frames (the server lags): 1 ms
+				 * without closes, then the rate afresh from there. */
+				w->hold_tx_dropped = w->wire.stats.tx_dropped;
+				w->hold_close_from_us = w->now_us + 1000;
+				w->hold_closed = 0;
+			}
+			if (w->now_us >= w->hold_close_from_us)
+				due = (w->now_us - w->hold_close_from_us) * w->cfg->hold_close_rate /
+				      1000000 + GEN_BURST;
+			/* A late poll does not make up the time in one go. */
+			if (due > w->hold_closed + 4 * GEN_BURST)
+				due = w->hold_closed + 4 * GEN_BURST;
+			while (w->stats.held > 0 && w->hold_closed < due && w->hold_cursor < w->n_slots) {
+				struct gen_conn *c = &w->conns[w->hold_cursor++];
+
+				if (c->state == GC_HOLD) {
+					gc_close(w, c);
+					w->hold_closed++;
+				}
+			}
+			if (w->stats.held > 0)
+				break;
+		}
 		if (w->stats.inflight > 0 && w->now_us < w->drain_end_us)
 			break;
 		/* What is still going after the drain: reset, not counted. */
@@ -1204,8 +1242,9 @@ gen_worker_poll(struct gen_worker *w, uint64_t now_ns)
 	else
 		w->stats.idle_cycles += rte_rdtsc() - t0;
 	/* Idle enough to sleep: nothing done, and nothing waiting on the peer
-	 * (a holder still opening its connections must not nap between answers). */
-	return work > 0 || w->stats.inflight > 0;
+	 * (a holder still opening its connections must not nap between answers,
+	 * nor one closing them at the end). */
+	return work > 0 || w->stats.inflight > 0 || (w->phase == PH_DRAIN && w->stats.held > 0);
 }
 
 void

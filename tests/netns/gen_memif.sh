@@ -13,8 +13,10 @@
 #   TLS 1.3 load mode (RST close), full mode with P-256 (close_notify),
 #   PSK+ECDHE and PSK-only resumption; TLS 1.2 ECDHE-ECDSA with ticket and
 #   session-id resumption, RSA key exchange (FIN close); HTTP requests;
-#   TCP only; an open loop at a fixed rate; --hold; and the two ways a
-#   target is unreachable (no ARP answer; RST) giving exit 2 and one line.
+#   TCP only; an open loop at a fixed rate; --hold (40 closed with
+#   close_notify; 3,000 reset at the end, hsod left with none established);
+#   and the two ways a target is unreachable (no ARP answer; RST) giving
+#   exit 2 and one line.
 #   IPv6 (hsod also 2001:db8::2/64; hso-gen --addr6 2001:db8::1/64,
 #   --target [2001:db8::2]:443): TLS 1.3 and TLS 1.2 with tickets, every
 #   handshake done, hsod's /hso/net6 counting the segments; an IPv6 host
@@ -161,6 +163,23 @@ run hold --duration 1 --tls 1.3 --hold 40
 rc=$?
 [ "$rc" -eq 0 ] || { cat "$OUT.err"; fail "hold: exit $rc"; }
 check hold 'd["handshakes"] == 40 and d["errors"]["total"] == 0'
+
+# --hold ending with resets: 3,000 held, reset at --hold-close-rate as
+# hso-gen ends; hsod must see every reset (3,000 at once overflowed the
+# memif ring and hsod kept most of the connections open).
+est() { hso_stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["tcp_state_ESTABLISHED"])'; }
+run hold_rst --duration 1 --tls 1.3 --hold 3000 --concurrency 256 --close rst
+rc=$?
+[ "$rc" -eq 0 ] || { cat "$OUT.err"; fail "hold_rst: exit $rc"; }
+check hold_rst 'd["handshakes"] == 3000 and d["errors"]["total"] == 0'
+left=
+for _ in $(seq 1 50); do
+	left=$(est)
+	[ "$left" = 0 ] && break
+	sleep 0.2
+done
+[ "$left" = 0 ] || fail "hold_rst: hsod still has $left connections established after the resets"
+echo "hold_rst: 3000 held, every one reset at the end (hsod: 0 established)"
 
 # Unreachable: nobody at .3 (no ARP answer); nothing listens on 444 (RST).
 # Exit 2 and one clear line, within seconds.
