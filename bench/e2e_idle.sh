@@ -20,6 +20,13 @@
 #            hsod_cpu_us_per_handshake scales them by the thread's CPU share
 #            over the window (its utime + stime / the window), the figure
 #            to compare on a busy machine;
+#   release: then the holder leaves, resetting its N connections (hso-gen
+#            --close rst, at --hold-close-rate), and once hsod has none
+#            established the same two loads run again in the same hsod:
+#            cost_vs_released, the cost with N held over the cost with them
+#            gone, same process, same memory layout (a fresh hsod for each
+#            N made the N = 0 comparison move by 10-15% from process to
+#            process). A case where some stayed is listed in "unreleased";
 #   start:   seconds from exec to "hsod: ready" at --max-conns START_CONNS
 #            (default 4194304), and its resident memory then.
 #
@@ -42,6 +49,7 @@
 #                         a closed loop runs slower there)
 #   HSO_IDLE_HOLD_SLEEP_US  the holder's --idle-sleep (default 100000; 0: it
 #                         spins, taking half the loader's CPU on 2 CPUs)
+#   HSO_IDLE_RELEASE=0    no measurement after the holder left
 #   HSO_IDLE_PERF=DIR     perf record (call graphs) hsod's worker thread over
 #                         each measured load window, into DIR/N_rROUND_CASE.data
 set -uo pipefail
@@ -59,6 +67,7 @@ ROUNDS=${HSO_IDLE_ROUNDS:-1}
 MAX_HELD=0
 for n in "${helds[@]}"; do [ "$n" -gt "$MAX_HELD" ] && MAX_HELD=$n; done
 HOLD_SLEEP_US=${HSO_IDLE_HOLD_SLEEP_US:-100000}
+RELEASE=${HSO_IDLE_RELEASE:-1}
 CONC=${HSO_IDLE_CONCURRENCY:-32}
 
 netns_require "hso-idle-$$"
@@ -151,10 +160,18 @@ busy = a["busy_cycles"] - b["busy_cycles"]
 window = (a["tsc_cycles"] - b["tsc_cycles"]) / a["tsc_hz"]
 share = min(cpu / window, 1.0) if window > 0 else 1.0
 busy_us = busy / max(hs, 1) / a["tsc_hz"] * 1e6
+# Where busy went: parts of busy_cycles, per handshake, and what moved on
+# the holder's port (0) in the window: held connections should send nothing.
+part = {k: round((a[k] - b[k]) / hs / a["tsc_hz"] * 1e6, 2)
+        for k in ("keygen_cycles", "app_cycles", "control_cycles") if k in a}
+port0 = {d: a["ports_%s_packets" % d][0] - b["ports_%s_packets" % d][0]
+         for d in ("rx", "tx") if "ports_%s_packets" % d in a}
 print(json.dumps({"case": name, "handshakes": hs,
                   "hsod_busy_us_per_handshake": round(busy_us, 2),
                   "cpu_share": round(share, 3),
                   "hsod_cpu_us_per_handshake": round(busy_us * share, 2),
+                  "us_per_handshake_of_busy": part,
+                  "holder_port_packets": port0,
                   "resumed": a["handshakes_resumed"] - b["handshakes_resumed"]}))
 PY
 }
@@ -179,7 +196,7 @@ held_case() {
 		# still cost 1.11-1.13x: the loader ran slower, not hsod.
 		GEN_LCORES=1 gen_bg 0 "$out" --hold "$n" --concurrency 256 --tls 1.3 \
 			--groups x25519 --sources 198.18.0.10-198.18.0.73 --duration 3600 \
-			--timeout 60000 --idle-sleep "$HOLD_SLEEP_US"
+			--timeout 60000 --idle-sleep "$HOLD_SLEEP_US" --close rst
 		HOLD_PID=$GEN_PID
 		HOLD_PREFIX=$GEN_PREFIX
 		t0=$(date +%s)
@@ -201,9 +218,26 @@ held_case() {
 	if [ "${HSO_IDLE_NO_LOAD:-0}" != 1 ]; then
 		loads="$(load_case tls13_ecdsa),$(load_case tls12_resumed)"
 	fi
-	local st
+	local st rel="" left=""
 	st=$(hso_stats)
-	python3 - "$n" "$held" "$m0" "$m1" "[$loads]" "$st" "${ROUND:-1}" <<'PY'
+	if [ -n "${HOLD_PID:-}" ]; then
+		holder_stop
+		# The same hsod with the N connections gone (the holder resets
+		# them as it leaves): its cost again, a baseline with the same
+		# memory layout and tables as the measurement with N held.
+		if [ "${HSO_IDLE_NO_LOAD:-0}" != 1 ] && [ "$RELEASE" = 1 ]; then
+			t0=$(date +%s)
+			while :; do
+				left=$(hso_stats | python3 -c 'import json, sys; print(json.load(sys.stdin).get("tcp_state_ESTABLISHED", -1))')
+				[ "${left:-1}" = 0 ] && break
+				[ $(($(date +%s) - t0)) -ge 60 ] && break
+				sleep 0.5
+			done
+			sleep 2
+			rel="$(load_case tls13_ecdsa),$(load_case tls12_resumed)"
+		fi
+	fi
+	python3 - "$n" "$held" "$m0" "$m1" "[$loads]" "$st" "${ROUND:-1}" "[$rel]" "$left" <<'PY'
 import json, sys
 n, held = int(sys.argv[1]), int(sys.argv[2])
 r0, h0 = map(int, sys.argv[3].split())
@@ -213,27 +247,44 @@ st = json.loads(sys.argv[6])
 out = {"held": n, "round": int(sys.argv[7]), "held_reached": held, "rss_kib_before": r0, "rss_kib_held": r1,
        "hugetlb_kib": h1, "bytes_per_idle_conn": round((r1 - r0) * 1024 / held, 1) if held else None,
        "loads": loads}
-for k in ("tcp_conns_established", "conns_open"):
+for k in ("tcp_state_ESTABLISHED", "sess_state_OPEN"):
     if k in st:
         out[k] = st[k]
+released = json.loads(sys.argv[8])
+if released:
+    out["loads_released"] = released
+    out["released_conns_left"] = int(sys.argv[9]) if sys.argv[9] else None
 print(json.dumps(out))
 PY
+	HOLD_PID=
+	hsod_stop 20 >/dev/null
+}
+
+# The holder leaves (it resets what it holds: --close rst) and is waited for.
+holder_stop() {
 	if [ -n "${HOLD_PID:-}" ]; then
 		# $HOLD_PID is the shell around ip netns exec / timeout / hso-gen:
 		# hso-gen itself must go, or the next case's holder finds its
 		# EAL files still locked (it held nothing at the second N).
+		# One SIGTERM to hso-gen alone: it then resets what it holds and
+		# exits. `timeout` (gen_run) passes a signal on to its child and
+		# again to its process group, and a second signal makes hso-gen
+		# quit at once, leaving its connections open in hsod.
 		local gpid
-		gpid=$(pgrep -f -- "--file-prefix $HOLD_PREFIX " | head -1)
-		for p in $gpid $HOLD_PID; do kill -TERM "$p" 2>/dev/null; done
-		for _ in $(seq 1 300); do
-			[ -n "$gpid" ] && kill -0 "$gpid" 2>/dev/null || break
-			sleep 0.1
-		done
-		[ -n "$gpid" ] && kill -KILL "$gpid" 2>/dev/null
+		gpid=$(pgrep -f -- "^[^ ]*hso-gen .*--file-prefix $HOLD_PREFIX " | head -1)
+		if [ -n "$gpid" ]; then
+			kill -TERM "$gpid" 2>/dev/null
+			for _ in $(seq 1 600); do
+				kill -0 "$gpid" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill -KILL "$gpid" 2>/dev/null
+		else
+			kill -TERM "$HOLD_PID" 2>/dev/null
+		fi
 		wait "$HOLD_PID" 2>/dev/null
 	fi
 	HOLD_PID=
-	hsod_stop 20 >/dev/null
 }
 
 start_case() {
@@ -299,13 +350,36 @@ for c in cases:
             if b.get(k):
                 ratios.setdefault(str(c["held"]), {}).setdefault(l["case"], {}) \
                       .setdefault(k, []).append(round(l[k] / b[k], 3))
-out = {n: {case: {k: {"median": round(statistics.median(v), 3), "min": min(v), "max": max(v),
-                      "rounds": v} for k, v in ks.items()}
-           for case, ks in cs.items()} for n, cs in ratios.items()}
+def summary(ratios):
+    return {n: {case: {k: {"median": round(statistics.median(v), 3), "min": min(v), "max": max(v),
+                           "rounds": v} for k, v in ks.items()}
+                for case, ks in cs.items()} for n, cs in ratios.items()}
+out = summary(ratios)
+# The same hsod before and after the holder left: cost with N held over the
+# cost once they are gone (no process-to-process difference in the ratio).
+rel = {}
+for c in cases:
+    if c.get("held_reached", 0) < c.get("held", 0) or c.get("released_conns_left") != 0:
+        continue
+    after = {l["case"]: l for l in c.get("loads_released", [])}
+    for l in c.get("loads", []):
+        b = after.get(l["case"])
+        if b is None or "error" in l or "error" in b:
+            continue
+        for k in keys:
+            if b.get(k):
+                rel.setdefault(str(c["held"]), {}).setdefault(l["case"], {}) \
+                   .setdefault(k, []).append(round(l[k] / b[k], 3))
 # A window with no handshake is no figure either: listed, and the run fails.
 failed = ["round %d, %d held, %s" % (c.get("round", 1), c["held"], l["case"])
           for c in cases for l in c.get("loads", []) if "error" in l]
-print(' "cost_vs_0": %s, "held_short": %s, "load_failed": %s}' % (
-      json.dumps(out), json.dumps(sorted(set(short))), json.dumps(failed)))
+failed += ["round %d, %d held then released, %s" % (c.get("round", 1), c["held"], l["case"])
+           for c in cases for l in c.get("loads_released", []) if "error" in l]
+# Released but some still open: that baseline is no figure (listed, not a failure).
+unreleased = ["round %d, %d held: %s left" % (c.get("round", 1), c["held"], c["released_conns_left"])
+              for c in cases if c.get("loads_released") and c.get("released_conns_left") != 0]
+print(' "cost_vs_0": %s, "cost_vs_released": %s, "unreleased": %s, "held_short": %s, '
+      '"load_failed": %s}' % (json.dumps(out), json.dumps(summary(rel)), json.dumps(unreleased),
+                              json.dumps(sorted(set(short))), json.dumps(failed)))
 sys.exit(1 if short or failed else 0)
 PY
