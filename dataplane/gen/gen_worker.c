@@ -1148,7 +1148,8 @@ phase_step(struct gen_worker *w)
 					w->hold_closed++;
 				}
 			}
-			if (w->stats.held > 0)
+			/* (Past the last slot nothing is held: a guard, not a wait.) */
+			if (w->stats.held > 0 && w->hold_cursor < w->n_slots)
 				break;
 		}
 		if (w->stats.inflight > 0 && w->now_us < w->drain_end_us)
