@@ -337,19 +337,22 @@ for x in sys.argv[1:]:
 keys = ("hsod_busy_us_per_handshake", "hsod_cpu_us_per_handshake")
 base = {(c.get("round", 1), l["case"]): l for c in cases if c.get("held") == 0
         for l in c.get("loads", [])}
+def add_ratios(acc, c, base_of):
+    """Each load of case c over its baseline (base_of(load), or None), into acc."""
+    for l in c.get("loads", []):
+        b = base_of(l)
+        if b is None or "error" in l or "error" in b:
+            continue
+        for k in keys:
+            if b.get(k):
+                acc.setdefault(str(c["held"]), {}).setdefault(l["case"], {}) \
+                   .setdefault(k, []).append(round(l[k] / b[k], 3))
 ratios = {}
 short = [c["held"] for c in cases if c.get("held_reached", 0) < c.get("held", 0)]
 for c in cases:
     if c.get("held") == 0 or c.get("held_reached", 0) < c.get("held", 0):
         continue
-    for l in c.get("loads", []):
-        b = base.get((c.get("round", 1), l["case"]))
-        if b is None or "error" in l or "error" in b:
-            continue
-        for k in keys:
-            if b.get(k):
-                ratios.setdefault(str(c["held"]), {}).setdefault(l["case"], {}) \
-                      .setdefault(k, []).append(round(l[k] / b[k], 3))
+    add_ratios(ratios, c, lambda l, c=c: base.get((c.get("round", 1), l["case"])))
 def summary(ratios):
     return {n: {case: {k: {"median": round(statistics.median(v), 3), "min": min(v), "max": max(v),
                            "rounds": v} for k, v in ks.items()}
@@ -362,14 +365,7 @@ for c in cases:
     if c.get("held_reached", 0) < c.get("held", 0) or c.get("released_conns_left") != 0:
         continue
     after = {l["case"]: l for l in c.get("loads_released", [])}
-    for l in c.get("loads", []):
-        b = after.get(l["case"])
-        if b is None or "error" in l or "error" in b:
-            continue
-        for k in keys:
-            if b.get(k):
-                rel.setdefault(str(c["held"]), {}).setdefault(l["case"], {}) \
-                   .setdefault(k, []).append(round(l[k] / b[k], 3))
+    add_ratios(rel, c, lambda l, after=after: after.get(l["case"]))
 # A window with no handshake is no figure either: listed, and the run fails.
 failed = ["round %d, %d held, %s" % (c.get("round", 1), c["held"], l["case"])
           for c in cases for l in c.get("loads", []) if "error" in l]
