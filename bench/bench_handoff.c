@@ -66,6 +66,7 @@
 
 #include "app_shm.h"
 #include "apps.h"
+#include "eal_rundir.h"
 #include "config.h"
 #include "hso_app.h"
 
@@ -937,6 +938,7 @@ main(int argc, char **argv)
 		printf("skip: DPDK EAL cannot start here (%s)\n", rte_strerror(rte_errno));
 		return 77;
 	}
+	hso_eal_rundir_atexit();        /* a prefix per run: its directory goes at exit */
 	lcore = rte_get_next_lcore(-1, 1, 0);
 	if (lcore >= RTE_MAX_LCORE) {
 		printf("skip: needs two lcores (EAL -l 0-1)\n");

@@ -35,6 +35,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "eal_rundir.h"
 #include "net.h"
 
 #define REPS 7
@@ -268,6 +269,7 @@ main(int argc, char **argv)
 		printf("skip: DPDK EAL cannot start here (%s)\n", rte_strerror(rte_errno));
 		return 77;
 	}
+	hso_eal_rundir_atexit();        /* a prefix per run: its directory goes at exit */
 	mp = rte_pktmbuf_pool_create("bench_neigh", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     SOCKET_ID_ANY);
 	if (mp == NULL) {

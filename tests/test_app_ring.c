@@ -25,6 +25,7 @@
 
 #include "app_shm.h"
 #include "apps.h"
+#include "eal_rundir.h"
 #include "check.h"
 #include "hso_app.h"
 
@@ -938,6 +939,7 @@ main(int argc, char **argv)
 		printf("skip: DPDK EAL cannot start here (%s)\n", rte_strerror(rte_errno));
 		return CHECK_SKIP;
 	}
+	hso_eal_rundir_atexit();        /* a prefix per run: its directory goes at exit */
 	mp = rte_pktmbuf_pool_create("test_app_ring", POOL_MBUFS, 32, 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	CHECK(mp != NULL);

@@ -59,6 +59,7 @@
 #include "app.h"
 #include "app_shm.h"
 #include "apps.h"
+#include "eal_rundir.h"
 #include "check.h"
 #include "config.h"
 #include "handshake.h"
@@ -1303,6 +1304,7 @@ main(int argc, char **argv)
 		printf("skip: DPDK EAL cannot start here (%s)\n", rte_strerror(rte_errno));
 		return CHECK_SKIP;
 	}
+	hso_eal_rundir_atexit();        /* a prefix per run: its directory goes at exit */
 	cert_make();
 	setup();
 	test_echo();

@@ -72,6 +72,7 @@
 
 #include "app.h"
 #include "apps.h"
+#include "eal_rundir.h"
 #include "config.h"
 #include "handshake.h"
 #include "hso_app.h"
@@ -943,6 +944,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_wire: EAL: %s\n", rte_strerror(rte_errno));
 		exit(1);
 	}
+	hso_eal_rundir_atexit();        /* a prefix per run: its directory goes at exit */
 	port_make();
 	certs_make();
 	confs_make();
