@@ -44,35 +44,16 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
-#include <rte_arp.h>
 #include <rte_cycles.h>
-#include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_eth_ring.h>
-#include <rte_ethdev.h>
-#include <rte_ip.h>
-#include <rte_mbuf.h>
-#include <rte_ring.h>
-#include <rte_tcp.h>
 
 #include "app.h"
 #include "apps.h"
-#include "config.h"
-#include "handshake.h"
-#include "hso_app.h"
-#include "tcp.h"
-#include "tcp_pkt.h"
+#include "ring_rig.h"
+#include "session.h"
 #include "worker.h"
 
-#define POOL_MBUFS 32767u
-#define RING_SIZE 4096u
-#define SERVER_ADDR 0xc6120002u         /* 198.18.0.2 */
-#define CLIENT_ADDR 0xc612000au         /* 198.18.0.10 */
 #define MAX_CONNS 256
 #define MSG_MAX (1u << 20)
 
@@ -83,24 +64,7 @@ static struct {
 	bool offload;
 } opt = { 2.0, 0.5, 4, 16384, 2, 13, false };
 
-static struct rte_mempool *pool;
-static struct rte_ring *rx_ring, *tx_ring;
-static uint16_t port_id;
-static struct rte_ether_addr port_mac;
-static const struct rte_ether_addr client_mac = { { 0x02, 0, 0, 0, 0, 0x0a } };
-static char dir[] = "/tmp/hso_bench_echo_XXXXXX";
-
-static struct hsod_config cfg;
-static struct hs_config tls;
-static struct hso_cert *cert;
-static struct hso_stek_set *stek;
-static struct hsod_apps *apps;
-static struct hsod_worker *worker;
-static struct hso_app *app;
-static struct hso_echo *echo;
-
-static struct tcp_tbl *ctcp;            /* the clients' TCP */
-static struct tcp_pkt_pool cpool;
+static struct rig rig;
 static SSL_CTX *cctx;
 static uint64_t now_us;
 
@@ -123,7 +87,6 @@ static struct {
 	uint64_t bytes;
 } meas;
 static bool measuring, failed;
-static uint64_t bad_frames;     /* from hsod, not parsed (a checksum, a header) */
 static double cpu_share = 1.0;
 
 static void
@@ -143,158 +106,17 @@ stream_byte(unsigned c, uint64_t off)
 /* ---- set-up ------------------------------------------------------------ */
 
 static void
-cert_make(void)
-{
-	char path[300];
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	X509_NAME *n;
-	FILE *f;
-
-	if (mkdtemp(dir) == NULL || k == NULL || x == NULL)
-		die("certificate");
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_set_pubkey(x, k);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"bench.test",
-				   -1, -1, 0);
-	X509_set_issuer_name(x, n);
-	if (X509_sign(x, k, EVP_sha256()) == 0)
-		die("X509_sign");
-	snprintf(path, sizeof(path), "%s/cert.pem", dir);
-	f = fopen(path, "w");
-	if (f == NULL || !PEM_write_X509(f, x))
-		die("writing the certificate");
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/key.pem", dir);
-	f = fopen(path, "w");
-	if (f == NULL || !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL))
-		die("writing the key");
-	fclose(f);
-	X509_free(x);
-	EVP_PKEY_free(k);
-}
-
-static void
-server_config(void)
-{
-	char c[300], k[300], err[HSOD_ERR_LEN];
-	char *argv[40];
-	int n = 0;
-
-	snprintf(c, sizeof(c), "%s/cert.pem", dir);
-	snprintf(k, sizeof(k), "%s/key.pem", dir);
-	argv[n++] = "--addr";
-	argv[n++] = "198.18.0.2/24";
-	argv[n++] = "--listen";
-	argv[n++] = "443";
-	argv[n++] = "--cert";
-	argv[n++] = c;
-	argv[n++] = "--key";
-	argv[n++] = k;
-	argv[n++] = "--max-conns";
-	argv[n++] = "1024";
-	argv[n++] = "--mbufs";
-	argv[n++] = "32767";
-	argv[n++] = "--app";
-	argv[n++] = "echo";
-	argv[n] = NULL;
-	if (hsod_config_parse(&cfg, n, argv, err, sizeof(err)) != 0)
-		die(err);
-	if (hsod_config_tls_policy(&cfg, &tls, err, sizeof(err)) != 0)
-		die(err);
-	cert = hso_cert_load(cfg.certs[0].cert, cfg.certs[0].key, err, sizeof(err));
-	if (cert == NULL || hs_config_add_cert(&tls, cert, true) != 0)
-		die(err);
-	{
-		struct hso_stek_config sc;
-
-		hso_stek_config_default(&sc);
-		stek = hso_stek_set_create(&sc, 1700000000);
-		if (stek == NULL)
-			die("hso_stek_set_create");
-		tls.stek = stek;
-	}
-}
-
-static void
-port_make(void)
-{
-	struct rte_eth_conf pc;
-	int sock = (int)rte_socket_id();
-	int r;
-
-	pool = rte_pktmbuf_pool_create("echo_mbufs", POOL_MBUFS, 256, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, sock);
-	rx_ring = rte_ring_create("echo_rx", RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	tx_ring = rte_ring_create("echo_tx", RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (pool == NULL || rx_ring == NULL || tx_ring == NULL)
-		die("pool or rings");
-	r = rte_eth_from_rings("net_ring_echo", &rx_ring, 1, &tx_ring, 1, (unsigned)sock);
-	if (r < 0)
-		die("rte_eth_from_rings");
-	port_id = (uint16_t)r;
-	memset(&pc, 0, sizeof(pc));
-	if (rte_eth_dev_configure(port_id, 1, 1, &pc) != 0 ||
-	    rte_eth_rx_queue_setup(port_id, 0, RING_SIZE, (unsigned)sock, NULL, pool) != 0 ||
-	    rte_eth_tx_queue_setup(port_id, 0, RING_SIZE, (unsigned)sock, NULL) != 0 ||
-	    rte_eth_dev_start(port_id) != 0)
-		die("port setup");
-	rte_eth_macaddr_get(port_id, &port_mac);
-}
-
-static void
-server_make(void)
-{
-	struct hsod_worker_conf wc = {
-		.queue = 0, .lcore = rte_lcore_id(), .index = 0, .mp = pool, .hs = &tls,
-		.cfg = &cfg, .n_ports = 1,
-	};
-
-	apps = hsod_apps_create(1, cfg.max_conns, pool, false);
-	if (apps == NULL)
-		die("hsod_apps_create");
-	wc.shm = hsod_apps_shm(apps);
-	wc.fc = hsod_apps_fc(apps);
-	/* net_ring passes chains through: payload by reference, as on a NIC. */
-	wc.ports[0].tx_offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	if (opt.offload)
-		wc.ports[0].tx_offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
-	wc.ports[0].id = port_id;
-	wc.ports[0].mac = port_mac;
-	worker = hsod_worker_create(&wc);
-	if (worker == NULL)
-		die("hsod_worker_create");
-	app = hso_app_attach_inproc("echo", 0);
-	if (app == NULL)
-		die("hso_app_attach_inproc");
-	echo = hso_echo_create(app, 0, NULL);
-	if (echo == NULL)
-		die("hso_echo_create");
-}
-
-static void
 clients_make(void)
 {
 	struct tcp_config tc;
-	uint32_t src = CLIENT_ADDR;
+	uint32_t src = RIG_CLIENT_ADDR;
 
 	tcp_config_init(&tc);
 	tc.max_conns = MAX_CONNS * 2;
 	tc.rx_buf_size = 1u << 18;
 	tc.tx_buf_size = 1u << 18;
 	tc.idle_timeout_us = 0;
-	cpool.mp = pool;
-	cpool.owner_off = -1;
-	tc.buf_ops.alloc = tcp_pkt_buf_alloc;
-	tc.buf_ops.release = tcp_pkt_buf_release;
-	tc.buf_ops.ctx = &cpool;
-	ctcp = tcp_tbl_create(&tc);
-	if (ctcp == NULL || tcp_tbl_set_sources(ctcp, &src, 1, 40000, 60000) != 0)
-		die("client TCP table");
+	rig_clients(&rig, &tc, &src, 1);
 	cctx = SSL_CTX_new(TLS_client_method());
 	if (cctx == NULL)
 		die("SSL_CTX_new");
@@ -311,7 +133,7 @@ clients_make(void)
 	for (unsigned i = 0; i < opt.conns; i++) {
 		struct client *c = &clients[i];
 
-		if (tcp_tbl_connect(ctcp, SERVER_ADDR, 443, c, now_us, &c->tcp) != 0)
+		if (tcp_tbl_connect(rig.ctcp, RIG_SERVER_ADDR, 443, c, now_us, &c->tcp) != 0)
 			die("tcp_tbl_connect");
 		c->ssl = SSL_new(cctx);
 		c->rbio = BIO_new(BIO_s_mem());
@@ -326,131 +148,18 @@ clients_make(void)
 	}
 }
 
-/* ---- frames between the clients and hsod ------------------------------ */
-
-static void
-inject(struct rte_mbuf *m)
-{
-	if (rte_ring_sp_enqueue(rx_ring, m) != 0)
-		rte_pktmbuf_free(m);
-}
-
-static void
-arp_reply(const struct rte_arp_hdr *req)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	struct rte_ether_hdr *e;
-	struct rte_arp_hdr *a;
-
-	if (m == NULL)
-		return;
-	e = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*e) + sizeof(*a));
-	a = (struct rte_arp_hdr *)(e + 1);
-	e->dst_addr = req->arp_data.arp_sha;
-	e->src_addr = client_mac;
-	e->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = RTE_ETHER_ADDR_LEN;
-	a->arp_plen = 4;
-	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
-	a->arp_data.arp_sha = client_mac;
-	a->arp_data.arp_sip = req->arp_data.arp_tip;
-	a->arp_data.arp_tha = req->arp_data.arp_sha;
-	a->arp_data.arp_tip = req->arp_data.arp_sip;
-	inject(m);
-}
-
-/* One mbuf holding all of @p m (hsod may send chains). */
-static struct rte_mbuf *
-linear(struct rte_mbuf *m)
-{
-	struct rte_mbuf *l;
-	uint8_t *p;
-
-	if (m->nb_segs == 1)
-		return m;
-	l = rte_pktmbuf_alloc(pool);
-	if (l == NULL || (p = (uint8_t *)rte_pktmbuf_append(l, (uint16_t)m->pkt_len)) == NULL)
-		die("linearising a chained frame");
-	rte_pktmbuf_read(m, 0, m->pkt_len, p);
-	rte_pktmbuf_free(m);
-	return l;
-}
-
-/* What hsod sent: ARP requests answered, TCP segments to the clients' table. */
-static void
-from_server(void)
-{
-	struct rte_mbuf *ms[64];
-	unsigned n;
-
-	while ((n = rte_ring_sc_dequeue_burst(tx_ring, (void **)ms, 64, NULL)) > 0) {
-		for (unsigned i = 0; i < n; i++) {
-			struct rte_mbuf *m = linear(ms[i]);
-			struct rte_ether_hdr *e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-			struct tcp_seg seg;
-
-			if (e->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
-				const struct rte_arp_hdr *a = (const struct rte_arp_hdr *)(e + 1);
-
-				if (a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
-					arp_reply(a);
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			m->l2_len = sizeof(*e);
-			m->l3_len = sizeof(struct rte_ipv4_hdr);
-			if (opt.offload)
-				m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-			if (tcp_pkt_parse(m, &seg) != 0) {
-				bad_frames++;
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			tcp_tbl_input(ctcp, &seg, now_us);
-			if (seg.buf == NULL)
-				rte_pktmbuf_free(m);    /* else TCP holds it */
-		}
-	}
-}
-
-static void
-to_server(void)
-{
-	unsigned n;
-	const struct tcp_seg_out *o = tcp_tbl_output(ctcp, &n);
-
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = tcp_pkt_build(pool, &o[i], opt.offload);
-		struct rte_ether_hdr *e;
-
-		if (m == NULL)
-			die("tcp_pkt_build");
-		if (opt.offload) {
-			/* What a NIC that checked the sums would say. */
-			m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-		}
-		e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		e->dst_addr = port_mac;
-		e->src_addr = client_mac;
-		inject(m);
-	}
-	tcp_tbl_output_clear(ctcp);
-}
-
 /* ---- the clients ------------------------------------------------------- */
 
 static void
 client_io(struct client *c, unsigned idx)
 {
-	struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	struct tcp_conn *tc = tcp_tbl_conn_get(rig.ctcp, c->tcp);
 	int n;
 
 	if (tc == NULL || !c->connected)
 		return;
 	/* TCP -> SSL */
-	while ((n = tcp_conn_read(ctcp, tc, scratch, sizeof(scratch))) > 0)
+	while ((n = tcp_conn_read(rig.ctcp, tc, scratch, sizeof(scratch))) > 0)
 		BIO_write(c->rbio, scratch, n);
 	if (!c->tls_up) {
 		if (SSL_do_handshake(c->ssl) == 1)
@@ -517,7 +226,7 @@ client_io(struct client *c, unsigned idx)
 		c->wpend_len += (size_t)n;
 	}
 	if (c->wpend_len > c->wpend_off) {
-		n = tcp_conn_write(ctcp, tc, c->wpend + c->wpend_off, c->wpend_len - c->wpend_off);
+		n = tcp_conn_write(rig.ctcp, tc, c->wpend + c->wpend_off, c->wpend_len - c->wpend_off);
 		if (n > 0)
 			c->wpend_off += (size_t)n;
 	}
@@ -529,7 +238,7 @@ client_events(void)
 	struct tcp_event ev[64];
 	unsigned n;
 
-	while ((n = tcp_tbl_event_burst(ctcp, ev, 64)) > 0) {
+	while ((n = tcp_tbl_event_burst(rig.ctcp, ev, 64)) > 0) {
 		for (unsigned i = 0; i < n; i++) {
 			struct client *c = ev[i].user;
 
@@ -547,31 +256,25 @@ client_events(void)
 	}
 }
 
-static uint64_t
-clock_us(void)
-{
-	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000000);
-}
-
 static void
 round_once(void)
 {
 	uint64_t t0, t1, t2, t3;
 
 	t0 = rte_rdtsc();
-	now_us = clock_us();
-	tcp_tbl_tick(ctcp, now_us);
+	now_us = rig_clock_us();
+	tcp_tbl_tick(rig.ctcp, now_us);
 	client_events();
 	for (unsigned i = 0; i < opt.conns; i++)
 		client_io(&clients[i], i);
-	to_server();
+	rig_to_server(&rig);
 	t1 = rte_rdtsc();
-	hsod_worker_poll(worker, now_us);
+	hsod_worker_poll(rig.worker, now_us);
 	t2 = rte_rdtsc();
-	hso_echo_poll(echo);
-	hsod_apps_control(apps);
+	hso_echo_poll(rig.echo);
+	hsod_apps_control(rig.apps);
 	t3 = rte_rdtsc();
-	from_server();
+	rig_from_server(&rig, now_us);
 	client_events();
 	if (measuring) {
 		meas.client += (t1 - t0) + (rte_rdtsc() - t3);
@@ -624,30 +327,19 @@ bad:
 int
 main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal[32] = { argv[0], "--no-huge", "-m", "1024", "--no-shconf", "--no-pci",
-			  "-l", "0", "--log-level", "lib.eal:error" };
-	int n_eal = 10, dash = parse_args(argc, argv);
+	static const char *const server_args[] = { "--max-conns", "1024" };
+	int dash = parse_args(argc, argv);
 	uint64_t hz, t_end, up_deadline;
 	unsigned up = 0;
 	struct hsod_worker_stats w_at0;
 	struct tcp_stats t_at0;
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=hsoecho%d", (int)getpid());
-	eal[n_eal++] = prefix;
-	for (int i = dash + 1; i < argc && n_eal < 31; i++)
-		eal[n_eal++] = argv[i];
-	if (rte_eal_init(n_eal, eal) < 0) {
-		fprintf(stderr, "hso-bench-echo: EAL: %s\n", rte_strerror(rte_errno));
+	rig.offload = opt.offload;
+	if (rig_eal_init(&rig, argc, argv, dash, "hsoecho", "1024") != 0)
 		return 77;
-	}
 	hz = rte_get_tsc_hz();
-	cert_make();
-	server_config();
-	port_make();
-	server_make();
-	hsod_worker_announce(worker);
-	now_us = clock_us();
+	rig_server(&rig, server_args, 2);
+	now_us = rig_clock_us();
 	clients_make();
 
 	/* Handshakes, then the warm-up, then the measured window. */
@@ -664,8 +356,8 @@ main(int argc, char **argv)
 	while (rte_rdtsc() < t_end && !failed)
 		round_once();
 	/* The counters below are for the measured window only. */
-	w_at0 = *hsod_worker_stats(worker);
-	t_at0 = *hsod_worker_tcp_stats(worker);
+	w_at0 = *hsod_worker_stats(rig.worker);
+	t_at0 = *hsod_worker_tcp_stats(rig.worker);
 	{
 		struct timespec c0, c1;
 		uint64_t w0;
@@ -684,9 +376,9 @@ main(int argc, char **argv)
 			cpu_share = 1.0;
 	}
 	if (failed || meas.bytes == 0) {
-		const struct hsod_worker_stats *ws = hsod_worker_stats(worker);
-		const struct sess_stats *ss = hsod_worker_sess_stats(worker);
-		const struct hs_worker_stats *hs = hsod_worker_tls_stats(worker);
+		const struct hsod_worker_stats *ws = hsod_worker_stats(rig.worker);
+		const struct sess_stats *ss = hsod_worker_sess_stats(rig.worker);
+		const struct hs_worker_stats *hs = hsod_worker_tls_stats(rig.worker);
 
 		fprintf(stderr, "worker: rx %llu tx %llu app_events %llu commands %llu stale %llu "
 			"records %llu budget_stalls %llu ring_stalls %llu refused %llu\n",
@@ -702,18 +394,18 @@ main(int argc, char **argv)
 			(unsigned long long)hs->handshakes_completed,
 			(unsigned long long)hs->handshakes_failed);
 		fprintf(stderr, "clients: bad frames %llu, tcp rx %llu tx %llu retransmits %llu\n",
-			(unsigned long long)bad_frames,
-			(unsigned long long)tcp_tbl_stats(ctcp)->rx_segs,
-			(unsigned long long)tcp_tbl_stats(ctcp)->tx_segs,
-			(unsigned long long)tcp_tbl_stats(ctcp)->retransmits);
+			(unsigned long long)rig.bad_frames,
+			(unsigned long long)tcp_tbl_stats(rig.ctcp)->rx_segs,
+			(unsigned long long)tcp_tbl_stats(rig.ctcp)->tx_segs,
+			(unsigned long long)tcp_tbl_stats(rig.ctcp)->retransmits);
 		for (unsigned k = 0; k < TCP_DROP_NUM; k++)
-			if (tcp_tbl_stats(ctcp)->drops[k] != 0)
+			if (tcp_tbl_stats(rig.ctcp)->drops[k] != 0)
 				fprintf(stderr, "  client drop %s %llu\n", tcp_drop_name(k),
-					(unsigned long long)tcp_tbl_stats(ctcp)->drops[k]);
+					(unsigned long long)tcp_tbl_stats(rig.ctcp)->drops[k]);
 		for (unsigned k = 0; k < TCP_DROP_NUM; k++)
-			if (hsod_worker_tcp_stats(worker)->drops[k] != 0)
+			if (hsod_worker_tcp_stats(rig.worker)->drops[k] != 0)
 				fprintf(stderr, "  hsod drop %s %llu\n", tcp_drop_name(k),
-					(unsigned long long)hsod_worker_tcp_stats(worker)->drops[k]);
+					(unsigned long long)hsod_worker_tcp_stats(rig.worker)->drops[k]);
 		for (unsigned i = 0; i < opt.conns; i++)
 			fprintf(stderr, "client %u: sent %llu echoed %llu\n", i,
 				(unsigned long long)clients[i].sent,
@@ -723,8 +415,8 @@ main(int argc, char **argv)
 	{
 		double ws = (double)meas.worker * cpu_share / (double)hz;
 		double as = (double)meas.app * cpu_share / (double)hz;
-		const struct hsod_worker_stats *wst = hsod_worker_stats(worker);
-		const struct tcp_stats *tst = hsod_worker_tcp_stats(worker);
+		const struct hsod_worker_stats *wst = hsod_worker_stats(rig.worker);
+		const struct tcp_stats *tst = hsod_worker_tcp_stats(rig.worker);
 
 		printf("{\"bench\": \"echo\", \"tls\": \"%s\", \"suite\": \"AES-128-GCM\", "
 		       "\"offload\": %s, "
@@ -752,5 +444,6 @@ main(int argc, char **argv)
 		       (unsigned long long)(tst->window_updates - t_at0.window_updates),
 		       (unsigned long long)(tst->delayed_acks - t_at0.delayed_acks));
 	}
+	rig_cleanup(&rig);
 	return 0;
 }
