@@ -116,7 +116,7 @@ clients_make(void)
 	tc.rx_buf_size = 1u << 18;
 	tc.tx_buf_size = 1u << 18;
 	tc.idle_timeout_us = 0;
-	rig_clients(&rig, &tc, &src, 1);
+	rig_clients(&rig, &tc, &src, 1, 40000, 60000);
 	cctx = SSL_CTX_new(TLS_client_method());
 	if (cctx == NULL)
 		die("SSL_CTX_new");
@@ -233,26 +233,16 @@ client_io(struct client *c, unsigned idx)
 }
 
 static void
-client_events(void)
+client_event(const struct tcp_event *ev)
 {
-	struct tcp_event ev[64];
-	unsigned n;
+	struct client *c = ev->user;
 
-	while ((n = tcp_tbl_event_burst(rig.ctcp, ev, 64)) > 0) {
-		for (unsigned i = 0; i < n; i++) {
-			struct client *c = ev[i].user;
-
-			if (c == NULL)
-				continue;
-			if (ev[i].events & TCP_EV_CONNECTED)
-				c->connected = true;
-			if (ev[i].events & TCP_EV_CLOSED) {
-				c->closed = true;
-				fprintf(stderr, "hso-bench-echo: a connection closed (events 0x%x)\n",
-					ev[i].events);
-				failed = true;
-			}
-		}
+	if (ev->events & TCP_EV_CONNECTED)
+		c->connected = true;
+	if (ev->events & TCP_EV_CLOSED) {
+		c->closed = true;
+		fprintf(stderr, "hso-bench-echo: a connection closed (events 0x%x)\n", ev->events);
+		failed = true;
 	}
 }
 
@@ -264,7 +254,7 @@ round_once(void)
 	t0 = rte_rdtsc();
 	now_us = rig_clock_us();
 	tcp_tbl_tick(rig.ctcp, now_us);
-	client_events();
+	rig_client_events(&rig, client_event);
 	for (unsigned i = 0; i < opt.conns; i++)
 		client_io(&clients[i], i);
 	rig_to_server(&rig);
@@ -275,7 +265,7 @@ round_once(void)
 	hsod_apps_control(rig.apps);
 	t3 = rte_rdtsc();
 	rig_from_server(&rig, now_us);
-	client_events();
+	rig_client_events(&rig, client_event);
 	if (measuring) {
 		meas.client += (t1 - t0) + (rte_rdtsc() - t3);
 		meas.worker += t2 - t1;
@@ -335,6 +325,7 @@ main(int argc, char **argv)
 	struct tcp_stats t_at0;
 
 	rig.offload = opt.offload;
+	rig.pool_cache = 256;
 	if (rig_eal_init(&rig, argc, argv, dash, "hsoecho", "1024") != 0)
 		return 77;
 	hz = rte_get_tsc_hz();

@@ -208,43 +208,33 @@ client_io(struct client *c)
 }
 
 static void
-client_events(void)
+client_event(const struct tcp_event *ev)
 {
-	struct tcp_event ev[64];
-	unsigned n;
+	struct client *c = ev->user;
+	struct tcp_conn *tc;
 
-	while ((n = tcp_tbl_event_burst(rig.ctcp, ev, 64)) > 0) {
-		for (unsigned i = 0; i < n; i++) {
-			struct client *c = ev[i].user;
-			struct tcp_conn *tc;
-
-			if (c == NULL)
-				continue;
-			if ((void *)c == (void *)&idle_tag) {
-				if (ev[i].events & TCP_EV_CLOSED) {
-					idle_lost++;
-					tc = tcp_tbl_conn_get(rig.ctcp, ev[i].handle);
-					if (tc != NULL)
-						tcp_conn_release(rig.ctcp, tc);
-				}
-				continue;
-			}
-			if (ev[i].events & TCP_EV_CONNECTED)
-				c->connected = true;
-			if (ev[i].events & TCP_EV_CLOSED) {
-				if (!c->closing) {
-					fprintf(stderr, "hso-bench-idle: a %s connection closed "
-						"before its handshake was done (events 0x%x)\n",
-						kind_name[c->kind], ev[i].events);
-					failures++;
-				}
-				tc = tcp_tbl_conn_get(rig.ctcp, ev[i].handle);
-				if (tc != NULL)
-					tcp_conn_release(rig.ctcp, tc);
-				if (c->live)
-					client_end(c);
-			}
+	if ((void *)c == (void *)&idle_tag) {
+		if (ev->events & TCP_EV_CLOSED) {
+			idle_lost++;
+			tc = tcp_tbl_conn_get(rig.ctcp, ev->handle);
+			if (tc != NULL)
+				tcp_conn_release(rig.ctcp, tc);
 		}
+		return;
+	}
+	if (ev->events & TCP_EV_CONNECTED)
+		c->connected = true;
+	if (ev->events & TCP_EV_CLOSED) {
+		if (!c->closing) {
+			fprintf(stderr, "hso-bench-idle: a %s connection closed before its "
+				"handshake was done (events 0x%x)\n", kind_name[c->kind], ev->events);
+			failures++;
+		}
+		tc = tcp_tbl_conn_get(rig.ctcp, ev->handle);
+		if (tc != NULL)
+			tcp_conn_release(rig.ctcp, tc);
+		if (c->live)
+			client_end(c);
 	}
 }
 
@@ -256,7 +246,7 @@ round_once(void)
 
 	now_us = rig_clock_us();
 	tcp_tbl_tick(rig.ctcp, now_us);
-	client_events();
+	rig_client_events(&rig, client_event);
 	for (unsigned i = 0; i < opt.conc; i++)
 		if (loop_c[i].live)
 			client_io(&loop_c[i]);
@@ -271,7 +261,7 @@ round_once(void)
 	hso_echo_poll(rig.echo);
 	hsod_apps_control(rig.apps);
 	rig_from_server(&rig, now_us);
-	client_events();
+	rig_client_events(&rig, client_event);
 	if (failures > 0 || idle_lost > 0 || not_resumed > 0) {
 		fprintf(stderr, "hso-bench-idle: %llu failed handshakes, %llu not resumed, %llu "
 			"idle connections lost\n", (unsigned long long)failures,
@@ -559,6 +549,7 @@ main(int argc, char **argv)
 
 	if (rig_eal_init(&rig, argc, argv, dash, "hsoidle", opt.mem) != 0)
 		return 77;
+	rig.pool_cache = 256;
 	/*
 	 * One max_conns for every N (the largest + room for the loop's and the
 	 * openers'; hsod closes passively, so no TIME_WAIT there): only the idle
@@ -573,7 +564,7 @@ main(int argc, char **argv)
 	tc.time_wait_us = 1000000;
 	for (unsigned i = 0; i < N_SRCS; i++)
 		srcs[i] = RIG_CLIENT_ADDR + i;
-	rig_clients(&rig, &tc, srcs, N_SRCS);
+	rig_clients(&rig, &tc, srcs, N_SRCS, 1024, 65535);
 	idle_h = calloc(opt.idle_max, sizeof(*idle_h));
 	if (idle_h == NULL)
 		die("calloc");

@@ -87,8 +87,7 @@ cert_make(struct rig *r)
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
 	X509_set_pubkey(x, k);
 	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"bench.test",
-				   -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)r->cn, -1, -1, 0);
 	X509_set_issuer_name(x, n);
 	if (X509_sign(x, k, EVP_sha256()) == 0)
 		die("X509_sign");
@@ -109,9 +108,11 @@ cert_make(struct rig *r)
 static void
 server_config(struct rig *r, const char *const *extra, unsigned n_extra)
 {
-	char c[300], k[300], err[HSOD_ERR_LEN];
+	char c[300], k[300], mbufs[16], err[HSOD_ERR_LEN];
 	char *argv[64];
 	int n = 0;
+
+	snprintf(mbufs, sizeof(mbufs), "%u", r->pool_mbufs);
 
 	snprintf(c, sizeof(c), "%s/cert.pem", r->dir);
 	snprintf(k, sizeof(k), "%s/key.pem", r->dir);
@@ -124,9 +125,7 @@ server_config(struct rig *r, const char *const *extra, unsigned n_extra)
 	argv[n++] = "--key";
 	argv[n++] = k;
 	argv[n++] = "--mbufs";
-	argv[n++] = "32767";
-	argv[n++] = "--app";
-	argv[n++] = "echo";
+	argv[n++] = mbufs;
 	for (unsigned i = 0; i < n_extra && n < 63; i++)
 		argv[n++] = (char *)extra[i];
 	argv[n] = NULL;
@@ -155,10 +154,10 @@ port_make(struct rig *r)
 	int sock = (int)rte_socket_id();
 	int ret;
 
-	r->pool = rte_pktmbuf_pool_create("rig_mbufs", RIG_POOL_MBUFS, 256, 0,
+	r->pool = rte_pktmbuf_pool_create("rig_mbufs", r->pool_mbufs, r->pool_cache, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, sock);
-	r->rx_ring = rte_ring_create("rig_rx", RIG_RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	r->tx_ring = rte_ring_create("rig_tx", RIG_RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	r->rx_ring = rte_ring_create("rig_rx", r->ring_size, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	r->tx_ring = rte_ring_create("rig_tx", r->ring_size, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (r->pool == NULL || r->rx_ring == NULL || r->tx_ring == NULL)
 		die("pool or rings");
 	ret = rte_eth_from_rings("net_ring_rig", &r->rx_ring, 1, &r->tx_ring, 1, (unsigned)sock);
@@ -167,25 +166,35 @@ port_make(struct rig *r)
 	r->port_id = (uint16_t)ret;
 	memset(&pc, 0, sizeof(pc));
 	if (rte_eth_dev_configure(r->port_id, 1, 1, &pc) != 0 ||
-	    rte_eth_rx_queue_setup(r->port_id, 0, RIG_RING_SIZE, (unsigned)sock, NULL, r->pool) != 0 ||
-	    rte_eth_tx_queue_setup(r->port_id, 0, RIG_RING_SIZE, (unsigned)sock, NULL) != 0 ||
+	    rte_eth_rx_queue_setup(r->port_id, 0, r->ring_size, (unsigned)sock, NULL, r->pool) != 0 ||
+	    rte_eth_tx_queue_setup(r->port_id, 0, r->ring_size, (unsigned)sock, NULL) != 0 ||
 	    rte_eth_dev_start(r->port_id) != 0)
 		die("port setup");
 	rte_eth_macaddr_get(r->port_id, &r->port_mac);
 }
 
 void
-rig_server(struct rig *r, const char *const *extra, unsigned n_extra)
+rig_setup(struct rig *r, const char *const *extra, unsigned n_extra)
 {
-	struct hsod_worker_conf wc = {
-		.queue = 0, .lcore = rte_lcore_id(), .index = 0, .hs = &r->tls,
-		.cfg = &r->cfg, .n_ports = 1,
-	};
-
+	if (r->pool_mbufs == 0)
+		r->pool_mbufs = RIG_POOL_MBUFS;
+	if (r->ring_size == 0)
+		r->ring_size = RIG_RING_SIZE;
+	if (r->cn == NULL)
+		r->cn = "bench.test";
 	cert_make(r);
 	server_config(r, extra, n_extra);
 	port_make(r);
-	wc.mp = r->pool;
+}
+
+void
+rig_worker_up(struct rig *r, const char *app_name, bool echo)
+{
+	struct hsod_worker_conf wc = {
+		.queue = 0, .lcore = rte_lcore_id(), .index = 0, .mp = r->pool, .hs = &r->tls,
+		.cfg = &r->cfg, .n_ports = 1,
+	};
+
 	r->apps = hsod_apps_create(1, r->cfg.max_conns, r->pool, false);
 	if (r->apps == NULL)
 		die("hsod_apps_create");
@@ -200,17 +209,45 @@ rig_server(struct rig *r, const char *const *extra, unsigned n_extra)
 	r->worker = hsod_worker_create(&wc);
 	if (r->worker == NULL)
 		die("hsod_worker_create");
-	r->app = hso_app_attach_inproc("echo", 0);
+	r->app = hso_app_attach_inproc(app_name, 0);
 	if (r->app == NULL)
 		die("hso_app_attach_inproc");
-	r->echo = hso_echo_create(r->app, 0, NULL);
-	if (r->echo == NULL)
+	r->echo = NULL;
+	if (echo && (r->echo = hso_echo_create(r->app, 0, NULL)) == NULL)
 		die("hso_echo_create");
 	hsod_worker_announce(r->worker);
 }
 
 void
-rig_clients(struct rig *r, struct tcp_config *tc, const uint32_t *srcs, unsigned n_srcs)
+rig_worker_down(struct rig *r)
+{
+	hsod_apps_stop(r->apps);
+	hso_app_detach(r->app);
+	hsod_worker_free(r->worker);
+	hsod_apps_free(r->apps);
+	r->app = NULL;
+	r->worker = NULL;
+	r->apps = NULL;
+}
+
+void
+rig_server(struct rig *r, const char *const *extra, unsigned n_extra)
+{
+	static const char *const echo_app[] = { "--app", "echo" };
+	const char *args[64];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < n_extra && n < 62; i++)
+		args[n++] = extra[i];
+	args[n++] = echo_app[0];
+	args[n++] = echo_app[1];
+	rig_setup(r, args, n);
+	rig_worker_up(r, "echo", true);
+}
+
+void
+rig_clients(struct rig *r, struct tcp_config *tc, const uint32_t *srcs, unsigned n_srcs,
+	    uint16_t port_lo, uint16_t port_hi)
 {
 	r->cpool.mp = r->pool;
 	r->cpool.owner_off = -1;
@@ -218,8 +255,20 @@ rig_clients(struct rig *r, struct tcp_config *tc, const uint32_t *srcs, unsigned
 	tc->buf_ops.release = tcp_pkt_buf_release;
 	tc->buf_ops.ctx = &r->cpool;
 	r->ctcp = tcp_tbl_create(tc);
-	if (r->ctcp == NULL || tcp_tbl_set_sources(r->ctcp, srcs, n_srcs, 1024, 65535) != 0)
+	if (r->ctcp == NULL || tcp_tbl_set_sources(r->ctcp, srcs, n_srcs, port_lo, port_hi) != 0)
 		die("client TCP table");
+}
+
+void
+rig_client_events(struct rig *r, void (*fn)(const struct tcp_event *ev))
+{
+	struct tcp_event ev[64];
+	unsigned n;
+
+	while ((n = tcp_tbl_event_burst(r->ctcp, ev, 64)) > 0)
+		for (unsigned i = 0; i < n; i++)
+			if (ev[i].user != NULL)
+				fn(&ev[i]);
 }
 
 static void

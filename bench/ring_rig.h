@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A whole hsod worker on a DPDK net_ring port, in the benchmark's own
- * process, with the built-in echo application attached as hsod attaches
- * it, and client connections on the other side of the ring driven by hso's
- * TCP core in active-open mode. Everything runs on one lcore, so the
- * caller can charge cycles exactly: rte_rdtsc() around hsod_worker_poll().
- * Used by hso-bench-echo (bytes echoed) and hso-bench-idle (handshakes
- * with idle connections open).
+ * A whole hsod worker on a DPDK net_ring port, in the program's own
+ * process, with an application attached in process (the built-in echo
+ * application, or the caller's), and client connections on the other side
+ * of the ring driven by hso's TCP core in active-open mode. Everything runs
+ * on one lcore, so the caller can charge cycles exactly: rte_rdtsc()
+ * around hsod_worker_poll(). Used by hso-bench-echo (bytes echoed),
+ * hso-bench-idle (handshakes with idle connections open) and test_worker
+ * (a fresh worker per case, the test's own application).
  *
  *   rig_eal_init(&r, argc, argv, dash, "hsoecho", "1024");
- *   rig_server(&r, extra_args, n_extra);    certificate, config, port, worker
- *   rig_clients(&r, &tcp_config, sources, n_sources);
+ *   rig_server(&r, extra_args, n_extra);    certificate, config, port, worker + echo
+ *     (or rig_setup(), then rig_worker_up() / rig_worker_down() per case)
+ *   rig_clients(&r, &tcp_config, sources, n_sources, port_lo, port_hi);
  *   loop: tcp_tbl_tick(r.ctcp, now); ...clients...; rig_to_server(&r);
  *         hsod_worker_poll(r.worker, now); hso_echo_poll(r.echo);
  *         hsod_apps_control(r.apps); rig_from_server(&r, now);
@@ -35,7 +37,13 @@
 #define RIG_RING_SIZE 4096u
 
 struct rig {
+	/* Set before rig_setup() (0 or NULL: the default). */
 	bool offload;                   /* frames marked checksum-good, sums by the "port" */
+	unsigned pool_mbufs;            /* RIG_POOL_MBUFS; also hsod's --mbufs */
+	unsigned pool_cache;            /* per-lcore mempool cache (0: none) */
+	unsigned ring_size;             /* RIG_RING_SIZE */
+	const char *cn;                 /* the certificate's name: "bench.test" */
+
 	char prefix[64];                /* EAL --file-prefix */
 	char dir[64];                   /* the certificate and key */
 	struct rte_mempool *pool;
@@ -69,14 +77,33 @@ int rig_eal_init(struct rig *r, int argc, char **argv, int dash, const char *nam
 
 /**
  * An ECDSA P-256 certificate, hsod's configuration from "--addr
- * 198.18.0.2/24 --listen 443 --cert --key --mbufs --app echo" and
- * @p extra (for example "--max-conns", "1024"), the port, the worker and the
- * echo application. Exits on any failure.
+ * 198.18.0.2/24 --listen 443 --cert --key --mbufs" and @p extra (for
+ * example "--max-conns", "1024", "--app", "external"), the mbuf pool and
+ * the port. Exits on any failure.
  */
+void rig_setup(struct rig *r, const char *const *extra, unsigned n_extra);
+
+/**
+ * A worker on the port and an application attached in process as
+ * @p app_name; with @p echo, hso's echo application runs it (r->echo).
+ */
+void rig_worker_up(struct rig *r, const char *app_name, bool echo);
+
+/** Stop the applications, detach, free the worker (the port and pool stay). */
+void rig_worker_down(struct rig *r);
+
+/** rig_setup() with @p extra and "--app echo", then rig_worker_up(r, "echo", true). */
 void rig_server(struct rig *r, const char *const *extra, unsigned n_extra);
 
-/** The clients' TCP table from @p tc and their source addresses (ports 1024-65535). */
-void rig_clients(struct rig *r, struct tcp_config *tc, const uint32_t *srcs, unsigned n_srcs);
+/** The clients' TCP table from @p tc and their source addresses and ports. */
+void rig_clients(struct rig *r, struct tcp_config *tc, const uint32_t *srcs, unsigned n_srcs,
+		 uint16_t port_lo, uint16_t port_hi);
+
+/**
+ * The clients' TCP events: @p fn for each one whose connection has a user
+ * pointer (tcp_conn_set_user(), tcp_tbl_connect()), until none is left.
+ */
+void rig_client_events(struct rig *r, void (*fn)(const struct tcp_event *ev));
 
 /** Segments the clients' TCP queued, as frames into hsod's receive ring. */
 void rig_to_server(struct rig *r);

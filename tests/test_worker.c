@@ -66,32 +66,17 @@
 #include "hso_app.h"
 #include "tcp.h"
 #include "tcp_pkt.h"
+#include "ring_rig.h"
 #include "worker.h"
 
 #define POOL_MBUFS 8191u
 #define RING_SIZE 1024u
-#define SERVER_ADDR 0xc6120002u         /* 198.18.0.2 */
-#define CLIENT_ADDR 0xc612000au         /* 198.18.0.10 */
 #define MAX_CLIENTS 400
 #define HS_TIMEOUT_MS 500
 #define T0 1000000000ull
 
-static struct rte_mempool *pool;
-static struct rte_ring *rx_ring, *tx_ring;
-static uint16_t port_id;
-static struct rte_ether_addr port_mac;
-static const struct rte_ether_addr client_mac = { { 0x02, 0, 0, 0, 0, 0x0a } };
-static char dir[] = "/tmp/hso_test_worker_XXXXXX";
-
-static struct hsod_config cfg;
-static struct hs_config tls;
-static struct hso_cert *cert;
-static struct hso_stek_set *stek;
-static struct hsod_apps *apps;
-static struct hsod_worker *worker;
-static struct hso_app *app;
-static struct tcp_tbl *ctcp;
-static struct tcp_pkt_pool cpool;
+/* hsod's worker on net_ring and the clients' TCP (bench/ring_rig.h); a fresh worker per case. */
+static struct rig rig;
 static SSL_CTX *ctx13, *ctx12;
 static uint64_t now_us = T0;
 
@@ -153,98 +138,17 @@ stream_byte(unsigned c, uint64_t off)
 /* ---- set-up (as hso-bench-echo: a worker on net_ring) ---- */
 
 static void
-cert_make(void)
-{
-	char path[300];
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	X509_NAME *n;
-	FILE *f;
-
-	if (mkdtemp(dir) == NULL || k == NULL || x == NULL)
-		die("certificate");
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_set_pubkey(x, k);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"w.test", -1, -1, 0);
-	X509_set_issuer_name(x, n);
-	if (X509_sign(x, k, EVP_sha256()) == 0)
-		die("X509_sign");
-	snprintf(path, sizeof(path), "%s/cert.pem", dir);
-	f = fopen(path, "w");
-	if (f == NULL || !PEM_write_X509(f, x))
-		die("cert");
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/key.pem", dir);
-	f = fopen(path, "w");
-	if (f == NULL || !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL))
-		die("key");
-	fclose(f);
-	X509_free(x);
-	EVP_PKEY_free(k);
-}
-
-static void
 setup(void)
 {
-	char c[300], k[300], err[HSOD_ERR_LEN], hto[16];
-	char *argv[40];
-	int n = 0, sock = (int)rte_socket_id(), r;
-	struct rte_eth_conf pc;
-	struct hso_stek_config sc;
+	char hto[16];
+	const char *args[] = { "--max-conns", "1024", "--max-handshakes", "64",
+				"--handshake-timeout", hto, "--app", "external" };
 
-	snprintf(c, sizeof(c), "%s/cert.pem", dir);
-	snprintf(k, sizeof(k), "%s/key.pem", dir);
 	snprintf(hto, sizeof(hto), "%u", HS_TIMEOUT_MS);
-	argv[n++] = "--addr";
-	argv[n++] = "198.18.0.2/24";
-	argv[n++] = "--listen";
-	argv[n++] = "443";
-	argv[n++] = "--cert";
-	argv[n++] = c;
-	argv[n++] = "--key";
-	argv[n++] = k;
-	argv[n++] = "--max-conns";
-	argv[n++] = "1024";
-	argv[n++] = "--max-handshakes";
-	argv[n++] = "64";
-	argv[n++] = "--handshake-timeout";
-	argv[n++] = hto;
-	argv[n++] = "--mbufs";
-	argv[n++] = "8191";
-	argv[n++] = "--app";
-	argv[n++] = "external";
-	argv[n] = NULL;
-	if (hsod_config_parse(&cfg, n, argv, err, sizeof(err)) != 0 ||
-	    hsod_config_tls_policy(&cfg, &tls, err, sizeof(err)) != 0)
-		die(err);
-	cert = hso_cert_load(cfg.certs[0].cert, cfg.certs[0].key, err, sizeof(err));
-	if (cert == NULL || hs_config_add_cert(&tls, cert, true) != 0)
-		die(err);
-	hso_stek_config_default(&sc);
-	stek = hso_stek_set_create(&sc, 1700000000);
-	tls.stek = stek;
-
-	pool = rte_pktmbuf_pool_create("tw_mbufs", POOL_MBUFS, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				       sock);
-	rx_ring = rte_ring_create("tw_rx", RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	tx_ring = rte_ring_create("tw_tx", RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (pool == NULL || rx_ring == NULL || tx_ring == NULL)
-		die("pool or rings");
-	r = rte_eth_from_rings("net_ring_tw", &rx_ring, 1, &tx_ring, 1, (unsigned)sock);
-	if (r < 0)
-		die("rte_eth_from_rings");
-	port_id = (uint16_t)r;
-	memset(&pc, 0, sizeof(pc));
-	if (rte_eth_dev_configure(port_id, 1, 1, &pc) != 0 ||
-	    rte_eth_rx_queue_setup(port_id, 0, RING_SIZE, (unsigned)sock, NULL, pool) != 0 ||
-	    rte_eth_tx_queue_setup(port_id, 0, RING_SIZE, (unsigned)sock, NULL) != 0 ||
-	    rte_eth_dev_start(port_id) != 0)
-		die("port");
-	rte_eth_macaddr_get(port_id, &port_mac);
+	rig.pool_mbufs = POOL_MBUFS;
+	rig.ring_size = RING_SIZE;
+	rig.cn = "w.test";
+	rig_setup(&rig, args, sizeof(args) / sizeof(args[0]));
 
 	ctx13 = SSL_CTX_new(TLS_client_method());
 	ctx12 = SSL_CTX_new(TLS_client_method());
@@ -260,43 +164,16 @@ setup(void)
 static void
 world_up(void)
 {
-	struct hsod_worker_conf wc = {
-		.queue = 0, .lcore = rte_lcore_id(), .index = 0, .mp = pool, .hs = &tls,
-		.cfg = &cfg, .n_ports = 1,
-	};
 	struct tcp_config tc;
-	uint32_t src = CLIENT_ADDR;
+	uint32_t src = RIG_CLIENT_ADDR;
 
-	apps = hsod_apps_create(1, cfg.max_conns, pool, false);
-	if (apps == NULL)
-		die("hsod_apps_create");
-	wc.shm = hsod_apps_shm(apps);
-	wc.fc = hsod_apps_fc(apps);
-	wc.ports[0].id = port_id;
-	wc.ports[0].mac = port_mac;
-	/* net_ring passes chains through: payload by reference, as on a NIC. */
-	wc.ports[0].tx_offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	worker = hsod_worker_create(&wc);
-	if (worker == NULL)
-		die("hsod_worker_create");
-	app = hso_app_attach_inproc("test", 0);
-	if (app == NULL)
-		die("hso_app_attach_inproc");
-	hsod_worker_announce(worker);
-
+	rig_worker_up(&rig, "test", false);
 	tcp_config_init(&tc);
 	tc.max_conns = MAX_CLIENTS * 2;
 	tc.max_half_open = MAX_CLIENTS * 2;
 	tc.rx_buf_size = 1u << 17;
 	tc.idle_timeout_us = 0;
-	cpool.mp = pool;
-	cpool.owner_off = -1;
-	tc.buf_ops.alloc = tcp_pkt_buf_alloc;
-	tc.buf_ops.release = tcp_pkt_buf_release;
-	tc.buf_ops.ctx = &cpool;
-	ctcp = tcp_tbl_create(&tc);
-	if (ctcp == NULL || tcp_tbl_set_sources(ctcp, &src, 1, 40000, 60000) != 0)
-		die("client TCP");
+	rig_clients(&rig, &tc, &src, 1, 40000, 60000);
 	for (unsigned i = 0; i < n_aconns; i++)
 		free(aconns[i].q);
 	memset(aconns, 0, sizeof(aconns));
@@ -307,105 +184,6 @@ world_up(void)
 	app_close_on_peer = true;
 }
 
-/* ---- frames ---- */
-
-static void
-inject(struct rte_mbuf *m)
-{
-	if (rte_ring_sp_enqueue(rx_ring, m) != 0)
-		rte_pktmbuf_free(m);
-}
-
-static void
-arp_reply(const struct rte_arp_hdr *req)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	struct rte_ether_hdr *e;
-	struct rte_arp_hdr *a;
-
-	if (m == NULL)
-		return;
-	e = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*e) + sizeof(*a));
-	a = (struct rte_arp_hdr *)(e + 1);
-	e->dst_addr = req->arp_data.arp_sha;
-	e->src_addr = client_mac;
-	e->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = RTE_ETHER_ADDR_LEN;
-	a->arp_plen = 4;
-	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
-	a->arp_data.arp_sha = client_mac;
-	a->arp_data.arp_sip = req->arp_data.arp_tip;
-	a->arp_data.arp_tha = req->arp_data.arp_sha;
-	a->arp_data.arp_tip = req->arp_data.arp_sip;
-	inject(m);
-}
-
-static unsigned bad_frames;
-
-static void
-from_server(void)
-{
-	struct rte_mbuf *ms[64];
-	unsigned n;
-
-	while ((n = rte_ring_sc_dequeue_burst(tx_ring, (void **)ms, 64, NULL)) > 0) {
-		for (unsigned i = 0; i < n; i++) {
-			struct rte_mbuf *m = ms[i], *l;
-			struct rte_ether_hdr *e;
-			struct tcp_seg seg;
-
-			if (m->nb_segs > 1) {
-				l = rte_pktmbuf_alloc(pool);
-				rte_pktmbuf_read(m, 0, m->pkt_len,
-						 rte_pktmbuf_append(l, (uint16_t)m->pkt_len));
-				rte_pktmbuf_free(m);
-				m = l;
-			}
-			e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-			if (e->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
-				const struct rte_arp_hdr *a = (const struct rte_arp_hdr *)(e + 1);
-
-				if (a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
-					arp_reply(a);
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			m->l2_len = sizeof(*e);
-			m->l3_len = sizeof(struct rte_ipv4_hdr);
-			if (tcp_pkt_parse(m, &seg) != 0) {
-				bad_frames++;
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			tcp_tbl_input(ctcp, &seg, now_us);
-			if (seg.buf == NULL)
-				rte_pktmbuf_free(m);
-		}
-	}
-}
-
-static void
-to_server(void)
-{
-	unsigned n;
-	const struct tcp_seg_out *o = tcp_tbl_output(ctcp, &n);
-
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = tcp_pkt_build(pool, &o[i], false);
-		struct rte_ether_hdr *e;
-
-		if (m == NULL)
-			die("tcp_pkt_build");
-		e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		e->dst_addr = port_mac;
-		e->src_addr = client_mac;
-		inject(m);
-	}
-	tcp_tbl_output_clear(ctcp);
-}
-
 /* ---- clients ---- */
 
 static struct client *
@@ -413,9 +191,9 @@ client_new(bool tls13)
 {
 	struct client *c = &clients[n_clients++];
 
-	if (tcp_tbl_connect(ctcp, SERVER_ADDR, 443, c, now_us, &c->tcp) != 0)
+	if (tcp_tbl_connect(rig.ctcp, RIG_SERVER_ADDR, 443, c, now_us, &c->tcp) != 0)
 		die("tcp_tbl_connect");
-	c->port = tcp_conn_tuple(tcp_tbl_conn_get(ctcp, c->tcp))->lport;
+	c->port = tcp_conn_tuple(tcp_tbl_conn_get(rig.ctcp, c->tcp))->lport;
 	c->ssl = SSL_new(tls13 ? ctx13 : ctx12);
 	c->rbio = BIO_new(BIO_s_mem());
 	c->wbio = BIO_new(BIO_s_mem());
@@ -427,33 +205,33 @@ client_new(bool tls13)
 static void
 client_flush(struct client *c)
 {
-	struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	struct tcp_conn *tc = tcp_tbl_conn_get(rig.ctcp, c->tcp);
 	uint8_t buf[16384];
 	int n;
 
 	while (tc != NULL && !tcp_conn_over(tc) && (n = BIO_read(c->wbio, buf, sizeof(buf))) > 0)
-		if (tcp_conn_write(ctcp, tc, buf, (size_t)n) != n)
+		if (tcp_conn_write(rig.ctcp, tc, buf, (size_t)n) != n)
 			die("client TCP full");
 }
 
 static void
 client_io(struct client *c)
 {
-	struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	struct tcp_conn *tc = tcp_tbl_conn_get(rig.ctcp, c->tcp);
 	uint8_t buf[16384];
 	int n;
 
 	if (tc == NULL || !c->connected)
 		return;
 	if (c->raw) {
-		while ((n = tcp_conn_read(ctcp, tc, buf, sizeof(buf))) > 0)
+		while ((n = tcp_conn_read(rig.ctcp, tc, buf, sizeof(buf))) > 0)
 			for (int i = 0; i < n && c->n_got < sizeof(c->got); i++)
 				c->got[c->n_got++] = buf[i];
 		if (tcp_conn_fin_rcvd(tc))
 			c->fin_in = true;
 		return;
 	}
-	while ((n = tcp_conn_read(ctcp, tc, buf, sizeof(buf))) > 0)
+	while ((n = tcp_conn_read(rig.ctcp, tc, buf, sizeof(buf))) > 0)
 		BIO_write(c->rbio, buf, n);
 	if (tcp_conn_fin_rcvd(tc))
 		c->fin_in = true;
@@ -501,24 +279,15 @@ client_send(struct client *c, uint64_t len)
 }
 
 static void
-client_events(void)
+client_event(const struct tcp_event *ev)
 {
-	struct tcp_event ev[64];
-	unsigned n;
+	struct client *c = ev->user;
 
-	while ((n = tcp_tbl_event_burst(ctcp, ev, 64)) > 0) {
-		for (unsigned i = 0; i < n; i++) {
-			struct client *c = ev[i].user;
-
-			if (c == NULL)
-				continue;
-			if (ev[i].events & TCP_EV_CONNECTED)
-				c->connected = true;
-			if (ev[i].events & TCP_EV_CLOSED) {
-				c->over = true;
-				c->reset = (ev[i].events & TCP_EV_RESET) != 0;
-			}
-		}
+	if (ev->events & TCP_EV_CONNECTED)
+		c->connected = true;
+	if (ev->events & TCP_EV_CLOSED) {
+		c->over = true;
+		c->reset = (ev->events & TCP_EV_RESET) != 0;
 	}
 }
 
@@ -547,7 +316,7 @@ app_poll(void)
 	struct hso_event ev[32];
 	int n;
 
-	while ((n = hso_app_poll(app, ev, 32)) > 0) {
+	while ((n = hso_app_poll(rig.app, ev, 32)) > 0) {
 		for (int i = 0; i < n; i++) {
 			struct app_conn *a = aconn_of(ev[i].conn);
 			char b[24];
@@ -569,8 +338,8 @@ app_poll(void)
 					};
 
 					CHECK_EQ(so->family, HSO_FAMILY_IPV4);
-					CHECK_EQ(so->client_addr, CLIENT_ADDR);
-					CHECK_EQ(so->server_addr, SERVER_ADDR);
+					CHECK_EQ(so->client_addr, RIG_CLIENT_ADDR);
+					CHECK_EQ(so->server_addr, RIG_SERVER_ADDR);
 					CHECK_EQ(so->server_port, 443);
 					CHECK(memcmp(so->client_ip, mapped, 16) == 0);
 					CHECK(memcmp(so->server_ip, mapped_s, 16) == 0);
@@ -615,7 +384,7 @@ app_poll(void)
 			default:
 				CHECK(0);
 			}
-			hso_app_release(app, &ev[i]);
+			hso_app_release(rig.app, &ev[i]);
 		}
 	}
 	CHECK(n >= 0);
@@ -628,7 +397,7 @@ app_poll(void)
 
 		while (a->q_len > 0 && !a->closed) {
 			uint32_t part = a->q_len < 4096 ? a->q_len : 4096;
-			int rc = hso_app_send_flags(app, a->conn, a->q, part,
+			int rc = hso_app_send_flags(rig.app, a->conn, a->q, part,
 						    part < a->q_len ? HSO_SEND_MORE : 0);
 
 			if (rc == -EAGAIN)
@@ -640,11 +409,11 @@ app_poll(void)
 			a->q_len -= part;
 		}
 		if (a->close_wanted && a->q_len == 0 && !a->closed) {
-			CHECK_EQ(hso_app_close(app, a->conn), 0);
+			CHECK_EQ(hso_app_close(rig.app, a->conn), 0);
 			a->close_wanted = false;
 		}
 	}
-	hso_app_flush(app);
+	hso_app_flush(rig.app);
 }
 
 /* One round: clients, the worker (at the test's clock), the app, frames back. */
@@ -652,19 +421,19 @@ static void
 round_once(void)
 {
 	now_us += 100;
-	tcp_tbl_tick(ctcp, now_us);
-	client_events();
+	tcp_tbl_tick(rig.ctcp, now_us);
+	rig_client_events(&rig, client_event);
 	for (unsigned i = 0; i < n_clients; i++)
 		client_io(&clients[i]);
-	to_server();
-	hsod_worker_poll(worker, now_us);
+	rig_to_server(&rig);
+	hsod_worker_poll(rig.worker, now_us);
 	if (echo_app != NULL)
 		CHECK(hso_echo_poll(echo_app) >= 0);
 	else
 		app_poll();
-	hsod_apps_control(apps);
-	from_server();
-	client_events();
+	hsod_apps_control(rig.apps);
+	rig_from_server(&rig, now_us);
+	rig_client_events(&rig, client_event);
 }
 
 static void
@@ -690,35 +459,32 @@ world_down(void)
 
 	/* Time for everything to end: closes, TIME_WAIT, timers. */
 	for (unsigned i = 0; i < n_clients; i++) {
-		struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, clients[i].tcp);
+		struct tcp_conn *tc = tcp_tbl_conn_get(rig.ctcp, clients[i].tcp);
 
 		if (tc != NULL && !tcp_conn_over(tc))
-			tcp_conn_abort(ctcp, tc);
+			tcp_conn_abort(rig.ctcp, tc);
 	}
 	for (unsigned k = 0; k < 40; k++) {
 		now_us += 500000;
 		rounds(4);
 	}
-	hsod_apps_stop(apps);
-	hso_app_detach(app);
-	hsod_worker_free(worker);
-	hsod_apps_free(apps);
+	rig_worker_down(&rig);
 	for (unsigned i = 0; i < n_clients; i++) {
-		struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, clients[i].tcp);
+		struct tcp_conn *tc = tcp_tbl_conn_get(rig.ctcp, clients[i].tcp);
 
 		if (tc != NULL)
-			tcp_conn_release(ctcp, tc);
+			tcp_conn_release(rig.ctcp, tc);
 		SSL_free(clients[i].ssl);
 	}
-	tcp_tbl_output_clear(ctcp);
-	tcp_tbl_free(ctcp);
-	while (rte_ring_sc_dequeue(rx_ring, (void **)&m) == 0)
+	tcp_tbl_output_clear(rig.ctcp);
+	tcp_tbl_free(rig.ctcp);
+	while (rte_ring_sc_dequeue(rig.rx_ring, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
-	while (rte_ring_sc_dequeue(tx_ring, (void **)&m) == 0)
+	while (rte_ring_sc_dequeue(rig.tx_ring, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 	/* Every mbuf the worker, TCP and the app took went back. */
-	CHECK_MSG(rte_mempool_avail_count(pool) == POOL_MBUFS, "%u mbufs leaked",
-		  POOL_MBUFS - rte_mempool_avail_count(pool));
+	CHECK_MSG(rte_mempool_avail_count(rig.pool) == POOL_MBUFS, "%u mbufs leaked",
+		  POOL_MBUFS - rte_mempool_avail_count(rig.pool));
 }
 
 static void
@@ -769,11 +535,11 @@ test_echo(void)
 		CHECK(a != NULL && a->data == 65536);
 	}
 	/* The handshake contexts went back once the sessions were handed over. */
-	CHECK_EQ(hsod_worker_tls_stats(worker)->hctx.in_use, 0);
+	CHECK_EQ(hsod_worker_tls_stats(rig.worker)->hctx.in_use, 0);
 	/* Pieces of one TLS record in several mbufs, sent by reference. */
-	CHECK(hsod_worker_stats(worker)->app_records > 0);
-	CHECK_EQ(hsod_worker_stats(worker)->tx_copied, 0);
-	CHECK_EQ(bad_frames, 0);
+	CHECK(hsod_worker_stats(rig.worker)->app_records > 0);
+	CHECK_EQ(hsod_worker_stats(rig.worker)->tx_copied, 0);
+	CHECK_EQ(rig.bad_frames, 0);
 	/* The client's close_notify: PEER_CLOSED, the app closes, close_notify and FIN back. */
 	for (unsigned i = 0; i < n_clients; i++) {
 		SSL_shutdown(clients[i].ssl);
@@ -786,7 +552,7 @@ test_echo(void)
 		CHECK(SSL_get_shutdown(clients[i].ssl) & SSL_RECEIVED_SHUTDOWN);
 		CHECK(clients[i].fin_in);
 		/* TCP closes when the client answers with its FIN. */
-		tcp_conn_close(ctcp, tcp_tbl_conn_get(ctcp, clients[i].tcp));
+		tcp_conn_close(rig.ctcp, tcp_tbl_conn_get(rig.ctcp, clients[i].tcp));
 		(void)a;
 	}
 	rounds(200);
@@ -796,7 +562,7 @@ test_echo(void)
 		CHECK_MSG(a != NULL && strcmp(a->log, "ODPC1") == 0, "client %u: app saw %s", i,
 			  a != NULL ? a->log : "nothing");
 	}
-	CHECK_EQ(hsod_worker_sess_stats(worker)->ended[SESS_REASON_DONE], 6);
+	CHECK_EQ(hsod_worker_sess_stats(rig.worker)->ended[SESS_REASON_DONE], 6);
 	world_down();
 }
 
@@ -805,14 +571,14 @@ static void
 round_no_app(void)
 {
 	now_us += 100;
-	tcp_tbl_tick(ctcp, now_us);
-	client_events();
+	tcp_tbl_tick(rig.ctcp, now_us);
+	rig_client_events(&rig, client_event);
 	for (unsigned i = 0; i < n_clients; i++)
 		client_io(&clients[i]);
-	to_server();
-	hsod_worker_poll(worker, now_us);
-	from_server();
-	client_events();
+	rig_to_server(&rig);
+	hsod_worker_poll(rig.worker, now_us);
+	rig_from_server(&rig, now_us);
+	rig_client_events(&rig, client_event);
 }
 
 /*
@@ -833,7 +599,7 @@ test_echo_pool_empty(void)
 	uint64_t nomem, evs;
 
 	world_up();
-	echo_app = hso_echo_create(app, 0, NULL);
+	echo_app = hso_echo_create(rig.app, 0, NULL);
 	CHECK(echo_app != NULL);
 	if (echo_app == NULL)
 		return;
@@ -847,15 +613,15 @@ test_echo_pool_empty(void)
 	 * then the pool emptied and one poll of the echo: none of its sends
 	 * finds an mbuf.
 	 */
-	for (unsigned k = 0; k < 200 && hsod_worker_stats(worker)->app_events < 8; k++)
+	for (unsigned k = 0; k < 200 && hsod_worker_stats(rig.worker)->app_events < 8; k++)
 		round_no_app();
-	CHECK(hsod_worker_stats(worker)->app_events >= 8);
-	while (n_hoard < POOL_MBUFS && (hoard[n_hoard] = rte_pktmbuf_alloc(pool)) != NULL)
+	CHECK(hsod_worker_stats(rig.worker)->app_events >= 8);
+	while (n_hoard < POOL_MBUFS && (hoard[n_hoard] = rte_pktmbuf_alloc(rig.pool)) != NULL)
 		n_hoard++;
 	for (unsigned k = 0; k < 4; k++)
 		polls += (unsigned)hso_echo_poll(echo_app) > 0;
 	st = hso_echo_stats(echo_app);
-	CHECK_MSG(hso_app_stats(app)->send_nomem > 0,
+	CHECK_MSG(hso_app_stats(rig.app)->send_nomem > 0,
 		  "the echo never found the pool empty (%u polls handled)", polls);
 	CHECK(st->send_waits > 0);
 	rte_pktmbuf_free_bulk(hoard, n_hoard);
@@ -878,22 +644,22 @@ test_echo_pool_empty(void)
 	 * in answer (PEER_CLOSED): the close waits, it is not lost (a lost
 	 * one left the client waiting for the server's close_notify).
 	 */
-	evs = hsod_worker_stats(worker)->app_events;
+	evs = hsod_worker_stats(rig.worker)->app_events;
 	for (unsigned i = 0; i < n_clients; i++) {
 		SSL_shutdown(clients[i].ssl);
 		client_flush(&clients[i]);
 	}
-	for (unsigned k = 0; k < 200 && hsod_worker_stats(worker)->app_events < evs + n_clients;
+	for (unsigned k = 0; k < 200 && hsod_worker_stats(rig.worker)->app_events < evs + n_clients;
 	     k++)
 		round_no_app();
-	CHECK_EQ(hsod_worker_stats(worker)->app_events, evs + n_clients);
+	CHECK_EQ(hsod_worker_stats(rig.worker)->app_events, evs + n_clients);
 	n_hoard = 0;
-	while (n_hoard < POOL_MBUFS && (hoard[n_hoard] = rte_pktmbuf_alloc(pool)) != NULL)
+	while (n_hoard < POOL_MBUFS && (hoard[n_hoard] = rte_pktmbuf_alloc(rig.pool)) != NULL)
 		n_hoard++;
-	nomem = hso_app_stats(app)->send_nomem;
+	nomem = hso_app_stats(rig.app)->send_nomem;
 	for (unsigned k = 0; k < 4; k++)
 		CHECK(hso_echo_poll(echo_app) >= 0);
-	CHECK(hso_app_stats(app)->send_nomem > nomem);
+	CHECK(hso_app_stats(rig.app)->send_nomem > nomem);
 	rte_pktmbuf_free_bulk(hoard, n_hoard);
 	rounds(200);
 	for (unsigned i = 0; i < n_clients; i++)
@@ -918,9 +684,9 @@ test_data_rst(void)
 	handshake_all();
 	client_send(c, 3000);
 	client_io(c);
-	to_server();                            /* the data's segments wait in the ring */
-	tcp_conn_abort(ctcp, tcp_tbl_conn_get(ctcp, c->tcp));
-	to_server();                            /* ... and the RST right behind them */
+	rig_to_server(&rig);                            /* the data's segments wait in the ring */
+	tcp_conn_abort(rig.ctcp, tcp_tbl_conn_get(rig.ctcp, c->tcp));
+	rig_to_server(&rig);                            /* ... and the RST right behind them */
 	rounds(50);
 	a = aconn_for(c);
 	CHECK(a != NULL);
@@ -935,10 +701,10 @@ test_data_rst(void)
 		 * for good (an application would hold its data for ever).
 		 */
 		for (unsigned k = 0; k < HSO_APP_SEND_WINDOW + 2; k++)
-			CHECK_EQ(hso_app_send(app, a->conn, "late", 4), -ENOTCONN);
-		CHECK_EQ(hso_app_close(app, a->conn), -ENOTCONN);
+			CHECK_EQ(hso_app_send(rig.app, a->conn, "late", 4), -ENOTCONN);
+		CHECK_EQ(hso_app_close(rig.app, a->conn), -ENOTCONN);
 	}
-	CHECK_EQ(hsod_worker_sess_stats(worker)->ended[SESS_REASON_RESET], 1);
+	CHECK_EQ(hsod_worker_sess_stats(rig.worker)->ended[SESS_REASON_RESET], 1);
 	world_down();
 }
 
@@ -971,11 +737,11 @@ test_finished_rst(bool tls13, unsigned cut)
 		if (k % 10 == 9)
 			now_us += 5000;
 		now_us += 100;
-		tcp_tbl_tick(ctcp, now_us);
-		client_events();
-		tc = tcp_tbl_conn_get(ctcp, c->tcp);
+		tcp_tbl_tick(rig.ctcp, now_us);
+		rig_client_events(&rig, client_event);
+		tc = tcp_tbl_conn_get(rig.ctcp, c->tcp);
 		if (c->connected && tc != NULL) {
-			while ((n = tcp_conn_read(ctcp, tc, buf, sizeof(buf))) > 0)
+			while ((n = tcp_conn_read(rig.ctcp, tc, buf, sizeof(buf))) > 0)
 				BIO_write(c->rbio, buf, n);
 			/* TLS 1.3: done once Finished is written; TLS 1.2: waiting for the server's. */
 			if (SSL_do_handshake(c->ssl) == 1 ||
@@ -986,25 +752,25 @@ test_finished_rst(bool tls13, unsigned cut)
 			}
 			client_flush(c);
 		}
-		to_server();
-		hsod_worker_poll(worker, now_us);
+		rig_to_server(&rig);
+		hsod_worker_poll(rig.worker, now_us);
 		app_poll();
-		hsod_apps_control(apps);
-		from_server();
-		client_events();
+		hsod_apps_control(rig.apps);
+		rig_from_server(&rig, now_us);
+		rig_client_events(&rig, client_event);
 	}
 	CHECK_MSG(last && len > (int)cut, "TLS 1.%d: no last flight (%d bytes)", tls13 ? 3 : 2,
 		  len);
-	tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	tc = tcp_tbl_conn_get(rig.ctcp, c->tcp);
 	if (len > (int)cut && tc != NULL)
-		CHECK_EQ(tcp_conn_write(ctcp, tc, flight, (size_t)len - cut), len - (int)cut);
-	to_server();                            /* the flight's segments wait in the ring */
-	tcp_conn_abort(ctcp, tc);
-	to_server();                            /* ... and the RST right behind them */
-	tx_before = hsod_worker_stats(worker)->tx_packets;
+		CHECK_EQ(tcp_conn_write(rig.ctcp, tc, flight, (size_t)len - cut), len - (int)cut);
+	rig_to_server(&rig);                            /* the flight's segments wait in the ring */
+	tcp_conn_abort(rig.ctcp, tc);
+	rig_to_server(&rig);                            /* ... and the RST right behind them */
+	tx_before = hsod_worker_stats(rig.worker)->tx_packets;
 	rounds(50);
-	hs = hsod_worker_tls_stats(worker);
-	ss = hsod_worker_sess_stats(worker);
+	hs = hsod_worker_tls_stats(rig.worker);
+	ss = hsod_worker_sess_stats(rig.worker);
 	CHECK_MSG(hs->handshakes_completed == (cut == 0 ? 1u : 0u),
 		  "TLS 1.%d cut %u: %llu completed", tls13 ? 3 : 2, cut,
 		  (unsigned long long)hs->handshakes_completed);
@@ -1014,7 +780,7 @@ test_finished_rst(bool tls13, unsigned cut)
 	CHECK_EQ(ss->closed, 1);
 	/* Nothing for the application, nothing sent on the reset connection. */
 	CHECK_EQ(n_aconns, 0);
-	CHECK_EQ(hsod_worker_stats(worker)->tx_packets, tx_before);
+	CHECK_EQ(hsod_worker_stats(rig.worker)->tx_packets, tx_before);
 	CHECK_EQ(hs->hctx.in_use, 0);
 	world_down();
 }
@@ -1030,26 +796,26 @@ test_hs_deadline(void)
 	/* Connected, but no ClientHello: the SSL object is never driven. */
 	for (unsigned k = 0; k < 100 && !c->connected; k++) {
 		now_us += 100;
-		tcp_tbl_tick(ctcp, now_us);
-		client_events();
-		to_server();
-		hsod_worker_poll(worker, now_us);
-		from_server();
-		client_events();
+		tcp_tbl_tick(rig.ctcp, now_us);
+		rig_client_events(&rig, client_event);
+		rig_to_server(&rig);
+		hsod_worker_poll(rig.worker, now_us);
+		rig_from_server(&rig, now_us);
+		rig_client_events(&rig, client_event);
 	}
 	CHECK(c->connected);
 	/* Our ACK of the SYN-ACK goes out: the server's TCP accepts. */
-	to_server();
-	hsod_worker_poll(worker, now_us);
+	rig_to_server(&rig);
+	hsod_worker_poll(rig.worker, now_us);
 	now_us += (uint64_t)HS_TIMEOUT_MS * 1000 + 50000;
 	for (unsigned k = 0; k < 10; k++) {
 		now_us += 100;
-		hsod_worker_poll(worker, now_us);
-		from_server();
-		client_events();
+		hsod_worker_poll(rig.worker, now_us);
+		rig_from_server(&rig, now_us);
+		rig_client_events(&rig, client_event);
 	}
 	CHECK(c->over && c->reset);
-	CHECK_EQ(hsod_worker_sess_stats(worker)->hs_timeouts, 1);
+	CHECK_EQ(hsod_worker_sess_stats(rig.worker)->hs_timeouts, 1);
 	CHECK_EQ(n_aconns, 0);
 	world_down();
 }
@@ -1063,26 +829,26 @@ test_app_gone(void)
 		client_new(true);
 	handshake_all();
 	CHECK_EQ(n_aconns, 3);
-	hso_app_detach(app);
-	app = NULL;
+	hso_app_detach(rig.app);
+	rig.app = NULL;
 	for (unsigned k = 0; k < 100; k++) {
 		/* A round without the application. */
 		now_us += 100;
-		client_events();
+		rig_client_events(&rig, client_event);
 		for (unsigned i = 0; i < n_clients; i++)
 			client_io(&clients[i]);
-		to_server();
-		hsod_worker_poll(worker, now_us);
-		hsod_apps_control(apps);
-		from_server();
-		client_events();
+		rig_to_server(&rig);
+		hsod_worker_poll(rig.worker, now_us);
+		hsod_apps_control(rig.apps);
+		rig_from_server(&rig, now_us);
+		rig_client_events(&rig, client_event);
 	}
 	for (unsigned i = 0; i < n_clients; i++) {
 		CHECK(SSL_get_shutdown(clients[i].ssl) & SSL_RECEIVED_SHUTDOWN);
 		CHECK(clients[i].fin_in);
 	}
-	CHECK_EQ(hsod_worker_sess_stats(worker)->app_gone, 3);
-	app = hso_app_attach_inproc("test", 0);
+	CHECK_EQ(hsod_worker_sess_stats(rig.worker)->app_gone, 3);
+	rig.app = hso_app_attach_inproc("test", 0);
 	world_down();
 }
 
@@ -1098,14 +864,14 @@ test_idle(void)
 	}
 	handshake_all();
 	CHECK_EQ(n_aconns, 300);
-	CHECK_EQ(hsod_worker_sessions_touched(worker), 300);
-	CHECK_EQ(hsod_worker_tls_stats(worker)->hctx.in_use, 0);
-	CHECK(hsod_worker_tls_stats(worker)->hctx.in_use_max <= 64);
-	CHECK_EQ(hsod_worker_sess_stats(worker)->states[SESS_OPEN], 300);
+	CHECK_EQ(hsod_worker_sessions_touched(rig.worker), 300);
+	CHECK_EQ(hsod_worker_tls_stats(rig.worker)->hctx.in_use, 0);
+	CHECK(hsod_worker_tls_stats(rig.worker)->hctx.in_use_max <= 64);
+	CHECK_EQ(hsod_worker_sess_stats(rig.worker)->states[SESS_OPEN], 300);
 	/* #11: an idle established connection costs the worker at most 2 KiB. */
-	CHECK_MSG(hsod_worker_conn_bytes(worker) <= 2048, "%zu bytes per idle connection",
-		  hsod_worker_conn_bytes(worker));
-	printf("idle connection: %zu bytes in the worker\n", hsod_worker_conn_bytes(worker));
+	CHECK_MSG(hsod_worker_conn_bytes(rig.worker) <= 2048, "%zu bytes per idle connection",
+		  hsod_worker_conn_bytes(rig.worker));
+	printf("idle connection: %zu bytes in the worker\n", hsod_worker_conn_bytes(rig.worker));
 	world_down();
 }
 
@@ -1126,9 +892,9 @@ test_shutdown(void)
 		world_down();
 		return;
 	}
-	CHECK_EQ(hso_app_send(app, a->conn, "bye", 3), 0);
-	CHECK_EQ(hso_app_shutdown(app, a->conn), 0);
-	hso_app_flush(app);
+	CHECK_EQ(hso_app_send(rig.app, a->conn, "bye", 3), 0);
+	CHECK_EQ(hso_app_shutdown(rig.app, a->conn), 0);
+	hso_app_flush(rig.app);
 	rounds(100);
 	CHECK_EQ(c->echoed, 3);
 	CHECK(SSL_get_shutdown(c->ssl) & SSL_RECEIVED_SHUTDOWN);
@@ -1141,7 +907,7 @@ test_shutdown(void)
 	app_close_on_peer = false;
 	SSL_shutdown(c->ssl);
 	client_flush(c);
-	tcp_conn_close(ctcp, tcp_tbl_conn_get(ctcp, c->tcp));
+	tcp_conn_close(rig.ctcp, tcp_tbl_conn_get(rig.ctcp, c->tcp));
 	rounds(200);
 	CHECK_MSG(strcmp(a->log, "ODPC1") == 0, "app saw %s", a->log);
 	world_down();
@@ -1168,9 +934,9 @@ test_hctx_exhausted(void)
 	}
 	CHECK_EQ(up + reset, 80);
 	CHECK(up >= 64);
-	CHECK_EQ(hsod_worker_stats(worker)->conns_refused, reset);
-	CHECK_EQ(hsod_worker_tls_stats(worker)->hctx.exhausted, reset);
-	CHECK(hsod_worker_tls_stats(worker)->hctx.in_use_max <= 64);
+	CHECK_EQ(hsod_worker_stats(rig.worker)->conns_refused, reset);
+	CHECK_EQ(hsod_worker_tls_stats(rig.worker)->hctx.exhausted, reset);
+	CHECK(hsod_worker_tls_stats(rig.worker)->hctx.in_use_max <= 64);
 	CHECK_EQ(n_aconns, up);
 	world_down();
 }
@@ -1199,9 +965,9 @@ test_roomless_records(void)
 	handshake_all();
 	CHECK_EQ(n_aconns, 2);
 	for (unsigned i = 0; i < 2; i++) {
-		struct tcp_conn *tc = tcp_tbl_conn_get(ctcp, c[i]->tcp);
+		struct tcp_conn *tc = tcp_tbl_conn_get(rig.ctcp, c[i]->tcp);
 
-		CHECK(tc != NULL && tcp_conn_write(ctcp, tc, raw[i], raw_len[i]) == (int)raw_len[i]);
+		CHECK(tc != NULL && tcp_conn_write(rig.ctcp, tc, raw[i], raw_len[i]) == (int)raw_len[i]);
 	}
 	rounds(200);
 	for (unsigned i = 0; i < 2; i++) {
@@ -1209,7 +975,7 @@ test_roomless_records(void)
 		CHECK_MSG(c[i]->ssl_err == SSL_AD_REASON_OFFSET + alert[i], "client %u: reason %d",
 			  i, c[i]->ssl_err);
 		CHECK(c[i]->fin_in);
-		tcp_conn_close(ctcp, tcp_tbl_conn_get(ctcp, c[i]->tcp));
+		tcp_conn_close(rig.ctcp, tcp_tbl_conn_get(rig.ctcp, c[i]->tcp));
 	}
 	rounds(200);
 	for (unsigned i = 0; i < 2; i++) {
@@ -1218,7 +984,7 @@ test_roomless_records(void)
 		CHECK_MSG(a != NULL && strcmp(a->log, "OC3") == 0, "client %u: app saw %s", i,
 			  a != NULL ? a->log : "nothing");
 	}
-	CHECK_EQ(hsod_worker_sess_stats(worker)->ended[SESS_REASON_TLS_ERROR], 2);
+	CHECK_EQ(hsod_worker_sess_stats(rig.worker)->ended[SESS_REASON_TLS_ERROR], 2);
 	app_echo_mode = true;
 	world_down();
 }
@@ -1247,27 +1013,27 @@ test_ignore_after_alert(void)
 	for (unsigned k = 0; k < 200 && !c->connected; k++)
 		round_once();
 	CHECK(c->connected);
-	tc = tcp_tbl_conn_get(ctcp, c->tcp);
+	tc = tcp_tbl_conn_get(rig.ctcp, c->tcp);
 	if (tc == NULL) {
 		CHECK(tc != NULL);
 		world_down();
 		return;
 	}
-	empty = tcp_conn_writable(ctcp, tc);   /* nothing queued yet */
-	CHECK(tcp_conn_write(ctcp, tc, bad, sizeof(bad)) == (int)sizeof(bad));
+	empty = tcp_conn_writable(rig.ctcp, tc);   /* nothing queued yet */
+	CHECK(tcp_conn_write(rig.ctcp, tc, bad, sizeof(bad)) == (int)sizeof(bad));
 	memset(junk, 0x16, sizeof(junk));
 	/* Well within the handshake deadline (HS_TIMEOUT_MS): 3000 rounds of 100 us. */
 	for (unsigned k = 0; k < 3000 && sent < want; k++) {
 		uint32_t room;
 
-		tc = tcp_tbl_conn_get(ctcp, c->tcp);
+		tc = tcp_tbl_conn_get(rig.ctcp, c->tcp);
 		if (tc == NULL || tcp_conn_over(tc))
 			break;
-		room = tcp_conn_writable(ctcp, tc);
+		room = tcp_conn_writable(rig.ctcp, tc);
 		room = room < sizeof(junk) ? room : (uint32_t)sizeof(junk);
 		if (room > want - sent)
 			room = (uint32_t)(want - sent);
-		if (room > 0 && tcp_conn_write(ctcp, tc, junk, room) == (int)room)
+		if (room > 0 && tcp_conn_write(rig.ctcp, tc, junk, room) == (int)room)
 			sent += room;
 		round_once();
 	}
@@ -1282,9 +1048,9 @@ test_ignore_after_alert(void)
 	CHECK(c->fin_in);
 	CHECK(!c->reset);
 	/* Every byte was acknowledged: the window never closed on it. */
-	tc = tcp_tbl_conn_get(ctcp, c->tcp);
-	CHECK_MSG(tc != NULL && tcp_conn_writable(ctcp, tc) == empty, "%p writable %u of %u", (void *)tc, tc ? tcp_conn_writable(ctcp, tc) : 0, empty);
-	CHECK(hsod_worker_stats(worker)->rx_bytes_ignored >= want);
+	tc = tcp_tbl_conn_get(rig.ctcp, c->tcp);
+	CHECK_MSG(tc != NULL && tcp_conn_writable(rig.ctcp, tc) == empty, "%p writable %u of %u", (void *)tc, tc ? tcp_conn_writable(rig.ctcp, tc) : 0, empty);
+	CHECK(hsod_worker_stats(rig.worker)->rx_bytes_ignored >= want);
 	CHECK_EQ(n_aconns, 0);
 	world_down();
 }
@@ -1305,7 +1071,6 @@ main(int argc, char **argv)
 		return CHECK_SKIP;
 	}
 	hso_eal_rundir_atexit();        /* a prefix per run: its directory goes at exit */
-	cert_make();
 	setup();
 	test_echo();
 	test_echo_pool_empty();
