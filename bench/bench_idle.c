@@ -71,9 +71,7 @@
 #define ROUNDS_MAX 16u
 #define NS_MAX 4u       /* idle counts in one run */
 #define WBUF 16384u
-#ifndef HSO_RELEASE_S
-#define HSO_RELEASE_S 120
-#endif
+#define RELEASE_S 120u /* hsod holds no session this long after the resets: fail */
 #define N_SRCS 64u      /* client addresses 198.18.0.10-73: 64 x 64,512 ports */
 
 enum kind { K_TLS13_ECDSA, K_TLS12_RESUMED, K_NUM };
@@ -314,7 +312,7 @@ idle_open(unsigned n)
 static void
 idle_release(void)
 {
-	uint64_t deadline = rte_rdtsc() + (uint64_t)(HSO_RELEASE_S * rte_get_tsc_hz());
+	uint64_t deadline = rte_rdtsc() + (uint64_t)(RELEASE_S * rte_get_tsc_hz());
 
 	while (n_idle > 0) {
 		/* No more resets than hsod's receive ring has room for: a lost one stays lost. */
