@@ -135,13 +135,7 @@ clients_make(void)
 
 		if (tcp_tbl_connect(rig.ctcp, RIG_SERVER_ADDR, 443, c, now_us, &c->tcp) != 0)
 			die("tcp_tbl_connect");
-		c->ssl = SSL_new(cctx);
-		c->rbio = BIO_new(BIO_s_mem());
-		c->wbio = BIO_new(BIO_s_mem());
-		if (c->ssl == NULL || c->rbio == NULL || c->wbio == NULL)
-			die("SSL_new");
-		SSL_set_bio(c->ssl, c->rbio, c->wbio);
-		SSL_set_connect_state(c->ssl);
+		c->ssl = rig_ssl_client(cctx, &c->rbio, &c->wbio);
 		c->wpend = malloc(1u << 20);
 		if (c->wpend == NULL)
 			die("malloc");

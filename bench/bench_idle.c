@@ -123,13 +123,7 @@ client_start(struct client *c, enum kind k, bool keep)
 	memset(c, 0, offsetof(struct client, wbuf));
 	c->kind = k;
 	c->keep = keep;
-	c->ssl = SSL_new(ctx[k]);
-	c->rbio = BIO_new(BIO_s_mem());
-	c->wbio = BIO_new(BIO_s_mem());
-	if (c->ssl == NULL || c->rbio == NULL || c->wbio == NULL)
-		die("SSL_new");
-	SSL_set_bio(c->ssl, c->rbio, c->wbio);
-	SSL_set_connect_state(c->ssl);
+	c->ssl = rig_ssl_client(ctx[k], &c->rbio, &c->wbio);
 	if (k == K_TLS12_RESUMED && ticket != NULL)
 		SSL_set_session(c->ssl, ticket);
 	r = tcp_tbl_connect(rig.ctcp, RIG_SERVER_ADDR, 443, c, now_us, &c->tcp);

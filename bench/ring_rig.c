@@ -259,6 +259,20 @@ rig_clients(struct rig *r, struct tcp_config *tc, const uint32_t *srcs, unsigned
 		die("client TCP table");
 }
 
+SSL *
+rig_ssl_client(SSL_CTX *ctx, BIO **rbio, BIO **wbio)
+{
+	SSL *s = SSL_new(ctx);
+
+	*rbio = BIO_new(BIO_s_mem());
+	*wbio = BIO_new(BIO_s_mem());
+	if (s == NULL || *rbio == NULL || *wbio == NULL)
+		die("SSL_new");
+	SSL_set_bio(s, *rbio, *wbio);
+	SSL_set_connect_state(s);
+	return s;
+}
+
 void
 rig_client_events(struct rig *r, void (*fn)(const struct tcp_event *ev))
 {

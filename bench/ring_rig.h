@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <openssl/ssl.h>
 #include <rte_ether.h>
 
 #include "config.h"
@@ -104,6 +105,12 @@ void rig_clients(struct rig *r, struct tcp_config *tc, const uint32_t *srcs, uns
  * pointer (tcp_conn_set_user(), tcp_tbl_connect()), until none is left.
  */
 void rig_client_events(struct rig *r, void (*fn)(const struct tcp_event *ev));
+
+/**
+ * A client SSL of @p ctx on two memory BIOs: *rbio takes what TCP received,
+ * *wbio holds what to send (both freed with the SSL). Exits on failure.
+ */
+SSL *rig_ssl_client(SSL_CTX *ctx, BIO **rbio, BIO **wbio);
 
 /** Segments the clients' TCP queued, as frames into hsod's receive ring. */
 void rig_to_server(struct rig *r);

@@ -194,11 +194,7 @@ client_new(bool tls13)
 	if (tcp_tbl_connect(rig.ctcp, RIG_SERVER_ADDR, 443, c, now_us, &c->tcp) != 0)
 		die("tcp_tbl_connect");
 	c->port = tcp_conn_tuple(tcp_tbl_conn_get(rig.ctcp, c->tcp))->lport;
-	c->ssl = SSL_new(tls13 ? ctx13 : ctx12);
-	c->rbio = BIO_new(BIO_s_mem());
-	c->wbio = BIO_new(BIO_s_mem());
-	SSL_set_bio(c->ssl, c->rbio, c->wbio);
-	SSL_set_connect_state(c->ssl);
+	c->ssl = rig_ssl_client(tls13 ? ctx13 : ctx12, &c->rbio, &c->wbio);
 	return c;
 }
 
