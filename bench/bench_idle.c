@@ -295,7 +295,8 @@ idle_open(unsigned n)
 		if (rte_rdtsc() > deadline)
 			die("opening the idle connections took over 600 s");
 	}
-	while (sess_live() < n) {       /* hsod has seen every client Finished */
+	/* Until hsod has taken every client Finished: all N established there. */
+	while (hsod_worker_sess_stats(rig.worker)->states[SESS_OPEN] < n) {
 		round_once();
 		if (rte_rdtsc() > deadline)
 			die("hsod did not count every idle connection");
