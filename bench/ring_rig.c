@@ -134,6 +134,10 @@ server_config(struct rig *r, const char *const *extra, unsigned n_extra)
 	if (hsod_config_tls_policy(&r->cfg, &r->tls, err, sizeof(err)) != 0)
 		die(err);
 	r->cert = hso_cert_load(r->cfg.certs[0].cert, r->cfg.certs[0].key, err, sizeof(err));
+	/* Loaded: the key file and its directory go, not left in /tmp run after run. */
+	unlink(c);
+	unlink(k);
+	rmdir(r->dir);
 	if (r->cert == NULL || hs_config_add_cert(&r->tls, r->cert, true) != 0)
 		die(err);
 	{

@@ -46,7 +46,7 @@ struct rig {
 	const char *cn;                 /* the certificate's name: "bench.test" */
 
 	char prefix[64];                /* EAL --file-prefix */
-	char dir[64];                   /* the certificate and key */
+	char dir[64];                   /* the certificate and key, removed once loaded */
 	struct rte_mempool *pool;
 	struct rte_ring *rx_ring, *tx_ring;
 	uint16_t port_id;
